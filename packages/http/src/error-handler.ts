@@ -1,0 +1,79 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { type ErrorRegistry, HttpError, toEnvelope } from "./errors.ts";
+import { fieldErrors } from "./validation.ts";
+
+/** How a server writes an HttpError on the wire; the default is the Pithead envelope. */
+export type ErrorFormatter = (error: HttpError, request: FastifyRequest) => { status: number; body: unknown };
+
+export const envelopeFormatter: ErrorFormatter = (error) => ({ status: error.status, body: toEnvelope(error) });
+
+/**
+ * Maps whatever a route, a hook or Fastify itself threw onto the server's registry, so every error
+ * leaves through one place: validation failures name the field, parser errors say what was wrong with
+ * the body, and anything unexpected is a logged 500 with no internals on the wire.
+ */
+export function toHttpError(
+  error: FastifyError | HttpError | Error,
+  request: FastifyRequest,
+  registry: ErrorRegistry<string>,
+): HttpError {
+  if (error instanceof HttpError) return error;
+  const fastifyError = error as FastifyError & { validationContext?: string };
+  if (fastifyError.validation) {
+    const location = fastifyError.validationContext ?? "body";
+    const source =
+      location === "body"
+        ? request.body
+        : location === "querystring"
+          ? request.query
+          : location === "params"
+            ? request.params
+            : request.headers;
+    const errors = fieldErrors(location, fastifyError.validation, source);
+    const first = errors[0];
+    return registry.error(
+      "VALIDATION_FAILED",
+      { field: first?.field, errors },
+      first ? first.message : "The request does not match the schema",
+    );
+  }
+  switch (fastifyError.code) {
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return registry.error("PAYLOAD_TOO_LARGE", { limit_bytes: request.routeOptions.bodyLimit });
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return registry.error("UNSUPPORTED_MEDIA_TYPE", { content_type: request.headers["content-type"] ?? null });
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return registry.error("INVALID_JSON", { reason: "empty body with Content-Type application/json" });
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
+      return registry.error("INVALID_JSON", { reason: error.message });
+  }
+  if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
+    return registry.error("INVALID_JSON", { reason: error.message });
+  }
+  if (fastifyError.statusCode === 429) return registry.error("RATE_LIMITED");
+  if (fastifyError.statusCode === 404) return registry.error("NOT_FOUND");
+  if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return registry.error("BAD_REQUEST", { reason: error.message });
+  }
+  request.log.error({ err: error }, "unhandled error");
+  return registry.error("INTERNAL", { request_id: request.id });
+}
+
+export function installErrorHandling(
+  app: FastifyInstance,
+  registry: ErrorRegistry<string>,
+  format: ErrorFormatter = envelopeFormatter,
+): void {
+  const send = (error: HttpError, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = format(error, request);
+    if (error.headers) void reply.headers(error.headers);
+    return reply.code(status).type("application/json; charset=utf-8").send(body);
+  };
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) =>
+    send(toHttpError(error, request, registry), request, reply),
+  );
+  app.setNotFoundHandler((request, reply) =>
+    send(registry.error("NOT_FOUND", { method: request.method, url: request.url.split("?")[0] }), request, reply),
+  );
+}

@@ -1,0 +1,18 @@
+export { bearerToken, installBearerAuth, type Principal, type ResolvePrincipal } from "./auth.ts";
+export { type ErrorFormatter, envelopeFormatter, toHttpError } from "./error-handler.ts";
+export {
+  type BaseErrorCode,
+  baseErrors,
+  defineErrors,
+  type ErrorDefinition,
+  type ErrorDetails,
+  type ErrorEnvelope,
+  type ErrorRegistry,
+  HttpError,
+  toEnvelope,
+} from "./errors.ts";
+export { type RateLimitOptions, rateLimitKey } from "./rate-limit.ts";
+export { apiKeyId, type GeneratedKey, generateApiKey, hashSecret, timingSafeEqualString } from "./secrets.ts";
+export { createHttpServer, type HttpServer, type HttpServerOptions, redactedHeaders } from "./server.ts";
+export { closeOnSignals } from "./shutdown.ts";
+export { type FieldError, fieldErrors } from "./validation.ts";

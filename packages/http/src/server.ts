@@ -1,0 +1,108 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import pino, { type DestinationStream } from "pino";
+import { installBearerAuth, type ResolvePrincipal } from "./auth.ts";
+import { type DocsOptions, installDocs } from "./docs.ts";
+import { type ErrorFormatter, installErrorHandling } from "./error-handler.ts";
+import type { ErrorRegistry } from "./errors.ts";
+import { installMetrics } from "./metrics.ts";
+import { installRateLimit, type RateLimitOptions } from "./rate-limit.ts";
+import { installClosingSignal } from "./shutdown.ts";
+import { validatorCompiler } from "./validation.ts";
+
+export type HttpServer = FastifyInstance<
+  Server,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface HttpServerOptions {
+  /** Service name: the metrics prefix, the log name, the /health `service` field. */
+  name: string;
+  version: string;
+  errors: ErrorRegistry<string>;
+  /** How errors are written; default the Pithead envelope `{"error":{code,message,details}}`. */
+  formatError?: ErrorFormatter;
+  /** Largest accepted body in bytes (default 1 MiB); bigger is a 413 before it is buffered. */
+  bodyLimit?: number;
+  logger?: { level?: string; stream?: DestinationStream } | false;
+  docs?: Omit<DocsOptions, "version">;
+  /** Prometheus /metrics; `public: false` (default) needs a bearer key like any other route. */
+  metrics?: { public?: boolean } | false;
+  /** Extra fields for `GET /health` (always public). */
+  health?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** Bearer-key authentication for every non-public route. */
+  auth?: { resolve: ResolvePrincipal };
+  rateLimit?: RateLimitOptions | false;
+  trustProxy?: boolean;
+}
+
+const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Header names whose values must never reach a log line. */
+export const redactedHeaders = [
+  "req.headers.authorization",
+  'req.headers["x-api-key"]',
+  'req.headers["x-pithead-signature"]',
+  'req.headers["idempotency-key"]',
+  "req.headers.cookie",
+];
+
+/**
+ * A Fastify server with everything Pithead servers share: the error registry and envelope, strict
+ * body validation, request ids (X-Request-Id), redacted pino logs, body limits, bearer auth,
+ * rate limits, OpenAPI at /docs, /health, /metrics and a `closing` signal for graceful shutdown.
+ */
+export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const logger =
+    options.logger === false
+      ? pino({ level: "silent" })
+      : pino(
+          { name: options.name, level: options.logger?.level ?? "info", redact: redactedHeaders },
+          options.logger?.stream ?? pino.destination(1),
+        );
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    trustProxy: options.trustProxy ?? false,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const incoming = request.headers["x-request-id"];
+      return typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : randomUUID();
+    },
+    onProtoPoisoning: "error",
+    onConstructorPoisoning: "error",
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  installErrorHandling(app, options.errors, options.formatError);
+  installClosingSignal(app);
+  app.addHook("onSend", async (request, reply) => {
+    void reply.header("x-request-id", request.id);
+  });
+
+  if (options.docs) await installDocs(app, { ...options.docs, version: options.version });
+  if (options.auth) installBearerAuth(app, { resolve: options.auth.resolve, errors: options.errors });
+  if (options.rateLimit) await installRateLimit(app, options.rateLimit, options.errors);
+  if (options.metrics !== false) {
+    installMetrics(app, {
+      prefix: options.name.replace(/[^a-zA-Z0-9_]/g, "_"),
+      public: options.metrics?.public ?? false,
+    });
+  }
+
+  const startedAt = Date.now();
+  app.get("/health", { config: { public: true, rateLimit: false }, schema: { hide: true } }, async () => ({
+    status: "ok",
+    service: options.name,
+    version: options.version,
+    uptime_s: Math.round((Date.now() - startedAt) / 1000),
+    ...(options.health ? await options.health() : {}),
+  }));
+  return app;
+}

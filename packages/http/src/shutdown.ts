@@ -1,0 +1,53 @@
+import type { FastifyInstance } from "fastify";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Aborted when the server starts closing: long-polls and event streams end on it. */
+    closing: AbortSignal;
+  }
+}
+
+export function installClosingSignal(app: FastifyInstance): void {
+  const controller = new AbortController();
+  app.decorate("closing", controller.signal);
+  // preClose runs before Fastify waits for in-flight requests, so held long-polls can answer now.
+  app.addHook("preClose", async () => controller.abort());
+}
+
+/**
+ * Stops on SIGTERM/SIGINT: no new connections, in-flight requests finish, onClose hooks flush
+ * stores; a second signal or the timeout forces the exit. Returns a function that removes the handlers.
+ */
+export function closeOnSignals(app: FastifyInstance, options: { timeoutMs?: number; exit?: boolean } = {}) {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  let closing = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (closing) {
+      app.log.warn({ signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    closing = true;
+    app.log.info({ signal }, "shutting down");
+    const timer = setTimeout(() => {
+      app.log.error({ timeoutMs }, "graceful shutdown timed out");
+      process.exit(1);
+    }, timeoutMs);
+    timer.unref();
+    app.close().then(
+      () => {
+        clearTimeout(timer);
+        if (options.exit !== false) process.exit(0);
+      },
+      (error: unknown) => {
+        app.log.error({ err: error }, "error while shutting down");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", handler);
+  process.on("SIGINT", handler);
+  return () => {
+    process.off("SIGTERM", handler);
+    process.off("SIGINT", handler);
+  };
+}

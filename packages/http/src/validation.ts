@@ -1,0 +1,68 @@
+import { Ajv, type Options } from "ajv";
+import addFormats from "ajv-formats";
+import type { FastifySchemaCompiler } from "fastify";
+
+// Bodies are validated strictly (a string where the schema says integer is an error, not a coercion:
+// money must never be parsed from a lenient string); query strings and params arrive as text and are
+// coerced. Unknown body fields are ignored (dropped), as clients of a versioned API expect.
+const common: Options = { allErrors: false, useDefaults: true, strict: false, removeAdditional: true };
+
+function makeAjv(options: Options): Ajv {
+  const ajv = new Ajv({ ...common, ...options });
+  (addFormats as unknown as (ajv: Ajv) => void)(ajv);
+  return ajv;
+}
+
+const strictAjv = makeAjv({ coerceTypes: false });
+const coercingAjv = makeAjv({ coerceTypes: "array" });
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
+  (httpPart === "body" ? strictAjv : coercingAjv).compile(schema as object) as ReturnType<
+    FastifySchemaCompiler<unknown>
+  >;
+
+export interface FieldError {
+  /** Where the bad value is: "body", "querystring", "params" or "headers". */
+  location: string;
+  /** Path inside that part, e.g. ["input", 0, "user_query"]. */
+  path: (string | number)[];
+  /** Dotted form for messages: "body.input.0.user_query". */
+  field: string;
+  message: string;
+  keyword: string;
+  input?: unknown;
+}
+
+interface AjvLikeError {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+function valueAt(root: unknown, path: (string | number)[]): unknown {
+  let current = root;
+  for (const step of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string | number, unknown>)[step];
+  }
+  return current;
+}
+
+/** Turns Ajv's errors into field errors that name the field, with the offending value. */
+export function fieldErrors(location: string, errors: AjvLikeError[], source: unknown): FieldError[] {
+  return errors.map((error) => {
+    const path: (string | number)[] = (error.instancePath ?? "")
+      .split("/")
+      .filter((part) => part !== "")
+      .map((part) => (/^\d+$/.test(part) ? Number(part) : part.replace(/~1/g, "/").replace(/~0/g, "~")));
+    const missing = error.params?.missingProperty;
+    if (error.keyword === "required" && typeof missing === "string") path.push(missing);
+    const extra = error.params?.additionalProperty;
+    if (error.keyword === "additionalProperties" && typeof extra === "string") path.push(extra);
+    const field = [location, ...path].join(".");
+    const message = error.keyword === "required" ? `${field} is required` : `${field} ${error.message ?? "is invalid"}`;
+    const input = error.keyword === "required" ? valueAt(source, path.slice(0, -1)) : valueAt(source, path);
+    return { location, path, field, message, keyword: error.keyword ?? "invalid", input };
+  });
+}

@@ -1,0 +1,260 @@
+import { Writable } from "node:stream";
+import { Type } from "typebox";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  createHttpServer,
+  defineErrors,
+  generateApiKey,
+  type HttpServer,
+  hashSecret,
+  type Principal,
+} from "../src/index.ts";
+
+const errors = defineErrors({ WIDGET_MISSING: { status: 404, message: "No such widget" } });
+
+const admin = generateApiKey("admin");
+const client = generateApiKey("client");
+const keys = new Map<string, Principal>([
+  [admin.hash, { keyId: admin.id, role: "admin" }],
+  [client.hash, { keyId: client.id, role: "client" }],
+]);
+
+let logLines: string[] = [];
+let holdEntered: () => void = () => {};
+let app: HttpServer | undefined;
+
+async function build(extra: { rateLimit?: number } = {}): Promise<HttpServer> {
+  logLines = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  const server = await createHttpServer({
+    name: "demo",
+    version: "1.2.3",
+    errors,
+    bodyLimit: 1024,
+    logger: { level: "info", stream },
+    docs: { title: "Demo", description: "demo" },
+    auth: { resolve: async (token) => keys.get(hashSecret(token)) },
+    rateLimit: extra.rateLimit ? { max: extra.rateLimit, timeWindowMs: 60_000 } : false,
+  });
+  server.post(
+    "/widgets",
+    { schema: { body: Type.Object({ name: Type.String({ minLength: 1 }), count: Type.Integer({ minimum: 0 }) }) } },
+    async (request, reply) => reply.code(201).send({ name: request.body.name, count: request.body.count }),
+  );
+  server.get(
+    "/widgets",
+    { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }) }) } },
+    async (request) => ({ limit: request.query.limit }),
+  );
+  server.get("/widgets/:id", async () => {
+    throw errors.error("WIDGET_MISSING", { id: "w1" });
+  });
+  server.get("/admin-only", { config: { roles: ["admin"] } }, async (request) => ({ who: request.principal?.role }));
+  server.get("/boom", async () => {
+    throw new Error("database password is hunter2");
+  });
+  server.get("/hold", async () => {
+    holdEntered();
+    await new Promise((resolve) => server.closing.addEventListener("abort", resolve, { once: true }));
+    return { released: true };
+  });
+  await server.ready();
+  app = server;
+  return server;
+}
+
+const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+describe("error envelope and validation", () => {
+  it("answers a registry error with its status and the envelope", async () => {
+    const server = await build();
+    const response = await server.inject({ method: "GET", url: "/widgets/w1", headers: auth(client.key) });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({
+      error: { code: "WIDGET_MISSING", message: "No such widget", details: { id: "w1" } },
+    });
+  });
+
+  it("answers unknown routes with NOT_FOUND in the envelope", async () => {
+    const server = await build();
+    const response = await server.inject({ method: "GET", url: "/nope", headers: auth(client.key) });
+    expect(response.statusCode).toBe(404);
+    expect(response.json().error.code).toBe("NOT_FOUND");
+  });
+
+  it("rejects malformed JSON with INVALID_JSON", async () => {
+    const server = await build();
+    const response = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: { ...auth(client.key), "content-type": "application/json" },
+      payload: '{"name": "a", ',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.code).toBe("INVALID_JSON");
+  });
+
+  it("names the field with the wrong type and does not coerce strings into numbers in bodies", async () => {
+    const server = await build();
+    const response = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: auth(client.key),
+      payload: { name: "a", count: "12" },
+    });
+    expect(response.statusCode).toBe(422);
+    const body = response.json();
+    expect(body.error.code).toBe("VALIDATION_FAILED");
+    expect(body.error.details.field).toBe("body.count");
+    expect(body.error.message).toContain("body.count");
+  });
+
+  it("names a missing required field", async () => {
+    const server = await build();
+    const response = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: auth(client.key),
+      payload: { count: 1 },
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.json().error.details.field).toBe("body.name");
+  });
+
+  it("coerces query strings and applies defaults", async () => {
+    const server = await build();
+    expect((await server.inject({ url: "/widgets?limit=7", headers: auth(client.key) })).json()).toEqual({ limit: 7 });
+    expect((await server.inject({ url: "/widgets", headers: auth(client.key) })).json()).toEqual({ limit: 10 });
+    const bad = await server.inject({ url: "/widgets?limit=1000", headers: auth(client.key) });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.json().error.details.field).toBe("querystring.limit");
+  });
+
+  it("refuses bodies over the limit with 413 before handling them", async () => {
+    const server = await build();
+    const response = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: auth(client.key),
+      payload: { name: "x".repeat(5000), count: 1 },
+    });
+    expect(response.statusCode).toBe(413);
+    expect(response.json().error.code).toBe("PAYLOAD_TOO_LARGE");
+  });
+
+  it("hides internals of unexpected errors behind a 500 with the request id", async () => {
+    const server = await build();
+    const response = await server.inject({ url: "/boom", headers: auth(client.key) });
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain("hunter2");
+    expect(response.json().error).toEqual({
+      code: "INTERNAL",
+      message: "Internal error",
+      details: { request_id: response.headers["x-request-id"] },
+    });
+  });
+});
+
+describe("authentication", () => {
+  it("needs a key on every route that is not public, and says how to send it", async () => {
+    const server = await build();
+    const response = await server.inject({ url: "/widgets" });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers["www-authenticate"]).toBe("Bearer");
+    expect(response.json().error.code).toBe("UNAUTHORIZED");
+  });
+
+  it("refuses an unknown key, and checks auth before validating the body", async () => {
+    const server = await build();
+    const response = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: auth("ph_client_000000000000_nope"),
+      payload: { bad: true },
+    });
+    expect(response.statusCode).toBe(401);
+  });
+
+  it("answers 403 to a key with the wrong role", async () => {
+    const server = await build();
+    expect((await server.inject({ url: "/admin-only", headers: auth(client.key) })).statusCode).toBe(403);
+    expect((await server.inject({ url: "/admin-only", headers: auth(admin.key) })).json()).toEqual({ who: "admin" });
+  });
+
+  it("keeps health, docs and the OpenAPI document public, and metrics behind a key", async () => {
+    const server = await build();
+    const health = await server.inject({ url: "/health" });
+    expect(health.statusCode).toBe(200);
+    expect(health.json()).toMatchObject({ status: "ok", service: "demo", version: "1.2.3" });
+    expect((await server.inject({ url: "/docs" })).statusCode).toBeLessThan(400);
+    const openapi = await server.inject({ url: "/openapi.json" });
+    expect(openapi.statusCode).toBe(200);
+    expect(Object.keys(openapi.json().paths)).toContain("/widgets");
+    expect((await server.inject({ url: "/metrics" })).statusCode).toBe(401);
+    const metrics = await server.inject({ url: "/metrics", headers: auth(admin.key) });
+    expect(metrics.statusCode).toBe(200);
+    expect(metrics.body).toContain("demo_http_requests_total");
+  });
+
+  it("never writes a key into the logs, even when the request fails", async () => {
+    const server = await build();
+    await server.inject({ url: "/widgets", headers: auth(admin.key) });
+    await server.inject({ url: "/boom", headers: auth(client.key) });
+    await server.inject({ url: "/widgets", headers: auth("ph_client_aaaaaaaaaaaa_not-a-real-secret") });
+    const logs = logLines.join("");
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain(admin.key);
+    expect(logs).not.toContain(client.key);
+    expect(logs).not.toContain("not-a-real-secret");
+  });
+});
+
+describe("rate limits, request ids and shutdown", () => {
+  it("answers 429 with Retry-After once a key used its budget, per key", async () => {
+    const server = await build({ rateLimit: 3 });
+    for (let i = 0; i < 3; i++) {
+      expect((await server.inject({ url: "/widgets", headers: auth(client.key) })).statusCode).toBe(200);
+    }
+    const limited = await server.inject({ url: "/widgets", headers: auth(client.key) });
+    expect(limited.statusCode).toBe(429);
+    expect(Number(limited.headers["retry-after"])).toBeGreaterThan(0);
+    expect(limited.json().error.code).toBe("RATE_LIMITED");
+    // Another key has its own budget.
+    expect((await server.inject({ url: "/widgets", headers: auth(admin.key) })).statusCode).toBe(200);
+  });
+
+  it("echoes a sane X-Request-Id and replaces an unsafe one", async () => {
+    const server = await build();
+    const kept = await server.inject({ url: "/health", headers: { "x-request-id": "abc-123" } });
+    expect(kept.headers["x-request-id"]).toBe("abc-123");
+    const replaced = await server.inject({ url: "/health", headers: { "x-request-id": "bad id\nwith newline" } });
+    expect(replaced.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("releases held requests when the server closes", async () => {
+    const server = await build();
+    await server.listen({ port: 0, host: "127.0.0.1" });
+    const address = server.server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const entered = new Promise<void>((resolve) => {
+      holdEntered = resolve;
+    });
+    const held = fetch(`http://127.0.0.1:${port}/hold`, { headers: auth(client.key) });
+    await entered;
+    const closed = server.close();
+    const response = await held;
+    expect(await response.json()).toEqual({ released: true });
+    await closed;
+    app = undefined;
+  });
+});
