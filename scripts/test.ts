@@ -1,7 +1,7 @@
 // `npm test`: type-check, lint, run every Vitest project, then print the one plain line CI reads:
 // `N passed, N failed`. The type check and the lint count as one check each.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 
 interface Check {
   name: string;
@@ -19,10 +19,17 @@ function run(name: string, command: string, args: string[]): boolean {
 
 const bin = (tool: string) => `node_modules/.bin/${tool}`;
 
+function browserProjects(): string[] {
+  return readdirSync("packages").flatMap((name) =>
+    [`packages/${name}`, `packages/${name}/ui`].filter((dir) => existsSync(`${dir}/tsconfig.json`)),
+  );
+}
+
 if (!passthrough.includes("--no-checks")) {
   checks.push({ name: "typecheck", ok: run("typecheck", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]) });
-  if (existsSync("packages/web/tsconfig.json")) {
-    checks.push({ name: "typecheck web", ok: run("typecheck web", bin("tsc"), ["--noEmit", "-p", "packages/web"]) });
+  // Browser code (the dashboard, the agent's test UI) has its own tsconfig with the DOM library.
+  for (const project of browserProjects()) {
+    checks.push({ name: `typecheck ${project}`, ok: run(`typecheck ${project}`, bin("tsc"), ["--noEmit", "-p", project]) });
   }
   checks.push({ name: "lint", ok: run("lint", bin("biome"), ["check", "."]) });
 }
