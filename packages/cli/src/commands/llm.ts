@@ -1,0 +1,267 @@
+// `pithead llm …`: write the tiny test model, inspect GGUF files, list GPUs, and run a prompt
+// through any provider (the embedded GGUF one or an OpenAI-compatible server).
+
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import {
+  createProvider,
+  detectGpus,
+  type GenerateRequest,
+  type GgufHeader,
+  type GgufMetadataValue,
+  isLlmError,
+  metadataNumber,
+  metadataString,
+  type ProviderConfig,
+  readGgufHeader,
+  TINY_MODEL_VERSION,
+  writeTinyModel,
+} from "@pithead/llm";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { fail, printResult } from "../output.ts";
+import { spinner } from "../progress.ts";
+
+function wholeNumber(name: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
+    return n;
+  };
+}
+
+function decimal(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number`);
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Prints an LlmError (or any error) as one line and exits non-zero. */
+function failWith(error: unknown): never {
+  if (isLlmError(error)) fail(`${error.message} [${error.code}]`);
+  fail(error instanceof Error ? error.message : String(error));
+}
+
+function isTinyModel(file: string): boolean {
+  try {
+    return metadataNumber(readGgufHeader(file), "pithead.tiny_model.version") !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Metadata for display: long arrays (token lists) are summarised. */
+function displayValue(value: GgufMetadataValue): unknown {
+  if (Array.isArray(value)) return value.length > 16 ? `[${value.length} items]` : value.map(displayValue);
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+function summarise(file: string, header: GgufHeader) {
+  const architecture = metadataString(header, "general.architecture") ?? "unknown";
+  const parameters = header.tensors.reduce((sum, t) => sum + t.dims.reduce((a, b) => a * b, 1), 0);
+  const types = new Map<string, number>();
+  for (const t of header.tensors) types.set(t.typeName, (types.get(t.typeName) ?? 0) + 1);
+  return {
+    file,
+    bytes: header.fileSize,
+    ggufVersion: header.version,
+    architecture,
+    name: metadataString(header, "general.name"),
+    contextLength: metadataNumber(header, `${architecture}.context_length`),
+    layers: metadataNumber(header, `${architecture}.block_count`),
+    embeddingLength: metadataNumber(header, `${architecture}.embedding_length`),
+    tokenizer: metadataString(header, "tokenizer.ggml.model"),
+    vocabulary: (header.metadata.get("tokenizer.ggml.tokens") as unknown[] | undefined)?.length,
+    chatTemplate: header.metadata.has("tokenizer.chat_template"),
+    parameters,
+    tensors: header.tensors.length,
+    tensorTypes: Object.fromEntries(types),
+    metadata: Object.fromEntries([...header.metadata].map(([key, value]) => [key, displayValue(value)])),
+  };
+}
+
+function tinyModelCommand(): Command {
+  return new Command("tiny-model")
+    .description(
+      "Write Pithead's tiny deterministic GGUF model (llama architecture, 2 layers, 64-dim, 260 byte tokens, ~470 KB). " +
+        "Greedy decoding continues printable ASCII ('abc' → 'defg…', '~' wraps to '!'), answers chat with 'ABCD…', and ends the text after a non-ASCII byte.",
+    )
+    .argument("<file>", "where to write the .gguf file")
+    .option("--force", "overwrite an existing file that is not a Pithead tiny model")
+    .option("--json", "print the result as JSON")
+    .action((file: string, options: { force?: boolean; json?: boolean }) => {
+      if (existsSync(file) && !options.force && !isTinyModel(file)) {
+        fail(`${file} exists and is not a Pithead tiny model; pass --force to overwrite it`);
+      }
+      try {
+        const { bytes } = writeTinyModel(file);
+        const sha256 = createHash("sha256").update(readFileSync(file)).digest("hex");
+        printResult(
+          options.json === true,
+          { file, bytes, sha256, version: TINY_MODEL_VERSION },
+          () => `wrote ${file} (${bytes} bytes, sha256 ${sha256})`,
+        );
+      } catch (error) {
+        failWith(error);
+      }
+    });
+}
+
+function inspectCommand(): Command {
+  return new Command("inspect")
+    .description(
+      "Check a GGUF model file and show its architecture, size, tokenizer and tensors (reads only the header)",
+    )
+    .argument("<file>", "a .gguf file")
+    .option("--json", "print everything as JSON, metadata included")
+    .action((file: string, options: { json?: boolean }) => {
+      let summary: ReturnType<typeof summarise>;
+      try {
+        summary = summarise(file, readGgufHeader(file));
+      } catch (error) {
+        failWith(error);
+      }
+      printResult(options.json === true, summary, () =>
+        [
+          `${summary.file}: GGUF v${summary.ggufVersion}, ${summary.bytes} bytes`,
+          `  architecture   ${summary.architecture}${summary.name ? ` (${summary.name})` : ""}`,
+          `  context        ${summary.contextLength ?? "?"} tokens, ${summary.layers ?? "?"} layers, ${summary.embeddingLength ?? "?"}-dim`,
+          `  tokenizer      ${summary.tokenizer ?? "?"}, ${summary.vocabulary ?? "?"} tokens${summary.chatTemplate ? ", chat template" : ""}`,
+          `  parameters     ${summary.parameters.toLocaleString("en-US")} in ${summary.tensors} tensors (${Object.entries(
+            summary.tensorTypes,
+          )
+            .map(([type, n]) => `${n} ${type}`)
+            .join(", ")})`,
+        ].join("\n"),
+      );
+    });
+}
+
+function gpusCommand(): Command {
+  return new Command("gpus")
+    .description("List NVIDIA GPUs (through nvidia-smi); prints none when there is no NVIDIA driver")
+    .option("--json", "print the list as JSON")
+    .action(async (options: { json?: boolean }) => {
+      const gpus = await detectGpus();
+      printResult(options.json === true, gpus, () =>
+        gpus.length === 0
+          ? "no NVIDIA GPU found (nvidia-smi missing or failing)"
+          : gpus.map((g) => `${g.name}  ${g.memoryMb} MiB`).join("\n"),
+      );
+    });
+}
+
+interface GenerateOptions {
+  provider: ProviderConfig["provider"];
+  model?: string;
+  modelId?: string;
+  baseUrl?: string;
+  apiKey?: string;
+  gpu?: "auto" | "cpu" | "cuda";
+  contextSize?: number;
+  dataDir: string;
+  chat?: boolean;
+  system?: string;
+  maxTokens: number;
+  temperature?: number;
+  seed?: number;
+  stop?: string[];
+  timeout?: number;
+  json?: boolean;
+}
+
+function generateCommand(): Command {
+  return new Command("generate")
+    .description("Run one prompt through an LLM provider and stream the answer (default: the embedded tiny model)")
+    .argument("<prompt>", "the prompt: raw text to continue, or the user message with --chat")
+    .addOption(
+      new Option("--provider <kind>", "local (GGUF in-process), openai or vllm")
+        .choices(["local", "openai", "vllm"])
+        .default("local"),
+    )
+    .option("--model <path>", "local: the .gguf file (default: the tiny model under --data-dir)")
+    .option("--model-id <id>", "openai/vllm: the model id on the server")
+    .option("--base-url <url>", "openai/vllm: the API base URL, e.g. http://127.0.0.1:8000/v1")
+    .option("--api-key <key>", "openai/vllm: API key (better: set $OPENAI_API_KEY, arguments are visible to other users)")
+    .addOption(new Option("--gpu <mode>", "local: auto, cpu or cuda").choices(["auto", "cpu", "cuda"]))
+    .option("--context-size <tokens>", "local: context window per request", wholeNumber("--context-size", 32))
+    .option("--data-dir <dir>", "local: where the default tiny model lives", "./data")
+    .option("--chat", "send the prompt as a chat message (the model's chat template applies)")
+    .option("--system <text>", "with --chat: a system message first")
+    .option("--max-tokens <n>", "most tokens to generate", wholeNumber("--max-tokens", 1), 128)
+    .option("--temperature <t>", "sampling temperature (0 = greedy)", decimal("--temperature"))
+    .option("--seed <n>", "sampling seed", wholeNumber("--seed", 0))
+    .option("--stop <text>", "stop sequence (repeatable)", collect)
+    .option("--timeout <ms>", "deadline for the request", wholeNumber("--timeout", 1))
+    .option("--json", "print the whole result as JSON instead of streaming text")
+    .action(async (prompt: string, options: GenerateOptions) => {
+      const config: ProviderConfig = {
+        provider: options.provider,
+        modelPath: options.model,
+        dataDir: options.dataDir,
+        gpu: options.gpu,
+        contextSize: options.contextSize,
+        baseUrl: options.baseUrl,
+        apiKey: options.apiKey ?? (options.provider === "local" ? undefined : process.env.OPENAI_API_KEY),
+        model: options.provider === "local" ? undefined : options.modelId,
+      };
+      const loading = options.provider === "local" ? spinner("loading the model") : undefined;
+      let llm: Awaited<ReturnType<typeof createProvider>>;
+      try {
+        llm = await createProvider(config);
+        loading?.succeed(`loaded ${llm.info().model} (${llm.info().accelerator})`);
+      } catch (error) {
+        loading?.fail("could not load the model");
+        failWith(error);
+      }
+      const request: GenerateRequest = {
+        ...(options.chat
+          ? {
+              messages: [
+                ...(options.system ? [{ role: "system" as const, content: options.system }] : []),
+                { role: "user" as const, content: prompt },
+              ],
+            }
+          : { prompt }),
+        maxTokens: options.maxTokens,
+        temperature: options.temperature,
+        seed: options.seed,
+        stop: options.stop,
+        timeoutMs: options.timeout,
+      };
+      try {
+        if (options.json) {
+          printResult(true, { ...(await llm.generate(request)), provider: llm.info() }, () => "");
+        } else {
+          for await (const event of llm.stream(request)) {
+            if (event.type === "text") process.stdout.write(event.text);
+            else {
+              const { completionTokens, finishReason, timing } = event.result;
+              process.stdout.write("\n");
+              process.stderr.write(
+                `${completionTokens} tokens in ${Math.round(timing.totalMs)} ms (${finishReason})\n`,
+              );
+            }
+          }
+        }
+      } catch (error) {
+        failWith(error);
+      } finally {
+        await llm.close();
+      }
+    });
+}
+
+export function registerLlmCommands(program: Command): void {
+  program.addCommand(
+    new Command("llm")
+      .description("LLM tools: the tiny test model, GGUF inspection, GPUs, and one-off generation")
+      .addCommand(tinyModelCommand())
+      .addCommand(inspectCommand())
+      .addCommand(gpusCommand())
+      .addCommand(generateCommand()),
+  );
+}

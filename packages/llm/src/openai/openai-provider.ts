@@ -1,0 +1,193 @@
+// The OpenAI-compatible provider (OpenAI, vLLM, llama.cpp server, Ollama) through the `openai`
+// SDK: chat requests go to /chat/completions, raw prompts to /completions (no chat
+// template). The SDK retries 408/409/429/5xx and dropped connections with exponential
+// backoff and honours Retry-After; `timeoutMs` is one deadline over the whole call,
+// retries and streaming included.
+
+import OpenAI from "openai";
+import { LlmError } from "../errors.ts";
+import { validateRequest } from "../request-validation.ts";
+import { streamGeneration } from "../stream-bridge.ts";
+import type {
+  FinishReason,
+  GenerateRequest,
+  GenerateResult,
+  LlmProvider,
+  ProviderInfo,
+  ProviderKind,
+  StreamEvent,
+} from "../types.ts";
+import { type StopCause, toUpstreamError } from "./upstream-errors.ts";
+
+export const DEFAULT_HTTP_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_RETRIES = 2;
+
+export interface OpenAiProviderOptions {
+  kind?: Exclude<ProviderKind, "local">;
+  /** Base URL including the API prefix, e.g. https://api.openai.com/v1 or http://127.0.0.1:8000/v1. */
+  baseUrl: string;
+  apiKey?: string;
+  model: string;
+  /** Deadline per call in ms (default 60 000). */
+  timeoutMs?: number;
+  /** Retries after 429/5xx/connection failures (default 2). */
+  maxRetries?: number;
+  /** Context window of the served model, if known (reported by info()). */
+  contextSize?: number;
+}
+
+interface Usage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+}
+
+function finishReasonOf(reason: string | null | undefined): FinishReason {
+  return reason === "length" ? "length" : "stop";
+}
+
+/** Rough count when a server reports no usage: about 4 characters per token. */
+const estimateTokens = (text: string) => Math.ceil(text.length / 4);
+
+export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvider {
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const timeoutMs = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
+  const client = new OpenAI({
+    baseURL: baseUrl,
+    // Servers without auth (vLLM, llama.cpp, Ollama) ignore the header; the SDK needs a value.
+    apiKey: options.apiKey ?? "none",
+    maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+    timeout: timeoutMs,
+    logLevel: "off",
+  });
+  // OpenAI's own API wants max_completion_tokens (reasoning models reject max_tokens); the
+  // compatible servers know max_tokens.
+  const isOpenAi = /^https:\/\/api\.openai\.com(\/|$)/.test(baseUrl);
+  let closed = false;
+
+  async function run(request: GenerateRequest, onText?: (text: string) => void): Promise<GenerateResult> {
+    validateRequest(request);
+    if (closed) throw new LlmError("CLOSED", `the provider for ${baseUrl} is closed`);
+    const started = performance.now();
+    const deadline = request.timeoutMs ?? timeoutMs;
+    const stopper = new AbortController();
+    let stopped: StopCause;
+    const onAbort = () => {
+      stopped ??= "abort";
+      stopper.abort();
+    };
+    if (request.signal?.aborted) onAbort();
+    request.signal?.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(() => {
+      stopped ??= "timeout";
+      stopper.abort();
+    }, deadline);
+
+    const stream = onText !== undefined;
+    const sampling = {
+      model: options.model,
+      ...(request.maxTokens !== undefined
+        ? isOpenAi && request.messages
+          ? { max_completion_tokens: request.maxTokens }
+          : { max_tokens: request.maxTokens }
+        : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.topP !== undefined ? { top_p: request.topP } : {}),
+      ...(request.seed !== undefined ? { seed: request.seed } : {}),
+      ...(request.stop?.length ? { stop: request.stop } : {}),
+    };
+    const callOptions = { signal: stopper.signal, timeout: deadline };
+    let text = "";
+    let finish: string | null | undefined;
+    let usage: Usage | undefined;
+    let model = options.model;
+    let firstTokenAt: number | undefined;
+    let chunks = 0;
+    const take = (piece: string | null | undefined) => {
+      if (!piece) return;
+      firstTokenAt ??= performance.now();
+      chunks++;
+      text += piece;
+      onText?.(piece);
+    };
+
+    try {
+      if (!stream) {
+        if (request.messages) {
+          const response = await client.chat.completions.create(
+            { ...sampling, messages: request.messages },
+            callOptions,
+          );
+          const choice = response.choices[0];
+          take(choice?.message.content);
+          finish = choice?.finish_reason;
+          usage = response.usage;
+          model = response.model || model;
+        } else {
+          const response = await client.completions.create({ ...sampling, prompt: request.prompt }, callOptions);
+          const choice = response.choices[0];
+          take(choice?.text);
+          finish = choice?.finish_reason;
+          usage = response.usage;
+          model = response.model || model;
+        }
+      } else {
+        const streamOptions = { stream: true as const, stream_options: { include_usage: true } };
+        const events = request.messages
+          ? await client.chat.completions.create(
+              { ...sampling, ...streamOptions, messages: request.messages },
+              callOptions,
+            )
+          : await client.completions.create({ ...sampling, ...streamOptions, prompt: request.prompt }, callOptions);
+        for await (const event of events) {
+          const choice = event.choices[0];
+          if (choice) {
+            take("delta" in choice ? choice.delta.content : choice.text);
+            finish = choice.finish_reason ?? finish;
+          }
+          if (event.usage) usage = event.usage;
+          if (event.model) model = event.model;
+        }
+        // The SDK ends a stream quietly when its signal fires: say why it ended.
+        if (stopped) throw new Error(`stream stopped (${stopped})`);
+      }
+    } catch (error) {
+      // A reader who stops a stream keeps what already arrived.
+      if (stopped === "abort" && stream && chunks > 0) finish = "abort";
+      else throw toUpstreamError(error, baseUrl, stopped, deadline);
+    } finally {
+      clearTimeout(timer);
+      request.signal?.removeEventListener("abort", onAbort);
+    }
+
+    const promptText = request.messages ? request.messages.map((m) => m.content).join("\n") : request.prompt;
+    return {
+      text,
+      promptTokens: usage?.prompt_tokens ?? estimateTokens(promptText),
+      completionTokens: usage?.completion_tokens ?? chunks,
+      finishReason: finish === "abort" ? "abort" : finishReasonOf(finish),
+      model,
+      timing: {
+        queueMs: 0,
+        firstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - started,
+        totalMs: performance.now() - started,
+      },
+    };
+  }
+
+  return {
+    info(): ProviderInfo {
+      return {
+        provider: options.kind ?? "openai",
+        model: options.model,
+        contextSize: options.contextSize,
+        accelerator: "remote",
+        baseUrl,
+      };
+    },
+    generate: (request) => run(request),
+    stream: (request): AsyncIterable<StreamEvent> => streamGeneration(run, request),
+    async close() {
+      closed = true;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+// Maps what the `openai` SDK (and fetch under it) throws to LlmError codes an operator can act
+// on, naming the server. The API key never appears: the SDK's errors do not carry it.
+
+import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
+import { LlmError } from "../errors.ts";
+
+export type StopCause = "abort" | "timeout" | undefined;
+
+/** The most specific reason in the cause chain: a system error code (ECONNREFUSED) or the deepest message. */
+function causeText(error: unknown): string {
+  let deepest = error instanceof Error ? error.message : String(error);
+  let current = (error as { cause?: unknown }).cause;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof code === "string") return code;
+    if (typeof message === "string" && message) deepest = message;
+    current = cause;
+  }
+  return deepest;
+}
+
+/** Shortens an upstream error body to one readable line. */
+function upstreamMessage(error: APIError): string {
+  const body = error.error as { message?: unknown } | undefined;
+  const text = typeof body?.message === "string" ? body.message : error.message;
+  return text.replace(/\s+/g, " ").slice(0, 300);
+}
+
+export function toUpstreamError(error: unknown, baseUrl: string, stopped: StopCause, timeoutMs: number): LlmError {
+  if (error instanceof LlmError) return error;
+  if (stopped === "timeout" || error instanceof APIConnectionTimeoutError) {
+    return new LlmError(
+      "UPSTREAM_TIMEOUT",
+      `${baseUrl} did not answer within ${timeoutMs} ms`,
+      { url: baseUrl, timeoutMs },
+      { cause: error },
+    );
+  }
+  if (stopped === "abort" || error instanceof APIUserAbortError) {
+    return new LlmError("ABORTED", `the request to ${baseUrl} was aborted`, { url: baseUrl }, { cause: error });
+  }
+  if (error instanceof APIConnectionError) {
+    return new LlmError(
+      "UPSTREAM_UNREACHABLE",
+      `cannot reach ${baseUrl} (${causeText(error)})`,
+      { url: baseUrl },
+      { cause: error },
+    );
+  }
+  if (error instanceof APIError && typeof error.status === "number") {
+    return new LlmError(
+      "UPSTREAM_HTTP",
+      `${baseUrl} answered HTTP ${error.status}: ${upstreamMessage(error)}`,
+      { url: baseUrl, status: error.status },
+      { cause: error },
+    );
+  }
+  // Failures after the response started (a dropped connection mid-stream, a bad chunk).
+  return new LlmError(
+    "UPSTREAM_UNREACHABLE",
+    `the connection to ${baseUrl} failed mid-response (${causeText(error)})`,
+    { url: baseUrl },
+    { cause: error },
+  );
+}

@@ -1,0 +1,110 @@
+// The provider contract shared by the embedded (GGUF in-process) and the OpenAI-compatible
+// providers. The miner's `llm_gen` uses raw prompts; the agent uses chat messages.
+
+export type ChatRole = "system" | "user" | "assistant";
+
+export interface ChatMessage {
+  role: ChatRole;
+  content: string;
+}
+
+/** Sampling and limits, common to chat and raw requests. */
+export interface GenerateOptions {
+  /**
+   * Most tokens to generate. Default: until the model ends the text or a stop sequence
+   * matches, bounded by the room left in the context window (local) or the server's
+   * default (OpenAI-compatible).
+   */
+  maxTokens?: number;
+  /**
+   * 0 is greedy decoding: the same prompt always gives the same text. Local default 0;
+   * HTTP providers send it only when set (some OpenAI models accept no other value than their default).
+   */
+  temperature?: number;
+  /** Nucleus sampling threshold in (0, 1]; only used when temperature > 0. */
+  topP?: number;
+  /** Seed for sampling when temperature > 0, for repeatable samples. */
+  seed?: number;
+  /** Text sequences that end generation; the matched sequence is not part of `text`. */
+  stop?: string[];
+  /**
+   * Aborting before any text was generated rejects with ABORTED; aborting later resolves
+   * with the text so far and finishReason "abort".
+   */
+  signal?: AbortSignal;
+  /**
+   * Deadline for the whole call in ms (queue wait, retries and streaming included).
+   * Past it the call rejects with TIMEOUT (local) or UPSTREAM_TIMEOUT (HTTP).
+   * Defaults to the provider's timeoutMs.
+   */
+  timeoutMs?: number;
+}
+
+/** A chat request: the model's chat template is applied. */
+export interface ChatRequest extends GenerateOptions {
+  messages: ChatMessage[];
+  prompt?: undefined;
+}
+
+/** A raw completion request: the text is continued as is, no chat template. */
+export interface CompletionRequest extends GenerateOptions {
+  prompt: string;
+  messages?: undefined;
+}
+
+export type GenerateRequest = ChatRequest | CompletionRequest;
+
+/** stop: the model ended the text or a stop sequence matched; length: maxTokens or the context ran out. */
+export type FinishReason = "stop" | "length" | "abort";
+
+export interface GenerateTiming {
+  /** Time spent waiting for a free sequence (local) — 0 for HTTP providers. */
+  queueMs: number;
+  /** From the start of the call to the first generated text (prompt evaluation included). */
+  firstTokenMs: number | undefined;
+  /** From the start of the call to the end of generation. */
+  totalMs: number;
+}
+
+export interface GenerateResult {
+  text: string;
+  promptTokens: number;
+  completionTokens: number;
+  finishReason: FinishReason;
+  /** The model that answered (file name for local models, the server's model id otherwise). */
+  model: string;
+  timing: GenerateTiming;
+}
+
+export type StreamEvent = { type: "text"; text: string } | { type: "done"; result: GenerateResult };
+
+export type ProviderKind = "local" | "openai" | "vllm";
+
+export interface ProviderInfo {
+  provider: ProviderKind;
+  model: string;
+  /** Tokens one request can use (prompt + output); undefined when the server does not say. */
+  contextSize: number | undefined;
+  /** Where the model runs: a local GPU backend, the CPU, or a remote server. */
+  accelerator: "cuda" | "vulkan" | "metal" | "cpu" | "remote";
+  /** Local only: the GGUF file, the layers offloaded to the GPU, concurrent sequences, queue bound. */
+  modelPath?: string;
+  gpuLayers?: number;
+  parallel?: number;
+  maxQueue?: number;
+  /** HTTP only: the server's base URL. */
+  baseUrl?: string;
+}
+
+export interface LlmProvider {
+  info(): ProviderInfo;
+  /** Runs one request to completion. */
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+  /**
+   * Runs one request and yields its text as it is generated, then one `done` event with
+   * the same result `generate` would give. Leaving the loop early stops the generation.
+   */
+  stream(request: GenerateRequest): AsyncIterable<StreamEvent>;
+  /** Frees the model (local) or the HTTP client; pending and later calls fail with CLOSED. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,74 @@
+// `pithead llm …` run as a user would: the real binary in a child process.
+
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { readGgufHeader } from "../src/index.ts";
+
+const run = promisify(execFile);
+const bin = join(import.meta.dirname, "../../cli/bin/pithead.js");
+const dir = mkdtempSync(join(tmpdir(), "pithead-cli-llm-"));
+
+async function pithead(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe("pithead llm", () => {
+  it("writes the tiny model, reports it as JSON, and inspects it", async () => {
+    const file = join(dir, "tiny.gguf");
+    const written = await pithead("llm", "tiny-model", file, "--json");
+    expect(written.code).toBe(0);
+    const result = JSON.parse(written.stdout) as { file: string; bytes: number; sha256: string };
+    expect(result).toMatchObject({ file, bytes: readGgufHeader(file).fileSize });
+    expect(result.sha256).toMatch(/^[0-9a-f]{64}$/);
+
+    const inspected = JSON.parse((await pithead("llm", "inspect", file, "--json")).stdout) as Record<string, unknown>;
+    expect(inspected).toMatchObject({
+      architecture: "llama",
+      layers: 2,
+      embeddingLength: 64,
+      vocabulary: 260,
+      tensors: 21,
+    });
+  });
+
+  it("refuses to overwrite a file that is not a tiny model, and says why in one line", async () => {
+    const precious = join(dir, "precious.gguf");
+    writeFileSync(precious, "my real model");
+    const refused = await pithead("llm", "tiny-model", precious);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `error: ${precious} exists and is not a Pithead tiny model; pass --force to overwrite it\n`,
+    );
+    const inspected = await pithead("llm", "inspect", precious);
+    expect(inspected.stderr).toMatch(/^error: model file .* does not start with the GGUF magic.*\[MODEL_CORRUPT\]\n$/);
+  });
+
+  it("generates with the embedded tiny model", async () => {
+    const file = join(dir, "gen.gguf");
+    await pithead("llm", "tiny-model", file);
+    const streamed = await pithead(
+      "llm",
+      "generate",
+      "abc",
+      "--model",
+      file,
+      "--max-tokens",
+      "6",
+      "--context-size",
+      "256",
+    );
+    expect(streamed.stdout).toBe("defghi\n");
+    const json = await pithead("llm", "generate", "hello", "--chat", "--model", file, "--max-tokens", "3", "--json");
+    expect(JSON.parse(json.stdout)).toMatchObject({ text: "ABC", finishReason: "length", completionTokens: 3 });
+  });
+});

@@ -1,0 +1,216 @@
+// The OpenAI-compatible provider against a real HTTP server speaking the protocol.
+
+import { createServer } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  createProvider,
+  type GenerateRequest,
+  type GenerateResult,
+  isLlmError,
+  type LlmErrorDetails,
+  type LlmProvider,
+} from "../src/index.ts";
+import { type FakeOpenAiServer, startFakeOpenAiServer } from "./fake-openai-server.ts";
+
+const API_KEY = "sk-test-secret-0123456789";
+let server: FakeOpenAiServer;
+let llm: LlmProvider;
+
+beforeAll(async () => {
+  server = await startFakeOpenAiServer();
+  llm = await createProvider({
+    provider: "vllm",
+    baseUrl: server.baseUrl,
+    apiKey: API_KEY,
+    model: "qwen2.5-7b",
+    maxRetries: 2,
+  });
+});
+afterAll(async () => {
+  await llm.close();
+  await server.close();
+});
+beforeEach(() => {
+  server.seen.length = 0;
+});
+
+const chat: GenerateRequest = {
+  messages: [
+    { role: "system", content: "Be brief." },
+    { role: "user", content: "Hi" },
+  ],
+};
+
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code: string; message: string; details: LlmErrorDetails }> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isLlmError(error)) throw new Error(`expected an LlmError, got ${String(error)}`);
+  return { code: error.code, message: error.message, details: error.details };
+}
+
+async function collect(request: GenerateRequest, provider = llm) {
+  const chunks: string[] = [];
+  let result: GenerateResult | undefined;
+  for await (const event of provider.stream(request)) {
+    if (event.type === "text") chunks.push(event.text);
+    else result = event.result;
+  }
+  return { chunks, result };
+}
+
+/** A port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+describe("OpenAI-compatible provider", () => {
+  it("describes itself without revealing the API key", () => {
+    const info = llm.info();
+    expect(info).toEqual({
+      provider: "vllm",
+      model: "qwen2.5-7b",
+      contextSize: undefined,
+      accelerator: "remote",
+      baseUrl: server.baseUrl,
+    });
+    expect(JSON.stringify(info)).not.toContain(API_KEY);
+  });
+
+  it("sends chat requests to /chat/completions with the key and the sampling settings", async () => {
+    server.script({ kind: "answer", text: ["Hello", " there"] });
+    const result = await llm.generate({ ...chat, maxTokens: 64, temperature: 0.3, topP: 0.9, seed: 5, stop: ["\n\n"] });
+    expect(result).toMatchObject({
+      text: "Hello there",
+      promptTokens: 12,
+      completionTokens: 2,
+      finishReason: "stop",
+      model: "served-model",
+    });
+    const [request] = server.seen;
+    expect(request?.path).toBe("/v1/chat/completions");
+    expect(request?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(request?.body).toMatchObject({
+      model: "qwen2.5-7b",
+      messages: chat.messages,
+      max_tokens: 64,
+      temperature: 0.3,
+      top_p: 0.9,
+      seed: 5,
+      stop: ["\n\n"],
+    });
+    expect(request?.body.stream).toBeUndefined();
+  });
+
+  it("sends raw prompts to /completions, with no chat template", async () => {
+    server.script({ kind: "answer", text: ["defg"], finish: "length" });
+    const result = await llm.generate({ prompt: "abc", maxTokens: 4 });
+    expect(result).toMatchObject({ text: "defg", finishReason: "length" });
+    expect(server.seen[0]?.path).toBe("/v1/completions");
+    expect(server.seen[0]?.body).toMatchObject({ prompt: "abc", max_tokens: 4 });
+  });
+
+  it("streams chat and raw completions over SSE, ending with the usage the server reports", async () => {
+    server.script({ kind: "answer", text: ["Hel", "lo", "!"], finish: "length" });
+    const streamed = await collect({ ...chat, maxTokens: 3 });
+    expect(streamed.chunks).toEqual(["Hel", "lo", "!"]);
+    expect(streamed.result).toMatchObject({
+      text: "Hello!",
+      promptTokens: 12,
+      completionTokens: 3,
+      finishReason: "length",
+    });
+    expect(server.seen[0]?.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+
+    server.script({ kind: "answer", text: ["d", "e"] });
+    const raw = await collect({ prompt: "abc" });
+    expect(raw.chunks.join("")).toBe("de");
+    expect(server.seen[1]?.path).toBe("/v1/completions");
+  });
+
+  it("estimates token counts when the server reports no usage", async () => {
+    server.script({ kind: "answer", text: ["a", "b", "c"], usage: false });
+    const streamed = await collect({ prompt: "0123456789abcdef" });
+    expect(streamed.result).toMatchObject({ text: "abc", completionTokens: 3, promptTokens: 4 });
+  });
+
+  it("retries a 429 after the Retry-After the server asked for, then succeeds", async () => {
+    server.script(
+      { kind: "status", status: 429, message: "Rate limit reached", headers: { "retry-after": "1" } },
+      { kind: "answer", text: ["ok"] },
+    );
+    const result = await llm.generate(chat);
+    expect(result.text).toBe("ok");
+    expect(server.seen).toHaveLength(2);
+    // A lower bound only: the client waited at least the second the server asked for.
+    expect((server.seen[1]?.at ?? 0) - (server.seen[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it("gives up on a failing server after maxRetries with UPSTREAM_HTTP and its status", async () => {
+    server.script({ kind: "status", status: 503, message: "model is loading", headers: { "retry-after": "0" } });
+    const error = await failure(llm.generate(chat));
+    expect(error).toMatchObject({
+      code: "UPSTREAM_HTTP",
+      message: `${server.baseUrl} answered HTTP 503: model is loading`,
+      details: { status: 503, url: server.baseUrl },
+    });
+    expect(server.seen).toHaveLength(3);
+  });
+
+  it("does not retry a request the server rejects (400), and never echoes the key", async () => {
+    server.script({ kind: "status", status: 400, message: "max_tokens is too large" });
+    const error = await failure(llm.generate({ ...chat, maxTokens: 999999 }));
+    expect(error).toMatchObject({ code: "UPSTREAM_HTTP", details: { status: 400 } });
+    expect(error.message).toContain("max_tokens is too large");
+    expect(error.message).not.toContain(API_KEY);
+    expect(server.seen).toHaveLength(1);
+  });
+
+  it("turns a server that never answers, or stalls mid-stream, into UPSTREAM_TIMEOUT at the deadline", async () => {
+    server.script({ kind: "hang" });
+    const error = await failure(llm.generate({ ...chat, timeoutMs: 300 }));
+    expect(error).toMatchObject({
+      code: "UPSTREAM_TIMEOUT",
+      message: `${server.baseUrl} did not answer within 300 ms`,
+    });
+
+    server.script({ kind: "stall-stream", text: ["par"] });
+    expect((await failure(collect({ ...chat, timeoutMs: 300 }))).code).toBe("UPSTREAM_TIMEOUT");
+  });
+
+  it("reports a refused connection as UPSTREAM_UNREACHABLE", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/v1`;
+    const down = await createProvider({ provider: "openai", baseUrl: url, model: "m", maxRetries: 0 });
+    const error = await failure(down.generate(chat));
+    expect(error.code).toBe("UPSTREAM_UNREACHABLE");
+    expect(error.message).toBe(`cannot reach ${url} (ECONNREFUSED)`);
+  });
+
+  it("reports a connection cut mid-stream as UPSTREAM_UNREACHABLE", async () => {
+    server.script({ kind: "cut-stream", text: ["par", "tial"] });
+    const error = await failure(collect(chat));
+    expect(error.code).toBe("UPSTREAM_UNREACHABLE");
+    expect(error.message).toMatch(/failed mid-response/);
+  });
+
+  it("keeps what arrived when the caller aborts a stream, and ABORTED when nothing had", async () => {
+    server.script({ kind: "stall-stream", text: ["one ", "two "] });
+    const controller = new AbortController();
+    let result: GenerateResult | undefined;
+    for await (const event of llm.stream({ ...chat, signal: controller.signal })) {
+      if (event.type === "text") controller.abort();
+      else result = event.result;
+    }
+    expect(result?.finishReason).toBe("abort");
+    expect(["one ", "one two "]).toContain(result?.text);
+
+    expect((await failure(llm.generate({ ...chat, signal: AbortSignal.abort() }))).code).toBe("ABORTED");
+  });
+});
