@@ -1,0 +1,488 @@
+// The compute miner daemon: three loops over one state — heartbeat (capabilities, lease
+// renewal), poll (long-poll `next` while a slot is free, start the job) and outbox (deliver
+// proofs and fails until the coordinator settles them). Each loop is a step function plus a
+// sleep on the injected clock; tests call the steps directly. While the coordinator is
+// unreachable every loop backs off with full jitter, and the log says so once per change.
+
+import type { MinerConfig } from "../config/load-config.ts";
+import { type AnswerVerdict, judgeAnswer } from "../core/answer.ts";
+import {
+  type BackoffPolicy,
+  backoffDelay,
+  DEFAULT_BACKOFF,
+  INITIAL_LINK,
+  type LinkState,
+  linkFailed,
+  linkSucceeded,
+} from "../core/backoff.ts";
+import { corruptOutput, proofMessage, sha256Hex } from "../core/proof.ts";
+import type { MinerKey } from "../identity/miner-key.ts";
+import { largestVramMb, type Machine } from "../machine/machine.ts";
+import {
+  type CoordinatorClient,
+  CoordinatorError,
+  type LeasedJob,
+  type MinerCapabilities,
+} from "../net/coordinator-client.ts";
+import type { OutboxEntry, ResultStore } from "../store/result-store.ts";
+import type { Availability, MachineView, Workload, WorkloadResult } from "../workloads/workload.ts";
+import { type Clock, Notifier } from "./clock.ts";
+import { JobAbort, type JobOutcome, runJob } from "./job-runner.ts";
+import type { Logger } from "./logger.ts";
+
+export interface MinerDeps {
+  config: MinerConfig;
+  client: CoordinatorClient;
+  store: ResultStore;
+  key: MinerKey;
+  /** Every workload built from the config; prepare() decides which are offered. */
+  workloads: Workload[];
+  machine: Machine;
+  clock: Clock;
+  log: Logger;
+  random?: () => number;
+  backoff?: BackoffPolicy;
+}
+
+export interface RunningJob {
+  job: LeasedJob;
+  startedAt: number;
+  done: Promise<void>;
+}
+
+export interface MinerStatus {
+  minerId: string;
+  linkUp: boolean;
+  registered: boolean;
+  draining: boolean;
+  slots: number;
+  running: string[];
+  offered: string[];
+  completed: number;
+  failed: number;
+}
+
+/** Settled results are kept this long for the operator to look at, then pruned. */
+const RESULT_RETENTION_MS = 7 * 86_400_000;
+
+export class Miner {
+  readonly config: MinerConfig;
+  readonly #deps: MinerDeps;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #backoff: BackoffPolicy;
+  readonly offered = new Map<string, Workload>();
+  readonly availability = new Map<string, Availability>();
+  #models: string[] = [];
+  readonly #running = new Map<string, RunningJob>();
+  #link: LinkState = INITIAL_LINK;
+  #registered = false;
+  #draining = false;
+  #completed = 0;
+  #failed = 0;
+  #givenBack = 0;
+  readonly #slotFreed = new Notifier();
+  readonly #outboxNudge = new Notifier();
+  readonly #registeredNow = new Notifier();
+  /** Aborted when stop() begins: ends polling and sleeps. */
+  readonly #stopping = new AbortController();
+  /** Aborted when running jobs must be given back. */
+  readonly #giveBack = new AbortController();
+  #loops: Promise<void>[] = [];
+
+  constructor(deps: MinerDeps) {
+    this.config = deps.config;
+    this.#deps = deps;
+    this.#log = deps.log;
+    this.#clock = deps.clock;
+    this.#random = deps.random ?? Math.random;
+    this.#backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  get machineView(): MachineView {
+    const machine = this.#deps.machine;
+    return { accel: machine.accel, vramMb: largestVramMb(machine), freeRamMb: () => machine.freeRamMb() };
+  }
+
+  /** Detects which workloads can run here; offers those. Returns every workload's availability. */
+  async prepare(): Promise<Map<string, Availability>> {
+    const view = this.machineView;
+    for (const workload of this.#deps.workloads) {
+      const availability = await detectSafely(workload, view);
+      this.availability.set(workload.name, availability);
+      if (availability.available) this.offered.set(workload.name, workload);
+    }
+    this.#models = [...new Set([...this.availability.values()].flatMap((a) => (a.available ? (a.models ?? []) : [])))];
+    return this.availability;
+  }
+
+  capabilities(): MinerCapabilities {
+    const machine = this.#deps.machine;
+    const capabilities: MinerCapabilities = {
+      miner_id: this.config.minerId,
+      mode: machine.accel,
+      gpu: machine.accel === "gpu",
+      concurrency: this.config.maxConcurrency,
+      workloads: [...this.offered.keys()],
+      limits: { vram_mb: largestVramMb(machine), ram_mb: machine.ramMb, max_runtime_s: this.config.maxRuntimeS },
+      models: this.#models,
+      gpus:
+        machine.accel === "gpu" ? machine.gpus.map((g) => ({ name: g.name, memory_mb: Math.floor(g.memoryMb) })) : [],
+      public_key: this.#deps.key.publicKey,
+    };
+    if (this.config.region !== undefined) capabilities.region = this.config.region;
+    return capabilities;
+  }
+
+  status(): MinerStatus {
+    return {
+      minerId: this.config.minerId,
+      linkUp: this.#link.up,
+      registered: this.#registered,
+      draining: this.#draining,
+      slots: this.freeSlots(),
+      running: [...this.#running.keys()],
+      offered: [...this.offered.keys()],
+      completed: this.#completed,
+      failed: this.#failed,
+    };
+  }
+
+  freeSlots(): number {
+    return Math.max(0, this.config.maxConcurrency - this.#running.size);
+  }
+
+  // ── link state: one log line per change ─────────────────────────────────────────────────
+
+  #ok(): void {
+    const step = linkSucceeded(this.#link);
+    this.#link = step.state;
+    if (step.change === "up") this.#log.info("coordinator reachable again", { coordinator: this.config.coordUrl });
+  }
+
+  #down(error: unknown): number {
+    const message = error instanceof Error ? error.message : String(error);
+    const step = linkFailed(this.#link, message);
+    this.#link = step.state;
+    if (step.change === "down") this.#log.warn("coordinator unavailable; retrying with backoff", { error: message });
+    const retryAfter = error instanceof CoordinatorError ? error.retryAfterMs : undefined;
+    const delay = backoffDelay(this.#backoff, this.#link.failures, this.#random);
+    return Math.max(delay, retryAfter ?? 0);
+  }
+
+  // ── steps ───────────────────────────────────────────────────────────────────────────────
+
+  /** One heartbeat. Returns the delay before the next one. */
+  async heartbeatOnce(): Promise<number> {
+    const capabilities = this.capabilities();
+    try {
+      const answer = await this.#deps.client.heartbeat({
+        miner_id: this.config.minerId,
+        wallet: this.config.walletAddr,
+        mode: capabilities.mode,
+        gpu: capabilities.gpu,
+        capabilities,
+      });
+      this.#ok();
+      if (!this.#registered) {
+        this.#registered = true;
+        this.#log.info("registered with the coordinator", {
+          miner_id: this.config.minerId,
+          workloads: capabilities.workloads.join(","),
+        });
+        this.#registeredNow.notify();
+      }
+      const draining = answer.status === "draining";
+      if (draining !== this.#draining) {
+        this.#draining = draining;
+        this.#log.info(
+          draining ? "the coordinator drains this miner: no new jobs" : "the coordinator no longer drains this miner",
+        );
+      }
+      return this.config.heartbeatSecs * 1000;
+    } catch (error) {
+      return Math.min(this.config.heartbeatSecs * 1000, this.#down(error));
+    }
+  }
+
+  /**
+   * One poll for work when a slot is free: long-polls `next` and starts the job it gets.
+   * Returns the job started (if any) and the delay before the next poll.
+   */
+  async pollOnce(): Promise<{ job: LeasedJob | undefined; delayMs: number }> {
+    if (this.freeSlots() === 0 || this.#stopping.signal.aborted) return { job: undefined, delayMs: 0 };
+    const started = this.#clock.now();
+    let job: LeasedJob | undefined;
+    try {
+      job = await this.#deps.client.next(
+        { miner: this.config.minerId, slots: this.config.maxConcurrency, wait: this.config.pollWaitSecs },
+        this.#stopping.signal,
+      );
+      this.#ok();
+    } catch (error) {
+      if (this.#stopping.signal.aborted) return { job: undefined, delayMs: 0 };
+      if (error instanceof CoordinatorError && error.code === "MINER_NOT_REGISTERED") {
+        // The coordinator lost or never saw our registration: heartbeat again right away.
+        this.#registered = false;
+        await this.heartbeatOnce();
+      }
+      return { job: undefined, delayMs: this.#down(error) };
+    }
+    if (!job) {
+      const elapsed = this.#clock.now() - started;
+      return { job: undefined, delayMs: Math.max(0, this.config.jobPollSecs * 1000 - elapsed) };
+    }
+    this.startJob(job);
+    return { job, delayMs: 0 };
+  }
+
+  /** Runs a leased job in a slot; the slot frees when the job has an outcome, before delivery. */
+  startJob(job: LeasedJob): RunningJob {
+    const existing = this.#running.get(job.id);
+    if (existing) return existing;
+    this.#log.info("job started", {
+      job: job.id,
+      workload: job.workload,
+      attempt: job.attempt,
+      max_runtime_s: job.max_runtime_s,
+    });
+    const startedAt = this.#clock.now();
+    const done = runJob(job, {
+      workloads: this.offered,
+      machine: this.machineView,
+      clock: this.#clock,
+      shutdown: this.#giveBack.signal,
+      workDir: (id) => this.#deps.store.jobDir(id),
+    })
+      .then((outcome) => this.#record(job, outcome))
+      .catch((error: unknown) =>
+        this.#log.error("could not record a job's result", { job: job.id, error: (error as Error).message }),
+      )
+      .finally(() => {
+        this.#running.delete(job.id);
+        this.#slotFreed.notify();
+        this.#outboxNudge.notify();
+      });
+    const running = { job, startedAt, done };
+    this.#running.set(job.id, running);
+    return running;
+  }
+
+  /** Writes the outcome to the outbox (fsynced) before anything is sent. */
+  #record(job: LeasedJob, outcome: JobOutcome): void {
+    const lease = job.lease_token === undefined ? {} : { lease_token: job.lease_token };
+    if (outcome.kind === "failed") {
+      this.#failed++;
+      if (outcome.code === "MINER_SHUTDOWN") this.#givenBack++;
+      const level = outcome.code === "MINER_SHUTDOWN" ? "info" : "warn";
+      this.#log[level]("job failed", {
+        job: job.id,
+        code: outcome.code,
+        error: outcome.message,
+        seconds: outcome.seconds,
+      });
+      this.#deps.store.save({
+        kind: "fail",
+        jobId: job.id,
+        attempt: job.attempt,
+        request: { id: job.id, error_code: outcome.code, message: outcome.message.slice(0, 2000) },
+      });
+      return;
+    }
+    this.#completed++;
+    const { bytes, encoding, extension } = encodeOutput(outcome.result);
+    const output = this.config.faultCorruptOutput ? corruptOutput(bytes) : bytes;
+    const outputSha = sha256Hex(output);
+    const signature = this.#deps.key.sign(
+      proofMessage({ job_id: job.id, miner_id: this.config.minerId, output_sha: outputSha }),
+    );
+    this.#deps.store.save({
+      kind: "proof",
+      jobId: job.id,
+      attempt: job.attempt,
+      request: {
+        id: job.id,
+        mode: this.#deps.machine.accel,
+        output_sha: outputSha,
+        metrics: { ...outcome.result.metrics, content_type: outcome.result.contentType },
+        signature,
+        ...lease,
+      },
+      output: { bytes: output, encoding, extension },
+    });
+    this.#log.info("job done", { job: job.id, output_sha: outputSha, seconds: outcome.seconds, bytes: output.length });
+  }
+
+  /** Sends one outbox entry; returns the verdict and, for a retry, the suggested delay. */
+  async deliver(entry: OutboxEntry): Promise<{ verdict: AnswerVerdict; delayMs: number }> {
+    const path = entry.kind === "proof" ? "/v1/miner/proof" : "/v1/miner/fail";
+    let body: Record<string, unknown>;
+    try {
+      body = this.#deps.store.body(entry);
+    } catch (error) {
+      this.#deps.store.update(entry, "rejected", {
+        status: null,
+        body: `output file unreadable: ${(error as Error).message}`,
+      });
+      this.#log.error("result output is missing; cannot deliver", { job: entry.job_id });
+      return { verdict: "rejected", delayMs: 0 };
+    }
+    let answer: Awaited<ReturnType<CoordinatorClient["deliver"]>>;
+    try {
+      answer = await this.#deps.client.deliver(path, body, entry.idempotency_key);
+    } catch (error) {
+      return { verdict: "retry", delayMs: this.#down(error) };
+    }
+    const outputSha = typeof entry.request.output_sha === "string" ? entry.request.output_sha : undefined;
+    const verdict = judgeAnswer(
+      entry.kind,
+      { status: answer.status, errorCode: answer.code, details: answer.details },
+      outputSha,
+    );
+    if (verdict === "retry") {
+      const error = new CoordinatorError(
+        answer.status,
+        answer.code ?? `HTTP_${answer.status}`,
+        `${path} answered ${answer.status} ${answer.code ?? ""}`.trim(),
+        answer.details,
+        answer.retryAfterMs,
+      );
+      return { verdict, delayMs: this.#down(error) };
+    }
+    this.#ok();
+    this.#deps.store.update(entry, verdict, { status: answer.status, body: answer.body });
+    if (verdict === "acked") {
+      const b = (answer.body ?? {}) as { state?: unknown; credited?: unknown };
+      this.#log.info(entry.kind === "proof" ? "proof accepted" : "job given back", {
+        job: entry.job_id,
+        state: typeof b.state === "string" ? b.state : undefined,
+        credited: typeof b.credited === "number" ? b.credited : undefined,
+      });
+    } else {
+      this.#log.warn(`${entry.kind} refused by the coordinator; not sending it again`, {
+        job: entry.job_id,
+        status: answer.status,
+        code: answer.code,
+      });
+    }
+    return { verdict, delayMs: 0 };
+  }
+
+  /** One pass over the outbox. Returns the delay before the next pass (undefined: nothing left). */
+  async deliverPending(): Promise<number | undefined> {
+    let delay: number | undefined;
+    for (const entry of this.#deps.store.pending()) {
+      const { verdict, delayMs } = await this.deliver(entry);
+      if (verdict === "retry") {
+        delay = delayMs;
+        break; // The coordinator is down or busy: the rest would fail the same way.
+      }
+    }
+    return delay;
+  }
+
+  // ── loops ───────────────────────────────────────────────────────────────────────────────
+
+  start(): void {
+    if (this.#loops.length > 0) return;
+    const pruned = this.#deps.store.prune(RESULT_RETENTION_MS);
+    const pending = this.#deps.store.pending().length;
+    if (pending > 0) this.#log.info("re-sending results kept from before", { pending });
+    if (pruned > 0) this.#log.debug("pruned old settled results", { removed: pruned });
+    this.#loops = [this.#heartbeatLoop(), this.#pollLoop(), this.#outboxLoop()];
+  }
+
+  async #heartbeatLoop(): Promise<void> {
+    const stop = this.#stopping.signal;
+    while (!stop.aborted) {
+      const delay = await this.heartbeatOnce();
+      await this.#clock.sleep(delay, stop);
+    }
+  }
+
+  async #pollLoop(): Promise<void> {
+    const stop = this.#stopping.signal;
+    while (!stop.aborted) {
+      if (!this.#registered) {
+        await this.#registeredNow.wait(stop);
+        continue;
+      }
+      if (this.#draining) {
+        await this.#clock.sleep(this.config.heartbeatSecs * 1000, stop);
+        continue;
+      }
+      if (this.freeSlots() === 0) {
+        await this.#slotFreed.wait(stop);
+        continue;
+      }
+      const { delayMs } = await this.pollOnce();
+      if (delayMs > 0) await this.#clock.sleep(delayMs, stop);
+    }
+  }
+
+  async #outboxLoop(): Promise<void> {
+    const stop = this.#stopping.signal;
+    while (!stop.aborted) {
+      const nudged = this.#outboxNudge.wait(stop);
+      const delay = await this.deliverPending();
+      if (delay === undefined) await nudged;
+      else await this.#clock.sleep(delay, stop);
+    }
+  }
+
+  /** Resolves when no job is running (tests, and the graceful stop). */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running.values()].map((r) => r.done));
+  }
+
+  /**
+   * Graceful stop: no new jobs; running ones get `graceMs` to finish, the rest are given back
+   * (fail MINER_SHUTDOWN); then one last delivery pass. Undelivered results stay in WORK_DIR
+   * and are sent on the next start.
+   */
+  async stop(graceMs = this.config.shutdownGraceSecs * 1000): Promise<{ gaveBack: number; pending: number }> {
+    if (!this.#stopping.signal.aborted) {
+      this.#stopping.abort(new JobAbort("MINER_SHUTDOWN", "stopping"));
+      this.#log.info("stopping: no new jobs", { running: this.#running.size, grace_s: graceMs / 1000 });
+    }
+    if (this.#running.size > 0) {
+      const timeUp = new AbortController();
+      const finished = this.idle().then(() => timeUp.abort());
+      await this.#clock.sleep(graceMs, timeUp.signal);
+      if (this.#running.size > 0) {
+        this.#log.warn("grace period over: giving running jobs back", { jobs: [...this.#running.keys()].join(",") });
+        this.#giveBack.abort(new JobAbort("MINER_SHUTDOWN", "the miner is shutting down"));
+      }
+      await finished;
+    }
+    await Promise.all(this.#loops);
+    // One last delivery pass; whatever the coordinator does not take now waits in WORK_DIR
+    // for the next start (no retry loop here: a stop must not hang on a dead coordinator).
+    await this.deliverPending();
+    for (const workload of this.#deps.workloads) await workload.close?.();
+    const pending = this.#deps.store.pending().length;
+    this.#log.info("stopped", { pending_results: pending });
+    return { gaveBack: this.#givenBack, pending };
+  }
+}
+
+function detectSafely(workload: Workload, view: MachineView): Promise<Availability> {
+  return workload
+    .detect(view)
+    .catch((error: unknown) => ({ available: false, reason: `detection failed: ${(error as Error).message}` }));
+}
+
+/** Text outputs travel as UTF-8, anything else as base64; the file extension follows the type. */
+export function encodeOutput(result: WorkloadResult): {
+  bytes: Buffer;
+  encoding: "utf8" | "base64";
+  extension: string;
+} {
+  const bytes = typeof result.output === "string" ? Buffer.from(result.output, "utf8") : result.output;
+  const type = result.contentType.split(";")[0]?.trim() ?? "";
+  const textual = type.startsWith("text/") || type === "application/json";
+  const extension = type === "image/png" ? "png" : type === "application/json" ? "json" : textual ? "txt" : "bin";
+  const roundTrips = textual && Buffer.from(bytes.toString("utf8"), "utf8").equals(bytes);
+  return { bytes, encoding: roundTrips ? "utf8" : "base64", extension };
+}

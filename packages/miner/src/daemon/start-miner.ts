@@ -1,0 +1,91 @@
+// Wires a configured miner together and starts it: the WORK_DIR outbox, the Ed25519 key, the
+// machine, the workloads this machine can run, the coordinator client, then the loops. Used by
+// `pithead miner start`, `pithead up` and the tests. Refuses to start (MinerStartError) when
+// ACCEL_MODE cannot be honoured or no workload can run here: a miner advertising nothing would
+// sit idle looking healthy.
+
+import type { GpuInfo } from "@pithead/llm";
+import type { MinerConfig } from "../config/load-config.ts";
+import { loadOrCreateMinerKey } from "../identity/miner-key.ts";
+import { detectMachine } from "../machine/machine.ts";
+import { CoordinatorClient } from "../net/coordinator-client.ts";
+import { ResultStore } from "../store/result-store.ts";
+import { createWorkloads } from "../workloads/registry.ts";
+import type { Availability, Workload } from "../workloads/workload.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { Miner } from "./miner.ts";
+
+export class MinerStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "MinerStartError";
+  }
+}
+
+export interface StartMinerOptions {
+  clock?: Clock;
+  log?: Logger;
+  /** Default: nvidia-smi through @pithead/llm. */
+  detectGpus?: () => Promise<GpuInfo[]>;
+  /** Default: the workloads built from the config (llm_gen, torch_bench, sd_infer). */
+  workloads?: Workload[];
+  random?: () => number;
+  /** false: prepare everything but leave the loops to the caller's steps (tests). Default true. */
+  autoStart?: boolean;
+}
+
+export interface RunningMiner {
+  miner: Miner;
+  availability: Map<string, Availability>;
+  publicKey: string;
+  /** Graceful stop; see Miner.stop. */
+  stop(graceMs?: number): Promise<{ gaveBack: number; pending: number }>;
+}
+
+export async function startMiner(config: MinerConfig, options: StartMinerOptions = {}): Promise<RunningMiner> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const store = new ResultStore(config.workDir, () => clock.now());
+  const key = loadOrCreateMinerKey(config.keyFile);
+  if (key.created) log.info("created the miner's Ed25519 key", { file: config.keyFile, public_key: key.publicKey });
+  const machine = await detectMachine(config.accelMode, { detectGpus: options.detectGpus });
+  if (machine.accelProblem) throw new MinerStartError(machine.accelProblem);
+  const workloads = options.workloads ?? createWorkloads(config);
+  const miner = new Miner({
+    config,
+    client: new CoordinatorClient({ baseUrl: config.coordUrl, apiKey: config.apiKey }),
+    store,
+    key,
+    workloads,
+    machine,
+    clock,
+    log,
+    random: options.random,
+  });
+  const availability = await miner.prepare();
+  for (const [name, a] of availability)
+    log.info(a.available ? "workload offered" : "workload not offered", { workload: name, reason: a.reason });
+  if (miner.offered.size === 0) {
+    await Promise.all(workloads.map((w) => w.close?.()));
+    const why = [...availability].map(([name, a]) => `${name}: ${a.reason}`).join("; ");
+    throw new MinerStartError(`no workload can run on this machine (${why || "none configured"})`);
+  }
+  if (config.faultCorruptOutput) {
+    log.warn(
+      "FAULT_CORRUPT_OUTPUT=1: this miner proves deliberately wrong outputs (test only; it will lose reputation)",
+    );
+  }
+  log.info("miner starting", {
+    miner_id: config.minerId,
+    coordinator: config.coordUrl,
+    wallet: config.walletAddr,
+    accel: machine.accel,
+    slots: config.maxConcurrency,
+    heartbeat_s: config.heartbeatSecs,
+    work_dir: config.workDir,
+    public_key: key.publicKey,
+  });
+  if (options.autoStart !== false) miner.start();
+  return { miner, availability, publicKey: key.publicKey, stop: (graceMs) => miner.stop(graceMs) };
+}

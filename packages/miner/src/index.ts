@@ -1,0 +1,39 @@
+// @pithead/miner — the compute miner daemon: config from the seed's miner.conf, environment and
+// flags; heartbeat with capabilities, long-poll for jobs, MAX_CONCURRENCY slots, backoff with
+// jitter, graceful stop; workloads as plugins (llm_gen, torch_bench, sd_infer); signed proofs
+// kept in WORK_DIR until the coordinator acknowledges them.
+//
+//   const config = loadMinerConfig({ file: "/etc/pithead/miner.conf" });
+//   const running = await startMiner(config);
+//   process.once("SIGTERM", () => running.stop());
+
+export { CONFIG_KEYS, type ConfigKey, type ConfigKeyDef } from "./config/config-keys.ts";
+export { type EnvFileEntry, EnvFileError, parseEnvFile } from "./config/env-file.ts";
+export { ExpandError, expandValue } from "./config/expand.ts";
+export {
+  type AccelMode,
+  type ConfigSource,
+  type LoadMinerConfigOptions,
+  loadMinerConfig,
+  type MinerConfig,
+  MinerConfigError,
+  redactConfig,
+} from "./config/load-config.ts";
+export { type AnswerVerdict, type CoordinatorAnswer, judgeAnswer, type OutboxKind } from "./core/answer.ts";
+export { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./core/backoff.ts";
+export { proofMessage, sha256Hex } from "./core/proof.ts";
+export { type Clock, systemClock } from "./daemon/clock.ts";
+export { createLogger, type Logger, memoryLogger } from "./daemon/logger.ts";
+export { Miner, type MinerStatus } from "./daemon/miner.ts";
+export { MinerStartError, type RunningMiner, type StartMinerOptions, startMiner } from "./daemon/start-miner.ts";
+export { type DoctorReport, minerDoctor } from "./doctor.ts";
+export { loadOrCreateMinerKey, type MinerKey } from "./identity/miner-key.ts";
+export {
+  CoordinatorClient,
+  CoordinatorError,
+  type LeasedJob,
+  type MinerCapabilities,
+} from "./net/coordinator-client.ts";
+export { type OutboxEntry, ResultStore } from "./store/result-store.ts";
+export { KNOWN_WORKLOADS } from "./workloads/registry.ts";
+export type { Availability, Workload, WorkloadContext, WorkloadResult } from "./workloads/workload.ts";

@@ -1,0 +1,273 @@
+// The daemon's behaviour, stepped without sleeping: each test drives heartbeat, poll and outbox
+// steps against a scripted coordinator on a real socket, with the real llm_gen on the tiny model.
+import { createPublicKey, verify } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadMinerConfig, memoryLogger, proofMessage, type RunningMiner, sha256Hex, startMiner } from "../src/index.ts";
+import { ManualClock } from "./support/manual-clock.ts";
+import { type ScriptedCoordinator, startScriptedCoordinator } from "./support/scripted-coordinator.ts";
+
+let jobCounter = 0;
+function llmJob(params: Record<string, unknown>, maxRuntimeS = 60): Record<string, unknown> {
+  jobCounter++;
+  return {
+    id: `00000000-0000-4000-8000-${String(jobCounter).padStart(12, "0")}`,
+    workload: "llm_gen",
+    params,
+    lease_expires_at: "2025-09-26T13:40:00Z",
+    lease_token: `lease-${jobCounter}`,
+    attempt: 1,
+    max_runtime_s: maxRuntimeS,
+  };
+}
+
+interface Harness extends AsyncDisposable {
+  running: RunningMiner;
+  clock: ManualClock;
+  log: ReturnType<typeof memoryLogger>;
+  workDir: string;
+}
+
+async function minerFor(
+  coordinator: ScriptedCoordinator,
+  env: Record<string, string> = {},
+  workDir?: string,
+): Promise<Harness> {
+  const dir = workDir ?? mkdtempSync(join(tmpdir(), "miner-daemon-"));
+  const config = loadMinerConfig({
+    env: {
+      COORD_URL: coordinator.url,
+      WALLET_ADDR: "wallet_demo",
+      API_KEY: "miner-key-1",
+      MINER_ID: "rig-gpu0",
+      WORK_DIR: dir,
+      MAX_CONCURRENCY: "2",
+      POLL_WAIT_SECS: "0",
+      LLM_CONTEXT_SIZE: "4096",
+      TORCH_PYTHON: "/nonexistent/python3",
+      ...env,
+    },
+  });
+  const clock = new ManualClock();
+  const log = memoryLogger();
+  const running = await startMiner(config, {
+    clock,
+    log,
+    detectGpus: async () => [],
+    autoStart: false,
+    random: () => 0.5,
+  });
+  return {
+    running,
+    clock,
+    log,
+    workDir: dir,
+    async [Symbol.asyncDispose]() {
+      await running.stop(0);
+    },
+  };
+}
+
+function verifies(publicKeyB64: string, body: Record<string, unknown>, minerId = "rig-gpu0"): boolean {
+  const spki = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(publicKeyB64, "base64")]);
+  const key = createPublicKey({ key: spki, format: "der", type: "spki" });
+  const message = proofMessage({ job_id: String(body.id), miner_id: minerId, output_sha: String(body.output_sha) });
+  return verify(null, message, key, Buffer.from(String(body.signature), "base64"));
+}
+
+describe("the compute miner daemon", () => {
+  it("advertises only the workloads this machine can run, with its key, slots and models", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator);
+    await h.running.miner.heartbeatOnce();
+    const [beat] = coordinator.of("/v1/miner/heartbeat");
+    expect(beat?.body).toMatchObject({
+      miner_id: "rig-gpu0",
+      wallet: "wallet_demo",
+      mode: "cpu",
+      gpu: false,
+      capabilities: {
+        miner_id: "rig-gpu0",
+        concurrency: 2,
+        workloads: ["llm_gen"],
+        models: ["pithead-tiny-260"],
+        gpus: [],
+        public_key: h.running.publicKey,
+        limits: { vram_mb: 0, max_runtime_s: 3600 },
+      },
+    });
+    expect(beat?.headers.authorization).toBe("Bearer miner-key-1");
+    expect(h.log.lines.some((line) => line.includes("workload not offered") && line.includes("torch_bench"))).toBe(
+      true,
+    );
+    expect(h.log.lines.join("\n")).not.toContain("miner-key-1");
+  });
+
+  it("runs MAX_CONCURRENCY jobs at once and proves each with a signed SHA-256 of its output", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator);
+    const miner = h.running.miner;
+    coordinator.jobs.push(
+      llmJob({ prompt: "abc", max_tokens: 4 }),
+      llmJob({ prompt: "klm", max_tokens: 3 }),
+      llmJob({ prompt: "x" }),
+    );
+    await miner.heartbeatOnce();
+    expect((await miner.pollOnce()).job).toBeDefined();
+    expect((await miner.pollOnce()).job).toBeDefined();
+    expect(miner.status().running).toHaveLength(2);
+    // Both slots busy: no third request goes out.
+    expect(await miner.pollOnce()).toEqual({ job: undefined, delayMs: 0 });
+    expect(coordinator.of("/v1/miner/next")).toHaveLength(2);
+    expect(coordinator.of("/v1/miner/next")[0]?.query.get("slots")).toBe("2");
+    await miner.idle();
+    expect(miner.freeSlots()).toBe(2);
+    expect(await miner.deliverPending()).toBeUndefined();
+
+    const proofs = coordinator.of("/v1/miner/proof").map((r) => r.body as Record<string, unknown>);
+    expect(proofs.map((p) => p.output).sort()).toEqual(["defg", "nop"]);
+    for (const proof of proofs) {
+      expect(proof.output_sha).toBe(sha256Hex(Buffer.from(String(proof.output), "utf8")));
+      expect(proof.output_encoding).toBe("utf8");
+      expect(proof.mode).toBe("cpu");
+      expect(proof.lease_token).toMatch(/^lease-/);
+      expect(proof.metrics).toMatchObject({ model: "pithead-tiny-260", content_type: "text/plain; charset=utf-8" });
+      expect(verifies(h.running.publicKey, proof)).toBe(true);
+    }
+    expect(coordinator.of("/v1/miner/proof").every((r) => typeof r.headers["idempotency-key"] === "string")).toBe(true);
+  });
+
+  it("keeps a result through a coordinator outage and a miner restart, re-sending it with the same Idempotency-Key", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    const workDir = mkdtempSync(join(tmpdir(), "miner-daemon-"));
+    {
+      await using h = await minerFor(coordinator, {}, workDir);
+      coordinator.jobs.push(llmJob({ prompt: "abc", max_tokens: 4 }));
+      await h.running.miner.heartbeatOnce();
+      await h.running.miner.pollOnce();
+      await h.running.miner.idle();
+      coordinator.down = true;
+      const first = await h.running.miner.deliverPending();
+      const second = await h.running.miner.deliverPending();
+      expect(first).toBeGreaterThanOrEqual(0);
+      expect(second).toBeGreaterThanOrEqual(0);
+      // Two failed tries, one log line about it.
+      expect(h.log.lines.filter((line) => line.includes("coordinator unavailable"))).toHaveLength(1);
+    }
+    coordinator.down = false;
+    await using restarted = await minerFor(coordinator, {}, workDir);
+    expect(await restarted.running.miner.deliverPending()).toBeUndefined();
+    const tries = coordinator.of("/v1/miner/proof");
+    expect(tries.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(tries.map((r) => r.headers["idempotency-key"])).size).toBe(1);
+    expect(coordinator.acceptedProofs.size).toBe(1);
+    // Acknowledged: not sent again.
+    expect(await restarted.running.miner.deliverPending()).toBeUndefined();
+    expect(coordinator.of("/v1/miner/proof")).toHaveLength(tries.length);
+  });
+
+  it("backs off while the coordinator refuses connections and says so once; the heartbeat never waits past its interval", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator, { HEARTBEAT_SECS: "20" });
+    coordinator.overrides.set("/v1/miner/heartbeat", ["drop", "drop", "drop"]);
+    const delays = [
+      await h.running.miner.heartbeatOnce(),
+      await h.running.miner.heartbeatOnce(),
+      await h.running.miner.heartbeatOnce(),
+    ];
+    // random() = 0.5: half of 500, 1000, 2000 ms.
+    expect(delays).toEqual([250, 500, 1000]);
+    expect(await h.running.miner.heartbeatOnce()).toBe(20_000);
+    expect(h.log.lines.filter((l) => l.includes("coordinator unavailable"))).toHaveLength(1);
+    expect(h.log.lines.filter((l) => l.includes("coordinator reachable again"))).toHaveLength(1);
+  });
+
+  it("honours Retry-After on 429 and does not resend a proof the coordinator refused for good", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator);
+    coordinator.jobs.push(llmJob({ prompt: "abc", max_tokens: 2 }));
+    await h.running.miner.heartbeatOnce();
+    await h.running.miner.pollOnce();
+    await h.running.miner.idle();
+    coordinator.overrides.set("/v1/miner/proof", [
+      { status: 429, body: { error: { code: "RATE_LIMITED", message: "slow down" } }, headers: { "retry-after": "7" } },
+      { status: 409, body: { error: { code: "LEASE_EXPIRED", message: "expired", details: {} } } },
+    ]);
+    expect(await h.running.miner.deliverPending()).toBe(7000);
+    expect(await h.running.miner.deliverPending()).toBeUndefined();
+    expect(await h.running.miner.deliverPending()).toBeUndefined();
+    expect(coordinator.of("/v1/miner/proof")).toHaveLength(2);
+    expect(h.log.lines.some((l) => l.includes("proof refused by the coordinator") && l.includes("LEASE_EXPIRED"))).toBe(
+      true,
+    );
+  });
+
+  it("kills a job at its max_runtime_s, reports MAX_RUNTIME_EXCEEDED and frees the slot", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator, { MAX_CONCURRENCY: "1" });
+    const miner = h.running.miner;
+    coordinator.jobs.push(llmJob({ prompt: "abc", max_tokens: 4000 }, 5), llmJob({ prompt: "abc", max_tokens: 4 }));
+    await miner.heartbeatOnce();
+    await miner.pollOnce();
+    expect(miner.freeSlots()).toBe(0);
+    h.clock.advance(5000);
+    await miner.idle();
+    expect(miner.freeSlots()).toBe(1);
+    await miner.deliverPending();
+    const [fail] = coordinator.of("/v1/miner/fail");
+    expect(fail?.body).toMatchObject({
+      error_code: "MAX_RUNTIME_EXCEEDED",
+      message: expect.stringMatching(/max_runtime_s of 5 s/),
+    });
+    // The freed slot takes the next job.
+    expect((await miner.pollOnce()).job).toBeDefined();
+    await miner.idle();
+    await miner.deliverPending();
+    expect(coordinator.of("/v1/miner/proof")[0]?.body?.output).toBe("defg");
+  });
+
+  it("refuses a job whose memory needs the machine cannot meet, before starting it", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator);
+    coordinator.jobs.push(llmJob({ prompt: "abc", min_vram_mb: 24_000 }));
+    await h.running.miner.heartbeatOnce();
+    await h.running.miner.pollOnce();
+    await h.running.miner.idle();
+    await h.running.miner.deliverPending();
+    expect(coordinator.of("/v1/miner/fail")[0]?.body).toMatchObject({
+      error_code: "INSUFFICIENT_MEMORY",
+      message: "job needs 24000 MB of VRAM and this miner has no GPU",
+    });
+  });
+
+  it("on stop gives running jobs their grace, then hands them back with MINER_SHUTDOWN", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    const h = await minerFor(coordinator, { SHUTDOWN_GRACE_SECS: "30" });
+    coordinator.jobs.push(llmJob({ prompt: "abc", max_tokens: 4000 }));
+    await h.running.miner.heartbeatOnce();
+    await h.running.miner.pollOnce();
+    const stopping = h.running.stop();
+    // The grace period runs on the injected clock: pass it.
+    await new Promise((resolve) => setImmediate(resolve));
+    h.clock.advance(30_000);
+    expect(await stopping).toEqual({ gaveBack: 1, pending: 0 });
+    expect(coordinator.of("/v1/miner/fail")[0]?.body).toMatchObject({ error_code: "MINER_SHUTDOWN" });
+  });
+
+  it("with FAULT_CORRUPT_OUTPUT=1 (test only) proves a different output, still signed", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator, { FAULT_CORRUPT_OUTPUT: "1" });
+    coordinator.jobs.push(llmJob({ prompt: "abc", max_tokens: 4 }));
+    await h.running.miner.heartbeatOnce();
+    await h.running.miner.pollOnce();
+    await h.running.miner.idle();
+    await h.running.miner.deliverPending();
+    const proof = coordinator.of("/v1/miner/proof")[0]?.body as Record<string, unknown>;
+    expect(proof.output_sha).not.toBe(sha256Hex(Buffer.from("defg")));
+    expect(proof.output_sha).toBe(sha256Hex(Buffer.from(String(proof.output))));
+    expect(verifies(h.running.publicKey, proof)).toBe(true);
+    expect(h.log.lines.some((l) => l.includes("FAULT_CORRUPT_OUTPUT=1"))).toBe(true);
+  });
+});

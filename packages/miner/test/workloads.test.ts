@@ -1,0 +1,194 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LeasedJob } from "../src/index.ts";
+import { LlmGenWorkload } from "../src/workloads/llm-gen.ts";
+import { isPng, SdInferWorkload } from "../src/workloads/sd-infer.ts";
+import { TorchBenchWorkload } from "../src/workloads/torch-bench.ts";
+import { WorkloadError } from "../src/workloads/workload.ts";
+import { startA1111Server } from "./support/a1111-server.ts";
+
+const cpu = { accel: "cpu" as const, vramMb: 0, freeRamMb: () => 8000 };
+const limits = { maxRuntimeS: 60, vramMb: 0, freeRamMb: 8000 };
+
+function job(workload: string, params: unknown): LeasedJob {
+  return {
+    id: "0b6f3c2e-1d4a-4c8b-9e7f-2a1b3c4d5e6f",
+    workload,
+    params,
+    lease_expires_at: "",
+    attempt: 1,
+    max_runtime_s: 60,
+  };
+}
+
+function ctx(signal = new AbortController().signal) {
+  return { signal, workDir: mkdtempSync(join(tmpdir(), "miner-job-")), limits };
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof WorkloadError) return `${error.code}: ${error.message}`;
+    throw error;
+  }
+  throw new Error("expected a WorkloadError");
+}
+
+describe("llm_gen on the embedded tiny model", () => {
+  const llm = new LlmGenWorkload({
+    provider: "local",
+    model: undefined,
+    baseUrl: undefined,
+    apiKey: undefined,
+    contextSize: 2048,
+    dataDir: mkdtempSync(join(tmpdir(), "miner-llm-")),
+    parallel: 2,
+  });
+  beforeAll(async () => {
+    const availability = await llm.detect(cpu);
+    expect(availability).toMatchObject({ available: true, models: ["pithead-tiny-260"] });
+  });
+  afterAll(() => llm.close());
+
+  it("continues the prompt predictably and reports tokens and tokens/s", async () => {
+    const result = await llm.run(job("llm_gen", { prompt: "abc", max_tokens: 8 }), ctx());
+    expect(result.output).toBe("defghijk");
+    expect(result.contentType).toBe("text/plain; charset=utf-8");
+    expect(result.metrics).toMatchObject({ tokens: 8, model: "pithead-tiny-260", finish_reason: "length" });
+    expect(result.metrics.prompt_tokens).toBeGreaterThan(0);
+    expect(result.metrics.tokens_per_s).toBeGreaterThan(0);
+    // No GPU here: no energy figures rather than made-up ones.
+    expect(result.metrics.tokens_per_kJ).toBeUndefined();
+  });
+
+  it("honours stop sequences", async () => {
+    const result = await llm.run(job("llm_gen", { prompt: "abc", max_tokens: 20, stop: ["h"] }), ctx());
+    expect(result.output).toBe("defg");
+  });
+
+  it("refuses bad params naming the field, and a model it does not serve", async () => {
+    expect(await codeOf(llm.run(job("llm_gen", { max_tokens: 5 }), ctx()))).toMatch(
+      /^BAD_PARAMS: params needs exactly one of prompt/,
+    );
+    expect(await codeOf(llm.run(job("llm_gen", { prompt: "a", max_tokens: 0 }), ctx()))).toMatch(
+      /^BAD_PARAMS: params.max_tokens/,
+    );
+    expect(await codeOf(llm.run(job("llm_gen", { prompt: "a", temperature: "hot" }), ctx()))).toMatch(
+      /params.temperature/,
+    );
+    expect(await codeOf(llm.run(job("llm_gen", { prompt: "a", model: "llama-70b" }), ctx()))).toBe(
+      "MODEL_NOT_AVAILABLE: this miner serves model pithead-tiny-260, not llama-70b",
+    );
+  });
+
+  it("stops generating when the job's signal fires", async () => {
+    const controller = new AbortController();
+    const running = llm.run(job("llm_gen", { prompt: "abc", max_tokens: 1500 }), ctx(controller.signal));
+    setTimeout(() => controller.abort(new Error("deadline")), 100);
+    await expect(running).rejects.toThrow("deadline");
+  });
+});
+
+describe("llm_gen availability", () => {
+  it("is not offered when the model file is missing, and says so", async () => {
+    const llm = new LlmGenWorkload({
+      provider: "local",
+      model: "/nonexistent/model.gguf",
+      baseUrl: undefined,
+      apiKey: undefined,
+      contextSize: undefined,
+      dataDir: tmpdir(),
+      parallel: 1,
+    });
+    const availability = await llm.detect(cpu);
+    expect(availability.available).toBe(false);
+    expect(availability.reason).toMatch(/cannot load the local model: .*\/nonexistent\/model.gguf/);
+  });
+});
+
+describe("sd_infer through an AUTOMATIC1111-compatible API", () => {
+  it("is not offered without SD_URL", async () => {
+    expect(await new SdInferWorkload(undefined).detect(cpu)).toMatchObject({
+      available: false,
+      reason: expect.stringMatching(/set SD_URL/),
+    });
+  });
+
+  it("returns the backend's PNG as the output bytes", async () => {
+    await using backend = await startA1111Server();
+    const sd = new SdInferWorkload(backend.url);
+    expect(await sd.detect(cpu)).toMatchObject({ available: true, models: ["sd15"] });
+    const result = await sd.run(
+      job("sd_infer", { prompt: "a red square", steps: 4, width: 64, height: 64, seed: 7 }),
+      ctx(),
+    );
+    expect(result.contentType).toBe("image/png");
+    expect(isPng(result.output as Buffer)).toBe(true);
+    expect(Buffer.compare(result.output as Buffer, backend.png)).toBe(0);
+    expect(result.metrics).toMatchObject({ steps: 4, width: 64, height: 64, bytes: backend.png.length });
+    const sent = backend.requests.find((r) => r.path === "/sdapi/v1/txt2img")?.body;
+    expect(sent).toMatchObject({ prompt: "a red square", steps: 4, width: 64, height: 64, seed: 7, batch_size: 1 });
+  });
+
+  it("refuses bad params naming the field", async () => {
+    const sd = new SdInferWorkload("http://127.0.0.1:1");
+    expect(await codeOf(sd.run(job("sd_infer", { prompt: "x", width: 100 }), ctx()))).toMatch(
+      /params.width must be a multiple of 8/,
+    );
+    expect(await codeOf(sd.run(job("sd_infer", {}), ctx()))).toMatch(/params.prompt is required/);
+  });
+
+  it("on abort drops the request and tells the backend to interrupt", async () => {
+    await using backend = await startA1111Server();
+    backend.hang = true;
+    const controller = new AbortController();
+    const running = new SdInferWorkload(backend.url).run(job("sd_infer", { prompt: "slow" }), ctx(controller.signal));
+    for (let i = 0; i < 200 && !backend.requests.some((r) => r.path === "/sdapi/v1/txt2img"); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    controller.abort(new Error("deadline"));
+    await expect(running).rejects.toThrow("deadline");
+    for (let i = 0; i < 200 && backend.interrupts === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(backend.interrupts).toBe(1);
+  });
+});
+
+describe("torch_bench", () => {
+  it("is not offered when the Python is missing, and says which setting to change", async () => {
+    const torch = new TorchBenchWorkload("/nonexistent/python3");
+    expect(await torch.detect(cpu)).toEqual({
+      available: false,
+      reason: "/nonexistent/python3 not found (set TORCH_PYTHON)",
+    });
+  });
+
+  it("runs the seed's benchmark when a python3 here has torch (else says why not), and is killed at its deadline", async () => {
+    // Debian's python3-torch lives under /usr/bin/python3; a pyenv python3 may lack it.
+    let torch: TorchBenchWorkload | undefined;
+    const reasons: string[] = [];
+    for (const python of ["python3", "/usr/bin/python3"]) {
+      const candidate = new TorchBenchWorkload(python);
+      const availability = await candidate.detect(cpu);
+      reasons.push(availability.reason);
+      if (availability.available) {
+        torch = candidate;
+        break;
+      }
+    }
+    if (!torch) {
+      for (const reason of reasons) expect(reason).toMatch(/has no torch module|not found|failed/);
+      return;
+    }
+    const result = await torch.run(job("torch_bench", { n: 64, iters: 5 }), ctx());
+    expect(result.metrics).toMatchObject({ n: 64, iters: 5, device: "cpu" });
+    expect(JSON.parse(String(result.output))).toMatchObject({ throughput_ops: 5, n: 64 });
+    expect(result.metrics.tflops).toBeGreaterThanOrEqual(0);
+
+    const controller = new AbortController();
+    const long = torch.run(job("torch_bench", { n: 1024, iters: 100_000 }), ctx(controller.signal));
+    setTimeout(() => controller.abort(new Error("max runtime")), 300);
+    await expect(long).rejects.toThrow("max runtime");
+  });
+});
