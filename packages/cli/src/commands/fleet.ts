@@ -1,0 +1,480 @@
+// `pithead fleet …`: the ASIC fleet controller. start (the API and the loop; a simulated fleet
+// when no miner is configured), cycle (one cycle, against a running controller or in-process),
+// replay (re-derive every decision from the ledger), probe (poll one miner), simulate (serve
+// simulated miners) and sign (headers for a signed request). Configuration comes from the
+// environment and a .env file (see packages/fleet/README.md).
+
+import { readFileSync } from "node:fs";
+import type { CycleReport, FleetConfig, FleetSimulator, ReplayReport } from "@pithead/fleet";
+import { Command, Option } from "commander";
+import { fail, printResult } from "../output.ts";
+import { progressBar, spinner } from "../progress.ts";
+
+// Loaded when a fleet command runs, so `pithead` itself starts without the fleet's dependencies.
+const fleet = () => import("@pithead/fleet");
+
+async function loadConfig(envFile: string, overrides: Record<string, string | undefined> = {}): Promise<FleetConfig> {
+  const { ConfigError, environmentWithDotenv, loadFleetConfig } = await fleet();
+  const env = { ...environmentWithDotenv(process.env, envFile) };
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
+  try {
+    return loadFleetConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid fleet configuration: ${error.problems.join("; ")}`, 2);
+    throw error;
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) fail(`${name} must be a whole number, got '${value}'`);
+    return parsed;
+  };
+}
+
+/** Resolves on SIGINT/SIGTERM; a second signal exits at once. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const handler = (signal: string) => {
+      process.once("SIGINT", () => process.exit(130));
+      process.once("SIGTERM", () => process.exit(143));
+      resolve(signal);
+    };
+    process.once("SIGINT", () => handler("SIGINT"));
+    process.once("SIGTERM", () => handler("SIGTERM"));
+  });
+}
+
+function startCommand(): Command {
+  return new Command("start")
+    .description(
+      "Run the fleet controller: the REST API (default port 3001), each operator's loop and its ledger. With no miner configured it runs a simulated fleet.",
+    )
+    .option("--env-file <file>", "read settings from this .env file (environment variables win)", ".env")
+    .option("--port <port>", "listen on this port (overrides PORT)", positiveInt("--port"))
+    .option("--host <host>", "listen on this address (overrides HOST)")
+    .option("--no-loop", "do not run cycles on a period; only /loop/run-once")
+    .option(
+      "--simulated <miners>",
+      "miners in the simulated fleet when none is configured (overrides SIMULATED_MINERS)",
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  pithead fleet start                      # 24 simulated miners, API on http://127.0.0.1:3001\n  MINER_0_IP=192.168.1.101 API_SECRET=... pithead fleet start\n",
+    )
+    .action(async (options: { envFile: string; port?: number; host?: string; loop: boolean; simulated?: string }) => {
+      const config = await loadConfig(options.envFile, { HOST: options.host, SIMULATED_MINERS: options.simulated });
+      const { startFleetService } = await fleet();
+      const progress = spinner("starting the fleet controller");
+      let service: Awaited<ReturnType<typeof startFleetService>>;
+      try {
+        service = await startFleetService(config, {
+          port: options.port,
+          loop: options.loop ? undefined : false,
+          logger: { level: process.env.LOG_LEVEL ?? "info" },
+        });
+      } catch (error) {
+        progress.fail("the fleet controller did not start");
+        fail(message(error));
+      }
+      progress.succeed(`fleet controller listening on ${service.url} (OpenAPI at ${service.url}/docs)`);
+      for (const controller of service.controllers.values()) {
+        process.stderr.write(
+          `  operator ${controller.operator.id}: ${controller.miners().length} miners, ${controller.mode}${controller.dryRun ? ", dry-run" : ""}, ledger partition ${controller.partition}\n`,
+        );
+      }
+      if (service.simulator) {
+        const endpoints = service.simulator.endpoints();
+        process.stderr.write(
+          `  no miners configured: simulating ${endpoints.length} miners on ${endpoints[0]?.host}:${endpoints[0]?.port}…${endpoints.at(-1)?.port}\n`,
+        );
+      }
+      for (const [operatorId, file] of service.generatedSecretFiles) {
+        process.stderr.write(
+          `  operator ${operatorId}'s HMAC secret is in ${file} (sign requests with: pithead fleet sign --operator ${operatorId} --secret-file ${file} ...)\n`,
+        );
+      }
+      if (config.auth.disabled)
+        process.stderr.write("  WARNING: AUTH_DISABLED=true — anyone who can reach the port controls the fleet\n");
+      const signal = await untilSignal();
+      const closing = spinner(`${signal}: finishing the running cycle and closing`);
+      await service.close();
+      closing.succeed("fleet controller stopped");
+    });
+}
+
+async function signedFetch(
+  url: string,
+  operatorId: string,
+  secret: string,
+  method: string,
+  path: string,
+): Promise<unknown> {
+  const { signFleetRequest } = await import("@pithead/fleet/sign");
+  const headers = await signFleetRequest({ operatorId, secret, method, path });
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, url), { method, headers });
+  } catch (error) {
+    fail(`cannot reach ${url}: ${message((error as { cause?: unknown }).cause ?? error)}`);
+  }
+  const body = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
+  if (!response.ok)
+    fail(
+      `${method} ${path}: HTTP ${response.status} ${body.error ? `${body.error.code}: ${body.error.message}` : ""}`.trim(),
+    );
+  return body;
+}
+
+function secretFrom(options: { secret?: string; secretFile?: string }, required: boolean): string | undefined {
+  if (options.secretFile) {
+    try {
+      return readFileSync(options.secretFile, "utf8").trim();
+    } catch (error) {
+      fail(`cannot read --secret-file: ${message(error)}`);
+    }
+  }
+  const secret = options.secret ?? process.env.FLEET_SECRET;
+  if (required && !secret) fail("a secret is needed: --secret-file <file>, --secret <secret> or FLEET_SECRET");
+  return secret;
+}
+
+function cycleCommand(): Command {
+  return new Command("cycle")
+    .description(
+      "Run one cycle and print its decisions: against a running controller (--url, signed) or in-process from the configuration",
+    )
+    .option(
+      "--url <url>",
+      "a running controller, e.g. http://127.0.0.1:3001 (default: in-process)",
+      process.env.FLEET_URL,
+    )
+    .option("--operator <id>", "the operator (default: every operator in-process; required with --url)")
+    .option(
+      "--secret <secret>",
+      "the operator's HMAC secret with --url (visible in ps; prefer --secret-file or FLEET_SECRET)",
+    )
+    .option("--secret-file <file>", "file holding the operator's HMAC secret")
+    .option("--env-file <file>", ".env file for the in-process run", ".env")
+    .option("--all", "print every miner's decision, HOLDs included")
+    .option("--json", "print the cycle report(s) as JSON")
+    .action(
+      async (options: {
+        url?: string;
+        operator?: string;
+        secret?: string;
+        secretFile?: string;
+        envFile: string;
+        all?: boolean;
+        json?: boolean;
+      }) => {
+        if (options.url) {
+          if (!options.operator) fail("--operator is required with --url");
+          const secret = secretFrom(options, true) as string;
+          const progress = spinner(`running a cycle for ${options.operator} on ${options.url}`);
+          const report = (await signedFetch(
+            options.url,
+            options.operator,
+            secret,
+            "POST",
+            `/operators/${encodeURIComponent(options.operator)}/loop/run-once`,
+          )) as CycleReport;
+          progress.succeed(`cycle #${report.cycleSeq} done`);
+          const { formatCycle } = await fleet();
+          printResult(Boolean(options.json), report, () => formatCycle(report, { all: options.all }));
+          return;
+        }
+        const config = await loadConfig(options.envFile);
+        const { formatCycle, openFleet } = await fleet();
+        const progress = spinner("opening the ledger and the fleet");
+        let opened: Awaited<ReturnType<typeof openFleet>>;
+        try {
+          opened = await openFleet(config);
+        } catch (error) {
+          progress.fail("cannot open the fleet");
+          fail(message(error));
+        }
+        try {
+          const chosen = options.operator
+            ? [opened.controllers.get(options.operator)]
+            : [...opened.controllers.values()];
+          if (chosen.some((controller) => controller === undefined))
+            fail(`no operator '${options.operator}' (configured: ${[...opened.controllers.keys()].join(", ")})`);
+          const reports: CycleReport[] = [];
+          for (const controller of chosen) {
+            if (!controller) continue;
+            progress.update(`cycle for ${controller.operator.id}: polling ${controller.miners().length} miners`);
+            reports.push(await controller.runCycle());
+          }
+          progress.succeed(`${reports.length} cycle(s) done`);
+          printResult(Boolean(options.json), reports, () =>
+            reports.map((report) => formatCycle(report, { all: options.all })).join("\n\n"),
+          );
+        } finally {
+          await opened.close();
+        }
+      },
+    );
+}
+
+function replayCommand(): Command {
+  return new Command("replay")
+    .description("Re-derive every decision from the ledger alone and report any that differ (exit code 1 if one does)")
+    .option("--operator <id>", "only this operator (default: every configured operator)")
+    .option("--env-file <file>", "read settings from this .env file", ".env")
+    .option("--json", "print the replay report(s) as JSON")
+    .action(async (options: { operator?: string; envFile: string; json?: boolean }) => {
+      const config = await loadConfig(options.envFile);
+      const { formatReplay, partitionFor, replayPartition } = await fleet();
+      const { openLedger, loadOrCreateSigner } = await import("@pithead/ledger");
+      let ledger: Awaited<ReturnType<typeof openLedger>>;
+      try {
+        ledger = await openLedger({ ...config.ledger, signer: loadOrCreateSigner(config.keyFile, "pithead-fleet") });
+      } catch (error) {
+        fail(`cannot open the ledger: ${message(error)}`);
+      }
+      try {
+        const operators = options.operator ? [options.operator] : config.operators.map((operator) => operator.id);
+        const reports: ReplayReport[] = [];
+        for (const operatorId of operators) {
+          const partition = partitionFor(operatorId);
+          const total = await ledger.size(partition);
+          if (total === 0 && options.operator)
+            fail(`partition ${partition} is empty: no cycles recorded for operator '${operatorId}'`);
+          const bar = progressBar(`replaying ${partition}`, total);
+          reports.push(
+            await replayPartition(ledger, partition, operatorId, {
+              onProgress: (done) => bar.tick(done, `${done}/${total} records`),
+            }),
+          );
+          bar.finish();
+        }
+        printResult(Boolean(options.json), reports, () => reports.map(formatReplay).join("\n"));
+        if (reports.some((report) => !report.ok)) process.exitCode = 1;
+      } finally {
+        await ledger.close();
+      }
+    });
+}
+
+function probeCommand(): Command {
+  return new Command("probe")
+    .description(
+      "Poll one miner over the CGMiner API (TCP 4028) and print its firmware, model, normalised telemetry and what each action would do",
+    )
+    .argument("<address>", "host[:port] of the miner, e.g. 192.168.1.101 or 10.0.0.5:4029")
+    .option("--model <model>", "the model when the firmware does not say (s19, s21, m30s, avalon-1246, …)")
+    .option("--timeout <ms>", "total deadline per request", positiveInt("--timeout"), 5_000)
+    .option("--json", "print the result as JSON")
+    .action(async (address: string, options: { model?: string; timeout: number; json?: boolean }) => {
+      const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(address);
+      const port = Number(match?.[2] ?? 4028);
+      if (!match || port < 1 || port > 65535) fail(`address must be host[:port], got '${address}'`);
+      const host = (match[1] as string).replace(/^\[|\]$/g, "");
+      const { CgminerAdapter, formatTelemetry } = await fleet();
+      const adapter = new CgminerAdapter({
+        transport: { connectTimeoutMs: Math.min(options.timeout, 3_000), totalTimeoutMs: options.timeout },
+      });
+      const progress = spinner(`polling ${host}:${port}`);
+      const result = await adapter.poll({
+        id: "probe",
+        host,
+        port,
+        ...(options.model ? { model: options.model } : {}),
+      });
+      if (!result.ok) {
+        progress.fail(`${host}:${port} did not give telemetry`);
+        if (options.json) printResult(true, result, () => "");
+        fail(`${result.failure}: ${result.reason}`);
+      }
+      progress.succeed(`${host}:${port} answered in ${Math.round(result.elapsedMs)} ms`);
+      printResult(
+        Boolean(options.json),
+        {
+          address: `${host}:${port}`,
+          elapsedMs: Math.round(result.elapsedMs),
+          joinedCommands: adapter.profile("probe").joined,
+          telemetry: result.telemetry,
+        },
+        () => formatTelemetry(`${host}:${port}`, result.telemetry, Date.now()),
+      );
+    });
+}
+
+function simulateCommand(): Command {
+  return new Command("simulate")
+    .description("Serve simulated miners over the CGMiner API on real TCP listeners until Ctrl-C")
+    .option("--miners <n>", "how many miners", positiveInt("--miners"), 24)
+    .addOption(
+      new Option(
+        "--addressing <mode>",
+        "ports: one port each on --host; hosts: port --port on 127.x.y.z addresses from --base",
+      )
+        .choices(["ports", "hosts"])
+        .default("ports"),
+    )
+    .option("--host <host>", "address for --addressing ports", "127.0.0.1")
+    .option(
+      "--base-port <port>",
+      "first port for --addressing ports (default: ports chosen by the kernel)",
+      positiveInt("--base-port"),
+    )
+    .option("--base <address>", "first loopback address for --addressing hosts", "127.1.0.1")
+    .option("--port <port>", "port for --addressing hosts", positiveInt("--port"), 4028)
+    .option(
+      "--models <ids>",
+      "comma-separated model ids to cycle through (s9, s17-pro, s19, s19-xp, s21, m30s, avalon-1246, cgminer-asc)",
+    )
+    .option(
+      "--fault <miner=fault...>",
+      "inject a fault, e.g. sim-003=over-temperature, sim-007=malformed:garbage, sim-009=slow:3000 (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option("--seed <n>", "random seed", positiveInt("--seed"), 1)
+    .option("--json", "print the endpoints as JSON (one line) once listening")
+    .action(
+      async (options: {
+        miners: number;
+        addressing: "ports" | "hosts";
+        host: string;
+        basePort?: number;
+        base: string;
+        port: number;
+        models?: string;
+        fault?: string[];
+        seed: number;
+        json?: boolean;
+      }) => {
+        const { FleetSimulator, parseFault } = await fleet();
+        const progress = options.json ? undefined : spinner(`starting ${options.miners} simulated miners`);
+        let simulator: FleetSimulator;
+        try {
+          simulator = await FleetSimulator.start({
+            miners: options.miners,
+            seed: options.seed,
+            models: options.models?.split(",").map((id) => id.trim()),
+            addressing:
+              options.addressing === "hosts"
+                ? { mode: "hosts", base: options.base, port: options.port }
+                : { mode: "ports", host: options.host, basePort: options.basePort },
+          });
+        } catch (error) {
+          progress?.fail("the simulator did not start");
+          fail(message(error));
+        }
+        try {
+          for (const spec of options.fault ?? []) {
+            const [minerId, fault] = spec.split("=", 2);
+            if (!minerId || !fault) fail(`--fault must be <miner>=<fault>, got '${spec}'`);
+            await simulator.setFault(minerId, parseFault(fault));
+          }
+        } catch (error) {
+          await simulator.close();
+          fail(message(error));
+        }
+        const endpoints = simulator.endpoints();
+        if (options.json) process.stdout.write(`${JSON.stringify({ endpoints })}\n`);
+        else {
+          progress?.succeed(`${endpoints.length} simulated miners listening (CGMiner API; Ctrl-C to stop)`);
+          const first = endpoints[0];
+          const last = endpoints.at(-1);
+          process.stdout.write(
+            options.addressing === "hosts"
+              ? `  ${first?.host} … ${last?.host}, port ${first?.port}\n`
+              : `  ${first?.host} ports ${first?.port} … ${last?.port}${endpoints.length > 2 ? " (see --json for each)" : ""}\n`,
+          );
+          for (const endpoint of endpoints.slice(0, 8))
+            process.stdout.write(`  ${endpoint.id}  ${endpoint.model.padEnd(12)} ${endpoint.host}:${endpoint.port}\n`);
+          if (endpoints.length > 8)
+            process.stdout.write(
+              `  … ${endpoints.length - 8} more\n  try: pithead fleet probe ${first?.host}:${first?.port}\n`,
+            );
+        }
+        await untilSignal();
+        await simulator.close();
+      },
+    );
+}
+
+function signCommand(): Command {
+  return new Command("sign")
+    .description("Print the headers of a signed fleet API request (curl-ready), see packages/fleet/docs/auth.md")
+    .requiredOption("--operator <id>", "operator id")
+    .option("--secret <secret>", "the operator's HMAC secret (visible in ps; prefer --secret-file or FLEET_SECRET)")
+    .option("--secret-file <file>", "file holding the operator's HMAC secret")
+    .option("--method <method>", "HTTP method", "GET")
+    .requiredOption("--path <path>", "path with query exactly as sent, e.g. /operators/op-1/miners")
+    .option("--body <json>", "the exact body that will be sent")
+    .option("--body-file <file>", "file holding the exact body")
+    .option("--url <base>", "print a complete curl command against this base URL")
+    .option("--json", "print the headers as JSON")
+    .action(
+      async (options: {
+        operator: string;
+        secret?: string;
+        secretFile?: string;
+        method: string;
+        path: string;
+        body?: string;
+        bodyFile?: string;
+        url?: string;
+        json?: boolean;
+      }) => {
+        const secret = secretFrom(options, true) as string;
+        let body = options.body;
+        if (options.bodyFile) {
+          try {
+            body = readFileSync(options.bodyFile, "utf8");
+          } catch (error) {
+            fail(`cannot read --body-file: ${message(error)}`);
+          }
+        }
+        if (body !== undefined) {
+          try {
+            JSON.parse(body);
+          } catch {
+            fail("--body must be the JSON that will be sent");
+          }
+        }
+        const { signFleetRequest } = await import("@pithead/fleet/sign");
+        let headers: Record<string, string>;
+        try {
+          headers = await signFleetRequest({
+            operatorId: options.operator,
+            secret,
+            method: options.method,
+            path: options.path,
+            body,
+          });
+        } catch (error) {
+          fail(message(error));
+        }
+        const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
+        printResult(Boolean(options.json), headers, () => {
+          const flags = Object.entries(headers).map(([name, value]) => `-H ${quote(`${name}: ${value}`)}`);
+          if (body !== undefined) flags.push(`-H 'content-type: application/json'`, `--data-binary ${quote(body)}`);
+          if (options.url)
+            return `curl -sS -X ${options.method.toUpperCase()} ${flags.join(" ")} ${quote(new URL(options.path, options.url).toString())}`;
+          return `${flags.join(" \\\n")}\n# valid for 60 s, once`;
+        });
+      },
+    );
+}
+
+export function registerFleetCommands(program: Command): void {
+  program.addCommand(
+    new Command("fleet")
+      .description("The ASIC fleet controller: telemetry, profit, governed decisions and their evidence")
+      .addCommand(startCommand())
+      .addCommand(cycleCommand())
+      .addCommand(replayCommand())
+      .addCommand(probeCommand())
+      .addCommand(simulateCommand())
+      .addCommand(signCommand()),
+  );
+}

@@ -1,0 +1,100 @@
+// The fleet controller's REST API on the shared HTTP kit: every operator's routes under
+// /operators/:operatorId, single-operator aliases at the root, /health listing the operators,
+// OpenAPI at /docs, Prometheus at /metrics, and signed-request auth on everything else.
+
+import { createHttpServer, HttpError, type HttpServer, type HttpServerOptions } from "@pithead/http";
+import { type Ledger, LedgerHttpError, ledgerRoutes } from "@pithead/ledger";
+import type { FastifyInstance } from "fastify";
+import type { Clock } from "../clock.ts";
+import { installFleetAuth } from "./auth-hook.ts";
+import { fleetErrors } from "./errors.ts";
+import { installFleetMetrics } from "./fleet-metrics.ts";
+import { type Controllers, controllerFor } from "./operator-scope.ts";
+import { keepRawJsonBody } from "./raw-body.ts";
+import { registerLedgerRoutes } from "./routes/ledger.ts";
+import { registerLoopRoutes } from "./routes/loop.ts";
+import { registerMinerRoutes } from "./routes/miners.ts";
+
+export const fleetApiVersion = "0.1.0";
+
+export interface FleetServerOptions {
+  controllers: Controllers;
+  ledger: Ledger;
+  clock: Clock;
+  auth: { disabled: boolean; legacyBearer: boolean; maxSkewMs: number };
+  logger?: HttpServerOptions["logger"];
+  /** Extra /health fields (e.g. the simulator's addresses). */
+  health?: () => Record<string, unknown>;
+  rateLimitPerMinute?: number;
+}
+
+function operatorScoped(controllers: Controllers, ledger: Ledger) {
+  return async (scope: FastifyInstance) => {
+    // The ledger plugin's errors carry their own codes: keep them in the envelope.
+    scope.setErrorHandler((error) => {
+      if (error instanceof LedgerHttpError) throw new HttpError(error.code, error.statusCode, error.message);
+      throw error;
+    });
+    registerMinerRoutes(scope, controllers);
+    registerLoopRoutes(scope, controllers);
+    registerLedgerRoutes(scope, controllers, ledger);
+    await scope.register(ledgerRoutes, {
+      ledger,
+      partitions: (request) => [controllerFor(request, controllers).partition],
+    });
+  };
+}
+
+export async function createFleetServer(options: FleetServerOptions): Promise<HttpServer> {
+  const { controllers, ledger } = options;
+  const app = await createHttpServer({
+    name: "pithead-fleet",
+    version: fleetApiVersion,
+    errors: fleetErrors,
+    bodyLimit: 64 * 1024,
+    logger: options.logger,
+    docs: {
+      title: "Pithead fleet controller API",
+      description:
+        "ASIC fleet control: telemetry, profit, governed decisions and their evidence. Every route but /health and /docs needs a signed request: see docs/auth.md (X-Pithead-Operator, X-Pithead-Timestamp, X-Pithead-Nonce, X-Pithead-Content-SHA256, X-Pithead-Signature).",
+      securitySchemes: {
+        pitheadSignature: {
+          type: "apiKey",
+          in: "header",
+          name: "X-Pithead-Signature",
+          description: "HMAC-SHA256 signed request, see docs/auth.md",
+        },
+      },
+    },
+    metrics: { public: false },
+    rateLimit: options.rateLimitPerMinute ? { max: options.rateLimitPerMinute, timeWindowMs: 60_000 } : false,
+    health: () => ({
+      auth: options.auth.disabled ? "disabled" : options.auth.legacyBearer ? "hmac-v1+legacy-bearer" : "hmac-v1",
+      operators: [...controllers.values()].map((controller) => ({
+        id: controller.operator.id,
+        label: controller.operator.label,
+        mode: controller.mode,
+        dryRun: controller.dryRun,
+        miners: controller.miners().length,
+        lastCycleAt: controller.lastCycle?.now ?? null,
+      })),
+      ...options.health?.(),
+    }),
+  });
+  keepRawJsonBody(app);
+  installFleetMetrics(app.metrics, controllers);
+  const secrets = new Map<string, string>();
+  for (const controller of controllers.values())
+    if (controller.operator.secret) secrets.set(controller.operator.id, controller.operator.secret);
+  installFleetAuth(app, { ...options.auth, secrets, clock: options.clock });
+  if (options.auth.disabled)
+    app.log.warn("AUTH_DISABLED=true: the fleet API accepts unauthenticated requests — local development only");
+  if (options.auth.legacyBearer && !options.auth.disabled) {
+    app.log.warn(
+      "AUTH_ALLOW_LEGACY_BEARER=true: accepting the replayable 'Bearer <operatorId>:<hmac>' scheme, which does not cover the body or time — migrate clients to signed requests",
+    );
+  }
+  await app.register(operatorScoped(controllers, ledger), { prefix: "/operators/:operatorId" });
+  await app.register(operatorScoped(controllers, ledger));
+  return app;
+}

@@ -1,0 +1,33 @@
+// Which operator a request is about: the :operatorId in the path, which must be the one whose
+// credentials signed it, or — on the single-operator aliases (/miners, /ledger/*, /loop/run-once)
+// — the signing operator itself, or the only operator when auth is disabled.
+
+import type { FastifyRequest } from "fastify";
+import type { OperatorController } from "../orchestrator/operator-controller.ts";
+import { fleetErrors } from "./errors.ts";
+
+export type Controllers = ReadonlyMap<string, OperatorController>;
+
+export function controllerFor(request: FastifyRequest, controllers: Controllers): OperatorController {
+  const named = (request.params as { operatorId?: string } | undefined)?.operatorId;
+  const signer = request.operator?.id;
+  if (named !== undefined) {
+    if (signer !== undefined && signer !== named) {
+      throw fleetErrors.error(
+        "OPERATOR_FORBIDDEN",
+        { operator: signer, requested: named },
+        `credentials of operator '${signer}' cannot reach operator '${named}'`,
+      );
+    }
+    const controller = controllers.get(named);
+    if (!controller) throw fleetErrors.error("UNKNOWN_OPERATOR", { operatorId: named }, `no operator '${named}'`);
+    return controller;
+  }
+  if (signer !== undefined) {
+    const controller = controllers.get(signer);
+    if (!controller) throw fleetErrors.error("UNKNOWN_OPERATOR", { operatorId: signer });
+    return controller;
+  }
+  if (controllers.size !== 1) throw fleetErrors.error("AMBIGUOUS_OPERATOR", { operators: [...controllers.keys()] });
+  return [...controllers.values()][0] as OperatorController;
+}

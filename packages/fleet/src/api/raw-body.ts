@@ -1,0 +1,25 @@
+// Keeps the exact bytes of a JSON body: the signature covers the body's SHA-256, which must be
+// computed over what the client sent, not over a re-serialisation of the parsed object.
+
+import type { FastifyInstance } from "fastify";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    rawBody?: string;
+  }
+}
+
+export function keepRawJsonBody(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    request.rawBody = text;
+    // An empty body with a JSON content type (curl -X POST -H 'content-type: application/json') is no body.
+    if (text.trim() === "") {
+      done(null, undefined);
+      return;
+    }
+    parse(request, text, done);
+  });
+}

@@ -1,0 +1,70 @@
+// Request schemas shared by the fleet routes (TypeBox → JSON Schema → OpenAPI at /docs).
+
+import { Type } from "typebox";
+
+export const idPattern = "^[A-Za-z0-9._-]{1,64}$";
+
+export const operatorParams = Type.Object({
+  operatorId: Type.String({ pattern: idPattern, description: "operator id" }),
+});
+export const minerParams = Type.Object({
+  operatorId: Type.Optional(Type.String({ pattern: idPattern })),
+  id: Type.String({ pattern: idPattern, description: "miner id" }),
+});
+export const optionalOperatorParams = Type.Object({ operatorId: Type.Optional(Type.String({ pattern: idPattern })) });
+
+export const pageQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: "records per page" }),
+    before: Type.Optional(Type.Integer({ minimum: 0, description: "only records with seq < before (paging back)" })),
+    minerId: Type.Optional(Type.String({ pattern: idPattern, description: "only this miner's records" })),
+  },
+  { additionalProperties: false },
+);
+
+export const minersQuery = Type.Object(
+  {
+    offset: Type.Integer({ minimum: 0, default: 0 }),
+    limit: Type.Integer({ minimum: 1, maximum: 20_000, default: 20_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const historyQuery = Type.Object(
+  { limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 120 }) },
+  { additionalProperties: false },
+);
+
+export const commandBody = Type.Union([
+  Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
+  Type.Null(),
+]);
+
+export const modeBody = Type.Object(
+  {
+    mode: Type.Union([Type.Literal("AUTO"), Type.Literal("MANUAL")], {
+      description: "AUTO dispatches decisions; MANUAL suppresses every automatic action",
+    }),
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+export const runOnceQuery = Type.Object(
+  {
+    details: Type.Boolean({
+      default: true,
+      description: "include every miner's decision (false: only actions and suppressions)",
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const idempotencyHeader = Type.Object({
+  "idempotency-key": Type.Optional(
+    Type.String({
+      pattern: "^[A-Za-z0-9_.:-]{1,100}$",
+      description: "retries with the same key return the first result instead of acting twice",
+    }),
+  ),
+});

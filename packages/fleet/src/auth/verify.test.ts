@@ -1,0 +1,227 @@
+import { createHmac } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { canonicalRequest, signFleetRequest } from "./sign.ts";
+import { constantTimeEqual, RequestVerifier } from "./verify.ts";
+
+const secrets = new Map([
+  ["alpha", "alpha-secret-0123456789"],
+  ["beta", "beta-secret-9876543210"],
+]);
+const now = Date.UTC(2026, 0, 1, 12);
+
+function verifier(legacyBearer = false) {
+  return new RequestVerifier({ secrets, maxSkewMs: 60_000, legacyBearer });
+}
+
+async function signed(
+  overrides: {
+    operatorId?: string;
+    secret?: string;
+    method?: string;
+    path?: string;
+    body?: string;
+    now?: number;
+    nonce?: string;
+  } = {},
+) {
+  const body = overrides.body;
+  const headers = await signFleetRequest({
+    operatorId: overrides.operatorId ?? "alpha",
+    secret: overrides.secret ?? "alpha-secret-0123456789",
+    method: overrides.method ?? "POST",
+    path: overrides.path ?? "/operators/alpha/miners/m1/stop",
+    body,
+    now: overrides.now ?? now,
+    nonce: overrides.nonce,
+  });
+  return { headers, body: Buffer.from(body ?? "", "utf8") };
+}
+
+describe("signed requests", () => {
+  it("accepts a correctly signed request once", async () => {
+    const request = await signed({ body: '{"reason":"maintenance"}' });
+    const result = verifier().verify({
+      method: "POST",
+      path: "/operators/alpha/miners/m1/stop",
+      headers: request.headers,
+      body: request.body,
+      nowMs: now + 5_000,
+    });
+    expect(result).toEqual({ ok: true, operatorId: "alpha", scheme: "hmac-v1" });
+  });
+
+  it("signs exactly the documented canonical string", async () => {
+    const request = await signed({ method: "get", path: "/miners?limit=5", nonce: "0123456789abcdef0123" });
+    const canonical = canonicalRequest({
+      operatorId: "alpha",
+      method: "GET",
+      path: "/miners?limit=5",
+      timestamp: String(now),
+      nonce: "0123456789abcdef0123",
+      contentSha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+    });
+    expect(canonical).toBe(
+      `PITHEAD-HMAC-SHA256-V1\nalpha\nGET\n/miners?limit=5\n${now}\n0123456789abcdef0123\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855`,
+    );
+    expect(request.headers["x-pithead-signature"]).toBe(
+      `v1=${createHmac("sha256", "alpha-secret-0123456789").update(canonical).digest("hex")}`,
+    );
+  });
+
+  it("refuses a replayed request (same nonce twice)", async () => {
+    const v = verifier();
+    const request = await signed();
+    const input = {
+      method: "POST",
+      path: "/operators/alpha/miners/m1/stop",
+      headers: request.headers,
+      body: request.body,
+      nowMs: now,
+    };
+    expect(v.verify(input).ok).toBe(true);
+    expect(v.verify({ ...input, nowMs: now + 1_000 })).toMatchObject({ ok: false, failure: "AUTH_REPLAYED_NONCE" });
+  });
+
+  it("refuses a request whose body was changed after signing", async () => {
+    const request = await signed({ body: '{"reason":"maintenance"}' });
+    const result = verifier().verify({
+      method: "POST",
+      path: "/operators/alpha/miners/m1/stop",
+      headers: request.headers,
+      body: Buffer.from('{"reason":"sabotage"}'),
+      nowMs: now,
+    });
+    expect(result).toMatchObject({ ok: false, failure: "AUTH_BODY_MISMATCH" });
+  });
+
+  it("refuses a body hash header changed to match a new body (the signature covers it)", async () => {
+    const request = await signed({ body: '{"reason":"a"}' });
+    const other = await signed({ body: '{"reason":"b"}' });
+    const headers = {
+      ...request.headers,
+      "x-pithead-content-sha256": other.headers["x-pithead-content-sha256"] as string,
+    };
+    const result = verifier().verify({
+      method: "POST",
+      path: "/operators/alpha/miners/m1/stop",
+      headers,
+      body: Buffer.from('{"reason":"b"}'),
+      nowMs: now,
+    });
+    expect(result).toMatchObject({ ok: false, failure: "AUTH_BAD_SIGNATURE" });
+  });
+
+  it("refuses a request sent to another path, another method or with another query", async () => {
+    const request = await signed({ path: "/operators/alpha/miners/m1/stop" });
+    for (const [method, path] of [
+      ["POST", "/operators/alpha/miners/m2/stop"],
+      ["POST", "/operators/alpha/miners/m1/restart"],
+      ["GET", "/operators/alpha/miners/m1/stop"],
+      ["POST", "/operators/alpha/miners/m1/stop?force=1"],
+    ]) {
+      expect(
+        verifier().verify({
+          method: method as string,
+          path: path as string,
+          headers: request.headers,
+          body: request.body,
+          nowMs: now,
+        }),
+      ).toMatchObject({ ok: false, failure: "AUTH_BAD_SIGNATURE" });
+    }
+  });
+
+  it("refuses a timestamp more than 60 s from the server's clock, either way", async () => {
+    for (const skew of [61_000, -61_000]) {
+      const request = await signed({ now: now + skew });
+      expect(
+        verifier().verify({
+          method: "POST",
+          path: "/operators/alpha/miners/m1/stop",
+          headers: request.headers,
+          body: request.body,
+          nowMs: now,
+        }),
+      ).toMatchObject({ ok: false, failure: "AUTH_STALE_TIMESTAMP" });
+    }
+    const fresh = await signed({ now: now - 59_000 });
+    expect(
+      verifier().verify({
+        method: "POST",
+        path: "/operators/alpha/miners/m1/stop",
+        headers: fresh.headers,
+        body: fresh.body,
+        nowMs: now,
+      }).ok,
+    ).toBe(true);
+  });
+
+  it("refuses another operator's secret under this operator's id", async () => {
+    const request = await signed({ operatorId: "alpha", secret: "beta-secret-9876543210" });
+    expect(
+      verifier().verify({
+        method: "POST",
+        path: "/operators/alpha/miners/m1/stop",
+        headers: request.headers,
+        body: request.body,
+        nowMs: now,
+      }),
+    ).toMatchObject({ ok: false, failure: "AUTH_BAD_SIGNATURE" });
+  });
+
+  it("names what is missing or malformed", async () => {
+    const request = await signed();
+    const base = { method: "POST", path: "/operators/alpha/miners/m1/stop", body: request.body, nowMs: now };
+    expect(verifier().verify({ ...base, headers: {} })).toMatchObject({
+      failure: "AUTH_MISSING",
+      message: expect.stringContaining("x-pithead-signature"),
+    });
+    const { "x-pithead-nonce": _, ...noNonce } = request.headers;
+    expect(verifier().verify({ ...base, headers: noNonce })).toMatchObject({
+      failure: "AUTH_MISSING",
+      message: "missing x-pithead-nonce header",
+    });
+    expect(
+      verifier().verify({ ...base, headers: { ...request.headers, "x-pithead-signature": "deadbeef" } }),
+    ).toMatchObject({ failure: "AUTH_MALFORMED" });
+    expect(
+      verifier().verify({ ...base, headers: { ...request.headers, "x-pithead-operator": "gamma" } }),
+    ).toMatchObject({ failure: "AUTH_UNKNOWN_OPERATOR" });
+    expect(verifier().verify({ ...base, headers: { ...request.headers, "x-pithead-nonce": "short" } })).toMatchObject({
+      failure: "AUTH_MALFORMED",
+    });
+  });
+
+  it("a bad signature does not spend the nonce (nobody without the secret can burn it)", async () => {
+    const v = verifier();
+    const good = await signed({ nonce: "nonce-shared-by-both-00" });
+    const forged = { ...good.headers, "x-pithead-signature": `v1=${"0".repeat(64)}` };
+    const base = { method: "POST", path: "/operators/alpha/miners/m1/stop", body: good.body, nowMs: now };
+    expect(v.verify({ ...base, headers: forged })).toMatchObject({ failure: "AUTH_BAD_SIGNATURE" });
+    expect(v.verify({ ...base, headers: good.headers }).ok).toBe(true);
+  });
+
+  it("accepts the seed's legacy bearer form only when enabled", () => {
+    const hmac = createHmac("sha256", "alpha-secret-0123456789").update("alpha:GET:/miners").digest("hex");
+    const input = {
+      method: "GET",
+      path: "/miners",
+      headers: { authorization: `Bearer alpha:${hmac}` },
+      body: Buffer.alloc(0),
+      nowMs: now,
+    };
+    expect(verifier(false).verify(input)).toMatchObject({ ok: false, failure: "AUTH_MISSING" });
+    expect(verifier(true).verify(input)).toEqual({ ok: true, operatorId: "alpha", scheme: "legacy-bearer" });
+    expect(verifier(true).verify({ ...input, path: "/ledger/status" })).toMatchObject({
+      ok: false,
+      failure: "AUTH_BAD_SIGNATURE",
+    });
+  });
+
+  it("compares secrets-derived values by content, length differences included", () => {
+    expect(constantTimeEqual("abc", "abc")).toBe(true);
+    expect(constantTimeEqual("abc", "abd")).toBe(false);
+    expect(constantTimeEqual("abc", "abcd")).toBe(false);
+    expect(constantTimeEqual("", "")).toBe(true);
+  });
+});

@@ -1,0 +1,175 @@
+// Server-side check of a signed fleet request (see sign.ts for the scheme and docs/auth.md).
+// Order matters: cheap header checks, then the body hash, then the HMAC in constant time, and
+// only a request whose signature is good may spend a nonce (so nobody without the secret can
+// fill the nonce cache or burn a legitimate client's nonce).
+
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { NonceCache } from "./nonce-cache.ts";
+import { canonicalRequest, fleetAuthHeaders, noncePattern } from "./sign.ts";
+
+export type AuthFailure =
+  | "AUTH_MISSING"
+  | "AUTH_MALFORMED"
+  | "AUTH_UNKNOWN_OPERATOR"
+  | "AUTH_STALE_TIMESTAMP"
+  | "AUTH_BODY_MISMATCH"
+  | "AUTH_BAD_SIGNATURE"
+  | "AUTH_REPLAYED_NONCE"
+  | "AUTH_BUSY";
+
+export type AuthResult =
+  | { ok: true; operatorId: string; scheme: "hmac-v1" | "legacy-bearer" }
+  | { ok: false; failure: AuthFailure; message: string };
+
+export interface VerifyInput {
+  method: string;
+  /** Path with query as received. */
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The raw body bytes as received (empty for none). */
+  body: Buffer;
+  nowMs: number;
+}
+
+/** Constant-time string equality; a length difference is answered in the same time as a mismatch. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = Buffer.from(a, "utf8");
+  const right = Buffer.from(b, "utf8");
+  if (left.length !== right.length) {
+    timingSafeEqual(left, left);
+    return false;
+  }
+  return timingSafeEqual(left, right);
+}
+
+function header(headers: VerifyInput["headers"], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export interface RequestVerifierOptions {
+  /** Operator id → secret. */
+  secrets: ReadonlyMap<string, string>;
+  maxSkewMs: number;
+  /** Accept the seed's replayable `Authorization: Bearer <operatorId>:<hmac>` too. */
+  legacyBearer: boolean;
+  nonceCapacity?: number;
+}
+
+export class RequestVerifier {
+  private readonly options: RequestVerifierOptions;
+  private readonly nonces: NonceCache;
+
+  constructor(options: RequestVerifierOptions) {
+    this.options = options;
+    this.nonces = new NonceCache({ windowMs: options.maxSkewMs, maxEntries: options.nonceCapacity });
+  }
+
+  verify(input: VerifyInput): AuthResult {
+    const signature = header(input.headers, fleetAuthHeaders.signature);
+    if (signature === undefined) {
+      const authorization = header(input.headers, "authorization");
+      if (this.options.legacyBearer && authorization?.startsWith("Bearer "))
+        return this.verifyLegacy(input, authorization);
+      return {
+        ok: false,
+        failure: "AUTH_MISSING",
+        message: `missing ${fleetAuthHeaders.signature} header: sign the request (see /docs and docs/auth.md)`,
+      };
+    }
+    const operatorId = header(input.headers, fleetAuthHeaders.operator);
+    const timestamp = header(input.headers, fleetAuthHeaders.timestamp);
+    const nonce = header(input.headers, fleetAuthHeaders.nonce);
+    const claimedHash = header(input.headers, fleetAuthHeaders.contentSha256);
+    for (const [name, value] of [
+      [fleetAuthHeaders.operator, operatorId],
+      [fleetAuthHeaders.timestamp, timestamp],
+      [fleetAuthHeaders.nonce, nonce],
+      [fleetAuthHeaders.contentSha256, claimedHash],
+    ] as const) {
+      if (value === undefined || value === "")
+        return { ok: false, failure: "AUTH_MISSING", message: `missing ${name} header` };
+    }
+    const match = /^v1=([0-9a-f]{64})$/.exec(signature);
+    if (!match)
+      return {
+        ok: false,
+        failure: "AUTH_MALFORMED",
+        message: `${fleetAuthHeaders.signature} must be v1=<64 hex digits>`,
+      };
+    if (!/^\d{1,16}$/.test(timestamp as string))
+      return {
+        ok: false,
+        failure: "AUTH_MALFORMED",
+        message: `${fleetAuthHeaders.timestamp} must be Unix time in milliseconds`,
+      };
+    if (!noncePattern.test(nonce as string))
+      return {
+        ok: false,
+        failure: "AUTH_MALFORMED",
+        message: `${fleetAuthHeaders.nonce} must be 16–128 characters of [A-Za-z0-9_-]`,
+      };
+    const secret = this.options.secrets.get(operatorId as string);
+    if (secret === undefined)
+      return { ok: false, failure: "AUTH_UNKNOWN_OPERATOR", message: `no operator '${operatorId}'` };
+    const skew = Math.abs(input.nowMs - Number(timestamp));
+    if (skew > this.options.maxSkewMs) {
+      return {
+        ok: false,
+        failure: "AUTH_STALE_TIMESTAMP",
+        message: `timestamp is ${Math.round(skew / 1000)} s away from the server's clock (at most ${this.options.maxSkewMs / 1000} s)`,
+      };
+    }
+    const bodyHash = createHash("sha256").update(input.body).digest("hex");
+    if (!constantTimeEqual(bodyHash, (claimedHash as string).toLowerCase())) {
+      return { ok: false, failure: "AUTH_BODY_MISMATCH", message: "the body's SHA-256 does not match the signed one" };
+    }
+    const canonical = canonicalRequest({
+      operatorId: operatorId as string,
+      method: input.method,
+      path: input.path,
+      timestamp: timestamp as string,
+      nonce: nonce as string,
+      contentSha256: bodyHash,
+    });
+    const expected = createHmac("sha256", secret).update(canonical).digest("hex");
+    if (!constantTimeEqual(expected, match[1] as string)) {
+      return {
+        ok: false,
+        failure: "AUTH_BAD_SIGNATURE",
+        message: "signature does not match (check the secret, the method, the path with its query and the body)",
+      };
+    }
+    const seen = this.nonces.remember(operatorId as string, nonce as string, input.nowMs);
+    if (seen === "replayed")
+      return { ok: false, failure: "AUTH_REPLAYED_NONCE", message: "this nonce was already used: a replayed request" };
+    if (seen === "full")
+      return {
+        ok: false,
+        failure: "AUTH_BUSY",
+        message: "too many signed requests in the replay window; retry shortly",
+      };
+    return { ok: true, operatorId: operatorId as string, scheme: "hmac-v1" };
+  }
+
+  /** The seed's scheme: HMAC-SHA256(secret, "<operatorId>:<METHOD>:<URL>"). Replayable: opt-in only. */
+  private verifyLegacy(input: VerifyInput, authorization: string): AuthResult {
+    const match = /^Bearer ([A-Za-z0-9._-]{1,64}):([0-9a-fA-F]{64})$/.exec(authorization.trim());
+    if (!match)
+      return {
+        ok: false,
+        failure: "AUTH_MALFORMED",
+        message: "legacy Authorization must be Bearer <operatorId>:<hex hmac>",
+      };
+    const operatorId = match[1] as string;
+    const secret = this.options.secrets.get(operatorId);
+    if (secret === undefined)
+      return { ok: false, failure: "AUTH_UNKNOWN_OPERATOR", message: `no operator '${operatorId}'` };
+    const expected = createHmac("sha256", secret)
+      .update(`${operatorId}:${input.method.toUpperCase()}:${input.path}`)
+      .digest("hex");
+    if (!constantTimeEqual(expected, (match[2] as string).toLowerCase()))
+      return { ok: false, failure: "AUTH_BAD_SIGNATURE", message: "legacy bearer HMAC does not match" };
+    return { ok: true, operatorId, scheme: "legacy-bearer" };
+  }
+}

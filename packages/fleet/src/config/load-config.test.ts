@@ -1,0 +1,184 @@
+import { describe, expect, it } from "vitest";
+import { parseDotenv } from "./dotenv.ts";
+import { ConfigError } from "./env-reader.ts";
+import { loadFleetConfig } from "./load-config.ts";
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadFleetConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+const secret = "0123456789abcdef-secret";
+
+describe("fleet configuration", () => {
+  it("form A: OPERATORS_JSON with the seed's field names", () => {
+    const config = loadFleetConfig({
+      OPERATORS_JSON: JSON.stringify([
+        {
+          operatorId: "op-1",
+          label: "Operator 1",
+          operatorMode: "MANUAL",
+          apiSecret: secret,
+          miners: [
+            { id: "a1", ip: "192.168.1.101", model: "s19" },
+            { ip: "192.168.1.102", port: 4029 },
+          ],
+          site: { energyCostPerKwh: 0.065, poolFeePercent: 1.5 },
+          policy: { tempStopC: 90 },
+        },
+        { operatorId: "op-2", apiSecret: `${secret}-2`, miners: [{ id: "b1", host: "miner-b1.lan" }] },
+      ]),
+    });
+    expect(config.operators).toHaveLength(2);
+    expect(config.operators[0]).toMatchObject({
+      id: "op-1",
+      label: "Operator 1",
+      mode: "MANUAL",
+      miners: [
+        { id: "a1", host: "192.168.1.101", port: 4028, model: "s19" },
+        { id: "192.168.1.102_4029", host: "192.168.1.102", port: 4029 },
+      ],
+      site: { energyMicroUsdPerKwh: 65_000, poolFeePpm: 15_000 },
+      policy: { tempStopC: 90, tempWarnC: 85 },
+    });
+    expect(config.operators[1]).toMatchObject({
+      id: "op-2",
+      label: "op-2",
+      mode: "AUTO",
+      miners: [{ id: "b1", host: "miner-b1.lan" }],
+    });
+    expect(config.simulated).toBeNull();
+    expect(config.server.port).toBe(3001);
+  });
+
+  it("form B: indexed OPERATOR_N_* variables", () => {
+    const config = loadFleetConfig({
+      OPERATOR_0_ID: "operator-alpha",
+      OPERATOR_0_LABEL: "Alpha Mining Ltd",
+      OPERATOR_0_MODE: "AUTO",
+      OPERATOR_0_SECRET: secret,
+      OPERATOR_0_MINER_0_IP: "192.168.1.101",
+      OPERATOR_0_MINER_0_ID: "antminer-001",
+      OPERATOR_0_MINER_1_IP: "192.168.1.102",
+      OPERATOR_1_ID: "operator-beta",
+      OPERATOR_1_SECRET: `${secret}-beta`,
+      OPERATOR_1_MINER_0_IP: "192.168.2.101",
+      OPERATOR_1_ENERGY_COST_PER_KWH: "0.04",
+    });
+    expect(config.operators.map((o) => [o.id, o.label, o.miners.map((m) => m.id)])).toEqual([
+      ["operator-alpha", "Alpha Mining Ltd", ["antminer-001", "192.168.1.102"]],
+      ["operator-beta", "operator-beta", ["192.168.2.101"]],
+    ]);
+    expect(config.operators[1]?.site.energyMicroUsdPerKwh).toBe(40_000);
+  });
+
+  it("form C: single-operator variables as in an existing .env file", () => {
+    const env = Object.fromEntries(
+      parseDotenv(
+        `# miners\nMINER_0_IP=10.0.0.5\nMINER_0_MODEL=m30s\nexport MINER_1_IP="10.0.0.6"\nENERGY_COST_PER_KWH=0.055 # $/kWh\nAPI_SECRET='${secret}'\nOPERATOR_MODE=manual\n`,
+      ),
+    );
+    const config = loadFleetConfig(env);
+    expect(config.operators).toEqual([
+      expect.objectContaining({
+        id: "default",
+        mode: "MANUAL",
+        secret,
+        miners: [
+          { id: "10.0.0.5", host: "10.0.0.5", port: 4028, model: "m30s" },
+          { id: "10.0.0.6", host: "10.0.0.6", port: 4028 },
+        ],
+        site: { energyMicroUsdPerKwh: 55_000, poolFeePpm: 20_000 },
+      }),
+    ]);
+  });
+
+  it("with no miner configured, runs a simulated fleet (a few dozen miners) needing no secret", () => {
+    const config = loadFleetConfig({});
+    expect(config.simulated).toEqual({ miners: 24, seed: 1 });
+    expect(config.operators).toEqual([expect.objectContaining({ id: "default", secret: null, miners: [] })]);
+    expect(config.market.price).toEqual({ kind: "fixed" });
+    expect(config.ledger).toEqual({ store: "sqlite", path: "./data/fleet-ledger.sqlite" });
+  });
+
+  it("names the bad key, for every problem at once", () => {
+    const list = problems({
+      OPERATOR_0_ID: "alpha beta",
+      OPERATOR_0_SECRET: "short",
+      OPERATOR_0_MODE: "SOMETIMES",
+      OPERATOR_0_MINER_0_IP: "not an address!",
+      OPERATOR_0_MINER_0_PORT: "70000",
+      OPERATOR_0_MINER_1_IP: "10.0.0.1",
+      OPERATOR_0_MINER_1_MODEL: "s99",
+      OPERATOR_0_ENERGY_COST_PER_KWH: "cheap",
+      TEMP_STOP_C: "80",
+      PORT: "http",
+    });
+    expect(list).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^OPERATOR_0_ID: must match/),
+        "OPERATOR_0_SECRET: must be at least 16 characters",
+        expect.stringMatching(/^OPERATOR_0_MODE: must be one of AUTO, MANUAL/),
+        expect.stringMatching(/^OPERATOR_0_MINER_0_IP: is not an IP address or host name/),
+        "OPERATOR_0_MINER_0_PORT: must be at most 65535, got 70000",
+        expect.stringMatching(/^OPERATOR_0_MINER_1_MODEL: unknown model "s99"/),
+        expect.stringMatching(/^OPERATOR_0_ENERGY_COST_PER_KWH: must be a non-negative price/),
+        "policy: tempWarnC: must be below tempStopC",
+        'PORT: must be a number, got "http"',
+      ]),
+    );
+  });
+
+  it("names the JSON path in OPERATORS_JSON", () => {
+    expect(problems({ OPERATORS_JSON: "[{" })[0]).toMatch(/^OPERATORS_JSON: is not valid JSON/);
+    expect(
+      problems({
+        OPERATORS_JSON: JSON.stringify([
+          { operatorId: "a", apiSecret: secret, miners: [{ port: 1 }], policy: { tempStopC: "hot", colour: 1 } },
+        ]),
+      }),
+    ).toEqual(
+      expect.arrayContaining([
+        "OPERATORS_JSON[0].miners[0].ip: is required (the miner's address)",
+        'OPERATORS_JSON[0].policy.tempStopC: must be a number, got "hot"',
+        "OPERATORS_JSON[0].policy.colour: is not a policy setting",
+      ]),
+    );
+  });
+
+  it("refuses duplicates, mixed forms and a missing secret", () => {
+    expect(
+      problems({
+        OPERATOR_0_ID: "a",
+        OPERATOR_0_SECRET: secret,
+        OPERATOR_0_MINER_0_IP: "10.0.0.1",
+        OPERATOR_0_MINER_1_IP: "10.0.0.1",
+      }),
+    ).toEqual([
+      'OPERATOR_0_MINER_1_ID: duplicates the miner id "10.0.0.1" of OPERATOR_0_MINER_0_ID',
+      "OPERATOR_0_MINER_1_IP: 10.0.0.1:4028 is already configured as OPERATOR_0_MINER_0_IP",
+    ]);
+    expect(problems({ OPERATORS_JSON: "[]", OPERATOR_0_ID: "x" })).toContain(
+      "OPERATOR_0_ID: cannot be combined with OPERATORS_JSON: use one form",
+    );
+    expect(problems({ MINER_0_IP: "10.0.0.1" })).toContain(
+      "API_SECRET: is required (the operator's HMAC secret) unless AUTH_DISABLED=true",
+    );
+    expect(loadFleetConfig({ MINER_0_IP: "10.0.0.1", AUTH_DISABLED: "true" }).auth.disabled).toBe(true);
+  });
+
+  it("derives stale telemetry from the poll interval unless set", () => {
+    expect(loadFleetConfig({ POLL_INTERVAL_MS: "10000" }).operators[0]?.policy).toMatchObject({
+      pollIntervalMs: 10_000,
+      staleTelemetryMs: 20_000,
+    });
+    expect(
+      loadFleetConfig({ POLL_INTERVAL_MS: "10000", STALE_TELEMETRY_MS: "45000" }).operators[0]?.policy.staleTelemetryMs,
+    ).toBe(45_000);
+  });
+});

@@ -1,0 +1,514 @@
+// The fleet controller's configuration, from the environment (and a .env file), in the seed's
+// three forms:
+//   A. OPERATORS_JSON='[{"operatorId":"op-1","label":"…","operatorMode":"AUTO","apiSecret":"…",
+//        "miners":[{"id":"a1","ip":"192.168.1.101","port":4028,"model":"s19"}],
+//        "site":{"energyCostPerKwh":0.05,"poolFeePercent":2},"policy":{"tempStopC":90},"dryRun":false}]'
+//   B. OPERATOR_<n>_ID, _LABEL, _MODE, _SECRET, _ENERGY_COST_PER_KWH, _POOL_FEE_PERCENT, _DRY_RUN,
+//      OPERATOR_<n>_MINER_<m>_IP, _ID, _PORT, _MODEL
+//   C. one operator: MINER_<m>_IP, _ID, _PORT, _MODEL, ENERGY_COST_PER_KWH, POOL_FEE_PERCENT,
+//      OPERATOR_ID, OPERATOR_LABEL, OPERATOR_MODE, API_SECRET, DRY_RUN
+// With no miner at all, one operator runs a simulated fleet (SIMULATED_MINERS, default 24).
+// Everything is validated here, at start, and every problem names its key.
+
+import { isIP } from "node:net";
+import type { MinerEndpoint } from "../cgminer/adapter.ts";
+import { defaultPolicy, type Mode, type Policy, policyProblems } from "../core/policy.ts";
+import { microUsd } from "../core/profit.ts";
+import { parseDecimal } from "../decimal.ts";
+import { defaultFixedMarket, type FixedMarket } from "../market/sources.ts";
+import { modelById, models } from "../models.ts";
+import { boolean, number, oneOf, Problems, type Source, text } from "./env-reader.ts";
+import type { OperatorConfig } from "./types.ts";
+
+export type LedgerConfig =
+  | { store: "jsonl"; dir: string }
+  | { store: "sqlite"; path: string }
+  | { store: "postgres"; url: string };
+
+export type PriceSourceConfig =
+  | { kind: "fixed" }
+  | { kind: "coingecko"; url: string }
+  | { kind: "mempool"; url: string };
+export type NetworkSourceConfig = { kind: "fixed" } | { kind: "mempool"; url: string };
+
+export interface FleetConfig {
+  operators: OperatorConfig[];
+  /** Set when no miner is configured: the controller starts this many simulated miners for operators[0]. */
+  simulated: { miners: number; seed: number } | null;
+  server: { host: string; port: number };
+  auth: { disabled: boolean; legacyBearer: boolean; maxSkewMs: number };
+  /** API requests per minute per caller; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  ledger: LedgerConfig;
+  /** Ed25519 key that signs checkpoints. */
+  keyFile: string;
+  dataDir: string;
+  market: {
+    price: PriceSourceConfig;
+    network: NetworkSourceConfig;
+    fixed: FixedMarket;
+    refreshMs: number;
+    timeoutMs: number;
+  };
+  loop: { enabled: boolean; intervalMs: number };
+  transport: { connectTimeoutMs: number; totalTimeoutMs: number };
+  concurrency: number;
+}
+
+const idPattern = /^[A-Za-z0-9._-]{1,64}$/;
+const hostPattern =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const minSecretLength = 16;
+
+interface RawOperator {
+  label: string;
+  source: Source;
+  keys: { id: string; label: string; mode: string; secret: string; energy: string; poolFee: string; dryRun: string };
+  miners: { label: string; source: Source; keys: { ip: string; id: string; port: string; model: string } }[];
+  policy: Source | undefined;
+  policyLabel: string;
+}
+
+function indexes(env: Source, pattern: RegExp): number[] {
+  const found = new Set<number>();
+  for (const key of Object.keys(env)) {
+    const match = pattern.exec(key);
+    if (match && env[key] !== undefined) found.add(Number(match[1]));
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+function policyFrom(env: Source, overrides: Source | undefined, overridesLabel: string, problems: Problems): Policy {
+  const envKeys: Record<keyof Policy, string> = {
+    pollIntervalMs: "POLL_INTERVAL_MS",
+    staleTelemetryMs: "STALE_TELEMETRY_MS",
+    stalePriceMs: "STALE_PRICE_MS",
+    staleNetworkMs: "STALE_NETWORK_MS",
+    tempWarnC: "TEMP_WARN_C",
+    tempStopC: "TEMP_STOP_C",
+    tempMinC: "TEMP_MIN_C",
+    tempMaxC: "TEMP_MAX_C",
+    lostCommsPolls: "LOST_COMMS_POLLS",
+    maxHashrateFactor: "MAX_HASHRATE_FACTOR",
+    hysteresisFraction: "HYSTERESIS_FRACTION",
+    cooldownMs: "COOLDOWN_MS",
+    maxRestartsPerHour: "MAX_RESTARTS_PER_HOUR",
+    underperformCycles: "UNDERPERFORM_CYCLES",
+    underperformFraction: "UNDERPERFORM_FRACTION",
+  };
+  const policy = { ...defaultPolicy };
+  const pollSet = env.POLL_INTERVAL_MS !== undefined || overrides?.pollIntervalMs !== undefined;
+  const staleSet = env.STALE_TELEMETRY_MS !== undefined || overrides?.staleTelemetryMs !== undefined;
+  for (const [field, envKey] of Object.entries(envKeys) as [keyof Policy, string][]) {
+    policy[field] = number(env, envKey, envKey, problems, policy[field]);
+    if (overrides) policy[field] = number(overrides, field, `${overridesLabel}.${field}`, problems, policy[field]);
+  }
+  if (overrides) {
+    for (const key of Object.keys(overrides))
+      if (!(key in envKeys)) problems.add(`${overridesLabel}.${key}`, "is not a policy setting");
+  }
+  // Stale telemetry defaults to two poll intervals.
+  if (pollSet && !staleSet) policy.staleTelemetryMs = policy.pollIntervalMs * 2;
+  for (const problem of policyProblems(policy)) problems.add(overrides ? overridesLabel : "policy", problem);
+  return policy;
+}
+
+function readOperator(
+  raw: RawOperator,
+  env: Source,
+  problems: Problems,
+  authDisabled: boolean,
+  simulatedAllowed: boolean,
+): OperatorConfig | undefined {
+  const { source, keys } = raw;
+  const id = text(source, keys.id, `${raw.label}${keys.id}`, problems);
+  const label = (k: string) => `${raw.label}${k}`;
+  if (id === undefined) problems.add(label(keys.id), "is required (the operator's id)");
+  else if (!idPattern.test(id))
+    problems.add(label(keys.id), `must match [A-Za-z0-9._-]{1,64}, got ${JSON.stringify(id)}`);
+  const mode = oneOf<Mode>(source, keys.mode, label(keys.mode), problems, ["AUTO", "MANUAL"], "AUTO");
+  const secret = text(source, keys.secret, label(keys.secret), problems) ?? null;
+  if (secret === null && !authDisabled && !simulatedAllowed)
+    problems.add(label(keys.secret), "is required (the operator's HMAC secret) unless AUTH_DISABLED=true");
+  if (secret !== null && secret.length < minSecretLength)
+    problems.add(label(keys.secret), `must be at least ${minSecretLength} characters`);
+  const energyText = text(source, keys.energy, label(keys.energy), problems, "0.05") as string;
+  const energy = parseDecimal(energyText) && microUsd(energyText);
+  if (energy === undefined || energy < 0)
+    problems.add(label(keys.energy), `must be a non-negative price in USD per kWh, got ${JSON.stringify(energyText)}`);
+  const poolFee = number(source, keys.poolFee, label(keys.poolFee), problems, 2, { min: 0, max: 100 });
+  const dryRun = boolean(
+    source,
+    keys.dryRun,
+    label(keys.dryRun),
+    problems,
+    boolean(env, "DRY_RUN", "DRY_RUN", new Problems(), false),
+  );
+
+  const miners: MinerEndpoint[] = [];
+  const seenIds = new Map<string, string>();
+  const seenAddresses = new Map<string, string>();
+  for (const miner of raw.miners) {
+    const ml = (k: string) => `${miner.label}${k}`;
+    const host = text(miner.source, miner.keys.ip, ml(miner.keys.ip), problems);
+    if (host === undefined) {
+      problems.add(ml(miner.keys.ip), "is required (the miner's address)");
+      continue;
+    }
+    if (isIP(host) === 0 && !hostPattern.test(host))
+      problems.add(ml(miner.keys.ip), `is not an IP address or host name: ${JSON.stringify(host)}`);
+    const port = number(miner.source, miner.keys.port, ml(miner.keys.port), problems, 4028, {
+      min: 1,
+      max: 65535,
+      integer: true,
+    });
+    const minerId =
+      text(miner.source, miner.keys.id, ml(miner.keys.id), problems) ??
+      `${host.replace(/[^A-Za-z0-9._-]/g, "_")}${port === 4028 ? "" : `_${port}`}`;
+    if (!idPattern.test(minerId))
+      problems.add(ml(miner.keys.id), `must match [A-Za-z0-9._-]{1,64}, got ${JSON.stringify(minerId)}`);
+    const model = text(miner.source, miner.keys.model, ml(miner.keys.model), problems);
+    if (model !== undefined && !modelById(model))
+      problems.add(
+        ml(miner.keys.model),
+        `unknown model ${JSON.stringify(model)} (known: ${models.map((m) => m.id).join(", ")})`,
+      );
+    const earlier = seenIds.get(minerId);
+    if (earlier) problems.add(ml(miner.keys.id), `duplicates the miner id ${JSON.stringify(minerId)} of ${earlier}`);
+    seenIds.set(minerId, ml(miner.keys.id));
+    const address = `${host}:${port}`;
+    const sameAddress = seenAddresses.get(address);
+    if (sameAddress) problems.add(ml(miner.keys.ip), `${address} is already configured as ${sameAddress}`);
+    seenAddresses.set(address, ml(miner.keys.ip));
+    miners.push({ id: minerId, host, port, ...(model ? { model: model.toLowerCase() } : {}) });
+  }
+  const policy = policyFrom(env, raw.policy, raw.policyLabel, problems);
+  if (id === undefined) return undefined;
+  return {
+    id,
+    label: text(source, keys.label, label(keys.label), problems, id) as string,
+    mode,
+    secret,
+    dryRun,
+    miners,
+    site: { energyMicroUsdPerKwh: energy ?? 0, poolFeePpm: Math.round(poolFee * 10_000) },
+    policy,
+  };
+}
+
+function jsonOperators(env: Source, problems: Problems): RawOperator[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(env.OPERATORS_JSON));
+  } catch (error) {
+    problems.add("OPERATORS_JSON", `is not valid JSON (${(error as Error).message})`);
+    return [];
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) {
+    problems.add("OPERATORS_JSON", "must be a non-empty JSON array of operators");
+    return [];
+  }
+  const operators: RawOperator[] = [];
+  parsed.forEach((entry, index) => {
+    const at = `OPERATORS_JSON[${index}]`;
+    if (typeof entry !== "object" || entry === null || Array.isArray(entry)) {
+      problems.add(at, "must be an object");
+      return;
+    }
+    const operator = entry as Source;
+    const site = (operator.site ?? {}) as Source;
+    if (typeof site !== "object" || Array.isArray(site)) problems.add(`${at}.site`, "must be an object");
+    const flat: Source = {
+      ...operator,
+      energy: site.energyCostPerKwh ?? site.energyPriceUsdPerKwh,
+      poolFee: site.poolFeePercent,
+    };
+    const minerList = operator.miners ?? [];
+    if (!Array.isArray(minerList)) problems.add(`${at}.miners`, "must be an array");
+    const policy = operator.policy as Source | undefined;
+    if (policy !== undefined && (typeof policy !== "object" || policy === null || Array.isArray(policy)))
+      problems.add(`${at}.policy`, "must be an object");
+    operators.push({
+      label: `${at}.`,
+      source: flat,
+      keys: {
+        id: "operatorId",
+        label: "label",
+        mode: "operatorMode",
+        secret: "apiSecret",
+        energy: "energy",
+        poolFee: "poolFee",
+        dryRun: "dryRun",
+      },
+      miners: (Array.isArray(minerList) ? minerList : []).map((miner, m) => {
+        const object = (typeof miner === "object" && miner !== null ? miner : {}) as Source;
+        return {
+          label: `${at}.miners[${m}].`,
+          source: { ...object, ip: object.ip ?? object.host },
+          keys: { ip: "ip", id: "id", port: "port", model: "model" },
+        };
+      }),
+      policy: typeof policy === "object" && policy !== null && !Array.isArray(policy) ? policy : undefined,
+      policyLabel: `${at}.policy`,
+    });
+  });
+  return operators;
+}
+
+function indexedOperators(env: Source): RawOperator[] {
+  return indexes(env, /^OPERATOR_(\d+)_/).map((n) => ({
+    label: "",
+    source: env,
+    keys: {
+      id: `OPERATOR_${n}_ID`,
+      label: `OPERATOR_${n}_LABEL`,
+      mode: `OPERATOR_${n}_MODE`,
+      secret: `OPERATOR_${n}_SECRET`,
+      energy: `OPERATOR_${n}_ENERGY_COST_PER_KWH`,
+      poolFee: `OPERATOR_${n}_POOL_FEE_PERCENT`,
+      dryRun: `OPERATOR_${n}_DRY_RUN`,
+    },
+    miners: indexes(env, new RegExp(`^OPERATOR_${n}_MINER_(\\d+)_`)).map((m) => ({
+      label: "",
+      source: env,
+      keys: {
+        ip: `OPERATOR_${n}_MINER_${m}_IP`,
+        id: `OPERATOR_${n}_MINER_${m}_ID`,
+        port: `OPERATOR_${n}_MINER_${m}_PORT`,
+        model: `OPERATOR_${n}_MINER_${m}_MODEL`,
+      },
+    })),
+    policy: undefined,
+    policyLabel: "policy",
+  }));
+}
+
+function singleOperator(env: Source): RawOperator {
+  const source: Source = { ...env, OPERATOR_ID: env.OPERATOR_ID ?? "default" };
+  return {
+    label: "",
+    source,
+    keys: {
+      id: "OPERATOR_ID",
+      label: "OPERATOR_LABEL",
+      mode: "OPERATOR_MODE",
+      secret: "API_SECRET",
+      energy: "ENERGY_COST_PER_KWH",
+      poolFee: "POOL_FEE_PERCENT",
+      dryRun: "DRY_RUN",
+    },
+    miners: indexes(env, /^MINER_(\d+)_/).map((m) => ({
+      label: "",
+      source: env,
+      keys: { ip: `MINER_${m}_IP`, id: `MINER_${m}_ID`, port: `MINER_${m}_PORT`, model: `MINER_${m}_MODEL` },
+    })),
+    policy: undefined,
+    policyLabel: "policy",
+  };
+}
+
+function urlOf(env: Source, key: string, fallback: string, problems: Problems): string {
+  const value = text(env, key, key, problems, fallback) as string;
+  try {
+    const url = new URL(value);
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      problems.add(key, `must be an http(s) URL, got ${JSON.stringify(value)}`);
+  } catch {
+    problems.add(key, `is not a URL: ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Reads and validates the whole configuration; throws a ConfigError listing every problem. */
+export function loadFleetConfig(env: Record<string, string | undefined>): FleetConfig {
+  const problems = new Problems();
+  const source = env as Source;
+  const authDisabled = boolean(source, "AUTH_DISABLED", "AUTH_DISABLED", problems, false);
+  const legacyBearer = boolean(source, "AUTH_ALLOW_LEGACY_BEARER", "AUTH_ALLOW_LEGACY_BEARER", problems, false);
+
+  const hasJson = env.OPERATORS_JSON !== undefined && env.OPERATORS_JSON.trim() !== "";
+  const indexedKeys = Object.keys(env).filter((key) => /^OPERATOR_\d+_/.test(key));
+  const singleKeys = Object.keys(env).filter((key) => /^MINER_\d+_/.test(key));
+  if (hasJson && indexedKeys.length > 0)
+    problems.add(indexedKeys[0] as string, "cannot be combined with OPERATORS_JSON: use one form");
+  if ((hasJson || indexedKeys.length > 0) && singleKeys.length > 0) {
+    problems.add(
+      singleKeys[0] as string,
+      `cannot be combined with ${hasJson ? "OPERATORS_JSON" : indexedKeys[0]}: single-operator variables are for one operator`,
+    );
+  }
+  const raws = hasJson
+    ? jsonOperators(source, problems)
+    : indexedKeys.length > 0
+      ? indexedOperators(source)
+      : [singleOperator(source)];
+  const simulatedCount = number(source, "SIMULATED_MINERS", "SIMULATED_MINERS", problems, 24, {
+    min: 1,
+    max: 20_000,
+    integer: true,
+  });
+  const noMiners = raws.every((raw) => raw.miners.length === 0);
+  const simulatedOnly = noMiners && !hasJson && indexedKeys.length === 0;
+  const operators = raws
+    .map((raw) => readOperator(raw, source, problems, authDisabled, simulatedOnly))
+    .filter((operator): operator is OperatorConfig => operator !== undefined);
+  const seen = new Set<string>();
+  for (const [index, operator] of operators.entries()) {
+    if (seen.has(operator.id))
+      problems.add(
+        hasJson ? `OPERATORS_JSON[${index}].operatorId` : `OPERATOR_${index}_ID`,
+        `duplicates operator id ${JSON.stringify(operator.id)}`,
+      );
+    seen.add(operator.id);
+    if (operator.miners.length === 0 && !simulatedOnly) {
+      problems.add(
+        hasJson ? `OPERATORS_JSON[${index}].miners` : `OPERATOR_${index}_MINER_0_IP`,
+        "the operator has no miners",
+      );
+    }
+  }
+
+  const storeKind = oneOf(
+    source,
+    "LEDGER_STORE",
+    "LEDGER_STORE",
+    problems,
+    ["jsonl", "sqlite", "postgres"] as const,
+    "sqlite",
+  );
+  const dataDir = text(source, "DATA_DIR", "DATA_DIR", problems, "./data") as string;
+  let ledger: LedgerConfig;
+  if (storeKind === "postgres") {
+    const url =
+      text(source, "LEDGER_URL", "LEDGER_URL", problems) ?? text(source, "DATABASE_URL", "DATABASE_URL", problems);
+    if (!url) problems.add("LEDGER_URL", "is required when LEDGER_STORE=postgres");
+    else if (!/^postgres(ql)?:\/\//.test(url)) problems.add("LEDGER_URL", "must be a postgres:// URL");
+    ledger = { store: "postgres", url: url ?? "" };
+  } else if (storeKind === "jsonl") {
+    ledger = {
+      store: "jsonl",
+      dir: text(source, "LEDGER_DIR", "LEDGER_DIR", problems, `${dataDir}/fleet-ledger`) as string,
+    };
+  } else {
+    ledger = {
+      store: "sqlite",
+      path: text(source, "LEDGER_PATH", "LEDGER_PATH", problems, `${dataDir}/fleet-ledger.sqlite`) as string,
+    };
+  }
+
+  const priceKind = oneOf(
+    source,
+    "PRICE_SOURCE",
+    "PRICE_SOURCE",
+    problems,
+    ["fixed", "coingecko", "mempool"] as const,
+    "fixed",
+  );
+  const networkKind = oneOf(
+    source,
+    "NETWORK_SOURCE",
+    "NETWORK_SOURCE",
+    problems,
+    ["fixed", "mempool"] as const,
+    "fixed",
+  );
+  const price: PriceSourceConfig =
+    priceKind === "fixed"
+      ? { kind: "fixed" }
+      : {
+          kind: priceKind,
+          url: urlOf(
+            source,
+            "PRICE_URL",
+            priceKind === "coingecko" ? "https://api.coingecko.com" : "https://mempool.space",
+            problems,
+          ),
+        };
+  const network: NetworkSourceConfig =
+    networkKind === "fixed"
+      ? { kind: "fixed" }
+      : { kind: "mempool", url: urlOf(source, "NETWORK_URL", "https://mempool.space", problems) };
+  const fixedPrice = text(
+    source,
+    "FIXED_BTC_PRICE_USD",
+    "FIXED_BTC_PRICE_USD",
+    problems,
+    defaultFixedMarket.usdPerBtc,
+  ) as string;
+  if (!(microUsd(fixedPrice) !== undefined && (microUsd(fixedPrice) as number) > 0))
+    problems.add("FIXED_BTC_PRICE_USD", `must be a positive decimal, got ${JSON.stringify(fixedPrice)}`);
+  const fixedDifficulty = text(
+    source,
+    "FIXED_DIFFICULTY",
+    "FIXED_DIFFICULTY",
+    problems,
+    defaultFixedMarket.difficulty,
+  ) as string;
+  const difficulty = parseDecimal(fixedDifficulty);
+  if (!difficulty || difficulty.num <= 0n)
+    problems.add("FIXED_DIFFICULTY", `must be a positive decimal, got ${JSON.stringify(fixedDifficulty)}`);
+  const fixed: FixedMarket = {
+    usdPerBtc: fixedPrice,
+    difficulty: fixedDifficulty,
+    feesPerBlockSat: number(
+      source,
+      "FIXED_FEES_PER_BLOCK_SAT",
+      "FIXED_FEES_PER_BLOCK_SAT",
+      problems,
+      defaultFixedMarket.feesPerBlockSat,
+      { min: 0, integer: true },
+    ),
+    height: number(source, "FIXED_BLOCK_HEIGHT", "FIXED_BLOCK_HEIGHT", problems, defaultFixedMarket.height ?? 0, {
+      min: 0,
+      integer: true,
+    }),
+  };
+
+  const host = text(source, "HOST", "HOST", problems, "127.0.0.1") as string;
+  const config: FleetConfig = {
+    operators,
+    simulated: simulatedOnly
+      ? {
+          miners: simulatedCount,
+          seed: number(source, "SIMULATOR_SEED", "SIMULATOR_SEED", problems, 1, { integer: true }),
+        }
+      : null,
+    server: { host, port: number(source, "PORT", "PORT", problems, 3001, { min: 0, max: 65535, integer: true }) },
+    auth: {
+      disabled: authDisabled,
+      legacyBearer,
+      maxSkewMs: number(source, "AUTH_MAX_SKEW_MS", "AUTH_MAX_SKEW_MS", problems, 60_000, { min: 1_000, max: 600_000 }),
+    },
+    rateLimitPerMinute: number(source, "RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_PER_MINUTE", problems, 1_200, {
+      min: 0,
+      integer: true,
+    }),
+    ledger,
+    keyFile: text(source, "LEDGER_KEY_FILE", "LEDGER_KEY_FILE", problems, `${dataDir}/fleet-ledger.key`) as string,
+    dataDir,
+    market: {
+      price,
+      network,
+      fixed,
+      refreshMs: number(source, "MARKET_REFRESH_MS", "MARKET_REFRESH_MS", problems, 60_000, { min: 0 }),
+      timeoutMs: number(source, "MARKET_TIMEOUT_MS", "MARKET_TIMEOUT_MS", problems, 5_000, { min: 100 }),
+    },
+    loop: {
+      enabled: boolean(source, "LOOP_ENABLED", "LOOP_ENABLED", problems, true),
+      intervalMs: operators[0]?.policy.pollIntervalMs ?? defaultPolicy.pollIntervalMs,
+    },
+    transport: {
+      connectTimeoutMs: number(source, "CGMINER_CONNECT_TIMEOUT_MS", "CGMINER_CONNECT_TIMEOUT_MS", problems, 2_000, {
+        min: 50,
+      }),
+      totalTimeoutMs: number(source, "CGMINER_TIMEOUT_MS", "CGMINER_TIMEOUT_MS", problems, 5_000, { min: 100 }),
+    },
+    concurrency: number(source, "POLL_CONCURRENCY", "POLL_CONCURRENCY", problems, 256, {
+      min: 1,
+      max: 4096,
+      integer: true,
+    }),
+  };
+  problems.throwIfAny();
+  return config;
+}

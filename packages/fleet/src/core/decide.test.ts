@@ -1,0 +1,278 @@
+import { describe, expect, it } from "vitest";
+import { decisionsOf, divergencesOf, energy, Harness, proofsOf, telemetry } from "../../test/builders.ts";
+import { recordTypes } from "./records.ts";
+
+const cgminer = (overrides = {}) => telemetry({ family: "cgminer", ...overrides });
+const minute = 60_000;
+
+describe("decision rules (pure core)", () => {
+  it("HOLDs a profitable hashing miner, citing its telemetry and its profit", () => {
+    const h = new Harness();
+    const out = h.cycle({ a: telemetry() });
+    expect(decisionsOf(out)).toEqual([
+      expect.objectContaining({ minerId: "a", action: "HOLD", reason: "RUNNING_PROFITABLY" }),
+    ]);
+    const decision = out.decisions.find((p) => p.type === recordTypes.decision);
+    expect(decision?.cites).toEqual([
+      { type: recordTypes.telemetry, key: "a" },
+      { type: recordTypes.profit, key: "a" },
+    ]);
+    const profit = out.evidence.find((p) => p.type === recordTypes.profit)?.body as {
+      basis: string;
+      marginMicroUsdPerDay: number;
+    };
+    expect(profit.basis).toBe("measured");
+    expect(profit.marginMicroUsdPerDay).toBeGreaterThan(0);
+    expect(out.dispatch).toEqual([]);
+  });
+
+  it("STOPs a hashing miner whose margin is below break-even minus the band", () => {
+    const h = new Harness({ site: { energyMicroUsdPerKwh: energy.dear } });
+    const out = h.cycle({ a: cgminer() });
+    expect(decisionsOf(out)).toEqual([expect.objectContaining({ action: "STOP", reason: "UNPROFITABLE" })]);
+    expect(out.dispatch).toEqual([
+      expect.objectContaining({ minerId: "a", action: "STOP", family: "cgminer", devices: 3 }),
+    ]);
+  });
+
+  it("does not flap around break-even: margins inside the band change nothing (hysteresis)", () => {
+    const h = new Harness();
+    for (const price of [energy.justBelow, energy.justAbove, energy.justBelow, energy.justAbove]) {
+      h.setEnergy(price);
+      const out = h.cycle({ a: cgminer() });
+      expect(decisionsOf(out)[0]).toMatchObject({ action: "HOLD", reason: "WITHIN_HYSTERESIS" });
+      h.advance(minute);
+    }
+    expect(h.dispatched).toEqual([]);
+  });
+
+  it("keeps a stopped miner stopped inside the band and starts it only above break-even plus the band", () => {
+    const h = new Harness({ site: { energyMicroUsdPerKwh: energy.dear }, policy: { cooldownMs: 0 } });
+    h.cycle({ a: cgminer() });
+    expect(h.dispatched).toEqual([{ minerId: "a", action: "STOP" }]);
+    const stopped = cgminer({ hashrateThs: "0", powerW: 150, boards: [] });
+    h.setEnergy(energy.justAbove);
+    h.advance(minute);
+    expect(decisionsOf(h.cycle({ a: stopped }))[0]).toMatchObject({ action: "HOLD", reason: "STOPPED_UNPROFITABLE" });
+    h.setEnergy(energy.cheap);
+    h.advance(minute);
+    const out = h.cycle({ a: stopped });
+    expect(decisionsOf(out)[0]).toMatchObject({ action: "RUN", reason: "PROFITABLE_AGAIN" });
+    // The profit of a stopped miner is what it would make at nameplate.
+    expect(out.evidence.find((p) => p.type === recordTypes.profit)?.body).toMatchObject({
+      basis: "nameplate",
+      hashrateThs: "95",
+    });
+    expect(h.dispatched.map((d) => d.action)).toEqual(["STOP", "RUN"]);
+  });
+
+  it("holds a wanted action inside the cooldown, with a negative proof naming what was suppressed", () => {
+    const h = new Harness({ site: { energyMicroUsdPerKwh: energy.dear }, policy: { cooldownMs: 10 * minute } });
+    h.cycle({ a: cgminer() });
+    h.setEnergy(energy.cheap);
+    h.advance(2 * minute);
+    const out = h.cycle({ a: cgminer({ hashrateThs: "0", powerW: 150, boards: [] }) });
+    expect(decisionsOf(out)[0]).toMatchObject({ action: "HOLD", reason: "COOLDOWN" });
+    expect(proofsOf(out)).toEqual([
+      expect.objectContaining({ stage: "policy", suppressed: "RUN", reason: "COOLDOWN" }),
+    ]);
+    expect(out.suppressions[0]?.cites).toEqual([{ type: recordTypes.decision, key: "a" }]);
+    h.advance(10 * minute);
+    expect(decisionsOf(h.cycle({ a: cgminer({ hashrateThs: "0", powerW: 150, boards: [] }) }))[0]).toMatchObject({
+      action: "RUN",
+    });
+  });
+
+  it("RESTARTs a miner far below its expected hashrate for N cycles, not sooner", () => {
+    const h = new Harness({ policy: { underperformCycles: 3, underperformFraction: 0.5 } });
+    const weak = cgminer({ hashrateThs: "30" });
+    expect(decisionsOf(h.cycle({ a: weak }))[0]).toMatchObject({ action: "HOLD" });
+    h.advance(minute);
+    expect(decisionsOf(h.cycle({ a: weak }))[0]).toMatchObject({ action: "HOLD" });
+    h.advance(minute);
+    expect(decisionsOf(h.cycle({ a: weak }))[0]).toMatchObject({ action: "RESTART", reason: "UNDERPERFORMING" });
+    // Recovery resets the count.
+    h.advance(20 * minute);
+    h.cycle({ a: cgminer() });
+    h.advance(minute);
+    expect(decisionsOf(h.cycle({ a: weak }))[0]).toMatchObject({ action: "HOLD" });
+  });
+
+  it("RESTARTs a miner whose API answers but which hashes nothing for N cycles", () => {
+    const h = new Harness({ policy: { underperformCycles: 2 } });
+    const stalled = cgminer({ hashrateThs: "0" });
+    expect(decisionsOf(h.cycle({ a: stalled }))[0]).toMatchObject({ action: "HOLD", reason: "NOT_HASHING" });
+    h.advance(minute);
+    expect(decisionsOf(h.cycle({ a: stalled }))[0]).toMatchObject({ action: "RESTART", reason: "NOT_HASHING" });
+  });
+
+  it("does not restart a stalled miner that would not pay at nameplate", () => {
+    const h = new Harness({ site: { energyMicroUsdPerKwh: energy.dear }, policy: { underperformCycles: 1 } });
+    expect(decisionsOf(h.cycle({ a: cgminer({ hashrateThs: "0" }) }))[0]).toMatchObject({
+      action: "HOLD",
+      reason: "NOT_HASHING_UNPROFITABLE",
+    });
+  });
+
+  it("caps restarts per hour: the one over the cap is a HOLD with a negative proof", () => {
+    const h = new Harness({ policy: { underperformCycles: 1, maxRestartsPerHour: 2, cooldownMs: minute } });
+    const weak = cgminer({ hashrateThs: "10" });
+    const actions: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const out = h.cycle({ a: weak });
+      actions.push(`${decisionsOf(out)[0]?.action}:${decisionsOf(out)[0]?.reason}`);
+      h.advance(2 * minute);
+    }
+    expect(actions).toEqual([
+      "RESTART:UNDERPERFORMING",
+      "RESTART:UNDERPERFORMING",
+      "HOLD:RESTART_CAP",
+      "HOLD:RESTART_CAP",
+    ]);
+    expect(proofsOf({ all: h.outcomes[2]?.suppressions ?? [] })).toEqual([
+      expect.objectContaining({ suppressed: "RESTART", reason: "RESTART_CAP" }),
+    ]);
+    h.advance(60 * minute);
+    expect(decisionsOf(h.cycle({ a: weak }))[0]).toMatchObject({ action: "RESTART" });
+  });
+
+  it("STOPs an over-temperature miner at once, ignoring the cooldown and stale market data", () => {
+    const h = new Harness({ policy: { cooldownMs: 60 * minute } });
+    h.manual("a", "RUN"); // a person started it a minute ago: the cooldown runs
+    h.advance(minute);
+    h.priceAt = h.now - 60 * minute; // and the price has gone stale
+    const out = h.cycle({ a: cgminer({ maxChipTempC: 101 }) });
+    expect(decisionsOf(out)).toEqual([expect.objectContaining({ action: "STOP", reason: "OVER_TEMPERATURE" })]);
+    expect(
+      divergencesOf(out)
+        .map((d) => d.code)
+        .sort(),
+    ).toEqual(["OVER_TEMPERATURE", "STALE_PRICE"]);
+    expect(out.dispatch).toEqual([expect.objectContaining({ action: "STOP" })]);
+  });
+
+  it("HOLDs an over-temperature miner that is not hashing", () => {
+    const h = new Harness();
+    const out = h.cycle({ a: cgminer({ hashrateThs: "0", maxChipTempC: 99 }) });
+    expect(decisionsOf(out)[0]).toMatchObject({ action: "HOLD", reason: "OVER_TEMPERATURE_NOT_HASHING" });
+  });
+
+  it("records a temperature warning without blocking, and does not start a warm stopped miner", () => {
+    const h = new Harness({ site: { energyMicroUsdPerKwh: energy.dear }, policy: { cooldownMs: 0 } });
+    const warm = cgminer({ maxChipTempC: 88 });
+    const first = h.cycle({ a: warm });
+    expect(divergencesOf(first)).toEqual([expect.objectContaining({ code: "TEMPERATURE_WARN", blocking: false })]);
+    expect(decisionsOf(first)[0]).toMatchObject({ action: "STOP" });
+    h.setEnergy(energy.cheap);
+    h.advance(minute);
+    expect(decisionsOf(h.cycle({ a: cgminer({ hashrateThs: "0", maxChipTempC: 87, boards: [] }) }))[0]).toMatchObject({
+      action: "HOLD",
+      reason: "TEMPERATURE_WARN",
+    });
+  });
+
+  it.each([
+    ["a negative hashrate", { hashrateThs: "-3" }, "IMPOSSIBLE_HASHRATE"],
+    ["a hashrate over 1.5× nameplate", { hashrateThs: "180" }, "IMPOSSIBLE_HASHRATE"],
+    ["zero reported power while hashing", { powerW: 0, powerSource: "reported" as const }, "IMPOSSIBLE_POWER"],
+    ["a chip temperature of 212 °C", { maxChipTempC: 212 }, "IMPOSSIBLE_TEMPERATURE"],
+    ["a board temperature of −40 °C", { maxBoardTempC: -40 }, "IMPOSSIBLE_TEMPERATURE"],
+  ])("stops the miner's cycle at the gate on %s: a negative proof and no decision", (_, overrides, code) => {
+    const h = new Harness();
+    const out = h.cycle({ a: cgminer(overrides) });
+    expect(decisionsOf(out)).toEqual([]);
+    expect(proofsOf(out)).toEqual([
+      expect.objectContaining({ minerId: "a", stage: "gate", suppressed: "decision", reason: code }),
+    ]);
+    const gate = out.decisions.find((p) => p.type === recordTypes.negativeProof);
+    expect(gate?.cites).toContainEqual({ type: recordTypes.divergence, key: `a:${code}` });
+    expect(out.dispatch).toEqual([]);
+  });
+
+  it("flags counters that go backwards without a reboot, but not after one", () => {
+    const h = new Harness();
+    h.cycle({ a: cgminer({ uptimeS: 1000, accepted: 500 }) });
+    h.advance(minute);
+    expect(proofsOf(h.cycle({ a: cgminer({ uptimeS: 1060, accepted: 400 }) }))[0]).toMatchObject({
+      reason: "COUNTERS_BACKWARDS",
+    });
+    h.advance(minute);
+    expect(decisionsOf(h.cycle({ a: cgminer({ uptimeS: 30, accepted: 2 }) }))[0]).toMatchObject({ action: "HOLD" });
+  });
+
+  it("a failed poll is a HOLD while the last telemetry is fresh, then lost comms after 3 in a row", () => {
+    const h = new Harness({ policy: { pollIntervalMs: 30_000, staleTelemetryMs: 60_000, lostCommsPolls: 3 } });
+    h.cycle({ a: cgminer() });
+    const reasons: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      h.advance(20_000);
+      const out = h.cycle({ a: "connection refused" });
+      reasons.push(decisionsOf(out)[0]?.reason ?? proofsOf(out)[0]?.reason ?? "none");
+    }
+    expect(reasons).toEqual(["POLL_FAILED", "POLL_FAILED", "LOST_COMMS"]);
+  });
+
+  it("a miner never heard from is stale telemetry at the gate", () => {
+    const h = new Harness();
+    const out = h.cycle({ a: "connect timeout" });
+    expect(proofsOf(out)).toEqual([expect.objectContaining({ stage: "gate", reason: "STALE_TELEMETRY" })]);
+  });
+
+  it("stale price data stops every miner's decision at the gate", () => {
+    const h = new Harness({ policy: { stalePriceMs: 10 * minute } });
+    h.priceAt = h.now - 11 * minute;
+    const out = h.cycle({ a: cgminer(), b: telemetry() });
+    expect(decisionsOf(out)).toEqual([]);
+    expect(proofsOf(out).map((p) => `${p.minerId}:${p.reason}`)).toEqual(["a:STALE_PRICE", "b:STALE_PRICE"]);
+    expect(divergencesOf(out)).toEqual([
+      expect.objectContaining({ minerId: null, code: "STALE_PRICE", blocking: true }),
+    ]);
+    expect(out.evidence.filter((p) => p.type === recordTypes.profit)).toEqual([]);
+  });
+
+  it("MANUAL mode: an automatic action yields exactly one negative proof and nothing to dispatch", () => {
+    const h = new Harness({ mode: "MANUAL", site: { energyMicroUsdPerKwh: energy.dear } });
+    const out = h.cycle({ a: cgminer() });
+    expect(decisionsOf(out)).toEqual([expect.objectContaining({ action: "STOP", reason: "UNPROFITABLE" })]);
+    expect(proofsOf(out)).toEqual([
+      expect.objectContaining({ minerId: "a", stage: "execution", suppressed: "STOP", reason: "MANUAL_MODE" }),
+    ]);
+    expect(out.dispatch).toEqual([]);
+    expect(h.dispatched).toEqual([]);
+  });
+
+  it("dry-run records the decision and suppresses the action", () => {
+    const h = new Harness({ dryRun: true, site: { energyMicroUsdPerKwh: energy.dear } });
+    const out = h.cycle({ a: cgminer() });
+    expect(proofsOf(out)).toEqual([expect.objectContaining({ reason: "DRY_RUN", suppressed: "STOP" })]);
+    expect(out.dispatch).toEqual([]);
+  });
+
+  it("says so, rather than pretending, when the firmware cannot do the action (stock Antminer STOP)", () => {
+    const h = new Harness({ site: { energyMicroUsdPerKwh: energy.dear } });
+    const out = h.cycle({ a: telemetry({ family: "bmminer" }) });
+    expect(decisionsOf(out)[0]).toMatchObject({ action: "STOP" });
+    expect(proofsOf(out)).toEqual([expect.objectContaining({ reason: "UNSUPPORTED_BY_FIRMWARE" })]);
+    expect(out.dispatch).toEqual([]);
+  });
+
+  it("is a pure function: the same state, observations and clock give the same records", () => {
+    const run = () => {
+      const h = new Harness({ site: { energyMicroUsdPerKwh: energy.dear } });
+      h.cycle({ a: cgminer(), b: telemetry({ maxChipTempC: 97 }), c: "refused" });
+      return h.records;
+    };
+    expect(run()).toEqual(run());
+  });
+
+  it("adds a fleet profit record summing the hashing miners", () => {
+    const h = new Harness();
+    const out = h.cycle({ a: telemetry(), b: telemetry({ hashrateThs: "90.5" }) });
+    const fleet = out.decisions.find((p) => p.type === recordTypes.profit)?.body as {
+      hashrateThs: string;
+      powerW: number;
+      minerId: null;
+    };
+    expect(fleet).toMatchObject({ minerId: null, hashrateThs: "185.5", powerW: 3278 * 2 });
+  });
+});

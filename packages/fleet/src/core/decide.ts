@@ -1,0 +1,420 @@
+// The decision core: a pure function of the state (folded from the ledger), this cycle's
+// observations (telemetry, price and network records) and the clock's `now`. It returns the
+// records to write, in the order they must be written, with citations by (type, key) for
+// records of this cycle and by seq for older ones, plus the actions the shell should dispatch.
+//
+// Per miner:  checks → evidence gate → profit → rule → guards (cooldown, restart cap) → execution
+// surface (MANUAL mode, dry-run, what the firmware can do). Every rule that wanted an action and
+// did not get it leaves a negative proof; every miner that passes the gate gets a decision,
+// HOLD included.
+
+import { planAction } from "../cgminer/firmware.ts";
+import { floorDiv, formatRational, formatScaled, parseDecimal } from "../decimal.ts";
+import { findModel } from "../models.ts";
+import { type Divergence, marketDivergences, minerDivergences } from "./divergence.ts";
+import { applyTelemetry, emptyMemory, type FleetState, type MinerMemory } from "./memory.ts";
+import { computeProfit, type Economics, type Profit } from "./profit.ts";
+import {
+  type Action,
+  type DecisionBody,
+  type DivergenceBody,
+  type NegativeProofBody,
+  type NetworkBody,
+  type PriceBody,
+  type ProfitBody,
+  type RecordType,
+  recordTypes,
+  type TelemetryBody,
+} from "./records.ts";
+
+export interface Observations {
+  cycleSeq: number;
+  telemetry: readonly { seq: number; body: TelemetryBody }[];
+  price: { seq: number; body: PriceBody };
+  network: { seq: number; body: NetworkBody };
+}
+
+/** A citation: an older record by seq, or a record of this cycle by type and key. */
+export type Ref = { seq: number } | { type: RecordType; key: string };
+
+export interface Planned {
+  type: RecordType;
+  key: string;
+  body: DivergenceBody | ProfitBody | DecisionBody | NegativeProofBody;
+  cites: Ref[];
+}
+
+export interface Dispatch {
+  decisionId: string;
+  minerId: string;
+  action: Exclude<Action, "HOLD">;
+  family: MinerMemory["family"];
+  devices: number;
+}
+
+export interface CycleOutcome {
+  /** Tier 1: divergences and profits (cite observations). */
+  evidence: Planned[];
+  /** Tier 2: decisions, gate negative proofs and the fleet profit (cite tier 1). */
+  decisions: Planned[];
+  /** Tier 3: negative proofs for suppressed actions (cite decisions). */
+  suppressions: Planned[];
+  /** Actions to carry out, each already recorded as a decision. */
+  dispatch: Dispatch[];
+}
+
+export function decisionIdFor(operatorId: string, cycleSeq: number, minerId: string): string {
+  return `${operatorId}:${cycleSeq}:${minerId}`;
+}
+
+const ref = (type: RecordType, key: string): Ref => ({ type, key });
+const divergenceKey = (d: Divergence) => `${d.minerId ?? "fleet"}:${d.code}`;
+
+function economicsFrom(price: PriceBody, network: NetworkBody, state: FleetState): Economics | undefined {
+  if (!price.available || price.microUsdPerBtc === null || !network.available || network.difficulty === null)
+    return undefined;
+  return {
+    microUsdPerBtc: price.microUsdPerBtc,
+    difficulty: network.difficulty,
+    feesPerBlockSat: network.feesPerBlockSat ?? 0,
+    height: network.height,
+    energyMicroUsdPerKwh: state.site.energyMicroUsdPerKwh,
+    poolFeePpm: state.site.poolFeePpm,
+  };
+}
+
+const usd = (micro: number) => `$${(micro / 1e6).toFixed(2)}`;
+
+export function decideCycle(
+  state: FleetState,
+  observations: Observations,
+  nowMs: number,
+  operatorId: string,
+): CycleOutcome {
+  const { policy } = state;
+  const cycle = observations.cycleSeq;
+  const decidedAt = new Date(nowMs).toISOString();
+  const outcome: CycleOutcome = { evidence: [], decisions: [], suppressions: [], dispatch: [] };
+
+  const marketFindings = marketDivergences(observations.price.body, observations.network.body, nowMs, policy);
+  for (const d of marketFindings) {
+    const source = d.code === "STALE_PRICE" ? ref(recordTypes.price, "price") : ref(recordTypes.network, "network");
+    outcome.evidence.push(divergenceRecord(cycle, d, [source]));
+  }
+  const economics =
+    marketFindings.length === 0 ? economicsFrom(observations.price.body, observations.network.body, state) : undefined;
+  const marketRefs = [ref(recordTypes.price, "price"), ref(recordTypes.network, "network")];
+  const fleetTotals = {
+    /** Sum of the hashing miners' hashrates in MH/s (TH/s × 10^6): hashrates carry six decimals. */
+    mhs: 0n,
+    powerW: 0,
+    revenueMsat: 0,
+    revenueMicroUsd: 0,
+    costMicroUsd: 0,
+    miners: 0,
+  };
+
+  for (const { seq, body } of observations.telemetry) {
+    const minerId = body.minerId;
+    const before = state.miners.get(minerId) ?? emptyMemory();
+    const after = applyTelemetry(before, body, seq, nowMs, policy);
+    const telemetryRef = ref(recordTypes.telemetry, minerId);
+    const findings = minerDivergences({ minerId, body, before, after, nowMs, policy });
+    for (const d of findings) outcome.evidence.push(divergenceRecord(cycle, d, [telemetryRef]));
+    const findingRefs = findings.map((d) => ref(recordTypes.divergence, divergenceKey(d)));
+    const blocking = [...findings.filter((d) => d.blocking), ...marketFindings];
+    const decisionId = decisionIdFor(operatorId, cycle, minerId);
+
+    const decide = (action: Action, reason: string, detail: string, cites: Ref[]) => {
+      const decision: DecisionBody = {
+        cycle,
+        decisionId,
+        minerId,
+        action,
+        reason,
+        detail,
+        origin: "auto",
+        requestedBy: null,
+        decidedAt,
+      };
+      outcome.decisions.push({
+        type: recordTypes.decision,
+        key: minerId,
+        body: decision,
+        cites: [telemetryRef, ...cites],
+      });
+      if (action !== "HOLD") planExecution(state, outcome, decision, after);
+    };
+    const suppress = (wanted: Action, reason: string, detail: string) => {
+      const proof: NegativeProofBody = {
+        cycle,
+        key: `${minerId}:policy`,
+        minerId,
+        stage: "policy",
+        suppressed: wanted,
+        reason,
+        detail,
+        decisionId,
+      };
+      outcome.suppressions.push({
+        type: recordTypes.negativeProof,
+        key: proof.key,
+        body: proof,
+        cites: [ref(recordTypes.decision, minerId)],
+      });
+    };
+
+    // Profit: measured for a hashing miner, nameplate ("if it ran") for one that is not; the
+    // RUN/STOP rule judges the expected figures either way.
+    let profit: Profit | undefined;
+    let economic: Profit | undefined;
+    let hashing = false;
+    if (body.ok) {
+      const t = body.telemetry;
+      const spec = findModel(t.model);
+      const ths = Number(t.hashrateThs);
+      const expectedThs = t.expectedThs ?? (spec ? String(spec.nameplateThs) : null);
+      const expected = expectedThs === null ? 0 : Number(expectedThs);
+      hashing = ths > 0 && (expected === 0 || ths >= expected * 0.05);
+      const impossible = findings.some((d) => d.code.startsWith("IMPOSSIBLE"));
+      if (economics && !impossible) {
+        const expectedPowerW = spec && expectedThs !== null ? Math.round(expected * spec.joulesPerTh) : null;
+        const basis: ProfitBody["basis"] = hashing ? "measured" : "nameplate";
+        const profitThs = hashing ? t.hashrateThs : (expectedThs ?? "0");
+        const powerW = hashing ? (t.powerW ?? 0) : (expectedPowerW ?? t.powerW ?? 0);
+        profit = computeProfit(profitThs, powerW, economics);
+        economic =
+          expectedThs !== null && expectedPowerW !== null
+            ? computeProfit(expectedThs, expectedPowerW, economics)
+            : profit;
+        outcome.evidence.push({
+          type: recordTypes.profit,
+          key: minerId,
+          body: {
+            cycle,
+            key: minerId,
+            minerId,
+            basis,
+            hashrateThs: profitThs,
+            powerW,
+            ...profit,
+            expectedRevenueMicroUsdPerDay: economic.revenueMicroUsdPerDay,
+            expectedMarginMicroUsdPerDay: economic.marginMicroUsdPerDay,
+          },
+          cites: [telemetryRef, ...marketRefs],
+        });
+        if (hashing) {
+          const rational = parseDecimal(profitThs) ?? { num: 0n, den: 1n };
+          fleetTotals.mhs += floorDiv(rational.num * 1_000_000n, rational.den);
+          fleetTotals.powerW += powerW;
+          fleetTotals.revenueMsat += profit.revenueMsatPerDay;
+          fleetTotals.revenueMicroUsd += profit.revenueMicroUsdPerDay;
+          fleetTotals.costMicroUsd += profit.costMicroUsdPerDay;
+          fleetTotals.miners++;
+        }
+      }
+    }
+
+    // Safety first: an answering miner over the stop temperature is stopped, whatever else holds.
+    const overTemp = findings.find((d) => d.code === "OVER_TEMPERATURE");
+    if (body.ok && overTemp) {
+      const cites = [ref(recordTypes.divergence, divergenceKey(overTemp))];
+      if (hashing)
+        decide("STOP", "OVER_TEMPERATURE", `${overTemp.detail}: stopping regardless of profit and cooldown`, cites);
+      else decide("HOLD", "OVER_TEMPERATURE_NOT_HASHING", `${overTemp.detail}; the miner is not hashing`, cites);
+      continue;
+    }
+
+    // Evidence gate.
+    if (blocking.length > 0) {
+      const proof: NegativeProofBody = {
+        cycle,
+        key: `${minerId}:gate`,
+        minerId,
+        stage: "gate",
+        suppressed: "decision",
+        reason: blocking.map((d) => d.code).join(","),
+        detail: blocking.map((d) => d.detail).join("; "),
+        decisionId: null,
+      };
+      outcome.decisions.push({
+        type: recordTypes.negativeProof,
+        key: proof.key,
+        body: proof,
+        cites: [telemetryRef, ...blocking.map((d) => ref(recordTypes.divergence, divergenceKey(d)))],
+      });
+      continue;
+    }
+
+    if (!body.ok) {
+      const last = after.lastGood;
+      decide(
+        "HOLD",
+        "POLL_FAILED",
+        `poll failed (${body.reason}); ${after.failedPolls} of ${policy.lostCommsPolls} before lost comms`,
+        last ? [{ seq: last.seq }] : [],
+      );
+      continue;
+    }
+    if (!profit || !economic || !economics) {
+      decide("HOLD", "NO_PROFIT_FIGURES", "the telemetry gives no usable hashrate for a profit figure", findingRefs);
+      continue;
+    }
+
+    const t = body.telemetry;
+    const evidence = [ref(recordTypes.profit, minerId), ...findingRefs];
+    const band = Math.floor(economic.revenueMicroUsdPerDay * policy.hysteresisFraction);
+    const margin = economic.marginMicroUsdPerDay;
+    const marginText = `expected margin ${usd(margin)}/day (revenue ${usd(economic.revenueMicroUsdPerDay)}, cost ${usd(economic.costMicroUsdPerDay)}, band ±${usd(band)})`;
+    const warn = findings.find((d) => d.code === "TEMPERATURE_WARN");
+
+    let wanted: { action: Exclude<Action, "HOLD">; reason: string; detail: string } | undefined;
+    let hold: { reason: string; detail: string } | undefined;
+    if (hashing) {
+      if (margin < -band)
+        wanted = { action: "STOP", reason: "UNPROFITABLE", detail: `${marginText} is below break-even minus the band` };
+      else if (after.lowCycles >= policy.underperformCycles) {
+        wanted = {
+          action: "RESTART",
+          reason: "UNDERPERFORMING",
+          detail: `${t.hashrateThs} TH/s is under ${policy.underperformFraction * 100} % of expected ${t.expectedThs} TH/s for ${after.lowCycles} cycles`,
+        };
+      } else if (margin > band) hold = { reason: "RUNNING_PROFITABLY", detail: marginText };
+      else
+        hold = {
+          reason: "WITHIN_HYSTERESIS",
+          detail: `${marginText} is inside the band around break-even: keep running`,
+        };
+    } else if (after.stoppedByController) {
+      if (margin > band && !warn)
+        wanted = {
+          action: "RUN",
+          reason: "PROFITABLE_AGAIN",
+          detail: `${marginText} is above break-even plus the band`,
+        };
+      else if (margin > band && warn)
+        hold = { reason: "TEMPERATURE_WARN", detail: `profitable again but ${warn.detail}: not starting yet` };
+      else hold = { reason: "STOPPED_UNPROFITABLE", detail: `${marginText}: stay stopped` };
+    } else if (margin < -band) {
+      hold = {
+        reason: "NOT_HASHING_UNPROFITABLE",
+        detail: `not hashing, and at ${marginText} it would not pay: no restart`,
+      };
+    } else if (after.lowCycles >= policy.underperformCycles) {
+      wanted = {
+        action: "RESTART",
+        reason: "NOT_HASHING",
+        detail: `the API answers but nothing hashes (${t.hashrateThs} TH/s) for ${after.lowCycles} cycles`,
+      };
+    } else {
+      hold = {
+        reason: "NOT_HASHING",
+        detail: `not hashing for ${after.lowCycles} of ${policy.underperformCycles} cycles before a restart`,
+      };
+    }
+
+    if (wanted) {
+      const sinceAction = after.lastActionAtMs === null ? Number.POSITIVE_INFINITY : nowMs - after.lastActionAtMs;
+      const restartsLastHour = after.restartsAtMs.filter((at) => nowMs - at < 3_600_000).length;
+      if (sinceAction < policy.cooldownMs) {
+        decide(
+          "HOLD",
+          "COOLDOWN",
+          `${wanted.action} wanted (${wanted.reason}) but the last action was ${Math.round(sinceAction / 1000)} s ago (cooldown ${Math.round(policy.cooldownMs / 1000)} s)`,
+          evidence,
+        );
+        suppress(wanted.action, "COOLDOWN", wanted.detail);
+      } else if (wanted.action === "RESTART" && restartsLastHour >= policy.maxRestartsPerHour) {
+        decide(
+          "HOLD",
+          "RESTART_CAP",
+          `RESTART wanted (${wanted.reason}) but ${restartsLastHour} restarts in the last hour reach the cap of ${policy.maxRestartsPerHour}`,
+          evidence,
+        );
+        suppress("RESTART", "RESTART_CAP", wanted.detail);
+      } else decide(wanted.action, wanted.reason, wanted.detail, evidence);
+    } else if (hold) decide("HOLD", hold.reason, hold.detail, evidence);
+  }
+
+  if (economics) {
+    const profit: ProfitBody = {
+      cycle,
+      key: "fleet",
+      minerId: null,
+      basis: "fleet",
+      hashrateThs: formatScaled(fleetTotals.mhs, 6),
+      powerW: fleetTotals.powerW,
+      revenueMsatPerDay: fleetTotals.revenueMsat,
+      revenueBtcPerDay: formatRational({ num: BigInt(fleetTotals.revenueMsat), den: 100_000_000_000n }, 11),
+      revenueMicroUsdPerDay: fleetTotals.revenueMicroUsd,
+      costMicroUsdPerDay: fleetTotals.costMicroUsd,
+      marginMicroUsdPerDay: fleetTotals.revenueMicroUsd - fleetTotals.costMicroUsd,
+      hashpriceMicroUsdPerThDay: computeProfit("1", 0, economics).hashpriceMicroUsdPerThDay,
+      expectedRevenueMicroUsdPerDay: null,
+      expectedMarginMicroUsdPerDay: null,
+    };
+    outcome.decisions.push({ type: recordTypes.profit, key: "fleet", body: profit, cites: marketRefs });
+  }
+  return outcome;
+}
+
+function divergenceRecord(cycle: number, d: Divergence, cites: Ref[]): Planned {
+  const key = divergenceKey(d);
+  return { type: recordTypes.divergence, key, body: { cycle, key, ...d }, cites };
+}
+
+/**
+ * The execution surface's gate, pure: MANUAL mode suppresses every automatic action, dry-run
+ * suppresses everything, and an action the firmware cannot do is recorded as such, never faked.
+ */
+export function executionVerdict(
+  state: Pick<FleetState, "mode" | "dryRun">,
+  decision: Pick<DecisionBody, "action" | "origin">,
+  memory: Pick<MinerMemory, "family" | "devices">,
+  nowMs: number,
+): { dispatch: true } | { dispatch: false; reason: string; detail: string } {
+  if (decision.action === "HOLD") return { dispatch: false, reason: "HOLD", detail: "nothing to do" };
+  if (decision.origin === "auto" && state.mode === "MANUAL") {
+    return {
+      dispatch: false,
+      reason: "MANUAL_MODE",
+      detail: `the operator is in MANUAL mode: automatic ${decision.action} suppressed, adapter not called`,
+    };
+  }
+  if (state.dryRun)
+    return { dispatch: false, reason: "DRY_RUN", detail: `dry-run: ${decision.action} decided but not dispatched` };
+  const plan = planAction(memory.family, decision.action, { devices: memory.devices, nowMs });
+  if (!plan.supported) return { dispatch: false, reason: "UNSUPPORTED_BY_FIRMWARE", detail: plan.why };
+  return { dispatch: true };
+}
+
+function planExecution(state: FleetState, outcome: CycleOutcome, decision: DecisionBody, memory: MinerMemory): void {
+  const nowMs = Date.parse(decision.decidedAt);
+  const verdict = executionVerdict(state, decision, memory, nowMs);
+  if (verdict.dispatch) {
+    outcome.dispatch.push({
+      decisionId: decision.decisionId,
+      minerId: decision.minerId,
+      action: decision.action as Exclude<Action, "HOLD">,
+      family: memory.family,
+      devices: memory.devices,
+    });
+    return;
+  }
+  const proof: NegativeProofBody = {
+    cycle: decision.cycle,
+    key: `${decision.minerId}:execution`,
+    minerId: decision.minerId,
+    stage: "execution",
+    suppressed: decision.action,
+    reason: verdict.reason,
+    detail: verdict.detail,
+    decisionId: decision.decisionId,
+  };
+  outcome.suppressions.push({
+    type: recordTypes.negativeProof,
+    key: proof.key,
+    body: proof,
+    cites: [{ type: recordTypes.decision, key: decision.minerId }],
+  });
+}

@@ -1,0 +1,202 @@
+// Divergence checks: is the evidence good enough to act on? Each finding names what was
+// observed and the limit it broke. Blocking findings end a miner's cycle at the evidence gate
+// (except over-temperature on a miner that answered, which the rules turn into a STOP).
+
+import { findModel } from "../models.ts";
+import type { MinerMemory } from "./memory.ts";
+import type { Policy } from "./policy.ts";
+import type { DivergenceCode, Json, NetworkBody, PriceBody, TelemetryBody } from "./records.ts";
+
+export interface Divergence {
+  minerId: string | null;
+  code: DivergenceCode;
+  blocking: boolean;
+  detail: string;
+  observed: Json;
+  limit: Json;
+}
+
+function found(
+  minerId: string | null,
+  code: DivergenceCode,
+  blocking: boolean,
+  detail: string,
+  observed: Json,
+  limit: Json,
+): Divergence {
+  return { minerId, code, blocking, detail, observed, limit };
+}
+
+export interface MinerCheckInput {
+  minerId: string;
+  body: TelemetryBody;
+  before: MinerMemory;
+  after: MinerMemory;
+  nowMs: number;
+  policy: Policy;
+}
+
+export function minerDivergences(input: MinerCheckInput): Divergence[] {
+  const { minerId, body, before, after, nowMs, policy } = input;
+  const out: Divergence[] = [];
+  if (!body.ok) {
+    if (after.failedPolls >= policy.lostCommsPolls) {
+      out.push(
+        found(
+          minerId,
+          "LOST_COMMS",
+          true,
+          `${after.failedPolls} failed polls in a row (last: ${body.reason})`,
+          after.failedPolls,
+          policy.lostCommsPolls,
+        ),
+      );
+    }
+    const age = after.lastGood ? nowMs - after.lastGood.atMs : null;
+    if (age === null || age > policy.staleTelemetryMs) {
+      out.push(
+        found(
+          minerId,
+          "STALE_TELEMETRY",
+          true,
+          age === null ? "no telemetry has ever been received" : `latest telemetry is ${Math.round(age / 1000)} s old`,
+          age,
+          policy.staleTelemetryMs,
+        ),
+      );
+    }
+    return out;
+  }
+
+  const t = body.telemetry;
+  const ths = Number(t.hashrateThs);
+  const nameplate = findModel(t.model)?.nameplateThs ?? (t.expectedThs === null ? null : Number(t.expectedThs));
+  if (ths < 0)
+    out.push(
+      found(minerId, "IMPOSSIBLE_HASHRATE", true, `negative hashrate ${t.hashrateThs} TH/s`, t.hashrateThs, "0"),
+    );
+  else if (nameplate !== null && nameplate > 0 && ths > nameplate * policy.maxHashrateFactor) {
+    out.push(
+      found(
+        minerId,
+        "IMPOSSIBLE_HASHRATE",
+        true,
+        `hashrate ${t.hashrateThs} TH/s is over ${policy.maxHashrateFactor}× nameplate ${nameplate} TH/s`,
+        t.hashrateThs,
+        String(nameplate * policy.maxHashrateFactor),
+      ),
+    );
+  }
+  if (t.powerSource === "reported" && t.powerW !== null && t.powerW <= 0 && ths > 0) {
+    out.push(
+      found(
+        minerId,
+        "IMPOSSIBLE_POWER",
+        true,
+        `reported power ${t.powerW} W while hashing ${t.hashrateThs} TH/s`,
+        t.powerW,
+        0,
+      ),
+    );
+  }
+
+  const readings = [...t.boards.flatMap((board) => [...board.chipTempsC, ...board.boardTempsC])];
+  if (t.maxChipTempC !== null) readings.push(t.maxChipTempC);
+  if (t.maxBoardTempC !== null) readings.push(t.maxBoardTempC);
+  const outOfRange = readings.filter((reading) => reading < policy.tempMinC || reading > policy.tempMaxC);
+  if (outOfRange.length > 0) {
+    out.push(
+      found(
+        minerId,
+        "IMPOSSIBLE_TEMPERATURE",
+        true,
+        `temperature reading ${outOfRange[0]} °C outside ${policy.tempMinC}…${policy.tempMaxC} °C`,
+        outOfRange[0] as number,
+        [policy.tempMinC, policy.tempMaxC],
+      ),
+    );
+  } else {
+    const hottest = t.maxChipTempC ?? t.maxBoardTempC;
+    if (hottest !== null && hottest >= policy.tempStopC) {
+      out.push(
+        found(
+          minerId,
+          "OVER_TEMPERATURE",
+          true,
+          `chip temperature ${hottest} °C at or above the stop level ${policy.tempStopC} °C`,
+          hottest,
+          policy.tempStopC,
+        ),
+      );
+    } else if (hottest !== null && hottest >= policy.tempWarnC) {
+      out.push(
+        found(
+          minerId,
+          "TEMPERATURE_WARN",
+          false,
+          `chip temperature ${hottest} °C at or above the warning level ${policy.tempWarnC} °C`,
+          hottest,
+          policy.tempWarnC,
+        ),
+      );
+    }
+  }
+
+  const previous = before.lastGood;
+  if (previous && previous.uptimeS !== null && t.uptimeS !== null && t.uptimeS >= previous.uptimeS) {
+    const backwards: string[] = [];
+    if (previous.accepted !== null && t.accepted !== null && t.accepted < previous.accepted)
+      backwards.push(`accepted ${previous.accepted} → ${t.accepted}`);
+    if (previous.hardwareErrors !== null && t.hardwareErrors !== null && t.hardwareErrors < previous.hardwareErrors) {
+      backwards.push(`hardware errors ${previous.hardwareErrors} → ${t.hardwareErrors}`);
+    }
+    if (backwards.length > 0) {
+      out.push(
+        found(
+          minerId,
+          "COUNTERS_BACKWARDS",
+          true,
+          `counters went backwards without a reboot (uptime ${previous.uptimeS} → ${t.uptimeS} s): ${backwards.join(", ")}`,
+          backwards,
+          "non-decreasing",
+        ),
+      );
+    }
+  }
+  return out;
+}
+
+export function marketDivergences(price: PriceBody, network: NetworkBody, nowMs: number, policy: Policy): Divergence[] {
+  const out: Divergence[] = [];
+  const priceAge = price.available && price.sourceAt ? nowMs - Date.parse(price.sourceAt) : null;
+  if (priceAge === null || priceAge > policy.stalePriceMs) {
+    out.push(
+      found(
+        null,
+        "STALE_PRICE",
+        true,
+        priceAge === null
+          ? `no BTC price available${price.error ? ` (${price.error})` : ""}`
+          : `BTC price is ${Math.round(priceAge / 1000)} s old`,
+        priceAge,
+        policy.stalePriceMs,
+      ),
+    );
+  }
+  const networkAge = network.available && network.sourceAt ? nowMs - Date.parse(network.sourceAt) : null;
+  if (networkAge === null || networkAge > policy.staleNetworkMs) {
+    out.push(
+      found(
+        null,
+        "STALE_NETWORK",
+        true,
+        networkAge === null
+          ? `no difficulty/fee data available${network.error ? ` (${network.error})` : ""}`
+          : `difficulty/fee data is ${Math.round(networkAge / 1000)} s old`,
+        networkAge,
+        policy.staleNetworkMs,
+      ),
+    );
+  }
+  return out;
+}

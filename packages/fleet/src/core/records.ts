@@ -1,0 +1,179 @@
+// The fleet's ledger record types (`fleet.*`) and their bodies. Every body is plain JSON with
+// integers or decimal strings for money and hashrate. Records that derive from others carry
+// `cites`: the sequence numbers of the records they used, always earlier in the partition.
+
+import type { Telemetry } from "../telemetry.ts";
+import type { Mode, Policy, Site } from "./policy.ts";
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export const recordTypes = {
+  config: "fleet.config",
+  mode: "fleet.mode",
+  cycle: "fleet.cycle",
+  telemetry: "fleet.telemetry",
+  price: "fleet.price",
+  network: "fleet.network",
+  divergence: "fleet.divergence",
+  profit: "fleet.profit",
+  decision: "fleet.decision",
+  negativeProof: "fleet.negative-proof",
+  receipt: "fleet.receipt",
+} as const;
+
+export type RecordType = (typeof recordTypes)[keyof typeof recordTypes];
+
+export type Action = "RUN" | "STOP" | "RESTART" | "HOLD";
+
+export interface ConfigBody {
+  operatorId: string;
+  label: string;
+  mode: Mode;
+  dryRun: boolean;
+  policy: Policy;
+  site: Site;
+  miners: number;
+}
+
+export interface ModeBody {
+  mode: Mode;
+  previous: Mode;
+  /** Who changed it: an operator id, "config" or "cli". */
+  by: string;
+  reason: string | null;
+}
+
+export interface CycleBody {
+  /** The injected clock's time for this cycle: every check and rule uses it. */
+  now: string;
+  mode: Mode;
+  dryRun: boolean;
+  miners: number;
+}
+
+export type TelemetryBody =
+  | { cycle: number; minerId: string; ok: true; telemetry: Telemetry }
+  | { cycle: number; minerId: string; ok: false; failure: string; reason: string; rawSha256: string | null };
+
+export interface PriceBody {
+  cycle: number;
+  available: boolean;
+  usdPerBtc: string | null;
+  microUsdPerBtc: number | null;
+  source: string | null;
+  /** When the source says the figure was valid. */
+  sourceAt: string | null;
+  fetchedAt: string | null;
+  error: string | null;
+}
+
+export interface NetworkBody {
+  cycle: number;
+  available: boolean;
+  difficulty: string | null;
+  feesPerBlockSat: number | null;
+  height: number | null;
+  source: string | null;
+  sourceAt: string | null;
+  fetchedAt: string | null;
+  error: string | null;
+}
+
+export type DivergenceCode =
+  | "STALE_TELEMETRY"
+  | "LOST_COMMS"
+  | "STALE_PRICE"
+  | "STALE_NETWORK"
+  | "TEMPERATURE_WARN"
+  | "OVER_TEMPERATURE"
+  | "IMPOSSIBLE_HASHRATE"
+  | "IMPOSSIBLE_POWER"
+  | "IMPOSSIBLE_TEMPERATURE"
+  | "COUNTERS_BACKWARDS";
+
+export interface DivergenceBody {
+  cycle: number;
+  key: string;
+  minerId: string | null;
+  code: DivergenceCode;
+  blocking: boolean;
+  detail: string;
+  observed: Json;
+  limit: Json;
+}
+
+export interface ProfitBody {
+  cycle: number;
+  key: string;
+  minerId: string | null;
+  /** "measured": the miner's own hashrate and power; "nameplate": what it would do if running. */
+  basis: "measured" | "nameplate" | "fleet";
+  hashrateThs: string;
+  powerW: number;
+  revenueMsatPerDay: number;
+  revenueBtcPerDay: string;
+  revenueMicroUsdPerDay: number;
+  costMicroUsdPerDay: number;
+  marginMicroUsdPerDay: number;
+  hashpriceMicroUsdPerThDay: number;
+  /**
+   * Revenue and margin at the miner's expected hashrate and nameplate efficiency: what the RUN/STOP
+   * rule judges, so a momentary dip or a failing board (the restart rule's business) does not read
+   * as "unprofitable". Null for the fleet record.
+   */
+  expectedRevenueMicroUsdPerDay: number | null;
+  expectedMarginMicroUsdPerDay: number | null;
+}
+
+export interface DecisionBody {
+  cycle: number | null;
+  decisionId: string;
+  minerId: string;
+  action: Action;
+  reason: string;
+  detail: string;
+  origin: "auto" | "manual";
+  /** The operator who sent a manual command. */
+  requestedBy: string | null;
+  decidedAt: string;
+}
+
+export type NegativeProofStage = "gate" | "policy" | "execution";
+
+export interface NegativeProofBody {
+  cycle: number | null;
+  key: string;
+  minerId: string;
+  stage: NegativeProofStage;
+  /** What did not happen: an action, or "decision" when the gate stopped the miner's cycle. */
+  suppressed: Action | "decision";
+  reason: string;
+  detail: string;
+  decisionId: string | null;
+}
+
+export interface ReceiptBody {
+  decisionId: string;
+  minerId: string;
+  action: Action;
+  status: "ok" | "failed";
+  effect: string | null;
+  error: string | null;
+  commands: { command: string; parameter: string; ok: boolean; message: string }[];
+  executedAt: string;
+  elapsedMs: number;
+}
+
+/** A record as the fleet reads it back (the ledger's StoredRecord, narrowed). */
+export interface FleetRecord {
+  seq: number;
+  type: string;
+  at: string;
+  body: Json;
+  hash?: string;
+}
+
+/** Adds `cites` to a body, as the ledger expects it. */
+export function withCites<T extends object>(body: T, cites: readonly number[]): T & { cites: number[] } {
+  return { ...body, cites: [...new Set(cites)].sort((a, b) => a - b) };
+}

@@ -1,0 +1,179 @@
+// The whole fleet controller as one service: the ledger, the simulated fleet when no miner is
+// configured, one controller per operator, the periodic loop and the REST API. `openFleet` is
+// the part without HTTP (for `pithead fleet cycle` in-process and `replay`).
+
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { HttpServer, HttpServerOptions } from "@pithead/http";
+import { type Ledger, loadOrCreateSigner, openLedger } from "@pithead/ledger";
+import { createFleetServer } from "./api/fleet-server.ts";
+import { CgminerAdapter } from "./cgminer/adapter.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import type { FleetConfig } from "./config/load-config.ts";
+import type { OperatorConfig } from "./config/types.ts";
+import { marketFromConfig } from "./market/from-config.ts";
+import { LoopRunner } from "./orchestrator/loop-runner.ts";
+import { OperatorController } from "./orchestrator/operator-controller.ts";
+import { FleetSimulator } from "./simulator/fleet-simulator.ts";
+
+export interface OpenFleet {
+  controllers: Map<string, OperatorController>;
+  ledger: Ledger;
+  simulator: FleetSimulator | undefined;
+  /** Files holding secrets generated for a simulated operator (0600), by operator id. */
+  generatedSecretFiles: Map<string, string>;
+  close(): Promise<void>;
+}
+
+export interface FleetService extends OpenFleet {
+  server: HttpServer;
+  /** Base URL the API listens on. */
+  url: string;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: HttpServerOptions["logger"];
+  /** Listen on this port instead of the configured one (0: any free port). */
+  port?: number;
+  /** Start the periodic loop (default: config.loop.enabled). */
+  loop?: boolean;
+}
+
+/** The secret of a simulated operator without one: generated once, kept in a 0600 file. */
+function simulatedSecret(dataDir: string, operatorId: string): { secret: string; file: string } {
+  const file = join(dataDir, `fleet-operator-${operatorId}.secret`);
+  if (existsSync(file)) return { secret: readFileSync(file, "utf8").trim(), file };
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const secret = randomBytes(24).toString("base64url");
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return { secret, file };
+}
+
+/** Opens the ledger, the simulated fleet if any, and one controller per operator. */
+export async function openFleet(config: FleetConfig, options: { clock?: Clock } = {}): Promise<OpenFleet> {
+  const clock = options.clock ?? systemClock;
+  const signer = loadOrCreateSigner(config.keyFile, "pithead-fleet");
+  const ledger = await openLedger({ ...config.ledger, signer });
+  let simulator: FleetSimulator | undefined;
+  const generatedSecretFiles = new Map<string, string>();
+  try {
+    let operators: OperatorConfig[] = config.operators;
+    if (config.simulated) {
+      simulator = await FleetSimulator.start({ miners: config.simulated.miners, seed: config.simulated.seed, clock });
+      const [first, ...rest] = operators;
+      if (!first) throw new Error("internal: no operator for the simulated fleet");
+      let secret = first.secret;
+      if (secret === null && !config.auth.disabled) {
+        const generated = simulatedSecret(config.dataDir, first.id);
+        secret = generated.secret;
+        generatedSecretFiles.set(first.id, generated.file);
+      }
+      operators = [
+        {
+          ...first,
+          secret,
+          miners: simulator.endpoints().map(({ id, host, port, model }) => ({ id, host, port, model })),
+        },
+        ...rest,
+      ];
+    }
+    const adapter = new CgminerAdapter({ transport: config.transport });
+    const market = marketFromConfig(config.market, clock);
+    const controllers = new Map<string, OperatorController>();
+    for (const operator of operators) {
+      controllers.set(
+        operator.id,
+        await OperatorController.open({
+          operator,
+          recorder: ledger,
+          adapter,
+          market,
+          clock,
+          concurrency: config.concurrency,
+        }),
+      );
+    }
+    const sim = simulator;
+    return {
+      controllers,
+      ledger,
+      simulator,
+      generatedSecretFiles,
+      async close() {
+        await sim?.close();
+        await ledger.close();
+      },
+    };
+  } catch (error) {
+    await simulator?.close();
+    await ledger.close();
+    throw error;
+  }
+}
+
+/** Opens the fleet, serves the API and runs each operator's loop. */
+export async function startFleetService(config: FleetConfig, options: StartOptions = {}): Promise<FleetService> {
+  const clock = options.clock ?? systemClock;
+  const fleet = await openFleet(config, { clock });
+  const loops: LoopRunner[] = [];
+  let server: HttpServer | undefined;
+  try {
+    const sim = fleet.simulator;
+    server = await createFleetServer({
+      controllers: fleet.controllers,
+      ledger: fleet.ledger,
+      clock,
+      auth: config.auth,
+      rateLimitPerMinute: config.rateLimitPerMinute,
+      logger: options.logger,
+      health: () => (sim ? { simulated: { miners: sim.size } } : {}),
+    });
+    await server.listen({ host: config.server.host, port: options.port ?? config.server.port });
+    const address = server.server.address();
+    const port = typeof address === "object" && address ? address.port : config.server.port;
+    const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+    if (options.loop ?? config.loop.enabled) {
+      const log = server.log;
+      for (const controller of fleet.controllers.values()) {
+        const loop = new LoopRunner({
+          intervalMs: controller.operator.policy.pollIntervalMs,
+          run: async () => {
+            const report = await controller.runCycle();
+            log.info(
+              {
+                operator: report.operatorId,
+                cycle: report.cycleSeq,
+                polled: report.polled,
+                actions: report.receipts.length,
+                ms: Math.round(report.timingsMs.total),
+              },
+              "cycle done",
+            );
+          },
+          onError: (error) => log.error({ err: error, operator: controller.operator.id }, "cycle failed"),
+        });
+        loop.start();
+        loops.push(loop);
+      }
+    }
+    const running = server;
+    return {
+      ...fleet,
+      server: running,
+      url: `http://${host}:${port}`,
+      async close() {
+        await Promise.all(loops.map((loop) => loop.stop()));
+        await running.close();
+        await fleet.close();
+      },
+    };
+  } catch (error) {
+    await Promise.all(loops.map((loop) => loop.stop()));
+    await server?.close();
+    await fleet.close();
+    throw error;
+  }
+}

@@ -1,0 +1,48 @@
+// Runs an operator's cycle every poll interval. The next cycle is timed from the end of the
+// previous one (a slow cycle never piles up behind itself); a failed cycle is logged and the
+// loop goes on.
+
+export interface LoopRunnerOptions {
+  intervalMs: number;
+  run: () => Promise<unknown>;
+  onError: (error: unknown) => void;
+}
+
+export class LoopRunner {
+  private readonly options: LoopRunnerOptions;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = true;
+
+  constructor(options: LoopRunnerOptions) {
+    this.options = options;
+  }
+
+  start(delayMs = 0): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(delayMs);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      const started = performance.now();
+      this.running = this.options
+        .run()
+        .catch((error: unknown) => this.options.onError(error))
+        .finally(() => {
+          this.running = undefined;
+          this.schedule(Math.max(0, this.options.intervalMs - (performance.now() - started)));
+        });
+    }, delayMs);
+    this.timer.unref?.();
+  }
+
+  /** Stops scheduling and waits for a cycle in progress to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,603 @@
+// The imperative shell around the decision core for one operator: it polls, records, asks the
+// pure core what to do, records that, dispatches, and records the receipts. Its state is only
+// ever the fold of its own ledger partition, so a restart (or `replay`) rebuilds exactly it.
+//
+// Write order inside a cycle (each step one appendBatch, each citing only earlier records):
+//   fleet.cycle → telemetry + price + network → divergences + profits → decisions + gate
+//   negative proofs + fleet profit → policy/execution negative proofs → receipts.
+
+import { randomUUID } from "node:crypto";
+import type { CgminerAdapter, MinerEndpoint, PollOutcome } from "../cgminer/adapter.ts";
+import type { Clock } from "../clock.ts";
+import type { OperatorConfig } from "../config/types.ts";
+import {
+  type CycleOutcome,
+  type Dispatch,
+  decideCycle,
+  executionVerdict,
+  type Planned,
+  type Ref,
+} from "../core/decide.ts";
+import { emptyMemory, emptyState, type FleetState, foldRecord } from "../core/memory.ts";
+import type { Mode } from "../core/policy.ts";
+import {
+  type Action,
+  type ConfigBody,
+  type CycleBody,
+  type DecisionBody,
+  type Json,
+  type ModeBody,
+  type NegativeProofBody,
+  type ReceiptBody,
+  recordTypes,
+  type TelemetryBody,
+  withCites,
+} from "../core/records.ts";
+import type { MarketCache } from "../market/market-cache.ts";
+import { MinerHistory } from "./history.ts";
+import { mapLimit } from "./map-limit.ts";
+import { Mutex } from "./mutex.ts";
+import { networkBody, priceBody, telemetryBody } from "./observe.ts";
+import { partitionFor, type Recorder, type StoredRecordLike } from "./recorder.ts";
+
+/** Telemetry records per ledger append while polling. */
+const observationChunk = 500;
+
+export interface ControllerOptions {
+  operator: OperatorConfig;
+  recorder: Recorder;
+  adapter: CgminerAdapter;
+  market: MarketCache;
+  clock: Clock;
+  /** Polls and commands in flight at once (bounded by the file-descriptor limit). */
+  concurrency?: number;
+  /** Points per miner kept for the charts. */
+  historyPoints?: number;
+}
+
+export interface CycleReport {
+  operatorId: string;
+  cycleSeq: number;
+  now: string;
+  mode: Mode;
+  dryRun: boolean;
+  miners: number;
+  polled: { ok: number; failed: number };
+  decisions: { minerId: string; decisionId: string; action: Action; reason: string; detail: string }[];
+  negativeProofs: { minerId: string; stage: string; suppressed: string; reason: string }[];
+  receipts: { minerId: string; decisionId: string; action: Action; status: "ok" | "failed"; detail: string }[];
+  divergences: number;
+  records: number;
+  /** The signed checkpoint taken after the cycle (its tree size), or why there is none. */
+  checkpoint: { size: number; rootHash: string } | { error: string } | null;
+  timingsMs: { poll: number; decide: number; record: number; execute: number; total: number };
+}
+
+export interface ManualResult {
+  decisionId: string;
+  decisionSeq: number;
+  /** Set when an earlier request with the same idempotency key already did the work. */
+  replayed: boolean;
+  outcome:
+    | { kind: "receipt"; seq: number; body: ReceiptBody }
+    | { kind: "negative-proof"; seq: number; body: NegativeProofBody };
+}
+
+export class UnknownMinerError extends Error {
+  readonly minerId: string;
+  constructor(minerId: string) {
+    super(`no miner '${minerId}' in this operator's fleet`);
+    this.name = "UnknownMinerError";
+    this.minerId = minerId;
+  }
+}
+
+function bodyOf(planned: Planned, seqs: Map<string, number>): Json {
+  const cites = planned.cites.map((cite) => resolveRef(cite, seqs));
+  return withCites(planned.body, cites) as unknown as Json;
+}
+
+function refKey(type: string, key: string): string {
+  return `${type}\u0000${key}`;
+}
+
+export function resolveRef(cite: Ref, seqs: Map<string, number>): number {
+  if ("seq" in cite) return cite.seq;
+  const seq = seqs.get(refKey(cite.type, cite.key));
+  if (seq === undefined)
+    throw new Error(`internal: citation of ${cite.type} '${cite.key}' has no record in this cycle`);
+  return seq;
+}
+
+export { refKey };
+
+export class OperatorController {
+  readonly operator: OperatorConfig;
+  readonly partition: string;
+  private readonly recorder: Recorder;
+  private readonly adapter: CgminerAdapter;
+  private readonly market: MarketCache;
+  private readonly clock: Clock;
+  private readonly concurrency: number;
+  private readonly mutex = new Mutex();
+  private readonly endpoints: Map<string, MinerEndpoint>;
+  private readonly state: FleetState = emptyState();
+  /** The latest poll per miner, for the fleet view (not part of the state the core reads). */
+  private readonly latest = new Map<string, { seq: number; outcome: PollOutcome }>();
+  private lastReport: CycleReport | null = null;
+  readonly history: MinerHistory;
+  /** The latest fleet profit record (totals of the last cycle). */
+  private fleetProfit: { cycle: number; body: Json } | null = null;
+  private lastDecision = new Map<string, { seq: number; action: Action; reason: string; at: string }>();
+
+  private constructor(options: ControllerOptions) {
+    this.operator = options.operator;
+    this.partition = partitionFor(options.operator.id);
+    this.recorder = options.recorder;
+    this.adapter = options.adapter;
+    this.market = options.market;
+    this.clock = options.clock;
+    this.concurrency = options.concurrency ?? 256;
+    this.endpoints = new Map(options.operator.miners.map((miner) => [miner.id, miner]));
+    this.history = new MinerHistory(options.historyPoints);
+  }
+
+  /** Everything the controller keeps in memory follows the records: the state, charts, latest decisions. */
+  private take(record: StoredRecordLike): void {
+    foldRecord(this.state, record);
+    this.history.add(record);
+    if (record.type === recordTypes.decision) {
+      const body = record.body as unknown as DecisionBody;
+      this.lastDecision.set(body.minerId, {
+        seq: record.seq,
+        action: body.action,
+        reason: body.reason,
+        at: body.decidedAt,
+      });
+    } else if (record.type === recordTypes.profit && (record.body as { minerId?: unknown }).minerId === null) {
+      this.fleetProfit = { cycle: Number((record.body as { cycle: number }).cycle), body: record.body };
+    }
+  }
+
+  /** Rebuilds the state from the partition and records the configuration if it changed. */
+  static async open(options: ControllerOptions): Promise<OperatorController> {
+    const controller = new OperatorController(options);
+    let lastConfig: Json | undefined;
+    // Actions decided but without a receipt or a suppression: the controller stopped in between.
+    const unsettled = new Map<string, { seq: number; body: DecisionBody }>();
+    for await (const record of controller.recorder.read(controller.partition)) {
+      controller.take(record);
+      if (record.type === recordTypes.config) lastConfig = record.body;
+      const body = record.body as { decisionId?: unknown; stage?: unknown; action?: unknown };
+      if (record.type === recordTypes.decision && body.action !== "HOLD") {
+        unsettled.set(String(body.decisionId), { seq: record.seq, body: record.body as unknown as DecisionBody });
+      } else if (
+        record.type === recordTypes.receipt ||
+        (record.type === recordTypes.negativeProof && body.stage === "execution")
+      ) {
+        unsettled.delete(String(body.decisionId));
+      }
+    }
+    // Never retried on old evidence and never left without an outcome: each gets a negative proof.
+    const at = new Date(controller.clock.now());
+    await controller.appendAndFold(
+      [...unsettled.values()].map(({ seq, body }) => {
+        const proof: NegativeProofBody = {
+          cycle: null,
+          key: `${body.minerId}:execution`,
+          minerId: body.minerId,
+          stage: "execution",
+          suppressed: body.action,
+          reason: "INTERRUPTED",
+          detail:
+            "the controller stopped after recording this decision and before recording its receipt: whether the command reached the miner is unknown; not retried, the next cycle decides afresh",
+          decisionId: body.decisionId,
+        };
+        return { type: recordTypes.negativeProof, body: withCites(proof, [seq]) as unknown as Json, at };
+      }),
+    );
+    const config: ConfigBody = {
+      operatorId: options.operator.id,
+      label: options.operator.label,
+      mode: options.operator.mode,
+      dryRun: options.operator.dryRun,
+      policy: options.operator.policy,
+      site: options.operator.site,
+      miners: options.operator.miners.length,
+    };
+    if (
+      lastConfig === undefined ||
+      JSON.stringify(sortKeys(lastConfig)) !== JSON.stringify(sortKeys(config as unknown as Json))
+    ) {
+      await controller.appendAndFold([
+        { type: recordTypes.config, body: config as unknown as Json, at: new Date(controller.clock.now()) },
+      ]);
+    }
+    return controller;
+  }
+
+  get mode(): Mode {
+    return this.state.mode;
+  }
+
+  get dryRun(): boolean {
+    return this.state.dryRun;
+  }
+
+  get busy(): boolean {
+    return this.mutex.busy;
+  }
+
+  get lastCycle(): CycleReport | null {
+    return this.lastReport;
+  }
+
+  miners(): MinerEndpoint[] {
+    return [...this.endpoints.values()];
+  }
+
+  hasMiner(minerId: string): boolean {
+    return this.endpoints.has(minerId);
+  }
+
+  /** The latest poll, the latest decision and what the controller remembers about a miner. */
+  minerView(minerId: string) {
+    return {
+      latest: this.latest.get(minerId),
+      decision: this.lastDecision.get(minerId),
+      memory: this.state.miners.get(minerId) ?? emptyMemory(),
+    };
+  }
+
+  /** Fleet totals of the latest cycle (the fleet profit record), if any. */
+  get fleetTotals(): { cycle: number; body: Json } | null {
+    return this.fleetProfit;
+  }
+
+  private async appendAndFold(entries: { type: string; body: Json; at: Date }[]): Promise<StoredRecordLike[]> {
+    if (entries.length === 0) return [];
+    const stored = await this.recorder.appendBatch(this.partition, entries);
+    for (const record of stored) this.take(record);
+    return stored;
+  }
+
+  /** Runs one full cycle; cycles and commands of one operator never overlap. */
+  runCycle(): Promise<CycleReport> {
+    return this.mutex.run(() => this.cycle());
+  }
+
+  private async cycle(): Promise<CycleReport> {
+    const started = performance.now();
+    const nowMs = this.clock.now();
+    const at = new Date(nowMs);
+    const miners = this.miners();
+    const cycleBody: CycleBody = {
+      now: at.toISOString(),
+      mode: this.state.mode,
+      dryRun: this.state.dryRun,
+      miners: miners.length,
+    };
+    const [cycleRecord] = await this.recorder.appendBatch(this.partition, [
+      { type: recordTypes.cycle, body: cycleBody as unknown as Json, at },
+    ]);
+    if (!cycleRecord) throw new Error("internal: the ledger returned no cycle record");
+    this.take(cycleRecord);
+    const cycle = cycleRecord.seq;
+
+    // 1. Observe every miner (bounded concurrency) and the market at the same time, recording
+    //    telemetry in chunks as it arrives so the ledger works while the network waits.
+    const pollStarted = performance.now();
+    const observed: StoredRecordLike[] = [];
+    const writes: Promise<void>[] = [];
+    let chunk: { type: string; body: Json; at: Date }[] = [];
+    let recordMs = 0;
+    const flush = () => {
+      if (chunk.length === 0) return;
+      const entries = chunk;
+      chunk = [];
+      writes.push(
+        this.recorder.appendBatch(this.partition, entries).then((stored) => {
+          observed.push(...stored);
+        }),
+      );
+    };
+    const observe = (type: string, body: unknown) => {
+      chunk.push({ type, body: body as Json, at });
+      if (chunk.length >= observationChunk) flush();
+    };
+    const marketReady = this.market.snapshot().then((snapshot) => {
+      observe(recordTypes.price, priceBody(cycle, snapshot));
+      observe(recordTypes.network, networkBody(cycle, snapshot));
+      return snapshot;
+    });
+    const outcomes = await mapLimit(miners, this.concurrency, async (miner) => {
+      const result = await this.adapter.poll(miner);
+      observe(recordTypes.telemetry, telemetryBody(cycle, result));
+      return result;
+    });
+    const market = await marketReady;
+    const pollMs = performance.now() - pollStarted;
+    const recordStarted = performance.now();
+    flush();
+    await Promise.all(writes);
+    recordMs += performance.now() - recordStarted;
+    observed.sort((a, b) => a.seq - b.seq);
+
+    const seqs = new Map<string, number>();
+    const byMiner = new Map(outcomes.map((result) => [result.minerId, result]));
+    const telemetry: { seq: number; body: TelemetryBody }[] = [];
+    let priceSeq = -1;
+    let networkSeq = -1;
+    for (const record of observed) {
+      if (record.type === recordTypes.telemetry) {
+        const body = record.body as unknown as TelemetryBody;
+        seqs.set(refKey(recordTypes.telemetry, body.minerId), record.seq);
+        telemetry.push({ seq: record.seq, body });
+        const result = byMiner.get(body.minerId);
+        if (result) this.latest.set(body.minerId, { seq: record.seq, outcome: result });
+      } else if (record.type === recordTypes.price) priceSeq = record.seq;
+      else if (record.type === recordTypes.network) networkSeq = record.seq;
+    }
+    seqs.set(refKey(recordTypes.price, "price"), priceSeq);
+    seqs.set(refKey(recordTypes.network, "network"), networkSeq);
+
+    // 2. Decide (pure), against the state as it was before this cycle's observations.
+    const decideStarted = performance.now();
+    const outcome: CycleOutcome = decideCycle(
+      this.state,
+      {
+        cycleSeq: cycle,
+        telemetry,
+        price: { seq: priceSeq, body: priceBody(cycle, market) },
+        network: { seq: networkSeq, body: networkBody(cycle, market) },
+      },
+      nowMs,
+      this.operator.id,
+    );
+    const decideMs = performance.now() - decideStarted;
+    for (const record of observed) this.take(record);
+
+    // 3. Record the evidence, the decisions and the suppressions, tier by tier.
+    const writeStarted = performance.now();
+    let records = 1 + observed.length;
+    for (const tier of [outcome.evidence, outcome.decisions, outcome.suppressions]) {
+      const stored = await this.appendAndFold(
+        tier.map((planned) => ({ type: planned.type, body: bodyOf(planned, seqs), at })),
+      );
+      for (const [index, planned] of tier.entries()) {
+        seqs.set(refKey(planned.type, planned.key), (stored[index] as StoredRecordLike).seq);
+      }
+      records += stored.length;
+    }
+    recordMs += performance.now() - writeStarted;
+
+    // 4. Execute what was decided and record each receipt against its decision.
+    const executeStarted = performance.now();
+    const receipts = await mapLimit(outcome.dispatch, this.concurrency, (dispatch) =>
+      this.execute(dispatch, seqs.get(refKey(recordTypes.decision, dispatch.minerId)) as number),
+    );
+    const storedReceipts = await this.appendAndFold(receipts.filter((entry) => entry !== undefined));
+    records += storedReceipts.length;
+    const executeMs = performance.now() - executeStarted;
+
+    // 5. Sign a checkpoint over everything the cycle wrote, so it can be proven later.
+    let checkpoint: CycleReport["checkpoint"] = null;
+    if (this.recorder.checkpoint) {
+      try {
+        const signed = await this.recorder.checkpoint(this.partition);
+        checkpoint = { size: signed.size, rootHash: signed.rootHash };
+      } catch (error) {
+        checkpoint = { error: error instanceof Error ? error.message : String(error) };
+      }
+    }
+
+    const report: CycleReport = {
+      operatorId: this.operator.id,
+      cycleSeq: cycle,
+      now: at.toISOString(),
+      mode: cycleBody.mode,
+      dryRun: cycleBody.dryRun,
+      miners: miners.length,
+      polled: { ok: outcomes.filter((o) => o.ok).length, failed: outcomes.filter((o) => !o.ok).length },
+      decisions: outcome.decisions
+        .filter((planned) => planned.type === recordTypes.decision)
+        .map((planned) => {
+          const body = planned.body as DecisionBody;
+          return {
+            minerId: body.minerId,
+            decisionId: body.decisionId,
+            action: body.action,
+            reason: body.reason,
+            detail: body.detail,
+          };
+        }),
+      negativeProofs: [...outcome.decisions, ...outcome.suppressions]
+        .filter((planned) => planned.type === recordTypes.negativeProof)
+        .map((planned) => {
+          const body = planned.body as NegativeProofBody;
+          return { minerId: body.minerId, stage: body.stage, suppressed: body.suppressed, reason: body.reason };
+        }),
+      receipts: storedReceipts.map((record) => {
+        const body = record.body as unknown as ReceiptBody;
+        return {
+          minerId: body.minerId,
+          decisionId: body.decisionId,
+          action: body.action,
+          status: body.status,
+          detail: body.error ?? body.effect ?? "",
+        };
+      }),
+      divergences: outcome.evidence.filter((planned) => planned.type === recordTypes.divergence).length,
+      records,
+      checkpoint,
+      timingsMs: {
+        poll: pollMs,
+        decide: decideMs,
+        record: recordMs,
+        execute: executeMs,
+        total: performance.now() - started,
+      },
+    };
+    this.lastReport = report;
+    return report;
+  }
+
+  /** Dispatches one recorded decision; the receipt entry to append (none if already executed). */
+  private async execute(
+    dispatch: Dispatch,
+    decisionSeq: number,
+  ): Promise<{ type: string; body: Json; at: Date } | undefined> {
+    if (this.state.executed.has(dispatch.decisionId)) return undefined; // idempotent by decision id
+    const endpoint = this.endpoints.get(dispatch.minerId);
+    if (!endpoint) return undefined;
+    const started = performance.now();
+    const result = await this.adapter.execute(endpoint, dispatch.action, {
+      family: dispatch.family,
+      devices: dispatch.devices,
+      nowMs: this.clock.now(),
+    });
+    const executedAt = new Date(this.clock.now());
+    const body: ReceiptBody = {
+      decisionId: dispatch.decisionId,
+      minerId: dispatch.minerId,
+      action: dispatch.action,
+      status: result.status === "ok" ? "ok" : "failed",
+      effect: result.status === "ok" ? result.effect : null,
+      error: result.status === "ok" ? null : result.status === "failed" ? result.error : result.why,
+      commands: result.results,
+      executedAt: executedAt.toISOString(),
+      elapsedMs: Math.round(performance.now() - started),
+    };
+    return { type: recordTypes.receipt, body: withCites(body, [decisionSeq]) as unknown as Json, at: executedAt };
+  }
+
+  /**
+   * A command from a person (`/miners/:id/start|stop|restart`): recorded as a decision with the
+   * operator who sent it, then dispatched or suppressed like any other. An idempotency key makes
+   * a retried request return the first one's result instead of acting twice.
+   */
+  manualCommand(
+    minerId: string,
+    action: Exclude<Action, "HOLD">,
+    requestedBy: string,
+    idempotencyKey?: string,
+  ): Promise<ManualResult> {
+    return this.mutex.run(async () => {
+      const endpoint = this.endpoints.get(minerId);
+      if (!endpoint) throw new UnknownMinerError(minerId);
+      const decisionId = `${this.operator.id}:manual:${idempotencyKey ?? randomUUID()}`;
+      const earlier = this.state.decisions.get(decisionId);
+      if (earlier) return await this.earlierResult(decisionId, earlier.seq);
+
+      const nowMs = this.clock.now();
+      const at = new Date(nowMs);
+      const memory = this.state.miners.get(minerId) ?? emptyMemory();
+      const decision: DecisionBody = {
+        cycle: null,
+        decisionId,
+        minerId,
+        action,
+        reason: "MANUAL_COMMAND",
+        detail: `${action} requested by ${requestedBy}`,
+        origin: "manual",
+        requestedBy,
+        decidedAt: at.toISOString(),
+      };
+      const [decisionRecord] = await this.appendAndFold([
+        {
+          type: recordTypes.decision,
+          body: withCites(decision, memory.lastGood ? [memory.lastGood.seq] : []) as unknown as Json,
+          at,
+        },
+      ]);
+      const decisionSeq = (decisionRecord as StoredRecordLike).seq;
+      const verdict = executionVerdict(this.state, decision, memory, nowMs);
+      if (!verdict.dispatch) {
+        const proof: NegativeProofBody = {
+          cycle: null,
+          key: `${minerId}:execution`,
+          minerId,
+          stage: "execution",
+          suppressed: action,
+          reason: verdict.reason,
+          detail: verdict.detail,
+          decisionId,
+        };
+        const [stored] = await this.appendAndFold([
+          { type: recordTypes.negativeProof, body: withCites(proof, [decisionSeq]) as unknown as Json, at },
+        ]);
+        return {
+          decisionId,
+          decisionSeq,
+          replayed: false,
+          outcome: { kind: "negative-proof", seq: (stored as StoredRecordLike).seq, body: proof },
+        };
+      }
+      const receipt = await this.execute(
+        { decisionId, minerId, action, family: memory.family, devices: memory.devices },
+        decisionSeq,
+      );
+      const [stored] = await this.appendAndFold(receipt ? [receipt] : []);
+      const record = stored as StoredRecordLike;
+      return {
+        decisionId,
+        decisionSeq,
+        replayed: false,
+        outcome: { kind: "receipt", seq: record.seq, body: record.body as unknown as ReceiptBody },
+      };
+    });
+  }
+
+  private async earlierResult(decisionId: string, decisionSeq: number): Promise<ManualResult> {
+    for await (const record of this.recorder.read(this.partition, { fromSeq: decisionSeq + 1 })) {
+      const body = record.body as { decisionId?: unknown };
+      if (body.decisionId !== decisionId) continue;
+      if (record.type === recordTypes.receipt) {
+        return {
+          decisionId,
+          decisionSeq,
+          replayed: true,
+          outcome: { kind: "receipt", seq: record.seq, body: record.body as unknown as ReceiptBody },
+        };
+      }
+      if (record.type === recordTypes.negativeProof) {
+        return {
+          decisionId,
+          decisionSeq,
+          replayed: true,
+          outcome: { kind: "negative-proof", seq: record.seq, body: record.body as unknown as NegativeProofBody },
+        };
+      }
+    }
+    throw new Error(`decision ${decisionId} has neither a receipt nor a negative proof`);
+  }
+
+  /** Switches AUTO/MANUAL; recorded with who did it. */
+  setMode(
+    mode: Mode,
+    by: string,
+    reason: string | null = null,
+  ): Promise<{ mode: Mode; previous: Mode; seq: number | null }> {
+    return this.mutex.run(async () => {
+      const previous = this.state.mode;
+      if (previous === mode) return { mode, previous, seq: null };
+      const body: ModeBody = { mode, previous, by, reason };
+      const [stored] = await this.appendAndFold([
+        { type: recordTypes.mode, body: body as unknown as Json, at: new Date(this.clock.now()) },
+      ]);
+      return { mode, previous, seq: (stored as StoredRecordLike).seq };
+    });
+  }
+}
+
+function sortKeys(value: Json): Json {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, Json>)[key] as Json)]),
+    );
+  }
+  return value;
+}

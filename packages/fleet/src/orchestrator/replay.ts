@@ -1,0 +1,280 @@
+// Deterministic replay: re-derives every cycle's divergences, profits, decisions and negative
+// proofs from the ledger alone (the configuration, the observations and the clock are all in
+// it) and reports each record that differs from what was written. It also checks the two
+// invariants: no action without a decision, no suppressed action without a negative proof.
+
+import { decideCycle, type Planned } from "../core/decide.ts";
+import { emptyState, foldRecord } from "../core/memory.ts";
+import type {
+  CycleBody,
+  DecisionBody,
+  Json,
+  NetworkBody,
+  PriceBody,
+  ReceiptBody,
+  TelemetryBody,
+} from "../core/records.ts";
+import { recordTypes, withCites } from "../core/records.ts";
+import { refKey, resolveRef } from "./operator-controller.ts";
+import type { Recorder, StoredRecordLike } from "./recorder.ts";
+
+export interface ReplayDifference {
+  cycleSeq: number | null;
+  type: string;
+  key: string;
+  /** "missing": re-derived but not in the ledger; "unexpected": in the ledger but not re-derived; "changed": both, different. */
+  kind: "missing" | "unexpected" | "changed" | "invariant";
+  detail: string;
+  expected: Json | null;
+  actual: Json | null;
+}
+
+export interface ReplayReport {
+  partition: string;
+  records: number;
+  cycles: number;
+  decisions: number;
+  rederived: number;
+  differences: ReplayDifference[];
+  ok: boolean;
+}
+
+const derivedTypes = new Set<string>([
+  recordTypes.divergence,
+  recordTypes.profit,
+  recordTypes.decision,
+  recordTypes.negativeProof,
+]);
+
+function canonical(value: Json): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    return `{${Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, Json>)[key] as Json)}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+interface CycleGroup {
+  record: StoredRecordLike;
+  records: StoredRecordLike[];
+}
+
+export async function replayPartition(
+  recorder: Recorder,
+  partition: string,
+  operatorId: string,
+  options: { onProgress?: (records: number) => void } = {},
+): Promise<ReplayReport> {
+  const state = emptyState();
+  const report: ReplayReport = {
+    partition,
+    records: 0,
+    cycles: 0,
+    decisions: 0,
+    rederived: 0,
+    differences: [],
+    ok: true,
+  };
+  const decisionsById = new Map<string, { seq: number; action: string; settled: boolean }>();
+  let group: CycleGroup | undefined;
+
+  const checkInvariants = (record: StoredRecordLike) => {
+    const body = record.body as Record<string, Json>;
+    if (record.type === recordTypes.decision) {
+      const decision = body as unknown as DecisionBody;
+      report.decisions++;
+      decisionsById.set(decision.decisionId, {
+        seq: record.seq,
+        action: decision.action,
+        settled: decision.action === "HOLD",
+      });
+    } else if (
+      record.type === recordTypes.receipt ||
+      (record.type === recordTypes.negativeProof && body.decisionId !== null && body.stage === "execution")
+    ) {
+      const decisionId = String(body.decisionId);
+      const decision = decisionsById.get(decisionId);
+      const cites = Array.isArray(body.cites) ? body.cites : [];
+      if (!decision) {
+        report.differences.push({
+          cycleSeq: null,
+          type: record.type,
+          key: decisionId,
+          kind: "invariant",
+          detail: `${record.type} #${record.seq} has no earlier decision ${decisionId}`,
+          expected: null,
+          actual: record.body,
+        });
+      } else {
+        if (!cites.includes(decision.seq)) {
+          report.differences.push({
+            cycleSeq: null,
+            type: record.type,
+            key: decisionId,
+            kind: "invariant",
+            detail: `${record.type} #${record.seq} does not cite its decision #${decision.seq}`,
+            expected: null,
+            actual: record.body,
+          });
+        }
+        if (decision.settled && decision.action !== "HOLD") {
+          report.differences.push({
+            cycleSeq: null,
+            type: record.type,
+            key: decisionId,
+            kind: "invariant",
+            detail: `decision ${decisionId} settled twice (#${record.seq})`,
+            expected: null,
+            actual: record.body,
+          });
+        }
+        decision.settled = true;
+      }
+    }
+  };
+
+  const closeGroup = (current: CycleGroup) => {
+    const cycleSeq = current.record.seq;
+    const cycleBody = current.record.body as unknown as CycleBody;
+    const nowMs = Date.parse(cycleBody.now);
+    const telemetry: { seq: number; body: TelemetryBody }[] = [];
+    let price: { seq: number; body: PriceBody } | undefined;
+    let network: { seq: number; body: NetworkBody } | undefined;
+    const seqs = new Map<string, number>();
+    const actual = new Map<string, StoredRecordLike>();
+    for (const record of current.records) {
+      const body = record.body as Record<string, Json>;
+      if (record.type === recordTypes.telemetry) {
+        telemetry.push({ seq: record.seq, body: record.body as unknown as TelemetryBody });
+        seqs.set(refKey(record.type, String(body.minerId)), record.seq);
+      } else if (record.type === recordTypes.price) {
+        price = { seq: record.seq, body: record.body as unknown as PriceBody };
+        seqs.set(refKey(record.type, "price"), record.seq);
+      } else if (record.type === recordTypes.network) {
+        network = { seq: record.seq, body: record.body as unknown as NetworkBody };
+        seqs.set(refKey(record.type, "network"), record.seq);
+      } else if (derivedTypes.has(record.type) && typeof body.key === "string") {
+        seqs.set(refKey(record.type, body.key), record.seq);
+        actual.set(refKey(record.type, body.key), record);
+      } else if (record.type === recordTypes.decision) {
+        seqs.set(refKey(record.type, String(body.minerId)), record.seq);
+        actual.set(refKey(record.type, String(body.minerId)), record);
+      }
+    }
+    report.cycles++;
+    if (!price || !network) {
+      report.differences.push({
+        cycleSeq,
+        type: recordTypes.cycle,
+        key: String(cycleSeq),
+        kind: "missing",
+        detail: `cycle #${cycleSeq} has no price or network record`,
+        expected: null,
+        actual: null,
+      });
+    } else {
+      const outcome = decideCycle(state, { cycleSeq, telemetry, price, network }, nowMs, operatorId);
+      const planned: Planned[] = [...outcome.evidence, ...outcome.decisions, ...outcome.suppressions];
+      const seen = new Set<string>();
+      for (const item of planned) {
+        const id = refKey(item.type, item.key);
+        seen.add(id);
+        report.rederived++;
+        let expected: Json;
+        try {
+          expected = withCites(
+            item.body,
+            item.cites.map((cite) => resolveRef(cite, seqs)),
+          ) as unknown as Json;
+        } catch {
+          expected = withCites(item.body, []) as unknown as Json;
+        }
+        const found = actual.get(id);
+        if (!found) {
+          report.differences.push({
+            cycleSeq,
+            type: item.type,
+            key: item.key,
+            kind: "missing",
+            detail: `re-derived ${item.type} '${item.key}' is not in the ledger`,
+            expected,
+            actual: null,
+          });
+        } else if (canonical(expected) !== canonical(found.body)) {
+          report.differences.push({
+            cycleSeq,
+            type: item.type,
+            key: item.key,
+            kind: "changed",
+            detail: `${item.type} #${found.seq} differs from its re-derivation`,
+            expected,
+            actual: found.body,
+          });
+        }
+      }
+      for (const [id, record] of actual) {
+        if (!seen.has(id)) {
+          const key = String(
+            (record.body as Record<string, Json>).key ?? (record.body as Record<string, Json>).minerId,
+          );
+          report.differences.push({
+            cycleSeq,
+            type: record.type,
+            key,
+            kind: "unexpected",
+            detail: `${record.type} #${record.seq} was not re-derived`,
+            expected: null,
+            actual: record.body,
+          });
+        }
+      }
+    }
+    for (const record of current.records) foldRecord(state, record);
+  };
+
+  const belongs = (current: CycleGroup, record: StoredRecordLike): boolean => {
+    const body = record.body as Record<string, Json>;
+    if (body.cycle === current.record.seq) return true;
+    if (record.type === recordTypes.receipt) {
+      return String((body as unknown as ReceiptBody).decisionId).startsWith(`${operatorId}:${current.record.seq}:`);
+    }
+    return false;
+  };
+
+  for await (const record of recorder.read(partition)) {
+    report.records++;
+    if (report.records % 10_000 === 0) options.onProgress?.(report.records);
+    if (group && !belongs(group, record)) {
+      closeGroup(group);
+      group = undefined;
+    }
+    checkInvariants(record);
+    if (group) {
+      group.records.push(record);
+      continue;
+    }
+    foldRecord(state, record);
+    if (record.type === recordTypes.cycle) group = { record, records: [] };
+  }
+  if (group) closeGroup(group);
+
+  for (const [decisionId, decision] of decisionsById) {
+    if (!decision.settled) {
+      report.differences.push({
+        cycleSeq: null,
+        type: recordTypes.decision,
+        key: decisionId,
+        kind: "invariant",
+        detail: `decision #${decision.seq} (${decision.action}) has neither a receipt nor a negative proof`,
+        expected: null,
+        actual: null,
+      });
+    }
+  }
+  report.ok = report.differences.length === 0;
+  options.onProgress?.(report.records);
+  return report;
+}

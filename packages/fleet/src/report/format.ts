@@ -1,0 +1,122 @@
+// Plain-text renderings for the `pithead fleet` commands: a cycle's decisions, a probe's
+// telemetry, a replay report.
+
+import { planAction } from "../cgminer/firmware.ts";
+import type { CycleReport } from "../orchestrator/operator-controller.ts";
+import type { ReplayReport } from "../orchestrator/replay.ts";
+import type { Telemetry } from "../telemetry.ts";
+
+function pad(text: string, width: number): string {
+  return text.length >= width ? text : text + " ".repeat(width - text.length);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? "").length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => pad(cell, widths[column] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+export function formatCycle(report: CycleReport, options: { all?: boolean } = {}): string {
+  const lines: string[] = [];
+  lines.push(
+    `operator ${report.operatorId}: cycle #${report.cycleSeq} at ${report.now} (${report.mode}${report.dryRun ? ", dry-run" : ""}) — ${report.miners} miners, ${report.polled.ok} answered, ${report.polled.failed} failed, ${report.records} records in ${(report.timingsMs.total / 1000).toFixed(2)} s`,
+  );
+  const counts = new Map<string, number>();
+  for (const decision of report.decisions)
+    counts.set(`${decision.action} ${decision.reason}`, (counts.get(`${decision.action} ${decision.reason}`) ?? 0) + 1);
+  if (counts.size > 0) lines.push(`decisions: ${[...counts].map(([key, count]) => `${count}× ${key}`).join(", ")}`);
+  const shown = options.all ? report.decisions : report.decisions.filter((decision) => decision.action !== "HOLD");
+  if (shown.length > 0) {
+    lines.push(
+      "",
+      table([["MINER", "ACTION", "REASON", "DETAIL"], ...shown.map((d) => [d.minerId, d.action, d.reason, d.detail])]),
+    );
+  }
+  if (report.negativeProofs.length > 0) {
+    lines.push(
+      "",
+      "suppressed (negative proofs):",
+      table([
+        ["MINER", "STAGE", "SUPPRESSED", "REASON"],
+        ...report.negativeProofs.map((p) => [p.minerId, p.stage, p.suppressed, p.reason]),
+      ]),
+    );
+  }
+  if (report.receipts.length > 0) {
+    lines.push(
+      "",
+      "dispatched:",
+      table([
+        ["MINER", "ACTION", "STATUS", "DETAIL"],
+        ...report.receipts.map((r) => [r.minerId, r.action, r.status, r.detail]),
+      ]),
+    );
+  }
+  return lines.join("\n");
+}
+
+export function formatTelemetry(address: string, t: Telemetry, nowMs: number): string {
+  const lines = [
+    `${address}: ${t.model ?? "unknown model"} — ${t.firmware.name ?? t.firmware.family} ${t.firmware.version ?? ""}`.trimEnd(),
+    `  hashrate   ${t.hashrateThs} TH/s (${t.hashrateWindow} window)${t.expectedThs ? `, expected ${t.expectedThs} TH/s (${t.expectedSource})` : ""}`,
+    `  power      ${t.powerW === null ? "unknown" : `${t.powerW} W (${t.powerSource}${t.powerNote ? `: ${t.powerNote}` : ""})`}`,
+    `  temps      chip max ${t.maxChipTempC ?? "–"} °C, board max ${t.maxBoardTempC ?? "–"} °C`,
+    `  fans       ${t.fansRpm.length === 0 ? "–" : `${t.fansRpm.join(", ")} rpm`}`,
+    `  uptime     ${t.uptimeS === null ? "–" : `${Math.floor(t.uptimeS / 3600)} h ${Math.floor((t.uptimeS % 3600) / 60)} min`}; shares ${t.accepted ?? "–"} accepted, ${t.rejected ?? "–"} rejected, ${t.hardwareErrors ?? "–"} HW errors`,
+  ];
+  if (t.boards.length > 0) {
+    lines.push(
+      "  boards:",
+      table([
+        ["    #", "TH/s", "CHIP °C", "BOARD °C", "CHIPS"],
+        ...t.boards.map((b) => [
+          `    ${b.index}`,
+          b.hashrateThs ?? "–",
+          b.chipTempsC.join("/") || "–",
+          b.boardTempsC.join("/") || "–",
+          b.chipsGood === null
+            ? "–"
+            : `${b.chipsGood}${b.chipsExpected ? `/${b.chipsExpected}` : ""}${b.chipsBad ? ` (${b.chipsBad} bad)` : ""}`,
+        ]),
+      ]),
+    );
+  }
+  if (t.pools.length > 0) {
+    lines.push(
+      "  pools:",
+      ...t.pools.map(
+        (p) =>
+          `    ${p.priority ?? "-"} ${p.url} (${p.user}) ${p.status}: ${p.accepted} accepted, ${p.rejected} rejected`,
+      ),
+    );
+  }
+  lines.push("  actions this firmware supports over the API:");
+  for (const action of ["STOP", "RUN", "RESTART"] as const) {
+    const plan = planAction(t.firmware.family, action, { devices: t.boards.length, nowMs });
+    lines.push(
+      `    ${pad(action, 8)}${plan.supported ? `${plan.commands.map((c) => (c.parameter ? `${c.command}|${c.parameter}` : c.command)).join(", ")} — ${plan.effect}` : `not supported: ${plan.why}`}`,
+    );
+  }
+  if (t.errors.length > 0) lines.push("  problems:", ...t.errors.map((error) => `    ${error}`));
+  lines.push(`  raw reply sha256 ${t.rawSha256}`);
+  return lines.join("\n");
+}
+
+export function formatReplay(report: ReplayReport): string {
+  const head = `${report.partition}: ${report.records} records, ${report.cycles} cycles, ${report.decisions} decisions; ${report.rederived} records re-derived — ${report.ok ? "every one matches" : `${report.differences.length} difference(s)`}`;
+  if (report.ok) return head;
+  return [
+    head,
+    ...report.differences
+      .slice(0, 50)
+      .map(
+        (d) => `  ${d.kind} ${d.type} '${d.key}'${d.cycleSeq === null ? "" : ` (cycle #${d.cycleSeq})`}: ${d.detail}`,
+      ),
+  ].join("\n");
+}

@@ -1,0 +1,269 @@
+// The CGMiner adapter against simulated miners over real TCP sockets.
+
+import { createServer, type Server } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CgminerAdapter, type MinerEndpoint } from "../src/cgminer/adapter.ts";
+import { ManualClock } from "../src/clock.ts";
+import { FleetSimulator } from "../src/simulator/fleet-simulator.ts";
+
+const clock = new ManualClock(Date.UTC(2026, 0, 1));
+let simulator: FleetSimulator;
+const endpoints = new Map<string, MinerEndpoint>();
+
+beforeAll(async () => {
+  simulator = await FleetSimulator.start({ miners: 8, clock, restartDowntimeMs: 20_000 });
+  for (const endpoint of simulator.endpoints()) endpoints.set(endpoint.model, endpoint);
+});
+afterAll(async () => {
+  await simulator.close();
+});
+
+const fast = { transport: { connectTimeoutMs: 500, totalTimeoutMs: 800 } };
+
+function endpoint(model: string): MinerEndpoint {
+  const found = endpoints.get(model);
+  if (!found) throw new Error(`no simulated ${model}`);
+  return found;
+}
+
+/** A one-shot TCP server answering every connection with `reply` (the raw bytes a firmware sends). */
+async function rawServer(
+  reply: (request: string) => string | undefined,
+): Promise<{ endpoint: MinerEndpoint; requests: string[]; server: Server }> {
+  const requests: string[] = [];
+  const server = createServer((socket) => {
+    socket.on("data", (data) => {
+      const request = data.toString();
+      requests.push(request);
+      const answer = reply(request);
+      if (answer !== undefined) socket.end(answer);
+    });
+    socket.on("error", () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return { endpoint: { id: `raw-${port}`, host: "127.0.0.1", port }, requests, server };
+}
+
+describe("CGMiner adapter over TCP", () => {
+  it("polls every firmware family and normalises what it says", async () => {
+    const adapter = new CgminerAdapter(fast);
+    const expectations: [string, string, string][] = [
+      ["s19", "bmminer", "Antminer S19"],
+      ["s9", "bmminer", "Antminer S9"],
+      ["m30s", "btminer", "WhatsMiner M30S"],
+      ["avalon-1246", "avalon", "AvalonMiner 1246"],
+      ["cgminer-asc", "cgminer", "cgminer ASC rig"],
+    ];
+    for (const [model, family, label] of expectations) {
+      const result = await adapter.poll(endpoint(model));
+      expect(result.ok, model).toBe(true);
+      if (!result.ok) continue;
+      const t = result.telemetry;
+      expect(t.firmware.family, model).toBe(family);
+      expect(t.model, model).toBe(label);
+      expect(Number(t.hashrateThs), model).toBeGreaterThan(0);
+      expect(t.boards.length, model).toBeGreaterThan(0);
+      expect(t.rawSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(t.maxChipTempC ?? t.maxBoardTempC, model).toBeGreaterThan(40);
+      expect(t.pools[0]?.url, model).toContain("stratum+tcp://");
+    }
+  });
+
+  it("sends all read commands joined in one request, and falls back to one per command where joins are refused", async () => {
+    const adapter = new CgminerAdapter(fast);
+    await adapter.poll(endpoint("s19"));
+    expect(adapter.profile(endpoint("s19").id)).toEqual({ family: "bmminer", joined: true });
+    const whatsminer = await adapter.poll(endpoint("m30s"));
+    expect(whatsminer.ok).toBe(true);
+    expect(adapter.profile(endpoint("m30s").id)).toEqual({ family: "btminer", joined: false });
+  });
+
+  it("falls back for a firmware that answers a join with E/14, then keeps asking one command at a time", async () => {
+    const adapter = new CgminerAdapter(fast);
+    const target = endpoint("cgminer-asc");
+    await simulator.setFault(target.id, { kind: "no-joins" });
+    try {
+      expect((await adapter.poll(target)).ok).toBe(true);
+      expect(adapter.profile(target.id).joined).toBe(false);
+    } finally {
+      await simulator.clearFault(target.id, "no-joins");
+    }
+  });
+
+  it("frames requests as one JSON write and reads replies up to the NUL", async () => {
+    const {
+      endpoint: raw,
+      requests,
+      server,
+    } = await rawServer(
+      () =>
+        `${JSON.stringify({ STATUS: [{ STATUS: "S", Code: 11, Msg: "Summary", Description: "cgminer 4.12.1" }], SUMMARY: [{ "MHS 5s": 1_000_000, Elapsed: 5 }], id: 1 })}\0trailing junk after the NUL`,
+    );
+    try {
+      const adapter = new CgminerAdapter(fast);
+      const result = await adapter.send(raw, "summary");
+      expect(result.ok && result.terminated).toBe(true);
+      expect(requests[0]).toBe('{"command":"summary","parameter":""}');
+      if (result.ok) expect(result.raw.toString()).not.toContain("junk");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("a refused connection is a failed poll with a reason, not an exception", async () => {
+    const target = endpoint("s17-pro");
+    await simulator.setFault(target.id, { kind: "unreachable" });
+    try {
+      const result = await new CgminerAdapter(fast).poll(target);
+      expect(result).toMatchObject({ ok: false, failure: "unreachable", reason: expect.stringContaining("refused") });
+    } finally {
+      await simulator.clearFault(target.id, "unreachable");
+    }
+    expect((await new CgminerAdapter(fast).poll(target)).ok).toBe(true);
+  });
+
+  it("a miner that accepts and never answers ends at the total deadline", async () => {
+    const target = endpoint("s21");
+    simulator.miner(target.id).setFault({ kind: "hang" });
+    try {
+      const result = await new CgminerAdapter({ transport: { connectTimeoutMs: 300, totalTimeoutMs: 300 } }).poll(
+        target,
+      );
+      expect(result).toMatchObject({ ok: false, failure: "timeout", reason: expect.stringContaining("within 300 ms") });
+    } finally {
+      simulator.miner(target.id).clearFault("hang");
+    }
+  });
+
+  it("an unroutable address ends at the connect deadline", async () => {
+    // 192.0.2.0/24 is TEST-NET-1: never routed, so the SYN gets no answer.
+    const result = await new CgminerAdapter({ transport: { connectTimeoutMs: 200, totalTimeoutMs: 2_000 } }).poll({
+      id: "void",
+      host: "192.0.2.1",
+      port: 4028,
+    });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(["unreachable", "timeout"]).toContain(result.failure);
+    expect(result.elapsedMs).toBeLessThan(2_000);
+  });
+
+  it("a slow miner answers within the deadline when it is long enough", async () => {
+    const target = endpoint("s19-xp");
+    simulator.miner(target.id).setFault({ kind: "slow", delayMs: 50 });
+    try {
+      expect((await new CgminerAdapter(fast).poll(target)).ok).toBe(true);
+      expect(
+        (await new CgminerAdapter({ transport: { connectTimeoutMs: 500, totalTimeoutMs: 20 } }).poll(target)).ok,
+      ).toBe(false);
+    } finally {
+      simulator.miner(target.id).clearFault("slow");
+    }
+  });
+
+  it.each([
+    ["missing-comma", true, "missing comma"],
+    ["trailing-comma", true, "trailing comma"],
+    ["bare-inf", true, "bare inf"],
+    ["newline", true, "raw control character"],
+    ["truncated", true, "truncated"],
+  ] as const)("repairs a %s reply and says so in the telemetry", async (form, ok, repair) => {
+    const target = endpoint("s19");
+    simulator.miner(target.id).setFault({ kind: "malformed", form });
+    try {
+      const result = await new CgminerAdapter(fast).poll(target);
+      expect(result.ok).toBe(ok);
+      if (result.ok) expect(result.telemetry.errors.join("\n")).toContain(repair);
+    } finally {
+      simulator.miner(target.id).clearFault("malformed");
+    }
+  });
+
+  it("a reply nothing can repair is a failed poll naming the problem", async () => {
+    const target = endpoint("s19");
+    simulator.miner(target.id).setFault({ kind: "malformed", form: "garbage" });
+    try {
+      const result = await new CgminerAdapter(fast).poll(target);
+      expect(result).toMatchObject({
+        ok: false,
+        failure: "malformed",
+        reason: expect.stringContaining("unexpected '<'"),
+      });
+      if (!result.ok) expect(result.rawSha256).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      simulator.miner(target.id).clearFault("malformed");
+    }
+  });
+
+  it("restart is obeyed: RESTART reply, the API down while it reboots, uptime reset after", async () => {
+    const target = endpoint("avalon-1246");
+    const adapter = new CgminerAdapter(fast);
+    const before = await adapter.poll(target);
+    const result = await adapter.execute(target, "RESTART", { family: "avalon", devices: 3, nowMs: clock.now() });
+    expect(result).toMatchObject({ status: "ok", results: [{ command: "restart", ok: true, message: "RESTART" }] });
+    expect((await adapter.poll(target)).ok).toBe(false);
+    clock.advance(21_000);
+    const after = await adapter.poll(target);
+    expect(before.ok && after.ok).toBe(true);
+    if (before.ok && after.ok) expect(after.telemetry.uptimeS).toBeLessThan(before.telemetry.uptimeS ?? 0);
+    expect(simulator.miner(target.id).commandLog).toEqual(["restart"]);
+  });
+
+  it("STOP and RUN use each firmware's own mechanism", async () => {
+    const adapter = new CgminerAdapter(fast);
+    const rig = endpoint("cgminer-asc");
+    const stop = await adapter.execute(rig, "STOP", { family: "cgminer", devices: 3, nowMs: clock.now() });
+    expect(stop).toMatchObject({ status: "ok", effect: expect.stringContaining("ASC flagged disabled") });
+    const stopped = await adapter.poll(rig);
+    expect(stopped.ok && stopped.telemetry.hashrateThs).toBe("0");
+    await adapter.execute(rig, "RUN", { family: "cgminer", devices: 3, nowMs: clock.now() });
+    expect(simulator.miner(rig.id).commandLog).toEqual([
+      "ascdisable|0",
+      "ascdisable|1",
+      "ascdisable|2",
+      "ascenable|0",
+      "ascenable|1",
+      "ascenable|2",
+    ]);
+
+    const avalon = endpoint("avalon-1246");
+    const softOff = await adapter.execute(avalon, "STOP", { family: "avalon", devices: 3, nowMs: clock.now() });
+    expect(softOff.status).toBe("ok");
+    expect(simulator.miner(avalon.id).commandLog.at(-1)).toBe(`ascset|0,softoff,1:${Math.floor(clock.now() / 1000)}`);
+    await adapter.execute(avalon, "RUN", { family: "avalon", devices: 3, nowMs: clock.now() });
+
+    const antminer = await adapter.execute(endpoint("s19"), "STOP", {
+      family: "bmminer",
+      devices: 3,
+      nowMs: clock.now(),
+    });
+    expect(antminer).toMatchObject({ status: "unsupported", why: expect.stringContaining("no stop/start command") });
+    expect(simulator.miner(endpoint("s19").id).commandLog).toEqual([]);
+  });
+
+  it("an access-denied privileged command is a failed action naming E/45", async () => {
+    const target = endpoint("s9");
+    simulator.miner(target.id).setFault({ kind: "read-only" });
+    try {
+      const result = await new CgminerAdapter(fast).execute(target, "RESTART", {
+        family: "bmminer",
+        devices: 3,
+        nowMs: clock.now(),
+      });
+      expect(result).toMatchObject({ status: "failed", error: "restart|: E/45 Access denied to 'restart' command" });
+    } finally {
+      simulator.miner(target.id).clearFault("read-only");
+    }
+  });
+
+  it("quit answers BYE and the miner comes back after the watchdog delay", async () => {
+    const target = endpoint("s9");
+    const adapter = new CgminerAdapter(fast);
+    const result = await adapter.send(target, "quit");
+    expect(result.ok && result.raw.toString()).toBe('{"STATUS":"BYE"}');
+    expect((await adapter.poll(target)).ok).toBe(false);
+    clock.advance(61_000);
+    expect((await adapter.poll(target)).ok).toBe(true);
+  });
+});

@@ -1,0 +1,370 @@
+// The REST API over real HTTP: two operators on one controller, signed requests, a real ledger
+// and simulated miners behind real TCP sockets.
+
+import type { HttpServer } from "@pithead/http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFleetServer } from "../src/api/fleet-server.ts";
+import { signFleetRequest } from "../src/auth/sign.ts";
+import { ManualClock } from "../src/clock.ts";
+import type { OperatorController } from "../src/orchestrator/operator-controller.ts";
+import { FleetSimulator } from "../src/simulator/fleet-simulator.ts";
+import { controllerFor, operatorFor } from "./helpers.ts";
+import { openTestLedger, type TestLedger } from "./ledger.ts";
+
+const clock = new ManualClock(Date.UTC(2026, 4, 1, 9));
+let simulator: FleetSimulator;
+let store: TestLedger;
+let server: HttpServer;
+let base: string;
+const controllers = new Map<string, OperatorController>();
+const secrets = { alpha: "alpha-secret-0123456789abcdef", beta: "beta-secret-0123456789abcdef" };
+
+beforeAll(async () => {
+  simulator = await FleetSimulator.start({ miners: 6, clock, models: ["cgminer-asc", "s19", "avalon-1246"] });
+  const endpoints = simulator.endpoints();
+  store = await openTestLedger("sqlite");
+  controllers.set(
+    "alpha",
+    await controllerFor(
+      operatorFor("alpha", endpoints.slice(0, 3), {
+        secret: secrets.alpha,
+        site: { energyMicroUsdPerKwh: 5_000, poolFeePpm: 0 },
+      }),
+      store.ledger,
+      clock,
+    ),
+  );
+  controllers.set(
+    "beta",
+    await controllerFor(operatorFor("beta", endpoints.slice(3), { secret: secrets.beta }), store.ledger, clock),
+  );
+  server = await createFleetServer({
+    controllers,
+    ledger: store.ledger,
+    clock,
+    auth: { disabled: false, legacyBearer: false, maxSkewMs: 60_000 },
+    logger: false,
+  });
+  await server.listen({ host: "127.0.0.1", port: 0 });
+  const address = server.server.address();
+  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+});
+
+afterAll(async () => {
+  await server?.close();
+  await simulator?.close();
+  await store?.[Symbol.asyncDispose]();
+});
+
+async function call(
+  method: string,
+  path: string,
+  options: {
+    as?: keyof typeof secrets;
+    secret?: string;
+    body?: unknown;
+    rawBody?: string;
+    headers?: Record<string, string>;
+    unsigned?: boolean;
+  } = {},
+) {
+  const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const operatorId = options.as ?? "alpha";
+  const signature = options.unsigned
+    ? {}
+    : await signFleetRequest({
+        operatorId,
+        secret: options.secret ?? secrets[operatorId],
+        method,
+        path,
+        body,
+        now: clock.now(),
+      });
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      ...signature,
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      ...options.headers,
+    },
+    body,
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown> & {
+      error?: { code: string; message: string; details?: Record<string, unknown> };
+    },
+  };
+}
+
+describe("fleet API", () => {
+  it("/health is public and lists the operators", async () => {
+    const response = await fetch(`${base}/health`);
+    const body = (await response.json()) as { operators: { id: string; miners: number; mode: string }[]; auth: string };
+    expect(response.status).toBe(200);
+    expect(body.auth).toBe("hmac-v1");
+    expect(body.operators.map((o) => [o.id, o.miners, o.mode])).toEqual([
+      ["alpha", 3, "AUTO"],
+      ["beta", 3, "AUTO"],
+    ]);
+  });
+
+  it("refuses an unsigned request with the standard error envelope", async () => {
+    const response = await call("GET", "/operators/alpha/miners", { unsigned: true });
+    expect(response.status).toBe(401);
+    expect(response.body.error).toMatchObject({ code: "AUTH_MISSING" });
+  });
+
+  it("runs a cycle on request and shows the fleet with each miner's decision", async () => {
+    const run = await call("POST", "/operators/alpha/loop/run-once");
+    expect(run.status).toBe(200);
+    expect(run.body).toMatchObject({ operatorId: "alpha", miners: 3, polled: { ok: 3, failed: 0 } });
+    const fleet = await call("GET", "/operators/alpha/miners");
+    expect(fleet.status).toBe(200);
+    const miners = fleet.body.miners as {
+      id: string;
+      status: string;
+      lastDecision: { action: string } | null;
+      hashrateThs: string;
+    }[];
+    expect(miners.map((m) => m.status)).toEqual(["ok", "ok", "ok"]);
+    expect(miners.every((m) => m.lastDecision?.action === "HOLD")).toBe(true);
+    expect(fleet.body.totals).toMatchObject({ marginUsdPerDay: expect.any(Number), hashrateThs: expect.any(String) });
+  });
+
+  it("alpha's credentials do not reach beta's routes or ledger", async () => {
+    const miners = await call("GET", "/operators/beta/miners", { as: "alpha" });
+    expect(miners.status).toBe(403);
+    expect(miners.body.error?.code).toBe("OPERATOR_FORBIDDEN");
+    const ledger = await call("GET", "/operators/beta/ledger/decisions", { as: "alpha" });
+    expect(ledger.status).toBe(403);
+    const checkpoint = await call("GET", "/ledger/checkpoint?partition=fleet/beta", { as: "alpha" });
+    expect(checkpoint.status).toBe(404);
+    const signedByBeta = await call("GET", "/operators/alpha/miners", { as: "alpha", secret: secrets.beta });
+    expect(signedByBeta.body.error?.code).toBe("AUTH_BAD_SIGNATURE");
+  });
+
+  it("the single-operator aliases act for the operator that signed", async () => {
+    const alpha = await call("GET", "/miners", { as: "alpha" });
+    const beta = await call("GET", "/miners", { as: "beta" });
+    expect(alpha.body.operatorId).toBe("alpha");
+    expect(beta.body.operatorId).toBe("beta");
+  });
+
+  it("refuses a replayed request and a stale one over HTTP", async () => {
+    const path = "/operators/alpha/mode";
+    const headers = await signFleetRequest({
+      operatorId: "alpha",
+      secret: secrets.alpha,
+      method: "GET",
+      path,
+      now: clock.now(),
+    });
+    const first = await fetch(`${base}${path}`, { headers });
+    const again = await fetch(`${base}${path}`, { headers });
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(401);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe("AUTH_REPLAYED_NONCE");
+    const stale = await signFleetRequest({
+      operatorId: "alpha",
+      secret: secrets.alpha,
+      method: "GET",
+      path,
+      now: clock.now() - 120_000,
+    });
+    const old = await fetch(`${base}${path}`, { headers: stale });
+    expect(((await old.json()) as { error: { code: string } }).error.code).toBe("AUTH_STALE_TIMESTAMP");
+  });
+
+  it("refuses a body altered in flight", async () => {
+    const path = "/operators/alpha/mode";
+    const headers = await signFleetRequest({
+      operatorId: "alpha",
+      secret: secrets.alpha,
+      method: "POST",
+      path,
+      body: '{"mode":"AUTO"}',
+      now: clock.now(),
+    });
+    const response = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: '{"mode":"MANUAL"}',
+    });
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("AUTH_BODY_MISMATCH");
+    expect(controllers.get("alpha")?.mode).toBe("AUTO");
+  });
+
+  it("a manual stop is a recorded decision with a receipt, and a retry with the same key does not act twice", async () => {
+    const rig = simulator.endpoints()[0]?.id as string; // a cgminer rig: ascdisable works
+    const first = await call("POST", `/operators/alpha/miners/${rig}/stop`, {
+      body: { reason: "maintenance" },
+      headers: { "idempotency-key": "stop-rig-1" },
+    });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({
+      replayed: false,
+      outcome: { kind: "receipt", body: { action: "STOP", status: "ok" } },
+    });
+    const again = await call("POST", `/operators/alpha/miners/${rig}/stop`, {
+      body: { reason: "maintenance" },
+      headers: { "idempotency-key": "stop-rig-1" },
+    });
+    expect(again.body).toMatchObject({ replayed: true, decisionId: first.body.decisionId });
+    expect(simulator.miner(rig).commandLog.filter((c) => c.startsWith("ascdisable"))).toHaveLength(3);
+    const decisions = await call("GET", `/operators/alpha/ledger/decisions?minerId=${rig}&limit=1`);
+    const [latest] = decisions.body.records as { body: { origin: string; requestedBy: string; action: string } }[];
+    expect(latest?.body).toMatchObject({
+      origin: "manual",
+      action: "STOP",
+      requestedBy: "operator:alpha (maintenance)",
+    });
+    await call("POST", `/operators/alpha/miners/${rig}/start`);
+  });
+
+  it("a manual stop on a stock Antminer is recorded as suppressed, with the reason, and nothing is sent", async () => {
+    const antminer = simulator.endpoints()[1]?.id as string;
+    const result = await call("POST", `/operators/alpha/miners/${antminer}/stop`);
+    expect(result.body).toMatchObject({
+      outcome: { kind: "negative-proof", body: { reason: "UNSUPPORTED_BY_FIRMWARE", stage: "execution" } },
+    });
+    expect(simulator.miner(antminer).commandLog).toEqual([]);
+  });
+
+  it("in MANUAL mode a cycle's automatic actions become negative proofs and no miner is touched", async () => {
+    const beta = controllers.get("beta") as OperatorController;
+    const switched = await call("POST", "/operators/beta/mode", {
+      as: "beta",
+      body: { mode: "MANUAL", reason: "site visit" },
+    });
+    expect(switched.body).toMatchObject({ mode: "MANUAL", previous: "AUTO" });
+    const hot = simulator.endpoints()[3]?.id as string; // a cgminer rig of beta's
+    simulator.miner(hot).setFault({ kind: "over-temperature" });
+    clock.advance(10 * 60_000);
+    const before = simulator.miner(hot).commandLog.length;
+    const run = await call("POST", "/operators/beta/loop/run-once?details=false", { as: "beta" });
+    expect(run.body.decisions).toEqual([
+      expect.objectContaining({ minerId: hot, action: "STOP", reason: "OVER_TEMPERATURE" }),
+    ]);
+    expect(run.body.negativeProofs).toContainEqual({
+      minerId: hot,
+      stage: "execution",
+      suppressed: "STOP",
+      reason: "MANUAL_MODE",
+    });
+    expect(run.body.receipts).toEqual([]);
+    expect(simulator.miner(hot).commandLog.length).toBe(before);
+    simulator.miner(hot).clearFault("over-temperature");
+    expect(beta.mode).toBe("MANUAL");
+    const modes = await call("GET", "/operators/beta/ledger/modes", { as: "beta" });
+    expect((modes.body.records as { body: { by: string; reason: string } }[])[0]?.body).toMatchObject({
+      by: "operator:beta",
+      reason: "site visit",
+    });
+  });
+
+  it("bad input gets a clear error naming the field, never a 500", async () => {
+    const mode = await call("POST", "/operators/alpha/mode", { body: { mode: "SOMETIMES" } });
+    expect(mode.status).toBe(422);
+    expect(String(mode.body.error?.details?.field)).toContain("body.mode");
+    const json = await call("POST", "/operators/alpha/mode", { rawBody: '{"mode":' });
+    expect(json.status).toBe(400);
+    expect(json.body.error?.code).toBe("INVALID_JSON");
+    const miner = await call("POST", "/operators/alpha/miners/no-such-miner/restart");
+    expect(miner.status).toBe(404);
+    expect(miner.body.error?.code).toBe("UNKNOWN_MINER");
+    const operator = await call("GET", "/operators/gamma/miners", { as: "alpha" });
+    expect(operator.status).toBe(403);
+    const limit = await call("GET", "/operators/alpha/ledger/decisions?limit=100000");
+    expect(limit.status).toBe(422);
+    expect(String(limit.body.error?.details?.field)).toContain("limit");
+  });
+
+  it("serves the ledger: status, lists, verification, replay, a signed checkpoint and an inclusion proof", async () => {
+    await store.ledger.checkpoint("fleet/alpha");
+    const status = await call("GET", "/operators/alpha/ledger/status");
+    expect(status.body).toMatchObject({ partition: "fleet/alpha", checkpoint: { size: expect.any(Number) } });
+    const telemetry = await call("GET", "/operators/alpha/ledger/telemetry?limit=2");
+    expect((telemetry.body.records as unknown[]).length).toBe(2);
+    expect(telemetry.body.nextBefore).toEqual(expect.any(Number));
+    const proofs = await call("GET", "/ledger/negative-proofs");
+    expect((proofs.body.records as { body: { reason: string } }[]).map((r) => r.body.reason)).toContain(
+      "UNSUPPORTED_BY_FIRMWARE",
+    );
+    const verify = await call("GET", "/operators/alpha/ledger/verify");
+    expect(verify.body).toMatchObject({ ok: true });
+    const replay = await call("GET", "/operators/alpha/ledger/replay");
+    expect(replay.body).toMatchObject({ ok: true, differences: [] });
+    const checkpoint = await call("GET", "/operators/alpha/ledger/checkpoint");
+    expect(checkpoint.body.note).toContain("fleet/alpha");
+    const record = await call("GET", "/operators/alpha/ledger/records/3");
+    expect(record.status).toBe(200);
+  });
+
+  it("exposes fleet gauges on /metrics to a signed scrape", async () => {
+    const path = "/metrics";
+    const headers = await signFleetRequest({
+      operatorId: "alpha",
+      secret: secrets.alpha,
+      method: "GET",
+      path,
+      now: clock.now(),
+    });
+    const response = await fetch(`${base}${path}`, { headers });
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(text).toContain('pithead_fleet_miners{operator="alpha",state="ok"} 3');
+    expect(text).toContain('pithead_fleet_manual_mode{operator="beta"} 1');
+    expect(text).toMatch(/pithead_fleet_hashrate_ths\{operator="alpha"\} \d+/);
+    expect((await fetch(`${base}${path}`)).status).toBe(401);
+  });
+
+  it("serves a miner's history for the charts", async () => {
+    clock.advance(30_000);
+    await call("POST", "/operators/alpha/loop/run-once");
+    const miner = simulator.endpoints()[2]?.id as string;
+    const history = await call("GET", `/operators/alpha/miners/${miner}/history?limit=10`);
+    const points = history.body.points as {
+      hashrateThs: number;
+      maxChipTempC: number;
+      marginUsdPerDay: number;
+      action: string;
+    }[];
+    expect(points.length).toBe(2);
+    for (const point of points) {
+      expect(point.hashrateThs).toBeGreaterThan(50);
+      expect(point.maxChipTempC).toBeGreaterThan(40);
+      expect(point.marginUsdPerDay).toEqual(expect.any(Number));
+      expect(point.action).toBe("HOLD");
+    }
+  });
+});
+
+describe("fleet API with AUTH_DISABLED", () => {
+  it("serves the aliases without credentials for one operator, and asks for the operator when there are several", async () => {
+    const single = await createFleetServer({
+      controllers: new Map([["alpha", controllers.get("alpha") as OperatorController]]),
+      ledger: store.ledger,
+      clock,
+      auth: { disabled: true, legacyBearer: false, maxSkewMs: 60_000 },
+      logger: false,
+    });
+    const several = await createFleetServer({
+      controllers,
+      ledger: store.ledger,
+      clock,
+      auth: { disabled: true, legacyBearer: false, maxSkewMs: 60_000 },
+      logger: false,
+    });
+    try {
+      expect((await single.inject({ method: "GET", url: "/miners" })).json()).toMatchObject({ operatorId: "alpha" });
+      const ambiguous = await several.inject({ method: "GET", url: "/miners" });
+      expect(ambiguous.statusCode).toBe(400);
+      expect(ambiguous.json()).toMatchObject({ error: { code: "AMBIGUOUS_OPERATOR" } });
+    } finally {
+      await single.close();
+      await several.close();
+    }
+  });
+});

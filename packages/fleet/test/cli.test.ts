@@ -1,0 +1,114 @@
+// The `pithead fleet` commands, run as a user runs them: a child process of the real CLI.
+
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FleetSimulator } from "../src/simulator/fleet-simulator.ts";
+
+const run = promisify(execFile);
+const cli = new URL("../../cli/bin/pithead.js", import.meta.url).pathname;
+let cwd: string;
+let simulator: FleetSimulator;
+const clean = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", CI: "1", LOG_LEVEL: "warn" };
+
+beforeAll(async () => {
+  cwd = mkdtempSync(join(tmpdir(), "pithead-fleet-cli-"));
+  simulator = await FleetSimulator.start({ miners: 2, models: ["avalon-1246", "s21"] });
+});
+afterAll(async () => {
+  await simulator.close();
+  rmSync(cwd, { recursive: true, force: true });
+});
+
+describe("pithead fleet", () => {
+  it("probe prints a miner's firmware, model, telemetry and what STOP would do", async () => {
+    const [avalon] = simulator.endpoints();
+    const text = await run(process.execPath, [cli, "fleet", "probe", `${avalon?.host}:${avalon?.port}`], {
+      cwd,
+      env: clean,
+    });
+    expect(text.stdout).toContain("AvalonMiner 1246 — cgminer");
+    expect(text.stdout).toMatch(/hashrate\s+\d+\.\d+ TH\/s \(30s window\)/);
+    expect(text.stdout).toMatch(/STOP\s+ascset\|0,softoff,1:\d+ — Avalon soft-off/);
+  });
+
+  it("probe of a dead address fails with one clear line and a non-zero exit", async () => {
+    const failure = await run(process.execPath, [cli, "fleet", "probe", "127.0.0.1:1"], { cwd, env: clean }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure).toMatchObject({ code: 1 });
+    expect((failure as { stderr: string }).stderr).toContain("error: unreachable: 127.0.0.1:1 refused the connection");
+  });
+
+  it("start serves a simulated fleet; cycle --url runs a signed cycle against it; SIGINT stops it", async () => {
+    const child: ChildProcess = spawn(
+      process.execPath,
+      [cli, "fleet", "start", "--port", "0", "--no-loop", "--simulated", "6"],
+      { cwd, env: clean },
+    );
+    try {
+      let stderr = "";
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr?.on("data", (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const match = /listening on (http:\/\/[^\s]+)/.exec(stderr);
+          if (match?.[1] && stderr.includes("HMAC secret")) resolve(match[1]);
+        });
+        child.once("exit", (code) => reject(new Error(`start exited ${code}: ${stderr}`)));
+      });
+      const secretFile = /secret is in (\S+)/.exec(stderr)?.[1] as string;
+      expect(readFileSync(join(cwd, secretFile), "utf8").trim().length).toBeGreaterThanOrEqual(16);
+      const health = (await (await fetch(`${url}/health`)).json()) as { operators: { id: string; miners: number }[] };
+      expect(health.operators).toEqual([expect.objectContaining({ id: "default", miners: 6 })]);
+      const cycle = await run(
+        process.execPath,
+        [cli, "fleet", "cycle", "--url", url, "--operator", "default", "--secret-file", secretFile, "--json"],
+        { cwd, env: clean },
+      );
+      expect(JSON.parse(cycle.stdout)).toMatchObject({
+        operatorId: "default",
+        miners: 6,
+        polled: { ok: 6, failed: 0 },
+      });
+      const unsigned = await fetch(`${url}/miners`);
+      expect(unsigned.status).toBe(401);
+    } finally {
+      child.kill("SIGINT");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
+    expect(child.exitCode).toBe(0);
+    // The ledger it wrote replays cleanly.
+    const replay = await run(process.execPath, [cli, "fleet", "replay", "--json"], { cwd, env: clean });
+    expect(JSON.parse(replay.stdout)).toEqual([
+      expect.objectContaining({ partition: "fleet/default", ok: true, cycles: 1 }),
+    ]);
+  });
+
+  it("sign prints curl-ready headers", async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        cli,
+        "fleet",
+        "sign",
+        "--operator",
+        "op-1",
+        "--secret",
+        "0123456789abcdef0123",
+        "--method",
+        "POST",
+        "--path",
+        "/loop/run-once",
+        "--url",
+        "http://127.0.0.1:3001",
+      ],
+      { cwd, env: clean },
+    );
+    expect(stdout).toMatch(
+      /^curl -sS -X POST -H 'x-pithead-operator: op-1' -H 'x-pithead-timestamp: \d+' -H 'x-pithead-nonce: [0-9a-f]{32}' -H 'x-pithead-content-sha256: e3b0c442[0-9a-f]{56}' -H 'x-pithead-signature: v1=[0-9a-f]{64}' 'http:\/\/127\.0\.0\.1:3001\/loop\/run-once'\n$/,
+    );
+  });
+});

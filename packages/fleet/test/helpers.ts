@@ -1,0 +1,41 @@
+// Wiring shared by the integration tests: an operator over a simulated fleet, a real ledger
+// and the fixed market source, all on one manual clock.
+
+import { CgminerAdapter } from "../src/cgminer/adapter.ts";
+import type { ManualClock } from "../src/clock.ts";
+import type { OperatorConfig } from "../src/config/types.ts";
+import { defaultPolicy, type Policy } from "../src/core/policy.ts";
+import { MarketCache } from "../src/market/market-cache.ts";
+import { defaultFixedMarket, fixedSource } from "../src/market/sources.ts";
+import { OperatorController } from "../src/orchestrator/operator-controller.ts";
+import type { Recorder } from "../src/orchestrator/recorder.ts";
+import type { SimulatedEndpoint } from "../src/simulator/fleet-simulator.ts";
+
+export function operatorFor(
+  id: string,
+  miners: SimulatedEndpoint[],
+  overrides: Omit<Partial<OperatorConfig>, "policy"> & { policy?: Partial<Policy> } = {},
+): OperatorConfig {
+  return {
+    id,
+    label: `Operator ${id}`,
+    mode: "AUTO",
+    secret: `${id}-secret-0123456789abcdef`,
+    dryRun: false,
+    miners: miners.map(({ id: minerId, host, port, model }) => ({ id: minerId, host, port, model })),
+    site: { energyMicroUsdPerKwh: 40_000, poolFeePpm: 20_000 },
+    ...overrides,
+    policy: { ...defaultPolicy, ...overrides.policy },
+  };
+}
+
+export async function controllerFor(
+  operator: OperatorConfig,
+  recorder: Recorder,
+  clock: ManualClock,
+  adapter = new CgminerAdapter({ transport: { connectTimeoutMs: 1_000, totalTimeoutMs: 2_000 } }),
+) {
+  const source = fixedSource(defaultFixedMarket, () => clock.now());
+  const market = new MarketCache({ price: source, network: source, clock });
+  return await OperatorController.open({ operator, recorder, adapter, market, clock, concurrency: 64 });
+}
