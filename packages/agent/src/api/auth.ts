@@ -1,0 +1,51 @@
+// X-API-Key authentication, checked on onRequest: before the body is read, parsed or validated.
+// Both sides are hashed to a fixed length first, so the comparison is constant-time and says
+// nothing about the key's length either. The answers are the reference's, word for word.
+
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { agentErrors } from "./errors.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** A short, non-reversible id of the caller's valid key (for rate-limit buckets). */
+    apiKeyId?: string;
+  }
+}
+
+const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+
+export const MISSING_KEY_DETAIL = "Missing API key. Please provide X-API-Key header.";
+export const INVALID_KEY_DETAIL = "Invalid API key";
+
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const header = request.headers["x-api-key"];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value === undefined || value === "" ? undefined : value;
+}
+
+export function installApiKeyAuth(app: FastifyInstance, apiKey: string): void {
+  // The reference answered every call with a 500 when no key was set; this server does not start.
+  if (apiKey.trim() === "") throw new Error("API_KEY is empty: the agent refuses to start without a key");
+  const expected = digest(apiKey);
+  const keyId = expected.subarray(0, 6).toString("hex");
+  app.addHook("onRequest", async (request) => {
+    const config = request.routeOptions.config;
+    // Unknown routes answer 404 without auth, as FastAPI does; public routes need no key.
+    if (!request.routeOptions.url || config.public) return;
+    const key = presentedKey(request);
+    const valid = key !== undefined && timingSafeEqual(digest(key), expected);
+    if (valid) {
+      request.apiKeyId = keyId;
+      return;
+    }
+    // /capabilities answers with or without a (valid) key, like the reference's optional_api_key.
+    if (config.optionalAuth) return;
+    if (key === undefined) {
+      throw agentErrors.error("UNAUTHORIZED", undefined, MISSING_KEY_DETAIL, { "www-authenticate": "ApiKey" });
+    }
+    // Logged without the key (the reference logged its first characters) for intrusion monitoring.
+    request.log.warn({ ip: request.ip, url: request.url }, "rejected request: invalid API key");
+    throw agentErrors.error("FORBIDDEN", undefined, INVALID_KEY_DETAIL);
+  });
+}

@@ -1,0 +1,68 @@
+// POST /complete, /refine, /feedback, /human_feedback, /internet_search, /summary, /aggregate.
+
+import type { HttpServer } from "@pithead/http";
+import { runComponent } from "../components/run-component.ts";
+import { COMPONENT_NAMES, type ComponentInput, type ComponentName } from "../components/types.ts";
+import { withDeadline } from "./deadline.ts";
+import type { AgentDeps } from "./deps.ts";
+import { routeRateLimit } from "./rate-limits.ts";
+import { ComponentInputSchema, ComponentOutputSchema, DetailErrorSchema, RateLimitErrorSchema } from "./schemas.ts";
+import { toUpstreamError } from "./upstream-errors.ts";
+
+const SUMMARIES: Record<ComponentName, string> = {
+  complete: "Complete a task, with the conversation's history and playbook",
+  refine: "Refine and improve previous outputs",
+  feedback: "Strengths, weaknesses and suggestions for previous outputs",
+  human_feedback: "Extract playbook insights from the user's feedback and apply them",
+  internet_search: "Search the web for the queries (SearXNG backend)",
+  summary: "Summarise previous outputs",
+  aggregate: "Majority vote over previous outputs, with minority views",
+};
+
+/** The model gets a little longer than the request, so the request deadline is what fires first. */
+const PROVIDER_GRACE_MS = 1000;
+
+export function registerComponentRoutes(app: HttpServer, deps: AgentDeps): void {
+  for (const name of COMPONENT_NAMES) {
+    app.post(
+      `/${name}`,
+      {
+        schema: {
+          summary: SUMMARIES[name],
+          tags: ["components"],
+          body: ComponentInputSchema,
+          response: {
+            200: ComponentOutputSchema,
+            429: RateLimitErrorSchema,
+            "4xx": DetailErrorSchema,
+            "5xx": DetailErrorSchema,
+          },
+        },
+        config: { rateLimit: routeRateLimit(deps.config.rateLimits, name) },
+      },
+      async (request, reply) => {
+        // Defaults are filled in by validation (useDefaults), so the optional fields are present.
+        const input = request.body as ComponentInput;
+        try {
+          return await withDeadline(request, reply, deps.config.requestTimeoutMs, (deadline) =>
+            runComponent(name, input, {
+              model: deps.model,
+              store: deps.store,
+              search: deps.search,
+              historyCount: deps.config.smartHistoryCount,
+              maxTokens: deps.config.maxTokens,
+              now: deps.now,
+              signal: deadline.signal,
+              timeLeftMs: () => deadline.timeLeftMs() + PROVIDER_GRACE_MS,
+            }),
+          );
+        } catch (error) {
+          const mapped = toUpstreamError(error);
+          if (mapped && mapped.status !== 504)
+            request.log.warn({ component: name, detail: mapped.message }, "upstream failure");
+          throw mapped ?? error;
+        }
+      },
+    );
+  }
+}

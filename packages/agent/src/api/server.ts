@@ -1,0 +1,71 @@
+// The agent's HTTP server: @pithead/http's Fastify kit with the reference's wire conventions
+// (FastAPI error bodies, X-API-Key), a 10 MB body limit, per-endpoint rate limits, the seven
+// components, conversations, playbook, /, /health, /capabilities, /docs, /metrics and /ui.
+
+import { createHttpServer, type HttpServer, type HttpServerOptions } from "@pithead/http";
+import { installApiKeyAuth } from "./auth.ts";
+import { registerComponentRoutes } from "./component-routes.ts";
+import { registerConversationRoutes } from "./conversation-routes.ts";
+import { installCors } from "./cors.ts";
+import type { AgentDeps } from "./deps.ts";
+import { agentErrors, formatAgentError } from "./errors.ts";
+import { registerPlaybookRoutes } from "./playbook-routes.ts";
+import { installRateLimits } from "./rate-limits.ts";
+import { registerSystemRoutes } from "./system-routes.ts";
+import { registerUiRoutes } from "./ui-routes.ts";
+
+/** The reference refused bodies over 10 MB (10 × 1024 × 1024 bytes). */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * An empty body sent as application/json is "no body" (FastAPI's reading): a DELETE from a client
+ * that always sets the header works, and an empty POST is a 422 "Field required" on the body.
+ */
+function acceptEmptyJsonBodies(app: HttpServer): void {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") {
+      done(null, undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+}
+
+export async function buildAgentServer(deps: AgentDeps, logger?: HttpServerOptions["logger"]): Promise<HttpServer> {
+  const app = await createHttpServer({
+    name: "pithead-agent",
+    version: deps.version,
+    errors: agentErrors,
+    formatError: formatAgentError,
+    bodyLimit: MAX_BODY_BYTES,
+    logger: logger ?? { level: deps.config.logLevel },
+    trustProxy: deps.config.trustProxy,
+    docs: {
+      title: "Pithead agent miner API",
+      description:
+        "The Subnet-80 agent miner interface: seven components with ComponentInput/ComponentOutput, conversation history and a playbook. Send the API key in the X-API-Key header.",
+      securitySchemes: { APIKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key" } },
+    },
+    metrics: { public: false },
+    health: async () => ({
+      status: "healthy",
+      llm_provider: deps.config.llm.provider,
+      model: deps.model.info().model,
+      active_conversations: await deps.store.countConversations(),
+      features: { unified_api: true, conversation_history: true, playbook_system: true },
+    }),
+  });
+  acceptEmptyJsonBodies(app);
+  installApiKeyAuth(app, deps.config.apiKey);
+  installCors(app);
+  await installRateLimits(app);
+  registerSystemRoutes(app, deps);
+  registerComponentRoutes(app, deps);
+  registerConversationRoutes(app, deps);
+  registerPlaybookRoutes(app, deps);
+  registerUiRoutes(app, deps.config.uiFrameAncestors);
+  return app;
+}

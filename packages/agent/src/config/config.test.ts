@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DotenvError, parseDotenv } from "./dotenv.ts";
+import { type ConfigError, loadAgentConfig } from "./load-config.ts";
+
+describe(".env files", () => {
+  it("reads the forms python-dotenv reads", () => {
+    const text = [
+      "# comment",
+      "",
+      "API_KEY=abc123",
+      "export PORT=8002",
+      "LLM_PROVIDER=openai  # Options: openai or vllm",
+      "OPENAI_MODEL='gpt-4o-mini # not a comment'",
+      'GREETING="line one\\nline \\"two\\""',
+      "EMPTY=",
+      "SPACED = value with spaces ",
+      "HASH=#not-a-value",
+    ].join("\r\n");
+    expect(parseDotenv(text)).toEqual({
+      API_KEY: "abc123",
+      PORT: "8002",
+      LLM_PROVIDER: "openai",
+      OPENAI_MODEL: "gpt-4o-mini # not a comment",
+      GREETING: 'line one\nline "two"',
+      EMPTY: "",
+      SPACED: "value with spaces",
+      HASH: "",
+    });
+  });
+
+  it("names the file and line of a malformed entry", () => {
+    expect(() => parseDotenv("A=1\nthis is not a setting\n", "/srv/.env")).toThrow(
+      new DotenvError("/srv/.env", 2, 'expected KEY=value, got "this is not a setting"'),
+    );
+    expect(() => parseDotenv('A="open')).toThrow(/unterminated " quote in A/);
+  });
+});
+
+describe("the agent's configuration", () => {
+  const dir = mkdtempSync(join(tmpdir(), "pithead-agent-config-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const load = (env: Record<string, string>) =>
+    loadAgentConfig({ API_KEY: "a-real-secret", ...env }, { envFile: false, cwd: dir });
+  const errorOf = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return error as ConfigError;
+    }
+    throw new Error("expected a ConfigError");
+  };
+
+  it("has the reference's defaults, with the in-process model and SQLite", () => {
+    const config = load({});
+    expect(config).toMatchObject({
+      host: "0.0.0.0",
+      port: 8001,
+      llm: { provider: "local", gpu: "auto" },
+      maxTokens: 4000,
+      requestTimeoutMs: 60_000,
+      maxConversationMessages: 10,
+      smartHistoryCount: 5,
+      retentionDays: 7,
+      maxPlaybookEntries: 50,
+      databaseUrl: "sqlite:///./data/miner_api.db",
+      database: { kind: "sqlite", path: join(dir, "data", "miner_api.db") },
+      search: undefined,
+      trustProxy: false,
+      logLevel: "info",
+    });
+    expect(config.rateLimits.complete).toBe(20);
+  });
+
+  it("refuses to start without an API key, or with the example's placeholder", () => {
+    const missing = errorOf(() => loadAgentConfig({}, { envFile: false, cwd: dir }));
+    expect(missing.key).toBe("API_KEY");
+    expect(missing.message).toMatch(/refuses to start without one/);
+    expect(errorOf(() => load({ API_KEY: "your-secure-random-api-key-here" })).key).toBe("API_KEY");
+  });
+
+  it("reads .env, and lets the environment win over it", () => {
+    writeFileSync(join(dir, ".env"), "API_KEY=from-file\nPORT=9000\nMAX_CONVERSATION_MESSAGES=20\n");
+    const config = loadAgentConfig({ PORT: "9100" }, { cwd: dir });
+    expect(config.apiKey).toBe("from-file");
+    expect(config.port).toBe(9100);
+    expect(config.maxConversationMessages).toBe(20);
+    expect(errorOf(() => loadAgentConfig({}, { cwd: dir, envFile: "missing.env" })).message).toMatch(/does not exist/);
+  });
+
+  it("configures OpenAI and vLLM by the reference's variable names", () => {
+    expect(load({ LLM_PROVIDER: "openai", OPENAI_API_KEY: "sk-x", OPENAI_MODEL: "gpt-4o" }).llm).toMatchObject({
+      provider: "openai",
+      apiKey: "sk-x",
+      model: "gpt-4o",
+      maxRetries: 2,
+    });
+    expect(load({ LLM_PROVIDER: "VLLM", VLLM_MODEL: "m", VLLM_API_KEY: "k" }).llm).toMatchObject({
+      provider: "vllm",
+      baseUrl: "http://localhost:8000/v1",
+      model: "m",
+      apiKey: "k",
+    });
+    expect(errorOf(() => load({ LLM_PROVIDER: "openai" })).key).toBe("OPENAI_API_KEY");
+    expect(errorOf(() => load({ LLM_PROVIDER: "anthropic" })).message).toBe(
+      'LLM_PROVIDER: must be one of local, openai, vllm, got "anthropic"',
+    );
+  });
+
+  it("takes PostgreSQL URLs and refuses anything else, without echoing a password", () => {
+    expect(load({ DATABASE_URL: "postgresql://u:p@db/agent" }).database).toEqual({
+      kind: "postgres",
+      url: "postgresql://u:p@db/agent",
+    });
+    expect(load({ DATABASE_URL: "sqlite:////var/lib/agent.db" }).database).toEqual({
+      kind: "sqlite",
+      path: "/var/lib/agent.db",
+    });
+    const bad = errorOf(() => load({ DATABASE_URL: "mysql://root:hunter2@db/agent" }));
+    expect(bad.key).toBe("DATABASE_URL");
+    expect(bad.message).not.toContain("hunter2");
+  });
+
+  it("names the variable of every bad value", () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ PORT: "eighty" }, "PORT"],
+      [{ PORT: "70000" }, "PORT"],
+      [{ REQUEST_TIMEOUT: "-1" }, "REQUEST_TIMEOUT"],
+      [{ MAX_CONVERSATION_MESSAGES: "0" }, "MAX_CONVERSATION_MESSAGES"],
+      [{ MAX_CONVERSATION_MESSAGES: "4", SMART_HISTORY_COUNT: "5" }, "SMART_HISTORY_COUNT"],
+      [{ CONVERSATION_CLEANUP_DAYS: "1.5" }, "CONVERSATION_CLEANUP_DAYS"],
+      [{ SEARCH_BACKEND_URL: "searx.local" }, "SEARCH_BACKEND_URL"],
+      [{ RATE_LIMIT_COMPLETE: "many" }, "RATE_LIMIT_COMPLETE"],
+      [{ TRUST_PROXY: "maybe" }, "TRUST_PROXY"],
+      [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
+    ];
+    for (const [env, key] of cases) expect(errorOf(() => load(env)).key, JSON.stringify(env)).toBe(key);
+  });
+
+  it("accepts Python's log level names, fractional timeouts and disabled rate limits", () => {
+    expect(load({ LOG_LEVEL: "WARNING" }).logLevel).toBe("warn");
+    expect(load({ LOG_LEVEL: "CRITICAL" }).logLevel).toBe("fatal");
+    expect(load({ REQUEST_TIMEOUT: "2.5" }).requestTimeoutMs).toBe(2500);
+    expect(load({ RATE_LIMIT_SUMMARY: "0" }).rateLimits.summary).toBe(0);
+    expect(load({ SEARCH_BACKEND_URL: "http://searx:8080", SEARCH_MAX_RESULTS: "3" }).search).toEqual({
+      url: "http://searx:8080",
+      maxResults: 3,
+    });
+  });
+});
+
+describe("startAgent without a key", () => {
+  it("refuses to build a server whose key is empty, even from a hand-made config", async () => {
+    const { startAgent } = await import("../start-agent.ts");
+    const config = loadAgentConfig({ API_KEY: "x", DATABASE_URL: "sqlite:///:memory:" }, { envFile: false });
+    const model = {
+      info: () => ({ provider: "none", model: "none" }),
+      generate: async () => ({ text: "", finishReason: "stop" as const }),
+    };
+    await expect(startAgent({ ...config, apiKey: " " }, { model, logger: false })).rejects.toThrow(/refuses to start/);
+  });
+});

@@ -1,0 +1,276 @@
+// The agent's configuration: the reference's variable names, read from the environment and a
+// `.env` file (the environment wins, as with pydantic-settings), validated once at start. Every
+// problem is a ConfigError naming the variable, so `pithead agent start` fails with one clear line.
+
+import { existsSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { type DatabaseLocation, parseDatabaseUrl } from "../store/database-url.ts";
+import { parseDotenv } from "./dotenv.ts";
+
+export class ConfigError extends Error {
+  readonly key: string;
+  constructor(key: string, message: string) {
+    super(`${key}: ${message}`);
+    this.name = "ConfigError";
+    this.key = key;
+  }
+}
+
+export const RATE_LIMIT_GROUPS = [
+  "complete",
+  "refine",
+  "feedback",
+  "human_feedback",
+  "internet_search",
+  "summary",
+  "aggregate",
+  "conversations",
+  "playbook",
+] as const;
+export type RateLimitGroup = (typeof RATE_LIMIT_GROUPS)[number];
+
+/** Requests per minute, per API key and client address (the reference's slowapi limits). */
+export const DEFAULT_RATE_LIMITS: Record<RateLimitGroup, number> = {
+  complete: 20,
+  refine: 20,
+  feedback: 20,
+  human_feedback: 30,
+  internet_search: 10,
+  summary: 15,
+  aggregate: 15,
+  conversations: 30,
+  playbook: 30,
+};
+
+export type LlmProviderKind = "local" | "openai" | "vllm";
+
+export interface LlmSettings {
+  provider: LlmProviderKind;
+  /** openai/vllm: the model id; local: undefined (the file name is the model). */
+  model?: string;
+  baseUrl?: string;
+  apiKey?: string;
+  /** local: the GGUF file; undefined means the generated tiny model under dataDir. */
+  modelPath?: string;
+  gpu: "auto" | "cpu" | "cuda";
+  /** local: concurrent sequences (llama.cpp batches them). */
+  parallel?: number;
+  /** openai/vllm: retries after 429/5xx/dropped connections. */
+  maxRetries?: number;
+}
+
+export interface AgentConfig {
+  apiKey: string;
+  host: string;
+  port: number;
+  minerName: string;
+  llm: LlmSettings;
+  maxTokens: number;
+  requestTimeoutMs: number;
+  maxConversationMessages: number;
+  smartHistoryCount: number;
+  retentionDays: number;
+  maxPlaybookEntries: number;
+  /** As given (for display); `database` is what it points to. */
+  databaseUrl: string;
+  database: DatabaseLocation;
+  /** Where the tiny model and the default SQLite file live. */
+  dataDir: string;
+  search: { url: string; maxResults: number } | undefined;
+  rateLimits: Record<RateLimitGroup, number>;
+  /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
+  trustProxy: boolean;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** CSP frame-ancestors of the test UI, so the dashboard can embed it. */
+  uiFrameAncestors: string;
+}
+
+export interface LoadConfigOptions {
+  /** A `.env` file to read; default `.env` in `cwd` when it exists; false reads none. */
+  envFile?: string | false;
+  cwd?: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+const PLACEHOLDER_KEYS = new Set(["your-secure-random-api-key-here", "your-secure-api-key", "changeme"]);
+
+class Reader {
+  private readonly env: Env;
+  constructor(env: Env) {
+    this.env = env;
+  }
+
+  text(key: string): string | undefined {
+    const value = this.env[key]?.trim();
+    return value === "" ? undefined : value;
+  }
+
+  int(key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+    const raw = this.text(key);
+    if (raw === undefined) return fallback;
+    if (!/^-?\d+$/.test(raw)) throw new ConfigError(key, `must be a whole number, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new ConfigError(key, `must be between ${min} and ${max}, got ${value}`);
+    return value;
+  }
+
+  seconds(key: string, fallback: number): number {
+    const raw = this.text(key);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || !(value > 0)) {
+      throw new ConfigError(key, `must be a positive number of seconds, got "${raw}"`);
+    }
+    return value;
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const raw = this.text(key)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (["1", "true", "yes", "on"].includes(raw)) return true;
+    if (["0", "false", "no", "off"].includes(raw)) return false;
+    throw new ConfigError(key, `must be true or false, got "${raw}"`);
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.text(key)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (!allowed.includes(raw as T)) throw new ConfigError(key, `must be one of ${allowed.join(", ")}, got "${raw}"`);
+    return raw as T;
+  }
+
+  url(key: string, fallback?: string): string | undefined {
+    const raw = this.text(key) ?? fallback;
+    if (raw === undefined) return undefined;
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(key, `must be an http(s) URL, got "${raw}"`);
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      throw new ConfigError(key, `must be an http(s) URL, got "${raw}"`);
+    }
+    return raw;
+  }
+}
+
+function readEnvFile(options: LoadConfigOptions, cwd: string): Env {
+  if (options.envFile === false) return {};
+  const file = resolve(cwd, options.envFile ?? ".env");
+  if (!existsSync(file)) {
+    if (options.envFile !== undefined) throw new ConfigError("ENV_FILE", `${file} does not exist`);
+    return {};
+  }
+  return parseDotenv(readFileSync(file, "utf8"), file);
+}
+
+function llmSettings(read: Reader): LlmSettings {
+  const provider = read.oneOf("LLM_PROVIDER", ["local", "openai", "vllm"] as const, "local");
+  const gpu = read.oneOf("LOCAL_GPU", ["auto", "cpu", "cuda"] as const, "auto");
+  switch (provider) {
+    case "openai": {
+      const apiKey = read.text("OPENAI_API_KEY");
+      const baseUrl = read.url("OPENAI_BASE_URL");
+      // A custom base URL (a proxy, a local OpenAI-compatible server) may not need a key.
+      if (!apiKey && !baseUrl) throw new ConfigError("OPENAI_API_KEY", "is required when LLM_PROVIDER=openai");
+      return {
+        provider,
+        apiKey,
+        baseUrl,
+        model: read.text("OPENAI_MODEL") ?? "gpt-4o-mini",
+        gpu,
+        maxRetries: read.int("LLM_MAX_RETRIES", 2, 0, 20),
+      };
+    }
+    case "vllm":
+      return {
+        provider,
+        baseUrl: read.url("VLLM_BASE_URL", "http://localhost:8000/v1"),
+        apiKey: read.text("VLLM_API_KEY"),
+        model: read.text("VLLM_MODEL") ?? "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4",
+        gpu,
+        maxRetries: read.int("LLM_MAX_RETRIES", 2, 0, 20),
+      };
+    case "local": {
+      const parallel = read.text("LOCAL_PARALLEL") === undefined ? undefined : read.int("LOCAL_PARALLEL", 1, 1, 256);
+      return { provider, modelPath: read.text("LOCAL_MODEL_PATH"), gpu, parallel };
+    }
+  }
+}
+
+// Python's level names (the reference's LOG_LEVEL=INFO, WARNING, CRITICAL) map onto pino's.
+function logLevel(read: Reader): AgentConfig["logLevel"] {
+  const level = read.oneOf(
+    "LOG_LEVEL",
+    ["fatal", "critical", "error", "warn", "warning", "info", "debug", "trace", "silent"] as const,
+    "info",
+  );
+  return level === "critical" ? "fatal" : level === "warning" ? "warn" : level;
+}
+
+/** The variables the agent sees: the `.env` file's, overridden by the environment's. */
+export function agentEnvironment(env: Env = process.env, options: LoadConfigOptions = {}): Env {
+  return { ...readEnvFile(options, options.cwd ?? process.cwd()), ...env };
+}
+
+export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptions = {}): AgentConfig {
+  const cwd = options.cwd ?? process.cwd();
+  const read = new Reader(agentEnvironment(env, options));
+
+  const apiKey = read.text("API_KEY");
+  if (!apiKey) {
+    throw new ConfigError(
+      "API_KEY",
+      "is not set: the agent refuses to start without one. make one with `pithead agent new-key` and set API_KEY in the environment or .env",
+    );
+  }
+  if (PLACEHOLDER_KEYS.has(apiKey)) {
+    throw new ConfigError("API_KEY", "is still the example placeholder: set a random secret of your own");
+  }
+
+  const dataDir = resolve(cwd, read.text("DATA_DIR") ?? "data");
+  const databaseUrl = read.text("DATABASE_URL") ?? "sqlite:///./data/miner_api.db";
+  const database = parseDatabaseUrl(databaseUrl, cwd);
+  if (!database) {
+    throw new ConfigError(
+      "DATABASE_URL",
+      `must be sqlite:///path/to/file.db or postgres://user:pass@host/db, got "${databaseUrl.replace(/:[^:@/]*@/, ":***@")}"`,
+    );
+  }
+
+  const searchUrl = read.url("SEARCH_BACKEND_URL");
+  const rateLimits = { ...DEFAULT_RATE_LIMITS };
+  for (const group of RATE_LIMIT_GROUPS) {
+    rateLimits[group] = read.int(`RATE_LIMIT_${group.toUpperCase()}`, DEFAULT_RATE_LIMITS[group], 0, 1_000_000);
+  }
+
+  const maxConversationMessages = read.int("MAX_CONVERSATION_MESSAGES", 10, 1, 10_000);
+  return {
+    apiKey,
+    host: read.text("HOST") ?? "0.0.0.0",
+    port: read.int("PORT", 8001, 0, 65_535),
+    minerName: read.text("MINER_NAME") ?? "pithead-agent",
+    llm: llmSettings(read),
+    maxTokens: read.int("MAX_TOKENS", 4000, 1, 1_000_000),
+    requestTimeoutMs: Math.round(read.seconds("REQUEST_TIMEOUT", 60) * 1000),
+    maxConversationMessages,
+    smartHistoryCount: read.int(
+      "SMART_HISTORY_COUNT",
+      Math.min(5, maxConversationMessages),
+      0,
+      maxConversationMessages,
+    ),
+    retentionDays: read.int("CONVERSATION_CLEANUP_DAYS", 7, 1, 36_500),
+    maxPlaybookEntries: read.int("MAX_PLAYBOOK_ENTRIES", 50, 1, 10_000),
+    databaseUrl,
+    database,
+    dataDir,
+    search: searchUrl ? { url: searchUrl, maxResults: read.int("SEARCH_MAX_RESULTS", 5, 1, 50) } : undefined,
+    rateLimits,
+    trustProxy: read.bool("TRUST_PROXY", false),
+    logLevel: logLevel(read),
+    uiFrameAncestors: read.text("UI_FRAME_ANCESTORS") ?? "'self' http://localhost:* http://127.0.0.1:* http://[::1]:*",
+  };
+}

@@ -1,0 +1,73 @@
+// Signing and verifying registration credentials (sr25519, as bittensor's Keypair.sign/verify).
+
+import { u8aToHex } from "@polkadot/util";
+import { decodeAddress, sr25519Sign, sr25519Verify } from "@polkadot/util-crypto";
+import {
+  credentialsMessage,
+  formatCredentials,
+  localZoneName,
+  parseCredentials,
+  pythonIsoformat,
+} from "./credentials-file.ts";
+import { addressOf, type Sr25519Pair } from "./keypair.ts";
+
+export interface SignedCredentials {
+  text: string;
+  message: string;
+  address: string;
+  signature: string;
+}
+
+export function signCredentials(apiUrl: string, token: string, pair: Sr25519Pair, now = new Date()): SignedCredentials {
+  const message = credentialsMessage(apiUrl, token);
+  const signature = u8aToHex(sr25519Sign(new TextEncoder().encode(message), pair)).slice(2);
+  const address = addressOf(pair);
+  const text = formatCredentials({
+    message,
+    address,
+    signature,
+    timestamp: `${pythonIsoformat(now)} (${localZoneName(now)})`,
+  });
+  return { text, message, address, signature };
+}
+
+export interface Verification {
+  valid: boolean;
+  apiUrl: string;
+  token: string;
+  address: string;
+  /** The signature covers `<Bytes>message</Bytes>` (how polkadot.js extensions sign) rather than the message. */
+  wrapped: boolean;
+  /** Why it is not valid. */
+  reason?: string;
+}
+
+function safeVerify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    return sr25519Verify(message, signature, publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** Checks a credentials file; parse errors throw CredentialsError naming the field. */
+export function verifyCredentials(text: string): Verification {
+  const parsed = parseCredentials(text);
+  const base = { apiUrl: parsed.apiUrl, token: parsed.token, address: parsed.address, wrapped: false };
+  let publicKey: Uint8Array;
+  try {
+    publicKey = decodeAddress(parsed.address);
+  } catch (error) {
+    return {
+      ...base,
+      valid: false,
+      reason: `"${parsed.address}" is not an SS58 address (${(error as Error).message})`,
+    };
+  }
+  const signature = Buffer.from(parsed.signature, "hex");
+  const message = new TextEncoder().encode(parsed.message);
+  if (safeVerify(message, signature, publicKey)) return { ...base, valid: true };
+  const wrapped = new TextEncoder().encode(`<Bytes>${parsed.message}</Bytes>`);
+  if (safeVerify(wrapped, signature, publicKey)) return { ...base, valid: true, wrapped: true };
+  return { ...base, valid: false, reason: "the signature does not match the message and the address" };
+}

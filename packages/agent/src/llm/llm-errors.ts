@@ -1,0 +1,33 @@
+// Provider failures → HTTP answers. The reference answered every failure with a 500 carrying the
+// exception text; the orchestrator and operators are better served by 502 (the model server
+// failed or is unreachable), 504 (it did not answer in time) and 503 (we are saturated).
+
+import { isLlmError } from "@pithead/llm";
+
+export interface UpstreamFailure {
+  status: 502 | 503 | 504 | 422;
+  detail: string;
+  retryAfterS?: number;
+}
+
+/** Undefined for errors that are not provider failures (those are internal errors). */
+export function classifyLlmError(error: unknown): UpstreamFailure | undefined {
+  if (!isLlmError(error)) return undefined;
+  switch (error.code) {
+    case "UPSTREAM_TIMEOUT":
+    case "TIMEOUT":
+      return { status: 504, detail: `LLM did not answer in time: ${error.message}` };
+    case "UPSTREAM_UNREACHABLE":
+      return { status: 502, detail: `LLM server unreachable: ${error.message}` };
+    case "UPSTREAM_HTTP":
+      return { status: 502, detail: `LLM server error: ${error.message}` };
+    case "QUEUE_FULL":
+      return { status: 503, detail: `LLM busy: ${error.message}`, retryAfterS: 1 };
+    case "CLOSED":
+      return { status: 503, detail: "LLM provider is shutting down" };
+    case "CONTEXT_OVERFLOW":
+      return { status: 422, detail: `The request does not fit the model's context window: ${error.message}` };
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,31 @@
+// Web search for /internet_search. The reference shipped a template that never searched; Pithead
+// calls a SearXNG instance's JSON API (SEARCH_BACKEND_URL) and says plainly when none is set.
+
+export interface SearchHit {
+  title: string;
+  url: string;
+  content: string;
+}
+
+export interface SearchAnswer {
+  query: string;
+  hits: SearchHit[];
+  /** Direct answers (SearXNG's `answers`: calculators, infobox facts). */
+  answers: string[];
+}
+
+export interface SearchBackend {
+  /** Shown in answers and /capabilities, e.g. "SearXNG at search.example.org". */
+  readonly description: string;
+  search(query: string, signal: AbortSignal): Promise<SearchAnswer>;
+}
+
+/** A search backend failure with the HTTP status the agent answers with (502 or 504). */
+export class SearchError extends Error {
+  readonly status: 502 | 504;
+  constructor(status: 502 | 504, message: string) {
+    super(message);
+    this.name = "SearchError";
+    this.status = status;
+  }
+}

@@ -1,0 +1,103 @@
+// startAgent: open the store and the model, build the server, listen, and prune expired history
+// on a timer. Used by `pithead agent start`, `pithead up`, the tests and the benchmark.
+
+import type { AddressInfo } from "node:net";
+import type { HttpServer, HttpServerOptions } from "@pithead/http";
+import { buildAgentServer } from "./api/server.ts";
+import type { AgentConfig } from "./config/load-config.ts";
+import type { ChatModel } from "./llm/chat-model.ts";
+import { openModel } from "./llm/open-model.ts";
+import { searxngBackend } from "./search/searxng.ts";
+import { openStore } from "./store/open-store.ts";
+import type { AgentStore } from "./store/store.ts";
+
+export const AGENT_VERSION = "0.1.0";
+
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
+
+export interface StartAgentOptions {
+  /** A model to use instead of opening the configured one (it is then not closed by close()). */
+  model?: ChatModel;
+  /** A store to use instead of opening DATABASE_URL (it is then not closed by close()). */
+  store?: AgentStore;
+  logger?: HttpServerOptions["logger"];
+  /** The clock (tests move it to check retention). */
+  now?: () => Date;
+}
+
+export interface RunningAgent {
+  /** Where it listens, e.g. http://127.0.0.1:8001. */
+  url: string;
+  app: HttpServer;
+  config: AgentConfig;
+  store: AgentStore;
+  model: ChatModel;
+  /** One retention pass (also run hourly). */
+  prune(): Promise<number>;
+  close(): Promise<void>;
+}
+
+function displayHost(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+export async function startAgent(config: AgentConfig, options: StartAgentOptions = {}): Promise<RunningAgent> {
+  const now = options.now ?? (() => new Date());
+  const store =
+    options.store ??
+    (await openStore(config.database, {
+      maxMessages: config.maxConversationMessages,
+      retentionDays: config.retentionDays,
+      maxPlaybookEntries: config.maxPlaybookEntries,
+    }));
+  const closers: (() => Promise<void>)[] = [];
+  if (!options.store) closers.push(() => store.close());
+  try {
+    let model = options.model;
+    if (!model) {
+      const provider = await openModel(config);
+      closers.unshift(() => provider.close());
+      model = provider;
+    }
+    const search = config.search
+      ? searxngBackend({ baseUrl: config.search.url, maxResults: config.search.maxResults })
+      : undefined;
+    const app = await buildAgentServer({ config, store, model, search, now, version: AGENT_VERSION }, options.logger);
+    closers.unshift(() => app.close());
+    await app.listen({ host: config.host, port: config.port });
+    const { port } = app.server.address() as AddressInfo;
+
+    const prune = async () => {
+      const removed = await store.pruneExpired(now());
+      if (removed > 0) app.log.info({ removed }, "pruned expired conversation messages");
+      return removed;
+    };
+    await prune();
+    const timer = setInterval(() => {
+      prune().catch((error: unknown) => app.log.error({ err: error }, "pruning conversation history failed"));
+    }, PRUNE_EVERY_MS);
+    timer.unref();
+
+    let closed: Promise<void> | undefined;
+    return {
+      url: `http://${displayHost(config.host)}:${port}`,
+      app,
+      config,
+      store,
+      model,
+      prune,
+      close() {
+        closed ??= (async () => {
+          clearInterval(timer);
+          for (const close of closers) await close();
+        })();
+        return closed;
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,93 @@
+// `pithead agent credentials sign|verify` as an operator runs them:
+// the real CLI in a child process, secrets on stdin, files on disk.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const CLI = new URL("../../cli/bin/pithead.js", import.meta.url).pathname;
+const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+const MNEMONIC = "bottom drive obey lake curtain smoke basket hold race lonely fit walk";
+const ADDRESS = "5DfhGyQdFobKM8NsWvEeAKk5EQQgYe9AydgJ7rMB6E1EqRzV";
+const dir = mkdtempSync(join(tmpdir(), "pithead-agent-cli-"));
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function pithead(args: string[], input = "", env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    input,
+    cwd: dir,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe("pithead agent credentials", () => {
+  it("signs with a mnemonic read from stdin, writes a private file, and verifies it", () => {
+    const file = join(dir, "signed_credentials.txt");
+    const signed = pithead(
+      [
+        "agent",
+        "credentials",
+        "sign",
+        "--api-url",
+        "https://miner.example.com",
+        "--token",
+        "tok-123",
+        "--mnemonic",
+        "-o",
+        file,
+      ],
+      `${MNEMONIC}\n`,
+    );
+    expect(signed.code, signed.stderr).toBe(0);
+    expect(signed.stderr).toContain(`Signed by ${ADDRESS}`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const text = readFileSync(file, "utf8");
+    expect(text).toMatch(
+      new RegExp(
+        `^https://miner\\.example\\.com<seperate>tok-123\\n\\tSigned by: ${ADDRESS}\\n\\tSignature: [0-9a-f]{128}\\n\\tTimestamp: .+\\n$`,
+      ),
+    );
+
+    const verified = pithead(["agent", "credentials", "verify", file]);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toBe(`✔ valid: https://miner.example.com signed by ${ADDRESS}\n`);
+
+    writeFileSync(join(dir, "tampered.txt"), text.replace("tok-123", "tok-124"));
+    const tampered = pithead(["agent", "credentials", "verify", "tampered.txt", "--json"]);
+    expect(tampered.code).toBe(1);
+    expect(JSON.parse(tampered.stdout)).toMatchObject({ valid: false, token: "tok-124", address: ADDRESS });
+  });
+
+  it("signs with an unencrypted coldkey file and takes the token from API_KEY in .env", () => {
+    writeFileSync(join(dir, ".env"), "API_KEY=key-from-dotenv\n");
+    const signed = pithead([
+      "agent",
+      "credentials",
+      "sign",
+      "--api-url",
+      "http://203.0.113.7:8001",
+      "--coldkey",
+      join(FIXTURES, "coldkey-private-key-only"),
+      "--json",
+    ]);
+    expect(signed.code, signed.stderr).toBe(0);
+    const result = JSON.parse(signed.stdout) as { address: string; text: string };
+    expect(result.address).toBe(ADDRESS);
+    expect(result.text.split("\n")[0]).toBe("http://203.0.113.7:8001<seperate>key-from-dotenv");
+    rmSync(join(dir, ".env"));
+  });
+
+  it("fails with one clear line on bad input", () => {
+    const noSource = pithead(["agent", "credentials", "sign", "--api-url", "https://m.example", "--token", "t"]);
+    expect(noSource.code).toBe(1);
+    expect(noSource.stderr).toBe(
+      "error: choose one key source: --wallet <name>, --coldkey <file>, --mnemonic, --seed or --secret-env <VAR>\n",
+    );
+  });
+});

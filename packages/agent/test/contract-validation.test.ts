@@ -1,0 +1,270 @@
+// The wire contract's auth and input limits, over real HTTP, each limit at its boundary.
+// The model is a small OpenAI-compatible server in the test (the upstream is not ours to run).
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { request, startTestAgent, TEST_KEY, type TestAgent } from "./support/agent-harness.ts";
+import { type FakeOpenAi, startFakeOpenAi } from "./support/fake-openai.ts";
+
+let fake: FakeOpenAi;
+let agent: TestAgent;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAi();
+  agent = await startTestAgent({
+    LLM_PROVIDER: "openai",
+    OPENAI_BASE_URL: fake.baseUrl,
+    OPENAI_MODEL: "fake-model",
+    LLM_MAX_RETRIES: "0",
+  });
+});
+
+afterAll(async () => {
+  await agent?.agent.close();
+  await fake?.close();
+});
+
+beforeEach(() => {
+  fake.calls.length = 0;
+});
+
+const PROTECTED: [string, string][] = [
+  ...["complete", "refine", "feedback", "human_feedback", "internet_search", "summary", "aggregate"].map(
+    (name): [string, string] => ["POST", `/${name}`],
+  ),
+  ["GET", "/conversations"],
+  ["GET", "/conversations/test-123"],
+  ["DELETE", "/conversations/test-123"],
+  ["GET", "/playbook/test-123"],
+  ["GET", "/playbook/test-123/context"],
+  ["GET", "/metrics"],
+];
+
+describe("X-API-Key authentication", () => {
+  it.each(PROTECTED)("%s %s without a key is 401 with WWW-Authenticate: ApiKey", async (method, path) => {
+    const response = await agent.call(method, path, method === "POST" ? request() : undefined, {});
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual({ detail: "Missing API key. Please provide X-API-Key header." });
+    expect(response.headers.get("www-authenticate")).toBe("ApiKey");
+  });
+
+  it.each(PROTECTED)("%s %s with a wrong key is 403", async (method, path) => {
+    const response = await agent.call(method, path, method === "POST" ? request() : undefined, {
+      "x-api-key": "wrong-key",
+    });
+    expect(response.status).toBe(403);
+    expect(response.body).toEqual({ detail: "Invalid API key" });
+  });
+
+  it("treats an empty X-API-Key header as missing", async () => {
+    const response = await agent.call("POST", "/complete", request(), { "x-api-key": "" });
+    expect(response.status).toBe(401);
+  });
+
+  it("rejects a key that is the right key plus one character, and a prefix of it", async () => {
+    for (const key of [`${TEST_KEY}x`, TEST_KEY.slice(0, -1)]) {
+      expect((await agent.call("GET", "/conversations", undefined, { "x-api-key": key })).status).toBe(403);
+    }
+  });
+
+  it("checks the key before validating the body, and never calls the model", async () => {
+    const invalid = { cid: 42, input: [] };
+    expect((await agent.call("POST", "/complete", invalid, {})).status).toBe(401);
+    expect((await agent.call("POST", "/complete", invalid, { "x-api-key": "nope" })).status).toBe(403);
+    expect((await agent.call("POST", "/complete", "{not json", { "x-api-key": "nope" })).status).toBe(403);
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it.each([
+    ["/", 200],
+    ["/health", 200],
+    ["/docs", 200],
+    ["/openapi.json", 200],
+    ["/ui", 200],
+  ])("GET %s needs no key", async (path, status) => {
+    expect((await agent.call("GET", path, undefined, {})).status).toBe(status);
+  });
+
+  it("answers /capabilities with no key, a wrong key and the right key", async () => {
+    const variants: Record<string, string>[] = [{}, { "x-api-key": "wrong" }, { "x-api-key": TEST_KEY }];
+    for (const headers of variants) {
+      const response = await agent.call("GET", "/capabilities", undefined, headers);
+      expect(response.status).toBe(200);
+      expect((response.body as { components: string[] }).components).toHaveLength(7);
+    }
+  });
+
+  it("answers unknown paths with FastAPI's 404 body", async () => {
+    const response = await agent.call("GET", "/no/such/path", undefined, {});
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ detail: "Not Found" });
+  });
+});
+
+type Detail = { type: string; loc: (string | number)[]; msg: string; input: unknown }[];
+
+async function expect422(body: unknown, loc: (string | number)[], type: string): Promise<Detail> {
+  const response = await agent.post("/complete", body);
+  expect(response.status).toBe(422);
+  const detail = (response.body as { detail: Detail }).detail;
+  expect(detail[0]?.loc).toEqual(loc);
+  expect(detail[0]?.type).toBe(type);
+  expect(typeof detail[0]?.msg).toBe("string");
+  return detail;
+}
+
+async function expect200(body: unknown): Promise<void> {
+  const response = await agent.post("/complete", body);
+  expect(response.status, response.text).toBe(200);
+}
+
+const previous = (overrides: Record<string, unknown> = {}) => ({
+  task: "t",
+  input: [{ user_query: "q" }],
+  output: { immediate_response: "r", notebook: "no update" },
+  component: "complete",
+  ...overrides,
+});
+
+describe("ComponentInput limits, each at its boundary", () => {
+  it("accepts 50 input items and refuses 51", async () => {
+    const items = (n: number) => Array.from({ length: n }, (_, i) => ({ user_query: `q${i}` }));
+    await expect200(request({ input: items(50) }));
+    const detail = await expect422(request({ input: items(51) }), ["body", "input"], "too_long");
+    expect(detail[0]?.msg).toBe("List should have at most 50 items after validation, not 51");
+  });
+
+  it("requires at least one input item", async () => {
+    const detail = await expect422(request({ input: [] }), ["body", "input"], "too_short");
+    expect(detail[0]?.msg).toBe("List should have at least 1 item after validation, not 0");
+  });
+
+  it("accepts a 10,000-character query and refuses 10,001", async () => {
+    await expect200(request({ input: [{ user_query: "x".repeat(10_000) }] }));
+    const detail = await expect422(
+      request({ input: [{ user_query: "x".repeat(10_001) }] }),
+      ["body", "input", 0, "user_query"],
+      "string_too_long",
+    );
+    expect(detail[0]?.msg).toBe("String should have at most 10000 characters");
+  });
+
+  it("refuses an empty or whitespace-only query", async () => {
+    await expect422(request({ input: [{ user_query: "" }] }), ["body", "input", 0, "user_query"], "string_too_short");
+    const detail = await expect422(
+      request({ input: [{ user_query: "ok" }, { user_query: " \n\t " }] }),
+      ["body", "input", 1, "user_query"],
+      "value_error",
+    );
+    expect(detail[0]?.msg).toBe("Value error, user_query cannot be empty or whitespace only");
+  });
+
+  it("accepts a 100-character cid (and an empty one) and refuses 101", async () => {
+    await expect200(request({ cid: "c".repeat(100) }));
+    await expect200(request({ cid: "" }));
+    await expect422(request({ cid: "c".repeat(101) }), ["body", "cid"], "string_too_long");
+  });
+
+  it("accepts a 1,000-character task (and an empty one) and refuses 1,001", async () => {
+    await expect200(request({ task: "t".repeat(1000) }));
+    await expect200(request({ task: "" }));
+    await expect422(request({ task: "t".repeat(1001) }), ["body", "task"], "string_too_long");
+  });
+
+  it("accepts 20 previous outputs and refuses 21", async () => {
+    await expect200(request({ previous_outputs: Array.from({ length: 20 }, () => previous()) }));
+    await expect422(
+      request({ previous_outputs: Array.from({ length: 21 }, () => previous()) }),
+      ["body", "previous_outputs"],
+      "too_long",
+    );
+  });
+
+  it("holds a previous output to its limits", async () => {
+    await expect200(request({ previous_outputs: [previous({ input: [] })] }));
+    await expect200(request({ previous_outputs: [previous({ component: "c".repeat(50), task: "t".repeat(1000) })] }));
+    await expect422(
+      request({ previous_outputs: [previous({ component: "c".repeat(51) })] }),
+      ["body", "previous_outputs", 0, "component"],
+      "string_too_long",
+    );
+    await expect422(
+      request({ previous_outputs: [previous({ task: "t".repeat(1001) })] }),
+      ["body", "previous_outputs", 0, "task"],
+      "string_too_long",
+    );
+    const items = Array.from({ length: 51 }, () => ({ user_query: "q" }));
+    await expect422(
+      request({ previous_outputs: [previous({ input: items })] }),
+      ["body", "previous_outputs", 0, "input"],
+      "too_long",
+    );
+  });
+
+  it("accepts previous responses of 50,000 and notebooks of 100,000 characters, not one more", async () => {
+    const output = (response: number, notebook: number) =>
+      request({
+        previous_outputs: [
+          previous({ output: { immediate_response: "r".repeat(response), notebook: "n".repeat(notebook) } }),
+        ],
+      });
+    await expect200(output(50_000, 100_000));
+    await expect422(
+      output(50_001, 10),
+      ["body", "previous_outputs", 0, "output", "immediate_response"],
+      "string_too_long",
+    );
+    await expect422(output(10, 100_001), ["body", "previous_outputs", 0, "output", "notebook"], "string_too_long");
+  });
+
+  it("names missing fields and wrong types the way FastAPI does", async () => {
+    const { cid: _cid, ...withoutCid } = request();
+    const missing = await expect422(withoutCid, ["body", "cid"], "missing");
+    expect(missing[0]?.msg).toBe("Field required");
+    await expect422(request({ cid: 7 }), ["body", "cid"], "string_type");
+    await expect422(request({ use_playbook: "yes" }), ["body", "use_playbook"], "bool_type");
+    await expect422(request({ input: "q" }), ["body", "input"], "list_type");
+    await expect422(request({ input: [{}] }), ["body", "input", 0, "user_query"], "missing");
+  });
+
+  it("answers an empty body and invalid JSON with a 422 on the body", async () => {
+    const empty = await agent.post("/complete", "");
+    expect(empty.status).toBe(422);
+    expect(empty.body).toEqual({ detail: [{ type: "missing", loc: ["body"], msg: "Field required", input: null }] });
+    const broken = await agent.post("/complete", '{"cid": "x",');
+    expect(broken.status).toBe(422);
+    expect((broken.body as { detail: Detail }).detail[0]?.type).toBe("json_invalid");
+  });
+
+  it("ignores unknown fields, at the top and inside items, and does not echo them", async () => {
+    const response = await agent.post("/complete", {
+      ...request(),
+      temperature: 2,
+      extra: { nested: true },
+      input: [{ user_query: "hi", notebook: "ignored" }],
+    });
+    expect(response.status).toBe(200);
+    expect((response.body as { input: unknown }).input).toEqual([{ user_query: "hi" }]);
+    expect(response.text).not.toContain("ignored");
+  });
+
+  it("uses the defaults for the optional fields", async () => {
+    const { use_conversation_history: _h, use_playbook: _p, ...minimal } = request({ cid: "defaults" });
+    expect((await agent.post("/complete", minimal)).status).toBe(200);
+  });
+});
+
+describe("body size", () => {
+  const bodyOfSize = (bytes: number) => {
+    const shell = JSON.stringify(request({ task: "" }));
+    // Pad with spaces (valid JSON whitespace) so only the size matters.
+    return shell + " ".repeat(bytes - Buffer.byteLength(shell));
+  };
+
+  it("takes a body of exactly 10 MB and refuses one byte more with 413", async () => {
+    const atLimit = await agent.post("/complete", bodyOfSize(10 * 1024 * 1024));
+    expect(atLimit.status).toBe(200);
+    const over = await agent.post("/complete", bodyOfSize(10 * 1024 * 1024 + 1));
+    expect(over.status).toBe(413);
+    expect(over.body).toEqual({ detail: "Request too large. Maximum size: 10MB" });
+  });
+});

@@ -1,0 +1,71 @@
+// Browser access (CORS as the reference allowed it) and what the logs may contain: never the key,
+// never a request body.
+
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { request, startTestAgent, TEST_KEY, type TestAgent } from "./support/agent-harness.ts";
+import { type FakeOpenAi, startFakeOpenAi } from "./support/fake-openai.ts";
+
+let fake: FakeOpenAi;
+let agent: TestAgent;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  fake = await startFakeOpenAi();
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  agent = await startTestAgent(
+    { LLM_PROVIDER: "openai", OPENAI_BASE_URL: fake.baseUrl, OPENAI_MODEL: "fake-model" },
+    { logger: { level: "info", stream } },
+  );
+});
+
+afterAll(async () => {
+  await agent?.agent.close();
+  await fake?.close();
+});
+
+describe("CORS", () => {
+  it("answers a preflight without a key, allowing X-API-Key", async () => {
+    const response = await fetch(`${agent.url}/complete`, {
+      method: "OPTIONS",
+      headers: {
+        origin: "https://portal.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,x-api-key",
+      },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get("access-control-allow-origin")).toBe("*");
+    expect(response.headers.get("access-control-allow-headers")).toContain("X-API-Key");
+    expect(response.headers.get("access-control-allow-methods")).toContain("POST");
+  });
+
+  it("lets a page on another origin read answers, errors included", async () => {
+    const ok = await fetch(`${agent.url}/capabilities`, { headers: { origin: "https://portal.example" } });
+    expect(ok.headers.get("access-control-allow-origin")).toBe("*");
+    const denied = await agent.call("GET", "/conversations", undefined, { origin: "https://portal.example" });
+    expect(denied.status).toBe(401);
+    expect(denied.headers.get("access-control-allow-origin")).toBe("*");
+    expect(denied.headers.get("access-control-expose-headers")).toContain("WWW-Authenticate");
+  });
+});
+
+describe("logs", () => {
+  it("record a rejected key and the requests without any key or body in them", async () => {
+    const secretQuery = "my private question 7c1e";
+    await agent.call("POST", "/complete", request({ input: [{ user_query: secretQuery }] }), {
+      "x-api-key": "guessed-key-1234567890",
+    });
+    await agent.post("/complete", request({ input: [{ user_query: secretQuery }] }));
+    const log = lines.join("");
+    expect(log).toContain("rejected request: invalid API key");
+    expect(log).not.toContain("guessed-key");
+    expect(log).not.toContain(TEST_KEY);
+    expect(log).not.toContain(secretQuery);
+  });
+});

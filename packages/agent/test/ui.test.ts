@@ -1,0 +1,123 @@
+// The test console in a real browser: Debian's Chromium through playwright-core loads /ui, the
+// user types the key, sends /complete and sees the answer with its time; the page also works
+// inside an iframe on another localhost origin (how the dashboard embeds it).
+
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BrowserContext, chromium, type Frame, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestAgent, TEST_KEY, type TestAgent } from "./support/agent-harness.ts";
+import { type FakeOpenAi, startFakeOpenAi } from "./support/fake-openai.ts";
+
+const ANSWER = "Quantum computers use qubits, which can hold 0 and 1 at once.";
+
+let fake: FakeOpenAi;
+let agent: TestAgent;
+let browser: BrowserContext;
+let userDataDir: string;
+let embedder: Server;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAi();
+  fake.fallback = () => ({ text: JSON.stringify({ immediate_response: ANSWER, notebook: "no update" }) });
+  agent = await startTestAgent({ LLM_PROVIDER: "openai", OPENAI_BASE_URL: fake.baseUrl, OPENAI_MODEL: "fake-model" });
+  userDataDir = mkdtempSync(join(tmpdir(), "pithead-agent-chromium-"));
+  browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: "/usr/bin/chromium",
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+    ],
+  });
+  // Another origin (another port) that frames the console, as the dashboard does.
+  embedder = createServer((_request, response) => {
+    response.writeHead(200, { "content-type": "text/html" });
+    response.end(
+      `<!doctype html><title>dashboard</title><iframe id="agent" src="${agent.url}/ui" width="1000" height="800"></iframe>`,
+    );
+  });
+  await new Promise<void>((resolve) => embedder.listen(0, "127.0.0.1", resolve));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  embedder?.close();
+  await agent?.agent.close();
+  await fake?.close();
+  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+});
+
+async function sendComplete(target: Page | Frame): Promise<void> {
+  await target.getByTestId("api-key").fill(TEST_KEY);
+  await target.getByRole("button", { name: "Use key" }).click();
+  const panel = target.locator("#panel-complete");
+  await panel.getByTestId("task").fill("Explain quantum computing");
+  await panel.getByTestId("queries").fill("What is quantum computing in simple terms?");
+  await panel.getByTestId("send").click();
+  await panel.getByTestId("immediate-response").waitFor({ timeout: 15_000 });
+}
+
+describe("the test console in Chromium", () => {
+  it("sends /complete with the typed key and shows the answer, the notebook and the time", async () => {
+    const page = await browser.newPage();
+    const failedRequests: string[] = [];
+    page.on("requestfailed", (request) => failedRequests.push(request.url()));
+    await page.goto(`${agent.url}/ui`);
+    await expect.poll(() => page.getByTestId("health-badge").textContent()).toContain("healthy");
+    await sendComplete(page);
+
+    const panel = page.locator("#panel-complete");
+    expect(await panel.getByTestId("immediate-response").textContent()).toBe(ANSWER);
+    expect(await panel.getByTestId("notebook").textContent()).toBe("no update");
+    expect(await panel.getByTestId("status").textContent()).toMatch(/^HTTP 200 · \d+ ms$/);
+
+    // The key stays in this tab's sessionStorage, never in the address.
+    expect(page.url()).not.toContain(TEST_KEY);
+    expect(await page.evaluate(() => sessionStorage.getItem("pithead-agent-api-key"))).toBe(TEST_KEY);
+    expect(fake.calls.at(-1)?.messages.at(-1)?.content).toContain(
+      "Query 1: What is quantum computing in simple terms?",
+    );
+
+    // The conversation tab shows the stored exchange.
+    await page.getByTestId("tab-conversation").click();
+    await page.locator("#panel-conversation").getByRole("button", { name: "This conversation", exact: true }).click();
+    await expect
+      .poll(() => page.locator("#panel-conversation").getByTestId("response-body").textContent())
+      .toContain(ANSWER);
+    expect(failedRequests).toEqual([]);
+    await page.close();
+  });
+
+  it("shows the 401 when no key is set", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${agent.url}/ui`);
+    await page.evaluate(() => sessionStorage.clear());
+    await page.reload();
+    const panel = page.locator("#panel-complete");
+    await panel.getByTestId("queries").fill("hello");
+    await panel.getByTestId("send").click();
+    await expect.poll(() => panel.getByTestId("status").textContent()).toMatch(/^HTTP 401/);
+    expect(await panel.getByTestId("response-body").textContent()).toContain("Missing API key");
+    await page.close();
+  });
+
+  it("works inside an iframe on another localhost origin", async () => {
+    const page = await browser.newPage();
+    const { port } = embedder.address() as AddressInfo;
+    await page.goto(`http://127.0.0.1:${port}/`);
+    const frame = page.frameLocator("#agent");
+    await frame.getByTestId("api-key").waitFor();
+    const inner = page.frames().find((f) => f.url().startsWith(`${agent.url}/ui`));
+    if (!inner) throw new Error("the console did not load in the iframe");
+    await sendComplete(inner);
+    expect(await inner.locator("#panel-complete").getByTestId("immediate-response").textContent()).toBe(ANSWER);
+    await page.close();
+  });
+});

@@ -1,0 +1,222 @@
+// Failures of the upstream model (an OpenAI-compatible server in the test, over a real socket),
+// the request deadline, and the per-endpoint rate limits with their 429 body and headers.
+
+import { createServer } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { request, startTestAgent, TEST_KEY } from "./support/agent-harness.ts";
+import { type FakeOpenAi, startFakeOpenAi } from "./support/fake-openai.ts";
+
+let fake: FakeOpenAi;
+
+beforeAll(async () => {
+  fake = await startFakeOpenAi();
+});
+
+afterAll(async () => {
+  await fake?.close();
+});
+
+beforeEach(() => {
+  fake.calls.length = 0;
+  fake.replies.length = 0;
+});
+
+const openAi = (extra: Record<string, string> = {}) => ({
+  LLM_PROVIDER: "openai",
+  OPENAI_BASE_URL: fake.baseUrl,
+  OPENAI_MODEL: "fake-model",
+  LLM_MAX_RETRIES: "0",
+  ...extra,
+});
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+describe("upstream model failures", () => {
+  it("answers 502 with a clear detail when the model server fails with a 5xx, and stores nothing", async () => {
+    await using agent = await startTestAgent(openAi());
+    fake.replies.push({ status: 500, error: "CUDA out of memory" });
+    const response = await agent.post("/complete", request({ cid: "upstream-5xx" }));
+    expect(response.status).toBe(502);
+    const detail = (response.body as { detail: string }).detail;
+    expect(detail).toMatch(/^LLM server error: /);
+    expect(detail).toContain("500");
+    expect(response.text).not.toMatch(/at .*\.ts:\d+/);
+    expect((await agent.call("GET", "/conversations/upstream-5xx")).status).toBe(404);
+  });
+
+  it("retries a 503 when retries are configured, then answers", async () => {
+    await using agent = await startTestAgent(openAi({ LLM_MAX_RETRIES: "1" }));
+    fake.replies.push({ status: 503, error: "warming up", headers: { "retry-after-ms": "10" } });
+    fake.replies.push({ text: '{"immediate_response":"after retry","notebook":"no update"}' });
+    const response = await agent.post("/complete", request({ cid: "upstream-retry" }));
+    expect(response.status).toBe(200);
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it("answers 502 naming the server when nothing listens there", async () => {
+    const port = await closedPort();
+    await using agent = await startTestAgent(openAi({ OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` }));
+    const response = await agent.post("/complete", request({ cid: "upstream-down" }));
+    expect(response.status).toBe(502);
+    expect((response.body as { detail: string }).detail).toMatch(/^LLM server unreachable: .*127\.0\.0\.1/);
+  });
+
+  it("answers 504 'Request timeout after N seconds' when the model hangs, and aborts the upstream call", async () => {
+    await using agent = await startTestAgent(openAi({ REQUEST_TIMEOUT: "0.5" }));
+    fake.replies.push({ hang: true });
+    const abandonedBefore = fake.abandoned;
+    const response = await agent.post("/complete", request({ cid: "upstream-hang" }));
+    expect(response.status).toBe(504);
+    expect(response.body).toEqual({ detail: "Request timeout after 0.5 seconds" });
+    await vi.waitFor(() => expect(fake.abandoned).toBe(abandonedBefore + 1), { timeout: 2000, interval: 20 });
+    expect((await agent.call("GET", "/conversations/upstream-hang")).status).toBe(404);
+  });
+
+  it("answers 504 for /human_feedback past the deadline without touching the playbook", async () => {
+    await using agent = await startTestAgent(openAi({ REQUEST_TIMEOUT: "0.3" }));
+    fake.replies.push({ hang: true });
+    const response = await agent.post("/human_feedback", request({ cid: "feedback-hang" }));
+    expect(response.status).toBe(504);
+    expect(((await agent.call("GET", "/playbook/feedback-hang")).body as { entry_count: number }).entry_count).toBe(0);
+  });
+});
+
+describe("rate limits", () => {
+  it("allows 30 conversation reads a minute per key and address, then answers slowapi's 429", async () => {
+    await using agent = await startTestAgent(openAi({ RATE_LIMIT_CONVERSATIONS: "30" }));
+    for (let i = 1; i <= 30; i++) {
+      const response = await agent.call("GET", "/conversations");
+      expect(response.status).toBe(200);
+      expect(response.headers.get("x-ratelimit-limit")).toBe("30");
+      expect(response.headers.get("x-ratelimit-remaining")).toBe(String(30 - i));
+    }
+    const limited = await agent.call("GET", "/conversations");
+    expect(limited.status).toBe(429);
+    expect(limited.body).toEqual({ error: "Rate limit exceeded: 30 per 1 minute" });
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
+  });
+
+  it("counts each endpoint separately and never limits /health or /capabilities", async () => {
+    await using agent = await startTestAgent(openAi({ RATE_LIMIT_CONVERSATIONS: "2", RATE_LIMIT_PLAYBOOK: "2" }));
+    for (let i = 0; i < 2; i++) expect((await agent.call("GET", "/conversations")).status).toBe(200);
+    expect((await agent.call("GET", "/conversations")).status).toBe(429);
+    expect((await agent.call("GET", "/playbook/x")).status).toBe(200);
+    for (let i = 0; i < 40; i++) {
+      expect((await agent.call("GET", "/health", undefined, {})).status).toBe(200);
+      expect((await agent.call("GET", "/capabilities", undefined, {})).status).toBe(200);
+    }
+  });
+
+  it("limits /complete before calling the model, and does not count refused keys", async () => {
+    await using agent = await startTestAgent(openAi({ RATE_LIMIT_COMPLETE: "2" }));
+    for (let i = 0; i < 5; i++) {
+      expect((await agent.call("POST", "/complete", request(), { "x-api-key": "wrong" })).status).toBe(403);
+    }
+    expect((await agent.post("/complete", request())).status).toBe(200);
+    expect((await agent.post("/complete", request())).status).toBe(200);
+    const limited = await agent.post("/complete", request());
+    expect(limited.status).toBe(429);
+    expect(limited.body).toEqual({ error: "Rate limit exceeded: 2 per 1 minute" });
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it("uses the reference's limits by default", async () => {
+    await using agent = await startTestAgent(
+      Object.fromEntries(
+        [
+          "COMPLETE",
+          "REFINE",
+          "FEEDBACK",
+          "HUMAN_FEEDBACK",
+          "INTERNET_SEARCH",
+          "SUMMARY",
+          "AGGREGATE",
+          "CONVERSATIONS",
+          "PLAYBOOK",
+        ].map((group) => [`RATE_LIMIT_${group}`, ""]),
+      ),
+    );
+    const limits = agent.agent.config.rateLimits;
+    expect(limits).toEqual({
+      complete: 20,
+      refine: 20,
+      feedback: 20,
+      human_feedback: 30,
+      internet_search: 10,
+      summary: 15,
+      aggregate: 15,
+      conversations: 30,
+      playbook: 30,
+    });
+    const response = await agent.post("/aggregate", request());
+    expect(response.headers.get("x-ratelimit-limit")).toBe("15");
+  });
+});
+
+describe("metrics and documentation", () => {
+  it("serves Prometheus metrics to a caller with the key", async () => {
+    await using agent = await startTestAgent(openAi());
+    await agent.call("GET", "/health", undefined, {});
+    const metrics = await agent.call("GET", "/metrics", undefined, { "x-api-key": TEST_KEY });
+    expect(metrics.status).toBe(200);
+    expect(metrics.text).toMatch(/pithead_agent_http_requests_total\{method="GET",route="\/health",status="200"\} \d+/);
+  });
+
+  it("documents every endpoint and the X-API-Key scheme in /openapi.json", async () => {
+    await using agent = await startTestAgent(openAi());
+    const spec = (await agent.call("GET", "/openapi.json", undefined, {})).body as {
+      paths: Record<string, unknown>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    for (const path of [
+      "/complete",
+      "/refine",
+      "/feedback",
+      "/human_feedback",
+      "/internet_search",
+      "/summary",
+      "/aggregate",
+      "/conversations",
+      "/conversations/{cid}",
+      "/playbook/{cid}",
+      "/playbook/{cid}/context",
+      "/capabilities",
+    ]) {
+      expect(spec.paths, path).toHaveProperty([path]);
+    }
+    expect(spec.components.securitySchemes.APIKeyHeader).toEqual({ type: "apiKey", in: "header", name: "X-API-Key" });
+  });
+
+  it("describes itself at / and reports health with the spec's fields", async () => {
+    await using agent = await startTestAgent(openAi());
+    const root = (await agent.call("GET", "/", undefined, {})).body as { links: Record<string, string> };
+    expect(root.links).toMatchObject({ docs: "/docs", ui: "/ui" });
+    const capabilities = (await agent.call("GET", "/capabilities", undefined, {})).body;
+    expect(capabilities).toMatchObject({
+      miner_name: "pithead-agent",
+      llm_provider: "openai",
+      model: "fake-model",
+      conversation_history_enabled: true,
+      max_conversation_messages: 10,
+      message_retention_days: 7,
+      components: ["complete", "refine", "feedback", "human_feedback", "internet_search", "summary", "aggregate"],
+      features: { majority_voting: true, internet_search: false, playbook_system: true },
+    });
+    const health = (await agent.call("GET", "/health", undefined, {})).body;
+    expect(health).toMatchObject({
+      status: "healthy",
+      llm_provider: "openai",
+      model: "fake-model",
+      active_conversations: 0,
+      features: { unified_api: true, conversation_history: true, playbook_system: true },
+    });
+  });
+});

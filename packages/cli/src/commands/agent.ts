@@ -1,0 +1,272 @@
+// `pithead agent …`: run the agent miner API, make an API key, and sign or check the registration
+// credentials (sr25519 with a Bittensor coldkey, the format of the reference's encrypt.py).
+// Secrets (wallet password, mnemonic, seed) are never taken from the command line, where `ps` and
+// shell history would show them: a hidden prompt, stdin, or a named environment variable.
+
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import type { RunningAgent } from "@pithead/agent";
+import type { Sr25519Pair } from "@pithead/agent/credentials";
+import { type Command, InvalidArgumentError } from "commander";
+import { fail, printResult } from "../output.ts";
+import { spinner } from "../progress.ts";
+
+// The agent (Fastify, the model runtime) and the credentials code (sr25519, argon2) load only
+// when one of these commands runs, so they add nothing to every other `pithead` command.
+const agentPackage = () => import("@pithead/agent");
+const agentConfigPackage = () => import("@pithead/agent/config");
+const credentialsPackage = () => import("@pithead/agent/credentials");
+
+/** Errors that carry their own operator-facing message (config, keys, credentials, the model). */
+const EXPLAINED = new Set(["ConfigError", "KeyError", "LlmError", "DotenvError"]);
+
+function failWith(error: unknown): never {
+  if (error instanceof Error && EXPLAINED.has(error.name)) {
+    const code = (error as { code?: unknown }).code;
+    fail(error.name === "LlmError" && typeof code === "string" ? `${error.message} [${code}]` : error.message);
+  }
+  if (error instanceof Error && error.name === "CredentialsError") {
+    fail(`${error.message} (${(error as Error & { field: string }).field})`);
+  }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EADDRINUSE") fail(`the port is already in use: ${(error as Error).message}`);
+  if (code === "EACCES") fail(`permission denied: ${(error as Error).message}`);
+  fail(error instanceof Error ? error.message : String(error));
+}
+
+function port(value: string): string {
+  if (!/^\d+$/.test(value) || Number(value) > 65_535) throw new InvalidArgumentError("must be a port number 0-65535");
+  return value;
+}
+
+/** Reads a line without echoing it (a terminal), or the first line of piped stdin. */
+async function readSecret(question: string): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    let text = "";
+    for await (const chunk of stdin) text += String(chunk);
+    return text.split(/\r?\n/)[0] ?? "";
+  }
+  process.stderr.write(question);
+  stdin.setRawMode(true);
+  stdin.resume();
+  stdin.setEncoding("utf8");
+  return await new Promise<string>((done, reject) => {
+    let value = "";
+    const finish = () => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.off("data", onData);
+      process.stderr.write("\n");
+    };
+    const onData = (chunk: string) => {
+      for (const char of chunk) {
+        if (char === "\r" || char === "\n" || char === "\u0004") {
+          finish();
+          done(value);
+          return;
+        }
+        if (char === "\u0003") {
+          finish();
+          reject(new Error("cancelled"));
+          return;
+        }
+        if (char === "\u007f" || char === "\b") value = value.slice(0, -1);
+        else value += char;
+      }
+    };
+    stdin.on("data", onData);
+  });
+}
+
+async function secretFrom(envName: string | undefined, question: string): Promise<string> {
+  if (envName) {
+    const value = process.env[envName];
+    if (value === undefined || value === "") fail(`the environment variable ${envName} is not set`);
+    return value;
+  }
+  return readSecret(question);
+}
+
+interface SignOptions {
+  apiUrl: string;
+  token?: string;
+  wallet?: string;
+  walletsDir: string;
+  coldkey?: string;
+  mnemonic?: boolean;
+  seed?: boolean;
+  secretEnv?: string;
+  passwordEnv?: string;
+  output?: string;
+  envFile?: string;
+  json?: boolean;
+}
+
+async function keyFor(options: SignOptions): Promise<Sr25519Pair> {
+  const sources = [options.wallet, options.coldkey, options.mnemonic, options.seed, options.secretEnv].filter(Boolean);
+  if (sources.length !== 1) {
+    fail("choose one key source: --wallet <name>, --coldkey <file>, --mnemonic, --seed or --secret-env <VAR>");
+  }
+  const { pairFromKeyfile, pairFromSecret, readKeyfile } = await credentialsPackage();
+  if (options.mnemonic || options.seed || options.secretEnv) {
+    const secret = await secretFrom(options.secretEnv, options.seed ? "Seed (hex, hidden): " : "Mnemonic (hidden): ");
+    return pairFromSecret(secret);
+  }
+  const file = options.coldkey
+    ? resolve(options.coldkey)
+    : join(options.walletsDir.replace(/^~(?=$|\/)/, homedir()), options.wallet ?? "", "coldkey");
+  if (!existsSync(file)) fail(`no coldkey at ${file}`);
+  const data = new Uint8Array(readFileSync(file));
+  const encrypted = data[0] !== 0x7b;
+  const password = encrypted ? await secretFrom(options.passwordEnv, `Password for ${file}: `) : undefined;
+  const progress = encrypted ? spinner("Unlocking the coldkey (argon2 key derivation takes a few seconds)") : undefined;
+  try {
+    const pair = pairFromKeyfile(await readKeyfile(data, password));
+    progress?.succeed("Coldkey unlocked");
+    return pair;
+  } catch (error) {
+    progress?.fail("Could not unlock the coldkey");
+    throw error;
+  }
+}
+
+async function sign(options: SignOptions): Promise<void> {
+  const { agentEnvironment } = await agentConfigPackage();
+  const { signCredentials } = await credentialsPackage();
+  const token =
+    options.token ?? agentEnvironment(process.env, { envFile: options.envFile ? options.envFile : undefined }).API_KEY;
+  if (!token) fail("no token: pass --token, or set API_KEY in the environment or .env (the agent's key is the token)");
+  const pair = await keyFor(options);
+  const signed = signCredentials(options.apiUrl, token, pair);
+  if (options.output) writeFileSync(options.output, signed.text, { mode: 0o600 });
+  if (options.json) {
+    printResult(
+      true,
+      { address: signed.address, signature: signed.signature, output: options.output ?? null, text: signed.text },
+      () => "",
+    );
+  } else if (options.output) {
+    process.stderr.write(`✔ Signed by ${signed.address}; written to ${resolve(options.output)}\n`);
+    process.stderr.write("  Paste its contents into the registration portal.\n");
+  } else {
+    process.stdout.write(signed.text);
+  }
+}
+
+async function verify(file: string, options: { json?: boolean }): Promise<void> {
+  const { verifyCredentials } = await credentialsPackage();
+  if (!existsSync(file)) fail(`no such file: ${file}`);
+  const result = verifyCredentials(readFileSync(file, "utf8"));
+  printResult(options.json === true, result, () =>
+    result.valid
+      ? `✔ valid: ${result.apiUrl} signed by ${result.address}${result.wrapped ? " (over <Bytes>…</Bytes>)" : ""}`
+      : `✖ invalid: ${result.reason}`,
+  );
+  if (!result.valid) process.exitCode = 1;
+}
+
+async function start(options: { envFile?: string; port?: string; host?: string; json?: boolean }): Promise<void> {
+  const { loadAgentConfig, startAgent } = await agentPackage();
+  const overrides = {
+    ...(options.port ? { PORT: options.port } : {}),
+    ...(options.host ? { HOST: options.host } : {}),
+  };
+  const config = loadAgentConfig({ ...process.env, ...overrides }, { envFile: options.envFile });
+  const progress = options.json
+    ? undefined
+    : spinner(`Starting the agent (${config.llm.provider} model, ${config.database.kind} store)`);
+  let agent: RunningAgent;
+  try {
+    agent = await startAgent(config);
+  } catch (error) {
+    progress?.fail("The agent did not start");
+    throw error;
+  }
+  const info = agent.model.info();
+  const summary = {
+    url: agent.url,
+    ui: `${agent.url}/ui`,
+    docs: `${agent.url}/docs`,
+    provider: info.provider,
+    model: info.model,
+    store: config.database.kind,
+  };
+  if (options.json) printResult(true, summary, () => "");
+  else {
+    progress?.succeed(`Agent listening on ${agent.url} (${info.provider}: ${info.model})`);
+    process.stderr.write(`  test console ${summary.ui}\n  API docs     ${summary.docs}\n`);
+  }
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    agent.app.log.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    agent.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+export function registerAgentCommands(program: Command): void {
+  const agent = program
+    .command("agent")
+    .description("The agent miner API (Subnet-80): run it, make its key, sign its registration credentials");
+
+  agent
+    .command("start")
+    .description("Start the agent miner API (configured by the environment and .env: API_KEY, LLM_PROVIDER, …)")
+    .option("--env-file <file>", "read this .env file (default: ./.env when present)")
+    .option("--port <port>", "listen on this port (overrides PORT, default 8001)", port)
+    .option("--host <host>", "listen on this address (overrides HOST, default 0.0.0.0)")
+    .option("--json", "print where it listens as JSON")
+    .action((options) => start(options).catch(failWith));
+
+  agent
+    .command("new-key")
+    .description("Print a new random API key for API_KEY (256 bits)")
+    .option("--json", "print it as JSON")
+    .action((options: { json?: boolean }) => {
+      const key = randomBytes(32).toString("base64url");
+      printResult(options.json === true, { api_key: key }, () => `API_KEY=${key}`);
+    });
+
+  const credentials = agent
+    .command("credentials")
+    .description("Signed registration credentials for the miner registration portal");
+
+  credentials
+    .command("sign")
+    .description(
+      "Sign <api_url><seperate><token> with a Bittensor coldkey (sr25519) and write the portal's credentials file",
+    )
+    .requiredOption("--api-url <url>", "the miner's public URL, e.g. https://miner.example.com")
+    .option("--token <token>", "the API key the orchestrator will use (default: API_KEY from the environment or .env)")
+    .option("--wallet <name>", "a Bittensor wallet: its coldkey in --wallets-dir/<name>/coldkey")
+    .option("--wallets-dir <dir>", "where Bittensor wallets live", "~/.bittensor/wallets")
+    .option("--coldkey <file>", "a coldkey keyfile")
+    .option("--mnemonic", "read a mnemonic (hidden prompt, or stdin when piped)")
+    .option("--seed", "read a 32-byte hex seed (hidden prompt, or stdin when piped)")
+    .option("--secret-env <VAR>", "read the mnemonic or seed from this environment variable")
+    .option("--password-env <VAR>", "read the coldkey password from this environment variable (default: prompt)")
+    .option("--env-file <file>", "the .env file holding API_KEY (default: ./.env when present)")
+    .option("-o, --output <file>", "write the file here (mode 600) instead of stdout")
+    .option("--json", "print the address, signature and file text as JSON")
+    .action((options: SignOptions) => sign(options).catch(failWith));
+
+  credentials
+    .command("verify")
+    .description(
+      "Check a credentials file: the SS58 address, and the signature over the message (or <Bytes>message</Bytes>)",
+    )
+    .argument("<file>", "the credentials file")
+    .option("--json", "print the result as JSON")
+    .action((file: string, options: { json?: boolean }) => verify(file, options).catch(failWith));
+}
