@@ -1,0 +1,90 @@
+// What a store must provide; the Ledger on top (ledger.ts) adds validation, group commit, signing,
+// proofs and verification, so the three stores differ only in how bytes reach the disk.
+import type { ChainVerifier } from "./chain-verifier.ts";
+import type { PreparedEntry } from "./entry.ts";
+import type { NodeRef } from "./merkle.ts";
+import type { StoredRecord } from "./record.ts";
+
+export interface Checkpoint {
+  origin: string;
+  size: number;
+  /** hex */
+  rootHash: string;
+  /** the complete signed note */
+  note: string;
+  signedAt: string;
+}
+
+export interface ReadOptions {
+  fromSeq?: number;
+  toSeq?: number;
+  type?: string;
+  limit?: number;
+  reverse?: boolean;
+}
+
+export interface StoredLine {
+  seq: number;
+  line: string;
+  /** hex, when the store keeps it */
+  hash?: string;
+}
+
+export interface TreeHead {
+  size: number;
+  /** hex */
+  rootHash: string;
+}
+
+/** What an operator should hear about when a store repaired itself on open. */
+export interface LedgerRecovery {
+  partition: string;
+  /** where the bytes that were cut off were moved */
+  movedTo: string;
+  bytes: number;
+  reason: string;
+}
+
+export type SignCheckpoint = (size: number, rootHash: Buffer) => Checkpoint;
+
+export interface LedgerBackend {
+  readonly kind: "jsonl" | "sqlite" | "postgres";
+  /** Takes the partition's one-writer lock; throws LedgerLockedError when another writer holds it. */
+  acquireWriter(partition: string): Promise<void>;
+  /** Appends entries as the next records; resolves only once they are durable. Callers serialise per partition. */
+  commit(partition: string, entries: readonly PreparedEntry[]): Promise<StoredRecord[]>;
+  size(partition: string): Promise<number>;
+  treeHead(partition: string): Promise<TreeHead>;
+  lines(partition: string, options: ReadOptions): AsyncIterable<StoredLine>;
+  line(partition: string, seq: number): Promise<StoredLine | undefined>;
+  /** Hashes of complete subtrees (level 0 = leaf hashes) of the durable tree, keyed `level:index`. */
+  nodes(partition: string, refs: readonly NodeRef[]): Promise<Map<string, Buffer>>;
+  seqOfHash(partition: string, hash: string): Promise<number | undefined>;
+  /** Signs (via `sign`) and stores a checkpoint of the current tree unless the latest one already covers it. */
+  checkpoint(partition: string, sign: SignCheckpoint): Promise<Checkpoint>;
+  latestCheckpoint(partition: string): Promise<Checkpoint | undefined>;
+  checkpoints(partition: string): AsyncIterable<Checkpoint>;
+  partitions(): Promise<string[]>;
+  /** Feeds every stored checkpoint, then every record, then resolves citations by hash. */
+  verify(partition: string, verifier: ChainVerifier, onProgress?: (done: number, total: number) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class LedgerLockedError extends Error {
+  readonly partition: string;
+  constructor(partition: string, detail: string) {
+    super(`partition ${JSON.stringify(partition)} already has a writer: ${detail}`);
+    this.name = "LedgerLockedError";
+    this.partition = partition;
+  }
+}
+
+/** The stored records cannot be continued safely (damage that is not a torn last line). */
+export class LedgerCorruptError extends Error {
+  readonly partition: string;
+  constructor(partition: string, detail: string) {
+    super(`partition ${JSON.stringify(partition)} is damaged: ${detail}`);
+    this.name = "LedgerCorruptError";
+    this.partition = partition;
+  }
+}

@@ -1,0 +1,332 @@
+// The streaming verifier every source feeds (a store's records, an export file, an HTTP export):
+// recomputes each record hash, checks canonical form, contiguous seq, prev links and citations,
+// rebuilds the Merkle tree with O(log n) memory and checks every signed checkpoint against the root
+// at its size. It names the first bad record.
+import { citationsOf } from "./citations.ts";
+import { FlatFrontier } from "./flat-frontier.ts";
+import type { Json } from "./json.ts";
+import { type InspectedLines, inspectLine, LINE_RECORD } from "./line-inspect.ts";
+import { openNote, parseCheckpoint, parseVerifierKey, type VerifierKey } from "./signed-note.ts";
+
+export interface VerifyProblem {
+  seq: number;
+  reason: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  partition: string;
+  records: number;
+  bytes: number;
+  checkpoints: number;
+  firstBad?: VerifyProblem;
+  problems: VerifyProblem[];
+  /** Things that were not checked or that an operator should know (e.g. no verifier key given). */
+  warnings: string[];
+  /** Root of the tree over all records read (hex). */
+  rootHash: string;
+}
+
+export interface ChainVerifierOptions {
+  partition: string;
+  /** Checkpoint signatures are checked with this key; without it they are reported as unchecked. */
+  verifierKey?: string;
+  /** Expected origin line of the checkpoints; by default the first checkpoint's origin. */
+  origin?: string;
+  maxProblems?: number;
+}
+
+interface PendingCheckpoint {
+  size: number;
+  root: string;
+  label: string;
+}
+
+function equal32(a: Uint8Array, at: number, b: Uint8Array, bt: number): boolean {
+  for (let i = 0; i < 32; i++) if (a[at + i] !== b[bt + i]) return false;
+  return true;
+}
+
+export class ChainVerifier {
+  private readonly partition: string;
+  private readonly key: VerifierKey | undefined;
+  private origin: string | undefined;
+  private readonly maxProblems: number;
+  /** rank orders problems of the same seq: what is wrong with the record itself comes first. */
+  private readonly problems: (VerifyProblem & { rank: number })[] = [];
+  private readonly warnings: string[] = [];
+  private readonly frontier = new FlatFrontier();
+  /** the previous record's hash: 32 bytes at prevAt of prev */
+  private prev: Uint8Array = new Uint8Array(32);
+  private prevAt = 0;
+  private bytes = 0;
+  private dropped = 0;
+  private checked = 0;
+  /** Largest size whose checkpoint matched, per kind: stored checkpoints may be forged, trusted ones not. */
+  private readonly lastMatched = new Map<string, number>();
+  private lastStoredSize = -1;
+  /** Checkpoints whose size has not been reached yet, smallest first. */
+  private pending: PendingCheckpoint[] = [];
+  /** pending[next] is the smallest unchecked one (an index, not shift(): ledgers can have many). */
+  private next = 0;
+  /** A broken prev link at this position waiting to see whether the next link breaks too. */
+  private brokenLink: number | undefined;
+  private readonly hashCitations: { hash: string; citing: number }[] = [];
+  private readonly mismatches: { from: number; size: number; label: string; actual: string; signed: string }[] = [];
+  private unsignedWarned = false;
+
+  constructor(options: ChainVerifierOptions) {
+    this.partition = options.partition;
+    this.origin = options.origin;
+    this.maxProblems = options.maxProblems ?? 100;
+    this.key = options.verifierKey ? parseVerifierKey(options.verifierKey) : undefined;
+  }
+
+  get count(): number {
+    return this.frontier.size;
+  }
+
+  /** Records a problem found by the source itself (e.g. a store's index disagreeing with a record). */
+  flag(seq: number, reason: string): void {
+    this.problem(seq, reason);
+  }
+
+  private problem(seq: number, reason: string, rank = 0): void {
+    if (this.problems.length < this.maxProblems) this.problems.push({ seq, reason, rank });
+    else this.dropped++;
+  }
+
+  warn(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+  }
+
+  /**
+   * A signed checkpoint note. `stored` ones come from the ledger itself and must appear in increasing
+   * size order; `trusted` ones are copies an auditor kept (e.g. published earlier).
+   */
+  checkpoint(note: string, label: "stored" | "trusted" = "stored"): void {
+    let parsed: ReturnType<typeof parseCheckpoint>;
+    try {
+      parsed = parseCheckpoint(note);
+    } catch (error) {
+      this.problem(this.count, `${label} checkpoint is malformed: ${(error as Error).message}`);
+      return;
+    }
+    const { size, rootHash, origin } = parsed;
+    this.checked++;
+    if (this.origin === undefined) this.origin = origin;
+    else if (origin !== this.origin) {
+      this.problem(
+        size,
+        `${label} checkpoint of size ${size} has origin ${JSON.stringify(origin)}, expected ${JSON.stringify(this.origin)}`,
+      );
+    }
+    if (this.key) {
+      if (openNote(note, this.key) === undefined) {
+        this.problem(size, `${label} checkpoint of size ${size} is not signed by ${this.key.keyName}`);
+      }
+    } else if (!this.unsignedWarned) {
+      this.unsignedWarned = true;
+      this.warn("checkpoint signatures were not checked: no verifier key was given");
+    }
+    if (label === "stored") {
+      if (size < this.lastStoredSize) {
+        this.problem(
+          size,
+          `checkpoint of size ${size} follows one of size ${this.lastStoredSize}: checkpoints went backwards`,
+        );
+      }
+      this.lastStoredSize = Math.max(this.lastStoredSize, size);
+    }
+    if (size < this.count) {
+      this.problem(
+        size,
+        `${label} checkpoint of size ${size} arrived after record ${this.count - 1}; it cannot be checked in order`,
+      );
+      return;
+    }
+    const entry = { size, root: rootHash, label };
+    if (size === this.count) this.checkRoot(entry);
+    else {
+      // Stored checkpoints arrive in size order; only out-of-order ones (trusted copies) need a search.
+      let at = this.pending.length;
+      while (at > this.next && this.pending[at - 1]!.size > size) at--;
+      this.pending.splice(at, 0, entry);
+    }
+  }
+
+  private checkRoot(entry: PendingCheckpoint): void {
+    const actual = this.frontier.root().toString("hex");
+    const matched = this.lastMatched.get(entry.label) ?? 0;
+    if (actual === entry.root) {
+      this.lastMatched.set(entry.label, Math.max(matched, entry.size));
+      return;
+    }
+    // Which record to blame is settled in finish(), once every record problem is known.
+    this.mismatches.push({ from: matched, size: entry.size, label: entry.label, actual, signed: entry.root });
+  }
+
+  /** One record line: buf[start, end) without its newline. Returns the record's hash. */
+  record(buf: Buffer, start = 0, end = buf.length): Buffer {
+    const inspected = inspectLine(buf.subarray(start, end));
+    this.accept(inspected);
+    return Buffer.from(inspected.hashes.buffer, inspected.hashes.byteOffset, 32);
+  }
+
+  /**
+   * Inspected lines in file order (see line-inspect.ts). Lines that are not records are handed to
+   * `other` (an export's header and checkpoint lines); without it they are problems.
+   */
+  accept(lines: InspectedLines, other?: (text: string) => void): void {
+    let note = 0;
+    let cite = 0;
+    let otherAt = 0;
+    for (let i = 0; i < lines.count; i++) {
+      if (lines.kinds[i] !== LINE_RECORD) {
+        const text = lines.others[otherAt++]!.text;
+        if (other) other(text);
+        else {
+          this.bytes += text.length + 1;
+          this.problem(this.count, `line after record ${this.count - 1} is not a record`);
+        }
+        continue;
+      }
+      const position = this.count;
+      this.bytes += lines.lengths[i]! + 1;
+      const seq = lines.seqs[i]!;
+      let linkBroken = false;
+      let malformed = false;
+      while (lines.notes[note]?.i === i) {
+        const { reason, malformed: fatal } = lines.notes[note++]!;
+        malformed ||= fatal;
+        this.problem(position, `record ${position} ${fatal ? `is malformed: ${reason}` : reason}`);
+      }
+      if (!malformed) {
+        if (seq !== position) {
+          this.problem(
+            position,
+            seq > position
+              ? `record ${position} is missing (found seq ${seq} in its place)`
+              : `record seq ${seq} is out of order (found at position ${position})`,
+          );
+        } else if (!equal32(lines.prevs, i * 32, this.prev, this.prevAt)) {
+          linkBroken = true;
+        }
+      }
+      while (lines.cites[cite]?.i === i) this.checkCitations(lines.cites[cite++]!.body, position);
+      this.settleLinks(position, linkBroken);
+      // A reference, not a copy: the batch's arrays are never reused.
+      this.prev = lines.hashes;
+      this.prevAt = i * 32;
+      this.frontier.push(lines.leaves, i * 32);
+      while (this.next < this.pending.length && this.pending[this.next]!.size === this.count) {
+        this.checkRoot(this.pending[this.next++]!);
+      }
+    }
+  }
+
+  /**
+   * Editing record k's content breaks only the link k→k+1; editing k's prev breaks k-1→k and k→k+1.
+   * So a lone break at k blames k-1, two breaks in a row at k and k+1 blame k.
+   */
+  private settleLinks(position: number, broken: boolean): void {
+    const held = this.brokenLink;
+    if (held !== undefined) {
+      this.brokenLink = undefined;
+      if (broken) {
+        this.problem(
+          held,
+          `record ${held} was altered: its prev does not match record ${held - 1} and record ${held + 1}'s prev does not match it`,
+        );
+        return;
+      }
+      this.problem(held - 1, `record ${held - 1} was altered: its hash does not match the prev of record ${held}`);
+    }
+    if (broken) {
+      if (position === 0) this.problem(0, "record 0 must have 64 zeros as prev");
+      else this.brokenLink = position;
+    }
+  }
+
+  private checkCitations(body: string, position: number): void {
+    let cites: ReturnType<typeof citationsOf>;
+    try {
+      cites = citationsOf(JSON.parse(body) as Json);
+    } catch (error) {
+      this.problem(position, `record ${position} has invalid citations: ${(error as Error).message}`);
+      return;
+    }
+    for (const cite of cites) {
+      if ("seq" in cite) {
+        if (cite.seq >= position)
+          this.problem(position, `record ${position} cites record ${cite.seq}, which is not earlier`);
+      } else this.hashCitations.push({ hash: cite.hash, citing: position });
+    }
+  }
+
+  /** Citations by hash, to be resolved by the source (an index lookup or a second pass). */
+  get unresolvedCitations(): readonly { hash: string; citing: number }[] {
+    return this.hashCitations;
+  }
+
+  /** Reports the result of resolving citations by hash: `seqOf(hash)` is the cited record's seq. */
+  resolveCitations(seqOf: (hash: string) => number | undefined): void {
+    for (const { hash, citing } of this.hashCitations) {
+      const seq = seqOf(hash);
+      if (seq === undefined)
+        this.problem(citing, `record ${citing} cites hash ${hash.slice(0, 16)}…, which is no record of this partition`);
+      else if (seq >= citing) this.problem(citing, `record ${citing} cites record ${seq}, which is not earlier`);
+    }
+    this.hashCitations.length = 0;
+  }
+
+  finish(): VerifyReport {
+    if (this.brokenLink !== undefined) {
+      const held = this.brokenLink;
+      this.brokenLink = undefined;
+      this.problem(
+        held - 1,
+        `record ${held - 1} or record ${held} was altered: the prev of record ${held} does not match`,
+      );
+    }
+    for (const entry of this.pending.slice(this.next)) {
+      this.problem(
+        this.count,
+        `records ${this.count}..${entry.size - 1} are missing: the ${entry.label} checkpoint of size ${entry.size} covers them (truncated)`,
+      );
+    }
+    this.pending = [];
+    this.next = 0;
+    if (this.hashCitations.length > 0) this.warn("citations by hash were not resolved");
+    for (const m of this.mismatches) {
+      // The tree differs somewhere after the last checkpoint of this kind that matched. With every
+      // prev link intact, the last record it covers was certainly altered and earlier ones back to
+      // `from` may have been rewritten with it: blame the earliest record already known bad, else
+      // the start of that range.
+      const known = this.problems.filter((p) => p.rank === 0 && p.seq >= m.from && p.seq < m.size).map((p) => p.seq);
+      const seq = known.length > 0 ? Math.min(...known) : Math.min(m.from, Math.max(m.size - 1, 0));
+      this.problem(
+        seq,
+        `records ${m.from}..${m.size - 1} do not match the ${m.label} checkpoint of size ${m.size} ` +
+          `(root ${m.actual.slice(0, 16)}…, signed ${m.signed.slice(0, 16)}…): altered or rewritten after it was signed`,
+        1,
+      );
+    }
+    this.mismatches.length = 0;
+    if (this.dropped > 0) this.warn(`${this.dropped} further problems were not listed`);
+    const problems = [...this.problems]
+      .sort((a, b) => a.seq - b.seq || a.rank - b.rank)
+      .map(({ seq, reason }) => ({ seq, reason }));
+    return {
+      ok: problems.length === 0,
+      partition: this.partition,
+      records: this.count,
+      bytes: this.bytes,
+      checkpoints: this.checked,
+      ...(problems[0] ? { firstBad: problems[0] } : {}),
+      problems,
+      warnings: [...this.warnings],
+      rootHash: this.frontier.root().toString("hex"),
+    };
+  }
+}

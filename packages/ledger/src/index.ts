@@ -1,0 +1,37 @@
+// @pithead/ledger: the tamper-evident evidence ledger.
+export type { Checkpoint, LedgerRecovery, ReadOptions, TreeHead } from "./backend.ts";
+export { LedgerCorruptError, LedgerLockedError } from "./backend.ts";
+export type { VerifyProblem, VerifyReport } from "./chain-verifier.ts";
+export { type Citation, citationsOf } from "./citations.ts";
+export { EXPORT_FORMAT, type ExportHeader, exportLines, exportPartition } from "./export.ts";
+export { LedgerHttpError, type LedgerRoutesOptions, ledgerRoutes } from "./http-routes.ts";
+export { canonicalJson, type Json, LedgerValueError } from "./json.ts";
+export { type Ledger, LedgerClosedError, type LedgerOptions } from "./ledger.ts";
+export { EMPTY_ROOT, Frontier, leafHash, merkleRoot, nodeHash } from "./merkle.ts";
+export { type LedgerStoreOptions, type OpenLedgerOptions, openLedger } from "./open-ledger.ts";
+export { assertPartition, LedgerPartitionError } from "./partition.ts";
+export { appendInPostgresTransaction } from "./postgres-append.ts";
+export { migratePostgresLedger, postgresLedgerMigrations } from "./postgres-schema.ts";
+export {
+  type ConsistencyProof,
+  type InclusionProof,
+  verifyConsistency,
+  verifyConsistencyPath,
+  verifyInclusion,
+  verifyInclusionPath,
+} from "./proofs.ts";
+export { type LedgerRecord, recordHash, type StoredRecord, TYPE_PATTERN } from "./record.ts";
+export {
+  checkpointText,
+  formatVerifierKey,
+  LedgerFormatError,
+  type ParsedCheckpoint,
+  parseCheckpoint,
+  parseVerifierKey,
+  signNote,
+  verifyCheckpoint,
+} from "./signed-note.ts";
+export { type LedgerSigner, loadOrCreateSigner, signerFromPrivateKey } from "./signer.ts";
+export { appendInSqliteTransaction } from "./sqlite-append.ts";
+export { type LedgerMigration, migrateSqliteLedger, sqliteLedgerMigrations } from "./sqlite-schema.ts";
+export { type VerifyExportOptions, verifyExport } from "./verify-export.ts";

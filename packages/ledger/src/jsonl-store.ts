@@ -1,0 +1,237 @@
+// The JSONL store: a directory of partitions (see jsonl-partition.ts). A partition is opened for
+// reading on first use and reopened for writing (lock + recovery) on the first append or checkpoint.
+import { readdirSync, statSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
+import type {
+  Checkpoint,
+  LedgerBackend,
+  LedgerRecovery,
+  ReadOptions,
+  SignCheckpoint,
+  StoredLine,
+  TreeHead,
+} from "./backend.ts";
+import type { ChainVerifier } from "./chain-verifier.ts";
+import type { PreparedEntry } from "./entry.ts";
+import { sha256 } from "./hash.ts";
+import { JsonlPartition, partitionDir } from "./jsonl-partition.ts";
+import { forEachLine } from "./line-reader.ts";
+import type { NodeRef } from "./merkle.ts";
+import { refKey } from "./proof-plan.ts";
+import type { StoredRecord } from "./record.ts";
+import { recordLineLayout } from "./record-line.ts";
+import { scanLines } from "./scan-lines.ts";
+
+export class JsonlBackend implements LedgerBackend {
+  readonly kind = "jsonl" as const;
+  private readonly root: string;
+  private readonly open = new Map<string, Promise<JsonlPartition>>();
+  private readonly writable = new Set<string>();
+  /** Readers replaced by a writer stay open until close: a read may still be using them. */
+  private readonly retired: Promise<JsonlPartition>[] = [];
+  private readonly onRecovery: (recovery: LedgerRecovery) => void;
+
+  constructor(root: string, onRecovery: (recovery: LedgerRecovery) => void) {
+    this.root = root;
+    this.onRecovery = onRecovery;
+  }
+
+  private async partition(name: string): Promise<JsonlPartition> {
+    let opened = this.open.get(name);
+    if (!opened) {
+      opened = JsonlPartition.open(this.root, name, false);
+      this.open.set(name, opened);
+      opened.catch(() => this.open.delete(name));
+    }
+    const partition = await opened;
+    await partition.refresh();
+    return partition;
+  }
+
+  async acquireWriter(name: string): Promise<void> {
+    if (this.writable.has(name)) return;
+    const reader = this.open.get(name);
+    const writer = await JsonlPartition.open(this.root, name, true);
+    for (const recovery of writer.recoveries) this.onRecovery(recovery);
+    this.writable.add(name);
+    this.open.set(name, Promise.resolve(writer));
+    if (reader) this.retired.push(reader);
+  }
+
+  private async writer(name: string): Promise<JsonlPartition> {
+    await this.acquireWriter(name);
+    return await this.open.get(name)!;
+  }
+
+  async commit(name: string, entries: readonly PreparedEntry[]): Promise<StoredRecord[]> {
+    return await (await this.writer(name)).commit(entries);
+  }
+
+  async size(name: string): Promise<number> {
+    return (await this.partition(name)).size;
+  }
+
+  async treeHead(name: string): Promise<TreeHead> {
+    const partition = await this.partition(name);
+    return { size: partition.size, rootHash: partition.rootHash().toString("hex") };
+  }
+
+  async *lines(name: string, options: ReadOptions): AsyncIterable<StoredLine> {
+    const partition = await this.partition(name);
+    const from = options.fromSeq ?? 0;
+    const to = Math.min(options.toSeq ?? Number.MAX_SAFE_INTEGER, partition.size - 1);
+    let left = options.limit ?? Number.POSITIVE_INFINITY;
+    for (const block of partition.lineBlocks(from, to, options.reverse === true)) {
+      for (const found of block) {
+        if (options.type !== undefined) {
+          const buf = Buffer.from(found.line);
+          const layout = recordLineLayout(buf, 0, buf.length);
+          if (typeof layout === "string" || layout.type !== options.type) continue;
+        }
+        yield found;
+        if (--left <= 0) return;
+      }
+    }
+  }
+
+  async line(name: string, seq: number): Promise<StoredLine | undefined> {
+    return (await this.partition(name)).line(seq);
+  }
+
+  async nodes(name: string, refs: readonly NodeRef[]): Promise<Map<string, Buffer>> {
+    const partition = await this.partition(name);
+    return new Map(refs.map((ref) => [refKey(ref), partition.node(ref)]));
+  }
+
+  async seqOfHash(name: string, hash: string): Promise<number | undefined> {
+    return (await this.partition(name)).seqOfHash(Buffer.from(hash, "hex"));
+  }
+
+  async checkpoint(name: string, sign: SignCheckpoint): Promise<Checkpoint> {
+    const partition = await this.writer(name);
+    const latest = partition.latestCheckpoint;
+    if (latest && latest.size >= partition.size) return latest;
+    const checkpoint = sign(partition.size, partition.rootHash());
+    await partition.storeCheckpoint(checkpoint);
+    return checkpoint;
+  }
+
+  async latestCheckpoint(name: string): Promise<Checkpoint | undefined> {
+    return (await this.partition(name)).latestCheckpoint;
+  }
+
+  async *checkpoints(name: string): AsyncIterable<Checkpoint> {
+    yield* (await this.partition(name)).allCheckpoints;
+  }
+
+  async partitions(): Promise<string[]> {
+    const found: string[] = [];
+    const walk = (dir: string): void => {
+      let entries: string[];
+      try {
+        entries = readdirSync(dir);
+      } catch {
+        return;
+      }
+      for (const entry of entries) {
+        const path = join(dir, entry);
+        if (!statSync(path).isDirectory()) continue;
+        if (entry.endsWith(".ledger")) {
+          const name = relative(this.root, path).slice(0, -".ledger".length).split(sep).join("/");
+          try {
+            statSync(join(path, "records.jsonl"));
+            found.push(name);
+          } catch {
+            // a directory without records is not a partition
+          }
+        }
+        walk(path);
+      }
+    };
+    walk(this.root);
+    return found.sort();
+  }
+
+  async verify(
+    name: string,
+    verifier: ChainVerifier,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void> {
+    const dir = partitionDir(this.root, name);
+    await verifyJsonlFiles(
+      join(dir, "records.jsonl"),
+      join(dir, "checkpoints.jsonl"),
+      verifier,
+      onProgress ? { onProgress } : {},
+    );
+  }
+
+  async close(): Promise<void> {
+    const all = await Promise.allSettled([...this.open.values(), ...this.retired]);
+    for (const result of all) if (result.status === "fulfilled") await result.value.close();
+    this.open.clear();
+  }
+}
+
+/** Feeds a records file and its checkpoints file (either may be absent) to a verifier. */
+export async function verifyJsonlFiles(
+  recordsFile: string,
+  checkpointsFile: string,
+  verifier: ChainVerifier,
+  options: { onProgress?: (done: number, total: number) => void; parallel?: boolean } = {},
+): Promise<void> {
+  let checkpointsText = "";
+  try {
+    checkpointsText = await readFile(checkpointsFile, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const lines = checkpointsText.split("\n");
+  if (lines.at(-1) !== "") verifier.warn("checkpoints.jsonl ends with a torn line; it was ignored");
+  for (const [i, line] of lines.slice(0, -1).entries()) {
+    let note: unknown;
+    try {
+      note = (JSON.parse(line) as { note?: unknown }).note;
+    } catch {
+      note = undefined;
+    }
+    if (typeof note === "string") verifier.checkpoint(note, "stored");
+    else verifier.checkpoint(`malformed line ${i + 1} of checkpoints.jsonl`, "stored");
+  }
+  let exists = true;
+  try {
+    statSync(recordsFile);
+  } catch {
+    exists = false;
+  }
+  if (!exists) return;
+  const result = await scanLines(recordsFile, (lines) => verifier.accept(lines), options);
+  if (result.tornBytes > 0) {
+    verifier.warn(
+      `the last ${result.tornBytes} bytes are a torn line (an append that was never acknowledged); ignored`,
+    );
+  }
+  await resolveCitationsByScan(recordsFile, verifier);
+}
+
+/** Second pass for citations by hash: hashes each line until every cited hash has been seen. */
+export async function resolveCitationsByScan(
+  file: string,
+  verifier: ChainVerifier,
+  isRecord?: (buf: Buffer, start: number) => boolean,
+): Promise<void> {
+  const wanted = new Set(verifier.unresolvedCitations.map((c) => c.hash));
+  if (wanted.size === 0) return;
+  const found = new Map<string, number>();
+  let seq = 0;
+  await forEachLine(file, (buf, start, end) => {
+    if (isRecord && !isRecord(buf, start)) return;
+    if (found.size < wanted.size) {
+      const hex = sha256(buf.subarray(start, end)).toString("hex");
+      if (wanted.has(hex) && !found.has(hex)) found.set(hex, seq);
+    }
+    seq++;
+  });
+  verifier.resolveCitations((hash) => found.get(hash));
+}

@@ -1,0 +1,319 @@
+// The Ledger every service uses, the same over all three stores: validation and citation checks,
+// group commit, checkpoint signing, RFC 9162 proofs and streaming verification.
+import type { Checkpoint, LedgerBackend, LedgerRecovery, ReadOptions, StoredLine, TreeHead } from "./backend.ts";
+import { ChainVerifier, type VerifyReport } from "./chain-verifier.ts";
+import { type PreparedEntry, prepareEntry } from "./entry.ts";
+import { GroupCommit } from "./group-commit.ts";
+import type { Json } from "./json.ts";
+import { LedgerValueError } from "./json.ts";
+import { assertPartition } from "./partition.ts";
+import { consistencyPlan, evaluatePlan, inclusionPlan, planRefs, subtreePlan } from "./proof-plan.ts";
+import type { ConsistencyProof, InclusionProof } from "./proofs.ts";
+import { assertType, type StoredRecord, storedRecordFromLine } from "./record.ts";
+import { checkpointText, signNote } from "./signed-note.ts";
+import type { LedgerSigner } from "./signer.ts";
+
+export interface Ledger {
+  /** Appends one record; resolves only after its bytes are durable. */
+  append(partition: string, type: string, body: Json, options?: { at?: Date }): Promise<StoredRecord>;
+  /** Appends records contiguously, in order (atomically in SQLite and PostgreSQL). */
+  appendBatch(partition: string, entries: { type: string; body: Json; at?: Date }[]): Promise<StoredRecord[]>;
+  get(partition: string, seq: number): Promise<StoredRecord | undefined>;
+  read(
+    partition: string,
+    options?: { fromSeq?: number; toSeq?: number; type?: string; limit?: number; reverse?: boolean },
+  ): AsyncIterable<StoredRecord>;
+  /** The stored canonical record lines, byte for byte (what an export carries). */
+  lines(partition: string, options?: { fromSeq?: number }): AsyncIterable<string>;
+  size(partition: string): Promise<number>;
+  partitions(): Promise<string[]>;
+  /** Signs and stores a checkpoint of the current tree; returns the latest one when the size has not changed. */
+  checkpoint(partition: string): Promise<Checkpoint>;
+  latestCheckpoint(partition: string): Promise<Checkpoint | undefined>;
+  checkpoints(partition: string): AsyncIterable<Checkpoint>;
+  /** Proof that record `seq` is in the tree of `treeSize` records (default: the current size). */
+  inclusionProof(partition: string, seq: number, treeSize?: number): Promise<InclusionProof>;
+  /** Proof that the tree of `fromSize` is a prefix of the tree of `toSize` (default: the current size). */
+  consistencyProof(partition: string, fromSize: number, toSize?: number): Promise<ConsistencyProof>;
+  treeHead(partition: string): Promise<TreeHead>;
+  verify(
+    partition: string,
+    options?: { onProgress?: (doneBytes: number, totalBytes: number) => void; trustedCheckpoints?: string[] },
+  ): Promise<VerifyReport>;
+  /** Takes the partition's writer lock now (recovering a torn tail) rather than at the first append. */
+  openWriter(partition: string): Promise<void>;
+  /** Repairs done on open (torn last lines moved aside), for the operator. */
+  readonly recovered: readonly LedgerRecovery[];
+  /** The verifier key checkpoints are checked with (the signer's, or the one given to openLedger). */
+  readonly verifierKey: string | undefined;
+  /** The checkpoint origin of a partition: `<signer origin>/<partition>`. */
+  originOf(partition: string): string | undefined;
+  close(): Promise<void>;
+}
+
+export interface LedgerOptions {
+  /** Signs checkpoints. Without one the ledger can append, read, prove and verify, but not checkpoint. */
+  signer?: LedgerSigner;
+  /** Checks checkpoint signatures when there is no signer (e.g. an auditor's read-only ledger). */
+  verifierKey?: string;
+  /** Origin prefix when there is no signer. */
+  origin?: string;
+}
+
+export class LedgerClosedError extends Error {
+  constructor() {
+    super("the ledger is closed");
+    this.name = "LedgerClosedError";
+  }
+}
+
+function assertSeq(value: unknown, path: string): asserts value is number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    throw new LedgerValueError(path, `must be an integer >= 0, got ${JSON.stringify(value)}`);
+  }
+}
+
+/** A per-partition chain of promises: one checkpoint at a time. */
+class KeyedMutex {
+  private tails = new Map<string, Promise<unknown>>();
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const tail = next.catch(() => undefined);
+    this.tails.set(key, tail);
+    void tail.then(() => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    });
+    return next;
+  }
+}
+
+export class StoreLedger implements Ledger {
+  private readonly backend: LedgerBackend;
+  private readonly signer: LedgerSigner | undefined;
+  private readonly origin: string | undefined;
+  readonly verifierKey: string | undefined;
+  readonly recovered: LedgerRecovery[];
+  private readonly groups = new Map<string, GroupCommit>();
+  private readonly writers = new Map<string, Promise<void>>();
+  private readonly checkpointMutex = new KeyedMutex();
+  private closed = false;
+
+  constructor(backend: LedgerBackend, options: LedgerOptions, recovered: LedgerRecovery[]) {
+    this.backend = backend;
+    this.signer = options.signer;
+    this.origin = options.signer?.origin ?? options.origin;
+    this.verifierKey = options.verifierKey ?? options.signer?.verifierKey;
+    this.recovered = recovered;
+  }
+
+  originOf(partition: string): string | undefined {
+    return this.origin === undefined ? undefined : `${this.origin}/${partition}`;
+  }
+
+  private open(partition: string): void {
+    if (this.closed) throw new LedgerClosedError();
+    assertPartition(partition);
+  }
+
+  openWriter(partition: string): Promise<void> {
+    this.open(partition);
+    let writer = this.writers.get(partition);
+    if (!writer) {
+      writer = this.backend.acquireWriter(partition);
+      this.writers.set(partition, writer);
+      // A refused lock is not remembered: the other writer may go away.
+      writer.catch(() => this.writers.delete(partition));
+    }
+    return writer;
+  }
+
+  private group(partition: string): GroupCommit {
+    let group = this.groups.get(partition);
+    if (!group) {
+      group = new GroupCommit(async (entries) => {
+        await this.openWriter(partition);
+        return await this.backend.commit(partition, entries);
+      });
+      this.groups.set(partition, group);
+    }
+    return group;
+  }
+
+  private async checkCitations(partition: string, entries: readonly PreparedEntry[], paths: string[]): Promise<void> {
+    let size: number | undefined;
+    for (const [i, entry] of entries.entries()) {
+      for (const [j, cite] of entry.cites.entries()) {
+        const path = `${paths[i]}body.cites[${j}]`;
+        if ("seq" in cite) {
+          size ??= await this.backend.size(partition);
+          // Entries of the same batch come after every stored record, so seq < size is enough.
+          if (cite.seq >= size)
+            throw new LedgerValueError(path, `cites record ${cite.seq}, but the partition has only ${size} records`);
+        } else if ((await this.backend.seqOfHash(partition, cite.hash)) === undefined) {
+          throw new LedgerValueError(path, `cites hash ${cite.hash}, which is no record of partition ${partition}`);
+        }
+      }
+    }
+  }
+
+  async append(partition: string, type: string, body: Json, options?: { at?: Date }): Promise<StoredRecord> {
+    this.open(partition);
+    const entry = prepareEntry(type, body, options?.at);
+    if (entry.cites.length > 0) await this.checkCitations(partition, [entry], [""]);
+    const [record] = await this.group(partition).submit([entry]);
+    return record!;
+  }
+
+  async appendBatch(partition: string, entries: { type: string; body: Json; at?: Date }[]): Promise<StoredRecord[]> {
+    this.open(partition);
+    if (!Array.isArray(entries)) throw new LedgerValueError("entries", "must be an array");
+    if (entries.length === 0) return [];
+    const paths = entries.map((_, i) => `entries[${i}].`);
+    const prepared = entries.map((e, i) => prepareEntry(e?.type, e?.body, e?.at, paths[i]));
+    if (prepared.some((e) => e.cites.length > 0)) await this.checkCitations(partition, prepared, paths);
+    return await this.group(partition).submit(prepared);
+  }
+
+  async get(partition: string, seq: number): Promise<StoredRecord | undefined> {
+    this.open(partition);
+    assertSeq(seq, "seq");
+    const found = await this.backend.line(partition, seq);
+    return found ? storedRecordFromLine(found.line, found.hash) : undefined;
+  }
+
+  async *read(partition: string, options: ReadOptions = {}): AsyncIterable<StoredRecord> {
+    this.open(partition);
+    if (options.fromSeq !== undefined) assertSeq(options.fromSeq, "fromSeq");
+    if (options.toSeq !== undefined) assertSeq(options.toSeq, "toSeq");
+    if (options.limit !== undefined) assertSeq(options.limit, "limit");
+    if (options.type !== undefined) assertType(options.type);
+    if (options.limit === 0) return;
+    for await (const found of this.backend.lines(partition, options))
+      yield storedRecordFromLine(found.line, found.hash);
+  }
+
+  async *lines(partition: string, options: { fromSeq?: number } = {}): AsyncIterable<string> {
+    this.open(partition);
+    for await (const found of this.backend.lines(partition, { fromSeq: options.fromSeq ?? 0 })) yield found.line;
+  }
+
+  size(partition: string): Promise<number> {
+    this.open(partition);
+    return this.backend.size(partition);
+  }
+
+  treeHead(partition: string): Promise<TreeHead> {
+    this.open(partition);
+    return this.backend.treeHead(partition);
+  }
+
+  partitions(): Promise<string[]> {
+    if (this.closed) throw new LedgerClosedError();
+    return this.backend.partitions();
+  }
+
+  checkpoint(partition: string): Promise<Checkpoint> {
+    this.open(partition);
+    const signer = this.signer;
+    if (!signer) return Promise.reject(new Error("this ledger was opened without a signing key; it cannot checkpoint"));
+    const origin = `${signer.origin}/${partition}`;
+    return this.checkpointMutex.run(partition, () =>
+      this.backend.checkpoint(partition, (size, root) => ({
+        origin,
+        size,
+        rootHash: root.toString("hex"),
+        note: signNote(checkpointText(origin, size, root), signer),
+        signedAt: new Date().toISOString(),
+      })),
+    );
+  }
+
+  latestCheckpoint(partition: string): Promise<Checkpoint | undefined> {
+    this.open(partition);
+    return this.backend.latestCheckpoint(partition);
+  }
+
+  checkpoints(partition: string): AsyncIterable<Checkpoint> {
+    this.open(partition);
+    return this.backend.checkpoints(partition);
+  }
+
+  private async sizeWithin(partition: string, requested: number | undefined, path: string): Promise<number> {
+    const size = await this.backend.size(partition);
+    if (requested === undefined) return size;
+    assertSeq(requested, path);
+    if (requested > size) throw new LedgerValueError(path, `${requested} is larger than the tree (${size} records)`);
+    return requested;
+  }
+
+  async inclusionProof(partition: string, seq: number, treeSize?: number): Promise<InclusionProof> {
+    this.open(partition);
+    assertSeq(seq, "seq");
+    const size = await this.sizeWithin(partition, treeSize, "treeSize");
+    if (seq >= size) throw new LedgerValueError("seq", `record ${seq} is not in a tree of ${size} records`);
+    const path = inclusionPlan(seq, size);
+    const root = subtreePlan(0, size);
+    const leaf = subtreePlan(seq, seq + 1);
+    const nodes = await this.backend.nodes(partition, planRefs([...path, root, leaf]));
+    const found = await this.backend.line(partition, seq);
+    if (!found) throw new Error(`record ${seq} of partition ${partition} is missing from the store`);
+    return {
+      seq,
+      treeSize: size,
+      leafHash: evaluatePlan(leaf, nodes).toString("hex"),
+      recordHash: found.hash ?? storedRecordFromLine(found.line).hash,
+      path: path.map((p) => evaluatePlan(p, nodes).toString("hex")),
+      rootHash: evaluatePlan(root, nodes).toString("hex"),
+    };
+  }
+
+  async consistencyProof(partition: string, fromSize: number, toSize?: number): Promise<ConsistencyProof> {
+    this.open(partition);
+    assertSeq(fromSize, "fromSize");
+    const to = await this.sizeWithin(partition, toSize, "toSize");
+    if (fromSize > to) throw new LedgerValueError("fromSize", `${fromSize} is larger than toSize ${to}`);
+    const path = consistencyPlan(fromSize, to);
+    const fromRoot = subtreePlan(0, fromSize);
+    const toRoot = subtreePlan(0, to);
+    const plans = fromSize > 0 ? [...path, fromRoot, toRoot] : to > 0 ? [...path, toRoot] : [];
+    const nodes = await this.backend.nodes(partition, planRefs(plans));
+    const rootOf = (size: number, plan: typeof toRoot) =>
+      size === 0 ? EMPTY_HEX : evaluatePlan(plan, nodes).toString("hex");
+    return {
+      fromSize,
+      toSize: to,
+      path: path.map((p) => evaluatePlan(p, nodes).toString("hex")),
+      fromRoot: rootOf(fromSize, fromRoot),
+      toRoot: rootOf(to, toRoot),
+    };
+  }
+
+  async verify(
+    partition: string,
+    options: { onProgress?: (doneBytes: number, totalBytes: number) => void; trustedCheckpoints?: string[] } = {},
+  ): Promise<VerifyReport> {
+    this.open(partition);
+    const origin = this.originOf(partition);
+    const verifier = new ChainVerifier({
+      partition,
+      ...(this.verifierKey ? { verifierKey: this.verifierKey } : {}),
+      ...(origin ? { origin } : {}),
+    });
+    for (const note of options.trustedCheckpoints ?? []) verifier.checkpoint(note, "trusted");
+    await this.backend.verify(partition, verifier, options.onProgress);
+    return verifier.finish();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.groups.values()].map((g) => g.drained()));
+    await Promise.allSettled(this.writers.values());
+    await this.backend.close();
+  }
+}
+
+const EMPTY_HEX = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+export type { Checkpoint, LedgerRecovery, StoredLine, TreeHead };

@@ -1,0 +1,150 @@
+// Appending inside an open PostgreSQL transaction. The partition's head row is locked with
+// SELECT … FOR UPDATE until the caller's transaction ends: that row lock is the one-writer rule when
+// several service processes share one database (each appends in its own transactions; they queue on
+// the row, never interleave). A standalone Ledger takes the same row lock, plus an advisory lock.
+import type pg from "pg";
+import { type ChainHead, emptyHead, extendChain } from "./chain.ts";
+import { type PreparedEntry, prepareEntry } from "./entry.ts";
+import { ZERO_HASH_HEX } from "./hash.ts";
+import { type Json, LedgerValueError } from "./json.ts";
+import { Frontier } from "./merkle.ts";
+import { assertPartition } from "./partition.ts";
+import type { StoredRecord } from "./record.ts";
+
+type Client = Pick<pg.ClientBase, "query">;
+
+interface HeadRow {
+  size: string;
+  head: Buffer;
+  frontier: Buffer;
+}
+
+function toHead(row: HeadRow | undefined): ChainHead {
+  if (!row) return emptyHead(new Frontier());
+  const size = Number(row.size);
+  return {
+    size,
+    head: size === 0 ? ZERO_HASH_HEX : row.head.toString("hex"),
+    frontier: Frontier.fromBytes(size, row.frontier),
+  };
+}
+
+/** The partition head, locked until the end of the transaction (the row is created if missing). */
+export async function lockPostgresHead(client: Client, partition: string): Promise<ChainHead> {
+  const select = "SELECT size, head, frontier FROM ledger_heads WHERE partition = $1 FOR UPDATE";
+  let rows = (await client.query<HeadRow>(select, [partition])).rows;
+  if (rows.length === 0) {
+    await client.query(
+      "INSERT INTO ledger_heads (partition, size, head, frontier) VALUES ($1, 0, $2, '') ON CONFLICT (partition) DO NOTHING",
+      [partition, Buffer.alloc(32)],
+    );
+    rows = (await client.query<HeadRow>(select, [partition])).rows;
+  }
+  return toHead(rows[0]);
+}
+
+export async function readPostgresHead(client: Client, partition: string): Promise<ChainHead> {
+  const { rows } = await client.query<HeadRow>("SELECT size, head, frontier FROM ledger_heads WHERE partition = $1", [
+    partition,
+  ]);
+  return toHead(rows[0]);
+}
+
+export async function checkCitationsPostgres(
+  client: Client,
+  partition: string,
+  entries: readonly PreparedEntry[],
+  size: number,
+): Promise<void> {
+  for (const entry of entries) {
+    for (const [j, cite] of entry.cites.entries()) {
+      const path = `body.cites[${j}]`;
+      if ("seq" in cite) {
+        if (cite.seq >= size)
+          throw new LedgerValueError(path, `cites record ${cite.seq}, but the partition has only ${size} records`);
+      } else {
+        const { rowCount } = await client.query("SELECT 1 FROM ledger_records WHERE partition = $1 AND hash = $2", [
+          partition,
+          Buffer.from(cite.hash, "hex"),
+        ]);
+        if (!rowCount)
+          throw new LedgerValueError(path, `cites hash ${cite.hash}, which is no record of partition ${partition}`);
+      }
+    }
+  }
+}
+
+/** Appends entries after `head` (already locked by this transaction). */
+export async function appendEntriesPostgres(
+  client: Client,
+  partition: string,
+  head: ChainHead,
+  entries: readonly PreparedEntry[],
+): Promise<StoredRecord[]> {
+  const ext = extendChain(head, entries);
+  await client.query(
+    `INSERT INTO ledger_records (partition, seq, hash, type, line)
+     SELECT $1, s, decode(h, 'hex'), t, l FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS u(s, h, t, l)`,
+    [
+      partition,
+      ext.records.map((r) => r.seq),
+      ext.records.map((r) => r.hash),
+      ext.records.map((r) => r.type),
+      ext.lines,
+    ],
+  );
+  if (ext.nodes.length > 0) {
+    await client.query(
+      `INSERT INTO ledger_nodes (partition, level, idx, hash)
+       SELECT $1, lv, ix, decode(h, 'hex') FROM unnest($2::int[], $3::bigint[], $4::text[]) AS u(lv, ix, h)`,
+      [
+        partition,
+        ext.nodes.map((n) => n.level),
+        ext.nodes.map((n) => n.index),
+        ext.nodes.map((n) => n.hash.toString("hex")),
+      ],
+    );
+  }
+  await client.query("UPDATE ledger_heads SET size = $2, head = $3, frontier = $4 WHERE partition = $1", [
+    partition,
+    ext.head.size,
+    Buffer.from(ext.head.head, "hex"),
+    ext.head.frontier.toBytes(),
+  ]);
+  return ext.records;
+}
+
+/**
+ * Appends one record inside the caller's open transaction (after BEGIN), so a service's state change
+ * and its ledger record commit or roll back together. Concurrent callers on the same partition wait
+ * for each other's COMMIT on the partition's head row. A failure here rolls back only this append.
+ */
+export async function appendInPostgresTransaction(
+  client: pg.ClientBase,
+  partition: string,
+  type: string,
+  body: Json,
+  at?: Date,
+): Promise<StoredRecord> {
+  assertPartition(partition);
+  const entry = prepareEntry(type, body, at);
+  try {
+    await client.query("SAVEPOINT ledger_append");
+  } catch (error) {
+    if ((error as { code?: string }).code === "25P01") {
+      throw new Error("appendInPostgresTransaction must run inside the caller's transaction (BEGIN first)");
+    }
+    throw error;
+  }
+  try {
+    const head = await lockPostgresHead(client, partition);
+    if (entry.cites.length > 0) await checkCitationsPostgres(client, partition, [entry], head.size);
+    const [record] = await appendEntriesPostgres(client, partition, head, [entry]);
+    await client.query("RELEASE SAVEPOINT ledger_append");
+    return record!;
+  } catch (error) {
+    await client.query("ROLLBACK TO SAVEPOINT ledger_append");
+    await client.query("RELEASE SAVEPOINT ledger_append");
+    throw error;
+  }
+}

@@ -1,0 +1,297 @@
+// The PostgreSQL store (pg). A standalone Ledger keeps one extra connection, its lock session,
+// holding a session advisory lock per partition it writes: the one-writer rule (a second process is
+// refused; the locks die with the connection, so a crashed writer never leaves one stale). Each
+// group commit is one transaction on a pooled connection, taking the partition's head row lock
+// like transactional appenders do, so even a lost lock session could never fork the chain.
+import pg from "pg";
+import {
+  type Checkpoint,
+  type LedgerBackend,
+  LedgerLockedError,
+  type ReadOptions,
+  type SignCheckpoint,
+  type StoredLine,
+  type TreeHead,
+} from "./backend.ts";
+import type { ChainVerifier } from "./chain-verifier.ts";
+import type { PreparedEntry } from "./entry.ts";
+import { leafHash, type NodeRef } from "./merkle.ts";
+import { appendEntriesPostgres, lockPostgresHead, readPostgresHead } from "./postgres-append.ts";
+import { migratePostgresLedger } from "./postgres-schema.ts";
+import { refKey } from "./proof-plan.ts";
+import type { StoredRecord } from "./record.ts";
+
+const PAGE = 2000;
+/** The advisory lock key of a partition's writer ($1 = partition). */
+const LOCK_KEY = "hashtextextended('pithead.ledger.writer/' || $1, 0)";
+
+interface CheckpointRow {
+  size: string;
+  root: Buffer;
+  origin: string;
+  note: string;
+  signed_at: string;
+}
+
+function toCheckpoint(row: CheckpointRow): Checkpoint {
+  return {
+    origin: row.origin,
+    size: Number(row.size),
+    rootHash: row.root.toString("hex"),
+    note: row.note,
+    signedAt: row.signed_at,
+  };
+}
+
+async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
+  await client.query("BEGIN");
+  try {
+    const result = await work();
+    await client.query("COMMIT");
+    return result;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  }
+}
+
+export class PostgresBackend implements LedgerBackend {
+  readonly kind = "postgres" as const;
+  private readonly pool: pg.Pool;
+  private readonly url: string;
+  private session: Promise<pg.Client> | undefined;
+  private sessionLost: Error | undefined;
+  private readonly held = new Set<string>();
+
+  private constructor(pool: pg.Pool, url: string) {
+    this.pool = pool;
+    this.url = url;
+  }
+
+  private lockSession(): Promise<pg.Client> {
+    this.session ??= (async () => {
+      const client = new pg.Client({ connectionString: this.url });
+      client.on("error", (error) => {
+        this.sessionLost = new Error(
+          `the ledger's PostgreSQL lock session was lost (${error.message}); reopen the ledger`,
+        );
+      });
+      await client.connect();
+      return client;
+    })();
+    this.session.catch(() => {
+      this.session = undefined;
+    });
+    return this.session;
+  }
+
+  static async open(url: string): Promise<PostgresBackend> {
+    const pool = new pg.Pool({ connectionString: url, max: 8 });
+    // An idle client's network error must not crash the process; the next query reports it.
+    pool.on("error", () => undefined);
+    try {
+      await migratePostgresLedger(pool);
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+    return new PostgresBackend(pool, url);
+  }
+
+  async acquireWriter(partition: string): Promise<void> {
+    if (this.held.has(partition)) return;
+    const session = await this.lockSession();
+    const { rows } = await session.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`, [
+      partition,
+    ]);
+    if (!rows[0]?.locked) throw new LedgerLockedError(partition, "another process holds its PostgreSQL advisory lock");
+    this.held.add(partition);
+  }
+
+  async commit(partition: string, entries: readonly PreparedEntry[]): Promise<StoredRecord[]> {
+    if (this.sessionLost) throw this.sessionLost;
+    const client = await this.pool.connect();
+    try {
+      return await inTransaction(client, async () => {
+        const head = await lockPostgresHead(client, partition);
+        return await appendEntriesPostgres(client, partition, head, entries);
+      });
+    } finally {
+      client.release();
+    }
+  }
+
+  async size(partition: string): Promise<number> {
+    return (await readPostgresHead(this.pool, partition)).size;
+  }
+
+  async treeHead(partition: string): Promise<TreeHead> {
+    const head = await readPostgresHead(this.pool, partition);
+    return { size: head.size, rootHash: head.frontier.root().toString("hex") };
+  }
+
+  async *lines(partition: string, options: ReadOptions): AsyncIterable<StoredLine> {
+    const reverse = options.reverse === true;
+    let from = options.fromSeq ?? 0;
+    let to = options.toSeq ?? Number.MAX_SAFE_INTEGER;
+    let left = options.limit ?? Number.POSITIVE_INFINITY;
+    for (;;) {
+      const page = Math.min(PAGE, left);
+      const { rows } = await this.pool.query<{ seq: string; line: string; hash: Buffer }>(
+        `SELECT seq, line, hash FROM ledger_records
+         WHERE partition = $1 AND seq >= $2 AND seq <= $3 AND ($4::text IS NULL OR type = $4)
+         ORDER BY seq ${reverse ? "DESC" : "ASC"} LIMIT $5`,
+        [partition, from, to, options.type ?? null, page],
+      );
+      for (const row of rows) yield { seq: Number(row.seq), line: row.line, hash: row.hash.toString("hex") };
+      left -= rows.length;
+      if (rows.length < page || left <= 0) return;
+      const last = Number(rows.at(-1)!.seq);
+      if (reverse) to = last - 1;
+      else from = last + 1;
+    }
+  }
+
+  async line(partition: string, seq: number): Promise<StoredLine | undefined> {
+    const { rows } = await this.pool.query<{ line: string; hash: Buffer }>(
+      "SELECT line, hash FROM ledger_records WHERE partition = $1 AND seq = $2",
+      [partition, seq],
+    );
+    const row = rows[0];
+    return row ? { seq, line: row.line, hash: row.hash.toString("hex") } : undefined;
+  }
+
+  async nodes(partition: string, refs: readonly NodeRef[]): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    const leaves = refs.filter((r) => r.level === 0).map((r) => r.index);
+    const inner = refs.filter((r) => r.level > 0);
+    if (leaves.length > 0) {
+      const { rows } = await this.pool.query<{ seq: string; hash: Buffer }>(
+        "SELECT seq, hash FROM ledger_records WHERE partition = $1 AND seq = ANY($2::bigint[])",
+        [partition, leaves],
+      );
+      for (const row of rows) out.set(refKey({ level: 0, index: Number(row.seq) }), leafHash(row.hash));
+    }
+    if (inner.length > 0) {
+      const { rows } = await this.pool.query<{ level: number; idx: string; hash: Buffer }>(
+        `SELECT n.level, n.idx, n.hash FROM ledger_nodes n
+         JOIN unnest($2::int[], $3::bigint[]) AS want(level, idx) ON n.level = want.level AND n.idx = want.idx
+         WHERE n.partition = $1`,
+        [partition, inner.map((r) => r.level), inner.map((r) => r.index)],
+      );
+      for (const row of rows) out.set(refKey({ level: row.level, index: Number(row.idx) }), row.hash);
+    }
+    return out;
+  }
+
+  async seqOfHash(partition: string, hash: string): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ seq: string }>(
+      "SELECT seq FROM ledger_records WHERE partition = $1 AND hash = $2",
+      [partition, Buffer.from(hash, "hex")],
+    );
+    return rows[0] ? Number(rows[0].seq) : undefined;
+  }
+
+  async checkpoint(partition: string, sign: SignCheckpoint): Promise<Checkpoint> {
+    const client = await this.pool.connect();
+    try {
+      return await inTransaction(client, async () => {
+        // A consistent (size, frontier) snapshot; concurrent appenders go on while this one signs.
+        const head = await readPostgresHead(client, partition);
+        const latest = await this.latest(client, partition);
+        if (latest && latest.size >= head.size) return latest;
+        const checkpoint = sign(head.size, head.frontier.root());
+        const { rowCount } = await client.query(
+          `INSERT INTO ledger_checkpoints (partition, size, root, origin, note, signed_at) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (partition, size) DO NOTHING`,
+          [
+            partition,
+            checkpoint.size,
+            Buffer.from(checkpoint.rootHash, "hex"),
+            checkpoint.origin,
+            checkpoint.note,
+            checkpoint.signedAt,
+          ],
+        );
+        // Another process signed this very size first: theirs is the stored one.
+        return rowCount ? checkpoint : ((await this.latest(client, partition)) ?? checkpoint);
+      });
+    } finally {
+      client.release();
+    }
+  }
+
+  private async latest(client: Pick<pg.ClientBase, "query">, partition: string): Promise<Checkpoint | undefined> {
+    const { rows } = await client.query<CheckpointRow>(
+      "SELECT size, root, origin, note, signed_at FROM ledger_checkpoints WHERE partition = $1 ORDER BY size DESC LIMIT 1",
+      [partition],
+    );
+    return rows[0] ? toCheckpoint(rows[0]) : undefined;
+  }
+
+  async latestCheckpoint(partition: string): Promise<Checkpoint | undefined> {
+    return await this.latest(this.pool, partition);
+  }
+
+  async *checkpoints(partition: string): AsyncIterable<Checkpoint> {
+    let after = -1;
+    for (;;) {
+      const { rows } = await this.pool.query<CheckpointRow>(
+        "SELECT size, root, origin, note, signed_at FROM ledger_checkpoints WHERE partition = $1 AND size > $2 ORDER BY size LIMIT 500",
+        [partition, after],
+      );
+      for (const row of rows) yield toCheckpoint(row);
+      if (rows.length < 500) return;
+      after = Number(rows.at(-1)!.size);
+    }
+  }
+
+  async partitions(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ partition: string }>(
+      "SELECT partition FROM ledger_heads ORDER BY partition",
+    );
+    return rows.map((row) => row.partition);
+  }
+
+  async verify(
+    partition: string,
+    verifier: ChainVerifier,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void> {
+    for await (const checkpoint of this.checkpoints(partition)) verifier.checkpoint(checkpoint.note, "stored");
+    const { rows: totals } = await this.pool.query<{ n: string }>(
+      "SELECT coalesce(sum(octet_length(line)) + count(*), 0) AS n FROM ledger_records WHERE partition = $1",
+      [partition],
+    );
+    const total = Number(totals[0]?.n ?? 0);
+    let after = -1;
+    let done = 0;
+    for (;;) {
+      const { rows } = await this.pool.query<{ seq: string; line: string; hash: Buffer }>(
+        "SELECT seq, line, hash FROM ledger_records WHERE partition = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        [partition, after, PAGE],
+      );
+      for (const row of rows) {
+        const line = Buffer.from(row.line, "utf8");
+        if (!verifier.record(line).equals(row.hash)) {
+          verifier.flag(Number(row.seq), `the stored hash of record ${row.seq} differs from the hash of its line`);
+        }
+        done += line.length + 1;
+      }
+      onProgress?.(done, Math.max(total, done));
+      if (rows.length < PAGE) break;
+      after = Number(rows.at(-1)!.seq);
+    }
+    const lookups = new Map<string, number | undefined>();
+    for (const { hash } of verifier.unresolvedCitations) lookups.set(hash, await this.seqOfHash(partition, hash));
+    verifier.resolveCitations((hash) => lookups.get(hash));
+  }
+
+  async close(): Promise<void> {
+    const session = await this.session?.catch(() => undefined);
+    // Ending the session releases every advisory lock it holds.
+    await session?.end().catch(() => undefined);
+    this.held.clear();
+    await this.pool.end();
+  }
+}

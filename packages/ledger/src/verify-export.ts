@@ -1,0 +1,105 @@
+// Offline verification of a file: an export (see export.ts) or a JSONL store's own records.jsonl
+// (whose checkpoints.jsonl beside it is used when present). Needs nothing but the file and,
+// to trust the signatures, the log's verifier key.
+import { open } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { ChainVerifier, type VerifyReport } from "./chain-verifier.ts";
+import { EXPORT_FORMAT, type ExportHeader } from "./export.ts";
+import { resolveCitationsByScan, verifyJsonlFiles } from "./jsonl-store.ts";
+import { scanLines } from "./scan-lines.ts";
+
+export interface VerifyExportOptions {
+  /** The key you trust. Without it, the key named in the export's own header is used (and a warning says so). */
+  verifierKey?: string;
+  /** Checkpoint notes kept elsewhere (e.g. published earlier); the file must be consistent with them. */
+  trustedCheckpoints?: string[];
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
+  /** Inspect lines on worker threads: by default only for files large enough to repay starting them. */
+  parallel?: boolean;
+}
+
+const RECORD_PREFIX = Buffer.from('{"at":');
+
+/** The export header, or undefined for a file that starts with a record (a JSONL store's own file). */
+async function readHeader(file: string): Promise<ExportHeader | undefined> {
+  const handle = await open(file, "r");
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
+    const first = buf.toString("utf8", 0, nl >= 0 ? nl : bytesRead);
+    if (first.startsWith('{"at":')) return undefined;
+    try {
+      const header = JSON.parse(first) as ExportHeader;
+      if (header?.format === EXPORT_FORMAT) return header;
+    } catch {
+      // not a header
+    }
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+function startsWith(buf: Buffer, start: number, prefix: Buffer): boolean {
+  return buf.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
+}
+
+export async function verifyExport(file: string, options: VerifyExportOptions = {}): Promise<VerifyReport> {
+  const header = await readHeader(file);
+  const verifierKey = options.verifierKey ?? header?.verifierKey;
+  const verifier = new ChainVerifier({
+    partition: header?.partition ?? basename(dirname(file)).replace(/\.ledger$/, ""),
+    ...(verifierKey ? { verifierKey } : {}),
+    ...(header?.origin ? { origin: header.origin } : {}),
+  });
+  if (!options.verifierKey && header?.verifierKey) {
+    verifier.warn(
+      "signatures were checked with the key named inside the file itself; pass the log's verifier key to trust them",
+    );
+  }
+  for (const note of options.trustedCheckpoints ?? []) verifier.checkpoint(note, "trusted");
+  const progress = {
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+  };
+  if (!header) {
+    // A JSONL store's records file: its checkpoints live beside it.
+    await verifyJsonlFiles(file, join(dirname(file), "checkpoints.jsonl"), verifier, progress);
+    return verifier.finish();
+  }
+  let lineNo = 0;
+  const result = await scanLines(
+    file,
+    (lines) =>
+      verifier.accept(lines, (text) => {
+        lineNo++;
+        if (lineNo === 1 && text.startsWith("{") && text.includes(`"format":"${EXPORT_FORMAT}"`)) return;
+        let note: unknown;
+        try {
+          note = (JSON.parse(text) as { checkpoint?: { note?: unknown } }).checkpoint?.note;
+        } catch {
+          note = undefined;
+        }
+        if (typeof note === "string") verifier.checkpoint(note, "stored");
+        else
+          verifier.flag(
+            verifier.count,
+            `a line after record ${verifier.count - 1} is neither a record nor a checkpoint`,
+          );
+      }),
+    progress,
+  );
+  if (result.tornBytes > 0)
+    verifier.flag(verifier.count, `the file ends with a torn line of ${result.tornBytes} bytes`);
+  if (verifier.count < header.records) {
+    verifier.flag(
+      verifier.count,
+      `records ${verifier.count}..${header.records - 1} are missing: the header announces ${header.records} (truncated)`,
+    );
+  } else if (verifier.count > header.records) {
+    verifier.flag(header.records, `the file has ${verifier.count} records but its header announces ${header.records}`);
+  }
+  await resolveCitationsByScan(file, verifier, (buf, start) => startsWith(buf, start, RECORD_PREFIX));
+  return verifier.finish();
+}
