@@ -1,0 +1,83 @@
+// `pithead coordinator start`: the job marketplace server. Also registers the commands that talk to
+// a coordinator: keys, jobs, wallet, receipt (one registration in program.ts for all of them).
+
+import { ConfigError, configSettings, type RawSettings, startCoordinator } from "@pithead/coordinator";
+import { closeOnSignals } from "@pithead/http";
+import { type Command, Option } from "commander";
+import { fail } from "../output.ts";
+import { spinner } from "../progress.ts";
+import { registerJobCommands } from "./jobs.ts";
+import { registerKeyCommands } from "./keys.ts";
+import { registerReceiptCommands } from "./receipt.ts";
+import { registerWalletCommands } from "./wallet.ts";
+
+type SettingName = keyof typeof configSettings;
+
+function startCommand(coordinator: Command): void {
+  const start = coordinator
+    .command("start")
+    .description(
+      "Start the coordinator. Embedded defaults: a SQLite database under ./data, created with an admin key on first start. Every flag also reads its PITHEAD_* variable; PITHEAD_ADMIN_KEY sets the admin key.",
+    );
+  // One flag per setting, generated from the config loader so the two never disagree.
+  const attributes = new Map<string, SettingName>();
+  for (const [name, setting] of Object.entries(configSettings) as [
+    SettingName,
+    (typeof configSettings)[SettingName],
+  ][]) {
+    if (!setting.flag) continue;
+    const option = new Option(`${setting.flag} <value>`, `${setting.description} [${setting.env}]`);
+    attributes.set(option.attributeName(), name);
+    start.addOption(option);
+  }
+  start.action(async (options: Record<string, string | undefined>) => {
+    const flags: RawSettings = {};
+    for (const [attribute, name] of attributes) {
+      const value = options[attribute];
+      if (value !== undefined) flags[name] = value;
+    }
+    const progress = spinner("starting the coordinator");
+    try {
+      const running = await startCoordinator({
+        flags,
+        logger: { level: flags.logLevel ?? process.env.PITHEAD_LOG_LEVEL ?? "info" },
+      });
+      const db = running.config.db.kind === "sqlite" ? `SQLite ${running.config.db.path}` : "PostgreSQL";
+      progress.succeed(`coordinator listening on ${running.url} (${db})`);
+      const lines = [
+        `  docs ${running.url}/docs · health ${running.url}/health · receipt key ${running.url}/v1/keys/receipts`,
+      ];
+      if (running.generatedAdminKey) {
+        lines.push(`  first start: an admin key was created and saved to ${running.adminKeyFile} (mode 600)`);
+        // The key goes to a terminal only: under systemd stdout is the journal, and keys stay out of logs.
+        if (process.stderr.isTTY) lines.push(`  admin key (shown once): ${running.generatedAdminKey}`);
+      }
+      const data = running.config.dataDir;
+      lines.push(
+        "  next:",
+        `    pithead keys create --role miner --label gpu0 --data ${data}      # API_KEY for miner.sh`,
+        `    pithead keys create --role client --wallet my-wallet --data ${data}`,
+        `    pithead wallet fund my-wallet 100000 --data ${data}`,
+      );
+      process.stderr.write(`${lines.join("\n")}\n`);
+      closeOnSignals(running.app);
+    } catch (error) {
+      progress.fail("the coordinator did not start");
+      if (error instanceof ConfigError) fail(error.message);
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EADDRINUSE") fail(`the port is already in use (${(error as Error).message})`);
+      fail(error instanceof Error ? error.message : String(error));
+    }
+  });
+}
+
+export function registerCoordinatorCommands(program: Command): void {
+  const coordinator = program
+    .command("coordinator")
+    .description("The job marketplace server: miners lease and prove jobs, clients submit and pay");
+  startCommand(coordinator);
+  registerKeyCommands(program);
+  registerJobCommands(program);
+  registerWalletCommands(program);
+  registerReceiptCommands(program);
+}

@@ -1,0 +1,235 @@
+// `pithead jobs submit|get|result|watch`: the client side of the coordinator, with a client key
+// from PITHEAD_KEY (or another variable named by --key-env; never a flag, which `ps` would show).
+import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import {
+  CoordinatorApiError,
+  CoordinatorClient,
+  coordinatorUrl,
+  type JobResult,
+  type JobView,
+  type SubmitJobRequest,
+} from "@pithead/coordinator";
+import { type Command, InvalidArgumentError } from "commander";
+import { fail, printResult } from "../output.ts";
+import { spinner } from "../progress.ts";
+import { failApi } from "./keys.ts";
+
+interface ClientOptions {
+  url?: string;
+  keyEnv: string;
+  json?: boolean;
+}
+
+function withClientOptions(command: Command): Command {
+  return command
+    .option("--url <url>", "coordinator URL [PITHEAD_URL, COORD_URL] (default http://127.0.0.1:8080)")
+    .option("--key-env <name>", "environment variable holding the client key", "PITHEAD_KEY")
+    .option("--json", "print JSON");
+}
+
+function client(options: ClientOptions): CoordinatorClient {
+  const key = process.env[options.keyEnv];
+  if (!key) fail(`no client key: set ${options.keyEnv} (create one with \`pithead keys create --role client\`)`);
+  return new CoordinatorClient(coordinatorUrl(options.url), key);
+}
+
+function integer(name: string, min: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min)
+      throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
+    return Number(value);
+  };
+}
+
+function json(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new InvalidArgumentError('must be JSON, e.g. \'{"prompt":"hello"}\'');
+  }
+}
+
+const final = new Set(["COMPLETED", "FAILED", "CANCELED", "EXPIRED"]);
+
+function describeJob(job: JobView): string {
+  const error = job.error ? ` ${job.error.code}: ${job.error.message}` : "";
+  return `${job.id}  ${job.state}  ${job.workload}  reward ${job.reward} × ${job.verification.replicas}  attempt ${job.attempt}${error}`;
+}
+
+/** Follows the job's event stream until it is final (or the deadline passes). */
+async function waitFinal(
+  api: CoordinatorClient,
+  id: string,
+  seconds: number,
+  onState: (state: string) => void,
+): Promise<string> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), seconds * 1000);
+  let state = "";
+  try {
+    await api.watch(
+      id,
+      ({ data }) => {
+        state = (data as { state: string }).state;
+        onState(state);
+      },
+      controller.signal,
+    );
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  return state;
+}
+
+function printJobResult(result: JobResult, options: { json?: boolean; output?: string }): void {
+  if (options.output && result.output !== null) {
+    writeFileSync(options.output, Buffer.from(result.output, result.output_encoding === "base64" ? "base64" : "utf8"));
+  }
+  printResult(options.json === true, result, () =>
+    [
+      `output_sha ${result.output_sha}`,
+      options.output ? `output written to ${options.output}` : (result.output ?? "(no inline output)"),
+      result.receipt ? `receipt ${result.receipt.receipt.receipt_id} (verify with \`pithead receipt verify\`)` : "",
+    ]
+      .filter(Boolean)
+      .join("\n"),
+  );
+}
+
+export function registerJobCommands(program: Command): void {
+  const jobs = program.command("jobs").description("Submit jobs to a coordinator and follow them (client key)");
+
+  withClientOptions(
+    jobs
+      .command("submit")
+      .description("Submit a job; reward × replicas is escrowed from your wallet")
+      .requiredOption("--workload <name>", "torch_bench, sd_infer, llm_gen, …")
+      .option("--params <json>", "workload parameters as JSON", json)
+      .option("--reward <amount>", "reward per replica (integer, smallest unit)", integer("--reward", 0), 0)
+      .option("--replicas <n>", "replicate to n miners (verification: replicate)", integer("--replicas", 1))
+      .option("--quorum <q>", "agreeing proofs needed (default: a majority of the replicas)", integer("--quorum", 1))
+      .option("--ttl <seconds>", "give up if not started within this time", integer("--ttl", 1))
+      .option("--max-runtime <seconds>", "a miner's time limit for the job", integer("--max-runtime", 1))
+      .option("--max-attempts <n>", "lost leases per replica before the job fails", integer("--max-attempts", 1))
+      .option("--gpu", "only miners with a GPU")
+      .option("--min-vram <mb>", "only miners with this much VRAM", integer("--min-vram", 0))
+      .option("--model <name...>", "only miners that have these models")
+      .option("--wait <seconds>", "wait for the result up to this long", integer("--wait", 1)),
+  ).action(
+    async (
+      options: ClientOptions & {
+        workload: string;
+        params?: unknown;
+        reward: number;
+        replicas?: number;
+        quorum?: number;
+        ttl?: number;
+        maxRuntime?: number;
+        maxAttempts?: number;
+        gpu?: boolean;
+        minVram?: number;
+        model?: string[];
+        wait?: number;
+      },
+    ) => {
+      const api = client(options);
+      const request: SubmitJobRequest = {
+        workload: options.workload,
+        reward: options.reward,
+        ...(options.params !== undefined ? { params: options.params } : {}),
+        ...(options.ttl ? { ttl_s: options.ttl } : {}),
+        ...(options.maxRuntime ? { max_runtime_s: options.maxRuntime } : {}),
+        ...(options.maxAttempts ? { max_attempts: options.maxAttempts } : {}),
+        ...(options.replicas && options.replicas > 1
+          ? {
+              verification: {
+                mode: "replicate" as const,
+                replicas: options.replicas,
+                ...(options.quorum ? { quorum: options.quorum } : {}),
+              },
+            }
+          : {}),
+        constraints: {
+          ...(options.gpu ? { gpu: true } : {}),
+          ...(options.minVram !== undefined ? { min_vram_mb: options.minVram } : {}),
+          ...(options.model ? { models: options.model } : {}),
+        },
+      };
+      try {
+        const job = await api.submit(request, randomUUID());
+        if (!options.wait) {
+          printResult(options.json === true, job, () => describeJob(job));
+          return;
+        }
+        const progress = spinner(`job ${job.id} ${job.state}`);
+        const state = await waitFinal(api, job.id, options.wait, (next) => progress.update(`job ${job.id} ${next}`));
+        if (state !== "COMPLETED") {
+          progress.fail(`job ${job.id} ${state || "still running"}`);
+          printResult(options.json === true, await api.job(job.id), () => describeJob(job));
+          process.exitCode = 1;
+          return;
+        }
+        progress.succeed(`job ${job.id} COMPLETED`);
+        printJobResult(await api.result(job.id), options);
+      } catch (error) {
+        failApi(error);
+      }
+    },
+  );
+
+  withClientOptions(jobs.command("get").description("Show a job and its leases").argument("<id>", "job id")).action(
+    async (id: string, options: ClientOptions) => {
+      try {
+        const job = await client(options).job(id);
+        printResult(options.json === true, job, () =>
+          [
+            describeJob(job),
+            ...(job.leases ?? []).map((lease) => `  lease ${lease.attempt} ${lease.miner_id} ${lease.state}`),
+          ].join("\n"),
+        );
+      } catch (error) {
+        failApi(error);
+      }
+    },
+  );
+
+  withClientOptions(
+    jobs
+      .command("result")
+      .description("Show a job's result and receipt (with --wait, wait for it)")
+      .argument("<id>", "job id")
+      .option("--wait <seconds>", "wait up to this long for the job to finish", integer("--wait", 1))
+      .option("--output <file>", "write the output bytes to this file"),
+  ).action(async (id: string, options: ClientOptions & { wait?: number; output?: string }) => {
+    const api = client(options);
+    try {
+      if (options.wait) {
+        const progress = spinner(`waiting for job ${id}`);
+        const state = await waitFinal(api, id, options.wait, (next) => progress.update(`job ${id} ${next}`));
+        if (final.has(state)) progress.succeed(`job ${id} ${state}`);
+        else progress.fail(`job ${id} not finished after ${options.wait} s`);
+      }
+      printJobResult(await api.result(id), options);
+    } catch (error) {
+      if (error instanceof CoordinatorApiError && error.status === 425)
+        fail(`job ${id} has no result yet (try --wait 60)`);
+      failApi(error);
+    }
+  });
+
+  withClientOptions(
+    jobs.command("watch").description("Print each state change of a job until it is final").argument("<id>", "job id"),
+  ).action(async (id: string, options: ClientOptions) => {
+    try {
+      await client(options).watch(id, ({ data }) => {
+        const event = data as { state: string; at: string; version: number };
+        printResult(options.json === true, event, () => `${event.at}  ${event.state}`);
+      });
+    } catch (error) {
+      failApi(error);
+    }
+  });
+}

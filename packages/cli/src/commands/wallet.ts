@@ -1,0 +1,54 @@
+// `pithead wallet balance|fund`.
+import { randomUUID } from "node:crypto";
+import { CoordinatorClient, coordinatorUrl } from "@pithead/coordinator";
+import { type Command, InvalidArgumentError } from "commander";
+import { fail, printResult } from "../output.ts";
+import { type AdminOptions, adminClient, failApi, withAdminOptions } from "./keys.ts";
+
+function amount(value: string): number {
+  if (!/^[1-9]\d{0,15}$/.test(value))
+    throw new InvalidArgumentError("must be a positive integer amount (smallest unit)");
+  return Number(value);
+}
+
+export function registerWalletCommands(program: Command): void {
+  const wallet = program.command("wallet").description("Wallet balances and funding");
+
+  wallet
+    .command("balance")
+    .description("A wallet's balance: your own with a client or miner key, any address with an admin key")
+    .argument("[address]", "wallet address (required with an admin key)")
+    .option("--url <url>", "coordinator URL [PITHEAD_URL, COORD_URL] (default http://127.0.0.1:8080)")
+    .option("--key-env <name>", "environment variable holding the API key", "PITHEAD_KEY")
+    .option("--json", "print JSON")
+    .action(async (address: string | undefined, options: { url?: string; keyEnv: string; json?: boolean }) => {
+      const key = process.env[options.keyEnv] ?? process.env.API_KEY;
+      if (!key) fail(`no API key: set ${options.keyEnv} (or API_KEY, as in miner.conf)`);
+      try {
+        const balance = await new CoordinatorClient(coordinatorUrl(options.url), key).balance(address);
+        printResult(
+          options.json === true,
+          balance,
+          () => `${balance.address}: ${balance.balance} (pending ${balance.pending})`,
+        );
+      } catch (error) {
+        failApi(error);
+      }
+    });
+
+  withAdminOptions(
+    wallet
+      .command("fund")
+      .description("Credit a wallet (admin): the only way money enters the books")
+      .argument("<address>", "wallet address")
+      .argument("<amount>", "integer amount of the smallest unit", amount),
+  ).action(async (address: string, value: number, options: AdminOptions) => {
+    try {
+      // One idempotency key per invocation: a retry of this request after a network error cannot fund twice.
+      const funded = await adminClient(options).fund(address, value, randomUUID());
+      printResult(options.json === true, funded, () => `${funded.address}: ${funded.balance}`);
+    } catch (error) {
+      failApi(error);
+    }
+  });
+}

@@ -1,0 +1,260 @@
+// The coordinator's configuration: flags over environment over defaults, validated once at start.
+// A bad value stops the start with an error naming its flag or variable.
+import { join, resolve } from "node:path";
+
+export type DatabaseConfig = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
+
+export interface CoordinatorConfig {
+  host: string;
+  port: number;
+  /** Where the embedded database, the signing keys and admin.key live. */
+  dataDir: string;
+  db: DatabaseConfig;
+  /** An admin key given by the operator (PITHEAD_ADMIN_KEY); else one is generated on first start. */
+  adminKey: string | undefined;
+  feeBps: number;
+  leaseTtlS: number;
+  heartbeatTimeoutS: number;
+  maxInFlightPerMiner: number;
+  idempotencyRetentionS: number;
+  /** Defaults for jobs that do not say. */
+  defaultTtlS: number;
+  defaultMaxRuntimeS: number;
+  defaultMaxAttempts: number;
+  maxReplicas: number;
+  /** Largest proof output accepted inline (decoded bytes). */
+  maxOutputBytes: number;
+  sweepIntervalMs: number;
+  /** PostgreSQL: backstop poll for long-polling miners in case a NOTIFY is missed. */
+  pollIntervalMs: number;
+  /** Requests per minute per key (or address); 0 turns rate limiting off. */
+  rateLimitPerMinute: number;
+  logLevel: string;
+  receiptKeyFile: string;
+  ledgerKeyFile: string;
+  /** Name of the ledger log in checkpoints. */
+  ledgerOrigin: string;
+}
+
+export class ConfigError extends Error {
+  readonly key: string;
+  constructor(key: string, message: string) {
+    super(`${key}: ${message}`);
+    this.name = "ConfigError";
+    this.key = key;
+  }
+}
+
+/** One setting: its flag name, its environment variable and how to parse it. */
+interface Setting<T> {
+  /** The command-line flag, or null for secrets (only from the environment, never in `ps`). */
+  flag: string | null;
+  env: string;
+  description: string;
+  parse(raw: string, name: string): T;
+}
+
+function integer(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got ${JSON.stringify(raw)}`);
+    const value = Number(raw.trim());
+    if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+    return value;
+  };
+}
+
+const text = (raw: string, name: string): string => {
+  if (raw.trim() === "") throw new ConfigError(name, "must not be empty");
+  return raw.trim();
+};
+
+const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+export const settings = {
+  host: {
+    flag: "--host",
+    env: "PITHEAD_HOST",
+    description: "interface to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
+    parse: text,
+  },
+  port: {
+    flag: "--port",
+    env: "PITHEAD_PORT",
+    description: "TCP port (default 8080, as in the seed COORD_URL)",
+    parse: integer(0, 65_535),
+  },
+  dataDir: {
+    flag: "--data",
+    env: "PITHEAD_DATA",
+    description: "directory for the database, signing keys and admin.key (default ./data)",
+    parse: text,
+  },
+  db: {
+    flag: "--db",
+    env: "PITHEAD_DB",
+    description: "SQLite file path or postgres:// URL (default <data>/coordinator.db)",
+    parse: text,
+  },
+  adminKey: {
+    flag: null,
+    env: "PITHEAD_ADMIN_KEY",
+    description: "an admin key to accept (at least 16 characters); otherwise one is generated on first start",
+    parse: (raw: string, name: string) => {
+      if (raw.length < 16) throw new ConfigError(name, "must be at least 16 characters (use a random key)");
+      if (!/^[\x21-\x7e]+$/.test(raw)) throw new ConfigError(name, "must be printable ASCII without spaces");
+      return raw;
+    },
+  },
+  feeBps: {
+    flag: "--fee-bps",
+    env: "PITHEAD_FEE_BPS",
+    description: "coordinator fee per reward in basis points (default 100 = 1%)",
+    parse: integer(0, 10_000),
+  },
+  leaseTtlS: {
+    flag: "--lease-ttl",
+    env: "PITHEAD_LEASE_TTL_S",
+    description: "seconds a lease lasts unless a heartbeat renews it (default 120)",
+    parse: integer(1, 86_400),
+  },
+  heartbeatTimeoutS: {
+    flag: "--heartbeat-timeout",
+    env: "PITHEAD_HEARTBEAT_TIMEOUT_S",
+    description: "seconds of silence before a miner goes offline (default 90)",
+    parse: integer(1, 86_400),
+  },
+  maxInFlightPerMiner: {
+    flag: "--max-in-flight",
+    env: "PITHEAD_MAX_IN_FLIGHT",
+    description: "most jobs one miner may hold at once (default 64)",
+    parse: integer(1, 10_000),
+  },
+  defaultTtlS: {
+    flag: "--default-ttl",
+    env: "PITHEAD_DEFAULT_TTL_S",
+    description: "default ttl_s of a job: seconds to be started (default 3600)",
+    parse: integer(1, 30 * 86_400),
+  },
+  defaultMaxRuntimeS: {
+    flag: "--default-max-runtime",
+    env: "PITHEAD_DEFAULT_MAX_RUNTIME_S",
+    description: "default max_runtime_s of a job (default 600)",
+    parse: integer(1, 7 * 86_400),
+  },
+  defaultMaxAttempts: {
+    flag: "--default-max-attempts",
+    env: "PITHEAD_DEFAULT_MAX_ATTEMPTS",
+    description: "default max_attempts of a job (default 3)",
+    parse: integer(1, 100),
+  },
+  maxOutputBytes: {
+    flag: "--max-output-bytes",
+    env: "PITHEAD_MAX_OUTPUT_BYTES",
+    description: "largest proof output accepted inline, in bytes (default 1 MiB)",
+    parse: integer(0, 64 * 1024 * 1024),
+  },
+  sweepIntervalMs: {
+    flag: "--sweep-interval-ms",
+    env: "PITHEAD_SWEEP_INTERVAL_MS",
+    description: "how often expired leases, silent miners and overdue jobs are swept (default 1000)",
+    parse: integer(10, 600_000),
+  },
+  rateLimitPerMinute: {
+    flag: "--rate-limit",
+    env: "PITHEAD_RATE_LIMIT",
+    description: "requests per minute per key; 0 turns it off (default 6000)",
+    parse: integer(0, 10_000_000),
+  },
+  logLevel: {
+    flag: "--log-level",
+    env: "PITHEAD_LOG_LEVEL",
+    description: "fatal, error, warn, info, debug, trace or silent (default info)",
+    parse: (raw: string, name: string) => {
+      if (!logLevels.includes(raw)) throw new ConfigError(name, `must be one of ${logLevels.join(", ")}`);
+      return raw;
+    },
+  },
+} satisfies Record<string, Setting<unknown>>;
+
+export type SettingName = keyof typeof settings;
+export type RawSettings = Partial<Record<SettingName, string>>;
+
+export const defaults = {
+  host: "127.0.0.1",
+  port: 8080,
+  dataDir: "./data",
+  feeBps: 100,
+  leaseTtlS: 120,
+  heartbeatTimeoutS: 90,
+  maxInFlightPerMiner: 64,
+  idempotencyRetentionS: 86_400,
+  defaultTtlS: 3_600,
+  defaultMaxRuntimeS: 600,
+  defaultMaxAttempts: 3,
+  maxReplicas: 16,
+  maxOutputBytes: 1024 * 1024,
+  sweepIntervalMs: 1_000,
+  pollIntervalMs: 500,
+  rateLimitPerMinute: 6_000,
+  logLevel: "info",
+} as const;
+
+export function parseDatabase(raw: string, dataDir: string, name = "--db / PITHEAD_DB"): DatabaseConfig {
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError(name, "is not a valid postgres:// URL");
+    }
+    return { kind: "postgres", url: raw };
+  }
+  if (raw.includes("://")) throw new ConfigError(name, "must be a SQLite file path or a postgres:// URL");
+  return { kind: "sqlite", path: resolve(dataDir, raw) };
+}
+
+/**
+ * Builds the configuration from flags (already parsed, as strings) and the environment; flags win.
+ * Throws ConfigError naming the flag and variable of the first bad value.
+ */
+export function loadConfig(flags: RawSettings = {}, env: NodeJS.ProcessEnv = process.env): CoordinatorConfig {
+  const read = <T>(name: SettingName, fallback: T): T => {
+    const setting = settings[name] as Setting<T>;
+    const fromFlag = flags[name];
+    if (fromFlag !== undefined)
+      return setting.parse(fromFlag, setting.flag ? `${setting.flag} (${setting.env})` : setting.env);
+    const fromEnv = env[setting.env];
+    if (fromEnv !== undefined && fromEnv !== "") return setting.parse(fromEnv, setting.env);
+    return fallback;
+  };
+  const dataDir = resolve(read("dataDir", defaults.dataDir));
+  const rawDb = read<string | undefined>("db", undefined);
+  const db =
+    rawDb === undefined
+      ? { kind: "sqlite" as const, path: join(dataDir, "coordinator.db") }
+      : parseDatabase(rawDb, dataDir);
+  const heartbeatTimeoutS = read("heartbeatTimeoutS", defaults.heartbeatTimeoutS);
+  return {
+    host: read("host", defaults.host),
+    port: read("port", defaults.port),
+    dataDir,
+    db,
+    adminKey: read<string | undefined>("adminKey", undefined),
+    feeBps: read("feeBps", defaults.feeBps),
+    leaseTtlS: read("leaseTtlS", defaults.leaseTtlS),
+    heartbeatTimeoutS,
+    maxInFlightPerMiner: read("maxInFlightPerMiner", defaults.maxInFlightPerMiner),
+    idempotencyRetentionS: defaults.idempotencyRetentionS,
+    defaultTtlS: read("defaultTtlS", defaults.defaultTtlS),
+    defaultMaxRuntimeS: read("defaultMaxRuntimeS", defaults.defaultMaxRuntimeS),
+    defaultMaxAttempts: read("defaultMaxAttempts", defaults.defaultMaxAttempts),
+    maxReplicas: defaults.maxReplicas,
+    maxOutputBytes: read("maxOutputBytes", defaults.maxOutputBytes),
+    sweepIntervalMs: read("sweepIntervalMs", defaults.sweepIntervalMs),
+    pollIntervalMs: defaults.pollIntervalMs,
+    rateLimitPerMinute: read("rateLimitPerMinute", defaults.rateLimitPerMinute),
+    logLevel: read("logLevel", defaults.logLevel),
+    receiptKeyFile: join(dataDir, "receipt-signing.key"),
+    ledgerKeyFile: join(dataDir, "ledger.key"),
+    ledgerOrigin: "pithead.local",
+  };
+}

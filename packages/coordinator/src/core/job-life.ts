@@ -1,0 +1,37 @@
+// Lease arithmetic and the state a live job is in, derived from its assignments. Pure.
+import type { Assignment, Job, JobState } from "./model.ts";
+
+export interface LeaseTimes {
+  expiresAt: number;
+  capAt: number;
+}
+
+/** A new lease runs for the lease TTL, never past the job's max runtime. */
+export function newLease(now: number, job: Pick<Job, "maxRuntimeS">, leaseTtlS: number): LeaseTimes {
+  const capAt = now + job.maxRuntimeS * 1000;
+  return { expiresAt: Math.min(now + leaseTtlS * 1000, capAt), capAt };
+}
+
+/** A heartbeat pushes a live lease out by the TTL, still capped by max runtime. */
+export function renewedExpiry(assignment: Pick<Assignment, "leaseCapAt">, now: number, leaseTtlS: number): number {
+  return Math.min(now + leaseTtlS * 1000, assignment.leaseCapAt);
+}
+
+export function isLeaseLive(assignment: Pick<Assignment, "state" | "leaseExpiresAt">, now: number): boolean {
+  return assignment.state === "LEASED" && assignment.leaseExpiresAt > now;
+}
+
+/** The state of a job that is not final: VERIFYING once a proof is in, LEASED while one is held, else QUEUED. */
+export function liveState(assignments: readonly Pick<Assignment, "state">[]): JobState {
+  if (assignments.some((assignment) => assignment.state === "PROVED")) return "VERIFYING";
+  if (assignments.some((assignment) => assignment.state === "LEASED")) return "LEASED";
+  return "QUEUED";
+}
+
+/**
+ * A job may lose `max_attempts` leases per replica (expired, failed, miner gone) before it fails:
+ * for one replica that is "after max_attempts attempts it fails".
+ */
+export function attemptsExhausted(job: Pick<Job, "leasesLost" | "maxAttempts" | "replicas">): boolean {
+  return job.leasesLost >= job.maxAttempts * job.replicas;
+}

@@ -1,0 +1,56 @@
+// The coordinator's HTTP server: the shared Fastify kit plus the coordinator's routes.
+import { createHttpServer, type HttpServer, type HttpServerOptions } from "@pithead/http";
+import type { Ledger } from "@pithead/ledger";
+import type { CoordinatorConfig } from "../config.ts";
+import { errors } from "../errors.ts";
+import type { Checkpointer } from "../service/checkpointer.ts";
+import type { CoordinatorService } from "../service/coordinator.ts";
+import { registerAdminRoutes } from "./routes/admin.ts";
+import { registerEventRoutes } from "./routes/events.ts";
+import { registerJobRoutes } from "./routes/jobs.ts";
+import { registerLedgerRoutes } from "./routes/ledger.ts";
+import { registerMinerRoutes } from "./routes/miner.ts";
+import { registerPublicRoutes } from "./routes/public.ts";
+import { registerWalletRoutes } from "./routes/wallet.ts";
+
+export const VERSION = "0.1.0";
+
+export async function createCoordinatorApp(
+  service: CoordinatorService,
+  config: CoordinatorConfig,
+  logger: HttpServerOptions["logger"],
+  ledger: { ledger: Ledger; checkpointer: Checkpointer },
+): Promise<HttpServer> {
+  const app = await createHttpServer({
+    name: "pithead-coordinator",
+    version: VERSION,
+    errors,
+    // Most bodies are small; the proof and submit routes raise their own limit.
+    bodyLimit: 64 * 1024,
+    logger,
+    docs: {
+      title: "Pithead Coordinator API v1",
+      description:
+        "The job marketplace: miners lease jobs and prove them, clients submit and pay, every movement is on the ledger.",
+    },
+    metrics: { public: true },
+    health: async () => ({ store: service.store.kind, waiting_miners: service.dispatcher.waiting }),
+    auth: { resolve: (token) => service.keys.resolve(token) },
+    rateLimit: config.rateLimitPerMinute > 0 ? { max: config.rateLimitPerMinute, timeWindowMs: 60_000 } : false,
+  });
+  // A JSON API: other bodies are refused with 415 instead of being parsed as text.
+  app.removeContentTypeParser(["text/plain"]);
+  registerPublicRoutes(app, service, VERSION);
+  registerMinerRoutes(app, service, config.maxOutputBytes);
+  registerWalletRoutes(app, service);
+  registerJobRoutes(
+    app,
+    service,
+    { ttlS: config.defaultTtlS, maxRuntimeS: config.defaultMaxRuntimeS, maxAttempts: config.defaultMaxAttempts },
+    config.maxReplicas,
+  );
+  registerEventRoutes(app, service);
+  registerAdminRoutes(app, service);
+  await registerLedgerRoutes(app, service, ledger.ledger, ledger.checkpointer);
+  return app;
+}

@@ -1,0 +1,243 @@
+// Admin routes: keys, funding, miners (drain/resume), jobs, wallets, stats and the books audit.
+import type { HttpServer } from "@pithead/http";
+import type { FastifyReply } from "fastify";
+import { Type } from "typebox";
+import { setDraining } from "../../ops/drain-miner.ts";
+import { fundWallet } from "../../ops/fund-wallet.ts";
+import { idempotent } from "../../ops/idempotent.ts";
+import { createKey, revokeKey } from "../../ops/keys.ts";
+import {
+  CreatedKeyResponse,
+  CreateKeyRequest,
+  errorResponses,
+  FundRequest,
+  FundResponse,
+  KeyIdParams,
+  KeyView,
+  MinerIdParams,
+  MinerView,
+  StatsResponse,
+  WalletListQuery,
+  WalletParams,
+} from "../../schemas/index.ts";
+import type { CoordinatorService } from "../../service/coordinator.ts";
+import { sendAnswer } from "../answer.ts";
+import { idempotencyKeyOf, requestHash } from "../idempotency.ts";
+import { asJson, iso, keyView, minerView } from "../views.ts";
+import { principalOf } from "./miner.ts";
+
+const admin = { roles: ["admin"] } as const;
+
+export function registerAdminRoutes(app: HttpServer, service: CoordinatorService): void {
+  app.post(
+    "/v1/admin/keys",
+    {
+      config: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Create an API key (shown once); a client key gets a wallet",
+        body: CreateKeyRequest,
+        response: { 201: CreatedKeyResponse, ...errorResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const body = request.body;
+      const scope = {
+        keyId: principal.keyId,
+        idempotencyKey: idempotencyKeyOf(request),
+        requestHash: requestHash(request),
+      };
+      const answer = await service.write((tx) =>
+        idempotent(tx, scope, async () => {
+          const created = await createKey(tx, {
+            role: body.role,
+            label: body.label ?? null,
+            wallet: body.wallet ?? null,
+          });
+          const view = {
+            id: created.record.id,
+            role: created.record.role,
+            label: created.record.label,
+            wallet: created.record.wallet,
+            created_at: iso(created.record.createdAt),
+          };
+          // A replay must not hand the secret out again: it is stored nowhere, the replay says so.
+          return { status: 201, body: { ...view, key: created.secret }, stored: { ...view, key: null } };
+        }),
+      );
+      return sendAnswer(reply as FastifyReply, answer);
+    },
+  );
+
+  app.get(
+    "/v1/admin/keys",
+    {
+      config: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Every key (never the secrets)",
+        response: { 200: Type.Object({ keys: Type.Array(KeyView) }) },
+      },
+    },
+    async () => ({ keys: (await service.reads.keys()).map(keyView) }),
+  );
+
+  app.delete(
+    "/v1/admin/keys/:id",
+    {
+      config: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Revoke a key: refused from the next request on",
+        params: KeyIdParams,
+        response: { 200: KeyView, ...errorResponses(401, 403, 404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const revoked = await service.write((tx) => revokeKey(tx, request.params.id));
+      service.keys.forget();
+      return keyView(revoked);
+    },
+  );
+
+  app.post(
+    "/v1/admin/wallets/:address/fund",
+    {
+      config: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Credit a wallet (the only way money enters the books)",
+        params: WalletParams,
+        body: FundRequest,
+        response: { 200: FundResponse, ...errorResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const scope = {
+        keyId: principal.keyId,
+        idempotencyKey: idempotencyKeyOf(request),
+        requestHash: requestHash(request),
+      };
+      const answer = await service.write((tx) =>
+        idempotent(tx, scope, async () => ({
+          status: 200,
+          body: await fundWallet(tx, request.params.address, request.body.amount),
+        })),
+      );
+      return sendAnswer(reply as FastifyReply, answer);
+    },
+  );
+
+  app.get(
+    "/v1/admin/wallets",
+    {
+      config: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Wallets and system accounts with their balances",
+        querystring: WalletListQuery,
+        response: {
+          200: Type.Object({
+            wallets: Type.Array(
+              Type.Object({ address: Type.String(), balance: Type.Integer(), updated_at: Type.String() }),
+            ),
+            next_after: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const { limit, after } = request.query;
+      const wallets = await service.reads.wallets(limit + 1, after);
+      const page = wallets.slice(0, limit);
+      return {
+        wallets: page.map((wallet) => ({
+          address: wallet.address,
+          balance: wallet.balance,
+          updated_at: iso(wallet.updatedAt),
+        })),
+        next_after: wallets.length > limit ? (page.at(-1)?.address ?? null) : null,
+      };
+    },
+  );
+
+  app.get(
+    "/v1/admin/audit",
+    {
+      config: admin,
+      schema: { tags: ["admin"], summary: "Recomputes every balance from the postings and checks the books balance" },
+    },
+    async () => asJson(await service.reads.audit()),
+  );
+
+  app.get(
+    "/v1/admin/miners",
+    {
+      config: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Miners: status, capabilities, jobs in flight, reputation",
+        response: { 200: Type.Object({ miners: Type.Array(MinerView) }) },
+      },
+    },
+    async () => ({ miners: (await service.reads.miners()).map((miner) => minerView(miner, miner.inFlight)) }),
+  );
+
+  for (const [action, draining] of [
+    ["drain", true],
+    ["resume", false],
+  ] as const) {
+    app.post(
+      `/v1/admin/miners/:id/${action}`,
+      {
+        config: admin,
+        schema: {
+          tags: ["admin"],
+          summary: draining
+            ? "Stop handing a miner new jobs (it finishes what it holds)"
+            : "Hand a drained miner jobs again",
+          params: MinerIdParams,
+          response: { 200: MinerView, ...errorResponses(401, 403, 404, 422) },
+        },
+      },
+      async (request) => {
+        const miner = await service.write((tx) => setDraining(tx, request.params.id, draining));
+        return minerView(miner, await service.reads.inFlight(miner.id));
+      },
+    );
+  }
+
+  app.get(
+    "/v1/admin/stats",
+    {
+      config: admin,
+      schema: {
+        tags: ["admin"],
+        summary: "Queue depth per state, miners, throughput, money",
+        response: { 200: StatsResponse },
+      },
+    },
+    async () => {
+      const stats = await service.reads.stats(service.clock());
+      return {
+        jobs: stats.jobs,
+        queue_depth: stats.queueDepth,
+        miners: stats.miners,
+        waiting_miners: service.dispatcher.waiting,
+        jobs_per_s: Math.round((stats.completedLastMinute / 60) * 100) / 100,
+        money: { funded: stats.funded, escrow: stats.escrow, fees: stats.fees },
+      };
+    },
+  );
+
+  app.post(
+    "/v1/admin/sweep",
+    {
+      config: admin,
+      schema: { tags: ["admin"], summary: "Run the sweeper now (expired leases, silent miners, overdue jobs)" },
+    },
+    async () => asJson(await service.sweep()),
+  );
+}

@@ -1,0 +1,83 @@
+// The coordinator's ledger over HTTP. The latest signed checkpoint and consistency proofs are
+// public (hashes only); whole records and the export are for admins, since they name every
+// client's jobs and wallets. A client gets the records of its own jobs with their inclusion
+// proofs from GET /v1/jobs/{id}/ledger.
+import { HttpError, type HttpServer } from "@pithead/http";
+import { type InclusionProof, type Ledger, LedgerHttpError, ledgerRoutes, type StoredRecord } from "@pithead/ledger";
+import { Type } from "typebox";
+import { errorResponses, JobIdParams } from "../../schemas/index.ts";
+import type { Checkpointer } from "../../service/checkpointer.ts";
+import type { CoordinatorService } from "../../service/coordinator.ts";
+import { visibleJob } from "./jobs.ts";
+import { principalOf } from "./miner.ts";
+
+const publicLedgerRoutes = new Set(["/v1/ledger/checkpoint", "/v1/ledger/consistency"]);
+
+export async function registerLedgerRoutes(
+  app: HttpServer,
+  service: CoordinatorService,
+  ledger: Ledger,
+  checkpointer: Checkpointer,
+): Promise<void> {
+  const partition = service.store.ledgerPartition;
+  await app.register(
+    async (scope) => {
+      scope.addHook("onRoute", (route) => {
+        route.config = publicLedgerRoutes.has(route.url)
+          ? { ...(route.config ?? {}), public: true }
+          : { ...(route.config ?? {}), roles: ["admin"] };
+        // Errors leave in the coordinator's envelope: drop the plugin's own error body schemas.
+        const response = { ...((route.schema?.response as Record<string, unknown> | undefined) ?? {}) };
+        for (const status of Object.keys(response)) if (/^[45]/.test(status)) delete response[status];
+        route.schema = { ...(route.schema ?? {}), response, tags: ["ledger"] };
+      });
+      // The ledger's own error type becomes the coordinator's envelope (with the ledger's code).
+      scope.setErrorHandler((error) => {
+        if (error instanceof LedgerHttpError) throw new HttpError(error.code, error.statusCode, error.message);
+        throw error;
+      });
+      await scope.register(ledgerRoutes, { ledger, partitions: () => [partition] });
+    },
+    { prefix: "/v1" },
+  );
+
+  app.get(
+    "/v1/jobs/:id/ledger",
+    {
+      config: { roles: ["client", "admin"] },
+      schema: {
+        tags: ["jobs"],
+        summary: "The job's ledger records, each with its inclusion proof against a signed checkpoint",
+        params: JobIdParams,
+        response: {
+          200: Type.Object({
+            checkpoint: Type.Unknown(),
+            verifier_key: Type.Union([Type.String(), Type.Null()]),
+            records: Type.Array(Type.Object({ record: Type.Unknown(), proof: Type.Unknown() })),
+          }),
+          ...errorResponses(401, 403, 404, 422),
+        },
+      },
+    },
+    async (request) => {
+      const job = await visibleJob(service, principalOf(request), request.params.id);
+      const seqs = await service.reads.jobLedgerSeqs(job.id);
+      let checkpoint = await ledger.latestCheckpoint(partition);
+      // Records newer than the latest checkpoint get one now, so every record comes with a proof.
+      if (seqs.length > 0 && (!checkpoint || checkpoint.size <= Math.max(...seqs))) {
+        await checkpointer.checkpoint();
+        checkpoint = await ledger.latestCheckpoint(partition);
+      }
+      const records: { record: StoredRecord | null; proof: InclusionProof | null }[] = [];
+      for (const seq of seqs) {
+        const record = (await ledger.get(partition, seq)) ?? null;
+        const proof =
+          record && checkpoint && seq < checkpoint.size
+            ? await ledger.inclusionProof(partition, seq, checkpoint.size)
+            : null;
+        records.push({ record, proof });
+      }
+      return { checkpoint: checkpoint ?? null, verifier_key: ledger.verifierKey ?? null, records };
+    },
+  );
+}

@@ -1,0 +1,297 @@
+// Miner-facing routes. The seed's miner.sh calls heartbeat, next, proof and balance exactly as it
+// was written; the claim/proofs/fail routes are the batch and push forms for Pithead's miner.
+import { createHash } from "node:crypto";
+import type { HttpServer } from "@pithead/http";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { JsonValue } from "../../core/model.ts";
+import { errors } from "../../errors.ts";
+import { failLease } from "../../ops/fail-job.ts";
+import { heartbeat } from "../../ops/heartbeat.ts";
+import { type Answer, idempotent } from "../../ops/idempotent.ts";
+import { submitProof } from "../../ops/submit-proof.ts";
+import {
+  ClaimRequest,
+  ClaimResponse,
+  errorResponses,
+  FailRequest,
+  FailResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  LeasedJob,
+  NextQuery,
+  ProofBatchRequest,
+  ProofBatchResponse,
+  type ProofRequest,
+  ProofRequest as ProofRequestSchema,
+  ProofResponse,
+} from "../../schemas/index.ts";
+import type { KeyPrincipal } from "../../service/auth.ts";
+import type { CoordinatorService } from "../../service/coordinator.ts";
+import type { Tx } from "../../store/types.ts";
+import { sendAnswer } from "../answer.ts";
+import { idempotencyKeyOf, requestHash } from "../idempotency.ts";
+import { assertHashableJson } from "../json-checks.ts";
+import { leasedJobView } from "../views.ts";
+
+const miner = { roles: ["miner"] } as const;
+
+export function principalOf(request: FastifyRequest): KeyPrincipal {
+  const principal = request.principal as KeyPrincipal | undefined;
+  if (!principal) throw errors.error("UNAUTHORIZED");
+  return principal;
+}
+
+/** Aborted when the client goes away or the server shuts down: ends a long-poll early. */
+export function requestSignal(reply: FastifyReply, closing: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  const abort = () => controller.abort();
+  // The response closes before it finished only when the connection went away.
+  reply.raw.on("close", () => {
+    if (!reply.raw.writableFinished) abort();
+  });
+  closing.addEventListener("abort", abort, { once: true });
+  reply.raw.on("finish", () => closing.removeEventListener("abort", abort));
+  return controller.signal;
+}
+
+function decodeOutput(body: ProofRequest, maxBytes: number): Uint8Array | null {
+  if (body.output === undefined) return null;
+  let bytes: Buffer;
+  if (body.output_encoding === "base64") {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(body.output) || body.output.length % 4 !== 0) {
+      throw errors.error("BAD_OUTPUT_ENCODING", { field: "body.output" }, "body.output is not valid base64");
+    }
+    bytes = Buffer.from(body.output, "base64");
+  } else {
+    bytes = Buffer.from(body.output, "utf8");
+  }
+  if (bytes.byteLength > maxBytes) {
+    throw errors.error("OUTPUT_TOO_LARGE", { field: "body.output", bytes: bytes.byteLength, limit_bytes: maxBytes });
+  }
+  return bytes;
+}
+
+/** The checks that need no database: output size, encoding and hash; hashable metrics. */
+function checkProof(body: ProofRequest, maxBytes: number): Uint8Array | null {
+  assertHashableJson(body.metrics, "body.metrics");
+  const output = decodeOutput(body, maxBytes);
+  if (output !== null) {
+    const actual = createHash("sha256").update(output).digest("hex");
+    if (actual !== body.output_sha) {
+      throw errors.error("BAD_OUTPUT_SHA", { field: "body.output_sha", output_sha: body.output_sha, actual });
+    }
+  }
+  return output;
+}
+
+export function registerMinerRoutes(app: HttpServer, service: CoordinatorService, maxOutputBytes: number): void {
+  const proofBodyLimit = Math.ceil((maxOutputBytes * 4) / 3) + 64 * 1024;
+
+  const proofOp = (minerId: string, body: ProofRequest) => {
+    const output = checkProof(body, maxOutputBytes);
+    return async (tx: Tx): Promise<Answer> => ({
+      status: 200,
+      body: await submitProof(tx, service.ctx, {
+        minerId,
+        jobId: body.id,
+        outputSha: body.output_sha,
+        metrics: body.metrics as { [key: string]: JsonValue },
+        mode: body.mode ?? null,
+        output,
+        signature: body.signature ?? null,
+        leaseToken: body.lease_token ?? null,
+      }),
+    });
+  };
+
+  app.post(
+    "/v1/miner/heartbeat",
+    {
+      config: miner,
+      schema: {
+        tags: ["miner"],
+        summary: "Register (first contact) or refresh a miner; renews the leases it holds",
+        body: HeartbeatRequest,
+        response: { 200: HeartbeatResponse, ...errorResponses(401, 403, 422) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const body = request.body;
+      const result = await service.write((tx) =>
+        heartbeat(tx, service.ctx, {
+          keyId: principal.keyId,
+          minerId: body.miner_id,
+          wallet: body.wallet,
+          mode: body.mode,
+          gpu: body.gpu === true || body.gpu === 1,
+          capabilities: body.capabilities
+            ? {
+                ...body.capabilities,
+                gpu:
+                  body.capabilities.gpu === undefined
+                    ? undefined
+                    : body.capabilities.gpu === true || body.capabilities.gpu === 1,
+              }
+            : null,
+        }),
+      );
+      return {
+        ok: true,
+        server_time: new Date(service.clock()).toISOString(),
+        leases_renewed: result.leasesRenewed,
+        registered: result.registered,
+        status: result.miner.draining ? ("draining" as const) : ("online" as const),
+        reputation: result.miner.reputation,
+      };
+    },
+  );
+
+  app.get(
+    "/v1/miner/next",
+    {
+      config: miner,
+      schema: {
+        tags: ["miner"],
+        summary: "Lease at most one job (204 when there is none; wait= long-polls)",
+        querystring: NextQuery,
+        response: {
+          200: LeasedJob,
+          204: { type: "null", description: "No job for this miner now" },
+          ...errorResponses(401, 403, 409, 422),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const query = request.query;
+      const claimed = await service.claim(principal, {
+        minerId: query.miner,
+        maxJobs: 1,
+        slots: query.slots,
+        waitS: query.wait,
+        signal: requestSignal(reply, app.closing),
+      });
+      const first = claimed[0];
+      if (!first) return reply.code(204).send(null);
+      return leasedJobView(first);
+    },
+  );
+
+  app.post(
+    "/v1/miner/claim",
+    {
+      config: miner,
+      schema: {
+        tags: ["miner"],
+        summary: "Lease up to max_jobs jobs at once, long-polling up to wait_s for the first",
+        body: ClaimRequest,
+        response: { 200: ClaimResponse, ...errorResponses(401, 403, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const body = request.body;
+      const claimed = await service.claim(principal, {
+        minerId: body.miner_id,
+        maxJobs: body.max_jobs,
+        slots: body.slots ?? body.max_jobs,
+        waitS: body.wait_s,
+        signal: requestSignal(reply, app.closing),
+      });
+      return { jobs: claimed.map(leasedJobView) };
+    },
+  );
+
+  app.post(
+    "/v1/miner/proof",
+    {
+      config: miner,
+      bodyLimit: proofBodyLimit,
+      schema: {
+        tags: ["miner"],
+        summary: "Prove a leased job: output hash, metrics, optionally the output and a signature",
+        body: ProofRequestSchema,
+        response: { 200: ProofResponse, ...errorResponses(401, 403, 404, 409, 413, 422) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const minerId = await service.boundMinerId(principal);
+      const op = proofOp(minerId, request.body);
+      const scope = {
+        keyId: principal.keyId,
+        idempotencyKey: idempotencyKeyOf(request),
+        requestHash: requestHash(request),
+      };
+      return sendAnswer(reply as FastifyReply, await service.write((tx) => idempotent(tx, scope, () => op(tx))));
+    },
+  );
+
+  app.post(
+    "/v1/miner/proofs",
+    {
+      config: miner,
+      bodyLimit: proofBodyLimit,
+      schema: {
+        tags: ["miner"],
+        summary: "Prove several jobs in one request; each proof gets its own status",
+        body: ProofBatchRequest,
+        response: { 200: ProofBatchResponse, ...errorResponses(401, 403, 409, 413, 422) },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const minerId = await service.boundMinerId(principal);
+      const results = await Promise.all(
+        request.body.proofs.map(async (proof) => {
+          try {
+            const answer = await service.write(proofOp(minerId, proof));
+            return { id: proof.id, status: answer.status, body: answer.body };
+          } catch (error) {
+            const known = error as { status?: unknown; code?: unknown; message?: unknown; details?: unknown };
+            if (typeof known.status !== "number" || typeof known.code !== "string") throw error;
+            return {
+              id: proof.id,
+              status: known.status,
+              body: { error: { code: known.code, message: String(known.message), details: known.details ?? {} } },
+            };
+          }
+        }),
+      );
+      return { results };
+    },
+  );
+
+  app.post(
+    "/v1/miner/fail",
+    {
+      config: miner,
+      schema: {
+        tags: ["miner"],
+        summary: "Give a leased job back for another attempt",
+        body: FailRequest,
+        response: { 200: FailResponse, ...errorResponses(401, 403, 404, 409, 422) },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const minerId = await service.boundMinerId(principal);
+      const body = request.body;
+      const scope = {
+        keyId: principal.keyId,
+        idempotencyKey: idempotencyKeyOf(request),
+        requestHash: requestHash(request),
+      };
+      const answer = await service.write((tx) =>
+        idempotent(tx, scope, async () => ({
+          status: 200,
+          body: {
+            ...(await failLease(tx, { minerId, jobId: body.id, errorCode: body.error_code, message: body.message })),
+          },
+        })),
+      );
+      return sendAnswer(reply as FastifyReply, answer);
+    },
+  );
+}

@@ -1,0 +1,76 @@
+// GET /v1/wallet/balance. The seed's quick-start calls it with no key at all; that answer tells the
+// operator exactly how to ask instead of being an error page.
+import type { HttpServer } from "@pithead/http";
+import { errors } from "../../errors.ts";
+import { BalanceQuery, BalanceResponse, errorResponses } from "../../schemas/index.ts";
+import type { KeyPrincipal } from "../../service/auth.ts";
+import type { CoordinatorService } from "../../service/coordinator.ts";
+import { iso } from "../views.ts";
+
+export const noKeyHelp = {
+  header: "Authorization: Bearer <API_KEY>",
+  get_a_key:
+    "On the coordinator host: `pithead keys create --role miner` (or --role client); the admin key is in <data>/admin.key. Over HTTP: POST /v1/admin/keys with the admin key.",
+  example: "curl -s -H 'Authorization: Bearer $API_KEY' http://127.0.0.1:8080/v1/wallet/balance | jq",
+  docs: "/docs",
+};
+
+async function walletOf(
+  service: CoordinatorService,
+  principal: KeyPrincipal,
+  asked: string | undefined,
+): Promise<string> {
+  if (principal.role === "admin") {
+    if (asked === undefined) {
+      throw errors.error(
+        "VALIDATION_FAILED",
+        { field: "querystring.address" },
+        "querystring.address is required with an admin key",
+      );
+    }
+    return asked;
+  }
+  let own: string;
+  if (principal.role === "client") {
+    own = principal.wallet ?? "";
+  } else {
+    const minerId = await service.boundMinerId(principal);
+    own = (await service.reads.miner(minerId))?.wallet ?? "";
+  }
+  if (asked !== undefined && asked !== own) throw errors.error("NOT_YOUR_WALLET", { address: asked });
+  return own;
+}
+
+export function registerWalletRoutes(app: HttpServer, service: CoordinatorService): void {
+  app.get(
+    "/v1/wallet/balance",
+    {
+      config: { optionalAuth: true },
+      schema: {
+        tags: ["wallet"],
+        summary: "A wallet's balance: the caller's own (miner or client key), any with an admin key",
+        querystring: BalanceQuery,
+        response: { 200: BalanceResponse, ...errorResponses(401, 403, 409, 422) },
+      },
+    },
+    async (request) => {
+      const principal = request.principal as KeyPrincipal | undefined;
+      if (!principal) {
+        throw errors.error(
+          "UNAUTHORIZED",
+          noKeyHelp,
+          "This coordinator needs an API key to show a balance: send Authorization: Bearer <API_KEY> (see details.get_a_key)",
+          { "www-authenticate": "Bearer" },
+        );
+      }
+      const address = await walletOf(service, principal, request.query.address);
+      const wallet = await service.reads.wallet(address);
+      return {
+        address,
+        balance: wallet?.balance ?? 0,
+        pending: await service.reads.pending(address, service.ctx.policy.feeBps),
+        updated_at: wallet ? iso(wallet.updatedAt) : null,
+      };
+    },
+  );
+}

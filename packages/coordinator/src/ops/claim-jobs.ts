@@ -1,0 +1,109 @@
+// Contract: claimJobs
+//   Leases up to `maxJobs` jobs to one miner, never letting it hold more than its free slots
+//   (the slots it asked with, its declared concurrency, the coordinator's per-miner limit).
+//   Only jobs whose constraints the miner satisfies, one replica per miner and per wallet, in queue
+//   order. Refuses (before writing): an unregistered miner, a miner id bound to another key.
+//   A draining miner gets nothing. Writes per job: the assignment (token + expiry), the job's open
+//   replicas and state, a ledger record; and the miner's last-seen time.
+import { randomBytes, randomUUID } from "node:crypto";
+import { newLease } from "../core/job-life.ts";
+import { canReceiveWork, freeSlots, minerWorkloads, mismatch } from "../core/matching.ts";
+import type { Assignment, Job, Miner } from "../core/model.ts";
+import { errors } from "../errors.ts";
+import type { Tx } from "../store/types.ts";
+import type { OpsContext } from "./context.ts";
+import { saveJob } from "./job-writes.ts";
+
+export interface ClaimInput {
+  keyId: string;
+  minerId: string;
+  maxJobs: number;
+  /** In-flight limit the miner asked for (`slots=` / MAX_CONCURRENCY). */
+  slots: number;
+}
+
+export interface Claimed {
+  job: Job;
+  assignment: Assignment;
+}
+
+/** Candidate pages scanned per claim: bounds the work when many queued jobs do not fit this miner. */
+const MAX_PAGES = 8;
+
+export async function registeredMiner(tx: Tx, keyId: string, minerId: string): Promise<Miner> {
+  const miner = await tx.miner(minerId);
+  if (!miner) throw errors.error("MINER_NOT_REGISTERED", { miner_id: minerId });
+  if (miner.keyId !== keyId) throw errors.error("MINER_ID_TAKEN", { miner_id: minerId });
+  return miner;
+}
+
+async function lease(tx: Tx, ctx: OpsContext, job: Job, miner: Miner): Promise<Claimed> {
+  const times = newLease(tx.now, job, ctx.policy.leaseTtlS);
+  const assignment: Assignment = {
+    id: randomUUID(),
+    jobId: job.id,
+    minerId: miner.id,
+    wallet: miner.wallet,
+    leaseToken: randomBytes(18).toString("base64url"),
+    attempt: job.leasesIssued + 1,
+    state: "LEASED",
+    leasedAt: tx.now,
+    leaseExpiresAt: times.expiresAt,
+    leaseCapAt: times.capAt,
+    proof: null,
+    provedAt: null,
+    proofSeq: null,
+    verdict: null,
+    paid: 0,
+    proofAnswer: null,
+    failCode: null,
+    failMessage: null,
+    endedAt: null,
+  };
+  await tx.insertAssignment(assignment);
+  const saved = await saveJob(tx, job, {
+    ...job,
+    openSlots: job.openSlots - 1,
+    leasesIssued: job.leasesIssued + 1,
+    startBy: null,
+    state: job.state === "QUEUED" ? "LEASED" : job.state,
+  });
+  await tx.record("coordinator.lease.granted", {
+    job_id: job.id,
+    miner_id: miner.id,
+    wallet: miner.wallet,
+    attempt: assignment.attempt,
+    lease_expires_at: new Date(assignment.leaseExpiresAt).toISOString(),
+  });
+  return { job: saved, assignment };
+}
+
+export async function claimJobs(tx: Tx, ctx: OpsContext, input: ClaimInput): Promise<Claimed[]> {
+  const miner = await registeredMiner(tx, input.keyId, input.minerId);
+  if (!canReceiveWork(miner)) return [];
+  const inFlight = await tx.inFlight(miner.id);
+  const want = Math.min(input.maxJobs, freeSlots(miner, inFlight, input.slots, ctx.policy.maxInFlightPerMiner));
+  if (want <= 0) return [];
+  const claimed: Claimed[] = [];
+  const pageSize = Math.max(16, want * 2);
+  let afterSeq = 0;
+  for (let page = 0; page < MAX_PAGES && claimed.length < want; page++) {
+    const candidates = await tx.claimCandidates({
+      minerId: miner.id,
+      wallet: miner.wallet,
+      workloads: minerWorkloads(miner),
+      now: tx.now,
+      limit: pageSize,
+      afterSeq,
+    });
+    for (const job of candidates) {
+      afterSeq = job.seq;
+      if (claimed.length >= want) break;
+      if (mismatch(job, miner) !== undefined) continue;
+      claimed.push(await lease(tx, ctx, job, miner));
+    }
+    if (candidates.length < pageSize) break;
+  }
+  if (claimed.length > 0 || !miner.online) await tx.updateMiner({ ...miner, lastSeenAt: tx.now, online: true });
+  return claimed;
+}

@@ -1,0 +1,41 @@
+// Contract: failLease (POST /v1/miner/fail)
+//   The miner holding a live lease gives the job back: the replica is requeued (attempt + 1) or,
+//   with its lease budget spent, the job fails and is refunded. Repeating the call after it was
+//   accepted answers the same. Refuses (before writing): unknown job (404), a job this miner does
+//   not hold (409).
+import { errors } from "../errors.ts";
+import type { Tx } from "../store/types.ts";
+import { AssignmentSet } from "./assignment-set.ts";
+import { loseLease } from "./settle.ts";
+
+export interface FailInput {
+  minerId: string;
+  jobId: string;
+  errorCode: string;
+  message: string;
+}
+
+export interface FailAnswer {
+  ok: true;
+  job_id: string;
+  state: string;
+  requeued: boolean;
+}
+
+export async function failLease(tx: Tx, input: FailInput): Promise<FailAnswer> {
+  const job = await tx.job(input.jobId);
+  if (!job) throw errors.error("JOB_NOT_FOUND", { job_id: input.jobId });
+  const assignments = await AssignmentSet.load(tx, job.id);
+  const mine = assignments.all.filter((assignment) => assignment.minerId === input.minerId);
+  const held = mine.find((assignment) => assignment.state === "LEASED");
+  if (!held) {
+    const last = mine.at(-1);
+    if (last?.state === "FAILED") {
+      return { ok: true, job_id: job.id, state: job.state, requeued: job.state !== "FAILED" };
+    }
+    throw errors.error("LEASE_NOT_HELD", { job_id: job.id, job_state: job.state, lease_state: last?.state ?? null });
+  }
+  const saved = await loseLease(tx, job, assignments, held, "failed", input.errorCode, input.message);
+  await assignments.save(tx);
+  return { ok: true, job_id: job.id, state: saved.state, requeued: saved.state !== "FAILED" };
+}

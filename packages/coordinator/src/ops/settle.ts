@@ -1,0 +1,173 @@
+// How a job ends, and what a lost lease does to it. Shared by the proof, fail, cancel and sweep ops;
+// each runs inside its caller's transaction.
+import { randomUUID } from "node:crypto";
+import { attemptsExhausted, liveState } from "../core/job-life.ts";
+import type { Assignment, Job, JobState, JsonValue } from "../core/model.ts";
+import { payoutTransfer, refundTransfer } from "../core/money.ts";
+import { type Receipt, receiptUnits } from "../core/receipt.ts";
+import { REPUTATION_MAX, REPUTATION_MIN, type ReputationEvent, reputationDelta } from "../core/reputation.ts";
+import type { Tx } from "../store/types.ts";
+import type { AssignmentSet } from "./assignment-set.ts";
+import type { OpsContext } from "./context.ts";
+import { saveJob } from "./job-writes.ts";
+import { moveMoney } from "./transfers.ts";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function adjustReputation(tx: Tx, minerId: string, event: ReputationEvent): Promise<void> {
+  return tx.adjustReputation(minerId, reputationDelta(event), REPUTATION_MIN, REPUTATION_MAX);
+}
+
+/** Leases still out when a job ends are void: their miners' proofs will be refused. */
+function abandonLeases(tx: Tx, assignments: AssignmentSet): void {
+  for (const assignment of assignments.all) {
+    if (assignment.state === "LEASED") assignments.update({ ...assignment, state: "ABANDONED", endedAt: tx.now });
+  }
+}
+
+async function refundRest(tx: Tx, job: Job, escrow: number): Promise<JsonValue> {
+  return escrow > 0 ? moveMoney(tx, refundTransfer(job.id, job.clientWallet, escrow)) : null;
+}
+
+/**
+ * Completes a job whose quorum agreed on `outputSha`: each agreeing miner is paid its reward less
+ * the fee and gets a signed receipt; disagreeing miners get nothing and lose reputation; leases
+ * still out are voided; what is left in escrow goes back to the client. One ledger record,
+ * coordinator.job.completed, carries the transfers and the receipts and cites the proofs it pays.
+ * Returns the saved job and what each agreeing assignment was paid.
+ */
+export async function completeJob(
+  tx: Tx,
+  ctx: OpsContext,
+  job: Job,
+  assignments: AssignmentSet,
+  decision: { outputSha: string; agreeing: Assignment[]; disagreeing: Assignment[] },
+): Promise<{ job: Job; paid: Map<string, { amount: number; receiptId: string }> }> {
+  let escrow = job.escrow;
+  const transfers: JsonValue[] = [];
+  const receipts: JsonValue[] = [];
+  const paid = new Map<string, { amount: number; receiptId: string }>();
+  for (const assignment of decision.agreeing) {
+    const transfer = payoutTransfer(job.id, assignment.wallet, job.reward, ctx.policy.feeBps);
+    transfers.push(await moveMoney(tx, transfer));
+    escrow -= job.reward;
+    const net = transfer.postings.find((posting) => posting.account === assignment.wallet)?.amount ?? 0;
+    const receipt: Receipt = {
+      receipt_id: randomUUID(),
+      job_id: job.id,
+      miner_id: assignment.minerId,
+      wallet: assignment.wallet,
+      client: job.clientWallet,
+      workload: job.workload,
+      ...receiptUnits(job.workload, assignment.proof?.metrics ?? {}),
+      reward: net,
+      output_sha: decision.outputSha,
+      started_at: iso(assignment.leasedAt),
+      completed_at: iso(tx.now),
+      ledger_seq: assignment.proofSeq ?? 0,
+    };
+    const signed = ctx.signer.sign(receipt);
+    await tx.insertReceipt(job.id, signed);
+    receipts.push({ receipt: { ...receipt }, signature: signed.signature, key_id: signed.key_id });
+    assignments.update({ ...(assignments.get(assignment.id) ?? assignment), verdict: "agree", paid: net });
+    await adjustReputation(tx, assignment.minerId, job.verification === "replicate" ? "agreed" : "accepted");
+    paid.set(assignment.id, { amount: net, receiptId: receipt.receipt_id });
+  }
+  for (const assignment of decision.disagreeing) {
+    assignments.update({ ...(assignments.get(assignment.id) ?? assignment), verdict: "disagree" });
+    await adjustReputation(tx, assignment.minerId, "disagreed");
+  }
+  abandonLeases(tx, assignments);
+  const refund = await refundRest(tx, job, escrow);
+  if (refund !== null) transfers.push(refund);
+  const saved = await saveJob(tx, job, {
+    ...job,
+    state: "COMPLETED",
+    openSlots: 0,
+    escrow: 0,
+    finishedAt: tx.now,
+    outputSha: decision.outputSha,
+  });
+  await tx.record("coordinator.job.completed", {
+    job_id: job.id,
+    output_sha: decision.outputSha,
+    cites: decision.agreeing.flatMap((assignment) => (assignment.proofSeq === null ? [] : [assignment.proofSeq])),
+    agreeing: decision.agreeing.map((assignment) => assignment.minerId),
+    disagreeing: decision.disagreeing.map((assignment) => assignment.minerId),
+    transfers,
+    receipts,
+  });
+  return { job: saved, paid };
+}
+
+/** Ends a job without a result (failed, canceled, expired): voids its leases and refunds its escrow. */
+export async function endJob(
+  tx: Tx,
+  job: Job,
+  assignments: AssignmentSet,
+  state: Extract<JobState, "FAILED" | "CANCELED" | "EXPIRED">,
+  errorCode: string,
+  errorMessage: string,
+): Promise<Job> {
+  abandonLeases(tx, assignments);
+  const refund = await refundRest(tx, job, job.escrow);
+  const saved = await saveJob(tx, job, {
+    ...job,
+    state,
+    openSlots: 0,
+    escrow: 0,
+    finishedAt: tx.now,
+    errorCode,
+    errorMessage,
+  });
+  await tx.record(`coordinator.job.${state.toLowerCase()}`, {
+    job_id: job.id,
+    reason: errorCode,
+    message: errorMessage,
+    transfers: refund === null ? [] : [refund],
+  });
+  return saved;
+}
+
+export type LeaseLoss = "expired" | "failed" | "offline";
+
+/**
+ * A lease ended without a proof: the replica goes back to the queue (attempt + 1), or, once the
+ * job has lost max_attempts leases per replica, the job fails and its escrow is refunded.
+ */
+export async function loseLease(
+  tx: Tx,
+  job: Job,
+  assignments: AssignmentSet,
+  assignment: Assignment,
+  loss: LeaseLoss,
+  code: string,
+  message: string,
+): Promise<Job> {
+  assignments.update({
+    ...assignment,
+    state: loss === "failed" ? "FAILED" : "EXPIRED",
+    failCode: code,
+    failMessage: message,
+    endedAt: tx.now,
+  });
+  await adjustReputation(tx, assignment.minerId, loss === "failed" ? "failed" : "lease_expired");
+  await tx.record(`coordinator.lease.${loss === "failed" ? "failed" : "expired"}`, {
+    job_id: job.id,
+    miner_id: assignment.minerId,
+    attempt: assignment.attempt,
+    reason: code,
+  });
+  const lost: Job = { ...job, leasesLost: job.leasesLost + 1 };
+  if (attemptsExhausted(lost)) {
+    return endJob(
+      tx,
+      lost,
+      assignments,
+      "FAILED",
+      "ATTEMPTS_EXHAUSTED",
+      `gave up after ${lost.leasesLost} lost leases (last: ${code})`,
+    );
+  }
+  return saveJob(tx, job, { ...lost, openSlots: job.openSlots + 1, state: liveState(assignments.all) });
+}

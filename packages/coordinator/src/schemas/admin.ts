@@ -1,0 +1,69 @@
+// Admin wire types.
+import { type Static, Type } from "typebox";
+import { Amount, StringEnum, Timestamp, WalletAddress } from "./common.ts";
+import { MinerCapabilities } from "./miner.ts";
+
+export const CreateKeyRequest = Type.Object({
+  role: StringEnum(["client", "miner", "admin"]),
+  label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  wallet: Type.Optional(WalletAddress),
+});
+export type CreateKeyRequest = Static<typeof CreateKeyRequest>;
+
+export const KeyView = Type.Object({
+  id: Type.String(),
+  role: Type.String(),
+  label: Type.Union([Type.String(), Type.Null()]),
+  wallet: Type.Union([Type.String(), Type.Null()]),
+  miner_id: Type.Union([Type.String(), Type.Null()]),
+  created_at: Timestamp,
+  revoked_at: Type.Union([Timestamp, Type.Null()]),
+});
+export type KeyView = Static<typeof KeyView>;
+
+export const CreatedKeyResponse = Type.Object({
+  id: Type.String(),
+  key: Type.Union([Type.String(), Type.Null()], { description: "The key itself: shown once, never stored" }),
+  role: Type.String(),
+  label: Type.Union([Type.String(), Type.Null()]),
+  wallet: Type.Union([Type.String(), Type.Null()]),
+  created_at: Timestamp,
+});
+export type CreatedKeyResponse = Static<typeof CreatedKeyResponse>;
+
+export const KeyIdParams = Type.Object({ id: Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }) });
+export const MinerIdParams = Type.Object({ id: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$" }) });
+export const WalletParams = Type.Object({ address: WalletAddress });
+
+export const FundRequest = Type.Object({ amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000_000_000 }) });
+export type FundRequest = Static<typeof FundRequest>;
+export const FundResponse = Type.Object({ address: Type.String(), balance: Amount });
+
+export const MinerView = Type.Object({
+  miner_id: Type.String(),
+  status: StringEnum(["online", "offline", "draining"]),
+  wallet: Type.String(),
+  mode: Type.String(),
+  gpu: Type.Boolean(),
+  capabilities: Type.Union([MinerCapabilities, Type.Null()]),
+  signs_proofs: Type.Boolean(),
+  in_flight: Type.Integer(),
+  reputation: Type.Integer(),
+  registered_at: Timestamp,
+  last_seen_at: Timestamp,
+});
+export type MinerView = Static<typeof MinerView>;
+
+export const WalletListQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  after: Type.Optional(Type.String({ maxLength: 128 })),
+});
+
+export const StatsResponse = Type.Object({
+  jobs: Type.Record(Type.String(), Type.Integer()),
+  queue_depth: Type.Integer({ description: "Replicas waiting for a miner" }),
+  miners: Type.Object({ online: Type.Integer(), offline: Type.Integer(), draining: Type.Integer() }),
+  waiting_miners: Type.Integer({ description: "Long-polls held by this process" }),
+  jobs_per_s: Type.Number({ description: "Completions per second over the last minute" }),
+  money: Type.Object({ funded: Amount, escrow: Amount, fees: Amount }),
+});

@@ -1,0 +1,109 @@
+// Client-facing wire types.
+import { type Static, Type } from "typebox";
+import {
+  Amount,
+  JobId,
+  JobState,
+  JsonAny,
+  MinerId,
+  SignedReceipt,
+  StringEnum,
+  Timestamp,
+  WorkloadName,
+} from "./common.ts";
+
+export const JobConstraints = Type.Object({
+  gpu: Type.Optional(Type.Boolean()),
+  min_vram_mb: Type.Optional(Type.Integer({ minimum: 0 })),
+  models: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 32 })),
+  region: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  min_reputation: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+});
+export type JobConstraints = Static<typeof JobConstraints>;
+
+export const Verification = Type.Object({
+  mode: StringEnum(["none", "replicate"]),
+  replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+  quorum: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+});
+export type Verification = Static<typeof Verification>;
+
+export const SubmitJobRequest = Type.Object({
+  workload: WorkloadName,
+  params: Type.Optional(JsonAny),
+  constraints: Type.Optional(JobConstraints),
+  reward: Amount,
+  ttl_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 86_400 })),
+  max_runtime_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400 })),
+  max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+  verification: Type.Optional(Verification),
+});
+export type SubmitJobRequest = Static<typeof SubmitJobRequest>;
+
+export const LeaseView = Type.Object({
+  miner_id: MinerId,
+  state: Type.String(),
+  attempt: Type.Integer(),
+  leased_at: Timestamp,
+  lease_expires_at: Timestamp,
+  output_sha: Type.Union([Type.String(), Type.Null()]),
+  verdict: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const JobView = Type.Object({
+  id: JobId,
+  state: JobState,
+  workload: WorkloadName,
+  params: JsonAny,
+  constraints: JobConstraints,
+  reward: Amount,
+  verification: Type.Object({ mode: Type.String(), replicas: Type.Integer(), quorum: Type.Integer() }),
+  ttl_s: Type.Integer(),
+  max_runtime_s: Type.Integer(),
+  max_attempts: Type.Integer(),
+  attempt: Type.Integer({ description: "Leases handed out so far" }),
+  client: Type.String({ description: "The client's wallet" }),
+  escrow: Amount,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  start_by: Type.Union([Timestamp, Type.Null()]),
+  finished_at: Type.Union([Timestamp, Type.Null()]),
+  output_sha: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+  leases: Type.Optional(Type.Array(LeaseView)),
+});
+export type JobView = Static<typeof JobView>;
+
+export const JobListQuery = Type.Object({
+  state: Type.Optional(JobState),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 64 })),
+});
+export type JobListQuery = Static<typeof JobListQuery>;
+
+export const JobListResponse = Type.Object({
+  jobs: Type.Array(JobView),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type JobListResponse = Static<typeof JobListResponse>;
+
+export const JobResult = Type.Object({
+  job_id: JobId,
+  output: Type.Union([Type.String(), Type.Null()]),
+  output_encoding: StringEnum(["utf8", "base64"]),
+  output_sha: Type.String(),
+  metrics: Type.Record(Type.String(), Type.Unknown()),
+  receipt: Type.Union([SignedReceipt, Type.Null()]),
+  receipts: Type.Array(SignedReceipt),
+});
+export type JobResult = Static<typeof JobResult>;
+
+export const ReceiptQuery = Type.Object({ miner_id: Type.Optional(MinerId) });
+
+export const ReceiptKeyResponse = Type.Object({
+  key_id: Type.String(),
+  public_key: Type.String({ description: "base64 of the raw 32-byte Ed25519 public key" }),
+  public_key_pem: Type.String(),
+  algorithm: Type.Literal("Ed25519"),
+});
+export type ReceiptKeyResponse = Static<typeof ReceiptKeyResponse>;

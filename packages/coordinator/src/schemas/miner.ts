@@ -1,0 +1,162 @@
+// Miner-facing wire types: what the seed's miner.sh sends, plus Pithead's additions.
+import { type Static, Type } from "typebox";
+import {
+  Amount,
+  JobId,
+  JsonAny,
+  MinerId,
+  Sha256Hex,
+  StringEnum,
+  Timestamp,
+  WalletAddress,
+  WorkloadName,
+} from "./common.ts";
+
+/** The seed's script sends 0/1, MinerCapabilities a boolean: both mean the same. */
+export const GpuFlag = Type.Unsafe<boolean | 0 | 1>({
+  enum: [true, false, 0, 1],
+  description: "Whether the miner has a GPU: true/false or 1/0",
+});
+
+export const MinerCapabilities = Type.Object({
+  miner_id: Type.Optional(MinerId),
+  mode: Type.Optional(StringEnum(["gpu", "cpu"])),
+  gpu: Type.Optional(GpuFlag),
+  concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+  workloads: Type.Optional(Type.Array(WorkloadName, { maxItems: 64 })),
+  limits: Type.Optional(
+    Type.Object({
+      vram_mb: Type.Optional(Type.Integer({ minimum: 0 })),
+      ram_mb: Type.Optional(Type.Integer({ minimum: 0 })),
+      max_runtime_s: Type.Optional(Type.Integer({ minimum: 1 })),
+    }),
+  ),
+  models: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 256 })),
+  gpus: Type.Optional(
+    Type.Array(Type.Object({ name: Type.String({ maxLength: 200 }), memory_mb: Type.Integer({ minimum: 0 }) }), {
+      maxItems: 64,
+    }),
+  ),
+  public_key: Type.Optional(Type.String({ description: "base64 of the miner's raw 32-byte Ed25519 public key" })),
+  region: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+});
+export type MinerCapabilities = Static<typeof MinerCapabilities>;
+
+export const HeartbeatRequest = Type.Object({
+  miner_id: MinerId,
+  wallet: WalletAddress,
+  mode: StringEnum(["gpu", "cpu"]),
+  gpu: GpuFlag,
+  capabilities: Type.Optional(MinerCapabilities),
+});
+export type HeartbeatRequest = Static<typeof HeartbeatRequest>;
+
+export const HeartbeatResponse = Type.Object({
+  ok: Type.Boolean(),
+  server_time: Timestamp,
+  leases_renewed: Type.Integer(),
+  registered: Type.Boolean(),
+  status: StringEnum(["online", "draining"]),
+  reputation: Type.Integer(),
+});
+export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
+
+export const NextQuery = Type.Object({
+  miner: MinerId,
+  slots: Type.Integer({
+    minimum: 1,
+    maximum: 1024,
+    default: 1,
+    description: "In-flight jobs allowed (MAX_CONCURRENCY)",
+  }),
+  wait: Type.Integer({ minimum: 0, maximum: 60, default: 0, description: "Long-poll up to this many seconds" }),
+});
+export type NextQuery = Static<typeof NextQuery>;
+
+export const LeasedJob = Type.Object({
+  id: JobId,
+  workload: WorkloadName,
+  params: JsonAny,
+  lease_expires_at: Timestamp,
+  lease_token: Type.String({ description: "Send it back with the proof to prove this very lease" }),
+  attempt: Type.Integer(),
+  max_runtime_s: Type.Integer(),
+  reward: Amount,
+});
+export type LeasedJob = Static<typeof LeasedJob>;
+
+export const ClaimRequest = Type.Object({
+  miner_id: MinerId,
+  max_jobs: Type.Integer({ minimum: 1, maximum: 64, default: 1 }),
+  wait_s: Type.Integer({ minimum: 0, maximum: 60, default: 0 }),
+  slots: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 1024,
+      description: "In-flight limit; default the declared concurrency, else max_jobs",
+    }),
+  ),
+});
+export type ClaimRequest = Static<typeof ClaimRequest>;
+
+export const ClaimResponse = Type.Object({ jobs: Type.Array(LeasedJob) });
+export type ClaimResponse = Static<typeof ClaimResponse>;
+
+export const ProofRequest = Type.Object({
+  id: JobId,
+  mode: Type.Optional(Type.String({ maxLength: 32 })),
+  output_sha: Sha256Hex,
+  metrics: Type.Record(Type.String(), Type.Unknown(), { maxProperties: 128, default: {} }),
+  output: Type.Optional(Type.String({ description: "The result inline (see output_encoding)" })),
+  output_encoding: Type.Optional(StringEnum(["utf8", "base64"])),
+  signature: Type.Optional(
+    Type.String({
+      maxLength: 200,
+      description: "base64 Ed25519 signature over canonical {job_id, miner_id, output_sha}",
+    }),
+  ),
+  lease_token: Type.Optional(Type.String({ maxLength: 200 })),
+});
+export type ProofRequest = Static<typeof ProofRequest>;
+
+export const ProofResponse = Type.Object({
+  ok: Type.Boolean(),
+  job_id: JobId,
+  accepted: Type.Boolean(),
+  state: Type.String(),
+  credited: Amount,
+  receipt_id: Type.Union([Type.String(), Type.Null()]),
+});
+export type ProofResponse = Static<typeof ProofResponse>;
+
+export const ProofBatchRequest = Type.Object({ proofs: Type.Array(ProofRequest, { minItems: 1, maxItems: 64 }) });
+export type ProofBatchRequest = Static<typeof ProofBatchRequest>;
+
+export const ProofBatchResponse = Type.Object({
+  results: Type.Array(Type.Object({ id: Type.String(), status: Type.Integer(), body: Type.Unknown() })),
+});
+export type ProofBatchResponse = Static<typeof ProofBatchResponse>;
+
+export const FailRequest = Type.Object({
+  id: JobId,
+  error_code: Type.String({ pattern: "^[A-Za-z0-9_.-]{1,64}$", default: "FAILED" }),
+  message: Type.String({ maxLength: 2000, default: "" }),
+});
+export type FailRequest = Static<typeof FailRequest>;
+
+export const FailResponse = Type.Object({
+  ok: Type.Boolean(),
+  job_id: JobId,
+  state: Type.String(),
+  requeued: Type.Boolean(),
+});
+export type FailResponse = Static<typeof FailResponse>;
+
+export const BalanceQuery = Type.Object({ address: Type.Optional(WalletAddress) });
+export const BalanceResponse = Type.Object({
+  address: Type.String(),
+  balance: Amount,
+  pending: Amount,
+  updated_at: Type.Union([Timestamp, Type.Null()]),
+});
+export type BalanceResponse = Static<typeof BalanceResponse>;

@@ -1,0 +1,238 @@
+// Long-poll dispatch. Miners waiting on `GET /v1/miner/next?wait=` or `POST /v1/miner/claim` sit
+// in an in-memory list. Two ways a waiter gets a job:
+//  - Follow-up claims: when a batch of this process queues jobs, claims for matching waiters run
+//    in that same transaction, so the job and its lease are committed together (one fsync from
+//    submit to a miner holding the job).
+//  - Rounds: after any commit that opened replicas (here, or in another process via NOTIFY) and on
+//    a slow backstop poll, waiters are tried in order, as many at a time as replicas were opened.
+// Waiters are ordered fewest jobs in flight first, then by reputation tier, then longest waiting.
+import { isFinal } from "../core/model.ts";
+import type { Claimed } from "../ops/claim-jobs.ts";
+import type { FollowUp } from "../store/group-commit.ts";
+import type { JobEvent, Op } from "../store/types.ts";
+
+export interface WaitRequest {
+  minerId: string;
+  /** The claim for this waiter, as an op (run in a group commit). */
+  claim: Op<Claimed[]>;
+  workloads: readonly string[];
+  inFlight: number;
+  reputation: number;
+  deadline: number;
+  signal: AbortSignal;
+}
+
+interface Waiter extends WaitRequest {
+  since: number;
+  /** A claim for it is in flight. */
+  busy: boolean;
+  /** Something was announced while it was busy: try again when the current claim is done. */
+  missed: boolean;
+  /** The deadline passed while a claim was in flight: answer with whatever that claim gets. */
+  late: boolean;
+  done: boolean;
+  resolve(claimed: Claimed[]): void;
+}
+
+export interface DispatcherOptions {
+  /** Runs an op in the store's next group commit. */
+  write<T>(op: Op<T>): Promise<T>;
+  /** Gives back leases claimed for a request that went away before they could be delivered. */
+  release(claimed: Claimed[]): Promise<void>;
+  /** Cheap read: is any job with an open replica for these workloads there at all? */
+  anyClaimable(workloads: readonly string[]): Promise<boolean>;
+  /** Backstop poll while miners wait (ms); 0 disables it (SQLite: every change is local). */
+  pollIntervalMs: number;
+  onError(error: unknown): void;
+}
+
+/**
+ * Fewest jobs in flight first; then the more reputable by tiers of 100 points (a few points
+ * earned by staying busy must not starve everyone else); then the longest waiting.
+ */
+const tier = (waiter: Waiter) => Math.floor(waiter.reputation / 100);
+const order = (a: Waiter, b: Waiter) => a.inFlight - b.inFlight || tier(b) - tier(a) || a.since - b.since;
+
+export class Dispatcher {
+  readonly #options: DispatcherOptions;
+  readonly #waiters = new Set<Waiter>();
+  #roundRunning = false;
+  #roundAgain = false;
+  /** Replicas announced since the last round: how many waiters to try first. */
+  #announced = 0;
+  #poll: NodeJS.Timeout | undefined;
+  #sequence = 0;
+
+  constructor(options: DispatcherOptions) {
+    this.#options = options;
+  }
+
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
+  /**
+   * Waits until a claim for this miner gets at least one job, the deadline passes or the signal
+   * aborts (then answers []). Tries once at once: the waiter is registered before that first try,
+   * so a job committed in between still reaches it.
+   */
+  wait(request: WaitRequest): Promise<Claimed[]> {
+    return new Promise<Claimed[]>((resolve) => {
+      const waiter: Waiter = {
+        ...request,
+        since: this.#sequence++,
+        busy: false,
+        missed: false,
+        late: false,
+        done: false,
+        resolve: (claimed) => {
+          if (waiter.done) return;
+          waiter.done = true;
+          clearTimeout(timer);
+          request.signal.removeEventListener("abort", onAbort);
+          this.#waiters.delete(waiter);
+          this.#updatePoll();
+          resolve(claimed);
+        },
+      };
+      const timer = setTimeout(
+        () => {
+          if (waiter.busy) waiter.late = true;
+          else waiter.resolve([]);
+        },
+        Math.max(0, request.deadline - Date.now()),
+      );
+      const onAbort = () => waiter.resolve([]);
+      if (request.signal.aborted) {
+        waiter.resolve([]);
+        return;
+      }
+      request.signal.addEventListener("abort", onAbort, { once: true });
+      this.#waiters.add(waiter);
+      this.#updatePoll();
+      void this.#tryClaim(waiter);
+    });
+  }
+
+  /**
+   * Claims to run in the transaction that produced `events`, for waiters whose workloads match the
+   * jobs that got open replicas. Their answers go out after that transaction commits.
+   */
+  followUps(events: readonly JobEvent[]): FollowUp[] {
+    if (this.#waiters.size === 0) return [];
+    const free = [...this.#waiters].filter((waiter) => !waiter.busy && !waiter.done).sort(order);
+    const chosen = new Set<Waiter>();
+    for (const event of events) {
+      if (event.open_slots <= 0 || isFinal(event.state)) continue;
+      let slots = event.open_slots;
+      for (const waiter of free) {
+        if (slots <= 0) break;
+        if (chosen.has(waiter) || !waiter.workloads.includes(event.workload)) continue;
+        chosen.add(waiter);
+        slots--;
+      }
+    }
+    return [...chosen].map((waiter) => {
+      waiter.busy = true;
+      waiter.missed = false;
+      return {
+        op: waiter.claim,
+        resolve: (claimed: unknown) => void this.#claimed(waiter, claimed as Claimed[]),
+        reject: (error: unknown) => this.#failed(waiter, error),
+      };
+    });
+  }
+
+  /** Something claimable may have appeared (`slots` replicas opened; 0 for a poll): run a round. */
+  nudge(slots = 1): void {
+    this.#announced += slots;
+    if (this.#waiters.size === 0) return;
+    if (this.#roundRunning) {
+      this.#roundAgain = true;
+      return;
+    }
+    void this.#round();
+  }
+
+  close(): void {
+    for (const waiter of [...this.#waiters]) waiter.resolve([]);
+    if (this.#poll) clearInterval(this.#poll);
+    this.#poll = undefined;
+  }
+
+  /**
+   * Tries waiters in order, as many at a time as replicas were announced, doubling while anything
+   * claimable is left for the waiters not yet tried: one job and 64 waiters cost one claim, and a
+   * job only the tenth waiter can run still reaches it.
+   */
+  async #round(): Promise<void> {
+    this.#roundRunning = true;
+    try {
+      do {
+        this.#roundAgain = false;
+        let remaining = [...this.#waiters].filter((waiter) => !waiter.done).sort(order);
+        let step = Math.max(1, this.#announced);
+        this.#announced = 0;
+        while (remaining.length > 0) {
+          const workloads = [...new Set(remaining.flatMap((waiter) => waiter.workloads))];
+          if (!(await this.#options.anyClaimable(workloads))) break;
+          const batch = remaining.slice(0, step);
+          remaining = remaining.slice(step);
+          await Promise.all(batch.map((waiter) => this.#tryClaim(waiter)));
+          step *= 2;
+        }
+      } while (this.#roundAgain);
+    } catch (error) {
+      this.#options.onError(error);
+    } finally {
+      this.#roundRunning = false;
+    }
+  }
+
+  async #tryClaim(waiter: Waiter): Promise<void> {
+    if (waiter.done) return;
+    if (waiter.busy) {
+      waiter.missed = true;
+      return;
+    }
+    waiter.busy = true;
+    waiter.missed = false;
+    try {
+      await this.#claimed(waiter, await this.#options.write(waiter.claim));
+    } catch (error) {
+      this.#failed(waiter, error);
+    }
+  }
+
+  /** A claim for `waiter` committed with `claimed`. */
+  async #claimed(waiter: Waiter, claimed: Claimed[]): Promise<void> {
+    waiter.busy = false;
+    if (claimed.length > 0) {
+      // A request that went away while its claim was committing cannot receive the jobs: give
+      // them straight back rather than leave them leased until the lease expires.
+      if (waiter.done) await this.#options.release(claimed).catch((error: unknown) => this.#options.onError(error));
+      else waiter.resolve(claimed);
+      return;
+    }
+    if (waiter.missed && !waiter.done) await this.#tryClaim(waiter);
+    else if (waiter.late) waiter.resolve([]);
+  }
+
+  #failed(waiter: Waiter, error: unknown): void {
+    waiter.busy = false;
+    this.#options.onError(error);
+    waiter.resolve([]);
+  }
+
+  #updatePoll(): void {
+    const interval = this.#options.pollIntervalMs;
+    if (interval <= 0) return;
+    if (this.#waiters.size > 0 && !this.#poll) {
+      this.#poll = setInterval(() => this.nudge(0), interval);
+      this.#poll.unref();
+    } else if (this.#waiters.size === 0 && this.#poll) {
+      clearInterval(this.#poll);
+      this.#poll = undefined;
+    }
+  }
+}

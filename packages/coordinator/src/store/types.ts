@@ -1,0 +1,191 @@
+// The store contract. Two implementations (SQLite, PostgreSQL) keep the same promises and are
+// checked by one conformance suite (test/store-conformance.ts).
+//
+// Writes go through `write(op)`: the op runs inside a transaction shared with the other ops that
+// arrived in the same event-loop turn (group commit), and its promise settles only after that
+// transaction is durably committed. An op may throw a registry error (HttpError) before its first
+// write; that fails the op alone. Anything else fails the batch, which is then retried one op per
+// transaction so that one bad op cannot take its neighbours down.
+
+import type {
+  ApiKeyRecord,
+  Assignment,
+  Job,
+  JobState,
+  JsonValue,
+  Miner,
+  Posting,
+  Role,
+  Transfer,
+} from "../core/model.ts";
+import type { SignedReceipt } from "../core/receipt.ts";
+import type { FollowUp } from "./group-commit.ts";
+
+/** A job state change, delivered to subscribers after the change is committed. */
+export interface JobEvent {
+  type: "job.state";
+  job_id: string;
+  state: JobState;
+  previous: JobState | null;
+  version: number;
+  open_slots: number;
+  workload: string;
+  client_key_id: string;
+  at: string;
+}
+
+export interface IdempotencyRecord {
+  requestHash: string;
+  status: number;
+  response: JsonValue;
+}
+
+export interface ClaimQuery {
+  minerId: string;
+  wallet: string;
+  workloads: readonly string[];
+  now: number;
+  limit: number;
+  /** Only jobs after this queue position (for paging through candidates that did not match). */
+  afterSeq: number;
+}
+
+/** The primitive reads and writes an op may use inside its transaction. */
+export interface Tx {
+  /** The transaction's clock reading; every op in a batch sees the same instant. */
+  readonly now: number;
+
+  keyById(id: string): Promise<ApiKeyRecord | undefined>;
+  keyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  activeAdminKeys(): Promise<number>;
+  insertKey(key: ApiKeyRecord): Promise<void>;
+  updateKey(key: ApiKeyRecord): Promise<void>;
+
+  miner(id: string): Promise<Miner | undefined>;
+  insertMiner(miner: Miner): Promise<void>;
+  updateMiner(miner: Miner): Promise<void>;
+  /** Moves a miner's reputation by `delta`, clamped to [min, max], in one statement. */
+  adjustReputation(minerId: string, delta: number, min: number, max: number): Promise<void>;
+  /** Online miners not seen since `before`. */
+  staleMiners(before: number, limit: number): Promise<Miner[]>;
+  inFlight(minerId: string): Promise<number>;
+
+  job(id: string): Promise<Job | undefined>;
+  insertJob(job: Omit<Job, "seq">): Promise<Job>;
+  updateJob(job: Job): Promise<void>;
+  /** Jobs with open replicas this miner is not excluded from, in queue order (PostgreSQL: SKIP LOCKED). */
+  claimCandidates(query: ClaimQuery): Promise<Job[]>;
+  /** QUEUED jobs whose start deadline has passed. */
+  overdueJobs(now: number, limit: number): Promise<Job[]>;
+
+  assignments(jobId: string): Promise<Assignment[]>;
+  insertAssignment(assignment: Assignment): Promise<void>;
+  updateAssignment(assignment: Assignment): Promise<void>;
+  liveAssignmentsOf(minerId: string): Promise<Assignment[]>;
+  expiredLeases(now: number, limit: number): Promise<Assignment[]>;
+
+  balance(account: string): Promise<number>;
+  /** Inserts the transfer's postings and moves the cached balances; returns its id. */
+  applyTransfer(transfer: Transfer): Promise<string>;
+
+  idempotency(keyId: string, idempotencyKey: string): Promise<IdempotencyRecord | undefined>;
+  putIdempotency(keyId: string, idempotencyKey: string, record: IdempotencyRecord): Promise<void>;
+  deleteIdempotencyBefore(before: number): Promise<number>;
+
+  insertReceipt(jobId: string, signed: SignedReceipt): Promise<void>;
+
+  /** Appends a record to the coordinator's ledger partition in this transaction; returns its seq. */
+  record(type: string, body: JsonValue): Promise<number>;
+  /** Queues an event for delivery once the transaction commits. */
+  emit(event: JobEvent): void;
+}
+
+export type Op<T> = (tx: Tx) => Promise<T>;
+
+export interface JobListQuery {
+  clientKeyId?: string;
+  state?: JobState;
+  limit: number;
+  /** Jobs older than this seq (newest first). */
+  beforeSeq?: number;
+}
+
+export interface MinerView extends Miner {
+  inFlight: number;
+}
+
+export interface WalletView {
+  address: string;
+  balance: number;
+  updatedAt: number;
+}
+
+export interface Stats {
+  jobs: Record<JobState, number>;
+  /** Replicas waiting for a miner (open slots of live jobs). */
+  queueDepth: number;
+  miners: { online: number; offline: number; draining: number };
+  completedLastMinute: number;
+  escrow: number;
+  fees: number;
+  funded: number;
+}
+
+export interface AuditReport {
+  ok: boolean;
+  /** Accounts whose cached balance differs from the sum of their postings. */
+  mismatched: { account: string; cached: number; fromPostings: number }[];
+  /** Transfers whose postings do not sum to zero. */
+  unbalanced: string[];
+  /** Sum over every account, system ones included (zero when the books balance). */
+  total: number;
+  /** Minus the funding account: all money ever put in. */
+  funded: number;
+  /** Money in wallets, escrow and fees: equals `funded`. */
+  held: number;
+  /** Escrow account balance vs the escrow the live jobs still hold. */
+  escrow: { account: number; jobs: number };
+}
+
+/** Reads outside any write transaction: they see committed state only. */
+export interface StoreReads {
+  keyById(id: string): Promise<ApiKeyRecord | undefined>;
+  keyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  keys(): Promise<ApiKeyRecord[]>;
+  job(id: string): Promise<Job | undefined>;
+  jobs(query: JobListQuery): Promise<Job[]>;
+  assignments(jobId: string): Promise<Assignment[]>;
+  receipts(jobId: string): Promise<SignedReceipt[]>;
+  /** Ledger seqs of the records about this job, in order. */
+  jobLedgerSeqs(jobId: string): Promise<number[]>;
+  miner(id: string): Promise<Miner | undefined>;
+  miners(): Promise<MinerView[]>;
+  inFlight(minerId: string): Promise<number>;
+  /** Whether any job with an open replica for one of these workloads may be claimable now. */
+  claimableExists(workloads: readonly string[], now: number): Promise<boolean>;
+  wallet(address: string): Promise<WalletView | undefined>;
+  wallets(limit: number, after?: string): Promise<WalletView[]>;
+  /** Escrow held for the wallet's live jobs, plus payouts its proofs await from a quorum. */
+  pending(address: string, feeBps: number): Promise<number>;
+  postings(account: string, limit: number): Promise<(Posting & { kind: string; jobId: string | null; at: number })[]>;
+  stats(now: number): Promise<Stats>;
+  audit(): Promise<AuditReport>;
+}
+
+export interface CoordinatorStore {
+  readonly kind: "sqlite" | "postgres";
+  readonly reads: StoreReads;
+  write<T>(op: Op<T>): Promise<T>;
+  /**
+   * Committed job events, in commit order: this process's right after each commit, and on
+   * PostgreSQL also those of other coordinator processes on the same database (LISTEN/NOTIFY).
+   */
+  subscribe(listener: (events: JobEvent[]) => void): () => void;
+  /** Registers the follow-up ops each batch runs in its own transaction (see GroupCommit). */
+  setFollowUps(followUps: (events: readonly JobEvent[]) => FollowUp[]): void;
+  /** Ledger records are appended in the store's own transactions; this names their partition. */
+  readonly ledgerPartition: string;
+  close(): Promise<void>;
+}
+
+export type { Role };

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../src/config.ts";
+
+function problem(flags: Record<string, string>, env: Record<string, string> = {}): string {
+  try {
+    loadConfig(flags, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  return "no error";
+}
+
+describe("configuration", () => {
+  it("has embedded defaults: SQLite under ./data, port 8080 (the seed's COORD_URL), loopback", () => {
+    const config = loadConfig({}, {});
+    expect(config).toMatchObject({ host: "127.0.0.1", port: 8080, feeBps: 100, leaseTtlS: 120, heartbeatTimeoutS: 90 });
+    expect(config.db).toEqual({ kind: "sqlite", path: `${process.cwd()}/data/coordinator.db` });
+    expect(config.adminKey).toBeUndefined();
+  });
+
+  it("reads the environment, and flags win over it", () => {
+    const config = loadConfig(
+      { port: "9000" },
+      { PITHEAD_PORT: "7000", PITHEAD_FEE_BPS: "250", PITHEAD_DB: "postgres://u:p@db:5432/pithead" },
+    );
+    expect(config.port).toBe(9000);
+    expect(config.feeBps).toBe(250);
+    expect(config.db).toEqual({ kind: "postgres", url: "postgres://u:p@db:5432/pithead" });
+    expect(loadConfig({ db: "jobs.db", dataDir: "/srv/pithead" }, {}).db).toEqual({
+      kind: "sqlite",
+      path: "/srv/pithead/jobs.db",
+    });
+  });
+
+  it("names the flag and the variable of a bad value", () => {
+    expect(problem({ port: "eighty" })).toBe('--port (PITHEAD_PORT): must be an integer, got "eighty"');
+    expect(problem({}, { PITHEAD_FEE_BPS: "10001" })).toBe("PITHEAD_FEE_BPS: must be between 0 and 10000, got 10001");
+    expect(problem({}, { PITHEAD_LEASE_TTL_S: "0" })).toMatch(/^PITHEAD_LEASE_TTL_S:/);
+    expect(problem({ logLevel: "loud" })).toMatch(/^--log-level \(PITHEAD_LOG_LEVEL\): must be one of/);
+    expect(problem({ db: "mysql://x" })).toMatch(
+      /^--db \/ PITHEAD_DB: must be a SQLite file path or a postgres:\/\/ URL/,
+    );
+    expect(problem({}, { PITHEAD_ADMIN_KEY: "short" })).toBe(
+      "PITHEAD_ADMIN_KEY: must be at least 16 characters (use a random key)",
+    );
+    expect(problem({}, { PITHEAD_HOST: "   " })).toBe("PITHEAD_HOST: must not be empty");
+  });
+});

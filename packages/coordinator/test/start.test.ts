@@ -1,0 +1,79 @@
+// Starting and restarting a coordinator: the first start creates the database and an admin key
+// (written to <data>/admin.key, mode 600, never logged); a restart keeps everything; a second
+// process on the same SQLite file is refused; PITHEAD_ADMIN_KEY is honoured and a revoked one refused.
+import { readFileSync, statSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { startCoordinator } from "../src/start.ts";
+import { startTestCoordinator } from "./support/coordinator.ts";
+import { tempDir } from "./support/temp-dir.ts";
+
+const quiet = { logger: false as const, sweeper: false, env: {} };
+
+describe("starting the coordinator", () => {
+  it("creates an admin key on first start only, saved with mode 600, and keeps state across restarts", async () => {
+    using dir = tempDir();
+    const config = { dataDir: dir.path, db: { kind: "sqlite" as const, path: `${dir.path}/c.db` }, port: 0 };
+    const first = await startCoordinator({ ...quiet, config });
+    expect(first.generatedAdminKey).toMatch(/^ph_admin_[0-9a-f]{12}_/);
+    expect(first.adminKeyFile).toBe(`${dir.path}/admin.key`);
+    expect(readFileSync(`${dir.path}/admin.key`, "utf8").trim()).toBe(first.generatedAdminKey);
+    expect(statSync(`${dir.path}/admin.key`).mode & 0o777).toBe(0o600);
+    const key = first.generatedAdminKey ?? "";
+    const funded = await first.app.inject({
+      method: "POST",
+      url: "/v1/admin/wallets/keep_me/fund",
+      headers: { authorization: `Bearer ${key}` },
+      payload: { amount: 77 },
+    });
+    expect(funded.statusCode).toBe(200);
+    await expect(startCoordinator({ ...quiet, config })).rejects.toThrow(/in use by another coordinator/);
+    await first.close();
+
+    const second = await startCoordinator({ ...quiet, config });
+    expect(second.generatedAdminKey).toBeUndefined();
+    const balance = await second.app.inject({
+      url: "/v1/wallet/balance?address=keep_me",
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(balance.json()).toMatchObject({ address: "keep_me", balance: 77 });
+    await second.close();
+  });
+
+  it("accepts PITHEAD_ADMIN_KEY instead of generating one, and refuses it once revoked", async () => {
+    using dir = tempDir();
+    const adminKey = "operator-chosen-admin-key-0001";
+    const config = { dataDir: dir.path, db: { kind: "sqlite" as const, path: `${dir.path}/c.db` }, port: 0, adminKey };
+    const running = await startCoordinator({ ...quiet, config });
+    expect(running.generatedAdminKey).toBeUndefined();
+    const created = await running.app.inject({
+      method: "POST",
+      url: "/v1/admin/keys",
+      headers: { authorization: `Bearer ${adminKey}` },
+      payload: { role: "admin", label: "second" },
+    });
+    expect(created.statusCode).toBe(201);
+    const keys = await running.app.inject({ url: "/v1/admin/keys", headers: { authorization: `Bearer ${adminKey}` } });
+    const envKey = (keys.json() as { keys: { id: string; label: string }[] }).keys.find(
+      (k) => k.label === "PITHEAD_ADMIN_KEY",
+    );
+    await running.app.inject({
+      method: "DELETE",
+      url: `/v1/admin/keys/${envKey?.id}`,
+      headers: { authorization: `Bearer ${created.json().key}` },
+    });
+    await running.close();
+    await expect(startCoordinator({ ...quiet, config })).rejects.toThrow(/PITHEAD_ADMIN_KEY was revoked/);
+  });
+
+  it("stops cleanly: long-polls are answered and the database lock is released", async () => {
+    await using coordinator = await startTestCoordinator();
+    const miner = await coordinator.miner("stopping", { capabilities: { workloads: ["never"] } });
+    const poll = coordinator.call("GET", "/v1/miner/next?miner=stopping&wait=30", { key: miner.key });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await coordinator.running.close();
+    const reply = await poll;
+    expect([204, 503]).toContain(reply.status);
+    const again = await startCoordinator({ ...quiet, config: coordinator.running.config });
+    await again.close();
+  });
+});

@@ -1,0 +1,493 @@
+// The store contract, checked the same way on every store: each test runs ops (the transactions
+// with their contracts written above them in src/ops) against a real database and a manual clock.
+import { HttpError } from "@pithead/http";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { accounts, type JsonValue, type MinerCapabilities } from "../src/core/model.ts";
+import { cancelJob } from "../src/ops/cancel-job.ts";
+import { claimJobs } from "../src/ops/claim-jobs.ts";
+import type { OpsContext } from "../src/ops/context.ts";
+import { setDraining } from "../src/ops/drain-miner.ts";
+import { failLease } from "../src/ops/fail-job.ts";
+import { fundWallet } from "../src/ops/fund-wallet.ts";
+import { heartbeat } from "../src/ops/heartbeat.ts";
+import { idempotent } from "../src/ops/idempotent.ts";
+import { createKey, revokeKey } from "../src/ops/keys.ts";
+import { releaseLeases } from "../src/ops/release-leases.ts";
+import { type SubmitJobInput, submitJob } from "../src/ops/submit-job.ts";
+import { submitProof } from "../src/ops/submit-proof.ts";
+import { sweep } from "../src/ops/sweep.ts";
+import { loadOrCreateReceiptSigner } from "../src/service/receipt-signer.ts";
+import type { CoordinatorStore, JobEvent, Tx } from "../src/store/types.ts";
+import { type ManualClock, manualClock } from "./support/clock.ts";
+import { sha256 } from "./support/coordinator.ts";
+import { tempDir } from "./support/temp-dir.ts";
+
+export interface StoreUnderTest {
+  store: CoordinatorStore;
+  /** Verifies the store's ledger partition end to end; returns the number of records. */
+  verifyLedger(): Promise<{ ok: boolean; records: number }>;
+  close(): Promise<void>;
+}
+
+export type OpenStore = (clock: () => number) => Promise<StoreUnderTest>;
+
+const SHA_A = sha256("output a");
+const SHA_B = sha256("output b");
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof HttpError) return error.code;
+    throw error;
+  }
+  return "no error";
+}
+
+export function describeStoreContract(name: string, open: OpenStore): void {
+  describe(`store contract: ${name}`, () => {
+    const dir = tempDir();
+    const clock: ManualClock = manualClock();
+    let subject: StoreUnderTest;
+    let store: CoordinatorStore;
+    const events: JobEvent[] = [];
+    const ctx: OpsContext = {
+      policy: {
+        feeBps: 100,
+        leaseTtlS: 60,
+        heartbeatTimeoutS: 90,
+        maxInFlightPerMiner: 8,
+        idempotencyRetentionS: 3_600,
+      },
+      signer: loadOrCreateReceiptSigner(`${dir.path}/receipt.key`),
+    };
+    let counter = 0;
+    const unique = (prefix: string) => `${prefix}_${++counter}_${Math.random().toString(36).slice(2, 8)}`;
+
+    beforeEach(() => {
+      freshWorkload();
+    });
+
+    beforeAll(async () => {
+      subject = await open(clock);
+      store = subject.store;
+      store.subscribe((batch) => events.push(...batch));
+    });
+    afterAll(async () => {
+      await subject?.close();
+      dir[Symbol.dispose]();
+    });
+
+    const client = async (funds = 10_000) => {
+      const wallet = unique("client");
+      const created = await store.write((tx) => createKey(tx, { role: "client", label: null, wallet }));
+      if (funds > 0) await store.write((tx) => fundWallet(tx, wallet, funds));
+      return { keyId: created.record.id, wallet };
+    };
+    // Each test works on its own workload, so jobs other tests left queued never reach its miners.
+    let workload = "torch_bench";
+    const freshWorkload = () => {
+      workload = `w${++counter}_${Math.random().toString(36).slice(2, 8)}`;
+      return workload;
+    };
+    const miner = async (options: { wallet?: string; capabilities?: MinerCapabilities; gpu?: boolean } = {}) => {
+      const minerId = unique("miner");
+      const created = await store.write((tx) => createKey(tx, { role: "miner", label: null, wallet: null }));
+      await store.write((tx) =>
+        heartbeat(tx, ctx, {
+          keyId: created.record.id,
+          minerId,
+          wallet: options.wallet ?? unique("mw"),
+          mode: options.gpu ? "gpu" : "cpu",
+          gpu: options.gpu ?? false,
+          capabilities: { workloads: [workload], ...options.capabilities },
+        }),
+      );
+      return { keyId: created.record.id, minerId, wallet: options.wallet ?? "" };
+    };
+    const submitIn = (tx: Tx, owner: { keyId: string; wallet: string }, extra: Partial<SubmitJobInput> = {}) =>
+      submitJob(tx, {
+        clientKeyId: owner.keyId,
+        clientWallet: owner.wallet,
+        workload,
+        params: { n: 1 },
+        constraints: {},
+        reward: 100,
+        verification: { mode: "none", replicas: 1, quorum: 1 },
+        ttlS: 600,
+        maxRuntimeS: 300,
+        maxAttempts: 3,
+        ...extra,
+      });
+    const submit = (owner: { keyId: string; wallet: string }, extra: Partial<SubmitJobInput> = {}) =>
+      store.write((tx) => submitIn(tx, owner, extra));
+    const claim = (who: { keyId: string; minerId: string }, maxJobs = 1, slots = 1) =>
+      store.write((tx) => claimJobs(tx, ctx, { keyId: who.keyId, minerId: who.minerId, maxJobs, slots }));
+    const prove = (who: { minerId: string }, jobId: string, outputSha = SHA_A, leaseToken: string | null = null) =>
+      store.write((tx) =>
+        submitProof(tx, ctx, {
+          minerId: who.minerId,
+          jobId,
+          outputSha,
+          metrics: { seconds: 1 },
+          mode: "cpu",
+          output: null,
+          signature: null,
+          leaseToken,
+        }),
+      );
+    const balance = async (address: string) => (await store.reads.wallet(address))?.balance ?? 0;
+    const walletOf = async (minerId: string) => (await store.reads.miner(minerId))?.wallet ?? "";
+
+    it("escrows reward × replicas at submission, and refuses what the wallet cannot cover without writing", async () => {
+      const owner = await client(500);
+      const job = await submit(owner, { reward: 100, verification: { mode: "replicate", replicas: 3, quorum: 2 } });
+      expect(job).toMatchObject({ state: "QUEUED", openSlots: 3, escrow: 300 });
+      expect(await balance(owner.wallet)).toBe(200);
+      const before = await store.reads.jobs({ clientKeyId: owner.keyId, limit: 10 });
+      expect(await codeOf(submit(owner, { reward: 201 }))).toBe("INSUFFICIENT_FUNDS");
+      expect(await store.reads.jobs({ clientKeyId: owner.keyId, limit: 10 })).toHaveLength(before.length);
+      expect(await balance(owner.wallet)).toBe(200);
+      expect(await codeOf(submit(owner, { verification: { mode: "replicate", replicas: 2, quorum: 3 } }))).toBe(
+        "INVALID_VERIFICATION",
+      );
+    });
+
+    it("leases a job to exactly one of many miners claiming at once", async () => {
+      const owner = await client();
+      const job = await submit(owner);
+      const miners = await Promise.all(Array.from({ length: 6 }, () => miner()));
+      const results = await Promise.all(miners.map((m) => claim(m)));
+      const winners = results.flat().filter((claimed) => claimed.job.id === job.id);
+      expect(winners).toHaveLength(1);
+      const assignments = await store.reads.assignments(job.id);
+      expect(assignments.filter((a) => a.state === "LEASED")).toHaveLength(1);
+      expect((await store.reads.job(job.id))?.state).toBe("LEASED");
+    });
+
+    it("hands out jobs in queue order and never more than the free slots", async () => {
+      const owner = await client();
+      const jobs = [];
+      for (let i = 0; i < 4; i++) jobs.push(await submit(owner));
+      const m = await miner({ capabilities: { concurrency: 3 } });
+      const first = await claim(m, 2, 8);
+      expect(first.map((c) => c.job.id)).toEqual([jobs[0]?.id, jobs[1]?.id]);
+      expect(first.map((c) => c.assignment.attempt)).toEqual([1, 1]);
+      // Declared concurrency 3: one more, however many it asks for.
+      expect(await claim(m, 5, 8)).toHaveLength(1);
+      expect(await claim(m, 5, 8)).toHaveLength(0);
+      expect(await store.reads.inFlight(m.minerId)).toBe(3);
+    });
+
+    it("matches capabilities: a job is skipped by miners that cannot run it, not lost", async () => {
+      const owner = await client();
+      const job = await submit(owner, { constraints: { gpu: true, min_vram_mb: 8_000 } });
+      const cpu = await miner();
+      expect((await claim(cpu)).some((c) => c.job.id === job.id)).toBe(false);
+      const smallGpu = await miner({ gpu: true, capabilities: { limits: { vram_mb: 4_000 } } });
+      expect((await claim(smallGpu)).some((c) => c.job.id === job.id)).toBe(false);
+      const bigGpu = await miner({ gpu: true, capabilities: { limits: { vram_mb: 24_000 } } });
+      expect((await claim(bigGpu)).map((c) => c.job.id)).toContain(job.id);
+    });
+
+    it("refuses claims for unregistered miners and miner ids of other keys; a draining miner gets nothing", async () => {
+      const owner = await client();
+      await submit(owner);
+      const m = await miner();
+      const other = await miner();
+      expect(await codeOf(claim({ keyId: m.keyId, minerId: "nobody" }))).toBe("MINER_NOT_REGISTERED");
+      expect(await codeOf(claim({ keyId: other.keyId, minerId: m.minerId }))).toBe("MINER_ID_TAKEN");
+      await store.write((tx) => setDraining(tx, m.minerId, true));
+      expect(await claim(m)).toEqual([]);
+      await store.write((tx) => setDraining(tx, m.minerId, false));
+      expect((await claim(m)).length).toBeGreaterThanOrEqual(0);
+    });
+
+    it("completes a job on a valid proof: pays reward − fee, takes the fee, signs a receipt", async () => {
+      const owner = await client(1_000);
+      const job = await submit(owner, { reward: 1_000 });
+      const m = await miner();
+      const [claimed] = await claim(m);
+      const answer = await prove(m, job.id, SHA_A, claimed?.assignment.leaseToken ?? null);
+      expect(answer).toMatchObject({ state: "COMPLETED", credited: 990, accepted: true });
+      expect(await balance(await walletOf(m.minerId))).toBe(990);
+      expect(await balance(owner.wallet)).toBe(0);
+      const done = await store.reads.job(job.id);
+      expect(done).toMatchObject({ state: "COMPLETED", escrow: 0, outputSha: SHA_A });
+      const [receipt] = await store.reads.receipts(job.id);
+      expect(receipt?.receipt).toMatchObject({ job_id: job.id, miner_id: m.minerId, reward: 990, output_sha: SHA_A });
+    });
+
+    it("answers a repeated proof the same way and never credits twice; a different proof after it is a conflict", async () => {
+      const owner = await client();
+      const job = await submit(owner, { reward: 500 });
+      const m = await miner();
+      await claim(m);
+      const first = await prove(m, job.id);
+      const again = await prove(m, job.id);
+      expect(again).toEqual(first);
+      expect(await balance(await walletOf(m.minerId))).toBe(495);
+      expect(await codeOf(prove(m, job.id, SHA_B))).toBe("PROOF_CONFLICT");
+      expect(await balance(await walletOf(m.minerId))).toBe(495);
+    });
+
+    it("lets only the lease holder prove or fail a job, with the current lease token", async () => {
+      const owner = await client();
+      const job = await submit(owner);
+      const holder = await miner();
+      const thief = await miner();
+      await claim(holder);
+      expect(await codeOf(prove(thief, job.id))).toBe("LEASE_NOT_HELD");
+      expect(
+        await codeOf(
+          store.write((tx) => failLease(tx, { minerId: thief.minerId, jobId: job.id, errorCode: "X", message: "" })),
+        ),
+      ).toBe("LEASE_NOT_HELD");
+      expect(await codeOf(prove(holder, job.id, SHA_A, "not-the-token"))).toBe("LEASE_NOT_HELD");
+      expect(await codeOf(prove(holder, "00000000-0000-4000-8000-000000000000"))).toBe("JOB_NOT_FOUND");
+      expect((await store.reads.job(job.id))?.state).toBe("LEASED");
+    });
+
+    it("requeues an expired lease with attempt + 1, and fails and refunds after max_attempts", async () => {
+      const owner = await client(1_000);
+      const job = await submit(owner, { reward: 400, maxAttempts: 2 });
+      const m1 = await miner();
+      const m2 = await miner();
+      await claim(m1);
+      clock.advance(61_000);
+      expect(await codeOf(prove(m1, job.id))).toBe("LEASE_EXPIRED");
+      const swept = await store.write((tx) => sweep(tx, ctx, 100));
+      expect(swept.leasesExpired).toBeGreaterThanOrEqual(1);
+      const requeued = await store.reads.job(job.id);
+      expect(requeued).toMatchObject({ state: "QUEUED", openSlots: 1, leasesLost: 1 });
+      const [second] = await claim(m2);
+      expect(second?.assignment.attempt).toBe(2);
+      clock.advance(61_000);
+      await store.write((tx) => sweep(tx, ctx, 100));
+      const failed = await store.reads.job(job.id);
+      expect(failed).toMatchObject({ state: "FAILED", errorCode: "ATTEMPTS_EXHAUSTED", escrow: 0 });
+      expect(await balance(owner.wallet)).toBe(1_000);
+    });
+
+    it("renews live leases on heartbeat, never past max_runtime_s", async () => {
+      const owner = await client();
+      const job = await submit(owner, { maxRuntimeS: 100 });
+      const m = await miner();
+      const [claimed] = await claim(m);
+      const leasedAt = claimed?.assignment.leasedAt ?? 0;
+      expect(claimed?.assignment.leaseExpiresAt).toBe(leasedAt + 60_000);
+      clock.advance(50_000);
+      const wallet = await walletOf(m.minerId);
+      const beat = await store.write((tx) =>
+        heartbeat(tx, ctx, { keyId: m.keyId, minerId: m.minerId, wallet, mode: "cpu", gpu: false, capabilities: null }),
+      );
+      expect(beat.leasesRenewed).toBeGreaterThanOrEqual(1);
+      const renewed = (await store.reads.assignments(job.id))[0];
+      expect(renewed?.leaseExpiresAt).toBe(leasedAt + 100_000);
+    });
+
+    it("takes a silent miner offline and expires its leases", async () => {
+      const owner = await client();
+      const job = await submit(owner);
+      const m = await miner();
+      await claim(m);
+      clock.advance(91_000);
+      const swept = await store.write((tx) => sweep(tx, ctx, 100));
+      expect(swept.minersOffline).toBeGreaterThanOrEqual(1);
+      expect((await store.reads.miner(m.minerId))?.online).toBe(false);
+      expect((await store.reads.job(job.id))?.state).toBe("QUEUED");
+      const lost = (await store.reads.assignments(job.id))[0];
+      expect(lost).toMatchObject({ state: "EXPIRED", failCode: "MINER_OFFLINE" });
+    });
+
+    it("expires a job still queued after ttl_s and refunds it", async () => {
+      const owner = await client(300);
+      const job = await submit(owner, { reward: 300, ttlS: 30 });
+      clock.advance(31_000);
+      await store.write((tx) => sweep(tx, ctx, 100));
+      expect(await store.reads.job(job.id)).toMatchObject({ state: "EXPIRED", errorCode: "TTL_EXPIRED", escrow: 0 });
+      expect(await balance(owner.wallet)).toBe(300);
+    });
+
+    it("gives a failed job back for another attempt by another miner", async () => {
+      const owner = await client();
+      const job = await submit(owner);
+      const m1 = await miner();
+      await claim(m1);
+      const answer = await store.write((tx) =>
+        failLease(tx, { minerId: m1.minerId, jobId: job.id, errorCode: "OOM", message: "out of memory" }),
+      );
+      expect(answer).toMatchObject({ requeued: true, state: "QUEUED" });
+      // A miner never gets back a job it gave up on.
+      expect((await claim(m1, 8, 8)).some((c) => c.job.id === job.id)).toBe(false);
+      const m2 = await miner();
+      expect((await claim(m2))[0]?.assignment.attempt).toBe(2);
+    });
+
+    it("replicates to distinct miners and wallets, pays the agreeing quorum, penalises the dissenter", async () => {
+      const owner = await client(3_000);
+      const job = await submit(owner, { reward: 1_000, verification: { mode: "replicate", replicas: 3, quorum: 2 } });
+      const sameWallet = unique("shared");
+      const a = await miner({ wallet: sameWallet });
+      const twin = await miner({ wallet: sameWallet });
+      await claim(a);
+      expect((await claim(twin, 8, 8)).some((c) => c.job.id === job.id)).toBe(false);
+      expect((await claim(a, 8, 8)).some((c) => c.job.id === job.id)).toBe(false);
+      const b = await miner();
+      const c = await miner();
+      await claim(b);
+      await claim(c);
+      expect(await prove(a, job.id, SHA_A)).toMatchObject({ state: "VERIFYING", credited: 0 });
+      expect((await store.reads.pending(sameWallet, 100)) > 0).toBe(true);
+      expect(await prove(b, job.id, SHA_B)).toMatchObject({ state: "VERIFYING" });
+      expect(await prove(c, job.id, SHA_A)).toMatchObject({ state: "COMPLETED", credited: 990 });
+      expect(await balance(sameWallet)).toBe(990);
+      expect(await balance(await walletOf(c.minerId))).toBe(990);
+      expect(await balance(await walletOf(b.minerId))).toBe(0);
+      expect(await balance(owner.wallet)).toBe(1_000);
+      expect((await store.reads.miner(b.minerId))?.reputation).toBe(450);
+      expect((await store.reads.miner(c.minerId))?.reputation).toBe(510);
+      expect(await store.reads.receipts(job.id)).toHaveLength(2);
+    });
+
+    it("fails and refunds a replicated job once agreement is impossible", async () => {
+      const owner = await client(2_000);
+      const job = await submit(owner, { reward: 1_000, verification: { mode: "replicate", replicas: 2, quorum: 2 } });
+      const a = await miner();
+      const b = await miner();
+      await claim(a);
+      await claim(b);
+      await prove(a, job.id, SHA_A);
+      expect(await prove(b, job.id, SHA_B)).toMatchObject({ state: "FAILED", credited: 0 });
+      expect(await store.reads.job(job.id)).toMatchObject({ state: "FAILED", errorCode: "NO_QUORUM", escrow: 0 });
+      expect(await balance(owner.wallet)).toBe(2_000);
+    });
+
+    it("cancels with a refund of what is still escrowed, voids the lease, and refuses once final", async () => {
+      const owner = await client(700);
+      const job = await submit(owner, { reward: 700 });
+      const m = await miner();
+      await claim(m);
+      const canceled = await store.write((tx) => cancelJob(tx, job.id, owner.keyId));
+      expect(canceled.state).toBe("CANCELED");
+      expect(await balance(owner.wallet)).toBe(700);
+      expect(await codeOf(prove(m, job.id))).toBe("LEASE_NOT_HELD");
+      expect(await codeOf(store.write((tx) => cancelJob(tx, job.id, owner.keyId)))).toBe("JOB_FINAL");
+      const stranger = await client(0);
+      const other = await submit(owner, { reward: 0 });
+      expect(await codeOf(store.write((tx) => cancelJob(tx, other.id, stranger.keyId)))).toBe("JOB_NOT_FOUND");
+    });
+
+    it("returns leases a long-poll could not deliver without costing an attempt", async () => {
+      const owner = await client();
+      const job = await submit(owner);
+      const m = await miner();
+      const [claimed] = await claim(m);
+      const released = await store.write((tx) =>
+        releaseLeases(tx, [{ jobId: job.id, assignmentId: claimed?.assignment.id ?? "" }]),
+      );
+      expect(released).toBe(1);
+      expect(await store.reads.job(job.id)).toMatchObject({ state: "QUEUED", openSlots: 1, leasesLost: 0 });
+      expect((await claim(m))[0]?.assignment.attempt).toBe(2);
+    });
+
+    it("replays an idempotent op, refuses the key with another request, and stores the answer with the effect", async () => {
+      const owner = await client(1_000);
+      const scope = { keyId: owner.keyId, idempotencyKey: unique("idem"), requestHash: "h1" };
+      const run = (hash: string) =>
+        store.write((tx) =>
+          idempotent(tx, { ...scope, requestHash: hash }, async () => {
+            const job = await submitIn(tx, owner, { reward: 10 });
+            return { status: 201, body: { id: job.id } as JsonValue };
+          }),
+        );
+      const first = await run("h1");
+      const replay = await run("h1");
+      expect(replay).toMatchObject({ status: 201, body: first.body, replayed: true });
+      expect(await balance(owner.wallet)).toBe(990);
+      expect(await codeOf(run("h2"))).toBe("IDEMPOTENCY_KEY_REUSED");
+      // A refused op stores nothing: the same key can be used once the request succeeds.
+      const poor = await client(0);
+      const failing = store.write((tx) =>
+        idempotent(tx, { keyId: poor.keyId, idempotencyKey: "k", requestHash: "x" }, async () => {
+          await submitIn(tx, poor, { reward: 10 });
+          return { status: 201, body: null };
+        }),
+      );
+      expect(await codeOf(failing)).toBe("INSUFFICIENT_FUNDS");
+      expect(await store.write((tx) => tx.idempotency(poor.keyId, "k"))).toBeUndefined();
+    });
+
+    it("isolates a failing op from the others in its group commit", async () => {
+      const owner = await client(1_000);
+      const results = await Promise.allSettled([
+        submit(owner, { reward: 100 }),
+        submit(owner, { reward: 5_000 }),
+        submit(owner, { reward: 200 }),
+        // Not a registry error: a bug. The batch is rolled back and retried one op at a time.
+        store.write(async (tx) => {
+          await tx.insertJob({ id: "duplicate" } as never);
+          return 1;
+        }),
+      ]);
+      expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected"]);
+      expect(await balance(owner.wallet)).toBe(700);
+    });
+
+    it("revokes keys but never the last admin key", async () => {
+      const created = await store.write((tx) => createKey(tx, { role: "client", label: "temp", wallet: null }));
+      expect(created.record.wallet).toMatch(/^pw_[0-9a-f]{32}$/);
+      const revoked = await store.write((tx) => revokeKey(tx, created.record.id));
+      expect(revoked.revokedAt).toBe(clock());
+      expect((await store.reads.keyById(created.record.id))?.revokedAt).toBe(clock());
+      const admin = await store.write((tx) => createKey(tx, { role: "admin", label: null, wallet: null }));
+      const admins = (await store.reads.keys()).filter((key) => key.role === "admin" && key.revokedAt === null);
+      for (const key of admins.filter((key) => key.id !== admin.record.id)) {
+        await store.write((tx) => revokeKey(tx, key.id));
+      }
+      expect(await codeOf(store.write((tx) => revokeKey(tx, admin.record.id)))).toBe("LAST_ADMIN_KEY");
+    });
+
+    it("delivers events only after commit, in order", async () => {
+      const owner = await client();
+      const before = events.length;
+      const job = await submit(owner);
+      const m = await miner();
+      await claim(m);
+      await prove(m, job.id);
+      const mine = events.slice(before).filter((event) => event.job_id === job.id);
+      expect(mine.map((event) => event.state)).toEqual(["QUEUED", "LEASED", "COMPLETED"]);
+      expect(mine.map((event) => event.version)).toEqual([1, 2, 3]);
+      expect(await codeOf(submit(owner, { reward: 10 ** 9 }))).toBe("INSUFFICIENT_FUNDS");
+      expect(events.slice(before).filter((event) => event.state === "QUEUED")).toHaveLength(1);
+    });
+
+    it("keeps the books: postings sum to zero, balances match postings, escrow matches live jobs", async () => {
+      const audit = await store.reads.audit();
+      expect(audit.unbalanced).toEqual([]);
+      expect(audit.mismatched).toEqual([]);
+      expect(audit.total).toBe(0);
+      expect(audit.held).toBe(audit.funded);
+      expect(audit.escrow.account).toBe(audit.escrow.jobs);
+      expect(audit.ok).toBe(true);
+      const stats = await store.reads.stats(clock());
+      expect(stats.funded).toBe(audit.funded);
+      expect((await store.reads.wallet(accounts.fee))?.balance).toBe(stats.fees);
+    });
+
+    it("records every job, lease, proof, receipt and posting in a ledger that verifies", async () => {
+      const owner = await client();
+      const job = await submit(owner);
+      const m = await miner();
+      await claim(m);
+      await prove(m, job.id);
+      const seqs = await store.reads.jobLedgerSeqs(job.id);
+      expect(seqs).toHaveLength(4);
+      const [receipt] = await store.reads.receipts(job.id);
+      expect(seqs).toContain(receipt?.receipt.ledger_seq);
+      const report = await subject.verifyLedger();
+      expect(report.ok).toBe(true);
+      expect(report.records).toBeGreaterThan(50);
+    });
+  });
+}
