@@ -2,6 +2,7 @@
 // is one transaction; the conversation upsert's row lock serialises appends to one conversation,
 // and a per-cid advisory lock serialises playbook changes (so the cap holds under concurrency).
 
+import { migratePostgres as applyMigrations, loadMigrations } from "@pithead/sql";
 import pg from "pg";
 import type { HistoryMessage } from "../../components/types.ts";
 import { planInsights } from "../../playbook/plan.ts";
@@ -13,7 +14,6 @@ import {
   type PlaybookEntry,
   type PlaybookOperationLog,
 } from "../../playbook/types.ts";
-import { loadMigrations } from "../migrations.ts";
 import {
   type AgentStore,
   type ConversationDetail,
@@ -65,30 +65,11 @@ export async function migratePostgres(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query("SELECT pg_advisory_lock(hashtext('pithead_agent_migrations'))");
-    await client.query(
-      "CREATE TABLE IF NOT EXISTS agent_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-    );
-    const applied = new Set(
-      (await client.query("SELECT version FROM agent_migrations")).rows.map((row) => row.version),
-    );
-    for (const migration of loadMigrations(new URL("./migrations/", import.meta.url))) {
-      if (applied.has(migration.version)) continue;
-      await client.query("BEGIN");
-      try {
-        await client.query(migration.sql);
-        await client.query("INSERT INTO agent_migrations (version, name) VALUES ($1, $2)", [
-          migration.version,
-          migration.name,
-        ]);
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK");
-        throw error;
-      }
-    }
+    await applyMigrations(client, {
+      table: "agent_migrations",
+      migrations: loadMigrations(new URL("./migrations/", import.meta.url)),
+    });
   } finally {
-    await client.query("SELECT pg_advisory_unlock(hashtext('pithead_agent_migrations'))").catch(() => {});
     await client.end();
   }
 }

@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { migrateSqlite as applyMigrations, loadMigrations } from "@pithead/sql";
 import type { HistoryMessage } from "../../components/types.ts";
 import { planInsights } from "../../playbook/plan.ts";
 import type {
@@ -15,7 +16,6 @@ import type {
   PlaybookOperationLog,
 } from "../../playbook/types.ts";
 import { DEFAULT_CONFIDENCE } from "../../playbook/types.ts";
-import { loadMigrations } from "../migrations.ts";
 import {
   type AgentStore,
   type ConversationDetail,
@@ -48,28 +48,10 @@ function toEntry(row: Row): PlaybookEntry {
 }
 
 export function migrateSqlite(db: DatabaseSync): void {
-  db.exec(
-    "CREATE TABLE IF NOT EXISTS agent_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-  );
-  const applied = new Set(
-    (db.prepare("SELECT version FROM agent_migrations").all() as Row[]).map((row) => Number(row.version)),
-  );
-  for (const migration of loadMigrations(new URL("./migrations/", import.meta.url))) {
-    if (applied.has(migration.version)) continue;
-    db.exec("BEGIN IMMEDIATE");
-    try {
-      db.exec(migration.sql);
-      db.prepare("INSERT INTO agent_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
-        migration.version,
-        migration.name,
-        Date.now(),
-      );
-      db.exec("COMMIT");
-    } catch (error) {
-      db.exec("ROLLBACK");
-      throw error;
-    }
-  }
+  applyMigrations(db, {
+    table: "agent_migrations",
+    migrations: loadMigrations(new URL("./migrations/", import.meta.url)),
+  });
 }
 
 /** `path` is a file (its folder is created) or ":memory:". */

@@ -1,0 +1,3 @@
+export { loadMigrations, type Migration, MigrationError, type MigrationPlan } from "./migrations.ts";
+export { migratePostgres } from "./postgres.ts";
+export { migrateSqlite } from "./sqlite.ts";
