@@ -1,0 +1,176 @@
+// `pithead up`: the whole stack on one machine with embedded defaults (no database server, no
+// model download, no GPU, no configuration), and `pithead web`: the dashboard alone, in front of
+// services deployed elsewhere.
+
+import { type Command, InvalidArgumentError } from "commander";
+import { fail } from "../output.ts";
+import { spinner } from "../progress.ts";
+import { portProblem } from "../up/ports.ts";
+import { DEFAULT_PORTS, parseUpOptions, type RawUpOptions, UpOptionError } from "../up/up-options.ts";
+import { summaryJson, summaryText } from "../up/up-summary.ts";
+
+/**
+ * Resolves on the first SIGINT/SIGTERM. A second one within a moment is the same Ctrl-C delivered
+ * twice (npx forwards the terminal's signal to this process, which got it already) and is ignored;
+ * a later one exits at once, for when stopping cleanly takes too long.
+ */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let first = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (first === 0) {
+        first = Date.now();
+        resolve(signal);
+        return;
+      }
+      if (Date.now() - first < 1500) return;
+      process.stderr.write(`\n${signal} again: exiting without waiting\n`);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+}
+
+function portArgument(value: string): string {
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65_535)
+    throw new InvalidArgumentError("must be a port number (0-65535)");
+  return value;
+}
+
+async function up(raw: RawUpOptions): Promise<void> {
+  let options: ReturnType<typeof parseUpOptions>;
+  try {
+    options = parseUpOptions(raw);
+  } catch (error) {
+    if (error instanceof UpOptionError) fail(error.message, 2);
+    throw error;
+  }
+  const problem = await portProblem(options.host, [
+    { port: options.ports.coordinator, what: "the coordinator", flag: "--coordinator-port" },
+    { port: options.ports.agent, what: "the agent API", flag: "--agent-port" },
+    { port: options.ports.fleet, what: "the fleet controller", flag: "--fleet-port" },
+    { port: options.ports.dashboard, what: "the dashboard", flag: "--port" },
+  ]);
+  if (problem) fail(problem);
+
+  // Loaded here, so `pithead --help` does not load every service.
+  const { StackStartError, startStack } = await import("../up/start-stack.ts");
+  const { KeysFileError } = await import("../up/up-keys.ts");
+  const stopping = untilSignal();
+  let stack: Awaited<ReturnType<typeof startStack>>;
+  try {
+    stack = await startStack(options, spinner);
+  } catch (error) {
+    if (error instanceof StackStartError || error instanceof KeysFileError) fail(error.message);
+    throw error;
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(summaryJson(stack.facts))}\n`);
+  else process.stdout.write(summaryText(stack.facts));
+
+  const signal = await stopping;
+  process.stderr.write(`${signal}: stopping the miner first, then every service\n`);
+  await stack.stop(spinner);
+  process.stderr.write(`stopped cleanly; everything is kept in ${options.dataDir}\n`);
+  process.exitCode = 0;
+}
+
+async function web(raw: {
+  coordinator?: string;
+  fleet?: string;
+  agent?: string;
+  port: string;
+  host: string;
+}): Promise<void> {
+  if (!raw.coordinator && !raw.fleet && !raw.agent)
+    fail("give at least one service: --coordinator URL, --fleet URL or --agent URL", 2);
+  const { DashboardBuildError, ensureDashboardBuilt, isBuildCurrent, distDir, startDashboard } = await import(
+    "@pithead/web"
+  );
+  const problem = await portProblem(raw.host, [{ port: Number(raw.port), what: "the dashboard", flag: "--port" }]);
+  if (problem) fail(problem);
+  let dist = distDir;
+  if (!isBuildCurrent()) {
+    const progress = spinner("building the dashboard (first start, or its sources changed)");
+    try {
+      dist = (
+        await ensureDashboardBuilt({
+          onWait: () => progress.update("waiting for another process that is building the dashboard"),
+        })
+      ).distDir;
+      progress.succeed("dashboard built");
+    } catch (error) {
+      progress.fail("the dashboard build failed");
+      fail(error instanceof DashboardBuildError ? error.message : String(error));
+    }
+  }
+  const stopping = untilSignal();
+  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+  try {
+    dashboard = await startDashboard({
+      distDir: dist,
+      host: raw.host,
+      port: Number(raw.port),
+      upstreams: { coordinator: raw.coordinator, fleet: raw.fleet, agent: raw.agent },
+      logger: { level: "warn" },
+    });
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  process.stdout.write(
+    [
+      `Dashboard on ${dashboard.url}`,
+      ...(["coordinator", "fleet", "agent"] as const).map(
+        (name) => `  ${name.padEnd(12)} ${raw[name] ?? "(not given)"}`,
+      ),
+      "Open it and enter each service's keys on the Connections page; they stay in that browser tab.",
+      "",
+    ].join("\n"),
+  );
+  const signal = await stopping;
+  const progress = spinner(`${signal}: stopping the dashboard`);
+  await dashboard.close();
+  progress.succeed("dashboard stopped");
+}
+
+export function registerUpCommands(program: Command): void {
+  program
+    .command("up")
+    .description(
+      "Start the whole stack on this machine with embedded defaults: the coordinator (SQLite), a compute miner and the agent API on the tiny model, the fleet controller with a simulated fleet, and the dashboard",
+    )
+    .option("--data <dir>", "where databases, ledgers, keys and logs are kept", "./data")
+    .option(
+      "--postgres <url>",
+      "use this PostgreSQL database (postgres://…) for the coordinator, the agent and the fleet ledger instead of SQLite files",
+    )
+    .option("--host <address>", "address every service listens on", "127.0.0.1")
+    .option("--port <port>", `dashboard port (default ${DEFAULT_PORTS.dashboard})`, portArgument)
+    .option("--coordinator-port <port>", `coordinator port (default ${DEFAULT_PORTS.coordinator})`, portArgument)
+    .option("--agent-port <port>", `agent API port (default ${DEFAULT_PORTS.agent})`, portArgument)
+    .option("--fleet-port <port>", `fleet controller port (default ${DEFAULT_PORTS.fleet})`, portArgument)
+    .option("--miners <n>", "simulated ASIC miners in the fleet", "36")
+    .option("--log-level <level>", "debug, info, warn or error (logs go to <data>/logs)", "info")
+    .option("--json", "print the URLs, login code and keys as one JSON line on stdout (for scripts)")
+    .addHelpText(
+      "after",
+      "\nExamples:\n  npx pithead up                                # everything on this machine, data in ./data\n  npx pithead up --postgres postgres://pithead@localhost/pithead\n  npx pithead up --port 9000 --coordinator-port 9080\n\nCtrl-C stops the miner first (it finishes or gives back its jobs), then every service.",
+    )
+    .action(up);
+
+  program
+    .command("web")
+    .description(
+      "Serve the dashboard in front of services deployed elsewhere (each proxied under one origin; keys are entered in the browser)",
+    )
+    .option("--coordinator <url>", "the coordinator's base URL, e.g. http://10.0.0.5:8080")
+    .option("--fleet <url>", "the fleet controller's base URL, e.g. http://10.0.0.6:3001")
+    .option("--agent <url>", "the agent API's base URL, e.g. http://10.0.0.7:8001")
+    .option("--port <port>", "dashboard port", portArgument, String(DEFAULT_PORTS.dashboard))
+    .option("--host <address>", "dashboard listen address", "127.0.0.1")
+    .addHelpText(
+      "after",
+      "\nExample:\n  npx pithead web --coordinator http://10.0.0.5:8080 --fleet http://10.0.0.6:3001 --agent http://10.0.0.7:8001\n",
+    )
+    .action(web);
+}

@@ -1,0 +1,41 @@
+// The client and miner keys `pithead up` needs from its coordinator: made once through the admin
+// API, checked on every restart (a wiped database or a revoked key gets a new one), and the client
+// wallet funded once so the dashboard's first job can be paid for.
+
+import { randomUUID } from "node:crypto";
+import { CoordinatorClient } from "@pithead/coordinator";
+import type { UpKeys } from "./up-keys.ts";
+
+export const CLIENT_WALLET = "up-client";
+export const MINER_WALLET = "up-miner";
+export const MINER_ID = "up-miner-1";
+/** What the client wallet starts with: a thousand jobs at the form's default reward. */
+export const STARTING_FUNDS = 1_000_000;
+
+/** Returns the keys with `client` and `miner` present and valid; `changed` when any was made. */
+export async function ensureCoordinatorKeys(url: string, keys: UpKeys): Promise<{ keys: UpKeys; changed: boolean }> {
+  const admin = new CoordinatorClient(url, keys.coordinatorAdminKey);
+  const live = new Set((await admin.listKeys()).filter((key) => key.revoked_at === null).map((key) => key.id));
+  const next: UpKeys = { ...keys };
+  let changed = false;
+  if (!next.client || !live.has(next.client.id)) {
+    const created = await admin.createKey({
+      role: "client",
+      label: "pithead up: dashboard client",
+      wallet: CLIENT_WALLET,
+    });
+    if (!created.key) throw new Error("the coordinator did not return the new client key");
+    await admin.fund(CLIENT_WALLET, STARTING_FUNDS, randomUUID());
+    next.client = { id: created.id, key: created.key, wallet: CLIENT_WALLET };
+    changed = true;
+  }
+  if (!next.miner || !live.has(next.miner.id)) {
+    const created = await admin.createKey({ role: "miner", label: `pithead up: ${MINER_ID}` });
+    if (!created.key) throw new Error("the coordinator did not return the new miner key");
+    // A miner id stays bound to the key that first registered it: a replacement key gets a new id.
+    const minerId = next.miner ? `${MINER_ID}-${created.id.slice(0, 6)}` : MINER_ID;
+    next.miner = { id: created.id, key: created.key, minerId, wallet: MINER_WALLET };
+    changed = true;
+  }
+  return { keys: next, changed };
+}

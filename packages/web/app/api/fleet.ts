@@ -1,0 +1,211 @@
+// The fleet controller's API as the dashboard uses it: every call signed in the browser with
+// the operator's secret (Web Crypto HMAC-SHA256 through the fleet's own browser-safe helper), over
+// the path the fleet sees (the proxy forwards /svc/fleet/<path> as <path>, byte for byte).
+
+import { signFleetRequest } from "@pithead/fleet/sign";
+import type { FleetCredential } from "../session/connections.ts";
+import { type CallOptions, callJson, callRaw, serviceUrl } from "./http.ts";
+
+export type Mode = "AUTO" | "MANUAL";
+
+export interface OperatorHealth {
+  id: string;
+  label: string;
+  mode: Mode;
+  dryRun: boolean;
+  miners: number;
+  lastCycleAt: string | null;
+}
+
+export interface FleetMiner {
+  id: string;
+  host: string | null;
+  port: number | null;
+  model: string | null;
+  status: "ok" | "failed" | "unknown";
+  error: string | null;
+  hashrateThs: string | number | null;
+  expectedThs: string | number | null;
+  maxChipTempC: number | null;
+  maxBoardTempC: number | null;
+  powerW: number | null;
+  powerSource: string | null;
+  fansRpm: number[];
+  uptimeS: number | null;
+  lastDecision: { seq: number; action: string; reason: string; at: string } | null;
+  failedPolls: number;
+  stoppedByController: boolean;
+}
+
+export interface FleetTotals {
+  cycle: number;
+  hashrateThs: string | number;
+  powerW: number;
+  revenueUsdPerDay: number;
+  costUsdPerDay: number;
+  marginUsdPerDay: number;
+  hashpriceUsdPerThDay: number;
+}
+
+export interface FleetView {
+  operatorId: string;
+  label: string;
+  mode: Mode;
+  dryRun: boolean;
+  cycleRunning: boolean;
+  lastCycle: { cycleSeq: number; now: string; polled: { ok: number; failed: number } } | null;
+  totals: FleetTotals | null;
+  count: number;
+  miners: FleetMiner[];
+}
+
+export interface HistoryPoint {
+  cycle: number;
+  at: string;
+  ok: boolean;
+  hashrateThs: number | null;
+  expectedThs: number | null;
+  maxChipTempC: number | null;
+  powerW: number | null;
+  marginUsdPerDay: number | null;
+  action: string | null;
+}
+
+export interface CycleReport {
+  cycleSeq: number;
+  mode: Mode;
+  miners: number;
+  polled: { ok: number; failed: number };
+  decisions: { minerId: string; action: string; reason: string; detail: string }[];
+  negativeProofs: { minerId: string; stage: string; suppressed: string; reason: string }[];
+  receipts: { minerId: string; action: string; status: string; detail: string }[];
+  divergences: number;
+  records: number;
+}
+
+export interface FleetRecord<Body = Record<string, unknown>> {
+  seq: number;
+  type: string;
+  at: string;
+  body: Body;
+  prev: string;
+  hash: string;
+}
+
+export interface DecisionBody {
+  cycle: number | null;
+  decisionId: string;
+  minerId: string;
+  action: string;
+  reason: string;
+  detail: string;
+  origin: "auto" | "manual";
+  requestedBy: string | null;
+}
+
+export interface NegativeProofBody {
+  cycle: number | null;
+  minerId: string;
+  stage: string;
+  suppressed: string;
+  reason: string;
+  detail: string;
+  decisionId: string | null;
+}
+
+async function signed(
+  operator: FleetCredential,
+  method: string,
+  path: string,
+  options: Omit<CallOptions, "method" | "body"> & { body?: unknown } = {},
+): Promise<Response> {
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const headers = await signFleetRequest({ operatorId: operator.id, secret: operator.secret, method, path, body });
+  return callRaw("fleet", serviceUrl("fleet", path), {
+    method,
+    body,
+    signal: options.signal,
+    headers: { ...options.headers, ...headers },
+  });
+}
+
+async function signedJson<T>(
+  operator: FleetCredential,
+  method: string,
+  path: string,
+  body?: unknown,
+  signal?: AbortSignal,
+): Promise<T> {
+  return (await (await signed(operator, method, path, { body, signal })).json()) as T;
+}
+
+const scoped = (operator: FleetCredential, path: string) => `/operators/${encodeURIComponent(operator.id)}${path}`;
+
+export const fleet = {
+  /** Public: the operators this controller governs. */
+  health: (signal?: AbortSignal) =>
+    callJson<{ status: string; auth?: string; operators?: OperatorHealth[] }>("fleet", serviceUrl("fleet", "/health"), {
+      signal,
+    }),
+  miners: (op: FleetCredential, signal?: AbortSignal) =>
+    signedJson<FleetView>(op, "GET", scoped(op, "/miners"), undefined, signal),
+  history: (op: FleetCredential, minerId: string, limit: number, signal?: AbortSignal) =>
+    signedJson<{ minerId: string; points: HistoryPoint[] }>(
+      op,
+      "GET",
+      scoped(op, `/miners/${encodeURIComponent(minerId)}/history?limit=${limit}`),
+      undefined,
+      signal,
+    ),
+  runCycle: (op: FleetCredential) => signedJson<CycleReport>(op, "POST", scoped(op, "/loop/run-once?details=false")),
+  setMode: (op: FleetCredential, mode: Mode) =>
+    signedJson<{ mode: Mode }>(op, "POST", scoped(op, "/mode"), { mode, reason: "switched on the dashboard" }),
+  command: (op: FleetCredential, minerId: string, verb: "start" | "stop" | "restart") =>
+    signedJson<{
+      decisionId: string;
+      outcome: { kind: "receipt" | "negative-proof"; body: { status?: string; detail?: string; reason?: string } };
+    }>(op, "POST", scoped(op, `/miners/${encodeURIComponent(minerId)}/${verb}`), { reason: "from the dashboard" }),
+  list: <Body>(
+    op: FleetCredential,
+    list: "decisions" | "negative-proofs" | "receipts" | "profits",
+    limit: number,
+    signal?: AbortSignal,
+  ) =>
+    signedJson<{ records: FleetRecord<Body>[]; nextBefore: number | null }>(
+      op,
+      "GET",
+      scoped(op, `/ledger/${list}?limit=${limit}`),
+      undefined,
+      signal,
+    ),
+  status: (op: FleetCredential, signal?: AbortSignal) =>
+    signedJson<{
+      partition: string;
+      size: number;
+      checkpoint: { size: number; rootHash: string; note: string; signedAt: string } | null;
+      verifierKey: string | null;
+      treeHead?: { size: number; rootHash: string };
+    }>(op, "GET", scoped(op, "/ledger/status"), undefined, signal),
+  serverVerify: (op: FleetCredential, signal?: AbortSignal) =>
+    signedJson<{ ok: boolean; records: number; checkpoints: number; firstBad?: { seq: number; reason: string } }>(
+      op,
+      "GET",
+      scoped(op, "/ledger/verify"),
+      undefined,
+      signal,
+    ),
+  records: (op: FleetCredential, query: string, signal?: AbortSignal) =>
+    signedJson<{ records: FleetRecord[]; next: number | null }>(
+      op,
+      "GET",
+      scoped(op, `/ledger/records?${query}`),
+      undefined,
+      signal,
+    ),
+  record: (op: FleetCredential, seq: number, signal?: AbortSignal) =>
+    signedJson<unknown>(op, "GET", scoped(op, `/ledger/records/${seq}`), undefined, signal),
+  checkpoint: (op: FleetCredential, signal?: AbortSignal) =>
+    signedJson<unknown>(op, "GET", scoped(op, "/ledger/checkpoint"), undefined, signal),
+  exportLedger: (op: FleetCredential, signal?: AbortSignal) =>
+    signed(op, "GET", scoped(op, "/ledger/export"), { signal, headers: { accept: "application/x-ndjson" } }),
+};

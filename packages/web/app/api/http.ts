@@ -1,0 +1,124 @@
+// One way to call a service through the dashboard's proxy (/svc/<service>/…): JSON in and out,
+// and every failure turned into an ApiError whose message a person can act on, whatever shape the
+// service's error body has (Pithead's envelope, the agent's FastAPI `detail`, plain text).
+
+export type ServiceName = "coordinator" | "fleet" | "agent";
+
+export const serviceLabels: Record<ServiceName, string> = {
+  coordinator: "Coordinator",
+  fleet: "Fleet controller",
+  agent: "Agent API",
+};
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly service: ServiceName | "dashboard";
+
+  constructor(service: ServiceName | "dashboard", status: number, code: string, message: string) {
+    super(message);
+    this.name = "ApiError";
+    this.service = service;
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The message and code inside an error body, whichever convention the service follows. */
+export function describeErrorBody(status: number, body: unknown, text: string): { code: string; message: string } {
+  if (typeof body === "object" && body !== null) {
+    const { error, detail } = body as { error?: unknown; detail?: unknown };
+    if (typeof error === "object" && error !== null) {
+      const { code, message, details } = error as { code?: unknown; message?: unknown; details?: { field?: unknown } };
+      const field = typeof details?.field === "string" ? ` (${details.field})` : "";
+      return {
+        code: typeof code === "string" ? code : `HTTP_${status}`,
+        message: `${typeof message === "string" ? message : "Request failed"}${field}`,
+      };
+    }
+    if (typeof error === "string") return { code: `HTTP_${status}`, message: error };
+    if (typeof detail === "string") return { code: `HTTP_${status}`, message: detail };
+    if (Array.isArray(detail) && detail.length > 0) {
+      const first = detail[0] as { msg?: unknown; loc?: unknown };
+      const where = Array.isArray(first.loc) ? ` (${first.loc.join(".")})` : "";
+      return {
+        code: `HTTP_${status}`,
+        message: `${typeof first.msg === "string" ? first.msg : "Invalid request"}${where}`,
+      };
+    }
+  }
+  const snippet = text.trim().slice(0, 200);
+  return { code: `HTTP_${status}`, message: snippet ? `HTTP ${status}: ${snippet}` : `HTTP ${status}` };
+}
+
+export interface CallOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  /** Sent as is; JSON bodies are stringified by the caller so signatures cover the exact bytes. */
+  body?: string;
+  signal?: AbortSignal;
+}
+
+export function serviceUrl(service: ServiceName, path: string): string {
+  return `/svc/${service}${path.startsWith("/") ? path : `/${path}`}`;
+}
+
+/** Fetches and returns the raw Response for a 2xx answer; throws ApiError otherwise. */
+export async function callRaw(
+  service: ServiceName | "dashboard",
+  url: string,
+  options: CallOptions = {},
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: options.method ?? "GET",
+      headers: {
+        accept: "application/json",
+        ...(options.body !== undefined ? { "content-type": "application/json" } : {}),
+        ...options.headers,
+      },
+      body: options.body,
+      signal: options.signal,
+      cache: "no-store",
+    });
+  } catch (error) {
+    if ((error as Error).name === "AbortError") throw error;
+    throw new ApiError(
+      service,
+      0,
+      "NETWORK",
+      "The dashboard server is not answering: is `pithead up` (or `pithead web`) still running?",
+    );
+  }
+  if (response.ok) return response;
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const { code, message } = describeErrorBody(response.status, body, text);
+  throw new ApiError(service, response.status, code, message);
+}
+
+export async function callJson<T>(
+  service: ServiceName | "dashboard",
+  url: string,
+  options: CallOptions = {},
+): Promise<T> {
+  const response = await callRaw(service, url, options);
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+/** A readable sentence for any error, for the places that show one. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) {
+    const who = error.service === "dashboard" ? "" : `${serviceLabels[error.service]}: `;
+    return `${who}${error.message}`;
+  }
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,165 @@
+// A small SVG line chart: one or more series over time, with labelled axes, a title and a
+// description a screen reader reads (the latest value and the range), and gaps where a value is
+// missing. No chart library: this is all the dashboard needs.
+
+import { useId } from "react";
+
+export interface Series {
+  name: string;
+  /** Points as [time in ms, value]; null leaves a gap. */
+  points: [number, number | null][];
+  /** A CSS class for the stroke (chart-line-1, chart-line-2, …). */
+  tone?: string;
+  dashed?: boolean;
+}
+
+export interface LineChartProps {
+  title: string;
+  unit: string;
+  series: Series[];
+  /** Decimal places of the labels. */
+  digits?: number;
+}
+
+const WIDTH = 560;
+const HEIGHT = 200;
+const PAD = { left: 56, right: 12, top: 12, bottom: 34 };
+
+/** Round numbers for ticks: 1, 2 or 5 × 10^k steps covering [min, max]. */
+export function niceTicks(min: number, max: number, count = 4): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
+  if (min === max) {
+    const pad = Math.abs(min) * 0.1 || 1;
+    return niceTicks(min - pad, max + pad, count);
+  }
+  const raw = (max - min) / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
+  const ticks: number[] = [];
+  for (let value = Math.floor(min / step) * step; value <= max + step * 1e-9 && ticks.length < 50; value += step)
+    ticks.push(Number(value.toPrecision(12)));
+  if ((ticks.at(-1) ?? -Infinity) < max) ticks.push(Number(((ticks.at(-1) ?? min) + step).toPrecision(12)));
+  return ticks;
+}
+
+function timeLabel(ms: number): string {
+  return new Date(ms).toLocaleTimeString("en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hour12: false,
+  });
+}
+
+export function LineChart({ title, unit, series, digits = 1 }: LineChartProps) {
+  const id = useId();
+  const values = series
+    .flatMap((s) => s.points.map(([, y]) => y))
+    .filter((y): y is number => y !== null && Number.isFinite(y));
+  const times = series.flatMap((s) => s.points.map(([x]) => x));
+  const main = series[0];
+  const latest = main?.points.filter(([, y]) => y !== null).at(-1)?.[1];
+  const fmt = (value: number) => value.toLocaleString("en-US", { maximumFractionDigits: digits });
+  const description =
+    values.length === 0
+      ? `${title}: no data yet. Run a cycle to collect some.`
+      : `${title}: latest ${latest === undefined || latest === null ? "—" : `${fmt(latest)} ${unit}`}, between ${fmt(Math.min(...values))} and ${fmt(Math.max(...values))} ${unit} over ${main?.points.length ?? 0} points.`;
+
+  if (values.length === 0) {
+    return (
+      <figure className="chart">
+        <figcaption>{title}</figcaption>
+        <p className="muted">No data yet: run a cycle to collect some.</p>
+      </figure>
+    );
+  }
+  const ticks = niceTicks(Math.min(...values), Math.max(...values));
+  const yMin = ticks[0] ?? 0;
+  const yMax = ticks.at(-1) ?? 1;
+  const xMin = Math.min(...times);
+  const xMax = Math.max(...times) === xMin ? xMin + 1 : Math.max(...times);
+  const x = (t: number) => PAD.left + ((t - xMin) / (xMax - xMin)) * (WIDTH - PAD.left - PAD.right);
+  const y = (v: number) => HEIGHT - PAD.bottom - ((v - yMin) / (yMax - yMin || 1)) * (HEIGHT - PAD.top - PAD.bottom);
+  const path = (points: [number, number | null][]) => {
+    let d = "";
+    let pen = false;
+    for (const [t, v] of points) {
+      if (v === null || !Number.isFinite(v)) {
+        pen = false;
+        continue;
+      }
+      d += `${pen ? "L" : "M"}${x(t).toFixed(1)},${y(v).toFixed(1)}`;
+      pen = true;
+    }
+    return d;
+  };
+  const xTicks = [xMin, (xMin + xMax) / 2, xMax];
+
+  return (
+    <figure className="chart">
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        role="img"
+        aria-labelledby={`${id}-title ${id}-desc`}
+        preserveAspectRatio="xMidYMid meet"
+      >
+        <title id={`${id}-title`}>{title}</title>
+        <desc id={`${id}-desc`}>{description}</desc>
+        <g className="chart-grid">
+          {ticks.map((tick) => (
+            <g key={tick}>
+              <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} />
+              <text x={PAD.left - 6} y={y(tick)} textAnchor="end" dominantBaseline="middle">
+                {fmt(tick)}
+              </text>
+            </g>
+          ))}
+          {xTicks.map((tick, index) => (
+            <text
+              key={tick}
+              x={x(tick)}
+              y={HEIGHT - PAD.bottom + 16}
+              textAnchor={index === 0 ? "start" : index === 2 ? "end" : "middle"}
+            >
+              {timeLabel(tick)}
+            </text>
+          ))}
+          <text className="chart-axis-label" x={PAD.left} y={HEIGHT - 4}>
+            time
+          </text>
+          <text
+            className="chart-axis-label"
+            transform={`translate(12 ${(HEIGHT - PAD.bottom + PAD.top) / 2}) rotate(-90)`}
+            textAnchor="middle"
+          >
+            {unit}
+          </text>
+        </g>
+        {series.map((s, index) => (
+          <path
+            key={s.name}
+            d={path(s.points)}
+            className={`chart-line ${s.tone ?? `chart-line-${index + 1}`}`}
+            strokeDasharray={s.dashed ? "5 4" : undefined}
+          />
+        ))}
+      </svg>
+      <figcaption>
+        <span className="chart-title">{title}</span>
+        {series.length > 1 && (
+          <span className="chart-legend">
+            {series.map((s, index) => (
+              <span
+                key={s.name}
+                className={`legend-item ${s.tone ?? `chart-line-${index + 1}`}${s.dashed ? " dashed" : ""}`}
+              >
+                {s.name}
+              </span>
+            ))}
+          </span>
+        )}
+        <span className="chart-latest">{latest === undefined || latest === null ? "—" : `${fmt(latest)} ${unit}`}</span>
+      </figcaption>
+    </figure>
+  );
+}

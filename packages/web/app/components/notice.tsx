@@ -1,0 +1,35 @@
+// Messages: errors are announced (role=alert) and always say what went wrong, never a blank area.
+
+import type { ReactNode } from "react";
+import { errorMessage } from "../api/http.ts";
+
+export function ErrorNotice({ error, title, onRetry }: { error: unknown; title?: string; onRetry?: () => void }) {
+  if (error === undefined || error === null) return null;
+  return (
+    <div className="notice notice-error" role="alert">
+      {title && <strong>{title}: </strong>}
+      <span>{errorMessage(error)}</span>
+      {onRetry && (
+        <button type="button" className="link-button" onClick={onRetry}>
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Notice({ tone = "info", children }: { tone?: "info" | "ok" | "warn"; children: ReactNode }) {
+  return (
+    <div className={`notice notice-${tone}`} role="status">
+      {children}
+    </div>
+  );
+}
+
+export function Loading({ what }: { what: string }) {
+  return (
+    <p className="muted" role="status">
+      Loading {what}…
+    </p>
+  );
+}

@@ -1,0 +1,315 @@
+// Fleet: the operator's miners, charts of the selected one, "Run cycle", the AUTO/MANUAL switch,
+// manual start/stop/restart, and the timeline of decisions and negative proofs. Every request is
+// signed in the browser with the operator's secret.
+
+import { useEffect, useId, useState } from "react";
+import {
+  type CycleReport,
+  type DecisionBody,
+  type FleetRecord,
+  fleet,
+  type Mode,
+  type NegativeProofBody,
+} from "../api/fleet.ts";
+import { errorMessage } from "../api/http.ts";
+import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
+import { formatAgo, formatDecimal, formatInteger, formatUsd } from "../lib/format.ts";
+import { navigate, useLocation } from "../lib/router.tsx";
+import { useInterval, useLoad } from "../lib/use-load.ts";
+import { useApp } from "../session/app-context.tsx";
+import type { FleetCredential } from "../session/connections.ts";
+import { FleetMinerTable, type MinerCommand } from "./fleet/fleet-miner-table.tsx";
+import { MinerCharts } from "./fleet/miner-charts.tsx";
+import { Timeline, type TimelineEntry } from "./fleet/timeline.tsx";
+
+function cycleSummary(report: CycleReport): string {
+  const actions = report.receipts.length;
+  const suppressed = report.negativeProofs.length;
+  return `Cycle ${report.cycleSeq} (${report.mode}): polled ${report.polled.ok} of ${report.miners} miners${report.polled.failed ? `, ${report.polled.failed} failed` : ""}; ${report.decisions.length} action decision${report.decisions.length === 1 ? "" : "s"}, ${actions} dispatched, ${suppressed} negative proof${suppressed === 1 ? "" : "s"}.`;
+}
+
+function OperatorFleet({ operator }: { operator: FleetCredential }) {
+  const [selected, setSelected] = useState<string | null>(null);
+  const [showHold, setShowHold] = useState(false);
+  const [timelineLength, setTimelineLength] = useState(30);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [actionError, setActionError] = useState<unknown>(undefined);
+  const [message, setMessage] = useState<string | null>(null);
+  const modeName = useId();
+
+  const view = useLoad((signal) => fleet.miners(operator, signal), [operator.id, operator.secret]);
+  const profits = useLoad(
+    (signal) =>
+      fleet.list<{ minerId: string | null; cycle: number; marginMicroUsdPerDay: number }>(
+        operator,
+        "profits",
+        500,
+        signal,
+      ),
+    [operator.id, operator.secret],
+  );
+  const timeline = useLoad(
+    async (signal) => {
+      const [decisions, proofs] = await Promise.all([
+        fleet.list<DecisionBody>(operator, "decisions", 200, signal),
+        fleet.list<NegativeProofBody>(operator, "negative-proofs", 50, signal),
+      ]);
+      return { decisions: decisions.records, proofs: proofs.records };
+    },
+    [operator.id, operator.secret],
+  );
+  const chartMiner = selected ?? view.data?.miners[0]?.id ?? null;
+  const history = useLoad(chartMiner ? (signal) => fleet.history(operator, chartMiner, 120, signal) : null, [
+    operator.id,
+    operator.secret,
+    chartMiner,
+  ]);
+
+  const refresh = () => {
+    view.reload();
+    profits.reload();
+    timeline.reload();
+    history.reload();
+  };
+  useInterval(refresh, busy ? null : 10_000);
+
+  /** Runs an action, shows its outcome; true when it succeeded. */
+  const act = async (label: string, run: () => Promise<string>): Promise<boolean> => {
+    setBusy(label);
+    setActionError(undefined);
+    setMessage(null);
+    try {
+      setMessage(await run());
+      refresh();
+      return true;
+    } catch (error) {
+      setActionError(error);
+      return false;
+    } finally {
+      setBusy(null);
+    }
+  };
+  const runCycle = () => act("cycle", async () => cycleSummary(await fleet.runCycle(operator)));
+  // The switch moves at once; it moves back with a message if the controller refuses.
+  const [pendingMode, setPendingMode] = useState<Mode | null>(null);
+  const setMode = async (mode: Mode) => {
+    setPendingMode(mode);
+    if (!(await act("mode", async () => `Mode is now ${(await fleet.setMode(operator, mode)).mode}.`)))
+      setPendingMode(null);
+  };
+  useEffect(() => {
+    if (pendingMode !== null && view.data?.mode === pendingMode) setPendingMode(null);
+  }, [pendingMode, view.data]);
+  const command = (minerId: string, verb: MinerCommand) =>
+    act(`${verb}-${minerId}`, async () => {
+      const answer = await fleet.command(operator, minerId, verb);
+      const outcome = answer.outcome;
+      return outcome.kind === "receipt"
+        ? `${verb} ${minerId}: decision ${answer.decisionId} dispatched, the miner answered ${outcome.body.status ?? "?"}${outcome.body.detail ? ` (${outcome.body.detail})` : ""}.`
+        : `${verb} ${minerId}: decision ${answer.decisionId} recorded but not carried out (negative proof: ${outcome.body.reason ?? "?"}).`;
+    });
+
+  // The latest cycle's margin per miner, from its profit records.
+  const margins = new Map<string, number>();
+  for (const record of profits.data?.records ?? []) {
+    const { minerId, marginMicroUsdPerDay } = record.body;
+    if (minerId !== null && !margins.has(minerId)) margins.set(minerId, marginMicroUsdPerDay / 1e6);
+  }
+  const entries: TimelineEntry[] = [
+    ...(timeline.data?.decisions ?? [])
+      .filter((record) => showHold || record.body.action !== "HOLD")
+      .map((record) => ({ kind: "decision" as const, record })),
+    ...(timeline.data?.proofs ?? []).map((record) => ({
+      kind: "negative-proof" as const,
+      record: record as FleetRecord<NegativeProofBody>,
+    })),
+  ]
+    .sort((a, b) => b.record.seq - a.record.seq)
+    .slice(0, timelineLength);
+  const data = view.data;
+
+  return (
+    <>
+      <ErrorNotice error={view.error} onRetry={view.reload} />
+      {!data && !view.error && <Loading what="the fleet" />}
+      {data && (
+        <>
+          <section className="controls panel" aria-label="Controls">
+            <fieldset className="mode-switch" disabled={busy !== null}>
+              <legend>Mode</legend>
+              {(["AUTO", "MANUAL"] as const).map((mode) => (
+                <label key={mode} className="radio">
+                  <input
+                    type="radio"
+                    name={modeName}
+                    value={mode}
+                    checked={(pendingMode ?? data.mode) === mode}
+                    onChange={() => void setMode(mode)}
+                  />
+                  {mode}
+                </label>
+              ))}
+            </fieldset>
+            <p className="hint">
+              {data.mode === "AUTO"
+                ? "AUTO: the controller carries out its decisions."
+                : "MANUAL: every automatic action is suppressed with a negative proof; only your commands run."}
+            </p>
+            <div className="row">
+              <button
+                type="button"
+                className="primary"
+                onClick={runCycle}
+                disabled={busy !== null || data.cycleRunning}
+              >
+                {busy === "cycle" ? "Running cycle…" : "Run cycle"}
+              </button>
+              <span className="muted">
+                {data.lastCycle
+                  ? `Last cycle ${data.lastCycle.cycleSeq}, ${formatAgo(data.lastCycle.now)}`
+                  : "No cycle yet"}
+                {data.dryRun && " · dry run: nothing is dispatched"}
+              </span>
+            </div>
+            {message && (
+              <div className="notice notice-ok" role="status" data-testid="fleet-message">
+                {message}
+              </div>
+            )}
+            <ErrorNotice error={actionError} title="Not done" />
+          </section>
+
+          {data.totals && (
+            <section className="cards" aria-label="Fleet totals">
+              <div className="card">
+                <span className="card-label">hashrate</span>
+                <span className="card-value">{formatDecimal(data.totals.hashrateThs, 1)} TH/s</span>
+              </div>
+              <div className="card">
+                <span className="card-label">power</span>
+                <span className="card-value">{formatInteger(data.totals.powerW)} W</span>
+              </div>
+              <div className="card">
+                <span className="card-label">revenue / day</span>
+                <span className="card-value">{formatUsd(data.totals.revenueUsdPerDay)}</span>
+              </div>
+              <div className="card">
+                <span className="card-label">energy / day</span>
+                <span className="card-value">{formatUsd(data.totals.costUsdPerDay)}</span>
+              </div>
+              <div className="card">
+                <span className="card-label">margin / day</span>
+                <span className={`card-value ${data.totals.marginUsdPerDay < 0 ? "negative" : ""}`}>
+                  {formatUsd(data.totals.marginUsdPerDay)}
+                </span>
+              </div>
+            </section>
+          )}
+
+          <section aria-labelledby="fleet-miners-heading">
+            <h2 id="fleet-miners-heading">
+              Miners <span className="muted">({data.count})</span>
+            </h2>
+            <FleetMinerTable
+              miners={data.miners}
+              margins={margins}
+              selected={chartMiner}
+              onSelect={setSelected}
+              onCommand={command}
+              busy={busy}
+            />
+          </section>
+
+          {chartMiner && (
+            <section aria-labelledby="charts-heading">
+              <h2 id="charts-heading">
+                Over time: <code>{chartMiner}</code>
+              </h2>
+              <ErrorNotice error={history.error} onRetry={history.reload} />
+              {history.data && <MinerCharts minerId={chartMiner} points={history.data.points} />}
+            </section>
+          )}
+
+          <section aria-labelledby="timeline-heading">
+            <div className="section-head">
+              <h2 id="timeline-heading">Decisions and negative proofs</h2>
+              <label className="checkbox">
+                <input type="checkbox" checked={showHold} onChange={(event) => setShowHold(event.target.checked)} />{" "}
+                Show HOLD decisions
+              </label>
+            </div>
+            <ErrorNotice error={timeline.error} onRetry={timeline.reload} />
+            {timeline.data && <Timeline entries={entries} />}
+            {timeline.data && entries.length === timelineLength && (
+              <button type="button" onClick={() => setTimelineLength(timelineLength + 30)}>
+                Show more
+              </button>
+            )}
+          </section>
+        </>
+      )}
+    </>
+  );
+}
+
+export function FleetPage() {
+  const { server, connections } = useApp();
+  const { query } = useLocation();
+  const selectId = useId();
+  const health = useLoad(server.services.fleet ? (signal) => fleet.health(signal) : null, [server.services.fleet?.url]);
+  if (!server.services.fleet)
+    return (
+      <Notice tone="warn">
+        This dashboard was started without a fleet controller (pass --fleet URL to `pithead web`).
+      </Notice>
+    );
+  const credentials = connections.fleet.operators;
+  const known = health.data?.operators ?? [];
+  const wanted = query.get("operator");
+  const operator =
+    credentials.find((entry) => entry.id === wanted) ??
+    credentials.find((entry) => known.some((op) => op.id === entry.id)) ??
+    credentials[0];
+  const withoutKeys = known.filter((op) => !credentials.some((entry) => entry.id === op.id));
+
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Fleet</h1>
+        {credentials.length > 1 && (
+          <div className="field inline">
+            <label htmlFor={selectId}>Operator</label>
+            <select
+              id={selectId}
+              value={operator?.id}
+              onChange={(event) => navigate(`/fleet?operator=${encodeURIComponent(event.target.value)}`)}
+            >
+              {credentials.map((entry) => (
+                <option key={entry.id} value={entry.id}>
+                  {known.find((op) => op.id === entry.id)?.label ?? entry.id}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
+        {operator && credentials.length === 1 && (
+          <span className="muted">operator {known.find((op) => op.id === operator.id)?.label ?? operator.id}</span>
+        )}
+      </div>
+      {health.error !== undefined && (
+        <Notice tone="warn">The fleet controller's /health did not answer: {errorMessage(health.error)}</Notice>
+      )}
+      {withoutKeys.length > 0 && (
+        <p className="muted">
+          {withoutKeys.length} more operator{withoutKeys.length === 1 ? "" : "s"} on this controller (
+          {withoutKeys.map((op) => op.label).join(", ")}): add their secrets on Connections to see them.
+        </p>
+      )}
+      {operator ? (
+        <OperatorFleet key={operator.id} operator={operator} />
+      ) : (
+        <Notice tone="warn">Add an operator id and secret on the Connections page to see the fleet.</Notice>
+      )}
+    </section>
+  );
+}

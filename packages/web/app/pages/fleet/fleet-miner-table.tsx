@@ -1,0 +1,122 @@
+// The fleet's miners: model, hashrate against expected, temperatures, fans, power, margin, the
+// last decision, and the manual commands (recorded as the operator's decisions).
+
+import type { FleetMiner } from "../../api/fleet.ts";
+import { StateBadge } from "../../components/state-badge.tsx";
+import { formatDecimal, formatInteger, formatUsd } from "../../lib/format.ts";
+
+export type MinerCommand = "start" | "stop" | "restart";
+
+/** "4,763–4,919 ×4": the range of the fans' speeds and how many there are. */
+function fans(rpms: number[]): string {
+  if (rpms.length === 0) return "—";
+  const low = Math.min(...rpms);
+  const high = Math.max(...rpms);
+  return `${low === high ? formatInteger(low) : `${formatInteger(low)}–${formatInteger(high)}`} ×${rpms.length}`;
+}
+
+export function FleetMinerTable(props: {
+  miners: FleetMiner[];
+  margins: Map<string, number>;
+  selected: string | null;
+  onSelect: (minerId: string) => void;
+  onCommand: (minerId: string, command: MinerCommand) => void;
+  busy: string | null;
+}) {
+  const { miners, margins, selected, onSelect, onCommand, busy } = props;
+  if (miners.length === 0) return <p className="muted">This operator has no miners.</p>;
+  return (
+    <div className="table-wrap">
+      <table className="fleet-table">
+        <caption className="visually-hidden">Miners of the operator</caption>
+        <thead>
+          <tr>
+            <th scope="col">Miner</th>
+            <th scope="col">Model</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">
+              Hashrate TH/s
+            </th>
+            <th scope="col" className="num">
+              Expected TH/s
+            </th>
+            <th scope="col" className="num">
+              Chip °C
+            </th>
+            <th scope="col" className="num">
+              Board °C
+            </th>
+            <th scope="col" className="num">
+              Fans rpm
+            </th>
+            <th scope="col" className="num">
+              Power W
+            </th>
+            <th scope="col" className="num">
+              Margin $/day
+            </th>
+            <th scope="col">Last decision</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {miners.map((miner) => {
+            const margin = margins.get(miner.id);
+            return (
+              <tr key={miner.id} className={miner.id === selected ? "highlight" : undefined}>
+                <th scope="row">
+                  <button
+                    type="button"
+                    className="link-button"
+                    onClick={() => onSelect(miner.id)}
+                    aria-pressed={miner.id === selected}
+                    aria-label={`Chart miner ${miner.id}`}
+                  >
+                    {miner.id}
+                  </button>
+                </th>
+                <td>{miner.model ?? "—"}</td>
+                <td>
+                  <StateBadge state={miner.status} />
+                  {miner.stoppedByController && <span className="muted"> stopped</span>}
+                  {miner.error && <span className="muted wrap"> {miner.error}</span>}
+                </td>
+                <td className="num">{formatDecimal(miner.hashrateThs, 1)}</td>
+                <td className="num">{formatDecimal(miner.expectedThs, 1)}</td>
+                <td className="num">{formatDecimal(miner.maxChipTempC, 0)}</td>
+                <td className="num">{formatDecimal(miner.maxBoardTempC, 0)}</td>
+                <td className="num">{fans(miner.fansRpm)}</td>
+                <td className="num">{formatInteger(miner.powerW)}</td>
+                <td className={`num ${margin !== undefined && margin < 0 ? "negative" : ""}`}>{formatUsd(margin)}</td>
+                <td>
+                  {miner.lastDecision ? (
+                    <>
+                      <StateBadge state={miner.lastDecision.action} />{" "}
+                      <span className="muted">{miner.lastDecision.reason}</span>
+                    </>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+                <td className="actions">
+                  {(["start", "stop", "restart"] as const).map((command) => (
+                    <button
+                      key={command}
+                      type="button"
+                      className="small"
+                      disabled={busy !== null}
+                      onClick={() => onCommand(miner.id, command)}
+                      aria-label={`${command[0]?.toUpperCase()}${command.slice(1)} miner ${miner.id}`}
+                    >
+                      {command}
+                    </button>
+                  ))}
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,328 @@
+// One job: its state (live), leases, output, metrics, the signed receipt checked in this browser
+// against the coordinator's published key, and the job's ledger records with their inclusion
+// proofs checked against a signed checkpoint.
+
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { coordinator, FINAL_STATES, type JobEvent, type JobResult } from "../api/coordinator.ts";
+import { CheckSteps } from "../components/check-steps.tsx";
+import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
+import { StateBadge } from "../components/state-badge.tsx";
+import { formatInteger, formatTime, shortHash } from "../lib/format.ts";
+import { Link } from "../lib/router.tsx";
+import { LiveLabel, useEventStream } from "../lib/use-events.tsx";
+import { useLoad } from "../lib/use-load.ts";
+import { useApp } from "../session/app-context.tsx";
+import { type CheckpointWire, checkInclusion, type InclusionProofWire } from "../verify/inclusion.ts";
+import { checkReceipt, outputBytes, type ReceiptCheck } from "../verify/receipt.ts";
+import type { LedgerRecord } from "../verify/record.ts";
+
+function Output({ result }: { result: JobResult }) {
+  const bytes = useMemo(
+    () =>
+      result.output !== null && result.output_encoding === "base64" ? outputBytes(result.output, "base64") : undefined,
+    [result],
+  );
+  // A download link for binary output (an image from sd_infer), released when the page changes.
+  const url = useMemo(
+    () => (bytes ? URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>])) : undefined),
+    [bytes],
+  );
+  useEffect(() => () => (url ? URL.revokeObjectURL(url) : undefined), [url]);
+  if (result.output === null) return <p className="muted">The miner sent no output inline (only its hash).</p>;
+  if (result.output_encoding === "base64") {
+    return (
+      <p>
+        Binary output, {formatInteger(bytes?.length ?? 0)} bytes.{" "}
+        {url && (
+          <a href={url} download={`${result.job_id}.bin`}>
+            Download it
+          </a>
+        )}
+      </p>
+    );
+  }
+  return (
+    <pre className="output" data-testid="job-output">
+      {result.output}
+    </pre>
+  );
+}
+
+function ReceiptPanel({ result }: { result: JobResult }) {
+  const [check, setCheck] = useState<ReceiptCheck | null>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  const receipt = result.receipt;
+  const run = useCallback(async () => {
+    if (!receipt) return;
+    setError(undefined);
+    setCheck(null);
+    try {
+      const published = await coordinator.receiptKey();
+      const bytes = result.output === null ? undefined : outputBytes(result.output, result.output_encoding);
+      setCheck(await checkReceipt(receipt, published, bytes ? { bytes, jobId: result.job_id } : undefined));
+    } catch (failure) {
+      setError(failure);
+    }
+  }, [receipt, result]);
+  useEffect(() => {
+    void run();
+  }, [run]);
+  if (!receipt) return <p className="muted">No receipt: the job completed without a paid miner.</p>;
+  const r = receipt.receipt;
+  return (
+    <>
+      <dl className="facts">
+        <dt>Receipt</dt>
+        <dd>
+          <code>{r.receipt_id}</code>
+        </dd>
+        <dt>Miner</dt>
+        <dd>
+          <code>{r.miner_id}</code> → wallet <code>{String(r.wallet)}</code>
+        </dd>
+        <dt>Paid</dt>
+        <dd>{formatInteger(r.reward)}</dd>
+        <dt>Work</dt>
+        <dd>
+          {formatInteger(r.units)} {r.unit_type}
+        </dd>
+        <dt>Ledger record</dt>
+        <dd>seq {r.ledger_seq}</dd>
+      </dl>
+      <button type="button" onClick={run}>
+        Check the receipt again
+      </button>
+      <ErrorNotice error={error} title="Could not check the receipt" />
+      {check && <CheckSteps title="Receipt signature" ok={check.ok} steps={check.steps} />}
+    </>
+  );
+}
+
+function LedgerEvidence({ jobId, readKey }: { jobId: string; readKey: string }) {
+  const [state, setState] = useState<{ ok: number; bad: string[]; total: number; size: number | null } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const run = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const evidence = await coordinator.jobLedger(readKey, jobId);
+      const checkpoint = evidence.checkpoint as CheckpointWire | null;
+      let ok = 0;
+      const bad: string[] = [];
+      for (const entry of evidence.records) {
+        if (!entry.record) continue;
+        const result = await checkInclusion({
+          record: entry.record as unknown as LedgerRecord,
+          proof: entry.proof as InclusionProofWire | null,
+          checkpoint,
+          verifierKey: evidence.verifier_key,
+        });
+        if (result.ok) ok++;
+        else
+          bad.push(
+            `${String(entry.record.type)} (seq ${String(entry.record.seq)}): ${result.steps.find((step) => !step.ok)?.detail ?? "failed"}`,
+          );
+      }
+      setState({ ok, bad, total: evidence.records.length, size: checkpoint?.size ?? null });
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <p>
+        Every step of this job is a record in the coordinator's ledger. Check that each one is in the log its signed
+        checkpoint commits to:
+      </p>
+      <button type="button" onClick={run} disabled={busy}>
+        {busy ? "Checking…" : "Check the ledger proofs"}
+      </button>
+      <ErrorNotice error={error} />
+      {state && (
+        <div className={`notice ${state.bad.length === 0 ? "notice-ok" : "notice-error"}`} role="status">
+          {state.bad.length === 0
+            ? `✔ All ${state.ok} records of this job are in the ledger: each inclusion proof leads to the root of the signed checkpoint of ${state.size} records.`
+            : `✖ ${state.bad.length} of ${state.total} records failed: ${state.bad.join("; ")}`}
+        </div>
+      )}
+    </>
+  );
+}
+
+export function JobPage({ id }: { id: string }) {
+  const { connections } = useApp();
+  const readKey = connections.coordinator.adminKey || connections.coordinator.clientKey;
+  const job = useLoad(readKey ? (signal) => coordinator.job(readKey, id, signal) : null, [readKey, id]);
+  const [liveState, setLiveState] = useState<string | null>(null);
+  const state = liveState ?? job.data?.state ?? null;
+  const final = state !== null && FINAL_STATES.includes(state);
+  const result = useLoad(
+    readKey && state === "COMPLETED" ? (signal) => coordinator.result(readKey, id, signal) : null,
+    [readKey, id, state],
+  );
+
+  const onEvent = useCallback(
+    (event: { event: string; data: string }) => {
+      if (event.event !== "state") return;
+      try {
+        const change = JSON.parse(event.data) as JobEvent;
+        setLiveState(change.state);
+        job.reload();
+      } catch {
+        // A malformed event is skipped; the next one carries the state again.
+      }
+    },
+    [job],
+  );
+  const live = useEventStream(
+    readKey && job.data && !final ? coordinator.jobEventsUrl(id) : null,
+    coordinator.authHeaders(readKey),
+    onEvent,
+    { endOnClose: true },
+  );
+
+  if (!readKey) return <Notice tone="warn">Add a coordinator key on the Connections page to see jobs.</Notice>;
+  return (
+    <section>
+      <p>
+        <Link to="/jobs">← All jobs</Link>
+      </p>
+      <div className="page-head">
+        <h1>
+          Job <code>{id.slice(0, 12)}</code>
+        </h1>
+        {state && <StateBadge state={state} />}
+        {job.data && !final && <LiveLabel {...live} />}
+      </div>
+      <ErrorNotice error={job.error} onRetry={job.reload} />
+      {!job.data && !job.error && <Loading what="the job" />}
+      {job.data && (
+        <>
+          <dl className="facts" aria-label="Job">
+            <dt>Id</dt>
+            <dd>
+              <code>{job.data.id}</code>
+            </dd>
+            <dt>State</dt>
+            <dd data-testid="job-state">{state}</dd>
+            <dt>Workload</dt>
+            <dd>{job.data.workload}</dd>
+            <dt>Parameters</dt>
+            <dd>
+              <code className="wrap">{JSON.stringify(job.data.params)}</code>
+            </dd>
+            <dt>Reward</dt>
+            <dd>
+              {formatInteger(job.data.reward)} (escrow left {formatInteger(job.data.escrow)})
+            </dd>
+            <dt>Verification</dt>
+            <dd>
+              {job.data.verification.mode === "none"
+                ? "none"
+                : `${job.data.verification.quorum} of ${job.data.verification.replicas} must agree`}
+            </dd>
+            <dt>Leases issued</dt>
+            <dd>{job.data.attempt}</dd>
+            <dt>Created</dt>
+            <dd>{formatTime(job.data.created_at)}</dd>
+            <dt>Finished</dt>
+            <dd>{formatTime(job.data.finished_at)}</dd>
+            <dt>Output hash</dt>
+            <dd>
+              <code>{job.data.output_sha ?? "—"}</code>
+            </dd>
+            {job.data.error && (
+              <>
+                <dt>Error</dt>
+                <dd>
+                  {job.data.error.code}: {job.data.error.message}
+                </dd>
+              </>
+            )}
+          </dl>
+          {job.data.leases && job.data.leases.length > 0 && (
+            <section aria-labelledby="leases-heading">
+              <h2 id="leases-heading">Leases</h2>
+              <div className="table-wrap">
+                <table>
+                  <thead>
+                    <tr>
+                      <th scope="col">Miner</th>
+                      <th scope="col">State</th>
+                      <th scope="col">Attempt</th>
+                      <th scope="col">Leased</th>
+                      <th scope="col">Output hash</th>
+                      <th scope="col">Verdict</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {job.data.leases.map((lease) => (
+                      <tr key={`${lease.miner_id}-${lease.attempt}`}>
+                        <td>
+                          <code>{lease.miner_id}</code>
+                        </td>
+                        <td>{lease.state}</td>
+                        <td>{lease.attempt}</td>
+                        <td>{formatTime(lease.leased_at)}</td>
+                        <td>
+                          <code>{shortHash(lease.output_sha)}</code>
+                        </td>
+                        <td>{lease.verdict ?? "—"}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </section>
+          )}
+          {state === "COMPLETED" && (
+            <>
+              <ErrorNotice error={result.error} title="Result" onRetry={result.reload} />
+              {!result.data && !result.error && <Loading what="the result" />}
+              {result.data && (
+                <>
+                  <section aria-labelledby="output-heading">
+                    <h2 id="output-heading">Output</h2>
+                    <Output result={result.data} />
+                  </section>
+                  <section aria-labelledby="metrics-heading">
+                    <h2 id="metrics-heading">Metrics</h2>
+                    <dl className="facts">
+                      {Object.entries(result.data.metrics).map(([name, value]) => (
+                        <div key={name} className="fact">
+                          <dt>{name}</dt>
+                          <dd>
+                            {typeof value === "number"
+                              ? value.toLocaleString("en-US", { maximumFractionDigits: 3 })
+                              : JSON.stringify(value)}
+                          </dd>
+                        </div>
+                      ))}
+                    </dl>
+                  </section>
+                  <section aria-labelledby="receipt-heading">
+                    <h2 id="receipt-heading">Receipt</h2>
+                    <ReceiptPanel result={result.data} />
+                  </section>
+                  <section aria-labelledby="evidence-heading">
+                    <h2 id="evidence-heading">Ledger evidence</h2>
+                    <LedgerEvidence jobId={id} readKey={readKey} />
+                  </section>
+                </>
+              )}
+            </>
+          )}
+          {final && state !== "COMPLETED" && (
+            <Notice tone="warn">
+              The job ended {state}: it has no result.
+              {job.data.error ? ` ${job.data.error.code}: ${job.data.error.message}` : ""}
+            </Notice>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

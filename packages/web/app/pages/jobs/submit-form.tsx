@@ -1,0 +1,238 @@
+// Submit a job: the workload, its parameters (a prompt for llm_gen, JSON for the others), the
+// reward escrowed from the client's wallet, and how the result is verified. Bad input is named
+// by field before anything is sent; the coordinator's own refusals are shown as they come.
+
+import { type FormEvent, useId, useRef, useState } from "react";
+import { coordinator, type Job, type SubmitJob } from "../../api/coordinator.ts";
+import { ErrorNotice } from "../../components/notice.tsx";
+
+const DEFAULT_WORKLOADS = ["llm_gen", "torch_bench", "sd_infer"];
+
+interface Draft {
+  workload: string;
+  prompt: string;
+  maxTokens: string;
+  params: string;
+  reward: string;
+  maxRuntime: string;
+  verification: "none" | "replicate";
+  replicas: string;
+  quorum: string;
+}
+
+/** The request, or the first problem as "field: message". */
+export function buildJob(draft: Draft): SubmitJob | string {
+  const whole = (text: string, name: string, min: number, max: number): number | string => {
+    if (!/^\d+$/.test(text.trim())) return `${name}: enter a whole number`;
+    const value = Number(text);
+    return value < min || value > max ? `${name}: must be between ${min} and ${max}` : value;
+  };
+  let params: unknown;
+  if (draft.workload === "llm_gen") {
+    if (draft.prompt.trim() === "") return "Prompt: enter the text to continue";
+    const maxTokens = whole(draft.maxTokens, "Max tokens", 1, 4096);
+    if (typeof maxTokens === "string") return maxTokens;
+    params = { prompt: draft.prompt, max_tokens: maxTokens };
+  } else {
+    try {
+      params = draft.params.trim() === "" ? {} : JSON.parse(draft.params);
+    } catch (error) {
+      return `Parameters: not JSON (${(error as Error).message})`;
+    }
+  }
+  const reward = whole(draft.reward, "Reward", 0, 1_000_000_000_000);
+  if (typeof reward === "string") return reward;
+  const job: SubmitJob = { workload: draft.workload, params, reward };
+  if (draft.maxRuntime.trim() !== "") {
+    const runtime = whole(draft.maxRuntime, "Max runtime", 1, 7 * 86_400);
+    if (typeof runtime === "string") return runtime;
+    job.max_runtime_s = runtime;
+  }
+  if (draft.verification === "replicate") {
+    const replicas = whole(draft.replicas, "Replicas", 2, 16);
+    if (typeof replicas === "string") return replicas;
+    const quorum = whole(draft.quorum, "Quorum", 1, replicas);
+    if (typeof quorum === "string") return quorum;
+    job.verification = { mode: "replicate", replicas, quorum };
+  } else {
+    job.verification = { mode: "none" };
+  }
+  return job;
+}
+
+export function SubmitForm({
+  clientKey,
+  workloads,
+  onSubmitted,
+}: {
+  clientKey: string;
+  workloads: string[];
+  onSubmitted: (job: Job) => void;
+}) {
+  const id = useId();
+  const [draft, setDraft] = useState<Draft>({
+    workload: "llm_gen",
+    prompt: "Hello, miner",
+    maxTokens: "16",
+    params: "{}",
+    reward: "1000",
+    maxRuntime: "",
+    verification: "none",
+    replicas: "3",
+    quorum: "2",
+  });
+  const [problem, setProblem] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  // One key per submission attempt: a retry after a dropped answer replays instead of paying twice.
+  const idempotencyKey = useRef(crypto.randomUUID());
+  const set = (patch: Partial<Draft>) => {
+    setDraft({ ...draft, ...patch });
+    idempotencyKey.current = crypto.randomUUID();
+  };
+  const options = [...new Set([...workloads, ...DEFAULT_WORKLOADS])];
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(undefined);
+    const job = buildJob(draft);
+    if (typeof job === "string") {
+      setProblem(job);
+      return;
+    }
+    setProblem(null);
+    setBusy(true);
+    try {
+      const created = await coordinator.submit(clientKey, job, idempotencyKey.current);
+      idempotencyKey.current = crypto.randomUUID();
+      onSubmitted(created);
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form onSubmit={submit} className="stack submit-form" aria-label="Submit a job" noValidate>
+      <div className="grid-2">
+        <div className="field">
+          <label htmlFor={`${id}-workload`}>Workload</label>
+          <select
+            id={`${id}-workload`}
+            value={draft.workload}
+            onChange={(event) => set({ workload: event.target.value })}
+          >
+            {options.map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-reward`}>Reward</label>
+          <input
+            id={`${id}-reward`}
+            inputMode="numeric"
+            value={draft.reward}
+            onChange={(event) => set({ reward: event.target.value })}
+            aria-describedby={`${id}-reward-hint`}
+          />
+          <p className="hint" id={`${id}-reward-hint`}>
+            In the smallest unit, escrowed from your wallet per replica.
+          </p>
+        </div>
+      </div>
+      {draft.workload === "llm_gen" ? (
+        <>
+          <div className="field">
+            <label htmlFor={`${id}-prompt`}>Prompt</label>
+            <textarea
+              id={`${id}-prompt`}
+              rows={3}
+              value={draft.prompt}
+              onChange={(event) => set({ prompt: event.target.value })}
+            />
+          </div>
+          <div className="field narrow">
+            <label htmlFor={`${id}-tokens`}>Max tokens</label>
+            <input
+              id={`${id}-tokens`}
+              inputMode="numeric"
+              value={draft.maxTokens}
+              onChange={(event) => set({ maxTokens: event.target.value })}
+            />
+          </div>
+        </>
+      ) : (
+        <div className="field">
+          <label htmlFor={`${id}-params`}>Parameters (JSON)</label>
+          <textarea
+            id={`${id}-params`}
+            rows={4}
+            spellCheck={false}
+            value={draft.params}
+            onChange={(event) => set({ params: event.target.value })}
+          />
+        </div>
+      )}
+      <div className="grid-2">
+        <div className="field">
+          <label htmlFor={`${id}-verification`}>Verification</label>
+          <select
+            id={`${id}-verification`}
+            value={draft.verification}
+            onChange={(event) => set({ verification: event.target.value as Draft["verification"] })}
+          >
+            <option value="none">none (first valid proof)</option>
+            <option value="replicate">replicate (miners agree)</option>
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor={`${id}-runtime`}>Max runtime (s)</label>
+          <input
+            id={`${id}-runtime`}
+            inputMode="numeric"
+            placeholder="coordinator default"
+            value={draft.maxRuntime}
+            onChange={(event) => set({ maxRuntime: event.target.value })}
+          />
+        </div>
+      </div>
+      {draft.verification === "replicate" && (
+        <div className="grid-2">
+          <div className="field">
+            <label htmlFor={`${id}-replicas`}>Replicas</label>
+            <input
+              id={`${id}-replicas`}
+              inputMode="numeric"
+              value={draft.replicas}
+              onChange={(event) => set({ replicas: event.target.value })}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-quorum`}>Quorum</label>
+            <input
+              id={`${id}-quorum`}
+              inputMode="numeric"
+              value={draft.quorum}
+              onChange={(event) => set({ quorum: event.target.value })}
+            />
+          </div>
+        </div>
+      )}
+      <div>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? "Submitting…" : "Submit job"}
+        </button>
+      </div>
+      {problem && (
+        <div className="notice notice-error" role="alert">
+          {problem}
+        </div>
+      )}
+      <ErrorNotice error={error} title="Not submitted" />
+    </form>
+  );
+}

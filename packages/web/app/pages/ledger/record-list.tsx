@@ -1,0 +1,155 @@
+// The partition's records, newest first, filtered by type; each one's inclusion proof checked in
+// this browser on request.
+
+import { useId, useRef, useState } from "react";
+import type { LedgerSource, RecordPage } from "../../api/ledger-sources.ts";
+import { CheckSteps } from "../../components/check-steps.tsx";
+import { ErrorNotice, Loading } from "../../components/notice.tsx";
+import { formatTime } from "../../lib/format.ts";
+import { useLoad } from "../../lib/use-load.ts";
+import { checkInclusion, type InclusionCheck } from "../../verify/inclusion.ts";
+
+const PAGE = 50;
+
+function summary(body: unknown): string {
+  const text = JSON.stringify(body);
+  return text.length > 140 ? `${text.slice(0, 140)}…` : text;
+}
+
+function ProofCheck({ source, seq, verifierKey }: { source: LedgerSource; seq: number; verifierKey: string | null }) {
+  const [check, setCheck] = useState<InclusionCheck | null>(null);
+  const [body, setBody] = useState<unknown>(undefined);
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const run = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const answer = await source.record(seq);
+      setBody(answer.record.body);
+      setCheck(
+        await checkInclusion({
+          record: answer.record,
+          proof: answer.proof,
+          checkpoint: answer.checkpoint,
+          verifierKey: verifierKey ?? answer.checkpoint?.verifierKey,
+        }),
+      );
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="proof">
+      <button
+        type="button"
+        className="small"
+        onClick={run}
+        disabled={busy}
+        aria-label={`Check the inclusion proof of record ${seq}`}
+      >
+        {busy ? "Checking…" : "Check proof"}
+      </button>
+      <ErrorNotice error={error} />
+      {check && <CheckSteps title={`Inclusion of record ${seq}`} ok={check.ok} steps={check.steps} />}
+      {body !== undefined && <pre className="record-body">{JSON.stringify(body, null, 2)}</pre>}
+    </div>
+  );
+}
+
+/** `verifierKey`: the ledger's key, from its published checkpoint; proofs are checked against it. */
+export function RecordList({ source, verifierKey }: { source: LedgerSource; verifierKey: string | null }) {
+  const typeId = useId();
+  const [type, setType] = useState("");
+  const [typed, setTyped] = useState("");
+  const [pages, setPages] = useState<number[]>([]);
+  const from = pages.at(-1);
+  const page = useLoad<RecordPage>(
+    (signal) => source.records({ type: type || undefined, from, limit: PAGE }, signal),
+    [source.id, type, from],
+  );
+  // Every type seen so far on any page: the suggestions of the type filter.
+  const seen = useRef(new Set<string>());
+  for (const record of page.data?.records ?? []) seen.current.add(record.type);
+  const seenTypes = seen.current;
+
+  return (
+    <>
+      <form
+        className="row"
+        onSubmit={(event) => {
+          event.preventDefault();
+          setType(typed.trim());
+          setPages([]);
+        }}
+      >
+        <div className="field inline">
+          <label htmlFor={typeId}>Record type</label>
+          <input
+            id={typeId}
+            list={`${typeId}-types`}
+            value={typed}
+            placeholder="all types"
+            onChange={(event) => setTyped(event.target.value)}
+          />
+          <datalist id={`${typeId}-types`}>
+            {[...seenTypes].sort().map((name) => (
+              <option key={name} value={name} />
+            ))}
+          </datalist>
+        </div>
+        <button type="submit">Filter</button>
+        {type && (
+          <button
+            type="button"
+            onClick={() => {
+              setType("");
+              setTyped("");
+              setPages([]);
+            }}
+          >
+            All types
+          </button>
+        )}
+        <button type="button" onClick={page.reload}>
+          Refresh
+        </button>
+      </form>
+      <ErrorNotice error={page.error} onRetry={page.reload} />
+      {!page.data && !page.error && <Loading what="records" />}
+      {page.data && page.data.records.length === 0 && (
+        <p className="muted">No records{type ? ` of type ${type}` : ""}.</p>
+      )}
+      {page.data && page.data.records.length > 0 && (
+        <ol className="records" aria-label={`Records${type ? ` of type ${type}` : ""}, newest first`}>
+          {page.data.records.map((record) => (
+            <li key={record.seq}>
+              <div className="record-head">
+                <span className="record-seq">#{record.seq}</span> <code>{record.type}</code>{" "}
+                <span className="muted">{formatTime(record.at)}</span>
+              </div>
+              <div className="record-summary">
+                <code>{summary(record.body)}</code>
+              </div>
+              <ProofCheck source={source} seq={record.seq} verifierKey={verifierKey} />
+            </li>
+          ))}
+        </ol>
+      )}
+      <div className="row">
+        {pages.length > 0 && (
+          <button type="button" onClick={() => setPages(pages.slice(0, -1))}>
+            Newer records
+          </button>
+        )}
+        {page.data?.next !== null && page.data?.next !== undefined && (
+          <button type="button" onClick={() => setPages([...pages, page.data?.next as number])}>
+            Older records
+          </button>
+        )}
+      </div>
+    </>
+  );
+}

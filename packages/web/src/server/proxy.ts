@@ -1,0 +1,212 @@
+// The reverse proxy: /svc/<service>/<path> → <service url>/<path>, byte for byte. The request's
+// path and query are forwarded exactly as received (a signed fleet request signs them), bodies and
+// answers are streamed both ways (server-sent events arrive as they are sent), and the service's
+// own auth headers pass through untouched. Cookies are dropped both ways: every app on localhost
+// shares them, and no service here uses them.
+
+import {
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from "node:http";
+import { request as httpsRequest } from "node:https";
+import type { HttpServer } from "@pithead/http";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { dashboardErrors } from "./errors.ts";
+
+export const SERVICE_NAMES = ["coordinator", "fleet", "agent"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface ProxyOptions {
+  upstreams: Partial<Record<ServiceName, URL>>;
+  /** Give up on a service that does not accept the connection within this time (default 10 s). */
+  connectTimeoutMs?: number;
+}
+
+// RFC 9110 §7.6.1: meaningful for one connection only, never forwarded.
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+function connectionListed(headers: IncomingHttpHeaders): Set<string> {
+  const value = headers.connection;
+  const list = Array.isArray(value) ? value.join(",") : (value ?? "");
+  return new Set(
+    list
+      .split(",")
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
+}
+
+/** The headers to send upstream: the client's, less hop-by-hop, Host and cookies, plus X-Forwarded-*. */
+export function forwardRequestHeaders(
+  request: { headers: IncomingHttpHeaders; ip: string; protocol: string; id: string },
+  prefix: string,
+): OutgoingHttpHeaders {
+  const listed = connectionListed(request.headers);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
+    if (name === "host" || name === "cookie" || name.startsWith("x-forwarded-")) continue;
+    out[name] = value;
+  }
+  out["x-forwarded-for"] = request.ip;
+  out["x-forwarded-proto"] = request.protocol;
+  if (request.headers.host) out["x-forwarded-host"] = request.headers.host;
+  out["x-forwarded-prefix"] = prefix;
+  out["x-request-id"] = request.id;
+  return out;
+}
+
+/** The headers to send back: the service's, less hop-by-hop and Set-Cookie. */
+export function forwardResponseHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const listed = connectionListed(headers);
+  const out: OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name) || name === "set-cookie") continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** The upstream path for a raw request URL under `/svc/<name>`, or undefined when it is not under it. */
+export function upstreamPath(rawUrl: string, prefix: string, base: URL): string | undefined {
+  if (rawUrl !== prefix && !rawUrl.startsWith(`${prefix}/`) && !rawUrl.startsWith(`${prefix}?`)) return undefined;
+  let rest = rawUrl.slice(prefix.length);
+  if (!rest.startsWith("/")) rest = `/${rest}`;
+  return `${base.pathname.replace(/\/$/, "")}${rest}`;
+}
+
+/** An error answer written by hand: the reply is hijacked, so Fastify's error handler is out of reach. */
+function sendError(
+  raw: ServerResponse,
+  requestId: string,
+  code: Parameters<typeof dashboardErrors.error>[0],
+  message: string,
+  details: Record<string, unknown>,
+): void {
+  const error = dashboardErrors.error(code, details, message);
+  if (raw.headersSent) {
+    raw.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { code: error.code, message: error.message, details } });
+  raw.writeHead(error.status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+    "x-request-id": requestId,
+  });
+  raw.end(body);
+}
+
+const label = (name: ServiceName) => `the ${name}`;
+
+export async function registerServiceProxy(app: HttpServer, options: ProxyOptions): Promise<void> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    const { service } = request.params as { service: string };
+    if (!(SERVICE_NAMES as readonly string[]).includes(service)) {
+      throw dashboardErrors.error("UNKNOWN_SERVICE", { service, known: [...SERVICE_NAMES] });
+    }
+    const name = service as ServiceName;
+    const base = options.upstreams[name];
+    if (!base) {
+      throw dashboardErrors.error(
+        "SERVICE_NOT_CONFIGURED",
+        { service: name },
+        `This dashboard was started without ${label(name)}: pass its URL (--${name} URL)`,
+      );
+    }
+    const prefix = `/svc/${name}`;
+    const path = upstreamPath(request.raw.url ?? "", prefix, base);
+    // A percent-encoded service name decodes into the route's parameter but not into the raw URL.
+    if (path === undefined) throw dashboardErrors.error("UNKNOWN_SERVICE", { service });
+
+    reply.hijack();
+    const raw = reply.raw;
+    const send = base.protocol === "https:" ? httpsRequest : httpRequest;
+    const upstream = send({
+      protocol: base.protocol,
+      hostname: base.hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: base.port || (base.protocol === "https:" ? 443 : 80),
+      method: request.method,
+      path,
+      headers: { ...forwardRequestHeaders(request, prefix), host: base.host },
+      // One connection per request: streams (SSE) hold theirs for long, and nothing is shared by accident.
+      agent: false,
+    });
+    let connectTimer: NodeJS.Timeout | undefined;
+    upstream.on("socket", (socket) => {
+      socket.setNoDelay(true);
+      if (!socket.connecting) return;
+      connectTimer = setTimeout(() => {
+        upstream.destroy(
+          Object.assign(new Error(`no connection within ${connectTimeoutMs} ms`), { code: "ETIMEDOUT" }),
+        );
+      }, connectTimeoutMs);
+      socket.once("connect", () => clearTimeout(connectTimer));
+    });
+    upstream.on("response", (answer) => {
+      raw.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardResponseHeaders(answer.headers));
+      raw.flushHeaders();
+      answer.pipe(raw);
+      answer.on("error", () => raw.destroy());
+      answer.on("aborted", () => raw.destroy());
+      // An event stream never ends by itself: when this server closes, end it (the browser
+      // reconnects elsewhere or shows it is offline) instead of waiting for the service to.
+      if (String(answer.headers["content-type"] ?? "").startsWith("text/event-stream")) {
+        const end = () => {
+          answer.unpipe(raw);
+          answer.destroy();
+          raw.end();
+        };
+        if (app.closing.aborted) end();
+        else {
+          app.closing.addEventListener("abort", end, { once: true });
+          raw.on("close", () => app.closing.removeEventListener("abort", end));
+        }
+      }
+    });
+    upstream.on("error", (error: NodeJS.ErrnoException) => {
+      clearTimeout(connectTimer);
+      const timedOut = error.code === "ETIMEDOUT";
+      request.log.warn(
+        { service: name, url: base.origin, code: error.code, message: error.message },
+        "service unreachable",
+      );
+      sendError(
+        raw,
+        request.id,
+        timedOut ? "UPSTREAM_TIMEOUT" : "UPSTREAM_UNAVAILABLE",
+        `${label(name)[0]?.toUpperCase()}${label(name).slice(1)} (${base.origin}) is not answering: ${error.code ?? error.message}`,
+        { service: name, url: base.origin, reason: error.code ?? error.message },
+      );
+    });
+    // The browser went away (a closed tab, an aborted fetch, an EventSource closed): stop the upstream too.
+    raw.on("close", () => {
+      clearTimeout(connectTimer);
+      if (!raw.writableFinished) upstream.destroy();
+    });
+    request.raw.pipe(upstream);
+  };
+
+  await app.register(async (scope) => {
+    // Bodies are streamed to the service unread: it validates them, and its own limits apply.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", (_request, payload, done) => done(null, payload));
+    scope.all("/svc/:service", { schema: { hide: true } }, handler);
+    scope.all("/svc/:service/*", { schema: { hide: true } }, handler);
+  });
+}

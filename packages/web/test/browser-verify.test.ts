@@ -1,0 +1,233 @@
+// The dashboard's in-browser checks (app/verify) run here under Node's Web Crypto against the
+// real ledger: what the ledger writes and proves, the browser must accept, and every kind of
+// tampering the ledger's own verify catches, the browser must catch and place.
+
+import { generateKeyPairSync, sign } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { exportLines, type Ledger, loadOrCreateSigner, openLedger } from "@pithead/ledger";
+import canonicalize from "canonicalize";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { base64Of, hexOf, sha256, utf8 } from "../app/verify/bytes.ts";
+import { verifyExportStream } from "../app/verify/export-verifier.ts";
+import { checkInclusion } from "../app/verify/inclusion.ts";
+import { Frontier, leafHash } from "../app/verify/merkle.ts";
+import { checkReceipt } from "../app/verify/receipt.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pithead-web-verify-"));
+const partition = "fleet/op-1";
+let ledger: Ledger;
+let lines: string[];
+
+beforeAll(async () => {
+  ledger = await openLedger({
+    store: "sqlite",
+    path: join(dir, "ledger.sqlite"),
+    signer: loadOrCreateSigner(join(dir, "ledger.key"), "pithead-test"),
+  });
+  for (let i = 0; i < 11; i++) {
+    await ledger.append(partition, i % 3 === 0 ? "fleet.decision" : "fleet.telemetry", {
+      minerId: `m${i}`,
+      hashrateThs: String(100 + i),
+      ...(i > 0 ? { cites: [i - 1] } : {}),
+    });
+    if (i === 4) await ledger.checkpoint(partition);
+  }
+  await ledger.checkpoint(partition);
+  await ledger.append(partition, "fleet.telemetry", { minerId: "after-the-checkpoint" });
+  lines = [];
+  for await (const line of exportLines(ledger, partition)) lines.push(line);
+});
+
+afterAll(async () => {
+  await ledger?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function streamOf(text: string, chunk = 37): ReadableStream<Uint8Array> {
+  const bytes = utf8(text);
+  let offset = 0;
+  // Odd-sized chunks: lines (and UTF-8 characters) split across reads.
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset + chunk));
+      offset += chunk;
+    },
+  });
+}
+
+const verifyLines = (text: string[]) => verifyExportStream(streamOf(`${text.join("\n")}\n`));
+
+/** The export with record `seq`'s line rewritten by `edit`. */
+function tampered(seq: number, edit: (record: Record<string, unknown>) => void): string[] {
+  const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const index = records.findIndex((record) => record.seq === seq && "prev" in record);
+  const record = records[index] as Record<string, unknown>;
+  edit(record);
+  return lines.map((line, i) => (i === index ? (canonicalize(record) as string) : line));
+}
+
+describe("verifying a ledger export in the browser", () => {
+  it("accepts the real ledger's export: every record, both signed checkpoints, with progress", async () => {
+    const progress: [number, number][] = [];
+    const outcome = await verifyExportStream(streamOf(`${lines.join("\n")}\n`), {
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+    expect(outcome).toMatchObject({ ok: true, partition, records: 12, checkpoints: 2, firstBad: null });
+    expect(outcome.root).toBe((await ledger.treeHead(partition)).rootHash);
+    expect(progress.at(-1)).toEqual([12, 12]);
+  });
+
+  it("names an edited record", async () => {
+    const outcome = await verifyLines(tampered(6, (record) => (record.body = { minerId: "m6", hashrateThs: "999" })));
+    expect(outcome.ok).toBe(false);
+    expect(outcome.firstBad?.seq).toBe(6);
+    expect(outcome.firstBad?.reason).toContain("record 6 was altered");
+  });
+
+  it("names a record whose prev was rewritten", async () => {
+    const outcome = await verifyLines(tampered(3, (record) => (record.prev = "ab".repeat(32))));
+    expect(outcome.firstBad?.seq).toBe(3);
+  });
+
+  it("catches a deleted record, reordered records and a cut-short export", async () => {
+    const withoutFive = lines.filter((line) => !line.includes('"seq":5,'));
+    expect((await verifyLines(withoutFive)).firstBad?.reason).toContain("expected record 5, found record 6");
+    const swapped = [...lines];
+    const a = swapped.findIndex((line) => line.includes('"seq":7,'));
+    [swapped[a], swapped[a + 1]] = [swapped[a + 1] as string, swapped[a] as string];
+    expect((await verifyLines(swapped)).ok).toBe(false);
+    expect((await verifyLines(lines.slice(0, -1))).firstBad?.reason).toContain("cut short");
+  });
+
+  it("catches a rewritten chain: consistent hashes that no signed checkpoint vouches for", async () => {
+    // Re-chain everything after record 2 with an edited body: every prev matches, the roots do not.
+    const records = lines
+      .slice(1)
+      .filter((line) => !line.startsWith('{"checkpoint"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    (records[2] as { body: unknown }).body = { minerId: "m2", hashrateThs: "0" };
+    let prev = "0".repeat(64);
+    const rewritten = [];
+    for (const record of records) {
+      record.prev = prev;
+      const line = canonicalize(record) as string;
+      prev = hexOf(await sha256(line));
+      rewritten.push(line);
+    }
+    const checkpoints = lines.filter((line) => line.startsWith('{"checkpoint"'));
+    const header = lines[0] as string;
+    const exported = [
+      header,
+      ...rewritten.slice(0, 5),
+      checkpoints[0] as string,
+      ...rewritten.slice(5, 11),
+      checkpoints[1] as string,
+      ...rewritten.slice(11),
+    ];
+    const outcome = await verifyLines(exported);
+    expect(outcome.ok).toBe(false);
+    expect(outcome.firstBad?.reason).toContain("do not hash to the root signed at that size");
+  });
+
+  it("refuses a checkpoint signed by another key", async () => {
+    const other = await openLedger({
+      store: "sqlite",
+      path: join(dir, "other.sqlite"),
+      signer: loadOrCreateSigner(join(dir, "other.key"), "pithead-test"),
+    });
+    const headerWithOtherKey = JSON.stringify({ ...JSON.parse(lines[0] as string), verifierKey: other.verifierKey });
+    await other.close();
+    const outcome = await verifyLines([headerWithOtherKey, ...lines.slice(1)]);
+    expect(outcome.firstBad?.reason).toContain("is not signed by");
+  });
+});
+
+describe("checking one record's inclusion proof in the browser", () => {
+  it("accepts the ledger's proof against its signed checkpoint, step by step", async () => {
+    const checkpoint = await ledger.latestCheckpoint(partition);
+    const record = await ledger.get(partition, 7);
+    const proof = await ledger.inclusionProof(partition, 7, checkpoint?.size);
+    const check = await checkInclusion({
+      record: record as never,
+      proof,
+      checkpoint: checkpoint ?? null,
+      verifierKey: ledger.verifierKey,
+    });
+    expect(check.ok).toBe(true);
+    expect(check.steps.map((step) => step.label)).toEqual([
+      "Record hash",
+      "Proof is for this record",
+      "Leaf hash",
+      "Audit path",
+      "Checkpoint commits to that root",
+      "Checkpoint signature",
+    ]);
+  });
+
+  it("fails on a record changed after it was proved, and on a record no checkpoint covers yet", async () => {
+    const checkpoint = (await ledger.latestCheckpoint(partition)) ?? null;
+    const record = await ledger.get(partition, 7);
+    const proof = await ledger.inclusionProof(partition, 7, checkpoint?.size);
+    const edited = { ...(record as object), body: { minerId: "m7", hashrateThs: "1" }, hash: undefined } as never;
+    const check = await checkInclusion({ record: edited, proof, checkpoint, verifierKey: ledger.verifierKey });
+    expect(check.ok).toBe(false);
+    expect(check.steps.find((step) => !step.ok)?.label).toBe("Proof is for this record");
+    const latest = await ledger.get(partition, 11);
+    const uncovered = await checkInclusion({ record: latest as never, proof: null, checkpoint: null });
+    expect(uncovered.ok).toBe(false);
+    expect(uncovered.steps.at(-1)?.detail).toContain("No signed checkpoint covers this record yet");
+  });
+
+  it("builds the same root as the ledger while records stream past", async () => {
+    const frontier = new Frontier();
+    for await (const record of ledger.read(partition))
+      await frontier.append(await leafHash(Buffer.from(record.hash, "hex")));
+    expect(hexOf(await frontier.root())).toBe((await ledger.treeHead(partition)).rootHash);
+  });
+});
+
+describe("checking a coordinator receipt in the browser", () => {
+  const { privateKey, publicKey } = generateKeyPairSync("ed25519");
+  const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32);
+  const output = utf8("defghijk");
+  const signedReceipt = async (receipt: Record<string, unknown>) => ({
+    receipt,
+    signature: sign(null, Buffer.from(canonicalize(receipt) as string), privateKey).toString("base64"),
+    key_id: hexOf(await sha256(raw)),
+    algorithm: "Ed25519",
+  });
+
+  it("accepts a receipt signed by the published key whose output hash matches the output", async () => {
+    const published = { key_id: hexOf(await sha256(raw)), public_key: base64Of(raw) };
+    const receipt = {
+      job_id: "j1",
+      miner_id: "m1",
+      reward: 99,
+      output_sha: hexOf(await sha256(output)),
+      units: 8,
+      unit_type: "tokens",
+    };
+    const check = await checkReceipt(await signedReceipt(receipt), published, { bytes: output, jobId: "j1" });
+    expect(check.steps.filter((step) => !step.ok)).toEqual([]);
+    expect(check.ok).toBe(true);
+  });
+
+  it("refuses an altered receipt, a receipt for other output, and a key that is not the published one", async () => {
+    const published = { key_id: hexOf(await sha256(raw)), public_key: base64Of(raw) };
+    const receipt = { job_id: "j1", reward: 99, output_sha: hexOf(await sha256(output)) };
+    const signed = await signedReceipt(receipt);
+    const raised = await checkReceipt({ ...signed, receipt: { ...receipt, reward: 1000 } }, published);
+    expect(raised.steps.find((step) => !step.ok)?.label).toBe("Signature");
+    const otherOutput = await checkReceipt(signed, published, { bytes: utf8("something else"), jobId: "j1" });
+    expect(otherOutput.steps.find((step) => !step.ok)?.label).toBe("Output matches");
+    const stranger = generateKeyPairSync("ed25519").publicKey.export({ format: "der", type: "spki" }).subarray(-32);
+    const impostor = await checkReceipt(signed, {
+      key_id: hexOf(await sha256(stranger)),
+      public_key: base64Of(stranger),
+    });
+    expect(impostor.ok).toBe(false);
+  });
+});
