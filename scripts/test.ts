@@ -29,7 +29,10 @@ if (!passthrough.includes("--no-checks")) {
   checks.push({ name: "typecheck", ok: run("typecheck", bin("tsc"), ["--noEmit", "-p", "tsconfig.json"]) });
   // Browser code (the dashboard, the agent's test UI) has its own tsconfig with the DOM library.
   for (const project of browserProjects()) {
-    checks.push({ name: `typecheck ${project}`, ok: run(`typecheck ${project}`, bin("tsc"), ["--noEmit", "-p", project]) });
+    checks.push({
+      name: `typecheck ${project}`,
+      ok: run(`typecheck ${project}`, bin("tsc"), ["--noEmit", "-p", project]),
+    });
   }
   checks.push({ name: "lint", ok: run("lint", bin("biome"), ["check", "."]) });
 }
