@@ -185,7 +185,10 @@ function generateCommand(): Command {
     .option("--model <path>", "local: the .gguf file (default: the tiny model under --data-dir)")
     .option("--model-id <id>", "openai/vllm: the model id on the server")
     .option("--base-url <url>", "openai/vllm: the API base URL, e.g. http://127.0.0.1:8000/v1")
-    .option("--api-key <key>", "openai/vllm: API key (better: set $OPENAI_API_KEY, arguments are visible to other users)")
+    .option(
+      "--api-key <key>",
+      "openai/vllm: API key (better: set $OPENAI_API_KEY, arguments are visible to other users)",
+    )
     .addOption(new Option("--gpu <mode>", "local: auto, cpu or cuda").choices(["auto", "cpu", "cuda"]))
     .option("--context-size <tokens>", "local: context window per request", wholeNumber("--context-size", 32))
     .option("--data-dir <dir>", "local: where the default tiny model lives", "./data")
