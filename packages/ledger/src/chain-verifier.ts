@@ -6,6 +6,7 @@ import { citationsOf } from "./citations.ts";
 import { FlatFrontier } from "./flat-frontier.ts";
 import type { Json } from "./json.ts";
 import { type InspectedLines, inspectLine, LINE_RECORD } from "./line-inspect.ts";
+import { wordsToBytes } from "./sha256-words.ts";
 import { openNote, parseCheckpoint, parseVerifierKey, type VerifierKey } from "./signed-note.ts";
 
 export interface VerifyProblem {
@@ -42,8 +43,8 @@ interface PendingCheckpoint {
   label: string;
 }
 
-function equal32(a: Uint8Array, at: number, b: Uint8Array, bt: number): boolean {
-  for (let i = 0; i < 32; i++) if (a[at + i] !== b[bt + i]) return false;
+function equal8(a: Int32Array, at: number, b: Int32Array, bt: number): boolean {
+  for (let i = 0; i < 8; i++) if (a[at + i] !== b[bt + i]) return false;
   return true;
 }
 
@@ -56,8 +57,9 @@ export class ChainVerifier {
   private readonly problems: (VerifyProblem & { rank: number })[] = [];
   private readonly warnings: string[] = [];
   private readonly frontier = new FlatFrontier();
-  /** the previous record's hash: 32 bytes at prevAt of prev */
-  private prev: Uint8Array = new Uint8Array(32);
+  private accepted = 0;
+  /** the previous record's hash: 8 words at prevAt of prev */
+  private prev: Int32Array = new Int32Array(8);
   private prevAt = 0;
   private bytes = 0;
   private dropped = 0;
@@ -82,8 +84,9 @@ export class ChainVerifier {
     this.key = options.verifierKey ? parseVerifierKey(options.verifierKey) : undefined;
   }
 
+  /** Records accepted so far (the tree catches up in batches, see accept). */
   get count(): number {
-    return this.frontier.size;
+    return this.accepted;
   }
 
   /** Records a problem found by the source itself (e.g. a store's index disagreeing with a record). */
@@ -170,7 +173,9 @@ export class ChainVerifier {
   record(buf: Buffer, start = 0, end = buf.length): Buffer {
     const inspected = inspectLine(buf.subarray(start, end));
     this.accept(inspected);
-    return Buffer.from(inspected.hashes.buffer, inspected.hashes.byteOffset, 32);
+    const digest = Buffer.allocUnsafe(32);
+    wordsToBytes(inspected.hashes, 0, digest, 0);
+    return digest;
   }
 
   /**
@@ -181,8 +186,17 @@ export class ChainVerifier {
     let note = 0;
     let cite = 0;
     let otherAt = 0;
+    // Leaves join the tree in runs of consecutive records, a level at a time (flat-frontier.ts), and
+    // the run is closed wherever the root is needed: a checkpoint's size, a line that is not a record.
+    let runStart = 0;
+    let runLength = 0;
+    const flush = () => {
+      this.frontier.pushMany(lines.leaves, runStart * 8, runLength);
+      runLength = 0;
+    };
     for (let i = 0; i < lines.count; i++) {
       if (lines.kinds[i] !== LINE_RECORD) {
+        flush();
         const text = lines.others[otherAt++]!.text;
         if (other) other(text);
         else {
@@ -209,7 +223,7 @@ export class ChainVerifier {
               ? `record ${position} is missing (found seq ${seq} in its place)`
               : `record seq ${seq} is out of order (found at position ${position})`,
           );
-        } else if (!equal32(lines.prevs, i * 32, this.prev, this.prevAt)) {
+        } else if (!equal8(lines.prevs, i * 8, this.prev, this.prevAt)) {
           linkBroken = true;
         }
       }
@@ -217,12 +231,18 @@ export class ChainVerifier {
       this.settleLinks(position, linkBroken);
       // A reference, not a copy: the batch's arrays are never reused.
       this.prev = lines.hashes;
-      this.prevAt = i * 32;
-      this.frontier.push(lines.leaves, i * 32);
-      while (this.next < this.pending.length && this.pending[this.next]!.size === this.count) {
-        this.checkRoot(this.pending[this.next++]!);
+      this.prevAt = i * 8;
+      if (runLength === 0) runStart = i;
+      runLength++;
+      this.accepted++;
+      if (this.next < this.pending.length && this.pending[this.next]!.size === this.accepted) {
+        flush();
+        while (this.next < this.pending.length && this.pending[this.next]!.size === this.accepted) {
+          this.checkRoot(this.pending[this.next++]!);
+        }
       }
     }
+    flush();
   }
 
   /**

@@ -1,6 +1,10 @@
 // RFC 8785 (JSON Canonicalization Scheme) serialisation. Record hashes are SHA-256 of these bytes,
 // so anything that would serialise ambiguously (NaN, ±Infinity, -0, lone surrogates, class
 // instances, undefined) is refused with the JSON path of the offending value instead of guessed.
+// Every append serialises its body here, so the common case is one checking walk plus the native
+// JSON.stringify, without tracking paths: the first value that is not plain JSON aborts it, and
+// json-problem.ts walks again to name the path.
+import { findJsonProblem } from "./json-problem.ts";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -17,106 +21,104 @@ export class LedgerValueError extends Error {
 /** Deeper nesting than this is almost certainly a bug or an attack on the parser; refuse it. */
 export const MAX_JSON_DEPTH = 64;
 
-function childPath(path: string, key: string | number): string {
-  if (typeof key === "number") return `${path}[${key}]`;
-  return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+/** Thrown (never escaping this module) when the fast path meets a value that is not plain JSON. */
+class NotPlainJson {}
+const NOT_PLAIN_JSON = new NotPlainJson();
+
+/** Set by `prepare` when an object has keys whose order JSON.stringify does not keep. */
+let needsSerializer = false;
+
+/** Sorts by UTF-16 code units (RFC 8785 §3.2.3), as `<` and the default sort compare strings. Returns whether anything moved. */
+function sortKeys(keys: string[]): boolean {
+  const n = keys.length;
+  if (n > 16) {
+    for (let i = 1; i < n; i++) {
+      if (keys[i - 1]! > keys[i]!) {
+        keys.sort();
+        return true;
+      }
+    }
+    return false;
+  }
+  // Bodies are small objects: insertion sort, linear when they are sorted already.
+  let moved = false;
+  for (let i = 1; i < n; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > key) {
+      keys[j + 1] = keys[j]!;
+      j--;
+      moved = true;
+    }
+    keys[j + 1] = key;
+  }
+  return moved;
 }
 
 /**
- * The path of the value being serialised, kept as a stack of keys and turned into text only when
- * there is an error to report (building it for every value would dominate the cost of appends).
+ * Checks that `value` is plain JSON and returns what JSON.stringify turns into its canonical form: the
+ * value itself, or copies of the objects whose keys were not in canonical order (and of the arrays
+ * and objects holding them). JSON.stringify writes strings and numbers exactly as RFC 8785 asks, and
+ * an object's keys in insertion order, except integer-like keys, which always come first, and
+ * `__proto__`, which a copy cannot hold as a key: objects with those go to `serialize` instead.
  */
-class PathStack {
-  private readonly keys: (string | number)[] = [];
-  private readonly root: string;
-  constructor(root: string) {
-    this.root = root;
-  }
-  push(key: string | number): void {
-    this.keys.push(key);
-  }
-  pop(): void {
-    this.keys.pop();
-  }
-  get depth(): number {
-    return this.keys.length;
-  }
-  text(): string {
-    return this.keys.reduce<string>((path, key) => childPath(path, key), this.root);
-  }
-}
-
-function serializeString(value: string, path: PathStack): string {
-  if (!value.isWellFormed()) throw new LedgerValueError(path.text(), "string contains a lone UTF-16 surrogate");
-  // ES2019 JSON.stringify escapes exactly what RFC 8785 §3.2.2.2 asks for once lone surrogates are gone.
-  return JSON.stringify(value);
-}
-
-function serializeNumber(value: number, path: PathStack): string {
-  if (Number.isNaN(value)) throw new LedgerValueError(path.text(), "NaN is not valid JSON");
-  if (!Number.isFinite(value)) throw new LedgerValueError(path.text(), `${value} is not valid JSON`);
-  if (value === 0 && 1 / value < 0)
-    throw new LedgerValueError(path.text(), "-0 is not allowed (it canonicalises to 0)");
-  // Number.prototype.toString is the ECMAScript serialisation RFC 8785 §3.2.2.3 specifies.
-  return String(value);
-}
-
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return "undefined";
-  if (typeof value === "function") return "a function";
-  if (typeof value === "bigint") return "a bigint (use a decimal string)";
-  if (typeof value === "symbol") return "a symbol";
-  const name = (value as object).constructor?.name;
-  return name ? `a ${name} instance` : "a non-plain object";
-}
-
-function serialize(value: unknown, path: PathStack): string {
-  if (value === null) return "null";
+function prepare(value: unknown, depth: number): unknown {
   switch (typeof value) {
-    case "boolean":
-      return value ? "true" : "false";
-    case "number":
-      return serializeNumber(value, path);
     case "string":
-      return serializeString(value, path);
+    case "boolean":
+      return value;
+    case "number":
+      if (!Number.isFinite(value) || (value === 0 && 1 / value < 0)) throw NOT_PLAIN_JSON;
+      return value;
     case "object":
       break;
     default:
-      throw new LedgerValueError(path.text(), `${describe(value)} is not valid JSON`);
+      throw NOT_PLAIN_JSON;
   }
-  if (path.depth >= MAX_JSON_DEPTH)
-    throw new LedgerValueError(path.text(), `nesting deeper than ${MAX_JSON_DEPTH} levels`);
+  if (value === null) return value;
+  if (depth >= MAX_JSON_DEPTH) throw NOT_PLAIN_JSON;
   if (Array.isArray(value)) {
-    let out = "[";
+    let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
-      path.push(i);
       const item: unknown = value[i];
       // Holes and undefined would silently become null in JSON.stringify; refuse them instead.
-      if (item === undefined) throw new LedgerValueError(path.text(), "undefined is not valid JSON");
-      out += i > 0 ? `,${serialize(item, path)}` : serialize(item, path);
-      path.pop();
+      if (item === undefined) throw NOT_PLAIN_JSON;
+      const prepared = prepare(item, depth + 1);
+      if (prepared !== item && copy === undefined) copy = value.slice(0, i);
+      copy?.push(prepared);
     }
-    return `${out}]`;
+    return copy ?? value;
   }
-  if (!isPlainObject(value)) throw new LedgerValueError(path.text(), `${describe(value)} is not valid JSON`);
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN_JSON;
   const record = value as Record<string, unknown>;
-  // Default sort compares UTF-16 code units, which is exactly RFC 8785 §3.2.3.
-  const keys = Object.keys(record).sort();
-  let out = "{";
+  const keys = Object.keys(record);
+  // A copy is made at once when the keys were out of order, else at the first child that changed.
+  let copy: Record<string, unknown> | undefined = sortKeys(keys) ? {} : undefined;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    path.push(key);
+    const first = key.charCodeAt(0);
+    if ((first >= 0x30 && first <= 0x39) || key === "__proto__") needsSerializer = true;
     const item = record[key];
-    if (item === undefined) throw new LedgerValueError(path.text(), "undefined is not valid JSON");
-    out += `${i > 0 ? "," : ""}${serializeString(key, path)}:${serialize(item, path)}`;
-    path.pop();
+    if (item === undefined) throw NOT_PLAIN_JSON;
+    const prepared = prepare(item, depth + 1);
+    if (copy === undefined && prepared !== item) {
+      copy = {};
+      for (let j = 0; j < i; j++) copy[keys[j]!] = record[keys[j]!];
+    }
+    if (copy !== undefined) copy[key] = prepared;
   }
-  return `${out}}`;
+  return copy ?? value;
+}
+
+/** Serialises an already checked value, key by key: for objects whose key order JSON.stringify would not keep. */
+function serialize(value: unknown): string {
+  if (typeof value !== "object" || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(serialize).join(",")}]`;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  sortKeys(keys);
+  return `{${keys.map((key) => `${JSON.stringify(key)}:${serialize(record[key])}`).join(",")}}`;
 }
 
 /**
@@ -124,5 +126,21 @@ function serialize(value: unknown, path: PathStack): string {
  * default `$`) for anything that is not plain JSON.
  */
 export function canonicalJson(value: unknown, path = "$"): string {
-  return serialize(value, new PathStack(path));
+  let text: string;
+  try {
+    needsSerializer = false;
+    const prepared = prepare(value, 0);
+    text = needsSerializer ? serialize(value) : JSON.stringify(prepared);
+  } catch (error) {
+    if (error !== NOT_PLAIN_JSON) throw error;
+    const found = findJsonProblem(value, path, MAX_JSON_DEPTH);
+    throw new LedgerValueError(found?.path ?? path, found?.problem ?? "is not plain JSON");
+  }
+  // JSON.stringify writes a lone surrogate as \udXXX (so does a literal backslash before "ud…"):
+  // only then is the value walked again for strings that are not well-formed UTF-16.
+  if (text.includes("\\ud")) {
+    const found = findJsonProblem(value, path, MAX_JSON_DEPTH);
+    if (found) throw new LedgerValueError(found.path, found.problem);
+  }
+  return text;
 }

@@ -20,11 +20,12 @@ import {
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type Checkpoint, LedgerCorruptError, type LedgerRecovery, type StoredLine } from "./backend.ts";
-import { type ChainHead, emptyHead, extendChain } from "./chain.ts";
+import { type ChainHead, emptyHead } from "./chain.ts";
 import type { PreparedEntry } from "./entry.ts";
 import { FixedFile } from "./fixed-file.ts";
 import { sha256, ZERO_HASH_HEX } from "./hash.ts";
 import { canonicalJson } from "./json.ts";
+import { encodeJsonlBatch } from "./jsonl-batch.ts";
 import { forEachLine } from "./line-reader.ts";
 import { Frontier, leafHash, type NodeRef, popcount } from "./merkle.ts";
 import { acquirePidLock, releasePidLock } from "./pid-lock.ts";
@@ -328,8 +329,8 @@ export class JsonlPartition {
   async commit(entries: readonly PreparedEntry[]): Promise<StoredRecord[]> {
     if (this.broken) throw this.broken;
     const handle = this.handle!;
-    const ext = extendChain(this.head, entries);
-    const data = Buffer.from(`${ext.lines.join("\n")}\n`);
+    const batch = encodeJsonlBatch(this.head, entries);
+    const data = batch.data;
     try {
       let done = 0;
       while (done < data.length) done += (await handle.write(data, done, data.length - done)).bytesWritten;
@@ -347,17 +348,13 @@ export class JsonlPartition {
       }
       throw error;
     }
-    const offsets = Buffer.allocUnsafe(ext.lines.length * 8);
-    let at = 0;
-    for (let i = 0; i < ext.lines.length; i++) {
-      at = data.indexOf(0x0a, at) + 1;
-      offsets.writeDoubleLE(this.bytes + at, i * 8);
-    }
+    const offsets = Buffer.allocUnsafe(batch.ends.length * 8);
+    for (let i = 0; i < batch.ends.length; i++) offsets.writeDoubleLE(this.bytes + batch.ends[i]!, i * 8);
     this.index.append(offsets);
-    this.tree.append(Buffer.concat(ext.postOrder));
+    this.tree.append(batch.postOrder);
     this.bytes += data.length;
-    this.head = ext.head;
-    return ext.records;
+    this.head = batch.head;
+    return batch.records;
   }
 
   rootHash(): Buffer {
@@ -374,8 +371,7 @@ export class JsonlPartition {
 
   async storeCheckpoint(checkpoint: Checkpoint): Promise<void> {
     // The caches up to this size must be durable before a checkpoint vouches for them on the next open.
-    this.index.sync();
-    this.tree.sync();
+    await Promise.all([this.index.sync(), this.tree.sync()]);
     const line = `${canonicalJson({ ...checkpoint })}\n`;
     const handle = await open(this.checkpointsPath, "a");
     try {
@@ -446,9 +442,10 @@ export class JsonlPartition {
     return undefined;
   }
 
+  /** Closes the files at once (a failed open, when nothing was appended). */
   closeFiles(): void {
-    this.index?.close();
-    this.tree?.close();
+    this.index?.closeNow();
+    this.tree?.closeNow();
     if (this.readFd !== undefined) closeSync(this.readFd);
     this.readFd = undefined;
   }
@@ -456,6 +453,8 @@ export class JsonlPartition {
   async close(): Promise<void> {
     await this.handle?.close();
     this.handle = undefined;
+    // The caches' last appends reach their files before the lock is released to the next writer.
+    await Promise.all([this.index?.close(), this.tree?.close()]);
     this.closeFiles();
     if (this.writable) releasePidLock(this.lockPath);
   }

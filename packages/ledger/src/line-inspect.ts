@@ -1,11 +1,15 @@
 // The per-line half of verification: everything that needs only the line itself (its hash and leaf
 // hash, layout, canonical form, UTF-8, citations present). It runs on worker threads for large
 // files; the order-dependent half (seq, prev links, tree, checkpoints) stays in ChainVerifier.
+// Per record that is one node:crypto SHA-256 of the line (the record hash is the hash of the stored
+// bytes), one pass over the bytes that proves the line is the canonical form of what it says without
+// building any object, and a share of the chunk's leaf hashes, computed four at a time.
 import { isUtf8 } from "node:buffer";
 import { hash } from "node:crypto";
 import { type CanonicalScan, canonicalProblem } from "./canonical-check.ts";
-import { recordLineLayout } from "./record-line.ts";
-import { leafHash32Into } from "./sha256-small.ts";
+import { type LineLayout, readRecordLine } from "./record-line.ts";
+import { leafWordsMany } from "./sha256-simd.ts";
+import { latin1ToWords } from "./sha256-words.ts";
 
 export const LINE_RECORD = 1;
 export const LINE_OTHER = 0;
@@ -14,10 +18,12 @@ export interface InspectedLines {
   count: number;
   /** LINE_RECORD or LINE_OTHER (a line that does not start like a record: header, checkpoint, junk) */
   kinds: Uint8Array;
-  hashes: Uint8Array;
-  leaves: Uint8Array;
-  /** prev decoded to bytes (records whose layout parsed) */
-  prevs: Uint8Array;
+  /** record hashes, 8 big-endian words each (see sha256-words.ts) */
+  hashes: Int32Array;
+  /** leaf hashes, 8 words each */
+  leaves: Int32Array;
+  /** prev decoded to 8 words each (records whose layout parsed) */
+  prevs: Int32Array;
   /** seq, or -1 when the layout did not parse */
   seqs: Float64Array;
   lengths: Float64Array;
@@ -29,19 +35,13 @@ export interface InspectedLines {
   others: { i: number; text: string }[];
 }
 
-const RECORD_PREFIX = Buffer.from('{"at":');
-
-function nibble(c: number): number {
-  return c <= 0x39 ? c - 0x30 : c - 0x57;
-}
-
 function allocate(count: number): InspectedLines {
   return {
     count,
     kinds: new Uint8Array(count),
-    hashes: new Uint8Array(count * 32),
-    leaves: new Uint8Array(count * 32),
-    prevs: new Uint8Array(count * 32),
+    hashes: new Int32Array(count * 8),
+    leaves: new Int32Array(count * 8),
+    prevs: new Int32Array(count * 8),
     seqs: new Float64Array(count),
     lengths: new Float64Array(count),
     notes: [],
@@ -50,13 +50,21 @@ function allocate(count: number): InspectedLines {
   };
 }
 
+/** `{"at":` */
 function isRecordLine(buf: Buffer, start: number, end: number): boolean {
-  if (end - start < RECORD_PREFIX.length) return false;
-  for (let k = 0; k < RECORD_PREFIX.length; k++) if (buf[start + k] !== RECORD_PREFIX[k]) return false;
-  return true;
+  return (
+    end - start >= 6 &&
+    buf[start] === 0x7b &&
+    buf[start + 1] === 0x22 &&
+    buf[start + 2] === 0x61 &&
+    buf[start + 3] === 0x74 &&
+    buf[start + 4] === 0x22 &&
+    buf[start + 5] === 0x3a
+  );
 }
 
 const scan: CanonicalScan = { highBytes: false, cites: false };
+const layout: LineLayout = { seq: 0, prevStart: 0, bodyStart: 0, bodyEnd: 0, type: "", atStart: 0 };
 
 function inspectOne(buf: Buffer, start: number, end: number, out: InspectedLines, i: number, classify: boolean): void {
   out.lengths[i] = end - start;
@@ -66,38 +74,46 @@ function inspectOne(buf: Buffer, start: number, end: number, out: InspectedLines
     return;
   }
   out.kinds[i] = LINE_RECORD;
-  const line = buf.subarray(start, end);
-  const digest = hash("sha256", line, "buffer");
-  out.hashes.set(digest, i * 32);
-  leafHash32Into(digest, out.leaves, i * 32);
-  const layout = recordLineLayout(buf, start, end);
-  if (typeof layout === "string") {
+  const at = i * 8;
+  latin1ToWords(hash("sha256", buf.subarray(start, end), "binary"), out.hashes, at);
+  const why = readRecordLine(buf, start, end, layout, out.prevs, at);
+  if (why !== undefined) {
     out.seqs[i] = -1;
-    out.notes.push({ i, malformed: true, reason: layout });
+    out.notes.push({ i, malformed: true, reason: why });
     return;
   }
   out.seqs[i] = layout.seq;
-  const p = layout.prevStart;
-  for (let b = 0; b < 32; b++) out.prevs[i * 32 + b] = (nibble(buf[p + 2 * b]!) << 4) | nibble(buf[p + 2 * b + 1]!);
   // Outside the body every byte was checked to be ASCII; inside, only strings can hold others.
-  const why = canonicalProblem(buf, layout.bodyStart, layout.bodyEnd, scan);
-  if (why) out.notes.push({ i, malformed: false, reason: `body is not canonical JSON: ${why}` });
+  const problem = canonicalProblem(buf, layout.bodyStart, layout.bodyEnd, scan);
+  if (problem !== undefined) out.notes.push({ i, malformed: false, reason: `body is not canonical JSON: ${problem}` });
   else if (scan.highBytes && !isUtf8(buf.subarray(layout.bodyStart, layout.bodyEnd))) {
     out.notes.push({ i, malformed: false, reason: "is not valid UTF-8" });
   } else if (scan.cites) out.cites.push({ i, body: buf.toString("utf8", layout.bodyStart, layout.bodyEnd) });
 }
 
+/** Line ends found by the last inspectChunk, reused (a chunk holds tens of thousands of lines). */
+let ends = new Float64Array(1 << 14);
+
 /** Inspects the lines of buf[start, end), which holds complete lines each ending in "\n". */
 export function inspectChunk(buf: Buffer, start: number, end: number): InspectedLines {
   let count = 0;
-  for (let nl = buf.indexOf(0x0a, start); nl >= 0 && nl < end; nl = buf.indexOf(0x0a, nl + 1)) count++;
+  for (let nl = buf.indexOf(0x0a, start); nl >= 0 && nl < end; nl = buf.indexOf(0x0a, nl + 1)) {
+    if (count === ends.length) {
+      const bigger = new Float64Array(ends.length * 2);
+      bigger.set(ends);
+      ends = bigger;
+    }
+    ends[count++] = nl;
+  }
   const out = allocate(count);
   let lineStart = start;
   for (let i = 0; i < count; i++) {
-    const nl = buf.indexOf(0x0a, lineStart);
+    const nl = ends[i]!;
     inspectOne(buf, lineStart, nl, out, i, true);
     lineStart = nl + 1;
   }
+  // All leaves at once (four per SIMD pass); those of lines that are not records are never read.
+  leafWordsMany(out.hashes, 0, count, out.leaves, 0);
   return out;
 }
 
@@ -105,5 +121,6 @@ export function inspectChunk(buf: Buffer, start: number, end: number): Inspected
 export function inspectLine(line: Buffer): InspectedLines {
   const out = allocate(1);
   inspectOne(line, 0, line.length, out, 0, false);
+  leafWordsMany(out.hashes, 0, 1, out.leaves, 0);
   return out;
 }

@@ -11,8 +11,12 @@ export class LedgerPartitionError extends Error {
   }
 }
 
+/** The last name that passed: every append checks its partition, and a writer mostly uses one. */
+let lastValid = "";
+
 /** Throws a LedgerPartitionError unless `name` is `[A-Za-z0-9._-]+` segments joined by `/`. */
 export function assertPartition(name: unknown): asserts name is string {
+  if (name === lastValid && lastValid !== "") return;
   if (typeof name !== "string" || name.length === 0) {
     throw new LedgerPartitionError(String(name), "must be a non-empty string");
   }
@@ -23,4 +27,5 @@ export function assertPartition(name: unknown): asserts name is string {
     }
     if (part === "." || part === "..") throw new LedgerPartitionError(name, "segments cannot be '.' or '..'");
   }
+  lastValid = name;
 }

@@ -23,13 +23,18 @@ export const TYPE_PATTERN = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)+$/;
 /** One record's canonical line may not exceed this; larger evidence belongs in a blob cited by hash. */
 export const MAX_RECORD_BYTES = 1024 * 1024;
 
+/** The last type that passed: records of one writer mostly repeat a few types. */
+let lastValidType = "";
+
 export function assertType(type: unknown, path = "type"): asserts type is string {
+  if (type === lastValidType && lastValidType !== "") return;
   if (typeof type !== "string" || type.length > 100 || !TYPE_PATTERN.test(type)) {
     throw new LedgerValueError(
       path,
       `record type must be namespaced like "part.name" (lowercase letters, digits, _ and -, at most 100 characters), got ${JSON.stringify(type)}`,
     );
   }
+  lastValidType = type;
 }
 
 // Appends in the same millisecond share one formatted timestamp (toISOString costs more than the rest

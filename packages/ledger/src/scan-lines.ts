@@ -1,5 +1,5 @@
 // Reads a file in large chunks of complete lines and has them inspected, on worker threads when the
-// file is big enough to repay starting them, delivering the results strictly in file order.
+// file is big enough to repay them, delivering the results strictly in file order.
 
 import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
@@ -9,6 +9,11 @@ import { type InspectedLines, inspectChunk } from "./line-inspect.ts";
 const CHUNK = 4 << 20;
 /** Below this, starting workers costs more than it saves. */
 const PARALLEL_THRESHOLD = 16 << 20;
+/** Workers are kept this long after the last chunk: starting one costs tens of milliseconds of CPU. */
+const IDLE_MS = 10_000;
+/** Captured at load so that a host's fake timers cannot keep idle workers alive or end busy ones. */
+const later = globalThis.setTimeout;
+const cancel = globalThis.clearTimeout;
 
 export interface ScanResult {
   tornBytes: number;
@@ -16,41 +21,88 @@ export interface ScanResult {
 
 type Deliver = (lines: InspectedLines) => void;
 
+/**
+ * Inspection threads shared by every scan in the process. Idle workers are unref'd (they never keep
+ * the process alive) and ended after IDLE_MS; a worker that fails fails the scans waiting on it and
+ * the pool is replaced.
+ */
 class WorkerPool {
   private readonly workers: Worker[];
   private next = 0;
-  private readonly waiting = new Map<number, (lines: InspectedLines) => void>();
-  private failure: Error | undefined;
+  private nextId = 0;
+  private readonly waiting = new Map<number, { resolve(lines: InspectedLines): void; reject(error: unknown): void }>();
+  failure: Error | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(size: number) {
     this.workers = Array.from({ length: size }, () => {
       const worker = new Worker(new URL("./verify-worker.ts", import.meta.url));
+      worker.unref();
       worker.on("message", (message: { id: number; out: InspectedLines }) => {
-        const resolve = this.waiting.get(message.id);
+        const job = this.waiting.get(message.id);
         this.waiting.delete(message.id);
-        resolve?.(message.out);
+        job?.resolve(message.out);
+        this.settled();
       });
-      worker.on("error", (error) => {
-        this.failure = error;
-      });
+      worker.on("error", (error) => this.fail(error));
+      worker.on("exit", (code) => this.fail(new Error(`a verify worker exited with code ${code}`)));
       return worker;
     });
   }
 
-  inspect(id: number, chunk: Buffer): Promise<InspectedLines> {
+  get size(): number {
+    return this.workers.length;
+  }
+
+  private fail(error: Error): void {
+    if (this.failure) return;
+    this.failure = error;
+    if (pool === this) pool = undefined;
+    for (const job of this.waiting.values()) job.reject(error);
+    this.waiting.clear();
+    void this.close();
+  }
+
+  inspect(chunk: Buffer): Promise<InspectedLines> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.idleTimer) cancel(this.idleTimer);
+    this.idleTimer = undefined;
+    if (this.waiting.size === 0) for (const worker of this.workers) worker.ref();
+    const id = this.nextId++;
     const worker = this.workers[this.next++ % this.workers.length]!;
-    return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
       // A copy the worker owns: the read buffer is reused.
       const owned = new Uint8Array(chunk);
       worker.postMessage({ id, chunk: owned }, [owned.buffer]);
     });
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+  private settled(): void {
+    if (this.waiting.size > 0) return;
+    for (const worker of this.workers) worker.unref();
+    this.idleTimer = later(() => {
+      if (this.waiting.size === 0 && pool === this) {
+        pool = undefined;
+        void this.close();
+      }
+    }, IDLE_MS);
+    this.idleTimer.unref();
   }
+
+  async close(): Promise<void> {
+    if (this.idleTimer) cancel(this.idleTimer);
+    await Promise.all(this.workers.map((w) => w.removeAllListeners("exit").terminate()));
+  }
+}
+
+let pool: WorkerPool | undefined;
+
+function sharedPool(): WorkerPool | undefined {
+  const threads = Math.min(Math.max(availableParallelism(), 1), 4);
+  if (threads < 2) return undefined;
+  if (!pool || pool.failure) pool = new WorkerPool(threads);
+  return pool;
 }
 
 export async function scanLines(
@@ -60,14 +112,12 @@ export async function scanLines(
 ): Promise<ScanResult> {
   const handle = await open(file, "r");
   const total = (await handle.stat()).size;
-  const threads = Math.min(Math.max(availableParallelism(), 1), 4);
-  const pool = (options.parallel ?? total >= PARALLEL_THRESHOLD) && threads > 1 ? new WorkerPool(threads) : undefined;
+  const workers = (options.parallel ?? total >= PARALLEL_THRESHOLD) ? sharedPool() : undefined;
+  const inFlight: Promise<InspectedLines>[] = [];
   try {
     let position = 0;
     let buf = Buffer.allocUnsafe(CHUNK * 2);
     let carry = 0;
-    let id = 0;
-    const inFlight: Promise<InspectedLines>[] = [];
     const drain = async (keep: number) => {
       while (inFlight.length > keep) deliver(await inFlight.shift()!);
     };
@@ -84,9 +134,12 @@ export async function scanLines(
       const lastNl = buf.lastIndexOf(0x0a, filled - 1);
       const complete = lastNl + 1;
       if (complete > 0) {
-        if (pool) {
-          inFlight.push(pool.inspect(id++, buf.subarray(0, complete)));
-          await drain(threads * 2);
+        if (workers) {
+          const pending = workers.inspect(buf.subarray(0, complete));
+          // Observed at once so that a failing worker is never an unhandled rejection meanwhile.
+          pending.catch(() => undefined);
+          inFlight.push(pending);
+          await drain(workers.size * 2);
         } else deliver(inspectChunk(buf, 0, complete));
       }
       carry = filled - complete;
@@ -96,7 +149,6 @@ export async function scanLines(
     await drain(0);
     return { tornBytes: carry };
   } finally {
-    await pool?.close();
     await handle.close();
   }
 }

@@ -1,3 +1,4 @@
+import canonicalize from "canonicalize";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { canonicalProblem } from "../src/canonical-check.ts";
@@ -102,6 +103,76 @@ describe("canonical JSON (RFC 8785)", () => {
     for (let i = 0; i < 80; i++) deep = [deep];
     expect(() => canonicalJson(deep)).toThrow(/nesting/);
     expect(canonicalJson(Object.create(null))).toBe("{}");
+  });
+});
+
+/** -0 anywhere, or a string (value or key) that is not well-formed UTF-16: what canonicalJson refuses in JSON. */
+function refusable(value: unknown): boolean {
+  if (typeof value === "number") return Object.is(value, -0);
+  if (typeof value === "string") return !value.isWellFormed();
+  if (value === null || typeof value !== "object") return false;
+  return Object.entries(value).some(([key, item]) => !key.isWellFormed() || refusable(item));
+}
+
+/** Objects built with defineProperty, so that a "__proto__" key is an own key as it is after JSON.parse. */
+const trickyObject = (value: fc.Arbitrary<unknown>) =>
+  fc
+    .array(
+      fc.tuple(
+        fc.oneof(
+          fc.constantFrom("10", "9", "1", "0", "", "__proto__", "a", "B", "é", "😀", "\u0080", "\r", "ﬓ", "toJSON"),
+          fc.string({ unit: "binary", maxLength: 4 }),
+        ),
+        value,
+      ),
+      { maxLength: 8 },
+    )
+    .map((entries) => {
+      const object: Record<string, unknown> = {};
+      for (const [key, item] of entries)
+        Object.defineProperty(object, key, { value: item, enumerable: true, writable: true, configurable: true });
+      return object;
+    });
+
+describe("canonicalJson against the canonicalize package (RFC 8785 reference)", () => {
+  const agrees = (value: unknown) => {
+    let ours: string;
+    try {
+      ours = canonicalJson(value);
+    } catch (error) {
+      // Refused only for what JSON cannot carry unambiguously; canonicalize writes -0 as 0.
+      expect(error).toBeInstanceOf(LedgerValueError);
+      expect(refusable(value)).toBe(true);
+      return;
+    }
+    expect(ours).toBe(canonicalize(value));
+    expect(JSON.parse(ours)).toEqual(JSON.parse(JSON.stringify(value)));
+  };
+
+  it("produces the same bytes for random JSON values, Unicode strings included", () => {
+    fc.assert(fc.property(fc.jsonValue({ stringUnit: "binary" }), agrees), { numRuns: 1000 });
+    fc.assert(fc.property(fc.jsonValue(), agrees), { numRuns: 500 });
+  });
+
+  it("produces the same bytes for objects with integer-like, __proto__ and non-ASCII keys", () => {
+    const value = fc.letrec<{ node: unknown }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: "small" },
+        fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string({ unit: "binary" }), fc.boolean()),
+        fc.constant(null),
+        fc.array(tie("node"), { maxLength: 4 }),
+        trickyObject(tie("node")),
+      ),
+    })).node;
+    fc.assert(fc.property(value, agrees), { numRuns: 1000 });
+  });
+
+  it("names the path of a lone surrogate even where a key or a literal backslash looks like one", () => {
+    expect(canonicalJson({ a: "\\ud800" })).toBe('{"a":"\\\\ud800"}');
+    expect(() => canonicalJson({ ok: "\\ud800", list: [1, { "\ud800": 1 }] })).toThrow(
+      expect.objectContaining({ path: '$.list[1]["\\ud800"]' }),
+    );
+    expect(() => canonicalJson({ b: ["x", "\udc00"] }, "body")).toThrow(expect.objectContaining({ path: "body.b[1]" }));
   });
 });
 

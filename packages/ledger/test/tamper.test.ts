@@ -95,7 +95,12 @@ describe("tamper detection", () => {
 
   it("names the record whose prev was edited", async () => {
     const report = await verifyDir(
-      tampered((lines) => lines.map((l, i) => (i === 7 ? l.replace(/"prev":"(.)/, '"prev":"f') : l))),
+      // Flip the first digit of prev (a fixed "f" was no edit at all when the digit already was one).
+      tampered((lines) =>
+        lines.map((l, i) =>
+          i === 7 ? l.replace(/"prev":"(.)/, (_: string, d: string) => `"prev":"${d === "f" ? "e" : "f"}`) : l,
+        ),
+      ),
     );
     expect(report.firstBad).toMatchObject({ seq: 7 });
     expect(report.firstBad?.reason).toMatch(/record 7 was altered: its prev does not match record 6/);
@@ -191,6 +196,21 @@ describe("tamper detection in exports and SQLite", () => {
       expect(report.ok).toBe(false);
       expect(report.firstBad?.seq).toBe(3);
     }
+  });
+
+  it("verifies several files on the shared worker threads at once, each report its own", async () => {
+    const bad = join(work.path, "bad-concurrent.jsonl");
+    const lines = readFileSync(exportFile, "utf8").split("\n");
+    writeFileSync(bad, lines.map((l, i) => (i === 9 ? l.replace("record number", "record numbeR") : l)).join("\n"));
+    const options = { verifierKey: signer.verifierKey, parallel: true };
+    const reports = await Promise.all([
+      verifyExport(exportFile, options),
+      verifyExport(bad, options),
+      verifyExport(exportFile, options),
+    ]);
+    expect(reports.map((r) => r.ok)).toEqual([true, false, true]);
+    expect(reports[1]?.firstBad?.seq).toBe(8);
+    expect(reports.map((r) => r.records)).toEqual([N, N, N]);
   });
 
   it("detects an export cut short even without a checkpoint, from its header", async () => {
