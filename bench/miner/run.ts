@@ -14,7 +14,7 @@ import { getLlama, LlamaCompletion, LlamaLogLevel } from "node-llama-cpp";
 
 const { values } = parseArgs({
   options: {
-    jobs: { type: "string", default: "8" },
+    jobs: { type: "string", default: "16" },
     tokens: { type: "string", default: "256" },
     model: { type: "string" },
   },
@@ -32,7 +32,7 @@ const modelPath = values.model ?? ensureTinyModel(join(work, "models"));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 // ── direct: node-llama-cpp on its own ────────────────────────────────────────────────────────
-async function direct(): Promise<{ run(): Promise<number>; close(): Promise<void> }> {
+async function direct(): Promise<{ run(count: number): Promise<number>; close(): Promise<void> }> {
   const llama = await getLlama({ build: "never", gpu: false, logLevel: LlamaLogLevel.error });
   const model = await llama.loadModel({ modelPath });
   // Same as @pithead/llm's embedded provider for a model this small: one thread, one sequence.
@@ -47,10 +47,14 @@ async function direct(): Promise<{ run(): Promise<number>; close(): Promise<void
   const settings = { temperature: 0, repeatPenalty: false } as const;
   await completion.generateCompletion(PROMPT, { maxTokens: 8, ...settings }); // warm-up
   return {
-    async run() {
-      await sequence.clearHistory();
-      const text = await completion.generateCompletion(PROMPT, { maxTokens: tokens, ...settings });
-      return model.tokenize(text).length;
+    async run(count) {
+      let generated = 0;
+      for (let i = 0; i < count; i++) {
+        await sequence.clearHistory();
+        const text = await completion.generateCompletion(PROMPT, { maxTokens: tokens, ...settings });
+        generated += model.tokenize(text).length;
+      }
+      return generated;
     },
     async close() {
       await context.dispose();
@@ -59,10 +63,13 @@ async function direct(): Promise<{ run(): Promise<number>; close(): Promise<void
   };
 }
 
-// ── pipeline: a client submits llm_gen jobs one after another and waits for each result ─────
-// The miner runs as its own process (`pithead miner start`), as it would on a GPU box; the
-// client waits on the job's server-sent events rather than polling.
-async function pipeline(): Promise<{ run(): Promise<number>; close(): Promise<void> }> {
+// ── pipeline: a client queues llm_gen jobs and waits for every result ───────────────────────
+// The miner runs as its own process (`pithead miner start`, one slot, as on a one-GPU box) and
+// works through the queue the way it would in production; the client follows each job's
+// server-sent events. Throughput = tokens of all results / wall time from the first submit to
+// the last result, so every step of the path (submit, lease, generate, persist, prove, credit,
+// result) is inside the measurement.
+async function pipeline(): Promise<{ run(count: number): Promise<number>; close(): Promise<void> }> {
   const admin = "bench-admin-key-0123456789abcdef";
   const coordinator = await startCoordinator({
     env: {
@@ -104,13 +111,16 @@ async function pipeline(): Promise<{ run(): Promise<number>; close(): Promise<vo
     stdio: ["ignore", "pipe", "inherit"],
   });
   const exited = new Promise((resolve) => miner.once("exit", resolve));
-  async function runJob(maxTokens: number): Promise<number> {
+  async function submit(maxTokens: number): Promise<string> {
     const submitted = await call("POST", "/v1/jobs", clientKey, {
       workload: "llm_gen",
       params: { prompt: PROMPT, max_tokens: maxTokens },
       reward: 10,
     });
-    const id = submitted.body.id as string;
+    if (submitted.status !== 201) throw new Error(`submit answered ${submitted.status}`);
+    return submitted.body.id as string;
+  }
+  async function awaitResult(id: string): Promise<number> {
     // The event stream ends when the job is final.
     const events = await fetch(`${coordinator.url}/v1/jobs/${id}/events`, {
       headers: { authorization: `Bearer ${clientKey}` },
@@ -119,6 +129,12 @@ async function pipeline(): Promise<{ run(): Promise<number>; close(): Promise<vo
     const result = await call("GET", `/v1/jobs/${id}/result`, clientKey);
     if (result.status !== 200) throw new Error(`job ${id}: result answered ${result.status}`);
     return (result.body.metrics as { tokens: number }).tokens;
+  }
+  async function runJobs(count: number, maxTokens: number): Promise<number> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) ids.push(await submit(maxTokens));
+    const tokensEach = await Promise.all(ids.map(awaitResult));
+    return tokensEach.reduce((sum, n) => sum + n, 0);
   }
   async function close() {
     miner.kill("SIGTERM");
@@ -136,27 +152,30 @@ async function pipeline(): Promise<{ run(): Promise<number>; close(): Promise<vo
       });
       miner.once("exit", (code) => reject(new Error(`the miner exited with ${code}: ${out.slice(-500)}`)));
     });
-    await runJob(8); // warm-up
+    await runJobs(1, 8); // warm-up
   } catch (error) {
     await close();
     throw error;
   }
-  return { run: () => runJob(tokens), close };
+  return { run: (count) => runJobs(count, tokens), close };
 }
 
-// Direct and pipeline generations alternate, so both sides see the same machine load.
+// Direct and pipeline rounds alternate, so both sides see the same machine load.
+const rounds = 3;
 try {
-  log(`bench miner: ${jobs} generations of ${tokens} tokens each way, alternating, from ${modelPath}`);
+  log(
+    `bench miner: ${rounds} rounds of ${jobs} generations of ${tokens} tokens each way, alternating, from ${modelPath}`,
+  );
   const sides = { direct: await direct(), pipeline: await pipeline() };
   const totals = { direct: { tokens: 0, ms: 0 }, pipeline: { tokens: 0, ms: 0 } };
   try {
-    for (let i = 0; i < jobs; i++) {
+    for (let round = 0; round < rounds; round++) {
       for (const side of ["direct", "pipeline"] as const) {
         const started = performance.now();
-        totals[side].tokens += await sides[side].run();
+        totals[side].tokens += await sides[side].run(jobs);
         totals[side].ms += performance.now() - started;
       }
-      log(`  round ${i + 1}/${jobs}`);
+      log(`  round ${round + 1}/${rounds}`);
     }
   } finally {
     await sides.pipeline.close();

@@ -73,7 +73,10 @@ export class CoordinatorService {
       const opened = events
         .filter((event) => event.open_slots > 0 && !isFinal(event.state))
         .reduce((total, event) => total + event.open_slots, 0);
-      if (opened > 0) this.dispatcher.nudge(opened);
+      // A lease that ended (proof, fail, expiry, cancel) frees a slot of the miner that held it: a
+      // miner long-polling at its in-flight limit may take a queued job now, so try the waiters.
+      const freed = events.some((event) => event.previous === "LEASED" || isFinal(event.state));
+      if (opened > 0 || freed) this.dispatcher.nudge(opened);
     });
   }
 
