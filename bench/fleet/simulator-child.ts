@@ -1,7 +1,9 @@
 // The benchmark's simulated fleet, in its own process so the controller under test does not
 // share a CPU thread with the miners it polls. Prints one line, `READY <endpoints JSON>`, once
-// every listener is up, and exits when its parent closes stdin.
+// every listener is up; answers each `CPU` line on stdin with `CPU <process.cpuUsage() JSON>` (so
+// the benchmark can say what the simulator spent per phase); exits when its parent closes stdin.
 
+import { createInterface } from "node:readline";
 import { FleetSimulator } from "../../packages/fleet/src/index.ts";
 
 const args = new Map<string, string>();
@@ -15,8 +17,11 @@ const simulator = await FleetSimulator.start({
   models: ["s19", "s19-xp", "s21", "m30s", "s17-pro", "avalon-1246"],
 });
 process.stdout.write(`READY ${JSON.stringify(simulator.endpoints())}\n`);
-process.stdin.resume();
-process.stdin.on("end", async () => {
+const lines = createInterface({ input: process.stdin });
+lines.on("line", (line) => {
+  if (line.trim() === "CPU") process.stdout.write(`CPU ${JSON.stringify(process.cpuUsage())}\n`);
+});
+lines.on("close", async () => {
   await simulator.close();
   process.exit(0);
 });

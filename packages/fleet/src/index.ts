@@ -13,9 +13,24 @@ export {
   type PollOutcome,
 } from "./cgminer/adapter.ts";
 export { defaultTransport, exchange, type TransportOptions, type TransportResult } from "./cgminer/client.ts";
-export { type ActionPlan, detectFamily, type MinerAction, planAction, pollCommands } from "./cgminer/firmware.ts";
+export {
+  type ActionPlan,
+  detectFamily,
+  type MinerAction,
+  planAction,
+  pollCommands,
+  routinePollCommands,
+} from "./cgminer/firmware.ts";
 export { type JsonValue, type LenientResult, parseLenientJson } from "./cgminer/lenient-json.ts";
-export { normalise } from "./cgminer/normalise.ts";
+export { type MachineFacts, machineFacts, normalise } from "./cgminer/normalise.ts";
+export {
+  type JoinedReading,
+  type ReadContext,
+  type Reading,
+  readJoined,
+  readSeparate,
+  type SingleExchange,
+} from "./cgminer/poll-reading.ts";
 export {
   type CommandReply,
   type CommandStatus,

@@ -4,7 +4,9 @@ import { createServer, type Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CgminerAdapter, type MinerEndpoint } from "../src/cgminer/adapter.ts";
 import { ManualClock } from "../src/clock.ts";
+import { modelById } from "../src/models.ts";
 import { FleetSimulator } from "../src/simulator/fleet-simulator.ts";
+import { SimulatedMiner } from "../src/simulator/simulated-miner.ts";
 
 const clock = new ManualClock(Date.UTC(2026, 0, 1));
 let simulator: FleetSimulator;
@@ -265,5 +267,134 @@ describe("CGMiner adapter over TCP", () => {
     expect((await adapter.poll(target)).ok).toBe(false);
     clock.advance(61_000);
     expect((await adapter.poll(target)).ok).toBe(true);
+  });
+});
+
+/** A firmware scripted over a real socket: a simulated miner's replies, with every request kept. */
+async function scriptedMiner(model: string) {
+  const spec = modelById(model);
+  if (!spec) throw new Error(`no model ${model}`);
+  const minerClock = new ManualClock(Date.UTC(2026, 0, 1));
+  const miner = new SimulatedMiner({
+    id: "scripted",
+    model: spec,
+    seed: 9,
+    clock: minerClock,
+    restartDowntimeMs: 1_000,
+  });
+  let garble = false;
+  const raw = await rawServer((request) => {
+    if (garble) return "<html>502</html>";
+    const response = miner.handle(request);
+    return response.kind === "reply" ? `${response.text}\0` : undefined;
+  });
+  return {
+    ...raw,
+    miner,
+    minerClock,
+    commands: () => raw.requests.map((request) => (JSON.parse(request) as { command: string }).command),
+    garble(on: boolean) {
+      garble = on;
+    },
+  };
+}
+
+describe("full and routine polls", () => {
+  it("asks what the machine is (version) on the first poll only, and reports the same telemetry after", async () => {
+    const scripted = await scriptedMiner("s19");
+    try {
+      const adapter = new CgminerAdapter(fast);
+      const first = await adapter.poll(scripted.endpoint);
+      expect(adapter.pollRequests(scripted.endpoint.id)).toEqual(['{"command":"summary+pools+stats","parameter":""}']);
+      scripted.minerClock.advance(30_000);
+      const second = await adapter.poll(scripted.endpoint);
+      expect(scripted.commands()).toEqual(["version+summary+devs+pools+stats", "summary+pools+stats"]);
+      expect(first.ok && second.ok).toBe(true);
+      if (first.ok && second.ok) {
+        expect(second.telemetry.model).toBe(first.telemetry.model);
+        expect(second.telemetry.firmware).toEqual({ family: "bmminer", name: "bmminer", version: "1.0.0" });
+        expect(second.telemetry.firmware).toEqual(first.telemetry.firmware);
+        expect(second.telemetry.uptimeS).toBe((first.telemetry.uptimeS ?? 0) + 30);
+      }
+    } finally {
+      scripted.server.close();
+    }
+  });
+
+  it("Whatsminer, which refuses joins: one connection fewer per routine poll (devdetails only on a full poll)", async () => {
+    const scripted = await scriptedMiner("m30s");
+    try {
+      const adapter = new CgminerAdapter(fast);
+      const first = await adapter.poll(scripted.endpoint);
+      const before = scripted.requests.length;
+      scripted.minerClock.advance(30_000);
+      const second = await adapter.poll(scripted.endpoint);
+      expect(scripted.commands().slice(before)).toEqual(["summary", "devs", "pools"]);
+      expect(first.ok && second.ok && second.telemetry.model).toBe(first.ok ? first.telemetry.model : "unset");
+    } finally {
+      scripted.server.close();
+    }
+  });
+
+  it("a restart seen on a routine poll (uptime went back) brings the full poll back at once", async () => {
+    const scripted = await scriptedMiner("s19");
+    try {
+      const adapter = new CgminerAdapter(fast);
+      await adapter.poll(scripted.endpoint);
+      scripted.miner.handle('{"command":"restart","parameter":""}');
+      scripted.minerClock.advance(2_000); // back up, uptime from zero
+      const after = await adapter.poll(scripted.endpoint);
+      expect(after.ok && after.telemetry.uptimeS).toBeLessThan(10);
+      expect(scripted.commands()).toEqual([
+        "version+summary+devs+pools+stats",
+        "summary+pools+stats",
+        "version+summary+pools+stats",
+      ]);
+    } finally {
+      scripted.server.close();
+    }
+  });
+
+  it("after a failed poll the next one asks for everything again", async () => {
+    const scripted = await scriptedMiner("s19");
+    try {
+      const adapter = new CgminerAdapter(fast);
+      await adapter.poll(scripted.endpoint);
+      scripted.garble(true);
+      expect((await adapter.poll(scripted.endpoint)).ok).toBe(false);
+      scripted.garble(false);
+      expect((await adapter.poll(scripted.endpoint)).ok).toBe(true);
+      // The garbled join was retried one command at a time before the poll was given up.
+      expect(scripted.commands()).toEqual([
+        "version+summary+devs+pools+stats",
+        "summary+pools+stats",
+        "summary",
+        "pools",
+        "stats",
+        "version+summary+pools+stats",
+      ]);
+    } finally {
+      scripted.server.close();
+    }
+  });
+
+  it("asks for everything again every fullPollEvery polls", async () => {
+    const scripted = await scriptedMiner("s19");
+    try {
+      const adapter = new CgminerAdapter({ ...fast, fullPollEvery: 3 });
+      for (let poll = 0; poll < 5; poll++) {
+        scripted.minerClock.advance(30_000);
+        expect((await adapter.poll(scripted.endpoint)).ok).toBe(true);
+      }
+      expect(scripted.commands().map((command) => command.startsWith("version"))).toEqual([
+        true,
+        false,
+        false,
+        true,
+        false,
+      ]);
+    } finally {
+      scripted.server.close();
+    }
   });
 });

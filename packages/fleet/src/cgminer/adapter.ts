@@ -2,14 +2,15 @@
 // request per command for firmwares that refuse joins), normalises the telemetry, and sends
 // actions. Nothing escapes as an exception: a bad reply is a failed poll with a reason.
 
-import { createHash } from "node:crypto";
+import { BatchQueue } from "../batch-queue.ts";
 import type { FirmwareFamily } from "../models.ts";
 import type { Telemetry } from "../telemetry.ts";
 import { defaultTransport, exchange, type TransportOptions, type TransportResult } from "./client.ts";
-import { type MinerAction, planAction, pollCommands } from "./firmware.ts";
+import { type MinerAction, planAction, pollCommands, routinePollCommands } from "./firmware.ts";
 import { parseLenientJson } from "./lenient-json.ts";
-import { normalise } from "./normalise.ts";
-import { type CommandReply, readCommandReply, readJoinedReply } from "./reply.ts";
+import { type MachineFacts, machineFacts } from "./normalise.ts";
+import { type Reading, readJoined, readSeparate, type SingleExchange, sha256 } from "./poll-reading.ts";
+import { readCommandReply } from "./reply.ts";
 
 export interface MinerEndpoint {
   id: string;
@@ -38,13 +39,32 @@ export type ExecuteOutcome =
   | { status: "failed"; error: string; results: CommandResult[] }
   | { status: "unsupported"; why: string; results: [] };
 
+/** What the adapter has learnt about one miner. */
 interface Profile {
   family: FirmwareFamily | "unknown";
   joined: boolean;
+  /** What the machine is, from the last full poll; null until one succeeds, and after a failure. */
+  facts: MachineFacts | null;
+  /** Routine polls since the last full one. */
+  routinePolls: number;
+  /** The uptime the last poll reported: a smaller one later means the miner restarted. */
+  uptimeS: number | null;
 }
 
+/** A full poll (version, devdetails: what the machine is) at least this often, in polls. */
+const defaultFullPollEvery = 120;
+
+/** Read requests by command: a fleet sends the same few thousands of times a cycle. */
+const readRequests = new Map<string, string>();
+
 function requestFor(command: string, parameter = ""): string {
-  return JSON.stringify({ command, parameter });
+  if (parameter !== "") return JSON.stringify({ command, parameter });
+  let request = readRequests.get(command);
+  if (request === undefined) {
+    request = JSON.stringify({ command, parameter });
+    if (readRequests.size < 1_000) readRequests.set(command, request);
+  }
+  return request;
 }
 
 function transportFailure(result: Extract<TransportResult, { ok: false }>): PollFailure {
@@ -54,14 +74,41 @@ function transportFailure(result: Extract<TransportResult, { ok: false }>): Poll
 export class CgminerAdapter {
   private readonly profiles = new Map<string, Profile>();
   private readonly transport: TransportOptions;
+  private readonly fullPollEvery: number;
+  /** Reply reading, batched across the polls in flight (see batch-queue.ts). */
+  private readonly readings = new BatchQueue();
 
-  constructor(options: { transport?: Partial<TransportOptions> } = {}) {
+  constructor(options: { transport?: Partial<TransportOptions>; fullPollEvery?: number } = {}) {
     this.transport = { ...defaultTransport, ...options.transport };
+    this.fullPollEvery = options.fullPollEvery ?? defaultFullPollEvery;
   }
 
   /** What this adapter has learnt about a miner (firmware family, whether joins work). */
-  profile(minerId: string): Readonly<Profile> {
-    return this.profiles.get(minerId) ?? { family: "unknown", joined: true };
+  profile(minerId: string): Readonly<{ family: FirmwareFamily | "unknown"; joined: boolean }> {
+    const profile = this.profiles.get(minerId);
+    return profile ? { family: profile.family, joined: profile.joined } : { family: "unknown", joined: true };
+  }
+
+  private stored(minerId: string): Profile {
+    return (
+      this.profiles.get(minerId) ?? { family: "unknown", joined: true, facts: null, routinePolls: 0, uptimeS: null }
+    );
+  }
+
+  /** Full polls ask for everything; routine ones leave out what the last full poll established. */
+  private pollFull(profile: Profile): boolean {
+    return profile.facts === null || profile.routinePolls + 1 >= this.fullPollEvery;
+  }
+
+  private commandsFor(profile: Profile, full: boolean): string[] {
+    return full ? pollCommands(profile.family) : routinePollCommands(profile.family);
+  }
+
+  /** The request payloads the next poll of this miner sends, in order (the benchmark's floor sends the same). */
+  pollRequests(minerId: string): string[] {
+    const profile = this.stored(minerId);
+    const commands = this.commandsFor(profile, this.pollFull(profile));
+    return (profile.joined ? [commands.join("+")] : commands).map((command) => requestFor(command));
   }
 
   /** Sends one raw command and returns the transport result (for probes and the benchmark floor). */
@@ -71,72 +118,92 @@ export class CgminerAdapter {
 
   async poll(endpoint: MinerEndpoint): Promise<PollOutcome> {
     const started = performance.now();
-    const profile = { ...this.profile(endpoint.id) };
-    const commands = pollCommands(profile.family);
-    const raws: Buffer[] = [];
-    const repairs: string[] = [];
-    const failed = (failure: PollFailure, reason: string): PollOutcome => ({
-      ok: false,
-      minerId: endpoint.id,
-      failure,
-      reason,
-      rawSha256: raws.length > 0 ? sha256(raws) : null,
-      elapsedMs: performance.now() - started,
-    });
+    const profile = { ...this.stored(endpoint.id) };
+    const full = this.pollFull(profile);
+    const outcome = await this.pollOnce(endpoint, profile, full, started);
+    // A routine poll that found the miner restarted (or changed) asks again for everything.
+    return outcome === "restarted" ? await this.pollOnce(endpoint, profile, true, started) : outcome;
+  }
 
-    let replies: CommandReply[] | undefined;
+  /**
+   * One poll: the commands joined (or one by one where joins fail), parsed and normalised; a
+   * failure is an outcome, never an exception. "restarted": a routine poll found the miner
+   * restarted or speaking another firmware, so what the last full poll established may be stale.
+   */
+  private pollOnce(endpoint: MinerEndpoint, profile: Profile, full: true, started: number): Promise<PollOutcome>;
+  private pollOnce(
+    endpoint: MinerEndpoint,
+    profile: Profile,
+    full: boolean,
+    started: number,
+  ): Promise<PollOutcome | "restarted">;
+  private async pollOnce(
+    endpoint: MinerEndpoint,
+    profile: Profile,
+    full: boolean,
+    started: number,
+  ): Promise<PollOutcome | "restarted"> {
+    const commands = this.commandsFor(profile, full);
+    const context = { configuredModel: endpoint.model, known: full ? undefined : (profile.facts ?? undefined) };
+    const raws: Buffer[] = [];
+    const failed = (failure: PollFailure, reason: string): PollOutcome => {
+      // Whatever failed (a reboot, another firmware), the next success is a full poll.
+      const known = this.profiles.get(endpoint.id);
+      if (known) known.facts = null;
+      return {
+        ok: false,
+        minerId: endpoint.id,
+        failure,
+        reason,
+        rawSha256: raws.length > 0 ? sha256(raws) : null,
+        elapsedMs: performance.now() - started,
+      };
+    };
+
+    // The network part here; the reading (parse, normalise, hash) runs with other polls' readings.
+    let reading: Reading | undefined;
     let joinedUnreadable = false;
     if (profile.joined) {
       const result = await this.send(endpoint, commands.join("+"));
       if (!result.ok) return failed(transportFailure(result), result.message);
       raws.push(result.raw);
-      const parsed = parseLenientJson(result.raw.toString("utf8"));
-      if (parsed.ok) {
-        const joined = readJoinedReply(commands, parsed.value);
-        if (joined.kind === "joined") {
-          replies = joined.replies;
-          repairs.push(...parsed.repairs);
-        } else profile.joined = false; // the firmware refused the join: ask one command at a time from now on
-      } else joinedUnreadable = true; // see whether single commands fare better before giving joins up
+      const joined = await this.readings.run(() => readJoined(commands, result.raw, context));
+      if (joined.kind === "read") reading = joined.reading;
+      else if (joined.kind === "refused")
+        profile.joined = false; // ask one command at a time from now on
+      else joinedUnreadable = true; // see whether single commands fare better before giving joins up
     }
-    if (!replies) {
-      replies = [];
+    if (!reading) {
+      const earlier = [...raws];
+      const exchanges: SingleExchange[] = [];
       for (const command of commands) {
         const result = await this.send(endpoint, command);
         if (!result.ok) {
-          if (replies.length === 0) return failed(transportFailure(result), result.message);
-          replies.push({ command, ok: false, status: undefined, sections: {}, error: result.message });
+          if (exchanges.length === 0) return failed(transportFailure(result), result.message);
+          exchanges.push({ command, ok: false, message: result.message });
           continue;
         }
         raws.push(result.raw);
-        const parsed = parseLenientJson(result.raw.toString("utf8"));
-        if (!parsed.ok) {
-          replies.push({
-            command,
-            ok: false,
-            status: undefined,
-            sections: {},
-            error: `malformed reply: ${parsed.reason}`,
-          });
-          continue;
-        }
-        repairs.push(...parsed.repairs.map((repair) => `${command}: ${repair}`));
-        replies.push(readCommandReply(command, parsed.value));
+        exchanges.push({ command, ok: true, raw: result.raw });
       }
+      reading = await this.readings.run(() => readSeparate(exchanges, earlier, context));
+      // Some command answered on its own: joins are what this firmware garbles.
+      if (joinedUnreadable && (reading.ok || reading.failure === "no-data")) profile.joined = false;
     }
-
-    if (joinedUnreadable && replies.some((reply) => reply.ok)) profile.joined = false;
-    if (!replies.some((reply) => reply.ok)) {
-      const malformed = replies.find((reply) => reply.error?.startsWith("malformed reply"));
-      if (malformed) return failed("malformed", malformed.error ?? "malformed reply");
-      const first = replies.find((reply) => reply.error);
-      return failed("refused-command", first ? `${first.command}: ${first.error}` : "no command succeeded");
-    }
-    const result = normalise({ replies, configuredModel: endpoint.model, rawSha256: sha256(raws), repairs });
-    if (!result.ok) return failed("no-data", result.reason);
-    profile.family = result.telemetry.firmware.family;
+    if (!reading.ok) return failed(reading.failure, reading.reason);
+    const telemetry = reading.telemetry;
+    const restarted =
+      telemetry.firmware.family !== profile.family ||
+      (profile.uptimeS !== null && telemetry.uptimeS !== null && telemetry.uptimeS < profile.uptimeS);
+    if (!full && restarted) return "restarted";
+    profile.family = telemetry.firmware.family;
+    profile.uptimeS = telemetry.uptimeS;
+    if (full) {
+      profile.facts = machineFacts(telemetry);
+      profile.routinePolls = 0;
+    } else profile.routinePolls++;
     this.profiles.set(endpoint.id, profile);
-    return { ok: true, minerId: endpoint.id, telemetry: result.telemetry, elapsedMs: performance.now() - started };
+    return { ok: true, minerId: endpoint.id, telemetry, elapsedMs: performance.now() - started };
   }
 
   /** Carries out an action with the family's commands (see firmware.ts for what each means). */
@@ -168,10 +235,4 @@ export class CgminerAdapter {
     }
     return { status: "ok", effect: plan.effect, results };
   }
-}
-
-function sha256(parts: readonly Buffer[]): string {
-  const hash = createHash("sha256");
-  for (const part of parts) hash.update(part);
-  return hash.digest("hex");
 }

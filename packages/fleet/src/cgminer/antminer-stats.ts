@@ -5,30 +5,80 @@
 
 import type { ModelSpec } from "../models.ts";
 import type { BoardTelemetry } from "../telemetry.ts";
-import type { JsonObject } from "./lenient-json.ts";
+import type { JsonObject, JsonValue } from "./lenient-json.ts";
 import { thsFrom, unitExponent } from "./units.ts";
 import { chipStatus, lookup, toNumber, toReadings } from "./values.ts";
+
+const slotCount = 16;
+// The per-slot fields: each one's index among a slot's values, and its key prefix.
+const acn = 0;
+const acs = 1;
+const rate = 2;
+const tempChip = 3;
+const temp2 = 4;
+const temp3 = 5;
+const tempPcb = 6;
+const temp = 7;
+const fan = 8;
+const prefixes = ["chain_acn", "chain_acs", "chain_rate", "temp_chip", "temp2_", "temp3_", "temp_pcb", "temp", "fan"];
+const fieldCount = prefixes.length;
+/** Exact key name ("chain_acn3") → where its value goes: slot × fields + field. */
+const slotKeys = new Map<string, number>();
+for (let slot = 1; slot <= slotCount; slot++) {
+  for (const [field, prefix] of prefixes.entries()) slotKeys.set(`${prefix}${slot}`, slot * fieldCount + field);
+}
+
+/**
+ * The row's per-slot values (slot × fields + field), gathered in one pass over its keys. Asking
+ * the row for each of the 16 × 9 possible names instead costs a lookup per name, most of them
+ * for names it does not have, on rows whose shape differs from model to model.
+ */
+function slotValues(row: JsonObject): (JsonValue | undefined)[] {
+  const values = new Array<JsonValue | undefined>((slotCount + 1) * fieldCount);
+  for (const key in row) {
+    const at = slotKeys.get(key);
+    if (at !== undefined) values[at] = row[key];
+  }
+  return values;
+}
 
 export function isAntminerStats(row: JsonObject): boolean {
   return "chain_acn1" in row || "chain_rate1" in row || "temp_num" in row || "fan_num" in row || "chain_acs1" in row;
 }
 
-export function antminerBoards(row: JsonObject, model: ModelSpec | undefined, errors: string[]): BoardTelemetry[] {
+/** The boards and fans of an Antminer stats row (problems found go to `errors`). */
+export function antminerStats(
+  row: JsonObject,
+  model: ModelSpec | undefined,
+  errors: string[],
+): { boards: BoardTelemetry[]; fans: number[] } {
+  const values = slotValues(row);
+  return { boards: antminerBoards(row, values, model, errors), fans: antminerFans(values) };
+}
+
+function antminerBoards(
+  row: JsonObject,
+  values: readonly (JsonValue | undefined)[],
+  model: ModelSpec | undefined,
+  errors: string[],
+): BoardTelemetry[] {
   const unit = unitExponent(lookup(row, "rate_unit"), -3); // chain rates are GH/s unless told
   const boards: BoardTelemetry[] = [];
-  for (let slot = 1; slot <= 16; slot++) {
-    const found = toNumber(row[`chain_acn${slot}`]);
-    const status = chipStatus(row[`chain_acs${slot}`]);
-    const rate = toNumber(row[`chain_rate${slot}`]);
+  for (let slot = 1; slot <= slotCount; slot++) {
+    const base = slot * fieldCount;
+    const field = (index: number) => values[base + index];
+    const found = toNumber(field(acn));
+    const status = chipStatus(field(acs));
+    const rateValue = toNumber(field(rate));
     const present =
       (found !== undefined && found > 0) ||
       (status !== undefined && status.good + status.bad > 0) ||
-      rate !== undefined;
+      rateValue !== undefined;
     if (!present) continue;
-    let chipTemps = toReadings(row[`temp_chip${slot}`]);
-    if (chipTemps.length === 0) chipTemps = [...toReadings(row[`temp2_${slot}`]), ...toReadings(row[`temp3_${slot}`])];
-    let boardTemps = toReadings(row[`temp_pcb${slot}`]);
-    if (boardTemps.length === 0) boardTemps = toReadings(row[`temp${slot}`]);
+    let chipTemps = toReadings(field(tempChip));
+    if (chipTemps.length === 0) chipTemps = [...toReadings(field(temp2)), ...toReadings(field(temp3))];
+    let boardTemps = toReadings(field(tempPcb));
+    if (boardTemps.length === 0) boardTemps = toReadings(field(temp));
     const good = status?.good ?? found ?? null;
     const bad = status?.bad ?? null;
     const expected = model?.chipsPerBoard ?? found ?? null;
@@ -39,7 +89,7 @@ export function antminerBoards(row: JsonObject, model: ModelSpec | undefined, er
     }
     boards.push({
       index: slot,
-      hashrateThs: rate === undefined ? null : thsFrom(rate, unit),
+      hashrateThs: rateValue === undefined ? null : thsFrom(rateValue, unit),
       chipTempsC: chipTemps.map(roundTemp),
       boardTempsC: boardTemps.map(roundTemp),
       chipsGood: good,
@@ -51,10 +101,10 @@ export function antminerBoards(row: JsonObject, model: ModelSpec | undefined, er
   return boards;
 }
 
-export function antminerFans(row: JsonObject): number[] {
+function antminerFans(values: readonly (JsonValue | undefined)[]): number[] {
   const fans: number[] = [];
-  for (let slot = 1; slot <= 16; slot++) {
-    const rpm = toNumber(row[`fan${slot}`]);
+  for (let slot = 1; slot <= slotCount; slot++) {
+    const rpm = toNumber(values[slot * fieldCount + fan]);
     if (rpm !== undefined && rpm > 0) fans.push(rpm);
   }
   return fans;

@@ -45,7 +45,7 @@ export function detectFamily(input: DetectInput): FirmwareFamily | "unknown" {
   if (description.includes("btminer") || description.includes("whatsminer")) return "btminer";
   if (summary && (lookup(summary, "Factory GHS") !== undefined || lookup(summary, "Fan Speed In") !== undefined))
     return "btminer";
-  if (stats.some((row) => Object.keys(row).some((key) => key.startsWith("MM ID")))) return "avalon";
+  if (stats.some(hasModuleKey)) return "avalon";
   const product = `${toText(version?.PROD) ?? ""} ${toText(version?.MODEL) ?? ""}`.toLowerCase();
   if (product.includes("avalon")) return "avalon";
   if (stats.some((row) => lookup(row, "BMMiner") !== undefined)) return "bmminer";
@@ -55,21 +55,41 @@ export function detectFamily(input: DetectInput): FirmwareFamily | "unknown" {
   return summary ? "cgminer" : "unknown";
 }
 
+/** An Avalon stats row: it carries the modules' state as "MM ID0", "MM ID1", ... */
+function hasModuleKey(row: JsonObject): boolean {
+  for (const key in row) if (key.charCodeAt(0) === 0x4d && key.startsWith("MM ID")) return true; // M
+  return false;
+}
+
 /** The read commands worth asking each family for; the first poll asks for everything. */
 export function pollCommands(family: FirmwareFamily | "unknown"): string[] {
-  switch (family) {
-    case "bmminer":
-      return ["version", "summary", "pools", "stats"];
-    case "btminer":
-      return ["summary", "devs", "pools", "devdetails"];
-    case "avalon":
-      return ["version", "summary", "pools", "stats"];
-    case "cgminer":
-      return ["version", "summary", "devs", "pools"];
-    default:
-      return ["version", "summary", "devs", "pools", "stats"];
-  }
+  return [...fullCommands[family]];
 }
+
+/**
+ * A routine poll leaves out what only says what the machine is (version, devdetails): the
+ * adapter learnt it on a full poll and asks again after a restart and now and then. For
+ * btminer, which refuses joined commands, that is one connection fewer per poll.
+ */
+export function routinePollCommands(family: FirmwareFamily | "unknown"): string[] {
+  return [...routineCommands[family]];
+}
+
+const fullCommands: Record<FirmwareFamily | "unknown", string[]> = {
+  bmminer: ["version", "summary", "pools", "stats"],
+  btminer: ["summary", "devs", "pools", "devdetails"],
+  avalon: ["version", "summary", "pools", "stats"],
+  cgminer: ["version", "summary", "devs", "pools"],
+  unknown: ["version", "summary", "devs", "pools", "stats"],
+};
+
+const routineCommands: Record<FirmwareFamily | "unknown", string[]> = {
+  bmminer: ["summary", "pools", "stats"],
+  btminer: ["summary", "devs", "pools"],
+  avalon: ["summary", "pools", "stats"],
+  cgminer: ["summary", "devs", "pools"],
+  unknown: fullCommands.unknown,
+};
 
 /** What an action means for a firmware family. `devices` is the number of ASCs (cgminer). */
 export function planAction(

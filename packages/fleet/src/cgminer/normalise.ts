@@ -2,13 +2,13 @@
 
 import { type FirmwareFamily, findModel, type ModelSpec } from "../models.ts";
 import type { BoardTelemetry, PoolTelemetry, Telemetry } from "../telemetry.ts";
-import { antminerBoards, antminerFans, isAntminerStats, roundTemp } from "./antminer-stats.ts";
-import { avalonModelNumber, avalonModules, fieldNumber, fieldNumbers } from "./avalon-stats.ts";
+import { antminerStats, isAntminerStats, roundTemp } from "./antminer-stats.ts";
+import { type AvalonFields, avalonModelNumber, avalonModules, fieldNumber, fieldNumbers } from "./avalon-stats.ts";
 import { detectFamily } from "./firmware.ts";
 import type { JsonObject } from "./lenient-json.ts";
 import type { CommandReply } from "./reply.ts";
 import { sumThs, thsFrom, unitExponent } from "./units.ts";
-import { lookup, pickNumber, pickText, toNumber, toText } from "./values.ts";
+import { lookup, pickNumber, pickNumberAt, pickText, toNumber, toText } from "./values.ts";
 
 export interface NormaliseInput {
   replies: readonly CommandReply[];
@@ -16,31 +16,40 @@ export interface NormaliseInput {
   configuredModel: string | undefined;
   rawSha256: string;
   repairs: readonly string[];
+  /**
+   * What a full poll established (model, firmware name and version), for a routine poll that did
+   * not ask for version/devdetails again: it takes the place of what those replies would say.
+   */
+  known?: MachineFacts;
+}
+
+/** The part of the telemetry that says what the machine is, learnt on a full poll. */
+export interface MachineFacts {
+  model: string | null;
+  firmwareName: string | null;
+  firmwareVersion: string | null;
+}
+
+/** The facts a full poll's telemetry establishes. */
+export function machineFacts(telemetry: Telemetry): MachineFacts {
+  return { model: telemetry.model, firmwareName: telemetry.firmware.name, firmwareVersion: telemetry.firmware.version };
 }
 
 export type NormaliseResult = { ok: true; telemetry: Telemetry } | { ok: false; reason: string };
 
-// Hashrate windows, freshest first, and the unit each key is in (TH/s per unit).
 // Hashrate windows, freshest first, and each key's unit as a power of ten of TH/s.
-const windows: { window: string; keys: [string, number][] }[] = ["5s", "30s", "1m", "5m", "15m", "av"].map(
-  (window) => ({
-    window,
-    keys: [
-      [`GHS ${window}`, -3],
-      [`MHS ${window}`, -6],
-      [`THS ${window}`, 0],
-    ],
-  }),
-);
+const windows = ["5s", "30s", "1m", "5m", "15m", "av"].map((window) => ({
+  window,
+  keys: [`GHS ${window}`, `MHS ${window}`, `THS ${window}`],
+}));
+const windowExponents = [-3, -6, 0];
 
 function freshestHashrate(rows: readonly (JsonObject | undefined)[]): { ths: string; window: string } | undefined {
   for (const { window, keys } of windows) {
     for (const row of rows) {
       if (!row) continue;
-      for (const [key, exponent] of keys) {
-        const value = toNumber(lookup(row, key));
-        if (value !== undefined) return { ths: thsFrom(value, exponent), window };
-      }
+      const found = pickNumberAt(row, keys);
+      if (found) return { ths: thsFrom(found.value, windowExponents[found.index] as number), window };
     }
   }
   return undefined;
@@ -91,6 +100,26 @@ function devsBoards(rows: readonly JsonObject[], model: ModelSpec | undefined, e
   });
 }
 
+function reportedModelOf(
+  version: JsonObject | undefined,
+  stats: readonly JsonObject[],
+  details: readonly JsonObject[],
+  firstModule: AvalonFields | undefined,
+): string | undefined {
+  const fromVersion = pickText(version, "Type", "PROD", "Model");
+  if (fromVersion !== undefined) return fromVersion;
+  for (const row of stats) {
+    const type = pickText(row, "Type");
+    if (type !== undefined) return type;
+  }
+  for (const row of details) {
+    const type = pickText(row, "Model");
+    if (type !== undefined) return type;
+  }
+  const avalonNumber = firstModule ? avalonModelNumber(firstModule) : undefined;
+  return avalonNumber ? `AvalonMiner ${avalonNumber}` : undefined;
+}
+
 function maxOf(values: readonly number[]): number | null {
   return values.length === 0 ? null : roundTemp(Math.max(...values));
 }
@@ -106,20 +135,20 @@ export function normalise(input: NormaliseInput): NormaliseResult {
   const stats = section(replies, "STATS");
   const devs = section(replies, "DEVS");
   const details = section(replies, "DEVDETAILS");
-  const description = replies.map((reply) => reply.status?.description).find((text) => text !== undefined);
+  let description: string | undefined;
+  for (const reply of replies) {
+    description = reply.status?.description;
+    if (description !== undefined) break;
+  }
   const family = detectFamily({ version, summary, stats, description });
 
   const antStats = stats.find(isAntminerStats);
   const modules = family === "avalon" ? avalonModules(stats) : [];
   const firstModule = modules[0];
 
-  // Model: what the firmware says, else the configuration.
-  const avalonNumber = firstModule ? avalonModelNumber(firstModule) : undefined;
-  const reportedModel =
-    pickText(version, "Type", "PROD", "Model") ??
-    stats.map((row) => pickText(row, "Type")).find((type) => type !== undefined) ??
-    details.map((row) => pickText(row, "Model")).find((type) => type !== undefined) ??
-    (avalonNumber ? `AvalonMiner ${avalonNumber}` : undefined);
+  // Model: what the firmware says (or said on the last full poll), else the configuration.
+  const known = input.known;
+  const reportedModel = known ? (known.model ?? undefined) : reportedModelOf(version, stats, details, firstModule);
   const spec = findModel(reportedModel) ?? findModel(input.configuredModel);
   const model = reportedModel ?? spec?.label ?? input.configuredModel ?? null;
 
@@ -132,7 +161,8 @@ export function normalise(input: NormaliseInput): NormaliseResult {
 
   // Boards.
   let boards: BoardTelemetry[] = [];
-  if (antStats) boards = antminerBoards(antStats, spec, errors);
+  const antminer = antStats ? antminerStats(antStats, spec, errors) : undefined;
+  if (antminer) boards = antminer.boards;
   else if (family === "avalon" && modules.length > 0) {
     boards = modules.flatMap((fields, moduleIndex) => {
       const perBoard = fieldNumbers(fields, "MGHS");
@@ -140,8 +170,7 @@ export function normalise(input: NormaliseInput): NormaliseResult {
       const avgTemps = fieldNumbers(fields, "MTavg");
       const count = Math.max(perBoard.length, maxTemps.length);
       return Array.from({ length: count }, (_, board) => {
-        const pvt = fields.get(`PVT_T${board}`);
-        const chips = pvt ? pvt.filter((value) => value !== "0").length : null;
+        const chips = fields.countNonZero(`PVT_T${board}`);
         return {
           index: moduleIndex * 10 + board,
           hashrateThs: perBoard[board] === undefined ? null : thsFrom(perBoard[board] as number, -3),
@@ -207,7 +236,7 @@ export function normalise(input: NormaliseInput): NormaliseResult {
 
   // Fans.
   let fans: number[] = [];
-  if (antStats) fans = antminerFans(antStats);
+  if (antminer) fans = antminer.fans;
   else if (firstModule) {
     for (const fields of modules) {
       for (let slot = 1; slot <= 8; slot++) {
@@ -227,20 +256,22 @@ export function normalise(input: NormaliseInput): NormaliseResult {
   const errorCount = pickNumber(summary, "Error Code Count");
   if (errorCount !== undefined && errorCount > 0) errors.push(`firmware reports ${errorCount} error code(s)`);
 
-  const firmwareName =
-    pickText(version, "BMMiner") !== undefined
+  const firmwareName = known
+    ? known.firmwareName
+    : pickText(version, "BMMiner") !== undefined
       ? "bmminer"
       : family === "btminer"
         ? "btminer"
         : pickText(version, "CGMiner") !== undefined || family === "cgminer" || family === "avalon"
           ? "cgminer"
           : null;
-  const firmwareVersion =
-    pickText(version, "BMMiner", "CGMiner", "Miner") ??
-    pickText(summary, "Firmware Version")?.replace(/^'+|'+$/g, "") ??
-    (firstModule ? firstModule.get("Ver")?.[0] : undefined) ??
-    toText(description) ??
-    null;
+  const firmwareVersion = known
+    ? known.firmwareVersion
+    : (pickText(version, "BMMiner", "CGMiner", "Miner") ??
+      pickText(summary, "Firmware Version")?.replace(/^'+|'+$/g, "") ??
+      (firstModule ? firstModule.get("Ver")?.[0] : undefined) ??
+      toText(description) ??
+      null);
 
   const telemetry: Telemetry = {
     firmware: { family: family as FirmwareFamily | "unknown", name: firmwareName, version: firmwareVersion },

@@ -72,19 +72,25 @@ export function readCommandReply(command: string, value: JsonValue | undefined):
   }
   const status = readStatus(holder.STATUS, holder);
   const sections: Record<string, JsonObject[]> = {};
-  for (const [key, section] of Object.entries(holder)) {
-    if (key === "STATUS" || key === "id") continue;
+  let sectionCount = 0;
+  for (const key in holder) {
+    if (key === "STATUS" || key === "id" || !Object.hasOwn(holder, key)) continue;
+    const section = holder[key];
     if (Array.isArray(section)) {
-      const rows = section.filter(isJsonObject);
-      if (rows.length > 0 || section.length === 0) sections[key.toUpperCase()] = rows;
+      const rows = section.every(isJsonObject) ? (section as JsonObject[]) : section.filter(isJsonObject);
+      if (rows.length > 0 || section.length === 0) {
+        sections[key.toUpperCase()] = rows;
+        sectionCount++;
+      }
     } else if (isJsonObject(section)) {
       sections[key.toUpperCase()] = [section]; // BFGminer-style single object
+      sectionCount++;
     }
   }
   if (status && !successLetters.has(status.letter.toUpperCase())) {
     return { command, ok: false, status, sections, error: describeStatus(status) };
   }
-  if (!status && Object.keys(sections).length === 0) {
+  if (!status && sectionCount === 0) {
     return { command, ok: false, status, sections, error: "reply has neither STATUS nor data" };
   }
   return { command, ok: true, status, sections, error: undefined };

@@ -52,17 +52,30 @@ export function revenueMsatRational(
   ths: Rational,
   economics: Omit<Economics, "energyMicroUsdPerKwh" | "microUsdPerBtc">,
 ): Rational {
-  const difficulty = parseDecimal(economics.difficulty);
-  if (!difficulty || difficulty.num <= 0n)
-    throw new RangeError(`difficulty must be a positive decimal, got '${economics.difficulty}'`);
-  const rewardMsat =
-    (blockSubsidySat(economics.height) + BigInt(Math.max(0, Math.round(economics.feesPerBlockSat)))) * 1000n;
-  const keep = million - BigInt(Math.min(1_000_000, Math.max(0, Math.round(economics.poolFeePpm))));
-  // ths × 1e12 H/s × 86400 × reward × keep / 1e6 / (difficulty × 2^32)
-  return {
-    num: ths.num * 1_000_000_000_000n * secondsPerDay * rewardMsat * keep * difficulty.den,
-    den: ths.den * million * difficulty.num * twoTo32,
-  };
+  const perTh = msatPerThDay(economics);
+  return { num: ths.num * perTh.num, den: ths.den * perTh.den };
+}
+
+// One rate per set of economics: a cycle computes thousands of profits from the same figures.
+const perThRates = new WeakMap<object, Rational>();
+
+/** Millisatoshi per TH/s per day: 1e12 H/s × 86400 × reward × (1 − pool fee) / (difficulty × 2^32). */
+function msatPerThDay(economics: Omit<Economics, "energyMicroUsdPerKwh" | "microUsdPerBtc">): Rational {
+  let rate = perThRates.get(economics);
+  if (rate === undefined) {
+    const difficulty = parseDecimal(economics.difficulty);
+    if (!difficulty || difficulty.num <= 0n)
+      throw new RangeError(`difficulty must be a positive decimal, got '${economics.difficulty}'`);
+    const rewardMsat =
+      (blockSubsidySat(economics.height) + BigInt(Math.max(0, Math.round(economics.feesPerBlockSat)))) * 1000n;
+    const keep = million - BigInt(Math.min(1_000_000, Math.max(0, Math.round(economics.poolFeePpm))));
+    rate = {
+      num: 1_000_000_000_000n * secondsPerDay * rewardMsat * keep * difficulty.den,
+      den: million * difficulty.num * twoTo32,
+    };
+    perThRates.set(economics, rate);
+  }
+  return rate;
 }
 
 function toSafeNumber(value: bigint, what: string): number {

@@ -3,7 +3,7 @@
 // ever the fold of its own ledger partition, so a restart (or `replay`) rebuilds exactly it.
 //
 // Write order inside a cycle (each step one appendBatch, each citing only earlier records):
-//   fleet.cycle → telemetry + price + network → divergences + profits → decisions + gate
+//   fleet.cycle → price + network + telemetry → divergences + profits → decisions + gate
 //   negative proofs + fleet profit → policy/execution negative proofs → receipts.
 
 import { randomUUID } from "node:crypto";
@@ -38,10 +38,8 @@ import { MinerHistory } from "./history.ts";
 import { mapLimit } from "./map-limit.ts";
 import { Mutex } from "./mutex.ts";
 import { networkBody, priceBody, telemetryBody } from "./observe.ts";
+import { addSpent, cpuMsSince, phaseTimer } from "./phase-timer.ts";
 import { partitionFor, type Recorder, type StoredRecordLike } from "./recorder.ts";
-
-/** Telemetry records per ledger append while polling. */
-const observationChunk = 500;
 
 export interface ControllerOptions {
   operator: OperatorConfig;
@@ -71,6 +69,11 @@ export interface CycleReport {
   /** The signed checkpoint taken after the cycle (its tree size), or why there is none. */
   checkpoint: { size: number; rootHash: string } | { error: string } | null;
   timingsMs: { poll: number; decide: number; record: number; execute: number; total: number };
+  /**
+   * The process's CPU time (user + system, every thread) per phase: steadier than wall time on a
+   * busy machine. Polling is mostly the kernel's TCP work and the reply parsing.
+   */
+  cpuMs: { poll: number; decide: number; record: number; execute: number; total: number };
 }
 
 export interface ManualResult {
@@ -268,6 +271,7 @@ export class OperatorController {
 
   private async cycle(): Promise<CycleReport> {
     const started = performance.now();
+    const startedCpu = process.cpuUsage();
     const nowMs = this.clock.now();
     const at = new Date(nowMs);
     const miners = this.miners();
@@ -284,81 +288,62 @@ export class OperatorController {
     this.take(cycleRecord);
     const cycle = cycleRecord.seq;
 
-    // 1. Observe every miner (bounded concurrency) and the market at the same time, recording
-    //    telemetry in chunks as it arrives so the ledger works while the network waits.
-    const pollStarted = performance.now();
-    const observed: StoredRecordLike[] = [];
-    const writes: Promise<void>[] = [];
-    let chunk: { type: string; body: Json; at: Date }[] = [];
-    let recordMs = 0;
-    const flush = () => {
-      if (chunk.length === 0) return;
-      const entries = chunk;
-      chunk = [];
-      writes.push(
-        this.recorder.appendBatch(this.partition, entries).then((stored) => {
-          observed.push(...stored);
-        }),
-      );
-    };
-    const observe = (type: string, body: unknown) => {
-      chunk.push({ type, body: body as Json, at });
-      if (chunk.length >= observationChunk) flush();
-    };
-    const marketReady = this.market.snapshot().then((snapshot) => {
-      observe(recordTypes.price, priceBody(cycle, snapshot));
-      observe(recordTypes.network, networkBody(cycle, snapshot));
-      return snapshot;
-    });
-    const outcomes = await mapLimit(miners, this.concurrency, async (miner) => {
-      const result = await this.adapter.poll(miner);
-      observe(recordTypes.telemetry, telemetryBody(cycle, result));
-      return result;
-    });
+    // 1. Observe every miner (bounded concurrency) and the market at the same time. Nothing is
+    //    written while the network is busy: the cycle's observations then go to the ledger in
+    //    one batch (one transaction, one durable flush), telemetry in the configuration's order.
+    const pollTimer = phaseTimer();
+    const marketReady = this.market.snapshot();
+    const outcomes = await mapLimit(miners, this.concurrency, (miner) => this.adapter.poll(miner));
     const market = await marketReady;
-    const pollMs = performance.now() - pollStarted;
-    const recordStarted = performance.now();
-    flush();
-    await Promise.all(writes);
-    recordMs += performance.now() - recordStarted;
-    observed.sort((a, b) => a.seq - b.seq);
+    const pollSpent = pollTimer.stop();
+
+    const recordTimer = phaseTimer();
+    const price = priceBody(cycle, market);
+    const network = networkBody(cycle, market);
+    const observed = await this.recorder.appendBatch(this.partition, [
+      { type: recordTypes.price, body: price as unknown as Json, at },
+      { type: recordTypes.network, body: network as unknown as Json, at },
+      ...outcomes.map((result) => ({
+        type: recordTypes.telemetry,
+        body: telemetryBody(cycle, result) as unknown as Json,
+        at,
+      })),
+    ]);
+    let recordSpent = recordTimer.stop();
 
     const seqs = new Map<string, number>();
-    const byMiner = new Map(outcomes.map((result) => [result.minerId, result]));
     const telemetry: { seq: number; body: TelemetryBody }[] = [];
-    let priceSeq = -1;
-    let networkSeq = -1;
-    for (const record of observed) {
-      if (record.type === recordTypes.telemetry) {
-        const body = record.body as unknown as TelemetryBody;
-        seqs.set(refKey(recordTypes.telemetry, body.minerId), record.seq);
-        telemetry.push({ seq: record.seq, body });
-        const result = byMiner.get(body.minerId);
-        if (result) this.latest.set(body.minerId, { seq: record.seq, outcome: result });
-      } else if (record.type === recordTypes.price) priceSeq = record.seq;
-      else if (record.type === recordTypes.network) networkSeq = record.seq;
+    const priceSeq = (observed[0] as StoredRecordLike).seq;
+    const networkSeq = (observed[1] as StoredRecordLike).seq;
+    for (let index = 2; index < observed.length; index++) {
+      const record = observed[index] as StoredRecordLike;
+      const body = record.body as unknown as TelemetryBody;
+      seqs.set(refKey(recordTypes.telemetry, body.minerId), record.seq);
+      telemetry.push({ seq: record.seq, body });
+      this.latest.set(body.minerId, { seq: record.seq, outcome: outcomes[index - 2] as PollOutcome });
     }
     seqs.set(refKey(recordTypes.price, "price"), priceSeq);
     seqs.set(refKey(recordTypes.network, "network"), networkSeq);
 
     // 2. Decide (pure), against the state as it was before this cycle's observations.
-    const decideStarted = performance.now();
+    const decideTimer = phaseTimer();
     const outcome: CycleOutcome = decideCycle(
       this.state,
       {
         cycleSeq: cycle,
         telemetry,
-        price: { seq: priceSeq, body: priceBody(cycle, market) },
-        network: { seq: networkSeq, body: networkBody(cycle, market) },
+        price: { seq: priceSeq, body: price },
+        network: { seq: networkSeq, body: network },
       },
       nowMs,
       this.operator.id,
     );
-    const decideMs = performance.now() - decideStarted;
-    for (const record of observed) this.take(record);
+    const decideSpent = decideTimer.stop();
 
-    // 3. Record the evidence, the decisions and the suppressions, tier by tier.
-    const writeStarted = performance.now();
+    // 3. Record the evidence, the decisions and the suppressions, tier by tier: each tier cites
+    //    the one before, so each is one batch committed before the next is prepared.
+    const writeTimer = phaseTimer();
+    for (const record of observed) this.take(record);
     let records = 1 + observed.length;
     for (const tier of [outcome.evidence, outcome.decisions, outcome.suppressions]) {
       const stored = await this.appendAndFold(
@@ -369,16 +354,16 @@ export class OperatorController {
       }
       records += stored.length;
     }
-    recordMs += performance.now() - writeStarted;
+    recordSpent = addSpent(recordSpent, writeTimer.stop());
 
     // 4. Execute what was decided and record each receipt against its decision.
-    const executeStarted = performance.now();
+    const executeTimer = phaseTimer();
     const receipts = await mapLimit(outcome.dispatch, this.concurrency, (dispatch) =>
       this.execute(dispatch, seqs.get(refKey(recordTypes.decision, dispatch.minerId)) as number),
     );
     const storedReceipts = await this.appendAndFold(receipts.filter((entry) => entry !== undefined));
     records += storedReceipts.length;
-    const executeMs = performance.now() - executeStarted;
+    const executeSpent = executeTimer.stop();
 
     // 5. Sign a checkpoint over everything the cycle wrote, so it can be proven later.
     let checkpoint: CycleReport["checkpoint"] = null;
@@ -431,11 +416,18 @@ export class OperatorController {
       records,
       checkpoint,
       timingsMs: {
-        poll: pollMs,
-        decide: decideMs,
-        record: recordMs,
-        execute: executeMs,
+        poll: pollSpent.wallMs,
+        decide: decideSpent.wallMs,
+        record: recordSpent.wallMs,
+        execute: executeSpent.wallMs,
         total: performance.now() - started,
+      },
+      cpuMs: {
+        poll: pollSpent.cpuMs,
+        decide: decideSpent.cpuMs,
+        record: recordSpent.cpuMs,
+        execute: executeSpent.cpuMs,
+        total: cpuMsSince(startedCpu),
       },
     };
     this.lastReport = report;

@@ -7,6 +7,7 @@
 // it again on the same address when the fault clears.
 
 import { createServer, type Server, type Socket } from "node:net";
+import { BatchQueue } from "../batch-queue.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { type ModelSpec, modelById, models } from "../models.ts";
 import type { Fault, FaultKind } from "./faults.ts";
@@ -71,6 +72,7 @@ export class FleetSimulator {
   private readonly slots: Slot[] = [];
   private readonly byId = new Map<string, Slot>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly answers = new BatchQueue();
   private closed = false;
 
   readonly clock: Clock;
@@ -211,7 +213,10 @@ export class FleetSimulator {
       }
       if (!requestComplete(buffered)) return;
       answered = true;
-      this.respond(slot, socket, buffered);
+      const request = buffered;
+      // Answered with the other requests of this turn: rendering replies back to back keeps the
+      // simulator's code hot, which matters when it serves thousands of miners (see batch-queue.ts).
+      this.answers.run(() => this.respond(slot, socket, request)).catch(() => socket.destroy());
     });
   }
 
@@ -251,8 +256,20 @@ export class FleetSimulator {
   }
 }
 
+/** Answers by request text: a controller sends the same few requests over and over. */
+const completeness = new Map<string, boolean>();
+
 /** A request is complete once it parses as JSON, or ends in a newline/NUL (plain-text form). */
 function requestComplete(text: string): boolean {
+  let complete = completeness.get(text);
+  if (complete === undefined) {
+    complete = checkComplete(text);
+    if (completeness.size < 10_000) completeness.set(text, complete);
+  }
+  return complete;
+}
+
+function checkComplete(text: string): boolean {
   const trimmed = text.replace(/\0/g, "").trim();
   if (trimmed.startsWith("{")) {
     if (!trimmed.endsWith("}")) return false;

@@ -7,7 +7,7 @@ import type { Clock } from "../clock.ts";
 import type { FirmwareFamily, ModelSpec } from "../models.ts";
 import type { Fault, FaultKind } from "./faults.ts";
 import { type Random, seededRandom } from "./random.ts";
-import { type BoardReading, errorReply, type Reading, readReply, statusBlock } from "./replies.ts";
+import { type BoardReading, errorReply, type Reading, readCommands, readReply, statusBlock } from "./replies.ts";
 
 export interface SimulatedMinerOptions {
   id: string;
@@ -272,31 +272,36 @@ export class SimulatedMiner {
     const nowS = Math.floor(this.clock.now() / 1000);
     const request = parseRequest(requestText);
     if (!request) return JSON.stringify(errorReply(this.family, nowS, 23, "Invalid JSON"));
-    if (request.command.split("+").some((part) => privileged.has(part)))
-      return JSON.stringify(this.answer(request, nowS));
-    const cached = this.rendered.get(request.command);
+    const { command, parameter } = request;
+    if (command.includes("+")) {
+      if (command.split("+").some((part) => privileged.has(part))) return this.invalidCommand(nowS);
+    } else if (privileged.has(command)) return JSON.stringify(this.privileged(command, parameter, nowS));
+    const cached = this.rendered.get(command);
     if (cached && cached.second === nowS && cached.version === this.version) return cached.text;
-    const text = JSON.stringify(this.answer(request, nowS));
-    this.rendered.set(request.command, { second: nowS, version: this.version, text });
+    const text = this.readText(command, nowS);
+    this.rendered.set(command, { second: nowS, version: this.version, text });
     return text;
   }
 
-  private answer(request: { command: string; parameter: string }, nowS: number): object {
-    const { command, parameter } = request;
-    if (command.includes("+")) {
-      if (this.family === "btminer" || this.faults.has("no-joins"))
-        return errorReply(this.family, nowS, 14, "Invalid command");
-      const parts = command.split("+");
-      if (parts.some((part) => privileged.has(part))) return errorReply(this.family, nowS, 14, "Invalid command");
-      const reading = this.reading();
-      const joined: Record<string, unknown> = {};
-      for (const part of parts)
-        joined[part] = [readReply(part, reading) ?? errorReply(this.family, nowS, 14, "Invalid command")];
-      joined.id = 1;
-      return joined;
+  private invalidCommand(nowS: number): string {
+    return JSON.stringify(errorReply(this.family, nowS, 14, "Invalid command"));
+  }
+
+  /** The reply to a read command, or to several joined with "+" (each section a one-element array). */
+  private readText(command: string, nowS: number): string {
+    if (!command.includes("+")) return readReply(command, this.reading()) ?? this.invalidCommand(nowS);
+    if (this.family === "btminer" || this.faults.has("no-joins")) return this.invalidCommand(nowS);
+    const parts = command.split("+");
+    const reading = this.reading();
+    const render = (part: string) => readReply(part, reading) ?? this.invalidCommand(nowS);
+    if (parts.every((part, index) => readCommands.has(part) && parts.indexOf(part) === index)) {
+      return `{${parts.map((part) => `"${part}":[${render(part)}]`).join(",")},"id":1}`;
     }
-    if (privileged.has(command)) return this.privileged(command, parameter, nowS);
-    return readReply(command, this.reading()) ?? errorReply(this.family, nowS, 14, "Invalid command");
+    // Odd joins (repeated or unknown parts): as an object, with JavaScript's key order and merging.
+    const joined: Record<string, unknown> = {};
+    for (const part of parts) joined[part] = [JSON.parse(render(part))];
+    joined.id = 1;
+    return JSON.stringify(joined);
   }
 
   private privileged(command: string, parameter: string, nowS: number): object {
@@ -364,7 +369,17 @@ export class SimulatedMiner {
   }
 }
 
+/** Parsed requests by their text: a fleet's controller sends the same few requests over and over. */
+const parsedRequests = new Map<string, { command: string; parameter: string } | undefined>();
+
 function parseRequest(text: string): { command: string; parameter: string } | undefined {
+  if (parsedRequests.has(text)) return parsedRequests.get(text);
+  const request = readRequest(text);
+  if (parsedRequests.size < 10_000) parsedRequests.set(text, request);
+  return request;
+}
+
+function readRequest(text: string): { command: string; parameter: string } | undefined {
   const trimmed = text.replace(/\0/g, "").trim();
   if (trimmed.startsWith("{")) {
     try {

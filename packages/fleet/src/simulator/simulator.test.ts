@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CgminerAdapter } from "../cgminer/adapter.ts";
 import { ManualClock } from "../clock.ts";
-import { modelById } from "../models.ts";
+import { modelById, models } from "../models.ts";
 import { parseFault } from "./faults.ts";
 import { FleetSimulator, loopbackAddress } from "./fleet-simulator.ts";
 import { SimulatedMiner } from "./simulated-miner.ts";
@@ -64,6 +64,36 @@ describe("simulated miner physics", () => {
     });
     const plain = m.handle("summary|");
     expect(plain.kind === "reply" && JSON.parse(plain.text).SUMMARY).toHaveLength(1);
+  });
+
+  it("answers every read command of every model and firmware with well-formed JSON in the firmware's shape", () => {
+    const clock = new ManualClock();
+    for (const model of models) {
+      for (const firmware of ["cgminer", "bmminer", "btminer", "avalon"] as const) {
+        const m = new SimulatedMiner({ id: "m", model, seed: 3, clock, firmware });
+        for (const command of ["version", "summary", "pools", "devs", "devdetails", "stats"]) {
+          const response = m.handle(JSON.stringify({ command, parameter: "" }));
+          const text = response.kind === "reply" ? response.text : "";
+          const reply = JSON.parse(text) as Record<string, unknown>;
+          if (command === "version" && firmware === "btminer") {
+            expect(reply, `${model.id}/${firmware}`).toMatchObject({ STATUS: "E", Code: 14 });
+            continue;
+          }
+          expect(reply, `${model.id}/${firmware}/${command}`).toMatchObject({
+            STATUS: [{ STATUS: "S" }],
+            [command.toUpperCase()]: expect.any(Array),
+            id: 1,
+          });
+        }
+        const joined = m.handle('{"command":"summary+pools+stats","parameter":""}');
+        const value = JSON.parse(joined.kind === "reply" ? joined.text : "") as Record<string, unknown>;
+        expect(Object.keys(value), `${model.id}/${firmware}`).toEqual(
+          firmware === "btminer"
+            ? ["STATUS", "When", "Code", "Msg", "Description"]
+            : ["summary", "pools", "stats", "id"],
+        );
+      }
+    }
   });
 
   it("parses faults as the CLI takes them, with clear errors", () => {
