@@ -1,12 +1,12 @@
 // bench fleet: one full controller cycle (poll, checks, profit, decide, record into a real
-// SQLite ledger, execute) over N simulated miners on loopback, each its own TCP listener on
+// ledger (JSONL, the fleet's default store; --store sqlite for SQLite), execute) over N simulated miners on loopback, each its own TCP listener on
 // 127.3.x.y:4028, the simulator in a child process. The floor, measured in the same run, is
 // plain TCP request/response round trips to the same listeners with the same requests and the
 // same concurrency, without parsing anything. Ratios:
 //   rate vs floor = floor time / cycle time   (target ≥ 0.5x)
 //   vs target     = 2 s / cycle time          (target ≥ 1x)
 //
-//   node bench/fleet/run.ts [--miners 10000] [--concurrency 256] [--store sqlite|jsonl] [--rounds 3]
+//   node bench/fleet/run.ts [--miners 10000] [--concurrency 256] [--store jsonl|sqlite] [--rounds 3]
 //                           [--profile cycle.cpuprofile]
 //
 // After a warm-up cycle (which learns each miner's firmware and asks every miner what it is, so
@@ -42,7 +42,7 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i] ?? "",
 const miners = Number(args.get("--miners") ?? "10000");
 // The controller's own default (POLL_CONCURRENCY): 128 to 1024 measure the same here.
 const concurrency = Number(args.get("--concurrency") ?? "256");
-const store = (args.get("--store") ?? "sqlite") as "sqlite" | "jsonl";
+const store = (args.get("--store") ?? "jsonl") as "sqlite" | "jsonl"; // the fleet's default store
 const rounds = Math.max(1, Number(args.get("--rounds") ?? "3"));
 const profilePath = args.get("--profile");
 const targetS = 2;

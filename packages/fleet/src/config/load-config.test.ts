@@ -103,7 +103,7 @@ describe("fleet configuration", () => {
     expect(config.simulated).toEqual({ miners: 24, seed: 1 });
     expect(config.operators).toEqual([expect.objectContaining({ id: "default", secret: null, miners: [] })]);
     expect(config.market.price).toEqual({ kind: "fixed" });
-    expect(config.ledger).toEqual({ store: "sqlite", path: "./data/fleet-ledger.sqlite" });
+    expect(config.ledger).toEqual({ store: "jsonl", dir: "./data/fleet-ledger" });
   });
 
   it("names the bad key, for every problem at once", () => {

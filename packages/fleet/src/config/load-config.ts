@@ -374,7 +374,8 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
     "LEDGER_STORE",
     problems,
     ["jsonl", "sqlite", "postgres"] as const,
-    "sqlite",
+    // The seed's ledger is JSONL files per operator, and it is the ledger's fastest durable store.
+    "jsonl",
   );
   const dataDir = text(source, "DATA_DIR", "DATA_DIR", problems, "./data") as string;
   let ledger: LedgerConfig;
