@@ -1,8 +1,8 @@
 // bench fleet: one full controller cycle (poll, checks, profit, decide, record into a real
-// ledger (JSONL, the fleet's default store; --store sqlite for SQLite), execute) over N simulated miners on loopback, each its own TCP listener on
-// 127.3.x.y:4028, the simulator in a child process. The floor, measured in the same run, is
-// plain TCP request/response round trips to the same listeners with the same requests and the
-// same concurrency, without parsing anything. Ratios:
+// ledger — JSONL, the fleet's default store, or --store sqlite —, execute) over N simulated
+// miners on loopback, each its own TCP listener on 127.3.x.y:4028, the simulator in a child
+// process. The floor, measured in the same run, is plain TCP request/response round trips to the
+// same listeners with the same requests and the same concurrency, without parsing anything. Ratios:
 //   rate vs floor = floor time / cycle time   (target ≥ 0.5x)
 //   vs target     = 2 s / cycle time          (target ≥ 1x)
 //
