@@ -1,33 +1,19 @@
 // What each component sends to the model and answers, over real HTTP, with an OpenAI-compatible
 // server in the test standing in for the upstream model and recording every chat request.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { request, startTestAgent, type TestAgent } from "./support/agent-harness.ts";
-import { type ChatCall, type FakeOpenAi, startFakeOpenAi } from "./support/fake-openai.ts";
+import { describe, expect, it } from "vitest";
+import { request, type TestAgent } from "./support/agent-harness.ts";
+import { useAgentWithFakeModel } from "./support/agent-with-fake-model.ts";
+import type { ChatCall, FakeOpenAi } from "./support/fake-openai.ts";
 
 let fake: FakeOpenAi;
 let agent: TestAgent;
 let cidCounter = 0;
 const freshCid = () => `components-${++cidCounter}`;
 
-beforeAll(async () => {
-  fake = await startFakeOpenAi();
-  agent = await startTestAgent({
-    LLM_PROVIDER: "openai",
-    OPENAI_BASE_URL: fake.baseUrl,
-    OPENAI_MODEL: "fake-model",
-    LLM_MAX_RETRIES: "0",
-  });
-});
-
-afterAll(async () => {
-  await agent?.agent.close();
-  await fake?.close();
-});
-
-beforeEach(() => {
-  fake.calls.length = 0;
-  fake.replies.length = 0;
+useAgentWithFakeModel({}, (startedFake, startedAgent) => {
+  fake = startedFake;
+  agent = startedAgent;
 });
 
 const answer = (immediate: string, notebook = "no update") =>

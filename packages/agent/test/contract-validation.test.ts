@@ -1,30 +1,17 @@
 // The wire contract's auth and input limits, over real HTTP, each limit at its boundary.
 // The model is a small OpenAI-compatible server in the test (the upstream is not ours to run).
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { request, startTestAgent, TEST_KEY, type TestAgent } from "./support/agent-harness.ts";
-import { type FakeOpenAi, startFakeOpenAi } from "./support/fake-openai.ts";
+import { describe, expect, it } from "vitest";
+import { request, TEST_KEY, type TestAgent } from "./support/agent-harness.ts";
+import { useAgentWithFakeModel } from "./support/agent-with-fake-model.ts";
+import type { FakeOpenAi } from "./support/fake-openai.ts";
 
 let fake: FakeOpenAi;
 let agent: TestAgent;
 
-beforeAll(async () => {
-  fake = await startFakeOpenAi();
-  agent = await startTestAgent({
-    LLM_PROVIDER: "openai",
-    OPENAI_BASE_URL: fake.baseUrl,
-    OPENAI_MODEL: "fake-model",
-    LLM_MAX_RETRIES: "0",
-  });
-});
-
-afterAll(async () => {
-  await agent?.agent.close();
-  await fake?.close();
-});
-
-beforeEach(() => {
-  fake.calls.length = 0;
+useAgentWithFakeModel({}, (startedFake, startedAgent) => {
+  fake = startedFake;
+  agent = startedAgent;
 });
 
 const PROTECTED: [string, string][] = [

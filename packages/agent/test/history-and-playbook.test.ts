@@ -2,35 +2,19 @@
 // deleted; /human_feedback turning a valid insight list into playbook entries and an invalid
 // answer into nothing. The upstream model is an OpenAI-compatible server in the test.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { request, startTestAgent, type TestAgent } from "./support/agent-harness.ts";
-import { type FakeOpenAi, startFakeOpenAi } from "./support/fake-openai.ts";
+import { useAgentWithFakeModel } from "./support/agent-with-fake-model.ts";
+import type { FakeOpenAi } from "./support/fake-openai.ts";
 
 let fake: FakeOpenAi;
 let agent: TestAgent;
 let cidCounter = 0;
 const freshCid = () => `history-${++cidCounter}`;
 
-beforeAll(async () => {
-  fake = await startFakeOpenAi();
-  agent = await startTestAgent({
-    LLM_PROVIDER: "openai",
-    OPENAI_BASE_URL: fake.baseUrl,
-    OPENAI_MODEL: "fake-model",
-    LLM_MAX_RETRIES: "0",
-    MAX_CONVERSATION_MESSAGES: "4",
-    SMART_HISTORY_COUNT: "3",
-  });
-});
-
-afterAll(async () => {
-  await agent?.agent.close();
-  await fake?.close();
-});
-
-beforeEach(() => {
-  fake.calls.length = 0;
-  fake.replies.length = 0;
+useAgentWithFakeModel({ MAX_CONVERSATION_MESSAGES: "4", SMART_HISTORY_COUNT: "3" }, (startedFake, startedAgent) => {
+  fake = startedFake;
+  agent = startedAgent;
 });
 
 const reply = (text: string) =>
