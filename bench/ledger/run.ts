@@ -5,7 +5,8 @@
 // 2× of JSON.stringify. Every phase is measured in wall time and in CPU time (process.cpuUsage, all
 // threads: on a shared machine wall time is noisy, CPU time much less so). Run: node bench/ledger/run.ts
 // [--records N] [--seconds S] [--stores jsonl,sqlite,postgres]; for a second opinion on CPU time run it
-// under `perf stat -e task-clock`. Ends with one `bench ledger: …` line per comparison.
+// under `perf stat -e task-clock`; `--phases verify` runs only the verify comparison. Ends with one
+// `bench ledger: …` line per comparison.
 import { createHash, hash } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,14 +27,22 @@ const { values } = parseArgs({
     records: { type: "string", default: "200000" },
     seconds: { type: "string", default: "2" },
     stores: { type: "string", default: "jsonl,sqlite,postgres" },
+    phases: { type: "string", default: "verify,appends,canonical" },
   },
 });
 const RECORDS = Number(values.records);
 const SECONDS = Number(values.seconds);
 const STORES = values.stores.split(",");
+const PHASES = new Set(values.phases.split(","));
 if (!Number.isInteger(RECORDS) || RECORDS < 1 || !(SECONDS > 0)) {
   console.error("--records must be a positive integer and --seconds a positive number");
   process.exit(2);
+}
+for (const phase of PHASES) {
+  if (!["verify", "appends", "canonical"].includes(phase)) {
+    console.error(`--phases: unknown phase ${JSON.stringify(phase)} (verify, appends, canonical)`);
+    process.exit(2);
+  }
 }
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const work = mkdtempSync(join(tmpdir(), "bench-ledger-"));
@@ -259,55 +268,65 @@ async function benchCanonical(): Promise<{ ours: Timing; stringify: Timing; byte
 
 const mbps = (bytes: number, seconds: number) => bytes / 1e6 / seconds;
 
+const pair = (t: Timing, bytes: number) =>
+  `${mbps(bytes, t.wall).toFixed(0).padStart(5)} MB/s wall  ${mbps(bytes, t.cpu).toFixed(0).padStart(5)} MB/cpu-s`;
+
 try {
-  const verify = await benchVerify();
-  const appends = await benchAppends();
-  const canonical = await benchCanonical();
-  const b = verify.bytes;
-  const peerIsString = verify.perRecordString.wall <= verify.perRecordBuffer.wall;
-  const peer = peerIsString ? verify.perRecordString : verify.perRecordBuffer;
-  const pair = (t: Timing, bytes = b) =>
-    `${mbps(bytes, t.wall).toFixed(0).padStart(5)} MB/s wall  ${mbps(bytes, t.cpu).toFixed(0).padStart(5)} MB/cpu-s`;
-  const rows: [string, string][] = [
-    ["verify (ledger.verify, JSONL store, worker threads)", pair(verify.ours)],
-    ["verify (one thread)", pair(verify.oneThread)],
-    ['sha256 per record (hash(line, "binary"))', pair(verify.perRecordString)],
-    ['sha256 per record (hash(line, "buffer"))', pair(verify.perRecordBuffer)],
-    ["sha256 whole file as one stream", pair(verify.stream)],
-    ["verified bytes", `${(b / 1e6).toFixed(1)} MB in ${RECORDS} records`],
-    [
-      "verify / sha256 per record (wall, cpu)",
-      `${(peer.wall / verify.ours.wall).toFixed(2)}x  ${(peer.cpu / verify.ours.cpu).toFixed(2)}x`,
-    ],
-    [
-      "verify / sha256 whole-file stream (wall, cpu)",
-      `${(verify.stream.wall / verify.ours.wall).toFixed(2)}x  ${(verify.stream.cpu / verify.ours.cpu).toFixed(2)}x`,
-    ],
-    ...[...appends].map(([key, r]): [string, string] => [
+  const verify = PHASES.has("verify") ? await benchVerify() : undefined;
+  const appends = PHASES.has("appends") ? await benchAppends() : new Map<string, AppendResult>();
+  const canonical = PHASES.has("canonical") ? await benchCanonical() : undefined;
+  const rows: [string, string][] = [];
+  const finals: string[] = [];
+  if (verify) {
+    const b = verify.bytes;
+    const peer =
+      verify.perRecordString.wall <= verify.perRecordBuffer.wall ? verify.perRecordString : verify.perRecordBuffer;
+    rows.push(
+      ["verify (ledger.verify, JSONL store, worker threads)", pair(verify.ours, b)],
+      ["verify (one thread)", pair(verify.oneThread, b)],
+      ['sha256 per record (hash(line, "binary"))', pair(verify.perRecordString, b)],
+      ['sha256 per record (hash(line, "buffer"))', pair(verify.perRecordBuffer, b)],
+      ["sha256 whole file as one stream", pair(verify.stream, b)],
+      ["verified bytes", `${(b / 1e6).toFixed(1)} MB in ${RECORDS} records`],
+      [
+        "verify / sha256 per record (wall, cpu)",
+        `${(peer.wall / verify.ours.wall).toFixed(2)}x  ${(peer.cpu / verify.ours.cpu).toFixed(2)}x`,
+      ],
+      [
+        "verify / sha256 whole-file stream (wall, cpu)",
+        `${(verify.stream.wall / verify.ours.wall).toFixed(2)}x  ${(verify.stream.cpu / verify.ours.cpu).toFixed(2)}x`,
+      ],
+    );
+    finals.push(
+      `bench ledger: verify ${mbps(b, verify.ours.wall).toFixed(0)} MB/s vs sha256 ${mbps(b, peer.wall).toFixed(0)} MB/s = ${(peer.wall / verify.ours.wall).toFixed(2)}x (target 0.5x)`,
+      `bench ledger: verify ${mbps(b, verify.ours.cpu).toFixed(0)} MB/cpu-s vs sha256 ${mbps(b, peer.cpu).toFixed(0)} MB/cpu-s = ${(peer.cpu / verify.ours.cpu).toFixed(2)}x (target 0.5x)`,
+    );
+  }
+  for (const [key, r] of appends) {
+    rows.push([
       `appends/s ${key.replace("@", " @ ")} appenders`,
       `${r.perSecond.toFixed(0).padStart(6)}/s  ${r.cpuPerRecord.toFixed(1)} CPU µs/record`,
-    ]),
-    ["canonicalJson (payouts and fleet decisions)", pair(canonical.ours, canonical.bytes)],
-    ["JSON.stringify (the same values)", pair(canonical.stringify, canonical.bytes)],
-  ];
-  const width = Math.max(...rows.map(([k]) => k.length));
-  console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"));
-  console.log(
-    `bench ledger: verify ${mbps(b, verify.ours.wall).toFixed(0)} MB/s vs sha256 ${mbps(b, peer.wall).toFixed(0)} MB/s = ${(peer.wall / verify.ours.wall).toFixed(2)}x (target 0.5x)`,
-  );
-  console.log(
-    `bench ledger: verify ${mbps(b, verify.ours.cpu).toFixed(0)} MB/cpu-s vs sha256 ${mbps(b, peer.cpu).toFixed(0)} MB/cpu-s = ${(peer.cpu / verify.ours.cpu).toFixed(2)}x (target 0.5x)`,
-  );
+    ]);
+  }
   const jsonl = appends.get("jsonl@256");
   if (jsonl !== undefined) {
-    console.log(
+    finals.push(
       `bench ledger: jsonl appends@256 ${jsonl.perSecond.toFixed(0)}/s vs target 50000/s = ${(jsonl.perSecond / 50000).toFixed(2)}x (target 1x)`,
     );
   }
-  const cb = canonical.bytes;
-  console.log(
-    `bench ledger: canonicalJson ${mbps(cb, canonical.ours.cpu).toFixed(0)} MB/cpu-s vs JSON.stringify ${mbps(cb, canonical.stringify.cpu).toFixed(0)} MB/cpu-s = ${(canonical.stringify.cpu / canonical.ours.cpu).toFixed(2)}x (target 0.5x)`,
-  );
+  if (canonical) {
+    const cb = canonical.bytes;
+    rows.push(
+      ["canonicalJson (payouts and fleet decisions)", pair(canonical.ours, cb)],
+      ["JSON.stringify (the same values)", pair(canonical.stringify, cb)],
+    );
+    finals.push(
+      `bench ledger: canonicalJson ${mbps(cb, canonical.ours.cpu).toFixed(0)} MB/cpu-s vs JSON.stringify ${mbps(cb, canonical.stringify.cpu).toFixed(0)} MB/cpu-s = ${(canonical.stringify.cpu / canonical.ours.cpu).toFixed(2)}x (target 0.5x)`,
+    );
+  }
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n"));
+  console.log(finals.join("\n"));
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

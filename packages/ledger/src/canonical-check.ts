@@ -113,10 +113,14 @@ function scanNumber(buf: Uint8Array, pos: number, end: number): number {
     if (buf[digitsStart] === 0x30 && (digits > 1 || digitsStart > pos)) return fail("non-canonical number");
     return at;
   }
-  const text = latin1.decode(buf.subarray(pos, at));
+  return isCanonicalNumber(buf, pos, at) ? at : fail("non-canonical number");
+}
+
+/** Whether the number token in bytes [start, end) is written exactly as ECMAScript (RFC 8785) writes its value. */
+export function isCanonicalNumber(buf: Uint8Array, start: number, end: number): boolean {
+  const text = latin1.decode(buf.subarray(start, end));
   const value = Number(text);
-  if (!Number.isFinite(value) || Object.is(value, -0) || String(value) !== text) return fail("non-canonical number");
-  return at;
+  return Number.isFinite(value) && !Object.is(value, -0) && String(value) === text;
 }
 
 function literal(buf: Uint8Array, pos: number, text: string): number {
@@ -124,8 +128,19 @@ function literal(buf: Uint8Array, pos: number, text: string): number {
   return pos + text.length;
 }
 
-/** Negative, zero or positive as key a sorts before, equal to or after key b in UTF-16 code unit order. */
-function compareKeys(buf: Uint8Array, a0: number, a1: number, aWide: boolean, b0: number, b1: number, bWide: boolean) {
+/**
+ * Negative, zero or positive as key a sorts before, equal to or after key b in UTF-16 code unit order
+ * (the bytes between each key's quotes; `wide` when they hold escapes or non-ASCII bytes).
+ */
+export function compareKeys(
+  buf: Uint8Array,
+  a0: number,
+  a1: number,
+  aWide: boolean,
+  b0: number,
+  b1: number,
+  bWide: boolean,
+) {
   if (aWide || bWide) {
     // Escapes, and UTF-8 above U+FFFF, do not sort like UTF-16 code units: decode and compare.
     const a = JSON.parse(utf8.decode(buf.subarray(a0 - 1, a1 + 1))) as string;

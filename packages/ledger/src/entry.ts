@@ -13,7 +13,7 @@ export interface PreparedEntry {
   cites: Citation[];
 }
 
-export function prepareEntry(type: string, body: Json, at: Date | undefined, path = ""): PreparedEntry {
+export function prepareEntry(type: string, body: Json, at?: Date, path = ""): PreparedEntry {
   assertType(type, `${path}type`);
   if (body === undefined) throw new LedgerValueError(`${path}body`, "is required (use null for an empty body)");
   const bodyJson = canonicalJson(body, `${path}body`);

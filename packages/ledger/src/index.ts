@@ -1,8 +1,10 @@
 // @pithead/ledger: the tamper-evident evidence ledger.
 export type { Checkpoint, LedgerRecovery, ReadOptions, TreeHead } from "./backend.ts";
 export { LedgerCorruptError, LedgerLockedError } from "./backend.ts";
+export { LedgerHeadMovedError } from "./batch-citations.ts";
 export type { VerifyProblem, VerifyReport } from "./chain-verifier.ts";
 export { type Citation, citationsOf } from "./citations.ts";
+export { type PreparedEntry as PreparedLedgerEntry, prepareEntry as prepareLedgerEntry } from "./entry.ts";
 export { EXPORT_FORMAT, type ExportHeader, exportLines, exportPartition } from "./export.ts";
 export { LedgerHttpError, type LedgerRoutesOptions, ledgerRoutes } from "./http-routes.ts";
 export { canonicalJson, type Json, LedgerValueError } from "./json.ts";
@@ -10,7 +12,11 @@ export { type Ledger, LedgerClosedError, type LedgerOptions } from "./ledger.ts"
 export { EMPTY_ROOT, Frontier, leafHash, merkleRoot, nodeHash } from "./merkle.ts";
 export { type LedgerStoreOptions, type OpenLedgerOptions, openLedger } from "./open-ledger.ts";
 export { assertPartition, LedgerPartitionError } from "./partition.ts";
-export { appendInPostgresTransaction } from "./postgres-append.ts";
+export {
+  appendBatchInPostgresTransaction,
+  appendInPostgresTransaction,
+  postgresLedgerSize,
+} from "./postgres-append.ts";
 export { migratePostgresLedger, postgresLedgerMigrations } from "./postgres-schema.ts";
 export {
   type ConsistencyProof,
@@ -32,6 +38,6 @@ export {
   verifyCheckpoint,
 } from "./signed-note.ts";
 export { type LedgerSigner, loadOrCreateSigner, signerFromPrivateKey } from "./signer.ts";
-export { appendInSqliteTransaction } from "./sqlite-append.ts";
+export { appendBatchInSqliteTransaction, appendInSqliteTransaction, sqliteLedgerSize } from "./sqlite-append.ts";
 export { type LedgerMigration, migrateSqliteLedger, sqliteLedgerMigrations } from "./sqlite-schema.ts";
 export { type VerifyExportOptions, verifyExport } from "./verify-export.ts";

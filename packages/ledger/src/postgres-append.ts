@@ -3,6 +3,7 @@
 // several service processes share one database (each appends in its own transactions; they queue on
 // the row, never interleave). A standalone Ledger takes the same row lock, plus an advisory lock.
 import type pg from "pg";
+import { checkBatchCitations, citedOutsideBatch, LedgerHeadMovedError } from "./batch-citations.ts";
 import { type ChainHead, emptyHead, extendChain } from "./chain.ts";
 import { type PreparedEntry, prepareEntry } from "./entry.ts";
 import { ZERO_HASH_HEX } from "./hash.ts";
@@ -147,4 +148,72 @@ export async function appendInPostgresTransaction(
     await client.query("RELEASE SAVEPOINT ledger_append");
     throw error;
   }
+}
+
+/** The number of records of a partition (the seq its next record gets), as this transaction sees it. */
+export async function postgresLedgerSize(client: Client, partition: string): Promise<number> {
+  assertPartition(partition);
+  const { rows } = await client.query<{ size: string }>("SELECT size FROM ledger_heads WHERE partition = $1", [
+    partition,
+  ]);
+  return rows[0] ? Number(rows[0].size) : 0;
+}
+
+// Records, tree nodes and the new head in one statement (one round trip, whatever the batch size).
+const WRITE_BATCH = `
+  WITH records AS (
+    INSERT INTO ledger_records (partition, seq, hash, type, line)
+    SELECT $1, s, decode(h, 'hex'), t, l FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) AS u(s, h, t, l)
+  ), nodes AS (
+    INSERT INTO ledger_nodes (partition, level, idx, hash)
+    SELECT $1, lv, ix, decode(h, 'hex') FROM unnest($6::int[], $7::bigint[], $8::text[]) AS u(lv, ix, h)
+  )
+  UPDATE ledger_heads SET size = $9, head = $10, frontier = $11 WHERE partition = $1`;
+
+/**
+ * Appends a batch of entries (from prepareLedgerEntry) inside the caller's open transaction: the
+ * head row is locked and read once, the batch is chained and hashed in memory, and records, tree
+ * nodes and the new head are written in one statement. An entry may cite records already stored and
+ * entries before it in the batch. With `firstSeq`, the batch is refused unless the partition's next
+ * seq is exactly that. Bad citations and a moved head are refused before anything is written (the
+ * transaction stays usable); if the write itself fails, the transaction is aborted, as after any
+ * failed statement on PostgreSQL, and the caller rolls it back.
+ */
+export async function appendBatchInPostgresTransaction(
+  client: Client,
+  partition: string,
+  entries: readonly PreparedEntry[],
+  options: { firstSeq?: number } = {},
+): Promise<StoredRecord[]> {
+  assertPartition(partition);
+  if (entries.length === 0) return [];
+  const head = await lockPostgresHead(client, partition);
+  if (options.firstSeq !== undefined && options.firstSeq !== head.size) {
+    throw new LedgerHeadMovedError(partition, options.firstSeq, head.size);
+  }
+  const ext = extendChain(head, entries);
+  const outside = citedOutsideBatch(entries, ext);
+  const stored = new Set<string>();
+  if (outside.length > 0) {
+    const { rows } = await client.query<{ hash: string }>(
+      "SELECT encode(hash, 'hex') AS hash FROM ledger_records WHERE partition = $1 AND hash = ANY($2::bytea[])",
+      [partition, outside.map((hash) => Buffer.from(hash, "hex"))],
+    );
+    for (const row of rows) stored.add(row.hash);
+  }
+  checkBatchCitations(entries, ext, stored, partition);
+  await client.query(WRITE_BATCH, [
+    partition,
+    ext.records.map((record) => record.seq),
+    ext.records.map((record) => record.hash),
+    ext.records.map((record) => record.type),
+    ext.lines,
+    ext.nodes.map((node) => node.level),
+    ext.nodes.map((node) => node.index),
+    ext.nodes.map((node) => node.hash.toString("hex")),
+    ext.head.size,
+    Buffer.from(ext.head.head, "hex"),
+    ext.head.frontier.toBytes(),
+  ]);
+  return ext.records;
 }

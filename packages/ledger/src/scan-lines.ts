@@ -1,10 +1,14 @@
-// Reads a file in large chunks of complete lines and has them inspected, on worker threads when the
-// file is big enough to repay them, delivering the results strictly in file order.
+// Reads a file in large chunks of complete lines and has them inspected, delivering the results
+// strictly in file order. When the file is big enough to repay them, worker threads each take a
+// byte range and read it themselves (line-range.ts), so this thread only hands out ranges and takes
+// the results; otherwise this thread reads and inspects.
 
 import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { type InspectedLines, inspectChunk } from "./line-inspect.ts";
+import type { InspectedRange } from "./line-range.ts";
+import type { RangeJob } from "./verify-worker.ts";
 
 const CHUNK = 4 << 20;
 /** Below this, starting workers costs more than it saves. */
@@ -30,7 +34,7 @@ class WorkerPool {
   private readonly workers: Worker[];
   private next = 0;
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve(lines: InspectedLines): void; reject(error: unknown): void }>();
+  private readonly waiting = new Map<number, { resolve(range: InspectedRange): void; reject(error: unknown): void }>();
   failure: Error | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -38,10 +42,10 @@ class WorkerPool {
     this.workers = Array.from({ length: size }, () => {
       const worker = new Worker(new URL("./verify-worker.ts", import.meta.url));
       worker.unref();
-      worker.on("message", (message: { id: number; out: InspectedLines }) => {
+      worker.on("message", (message: { id: number; out: InspectedLines; tornBytes: number }) => {
         const job = this.waiting.get(message.id);
         this.waiting.delete(message.id);
-        job?.resolve(message.out);
+        job?.resolve({ lines: message.out, tornBytes: message.tornBytes });
         this.settled();
       });
       worker.on("error", (error) => this.fail(error));
@@ -63,7 +67,8 @@ class WorkerPool {
     void this.close();
   }
 
-  inspect(chunk: Buffer): Promise<InspectedLines> {
+  /** Has a worker read and inspect the lines that start in bytes [start, end) of `file` (of `size` bytes). */
+  inspect(file: string, start: number, end: number, size: number): Promise<InspectedRange> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.idleTimer) cancel(this.idleTimer);
     this.idleTimer = undefined;
@@ -72,9 +77,7 @@ class WorkerPool {
     const worker = this.workers[this.next++ % this.workers.length]!;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      // A copy the worker owns: the read buffer is reused.
-      const owned = new Uint8Array(chunk);
-      worker.postMessage({ id, chunk: owned }, [owned.buffer]);
+      worker.postMessage({ id, file, start, end, size } satisfies RangeJob);
     });
   }
 
@@ -111,16 +114,13 @@ export async function scanLines(
   options: { onProgress?: (done: number, total: number) => void; parallel?: boolean } = {},
 ): Promise<ScanResult> {
   const handle = await open(file, "r");
-  const total = (await handle.stat()).size;
-  const workers = (options.parallel ?? total >= PARALLEL_THRESHOLD) ? sharedPool() : undefined;
-  const inFlight: Promise<InspectedLines>[] = [];
   try {
+    const total = (await handle.stat()).size;
+    const workers = (options.parallel ?? total >= PARALLEL_THRESHOLD) ? sharedPool() : undefined;
+    if (workers) return await scanInRanges(workers, file, total, deliver, options.onProgress);
     let position = 0;
     let buf = Buffer.allocUnsafe(CHUNK * 2);
     let carry = 0;
-    const drain = async (keep: number) => {
-      while (inFlight.length > keep) deliver(await inFlight.shift()!);
-    };
     while (position < total) {
       if (buf.length - carry < CHUNK) {
         const bigger = Buffer.allocUnsafe(buf.length * 2);
@@ -131,24 +131,50 @@ export async function scanLines(
       if (bytesRead === 0) break;
       position += bytesRead;
       const filled = carry + bytesRead;
-      const lastNl = buf.lastIndexOf(0x0a, filled - 1);
-      const complete = lastNl + 1;
-      if (complete > 0) {
-        if (workers) {
-          const pending = workers.inspect(buf.subarray(0, complete));
-          // Observed at once so that a failing worker is never an unhandled rejection meanwhile.
-          pending.catch(() => undefined);
-          inFlight.push(pending);
-          await drain(workers.size * 2);
-        } else deliver(inspectChunk(buf, 0, complete));
-      }
+      const complete = buf.lastIndexOf(0x0a, filled - 1) + 1;
+      if (complete > 0) deliver(inspectChunk(buf, 0, complete));
       carry = filled - complete;
       if (carry > 0) buf.copy(buf, 0, complete, filled);
       options.onProgress?.(position, total);
     }
-    await drain(0);
     return { tornBytes: carry };
   } finally {
     await handle.close();
   }
+}
+
+/** The file's bytes [0, total) as ranges of CHUNK bytes, each read and inspected by a worker, delivered in order. */
+async function scanInRanges(
+  workers: WorkerPool,
+  file: string,
+  total: number,
+  deliver: Deliver,
+  onProgress?: (done: number, total: number) => void,
+): Promise<ScanResult> {
+  const inFlight: { range: Promise<InspectedRange>; end: number }[] = [];
+  let tornBytes = 0;
+  const drain = async (keep: number) => {
+    while (inFlight.length > keep) {
+      const { range, end } = inFlight.shift()!;
+      const { lines, tornBytes: torn } = await range;
+      deliver(lines);
+      tornBytes += torn;
+      onProgress?.(end, total);
+    }
+  };
+  try {
+    for (let start = 0; start < total; start += CHUNK) {
+      const end = Math.min(start + CHUNK, total);
+      const range = workers.inspect(file, start, end, total);
+      // Observed at once so that a failing worker is never an unhandled rejection meanwhile.
+      range.catch(() => undefined);
+      inFlight.push({ range, end });
+      await drain(workers.size * 2);
+    }
+    await drain(0);
+  } finally {
+    // On a failure, the ranges still out are awaited so that none outlives the scan.
+    await Promise.allSettled(inFlight.map(({ range }) => range));
+  }
+  return { tornBytes };
 }

@@ -1,7 +1,8 @@
 // Appending inside an open SQLite transaction. The partition's head row is read and rewritten in
 // the same transaction as the records, so the chain cannot fork: SQLite's write lock (BEGIN
 // IMMEDIATE) serialises every writer of the database, standalone Ledger or service alike.
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import { checkBatchCitations, citedOutsideBatch, LedgerHeadMovedError } from "./batch-citations.ts";
 import { type ChainHead, emptyHead, extendChain } from "./chain.ts";
 import { type PreparedEntry, prepareEntry } from "./entry.ts";
 import { ZERO_HASH_HEX } from "./hash.ts";
@@ -110,6 +111,100 @@ export function appendInSqliteTransaction(
     const [record] = appendEntriesSqlite(db, partition, [entry]);
     db.exec("RELEASE ledger_append");
     return record!;
+  } catch (error) {
+    db.exec("ROLLBACK TO ledger_append");
+    db.exec("RELEASE ledger_append");
+    throw error;
+  }
+}
+
+/** The number of records of a partition (the seq its next record gets), as this transaction sees it. */
+export function sqliteLedgerSize(db: DatabaseSync, partition: string): number {
+  assertPartition(partition);
+  const row = sqliteStatements(db).head.get(partition) as { size: number } | undefined;
+  return row ? Number(row.size) : 0;
+}
+
+/** Rows per multi-row INSERT: 128 records × 5 values stays far below SQLite's variable limit. */
+const CHUNK = 128;
+const multiRow = new WeakMap<DatabaseSync, Map<string, StatementSync>>();
+
+/** INSERT INTO table (columns) VALUES (…), (…) for `rows` rows, prepared once per db and shape. */
+function insertRows(db: DatabaseSync, table: string, columns: string, width: number, rows: number): StatementSync {
+  let cache = multiRow.get(db);
+  if (!cache) {
+    cache = new Map();
+    multiRow.set(db, cache);
+  }
+  const key = `${table}/${rows}`;
+  let statement = cache.get(key);
+  if (!statement) {
+    const row = `(${Array.from({ length: width }, () => "?").join(", ")})`;
+    statement = db.prepare(
+      `INSERT INTO ${table} (${columns}) VALUES ${Array.from({ length: rows }, () => row).join(", ")}`,
+    );
+    cache.set(key, statement);
+  }
+  return statement;
+}
+
+function insertChunked(
+  db: DatabaseSync,
+  table: string,
+  columns: string,
+  width: number,
+  values: readonly SQLInputValue[],
+): void {
+  const total = values.length / width;
+  for (let start = 0; start < total; start += CHUNK) {
+    const rows = Math.min(CHUNK, total - start);
+    insertRows(db, table, columns, width, rows).run(...values.slice(start * width, (start + rows) * width));
+  }
+}
+
+/**
+ * Appends a batch of entries (from prepareLedgerEntry) inside the caller's open transaction: the
+ * head is read once, the batch is chained and hashed in memory, and records, tree nodes and the new
+ * head are written with a few multi-row statements. An entry may cite records already stored and
+ * entries before it in the batch. With `firstSeq`, the batch is refused (nothing written) unless the
+ * partition's next seq is exactly that: a caller that handed out seqs in advance learns if the head
+ * moved. A failure rolls back only this batch.
+ */
+export function appendBatchInSqliteTransaction(
+  db: DatabaseSync,
+  partition: string,
+  entries: readonly PreparedEntry[],
+  options: { firstSeq?: number } = {},
+): StoredRecord[] {
+  assertPartition(partition);
+  if (!db.isTransaction) {
+    throw new Error("appendBatchInSqliteTransaction must run inside the caller's transaction (BEGIN IMMEDIATE first)");
+  }
+  if (entries.length === 0) return [];
+  db.exec("SAVEPOINT ledger_append");
+  try {
+    const head = sqliteHead(db, partition);
+    if (options.firstSeq !== undefined && options.firstSeq !== head.size) {
+      throw new LedgerHeadMovedError(partition, options.firstSeq, head.size);
+    }
+    const ext = extendChain(head, entries);
+    const outside = citedOutsideBatch(entries, ext);
+    const statements = sqliteStatements(db);
+    const stored = new Set(
+      outside.filter((hash) => statements.seqOfHash.get(partition, Buffer.from(hash, "hex")) !== undefined),
+    );
+    checkBatchCitations(entries, ext, stored, partition);
+    const records: SQLInputValue[] = [];
+    ext.records.forEach((record, i) => {
+      records.push(partition, record.seq, ext.hashes[i]!, record.type, ext.lines[i]!);
+    });
+    insertChunked(db, "ledger_records", "partition, seq, hash, type, line", 5, records);
+    const nodes: SQLInputValue[] = [];
+    for (const node of ext.nodes) nodes.push(partition, node.level, node.index, node.hash);
+    insertChunked(db, "ledger_nodes", "partition, level, idx, hash", 4, nodes);
+    statements.upsertHead.run(partition, ext.head.size, Buffer.from(ext.head.head, "hex"), ext.head.frontier.toBytes());
+    db.exec("RELEASE ledger_append");
+    return ext.records;
   } catch (error) {
     db.exec("ROLLBACK TO ledger_append");
     db.exec("RELEASE ledger_append");

@@ -1,16 +1,30 @@
-// Worker thread for parallel verification: inspects chunks of complete lines (line-inspect.ts).
+// Worker thread for parallel verification: reads and inspects one byte range of a file at a time
+// (line-range.ts), straight into its own memory, and hands back what it found.
+import { closeSync, openSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
-import { inspectChunk } from "./line-inspect.ts";
+import { inspectRange } from "./line-range.ts";
 
-parentPort?.on("message", (message: { id: number; chunk: Uint8Array }) => {
-  const buf = Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength);
-  const out = inspectChunk(buf, 0, buf.length);
-  parentPort?.postMessage({ id: message.id, out }, [
-    out.kinds.buffer,
-    out.hashes.buffer,
-    out.leaves.buffer,
-    out.prevs.buffer,
-    out.seqs.buffer,
-    out.lengths.buffer,
-  ] as ArrayBuffer[]);
+export interface RangeJob {
+  id: number;
+  file: string;
+  start: number;
+  end: number;
+  size: number;
+}
+
+parentPort?.on("message", ({ id, file, start, end, size }: RangeJob) => {
+  const fd = openSync(file, "r");
+  try {
+    const { lines: out, tornBytes } = inspectRange(fd, start, end, size);
+    parentPort?.postMessage({ id, out, tornBytes }, [
+      out.kinds.buffer,
+      out.hashes.buffer,
+      out.leaves.buffer,
+      out.prevs.buffer,
+      out.seqs.buffer,
+      out.lengths.buffer,
+    ] as ArrayBuffer[]);
+  } finally {
+    closeSync(fd);
+  }
 });
