@@ -1,4 +1,4 @@
-// The same work in pg-boss on PostgreSQL: send → work → complete.
+// The same work in pg-boss on PostgreSQL: send → work → complete, 64 workers with pg-boss's defaults.
 import PgBoss from "pg-boss";
 
 export async function pgbossThroughput(url: string, jobs: number, workers: number, senders = 64): Promise<number> {
@@ -12,13 +12,13 @@ export async function pgbossThroughput(url: string, jobs: number, workers: numbe
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
   });
-  const started = performance.now();
   for (let i = 0; i < workers; i++) {
-    await boss.work(name, { batchSize: 4, pollingIntervalSeconds: 0.5 }, async (batch) => {
+    await boss.work(name, async (batch) => {
       completed += batch.length;
       if (completed >= jobs) resolveDone();
     });
   }
+  const started = performance.now();
   let sent = 0;
   await Promise.all(
     Array.from({ length: senders }, async () => {

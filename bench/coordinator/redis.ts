@@ -1,5 +1,6 @@
-// Debian's redis-server on a free port with a throw-away directory. AOF with fsync every second,
-// its documented durable-enough setting (the coordinator fsyncs every group commit).
+// Debian's redis-server on a free port with a throw-away directory. AOF with fsync every second:
+// Redis's documented durable-enough setting and BullMQ's usual production one (the coordinator
+// fsyncs every group commit).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { freePort } from "@pithead/testkit";
 
 export interface RunningRedis {
   port: number;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function startRedis(binary = "/usr/bin/redis-server"): Promise<Runn
   });
   return {
     port,
+    pid: child.pid ?? 0,
     async stop() {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));

@@ -1,18 +1,21 @@
 // Benchmark: the coordinator end to end over HTTP (submit → claim → proof → credit, 64 concurrent
-// miners with batch claims and proofs) on SQLite and, with --pg, on PostgreSQL, side by side with
-// the same work in BullMQ on Redis and pg-boss on PostgreSQL; and the dispatch latency from a
-// submit to a long-polling miner holding the job.
+// miners with batch claims and proofs, 64 concurrent submitters) on SQLite and, with --pg, on
+// PostgreSQL, side by side with the same work in BullMQ on Redis and pg-boss on PostgreSQL (add →
+// process → complete); and the dispatch latency from a submit to a long-polling miner holding the
+// job, measured with nothing else running. Every side reports wall time and the CPU seconds of its
+// server (with threads and child processes) and of its client/worker process.
 //
 //   node bench/coordinator/run.ts [--pg] [--jobs 4000] [--miners 64] [--samples 300] [--quick]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { startEmbeddedPostgres } from "@pithead/testkit";
 import pg from "pg";
 import { bullmqThroughput } from "./bullmq-load.ts";
 import { dispatchLatency, prepareFleet, throughput } from "./coordinator-load.ts";
+import { cpuSeconds, ownCpuSeconds, postmasterOn } from "./cpu.ts";
 import { closeAgent } from "./http-json.ts";
 import { pgbossThroughput } from "./pgboss-load.ts";
 import { startRedis } from "./redis.ts";
@@ -33,6 +36,7 @@ const SAMPLES = option("samples", quick ? 60 : 300);
 interface Server {
   url: string;
   adminKey: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -48,6 +52,7 @@ async function startServer(flags: Record<string, string>): Promise<Server> {
   return {
     url,
     adminKey,
+    pid: child.pid ?? 0,
     async stop() {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));
@@ -55,7 +60,31 @@ async function startServer(flags: Record<string, string>): Promise<Server> {
   };
 }
 
-async function coordinatorRun(label: string, flags: Record<string, string>) {
+/** One side's run: its rate, and the wall and CPU seconds it took. */
+interface Measured {
+  jobsPerS: number;
+  wallS: number;
+  /** The server side: coordinator process (both threads), redis-server, or PostgreSQL (all backends). */
+  serverCpuS: number;
+  /** This process: the load generator, or BullMQ's / pg-boss's queue and workers. */
+  clientCpuS: number;
+}
+
+/** Runs `work` (which returns jobs/s) and measures its CPU on the server processes and here. */
+async function measured(serverPids: number[], work: () => Promise<number>): Promise<Measured> {
+  const serverCpu = () => serverPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+  const server0 = serverCpu();
+  const client0 = ownCpuSeconds();
+  const jobsPerS = await work();
+  return {
+    jobsPerS,
+    wallS: JOBS / jobsPerS,
+    serverCpuS: serverCpu() - server0,
+    clientCpuS: ownCpuSeconds() - client0,
+  };
+}
+
+async function coordinatorRun(label: string, flags: Record<string, string>, extraPids: number[] = []) {
   const server = await startServer({
     port: "0",
     rateLimitPerMinute: "0",
@@ -66,11 +95,11 @@ async function coordinatorRun(label: string, flags: Record<string, string>) {
   try {
     process.stderr.write(`… ${label}: ${MINERS} miners, ${JOBS} jobs\n`);
     const fleet = await prepareFleet(server.url, server.adminKey, MINERS, JOBS * 10, `${label}t`);
-    const jobsPerS = await throughput(fleet, `${label}t`, JOBS);
-    process.stderr.write(`… ${label}: dispatch latency, ${SAMPLES} samples\n`);
+    const run = await measured([server.pid, ...extraPids], () => throughput(fleet, `${label}t`, JOBS));
+    process.stderr.write(`… ${label}: dispatch latency, ${SAMPLES} samples, nothing else running\n`);
     const latencyFleet = await prepareFleet(server.url, server.adminKey, MINERS, SAMPLES, `${label}d`);
     const latency = await dispatchLatency(latencyFleet, `${label}d`, SAMPLES);
-    return { jobsPerS, latency };
+    return { run, latency };
   } finally {
     await server.stop();
   }
@@ -79,28 +108,40 @@ async function coordinatorRun(label: string, flags: Record<string, string>) {
 const fmt = (value: number) => (value >= 100 ? Math.round(value).toString() : value.toFixed(1));
 const ratio = (value: number) => `${value.toFixed(2)}x`;
 
+function row(name: string, side: Measured, extra = ""): string {
+  const cpu = side.serverCpuS + side.clientCpuS;
+  return [
+    name.padEnd(46),
+    `${fmt(side.jobsPerS)}`.padStart(7),
+    side.wallS.toFixed(2).padStart(7),
+    `${side.serverCpuS.toFixed(2)} + ${side.clientCpuS.toFixed(2)}`.padStart(14),
+    ((cpu * 1000) / JOBS).toFixed(3).padStart(9),
+    `  ${extra}`,
+  ].join(" ");
+}
+
 const dir = mkdtempSync(join(tmpdir(), "pithead-bench-coordinator-"));
+const loadBefore = loadavg();
 const results: string[] = [];
+const rows: string[] = [];
 try {
   const sqlite = await coordinatorRun("sqlite", { dataDir: join(dir, "sqlite") });
-  process.stderr.write(`… bullmq on redis: ${JOBS} jobs, concurrency ${MINERS}\n`);
+  process.stderr.write(`… bullmq on redis: ${JOBS} jobs, worker concurrency ${MINERS}\n`);
   const redis = await startRedis();
-  let bullmq: number;
+  let bullmq: Measured;
   try {
-    bullmq = await bullmqThroughput(redis.port, JOBS, MINERS);
+    bullmq = await measured([redis.pid], () => bullmqThroughput(redis.port, JOBS, MINERS));
   } finally {
     await redis.stop();
   }
-  const rows: [string, string, string][] = [
-    [
-      "coordinator (SQLite)",
-      `${fmt(sqlite.jobsPerS)} jobs/s`,
-      `dispatch p50 ${fmt(sqlite.latency.p50)} ms, p99 ${fmt(sqlite.latency.p99)} ms`,
-    ],
-    ["BullMQ (Redis, AOF everysec)", `${fmt(bullmq)} jobs/s`, ""],
-  ];
+  const latencyText = (latency: { p50: number; p99: number }) =>
+    `dispatch p50 ${fmt(latency.p50)} ms, p99 ${fmt(latency.p99)} ms`;
+  rows.push(
+    row("coordinator (SQLite, fsync every group commit)", sqlite.run, latencyText(sqlite.latency)),
+    row("BullMQ (Redis AOF fsync everysec, its usual)", bullmq),
+  );
   results.push(
-    `bench coordinator: sqlite ${fmt(sqlite.jobsPerS)} jobs/s vs bullmq ${fmt(bullmq)} jobs/s = ${ratio(sqlite.jobsPerS / bullmq)} (target 1x)`,
+    `bench coordinator: sqlite ${fmt(sqlite.run.jobsPerS)} jobs/s vs bullmq ${fmt(bullmq.jobsPerS)} jobs/s = ${ratio(sqlite.run.jobsPerS / bullmq.jobsPerS)} (target 1x)`,
   );
   let dispatchP99 = sqlite.latency.p99;
   if (withPostgres) {
@@ -116,23 +157,22 @@ try {
         url.pathname = `/${name}`;
         return url.toString();
       };
-      const onPostgres = await coordinatorRun("postgres", {
-        dataDir: join(dir, "pg"),
-        db: database("coordinator_bench"),
-      });
+      const postmaster = postmasterOn(postgres.port);
+      const pgPids = postmaster === undefined ? [] : [postmaster];
+      const onPostgres = await coordinatorRun(
+        "postgres",
+        { dataDir: join(dir, "pg"), db: database("coordinator_bench") },
+        pgPids,
+      );
       process.stderr.write(`… pg-boss: ${JOBS} jobs, ${MINERS} workers\n`);
-      const pgboss = await pgbossThroughput(database("pgboss_bench"), JOBS, MINERS);
+      const pgboss = await measured(pgPids, () => pgbossThroughput(database("pgboss_bench"), JOBS, MINERS));
       rows.push(
-        [
-          "coordinator (PostgreSQL)",
-          `${fmt(onPostgres.jobsPerS)} jobs/s`,
-          `dispatch p50 ${fmt(onPostgres.latency.p50)} ms, p99 ${fmt(onPostgres.latency.p99)} ms`,
-        ],
-        ["pg-boss (PostgreSQL)", `${fmt(pgboss)} jobs/s`, ""],
+        row("coordinator (PostgreSQL)", onPostgres.run, latencyText(onPostgres.latency)),
+        row("pg-boss (PostgreSQL, its defaults)", pgboss),
       );
       results.push(
-        `bench coordinator: postgres ${fmt(onPostgres.jobsPerS)} jobs/s vs pg-boss ${fmt(pgboss)} jobs/s = ${ratio(onPostgres.jobsPerS / pgboss)} (target 1x)`,
-        `bench coordinator: postgres ${fmt(onPostgres.jobsPerS)} jobs/s vs bullmq ${fmt(bullmq)} jobs/s = ${ratio(onPostgres.jobsPerS / bullmq)} (target 1x)`,
+        `bench coordinator: postgres ${fmt(onPostgres.run.jobsPerS)} jobs/s vs pg-boss ${fmt(pgboss.jobsPerS)} jobs/s = ${ratio(onPostgres.run.jobsPerS / pgboss.jobsPerS)} (target 1x)`,
+        `bench coordinator: postgres ${fmt(onPostgres.run.jobsPerS)} jobs/s vs bullmq ${fmt(bullmq.jobsPerS)} jobs/s = ${ratio(onPostgres.run.jobsPerS / bullmq.jobsPerS)} (target 1x)`,
       );
       dispatchP99 = Math.max(dispatchP99, onPostgres.latency.p99);
     } finally {
@@ -142,10 +182,14 @@ try {
   results.push(
     `bench coordinator: dispatch p99 ${fmt(dispatchP99)} ms vs target 10 ms = ${ratio(10 / dispatchP99)} (target 1x)`,
   );
-  console.log(`\n${"system".padEnd(30)} ${"end to end".padEnd(16)} latency`);
-  for (const [name, value, extra] of rows) console.log(`${name.padEnd(30)} ${value.padEnd(16)} ${extra}`);
   console.log(
-    `\n(${JOBS} jobs, ${MINERS} miners/workers, ${SAMPLES} dispatch samples; coordinator fsyncs every group commit)`,
+    `\n${"system".padEnd(46)} ${"jobs/s".padStart(7)} ${"wall s".padStart(7)} ${"CPU s srv+cli".padStart(14)} ${"CPU ms/job".padStart(9)}`,
+  );
+  for (const line of rows) console.log(line);
+  const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(" ");
+  console.log(
+    `\n(${JOBS} jobs, ${MINERS} miners/workers and submitters, ${SAMPLES} dispatch samples; CPU: server processes` +
+      ` with their threads and children + this process; load average ${load(loadBefore)} before, ${load(loadavg())} after)`,
   );
   console.log(results.join("\n"));
 } finally {

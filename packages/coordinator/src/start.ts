@@ -1,16 +1,17 @@
 // startCoordinator: the whole server from a configuration. Used by `pithead coordinator start`,
-// `pithead up`, the tests and the benchmarks.
+// `pithead up`, the tests and the benchmarks. Two threads: this one serves HTTP and reads; the
+// engine thread (engine/worker.ts) owns the store's writer, the dispatcher and the sweeper.
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { HttpServer, HttpServerOptions } from "@pithead/http";
 import { type Ledger, loadOrCreateSigner, openLedger } from "@pithead/ledger";
 import { type CoordinatorConfig, loadConfig, type RawSettings } from "./config.ts";
+import { EngineClient } from "./engine/engine-client.ts";
 import { createCoordinatorApp } from "./http/app.ts";
-import { ensureAdminKey } from "./ops/keys.ts";
-import { Checkpointer } from "./service/checkpointer.ts";
-import { CoordinatorService } from "./service/coordinator.ts";
+import { CoordinatorService, type ServiceLog } from "./service/coordinator.ts";
+import { EventHub } from "./service/event-hub.ts";
 import { loadOrCreateReceiptSigner } from "./service/receipt-signer.ts";
-import { openStore } from "./store/open.ts";
+import { openReads } from "./store/open-reads.ts";
 
 export interface StartOptions {
   /** Flags as strings (what the CLI parsed); validated like the environment. */
@@ -41,12 +42,41 @@ export interface RunningCoordinator {
   close(): Promise<void>;
 }
 
+const LEDGER_PARTITION = "coordinator";
+
 export async function startCoordinator(options: StartOptions = {}): Promise<RunningCoordinator> {
   const config: CoordinatorConfig = { ...loadConfig(options.flags, options.env ?? process.env), ...options.config };
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const clock = options.clock ?? Date.now;
+  // Both keys are created here (if missing) before the engine thread loads them from the same files.
   const signer = loadOrCreateReceiptSigner(config.receiptKeyFile);
-  const store = await openStore(config, clock);
+  const ledgerSigner = loadOrCreateSigner(config.ledgerKeyFile, config.ledgerOrigin);
+  const events = new EventHub();
+  const policy = {
+    feeBps: config.feeBps,
+    leaseTtlS: config.leaseTtlS,
+    heartbeatTimeoutS: config.heartbeatTimeoutS,
+    maxInFlightPerMiner: config.maxInFlightPerMiner,
+    idempotencyRetentionS: config.idempotencyRetentionS,
+  };
+  let log: ServiceLog | undefined;
+  const engine = await EngineClient.start({
+    data: {
+      db: config.db,
+      ledgerPartition: LEDGER_PARTITION,
+      receiptKeyFile: config.receiptKeyFile,
+      ledgerKeyFile: config.ledgerKeyFile,
+      ledgerOrigin: config.ledgerOrigin,
+      policy,
+      pollIntervalMs: config.db.kind === "postgres" ? config.pollIntervalMs : 0,
+      sweepIntervalMs: options.sweeper === false ? null : config.sweepIntervalMs,
+      checkpointIntervalMs: options.checkpointIntervalMs ?? 5_000,
+      carriedClock: options.clock ? options.clock() : null,
+    },
+    ...(options.clock ? { clock: options.clock } : {}),
+    onEvents: (batch) => events.publish(batch),
+    log: () => log ?? { info: () => {}, error: () => {} },
+  });
   let app: HttpServer | undefined;
   let service: CoordinatorService | undefined;
   let ledger: Ledger | undefined;
@@ -55,24 +85,21 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
       ...(config.db.kind === "sqlite"
         ? { store: "sqlite" as const, path: config.db.path }
         : { store: "postgres" as const, url: config.db.url }),
-      signer: loadOrCreateSigner(config.ledgerKeyFile, config.ledgerOrigin),
+      signer: ledgerSigner,
     });
+    const reads = openReads(config, (error) => log?.error({ err: error }, "database pool error"));
     service = new CoordinatorService({
-      store,
-      ctx: {
-        policy: {
-          feeBps: config.feeBps,
-          leaseTtlS: config.leaseTtlS,
-          heartbeatTimeoutS: config.heartbeatTimeoutS,
-          maxInFlightPerMiner: config.maxInFlightPerMiner,
-          idempotencyRetentionS: config.idempotencyRetentionS,
-        },
-        signer,
-      },
+      engine,
+      reads: reads.reads,
+      closeReads: reads.close,
+      storeKind: config.db.kind,
+      ledgerPartition: LEDGER_PARTITION,
+      policy,
+      signer,
       clock,
-      pollIntervalMs: store.kind === "postgres" ? config.pollIntervalMs : 0,
+      events,
     });
-    const created = await store.write((tx) => ensureAdminKey(tx, config.adminKey));
+    const created = await service.command("ensureAdminKey", { configured: config.adminKey });
     let adminKeyFile: string | undefined;
     if (created) {
       adminKeyFile = join(config.dataDir, "admin.key");
@@ -80,14 +107,14 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
       chmodSync(adminKeyFile, 0o600);
     }
     const running = service;
-    const checkpointer = new Checkpointer(ledger, store.ledgerPartition, () => running.log);
-    app = await createCoordinatorApp(service, config, options.logger, { ledger, checkpointer });
+    app = await createCoordinatorApp(service, config, options.logger, ledger);
     service.useLogger(app.log);
+    log = app.log;
     const openLedgerHandle = ledger;
     // Closing the HTTP server (app.close(), or closeOnSignals on SIGTERM) closes everything behind
-    // it, once in-flight requests are answered: the sweeper, a last checkpoint, the store, the ledger.
+    // it, once in-flight requests are answered: the engine (sweeper, a last checkpoint, the store)
+    // and the ledger.
     app.addHook("onClose", async () => {
-      await checkpointer.stop();
       await running.close();
       await openLedgerHandle.close();
     });
@@ -95,8 +122,6 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
-    if (options.sweeper !== false) service.startSweeper(config.sweepIntervalMs);
-    checkpointer.start(options.checkpointIntervalMs ?? 5_000);
     const server = app;
     return {
       url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
@@ -112,7 +137,7 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
     if (app) {
       await app.close().catch(() => {});
     } else {
-      await (service ? service.close() : store.close()).catch(() => {});
+      await (service ? service.close() : engine.close()).catch(() => {});
       await ledger?.close().catch(() => {});
     }
     throw error;

@@ -3,7 +3,6 @@ import { createHttpServer, type HttpServer, type HttpServerOptions } from "@pith
 import type { Ledger } from "@pithead/ledger";
 import type { CoordinatorConfig } from "../config.ts";
 import { errors } from "../errors.ts";
-import type { Checkpointer } from "../service/checkpointer.ts";
 import type { CoordinatorService } from "../service/coordinator.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerEventRoutes } from "./routes/events.ts";
@@ -19,7 +18,7 @@ export async function createCoordinatorApp(
   service: CoordinatorService,
   config: CoordinatorConfig,
   logger: HttpServerOptions["logger"],
-  ledger: { ledger: Ledger; checkpointer: Checkpointer },
+  ledger: Ledger,
 ): Promise<HttpServer> {
   const app = await createHttpServer({
     name: "pithead-coordinator",
@@ -34,7 +33,7 @@ export async function createCoordinatorApp(
         "The job marketplace: miners lease jobs and prove them, clients submit and pay, every movement is on the ledger.",
     },
     metrics: { public: true },
-    health: async () => ({ store: service.store.kind, waiting_miners: service.dispatcher.waiting }),
+    health: async () => ({ store: service.storeKind, waiting_miners: service.waiting }),
     auth: { resolve: (token) => service.keys.resolve(token) },
     rateLimit: config.rateLimitPerMinute > 0 ? { max: config.rateLimitPerMinute, timeWindowMs: 60_000 } : false,
   });
@@ -51,6 +50,6 @@ export async function createCoordinatorApp(
   );
   registerEventRoutes(app, service);
   registerAdminRoutes(app, service);
-  await registerLedgerRoutes(app, service, ledger.ledger, ledger.checkpointer);
+  await registerLedgerRoutes(app, service, ledger);
   return app;
 }

@@ -5,7 +5,8 @@
 //   order. Refuses (before writing): an unregistered miner, a miner id bound to another key.
 //   A draining miner gets nothing. Writes per job: the assignment (token + expiry), the job's open
 //   replicas and state, a ledger record; and the miner's last-seen time.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
+import { timeOrderedId } from "../core/ids.ts";
 import { newLease } from "../core/job-life.ts";
 import { canReceiveWork, freeSlots, minerWorkloads, mismatch } from "../core/matching.ts";
 import type { Assignment, Job, Miner } from "../core/model.ts";
@@ -40,7 +41,7 @@ export async function registeredMiner(tx: Tx, keyId: string, minerId: string): P
 async function lease(tx: Tx, ctx: OpsContext, job: Job, miner: Miner): Promise<Claimed> {
   const times = newLease(tx.now, job, ctx.policy.leaseTtlS);
   const assignment: Assignment = {
-    id: randomUUID(),
+    id: timeOrderedId(),
     jobId: job.id,
     minerId: miner.id,
     wallet: miner.wallet,

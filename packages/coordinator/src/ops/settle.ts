@@ -1,6 +1,6 @@
 // How a job ends, and what a lost lease does to it. Shared by the proof, fail, cancel and sweep ops;
 // each runs inside its caller's transaction.
-import { randomUUID } from "node:crypto";
+import { timeOrderedId } from "../core/ids.ts";
 import { attemptsExhausted, liveState } from "../core/job-life.ts";
 import type { Assignment, Job, JobState, JsonValue } from "../core/model.ts";
 import { payoutTransfer, refundTransfer } from "../core/money.ts";
@@ -53,7 +53,7 @@ export async function completeJob(
     escrow -= job.reward;
     const net = transfer.postings.find((posting) => posting.account === assignment.wallet)?.amount ?? 0;
     const receipt: Receipt = {
-      receipt_id: randomUUID(),
+      receipt_id: timeOrderedId(),
       job_id: job.id,
       miner_id: assignment.minerId,
       wallet: assignment.wallet,

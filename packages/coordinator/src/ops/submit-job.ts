@@ -3,8 +3,9 @@
 //   Refuses (before writing anything): an impossible quorum, an amount past the safe range, a wallet
 //   that cannot cover the escrow. Writes: the job, the escrow transfer, ledger records for both,
 //   and a QUEUED event (which wakes long-polling miners).
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { canonicalJson } from "../core/canonical.ts";
+import { timeOrderedId } from "../core/ids.ts";
 import type { Job, JobConstraints, JsonValue, VerificationMode } from "../core/model.ts";
 import { escrowFor, escrowTransfer, MoneyError } from "../core/money.ts";
 import { errors } from "../errors.ts";
@@ -50,7 +51,7 @@ export async function submitJob(tx: Tx, input: SubmitJobInput): Promise<Job> {
     );
   }
   const job = await tx.insertJob({
-    id: randomUUID(),
+    id: timeOrderedId(),
     clientKeyId: input.clientKeyId,
     clientWallet: input.clientWallet,
     workload: input.workload,

@@ -1,29 +1,38 @@
-// The coordinator's shell: it wires the store, the ops, the dispatcher, the event hub and the
-// sweeper together and is what the HTTP routes call. No SQL and no HTTP here.
+// The coordinator's HTTP-side shell: what the routes call. Reads run here on their own connection
+// (they see committed, durable state only); every write is a command for the engine thread
+// (engine/), which owns the store's writer, the long-poll dispatcher and the sweeper. No SQL and
+// no HTTP here.
 import type { FastifyBaseLogger } from "fastify";
 import { minerWorkloads } from "../core/matching.ts";
-import { isFinal, type Miner } from "../core/model.ts";
+import type { Miner } from "../core/model.ts";
+import type { CommandInput, CommandName, CommandOutput } from "../engine/commands.ts";
+import type { EngineClient } from "../engine/engine-client.ts";
 import { errors } from "../errors.ts";
-import { type Claimed, claimJobs } from "../ops/claim-jobs.ts";
-import type { OpsContext } from "../ops/context.ts";
-import { releaseLeases } from "../ops/release-leases.ts";
-import { type SweepResult, sweep } from "../ops/sweep.ts";
-import type { CoordinatorStore, Op, StoreReads, Tx } from "../store/types.ts";
+import type { Claimed } from "../ops/claim-jobs.ts";
+import type { Policy, ReceiptSigner } from "../ops/context.ts";
+import type { SweepResult } from "../ops/sweep.ts";
+import type { StoreReads } from "../store/types.ts";
 import type { KeyPrincipal } from "./auth.ts";
 import { KeyResolver } from "./auth.ts";
-import { Dispatcher } from "./dispatcher.ts";
-import { EventHub } from "./event-hub.ts";
+import type { EventHub } from "./event-hub.ts";
 
 export type ServiceLog = Pick<FastifyBaseLogger, "info" | "warn" | "error">;
 
 const silent: ServiceLog = { info: () => {}, warn: () => {}, error: () => {} };
 
 export interface ServiceOptions {
-  store: CoordinatorStore;
-  ctx: OpsContext;
+  engine: EngineClient;
+  reads: StoreReads;
+  /** Closes the read connection. */
+  closeReads(): Promise<void>;
+  storeKind: "sqlite" | "postgres";
+  ledgerPartition: string;
+  policy: Policy;
+  /** The receipt key's public half (the engine thread signs with the private one). */
+  signer: Pick<ReceiptSigner, "keyId" | "publicKey" | "publicKeyPem">;
   clock: () => number;
+  events: EventHub;
   log?: ServiceLog;
-  pollIntervalMs: number;
 }
 
 export interface ClaimRequestInput {
@@ -34,50 +43,29 @@ export interface ClaimRequestInput {
   signal: AbortSignal;
 }
 
-/** How many rows one sweep step touches at most; the sweeper repeats steps while they come back full. */
-const SWEEP_LIMIT = 200;
-
 export class CoordinatorService {
-  readonly store: CoordinatorStore;
   readonly reads: StoreReads;
-  readonly ctx: OpsContext;
+  readonly storeKind: "sqlite" | "postgres";
+  readonly ledgerPartition: string;
+  readonly ctx: { policy: Policy; signer: ServiceOptions["signer"] };
   readonly clock: () => number;
-  readonly dispatcher: Dispatcher;
-  readonly events = new EventHub();
+  readonly events: EventHub;
   readonly keys: KeyResolver;
+  readonly #engine: EngineClient;
+  readonly #closeReads: () => Promise<void>;
   #log: ServiceLog;
-  readonly #unsubscribe: () => void;
-  #sweeper: NodeJS.Timeout | undefined;
-  #sweeping = false;
 
   constructor(options: ServiceOptions) {
-    this.store = options.store;
-    this.reads = options.store.reads;
-    this.ctx = options.ctx;
+    this.#engine = options.engine;
+    this.reads = options.reads;
+    this.#closeReads = options.closeReads;
+    this.storeKind = options.storeKind;
+    this.ledgerPartition = options.ledgerPartition;
+    this.ctx = { policy: options.policy, signer: options.signer };
     this.clock = options.clock;
+    this.events = options.events;
     this.#log = options.log ?? silent;
     this.keys = new KeyResolver(this.reads);
-    this.dispatcher = new Dispatcher({
-      write: (op) => this.store.write(op),
-      anyClaimable: (workloads) => this.reads.claimableExists(workloads, this.clock()),
-      release: async (claimed) => {
-        const leases = claimed.map(({ job, assignment }) => ({ jobId: job.id, assignmentId: assignment.id }));
-        await this.store.write((tx) => releaseLeases(tx, leases));
-      },
-      pollIntervalMs: options.pollIntervalMs,
-      onError: (error) => this.#log.error({ err: error }, "dispatch round failed"),
-    });
-    this.store.setFollowUps((events) => this.dispatcher.followUps(events));
-    this.#unsubscribe = this.store.subscribe((events) => {
-      this.events.publish(events);
-      const opened = events
-        .filter((event) => event.open_slots > 0 && !isFinal(event.state))
-        .reduce((total, event) => total + event.open_slots, 0);
-      // A lease that ended (proof, fail, expiry, cancel) frees a slot of the miner that held it: a
-      // miner long-polling at its in-flight limit may take a queued job now, so try the waiters.
-      const freed = events.some((event) => event.previous === "LEASED" || isFinal(event.state));
-      if (opened > 0 || freed) this.dispatcher.nudge(opened);
-    });
   }
 
   get log(): ServiceLog {
@@ -89,8 +77,14 @@ export class CoordinatorService {
     this.#log = log;
   }
 
-  write<T>(op: Op<T>): Promise<T> {
-    return this.store.write(op);
+  /** Miners in a long-poll right now. */
+  get waiting(): number {
+    return this.#engine.waiting;
+  }
+
+  /** A write: runs in the engine's next group commit; answers once it is durable. */
+  command<K extends CommandName>(name: K, input: CommandInput<K>): Promise<CommandOutput<K>> {
+    return this.#engine.command(name, input);
   }
 
   /** The miner id a miner key is bound to (by its first heartbeat). */
@@ -121,66 +115,60 @@ export class CoordinatorService {
   async claim(principal: KeyPrincipal, input: ClaimRequestInput): Promise<Claimed[]> {
     const miner = await this.minerOf(principal, input.minerId);
     const workloads = minerWorkloads(miner);
-    const claim = (tx: Tx) =>
-      claimJobs(tx, this.ctx, {
-        keyId: principal.keyId,
-        minerId: input.minerId,
-        maxJobs: input.maxJobs,
-        slots: input.slots,
-      });
+    const call = { keyId: principal.keyId, minerId: input.minerId, maxJobs: input.maxJobs, slots: input.slots };
+    let answer: Promise<Claimed[]>;
     if (input.waitS <= 0) {
       // Most polls find nothing: answer those from a read instead of a write transaction.
       if (!(await this.reads.claimableExists(workloads, this.clock()))) return [];
-      return this.store.write(claim);
+      answer = this.#engine.claim({ ...call, wait: null }, input.signal);
+    } else {
+      const wait = {
+        deadline: Date.now() + input.waitS * 1000,
+        workloads,
+        inFlight: await this.reads.inFlight(input.minerId),
+        reputation: miner.reputation,
+      };
+      answer = this.#engine.claim({ ...call, wait }, input.signal);
     }
-    return this.dispatcher.wait({
-      minerId: input.minerId,
-      claim,
-      workloads,
-      inFlight: await this.reads.inFlight(input.minerId),
-      reputation: miner.reputation,
-      deadline: Date.now() + input.waitS * 1000,
-      signal: input.signal,
+    // A request that went away (or a server that is closing) is answered at once; jobs its claim
+    // still commits go straight back to the queue rather than stay leased until the lease expires.
+    return await new Promise<Claimed[]>((resolve, reject) => {
+      const gone = () => resolve([]);
+      if (input.signal.aborted) gone();
+      else input.signal.addEventListener("abort", gone, { once: true });
+      answer.then(
+        (claimed) => {
+          input.signal.removeEventListener("abort", gone);
+          if (!input.signal.aborted) resolve(claimed);
+          else if (claimed.length > 0) this.#giveBack(claimed);
+        },
+        (error: unknown) => {
+          input.signal.removeEventListener("abort", gone);
+          reject(error);
+        },
+      );
     });
   }
 
-  /** One sweep pass at `now` (the store's clock when omitted), repeated while steps come back full. */
-  async sweep(): Promise<SweepResult> {
-    const total: SweepResult = { minersOffline: 0, leasesExpired: 0, jobsExpired: 0, idempotencyForgotten: 0 };
-    for (let pass = 0; pass < 50; pass++) {
-      const step = await this.store.write((tx) => sweep(tx, this.ctx, SWEEP_LIMIT));
-      total.minersOffline += step.minersOffline;
-      total.leasesExpired += step.leasesExpired;
-      total.jobsExpired += step.jobsExpired;
-      total.idempotencyForgotten += step.idempotencyForgotten;
-      const full = [step.minersOffline, step.leasesExpired, step.jobsExpired].some((count) => count >= SWEEP_LIMIT);
-      if (!full) break;
-    }
-    return total;
+  #giveBack(claimed: Claimed[]): void {
+    const leases = claimed.map(({ job, assignment }) => ({ jobId: job.id, assignmentId: assignment.id }));
+    this.command("releaseLeases", { leases }).catch((error: unknown) =>
+      this.#log.error({ err: error }, "giving back the leases of a gone long-poll failed"),
+    );
   }
 
-  startSweeper(intervalMs: number): void {
-    this.#sweeper = setInterval(() => {
-      if (this.#sweeping) return;
-      this.#sweeping = true;
-      this.sweep()
-        .then((result) => {
-          if (result.minersOffline + result.leasesExpired + result.jobsExpired > 0) {
-            this.#log.info({ sweep: result }, "sweep");
-          }
-        })
-        .catch((error: unknown) => this.#log.error({ err: error }, "sweep failed"))
-        .finally(() => {
-          this.#sweeping = false;
-        });
-    }, intervalMs);
-    this.#sweeper.unref();
+  /** One sweep pass now (expired leases, silent miners, overdue jobs, old idempotency keys). */
+  sweep(): Promise<SweepResult> {
+    return this.#engine.sweep();
+  }
+
+  /** Signs a ledger checkpoint now if records were added since the latest one. */
+  checkpoint(): Promise<void> {
+    return this.#engine.checkpoint();
   }
 
   async close(): Promise<void> {
-    if (this.#sweeper) clearInterval(this.#sweeper);
-    this.#unsubscribe();
-    this.dispatcher.close();
-    await this.store.close();
+    await this.#engine.close();
+    await this.#closeReads();
   }
 }

@@ -9,12 +9,16 @@
 import { isFinal } from "../core/model.ts";
 import type { Claimed } from "../ops/claim-jobs.ts";
 import type { FollowUp } from "../store/group-commit.ts";
-import type { JobEvent, Op } from "../store/types.ts";
+import type { JobEvent, Op, WriteHints } from "../store/types.ts";
 
 export interface WaitRequest {
   minerId: string;
   /** The claim for this waiter, as an op (run in a group commit). */
   claim: Op<Claimed[]>;
+  /** The rows the claim reads (its miner): loaded with the rest of its batch. */
+  hints?: WriteHints;
+  /** Most jobs one claim of this waiter takes (`max_jobs`): how many open replicas it can cover. */
+  capacity: number;
   workloads: readonly string[];
   inFlight: number;
   reputation: number;
@@ -36,7 +40,7 @@ interface Waiter extends WaitRequest {
 
 export interface DispatcherOptions {
   /** Runs an op in the store's next group commit. */
-  write<T>(op: Op<T>): Promise<T>;
+  write<T>(op: Op<T>, hints?: WriteHints): Promise<T>;
   /** Gives back leases claimed for a request that went away before they could be delivered. */
   release(claimed: Claimed[]): Promise<void>;
   /** Cheap read: is any job with an open replica for these workloads there at all? */
@@ -110,7 +114,7 @@ export class Dispatcher {
       request.signal.addEventListener("abort", onAbort, { once: true });
       this.#waiters.add(waiter);
       this.#updatePoll();
-      void this.#tryClaim(waiter);
+      void this.#firstTry(waiter);
     });
   }
 
@@ -121,24 +125,29 @@ export class Dispatcher {
   followUps(events: readonly JobEvent[]): FollowUp[] {
     if (this.#waiters.size === 0) return [];
     const free = [...this.#waiters].filter((waiter) => !waiter.busy && !waiter.done).sort(order);
-    const chosen = new Set<Waiter>();
+    // Room left in each chosen waiter's claim: a waiter taking 16 at a time covers 16 new replicas.
+    const chosen = new Map<Waiter, number>();
     for (const event of events) {
       if (event.open_slots <= 0 || isFinal(event.state)) continue;
       let slots = event.open_slots;
       for (const waiter of free) {
         if (slots <= 0) break;
-        if (chosen.has(waiter) || !waiter.workloads.includes(event.workload)) continue;
-        chosen.add(waiter);
-        slots--;
+        if (!waiter.workloads.includes(event.workload)) continue;
+        const room = chosen.get(waiter) ?? Math.max(1, waiter.capacity);
+        if (room <= 0) continue;
+        const taken = Math.min(room, slots);
+        chosen.set(waiter, room - taken);
+        slots -= taken;
       }
     }
-    return [...chosen].map((waiter) => {
+    return [...chosen.keys()].map((waiter) => {
       waiter.busy = true;
       waiter.missed = false;
       return {
         op: waiter.claim,
         resolve: (claimed: unknown) => void this.#claimed(waiter, claimed as Claimed[]),
         reject: (error: unknown) => this.#failed(waiter, error),
+        hints: waiter.hints,
       };
     });
   }
@@ -161,9 +170,9 @@ export class Dispatcher {
   }
 
   /**
-   * Tries waiters in order, as many at a time as replicas were announced, doubling while anything
-   * claimable is left for the waiters not yet tried: one job and 64 waiters cost one claim, and a
-   * job only the tenth waiter can run still reaches it.
+   * Tries waiters in order, enough at a time to cover the replicas announced (by each one's claim
+   * size), doubling while anything claimable is left for the waiters not yet tried: one job and 64
+   * waiters cost one claim, and a job only the tenth waiter can run still reaches it.
    */
   async #round(): Promise<void> {
     this.#roundRunning = true;
@@ -176,8 +185,12 @@ export class Dispatcher {
         while (remaining.length > 0) {
           const workloads = [...new Set(remaining.flatMap((waiter) => waiter.workloads))];
           if (!(await this.#options.anyClaimable(workloads))) break;
-          const batch = remaining.slice(0, step);
-          remaining = remaining.slice(step);
+          let count = 0;
+          for (let room = 0; count < remaining.length && room < step; count++) {
+            room += Math.max(1, remaining[count]?.capacity ?? 1);
+          }
+          const batch = remaining.slice(0, count);
+          remaining = remaining.slice(count);
           await Promise.all(batch.map((waiter) => this.#tryClaim(waiter)));
           step *= 2;
         }
@@ -189,6 +202,20 @@ export class Dispatcher {
     }
   }
 
+  /**
+   * A new waiter's first try. A read says first whether anything is claimable at all (most long-polls
+   * find nothing): no write transaction for those. The waiter is registered before the read, so a job
+   * committed after it still reaches the waiter through that commit's follow-ups or nudge.
+   */
+  async #firstTry(waiter: Waiter): Promise<void> {
+    try {
+      if (!(await this.#options.anyClaimable(waiter.workloads))) return;
+    } catch (error) {
+      this.#options.onError(error);
+    }
+    await this.#tryClaim(waiter);
+  }
+
   async #tryClaim(waiter: Waiter): Promise<void> {
     if (waiter.done) return;
     if (waiter.busy) {
@@ -198,7 +225,7 @@ export class Dispatcher {
     waiter.busy = true;
     waiter.missed = false;
     try {
-      await this.#claimed(waiter, await this.#options.write(waiter.claim));
+      await this.#claimed(waiter, await this.#options.write(waiter.claim, waiter.hints));
     } catch (error) {
       this.#failed(waiter, error);
     }

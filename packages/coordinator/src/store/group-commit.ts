@@ -11,14 +11,18 @@
 //  - A failed commit fails every op of the batch (nothing of it was acknowledged).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { HttpError } from "@pithead/http";
-import type { JobEvent, Op, Tx } from "./types.ts";
+import type { JobEvent, Op, Tx, WriteHints } from "./types.ts";
 
 export interface TxSession {
   readonly tx: Tx;
+  /** Loads the rows the batch's ops said they will read (one query per table, not one per op). */
+  preload(hints: WriteHints): Promise<void>;
   /** Writes (rows and ledger records) done so far in this transaction. */
   writes(): number;
   events(): JobEvent[];
   truncateEvents(length: number): void;
+  /** Writes what the transaction kept in memory; a failure here is one op's doing, as during the ops. */
+  flush(): Promise<void>;
   commit(): Promise<void>;
   rollback(): Promise<void>;
 }
@@ -32,9 +36,34 @@ export interface FollowUp {
   op: Op<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** The rows the op reads first (see WriteHints). */
+  hints?: WriteHints | undefined;
 }
 
 type Pending = FollowUp;
+
+/** Work that runs between batches, alone (see GroupCommit.exclusive). */
+interface ExclusiveTask {
+  exclusive: () => Promise<unknown>;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Queued = Pending | ExclusiveTask;
+
+const isExclusive = (item: Queued): item is ExclusiveTask => "exclusive" in item;
+
+/** The union of the hints of a batch's ops. */
+function mergeHints(batch: readonly Pending[]): WriteHints | undefined {
+  const jobIds = new Set<string>();
+  const minerIds = new Set<string>();
+  for (const pending of batch) {
+    for (const id of pending.hints?.jobIds ?? []) jobIds.add(id);
+    for (const id of pending.hints?.minerIds ?? []) minerIds.add(id);
+  }
+  if (jobIds.size === 0 && minerIds.size === 0) return undefined;
+  return { jobIds: [...jobIds], minerIds: [...minerIds] };
+}
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -70,7 +99,7 @@ export interface GroupCommitOptions {
 export class GroupCommit {
   readonly #driver: TxDriver;
   readonly #options: GroupCommitOptions;
-  #queue: Pending[] = [];
+  #queue: Queued[] = [];
   #running = false;
   #scheduled = false;
   #closed = false;
@@ -81,11 +110,25 @@ export class GroupCommit {
     this.#options = options;
   }
 
-  run<T>(op: Op<T>): Promise<T> {
+  run<T>(op: Op<T>, hints?: WriteHints): Promise<T> {
     if (insideOp.getStore()) return Promise.reject(new NestedWriteError());
     if (this.#closed) return Promise.reject(new StoreClosedError());
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ op: op as Op<unknown>, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ op: op as Op<unknown>, resolve: resolve as (value: unknown) => void, reject, hints });
+      this.#schedule();
+    });
+  }
+
+  /**
+   * Runs `work` alone between two batches, in queue order. On SQLite, work on another connection of
+   * the same database (the ledger signing a checkpoint) must never start while this thread's batch
+   * holds the write lock: it would wait for a lock only this same thread can release.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    if (insideOp.getStore()) return Promise.reject(new NestedWriteError());
+    if (this.#closed) return Promise.reject(new StoreClosedError());
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ exclusive: work, resolve: resolve as (value: unknown) => void, reject });
       this.#schedule();
     });
   }
@@ -107,13 +150,26 @@ export class GroupCommit {
     });
   }
 
+  /**
+   * Runs one batch (or one exclusive task), then yields to the event loop before the next: the
+   * answers of this batch go out first, and whatever arrived meanwhile joins the next batch.
+   */
   async #drain(): Promise<void> {
     if (this.#running) return;
     this.#running = true;
     try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, this.#options.maxBatch);
-        await this.#runBatch(batch);
+      const first = this.#queue[0];
+      if (first && isExclusive(first)) {
+        this.#queue.shift();
+        await first.exclusive().then(first.resolve, first.reject);
+      } else {
+        let size = 0;
+        while (size < this.#options.maxBatch && size < this.#queue.length) {
+          const next = this.#queue[size];
+          if (!next || isExclusive(next)) break;
+          size++;
+        }
+        await this.#runBatch(this.#queue.splice(0, size) as Pending[]);
       }
     } finally {
       this.#running = false;
@@ -148,14 +204,33 @@ export class GroupCommit {
     } catch (error) {
       return { kind: "commit_failed", items: batch, error };
     }
-    const items = [...batch];
+    const items: Pending[] = [...batch];
     const outcomes: Outcome[] = [];
+    const hints = mergeHints(batch);
+    if (hints) {
+      try {
+        await session.preload(hints);
+      } catch (error) {
+        await session.rollback().catch(() => {});
+        return { kind: "poisoned", items, error };
+      }
+    }
     let followed = false;
     for (let index = 0; ; index++) {
       // Once the batch's own ops ran, add the follow-ups their events call for (once per batch).
       if (index === batch.length && !followed && this.#options.followUps) {
         followed = true;
-        items.push(...this.#options.followUps(session.events()));
+        const followUps = this.#options.followUps(session.events());
+        items.push(...followUps);
+        const more = mergeHints(followUps);
+        if (more) {
+          try {
+            await session.preload(more);
+          } catch (error) {
+            await session.rollback().catch(() => {});
+            return { kind: "poisoned", items, error };
+          }
+        }
       }
       const pending = items[index];
       if (!pending) break;
@@ -172,6 +247,12 @@ export class GroupCommit {
         await session.rollback().catch(() => {});
         return { kind: "poisoned", items, error };
       }
+    }
+    try {
+      await session.flush();
+    } catch (error) {
+      await session.rollback().catch(() => {});
+      return { kind: "poisoned", items, error };
     }
     const events = [...session.events()];
     try {

@@ -7,8 +7,12 @@ import type { CoordinatorStore } from "./types.ts";
 export async function openStore(
   config: Pick<CoordinatorConfig, "db">,
   clock: () => number,
-  options: { ledgerPartition?: string } = {},
+  options: { ledgerPartition?: string; walCheckpointThread?: boolean } = {},
 ): Promise<CoordinatorStore> {
   if (config.db.kind === "sqlite") return openSqliteStore({ path: config.db.path, clock, ...options });
-  return openPostgresStore({ url: config.db.url, clock, ...options });
+  return openPostgresStore({
+    url: config.db.url,
+    clock,
+    ...(options.ledgerPartition ? { ledgerPartition: options.ledgerPartition } : {}),
+  });
 }

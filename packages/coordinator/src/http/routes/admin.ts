@@ -2,10 +2,6 @@
 import type { HttpServer } from "@pithead/http";
 import type { FastifyReply } from "fastify";
 import { Type } from "typebox";
-import { setDraining } from "../../ops/drain-miner.ts";
-import { fundWallet } from "../../ops/fund-wallet.ts";
-import { idempotent } from "../../ops/idempotent.ts";
-import { createKey, revokeKey } from "../../ops/keys.ts";
 import {
   CreatedKeyResponse,
   CreateKeyRequest,
@@ -48,24 +44,12 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
         idempotencyKey: idempotencyKeyOf(request),
         requestHash: requestHash(request),
       };
-      const answer = await service.write((tx) =>
-        idempotent(tx, scope, async () => {
-          const created = await createKey(tx, {
-            role: body.role,
-            label: body.label ?? null,
-            wallet: body.wallet ?? null,
-          });
-          const view = {
-            id: created.record.id,
-            role: created.record.role,
-            label: created.record.label,
-            wallet: created.record.wallet,
-            created_at: iso(created.record.createdAt),
-          };
-          // A replay must not hand the secret out again: it is stored nowhere, the replay says so.
-          return { status: 201, body: { ...view, key: created.secret }, stored: { ...view, key: null } };
-        }),
-      );
+      const answer = await service.command("createKey", {
+        scope,
+        role: body.role,
+        label: body.label ?? null,
+        wallet: body.wallet ?? null,
+      });
       return sendAnswer(reply as FastifyReply, answer);
     },
   );
@@ -95,7 +79,7 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
       },
     },
     async (request) => {
-      const revoked = await service.write((tx) => revokeKey(tx, request.params.id));
+      const revoked = await service.command("revokeKey", { id: request.params.id });
       service.keys.forget();
       return keyView(revoked);
     },
@@ -120,12 +104,11 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
         idempotencyKey: idempotencyKeyOf(request),
         requestHash: requestHash(request),
       };
-      const answer = await service.write((tx) =>
-        idempotent(tx, scope, async () => ({
-          status: 200,
-          body: await fundWallet(tx, request.params.address, request.body.amount),
-        })),
-      );
+      const answer = await service.command("fundWallet", {
+        scope,
+        address: request.params.address,
+        amount: request.body.amount,
+      });
       return sendAnswer(reply as FastifyReply, answer);
     },
   );
@@ -203,7 +186,7 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
         },
       },
       async (request) => {
-        const miner = await service.write((tx) => setDraining(tx, request.params.id, draining));
+        const miner = await service.command("setDraining", { minerId: request.params.id, draining });
         return minerView(miner, await service.reads.inFlight(miner.id));
       },
     );
@@ -225,7 +208,7 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
         jobs: stats.jobs,
         queue_depth: stats.queueDepth,
         miners: stats.miners,
-        waiting_miners: service.dispatcher.waiting,
+        waiting_miners: service.waiting,
         jobs_per_s: Math.round((stats.completedLastMinute / 60) * 100) / 100,
         money: { funded: stats.funded, escrow: stats.escrow, fees: stats.fees },
       };

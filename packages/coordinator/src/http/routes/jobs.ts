@@ -5,9 +5,6 @@ import type { HttpServer } from "@pithead/http";
 import type { FastifyReply } from "fastify";
 import { isFinal, type Job, type JsonValue } from "../../core/model.ts";
 import { errors } from "../../errors.ts";
-import { cancelJob } from "../../ops/cancel-job.ts";
-import { idempotent } from "../../ops/idempotent.ts";
-import { submitJob } from "../../ops/submit-job.ts";
 import {
   errorResponses,
   JobIdParams,
@@ -26,7 +23,7 @@ import { sendAnswer } from "../answer.ts";
 import { idempotencyKeyOf, requestHash } from "../idempotency.ts";
 import { assertHashableJson } from "../json-checks.ts";
 import { openEventStream } from "../sse.ts";
-import { asJson, jobView, outputView } from "../views.ts";
+import { jobView, outputView } from "../views.ts";
 import { principalOf } from "./miner.ts";
 
 const clientOrAdmin = { roles: ["client", "admin"] } as const;
@@ -97,23 +94,21 @@ export function registerJobRoutes(
         idempotencyKey: idempotencyKeyOf(request),
         requestHash: requestHash(request),
       };
-      const answer = await service.write((tx) =>
-        idempotent(tx, scope, async () => {
-          const job = await submitJob(tx, {
-            clientKeyId: principal.keyId,
-            clientWallet: principal.wallet ?? "",
-            workload: body.workload,
-            params: params as JsonValue,
-            constraints: body.constraints ?? {},
-            reward: body.reward,
-            verification: { mode, replicas, quorum },
-            ttlS: body.ttl_s ?? defaults.ttlS,
-            maxRuntimeS: body.max_runtime_s ?? defaults.maxRuntimeS,
-            maxAttempts: body.max_attempts ?? defaults.maxAttempts,
-          });
-          return { status: 201, body: asJson(jobView(job)) };
-        }),
-      );
+      const answer = await service.command("submitJob", {
+        scope,
+        job: {
+          clientKeyId: principal.keyId,
+          clientWallet: principal.wallet ?? "",
+          workload: body.workload,
+          params: params as JsonValue,
+          constraints: body.constraints ?? {},
+          reward: body.reward,
+          verification: { mode, replicas, quorum },
+          ttlS: body.ttl_s ?? defaults.ttlS,
+          maxRuntimeS: body.max_runtime_s ?? defaults.maxRuntimeS,
+          maxAttempts: body.max_attempts ?? defaults.maxAttempts,
+        },
+      });
       void reply.header("location", `/v1/jobs/${(answer.body as { id: string }).id}`);
       return sendAnswer(reply as FastifyReply, answer);
     },
@@ -261,12 +256,11 @@ export function registerJobRoutes(
         idempotencyKey: idempotencyKeyOf(request),
         requestHash: requestHash(request),
       };
-      const answer = await service.write((tx) =>
-        idempotent(tx, scope, async () => ({
-          status: 200,
-          body: asJson(jobView(await cancelJob(tx, id, principal.role === "admin" ? null : principal.keyId))),
-        })),
-      );
+      const answer = await service.command("cancelJob", {
+        scope,
+        jobId: id,
+        clientKeyId: principal.role === "admin" ? null : principal.keyId,
+      });
       return sendAnswer(reply as FastifyReply, answer);
     },
   );

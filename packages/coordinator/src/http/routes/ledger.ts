@@ -6,7 +6,6 @@ import { HttpError, type HttpServer } from "@pithead/http";
 import { type InclusionProof, type Ledger, LedgerHttpError, ledgerRoutes, type StoredRecord } from "@pithead/ledger";
 import { Type } from "typebox";
 import { errorResponses, JobIdParams } from "../../schemas/index.ts";
-import type { Checkpointer } from "../../service/checkpointer.ts";
 import type { CoordinatorService } from "../../service/coordinator.ts";
 import { visibleJob } from "./jobs.ts";
 import { principalOf } from "./miner.ts";
@@ -17,9 +16,8 @@ export async function registerLedgerRoutes(
   app: HttpServer,
   service: CoordinatorService,
   ledger: Ledger,
-  checkpointer: Checkpointer,
 ): Promise<void> {
-  const partition = service.store.ledgerPartition;
+  const partition = service.ledgerPartition;
   await app.register(
     async (scope) => {
       scope.addHook("onRoute", (route) => {
@@ -65,7 +63,7 @@ export async function registerLedgerRoutes(
       let checkpoint = await ledger.latestCheckpoint(partition);
       // Records newer than the latest checkpoint get one now, so every record comes with a proof.
       if (seqs.length > 0 && (!checkpoint || checkpoint.size <= Math.max(...seqs))) {
-        await checkpointer.checkpoint();
+        await service.checkpoint();
         checkpoint = await ledger.latestCheckpoint(partition);
       }
       const records: { record: StoredRecord | null; proof: InclusionProof | null }[] = [];

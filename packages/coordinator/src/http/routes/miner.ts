@@ -5,10 +5,7 @@ import type { HttpServer } from "@pithead/http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { JsonValue } from "../../core/model.ts";
 import { errors } from "../../errors.ts";
-import { failLease } from "../../ops/fail-job.ts";
-import { heartbeat } from "../../ops/heartbeat.ts";
-import { type Answer, idempotent } from "../../ops/idempotent.ts";
-import { submitProof } from "../../ops/submit-proof.ts";
+import type { IdempotencyScope } from "../../ops/idempotent.ts";
 import {
   ClaimRequest,
   ClaimResponse,
@@ -27,7 +24,6 @@ import {
 } from "../../schemas/index.ts";
 import type { KeyPrincipal } from "../../service/auth.ts";
 import type { CoordinatorService } from "../../service/coordinator.ts";
-import type { Tx } from "../../store/types.ts";
 import { sendAnswer } from "../answer.ts";
 import { idempotencyKeyOf, requestHash } from "../idempotency.ts";
 import { assertHashableJson } from "../json-checks.ts";
@@ -87,11 +83,11 @@ function checkProof(body: ProofRequest, maxBytes: number): Uint8Array | null {
 export function registerMinerRoutes(app: HttpServer, service: CoordinatorService, maxOutputBytes: number): void {
   const proofBodyLimit = Math.ceil((maxOutputBytes * 4) / 3) + 64 * 1024;
 
-  const proofOp = (minerId: string, body: ProofRequest) => {
+  const prove = (minerId: string, body: ProofRequest, scope: IdempotencyScope) => {
     const output = checkProof(body, maxOutputBytes);
-    return async (tx: Tx): Promise<Answer> => ({
-      status: 200,
-      body: await submitProof(tx, service.ctx, {
+    return service.command("submitProof", {
+      scope,
+      proof: {
         minerId,
         jobId: body.id,
         outputSha: body.output_sha,
@@ -100,7 +96,7 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
         output,
         signature: body.signature ?? null,
         leaseToken: body.lease_token ?? null,
-      }),
+      },
     });
   };
 
@@ -118,24 +114,22 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
     async (request) => {
       const principal = principalOf(request);
       const body = request.body;
-      const result = await service.write((tx) =>
-        heartbeat(tx, service.ctx, {
-          keyId: principal.keyId,
-          minerId: body.miner_id,
-          wallet: body.wallet,
-          mode: body.mode,
-          gpu: body.gpu === true || body.gpu === 1,
-          capabilities: body.capabilities
-            ? {
-                ...body.capabilities,
-                gpu:
-                  body.capabilities.gpu === undefined
-                    ? undefined
-                    : body.capabilities.gpu === true || body.capabilities.gpu === 1,
-              }
-            : null,
-        }),
-      );
+      const result = await service.command("heartbeat", {
+        keyId: principal.keyId,
+        minerId: body.miner_id,
+        wallet: body.wallet,
+        mode: body.mode,
+        gpu: body.gpu === true || body.gpu === 1,
+        capabilities: body.capabilities
+          ? {
+              ...body.capabilities,
+              gpu:
+                body.capabilities.gpu === undefined
+                  ? undefined
+                  : body.capabilities.gpu === true || body.capabilities.gpu === 1,
+            }
+          : null,
+      });
       return {
         ok: true,
         server_time: new Date(service.clock()).toISOString(),
@@ -218,13 +212,12 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
     async (request, reply) => {
       const principal = principalOf(request);
       const minerId = await service.boundMinerId(principal);
-      const op = proofOp(minerId, request.body);
       const scope = {
         keyId: principal.keyId,
         idempotencyKey: idempotencyKeyOf(request),
         requestHash: requestHash(request),
       };
-      return sendAnswer(reply as FastifyReply, await service.write((tx) => idempotent(tx, scope, () => op(tx))));
+      return sendAnswer(reply as FastifyReply, await prove(minerId, request.body, scope));
     },
   );
 
@@ -246,7 +239,11 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
       const results = await Promise.all(
         request.body.proofs.map(async (proof) => {
           try {
-            const answer = await service.write(proofOp(minerId, proof));
+            const answer = await prove(minerId, proof, {
+              keyId: principal.keyId,
+              idempotencyKey: undefined,
+              requestHash: "",
+            });
             return { id: proof.id, status: answer.status, body: answer.body };
           } catch (error) {
             const known = error as { status?: unknown; code?: unknown; message?: unknown; details?: unknown };
@@ -283,14 +280,10 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
         idempotencyKey: idempotencyKeyOf(request),
         requestHash: requestHash(request),
       };
-      const answer = await service.write((tx) =>
-        idempotent(tx, scope, async () => ({
-          status: 200,
-          body: {
-            ...(await failLease(tx, { minerId, jobId: body.id, errorCode: body.error_code, message: body.message })),
-          },
-        })),
-      );
+      const answer = await service.command("failLease", {
+        scope,
+        fail: { minerId, jobId: body.id, errorCode: body.error_code, message: body.message },
+      });
       return sendAnswer(reply as FastifyReply, answer);
     },
   );

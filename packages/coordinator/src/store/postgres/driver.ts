@@ -19,8 +19,14 @@ function prepared(sql: string): { name: string; text: string } {
   return entry;
 }
 
-const bind = (params: readonly SqlParam[]): unknown[] =>
-  params.map((param) => (param instanceof Uint8Array && !Buffer.isBuffer(param) ? Buffer.from(param) : param));
+const toPg = (param: unknown): unknown =>
+  param instanceof Uint8Array && !Buffer.isBuffer(param)
+    ? Buffer.from(param)
+    : Array.isArray(param)
+      ? param.map(toPg)
+      : param;
+
+const bind = (params: readonly SqlParam[]): unknown[] => params.map(toPg);
 
 export class PgSql implements Sql {
   readonly dialect = "postgres" as const;

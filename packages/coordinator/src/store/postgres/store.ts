@@ -7,12 +7,13 @@
 // deadlock on each other. Claims still select with FOR UPDATE SKIP LOCKED. Reads use the pool and
 // never wait on writers (MVCC). Job events are sent with NOTIFY inside the batch's transaction.
 import { randomUUID } from "node:crypto";
-import { appendInPostgresTransaction, type Json, migratePostgresLedger } from "@pithead/ledger";
+import { appendBatchInPostgresTransaction, migratePostgresLedger, postgresLedgerSize } from "@pithead/ledger";
 import pg from "pg";
 import { type FollowUp, GroupCommit, type TxDriver, type TxSession } from "../group-commit.ts";
+import { num } from "../rows.ts";
 import { SqlReads } from "../sql/reads.ts";
-import { SqlTx } from "../sql/tx.ts";
-import type { CoordinatorStore, JobEvent, Op } from "../types.ts";
+import { type NextSeq, SqlTx, type TxLedger } from "../sql/tx.ts";
+import type { CoordinatorStore, JobEvent, Op, WriteHints } from "../types.ts";
 import { PgSql } from "./driver.ts";
 import { migratePostgres } from "./migrate.ts";
 import { CHANNEL, listen, payloads } from "./notifications.ts";
@@ -60,29 +61,53 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         client.release(error);
       };
       try {
-        await client.query("BEGIN");
-        await client.query("SELECT pg_advisory_xact_lock(hashtext('pithead.coordinator.write'))");
+        // One round trip: BEGIN and the lock that makes this batch the only writer (simple protocol).
+        await client.query("BEGIN; SELECT pg_advisory_xact_lock(hashtext('pithead.coordinator.write'))");
       } catch (error) {
         release(error as Error);
         throw error;
       }
       // Ledger records join this transaction: they commit with the state change they record.
-      const append = async (type: string, body: Json, at: Date) =>
-        (await appendInPostgresTransaction(client, partition, type, body, at)).seq;
-      const tx = new SqlTx(new PgSql(client), append, options.clock());
+      const ledger: TxLedger = {
+        size: () => postgresLedgerSize(client, partition),
+        append: async (entries, firstSeq) => {
+          await appendBatchInPostgresTransaction(client, partition, entries, { firstSeq });
+        },
+      };
+      // Job seqs come from the jobs sequence, a block per round trip (an unused rest is a harmless gap).
+      let reserved: number[] = [];
+      const nextSeq: NextSeq = async () => {
+        if (reserved.length === 0) {
+          const { rows } = await client.query<{ seq: string }>(
+            "SELECT nextval(pg_get_serial_sequence('jobs', 'seq')) AS seq FROM generate_series(1, 64)",
+          );
+          reserved = rows.map((row) => num(row.seq)).sort((a, b) => a - b);
+        }
+        return reserved.shift() ?? 0;
+      };
+      const tx = new SqlTx(new PgSql(client), ledger, nextSeq, options.clock());
       return {
         tx,
+        preload: (hints) => tx.preload(hints),
         writes: () => tx.writes,
         events: () => tx.events,
         truncateEvents: (length) => {
           tx.events.length = length;
         },
+        // The job events' NOTIFY goes out with the batch's writes (delivered on commit).
+        flush: () => {
+          const notes = payloads(origin, tx.events);
+          return tx.flush(
+            notes.length === 0
+              ? undefined
+              : {
+                  select: notes.map(() => "pg_notify(?, ?)").join(", "),
+                  params: notes.flatMap((note) => [CHANNEL, note]),
+                },
+          );
+        },
         async commit() {
           try {
-            await tx.flush();
-            for (const payload of payloads(origin, tx.events)) {
-              await client.query("SELECT pg_notify($1, $2)", [CHANNEL, payload]);
-            }
             await client.query("COMMIT");
             release();
           } catch (error) {
@@ -115,9 +140,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     kind: "postgres",
     ledgerPartition: partition,
     reads: new SqlReads(new PgSql(pool)),
-    write<T>(op: Op<T>): Promise<T> {
-      return commits.run(op);
+    write<T>(op: Op<T>, hints?: WriteHints): Promise<T> {
+      return commits.run(op, hints);
     },
+    // Another connection's work never waits on this process's batch here (locks are per session).
+    exclusive: (work) => work(),
     setFollowUps(next) {
       followUps = next;
     },

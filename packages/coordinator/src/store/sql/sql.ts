@@ -3,7 +3,9 @@
 // placeholders in the common dialect; the PostgreSQL driver numbers them.
 import type { Row } from "../rows.ts";
 
-export type SqlParam = string | number | boolean | Uint8Array | null;
+export type SqlScalar = string | number | boolean | Uint8Array | null;
+/** A scalar, or (PostgreSQL only) an array bound as one parameter. */
+export type SqlParam = SqlScalar | readonly SqlScalar[];
 
 export interface Sql {
   readonly dialect: "sqlite" | "postgres";

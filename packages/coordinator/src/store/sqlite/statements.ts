@@ -5,7 +5,11 @@ import type { Row } from "../rows.ts";
 import type { Sql, SqlParam } from "../sql/sql.ts";
 
 const bind = (params: readonly SqlParam[]): SQLInputValue[] =>
-  params.map((param) => (typeof param === "boolean" ? (param ? 1 : 0) : param));
+  params.map((param) => {
+    if (typeof param === "boolean") return param ? 1 : 0;
+    if (Array.isArray(param)) throw new TypeError("array parameters are PostgreSQL-only");
+    return param as Exclude<SqlParam, boolean | readonly unknown[]>;
+  });
 
 export class SqliteSql implements Sql {
   readonly dialect = "sqlite" as const;

@@ -4,29 +4,25 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { appendInSqliteTransaction, type Json, migrateSqliteLedger } from "@pithead/ledger";
+import { appendBatchInSqliteTransaction, migrateSqliteLedger, sqliteLedgerSize } from "@pithead/ledger";
 import { type FollowUp, GroupCommit, type TxDriver, type TxSession } from "../group-commit.ts";
+import { num } from "../rows.ts";
 import { SqlReads } from "../sql/reads.ts";
-import { SqlTx } from "../sql/tx.ts";
-import type { CoordinatorStore, JobEvent, Op } from "../types.ts";
+import { type NextSeq, SqlTx, type TxLedger } from "../sql/tx.ts";
+import type { CoordinatorStore, JobEvent, Op, WriteHints } from "../types.ts";
 import { migrateSqlite } from "./migrate.ts";
 import { acquireProcessLock } from "./process-lock.ts";
+import { configureSqlite, openSqliteReader } from "./reader.ts";
 import { SqliteSql } from "./statements.ts";
+import { startWalCheckpointer, type WalCheckpointer } from "./wal-checkpointer.ts";
 
 export interface SqliteStoreOptions {
   path: string;
   clock: () => number;
   ledgerPartition?: string;
   maxBatch?: number;
-}
-
-function configure(db: DatabaseSync): void {
-  // WAL: readers never block the writer. synchronous=FULL: a commit is on disk (fsync'd) before
-  // we answer, so an acknowledged request survives a power cut, not just a crash.
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = FULL");
-  db.exec("PRAGMA foreign_keys = ON");
-  db.exec("PRAGMA busy_timeout = 5000");
+  /** Checkpoint the WAL from a thread of its own instead of inside commits (a running coordinator). */
+  walCheckpointThread?: boolean;
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): CoordinatorStore {
@@ -36,12 +32,12 @@ export function openSqliteStore(options: SqliteStoreOptions): CoordinatorStore {
   let reader: DatabaseSync | undefined;
   try {
     writer = new DatabaseSync(options.path);
-    configure(writer);
+    configureSqlite(writer);
     migrateSqliteLedger(writer);
     migrateSqlite(writer);
-    reader = new DatabaseSync(options.path);
-    configure(reader);
-    reader.exec("PRAGMA query_only = 1");
+    reader = openSqliteReader(options.path);
+    // With the checkpoint thread, a commit only checkpoints itself if the WAL reaches 64 MiB.
+    if (options.walCheckpointThread) writer.exec("PRAGMA wal_autocheckpoint = 16384");
   } catch (error) {
     writer?.close();
     release();
@@ -49,27 +45,43 @@ export function openSqliteStore(options: SqliteStoreOptions): CoordinatorStore {
   }
   const writeDb = writer;
   const readDb = reader;
+  const walCheckpointer: WalCheckpointer | undefined = options.walCheckpointThread
+    ? startWalCheckpointer(options.path)
+    : undefined;
   const partition = options.ledgerPartition ?? "coordinator";
   const statements = new SqliteSql(writeDb);
   // The ledger's records are appended inside our own BEGIN IMMEDIATE: they commit with the state
   // change they record, or not at all.
-  const append = async (type: string, body: Json, at: Date) =>
-    appendInSqliteTransaction(writeDb, partition, type, body, at).seq;
+  const ledger: TxLedger = {
+    size: async () => sqliteLedgerSize(writeDb, partition),
+    append: async (entries, firstSeq) => {
+      appendBatchInSqliteTransaction(writeDb, partition, entries, { firstSeq });
+    },
+  };
+  // One writer at a time: a transaction counts on from the largest seq.
+  const seqs = (): NextSeq => {
+    let next: number | undefined;
+    return async () => {
+      next ??= num(statements.prepare("SELECT COALESCE(MAX(seq), 0) AS n FROM jobs").get()?.n) + 1;
+      return next++;
+    };
+  };
   const listeners = new Set<(events: JobEvent[]) => void>();
 
   const driver: TxDriver = {
     async begin(): Promise<TxSession> {
       writeDb.exec("BEGIN IMMEDIATE");
-      const tx = new SqlTx(statements, append, options.clock());
+      const tx = new SqlTx(statements, ledger, seqs(), options.clock());
       return {
         tx,
+        preload: (hints) => tx.preload(hints),
         writes: () => tx.writes,
         events: () => tx.events,
         truncateEvents: (length) => {
           tx.events.length = length;
         },
+        flush: () => tx.flush(),
         async commit() {
-          await tx.flush();
           writeDb.exec("COMMIT");
         },
         async rollback() {
@@ -91,9 +103,10 @@ export function openSqliteStore(options: SqliteStoreOptions): CoordinatorStore {
     kind: "sqlite",
     ledgerPartition: partition,
     reads: new SqlReads(new SqliteSql(readDb)),
-    write<T>(op: Op<T>): Promise<T> {
-      return commits.run(op);
+    write<T>(op: Op<T>, hints?: WriteHints): Promise<T> {
+      return commits.run(op, hints);
     },
+    exclusive: (work) => commits.exclusive(work),
     setFollowUps(next) {
       followUps = next;
     },
@@ -106,6 +119,7 @@ export function openSqliteStore(options: SqliteStoreOptions): CoordinatorStore {
     },
     async close() {
       await commits.close();
+      await walCheckpointer?.stop();
       readDb.close();
       writeDb.close();
       release();

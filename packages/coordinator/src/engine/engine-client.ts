@@ -1,0 +1,185 @@
+// The HTTP thread's handle on the engine thread (worker.ts): commands and claims go out in one
+// message per turn of the event loop, answers come back once their batch is durable, and committed
+// job events are handed to the HTTP side's subscribers (server-sent events).
+import { Worker } from "node:worker_threads";
+import type { Claimed } from "../ops/claim-jobs.ts";
+import type { SweepResult } from "../ops/sweep.ts";
+import type { JobEvent } from "../store/types.ts";
+import type { CommandInput, CommandName, CommandOutput } from "./commands.ts";
+import type { ClaimCall } from "./engine.ts";
+import { type EngineWorkerData, type FromEngine, fromWire, type ToEngine, type ToEngineBatch } from "./protocol.ts";
+
+export interface EngineClientLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface EngineClientOptions {
+  data: EngineWorkerData;
+  /** The HTTP side's clock when it is not the system's (tests step it): every batch carries it. */
+  clock?: () => number;
+  onEvents(events: JobEvent[]): void;
+  log(): EngineClientLog;
+}
+
+export class EngineStoppedError extends Error {
+  constructor(reason: string) {
+    super(`the coordinator's store thread stopped: ${reason}`);
+    this.name = "EngineStoppedError";
+  }
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+type Outgoing = ToEngine extends infer M ? (M extends { id: number } ? Omit<M, "id"> : never) : never;
+
+export class EngineClient {
+  readonly #worker: Worker;
+  readonly #options: EngineClientOptions;
+  readonly #pending = new Map<number, Pending>();
+  #outbox: ToEngine[] = [];
+  #flushQueued = false;
+  #nextId = 1;
+  #waiting = 0;
+  #stopped: Error | undefined;
+
+  private constructor(worker: Worker, options: EngineClientOptions) {
+    this.#worker = worker;
+    this.#options = options;
+  }
+
+  /** Starts the engine thread; resolves once its store is open (migrated) and it takes commands. */
+  static async start(options: EngineClientOptions): Promise<EngineClient> {
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), { workerData: options.data });
+    const client = new EngineClient(worker, options);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        // Until it is ready, id 0 carries a failure to start (a database in use, a bad URL…).
+        client.#pending.set(0, { resolve: () => resolve(), reject });
+        worker.on("message", (batch: FromEngine[]) => client.#receive(batch));
+        worker.on("error", (error) => client.#stop(error));
+        worker.on("exit", (code) => client.#stop(new EngineStoppedError(`exit code ${code}`)));
+      });
+    } catch (error) {
+      client.#stopped ??= error as Error;
+      await worker.terminate();
+      throw error;
+    }
+    return client;
+  }
+
+  /** Long-polls in progress (what /health and the stats call waiting miners). */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  command<K extends CommandName>(name: K, input: CommandInput<K>): Promise<CommandOutput<K>> {
+    return this.#call({ t: "command", name, input }) as Promise<CommandOutput<K>>;
+  }
+
+  /** A claim; a long-poll (`call.wait`) ends early when `signal` aborts. */
+  async claim(call: ClaimCall, signal: AbortSignal): Promise<Claimed[]> {
+    const id = this.#nextId++;
+    const answer = this.#call({ t: "claim", call }, id) as Promise<Claimed[]>;
+    if (call.wait === null) return answer;
+    this.#waiting++;
+    const cancel = () => this.#send({ t: "cancel", id });
+    if (signal.aborted) cancel();
+    else signal.addEventListener("abort", cancel, { once: true });
+    try {
+      return await answer;
+    } finally {
+      this.#waiting--;
+      signal.removeEventListener("abort", cancel);
+    }
+  }
+
+  sweep(): Promise<SweepResult> {
+    return this.#call({ t: "sweep" }) as Promise<SweepResult>;
+  }
+
+  checkpoint(): Promise<void> {
+    return this.#call({ t: "checkpoint" }) as Promise<void>;
+  }
+
+  /** Answers the long-polls, commits what is queued, closes the store; then the thread ends. */
+  async close(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      await this.#call({ t: "close" });
+    } finally {
+      this.#stopped ??= new EngineStoppedError("closed");
+      await this.#worker.terminate();
+    }
+  }
+
+  #call(message: Outgoing, id = this.#nextId++): Promise<unknown> {
+    if (this.#stopped) return Promise.reject(this.#stopped);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#send({ ...message, id } as ToEngine);
+    });
+  }
+
+  #send(message: ToEngine): void {
+    this.#outbox.push(message);
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    // setImmediate: every request parsed in this turn of the event loop leaves in one message.
+    setImmediate(() => {
+      this.#flushQueued = false;
+      const messages = this.#outbox;
+      this.#outbox = [];
+      if (this.#stopped) return;
+      const batch: ToEngineBatch = { messages };
+      if (this.#options.clock) batch.now = this.#options.clock();
+      this.#worker.postMessage(batch);
+    });
+  }
+
+  #receive(batch: FromEngine[]): void {
+    for (const message of batch) {
+      switch (message.t) {
+        case "ready":
+          this.#settle(0, true, undefined);
+          break;
+        case "done":
+          this.#settle(message.id, true, message.value);
+          break;
+        case "failed":
+          this.#settle(message.id, false, fromWire(message.error));
+          break;
+        case "events":
+          try {
+            this.#options.onEvents(message.events);
+          } catch (error) {
+            this.#options.log().error({ err: error }, "event delivery failed");
+          }
+          break;
+        case "log":
+          if (message.level === "error") this.#options.log().error(message.obj, message.msg);
+          else this.#options.log().info(message.obj, message.msg);
+          break;
+      }
+    }
+  }
+
+  #settle(id: number, ok: boolean, value: unknown): void {
+    const pending = this.#pending.get(id);
+    if (!pending) return;
+    this.#pending.delete(id);
+    if (ok) pending.resolve(value);
+    else pending.reject(value);
+  }
+
+  /** The thread is gone: every open call fails, and so does every later one. */
+  #stop(error: Error): void {
+    if (!this.#stopped) this.#options.log().error({ err: error }, "the coordinator's store thread stopped");
+    this.#stopped ??= error;
+    for (const pending of this.#pending.values()) pending.reject(this.#stopped);
+    this.#pending.clear();
+  }
+}

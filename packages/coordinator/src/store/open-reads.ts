@@ -1,0 +1,24 @@
+// The HTTP thread's reads: a read-only SQLite connection, or a PostgreSQL pool. The engine thread
+// writes through its own connection; either way a read sees committed (durable) state only.
+import pg from "pg";
+import type { CoordinatorConfig } from "../config.ts";
+import { PgSql } from "./postgres/driver.ts";
+import { SqlReads } from "./sql/reads.ts";
+import { openSqliteReader } from "./sqlite/reader.ts";
+import { SqliteSql } from "./sqlite/statements.ts";
+import type { StoreReads } from "./types.ts";
+
+export interface ReadConnection {
+  reads: StoreReads;
+  close(): Promise<void>;
+}
+
+export function openReads(config: Pick<CoordinatorConfig, "db">, onError: (error: unknown) => void): ReadConnection {
+  if (config.db.kind === "sqlite") {
+    const db = openSqliteReader(config.db.path);
+    return { reads: new SqlReads(new SqliteSql(db)), close: async () => db.close() };
+  }
+  const pool = new pg.Pool({ connectionString: config.db.url, max: 10 });
+  pool.on("error", onError);
+  return { reads: new SqlReads(new PgSql(pool)), close: () => pool.end() };
+}
