@@ -1,11 +1,11 @@
 // Benchmark: the coordinator end to end over HTTP (submit → claim → proof → credit, 64 concurrent
-// miners with batch claims and proofs, 64 concurrent submitters) on SQLite and, with --pg, on
+// miners with batch claims and proofs, 64 concurrent submitters) on SQLite and (unless --no-pg) on
 // PostgreSQL, side by side with the same work in BullMQ on Redis and pg-boss on PostgreSQL (add →
 // process → complete); and the dispatch latency from a submit to a long-polling miner holding the
 // job, measured with nothing else running. Every side reports wall time and the CPU seconds of its
 // server (with threads and child processes) and of its client/worker process.
 //
-//   node bench/coordinator/run.ts [--pg] [--jobs 4000] [--miners 64] [--samples 300] [--quick]
+//   node bench/coordinator/run.ts [--no-pg] [--jobs 4000] [--miners 64] [--samples 300] [--quick]
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -28,7 +28,7 @@ function option(name: string, fallback: number): number {
 }
 
 const quick = process.argv.includes("--quick");
-const withPostgres = process.argv.includes("--pg");
+const withPostgres = !process.argv.includes("--no-pg");
 const JOBS = option("jobs", quick ? 800 : 4_000);
 const MINERS = option("miners", 64);
 const SAMPLES = option("samples", quick ? 60 : 300);
@@ -168,7 +168,7 @@ try {
       const pgboss = await measured(pgPids, () => pgbossThroughput(database("pgboss_bench"), JOBS, MINERS));
       rows.push(
         row("coordinator (PostgreSQL)", onPostgres.run, latencyText(onPostgres.latency)),
-        row("pg-boss (PostgreSQL, its defaults)", pgboss),
+        row("pg-boss (PostgreSQL, batch 4, poll 0.5 s)", pgboss),
       );
       results.push(
         `bench coordinator: postgres ${fmt(onPostgres.run.jobsPerS)} jobs/s vs pg-boss ${fmt(pgboss.jobsPerS)} jobs/s = ${ratio(onPostgres.run.jobsPerS / pgboss.jobsPerS)} (target 1x)`,
