@@ -3,7 +3,7 @@
 export { fleetErrors } from "./api/errors.ts";
 export { createFleetServer, type FleetServerOptions, fleetApiVersion } from "./api/fleet-server.ts";
 export { canonicalRequest, fleetAuthHeaders, type SignInput, signatureVersion, signFleetRequest } from "./auth/sign.ts";
-export { type AuthFailure, type AuthResult, constantTimeEqual, RequestVerifier } from "./auth/verify.ts";
+export { type AuthFailure, type AuthResult, RequestVerifier } from "./auth/verify.ts";
 export {
   CgminerAdapter,
   type CommandResult,

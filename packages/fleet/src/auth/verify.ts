@@ -3,7 +3,8 @@
 // only a request whose signature is good may spend a nonce (so nobody without the secret can
 // fill the nonce cache or burn a legitimate client's nonce).
 
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
+import { timingSafeEqualString } from "@pithead/http";
 import { NonceCache } from "./nonce-cache.ts";
 import { canonicalRequest, fleetAuthHeaders, noncePattern } from "./sign.ts";
 
@@ -29,17 +30,6 @@ export interface VerifyInput {
   /** The raw body bytes as received (empty for none). */
   body: Buffer;
   nowMs: number;
-}
-
-/** Constant-time string equality; a length difference is answered in the same time as a mismatch. */
-export function constantTimeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, "utf8");
-  const right = Buffer.from(b, "utf8");
-  if (left.length !== right.length) {
-    timingSafeEqual(left, left);
-    return false;
-  }
-  return timingSafeEqual(left, right);
 }
 
 function header(headers: VerifyInput["headers"], name: string): string | undefined {
@@ -121,7 +111,7 @@ export class RequestVerifier {
       };
     }
     const bodyHash = createHash("sha256").update(input.body).digest("hex");
-    if (!constantTimeEqual(bodyHash, (claimedHash as string).toLowerCase())) {
+    if (!timingSafeEqualString(bodyHash, (claimedHash as string).toLowerCase())) {
       return { ok: false, failure: "AUTH_BODY_MISMATCH", message: "the body's SHA-256 does not match the signed one" };
     }
     const canonical = canonicalRequest({
@@ -133,7 +123,7 @@ export class RequestVerifier {
       contentSha256: bodyHash,
     });
     const expected = createHmac("sha256", secret).update(canonical).digest("hex");
-    if (!constantTimeEqual(expected, match[1] as string)) {
+    if (!timingSafeEqualString(expected, match[1] as string)) {
       return {
         ok: false,
         failure: "AUTH_BAD_SIGNATURE",
@@ -168,7 +158,7 @@ export class RequestVerifier {
     const expected = createHmac("sha256", secret)
       .update(`${operatorId}:${input.method.toUpperCase()}:${input.path}`)
       .digest("hex");
-    if (!constantTimeEqual(expected, (match[2] as string).toLowerCase()))
+    if (!timingSafeEqualString(expected, (match[2] as string).toLowerCase()))
       return { ok: false, failure: "AUTH_BAD_SIGNATURE", message: "legacy bearer HMAC does not match" };
     return { ok: true, operatorId, scheme: "legacy-bearer" };
   }
