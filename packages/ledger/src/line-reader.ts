@@ -1,7 +1,7 @@
 // Streams a file line by line as byte ranges of a shared buffer (no string per line), which keeps
 // verify close to the speed of hashing. Lines are handed out synchronously; the callback must not
 // keep the buffer.
-import { open } from "node:fs/promises";
+import { type FileHandle, open } from "node:fs/promises";
 
 export interface LineReadResult {
   /** Bytes after the last newline: a torn (partially written) last line, if any. */
@@ -12,42 +12,67 @@ export interface LineReadResult {
 
 const CHUNK = 1 << 20;
 
+/**
+ * Reads an open file from `from` in chunks of about `chunk` bytes; `take(buf, filled)` is handed
+ * buf[0, filled) and answers how many bytes from the start it consumed (complete lines). The rest
+ * is carried to the front of the next chunk; a line longer than the buffer grows it.
+ */
+export async function readInChunks(
+  handle: FileHandle,
+  from: number,
+  chunk: number,
+  take: (buf: Buffer, filled: number) => number,
+  onProgress?: (done: number, total: number) => void,
+): Promise<LineReadResult> {
+  const total = (await handle.stat()).size;
+  let position = from;
+  let buf = Buffer.allocUnsafe(chunk * 2);
+  let carry = 0;
+  let carryOffset = position;
+  while (position < total) {
+    if (buf.length - carry < chunk) {
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, carry);
+      buf = bigger;
+    }
+    const { bytesRead } = await handle.read(buf, carry, Math.min(chunk, buf.length - carry), position);
+    if (bytesRead === 0) break;
+    position += bytesRead;
+    const filled = carry + bytesRead;
+    const consumed = take(buf, filled);
+    carry = filled - consumed;
+    carryOffset += consumed;
+    if (carry > 0) buf.copy(buf, 0, consumed, filled);
+    onProgress?.(position, total);
+  }
+  return { tornBytes: carry, completeBytes: carryOffset };
+}
+
 export async function forEachLine(
   file: string,
   onLine: (buf: Buffer, start: number, end: number, offset: number) => void,
   options: { from?: number; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<LineReadResult> {
   const handle = await open(file, "r");
+  let chunkOffset = options.from ?? 0;
   try {
-    const total = (await handle.stat()).size;
-    let position = options.from ?? 0;
-    let buf = Buffer.allocUnsafe(CHUNK * 2);
-    let carry = 0;
-    let carryOffset = position;
-    while (position < total) {
-      if (buf.length - carry < CHUNK) {
-        // A line longer than the buffer: grow it.
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, carry);
-        buf = bigger;
-      }
-      const { bytesRead } = await handle.read(buf, carry, Math.min(CHUNK, buf.length - carry), position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      const filled = carry + bytesRead;
-      let lineStart = 0;
-      let nl = buf.indexOf(0x0a, 0);
-      while (nl >= 0 && nl < filled) {
-        onLine(buf, lineStart, nl, carryOffset + lineStart);
-        lineStart = nl + 1;
-        nl = buf.indexOf(0x0a, lineStart);
-      }
-      carry = filled - lineStart;
-      carryOffset += lineStart;
-      if (carry > 0) buf.copy(buf, 0, lineStart, filled);
-      options.onProgress?.(position, total);
-    }
-    return { tornBytes: carry, completeBytes: carryOffset };
+    return await readInChunks(
+      handle,
+      chunkOffset,
+      CHUNK,
+      (buf, filled) => {
+        let lineStart = 0;
+        let nl = buf.indexOf(0x0a, 0);
+        while (nl >= 0 && nl < filled) {
+          onLine(buf, lineStart, nl, chunkOffset + lineStart);
+          lineStart = nl + 1;
+          nl = buf.indexOf(0x0a, lineStart);
+        }
+        chunkOffset += lineStart;
+        return lineStart;
+      },
+      options.onProgress,
+    );
   } finally {
     await handle.close();
   }

@@ -8,6 +8,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { type InspectedLines, inspectChunk } from "./line-inspect.ts";
 import type { InspectedRange } from "./line-range.ts";
+import { readInChunks } from "./line-reader.ts";
 import type { RangeJob } from "./verify-worker.ts";
 
 const CHUNK = 4 << 20;
@@ -118,26 +119,18 @@ export async function scanLines(
     const total = (await handle.stat()).size;
     const workers = (options.parallel ?? total >= PARALLEL_THRESHOLD) ? sharedPool() : undefined;
     if (workers) return await scanInRanges(workers, file, total, deliver, options.onProgress);
-    let position = 0;
-    let buf = Buffer.allocUnsafe(CHUNK * 2);
-    let carry = 0;
-    while (position < total) {
-      if (buf.length - carry < CHUNK) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, carry);
-        buf = bigger;
-      }
-      const { bytesRead } = await handle.read(buf, carry, Math.min(CHUNK, buf.length - carry), position);
-      if (bytesRead === 0) break;
-      position += bytesRead;
-      const filled = carry + bytesRead;
-      const complete = buf.lastIndexOf(0x0a, filled - 1) + 1;
-      if (complete > 0) deliver(inspectChunk(buf, 0, complete));
-      carry = filled - complete;
-      if (carry > 0) buf.copy(buf, 0, complete, filled);
-      options.onProgress?.(position, total);
-    }
-    return { tornBytes: carry };
+    const { tornBytes } = await readInChunks(
+      handle,
+      0,
+      CHUNK,
+      (buf, filled) => {
+        const complete = buf.lastIndexOf(0x0a, filled - 1) + 1;
+        if (complete > 0) deliver(inspectChunk(buf, 0, complete));
+        return complete;
+      },
+      options.onProgress,
+    );
+    return { tornBytes };
   } finally {
     await handle.close();
   }

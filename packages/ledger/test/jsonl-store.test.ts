@@ -94,4 +94,29 @@ describe("JSONL readers beside a writer", () => {
       await writer.close();
     }
   });
+
+  it("reads, reopens and verifies lines that straddle the read chunks (bodies near the 1 MiB limit)", async () => {
+    using dir = tempDir();
+    const big = "x".repeat(1_040_000);
+    const ledger = await openLedger({ store: "jsonl", dir: dir.path, signer });
+    await ledger.append("ops", "test.x", { i: 0 });
+    for (let i = 1; i <= 6; i++) await ledger.append("ops", "test.x", { i, big });
+    await ledger.append("ops", "test.x", { i: 7 });
+    await ledger.checkpoint("ops");
+    const root = (await ledger.treeHead("ops")).rootHash;
+    await ledger.close();
+    // Reopening rebuilds its state from the lines (the line reader); verify scans them (the chunked scan).
+    rmSync(join(dir.path, "ops.ledger", "index.bin"));
+    const reopened = await openLedger({ store: "jsonl", dir: dir.path, signer });
+    try {
+      expect((await reopened.treeHead("ops")).rootHash).toBe(root);
+      expect(((await reopened.get("ops", 5))?.body as { big: string }).big.length).toBe(big.length);
+      expect((await reopened.append("ops", "test.x", { i: 8 })).seq).toBe(8);
+      const report = await reopened.verify("ops");
+      expect(report.problems).toEqual([]);
+      expect(report.records).toBe(9);
+    } finally {
+      await reopened.close();
+    }
+  });
 });
