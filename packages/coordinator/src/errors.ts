@@ -30,6 +30,7 @@ export const errors = defineErrors({
   OUTPUT_TOO_LARGE: { status: 413, message: "The output is larger than this coordinator accepts inline" },
   INSUFFICIENT_FUNDS: { status: 422, message: "The wallet cannot cover the escrow for this job" },
   AMOUNT_TOO_LARGE: { status: 422, message: "The amount is larger than this coordinator accepts" },
+  INVALID_PARAMS: { status: 422, message: "The params do not suit this workload" },
   INVALID_VERIFICATION: { status: 422, message: "verification.quorum must be between 1 and verification.replicas" },
   BAD_OUTPUT_SHA: { status: 422, message: "output_sha is not the SHA-256 of the output" },
   BAD_OUTPUT_ENCODING: { status: 422, message: "output is not valid for its output_encoding" },

@@ -21,6 +21,7 @@ export type { JobState } from "./core/model.ts";
 export { proofMessage, verifyProofSignature } from "./core/proof-signature.ts";
 export { keyIdOf, type Receipt, type SignedReceipt, verifyReceipt } from "./core/receipt.ts";
 export { REPUTATION_MAX, REPUTATION_MIN, REPUTATION_START } from "./core/reputation.ts";
+export { checkWorkloadParams, type ParamsProblem } from "./core/workload-params.ts";
 export { errors as coordinatorErrors } from "./errors.ts";
 export type {
   BalanceResponse,

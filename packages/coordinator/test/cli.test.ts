@@ -65,7 +65,7 @@ describe("pithead CLI against a coordinator", () => {
         "--reward",
         "100",
         "--params",
-        '{"n":3}',
+        '{"n":32}',
         "--wait",
         "30",
         "--json",

@@ -81,7 +81,10 @@ describe("the miner routes", () => {
     });
     expect(Date.parse(String(next.body.lease_expires_at))).toBeGreaterThan(coordinator.clock());
     // One slot, one job in flight: nothing more until it is proven.
-    await inject("POST", "/v1/jobs", { key: client.key, body: { workload: "sd_infer", reward: 5 } });
+    await inject("POST", "/v1/jobs", {
+      key: client.key,
+      body: { workload: "sd_infer", reward: 5, params: { prompt: "a dog" } },
+    });
     expect((await inject("GET", "/v1/miner/next?miner=idle-miner&slots=1", { key: miner.key })).status).toBe(204);
     expect((await inject("GET", "/v1/miner/next?miner=idle-miner&slots=2", { key: miner.key })).status).toBe(200);
   });
@@ -187,7 +190,10 @@ describe("the miner routes", () => {
     const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("base64");
     const miner = await coordinator.miner("signing-miner", { capabilities: { public_key: raw } });
     const client = await coordinator.client();
-    const job = await inject("POST", "/v1/jobs", { key: client.key, body: { workload: "llm_gen", reward: 10 } });
+    const job = await inject("POST", "/v1/jobs", {
+      key: client.key,
+      body: { workload: "llm_gen", params: { prompt: "x" }, reward: 10 },
+    });
     await inject("GET", "/v1/miner/next?miner=signing-miner", { key: miner.key });
     const jobId = String(job.body.id);
     const outputSha = sha256("tokens");
@@ -277,7 +283,10 @@ describe("the client routes", () => {
     const balance = await inject("GET", "/v1/wallet/balance", { key: client.key });
     expect(balance.body).toMatchObject({ address: client.wallet, balance: 900, pending: 100 });
     for (let i = 0; i < 4; i++)
-      await inject("POST", "/v1/jobs", { key: client.key, body: { workload: "llm_gen", reward: 1 } });
+      await inject("POST", "/v1/jobs", {
+        key: client.key,
+        body: { workload: "llm_gen", params: { prompt: "x" }, reward: 1 },
+      });
     const page1 = await inject("GET", "/v1/jobs?limit=3", { key: client.key });
     expect(items(page1.body.jobs)).toHaveLength(3);
     const page2 = await inject("GET", `/v1/jobs?limit=3&cursor=${page1.body.next_cursor}`, { key: client.key });
@@ -369,6 +378,31 @@ describe("the client routes", () => {
     });
     expect(reply.status).toBe(422);
     expect(reply.body.error).toMatchObject({ code: "INSUFFICIENT_FUNDS", details: { balance: 50, required: 60 } });
+  });
+
+  it("refuses params a built-in workload's miners would refuse, naming the field, and escrows nothing", async () => {
+    const client = await coordinator.client(500);
+    const refused = async (workload: string, params: unknown) => {
+      const reply = await inject("POST", "/v1/jobs", { key: client.key, body: { workload, params, reward: 100 } });
+      expect(reply.status).toBe(422);
+      expect(reply.body.error).toMatchObject({ code: "INVALID_PARAMS", details: { workload } });
+      return reply.body.error as unknown as { message: string; details: { field: string } };
+    };
+    const tokens = await refused("llm_gen", { prompt: "abc", max_tokens: "x" });
+    expect(tokens.details.field).toBe("body.params.max_tokens");
+    expect(tokens.message).toBe('params.max_tokens must be a whole number from 1 to 1048576, got "x"');
+    expect((await refused("llm_gen", { max_tokens: 8 })).message).toMatch(/exactly one of prompt .* or messages/);
+    expect((await refused("sd_infer", { prompt: "a cat", width: 500 })).details.field).toBe("body.params.width");
+    expect((await refused("torch_bench", { n: 8 })).details.field).toBe("body.params.n");
+    expect((await refused("torch_bench", [1, 2])).details.field).toBe("body.params");
+    const balance = await inject("GET", "/v1/wallet/balance", { key: client.key });
+    expect(balance.body.balance).toBe(500);
+    // A workload Pithead does not know is the miners' business: its params pass as they are.
+    const custom = await inject("POST", "/v1/jobs", {
+      key: client.key,
+      body: { workload: "my_render", params: { max_tokens: "x" }, reward: 100 },
+    });
+    expect(custom.status).toBe(201);
   });
 
   it("rejects malformed JSON, wrong types, unknown and malformed ids with the envelope", async () => {

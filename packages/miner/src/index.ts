@@ -35,5 +35,14 @@ export {
   type MinerCapabilities,
 } from "./net/coordinator-client.ts";
 export { type OutboxEntry, ResultStore } from "./store/result-store.ts";
+export { llmRequest } from "./workloads/llm-gen.ts";
 export { KNOWN_WORKLOADS } from "./workloads/registry.ts";
-export type { Availability, Workload, WorkloadContext, WorkloadResult } from "./workloads/workload.ts";
+export { txt2imgBody } from "./workloads/sd-infer.ts";
+export { torchBenchParams } from "./workloads/torch-bench.ts";
+export {
+  type Availability,
+  type Workload,
+  type WorkloadContext,
+  WorkloadError,
+  type WorkloadResult,
+} from "./workloads/workload.ts";

@@ -21,6 +21,12 @@ import {
 const SCRIPT = fileURLToPath(new URL("./torch-bench.py", import.meta.url));
 const PROBE = "import json, torch; print(json.dumps({'torch': torch.__version__, 'cuda': torch.cuda.is_available()}))";
 
+/** Validates torch_bench params: the matrix size and how many products. */
+export function torchBenchParams(job: LeasedJob): { n: number; iters: number } {
+  const params = paramsOf(job);
+  return { n: intParam(params, "n", 16, 16_384, 1024), iters: intParam(params, "iters", 1, 100_000, 100) };
+}
+
 export class TorchBenchWorkload implements Workload {
   readonly name = "torch_bench";
   readonly #python: string;
@@ -68,9 +74,7 @@ export class TorchBenchWorkload implements Workload {
   }
 
   async run(job: LeasedJob, ctx: WorkloadContext): Promise<WorkloadResult> {
-    const params = paramsOf(job);
-    const n = intParam(params, "n", 16, 16_384, 1024);
-    const iters = intParam(params, "iters", 1, 100_000, 100);
+    const { n, iters } = torchBenchParams(job);
     const result = await runChild(this.#python, [SCRIPT], {
       signal: ctx.signal,
       cwd: ctx.workDir,

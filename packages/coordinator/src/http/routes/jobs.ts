@@ -4,6 +4,7 @@
 import type { HttpServer } from "@pithead/http";
 import type { FastifyReply } from "fastify";
 import { isFinal, type Job, type JsonValue } from "../../core/model.ts";
+import { checkWorkloadParams } from "../../core/workload-params.ts";
 import { errors } from "../../errors.ts";
 import {
   errorResponses,
@@ -76,6 +77,14 @@ export function registerJobRoutes(
       const body = request.body;
       const params = body.params ?? {};
       assertHashableJson(params, "body.params");
+      const paramsProblem = checkWorkloadParams(body.workload, params);
+      if (paramsProblem) {
+        throw errors.error(
+          "INVALID_PARAMS",
+          { field: paramsProblem.field, workload: body.workload },
+          paramsProblem.message,
+        );
+      }
       const mode = body.verification?.mode ?? "none";
       const replicas = mode === "none" ? 1 : (body.verification?.replicas ?? 3);
       if (mode === "none" && (body.verification?.replicas ?? 1) !== 1) {
