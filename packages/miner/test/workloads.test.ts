@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -89,6 +89,57 @@ describe("llm_gen on the embedded tiny model", () => {
     const running = llm.run(job("llm_gen", { prompt: "abc", max_tokens: 1500 }), ctx(controller.signal));
     setTimeout(() => controller.abort(new Error("deadline")), 100);
     await expect(running).rejects.toThrow("deadline");
+  });
+});
+
+describe("llm_gen on a GPU box: energy from nvidia-smi power samples", () => {
+  // The GPU is what is faked: an nvidia-smi on PATH that reports a board drawing a steady 150 W,
+  // a tick every 50 ms in -lms mode, as the real one prints until it is killed.
+  const bin = mkdtempSync(join(tmpdir(), "miner-smi-"));
+  writeFileSync(
+    join(bin, "nvidia-smi"),
+    `#!/bin/sh
+case "$*" in
+  *-lms*) while :; do printf '0, 150.00, 81559, 2000, NVIDIA H100 80GB HBM3\\n'; sleep 0.05; done ;;
+  *) printf 'NVIDIA H100 80GB HBM3, 81559\\n' ;;
+esac
+`,
+  );
+  chmodSync(join(bin, "nvidia-smi"), 0o755);
+  const path = process.env.PATH;
+  const llm = new LlmGenWorkload({
+    provider: "local",
+    model: undefined,
+    baseUrl: undefined,
+    apiKey: undefined,
+    contextSize: 2048,
+    dataDir: mkdtempSync(join(tmpdir(), "miner-llm-gpu-")),
+    parallel: 1,
+  });
+  beforeAll(async () => {
+    process.env.PATH = `${bin}:${path}`;
+    expect(await llm.detect({ accel: "gpu", vramMb: 81_559, freeRamMb: () => 8000 })).toMatchObject({
+      available: true,
+    });
+  });
+  afterAll(async () => {
+    process.env.PATH = path;
+    await llm.close();
+  });
+
+  it("reports joules, average watts and tokens per kJ for the generation", async () => {
+    const result = await llm.run(job("llm_gen", { prompt: "abc", max_tokens: 64 }), ctx());
+    const { tokens, seconds, energy_j, avg_watts, tokens_per_kJ } = result.metrics as {
+      [name in "tokens" | "seconds" | "energy_j" | "avg_watts" | "tokens_per_kJ"]: number;
+    };
+    expect(tokens).toBe(64);
+    expect(energy_j).toBeGreaterThan(0);
+    // A steady 150 W board: the average is 150 W, and the integral covers at least the generation
+    // (the sampling window runs from before it starts to after it ends).
+    expect(avg_watts).toBeCloseTo(150, 0);
+    expect(energy_j).toBeGreaterThanOrEqual(150 * seconds * 0.99);
+    // energy_j is rounded to 0.01 J for the report; tokens_per_kJ comes from the unrounded figure.
+    expect(Math.abs(tokens_per_kJ / (tokens / (energy_j / 1000)) - 1)).toBeLessThan(0.01);
   });
 });
 
