@@ -1,3 +1,5 @@
+import type { IncomingMessage } from "node:http";
+import type { Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
 
 declare module "fastify" {
@@ -10,8 +12,31 @@ declare module "fastify" {
 export function installClosingSignal(app: FastifyInstance): void {
   const controller = new AbortController();
   app.decorate("closing", controller.signal);
+  // Connections that have not sent a request yet. Node's server.close() leaves them open (they are
+  // neither idle keep-alives nor busy), so one silent client would hold a graceful stop until the
+  // headers timeout; they are cut when closing begins, and any that arrive later at once.
+  const silent = new Set<Socket>();
+  app.server.on("connection", (socket: Socket) => {
+    if (controller.signal.aborted) {
+      socket.destroy();
+      return;
+    }
+    silent.add(socket);
+    socket.once("close", () => silent.delete(socket));
+  });
+  app.server.on("request", (request: IncomingMessage) => silent.delete(request.socket));
   // preClose runs before Fastify waits for in-flight requests, so held long-polls can answer now.
-  app.addHook("preClose", async () => controller.abort());
+  app.addHook("preClose", async () => {
+    controller.abort();
+    for (const socket of silent) socket.destroy();
+    silent.clear();
+  });
+  // The server closed its idle keep-alive connections when closing began; a connection whose
+  // request is answered after that would stay open, idle, until its keep-alive timeout.
+  // "Connection: close" ends it with the answer.
+  app.addHook("onSend", async (_request, reply) => {
+    if (controller.signal.aborted) void reply.header("connection", "close");
+  });
 }
 
 /**

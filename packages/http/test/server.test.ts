@@ -1,3 +1,5 @@
+import { Agent, get as httpGet } from "node:http";
+import { connect } from "node:net";
 import { Writable } from "node:stream";
 import { Type } from "typebox";
 import { afterEach, describe, expect, it } from "vitest";
@@ -257,4 +259,47 @@ describe("rate limits, request ids and shutdown", () => {
     await closed;
     app = undefined;
   });
+
+  it("answers held requests with Connection: close, so their keep-alive connections end with the close", async () => {
+    const server = await build();
+    const port = await listening(server);
+    const entered = new Promise<void>((resolve) => {
+      holdEntered = resolve;
+    });
+    const agent = new Agent({ keepAlive: true });
+    const held = new Promise<{ connection: string | undefined; body: string }>((resolve, reject) => {
+      httpGet({ port, host: "127.0.0.1", path: "/hold", agent, headers: auth(client.key) }, (response) => {
+        let body = "";
+        response.on("data", (chunk) => {
+          body += chunk;
+        });
+        response.on("end", () => resolve({ connection: response.headers.connection, body }));
+      }).on("error", reject);
+    });
+    await entered;
+    const closed = server.close();
+    expect(await held).toEqual({ connection: "close", body: JSON.stringify({ released: true }) });
+    await closed;
+    agent.destroy();
+    app = undefined;
+  });
+
+  it("does not wait on a client that connected and never sent a request", async () => {
+    const server = await build();
+    const port = await listening(server);
+    const silent = connect(port, "127.0.0.1");
+    await new Promise((resolve) => silent.once("connect", resolve));
+    const cut = new Promise((resolve) => silent.once("close", resolve));
+    // Without the cut, close() would wait for Node's headers timeout (a minute), past this test's limit.
+    await server.close();
+    await cut;
+    expect(silent.destroyed).toBe(true);
+    app = undefined;
+  });
 });
+
+async function listening(server: HttpServer): Promise<number> {
+  await server.listen({ port: 0, host: "127.0.0.1" });
+  const address = server.server.address();
+  return typeof address === "object" && address ? address.port : 0;
+}
