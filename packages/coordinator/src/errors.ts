@@ -44,6 +44,10 @@ export const errors = defineErrors({
     message: "capabilities.public_key must be a base64 Ed25519 public key (32 bytes)",
   },
   JOB_NOT_READY: { status: 425, message: "The job has no result yet" },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    message: "The coordinator cannot write: its store thread stopped, and the server is shutting down to be restarted",
+  },
 });
 
 export type CoordinatorErrors = typeof errors;

@@ -12,6 +12,7 @@ import { CoordinatorService, type ServiceLog } from "./service/coordinator.ts";
 import { EventHub } from "./service/event-hub.ts";
 import { loadOrCreateReceiptSigner } from "./service/receipt-signer.ts";
 import { openReads } from "./store/open-reads.ts";
+import { releaseOwnProcessLock } from "./store/sqlite/process-lock.ts";
 
 export interface StartOptions {
   /** Flags as strings (what the CLI parsed); validated like the environment. */
@@ -26,6 +27,8 @@ export interface StartOptions {
   sweeper?: boolean;
   /** How often a ledger checkpoint is signed when records were added (default 5 s). */
   checkpointIntervalMs?: number;
+  /** Test seam: the engine thread's module (see EngineClientOptions.workerUrl). */
+  engineWorkerUrl?: URL;
 }
 
 export interface RunningCoordinator {
@@ -39,6 +42,11 @@ export interface RunningCoordinator {
   generatedAdminKey: string | undefined;
   /** Where the admin key was written, if one was generated. */
   adminKeyFile: string | undefined;
+  /**
+   * Settles if the engine thread dies on its own (a bug; database errors fail single transactions),
+   * once the server has closed: the process should exit non-zero so its supervisor restarts it.
+   */
+  failed: Promise<Error>;
   close(): Promise<void>;
 }
 
@@ -60,6 +68,11 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
     idempotencyRetentionS: config.idempotencyRetentionS,
   };
   let log: ServiceLog | undefined;
+  let app: HttpServer | undefined;
+  let reportFailure: (error: Error) => void = () => {};
+  const failed = new Promise<Error>((resolve) => {
+    reportFailure = resolve;
+  });
   const engine = await EngineClient.start({
     data: {
       db: config.db,
@@ -76,8 +89,14 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
     ...(options.clock ? { clock: options.clock } : {}),
     onEvents: (batch) => events.publish(batch),
     log: () => log ?? { info: () => {}, error: () => {} },
+    // Nothing more can be written: stop listening (health already answers 503), then report.
+    onFailure: (error) => {
+      if (config.db.kind === "sqlite") releaseOwnProcessLock(config.db.path);
+      const closed = app ? app.close() : Promise.resolve();
+      void closed.catch(() => {}).then(() => reportFailure(error));
+    },
+    ...(options.engineWorkerUrl ? { workerUrl: options.engineWorkerUrl } : {}),
   });
-  let app: HttpServer | undefined;
   let service: CoordinatorService | undefined;
   let ledger: Ledger | undefined;
   try {
@@ -131,6 +150,7 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
       config,
       generatedAdminKey: created?.secret,
       adminKeyFile,
+      failed,
       close: () => server.close(),
     };
   } catch (error) {

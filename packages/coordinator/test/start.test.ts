@@ -76,4 +76,53 @@ describe("starting the coordinator", () => {
     const again = await startCoordinator({ ...quiet, config: coordinator.running.config });
     await again.close();
   });
+
+  it("shuts down, losing nothing, when its store thread dies; a restart carries on", async () => {
+    using dir = tempDir();
+    const config = { dataDir: dir.path, db: { kind: "sqlite" as const, path: `${dir.path}/c.db` }, port: 0 };
+    const dying = await startCoordinator({
+      ...quiet,
+      config,
+      engineWorkerUrl: new URL("./support/dying-engine.ts", import.meta.url),
+    });
+    const admin = { authorization: `Bearer ${dying.generatedAdminKey}` };
+    const funded = await fetch(`${dying.url}/v1/admin/wallets/w1/fund`, {
+      method: "POST",
+      headers: { ...admin, "content-type": "application/json" },
+      body: JSON.stringify({ amount: 500 }),
+    });
+    expect(funded.status).toBe(200);
+    const submitted = await fetch(`${dying.url}/v1/admin/keys`, {
+      method: "POST",
+      headers: { ...admin, "content-type": "application/json" },
+      body: JSON.stringify({ role: "client", wallet: "w1" }),
+    });
+    const client = (await submitted.json()) as { key: string };
+    const job = await fetch(`${dying.url}/v1/jobs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${client.key}`, "content-type": "application/json" },
+      body: JSON.stringify({ workload: "torch_bench", reward: 100 }),
+    });
+    // The caller is told to come back later, not handed a 500 — and nothing half-done is kept.
+    expect(job.status).toBe(503);
+    expect(((await job.json()) as { error: { code: string } }).error.code).toBe("STORE_UNAVAILABLE");
+    expect((await dying.failed).message).toBe("engine bug: boom");
+    // The server has stopped listening, so a supervisor sees it down and restarts it.
+    await expect(fetch(`${dying.url}/health`)).rejects.toThrow();
+
+    const restarted = await startCoordinator({ ...quiet, config });
+    const balance = await restarted.app.inject({
+      url: "/v1/wallet/balance",
+      headers: { authorization: `Bearer ${client.key}` },
+    });
+    expect(balance.json()).toMatchObject({ address: "w1", balance: 500 });
+    const retried = await restarted.app.inject({
+      method: "POST",
+      url: "/v1/jobs",
+      headers: { authorization: `Bearer ${client.key}` },
+      payload: { workload: "torch_bench", reward: 100 },
+    });
+    expect(retried.statusCode).toBe(201);
+    await restarted.close();
+  });
 });

@@ -61,6 +61,11 @@ function startCommand(coordinator: Command): void {
       );
       process.stderr.write(`${lines.join("\n")}\n`);
       closeOnSignals(running.app);
+      // The store thread died (logged): the server has closed; exit so a supervisor restarts us.
+      void running.failed.then(() => {
+        process.stderr.write("the coordinator's store thread stopped (see the log); exiting with status 1\n");
+        process.exit(1);
+      });
     } catch (error) {
       progress.fail("the coordinator did not start");
       if (error instanceof ConfigError) fail(error.message);

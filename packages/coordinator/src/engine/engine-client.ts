@@ -2,6 +2,7 @@
 // message per turn of the event loop, answers come back once their batch is durable, and committed
 // job events are handed to the HTTP side's subscribers (server-sent events).
 import { Worker } from "node:worker_threads";
+import { errors } from "../errors.ts";
 import type { Claimed } from "../ops/claim-jobs.ts";
 import type { SweepResult } from "../ops/sweep.ts";
 import type { JobEvent } from "../store/types.ts";
@@ -20,6 +21,10 @@ export interface EngineClientOptions {
   clock?: () => number;
   onEvents(events: JobEvent[]): void;
   log(): EngineClientLog;
+  /** The thread died on its own (not through close()): nothing more can be written. */
+  onFailure?(error: Error): void;
+  /** Test seam: the worker module to run instead of worker.ts. */
+  workerUrl?: URL;
 }
 
 export class EngineStoppedError extends Error {
@@ -44,7 +49,10 @@ export class EngineClient {
   #flushQueued = false;
   #nextId = 1;
   #waiting = 0;
+  #ready = false;
+  #closing = false;
   #stopped: Error | undefined;
+  #failure: Error | undefined;
 
   private constructor(worker: Worker, options: EngineClientOptions) {
     this.#worker = worker;
@@ -53,7 +61,9 @@ export class EngineClient {
 
   /** Starts the engine thread; resolves once its store is open (migrated) and it takes commands. */
   static async start(options: EngineClientOptions): Promise<EngineClient> {
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), { workerData: options.data });
+    const worker = new Worker(options.workerUrl ?? new URL("./worker.ts", import.meta.url), {
+      workerData: options.data,
+    });
     const client = new EngineClient(worker, options);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -69,6 +79,11 @@ export class EngineClient {
       throw error;
     }
     return client;
+  }
+
+  /** Why the thread died on its own, if it did. */
+  get failure(): Error | undefined {
+    return this.#failure;
   }
 
   /** Long-polls in progress (what /health and the stats call waiting miners). */
@@ -107,6 +122,7 @@ export class EngineClient {
 
   /** Answers the long-polls, commits what is queued, closes the store; then the thread ends. */
   async close(): Promise<void> {
+    this.#closing = true;
     if (this.#stopped) return;
     try {
       await this.#call({ t: "close" });
@@ -144,6 +160,7 @@ export class EngineClient {
     for (const message of batch) {
       switch (message.t) {
         case "ready":
+          this.#ready = true;
           this.#settle(0, true, undefined);
           break;
         case "done":
@@ -175,11 +192,22 @@ export class EngineClient {
     else pending.reject(value);
   }
 
-  /** The thread is gone: every open call fails, and so does every later one. */
+  /**
+   * The thread is gone: every open call fails, and so does every later one. Outside close() that
+   * is a failure: callers get 503 STORE_UNAVAILABLE (nothing they were answered is lost: answers
+   * follow commits), and onFailure lets the coordinator shut down to be restarted.
+   */
   #stop(error: Error): void {
-    if (!this.#stopped) this.#options.log().error({ err: error }, "the coordinator's store thread stopped");
-    this.#stopped ??= error;
+    if (this.#stopped) return;
+    // Before "ready" a failure to start is start()'s to report, with its own words.
+    const failed = this.#ready && !this.#closing;
+    if (failed) {
+      this.#options.log().error({ err: error }, "the coordinator's store thread stopped");
+      this.#failure = error;
+    }
+    this.#stopped = failed ? errors.error("STORE_UNAVAILABLE") : error;
     for (const pending of this.#pending.values()) pending.reject(this.#stopped);
     this.#pending.clear();
+    if (failed) this.#options.onFailure?.(error);
   }
 }

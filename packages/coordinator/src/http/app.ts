@@ -33,7 +33,10 @@ export async function createCoordinatorApp(
         "The job marketplace: miners lease jobs and prove them, clients submit and pay, every movement is on the ledger.",
     },
     metrics: { public: true },
-    health: async () => ({ store: service.storeKind, waiting_miners: service.waiting }),
+    health: async () => {
+      if (service.failure) throw errors.error("STORE_UNAVAILABLE");
+      return { store: service.storeKind, waiting_miners: service.waiting };
+    },
     auth: { resolve: (token) => service.keys.resolve(token) },
     rateLimit: config.rateLimitPerMinute > 0 ? { max: config.rateLimitPerMinute, timeWindowMs: 60_000 } : false,
   });

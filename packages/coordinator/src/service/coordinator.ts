@@ -77,6 +77,11 @@ export class CoordinatorService {
     this.#log = log;
   }
 
+  /** Set once the engine thread died on its own: the coordinator can no longer write. */
+  get failure(): Error | undefined {
+    return this.#engine.failure;
+  }
+
   /** Miners in a long-poll right now. */
   get waiting(): number {
     return this.#engine.waiting;

@@ -40,3 +40,16 @@ export function acquireProcessLock(databasePath: string): () => void {
   }
   throw new Error(`could not take the lock ${lockPath}`);
 }
+
+/**
+ * Drops this process's lock on `databasePath` once the thread that held the writer is gone (the
+ * engine thread died), so that a coordinator started again in this process can take it.
+ */
+export function releaseOwnProcessLock(databasePath: string): void {
+  const lockPath = `${databasePath}.lock`;
+  try {
+    if (Number.parseInt(readFileSync(lockPath, "utf8"), 10) === process.pid) rmSync(lockPath, { force: true });
+  } catch {
+    // No lock file: nothing to release.
+  }
+}
