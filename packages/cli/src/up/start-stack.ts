@@ -137,6 +137,12 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
         }),
     );
     closers.push({ name: "coordinator", close: () => closeServer(coordinator.app.server, () => coordinator.close()) });
+    void coordinator.failed.then((error) =>
+      process.stderr.write(
+        `the coordinator stopped: its store thread failed (${message(error)}; see ${join(dataDir, "logs")}). ` +
+          "Nothing it answered is lost; stop with Ctrl-C and run pithead up again.\n",
+      ),
+    );
 
     const { ensureCoordinatorKeys } = await import("./coordinator-keys.ts");
     const provisioned = await run(
