@@ -13,18 +13,18 @@ export interface LineReadResult {
 const CHUNK = 1 << 20;
 
 /**
- * Reads an open file from `from` in chunks of about `chunk` bytes; `take(buf, filled)` is handed
+ * Reads an open file of `total` bytes from `from` in chunks of about `chunk` bytes; `take(buf, filled)` is handed
  * buf[0, filled) and answers how many bytes from the start it consumed (complete lines). The rest
  * is carried to the front of the next chunk; a line longer than the buffer grows it.
  */
 export async function readInChunks(
   handle: FileHandle,
   from: number,
+  total: number,
   chunk: number,
   take: (buf: Buffer, filled: number) => number,
   onProgress?: (done: number, total: number) => void,
 ): Promise<LineReadResult> {
-  const total = (await handle.stat()).size;
   let position = from;
   let buf = Buffer.allocUnsafe(chunk * 2);
   let carry = 0;
@@ -59,6 +59,7 @@ export async function forEachLine(
     return await readInChunks(
       handle,
       chunkOffset,
+      (await handle.stat()).size,
       CHUNK,
       (buf, filled) => {
         let lineStart = 0;

@@ -122,6 +122,7 @@ export async function scanLines(
     const { tornBytes } = await readInChunks(
       handle,
       0,
+      total,
       CHUNK,
       (buf, filled) => {
         const complete = buf.lastIndexOf(0x0a, filled - 1) + 1;
