@@ -2,6 +2,7 @@
 export type { Checkpoint, LedgerRecovery, ReadOptions, TreeHead } from "./backend.ts";
 export { LedgerCorruptError, LedgerLockedError } from "./backend.ts";
 export { LedgerHeadMovedError } from "./batch-citations.ts";
+export type { ChainHead } from "./chain.ts";
 export type { VerifyProblem, VerifyReport } from "./chain-verifier.ts";
 export { type Citation, citationsOf } from "./citations.ts";
 export { type PreparedEntry as PreparedLedgerEntry, prepareEntry as prepareLedgerEntry } from "./entry.ts";
@@ -13,8 +14,13 @@ export { EMPTY_ROOT, Frontier, leafHash, merkleRoot, nodeHash } from "./merkle.t
 export { type LedgerStoreOptions, type OpenLedgerOptions, openLedger } from "./open-ledger.ts";
 export { assertPartition, LedgerPartitionError } from "./partition.ts";
 export {
+  appendBatchAtLockedHead,
   appendBatchInPostgresTransaction,
   appendInPostgresTransaction,
+  type HeadRow,
+  headFromRow,
+  headLockStatement,
+  lockPostgresHead,
   postgresLedgerSize,
 } from "./postgres-append.ts";
 export { migratePostgresLedger, postgresLedgerMigrations } from "./postgres-schema.ts";

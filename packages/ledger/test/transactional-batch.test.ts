@@ -6,12 +6,17 @@ import { pgTestDatabase } from "@pithead/testkit/vitest";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import {
+  appendBatchAtLockedHead,
   appendBatchInPostgresTransaction,
   appendBatchInSqliteTransaction,
   appendInSqliteTransaction,
+  type HeadRow,
+  headFromRow,
+  headLockStatement,
   type Json,
   LedgerHeadMovedError,
   LedgerValueError,
+  lockPostgresHead,
   migrateSqliteLedger,
   openLedger,
   postgresLedgerSize,
@@ -189,5 +194,43 @@ describe("appendBatchInPostgresTransaction", () => {
     await client.query("COMMIT");
     client.release();
     await pool.end();
+  });
+
+  it("appends at a head the caller locked in its own BEGIN round trip, twice in one transaction", async () => {
+    await using db = await pgTestDatabase("ledger", migrateUrl);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      // A partition with no head row yet: the statement finds nothing and lockPostgresHead creates it.
+      const opened = (await client.query(
+        `BEGIN; ${headLockStatement("svc/a")}`,
+      )) as unknown as pg.QueryResult<HeadRow>[];
+      expect(opened[1]?.rows).toEqual([]);
+      let head = await lockPostgresHead(client, "svc/a");
+      expect(head.size).toBe(0);
+      const first = await appendBatchAtLockedHead(client, "svc/a", head, [entry({ n: 0 }), entry({ n: 1 })]);
+      head = first.head;
+      const second = await appendBatchAtLockedHead(client, "svc/a", head, [entry({ cites: [1], n: 2 })]);
+      expect(second.records.map((record) => record.seq)).toEqual([2]);
+      await client.query("COMMIT");
+
+      // The next transaction reads the head its predecessor left, in the same round trip as BEGIN.
+      const results = (await client.query(
+        `BEGIN; ${headLockStatement("svc/a")}`,
+      )) as unknown as pg.QueryResult<HeadRow>[];
+      head = headFromRow(results[1]?.rows[0]);
+      expect(head.size).toBe(3);
+      expect(head.head).toBe(second.head.head);
+      await appendBatchAtLockedHead(client, "svc/a", head, [entry({ n: 3 })]);
+      await client.query("COMMIT");
+    } finally {
+      await client.end();
+    }
+    const ledger = await openLedger({ store: "postgres", url: db.url, signer: testSigner() });
+    const records = await collect(ledger.read("svc/a"));
+    expect(records.map((record) => record.seq)).toEqual([0, 1, 2, 3]);
+    expect((await ledger.verify("svc/a")).ok).toBe(true);
+    await ledger.close();
+    expect(() => headLockStatement("svc'; DROP TABLE ledger_records; --")).toThrow(/segments must match/);
   });
 });

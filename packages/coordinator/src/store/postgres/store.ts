@@ -7,7 +7,16 @@
 // deadlock on each other. Claims still select with FOR UPDATE SKIP LOCKED. Reads use the pool and
 // never wait on writers (MVCC). Job events are sent with NOTIFY inside the batch's transaction.
 import { randomUUID } from "node:crypto";
-import { appendBatchInPostgresTransaction, migratePostgresLedger, postgresLedgerSize } from "@pithead/ledger";
+import {
+  appendBatchAtLockedHead,
+  type ChainHead,
+  type HeadRow,
+  headFromRow,
+  headLockStatement,
+  LedgerHeadMovedError,
+  lockPostgresHead,
+  migratePostgresLedger,
+} from "@pithead/ledger";
 import pg from "pg";
 import { type FollowUp, GroupCommit, type TxDriver, type TxSession } from "../group-commit.ts";
 import { num } from "../rows.ts";
@@ -45,6 +54,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const onError = options.onError ?? (() => {});
   pool.on("error", onError);
   const partition = options.ledgerPartition ?? "coordinator";
+  const lockHead = headLockStatement(partition);
   const origin = randomUUID();
   const listeners = new Set<(events: JobEvent[]) => void>();
   const deliver = (events: JobEvent[]) => {
@@ -60,31 +70,32 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         released = true;
         client.release(error);
       };
+      // One round trip: BEGIN; the lock that makes this batch the only writer; then, under that lock,
+      // the last job seq and the ledger head (locked for the transaction). Job seqs continue from the
+      // last committed one, so seq order is commit order across processes.
+      let seq: number;
+      let head: ChainHead;
       try {
-        // One round trip: BEGIN and the lock that makes this batch the only writer (simple protocol).
-        await client.query("BEGIN; SELECT pg_advisory_xact_lock(hashtext('pithead.coordinator.write'))");
+        const results = (await client.query(
+          `BEGIN; SELECT pg_advisory_xact_lock(hashtext('pithead.coordinator.write'));
+           SELECT COALESCE(MAX(seq), 0) AS seq FROM jobs; ${lockHead}`,
+        )) as unknown as pg.QueryResult[];
+        seq = num(results[2]?.rows[0]?.seq);
+        const row = results[3]?.rows[0] as HeadRow | undefined;
+        head = row ? headFromRow(row) : await lockPostgresHead(client, partition);
       } catch (error) {
         release(error as Error);
         throw error;
       }
       // Ledger records join this transaction: they commit with the state change they record.
       const ledger: TxLedger = {
-        size: () => postgresLedgerSize(client, partition),
+        size: async () => head.size,
         append: async (entries, firstSeq) => {
-          await appendBatchInPostgresTransaction(client, partition, entries, { firstSeq });
+          if (firstSeq !== head.size) throw new LedgerHeadMovedError(partition, firstSeq, head.size);
+          head = (await appendBatchAtLockedHead(client, partition, head, entries)).head;
         },
       };
-      // Job seqs come from the jobs sequence, a block per round trip (an unused rest is a harmless gap).
-      let reserved: number[] = [];
-      const nextSeq: NextSeq = async () => {
-        if (reserved.length === 0) {
-          const { rows } = await client.query<{ seq: string }>(
-            "SELECT nextval(pg_get_serial_sequence('jobs', 'seq')) AS seq FROM generate_series(1, 64)",
-          );
-          reserved = rows.map((row) => num(row.seq)).sort((a, b) => a - b);
-        }
-        return reserved.shift() ?? 0;
-      };
+      const nextSeq: NextSeq = async () => ++seq;
       const tx = new SqlTx(new PgSql(client), ledger, nextSeq, options.clock());
       return {
         tx,
