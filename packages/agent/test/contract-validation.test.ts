@@ -222,6 +222,17 @@ describe("ComponentInput limits, each at its boundary", () => {
     expect((broken.body as { detail: Detail }).detail[0]?.type).toBe("json_invalid");
   });
 
+  it("answers input nested 100,000 levels deep with a 422 on the item, echoing a bounded part of it", async () => {
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const response = await agent.post("/complete", `{"cid": "deep", "task": "t", "input": [${deep}]}`);
+    expect(response.status).toBe(422);
+    const [first] = (response.body as { detail: Detail }).detail;
+    expect(first?.loc).toEqual(["body", "input", 0]);
+    expect(first?.type).toBe("model_attributes_type");
+    expect(JSON.stringify(first?.input)).toContain("nested too deep to echo");
+    expect(response.text.length).toBeLessThan(1000);
+  });
+
   it("ignores unknown fields, at the top and inside items, and does not echo them", async () => {
     const response = await agent.post("/complete", {
       ...request(),

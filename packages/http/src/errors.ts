@@ -1,5 +1,6 @@
 // One error registry per server: every error a server can answer with is declared once, with its
 // HTTP status and default message, and thrown by code. The root handler turns it into the envelope.
+import { boundedEcho } from "./echo.ts";
 
 export interface ErrorDefinition {
   status: number;
@@ -71,6 +72,11 @@ export interface ErrorEnvelope {
 
 export function toEnvelope(error: HttpError): ErrorEnvelope {
   return {
-    error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+    // Details may echo what the client sent (a validation error's `input`): bounded, see echo.ts.
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details ? { details: boundedEcho(error.details) as ErrorDetails } : {}),
+    },
   };
 }

@@ -25,7 +25,7 @@ let logLines: string[] = [];
 let holdEntered: () => void = () => {};
 let app: HttpServer | undefined;
 
-async function build(extra: { rateLimit?: number } = {}): Promise<HttpServer> {
+async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Promise<HttpServer> {
   logLines = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
@@ -37,7 +37,7 @@ async function build(extra: { rateLimit?: number } = {}): Promise<HttpServer> {
     name: "demo",
     version: "1.2.3",
     errors,
-    bodyLimit: 1024,
+    bodyLimit: extra.bodyLimit ?? 1024,
     logger: { level: "info", stream },
     docs: { title: "Demo", description: "demo" },
     auth: { resolve: async (token) => keys.get(hashSecret(token)) },
@@ -119,6 +119,38 @@ describe("error envelope and validation", () => {
     expect(body.error.code).toBe("VALIDATION_FAILED");
     expect(body.error.details.field).toBe("body.count");
     expect(body.error.message).toContain("body.count");
+  });
+
+  it("answers a body nested 100,000 levels deep with 422 naming the field, echoing only a bounded part", async () => {
+    const server = await build({ bodyLimit: 1024 * 1024 });
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const response = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: { ...auth(client.key), "content-type": "application/json" },
+      payload: `{"name": ${deep}, "count": 1}`,
+    });
+    expect(response.statusCode).toBe(422);
+    const body = response.json();
+    expect(body.error.details.field).toBe("body.name");
+    const echoed = JSON.stringify(body.error.details.errors[0].input);
+    expect(echoed).toContain("nested too deep to echo");
+    expect(echoed.length).toBeLessThan(200);
+  });
+
+  it("echoes a long wrong value cut to its first 2048 characters, saying how long it was", async () => {
+    const server = await build({ bodyLimit: 1024 * 1024 });
+    const response = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: auth(client.key),
+      payload: { name: "a", count: "9".repeat(100_000) },
+    });
+    expect(response.statusCode).toBe(422);
+    const input = response.json().error.details.errors[0].input as string;
+    expect(input.startsWith("9".repeat(2048))).toBe(true);
+    expect(input).toMatch(/… \(100000 characters\)$/);
+    expect(response.body.length).toBeLessThan(3000);
   });
 
   it("names a missing required field", async () => {

@@ -3,7 +3,7 @@
 // `{"detail": [{type, loc, msg, input}]}` (pydantic's types and messages), and slowapi's
 // `{"error": "Rate limit exceeded: 20 per 1 minute"}` for 429.
 
-import { defineErrors, type ErrorFormatter, type FieldError, type HttpError } from "@pithead/http";
+import { boundedEcho, defineErrors, type ErrorFormatter, type FieldError, type HttpError } from "@pithead/http";
 
 export const agentErrors = defineErrors({
   CONVERSATION_NOT_FOUND: { status: 404, message: "Conversation not found" },
@@ -113,7 +113,9 @@ export const formatAgentError: ErrorFormatter = (error: HttpError) => {
   switch (error.code) {
     case "VALIDATION_FAILED": {
       const errors = (error.details?.errors as FieldError[] | undefined) ?? [];
-      return { status: 422, body: { detail: errors.map(toFastApiError) } };
+      // The echoed input is bounded (a huge or deeply nested body must not make a huge error or a 500).
+      const detail = errors.map(toFastApiError).map((one) => ({ ...one, input: boundedEcho(one.input) }));
+      return { status: 422, body: { detail } };
     }
     case "INVALID_JSON":
       return {
