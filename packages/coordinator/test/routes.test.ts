@@ -405,6 +405,31 @@ describe("the client routes", () => {
     expect(custom.status).toBe(201);
   });
 
+  it("refuses lone surrogates and 100,000-level nesting with 422 naming the field, and escrows nothing", async () => {
+    const client = await coordinator.client(500);
+    // Valid JSON, not Unicode: no canonical hash or signature can hold it (it used to be a 500).
+    const surrogate = await inject("POST", "/v1/jobs", {
+      key: client.key,
+      raw: '{"workload":"llm_gen","reward":10,"params":{"prompt":"a\\ud800b"}}',
+    });
+    expect(surrogate.status).toBe(422);
+    expect(surrogate.body.error?.details?.field).toBe("body.params.prompt");
+    const inKey = await inject("POST", "/v1/jobs", {
+      key: client.key,
+      raw: '{"workload":"my_render","reward":10,"params":{"\\udc00":1}}',
+    });
+    expect(inKey.body.error?.details?.field).toBe("body.params.\udc00");
+    const deep = await inject("POST", "/v1/jobs", {
+      key: client.key,
+      raw: `{"workload":"my_render","reward":10,"params":{"a":${"[".repeat(100_000)}${"]".repeat(100_000)}}}`,
+      headers: { "content-type": "application/json" },
+    });
+    expect(deep.status).toBe(422);
+    expect(deep.body.error?.details?.field).toMatch(/^body\.params\.a(\.0)+$/);
+    const balance = await inject("GET", "/v1/wallet/balance", { key: client.key });
+    expect(balance.body).toMatchObject({ balance: 500, pending: 0 });
+  });
+
   it("rejects malformed JSON, wrong types, unknown and malformed ids with the envelope", async () => {
     const client = await coordinator.client();
     const malformed = await inject("POST", "/v1/jobs", { key: client.key, raw: '{"workload": "x",' });

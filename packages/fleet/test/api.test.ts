@@ -232,6 +232,17 @@ describe("fleet API", () => {
     expect(simulator.miner(antminer).commandLog).toEqual([]);
   });
 
+  it("refuses a lone surrogate in what it would record with 422 naming the field, after checking the signature", async () => {
+    const rawBody = '{"mode":"MANUAL","reason":"site \\ud800 visit"}';
+    const unsigned = await call("POST", "/operators/alpha/mode", { rawBody, unsigned: true });
+    expect(unsigned.status).toBe(401);
+    const refused = await call("POST", "/operators/alpha/mode", { rawBody });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error?.details?.field).toBe("body.reason");
+    const mode = await call("GET", "/operators/alpha/mode");
+    expect(mode.body).toMatchObject({ mode: "AUTO" });
+  });
+
   it("in MANUAL mode a cycle's automatic actions become negative proofs and no miner is touched", async () => {
     const beta = controllers.get("beta") as OperatorController;
     const switched = await call("POST", "/operators/beta/mode", {

@@ -11,6 +11,7 @@ import { installMetrics } from "./metrics.ts";
 import { installRateLimit, type RateLimitOptions } from "./rate-limit.ts";
 import { installClosingSignal } from "./shutdown.ts";
 import { validatorCompiler } from "./validation.ts";
+import { installWellFormedStrings } from "./well-formed.ts";
 
 export type HttpServer = FastifyInstance<
   Server,
@@ -39,6 +40,8 @@ export interface HttpServerOptions {
   auth?: { resolve: ResolvePrincipal };
   rateLimit?: RateLimitOptions | false;
   trustProxy?: boolean;
+  /** Refuse JSON bodies with lone UTF-16 surrogates (servers that hash or sign what they are sent). */
+  wellFormedStrings?: boolean;
 }
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -89,6 +92,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   if (options.docs) await installDocs(app, { ...options.docs, version: options.version });
   if (options.auth) installBearerAuth(app, { resolve: options.auth.resolve, errors: options.errors });
   if (options.rateLimit) await installRateLimit(app, options.rateLimit, options.errors);
+  if (options.wellFormedStrings) installWellFormedStrings(app, options.errors);
   if (options.metrics !== false) {
     installMetrics(app, {
       prefix: options.name.replace(/[^a-zA-Z0-9_]/g, "_"),

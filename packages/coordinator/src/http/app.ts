@@ -39,6 +39,8 @@ export async function createCoordinatorApp(
     },
     auth: { resolve: (token) => service.keys.resolve(token) },
     rateLimit: config.rateLimitPerMinute > 0 ? { max: config.rateLimitPerMinute, timeWindowMs: 60_000 } : false,
+    // Everything sent here is hashed or signed as canonical JSON: refuse lone surrogates up front.
+    wellFormedStrings: true,
   });
   // A JSON API: other bodies are refused with 415 instead of being parsed as text.
   app.removeContentTypeParser(["text/plain"]);

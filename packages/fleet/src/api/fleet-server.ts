@@ -68,6 +68,8 @@ export async function createFleetServer(options: FleetServerOptions): Promise<Ht
     },
     metrics: { public: false },
     rateLimit: options.rateLimitPerMinute ? { max: options.rateLimitPerMinute, timeWindowMs: 60_000 } : false,
+    // What operators send is recorded in the hash-chained ledger: refuse lone surrogates up front.
+    wellFormedStrings: true,
     health: () => ({
       auth: options.auth.disabled ? "disabled" : options.auth.legacyBearer ? "hmac-v1+legacy-bearer" : "hmac-v1",
       operators: [...controllers.values()].map((controller) => ({
