@@ -471,6 +471,18 @@ describe("the client routes", () => {
       headers: { "content-type": "text/plain" },
     });
     expect(text.status).toBe(415);
+    const encoding = await inject("GET", "/v1/jobs/%ff", { key: client.key });
+    expect(encoding.status).toBe(400);
+    expect(encoding.body.error?.code).toBe("BAD_REQUEST");
+    // The longest wallet address the schema allows (128 characters) is a path segment the router takes.
+    const longest = `w${"x".repeat(127)}`;
+    await coordinator.fund(longest, 5);
+    const tooLong = await inject("POST", `/v1/admin/wallets/${"x".repeat(300)}/fund`, {
+      key: coordinator.adminKey,
+      body: { amount: 5 },
+    });
+    expect(tooLong.status).toBe(414);
+    expect(tooLong.body.error?.code).toBe("URI_TOO_LONG");
     const route = await inject("GET", "/v1/nothing-here", { key: client.key });
     expect(route.status).toBe(404);
     expect(route.body.error?.code).toBe("NOT_FOUND");

@@ -2,6 +2,12 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { type ErrorRegistry, HttpError, toEnvelope } from "./errors.ts";
 import { fieldErrors } from "./validation.ts";
 
+/**
+ * Longest path parameter the router takes. Fastify's default (100) is shorter than a wallet address
+ * may be (128): such an address could not be funded.
+ */
+export const MAX_PARAM_LENGTH = 256;
+
 /** How a server writes an HttpError on the wire; the default is the Pithead envelope. */
 export type ErrorFormatter = (error: HttpError, request: FastifyRequest) => { status: number; body: unknown };
 
@@ -38,6 +44,11 @@ export function toHttpError(
     );
   }
   switch (fastifyError.code) {
+    // The router's own refusals, before any route is found (see frameworkErrors in server.ts).
+    case "FST_ERR_BAD_URL":
+      return registry.error("BAD_REQUEST", { reason: "the path is not valid percent-encoding" });
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return registry.error("URI_TOO_LONG", { limit_chars: MAX_PARAM_LENGTH });
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return registry.error("PAYLOAD_TOO_LARGE", { limit_bytes: request.routeOptions.bodyLimit });
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
@@ -60,16 +71,21 @@ export function toHttpError(
   return registry.error("INTERNAL", { request_id: request.id });
 }
 
+/** Writes an HttpError with the server's formatter (the envelope unless a server has its own). */
+export function errorSender(format: ErrorFormatter = envelopeFormatter) {
+  return (error: HttpError, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = format(error, request);
+    if (error.headers) void reply.headers(error.headers);
+    return reply.code(status).type("application/json; charset=utf-8").send(body);
+  };
+}
+
 export function installErrorHandling(
   app: FastifyInstance,
   registry: ErrorRegistry<string>,
   format: ErrorFormatter = envelopeFormatter,
 ): void {
-  const send = (error: HttpError, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body } = format(error, request);
-    if (error.headers) void reply.headers(error.headers);
-    return reply.code(status).type("application/json; charset=utf-8").send(body);
-  };
+  const send = errorSender(format);
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) =>
     send(toHttpError(error, request, registry), request, reply),
   );

@@ -35,6 +35,7 @@ export const baseErrors = {
   NOT_FOUND: { status: 404, message: "Not found" },
   METHOD_NOT_ALLOWED: { status: 405, message: "Method not allowed" },
   PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large" },
+  URI_TOO_LONG: { status: 414, message: "A path segment is too long" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Unsupported Content-Type: send application/json" },
   RATE_LIMITED: { status: 429, message: "Too many requests" },
   INTERNAL: { status: 500, message: "Internal error" },

@@ -5,7 +5,13 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import pino, { type DestinationStream } from "pino";
 import { installBearerAuth, type ResolvePrincipal } from "./auth.ts";
 import { type DocsOptions, installDocs } from "./docs.ts";
-import { type ErrorFormatter, installErrorHandling } from "./error-handler.ts";
+import {
+  type ErrorFormatter,
+  errorSender,
+  installErrorHandling,
+  MAX_PARAM_LENGTH,
+  toHttpError,
+} from "./error-handler.ts";
 import type { ErrorRegistry } from "./errors.ts";
 import { installMetrics } from "./metrics.ts";
 import { installRateLimit, type RateLimitOptions } from "./rate-limit.ts";
@@ -77,6 +83,11 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       const incoming = request.headers["x-request-id"];
       return typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : randomUUID();
     },
+    maxParamLength: MAX_PARAM_LENGTH,
+    // A path that is not valid percent-encoding, or a too long segment, is refused by the router
+    // before any route: in the server's error format too, not Fastify's own.
+    frameworkErrors: (error, request, reply) =>
+      errorSender(options.formatError)(toHttpError(error, request, options.errors), request, reply),
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     return503OnClosing: true,

@@ -153,6 +153,18 @@ describe("error envelope and validation", () => {
     expect(response.body.length).toBeLessThan(3000);
   });
 
+  it("answers a path that is not valid percent-encoding, or a too long segment, in the envelope", async () => {
+    const server = await build();
+    const bad = await server.inject({ method: "GET", url: "/widgets/%ff", headers: auth(client.key) });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({ code: "BAD_REQUEST" });
+    const long = await server.inject({ method: "GET", url: `/widgets/${"w".repeat(257)}`, headers: auth(client.key) });
+    expect(long.statusCode).toBe(414);
+    expect(long.json().error).toMatchObject({ code: "URI_TOO_LONG", details: { limit_chars: 256 } });
+    const fits = await server.inject({ method: "GET", url: `/widgets/${"w".repeat(256)}`, headers: auth(client.key) });
+    expect(fits.json().error.code).toBe("WIDGET_MISSING");
+  });
+
   it("names a missing required field", async () => {
     const server = await build();
     const response = await server.inject({
