@@ -83,7 +83,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       const incoming = request.headers["x-request-id"];
       return typeof incoming === "string" && requestIdPattern.test(incoming) ? incoming : randomUUID();
     },
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A path that is not valid percent-encoding, or a too long segment, is refused by the router
     // before any route: in the server's error format too, not Fastify's own.
     frameworkErrors: (error, request, reply) =>

@@ -153,6 +153,20 @@ describe("error envelope and validation", () => {
     expect(response.body.length).toBeLessThan(3000);
   });
 
+  it("starts without deprecation warnings (an operator's log should hold only what matters)", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on("warning", onWarning);
+    try {
+      const server = await build();
+      await server.inject({ method: "GET", url: "/widgets/w1", headers: auth(client.key) });
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it("answers a path that is not valid percent-encoding, or a too long segment, in the envelope", async () => {
     const server = await build();
     const bad = await server.inject({ method: "GET", url: "/widgets/%ff", headers: auth(client.key) });
