@@ -214,9 +214,15 @@ export function parseDatabase(raw: string, dataDir: string, name = "--db / PITHE
 
 /**
  * Builds the configuration from flags (already parsed, as strings) and the environment; flags win.
- * Throws ConfigError naming the flag and variable of the first bad value.
+ * Throws ConfigError naming the flag and variable of the first bad value. `overrides` (programmatic
+ * starts: tests, `pithead up`) win over both; the paths under the data dir (database, keys) follow an
+ * overridden `dataDir` unless they are overridden too.
  */
-export function loadConfig(flags: RawSettings = {}, env: NodeJS.ProcessEnv = process.env): CoordinatorConfig {
+export function loadConfig(
+  flags: RawSettings = {},
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<CoordinatorConfig> = {},
+): CoordinatorConfig {
   const read = <T>(name: SettingName, fallback: T): T => {
     const setting = settings[name] as Setting<T>;
     const fromFlag = flags[name];
@@ -226,14 +232,14 @@ export function loadConfig(flags: RawSettings = {}, env: NodeJS.ProcessEnv = pro
     if (fromEnv !== undefined && fromEnv !== "") return setting.parse(fromEnv, setting.env);
     return fallback;
   };
-  const dataDir = resolve(read("dataDir", defaults.dataDir));
+  const dataDir = resolve(overrides.dataDir ?? read("dataDir", defaults.dataDir));
   const rawDb = read<string | undefined>("db", undefined);
   const db =
     rawDb === undefined
       ? { kind: "sqlite" as const, path: join(dataDir, "coordinator.db") }
       : parseDatabase(rawDb, dataDir);
   const heartbeatTimeoutS = read("heartbeatTimeoutS", defaults.heartbeatTimeoutS);
-  return {
+  const loaded: CoordinatorConfig = {
     host: read("host", defaults.host),
     port: read("port", defaults.port),
     dataDir,
@@ -257,4 +263,5 @@ export function loadConfig(flags: RawSettings = {}, env: NodeJS.ProcessEnv = pro
     ledgerKeyFile: join(dataDir, "ledger.key"),
     ledgerOrigin: "pithead.local",
   };
+  return { ...loaded, ...overrides, dataDir };
 }

@@ -53,7 +53,7 @@ export interface RunningCoordinator {
 const LEDGER_PARTITION = "coordinator";
 
 export async function startCoordinator(options: StartOptions = {}): Promise<RunningCoordinator> {
-  const config: CoordinatorConfig = { ...loadConfig(options.flags, options.env ?? process.env), ...options.config };
+  const config: CoordinatorConfig = loadConfig(options.flags, options.env ?? process.env, options.config);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const clock = options.clock ?? Date.now;
   // Both keys are created here (if missing) before the engine thread loads them from the same files.

@@ -33,6 +33,18 @@ describe("configuration", () => {
     });
   });
 
+  it("puts the database and the signing keys under a data dir given in code, not under ./data", () => {
+    const config = loadConfig({}, {}, { dataDir: "/srv/other", port: 0 });
+    expect(config.dataDir).toBe("/srv/other");
+    expect(config.db).toEqual({ kind: "sqlite", path: "/srv/other/coordinator.db" });
+    expect(config.receiptKeyFile).toBe("/srv/other/receipt-signing.key");
+    expect(config.ledgerKeyFile).toBe("/srv/other/ledger.key");
+    expect(config.port).toBe(0);
+    // Paths given in code too win over the ones derived from the data dir.
+    const explicit = loadConfig({}, {}, { dataDir: "/srv/other", receiptKeyFile: "/keys/r.key" });
+    expect(explicit.receiptKeyFile).toBe("/keys/r.key");
+  });
+
   it("names the flag and the variable of a bad value", () => {
     expect(problem({ port: "eighty" })).toBe('--port (PITHEAD_PORT): must be an integer, got "eighty"');
     expect(problem({}, { PITHEAD_FEE_BPS: "10001" })).toBe("PITHEAD_FEE_BPS: must be between 0 and 10000, got 10001");
