@@ -114,4 +114,22 @@ describe("pithead CLI against a coordinator", () => {
     expect(badArg.code).not.toBe(0);
     expect(badArg.stderr).toContain("must be a positive integer amount");
   });
+
+  it("coordinator start says plainly that the PostgreSQL server in --db cannot be reached", async () => {
+    const started = await pithead([
+      "coordinator",
+      "start",
+      "--port",
+      "0",
+      "--data",
+      join(coordinator.dir.path, "unreachable-pg"),
+      "--db",
+      "postgres://u:secret@127.0.0.1:1/db",
+    ]);
+    expect(started.code).toBe(1);
+    expect(started.stderr).toMatch(
+      /error: cannot reach the PostgreSQL server in --db \/ PITHEAD_DB: is it running there\? \(connect ECONNREFUSED 127\.0\.0\.1:1\)/,
+    );
+    expect(started.stderr).not.toContain("secret");
+  });
 });

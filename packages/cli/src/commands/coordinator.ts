@@ -71,6 +71,11 @@ function startCommand(coordinator: Command): void {
       if (error instanceof ConfigError) fail(error.message);
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") fail(`the port is already in use (${(error as Error).message})`);
+      if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "ETIMEDOUT") {
+        fail(
+          `cannot reach the PostgreSQL server in --db / PITHEAD_DB: is it running there? (${(error as Error).message})`,
+        );
+      }
       fail(error instanceof Error ? error.message : String(error));
     }
   });

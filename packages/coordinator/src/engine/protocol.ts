@@ -56,7 +56,8 @@ export type WireError =
       details?: Record<string, unknown> | undefined;
       headers?: Record<string, string> | undefined;
     }
-  | { kind: "error"; name: string; message: string; stack?: string | undefined };
+  /** `code`: a system error's (ECONNREFUSED, EACCES…), so the CLI can say what to check. */
+  | { kind: "error"; name: string; message: string; stack?: string | undefined; code?: string | undefined };
 
 export function toWire(error: unknown): WireError {
   if (error instanceof HttpError) {
@@ -69,7 +70,10 @@ export function toWire(error: unknown): WireError {
       headers: error.headers,
     };
   }
-  if (error instanceof Error) return { kind: "error", name: error.name, message: error.message, stack: error.stack };
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { kind: "error", name: error.name, message: error.message, stack: error.stack, code };
+  }
   return { kind: "error", name: "Error", message: String(error) };
 }
 
@@ -78,5 +82,6 @@ export function fromWire(wire: WireError): Error {
   const error = new Error(wire.message);
   error.name = wire.name;
   if (wire.stack) error.stack = wire.stack;
+  if (wire.code !== undefined) (error as NodeJS.ErrnoException).code = wire.code;
   return error;
 }
