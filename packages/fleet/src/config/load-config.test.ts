@@ -172,6 +172,18 @@ describe("fleet configuration", () => {
     expect(loadFleetConfig({ MINER_0_IP: "10.0.0.1", AUTH_DISABLED: "true" }).auth.disabled).toBe(true);
   });
 
+  it("names the keys the operator wrote when indexes skip a number (OPERATOR_1 and OPERATOR_3)", () => {
+    expect(
+      problems({
+        OPERATOR_1_ID: "a",
+        OPERATOR_1_SECRET: secret,
+        OPERATOR_1_MINER_0_IP: "10.0.0.1",
+        OPERATOR_3_ID: "a",
+        OPERATOR_3_SECRET: secret,
+      }),
+    ).toEqual(['OPERATOR_3_ID: duplicates operator id "a"', "OPERATOR_3_MINER_0_IP: the operator has no miners"]);
+  });
+
   it("derives stale telemetry from the poll interval unless set", () => {
     expect(loadFleetConfig({ POLL_INTERVAL_MS: "10000" }).operators[0]?.policy).toMatchObject({
       pollIntervalMs: 10_000,

@@ -65,6 +65,8 @@ interface RawOperator {
   source: Source;
   keys: { id: string; label: string; mode: string; secret: string; energy: string; poolFee: string; dryRun: string };
   miners: { label: string; source: Source; keys: { ip: string; id: string; port: string; model: string } }[];
+  /** The key an error names when the operator has no miners (its first miner's address). */
+  minersKey: string;
   policy: Source | undefined;
   policyLabel: string;
 }
@@ -248,6 +250,7 @@ function jsonOperators(env: Source, problems: Problems): RawOperator[] {
           keys: { ip: "ip", id: "id", port: "port", model: "model" },
         };
       }),
+      minersKey: `${at}.miners`,
       policy: typeof policy === "object" && policy !== null && !Array.isArray(policy) ? policy : undefined,
       policyLabel: `${at}.policy`,
     });
@@ -278,6 +281,7 @@ function indexedOperators(env: Source): RawOperator[] {
         model: `OPERATOR_${n}_MINER_${m}_MODEL`,
       },
     })),
+    minersKey: `OPERATOR_${n}_MINER_0_IP`,
     policy: undefined,
     policyLabel: "policy",
   }));
@@ -302,6 +306,7 @@ function singleOperator(env: Source): RawOperator {
       source: env,
       keys: { ip: `MINER_${m}_IP`, id: `MINER_${m}_ID`, port: `MINER_${m}_PORT`, model: `MINER_${m}_MODEL` },
     })),
+    minersKey: "MINER_0_IP",
     policy: undefined,
     policyLabel: "policy",
   };
@@ -349,23 +354,17 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
   });
   const noMiners = raws.every((raw) => raw.miners.length === 0);
   const simulatedOnly = noMiners && !hasJson && indexedKeys.length === 0;
-  const operators = raws
-    .map((raw) => readOperator(raw, source, problems, authDisabled, simulatedOnly))
-    .filter((operator): operator is OperatorConfig => operator !== undefined);
+  const read = raws.map((raw) => ({ raw, operator: readOperator(raw, source, problems, authDisabled, simulatedOnly) }));
+  const operators = read.flatMap(({ operator }) => (operator ? [operator] : []));
+  // Each problem names the key the operator wrote (OPERATOR_3_ID, not the operator's position).
   const seen = new Set<string>();
-  for (const [index, operator] of operators.entries()) {
-    if (seen.has(operator.id))
-      problems.add(
-        hasJson ? `OPERATORS_JSON[${index}].operatorId` : `OPERATOR_${index}_ID`,
-        `duplicates operator id ${JSON.stringify(operator.id)}`,
-      );
-    seen.add(operator.id);
-    if (operator.miners.length === 0 && !simulatedOnly) {
-      problems.add(
-        hasJson ? `OPERATORS_JSON[${index}].miners` : `OPERATOR_${index}_MINER_0_IP`,
-        "the operator has no miners",
-      );
+  for (const { raw, operator } of read) {
+    if (!operator) continue;
+    if (seen.has(operator.id)) {
+      problems.add(`${raw.label}${raw.keys.id}`, `duplicates operator id ${JSON.stringify(operator.id)}`);
     }
+    seen.add(operator.id);
+    if (operator.miners.length === 0 && !simulatedOnly) problems.add(raw.minersKey, "the operator has no miners");
   }
 
   const storeKind = oneOf(
