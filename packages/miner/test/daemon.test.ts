@@ -184,6 +184,27 @@ describe("the compute miner daemon", () => {
     expect(h.log.lines.filter((l) => l.includes("coordinator reachable again"))).toHaveLength(1);
   });
 
+  it("says the coordinator refuses its key (401) apart from an outage, once, and says so again when that changes", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator, { HEARTBEAT_SECS: "20" });
+    const unauthorized = {
+      status: 401,
+      body: { error: { code: "UNAUTHORIZED", message: "Unknown or revoked API key" } },
+    };
+    coordinator.overrides.set("/v1/miner/heartbeat", ["drop", unauthorized, unauthorized, "drop"]);
+    for (let i = 0; i < 5; i++) await h.running.miner.heartbeatOnce();
+    const said = h.log.lines.filter((l) =>
+      /coordinator unavailable|refuses this miner's credentials|reachable again/.test(l),
+    );
+    expect(said.map((l) => /unavailable|refuses|reachable/.exec(l)?.[0])).toEqual([
+      "unavailable",
+      "refuses",
+      "unavailable",
+      "reachable",
+    ]);
+    expect(said[1]).toContain("Unknown or revoked API key");
+  });
+
   it("honours Retry-After on 429 and does not resend a proof the coordinator refused for good", async () => {
     await using coordinator = await startScriptedCoordinator();
     await using h = await minerFor(coordinator);

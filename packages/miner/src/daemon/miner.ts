@@ -77,6 +77,8 @@ export class Miner {
   #models: string[] = [];
   readonly #running = new Map<string, RunningJob>();
   #link: LinkState = INITIAL_LINK;
+  /** The last failure was the coordinator refusing our key (logged apart from outages). */
+  #refused = false;
   #registered = false;
   #draining = false;
   #completed = 0;
@@ -158,6 +160,7 @@ export class Miner {
   #ok(): void {
     const step = linkSucceeded(this.#link);
     this.#link = step.state;
+    this.#refused = false;
     if (step.change === "up") this.#log.info("coordinator reachable again", { coordinator: this.config.coordUrl });
   }
 
@@ -165,7 +168,16 @@ export class Miner {
     const message = error instanceof Error ? error.message : String(error);
     const step = linkFailed(this.#link, message);
     this.#link = step.state;
-    if (step.change === "down") this.#log.warn("coordinator unavailable; retrying with backoff", { error: message });
+    // A 401/403 is not an outage: the operator has to fix API_KEY or MINER_ID (retrying cannot).
+    const refused = error instanceof CoordinatorError && (error.status === 401 || error.status === 403);
+    if (step.change === "down" || refused !== this.#refused) {
+      if (refused) {
+        this.#log.error("the coordinator refuses this miner's credentials: check API_KEY and MINER_ID", {
+          error: message,
+        });
+      } else this.#log.warn("coordinator unavailable; retrying with backoff", { error: message });
+    }
+    this.#refused = refused;
     const retryAfter = error instanceof CoordinatorError ? error.retryAfterMs : undefined;
     const delay = backoffDelay(this.#backoff, this.#link.failures, this.#random);
     return Math.max(delay, retryAfter ?? 0);
