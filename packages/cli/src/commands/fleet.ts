@@ -184,7 +184,7 @@ function cycleCommand(): Command {
             "POST",
             `/operators/${encodeURIComponent(options.operator)}/loop/run-once`,
           )) as CycleReport;
-          progress.succeed(`cycle #${report.cycleSeq} done`);
+          progress.succeed(`cycle done (ledger record #${report.cycleSeq})`);
           const { formatCycle } = await fleet();
           printResult(Boolean(options.json), report, () => formatCycle(report, { all: options.all }));
           return;

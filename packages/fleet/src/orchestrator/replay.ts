@@ -171,7 +171,7 @@ export async function replayPartition(
         type: recordTypes.cycle,
         key: String(cycleSeq),
         kind: "missing",
-        detail: `cycle #${cycleSeq} has no price or network record`,
+        detail: `the cycle at ledger record #${cycleSeq} has no price or network record`,
         expected: null,
         actual: null,
       });

@@ -25,7 +25,7 @@ function table(rows: string[][]): string {
 export function formatCycle(report: CycleReport, options: { all?: boolean } = {}): string {
   const lines: string[] = [];
   lines.push(
-    `operator ${report.operatorId}: cycle #${report.cycleSeq} at ${report.now} (${report.mode}${report.dryRun ? ", dry-run" : ""}) — ${report.miners} miners, ${report.polled.ok} answered, ${report.polled.failed} failed, ${report.records} records in ${(report.timingsMs.total / 1000).toFixed(2)} s`,
+    `operator ${report.operatorId}: cycle at ${report.now} (ledger record #${report.cycleSeq}), ${report.mode}${report.dryRun ? ", dry-run" : ""} — ${report.miners} miners, ${report.polled.ok} answered, ${report.polled.failed} failed, ${report.records} records in ${(report.timingsMs.total / 1000).toFixed(2)} s`,
   );
   const counts = new Map<string, number>();
   for (const decision of report.decisions)
@@ -116,7 +116,8 @@ export function formatReplay(report: ReplayReport): string {
     ...report.differences
       .slice(0, 50)
       .map(
-        (d) => `  ${d.kind} ${d.type} '${d.key}'${d.cycleSeq === null ? "" : ` (cycle #${d.cycleSeq})`}: ${d.detail}`,
+        (d) =>
+          `  ${d.kind} ${d.type} '${d.key}'${d.cycleSeq === null ? "" : ` (the cycle at ledger record #${d.cycleSeq})`}: ${d.detail}`,
       ),
   ].join("\n");
 }

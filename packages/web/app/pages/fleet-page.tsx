@@ -25,7 +25,7 @@ import { Timeline, type TimelineEntry } from "./fleet/timeline.tsx";
 function cycleSummary(report: CycleReport): string {
   const actions = report.receipts.length;
   const suppressed = report.negativeProofs.length;
-  return `Cycle ${report.cycleSeq} (${report.mode}): polled ${report.polled.ok} of ${report.miners} miners${report.polled.failed ? `, ${report.polled.failed} failed` : ""}; ${report.decisions.length} action decision${report.decisions.length === 1 ? "" : "s"}, ${actions} dispatched, ${suppressed} negative proof${suppressed === 1 ? "" : "s"}.`;
+  return `Cycle (${report.mode}, ledger record #${report.cycleSeq}): polled ${report.polled.ok} of ${report.miners} miners${report.polled.failed ? `, ${report.polled.failed} failed` : ""}; ${report.decisions.length} action decision${report.decisions.length === 1 ? "" : "s"}, ${actions} dispatched, ${suppressed} negative proof${suppressed === 1 ? "" : "s"}.`;
 }
 
 function OperatorFleet({ operator }: { operator: FleetCredential }) {
@@ -166,7 +166,7 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
               </button>
               <span className="muted">
                 {data.lastCycle
-                  ? `Last cycle ${data.lastCycle.cycleSeq}, ${formatAgo(data.lastCycle.now)}`
+                  ? `Last cycle ${formatAgo(data.lastCycle.now)} (ledger record #${data.lastCycle.cycleSeq})`
                   : "No cycle yet"}
                 {data.dryRun && " · dry run: nothing is dispatched"}
               </span>
