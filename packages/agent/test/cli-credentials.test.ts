@@ -89,5 +89,15 @@ describe("pithead agent credentials", () => {
     expect(noSource.stderr).toBe(
       "error: choose one key source: --wallet <name>, --coldkey <file>, --mnemonic, --seed or --secret-env <VAR>\n",
     );
+    // A bad URL is refused before any secret is read; a bad seed is named as a seed, not as a mnemonic.
+    const badUrl = pithead(["agent", "credentials", "sign", "--api-url", "miner.example", "--token", "t", "--seed"]);
+    expect(badUrl.code).toBe(1);
+    expect(badUrl.stderr).toMatch(/api_url must be an http\(s\) URL, got "miner\.example"/);
+    const badSeed = pithead(
+      ["agent", "credentials", "sign", "--api-url", "https://m.example", "--token", "t", "--seed"],
+      "nothex\n",
+    );
+    expect(badSeed.code).toBe(1);
+    expect(badSeed.stderr).toMatch(/the seed must be 32 bytes of hex/);
   });
 });

@@ -110,9 +110,12 @@ async function keyFor(options: SignOptions): Promise<Sr25519Pair> {
   if (sources.length !== 1) {
     fail("choose one key source: --wallet <name>, --coldkey <file>, --mnemonic, --seed or --secret-env <VAR>");
   }
-  const { pairFromKeyfile, pairFromSecret, readKeyfile } = await credentialsPackage();
+  const { pairFromKeyfile, pairFromMnemonic, pairFromSecret, pairFromSeed, readKeyfile } = await credentialsPackage();
   if (options.mnemonic || options.seed || options.secretEnv) {
     const secret = await secretFrom(options.secretEnv, options.seed ? "Seed (hex, hidden): " : "Mnemonic (hidden): ");
+    // --seed and --mnemonic say what the secret is (and so what a bad one is); --secret-env can hold either.
+    if (options.seed) return pairFromSeed(secret);
+    if (options.mnemonic) return pairFromMnemonic(secret);
     return pairFromSecret(secret);
   }
   const file = options.coldkey
@@ -135,10 +138,12 @@ async function keyFor(options: SignOptions): Promise<Sr25519Pair> {
 
 async function sign(options: SignOptions): Promise<void> {
   const { agentEnvironment } = await agentConfigPackage();
-  const { signCredentials } = await credentialsPackage();
+  const { credentialsMessage, signCredentials } = await credentialsPackage();
   const token =
     options.token ?? agentEnvironment(process.env, { envFile: options.envFile ? options.envFile : undefined }).API_KEY;
   if (!token) fail("no token: pass --token, or set API_KEY in the environment or .env (the agent's key is the token)");
+  // The URL and token are checked before any secret is asked for.
+  credentialsMessage(options.apiUrl, token);
   const pair = await keyFor(options);
   const signed = signCredentials(options.apiUrl, token, pair);
   if (options.output) writeFileSync(options.output, signed.text, { mode: 0o600 });
