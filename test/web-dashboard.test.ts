@@ -85,7 +85,7 @@ describe("pithead up and the dashboard", () => {
     expect(answer.output.immediate_response.length).toBeGreaterThan(0);
     const ran = await shell(cycle as string);
     expect(ran.code).toBe(0);
-    expect(ran.stdout).toMatch(/cycle #\d+/);
+    expect(ran.stdout).toMatch(/cycle at \S+ \(ledger record #\d+\)/);
   });
 
   it("logs in with the printed code, refusing a wrong one with a message, and never puts a key in the URL", async () => {
@@ -153,7 +153,7 @@ describe("pithead up and the dashboard", () => {
     await page.getByRole("button", { name: "Run cycle" }).click();
     await expect
       .poll(() => page.getByTestId("fleet-message").textContent(), { timeout: 30_000 })
-      .toMatch(/Cycle \d+ \(MANUAL\).*[1-9]\d* negative proofs?/);
+      .toMatch(/Cycle \(MANUAL, ledger record #\d+\).*[1-9]\d* negative proofs?/);
     const proof = page
       .getByRole("list", { name: /Decisions and negative proofs/ })
       .locator("li", { hasText: "MANUAL_MODE" })
@@ -248,7 +248,7 @@ describe("pithead up and the dashboard", () => {
     await small.keyboard.press("Space");
     await expect
       .poll(() => small.getByTestId("fleet-message").textContent(), { timeout: 30_000 })
-      .toMatch(/^Cycle \d+/);
+      .toMatch(/^Cycle \((AUTO|MANUAL), ledger record #\d+\)/);
     // Wide tables scroll inside their frame; the page itself never scrolls sideways.
     expect(await small.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(phone.width);
     await screenshot(small, "phone", "2-fleet-after-cycle");
