@@ -3,62 +3,11 @@
 // by field before anything is sent; the coordinator's own refusals are shown as they come.
 
 import { type FormEvent, useId, useRef, useState } from "react";
-import { coordinator, type Job, type SubmitJob } from "../../api/coordinator.ts";
+import { coordinator, type Job } from "../../api/coordinator.ts";
 import { ErrorNotice } from "../../components/notice.tsx";
+import { buildJob, type Draft } from "./job-draft.ts";
 
 const DEFAULT_WORKLOADS = ["llm_gen", "torch_bench", "sd_infer"];
-
-interface Draft {
-  workload: string;
-  prompt: string;
-  maxTokens: string;
-  params: string;
-  reward: string;
-  maxRuntime: string;
-  verification: "none" | "replicate";
-  replicas: string;
-  quorum: string;
-}
-
-/** The request, or the first problem as "field: message". */
-export function buildJob(draft: Draft): SubmitJob | string {
-  const whole = (text: string, name: string, min: number, max: number): number | string => {
-    if (!/^\d+$/.test(text.trim())) return `${name}: enter a whole number`;
-    const value = Number(text);
-    return value < min || value > max ? `${name}: must be between ${min} and ${max}` : value;
-  };
-  let params: unknown;
-  if (draft.workload === "llm_gen") {
-    if (draft.prompt.trim() === "") return "Prompt: enter the text to continue";
-    const maxTokens = whole(draft.maxTokens, "Max tokens", 1, 4096);
-    if (typeof maxTokens === "string") return maxTokens;
-    params = { prompt: draft.prompt, max_tokens: maxTokens };
-  } else {
-    try {
-      params = draft.params.trim() === "" ? {} : JSON.parse(draft.params);
-    } catch (error) {
-      return `Parameters: not JSON (${(error as Error).message})`;
-    }
-  }
-  const reward = whole(draft.reward, "Reward", 0, 1_000_000_000_000);
-  if (typeof reward === "string") return reward;
-  const job: SubmitJob = { workload: draft.workload, params, reward };
-  if (draft.maxRuntime.trim() !== "") {
-    const runtime = whole(draft.maxRuntime, "Max runtime", 1, 7 * 86_400);
-    if (typeof runtime === "string") return runtime;
-    job.max_runtime_s = runtime;
-  }
-  if (draft.verification === "replicate") {
-    const replicas = whole(draft.replicas, "Replicas", 2, 16);
-    if (typeof replicas === "string") return replicas;
-    const quorum = whole(draft.quorum, "Quorum", 1, replicas);
-    if (typeof quorum === "string") return quorum;
-    job.verification = { mode: "replicate", replicas, quorum };
-  } else {
-    job.verification = { mode: "none" };
-  }
-  return job;
-}
 
 export function SubmitForm({
   clientKey,
