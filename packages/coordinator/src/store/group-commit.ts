@@ -206,14 +206,19 @@ export class GroupCommit {
     }
     const items: Pending[] = [...batch];
     const outcomes: Outcome[] = [];
-    const hints = mergeHints(batch);
-    if (hints) {
-      try {
-        await session.preload(hints);
-      } catch (error) {
-        await session.rollback().catch(() => {});
-        return { kind: "poisoned", items, error };
-      }
+    const poisoned = async (error: unknown) => {
+      await session.rollback().catch(() => {});
+      return { kind: "poisoned" as const, items, error };
+    };
+    /** Loads the rows these ops said they read (one query per table for all of them). */
+    const preload = async (ops: readonly Pending[]) => {
+      const hints = mergeHints(ops);
+      if (hints) await session.preload(hints);
+    };
+    try {
+      await preload(batch);
+    } catch (error) {
+      return poisoned(error);
     }
     let followed = false;
     for (let index = 0; ; index++) {
@@ -222,14 +227,10 @@ export class GroupCommit {
         followed = true;
         const followUps = this.#options.followUps(session.events());
         items.push(...followUps);
-        const more = mergeHints(followUps);
-        if (more) {
-          try {
-            await session.preload(more);
-          } catch (error) {
-            await session.rollback().catch(() => {});
-            return { kind: "poisoned", items, error };
-          }
+        try {
+          await preload(followUps);
+        } catch (error) {
+          return poisoned(error);
         }
       }
       const pending = items[index];
@@ -244,15 +245,13 @@ export class GroupCommit {
           outcomes.push({ ok: false, error });
           continue;
         }
-        await session.rollback().catch(() => {});
-        return { kind: "poisoned", items, error };
+        return poisoned(error);
       }
     }
     try {
       await session.flush();
     } catch (error) {
-      await session.rollback().catch(() => {});
-      return { kind: "poisoned", items, error };
+      return poisoned(error);
     }
     const events = [...session.events()];
     try {
