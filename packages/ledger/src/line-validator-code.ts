@@ -346,6 +346,49 @@ function scanValue(): Code {
   return c;
 }
 
+/**
+ * The opening of an object or array at local `pos`: fails past MAX_JSON_DEPTH, sets `at` after the
+ * opening byte, and returns the position after `close` for an empty container.
+ */
+function openContainer(
+  c: Code,
+  local: { pos: number; end: number; depth: number; at: number },
+  close: number,
+  no: () => void,
+): void {
+  c.get(local.depth).i32(MAX_JSON_DEPTH).i32GeU().ifThen(no);
+  c.get(local.pos).i32(1).i32Add().set(local.at);
+  c.get(local.at)
+    .get(local.end)
+    .i32LtU()
+    .ifThen(() =>
+      c
+        .get(local.at)
+        .load8()
+        .i32(close)
+        .i32Eq()
+        .ifThen(() => c.get(local.at).i32(1).i32Add().return()),
+    );
+}
+
+/** After a member or an element: `close` returns the position after it, a comma goes `again`, else fail. */
+function closeOrNext(
+  c: Code,
+  local: { end: number; at: number; byte: number },
+  close: number,
+  again: Label,
+  no: () => void,
+): void {
+  c.get(local.at).get(local.end).i32GeU().ifThen(no);
+  c.get(local.at).load8().set(local.byte);
+  c.get(local.at).i32(1).i32Add().set(local.at);
+  c.get(local.byte)
+    .i32(close)
+    .i32Eq()
+    .ifThen(() => c.get(local.at).return());
+  c.get(local.byte).i32(0x2c).i32Eq().brIf(again);
+}
+
 /** scanObject(pos, end, depth): keys strictly increasing; wide key pairs deferred. */
 function scanObject(): Code {
   const [POS, END, DEPTH, AT, KEY, KEY_END, KEY_WIDE, PREV, PREV_END, PREV_WIDE, N, I, D] = [
@@ -353,19 +396,7 @@ function scanObject(): Code {
   ];
   const c = new Code(0, { params: 3, i32Locals: 10, results: 1 });
   const no = () => c.i32(-1).return();
-  c.get(DEPTH).i32(MAX_JSON_DEPTH).i32GeU().ifThen(no);
-  c.get(POS).i32(1).i32Add().set(AT);
-  c.get(AT)
-    .get(END)
-    .i32LtU()
-    .ifThen(() =>
-      c
-        .get(AT)
-        .load8()
-        .i32(0x7d)
-        .i32Eq()
-        .ifThen(() => c.get(AT).i32(1).i32Add().return()),
-    );
+  openContainer(c, { pos: POS, end: END, depth: DEPTH, at: AT }, 0x7d, no);
   c.i32(-1).set(PREV);
   c.loop((again) => {
     c.get(AT).get(END).i32GeU().ifThen(no);
@@ -430,14 +461,7 @@ function scanObject(): Code {
     c.get(AT).get(END).i32GeU().ifThen(no);
     c.get(AT).load8().i32(0x3a).i32Ne().ifThen(no);
     c.get(AT).i32(1).i32Add().get(END).get(DEPTH).i32(1).i32Add().call(F_VALUE).tee(AT).i32(0).i32LtS().ifThen(no);
-    c.get(AT).get(END).i32GeU().ifThen(no);
-    c.get(AT).load8().set(D);
-    c.get(AT).i32(1).i32Add().set(AT);
-    c.get(D)
-      .i32(0x7d)
-      .i32Eq()
-      .ifThen(() => c.get(AT).return());
-    c.get(D).i32(0x2c).i32Eq().brIf(again);
+    closeOrNext(c, { end: END, at: AT, byte: D }, 0x7d, again, no);
   });
   c.i32(-1);
   return c;
@@ -448,29 +472,10 @@ function scanArray(): Code {
   const [POS, END, DEPTH, AT, C] = [0, 1, 2, 3, 4];
   const c = new Code(0, { params: 3, i32Locals: 2, results: 1 });
   const no = () => c.i32(-1).return();
-  c.get(DEPTH).i32(MAX_JSON_DEPTH).i32GeU().ifThen(no);
-  c.get(POS).i32(1).i32Add().set(AT);
-  c.get(AT)
-    .get(END)
-    .i32LtU()
-    .ifThen(() =>
-      c
-        .get(AT)
-        .load8()
-        .i32(0x5d)
-        .i32Eq()
-        .ifThen(() => c.get(AT).i32(1).i32Add().return()),
-    );
+  openContainer(c, { pos: POS, end: END, depth: DEPTH, at: AT }, 0x5d, no);
   c.loop((again) => {
     c.get(AT).get(END).get(DEPTH).i32(1).i32Add().call(F_VALUE).tee(AT).i32(0).i32LtS().ifThen(no);
-    c.get(AT).get(END).i32GeU().ifThen(no);
-    c.get(AT).load8().set(C);
-    c.get(AT).i32(1).i32Add().set(AT);
-    c.get(C)
-      .i32(0x5d)
-      .i32Eq()
-      .ifThen(() => c.get(AT).return());
-    c.get(C).i32(0x2c).i32Eq().brIf(again);
+    closeOrNext(c, { end: END, at: AT, byte: C }, 0x5d, again, no);
   });
   c.i32(-1);
   return c;
