@@ -27,6 +27,19 @@ function ctx(signal = new AbortController().signal) {
   return { signal, workDir: mkdtempSync(join(tmpdir(), "miner-job-")), limits };
 }
 
+/** llm_gen on the embedded tiny model, its files in a fresh temporary directory. */
+function tinyModelWorkload(dirPrefix: string, parallel: number): LlmGenWorkload {
+  return new LlmGenWorkload({
+    provider: "local",
+    model: undefined,
+    baseUrl: undefined,
+    apiKey: undefined,
+    contextSize: 2048,
+    dataDir: mkdtempSync(join(tmpdir(), dirPrefix)),
+    parallel,
+  });
+}
+
 async function codeOf(promise: Promise<unknown>): Promise<string> {
   try {
     await promise;
@@ -38,15 +51,7 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 describe("llm_gen on the embedded tiny model", () => {
-  const llm = new LlmGenWorkload({
-    provider: "local",
-    model: undefined,
-    baseUrl: undefined,
-    apiKey: undefined,
-    contextSize: 2048,
-    dataDir: mkdtempSync(join(tmpdir(), "miner-llm-")),
-    parallel: 2,
-  });
+  const llm = tinyModelWorkload("miner-llm-", 2);
   beforeAll(async () => {
     const availability = await llm.detect(cpu);
     expect(availability).toMatchObject({ available: true, models: ["pithead-tiny-260"] });
@@ -107,15 +112,7 @@ esac
   );
   chmodSync(join(bin, "nvidia-smi"), 0o755);
   const path = process.env.PATH;
-  const llm = new LlmGenWorkload({
-    provider: "local",
-    model: undefined,
-    baseUrl: undefined,
-    apiKey: undefined,
-    contextSize: 2048,
-    dataDir: mkdtempSync(join(tmpdir(), "miner-llm-gpu-")),
-    parallel: 1,
-  });
+  const llm = tinyModelWorkload("miner-llm-gpu-", 1);
   beforeAll(async () => {
     process.env.PATH = `${bin}:${path}`;
     expect(await llm.detect({ accel: "gpu", vramMb: 81_559, freeRamMb: () => 8000 })).toMatchObject({
