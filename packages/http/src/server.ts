@@ -74,6 +74,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
           { name: options.name, level: options.logger?.level ?? "info", redact: redactedHeaders },
           options.logger?.stream ?? pino.destination(1),
         );
+  const sendError = errorSender(options.formatError);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
@@ -86,8 +87,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A path that is not valid percent-encoding, or a too long segment, is refused by the router
     // before any route: in the server's error format too, not Fastify's own.
-    frameworkErrors: (error, request, reply) =>
-      errorSender(options.formatError)(toHttpError(error, request, options.errors), request, reply),
+    frameworkErrors: (error, request, reply) => sendError(toHttpError(error, request, options.errors), request, reply),
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     return503OnClosing: true,
