@@ -324,6 +324,87 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       expect((await claim(m2))[0]?.assignment.attempt).toBe(2);
     });
 
+    it("gives a requeued job ttl_s to be taken again: one no other miner can run expires and is refunded", async () => {
+      const owner = await client(400);
+      const job = await submit(owner, { reward: 400, ttlS: 30 });
+      const only = await miner();
+      await claim(only);
+      await store.write((tx) =>
+        failLease(tx, { minerId: only.minerId, jobId: job.id, errorCode: "OOM", message: "out of memory" }),
+      );
+      expect((await store.reads.job(job.id))?.startBy).toBe(clock() + 30_000);
+      clock.advance(29_000);
+      await store.write((tx) => sweep(tx, ctx, 100));
+      expect((await store.reads.job(job.id))?.state).toBe("QUEUED");
+      clock.advance(2_000);
+      const swept = await store.write((tx) => sweep(tx, ctx, 100));
+      expect(swept.jobsExpired).toBeGreaterThanOrEqual(1);
+      expect(await store.reads.job(job.id)).toMatchObject({
+        state: "EXPIRED",
+        errorCode: "TTL_EXPIRED",
+        errorMessage: "not started again within ttl_s=30 after its last lease was lost",
+        escrow: 0,
+      });
+      expect(await balance(owner.wallet)).toBe(400);
+    });
+
+    it("gives a lease a long-poll could not deliver its start deadline back", async () => {
+      const owner = await client(100);
+      const job = await submit(owner, { ttlS: 30 });
+      const m = await miner();
+      const [claimed] = await claim(m);
+      await store.write((tx) => releaseLeases(tx, [{ jobId: job.id, assignmentId: claimed?.assignment.id ?? "" }]));
+      clock.advance(31_000);
+      await store.write((tx) => sweep(tx, ctx, 100));
+      expect(await store.reads.job(job.id)).toMatchObject({ state: "EXPIRED", errorCode: "TTL_EXPIRED", escrow: 0 });
+      expect(await balance(owner.wallet)).toBe(100);
+    });
+
+    it("fails and refunds a replicated job whose second replica no miner took within ttl_s", async () => {
+      const owner = await client(2_000);
+      const job = await submit(owner, {
+        reward: 1_000,
+        ttlS: 30,
+        verification: { mode: "replicate", replicas: 2, quorum: 2 },
+      });
+      const lone = await miner();
+      await claim(lone);
+      expect(await prove(lone, job.id, SHA_A)).toMatchObject({ state: "VERIFYING" });
+      clock.advance(31_000);
+      await store.write((tx) => sweep(tx, ctx, 100));
+      expect(await store.reads.job(job.id)).toMatchObject({
+        state: "FAILED",
+        errorCode: "NO_QUORUM",
+        errorMessage: "1 of 2 replicas not started within ttl_s=30; a quorum of 2 can no longer be reached",
+        escrow: 0,
+      });
+      expect(await balance(owner.wallet)).toBe(2_000);
+      expect(await balance(await walletOf(lone.minerId))).toBe(0);
+    });
+
+    it("goes on with the replicas it has when a slot nobody took closes and the quorum is still reachable", async () => {
+      const owner = await client(3_000);
+      const job = await submit(owner, {
+        reward: 1_000,
+        ttlS: 30,
+        verification: { mode: "replicate", replicas: 3, quorum: 2 },
+      });
+      const a = await miner();
+      const b = await miner();
+      await claim(a);
+      clock.advance(10_000);
+      await claim(b);
+      clock.advance(21_000);
+      await store.write((tx) => sweep(tx, ctx, 100));
+      expect(await store.reads.job(job.id)).toMatchObject({ state: "LEASED", openSlots: 0, startBy: null });
+      // The closed slot cannot be claimed any more.
+      expect((await claim(await miner(), 8, 8)).some((c) => c.job.id === job.id)).toBe(false);
+      await prove(a, job.id, SHA_A);
+      expect(await prove(b, job.id, SHA_A)).toMatchObject({ state: "COMPLETED", credited: 990 });
+      // Two replicas paid; the third one's escrow goes back to the client.
+      expect(await balance(owner.wallet)).toBe(1_000);
+    });
+
     it("replicates to distinct miners and wallets, pays the agreeing quorum, penalises the dissenter", async () => {
       const owner = await client(3_000);
       const job = await submit(owner, { reward: 1_000, verification: { mode: "replicate", replicas: 3, quorum: 2 } });

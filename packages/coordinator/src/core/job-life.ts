@@ -17,6 +17,14 @@ export function renewedExpiry(assignment: Pick<Assignment, "leaseCapAt">, now: n
   return Math.min(now + leaseTtlS * 1000, assignment.leaseCapAt);
 }
 
+/**
+ * The start deadline of a job when a lease ends without a proof and its slot opens again: the slot
+ * gets ttl_s to be leased again (never shortening a deadline other open slots already have).
+ */
+export function reopenedStartBy(job: Pick<Job, "startBy" | "ttlS">, now: number): number {
+  return Math.max(job.startBy ?? 0, now + job.ttlS * 1000);
+}
+
 export function isLeaseLive(assignment: Pick<Assignment, "state" | "leaseExpiresAt">, now: number): boolean {
   return assignment.state === "LEASED" && assignment.leaseExpiresAt > now;
 }

@@ -59,7 +59,10 @@ export interface Job {
   escrow: number;
   createdAt: number;
   updatedAt: number;
-  /** Deadline to be first leased (ttl_s after submission); null once it has been leased. */
+  /**
+   * Deadline for the open slots to be leased: ttl_s after submission, and ttl_s after a lost lease
+   * reopens one; null while no slot is open.
+   */
   startBy: number | null;
   finishedAt: number | null;
   outputSha: string | null;

@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { Assignment, Job } from "./model.ts";
 import { decideQuorum } from "./verification.ts";
 
-function job(replicas: number, quorum: number, verification: Job["verification"] = "replicate"): Job {
-  return { replicas, quorum, verification } as Job;
+/** `openSlots`: replicas not leased yet (every one in `assignments` holds or held a slot). */
+function job(replicas: number, quorum: number, verification: Job["verification"] = "replicate", openSlots = 0): Job {
+  return { replicas, quorum, verification, openSlots } as Job;
 }
 
 let counter = 0;
@@ -47,8 +48,14 @@ describe("decideQuorum", () => {
     expect(decideQuorum(job(2, 2), [proved("aa"), proved("bb")]).outcome).toBe("no_quorum");
   });
 
-  it("ignores leases that ended without a proof", () => {
+  it("ignores leases that ended without a proof: their slot is open again", () => {
     const expired = { ...leased(), state: "EXPIRED" } as Assignment;
-    expect(decideQuorum(job(2, 2), [proved("aa"), expired]).outcome).toBe("pending");
+    expect(decideQuorum(job(2, 2, "replicate", 1), [proved("aa"), expired]).outcome).toBe("pending");
+  });
+
+  it("counts open slots toward a quorum only while they are open (closed at their start deadline)", () => {
+    expect(decideQuorum(job(2, 2, "replicate", 1), [proved("aa")]).outcome).toBe("pending");
+    expect(decideQuorum(job(2, 2, "replicate", 0), [proved("aa")]).outcome).toBe("no_quorum");
+    expect(decideQuorum(job(3, 2, "replicate", 0), [proved("aa"), leased()]).outcome).toBe("pending");
   });
 });

@@ -1,7 +1,8 @@
 // Quorum: when do the proofs of a job settle it? Pure.
 //  - mode "none": the first valid proof completes the job.
 //  - mode "replicate" (r replicas, quorum q): complete when q proofs agree on output_sha; fail as
-//    soon as no group can reach q even if every replica still out agrees with it.
+//    soon as no group can reach q even if every replica still out (leased, or open and not past
+//    its start deadline) agrees with it.
 import type { Assignment, Job } from "./model.ts";
 
 export type QuorumDecision =
@@ -9,7 +10,10 @@ export type QuorumDecision =
   | { outcome: "completed"; outputSha: string; agreeing: Assignment[]; disagreeing: Assignment[] }
   | { outcome: "no_quorum"; groups: Record<string, number> };
 
-export function decideQuorum(job: Job, assignments: readonly Assignment[]): QuorumDecision {
+export function decideQuorum(
+  job: Pick<Job, "verification" | "quorum" | "openSlots">,
+  assignments: readonly Assignment[],
+): QuorumDecision {
   const proved = assignments
     .filter((assignment) => assignment.state === "PROVED" && assignment.proof !== null)
     .sort((a, b) => (a.provedAt ?? 0) - (b.provedAt ?? 0) || a.id.localeCompare(b.id));
@@ -29,7 +33,8 @@ export function decideQuorum(job: Job, assignments: readonly Assignment[]): Quor
     }
   }
   const largest = Math.max(0, ...[...groups.values()].map((group) => group.length));
-  const stillOut = job.replicas - proved.length;
+  // Open slots count only while they may still be leased: the sweeper closes them at their deadline.
+  const stillOut = job.openSlots + assignments.filter((assignment) => assignment.state === "LEASED").length;
   if (largest + stillOut < needed) {
     return { outcome: "no_quorum", groups: Object.fromEntries([...groups].map(([sha, g]) => [sha, g.length])) };
   }

@@ -66,7 +66,8 @@ async function lease(tx: Tx, ctx: OpsContext, job: Job, miner: Miner): Promise<C
     ...job,
     openSlots: job.openSlots - 1,
     leasesIssued: job.leasesIssued + 1,
-    startBy: null,
+    // The start deadline stays while other replica slots are still open: the sweeper closes those.
+    startBy: job.openSlots > 1 ? job.startBy : null,
     state: job.state === "QUEUED" ? "LEASED" : job.state,
   });
   await tx.record("coordinator.lease.granted", {

@@ -1,7 +1,7 @@
 // How a job ends, and what a lost lease does to it. Shared by the proof, fail, cancel and sweep ops;
 // each runs inside its caller's transaction.
 import { timeOrderedId } from "../core/ids.ts";
-import { attemptsExhausted, liveState } from "../core/job-life.ts";
+import { attemptsExhausted, liveState, reopenedStartBy } from "../core/job-life.ts";
 import type { Assignment, Job, JobState, JsonValue } from "../core/model.ts";
 import { payoutTransfer, refundTransfer } from "../core/money.ts";
 import { type Receipt, receiptUnits } from "../core/receipt.ts";
@@ -132,8 +132,9 @@ export async function endJob(
 export type LeaseLoss = "expired" | "failed" | "offline";
 
 /**
- * A lease ended without a proof: the replica goes back to the queue (attempt + 1), or, once the
- * job has lost max_attempts leases per replica, the job fails and its escrow is refunded.
+ * A lease ended without a proof: the replica goes back to the queue (attempt + 1) with a new start
+ * deadline, or, once the job has lost max_attempts leases per replica, the job fails and its
+ * escrow is refunded.
  */
 export async function loseLease(
   tx: Tx,
@@ -169,5 +170,12 @@ export async function loseLease(
       `gave up after ${lost.leasesLost} lost leases (last: ${code})`,
     );
   }
-  return saveJob(tx, job, { ...lost, openSlots: job.openSlots + 1, state: liveState(assignments.all) });
+  // A deadline for the reopened slot: a job no miner can take (its only capable miner failed it)
+  // expires and is refunded instead of waiting forever.
+  return saveJob(tx, job, {
+    ...lost,
+    openSlots: job.openSlots + 1,
+    startBy: reopenedStartBy(job, tx.now),
+    state: liveState(assignments.all),
+  });
 }

@@ -3,11 +3,16 @@
 //   1. Miners silent for the heartbeat timeout go offline; the leases they hold expire.
 //   2. Leases past their expiry expire: the replica is requeued, or the job fails after its lease
 //      budget and is refunded.
-//   3. QUEUED jobs past their start deadline (ttl_s) expire and are refunded.
+//   3. Open slots past their start deadline (ttl_s after submission or after a lost lease) close:
+//      a job with nothing leased or proved expires and is refunded; a replicated job goes on with
+//      the replicas it has, or fails and is refunded once its quorum can no longer be reached.
 //   4. Idempotency keys older than the retention are forgotten.
+import type { Job } from "../core/model.ts";
+import { decideQuorum } from "../core/verification.ts";
 import type { Tx } from "../store/types.ts";
 import { AssignmentSet } from "./assignment-set.ts";
 import type { OpsContext } from "./context.ts";
+import { saveJob } from "./job-writes.ts";
 import { endJob, loseLease } from "./settle.ts";
 
 export interface SweepResult {
@@ -32,6 +37,36 @@ async function expire(tx: Tx, jobId: string, assignmentId: string, loss: "expire
   return true;
 }
 
+/** Closes a job's open slots at their start deadline; whether that ended the job. */
+async function closeOverdueSlots(tx: Tx, job: Job): Promise<boolean> {
+  const assignments = await AssignmentSet.load(tx, job.id);
+  const working = assignments.all.some((assignment) => assignment.state === "LEASED" || assignment.state === "PROVED");
+  if (!working) {
+    const message =
+      job.leasesIssued === 0
+        ? `not started within ttl_s=${job.ttlS}`
+        : `not started again within ttl_s=${job.ttlS} after its last lease was lost`;
+    await endJob(tx, job, assignments, "EXPIRED", "TTL_EXPIRED", message);
+    await assignments.save(tx);
+    return true;
+  }
+  const closed: Job = { ...job, openSlots: 0, startBy: null };
+  if (decideQuorum(closed, assignments.all).outcome === "no_quorum") {
+    const message = `${job.openSlots} of ${job.replicas} replicas not started within ttl_s=${job.ttlS}; a quorum of ${job.quorum} can no longer be reached`;
+    await endJob(tx, closed, assignments, "FAILED", "NO_QUORUM", message);
+    await assignments.save(tx);
+    return true;
+  }
+  await saveJob(tx, job, closed);
+  await tx.record("coordinator.job.slots_closed", {
+    job_id: job.id,
+    closed: job.openSlots,
+    replicas: job.replicas,
+    reason: "TTL_EXPIRED",
+  });
+  return false;
+}
+
 export async function sweep(tx: Tx, ctx: OpsContext, limit: number): Promise<SweepResult> {
   const result: SweepResult = { minersOffline: 0, leasesExpired: 0, jobsExpired: 0, idempotencyForgotten: 0 };
   const silentSince = tx.now - ctx.policy.heartbeatTimeoutS * 1000;
@@ -50,10 +85,7 @@ export async function sweep(tx: Tx, ctx: OpsContext, limit: number): Promise<Swe
     if (await expire(tx, assignment.jobId, assignment.id, "expired")) result.leasesExpired++;
   }
   for (const job of await tx.overdueJobs(tx.now, limit)) {
-    const assignments = await AssignmentSet.load(tx, job.id);
-    await endJob(tx, job, assignments, "EXPIRED", "TTL_EXPIRED", `not started within ttl_s=${job.ttlS}`);
-    await assignments.save(tx);
-    result.jobsExpired++;
+    if (await closeOverdueSlots(tx, job)) result.jobsExpired++;
   }
   result.idempotencyForgotten = await tx.deleteIdempotencyBefore(tx.now - ctx.policy.idempotencyRetentionS * 1000);
   return result;

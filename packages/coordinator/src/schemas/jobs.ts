@@ -33,7 +33,13 @@ export const SubmitJobRequest = Type.Object({
   params: Type.Optional(JsonAny),
   constraints: Type.Optional(JobConstraints),
   reward: Amount,
-  ttl_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 86_400 })),
+  ttl_s: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 30 * 86_400,
+      description: "Seconds each open slot has to be leased (from submission, and again after a lost lease)",
+    }),
+  ),
   max_runtime_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400 })),
   max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   verification: Type.Optional(Verification),
@@ -66,7 +72,9 @@ export const JobView = Type.Object({
   escrow: Amount,
   created_at: Timestamp,
   updated_at: Timestamp,
-  start_by: Type.Union([Timestamp, Type.Null()]),
+  start_by: Type.Union([Timestamp, Type.Null()], {
+    description: "When the open slots expire if no miner has leased them; null while none is open",
+  }),
   finished_at: Type.Union([Timestamp, Type.Null()]),
   output_sha: Type.Union([Type.String(), Type.Null()]),
   error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),

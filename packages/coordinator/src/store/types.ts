@@ -75,7 +75,7 @@ export interface Tx {
   updateJob(job: Job): Promise<void>;
   /** Jobs with open replicas this miner is not excluded from, in queue order (PostgreSQL: SKIP LOCKED). */
   claimCandidates(query: ClaimQuery): Promise<Job[]>;
-  /** QUEUED jobs whose start deadline has passed. */
+  /** Live jobs with open slots past their start deadline. */
   overdueJobs(now: number, limit: number): Promise<Job[]>;
 
   assignments(jobId: string): Promise<Assignment[]>;

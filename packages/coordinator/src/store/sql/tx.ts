@@ -382,7 +382,7 @@ export class SqlTx implements Tx {
   async overdueJobs(now: number, limit: number): Promise<Job[]> {
     const rows = await this.#query(
       "jobs",
-      "SELECT * FROM jobs WHERE state = 'QUEUED' AND start_by <= ? ORDER BY start_by LIMIT ?",
+      "SELECT * FROM jobs WHERE open_slots > 0 AND start_by <= ? ORDER BY start_by LIMIT ?",
       [now, limit],
     );
     return rows.map((row) => this.#cacheJob(toJob(row)));
