@@ -279,6 +279,7 @@ describe("fleet API", () => {
     const mode = await call("POST", "/operators/alpha/mode", { body: { mode: "SOMETIMES" } });
     expect(mode.status).toBe(422);
     expect(String(mode.body.error?.details?.field)).toContain("body.mode");
+    expect(mode.body.error?.message).toBe("body.mode must be one of AUTO, MANUAL");
     const json = await call("POST", "/operators/alpha/mode", { rawBody: '{"mode":' });
     expect(json.status).toBe(400);
     expect(json.body.error?.code).toBe("INVALID_JSON");

@@ -49,6 +49,17 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
   return current;
 }
 
+/** What is wrong, after the field's name; Ajv's own words, except where they leave out what would do. */
+function problem(error: AjvLikeError): string {
+  const allowed = error.params?.allowedValues;
+  if (error.keyword === "required") return "is required";
+  if (error.keyword === "enum" && Array.isArray(allowed)) {
+    return `must be one of ${allowed.map((value) => (typeof value === "string" ? value : JSON.stringify(value))).join(", ")}`;
+  }
+  if (error.keyword === "const") return `must be ${JSON.stringify(error.params?.allowedValue)}`;
+  return error.message ?? "is invalid";
+}
+
 /** Turns Ajv's errors into field errors that name the field, with the offending value. */
 export function fieldErrors(location: string, errors: AjvLikeError[], source: unknown): FieldError[] {
   return errors.map((error) => {
@@ -61,7 +72,7 @@ export function fieldErrors(location: string, errors: AjvLikeError[], source: un
     const extra = error.params?.additionalProperty;
     if (error.keyword === "additionalProperties" && typeof extra === "string") path.push(extra);
     const field = [location, ...path].join(".");
-    const message = error.keyword === "required" ? `${field} is required` : `${field} ${error.message ?? "is invalid"}`;
+    const message = `${field} ${problem(error)}`;
     const input = error.keyword === "required" ? valueAt(source, path.slice(0, -1)) : valueAt(source, path);
     return { location, path, field, message, keyword: error.keyword ?? "invalid", input };
   });

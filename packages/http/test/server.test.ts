@@ -53,6 +53,11 @@ async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Pr
     { schema: { querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }) }) } },
     async (request) => ({ limit: request.query.limit }),
   );
+  server.put(
+    "/widgets/colour",
+    { schema: { body: Type.Object({ colour: Type.Unsafe<string>({ type: "string", enum: ["red", "blue"] }) }) } },
+    async (request) => ({ colour: request.body.colour }),
+  );
   server.get("/widgets/:id", async () => {
     throw errors.error("WIDGET_MISSING", { id: "w1" });
   });
@@ -189,6 +194,21 @@ describe("error envelope and validation", () => {
     });
     expect(response.statusCode).toBe(422);
     expect(response.json().error.details.field).toBe("body.name");
+  });
+
+  it("lists the allowed values when a value is not one of them", async () => {
+    const server = await build();
+    const response = await server.inject({
+      method: "PUT",
+      url: "/widgets/colour",
+      headers: auth(client.key),
+      payload: { colour: "green" },
+    });
+    expect(response.statusCode).toBe(422);
+    expect(response.json().error).toMatchObject({
+      message: "body.colour must be one of red, blue",
+      details: { field: "body.colour" },
+    });
   });
 
   it("coerces query strings and applies defaults", async () => {

@@ -42,7 +42,10 @@ export const commandBody = Type.Union([
 
 export const modeBody = Type.Object(
   {
-    mode: Type.Union([Type.Literal("AUTO"), Type.Literal("MANUAL")], {
+    // An enum, not a union of literals: a bad value is then answered with the allowed ones.
+    mode: Type.Unsafe<"AUTO" | "MANUAL">({
+      type: "string",
+      enum: ["AUTO", "MANUAL"],
       description: "AUTO dispatches decisions; MANUAL suppresses every automatic action",
     }),
     reason: Type.Optional(Type.String({ maxLength: 500 })),
