@@ -58,3 +58,11 @@ export function progressBar(label: string, total: number): ProgressBar {
     },
   };
 }
+
+/** A byte count for people: 512 B, 13.3 KiB, 1.2 GiB. */
+export function describeBytes(bytes: number): string {
+  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(1)} GiB`;
+  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
+  return `${bytes} B`;
+}

@@ -75,6 +75,20 @@ describe("pithead fleet", () => {
       });
       const unsigned = await fetch(`${url}/miners`);
       expect(unsigned.status).toBe(401);
+      // `pithead ledger verify` signs its download of the operator's ledger when told who it is.
+      const verified = await run(
+        process.execPath,
+        [cli, "ledger", "verify", url, "--operator", "default", "--secret-file", secretFile, "--json"],
+        { cwd, env: clean },
+      );
+      expect(JSON.parse(verified.stdout).reports).toEqual([
+        expect.objectContaining({ partition: "fleet/default", ok: true }),
+      ]);
+      const refused = await run(process.execPath, [cli, "ledger", "verify", url], { cwd, env: clean }).catch(
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(refused).toMatchObject({ code: 1 });
+      expect((refused as { stderr: string }).stderr).toContain("add --operator <id> --secret-file <file>");
     } finally {
       child.kill("SIGINT");
       await new Promise((resolve) => child.once("exit", resolve));

@@ -159,6 +159,10 @@ describe("pithead ledger", () => {
       expect(good.stderr).not.toMatch(/error/);
       expect(good.code).toBe(0);
       expect(JSON.parse(good.stdout).reports[0]).toMatchObject({ ok: true, partition: "ops" });
+      // A service's base URL, as `pithead up` prints it: the export route is found under /v1.
+      const base = await pithead("verify", url, "--partition", "ops", "--header", "Authorization: Bearer ok");
+      expect(base.code).toBe(0);
+      expect(base.stdout).toMatch(/✔ ops: \d+ records, .* verified/);
       const refused = await pithead("verify", `${url}/v1/ledger/export?partition=ops`);
       expect(refused.code).toBe(1);
       expect(refused.stderr.trim()).toMatch(/^error: .*answered HTTP 401: bad token$/);

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import type { CycleReport, FleetConfig, FleetSimulator, ReplayReport } from "@pithead/fleet";
 import { Command, Option } from "commander";
+import { fleetSecret } from "../fleet-secret.ts";
 import { fail, printResult } from "../output.ts";
 import { progressBar, spinner } from "../progress.ts";
 
@@ -131,19 +132,6 @@ async function signedFetch(
   return body;
 }
 
-function secretFrom(options: { secret?: string; secretFile?: string }, required: boolean): string | undefined {
-  if (options.secretFile) {
-    try {
-      return readFileSync(options.secretFile, "utf8").trim();
-    } catch (error) {
-      fail(`cannot read --secret-file: ${message(error)}`);
-    }
-  }
-  const secret = options.secret ?? process.env.FLEET_SECRET;
-  if (required && !secret) fail("a secret is needed: --secret-file <file>, --secret <secret> or FLEET_SECRET");
-  return secret;
-}
-
 function cycleCommand(): Command {
   return new Command("cycle")
     .description(
@@ -175,7 +163,7 @@ function cycleCommand(): Command {
       }) => {
         if (options.url) {
           if (!options.operator) fail("--operator is required with --url");
-          const secret = secretFrom(options, true) as string;
+          const secret = fleetSecret(options, true) as string;
           const progress = spinner(`running a cycle for ${options.operator} on ${options.url}`);
           const report = (await signedFetch(
             options.url,
@@ -425,7 +413,7 @@ function signCommand(): Command {
         url?: string;
         json?: boolean;
       }) => {
-        const secret = secretFrom(options, true) as string;
+        const secret = fleetSecret(options, true) as string;
         let body = options.body;
         if (options.bodyFile) {
           try {

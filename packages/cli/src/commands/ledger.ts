@@ -10,13 +10,14 @@
 // The signing key (checkpoint) is --key-file, by default ledger.key beside the store: <dir>/ledger.key
 // for a JSONL store, the database's directory for SQLite; PostgreSQL needs --key-file.
 
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { Checkpoint, Ledger, LedgerSigner, LedgerStoreOptions, StoredRecord, VerifyReport } from "@pithead/ledger";
 import { Command } from "commander";
+import { fleetSecret } from "../fleet-secret.ts";
 import { fail, printResult } from "../output.ts";
-import { progressBar, spinner } from "../progress.ts";
+import { describeBytes, progressBar, spinner } from "../progress.ts";
+import { downloadExport } from "./ledger-download.ts";
 
 // Loaded when a ledger command runs, so `pithead` itself starts without the ledger's dependencies.
 const ledgerModule = () => import("@pithead/ledger");
@@ -128,13 +129,6 @@ async function checkVerifierKey(key: string | undefined): Promise<void> {
   }
 }
 
-function describeBytes(bytes: number): string {
-  if (bytes >= 1 << 30) return `${(bytes / (1 << 30)).toFixed(1)} GiB`;
-  if (bytes >= 1 << 20) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  if (bytes >= 1 << 10) return `${(bytes / (1 << 10)).toFixed(1)} KiB`;
-  return `${bytes} B`;
-}
-
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
@@ -162,60 +156,15 @@ function withProgress(label: string) {
   };
 }
 
-/** Downloads an export from a server to a temp file (the verifier reads it twice for citations). */
-async function download(
-  url: string,
-  partition: string | undefined,
-  headers: string[],
-): Promise<{ file: string; cleanup(): void }> {
-  const target = new URL(url);
-  if (!target.pathname.endsWith("/export")) target.pathname = `${target.pathname.replace(/\/+$/, "")}/ledger/export`;
-  if (partition) target.searchParams.set("partition", partition);
-  const init: Record<string, string> = {};
-  for (const header of headers) {
-    const colon = header.indexOf(":");
-    if (colon <= 0) fail(`--header must look like 'Name: value', got '${header}'`, 2);
-    init[header.slice(0, colon).trim()] = header.slice(colon + 1).trim();
-  }
-  let response: Response;
-  try {
-    response = await fetch(target, { headers: init });
-  } catch (error) {
-    return fail(`cannot reach ${target.origin}: ${message((error as { cause?: unknown }).cause ?? error)}`);
-  }
-  if (!response.ok || !response.body) {
-    const body = (await response.json().catch(() => ({}))) as {
-      message?: string;
-      error?: { message?: string } | string;
-    };
-    const detail = typeof body.error === "object" ? body.error.message : (body.message ?? body.error);
-    return fail(`${target.href} answered HTTP ${response.status}${detail ? `: ${detail}` : ""}`);
-  }
-  const dir = mkdtempSync(join(tmpdir(), "pithead-verify-"));
-  const file = join(dir, "export.jsonl");
-  const { createWriteStream } = await import("node:fs");
-  const out = createWriteStream(file);
-  const total = Number(response.headers.get("content-length") ?? 0);
-  const progress = total > 0 ? progressBar("downloading", total) : undefined;
-  const waiting = total > 0 ? undefined : spinner(`downloading ${target.href}`);
-  let done = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    done += chunk.length;
-    progress?.tick(done, describeBytes(done));
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
-  }
-  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
-  progress?.finish();
-  waiting?.succeed(`downloaded ${describeBytes(done)}`);
-  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
 interface VerifyOptions {
   partition?: string;
   key?: string;
   keyFile?: string;
   checkpoint: string[];
   header: string[];
+  operator?: string;
+  secret?: string;
+  secretFile?: string;
   json: boolean;
 }
 
@@ -260,10 +209,13 @@ function verifyCommand(): Command {
       collectOption,
       [],
     )
+    .option("--operator <id>", "a fleet controller's URL: sign the request as this operator")
+    .option("--secret-file <file>", "with --operator: file holding the operator's HMAC secret (or FLEET_SECRET)")
+    .option("--secret <secret>", "with --operator: the HMAC secret itself (visible in ps; prefer --secret-file)")
     .option("--json", "print the reports as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  pithead ledger verify ./data/ledger\n  pithead ledger verify ops.export.jsonl --key 'pithead.local+1a2b3c4d+AX…'\n  pithead ledger verify https://coordinator.example/v1 --partition coordinator --header 'Authorization: Bearer …'\n",
+      "\nExamples:\n  pithead ledger verify ./data/ledger\n  pithead ledger verify ops.export.jsonl --key 'pithead.local+1a2b3c4d+AX…'\n  pithead ledger verify http://127.0.0.1:8080 --header 'Authorization: Bearer <admin key>'\n  pithead ledger verify http://127.0.0.1:3001 --operator default --secret-file data/fleet-operator.secret\n",
     )
     .action(async (path: string, options: VerifyOptions) => {
       const lib = await ledgerModule();
@@ -302,8 +254,16 @@ function verifyCommand(): Command {
       } else {
         let file: string;
         let cleanup = () => {};
-        if (target.kind === "url") ({ file, cleanup } = await download(target.url, options.partition, options.header));
-        else file = target.file;
+        if (target.kind === "url") {
+          const fleet = options.operator
+            ? { operatorId: options.operator, secret: fleetSecret(options, true) as string }
+            : undefined;
+          ({ file, cleanup } = await downloadExport(target.url, {
+            partition: options.partition,
+            headers: options.header,
+            fleet,
+          }));
+        } else file = target.file;
         const progress = withProgress(`verifying ${basename(file)}`);
         try {
           reports.push(

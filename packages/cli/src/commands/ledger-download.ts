@@ -1,0 +1,113 @@
+// Fetching a server's ledger export for `pithead ledger verify <url>`. The URL may be the service's
+// base as `pithead up` prints it: the export route is found under it (the coordinator's is under
+// /v1), and a fleet controller's request is signed when an operator and its secret are given.
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fail } from "../output.ts";
+import { describeBytes, progressBar, spinner } from "../progress.ts";
+
+export interface DownloadOptions {
+  partition?: string | undefined;
+  /** 'Name: value' lines. */
+  headers: string[];
+  /** A fleet operator to sign the request as (its secret beside it). */
+  fleet?: { operatorId: string; secret: string } | undefined;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function parseHeaders(lines: string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) fail(`--header must look like 'Name: value', got '${line}'`, 2);
+    headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+/** Export URLs to try in order: the one the URL names, or the routes a service base may hold. */
+export function exportCandidates(url: string, partition: string | undefined, operatorId?: string): URL[] {
+  const base = new URL(url);
+  const prefix = base.pathname.replace(/\/+$/, "");
+  const paths = prefix.endsWith("/export")
+    ? [prefix]
+    : operatorId !== undefined && !prefix.includes("/operators/")
+      ? [`${prefix}/operators/${encodeURIComponent(operatorId)}/ledger/export`]
+      : prefix === ""
+        ? ["/ledger/export", "/v1/ledger/export"]
+        : [`${prefix}/ledger/export`];
+  return paths.map((path) => {
+    const target = new URL(base);
+    target.pathname = path;
+    if (partition) target.searchParams.set("partition", partition);
+    return target;
+  });
+}
+
+async function request(target: URL, options: DownloadOptions): Promise<Response> {
+  const headers = parseHeaders(options.headers);
+  if (options.fleet) {
+    const { signFleetRequest } = await import("@pithead/fleet/sign");
+    Object.assign(
+      headers,
+      await signFleetRequest({
+        operatorId: options.fleet.operatorId,
+        secret: options.fleet.secret,
+        method: "GET",
+        path: `${target.pathname}${target.search}`,
+      }),
+    );
+  }
+  try {
+    return await fetch(target, { headers });
+  } catch (error) {
+    return fail(`cannot reach ${target.origin}: ${message((error as { cause?: unknown }).cause ?? error)}`);
+  }
+}
+
+async function refusal(target: URL, response: Response, signed: boolean): Promise<string> {
+  const body = (await response.json().catch(() => ({}))) as { message?: string; error?: { message?: string } | string };
+  const detail = typeof body.error === "object" ? body.error.message : (body.message ?? body.error);
+  const refused = `${target.href} answered HTTP ${response.status}${detail ? `: ${detail}` : ""}`;
+  // A fleet controller wants signed requests, which --header cannot make.
+  const fleetWants = !signed && response.status === 401 && /x-pithead-signature/.test(String(detail));
+  return fleetWants ? `${refused}\n  a fleet controller: add --operator <id> --secret-file <file>` : refused;
+}
+
+/** Downloads an export from a server to a temp file (the verifier reads it twice for citations). */
+export async function downloadExport(
+  url: string,
+  options: DownloadOptions,
+): Promise<{ file: string; cleanup(): void }> {
+  const candidates = exportCandidates(url, options.partition, options.fleet?.operatorId);
+  let response: Response | undefined;
+  let target = candidates[0] as URL;
+  for (const candidate of candidates) {
+    target = candidate;
+    response = await request(candidate, options);
+    if (response.status !== 404 || candidate === candidates.at(-1)) break;
+    await response.body?.cancel();
+  }
+  if (!response?.ok || !response.body)
+    return fail(await refusal(target, response as Response, options.fleet !== undefined));
+  const dir = mkdtempSync(join(tmpdir(), "pithead-verify-"));
+  const file = join(dir, "export.jsonl");
+  const out = createWriteStream(file);
+  const total = Number(response.headers.get("content-length") ?? 0);
+  const progress = total > 0 ? progressBar("downloading", total) : undefined;
+  const waiting = total > 0 ? undefined : spinner(`downloading ${target.href}`);
+  let done = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    done += chunk.length;
+    progress?.tick(done, describeBytes(done));
+    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+  }
+  await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+  progress?.finish();
+  waiting?.succeed(`downloaded ${describeBytes(done)}`);
+  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
