@@ -131,6 +131,23 @@ describe("pithead up and the dashboard", () => {
     await expect.poll(() => page.getByRole("link", { name: `Job ${submittedJob}` }).count()).toBe(1);
   });
 
+  it("shows when a job no miner has taken yet will expire", async () => {
+    // The stack's miner runs llm_gen only, so a torch_bench job waits in the queue.
+    const submitted = await fetch(`${up.facts.urls.coordinator}/v1/jobs`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${up.facts.keys.coordinatorClient}`, "content-type": "application/json" },
+      body: JSON.stringify({ workload: "torch_bench", params: {}, reward: 1, ttl_s: 600 }),
+    });
+    const queued = (await submitted.json()) as { id: string; start_by: string };
+    await page.goto(`${up.facts.urls.dashboard}/jobs/${queued.id}`);
+    await expect.poll(() => page.getByTestId("job-state").textContent()).toBe("QUEUED");
+    const startBy = page.getByRole("definition").filter({ hasText: "or its open slots expire" });
+    await expect.poll(() => startBy.count()).toBe(1);
+    expect(await startBy.textContent()).toContain(new Date(queued.start_by).getFullYear().toString());
+    await page.getByRole("link", { name: "Jobs", exact: true }).click();
+    await page.getByLabel("Workload").selectOption("llm_gen");
+  });
+
   it("names the bad field instead of sending a job it knows is wrong", async () => {
     await page.getByLabel("Prompt").fill("   ");
     await page.getByRole("button", { name: "Submit job" }).click();

@@ -21,6 +21,8 @@ export interface Job {
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+  /** When the open slots expire if no miner leases them (null while none is open). */
+  start_by: string | null;
   output_sha: string | null;
   error: { code: string; message: string } | null;
   max_runtime_s: number;

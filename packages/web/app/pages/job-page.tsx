@@ -228,6 +228,12 @@ export function JobPage({ id }: { id: string }) {
             <dd>{job.data.attempt}</dd>
             <dt>Created</dt>
             <dd>{formatTime(job.data.created_at)}</dd>
+            {!final && job.data.start_by && (
+              <>
+                <dt>Start by</dt>
+                <dd>{formatTime(job.data.start_by)}, or its open slots expire and their escrow is refunded</dd>
+              </>
+            )}
             <dt>Finished</dt>
             <dd>{formatTime(job.data.finished_at)}</dd>
             <dt>Output hash</dt>
