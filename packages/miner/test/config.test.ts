@@ -143,6 +143,19 @@ describe("precedence and validation", () => {
     expect(error.message).toContain("environment variable");
   });
 
+  it("names every bad key at once, so one edit of the file fixes them all", () => {
+    const error = loadError(() =>
+      loadMinerConfig({ env: { ...base, HEARTBEAT_SECS: "abc", MAX_CONCURRENCY: "0", ACCEL_MODE: "tpu" } }),
+    );
+    expect(error.key).toBe("HEARTBEAT_SECS");
+    expect(error.message.split("\n")).toEqual([
+      "3 problems in the miner configuration:",
+      '  - HEARTBEAT_SECS must be a positive integer, got "abc" (from environment variable HEARTBEAT_SECS)',
+      '  - MAX_CONCURRENCY must be a positive integer from 1 to 64, got "0" (from environment variable MAX_CONCURRENCY)',
+      '  - ACCEL_MODE must be one of auto, gpu, cpu, got "tpu" (from environment variable ACCEL_MODE)',
+    ]);
+  });
+
   it("requires the connection settings and says how to set them", () => {
     const error = loadError(() => loadMinerConfig({ env: { WALLET_ADDR: "w", API_KEY: "k" } }));
     expect(error.message).toBe(

@@ -21,7 +21,7 @@ async function loadConfig(envFile: string, overrides: Record<string, string | un
   try {
     return loadFleetConfig(env);
   } catch (error) {
-    if (error instanceof ConfigError) fail(`invalid fleet configuration: ${error.problems.join("; ")}`, 2);
+    if (error instanceof ConfigError) fail(error.message, 2);
     throw error;
   }
 }

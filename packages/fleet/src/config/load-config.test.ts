@@ -134,6 +134,44 @@ describe("fleet configuration", () => {
     );
   });
 
+  it("refuses a setting it does not know in its own namespaces, instead of quietly using a default", () => {
+    expect(
+      problems({
+        OPERATOR_0_ID: "a",
+        OPERATOR_0_SECRET: secret,
+        OPERATOR_0_ENERGY_PRICE: "0.08",
+        OPERATOR_0_MINER_0_IP: "10.0.0.1",
+        OPERATOR_0_MINER_0_MODLE: "s19",
+      }),
+    ).toEqual([
+      expect.stringMatching(/^OPERATOR_0_ENERGY_PRICE: unknown setting: an operator's are .*_ENERGY_COST_PER_KWH/),
+      expect.stringMatching(
+        /^OPERATOR_0_MINER_0_MODLE: unknown setting: .*OPERATOR_0_MINER_<m>_IP, _ID, _PORT, _MODEL$/,
+      ),
+    ]);
+    expect(problems({ MINER_0_IP: "10.0.0.1", MINER_0_PROT: "4029", API_SECRET: secret })).toEqual([
+      "MINER_0_PROT: unknown setting: a miner's are MINER_0_IP, _ID, _PORT, _MODEL",
+    ]);
+    const json = [
+      {
+        operatorId: "a",
+        apiSecret: secret,
+        miners: [{ ip: "10.0.0.1", modle: "s19" }],
+        site: { energyPrice: 0.05 },
+        polcy: { tempStopC: 90 },
+      },
+    ];
+    expect(problems({ OPERATORS_JSON: JSON.stringify(json) })).toEqual([
+      expect.stringMatching(/^OPERATORS_JSON\[0\]\.polcy: unknown field: expected one of .*policy/),
+      expect.stringMatching(/^OPERATORS_JSON\[0\]\.site\.energyPrice: unknown field: expected one of energyCostPerKwh/),
+      expect.stringMatching(/^OPERATORS_JSON\[0\]\.miners\[0\]\.modle: unknown field: expected one of .*model$/),
+    ]);
+    // Other tools' variables are theirs.
+    expect(() =>
+      loadFleetConfig({ MINER_NAME: "agent", OPERATOR_HOME: "/srv", MINER_0_IP: "10.0.0.1", API_SECRET: secret }),
+    ).not.toThrow();
+  });
+
   it("names the JSON path in OPERATORS_JSON", () => {
     expect(problems({ OPERATORS_JSON: "[{" })[0]).toMatch(/^OPERATORS_JSON: is not valid JSON/);
     expect(

@@ -18,6 +18,7 @@ import { parseDecimal } from "../decimal.ts";
 import { defaultFixedMarket, type FixedMarket } from "../market/sources.ts";
 import { modelById, models } from "../models.ts";
 import { boolean, number, oneOf, Problems, type Source, text } from "./env-reader.ts";
+import { jsonFields, unknownFleetKeys, unknownJsonFields } from "./known-keys.ts";
 import type { OperatorConfig } from "./types.ts";
 
 export type LedgerConfig =
@@ -218,8 +219,11 @@ function jsonOperators(env: Source, problems: Problems): RawOperator[] {
       return;
     }
     const operator = entry as Source;
+    unknownJsonFields(operator, jsonFields.operator, at, problems);
     const site = (operator.site ?? {}) as Source;
-    if (typeof site !== "object" || Array.isArray(site)) problems.add(`${at}.site`, "must be an object");
+    if (typeof site !== "object" || site === null || Array.isArray(site))
+      problems.add(`${at}.site`, "must be an object");
+    else unknownJsonFields(site, jsonFields.site, `${at}.site`, problems);
     const flat: Source = {
       ...operator,
       energy: site.energyCostPerKwh ?? site.energyPriceUsdPerKwh,
@@ -244,6 +248,7 @@ function jsonOperators(env: Source, problems: Problems): RawOperator[] {
       },
       miners: (Array.isArray(minerList) ? minerList : []).map((miner, m) => {
         const object = (typeof miner === "object" && miner !== null ? miner : {}) as Source;
+        unknownJsonFields(object, jsonFields.miner, `${at}.miners[${m}]`, problems);
         return {
           label: `${at}.miners[${m}].`,
           source: { ...object, ip: object.ip ?? object.host },
@@ -331,6 +336,7 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
   const authDisabled = boolean(source, "AUTH_DISABLED", "AUTH_DISABLED", problems, false);
   const legacyBearer = boolean(source, "AUTH_ALLOW_LEGACY_BEARER", "AUTH_ALLOW_LEGACY_BEARER", problems, false);
 
+  unknownFleetKeys(source, problems);
   const hasJson = env.OPERATORS_JSON !== undefined && env.OPERATORS_JSON.trim() !== "";
   const indexedKeys = Object.keys(env).filter((key) => /^OPERATOR_\d+_/.test(key));
   const singleKeys = Object.keys(env).filter((key) => /^MINER_\d+_/.test(key));

@@ -198,17 +198,35 @@ function collect(options: LoadMinerConfigOptions, hostname: () => string): Map<s
   return merged;
 }
 
+/** Reads the merged values, noting every bad one so the operator can fix them all at once. */
 class Reader {
   readonly raw: Map<string, RawValue>;
+  readonly problems: { key: string; message: string }[] = [];
   constructor(raw: Map<string, RawValue>) {
     this.raw = raw;
   }
 
-  bad(key: ConfigKey, expectation: string): never {
+  problem(key: ConfigKey, message: string): void {
+    this.problems.push({ key, message });
+  }
+
+  bad(key: ConfigKey, expectation: string): void {
     const entry = this.raw.get(key);
     const shown = isSecret(key) ? "(hidden)" : JSON.stringify(entry?.value ?? "");
     const from = entry && entry.source !== "default" ? ` (from ${entry.origin})` : "";
-    throw new MinerConfigError(key, `${key} ${expectation}, got ${shown}${from}`);
+    this.problem(key, `${key} ${expectation}, got ${shown}${from}`);
+  }
+
+  /** Throws MinerConfigError listing every problem noted (its key is the first one's). */
+  finish(): void {
+    const [first] = this.problems;
+    if (!first) return;
+    if (this.problems.length === 1) throw new MinerConfigError(first.key, first.message);
+    const lines = this.problems.map((problem) => `  - ${problem.message}`);
+    throw new MinerConfigError(
+      first.key,
+      `${this.problems.length} problems in the miner configuration:\n${lines.join("\n")}`,
+    );
   }
 
   optional(key: ConfigKey): string | undefined {
@@ -219,16 +237,18 @@ class Reader {
   required(key: ConfigKey, required: boolean, placeholder = ""): string {
     const value = this.optional(key);
     if (value !== undefined) return value;
-    if (!required) return placeholder;
-    throw new MinerConfigError(
-      key,
-      `${key} is required (set it in the config file, the environment or with ${flagOf(key)})`,
-    );
+    if (required) {
+      this.problem(key, `${key} is required (set it in the config file, the environment or with ${flagOf(key)})`);
+    }
+    return placeholder;
   }
 
   integer(key: ConfigKey, min: number, max: number, what = "an integer"): number {
     const value = this.optional(key) ?? "";
-    if (!/^\d+$/.test(value)) this.bad(key, `must be ${what}`);
+    if (!/^\d+$/.test(value)) {
+      this.bad(key, `must be ${what}`);
+      return min;
+    }
     const n = Number(value);
     if (n < min || n > max) this.bad(key, `must be ${what} from ${min} to ${max}`);
     return n;
@@ -240,20 +260,19 @@ class Reader {
 
   choice<T extends string>(key: ConfigKey, choices: readonly T[]): T {
     const value = this.optional(key) ?? "";
-    if (!(choices as readonly string[]).includes(value)) this.bad(key, `must be one of ${choices.join(", ")}`);
-    return value as T;
+    if ((choices as readonly string[]).includes(value)) return value as T;
+    this.bad(key, `must be one of ${choices.join(", ")}`);
+    return choices[0] as T;
   }
 
   url(key: ConfigKey, value: string | undefined): string | undefined {
     if (value === undefined || value === "") return value;
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
+    const url = URL.parse(value);
+    if (url === null || (url.protocol !== "http:" && url.protocol !== "https:")) {
       this.bad(key, "must be an http:// or https:// URL");
+    } else if (url.username || url.password) {
+      this.bad(key, "must not carry credentials (use API_KEY)");
     }
-    if (url.protocol !== "http:" && url.protocol !== "https:") this.bad(key, "must be an http:// or https:// URL");
-    if (url.username || url.password) this.bad(key, "must not carry credentials (use API_KEY)");
     return value.replace(/\/+$/, "");
   }
 
@@ -271,7 +290,7 @@ const WALLET = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const MINER_ID = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
 const WORKLOAD = /^[a-z][a-z0-9_]{0,63}$/;
 
-/** Loads and validates the whole configuration; throws MinerConfigError naming the first bad key. */
+/** Loads and validates the whole configuration; throws MinerConfigError naming every bad key. */
 export function loadMinerConfig(options: LoadMinerConfigOptions = {}): MinerConfig {
   const hostname = options.hostname ?? osHostname;
   const cwd = options.cwd ?? process.cwd();
@@ -300,18 +319,17 @@ export function loadMinerConfig(options: LoadMinerConfigOptions = {}): MinerConf
     ?.split(",")
     .map((name) => name.trim())
     .filter((name) => name !== "");
-  for (const name of workloads ?? []) {
-    if (!WORKLOAD.test(name))
-      r.bad("WORKLOADS", "must be a comma-separated list of workload names like llm_gen,torch_bench");
+  if (workloads?.some((name) => !WORKLOAD.test(name))) {
+    r.bad("WORKLOADS", "must be a comma-separated list of workload names like llm_gen,torch_bench");
   }
   const provider = r.choice<LlmProviderKind>("LLM_PROVIDER", ["local", "openai", "vllm"]);
   const llmBaseUrl = r.url("LLM_BASE_URL", r.optional("LLM_BASE_URL"));
   const llmModel = r.optional("LLM_MODEL");
   if (provider === "vllm" && llmBaseUrl === undefined) {
-    throw new MinerConfigError("LLM_BASE_URL", "LLM_BASE_URL is required when LLM_PROVIDER is vllm");
+    r.problem("LLM_BASE_URL", "LLM_BASE_URL is required when LLM_PROVIDER is vllm");
   }
   if (provider !== "local" && llmModel === undefined) {
-    throw new MinerConfigError("LLM_MODEL", `LLM_MODEL (the model id) is required when LLM_PROVIDER is ${provider}`);
+    r.problem("LLM_MODEL", `LLM_MODEL (the model id) is required when LLM_PROVIDER is ${provider}`);
   }
   const fault = r.choice("FAULT_CORRUPT_OUTPUT", ["0", "1"]);
   const keyFile = r.optional("KEY_FILE");
@@ -347,6 +365,7 @@ export function loadMinerConfig(options: LoadMinerConfigOptions = {}): MinerConf
     configFile: options.file ?? (env.MINER_CONFIG || undefined),
   };
   if (config.region !== undefined && config.region.length > 64) r.bad("REGION", "must be at most 64 characters");
+  r.finish();
   return config;
 }
 
