@@ -38,10 +38,21 @@ export interface CoordinatorConfig {
 
 export class ConfigError extends Error {
   readonly key: string;
-  constructor(key: string, message: string) {
-    super(`${key}: ${message}`);
+  /** What is wrong with `key`. */
+  readonly detail: string;
+  /** Every problem, "KEY: what is wrong"; more than one when several settings are bad. */
+  readonly problems: string[];
+  constructor(key: string, message: string, more: string[] = []) {
+    const problems = [`${key}: ${message}`, ...more];
+    super(
+      problems.length === 1
+        ? problems[0]
+        : `${problems.length} problems in the coordinator's configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "ConfigError";
     this.key = key;
+    this.detail = message;
+    this.problems = problems;
   }
 }
 
@@ -214,7 +225,7 @@ export function parseDatabase(raw: string, dataDir: string, name = "--db / PITHE
 
 /**
  * Builds the configuration from flags (already parsed, as strings) and the environment; flags win.
- * Throws ConfigError naming the flag and variable of the first bad value. `overrides` (programmatic
+ * Throws ConfigError naming the flag and variable of every bad value. `overrides` (programmatic
  * starts: tests, `pithead up`) win over both; the paths under the data dir (database, keys) follow an
  * overridden `dataDir` unless they are overridden too.
  */
@@ -223,21 +234,32 @@ export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<CoordinatorConfig> = {},
 ): CoordinatorConfig {
+  // Every bad value is noted (its default stands in) so that one error lists them all.
+  const problems: ConfigError[] = [];
+  const noted = <T>(parse: () => T, fallback: T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+      return fallback;
+    }
+  };
   const read = <T>(name: SettingName, fallback: T): T => {
     const setting = settings[name] as Setting<T>;
     const fromFlag = flags[name];
-    if (fromFlag !== undefined)
-      return setting.parse(fromFlag, setting.flag ? `${setting.flag} (${setting.env})` : setting.env);
+    if (fromFlag !== undefined) {
+      const label = setting.flag ? `${setting.flag} (${setting.env})` : setting.env;
+      return noted(() => setting.parse(fromFlag, label), fallback);
+    }
     const fromEnv = env[setting.env];
-    if (fromEnv !== undefined && fromEnv !== "") return setting.parse(fromEnv, setting.env);
+    if (fromEnv !== undefined && fromEnv !== "") return noted(() => setting.parse(fromEnv, setting.env), fallback);
     return fallback;
   };
   const dataDir = resolve(overrides.dataDir ?? read("dataDir", defaults.dataDir));
   const rawDb = read<string | undefined>("db", undefined);
-  const db =
-    rawDb === undefined
-      ? { kind: "sqlite" as const, path: join(dataDir, "coordinator.db") }
-      : parseDatabase(rawDb, dataDir);
+  const sqliteDb = { kind: "sqlite" as const, path: join(dataDir, "coordinator.db") };
+  const db = rawDb === undefined ? sqliteDb : noted<DatabaseConfig>(() => parseDatabase(rawDb, dataDir), sqliteDb);
   const heartbeatTimeoutS = read("heartbeatTimeoutS", defaults.heartbeatTimeoutS);
   const loaded: CoordinatorConfig = {
     host: read("host", defaults.host),
@@ -263,5 +285,12 @@ export function loadConfig(
     ledgerKeyFile: join(dataDir, "ledger.key"),
     ledgerOrigin: "pithead.local",
   };
+  const [first, ...rest] = problems;
+  if (first)
+    throw new ConfigError(
+      first.key,
+      first.detail,
+      rest.flatMap((problem) => problem.problems),
+    );
   return { ...loaded, ...overrides, dataDir };
 }

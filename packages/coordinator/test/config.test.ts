@@ -58,4 +58,13 @@ describe("configuration", () => {
     );
     expect(problem({}, { PITHEAD_HOST: "   " })).toBe("PITHEAD_HOST: must not be empty");
   });
+
+  it("lists every bad value at once, one per line", () => {
+    expect(problem({ port: "eighty", db: "mysql://x" }, { PITHEAD_FEE_BPS: "-5" }).split("\n")).toEqual([
+      "3 problems in the coordinator's configuration:",
+      "  - --db / PITHEAD_DB: must be a SQLite file path or a postgres:// URL",
+      '  - --port (PITHEAD_PORT): must be an integer, got "eighty"',
+      "  - PITHEAD_FEE_BPS: must be between 0 and 10000, got -5",
+    ]);
+  });
 });

@@ -139,6 +139,17 @@ describe("the agent's configuration", () => {
     for (const [env, key] of cases) expect(errorOf(() => load(env)).key, JSON.stringify(env)).toBe(key);
   });
 
+  it("reports every bad value at once, one per line", () => {
+    const error = errorOf(() => load({ PORT: "abc", RATE_LIMIT_COMPLETE: "-1", LOG_LEVEL: "loud" }));
+    expect(error.key).toBe("RATE_LIMIT_COMPLETE");
+    expect(error.problems).toEqual([
+      "RATE_LIMIT_COMPLETE: must be between 0 and 1000000, got -1",
+      'PORT: must be a whole number, got "abc"',
+      'LOG_LEVEL: must be one of fatal, critical, error, warn, warning, info, debug, trace, silent, got "loud"',
+    ]);
+    expect(error.message.split("\n")[0]).toBe("3 problems in the agent's configuration:");
+  });
+
   it("accepts Python's log level names, fractional timeouts and disabled rate limits", () => {
     expect(load({ LOG_LEVEL: "WARNING" }).logLevel).toBe("warn");
     expect(load({ LOG_LEVEL: "CRITICAL" }).logLevel).toBe("fatal");

@@ -1,6 +1,7 @@
 // The agent's configuration: the reference's variable names, read from the environment and a
 // `.env` file (the environment wins, as with pydantic-settings), validated once at start. Every
-// problem is a ConfigError naming the variable, so `pithead agent start` fails with one clear line.
+// problem names its variable, and all of them are reported together, so `pithead agent start`
+// fails once with the whole list instead of one fix per start.
 
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -9,10 +10,18 @@ import { parseDotenv } from "./dotenv.ts";
 
 export class ConfigError extends Error {
   readonly key: string;
-  constructor(key: string, message: string) {
-    super(`${key}: ${message}`);
+  /** Every problem found, "KEY: what is wrong" (this error's own message when there is one). */
+  readonly problems: string[];
+  constructor(key: string, message: string, more: string[] = []) {
+    const problems = [`${key}: ${message}`, ...more];
+    super(
+      problems.length === 1
+        ? problems[0]
+        : `${problems.length} problems in the agent's configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "ConfigError";
     this.key = key;
+    this.problems = problems;
   }
 }
 
@@ -95,10 +104,27 @@ type Env = Record<string, string | undefined>;
 
 const PLACEHOLDER_KEYS = new Set(["your-secure-random-api-key-here", "your-secure-api-key", "changeme"]);
 
+/** Reads variables, noting each bad one (the fallback stands in) so every problem is reported. */
 class Reader {
   private readonly env: Env;
+  private readonly problems: { key: string; message: string }[] = [];
   constructor(env: Env) {
     this.env = env;
+  }
+
+  problem(key: string, message: string): void {
+    this.problems.push({ key, message });
+  }
+
+  /** Throws one ConfigError listing every problem noted, if any. */
+  finish(): void {
+    const [first, ...rest] = this.problems;
+    if (first)
+      throw new ConfigError(
+        first.key,
+        first.message,
+        rest.map((p) => `${p.key}: ${p.message}`),
+      );
   }
 
   text(key: string): string | undefined {
@@ -109,20 +135,20 @@ class Reader {
   int(key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
     const raw = this.text(key);
     if (raw === undefined) return fallback;
-    if (!/^-?\d+$/.test(raw)) throw new ConfigError(key, `must be a whole number, got "${raw}"`);
     const value = Number(raw);
-    if (value < min || value > max) throw new ConfigError(key, `must be between ${min} and ${max}, got ${value}`);
-    return value;
+    if (!/^-?\d+$/.test(raw)) this.problem(key, `must be a whole number, got "${raw}"`);
+    else if (value < min || value > max) this.problem(key, `must be between ${min} and ${max}, got ${value}`);
+    else return value;
+    return fallback;
   }
 
   seconds(key: string, fallback: number): number {
     const raw = this.text(key);
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (!/^\d+(\.\d+)?$/.test(raw) || !(value > 0)) {
-      throw new ConfigError(key, `must be a positive number of seconds, got "${raw}"`);
-    }
-    return value;
+    if (/^\d+(\.\d+)?$/.test(raw) && value > 0) return value;
+    this.problem(key, `must be a positive number of seconds, got "${raw}"`);
+    return fallback;
   }
 
   bool(key: string, fallback: boolean): boolean {
@@ -130,29 +156,25 @@ class Reader {
     if (raw === undefined) return fallback;
     if (["1", "true", "yes", "on"].includes(raw)) return true;
     if (["0", "false", "no", "off"].includes(raw)) return false;
-    throw new ConfigError(key, `must be true or false, got "${raw}"`);
+    this.problem(key, `must be true or false, got "${raw}"`);
+    return fallback;
   }
 
   oneOf<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
     const raw = this.text(key)?.toLowerCase();
     if (raw === undefined) return fallback;
-    if (!allowed.includes(raw as T)) throw new ConfigError(key, `must be one of ${allowed.join(", ")}, got "${raw}"`);
-    return raw as T;
+    if (allowed.includes(raw as T)) return raw as T;
+    this.problem(key, `must be one of ${allowed.join(", ")}, got "${raw}"`);
+    return fallback;
   }
 
   url(key: string, fallback?: string): string | undefined {
     const raw = this.text(key) ?? fallback;
     if (raw === undefined) return undefined;
-    let parsed: URL;
-    try {
-      parsed = new URL(raw);
-    } catch {
-      throw new ConfigError(key, `must be an http(s) URL, got "${raw}"`);
-    }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      throw new ConfigError(key, `must be an http(s) URL, got "${raw}"`);
-    }
-    return raw;
+    const parsed = URL.parse(raw);
+    if (parsed !== null && (parsed.protocol === "http:" || parsed.protocol === "https:")) return raw;
+    this.problem(key, `must be an http(s) URL, got "${raw}"`);
+    return fallback;
   }
 }
 
@@ -174,7 +196,7 @@ function llmSettings(read: Reader): LlmSettings {
       const apiKey = read.text("OPENAI_API_KEY");
       const baseUrl = read.url("OPENAI_BASE_URL");
       // A custom base URL (a proxy, a local OpenAI-compatible server) may not need a key.
-      if (!apiKey && !baseUrl) throw new ConfigError("OPENAI_API_KEY", "is required when LLM_PROVIDER=openai");
+      if (!apiKey && !baseUrl) read.problem("OPENAI_API_KEY", "is required when LLM_PROVIDER=openai");
       return {
         provider,
         apiKey,
@@ -219,22 +241,21 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
   const cwd = options.cwd ?? process.cwd();
   const read = new Reader(agentEnvironment(env, options));
 
-  const apiKey = read.text("API_KEY");
+  const apiKey = read.text("API_KEY") ?? "";
   if (!apiKey) {
-    throw new ConfigError(
+    read.problem(
       "API_KEY",
       "is not set: the agent refuses to start without one. make one with `pithead agent new-key` and set API_KEY in the environment or .env",
     );
-  }
-  if (PLACEHOLDER_KEYS.has(apiKey)) {
-    throw new ConfigError("API_KEY", "is still the example placeholder: set a random secret of your own");
+  } else if (PLACEHOLDER_KEYS.has(apiKey)) {
+    read.problem("API_KEY", "is still the example placeholder: set a random secret of your own");
   }
 
   const dataDir = resolve(cwd, read.text("DATA_DIR") ?? "data");
   const databaseUrl = read.text("DATABASE_URL") ?? "sqlite:///./data/miner_api.db";
   const database = parseDatabaseUrl(databaseUrl, cwd);
   if (!database) {
-    throw new ConfigError(
+    read.problem(
       "DATABASE_URL",
       `must be sqlite:///path/to/file.db or postgres://user:pass@host/db, got "${databaseUrl.replace(/:[^:@/]*@/, ":***@")}"`,
     );
@@ -247,7 +268,7 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
   }
 
   const maxConversationMessages = read.int("MAX_CONVERSATION_MESSAGES", 10, 1, 10_000);
-  return {
+  const config: AgentConfig = {
     apiKey,
     host: read.text("HOST") ?? "0.0.0.0",
     port: read.int("PORT", 8001, 0, 65_535),
@@ -265,7 +286,7 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
     retentionDays: read.int("CONVERSATION_CLEANUP_DAYS", 7, 1, 36_500),
     maxPlaybookEntries: read.int("MAX_PLAYBOOK_ENTRIES", 50, 1, 10_000),
     databaseUrl,
-    database,
+    database: database as DatabaseLocation, // undefined only with a problem noted: finish() throws
     dataDir,
     search: searchUrl ? { url: searchUrl, maxResults: read.int("SEARCH_MAX_RESULTS", 5, 1, 50) } : undefined,
     rateLimits,
@@ -273,4 +294,6 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
     logLevel: logLevel(read),
     uiFrameAncestors: read.text("UI_FRAME_ANCESTORS") ?? "'self' http://localhost:* http://127.0.0.1:* http://[::1]:*",
   };
+  read.finish();
+  return config;
 }
