@@ -395,7 +395,8 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       clock.advance(10_000);
       await claim(b);
       clock.advance(21_000);
-      await store.write((tx) => sweep(tx, ctx, 100));
+      const swept = await store.write((tx) => sweep(tx, ctx, 100));
+      expect(swept.slotsClosed).toBeGreaterThanOrEqual(1);
       expect(await store.reads.job(job.id)).toMatchObject({ state: "LEASED", openSlots: 0, startBy: null });
       // The closed slot cannot be claimed any more.
       expect((await claim(await miner(), 8, 8)).some((c) => c.job.id === job.id)).toBe(false);

@@ -117,14 +117,22 @@ export class Engine {
 
   /** One sweep pass, repeated while steps come back full. */
   async sweep(): Promise<SweepResult> {
-    const total: SweepResult = { minersOffline: 0, leasesExpired: 0, jobsExpired: 0, idempotencyForgotten: 0 };
+    const total: SweepResult = {
+      minersOffline: 0,
+      leasesExpired: 0,
+      jobsExpired: 0,
+      slotsClosed: 0,
+      idempotencyForgotten: 0,
+    };
     for (let pass = 0; pass < 50; pass++) {
       const step = await this.store.write((tx) => sweep(tx, this.ctx, SWEEP_LIMIT));
       total.minersOffline += step.minersOffline;
       total.leasesExpired += step.leasesExpired;
       total.jobsExpired += step.jobsExpired;
+      total.slotsClosed += step.slotsClosed;
       total.idempotencyForgotten += step.idempotencyForgotten;
-      const full = [step.minersOffline, step.leasesExpired, step.jobsExpired].some((count) => count >= SWEEP_LIMIT);
+      const overdue = step.jobsExpired + step.slotsClosed;
+      const full = [step.minersOffline, step.leasesExpired, overdue].some((count) => count >= SWEEP_LIMIT);
       if (!full) break;
     }
     return total;
@@ -136,7 +144,7 @@ export class Engine {
       this.#sweeping = true;
       this.sweep()
         .then((result) => {
-          if (result.minersOffline + result.leasesExpired + result.jobsExpired > 0) {
+          if (result.minersOffline + result.leasesExpired + result.jobsExpired + result.slotsClosed > 0) {
             this.#log.info({ sweep: result }, "sweep");
           }
         })

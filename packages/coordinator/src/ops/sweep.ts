@@ -19,6 +19,8 @@ export interface SweepResult {
   minersOffline: number;
   leasesExpired: number;
   jobsExpired: number;
+  /** Replicated jobs whose open slots closed at their deadline while the job goes on. */
+  slotsClosed: number;
   idempotencyForgotten: number;
 }
 
@@ -37,8 +39,8 @@ async function expire(tx: Tx, jobId: string, assignmentId: string, loss: "expire
   return true;
 }
 
-/** Closes a job's open slots at their start deadline; whether that ended the job. */
-async function closeOverdueSlots(tx: Tx, job: Job): Promise<boolean> {
+/** Closes a job's open slots at their start deadline: the job ended, or goes on without them. */
+async function closeOverdueSlots(tx: Tx, job: Job): Promise<"ended" | "closed"> {
   const assignments = await AssignmentSet.load(tx, job.id);
   const working = assignments.all.some((assignment) => assignment.state === "LEASED" || assignment.state === "PROVED");
   if (!working) {
@@ -48,14 +50,14 @@ async function closeOverdueSlots(tx: Tx, job: Job): Promise<boolean> {
         : `not started again within ttl_s=${job.ttlS} after its last lease was lost`;
     await endJob(tx, job, assignments, "EXPIRED", "TTL_EXPIRED", message);
     await assignments.save(tx);
-    return true;
+    return "ended";
   }
   const closed: Job = { ...job, openSlots: 0, startBy: null };
   if (decideQuorum(closed, assignments.all).outcome === "no_quorum") {
     const message = `${job.openSlots} of ${job.replicas} replicas not started within ttl_s=${job.ttlS}; a quorum of ${job.quorum} can no longer be reached`;
     await endJob(tx, closed, assignments, "FAILED", "NO_QUORUM", message);
     await assignments.save(tx);
-    return true;
+    return "ended";
   }
   await saveJob(tx, job, closed);
   await tx.record("coordinator.job.slots_closed", {
@@ -64,11 +66,17 @@ async function closeOverdueSlots(tx: Tx, job: Job): Promise<boolean> {
     replicas: job.replicas,
     reason: "TTL_EXPIRED",
   });
-  return false;
+  return "closed";
 }
 
 export async function sweep(tx: Tx, ctx: OpsContext, limit: number): Promise<SweepResult> {
-  const result: SweepResult = { minersOffline: 0, leasesExpired: 0, jobsExpired: 0, idempotencyForgotten: 0 };
+  const result: SweepResult = {
+    minersOffline: 0,
+    leasesExpired: 0,
+    jobsExpired: 0,
+    slotsClosed: 0,
+    idempotencyForgotten: 0,
+  };
   const silentSince = tx.now - ctx.policy.heartbeatTimeoutS * 1000;
   for (const miner of await tx.staleMiners(silentSince, limit)) {
     await tx.updateMiner({ ...miner, online: false });
@@ -85,7 +93,8 @@ export async function sweep(tx: Tx, ctx: OpsContext, limit: number): Promise<Swe
     if (await expire(tx, assignment.jobId, assignment.id, "expired")) result.leasesExpired++;
   }
   for (const job of await tx.overdueJobs(tx.now, limit)) {
-    if (await closeOverdueSlots(tx, job)) result.jobsExpired++;
+    if ((await closeOverdueSlots(tx, job)) === "ended") result.jobsExpired++;
+    else result.slotsClosed++;
   }
   result.idempotencyForgotten = await tx.deleteIdempotencyBefore(tx.now - ctx.policy.idempotencyRetentionS * 1000);
   return result;
