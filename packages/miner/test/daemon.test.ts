@@ -70,6 +70,15 @@ async function minerFor(
   };
 }
 
+/** Waits (real time, bounded) for something the loops do on their own. */
+async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 function verifies(publicKeyB64: string, body: Record<string, unknown>, minerId = "rig-gpu0"): boolean {
   const spki = Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), Buffer.from(publicKeyB64, "base64")]);
   const key = createPublicKey({ key: spki, format: "der", type: "spki" });
@@ -166,6 +175,26 @@ describe("the compute miner daemon", () => {
     // Acknowledged: not sent again.
     expect(await restarted.running.miner.deliverPending()).toBeUndefined();
     expect(coordinator.of("/v1/miner/proof")).toHaveLength(tries.length);
+  });
+
+  it("sends a kept result the moment the coordinator answers again, not when its backoff would have ended", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator, { HEARTBEAT_SECS: "20" });
+    coordinator.jobs.push(llmJob({ prompt: "abc", max_tokens: 4 }));
+    await h.running.miner.heartbeatOnce();
+    await h.running.miner.pollOnce();
+    await h.running.miner.idle();
+    coordinator.down = true;
+    // A long outage: the outbox's next retry is many seconds away (random() = 0.5 of 32 s).
+    for (let i = 0; i < 6; i++) await h.running.miner.deliverPending();
+    h.running.miner.start();
+    await until(() => coordinator.of("/v1/miner/proof").length >= 7);
+    coordinator.down = false;
+    // The heartbeat (its interval is never longer than HEARTBEAT_SECS) finds the coordinator back:
+    // with the clock standing still, only that can make the outbox send now.
+    await h.running.miner.heartbeatOnce();
+    await until(() => coordinator.acceptedProofs.size === 1);
+    expect(h.log.lines.filter((line) => line.includes("proof accepted"))).toHaveLength(1);
   });
 
   it("backs off while the coordinator refuses connections and says so once; the heartbeat never waits past its interval", async () => {

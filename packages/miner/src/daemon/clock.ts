@@ -39,15 +39,20 @@ export class Notifier {
     for (const wake of waiters) wake();
   }
 
+  /** Resolves at the next notify(), or when `signal` aborts (then the waiter is dropped at once). */
   wait(signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
       const wake = () => {
-        signal?.removeEventListener("abort", wake);
+        signal?.removeEventListener("abort", abandon);
+        resolve();
+      };
+      const abandon = () => {
+        this.#waiters = this.#waiters.filter((waiter) => waiter !== wake);
         resolve();
       };
       this.#waiters.push(wake);
-      signal?.addEventListener("abort", wake, { once: true });
+      signal?.addEventListener("abort", abandon, { once: true });
     });
   }
 }

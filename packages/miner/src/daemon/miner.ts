@@ -86,6 +86,8 @@ export class Miner {
   #givenBack = 0;
   readonly #slotFreed = new Notifier();
   readonly #outboxNudge = new Notifier();
+  /** Fires when the coordinator answers again after an outage. */
+  readonly #linkUp = new Notifier();
   readonly #registeredNow = new Notifier();
   /** Aborted when stop() begins: ends polling and sleeps. */
   readonly #stopping = new AbortController();
@@ -161,7 +163,22 @@ export class Miner {
     const step = linkSucceeded(this.#link);
     this.#link = step.state;
     this.#refused = false;
-    if (step.change === "up") this.#log.info("coordinator reachable again", { coordinator: this.config.coordUrl });
+    if (step.change === "up") {
+      this.#log.info("coordinator reachable again", { coordinator: this.config.coordUrl });
+      // Loops sleeping out a backoff go on at once: results are sent and jobs taken now, not up
+      // to a minute later when their own retry would have come.
+      this.#linkUp.notify();
+    }
+  }
+
+  /** Sleeps `ms`, cut short by stop() or by the coordinator answering again. */
+  async #backoffSleep(ms: number): Promise<void> {
+    const woken = new AbortController();
+    const signal = AbortSignal.any([this.#stopping.signal, woken.signal]);
+    const linkUp = this.#linkUp.wait(signal).then(() => woken.abort());
+    await this.#clock.sleep(ms, signal);
+    woken.abort();
+    await linkUp;
   }
 
   #down(error: unknown): number {
@@ -429,7 +446,7 @@ export class Miner {
         continue;
       }
       const { delayMs } = await this.pollOnce();
-      if (delayMs > 0) await this.#clock.sleep(delayMs, stop);
+      if (delayMs > 0) await this.#backoffSleep(delayMs);
     }
   }
 
@@ -439,7 +456,7 @@ export class Miner {
       const nudged = this.#outboxNudge.wait(stop);
       const delay = await this.deliverPending();
       if (delay === undefined) await nudged;
-      else await this.#clock.sleep(delay, stop);
+      else await this.#backoffSleep(delay);
     }
   }
 
