@@ -574,6 +574,34 @@ describe("admin routes", () => {
   });
 });
 
+describe("metrics", () => {
+  /** The value of one sample line of /metrics, e.g. `pithead_coordinator_jobs{state="QUEUED"}`. */
+  async function sample(line: string): Promise<number> {
+    const text = (await coordinator.running.app.inject({ method: "GET", url: "/metrics" })).body;
+    const found = text.split("\n").find((row) => row.startsWith(`${line} `));
+    if (found === undefined) throw new Error(`no sample ${line} in /metrics`);
+    return Number(found.slice(line.length + 1));
+  }
+
+  it("counts jobs by state, replicas waiting and miners online, for a Prometheus scrape", async () => {
+    const queued = await sample('pithead_coordinator_jobs{state="QUEUED"}');
+    const depth = await sample("pithead_coordinator_queue_depth");
+    const online = await sample('pithead_coordinator_miners{status="online"}');
+    const client = await coordinator.client();
+    const workload = `metrics_${Math.random().toString(36).slice(2, 8)}`;
+    const job = await inject("POST", "/v1/jobs", {
+      key: client.key,
+      body: { workload, reward: 10, verification: { mode: "replicate", replicas: 3, quorum: 2 } },
+    });
+    expect(job.status).toBe(201);
+    await coordinator.miner(`metrics-miner-${workload}`, { capabilities: { workloads: ["none_here"] } });
+    expect(await sample('pithead_coordinator_jobs{state="QUEUED"}')).toBe(queued + 1);
+    expect(await sample("pithead_coordinator_queue_depth")).toBe(depth + 3);
+    expect(await sample('pithead_coordinator_miners{status="online"}')).toBe(online + 1);
+    expect(await sample("pithead_coordinator_waiting_miners")).toBe(0);
+  });
+});
+
 describe("auth", () => {
   it("answers 401 without a key or with an unknown one, and 403 for the wrong role", async () => {
     const none = await inject("GET", "/v1/jobs");

@@ -4,6 +4,7 @@ import type { Ledger } from "@pithead/ledger";
 import type { CoordinatorConfig } from "../config.ts";
 import { errors } from "../errors.ts";
 import type { CoordinatorService } from "../service/coordinator.ts";
+import { installCoordinatorMetrics } from "./coordinator-metrics.ts";
 import { registerAdminRoutes } from "./routes/admin.ts";
 import { registerEventRoutes } from "./routes/events.ts";
 import { registerJobRoutes } from "./routes/jobs.ts";
@@ -56,5 +57,6 @@ export async function createCoordinatorApp(
   registerEventRoutes(app, service);
   registerAdminRoutes(app, service);
   await registerLedgerRoutes(app, service, ledger);
+  installCoordinatorMetrics(app.metrics, service);
   return app;
 }
