@@ -68,13 +68,14 @@ describe("pithead up and the dashboard", () => {
       "Submit an llm_gen job (paid from the client wallet)",
       "Call the agent's /complete",
       "Run a fleet cycle (a signed request)",
+      "Verify the coordinator's evidence ledger end to end",
     ]);
     const keys = JSON.parse(readFileSync(join(dataDir, "keys.json"), "utf8")) as { coordinatorAdminKey: string };
     expect(keys.coordinatorAdminKey).toBe(facts.keys.coordinatorAdmin);
   });
 
-  it("prints example commands that work as printed: a job, /complete, a fleet cycle", async () => {
-    const [submit, complete, cycle] = up.facts.examples.map((example) => example.command);
+  it("prints example commands that work as printed: a job, /complete, a fleet cycle, a ledger check", async () => {
+    const [submit, complete, cycle, verify] = up.facts.examples.map((example) => example.command);
     const job = JSON.parse((await shell(submit as string)).stdout) as { state: string; workload: string };
     expect(job).toMatchObject({ state: "QUEUED", workload: "llm_gen" });
     const answer = JSON.parse((await shell(complete as string)).stdout) as {
@@ -86,6 +87,9 @@ describe("pithead up and the dashboard", () => {
     const ran = await shell(cycle as string);
     expect(ran.code).toBe(0);
     expect(ran.stdout).toMatch(/cycle at \S+ \(ledger record #\d+\)/);
+    const verified = await shell(verify as string);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/✔ coordinator: \d+ records, .* verified/);
   });
 
   it("logs in with the printed code, refusing a wrong one with a message, and never puts a key in the URL", async () => {

@@ -44,8 +44,8 @@ describe("what pithead up prints", () => {
     expect(text).not.toContain("s3cret");
   });
 
-  it("gives the three example commands with this stack's URLs and keys", () => {
-    const [submit, complete, cycle] = exampleCommands(facts).map((example) => example.command);
+  it("gives the four example commands with this stack's URLs and keys", () => {
+    const [submit, complete, cycle, verify] = exampleCommands(facts).map((example) => example.command);
     expect(submit).toContain("POST http://127.0.0.1:8080/v1/jobs");
     expect(submit).toContain("Authorization: Bearer ph_client_c");
     expect(JSON.parse(/-d '(.*)'$/.exec(submit ?? "")?.[1] ?? "")).toMatchObject({ workload: "llm_gen", reward: 1000 });
@@ -54,6 +54,7 @@ describe("what pithead up prints", () => {
     expect(cycle).toBe(
       "npx pithead fleet cycle --url http://127.0.0.1:3001 --operator default --secret-file /srv/data/fleet-operator.secret",
     );
+    expect(verify).toBe('npx pithead ledger verify http://127.0.0.1:8080 --header "Authorization: Bearer ph_admin_a"');
   });
 
   it("says the same to scripts as JSON", () => {

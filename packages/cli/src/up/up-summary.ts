@@ -35,6 +35,10 @@ export function exampleCommands(facts: StackFacts): { title: string; command: st
       title: "Run a fleet cycle (a signed request)",
       command: `npx pithead fleet cycle --url ${urls.fleet} --operator ${keys.fleetOperator} --secret-file ${facts.fleetSecretFile}`,
     },
+    {
+      title: "Verify the coordinator's evidence ledger end to end",
+      command: `npx pithead ledger verify ${urls.coordinator} --header "Authorization: Bearer ${keys.coordinatorAdmin}"`,
+    },
   ];
 }
 
