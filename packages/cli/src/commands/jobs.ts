@@ -1,5 +1,6 @@
 // `pithead jobs submit|get|result|watch`: the client side of the coordinator, with a client key
-// from PITHEAD_KEY (or another variable named by --key-env; never a flag, which `ps` would show).
+// from PITHEAD_KEY (or another variable named by --key-env; never a flag, which `ps` would show),
+// else, for a coordinator on this machine, the client key `pithead up` keeps in <data>/keys.json.
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import {
@@ -11,6 +12,7 @@ import {
   type SubmitJobRequest,
 } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
+import { upDataDir, upKey } from "../local-keys.ts";
 import { fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
 import { failApi } from "./keys.ts";
@@ -29,9 +31,14 @@ function withClientOptions(command: Command): Command {
 }
 
 function client(options: ClientOptions): CoordinatorClient {
-  const key = process.env[options.keyEnv];
-  if (!key) fail(`no client key: set ${options.keyEnv} (create one with \`pithead keys create --role client\`)`);
-  return new CoordinatorClient(coordinatorUrl(options.url), key);
+  const url = coordinatorUrl(options.url);
+  const key = process.env[options.keyEnv] || upKey("client", url, upDataDir());
+  if (!key) {
+    fail(
+      `no client key: set ${options.keyEnv} (create one with \`pithead keys create --role client\`), or run beside the ${upDataDir()}/keys.json of \`pithead up\``,
+    );
+  }
+  return new CoordinatorClient(url, key);
 }
 
 function integer(name: string, min: number) {

@@ -1,8 +1,10 @@
 // `pithead keys create|list|revoke`: API keys of a coordinator, with its admin key (from
-// --admin-key-file, PITHEAD_ADMIN_KEY, or <data>/admin.key on the coordinator's host).
+// --admin-key-file, PITHEAD_ADMIN_KEY, <data>/admin.key on the coordinator's host, or the
+// keys.json of `pithead up` for a coordinator on this machine).
 import { readFileSync } from "node:fs";
 import { adminKeyFrom, CoordinatorApiError, CoordinatorClient, coordinatorUrl } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
+import { upKey } from "../local-keys.ts";
 import { fail, printResult } from "../output.ts";
 
 export interface AdminOptions {
@@ -22,18 +24,21 @@ export function withAdminOptions(command: Command): Command {
     )
     .option(
       "--admin-key-file <file>",
-      "read the admin key from this file [default: PITHEAD_ADMIN_KEY, then <data>/admin.key]",
+      "read the admin key from this file [default: PITHEAD_ADMIN_KEY, then <data>/admin.key, then <data>/keys.json]",
     )
     .option("--json", "print JSON");
 }
 
 export function adminClient(options: AdminOptions): CoordinatorClient {
+  const url = coordinatorUrl(options.url);
   const fromFile = options.adminKeyFile ? readFileSync(options.adminKeyFile, "utf8").trim() : undefined;
-  const key = adminKeyFrom(fromFile, options.data);
+  const key = adminKeyFrom(fromFile, options.data) ?? upKey("admin", url, options.data);
   if (!key) {
-    fail(`no admin key: set PITHEAD_ADMIN_KEY, pass --admin-key-file, or run where ${options.data}/admin.key exists`);
+    fail(
+      `no admin key: set PITHEAD_ADMIN_KEY, pass --admin-key-file, or run where ${options.data}/admin.key (coordinator start) or ${options.data}/keys.json (pithead up) exists`,
+    );
   }
-  return new CoordinatorClient(coordinatorUrl(options.url), key);
+  return new CoordinatorClient(url, key);
 }
 
 /** One line for an API error: what the server said, with its code. */

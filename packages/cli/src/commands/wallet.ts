@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { CoordinatorClient, coordinatorUrl } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
+import { upDataDir, upKey } from "../local-keys.ts";
 import { fail, printResult } from "../output.ts";
 import { type AdminOptions, adminClient, failApi, withAdminOptions } from "./keys.ts";
 
@@ -22,10 +23,11 @@ export function registerWalletCommands(program: Command): void {
     .option("--key-env <name>", "environment variable holding the API key", "PITHEAD_KEY")
     .option("--json", "print JSON")
     .action(async (address: string | undefined, options: { url?: string; keyEnv: string; json?: boolean }) => {
-      const key = process.env[options.keyEnv] ?? process.env.API_KEY;
+      const url = coordinatorUrl(options.url);
+      const key = process.env[options.keyEnv] || process.env.API_KEY || upKey("client", url, upDataDir());
       if (!key) fail(`no API key: set ${options.keyEnv} (or API_KEY, as in miner.conf)`);
       try {
-        const balance = await new CoordinatorClient(coordinatorUrl(options.url), key).balance(address);
+        const balance = await new CoordinatorClient(url, key).balance(address);
         printResult(
           options.json === true,
           balance,

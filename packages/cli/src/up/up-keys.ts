@@ -82,6 +82,18 @@ export function loadOrCreateUpKeys(dataDir: string): { keys: UpKeys; created: bo
   return { keys: parsed, created: false };
 }
 
+/** The keys file as `pithead up` left it, or undefined (none, readable by others, or not one). */
+export function existingUpKeys(dataDir: string): UpKeys | undefined {
+  const file = keysFile(dataDir);
+  try {
+    if ((statSync(file).mode & 0o077) !== 0) return undefined;
+    const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+    return isKeys(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The operator secret on its own, for `pithead fleet … --secret-file`. */
 export function writeSecretFile(file: string, secret: string): void {
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
