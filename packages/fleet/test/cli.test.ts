@@ -33,6 +33,13 @@ describe("pithead fleet", () => {
     expect(text.stdout).toContain("AvalonMiner 1246 — cgminer");
     expect(text.stdout).toMatch(/hashrate\s+\d+\.\d+ TH\/s \(30s window\)/);
     expect(text.stdout).toMatch(/STOP\s+ascset\|0,softoff,1:\d+ — Avalon soft-off/);
+    // An S21 does not report its power: the probe says which nameplate it was estimated from, once.
+    const [, s21] = simulator.endpoints();
+    const estimated = await run(process.execPath, [cli, "fleet", "probe", `${s21?.host}:${s21?.port}`], {
+      cwd,
+      env: clean,
+    });
+    expect(estimated.stdout).toMatch(/ {2}power {6}\d+ W \(estimated from Antminer S21 nameplate [\d.]+ J\/TH\)\n/);
   });
 
   it("probe of a dead address fails with one clear line and a non-zero exit", async () => {

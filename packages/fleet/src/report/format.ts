@@ -65,7 +65,7 @@ export function formatTelemetry(address: string, t: Telemetry, nowMs: number): s
   const lines = [
     `${address}: ${t.model ?? "unknown model"} — ${t.firmware.name ?? t.firmware.family} ${t.firmware.version ?? ""}`.trimEnd(),
     `  hashrate   ${t.hashrateThs} TH/s (${t.hashrateWindow} window)${t.expectedThs ? `, expected ${t.expectedThs} TH/s (${t.expectedSource})` : ""}`,
-    `  power      ${t.powerW === null ? "unknown" : `${t.powerW} W (${t.powerSource}${t.powerNote ? `: ${t.powerNote}` : ""})`}`,
+    `  power      ${t.powerW === null ? "unknown" : `${t.powerW} W (${t.powerNote ?? t.powerSource})`}`,
     `  temps      chip max ${t.maxChipTempC ?? "–"} °C, board max ${t.maxBoardTempC ?? "–"} °C`,
     `  fans       ${t.fansRpm.length === 0 ? "–" : `${t.fansRpm.join(", ")} rpm`}`,
     `  uptime     ${t.uptimeS === null ? "–" : `${Math.floor(t.uptimeS / 3600)} h ${Math.floor((t.uptimeS % 3600) / 60)} min`}; shares ${t.accepted ?? "–"} accepted, ${t.rejected ?? "–"} rejected, ${t.hardwareErrors ?? "–"} HW errors`,
