@@ -199,7 +199,7 @@ function cycleCommand(): Command {
             progress.update(`cycle for ${controller.operator.id}: polling ${controller.miners().length} miners`);
             reports.push(await controller.runCycle());
           }
-          progress.succeed(`${reports.length} cycle(s) done`);
+          progress.succeed(`${reports.length} ${reports.length === 1 ? "cycle" : "cycles"} done`);
           printResult(Boolean(options.json), reports, () =>
             reports.map((report) => formatCycle(report, { all: options.all })).join("\n\n"),
           );

@@ -6,6 +6,11 @@ import type { CycleReport } from "../orchestrator/operator-controller.ts";
 import type { ReplayReport } from "../orchestrator/replay.ts";
 import type { Telemetry } from "../telemetry.ts";
 
+/** "1 cycle", "2 cycles". */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
 function pad(text: string, width: number): string {
   return text.length >= width ? text : text + " ".repeat(width - text.length);
 }
@@ -109,7 +114,7 @@ export function formatTelemetry(address: string, t: Telemetry, nowMs: number): s
 }
 
 export function formatReplay(report: ReplayReport): string {
-  const head = `${report.partition}: ${report.records} records, ${report.cycles} cycles, ${report.decisions} decisions; ${report.rederived} records re-derived — ${report.ok ? "every one matches" : `${report.differences.length} difference(s)`}`;
+  const head = `${report.partition}: ${count(report.records, "record")}, ${count(report.cycles, "cycle")}, ${count(report.decisions, "decision")}; ${count(report.rederived, "record")} re-derived — ${report.ok ? "every one matches" : count(report.differences.length, "difference")}`;
   if (report.ok) return head;
   return [
     head,

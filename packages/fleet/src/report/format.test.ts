@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import type { ReplayReport } from "../orchestrator/replay.ts";
+import { formatReplay } from "./format.ts";
+
+const report = (overrides: Partial<ReplayReport>): ReplayReport => ({
+  partition: "fleet/default",
+  records: 83,
+  cycles: 1,
+  decisions: 24,
+  rederived: 52,
+  differences: [],
+  ok: true,
+  ...overrides,
+});
+
+describe("the replay summary", () => {
+  it("counts in words a reader expects: one cycle, not '1 cycles'", () => {
+    expect(formatReplay(report({}))).toBe(
+      "fleet/default: 83 records, 1 cycle, 24 decisions; 52 records re-derived — every one matches",
+    );
+  });
+
+  it("lists each difference under the count", () => {
+    const text = formatReplay(
+      report({
+        cycles: 2,
+        decisions: 1,
+        ok: false,
+        differences: [
+          {
+            cycleSeq: 7,
+            type: "fleet.decision",
+            key: "sim-001",
+            kind: "changed",
+            detail: "fleet.decision #12 differs from its re-derivation",
+            expected: null,
+            actual: null,
+          },
+        ],
+      }),
+    );
+    expect(text.split("\n")).toEqual([
+      "fleet/default: 83 records, 2 cycles, 1 decision; 52 records re-derived — 1 difference",
+      "  changed fleet.decision 'sim-001' (the cycle at ledger record #7): fleet.decision #12 differs from its re-derivation",
+    ]);
+  });
+});
