@@ -109,7 +109,7 @@ function doctorLines(report: DoctorReport): string {
       (w) =>
         `  ${mark(w.available)} ${w.name.padEnd(12)} ${w.reason}${w.models.length ? ` — models: ${w.models.join(", ")}` : ""}`,
     ),
-    `${mark(report.workDir.writable)} WORK_DIR     ${report.workDir.path}${report.workDir.writable ? "" : " (not writable)"}, ${report.workDir.pendingResults} result(s) waiting to be sent`,
+    `${mark(report.workDir.writable)} WORK_DIR     ${report.workDir.path}${report.workDir.writable ? "" : " (not writable)"}, ${report.workDir.pendingResults} ${report.workDir.pendingResults === 1 ? "result" : "results"} waiting to be sent`,
     `  key          ${report.key.file}${report.key.exists ? "" : " (created at first start)"}`,
     `${mark(report.coordinator.reachable)} coordinator  ${report.coordinator.url || "(unset)"} ${report.coordinator.detail}`,
     report.ok

@@ -22,7 +22,10 @@ export function resolveAccel(
   mode: AccelMode,
   gpus: readonly GpuInfo[],
 ): Pick<Machine, "accel" | "accelReason" | "accelProblem"> {
-  const found = gpus.length > 0 ? `${gpus.length} NVIDIA GPU(s): ${gpus.map((g) => g.name).join(", ")}` : undefined;
+  const found =
+    gpus.length > 0
+      ? `${gpus.length} NVIDIA ${gpus.length === 1 ? "GPU" : "GPUs"}: ${gpus.map((g) => g.name).join(", ")}`
+      : undefined;
   if (mode === "cpu") return { accel: "cpu", accelReason: "ACCEL_MODE=cpu", accelProblem: undefined };
   if (found)
     return { accel: "gpu", accelReason: `ACCEL_MODE=${mode}, nvidia-smi found ${found}`, accelProblem: undefined };

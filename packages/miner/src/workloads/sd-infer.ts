@@ -76,7 +76,7 @@ export class SdInferWorkload implements Workload {
         : [];
       return {
         available: true,
-        reason: `AUTOMATIC1111-compatible API at ${this.#baseUrl} with ${names.length} model(s)`,
+        reason: `AUTOMATIC1111-compatible API at ${this.#baseUrl} with ${names.length} ${names.length === 1 ? "model" : "models"}`,
         models: names,
       };
     } catch (error) {

@@ -43,7 +43,10 @@ async function testConnections(
       );
   }
   if (services.fleet) {
-    await probe("Fleet controller", async () => `up, ${(await fleet.health()).operators?.length ?? 0} operator(s)`);
+    await probe("Fleet controller", async () => {
+      const operators = (await fleet.health()).operators?.length ?? 0;
+      return `up, ${operators} ${operators === 1 ? "operator" : "operators"}`;
+    });
     for (const operator of connections.fleet.operators) {
       await probe(
         `Fleet operator ${operator.id}`,
