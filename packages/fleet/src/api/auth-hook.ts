@@ -28,6 +28,8 @@ export function installFleetAuth(app: FastifyInstance, options: AuthOptions): vo
     secrets: options.secrets,
     maxSkewMs: options.maxSkewMs,
     legacyBearer: options.legacyBearer,
+    // Nonces live in memory: a change signed before this start could be a replay across the restart.
+    startedAtMs: options.clock.now(),
   });
   app.addHook("preValidation", async (request: FastifyRequest) => {
     if (request.routeOptions.config.public || !request.routeOptions.url) return;

@@ -156,6 +156,35 @@ describe("signed requests", () => {
     ).toBe(true);
   });
 
+  it("refuses a change signed before the controller started (a replay across a restart), not a read", async () => {
+    // The process before this one may have seen this nonce: its memory of nonces is gone.
+    const restarted = new RequestVerifier({
+      secrets,
+      maxSkewMs: 60_000,
+      legacyBearer: false,
+      startedAtMs: now + 10_000,
+    });
+    const before = await signed({ body: '{"reason":"maintenance"}' });
+    const input = { method: "POST", path: "/operators/alpha/miners/m1/stop", nowMs: now + 20_000 };
+    expect(restarted.verify({ ...input, headers: before.headers, body: before.body })).toMatchObject({
+      ok: false,
+      failure: "AUTH_STALE_TIMESTAMP",
+      message: expect.stringContaining("signed before this controller (re)started"),
+    });
+    const after = await signed({ body: '{"reason":"maintenance"}', now: now + 15_000 });
+    expect(restarted.verify({ ...input, headers: after.headers, body: after.body })).toMatchObject({ ok: true });
+    const read = await signed({ method: "GET", path: "/operators/alpha/miners" });
+    expect(
+      restarted.verify({
+        method: "GET",
+        path: "/operators/alpha/miners",
+        headers: read.headers,
+        body: read.body,
+        nowMs: now + 20_000,
+      }),
+    ).toMatchObject({ ok: true });
+  });
+
   it("refuses another operator's secret under this operator's id", async () => {
     const request = await signed({ operatorId: "alpha", secret: "beta-secret-9876543210" });
     expect(

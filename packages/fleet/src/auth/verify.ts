@@ -44,7 +44,15 @@ export interface RequestVerifierOptions {
   /** Accept the seed's replayable `Authorization: Bearer <operatorId>:<hmac>` too. */
   legacyBearer: boolean;
   nonceCapacity?: number;
+  /**
+   * When this process started (ms). The nonces of requests signed before it died with the process
+   * before, so a request that changes something and was signed earlier cannot be told from a
+   * replay: it is refused. Reads are not (replaying one changes nothing).
+   */
+  startedAtMs?: number;
 }
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export class RequestVerifier {
   private readonly options: RequestVerifierOptions;
@@ -108,6 +116,15 @@ export class RequestVerifier {
         ok: false,
         failure: "AUTH_STALE_TIMESTAMP",
         message: `timestamp is ${Math.round(skew / 1000)} s away from the server's clock (at most ${this.options.maxSkewMs / 1000} s)`,
+      };
+    }
+    const startedAt = this.options.startedAtMs;
+    if (startedAt !== undefined && Number(timestamp) < startedAt && !SAFE_METHODS.has(input.method.toUpperCase())) {
+      return {
+        ok: false,
+        failure: "AUTH_STALE_TIMESTAMP",
+        message:
+          "signed before this controller (re)started: its replay protection cannot vouch for it, so sign the request again",
       };
     }
     const bodyHash = createHash("sha256").update(input.body).digest("hex");
