@@ -1,17 +1,24 @@
 // Each service of `pithead up` logs to its own file under <data>/logs, so the terminal keeps the
-// URLs, keys and progress readable; `tail -f data/logs/coordinator.log` shows the details.
+// URLs, keys and progress readable; `tail -f data/logs/coordinator.log` shows the details. Each
+// file rotates by size (see rotating-log.ts), so a stack left running does not fill the disk.
 
-import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { RotatingLog } from "./rotating-log.ts";
+
+/** Per service: the current file up to 16 MiB, and three older ones. */
+export const LOG_ROTATION = { maxBytes: 16 * 1024 * 1024, keep: 3 };
 
 export type ServiceName = "coordinator" | "agent" | "fleet" | "miner" | "dashboard";
 
 export class ServiceLogs {
   readonly dir: string;
-  private readonly streams = new Map<ServiceName, WriteStream>();
+  private readonly streams = new Map<ServiceName, RotatingLog>();
+  readonly #rotation: { maxBytes: number; keep: number };
 
-  constructor(dir: string) {
+  constructor(dir: string, rotation = LOG_ROTATION) {
     this.dir = dir;
+    this.#rotation = rotation;
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
@@ -19,10 +26,10 @@ export class ServiceLogs {
     return join(this.dir, `${name}.log`);
   }
 
-  stream(name: ServiceName): WriteStream {
+  stream(name: ServiceName): RotatingLog {
     let stream = this.streams.get(name);
     if (!stream) {
-      stream = createWriteStream(this.path(name), { flags: "a", mode: 0o600 });
+      stream = new RotatingLog(this.path(name), this.#rotation);
       this.streams.set(name, stream);
     }
     return stream;
