@@ -140,6 +140,7 @@ describe("fleet API", () => {
     expect(ledger.status).toBe(403);
     const checkpoint = await call("GET", "/ledger/checkpoint?partition=fleet/beta", { as: "alpha" });
     expect(checkpoint.status).toBe(404);
+    expect(checkpoint.body.error).toEqual({ code: "LEDGER_NO_PARTITION", message: "no partition fleet/beta" });
     const signedByBeta = await call("GET", "/operators/alpha/miners", { as: "alpha", secret: secrets.beta });
     expect(signedByBeta.body.error?.code).toBe("AUTH_BAD_SIGNATURE");
   });
@@ -312,6 +313,13 @@ describe("fleet API", () => {
     expect(checkpoint.body.note).toContain("fleet/alpha");
     const record = await call("GET", "/operators/alpha/ledger/records/3");
     expect(record.status).toBe(200);
+    // The ledger's own errors arrive in the fleet's envelope, with their code.
+    const missing = await call("GET", "/operators/alpha/ledger/records/999999");
+    expect(missing.status).toBe(404);
+    expect(missing.body.error).toEqual({
+      code: "LEDGER_NO_RECORD",
+      message: "partition fleet/alpha has no record 999999",
+    });
   });
 
   it("exposes fleet gauges on /metrics to a signed scrape", async () => {

@@ -15,6 +15,11 @@ export interface LedgerRoutesOptions {
   partitions?: (request: FastifyRequest) => readonly string[] | Promise<readonly string[]>;
   /** Route prefix (Fastify's own register option), e.g. "/v1". */
   prefix?: string;
+  /**
+   * The host turns LedgerHttpError into its own error envelope: the routes then declare no error
+   * bodies of their own, which would reshape the host's (its `error` object became "[object Object]").
+   */
+  hostErrors?: boolean;
 }
 
 export class LedgerHttpError extends Error {
@@ -100,6 +105,9 @@ function badInput(error: unknown): never {
 
 export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app, options) => {
   const { ledger } = options;
+  /** The error bodies a route declares: the plugin's own shape, or none when the host answers errors. */
+  const errorBodies = (...statuses: number[]) =>
+    options.hostErrors ? {} : Object.fromEntries(statuses.map((status) => [status, errorSchema]));
 
   async function partitionOf(request: FastifyRequest, requested: string | undefined): Promise<string> {
     const allowed = options.partitions ? await options.partitions(request) : undefined;
@@ -123,7 +131,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
       schema: {
         summary: "Latest signed checkpoint of a partition",
         querystring: { type: "object", properties: { partition: partitionQuery }, additionalProperties: false },
-        response: { 200: checkpointSchema, 404: errorSchema },
+        response: { 200: checkpointSchema, ...errorBodies(404) },
       },
     },
     async (request) => {
@@ -199,7 +207,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
               checkpoint: { anyOf: [checkpointSchema, { type: "null" }] },
             },
           },
-          404: errorSchema,
+          ...errorBodies(404),
         },
       },
     },
@@ -231,7 +239,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
           required: ["from"],
           additionalProperties: false,
         },
-        response: { 200: consistencySchema, 400: errorSchema },
+        response: { 200: consistencySchema, ...errorBodies(400) },
       },
     },
     async (request) => {

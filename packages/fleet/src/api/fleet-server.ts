@@ -41,6 +41,7 @@ function operatorScoped(controllers: Controllers, ledger: Ledger) {
     await scope.register(ledgerRoutes, {
       ledger,
       partitions: (request) => [controllerFor(request, controllers).partition],
+      hostErrors: true,
     });
   };
 }

@@ -24,17 +24,14 @@ export async function registerLedgerRoutes(
         route.config = publicLedgerRoutes.has(route.url)
           ? { ...(route.config ?? {}), public: true }
           : { ...(route.config ?? {}), roles: ["admin"] };
-        // Errors leave in the coordinator's envelope: drop the plugin's own error body schemas.
-        const response = { ...((route.schema?.response as Record<string, unknown> | undefined) ?? {}) };
-        for (const status of Object.keys(response)) if (/^[45]/.test(status)) delete response[status];
-        route.schema = { ...(route.schema ?? {}), response, tags: ["ledger"] };
+        route.schema = { ...(route.schema ?? {}), tags: ["ledger"] };
       });
       // The ledger's own error type becomes the coordinator's envelope (with the ledger's code).
       scope.setErrorHandler((error) => {
         if (error instanceof LedgerHttpError) throw new HttpError(error.code, error.statusCode, error.message);
         throw error;
       });
-      await scope.register(ledgerRoutes, { ledger, partitions: () => [partition] });
+      await scope.register(ledgerRoutes, { ledger, partitions: () => [partition], hostErrors: true });
     },
     { prefix: "/v1" },
   );
