@@ -1,20 +1,22 @@
 import { readFileSync } from "node:fs";
 import { signFleetRequest } from "../../packages/fleet/src/auth/sign.ts";
 const secret = readFileSync("/tmp/up2/data/fleet-operator-default.secret", "utf8").trim();
-for (const [method, path, body] of [
-  ["GET", "/ledger/decisions?limit=abc"],
-  ["GET", "/ledger/decisions?limit=-1"],
-  ["GET", "/ledger/decisions?before=abc"],
-  ["GET", `/ledger/decisions?minerId=${"x".repeat(5000)}`],
-  ["GET", "/ledger/records/999999999"],
-  ["GET", "/ledger/records/abc"],
-  ["GET", "/miners/nope/history?limit=5"],
-  ["POST", "/miners/sim-001/stop", '{"reason":1}'],
-  ["POST", "/miners/sim-001/stop", `{"reason":"${"r".repeat(600)}"}`],
-  ["POST", "/mode", '{"mode":"MANUAL","extra":1}'],
-  ["POST", "/loop/run-once?details=maybe", ""],
-] as [string, string, string?][]) {
-  const headers = await signFleetRequest({ operatorId: "default", secret, method, path, body });
-  const res = await fetch(`http://127.0.0.1:3099${path}`, { method, headers: { ...headers, ...(body ? { "content-type": "application/json" } : {}) }, body: body || undefined });
-  console.log(method, path.slice(0, 60), res.status, (await res.text()).slice(0, 200));
+for (const path of [
+  "/ledger/consistency?from=0&to=2",
+  "/ledger/consistency?from=5&to=2",
+  "/ledger/consistency?from=1&to=99999999",
+  "/ledger/checkpoint?partition=fleet%2F..%2Fx",
+  "/ledger/checkpoint?partition=",
+  "/ledger/export?partition=fleet/nope",
+  "/ledger/records?after=-1",
+  "/ledger/records?limit=100000",
+  "/ledger/records/-5",
+  "/ledger/telemetry?minerId=sim-001&limit=1",
+  "/ledger/status",
+  "/miners/sim-001/history?limit=0",
+  "/operators/default/ledger/records/1?partition=fleet/other",
+]) {
+  const headers = await signFleetRequest({ operatorId: "default", secret, method: "GET", path });
+  const res = await fetch(`http://127.0.0.1:3099${path}`, { headers });
+  console.log(path.slice(0, 60), res.status, (await res.text()).slice(0, 160));
 }

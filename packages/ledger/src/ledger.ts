@@ -7,7 +7,7 @@ import { GroupCommit } from "./group-commit.ts";
 import type { Json } from "./json.ts";
 import { LedgerValueError } from "./json.ts";
 import { assertPartition } from "./partition.ts";
-import { consistencyPlan, evaluatePlan, inclusionPlan, planRefs, subtreePlan } from "./proof-plan.ts";
+import { consistencyPlan, evaluatePlan, inclusionPlan, type Plan, planRefs, subtreePlan } from "./proof-plan.ts";
 import type { ConsistencyProof, InclusionProof } from "./proofs.ts";
 import { assertType, type StoredRecord, storedRecordFromLine } from "./record.ts";
 import { checkpointText, signNote } from "./signed-note.ts";
@@ -274,18 +274,18 @@ export class StoreLedger implements Ledger {
     const to = await this.sizeWithin(partition, toSize, "toSize");
     if (fromSize > to) throw new LedgerValueError("fromSize", `${fromSize} is larger than toSize ${to}`);
     const path = consistencyPlan(fromSize, to);
-    const fromRoot = subtreePlan(0, fromSize);
-    const toRoot = subtreePlan(0, to);
-    const plans = fromSize > 0 ? [...path, fromRoot, toRoot] : to > 0 ? [...path, toRoot] : [];
+    // An empty tree has no subtree to plan (its root is the hash of nothing); every tree extends it.
+    const fromRoot = fromSize > 0 ? subtreePlan(0, fromSize) : undefined;
+    const toRoot = to > 0 ? subtreePlan(0, to) : undefined;
+    const plans = [...path, ...(fromRoot ? [fromRoot] : []), ...(toRoot ? [toRoot] : [])];
     const nodes = await this.backend.nodes(partition, planRefs(plans));
-    const rootOf = (size: number, plan: typeof toRoot) =>
-      size === 0 ? EMPTY_HEX : evaluatePlan(plan, nodes).toString("hex");
+    const rootOf = (plan: Plan | undefined) => (plan ? evaluatePlan(plan, nodes).toString("hex") : EMPTY_HEX);
     return {
       fromSize,
       toSize: to,
       path: path.map((p) => evaluatePlan(p, nodes).toString("hex")),
-      fromRoot: rootOf(fromSize, fromRoot),
-      toRoot: rootOf(to, toRoot),
+      fromRoot: rootOf(fromRoot),
+      toRoot: rootOf(toRoot),
     };
   }
 

@@ -13,6 +13,7 @@ function isPowerOfTwo(n: number): boolean {
 /** MTH(D[a:b]) expressed over complete subtrees. */
 export function subtreePlan(a: number, b: number): Plan {
   const n = b - a;
+  if (n < 1) throw new RangeError(`no subtree of the empty range [${a}, ${b})`);
   if (isPowerOfTwo(n) && a % n === 0) return { node: { level: Math.round(Math.log2(n)), index: a / n } };
   const k = splitPoint(n);
   return { left: subtreePlan(a, a + k), right: subtreePlan(a + k, b) };

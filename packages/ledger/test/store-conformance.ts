@@ -1,4 +1,5 @@
 // One conformance suite for every store: the same behaviour, whatever the bytes sit in.
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   exportPartition,
@@ -195,6 +196,12 @@ export function describeLedgerStore(name: string, setup: () => Promise<StoreUnde
       expect(verifyConsistency(consistency)).toBe(true);
       await expect(ledger.inclusionProof(p, big.size)).rejects.toBeInstanceOf(LedgerValueError);
       await expect(ledger.consistencyProof(p, 3, 1000)).rejects.toThrow(/toSize/);
+      // Every tree extends the empty one: a proof from size 0 is empty, with the empty tree's root.
+      const fromEmpty = await ledger.consistencyProof(p, 0, big.size);
+      expect(fromEmpty).toMatchObject({ fromSize: 0, toSize: big.size, path: [], toRoot: big.rootHash });
+      expect(fromEmpty.fromRoot).toBe(createHash("sha256").digest("hex"));
+      expect(verifyConsistency(fromEmpty)).toBe(true);
+      expect(await ledger.consistencyProof(p, 0, 0)).toMatchObject({ path: [], fromRoot: fromEmpty.fromRoot });
     });
 
     it("verifies, and exports a file that verifies offline", async () => {
