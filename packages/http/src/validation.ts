@@ -16,8 +16,26 @@ function makeAjv(options: Options): Ajv {
 const strictAjv = makeAjv({ coerceTypes: false });
 const coercingAjv = makeAjv({ coerceTypes: "array" });
 
+/**
+ * A copy of `schema` whose integers without bounds are held to JavaScript's safe range: a bigger
+ * one ("?before=99999999999999999999", 1e20 in a body) is not the number the client wrote, and
+ * SQLite refuses to bind it (a 500). It is refused here instead, naming the field.
+ */
+export function withSafeIntegers(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withSafeIntegers);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) copy[key] = withSafeIntegers(value);
+  const type = copy.type;
+  if (type === "integer" || (Array.isArray(type) && type.includes("integer"))) {
+    if (copy.maximum === undefined && copy.exclusiveMaximum === undefined) copy.maximum = Number.MAX_SAFE_INTEGER;
+    if (copy.minimum === undefined && copy.exclusiveMinimum === undefined) copy.minimum = Number.MIN_SAFE_INTEGER;
+  }
+  return copy;
+}
+
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
-  (httpPart === "body" ? strictAjv : coercingAjv).compile(schema as object) as ReturnType<
+  (httpPart === "body" ? strictAjv : coercingAjv).compile(withSafeIntegers(schema) as object) as ReturnType<
     FastifySchemaCompiler<unknown>
   >;
 

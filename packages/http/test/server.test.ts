@@ -58,6 +58,11 @@ async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Pr
     { schema: { body: Type.Object({ colour: Type.Unsafe<string>({ type: "string", enum: ["red", "blue"] }) }) } },
     async (request) => ({ colour: request.body.colour }),
   );
+  server.get(
+    "/widgets/since",
+    { schema: { querystring: Type.Object({ after: Type.Integer({ minimum: 0 }) }) } },
+    async (request) => ({ after: request.query.after }),
+  );
   server.get("/widgets/:id", async () => {
     throw errors.error("WIDGET_MISSING", { id: "w1" });
   });
@@ -209,6 +214,30 @@ describe("error envelope and validation", () => {
       message: "body.colour must be one of red, blue",
       details: { field: "body.colour" },
     });
+  });
+
+  it("refuses an integer beyond 2^53 (not the number the client wrote) naming the field, in a query and a body", async () => {
+    const server = await build();
+    const query = await server.inject({ url: "/widgets/since?after=99999999999999999999", headers: auth(client.key) });
+    expect(query.statusCode).toBe(422);
+    expect(query.json().error.message).toBe("querystring.after must be <= 9007199254740991");
+    const largest = await server.inject({ url: "/widgets/since?after=9007199254740991", headers: auth(client.key) });
+    expect(largest.json()).toEqual({ after: 9007199254740991 });
+    const body = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: { ...auth(client.key), "content-type": "application/json" },
+      payload: '{"name":"a","count":1e20}',
+    });
+    expect(body.statusCode).toBe(422);
+    expect(body.json().error.message).toBe("body.count must be <= 9007199254740991");
+    const fine = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: { ...auth(client.key), "content-type": "application/json" },
+      payload: '{"name":"a","count":9007199254740991}',
+    });
+    expect(fine.statusCode).toBe(201);
   });
 
   it("coerces query strings and applies defaults", async () => {
