@@ -1,6 +1,7 @@
 // Every route and every status code the contract names, through Fastify's inject() on a real
 // coordinator (SQLite in a temp dir): 200, 201, 204, 400, 401, 403, 404, 409, 413, 415, 422, 425, 429.
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
+import { probeGetRoutes } from "@pithead/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { proofMessage } from "../src/core/proof-signature.ts";
 import { type Body, items, sha256, startTestCoordinator, type TestCoordinator } from "./support/coordinator.ts";
@@ -571,6 +572,18 @@ describe("admin routes", () => {
     expect(swept.body.leasesExpired).toBeGreaterThanOrEqual(1);
     const job = await inject("GET", `/v1/jobs/${jobId}`, { key: coordinator.adminKey });
     expect(job.body).toMatchObject({ state: "QUEUED", attempt: 1 });
+  });
+});
+
+describe("bad query input", () => {
+  it("answers boundary values in every GET route's path and query parameters without a 5xx", async () => {
+    const admin = { authorization: `Bearer ${coordinator.adminKey}` };
+    // Event streams stay open by design: they are tested in long-poll-and-events.test.ts.
+    const { requests, findings } = await probeGetRoutes(coordinator.running.app, () => admin, {
+      skip: (path) => path.endsWith("/events"),
+    });
+    expect(findings).toEqual([]);
+    expect(requests).toBeGreaterThan(200);
   });
 });
 

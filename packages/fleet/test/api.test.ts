@@ -2,6 +2,7 @@
 // and simulated miners behind real TCP sockets.
 
 import type { HttpServer } from "@pithead/http";
+import { probeGetRoutes } from "@pithead/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFleetServer } from "../src/api/fleet-server.ts";
 import { signFleetRequest } from "../src/auth/sign.ts";
@@ -320,6 +321,17 @@ describe("fleet API", () => {
       code: "LEDGER_NO_RECORD",
       message: "partition fleet/alpha has no record 999999",
     });
+  });
+
+  it("answers boundary values in every GET route's path and query parameters without a 5xx", async () => {
+    const { requests, findings } = await probeGetRoutes(
+      server,
+      (url) =>
+        signFleetRequest({ operatorId: "alpha", secret: secrets.alpha, method: "GET", path: url, now: clock.now() }),
+      { fixed: { operatorId: "alpha" }, skip: (path) => path.endsWith("/events") },
+    );
+    expect(findings).toEqual([]);
+    expect(requests).toBeGreaterThan(300);
   });
 
   it("exposes fleet gauges on /metrics to a signed scrape", async () => {

@@ -1,2 +1,3 @@
 export { freePort, type RunningPostgres, startEmbeddedPostgres } from "./embedded-postgres.ts";
+export { boundaryValues, type Injectable, type ProbeFinding, probeGetRoutes, probeUrls } from "./query-probe.ts";
 export { createTestDatabase, type Migrate, type TestDatabase } from "./test-database.ts";
