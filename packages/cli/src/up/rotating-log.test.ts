@@ -45,7 +45,8 @@ describe("a service log of pithead up", () => {
     await write(second, "b".repeat(99));
     await write(second, "c".repeat(99));
     await end(second);
-    expect(readFileSync(`${path}.1`, "utf8")).toBe(`${"a".repeat(99)}\n`.repeat(9) + `${"b".repeat(99)}\n`);
-    expect(readFileSync(path, "utf8")).toBe(`${"c".repeat(99)}\n`);
+    const lineOf = (letter: string) => `${letter.repeat(99)}\n`;
+    expect(readFileSync(`${path}.1`, "utf8")).toBe(lineOf("a").repeat(9).concat(lineOf("b")));
+    expect(readFileSync(path, "utf8")).toBe(lineOf("c"));
   });
 });
