@@ -131,5 +131,9 @@ describe.skipIf(!canRun)("the seed's miner.sh against a real coordinator", () =>
     expect(body.error.code).toBe("UNAUTHORIZED");
     expect(body.error.message).toContain("Authorization: Bearer");
     expect(body.error.details.get_a_key).toContain("pithead keys create --role miner");
+    // The example works as pasted: $API_KEY expands (double quotes), and it names this coordinator.
+    expect(body.error.details.example).toBe(
+      `curl -s -H "Authorization: Bearer $API_KEY" ${coordinator.url}/v1/wallet/balance | jq`,
+    );
   });
 });

@@ -7,13 +7,17 @@ import type { KeyPrincipal } from "../../service/auth.ts";
 import type { CoordinatorService } from "../../service/coordinator.ts";
 import { iso } from "../views.ts";
 
-export const noKeyHelp = {
-  header: "Authorization: Bearer <API_KEY>",
-  get_a_key:
-    "On the coordinator host: `pithead keys create --role miner` (or --role client); the admin key is in <data>/admin.key. Over HTTP: POST /v1/admin/keys with the admin key.",
-  example: "curl -s -H 'Authorization: Bearer $API_KEY' http://127.0.0.1:8080/v1/wallet/balance | jq",
-  docs: "/docs",
-};
+/** What to do without a key, with a command that works as pasted against this coordinator. */
+export function noKeyHelp(origin: string) {
+  return {
+    header: "Authorization: Bearer <API_KEY>",
+    get_a_key:
+      "On the coordinator host: `pithead keys create --role miner` (or --role client); the admin key is in <data>/admin.key, or in ./data/keys.json under `pithead up`. Over HTTP: POST /v1/admin/keys with the admin key.",
+    // Double quotes: the shell expands $API_KEY in them (single quotes would send it literally).
+    example: `curl -s -H "Authorization: Bearer $API_KEY" ${origin}/v1/wallet/balance | jq`,
+    docs: "/docs",
+  };
+}
 
 async function walletOf(
   service: CoordinatorService,
@@ -58,7 +62,7 @@ export function registerWalletRoutes(app: HttpServer, service: CoordinatorServic
       if (!principal) {
         throw errors.error(
           "UNAUTHORIZED",
-          noKeyHelp,
+          noKeyHelp(`${request.protocol}://${request.host}`),
           "This coordinator needs an API key to show a balance: send Authorization: Bearer <API_KEY> (see details.get_a_key)",
           { "www-authenticate": "Bearer" },
         );
