@@ -201,9 +201,10 @@ describe("signed requests", () => {
   it("names what is missing or malformed", async () => {
     const request = await signed();
     const base = { method: "POST", path: "/operators/alpha/miners/m1/stop", body: request.body, nowMs: now };
+    // An unsigned caller is told how to sign: the CLI prints the headers for curl.
     expect(verifier().verify({ ...base, headers: {} })).toMatchObject({
       failure: "AUTH_MISSING",
-      message: expect.stringContaining("x-pithead-signature"),
+      message: expect.stringMatching(/^missing x-pithead-signature header: .*pithead fleet sign --operator/),
     });
     const { "x-pithead-nonce": _, ...noNonce } = request.headers;
     expect(verifier().verify({ ...base, headers: noNonce })).toMatchObject({

@@ -72,7 +72,7 @@ export class RequestVerifier {
       return {
         ok: false,
         failure: "AUTH_MISSING",
-        message: `missing ${fleetAuthHeaders.signature} header: sign the request (see /docs and docs/auth.md)`,
+        message: `missing ${fleetAuthHeaders.signature} header: sign the request (see /docs; \`pithead fleet sign --operator <id> --secret-file <file> --path <path>\` prints curl-ready headers)`,
       };
     }
     const operatorId = header(input.headers, fleetAuthHeaders.operator);
