@@ -29,18 +29,21 @@ function parseHeaders(lines: string[]): Record<string, string> {
   return headers;
 }
 
+/** The export routes a URL's path may mean, in the order to try them. */
+function exportPaths(prefix: string, operatorId: string | undefined): string[] {
+  if (prefix.endsWith("/export")) return [prefix];
+  if (operatorId !== undefined && !prefix.includes("/operators/")) {
+    return [`${prefix}/operators/${encodeURIComponent(operatorId)}/ledger/export`];
+  }
+  // A service's bare origin: the fleet's export is at /ledger/export, the coordinator's under /v1.
+  if (prefix === "") return ["/ledger/export", "/v1/ledger/export"];
+  return [`${prefix}/ledger/export`];
+}
+
 /** Export URLs to try in order: the one the URL names, or the routes a service base may hold. */
-export function exportCandidates(url: string, partition: string | undefined, operatorId?: string): URL[] {
+function exportCandidates(url: string, partition: string | undefined, operatorId?: string): URL[] {
   const base = new URL(url);
-  const prefix = base.pathname.replace(/\/+$/, "");
-  const paths = prefix.endsWith("/export")
-    ? [prefix]
-    : operatorId !== undefined && !prefix.includes("/operators/")
-      ? [`${prefix}/operators/${encodeURIComponent(operatorId)}/ledger/export`]
-      : prefix === ""
-        ? ["/ledger/export", "/v1/ledger/export"]
-        : [`${prefix}/ledger/export`];
-  return paths.map((path) => {
+  return exportPaths(base.pathname.replace(/\/+$/, ""), operatorId).map((path) => {
     const target = new URL(base);
     target.pathname = path;
     if (partition) target.searchParams.set("partition", partition);
