@@ -83,6 +83,10 @@ describe("pithead ledger", () => {
     const badKey = await pithead("verify", exported, "--key", "not-a-key");
     expect(badKey.code).toBe(2);
     expect(badKey.stderr).toMatch(/^error: --key: verifier key must look like/);
+    // A partition that is not there is named with the ones that are, not shown as "no records".
+    const typo = await pithead("show", store, "--partition", "opz");
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trim()).toBe("error: no partition opz in this ledger (it has ops)");
   });
 
   it("proof --json: the record hash and its inclusion path against the latest checkpoint", async () => {

@@ -92,10 +92,14 @@ async function open(
   }
 }
 
-/** The partition to use: the one named, or the only one there is. */
+/** The partition to read: the one named (it must exist), or the only one there is. */
 async function pickPartition(ledger: Ledger, requested: string | undefined): Promise<string> {
-  if (requested) return requested;
   const all = await ledger.partitions();
+  if (requested) {
+    if (all.includes(requested)) return requested;
+    const known = all.length === 0 ? "it has none yet" : `it has ${all.join(", ")}`;
+    return fail(`no partition ${requested} in this ledger (${known})`, 2);
+  }
   if (all.length === 1) return all[0]!;
   if (all.length === 0) return fail("this ledger has no partitions yet; name one with --partition", 2);
   return fail(`this ledger has ${all.length} partitions (${all.join(", ")}); pick one with --partition`, 2);
