@@ -87,6 +87,9 @@ describe("pithead ledger", () => {
     const typo = await pithead("show", store, "--partition", "opz");
     expect(typo.code).toBe(2);
     expect(typo.stderr.trim()).toBe("error: no partition opz in this ledger (it has ops)");
+    const verifyTypo = await pithead("verify", store, "--partition", "opz");
+    expect(verifyTypo.code).toBe(2);
+    expect(verifyTypo.stderr.trim()).toBe("error: no partition opz in this ledger (it has ops)");
   });
 
   it("proof --json: the record hash and its inclusion path against the latest checkpoint", async () => {

@@ -230,7 +230,10 @@ function verifyCommand(): Command {
       if (target.kind === "store") {
         const keyFile = existingKeyFile(options.keyFile, target.keyDir);
         const ledger = await open(target);
-        const partitions = options.partition ? [options.partition] : await ledger.partitions();
+        // A partition named by mistake must not "verify" as an empty one.
+        const partitions = options.partition
+          ? [await pickPartition(ledger, options.partition)]
+          : await ledger.partitions();
         if (partitions.length === 0) fail(`${target.label} has no partitions`);
         for (const partition of partitions) {
           const identity = await existingIdentity(ledger, partition);
