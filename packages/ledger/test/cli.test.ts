@@ -87,6 +87,12 @@ describe("pithead ledger", () => {
     const typo = await pithead("show", store, "--partition", "opz");
     expect(typo.code).toBe(2);
     expect(typo.stderr.trim()).toBe("error: no partition opz in this ledger (it has ops)");
+    const nowhere = join(dir.path, "no-such-folder", "ops.jsonl");
+    const badExport = await pithead("export", store, nowhere);
+    expect(badExport.code).toBe(2);
+    expect(badExport.stderr.trim()).toBe(
+      `error: cannot write ${nowhere}: the folder ${join(dir.path, "no-such-folder")} does not exist`,
+    );
     const verifyTypo = await pithead("verify", store, "--partition", "opz");
     expect(verifyTypo.code).toBe(2);
     expect(verifyTypo.stderr.trim()).toBe("error: no partition opz in this ledger (it has ops)");

@@ -11,7 +11,7 @@
 // for a JSONL store, the database's directory for SQLite; PostgreSQL needs --key-file.
 
 import { existsSync, statSync } from "node:fs";
-import { basename, dirname, extname, join } from "node:path";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Checkpoint, Ledger, LedgerSigner, LedgerStoreOptions, StoredRecord, VerifyReport } from "@pithead/ledger";
 import { Command } from "commander";
 import { fleetSecret } from "../fleet-secret.ts";
@@ -472,6 +472,9 @@ function exportCommand(): Command {
     )
     .option("--json", "print {file, records, checkpoints, bytes} as JSON")
     .action(async (path: string, file: string, options: { partition?: string; keyFile?: string; json?: boolean }) => {
+      // Said up front, about the file asked for (not the temporary file it is written through).
+      if (!existsSync(dirname(resolve(file))))
+        fail(`cannot write ${file}: the folder ${dirname(resolve(file))} does not exist`, 2);
       const target = storeTarget(path, "export");
       const probe = await open(target);
       const partition = await pickPartition(probe, options.partition);
