@@ -10,3 +10,8 @@ export function fail(message: string, code = 1): never {
   process.stderr.write(`error: ${message}\n`);
   process.exit(code);
 }
+
+/** The text of a thrown value, for an error line. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

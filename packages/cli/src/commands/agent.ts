@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import type { RunningAgent } from "@pithead/agent";
 import type { Sr25519Pair } from "@pithead/agent/credentials";
 import { type Command, InvalidArgumentError } from "commander";
-import { fail, printResult } from "../output.ts";
+import { errorMessage, fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
 
 // The agent (Fastify, the model runtime) and the credentials code (sr25519, argon2) load only
@@ -33,7 +33,7 @@ function failWith(error: unknown): never {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === "EADDRINUSE") fail(`the port is already in use: ${(error as Error).message}`);
   if (code === "EACCES") fail(`permission denied: ${(error as Error).message}`);
-  fail(error instanceof Error ? error.message : String(error));
+  fail(errorMessage(error));
 }
 
 function port(value: string): string {

@@ -4,7 +4,7 @@
 import { ConfigError, configSettings, type RawSettings, startCoordinator } from "@pithead/coordinator";
 import { closeOnSignals } from "@pithead/http";
 import { type Command, Option } from "commander";
-import { fail } from "../output.ts";
+import { errorMessage, fail } from "../output.ts";
 import { spinner } from "../progress.ts";
 import { registerJobCommands } from "./jobs.ts";
 import { registerKeyCommands } from "./keys.ts";
@@ -76,7 +76,7 @@ function startCommand(coordinator: Command): void {
           `cannot reach the PostgreSQL server in --db / PITHEAD_DB: is it running there? (${(error as Error).message})`,
         );
       }
-      fail(error instanceof Error ? error.message : String(error));
+      fail(errorMessage(error));
     }
   });
 }

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import type { CycleReport, FleetConfig, FleetSimulator, ReplayReport } from "@pithead/fleet";
 import { Command, Option } from "commander";
 import { fleetSecret } from "../fleet-secret.ts";
-import { fail, printResult } from "../output.ts";
+import { errorMessage, fail, printResult } from "../output.ts";
 import { progressBar, spinner } from "../progress.ts";
 
 // Loaded when a fleet command runs, so `pithead` itself starts without the fleet's dependencies.
@@ -24,10 +24,6 @@ async function loadConfig(envFile: string, overrides: Record<string, string | un
     if (error instanceof ConfigError) fail(error.message, 2);
     throw error;
   }
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function positiveInt(name: string) {
@@ -81,7 +77,7 @@ function startCommand(): Command {
         });
       } catch (error) {
         progress.fail("the fleet controller did not start");
-        fail(message(error));
+        fail(errorMessage(error));
       }
       progress.succeed(`fleet controller listening on ${service.url} (OpenAPI at ${service.url}/docs)`);
       for (const controller of service.controllers.values()) {
@@ -122,7 +118,7 @@ async function signedFetch(
   try {
     response = await fetch(new URL(path, url), { method, headers });
   } catch (error) {
-    fail(`cannot reach ${url}: ${message((error as { cause?: unknown }).cause ?? error)}`);
+    fail(`cannot reach ${url}: ${errorMessage((error as { cause?: unknown }).cause ?? error)}`);
   }
   const body = (await response.json().catch(() => ({}))) as { error?: { code: string; message: string } };
   if (!response.ok)
@@ -185,7 +181,7 @@ function cycleCommand(): Command {
           opened = await openFleet(config);
         } catch (error) {
           progress.fail("cannot open the fleet");
-          fail(message(error));
+          fail(errorMessage(error));
         }
         try {
           const chosen = options.operator
@@ -224,7 +220,7 @@ function replayCommand(): Command {
       try {
         ledger = await openLedger({ ...config.ledger, signer: loadOrCreateSigner(config.keyFile, "pithead-fleet") });
       } catch (error) {
-        fail(`cannot open the ledger: ${message(error)}`);
+        fail(`cannot open the ledger: ${errorMessage(error)}`);
       }
       try {
         const operators = options.operator ? [options.operator] : config.operators.map((operator) => operator.id);
@@ -353,7 +349,7 @@ function simulateCommand(): Command {
           });
         } catch (error) {
           progress?.fail("the simulator did not start");
-          fail(message(error));
+          fail(errorMessage(error));
         }
         try {
           for (const spec of options.fault ?? []) {
@@ -363,7 +359,7 @@ function simulateCommand(): Command {
           }
         } catch (error) {
           await simulator.close();
-          fail(message(error));
+          fail(errorMessage(error));
         }
         const endpoints = simulator.endpoints();
         if (options.json) process.stdout.write(`${JSON.stringify({ endpoints })}\n`);
@@ -419,7 +415,7 @@ function signCommand(): Command {
           try {
             body = readFileSync(options.bodyFile, "utf8");
           } catch (error) {
-            fail(`cannot read --body-file: ${message(error)}`);
+            fail(`cannot read --body-file: ${errorMessage(error)}`);
           }
         }
         if (body !== undefined) {
@@ -440,7 +436,7 @@ function signCommand(): Command {
             body,
           });
         } catch (error) {
-          fail(message(error));
+          fail(errorMessage(error));
         }
         const quote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
         printResult(Boolean(options.json), headers, () => {

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { adminKeyFrom, CoordinatorApiError, CoordinatorClient, coordinatorUrl } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import { upKey } from "../local-keys.ts";
-import { fail, printResult } from "../output.ts";
+import { errorMessage, fail, printResult } from "../output.ts";
 
 export interface AdminOptions {
   url?: string;
@@ -47,7 +47,7 @@ export function failApi(error: unknown): never {
     const field = typeof error.details?.field === "string" ? ` (${error.details.field})` : "";
     fail(`${error.message}${field} [${error.code}]`);
   }
-  fail(error instanceof Error ? error.message : String(error));
+  fail(errorMessage(error));
 }
 
 const roles = ["client", "miner", "admin"];

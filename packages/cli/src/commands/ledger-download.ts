@@ -4,7 +4,7 @@
 import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fail } from "../output.ts";
+import { errorMessage, fail } from "../output.ts";
 import { describeBytes, progressBar, spinner } from "../progress.ts";
 
 export interface DownloadOptions {
@@ -13,10 +13,6 @@ export interface DownloadOptions {
   headers: string[];
   /** A fleet operator to sign the request as (its secret beside it). */
   fleet?: { operatorId: string; secret: string } | undefined;
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function parseHeaders(lines: string[]): Record<string, string> {
@@ -68,7 +64,7 @@ async function request(target: URL, options: DownloadOptions): Promise<Response>
   try {
     return await fetch(target, { headers });
   } catch (error) {
-    return fail(`cannot reach ${target.origin}: ${message((error as { cause?: unknown }).cause ?? error)}`);
+    return fail(`cannot reach ${target.origin}: ${errorMessage((error as { cause?: unknown }).cause ?? error)}`);
   }
 }
 

@@ -15,7 +15,7 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Checkpoint, Ledger, LedgerSigner, LedgerStoreOptions, StoredRecord, VerifyReport } from "@pithead/ledger";
 import { Command } from "commander";
 import { fleetSecret } from "../fleet-secret.ts";
-import { fail, printResult } from "../output.ts";
+import { errorMessage, fail, printResult } from "../output.ts";
 import { describeBytes, progressBar, spinner } from "../progress.ts";
 import { downloadExport } from "./ledger-download.ts";
 
@@ -28,10 +28,6 @@ type Target =
   | { kind: "url"; url: string };
 
 const SQLITE_EXTENSIONS = new Set([".db", ".sqlite", ".sqlite3"]);
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function wholeNumber(name: string) {
   return (value: string): number => {
@@ -88,7 +84,7 @@ async function open(
   try {
     return await openLedger({ ...target.options, ...extra });
   } catch (error) {
-    return fail(`cannot open ${target.label}: ${message(error)}`);
+    return fail(`cannot open ${target.label}: ${errorMessage(error)}`);
   }
 }
 
@@ -129,7 +125,7 @@ async function checkVerifierKey(key: string | undefined): Promise<void> {
   try {
     parseVerifierKey(key);
   } catch (error) {
-    fail(`--key: ${message(error)}`, 2);
+    fail(`--key: ${errorMessage(error)}`, 2);
   }
 }
 
@@ -178,7 +174,7 @@ async function trustedNotes(files: string[]): Promise<string[]> {
     try {
       return readFileSync(file, "utf8");
     } catch (error) {
-      return fail(`--checkpoint ${file}: ${message(error)}`, 2);
+      return fail(`--checkpoint ${file}: ${errorMessage(error)}`, 2);
     }
   });
 }
@@ -244,14 +240,14 @@ function verifyCommand(): Command {
               ? lib.loadOrCreateSigner(keyFile, identity.origin ?? "pithead.local", identity.keyName).verifierKey
               : undefined;
           } catch (error) {
-            fail(`--key-file: ${message(error)}`);
+            fail(`--key-file: ${errorMessage(error)}`);
           }
           const checked = await open(target, verifierKey ? { verifierKey } : {});
           const progress = withProgress(`verifying ${partition}`);
           try {
             reports.push(await checked.verify(partition, { onProgress: progress.onProgress, trustedCheckpoints }));
           } catch (error) {
-            fail(`${partition}: ${message(error)}`);
+            fail(`${partition}: ${errorMessage(error)}`);
           } finally {
             progress.finish();
             await checked.close();
@@ -281,7 +277,7 @@ function verifyCommand(): Command {
             }),
           );
         } catch (error) {
-          fail(`${path}: ${message(error)}`);
+          fail(`${path}: ${errorMessage(error)}`);
         } finally {
           progress.finish();
           cleanup();
@@ -336,7 +332,7 @@ function showCommand(): Command {
             records.push(record);
           }
         } catch (error) {
-          fail(message(error), 2);
+          fail(errorMessage(error), 2);
         } finally {
           await ledger.close();
         }
@@ -360,14 +356,14 @@ function appendCommand(): Command {
       try {
         body = JSON.parse(options.body);
       } catch (error) {
-        fail(`--body is not valid JSON: ${message(error)}`, 2);
+        fail(`--body is not valid JSON: ${errorMessage(error)}`, 2);
       }
       const ledger = await open(storeTarget(path, "append", true));
       try {
         const record = await ledger.append(options.partition, options.type, body as never);
         printResult(options.json === true, record, () => `appended ${options.partition} #${record.seq} ${record.hash}`);
       } catch (error) {
-        fail(message(error), error instanceof (await ledgerModule()).LedgerValueError ? 2 : 1);
+        fail(errorMessage(error), error instanceof (await ledgerModule()).LedgerValueError ? 2 : 1);
       } finally {
         await ledger.close();
       }
@@ -412,7 +408,7 @@ function proofCommand(): Command {
           ].join("\n"),
         );
       } catch (error) {
-        fail(message(error), 2);
+        fail(errorMessage(error), 2);
       } finally {
         await ledger.close();
       }
@@ -445,7 +441,7 @@ function checkpointCommand(): Command {
       try {
         signer = loadOrCreateSigner(keyFile, identity.origin ?? options.origin, identity.keyName);
       } catch (error) {
-        return fail(`--key-file: ${message(error)}`);
+        return fail(`--key-file: ${errorMessage(error)}`);
       }
       const ledger = await open(target, { signer });
       try {
@@ -453,7 +449,7 @@ function checkpointCommand(): Command {
         const result = { partition, ...checkpoint, verifierKey: signer.verifierKey };
         printResult(options.json === true, result, () => `${checkpoint.note}\nverifier key: ${signer.verifierKey}`);
       } catch (error) {
-        fail(message(error));
+        fail(errorMessage(error));
       } finally {
         await ledger.close();
       }
@@ -496,7 +492,7 @@ function exportCommand(): Command {
         if (options.json) printResult(true, { file, ...written }, () => "");
       } catch (error) {
         progress.fail(`export of ${partition} failed`);
-        fail(message(error));
+        fail(errorMessage(error));
       } finally {
         await ledger.close();
       }

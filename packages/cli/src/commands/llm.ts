@@ -18,7 +18,7 @@ import {
   writeTinyModel,
 } from "@pithead/llm";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { fail, printResult } from "../output.ts";
+import { errorMessage, fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
 
 function wholeNumber(name: string, min: number) {
@@ -42,7 +42,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 /** Prints an LlmError (or any error) as one line and exits non-zero. */
 function failWith(error: unknown): never {
   if (isLlmError(error)) fail(`${error.message} [${error.code}]`);
-  fail(error instanceof Error ? error.message : String(error));
+  fail(errorMessage(error));
 }
 
 function isTinyModel(file: string): boolean {

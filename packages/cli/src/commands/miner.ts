@@ -17,7 +17,7 @@ import {
   startMiner,
 } from "@pithead/miner";
 import { Command, Option } from "commander";
-import { fail, printResult } from "../output.ts";
+import { errorMessage, fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
 
 const DEFAULT_CONFIG = "/etc/pithead/miner.conf";
@@ -76,7 +76,7 @@ function startCommand(): Command {
       running = await startMiner(config);
     } catch (error) {
       if (error instanceof MinerStartError || error instanceof MinerConfigError) fail(error.message);
-      fail(error instanceof Error ? error.message : String(error));
+      fail(errorMessage(error));
     }
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -136,7 +136,7 @@ function doctorCommand(): Command {
       progress?.succeed("checked");
     } catch (error) {
       progress?.fail("check failed");
-      fail(error instanceof Error ? error.message : String(error));
+      fail(errorMessage(error));
     }
     printResult(options.json === true, report, () => doctorLines(report));
     if (!report.ok) process.exitCode = 1;

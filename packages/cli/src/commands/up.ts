@@ -3,7 +3,7 @@
 // services deployed elsewhere.
 
 import { type Command, InvalidArgumentError } from "commander";
-import { fail } from "../output.ts";
+import { errorMessage, fail } from "../output.ts";
 import { spinner } from "../progress.ts";
 import { portProblem } from "../up/ports.ts";
 import { DEFAULT_PORTS, parseUpOptions, type RawUpOptions, UpOptionError } from "../up/up-options.ts";
@@ -115,7 +115,7 @@ async function web(raw: {
       logger: { level: "warn" },
     });
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(errorMessage(error));
   }
   process.stdout.write(
     [

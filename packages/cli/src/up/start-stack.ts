@@ -7,6 +7,7 @@
 
 import type { Server } from "node:http";
 import { join } from "node:path";
+import { errorMessage } from "../output.ts";
 import { ServiceLogs } from "./service-logs.ts";
 import { loadOrCreateUpKeys, saveUpKeys, writeSecretFile } from "./up-keys.ts";
 import type { UpOptions } from "./up-options.ts";
@@ -51,8 +52,6 @@ async function closeServer(server: Server, close: () => Promise<unknown>): Promi
   }
 }
 
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
 export async function startStack(options: UpOptions, step: Step): Promise<RunningStack> {
   const { dataDir, host, ports, postgres } = options;
   const logs = new ServiceLogs(join(dataDir, "logs"));
@@ -75,7 +74,7 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
           progress?.fail(`the ${name} did not stop within ${STOP_TIMEOUT_MS / 1000} s; going on`);
         else progress?.succeed(`${name} stopped (${((Date.now() - started) / 1000).toFixed(1)} s)`);
       } catch (error) {
-        progress?.fail(`the ${name} did not stop cleanly: ${message(error)}`);
+        progress?.fail(`the ${name} did not stop cleanly: ${errorMessage(error)}`);
       } finally {
         clearTimeout(timer);
       }
@@ -139,7 +138,7 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
     closers.push({ name: "coordinator", close: () => closeServer(coordinator.app.server, () => coordinator.close()) });
     void coordinator.failed.then((error) =>
       process.stderr.write(
-        `the coordinator stopped: its store thread failed (${message(error)}; see ${join(dataDir, "logs")}). ` +
+        `the coordinator stopped: its store thread failed (${errorMessage(error)}; see ${join(dataDir, "logs")}). ` +
           "Nothing it answered is lost; stop with Ctrl-C and run pithead up again.\n",
       ),
     );
@@ -278,6 +277,6 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
     return { facts, stop: closeAll };
   } catch (error) {
     await closeAll();
-    throw new StackStartError(message(error));
+    throw new StackStartError(errorMessage(error));
   }
 }
