@@ -5,8 +5,26 @@
 // and a shared .env file hold other tools' too.
 import type { Problems, Source } from "./env-reader.ts";
 
-const operatorSettings = ["ID", "LABEL", "MODE", "SECRET", "ENERGY_COST_PER_KWH", "POOL_FEE_PERCENT", "DRY_RUN"];
-const minerSettings = ["IP", "ID", "PORT", "MODEL"];
+/** An indexed operator's settings (OPERATOR_<n>_…): the names load-config reads, and the only ones known. */
+export function operatorKeys(prefix: string) {
+  return {
+    id: `${prefix}ID`,
+    label: `${prefix}LABEL`,
+    mode: `${prefix}MODE`,
+    secret: `${prefix}SECRET`,
+    energy: `${prefix}ENERGY_COST_PER_KWH`,
+    poolFee: `${prefix}POOL_FEE_PERCENT`,
+    dryRun: `${prefix}DRY_RUN`,
+  };
+}
+
+/** A miner's settings (MINER_<m>_… or OPERATOR_<n>_MINER_<m>_…). */
+export function minerKeys(prefix: string) {
+  return { ip: `${prefix}IP`, id: `${prefix}ID`, port: `${prefix}PORT`, model: `${prefix}MODEL` };
+}
+
+const operatorSettings = Object.values(operatorKeys(""));
+const minerSettings = Object.values(minerKeys(""));
 const list = (names: string[]) => names.map((name) => `_${name}`).join(", ");
 
 export function unknownFleetKeys(env: Source, problems: Problems): void {

@@ -18,7 +18,7 @@ import { parseDecimal } from "../decimal.ts";
 import { defaultFixedMarket, type FixedMarket } from "../market/sources.ts";
 import { modelById, models } from "../models.ts";
 import { boolean, number, oneOf, Problems, type Source, text } from "./env-reader.ts";
-import { jsonFields, unknownFleetKeys, unknownJsonFields } from "./known-keys.ts";
+import { jsonFields, minerKeys, operatorKeys, unknownFleetKeys, unknownJsonFields } from "./known-keys.ts";
 import type { OperatorConfig } from "./types.ts";
 
 export type LedgerConfig =
@@ -267,24 +267,11 @@ function indexedOperators(env: Source): RawOperator[] {
   return indexes(env, /^OPERATOR_(\d+)_/).map((n) => ({
     label: "",
     source: env,
-    keys: {
-      id: `OPERATOR_${n}_ID`,
-      label: `OPERATOR_${n}_LABEL`,
-      mode: `OPERATOR_${n}_MODE`,
-      secret: `OPERATOR_${n}_SECRET`,
-      energy: `OPERATOR_${n}_ENERGY_COST_PER_KWH`,
-      poolFee: `OPERATOR_${n}_POOL_FEE_PERCENT`,
-      dryRun: `OPERATOR_${n}_DRY_RUN`,
-    },
+    keys: operatorKeys(`OPERATOR_${n}_`),
     miners: indexes(env, new RegExp(`^OPERATOR_${n}_MINER_(\\d+)_`)).map((m) => ({
       label: "",
       source: env,
-      keys: {
-        ip: `OPERATOR_${n}_MINER_${m}_IP`,
-        id: `OPERATOR_${n}_MINER_${m}_ID`,
-        port: `OPERATOR_${n}_MINER_${m}_PORT`,
-        model: `OPERATOR_${n}_MINER_${m}_MODEL`,
-      },
+      keys: minerKeys(`OPERATOR_${n}_MINER_${m}_`),
     })),
     minersKey: `OPERATOR_${n}_MINER_0_IP`,
     policy: undefined,
@@ -309,7 +296,7 @@ function singleOperator(env: Source): RawOperator {
     miners: indexes(env, /^MINER_(\d+)_/).map((m) => ({
       label: "",
       source: env,
-      keys: { ip: `MINER_${m}_IP`, id: `MINER_${m}_ID`, port: `MINER_${m}_PORT`, model: `MINER_${m}_MODEL` },
+      keys: minerKeys(`MINER_${m}_`),
     })),
     minersKey: "MINER_0_IP",
     policy: undefined,
