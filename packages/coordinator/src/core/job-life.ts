@@ -18,11 +18,21 @@ export function renewedExpiry(assignment: Pick<Assignment, "leaseCapAt">, now: n
 }
 
 /**
- * The start deadline of a job when a lease ends without a proof and its slot opens again: the slot
- * gets ttl_s to be leased again (never shortening a deadline other open slots already have).
+ * A job whose lease ended without a proof (lost or given back), with that slot open again: one
+ * more open slot, which gets ttl_s to be leased again (never shortening a deadline other open
+ * slots already have), and the state its assignments now give.
  */
-export function reopenedStartBy(job: Pick<Job, "startBy" | "ttlS">, now: number): number {
-  return Math.max(job.startBy ?? 0, now + job.ttlS * 1000);
+export function withSlotReopened<T extends Pick<Job, "openSlots" | "startBy" | "ttlS" | "state">>(
+  job: T,
+  assignments: readonly Pick<Assignment, "state">[],
+  now: number,
+): T {
+  return {
+    ...job,
+    openSlots: job.openSlots + 1,
+    startBy: Math.max(job.startBy ?? 0, now + job.ttlS * 1000),
+    state: liveState(assignments),
+  };
 }
 
 export function isLeaseLive(assignment: Pick<Assignment, "state" | "leaseExpiresAt">, now: number): boolean {

@@ -2,7 +2,7 @@
 //   Leases claimed for a long-poll that went away before they were delivered go straight back to
 //   the queue. Not the miner's doing: no lost attempt, no reputation change. A lease that is no
 //   longer LEASED (it was proven or swept meanwhile) is left alone.
-import { liveState, reopenedStartBy } from "../core/job-life.ts";
+import { withSlotReopened } from "../core/job-life.ts";
 import type { Tx } from "../store/types.ts";
 import { AssignmentSet } from "./assignment-set.ts";
 import { saveJob } from "./job-writes.ts";
@@ -27,12 +27,7 @@ export async function releaseLeases(
     });
     await assignments.save(tx);
     await tx.record("coordinator.lease.released", { job_id: jobId, miner_id: held.minerId, attempt: held.attempt });
-    await saveJob(tx, job, {
-      ...job,
-      openSlots: job.openSlots + 1,
-      startBy: reopenedStartBy(job, tx.now),
-      state: liveState(assignments.all),
-    });
+    await saveJob(tx, job, withSlotReopened(job, assignments.all, tx.now));
     released++;
   }
   return released;

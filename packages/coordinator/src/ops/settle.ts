@@ -1,7 +1,7 @@
 // How a job ends, and what a lost lease does to it. Shared by the proof, fail, cancel and sweep ops;
 // each runs inside its caller's transaction.
 import { timeOrderedId } from "../core/ids.ts";
-import { attemptsExhausted, liveState, reopenedStartBy } from "../core/job-life.ts";
+import { attemptsExhausted, withSlotReopened } from "../core/job-life.ts";
 import type { Assignment, Job, JobState, JsonValue } from "../core/model.ts";
 import { payoutTransfer, refundTransfer } from "../core/money.ts";
 import { type Receipt, receiptUnits } from "../core/receipt.ts";
@@ -170,12 +170,7 @@ export async function loseLease(
       `gave up after ${lost.leasesLost} lost leases (last: ${code})`,
     );
   }
-  // A deadline for the reopened slot: a job no miner can take (its only capable miner failed it)
+  // The reopened slot has a deadline: a job no miner can take (its only capable miner failed it)
   // expires and is refunded instead of waiting forever.
-  return saveJob(tx, job, {
-    ...lost,
-    openSlots: job.openSlots + 1,
-    startBy: reopenedStartBy(job, tx.now),
-    state: liveState(assignments.all),
-  });
+  return saveJob(tx, job, withSlotReopened(lost, assignments.all, tx.now));
 }
