@@ -17,6 +17,8 @@ export {
   appendBatchAtLockedHead,
   appendBatchInPostgresTransaction,
   appendInPostgresTransaction,
+  type BatchWrite,
+  batchWriteAtLockedHead,
   type HeadRow,
   headFromRow,
   headLockStatement,

@@ -4,7 +4,7 @@
 // the row, never interleave). A standalone Ledger takes the same row lock, plus an advisory lock.
 import type pg from "pg";
 import { checkBatchCitations, citedOutsideBatch, LedgerHeadMovedError } from "./batch-citations.ts";
-import { type ChainHead, emptyHead, extendChain } from "./chain.ts";
+import { type ChainExtension, type ChainHead, emptyHead, extendChain } from "./chain.ts";
 import { type PreparedEntry, prepareEntry } from "./entry.ts";
 import { ZERO_HASH_HEX } from "./hash.ts";
 import { type Json, LedgerValueError } from "./json.ts";
@@ -206,6 +206,51 @@ export async function appendBatchInPostgresTransaction(
   return (await appendBatchAtLockedHead(client, partition, head, entries)).records;
 }
 
+/** A batch's write at a locked head, built without I/O: the statement, the records and the new head. */
+export interface BatchWrite {
+  text: string;
+  values: unknown[];
+  records: StoredRecord[];
+  head: ChainHead;
+}
+
+/**
+ * The statement that writes `entries` at `head` (locked by this transaction), built without I/O, so a
+ * pipelining caller can send it and COMMIT behind it at once. Throws on a bad citation; undefined
+ * when an entry cites a record by hash from outside the batch, which needs a read first (use
+ * appendBatchAtLockedHead then).
+ */
+export function batchWriteAtLockedHead(
+  partition: string,
+  head: ChainHead,
+  entries: readonly PreparedEntry[],
+): BatchWrite | undefined {
+  assertPartition(partition);
+  const ext = extendChain(head, entries);
+  if (citedOutsideBatch(entries, ext).length > 0) return undefined;
+  checkBatchCitations(entries, ext, new Set(), partition);
+  return { ...batchStatement(partition, ext), records: ext.records, head: ext.head };
+}
+
+function batchStatement(partition: string, ext: ChainExtension): { text: string; values: unknown[] } {
+  return {
+    text: WRITE_BATCH,
+    values: [
+      partition,
+      ext.records.map((record) => record.seq),
+      ext.records.map((record) => record.hash),
+      ext.records.map((record) => record.type),
+      ext.lines,
+      ext.nodes.map((node) => node.level),
+      ext.nodes.map((node) => node.index),
+      ext.nodes.map((node) => node.hash.toString("hex")),
+      ext.head.size,
+      Buffer.from(ext.head.head, "hex"),
+      ext.head.frontier.toBytes(),
+    ],
+  };
+}
+
 /**
  * appendBatchInPostgresTransaction for a caller that already holds the head row's lock in this
  * transaction (it read it with `headLockStatement` or lockPostgresHead): one round trip fewer. Gives
@@ -230,18 +275,7 @@ export async function appendBatchAtLockedHead(
     for (const row of rows) stored.add(row.hash);
   }
   checkBatchCitations(entries, ext, stored, partition);
-  await client.query(WRITE_BATCH, [
-    partition,
-    ext.records.map((record) => record.seq),
-    ext.records.map((record) => record.hash),
-    ext.records.map((record) => record.type),
-    ext.lines,
-    ext.nodes.map((node) => node.level),
-    ext.nodes.map((node) => node.index),
-    ext.nodes.map((node) => node.hash.toString("hex")),
-    ext.head.size,
-    Buffer.from(ext.head.head, "hex"),
-    ext.head.frontier.toBytes(),
-  ]);
+  const { text, values } = batchStatement(partition, ext);
+  await client.query(text, values);
   return { records: ext.records, head: ext.head };
 }

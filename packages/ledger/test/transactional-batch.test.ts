@@ -10,6 +10,7 @@ import {
   appendBatchInPostgresTransaction,
   appendBatchInSqliteTransaction,
   appendInSqliteTransaction,
+  batchWriteAtLockedHead,
   type HeadRow,
   headFromRow,
   headLockStatement,
@@ -232,5 +233,34 @@ describe("appendBatchInPostgresTransaction", () => {
     expect((await ledger.verify("svc/a")).ok).toBe(true);
     await ledger.close();
     expect(() => headLockStatement("svc'; DROP TABLE ledger_records; --")).toThrow(/segments must match/);
+  });
+
+  it("builds the batch's statement without I/O, for a caller that sends COMMIT right behind it", async () => {
+    await using db = await pgTestDatabase("ledger", migrateUrl);
+    const client = new pg.Client({ connectionString: db.url, pipeline: true });
+    await client.connect();
+    try {
+      await client.query("BEGIN");
+      const head = await lockPostgresHead(client, "svc/b");
+      // A seq citation after the citing entry is refused while building: nothing is sent.
+      expect(() => batchWriteAtLockedHead("svc/b", head, [entry({ cites: [5], n: 0 })])).toThrow(/cites/);
+      const write = batchWriteAtLockedHead("svc/b", head, [entry({ n: 0 }), entry({ cites: [0], n: 1 })]);
+      if (!write) throw new Error("expected a statement");
+      const [, committed] = await Promise.all([client.query(write.text, write.values), client.query("COMMIT")]);
+      expect(committed.command).toBe("COMMIT");
+      // A citation by hash of a stored record needs a read first: no statement, the caller appends.
+      await client.query("BEGIN");
+      const next = await lockPostgresHead(client, "svc/b");
+      expect(next.head).toBe(write.head.head);
+      expect(batchWriteAtLockedHead("svc/b", next, [entry({ cites: [write.records[0]?.hash ?? ""] })])).toBe(undefined);
+      await client.query("ROLLBACK");
+    } finally {
+      await client.end();
+    }
+    const ledger = await openLedger({ store: "postgres", url: db.url, signer: testSigner() });
+    const records = await collect(ledger.read("svc/b"));
+    expect(records.map((record) => record.seq)).toEqual([0, 1]);
+    expect((await ledger.verify("svc/b")).ok).toBe(true);
+    await ledger.close();
   });
 });

@@ -109,6 +109,8 @@ export function hintsOf<K extends CommandName>(name: K, input: CommandInput<K>):
       return { jobIds: [(input as CommandInput<"cancelJob">).jobId] };
     case "heartbeat":
       return { minerIds: [(input as CommandInput<"heartbeat">).minerId] };
+    case "submitJob":
+      return { wallets: [(input as CommandInput<"submitJob">).job.clientWallet] };
     default:
       return undefined;
   }

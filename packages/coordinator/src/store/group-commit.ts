@@ -15,6 +15,11 @@ import type { JobEvent, Op, Tx, WriteHints } from "./types.ts";
 
 export interface TxSession {
   readonly tx: Tx;
+  /**
+   * The load of the batch's hinted rows, when the driver started it with BEGIN (PostgreSQL: in the
+   * same round trip); otherwise the batch calls preload.
+   */
+  readonly preloading?: Promise<void>;
   /** Loads the rows the batch's ops said they will read (one query per table, not one per op). */
   preload(hints: WriteHints): Promise<void>;
   /** Writes (rows and ledger records) done so far in this transaction. */
@@ -24,11 +29,30 @@ export interface TxSession {
   /** Writes what the transaction kept in memory; a failure here is one op's doing, as during the ops. */
   flush(): Promise<void>;
   commit(): Promise<void>;
+  /**
+   * flush() and commit() in one go, for a store that sends COMMIT right behind the writes. Throws
+   * FlushFailed when the writes failed and nothing was committed (the batch is then rolled back if
+   * still open, and retried op by op); any other error is the commit's, its outcome unknown (the
+   * batch fails).
+   */
+  flushAndCommit?(): Promise<void>;
   rollback(): Promise<void>;
 }
 
+/** The batch's writes failed and nothing of the batch was committed. */
+export class FlushFailed extends Error {
+  readonly failure: unknown;
+
+  constructor(failure: unknown) {
+    super("the batch's writes failed; nothing was committed", { cause: failure });
+    this.name = "FlushFailed";
+    this.failure = failure;
+  }
+}
+
 export interface TxDriver {
-  begin(): Promise<TxSession>;
+  /** Opens the batch's transaction; `hints` are the batch's, for a driver that loads them with BEGIN. */
+  begin(hints: WriteHints | undefined): Promise<TxSession>;
 }
 
 /** An op waiting for a transaction, with what to do once that transaction committed (or failed). */
@@ -57,12 +81,14 @@ const isExclusive = (item: Queued): item is ExclusiveTask => "exclusive" in item
 function mergeHints(batch: readonly Pending[]): WriteHints | undefined {
   const jobIds = new Set<string>();
   const minerIds = new Set<string>();
+  const wallets = new Set<string>();
   for (const pending of batch) {
     for (const id of pending.hints?.jobIds ?? []) jobIds.add(id);
     for (const id of pending.hints?.minerIds ?? []) minerIds.add(id);
+    for (const address of pending.hints?.wallets ?? []) wallets.add(address);
   }
-  if (jobIds.size === 0 && minerIds.size === 0) return undefined;
-  return { jobIds: [...jobIds], minerIds: [...minerIds] };
+  if (jobIds.size === 0 && minerIds.size === 0 && wallets.size === 0) return undefined;
+  return { jobIds: [...jobIds], minerIds: [...minerIds], wallets: [...wallets] };
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -200,7 +226,7 @@ export class GroupCommit {
   > {
     let session: TxSession;
     try {
-      session = await this.#driver.begin();
+      session = await this.#driver.begin(mergeHints(batch));
     } catch (error) {
       return { kind: "commit_failed", items: batch, error };
     }
@@ -216,7 +242,7 @@ export class GroupCommit {
       if (hints) await session.preload(hints);
     };
     try {
-      await preload(batch);
+      await (session.preloading ?? preload(batch));
     } catch (error) {
       return poisoned(error);
     }
@@ -248,12 +274,22 @@ export class GroupCommit {
         return poisoned(error);
       }
     }
+    const events = [...session.events()];
+    if (session.flushAndCommit) {
+      try {
+        await session.flushAndCommit();
+      } catch (error) {
+        if (error instanceof FlushFailed) return poisoned(error.failure);
+        await session.rollback().catch(() => {});
+        return { kind: "commit_failed", items, error };
+      }
+      return { kind: "committed", items, outcomes, events };
+    }
     try {
       await session.flush();
     } catch (error) {
       return poisoned(error);
     }
-    const events = [...session.events()];
     try {
       await session.commit();
     } catch (error) {

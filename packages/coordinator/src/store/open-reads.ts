@@ -2,7 +2,7 @@
 // writes through its own connection; either way a read sees committed (durable) state only.
 import pg from "pg";
 import type { CoordinatorConfig } from "../config.ts";
-import { PgSql } from "./postgres/driver.ts";
+import { PgSql, reportPoolErrors } from "./postgres/driver.ts";
 import { SqlReads } from "./sql/reads.ts";
 import { openSqliteReader } from "./sqlite/reader.ts";
 import { SqliteSql } from "./sqlite/statements.ts";
@@ -19,6 +19,6 @@ export function openReads(config: Pick<CoordinatorConfig, "db">, onError: (error
     return { reads: new SqlReads(new SqliteSql(db)), close: async () => db.close() };
   }
   const pool = new pg.Pool({ connectionString: config.db.url, max: 10 });
-  pool.on("error", onError);
+  reportPoolErrors(pool, onError);
   return { reads: new SqlReads(new PgSql(pool)), close: () => pool.end() };
 }

@@ -73,7 +73,7 @@ export interface Tx {
   job(id: string): Promise<Job | undefined>;
   insertJob(job: Omit<Job, "seq">): Promise<Job>;
   updateJob(job: Job): Promise<void>;
-  /** Jobs with open replicas this miner is not excluded from, in queue order (PostgreSQL: SKIP LOCKED). */
+  /** Jobs with open replicas this miner is not excluded from, in queue order. */
   claimCandidates(query: ClaimQuery): Promise<Job[]>;
   /** Live jobs with open slots past their start deadline. */
   overdueJobs(now: number, limit: number): Promise<Job[]>;
@@ -110,6 +110,8 @@ export type Op<T> = (tx: Tx) => Promise<T>;
 export interface WriteHints {
   jobIds?: readonly string[];
   minerIds?: readonly string[];
+  /** Wallets whose balance the op reads. */
+  wallets?: readonly string[];
 }
 
 export interface JobListQuery {

@@ -53,3 +53,14 @@ export class PgSql implements Sql {
     return (await this.#query(sql, params)).rowCount ?? 0;
   }
 }
+
+/**
+ * Passes a pool's connection errors (an idle connection the server closed) to `report`. pg-pool
+ * hangs the whole client object on such an error; it is dropped, so a log line holds the error.
+ */
+export function reportPoolErrors(pool: pg.Pool, report: (error: unknown) => void): void {
+  pool.on("error", (error) => {
+    delete (error as Error & { client?: unknown }).client;
+    report(error);
+  });
+}

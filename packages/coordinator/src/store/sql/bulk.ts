@@ -88,17 +88,28 @@ export async function writeMany(
   sets: readonly RowSet[],
   closing?: { select: string; params: SqlParam[] },
 ): Promise<void> {
-  const present = sets.filter((set) => set.rows.length > 0);
   if (sql.dialect !== "postgres") {
-    for (const set of present) await writeRows(sql, set.table, set.columns, set.rows, set.tail);
+    for (const set of sets) await writeRows(sql, set.table, set.columns, set.rows, set.tail);
     if (closing) await sql.run(`SELECT ${closing.select}`, closing.params);
     return;
   }
-  if (present.length === 0 && !closing) return;
+  const statement = postgresWriteMany(sets, closing);
+  if (statement) await sql.run(statement.sql, statement.params);
+}
+
+/** writeMany's one PostgreSQL statement, built without I/O; undefined when there is nothing to write. */
+export function postgresWriteMany(
+  sets: readonly RowSet[],
+  closing?: { select: string; params: SqlParam[] },
+): { sql: string; params: SqlParam[] } | undefined {
+  const present = sets.filter((set) => set.rows.length > 0);
+  if (present.length === 0 && !closing) return undefined;
   const parts = present.map(unnestInsert);
   const withs = parts.map((part, index) => `w${index} AS (${part.sql})`).join(", ");
-  const statement = `${withs ? `WITH ${withs} ` : ""}SELECT ${closing?.select ?? "1"}`;
-  await sql.run(statement, [...parts.flatMap((part) => part.params), ...(closing?.params ?? [])]);
+  return {
+    sql: `${withs ? `WITH ${withs} ` : ""}SELECT ${closing?.select ?? "1"}`,
+    params: [...parts.flatMap((part) => part.params), ...(closing?.params ?? [])],
+  };
 }
 
 /** INSERT INTO `table` (`columns`) the `rows` (values in column order), followed by `tail` (ON CONFLICT …). */

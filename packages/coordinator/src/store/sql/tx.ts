@@ -74,8 +74,12 @@ const updateKeySql = `UPDATE api_keys SET ${keyColumnNames
   .map((column) => `${column} = ?`)
   .join(", ")} WHERE id = ?`;
 
-/** What a query reads: the tables whose changes it must see (assignments imply jobs, which they refer to). */
-type Scanned = "jobs" | "assignments" | "miners" | "all" | "none";
+/**
+ * What a query reads: the tables whose changes it must see (assignments imply jobs, which they refer
+ * to). "leases" reads the assignments table alone: only changed assignments need writing first (a
+ * job inserted in memory is no one's lease yet), which spares a submit's batch a round trip.
+ */
+type Scanned = "jobs" | "assignments" | "leases" | "miners" | "all" | "none";
 
 const byLeaseOrder = (a: Assignment, b: Assignment) =>
   a.leasedAt - b.leasedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -122,43 +126,64 @@ export class SqlTx implements Tx {
     this.#bool = sql.dialect === "sqlite" ? (value) => (value ? 1 : 0) : (value) => value;
   }
 
-  /** Loads the hinted jobs (with their assignments) and miners not in memory yet, one query per table. */
+  /**
+   * Loads the hinted jobs (with their assignments), miners and balances not in memory yet, one query
+   * per table. The queries do not wait for each other: on PostgreSQL's pipelined connection they
+   * share one round trip (with BEGIN, when the store starts the load there).
+   */
   async preload(hints: WriteHints): Promise<void> {
     const jobIds = (hints.jobIds ?? []).filter((id) => !this.#jobs.has(id));
     const minerIds = (hints.minerIds ?? []).filter((id) => !this.#miners.has(id));
     const uncounted = (hints.minerIds ?? []).filter((id) => !this.#inFlight.has(id));
-    // Jobs not in memory have no changes waiting: no write is needed before reading them.
+    const wallets = [...new Set(hints.wallets ?? [])].filter((address) => !this.#balances.has(address));
+    const loads: Promise<void>[] = [];
+    // Jobs not in memory have no changes waiting: no write is needed before reading them. Their
+    // assignments are read by the same ids (none come back for a job that does not exist).
     if (jobIds.length > 0) {
-      const jobs = (await selectIn(this.#sql, "SELECT * FROM jobs WHERE id", jobIds)).map(toJob);
-      const found = jobs.map((job) => job.id);
-      for (const job of jobs) {
-        this.#jobs.set(job.id, job);
-        this.#assignments.set(job.id, []);
-      }
-      if (found.length > 0) {
-        const rows = await selectIn(this.#sql, "SELECT * FROM assignments WHERE job_id", found);
-        for (const assignment of rows.map(toAssignment)) this.#assignments.get(assignment.jobId)?.push(assignment);
-        for (const id of found) this.#assignments.get(id)?.sort(byLeaseOrder);
-      }
+      const jobs = selectIn(this.#sql, "SELECT * FROM jobs WHERE id", jobIds);
+      const assignments = selectIn(this.#sql, "SELECT * FROM assignments WHERE job_id", jobIds);
+      loads.push(
+        Promise.all([jobs, assignments]).then(([jobRows, assignmentRows]) => {
+          for (const job of jobRows.map(toJob)) {
+            this.#jobs.set(job.id, job);
+            this.#assignments.set(job.id, []);
+          }
+          for (const assignment of assignmentRows.map(toAssignment)) {
+            this.#assignments.get(assignment.jobId)?.push(assignment);
+          }
+          for (const id of jobIds) this.#assignments.get(id)?.sort(byLeaseOrder);
+        }),
+      );
     }
     // The miners, with the leases each holds (counted once this transaction's changes are written).
     const wanted = [...new Set([...minerIds, ...uncounted])];
-    if (wanted.length > 0) {
-      if (uncounted.length > 0) await this.#writeChanged("assignments");
-      const rows = await selectIn(
-        this.#sql,
-        `SELECT m.*, (SELECT COUNT(*) FROM assignments a WHERE a.miner_id = m.id AND a.state = 'LEASED') AS leases_held
-         FROM miners m WHERE m.id`,
-        wanted,
+    if (wanted.length > 0) loads.push(this.#loadMiners(wanted, uncounted));
+    if (wallets.length > 0) {
+      loads.push(
+        selectIn(this.#sql, "SELECT address, balance FROM wallets WHERE address", wallets).then((rows) => {
+          for (const row of rows) this.#balances.set(str(row.address), num(row.balance));
+          for (const address of wallets) if (!this.#balances.has(address)) this.#balances.set(address, 0);
+        }),
       );
-      for (const row of rows) {
-        const miner = toMiner(row);
-        if (!this.#miners.has(miner.id)) this.#miners.set(miner.id, miner);
-        if (!this.#inFlight.has(miner.id)) this.#inFlight.set(miner.id, num(row.leases_held));
-      }
-      // An unregistered miner holds no lease.
-      for (const id of uncounted) if (!this.#inFlight.has(id)) this.#inFlight.set(id, 0);
     }
+    await Promise.all(loads);
+  }
+
+  async #loadMiners(wanted: readonly string[], uncounted: readonly string[]): Promise<void> {
+    if (uncounted.length > 0) await this.#writeChanged("leases");
+    const rows = await selectIn(
+      this.#sql,
+      `SELECT m.*, (SELECT COUNT(*) FROM assignments a WHERE a.miner_id = m.id AND a.state = 'LEASED') AS leases_held
+       FROM miners m WHERE m.id`,
+      wanted,
+    );
+    for (const row of rows) {
+      const miner = toMiner(row);
+      if (!this.#miners.has(miner.id)) this.#miners.set(miner.id, miner);
+      if (!this.#inFlight.has(miner.id)) this.#inFlight.set(miner.id, num(row.leases_held));
+    }
+    // An unregistered miner holds no lease.
+    for (const id of uncounted) if (!this.#inFlight.has(id)) this.#inFlight.set(id, 0);
   }
 
   /**
@@ -173,11 +198,12 @@ export class SqlTx implements Tx {
 
   /** Writes the rows changed in memory (jobs before assignments, which refer to them). */
   async #writeChanged(tables: Exclude<Scanned, "none"> = "all"): Promise<void> {
-    await writeMany(this.#sql, this.#changedRows(tables));
+    if (tables === "leases" && this.#dirtyAssignments.size === 0) return;
+    await writeMany(this.#sql, this.#changedRows(tables === "leases" ? "assignments" : tables));
   }
 
   /** The changed rows of `tables` to write, taken out of the dirty sets. */
-  #changedRows(tables: Exclude<Scanned, "none">): RowSet[] {
+  #changedRows(tables: Exclude<Scanned, "none" | "leases">): RowSet[] {
     const sets: RowSet[] = [];
     if (tables !== "miners" && this.#dirtyJobs.size > 0) {
       const jobs = [...this.#dirtyJobs].map((id) => this.#jobs.get(id)).filter((job) => job !== undefined);
@@ -278,7 +304,7 @@ export class SqlTx implements Tx {
     const counted = this.#inFlight.get(minerId);
     if (counted !== undefined) return counted;
     const [row] = await this.#query(
-      "assignments",
+      "leases",
       "SELECT COUNT(*) AS n FROM assignments WHERE miner_id = ? AND state = 'LEASED'",
       [minerId],
     );
@@ -432,7 +458,7 @@ export class SqlTx implements Tx {
 
   async liveAssignmentsOf(minerId: string): Promise<Assignment[]> {
     const rows = await this.#query(
-      "assignments",
+      "leases",
       "SELECT * FROM assignments WHERE miner_id = ? AND state = 'LEASED' ORDER BY leased_at, id",
       [minerId],
     );
@@ -441,7 +467,7 @@ export class SqlTx implements Tx {
 
   async expiredLeases(now: number, limit: number): Promise<Assignment[]> {
     const rows = await this.#query(
-      "assignments",
+      "leases",
       "SELECT * FROM assignments WHERE state = 'LEASED' AND lease_expires_at <= ? ORDER BY lease_expires_at LIMIT ?",
       [now, limit],
     );
@@ -470,13 +496,12 @@ export class SqlTx implements Tx {
   }
 
   /**
-   * Writes everything this transaction kept in memory, just before COMMIT: changed rows, postings
-   * and each touched account's cached balance once (in address order, so the cached balances always
-   * equal the sum of the postings committed with them — audit() checks), receipts, the job_ledger
-   * index, and the ledger records in one batch append. `closing` joins the write as its final
-   * SELECT list (PostgreSQL's NOTIFY of the job events: delivered on commit).
+   * Takes everything this transaction kept in memory, to be written just before COMMIT: changed
+   * rows, postings and each touched account's cached balance once (in address order, so the cached
+   * balances always equal the sum of the postings committed with them — audit() checks), receipts,
+   * the job_ledger index, and the ledger records (for one batch append at `firstSeq`).
    */
-  async flush(closing?: { select: string; params: SqlParam[] }): Promise<void> {
+  takeWrites(): { sets: RowSet[]; entries: PreparedLedgerEntry[]; firstSeq: number | undefined } {
     const sets = this.#changedRows("all");
     sets.push({
       table: "postings",
@@ -495,11 +520,18 @@ export class SqlTx implements Tx {
       rows: this.#receipts.splice(0),
     });
     sets.push({ table: "job_ledger", columns: ["job_id", "seq", "type"], rows: this.#jobRecords.splice(0) });
-    // One statement on PostgreSQL: every table, and the closing SELECT (the job events' NOTIFY).
+    return { sets, entries: this.#ledgerEntries.splice(0), firstSeq: this.#ledgerBase };
+  }
+
+  /**
+   * Writes what takeWrites takes. `closing` joins the write as its final SELECT list (PostgreSQL's
+   * NOTIFY of the job events: delivered on commit).
+   */
+  async flush(closing?: { select: string; params: SqlParam[] }): Promise<void> {
+    const { sets, entries, firstSeq } = this.takeWrites();
+    // One statement on PostgreSQL: every table, and the closing SELECT.
     await writeMany(this.#sql, sets, closing);
-    if (this.#ledgerEntries.length > 0 && this.#ledgerBase !== undefined) {
-      await this.#ledger.append(this.#ledgerEntries.splice(0), this.#ledgerBase);
-    }
+    if (entries.length > 0 && firstSeq !== undefined) await this.#ledger.append(entries, firstSeq);
   }
 
   async idempotency(keyId: string, idempotencyKey: string): Promise<IdempotencyRecord | undefined> {
