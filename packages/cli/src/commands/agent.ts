@@ -11,6 +11,7 @@ import type { RunningAgent } from "@pithead/agent";
 import type { Sr25519Pair } from "@pithead/agent/credentials";
 import { type Command, InvalidArgumentError } from "commander";
 import { errorMessage, fail, printResult } from "../output.ts";
+import { postgresProblem } from "../postgres-problem.ts";
 import { spinner } from "../progress.ts";
 
 // The agent (Fastify, the model runtime) and the credentials code (sr25519, argon2) load only
@@ -188,6 +189,9 @@ async function start(options: { envFile?: string; port?: string; host?: string; 
     agent = await startAgent(config);
   } catch (error) {
     progress?.fail("The agent did not start");
+    const problem =
+      config.database.kind === "postgres" ? postgresProblem(error, config.database.url, "DATABASE_URL") : undefined;
+    if (problem) fail(problem);
     throw error;
   }
   const info = agent.model.info();

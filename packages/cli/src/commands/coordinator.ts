@@ -5,6 +5,7 @@ import { ConfigError, configSettings, type RawSettings, startCoordinator } from 
 import { closeOnSignals } from "@pithead/http";
 import { type Command, Option } from "commander";
 import { errorMessage, fail } from "../output.ts";
+import { postgresProblem } from "../postgres-problem.ts";
 import { spinner } from "../progress.ts";
 import { registerJobCommands } from "./jobs.ts";
 import { registerKeyCommands } from "./keys.ts";
@@ -71,12 +72,9 @@ function startCommand(coordinator: Command): void {
       if (error instanceof ConfigError) fail(error.message);
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") fail(`the port is already in use (${(error as Error).message})`);
-      if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN" || code === "ETIMEDOUT") {
-        fail(
-          `cannot reach the PostgreSQL server in --db / PITHEAD_DB: is it running there? (${(error as Error).message})`,
-        );
-      }
-      fail(errorMessage(error));
+      const db = flags.db ?? process.env.PITHEAD_DB;
+      const problem = db ? postgresProblem(error, db, "--db / PITHEAD_DB") : undefined;
+      fail(problem ?? errorMessage(error));
     }
   });
 }

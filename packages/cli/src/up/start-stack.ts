@@ -8,6 +8,7 @@
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { errorMessage } from "../output.ts";
+import { postgresProblem } from "../postgres-problem.ts";
 import { ServiceLogs } from "./service-logs.ts";
 import { loadOrCreateUpKeys, saveUpKeys, writeSecretFile } from "./up-keys.ts";
 import type { UpOptions } from "./up-options.ts";
@@ -277,6 +278,7 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
     return { facts, stop: closeAll };
   } catch (error) {
     await closeAll();
-    throw new StackStartError(errorMessage(error));
+    const problem = postgres ? postgresProblem(error, postgres, "--postgres") : undefined;
+    throw new StackStartError(problem ?? errorMessage(error));
   }
 }
