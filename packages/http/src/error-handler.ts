@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { isDatabaseUnavailable } from "./database-unavailable.ts";
 import { type ErrorRegistry, HttpError, toEnvelope } from "./errors.ts";
 import { fieldErrors } from "./validation.ts";
 
@@ -66,6 +67,10 @@ export function toHttpError(
   if (fastifyError.statusCode === 404) return registry.error("NOT_FOUND");
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return registry.error("BAD_REQUEST", { reason: error.message });
+  }
+  if (isDatabaseUnavailable(error)) {
+    request.log.warn({ err: { message: error.message, code: fastifyError.code } }, "database unavailable");
+    return registry.error("DATABASE_UNAVAILABLE", undefined, undefined, { "retry-after": "5" });
   }
   request.log.error({ err: error }, "unhandled error");
   return registry.error("INTERNAL", { request_id: request.id });

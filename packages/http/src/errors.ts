@@ -40,6 +40,7 @@ export const baseErrors = {
   RATE_LIMITED: { status: 429, message: "Too many requests" },
   INTERNAL: { status: 500, message: "Internal error" },
   UNAVAILABLE: { status: 503, message: "Service unavailable" },
+  DATABASE_UNAVAILABLE: { status: 503, message: "The server cannot reach its database right now; try again shortly" },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type BaseErrorCode = keyof typeof baseErrors;

@@ -1,4 +1,5 @@
 // The ledger's tables in PostgreSQL, as numbered append-only migrations (same shape as SQLite).
+import { checkout } from "@pithead/sql";
 import type pg from "pg";
 import type { LedgerMigration } from "./sqlite-schema.ts";
 
@@ -53,7 +54,7 @@ type Queryable = Pick<pg.ClientBase, "query">;
  */
 export async function migratePostgresLedger(db: Queryable | pg.Pool): Promise<void> {
   const pool = "totalCount" in db ? (db as pg.Pool) : undefined;
-  const client: Queryable & { release?: () => void } = pool ? await pool.connect() : db;
+  const client: Queryable & { release?: () => void } = pool ? await checkout(pool) : db;
   try {
     await client.query("BEGIN");
     try {

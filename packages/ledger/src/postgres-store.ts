@@ -3,6 +3,7 @@
 // refused; the locks die with the connection, so a crashed writer never leaves one stale). Each
 // group commit is one transaction on a pooled connection, taking the partition's head row lock
 // like transactional appenders do, so even a lost lock session could never fork the chain.
+import { checkout } from "@pithead/sql";
 import pg from "pg";
 import {
   type Checkpoint,
@@ -110,7 +111,7 @@ export class PostgresBackend implements LedgerBackend {
 
   async commit(partition: string, entries: readonly PreparedEntry[]): Promise<StoredRecord[]> {
     if (this.sessionLost) throw this.sessionLost;
-    const client = await this.pool.connect();
+    const client = await checkout(this.pool);
     try {
       return await inTransaction(client, async () => {
         const head = await lockPostgresHead(client, partition);
@@ -193,7 +194,7 @@ export class PostgresBackend implements LedgerBackend {
   }
 
   async checkpoint(partition: string, sign: SignCheckpoint): Promise<Checkpoint> {
-    const client = await this.pool.connect();
+    const client = await checkout(this.pool);
     try {
       return await inTransaction(client, async () => {
         // A consistent (size, frontier) snapshot; concurrent appenders go on while this one signs.

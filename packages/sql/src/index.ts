@@ -1,3 +1,4 @@
+export { checkout, openClient } from "./connections.ts";
 export { loadMigrations, type Migration, MigrationError, type MigrationPlan } from "./migrations.ts";
 export { migratePostgres } from "./postgres.ts";
 export { migrateSqlite } from "./sqlite.ts";

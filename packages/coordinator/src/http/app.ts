@@ -13,6 +13,25 @@ import { registerMinerRoutes } from "./routes/miner.ts";
 import { registerPublicRoutes } from "./routes/public.ts";
 import { registerWalletRoutes } from "./routes/wallet.ts";
 
+/** How long a health check waits for the database before calling it unavailable. */
+const HEALTH_PING_MS = 2_000;
+
+/** Resolves once the database answered a round trip; 503 DATABASE_UNAVAILABLE if it fails or hangs. */
+async function databaseAnswers(reads: CoordinatorService["reads"]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"late">((resolve) => {
+    timer = setTimeout(() => resolve("late"), HEALTH_PING_MS);
+  });
+  try {
+    const answered = await Promise.race([reads.ping().then(() => "answered" as const), late]);
+    if (answered === "late") {
+      throw errors.error("DATABASE_UNAVAILABLE", { waited_ms: HEALTH_PING_MS }, undefined, { "retry-after": "5" });
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export const VERSION = "0.1.0";
 
 export async function createCoordinatorApp(
@@ -36,6 +55,8 @@ export async function createCoordinatorApp(
     metrics: { public: true },
     health: async () => {
       if (service.failure) throw errors.error("STORE_UNAVAILABLE");
+      // PostgreSQL is another server: healthy only while it answers (a monitor hears of an outage).
+      if (service.storeKind === "postgres") await databaseAnswers(service.reads);
       return { store: service.storeKind, waiting_miners: service.waiting };
     },
     auth: { resolve: (token) => service.keys.resolve(token) },

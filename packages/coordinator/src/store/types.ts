@@ -161,6 +161,8 @@ export interface AuditReport {
 
 /** Reads outside any write transaction: they see committed state only. */
 export interface StoreReads {
+  /** A round trip to the database (health checks). */
+  ping(): Promise<void>;
   keyById(id: string): Promise<ApiKeyRecord | undefined>;
   keyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
   keys(): Promise<ApiKeyRecord[]>;

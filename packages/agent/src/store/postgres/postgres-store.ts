@@ -2,7 +2,7 @@
 // is one transaction; the conversation upsert's row lock serialises appends to one conversation,
 // and a per-cid advisory lock serialises playbook changes (so the cap holds under concurrency).
 
-import { migratePostgres as applyMigrations, loadMigrations } from "@pithead/sql";
+import { migratePostgres as applyMigrations, checkout, loadMigrations, openClient } from "@pithead/sql";
 import pg from "pg";
 import type { HistoryMessage } from "../../components/types.ts";
 import { planInsights } from "../../playbook/plan.ts";
@@ -46,7 +46,7 @@ function toEntry(row: Row): PlaybookEntry {
 }
 
 async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
+  const client = await checkout(pool);
   try {
     await client.query("BEGIN");
     const result = await work(client);
@@ -62,8 +62,7 @@ async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => 
 
 /** Applies pending migrations; replicas starting together wait on one advisory lock. */
 export async function migratePostgres(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = await openClient(url);
   try {
     await applyMigrations(client, {
       table: "agent_migrations",

@@ -37,6 +37,10 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/** The wait before the first try to listen again after the connection was lost, and the longest. */
+const RETRY_FIRST_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
+
 export async function listen(
   url: string,
   origin: string,
@@ -46,6 +50,19 @@ export async function listen(
   let closed = false;
   let client: pg.Client | undefined;
   let retry: NodeJS.Timeout | undefined;
+
+  // Tries again, waiting longer each time, until the database takes the connection again (a
+  // database restart or a network cut must not leave this process deaf for good).
+  const reconnect = (delayMs: number): void => {
+    if (closed) return;
+    retry = setTimeout(() => {
+      connect().catch((error: unknown) => {
+        onError(error);
+        reconnect(Math.min(delayMs * 2, RETRY_MAX_MS));
+      });
+    }, delayMs);
+    retry.unref();
+  };
 
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: url });
@@ -58,16 +75,25 @@ export async function listen(
         onError(error);
       }
     });
+    let lost = false;
+    let connected = false;
     next.on("error", (error) => {
+      if (lost) return;
+      lost = true;
       onError(error);
-      if (closed) return;
-      client = undefined;
+      if (client === next) client = undefined;
       next.end().catch(() => {});
-      retry = setTimeout(() => void connect().catch(onError), 1_000);
-      retry.unref();
+      if (connected) reconnect(RETRY_FIRST_MS);
     });
-    await next.connect();
-    await next.query(`LISTEN ${CHANNEL}`);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      lost = true;
+      next.end().catch(() => {});
+      throw error;
+    }
+    connected = true;
     if (closed) await next.end();
     else client = next;
   };

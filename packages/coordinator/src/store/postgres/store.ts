@@ -5,6 +5,7 @@
 // wait on writers (MVCC). Job events are sent with NOTIFY inside the batch's transaction.
 import { randomUUID } from "node:crypto";
 import { migratePostgresLedger } from "@pithead/ledger";
+import { checkout, openClient } from "@pithead/sql";
 import pg from "pg";
 import { type FollowUp, GroupCommit, type TxDriver } from "../group-commit.ts";
 import { SqlReads } from "../sql/reads.ts";
@@ -25,8 +26,7 @@ export interface PostgresStoreOptions {
 
 /** Migrates the coordinator's tables (and its ledger's) in the database at `url`. */
 export async function migratePostgresStore(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
+  const client = await openClient(url);
   try {
     await migratePostgresLedger(client);
     await migratePostgres(client);
@@ -51,7 +51,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   const driver: TxDriver = {
     async begin(hints) {
-      const client = await pool.connect();
+      const client = await checkout(pool);
       return beginPostgresSession(client, hints, { partition, origin, now: options.clock() });
     },
   };

@@ -22,6 +22,10 @@ export class SqlReads implements StoreReads {
     return num((await this.#sql.get(sql, params))?.n ?? 0);
   }
 
+  async ping(): Promise<void> {
+    await this.#sql.get("SELECT 1 AS ok");
+  }
+
   async keyById(id: string): Promise<ApiKeyRecord | undefined> {
     const row = await this.#sql.get("SELECT * FROM api_keys WHERE id = ?", [id]);
     return row ? toKey(row) : undefined;
