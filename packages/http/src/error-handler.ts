@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { isDatabaseUnavailable } from "./database-unavailable.ts";
+import { isDatabaseUnavailable, isStorageFull } from "./infrastructure-errors.ts";
 import { type ErrorRegistry, HttpError, toEnvelope } from "./errors.ts";
 import { fieldErrors } from "./validation.ts";
 
@@ -67,6 +67,10 @@ export function toHttpError(
   if (fastifyError.statusCode === 404) return registry.error("NOT_FOUND");
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return registry.error("BAD_REQUEST", { reason: error.message });
+  }
+  if (isStorageFull(error)) {
+    request.log.error({ err: { message: error.message, code: fastifyError.code } }, "the disk is full");
+    return registry.error("STORAGE_FULL");
   }
   if (isDatabaseUnavailable(error)) {
     request.log.warn({ err: { message: error.message, code: fastifyError.code } }, "database unavailable");

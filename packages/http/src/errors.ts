@@ -41,6 +41,7 @@ export const baseErrors = {
   INTERNAL: { status: 500, message: "Internal error" },
   UNAVAILABLE: { status: 503, message: "Service unavailable" },
   DATABASE_UNAVAILABLE: { status: 503, message: "The server cannot reach its database right now; try again shortly" },
+  STORAGE_FULL: { status: 507, message: "The server's disk is full: it cannot record anything until space is freed" },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type BaseErrorCode = keyof typeof baseErrors;

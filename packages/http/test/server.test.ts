@@ -1,5 +1,6 @@
 import { Agent, get as httpGet } from "node:http";
-import { connect } from "node:net";
+import { type AddressInfo, connect, createServer } from "node:net";
+import { DatabaseSync } from "node:sqlite";
 import { Writable } from "node:stream";
 import { Type } from "typebox";
 import { afterEach, describe, expect, it } from "vitest";
@@ -70,6 +71,25 @@ async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Pr
   server.get("/boom", async () => {
     throw new Error("database password is hunter2");
   });
+  // Real failures of the surroundings: SQLite out of pages (SQLITE_FULL, as on a full disk) and a
+  // database server that refuses connections (the error pg passes on).
+  server.post("/full", async () => {
+    const db = new DatabaseSync(":memory:");
+    try {
+      db.exec("PRAGMA max_page_count = 2; CREATE TABLE t (x TEXT)");
+      for (;;) db.prepare("INSERT INTO t VALUES (?)").run("x".repeat(1000));
+    } finally {
+      db.close();
+    }
+  });
+  server.get("/db-down", async () => {
+    const port = await closedPort();
+    await new Promise<void>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", resolve);
+      socket.once("error", reject);
+    });
+    return { connected: true };
+  });
   server.get("/hold", async () => {
     holdEntered();
     await new Promise((resolve) => server.closing.addEventListener("abort", resolve, { once: true }));
@@ -81,6 +101,15 @@ async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Pr
 }
 
 const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** A loopback port nothing listens on (the kernel's pick, closed again). */
+async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 afterEach(async () => {
   await app?.close();
@@ -271,6 +300,25 @@ describe("error envelope and validation", () => {
       message: "Internal error",
       details: { request_id: response.headers["x-request-id"] },
     });
+  });
+});
+
+describe("failures of the surroundings", () => {
+  it("answers a full disk with 507 STORAGE_FULL and an unreachable database with 503 and Retry-After", async () => {
+    const server = await build();
+    const full = await server.inject({ method: "POST", url: "/full", headers: auth(client.key) });
+    expect(full.statusCode).toBe(507);
+    expect(full.json().error.code).toBe("STORAGE_FULL");
+    const down = await server.inject({ url: "/db-down", headers: auth(client.key) });
+    expect(down.statusCode).toBe(503);
+    expect(down.headers["retry-after"]).toBe("5");
+    expect(down.json().error).toEqual({
+      code: "DATABASE_UNAVAILABLE",
+      message: "The server cannot reach its database right now; try again shortly",
+    });
+    // The operator still hears of both.
+    expect(logLines.join("")).toMatch(/the disk is full/);
+    expect(logLines.join("")).toMatch(/database unavailable.*ECONNREFUSED|ECONNREFUSED.*database unavailable/);
   });
 });
 

@@ -1,6 +1,7 @@
-// A request that failed because the server's database cannot be reached (down, restarting, out of
-// connections, the network between them gone) is the database's state, not a bug: it is answered
-// 503 with Retry-After, and the client may try again, instead of a 500 "Internal error".
+// A request that failed because of the server's surroundings, not a bug: its database cannot be
+// reached (down, restarting, out of connections, the network between them gone) — 503 with
+// Retry-After, the client may try again —, or its disk is full — 507, until an operator frees
+// space. Either is answered as what it is instead of a 500 "Internal error".
 
 /** The network errors of a connection that cannot be opened or was lost. */
 const NETWORK = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EHOSTUNREACH", "EPIPE"]);
@@ -25,4 +26,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     if (/^08[0-9A-Z]{3}$/.test(code)) return true;
   }
   return typeof message === "string" && MESSAGES.some((pattern) => pattern.test(message));
+}
+
+/** SQLite's "database or disk is full" (SQLITE_FULL), or the file system's ENOSPC / EDQUOT. */
+export function isStorageFull(error: unknown): boolean {
+  if (error === null || typeof error !== "object") return false;
+  const { code, errcode, message } = error as { code?: unknown; errcode?: unknown; message?: unknown };
+  if (code === "ENOSPC" || code === "EDQUOT" || errcode === 13) return true;
+  return typeof message === "string" && /database or disk is full|no space left on device/i.test(message);
 }
