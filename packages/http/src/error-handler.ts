@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { isDatabaseUnavailable, isStorageFull } from "./infrastructure-errors.ts";
 import { type ErrorRegistry, HttpError, toEnvelope } from "./errors.ts";
+import { isDatabaseUnavailable, isStorageFull } from "./infrastructure-errors.ts";
 import { fieldErrors } from "./validation.ts";
 
 /**
