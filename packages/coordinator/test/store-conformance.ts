@@ -179,6 +179,64 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       expect(await store.reads.inFlight(m.minerId)).toBe(3);
     });
 
+    // A long-polling miner's follow-up claim reads its first candidate page with the batch's first
+    // rows, before the batch's ops ran: those ops' changes must still count.
+    const pageFor = (who: { minerId: string }, wallet: string) => ({
+      minerIds: [who.minerId],
+      candidates: [{ minerId: who.minerId, wallet, workloads: [workload], limit: 16 }],
+    });
+
+    it("a claim answered from a candidate page read ahead sees what its batch did before it", async () => {
+      const owner = await client();
+      const queued = await submit(owner);
+      const m = await miner({ wallet: unique("mw") });
+      const other = await miner();
+      // One batch: another miner takes the queued job, a new job is submitted, then the waiting
+      // miner claims with the page read when the batch began (which still shows the first job free).
+      const [theirs, fresh, mine] = await Promise.all([
+        store.write(
+          (tx) => claimJobs(tx, ctx, { keyId: other.keyId, minerId: other.minerId, maxJobs: 1, slots: 1 }),
+          pageFor(m, m.wallet),
+        ),
+        submit(owner),
+        claim(m),
+      ]);
+      expect(theirs.map((c) => c.job.id)).toEqual([queued.id]);
+      expect(mine.map((c) => c.job.id)).toEqual([fresh.id]);
+      for (const id of [queued.id, fresh.id]) {
+        expect((await store.reads.assignments(id)).filter((a) => a.state === "LEASED")).toHaveLength(1);
+      }
+    });
+
+    it("a page read ahead for a wallet the miner no longer has is not used", async () => {
+      const owner = await client(3_000);
+      const job = await submit(owner, { reward: 1_000, verification: { mode: "replicate", replicas: 2, quorum: 2 } });
+      const holder = await miner({ wallet: unique("holder") });
+      const holderWallet = await walletOf(holder.minerId);
+      await claim(holder);
+      const m = await miner();
+      const oldWallet = await walletOf(m.minerId);
+      // In the batch whose page was read for its old wallet, the miner moves to the holder's wallet:
+      // one replica per wallet, so the job's second replica is not for it.
+      const [, mine] = await Promise.all([
+        store.write(
+          (tx) =>
+            heartbeat(tx, ctx, {
+              keyId: m.keyId,
+              minerId: m.minerId,
+              wallet: holderWallet,
+              mode: "cpu",
+              gpu: false,
+              capabilities: null,
+            }),
+          pageFor(m, oldWallet),
+        ),
+        claim(m),
+      ]);
+      expect(mine.some((c) => c.job.id === job.id)).toBe(false);
+      expect((await store.reads.assignments(job.id)).filter((a) => a.state === "LEASED")).toHaveLength(1);
+    });
+
     it("matches capabilities: a job is skipped by miners that cannot run it, not lost", async () => {
       const owner = await client();
       const job = await submit(owner, { constraints: { gpu: true, min_vram_mb: 8_000 } });

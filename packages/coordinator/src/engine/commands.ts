@@ -109,8 +109,10 @@ export function hintsOf<K extends CommandName>(name: K, input: CommandInput<K>):
       return { jobIds: [(input as CommandInput<"cancelJob">).jobId] };
     case "heartbeat":
       return { minerIds: [(input as CommandInput<"heartbeat">).minerId] };
-    case "submitJob":
-      return { wallets: [(input as CommandInput<"submitJob">).job.clientWallet] };
+    case "submitJob": {
+      const { job } = input as CommandInput<"submitJob">;
+      return { wallets: [job.clientWallet], opens: [{ workload: job.workload, slots: job.verification.replicas }] };
+    }
     default:
       return undefined;
   }

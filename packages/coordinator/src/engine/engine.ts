@@ -28,6 +28,8 @@ export interface ClaimCall {
     /** Wall-clock ms (Date.now()) when the long-poll gives up. */
     deadline: number;
     workloads: readonly string[];
+    /** The miner's wallet as it started waiting. */
+    wallet: string;
     inFlight: number;
     reputation: number;
   } | null;
@@ -73,7 +75,7 @@ export class Engine {
       pollIntervalMs: options.pollIntervalMs,
       onError: (error) => this.#log.error({ err: error }, "dispatch round failed"),
     });
-    this.store.setFollowUps((events) => this.dispatcher.followUps(events));
+    this.store.setFollowUps(this.dispatcher);
     this.#unsubscribe = this.store.subscribe((events) => {
       const opened = events
         .filter((event) => event.open_slots > 0 && !isFinal(event.state))
@@ -104,6 +106,7 @@ export class Engine {
       hints: { minerIds: [call.minerId] },
       capacity: Math.min(call.maxJobs, call.slots),
       workloads: call.wait.workloads,
+      wallet: call.wait.wallet,
       inFlight: call.wait.inFlight,
       reputation: call.wait.reputation,
       deadline: call.wait.deadline,

@@ -31,6 +31,9 @@ export interface Claimed {
 /** Candidate pages scanned per claim: bounds the work when many queued jobs do not fit this miner. */
 const MAX_PAGES = 8;
 
+/** Candidates read per page by a claim for `want` jobs: room for some that do not fit the miner. */
+export const candidatePageSize = (want: number) => Math.max(16, want * 2);
+
 export async function registeredMiner(tx: Tx, keyId: string, minerId: string): Promise<Miner> {
   const miner = await tx.miner(minerId);
   if (!miner) throw errors.error("MINER_NOT_REGISTERED", { miner_id: minerId });
@@ -87,7 +90,7 @@ export async function claimJobs(tx: Tx, ctx: OpsContext, input: ClaimInput): Pro
   const want = Math.min(input.maxJobs, freeSlots(miner, inFlight, input.slots, ctx.policy.maxInFlightPerMiner));
   if (want <= 0) return [];
   const claimed: Claimed[] = [];
-  const pageSize = Math.max(16, want * 2);
+  const pageSize = candidatePageSize(want);
   let afterSeq = 0;
   for (let page = 0; page < MAX_PAGES && claimed.length < want; page++) {
     const candidates = await tx.claimCandidates({

@@ -130,6 +130,7 @@ export class CoordinatorService {
       const wait = {
         deadline: Date.now() + input.waitS * 1000,
         workloads,
+        wallet: miner.wallet,
         inFlight: await this.reads.inFlight(input.minerId),
         reputation: miner.reputation,
       };

@@ -2,14 +2,15 @@
 // in an in-memory list. Two ways a waiter gets a job:
 //  - Follow-up claims: when a batch of this process queues jobs, claims for matching waiters run
 //    in that same transaction, so the job and its lease are committed together (one fsync from
-//    submit to a miner holding the job).
+//    submit to a miner holding the job). What those claims read (the miner, its first page of
+//    candidates) is loaded with the batch's own rows, before its ops run.
 //  - Rounds: after any commit that opened replicas (here, or in another process via NOTIFY) and on
 //    a slow backstop poll, waiters are tried in order, as many at a time as replicas were opened.
 // Waiters are ordered fewest jobs in flight first, then by reputation tier, then longest waiting.
 import { isFinal } from "../core/model.ts";
-import type { Claimed } from "../ops/claim-jobs.ts";
-import type { FollowUp } from "../store/group-commit.ts";
-import type { JobEvent, Op, WriteHints } from "../store/types.ts";
+import { type Claimed, candidatePageSize } from "../ops/claim-jobs.ts";
+import type { FollowUp, FollowUpSource } from "../store/group-commit.ts";
+import type { JobEvent, Op, OpenedSlots, WriteHints } from "../store/types.ts";
 
 export interface WaitRequest {
   minerId: string;
@@ -20,6 +21,8 @@ export interface WaitRequest {
   /** Most jobs one claim of this waiter takes (`max_jobs`): how many open replicas it can cover. */
   capacity: number;
   workloads: readonly string[];
+  /** The miner's wallet when it started waiting (its claim's candidates exclude that wallet's jobs). */
+  wallet: string;
   inFlight: number;
   reputation: number;
   deadline: number;
@@ -57,7 +60,7 @@ export interface DispatcherOptions {
 const tier = (waiter: Waiter) => Math.floor(waiter.reputation / 100);
 const order = (a: Waiter, b: Waiter) => a.inFlight - b.inFlight || tier(b) - tier(a) || a.since - b.since;
 
-export class Dispatcher {
+export class Dispatcher implements FollowUpSource {
   readonly #options: DispatcherOptions;
   readonly #waiters = new Set<Waiter>();
   #roundRunning = false;
@@ -123,24 +126,10 @@ export class Dispatcher {
    * jobs that got open replicas. Their answers go out after that transaction commits.
    */
   followUps(events: readonly JobEvent[]): FollowUp[] {
-    if (this.#waiters.size === 0) return [];
-    const free = [...this.#waiters].filter((waiter) => !waiter.busy && !waiter.done).sort(order);
-    // Room left in each chosen waiter's claim: a waiter taking 16 at a time covers 16 new replicas.
-    const chosen = new Map<Waiter, number>();
-    for (const event of events) {
-      if (event.open_slots <= 0 || isFinal(event.state)) continue;
-      let slots = event.open_slots;
-      for (const waiter of free) {
-        if (slots <= 0) break;
-        if (!waiter.workloads.includes(event.workload)) continue;
-        const room = chosen.get(waiter) ?? Math.max(1, waiter.capacity);
-        if (room <= 0) continue;
-        const taken = Math.min(room, slots);
-        chosen.set(waiter, room - taken);
-        slots -= taken;
-      }
-    }
-    return [...chosen.keys()].map((waiter) => {
+    const opened = events
+      .filter((event) => event.open_slots > 0 && !isFinal(event.state))
+      .map((event) => ({ workload: event.workload, slots: event.open_slots }));
+    return [...this.#chooseFor(opened)].map((waiter) => {
       waiter.busy = true;
       waiter.missed = false;
       return {
@@ -150,6 +139,46 @@ export class Dispatcher {
         hints: waiter.hints,
       };
     });
+  }
+
+  /**
+   * What the follow-ups for these replicas would read, were they opened now: the chosen waiters'
+   * miners and first candidate pages. A guess (the batch's ops may fail, waiters may leave): a claim
+   * that finds its page not loaded reads it then.
+   */
+  likelyReads(opened: readonly OpenedSlots[]): WriteHints | undefined {
+    const chosen = this.#chooseFor(opened);
+    if (chosen.size === 0) return undefined;
+    return {
+      minerIds: [...chosen].map((waiter) => waiter.minerId),
+      candidates: [...chosen].map((waiter) => ({
+        minerId: waiter.minerId,
+        wallet: waiter.wallet,
+        workloads: waiter.workloads,
+        limit: candidatePageSize(Math.max(1, waiter.capacity)),
+      })),
+    };
+  }
+
+  /** Free waiters, in order, enough to cover the opened replicas (by each one's claim size). */
+  #chooseFor(opened: readonly OpenedSlots[]): Set<Waiter> {
+    if (this.#waiters.size === 0 || opened.length === 0) return new Set();
+    const free = [...this.#waiters].filter((waiter) => !waiter.busy && !waiter.done).sort(order);
+    // Room left in each chosen waiter's claim: a waiter taking 16 at a time covers 16 new replicas.
+    const chosen = new Map<Waiter, number>();
+    for (const { workload, slots: opening } of opened) {
+      let slots = opening;
+      for (const waiter of free) {
+        if (slots <= 0) break;
+        if (!waiter.workloads.includes(workload)) continue;
+        const room = chosen.get(waiter) ?? Math.max(1, waiter.capacity);
+        if (room <= 0) continue;
+        const taken = Math.min(room, slots);
+        chosen.set(waiter, room - taken);
+        slots -= taken;
+      }
+    }
+    return new Set(chosen.keys());
   }
 
   /** Something claimable may have appeared (`slots` replicas opened; 0 for a poll): run a round. */

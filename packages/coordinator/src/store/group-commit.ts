@@ -11,7 +11,7 @@
 //  - A failed commit fails every op of the batch (nothing of it was acknowledged).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { HttpError } from "@pithead/http";
-import type { JobEvent, Op, Tx, WriteHints } from "./types.ts";
+import type { JobEvent, Op, OpenedSlots, Tx, WriteHints } from "./types.ts";
 
 export interface TxSession {
   readonly tx: Tx;
@@ -64,6 +64,17 @@ export interface FollowUp {
   hints?: WriteHints | undefined;
 }
 
+/** Adds follow-up ops to batches (the dispatcher: claims for miners waiting for new jobs). */
+export interface FollowUpSource {
+  /** Ops to run in the same transaction after the batch's own, given the events those produced. */
+  followUps(events: readonly JobEvent[]): FollowUp[];
+  /**
+   * What the follow-ups of a batch that opens these replicas will likely read: loaded with the
+   * batch's own hinted rows (on PostgreSQL in BEGIN's round trip), not after the ops ran.
+   */
+  likelyReads(opened: readonly OpenedSlots[]): WriteHints | undefined;
+}
+
 type Pending = FollowUp;
 
 /** Work that runs between batches, alone (see GroupCommit.exclusive). */
@@ -78,18 +89,24 @@ type Queued = Pending | ExclusiveTask;
 const isExclusive = (item: Queued): item is ExclusiveTask => "exclusive" in item;
 
 /** The union of the hints of a batch's ops. */
-function mergeHints(batch: readonly Pending[]): WriteHints | undefined {
+function mergeHints(all: readonly (WriteHints | undefined)[]): WriteHints | undefined {
   const jobIds = new Set<string>();
   const minerIds = new Set<string>();
   const wallets = new Set<string>();
-  for (const pending of batch) {
-    for (const id of pending.hints?.jobIds ?? []) jobIds.add(id);
-    for (const id of pending.hints?.minerIds ?? []) minerIds.add(id);
-    for (const address of pending.hints?.wallets ?? []) wallets.add(address);
+  const opens: OpenedSlots[] = [];
+  const candidates: NonNullable<WriteHints["candidates"]>[number][] = [];
+  for (const hints of all) {
+    for (const id of hints?.jobIds ?? []) jobIds.add(id);
+    for (const id of hints?.minerIds ?? []) minerIds.add(id);
+    for (const address of hints?.wallets ?? []) wallets.add(address);
+    opens.push(...(hints?.opens ?? []));
+    candidates.push(...(hints?.candidates ?? []));
   }
-  if (jobIds.size === 0 && minerIds.size === 0 && wallets.size === 0) return undefined;
-  return { jobIds: [...jobIds], minerIds: [...minerIds], wallets: [...wallets] };
+  if (jobIds.size + minerIds.size + wallets.size + opens.length + candidates.length === 0) return undefined;
+  return { jobIds: [...jobIds], minerIds: [...minerIds], wallets: [...wallets], opens, candidates };
 }
+
+const hintsOf = (ops: readonly Pending[]) => mergeHints(ops.map((pending) => pending.hints));
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -115,11 +132,6 @@ export interface GroupCommitOptions {
   maxBatch: number;
   /** Called after each commit with the batch's events, in commit order. */
   onCommitted(events: JobEvent[]): void;
-  /**
-   * Ops to run in the same transaction after the batch's own, given the events those produced
-   * (the dispatcher claims newly queued jobs for waiting miners this way). Settled with the batch.
-   */
-  followUps?: (events: readonly JobEvent[]) => FollowUp[];
 }
 
 export class GroupCommit {
@@ -130,10 +142,19 @@ export class GroupCommit {
   #scheduled = false;
   #closed = false;
   #idle: (() => void)[] = [];
+  #followUps: FollowUpSource | undefined;
 
   constructor(driver: TxDriver, options: GroupCommitOptions) {
     this.#driver = driver;
     this.#options = options;
+  }
+
+  /**
+   * Ops to run in each batch's transaction after its own (the dispatcher claims newly queued jobs
+   * for waiting miners this way), settled with the batch.
+   */
+  setFollowUps(source: FollowUpSource): void {
+    this.#followUps = source;
   }
 
   run<T>(op: Op<T>, hints?: WriteHints): Promise<T> {
@@ -224,9 +245,13 @@ export class GroupCommit {
     | { kind: "committed"; items: Pending[]; outcomes: Outcome[]; events: JobEvent[] }
     | { kind: "poisoned" | "commit_failed"; items: Pending[]; error: unknown }
   > {
+    const own = hintsOf(batch);
+    const opened = own?.opens ?? [];
+    // The rows the likely follow-ups read come with the batch's own: one round trip fewer for them.
+    const hints = opened.length > 0 ? mergeHints([own, this.#followUps?.likelyReads(opened)]) : own;
     let session: TxSession;
     try {
-      session = await this.#driver.begin(mergeHints(batch));
+      session = await this.#driver.begin(hints);
     } catch (error) {
       return { kind: "commit_failed", items: batch, error };
     }
@@ -237,24 +262,23 @@ export class GroupCommit {
       return { kind: "poisoned" as const, items, error };
     };
     /** Loads the rows these ops said they read (one query per table for all of them). */
-    const preload = async (ops: readonly Pending[]) => {
-      const hints = mergeHints(ops);
+    const preload = async (hints: WriteHints | undefined) => {
       if (hints) await session.preload(hints);
     };
     try {
-      await (session.preloading ?? preload(batch));
+      await (session.preloading ?? preload(hints));
     } catch (error) {
       return poisoned(error);
     }
     let followed = false;
     for (let index = 0; ; index++) {
       // Once the batch's own ops ran, add the follow-ups their events call for (once per batch).
-      if (index === batch.length && !followed && this.#options.followUps) {
+      if (index === batch.length && !followed && this.#followUps) {
         followed = true;
-        const followUps = this.#options.followUps(session.events());
+        const followUps = this.#followUps.followUps(session.events());
         items.push(...followUps);
         try {
-          await preload(followUps);
+          await preload(hintsOf(followUps));
         } catch (error) {
           return poisoned(error);
         }

@@ -19,7 +19,7 @@ import type {
   Transfer,
 } from "../core/model.ts";
 import type { SignedReceipt } from "../core/receipt.ts";
-import type { FollowUp } from "./group-commit.ts";
+import type { FollowUpSource } from "./group-commit.ts";
 
 /** A job state change, delivered to subscribers after the change is committed. */
 export interface JobEvent {
@@ -112,6 +112,28 @@ export interface WriteHints {
   minerIds?: readonly string[];
   /** Wallets whose balance the op reads. */
   wallets?: readonly string[];
+  /**
+   * Replicas the op will open (a submit): the batch then also loads what the claims of miners
+   * waiting for them will read (see FollowUpSource.likelyReads).
+   */
+  opens?: readonly OpenedSlots[];
+  /** First pages of claim candidates to read up front (a waiting miner's follow-up claim). */
+  candidates?: readonly CandidatePage[];
+}
+
+/** Replicas of one workload that an op is about to open. */
+export interface OpenedSlots {
+  workload: string;
+  slots: number;
+}
+
+/** The first page of a claim's candidates (ClaimQuery with afterSeq 0, at the transaction's time). */
+export interface CandidatePage {
+  minerId: string;
+  wallet: string;
+  workloads: readonly string[];
+  /** Rows to read: a claim asking for at most this many is answered from them. */
+  limit: number;
 }
 
 export interface JobListQuery {
@@ -201,7 +223,7 @@ export interface CoordinatorStore {
    */
   subscribe(listener: (events: JobEvent[]) => void): () => void;
   /** Registers the follow-up ops each batch runs in its own transaction (see GroupCommit). */
-  setFollowUps(followUps: (events: readonly JobEvent[]) => FollowUp[]): void;
+  setFollowUps(source: FollowUpSource): void;
   /** Ledger records are appended in the store's own transactions; this names their partition. */
   readonly ledgerPartition: string;
   close(): Promise<void>;

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { migratePostgresLedger } from "@pithead/ledger";
 import { checkout, openClient } from "@pithead/sql";
 import pg from "pg";
-import { type FollowUp, GroupCommit, type TxDriver } from "../group-commit.ts";
+import { GroupCommit, type TxDriver } from "../group-commit.ts";
 import { SqlReads } from "../sql/reads.ts";
 import type { CoordinatorStore, JobEvent, Op, WriteHints } from "../types.ts";
 import { PgSql, reportPoolErrors } from "./driver.ts";
@@ -55,11 +55,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return beginPostgresSession(client, hints, { partition, origin, now: options.clock() });
     },
   };
-  let followUps: (events: readonly JobEvent[]) => FollowUp[] = () => [];
   const commits = new GroupCommit(driver, {
     maxBatch: options.maxBatch ?? 256,
     onCommitted: deliver,
-    followUps: (events) => followUps(events),
   });
   const listener = await listen(options.url, origin, deliver, onError);
 
@@ -72,9 +70,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
     // Another connection's work never waits on this process's batch here (locks are per session).
     exclusive: (work) => work(),
-    setFollowUps(next) {
-      followUps = next;
-    },
+    setFollowUps: (source) => commits.setFollowUps(source),
     subscribe(next) {
       listeners.add(next);
       return () => {

@@ -34,7 +34,7 @@ import {
   toKey,
   toMiner,
 } from "../rows.ts";
-import type { ClaimQuery, IdempotencyRecord, JobEvent, Tx, WriteHints } from "../types.ts";
+import type { CandidatePage, ClaimQuery, IdempotencyRecord, JobEvent, Tx, WriteHints } from "../types.ts";
 import { type RowSet, selectIn, writeMany } from "./bulk.ts";
 import { claimCandidatesSql } from "./claim-candidates.ts";
 import { placeholders, type Sql, type SqlParam } from "./sql.ts";
@@ -81,6 +81,15 @@ const updateKeySql = `UPDATE api_keys SET ${keyColumnNames
  */
 type Scanned = "jobs" | "assignments" | "leases" | "miners" | "all" | "none";
 
+/** A candidate page read ahead (see WriteHints.candidates), valid until the transaction writes rows. */
+interface ReadAhead {
+  page: CandidatePage;
+  rows: Row[];
+}
+
+const sameWorkloads = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((workload, index) => workload === b[index]);
+
 const byLeaseOrder = (a: Assignment, b: Assignment) =>
   a.leasedAt - b.leasedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
@@ -108,6 +117,10 @@ export class SqlTx implements Tx {
   /** Leases each miner holds, as of now in this transaction, once counted. */
   readonly #inFlight = new Map<string, number>();
   readonly #dirtyMiners = new Set<string>();
+  /** First candidate pages read ahead, by miner (dropped as soon as rows are written). */
+  readonly #readAhead = new Map<string, ReadAhead>();
+  /** Row writes sent so far (a page read ahead before the latest one may be out of date). */
+  #rowWrites = 0;
 
   /** Balances as committed before this transaction, and its changes to them. */
   readonly #balances = new Map<string, number>();
@@ -166,6 +179,17 @@ export class SqlTx implements Tx {
         }),
       );
     }
+    const written = this.#rowWrites;
+    for (const page of hints.candidates ?? []) {
+      if (page.workloads.length === 0 || page.limit <= 0 || this.#readAhead.has(page.minerId)) continue;
+      const { sql, params } = claimCandidatesSql({ ...page, now: this.now, afterSeq: 0 });
+      loads.push(
+        this.#sql.all(sql, params).then((rows) => {
+          // A write sent after this read would have made the page out of date (none is expected here).
+          if (this.#rowWrites === written) this.#readAhead.set(page.minerId, { page, rows });
+        }),
+      );
+    }
     await Promise.all(loads);
   }
 
@@ -199,7 +223,8 @@ export class SqlTx implements Tx {
   /** Writes the rows changed in memory (jobs before assignments, which refer to them). */
   async #writeChanged(tables: Exclude<Scanned, "none"> = "all"): Promise<void> {
     if (tables === "leases" && this.#dirtyAssignments.size === 0) return;
-    await writeMany(this.#sql, this.#changedRows(tables === "leases" ? "assignments" : tables));
+    const sets = this.#changedRows(tables === "leases" ? "assignments" : tables);
+    if (sets.length > 0) await writeMany(this.#sql, sets);
   }
 
   /** The changed rows of `tables` to write, taken out of the dirty sets. */
@@ -225,6 +250,10 @@ export class SqlTx implements Tx {
       });
       this.#dirtyMiners.clear();
       sets.push({ ...minerUpsert, rows });
+    }
+    if (sets.length > 0) {
+      this.#rowWrites++;
+      this.#readAhead.clear();
     }
     return sets;
   }
@@ -367,8 +396,7 @@ export class SqlTx implements Tx {
     let afterSeq = query.afterSeq;
     let written = false;
     for (let page = 0; page < 8 && out.length < query.limit; page++) {
-      const { sql, params } = claimCandidatesSql({ ...query, afterSeq });
-      const rows = await this.#sql.all(sql, params);
+      const rows = (page === 0 && this.#readAheadPage(query)) || (await this.#candidatePage(query, afterSeq));
       let dropped = 0;
       for (const row of rows) {
         const fresh = toJob(row);
@@ -390,6 +418,25 @@ export class SqlTx implements Tx {
     }
     out.sort((a, b) => a.seq - b.seq);
     return out.slice(0, query.limit);
+  }
+
+  async #candidatePage(query: ClaimQuery, afterSeq: number): Promise<Row[]> {
+    const { sql, params } = claimCandidatesSql({ ...query, afterSeq });
+    return this.#sql.all(sql, params);
+  }
+
+  /**
+   * The query's first page from a page read ahead for the same miner, wallet and workloads (the
+   * first `limit` rows of a longer page in seq order are the shorter page), if there is one.
+   */
+  #readAheadPage(query: ClaimQuery): Row[] | undefined {
+    const ahead = this.#readAhead.get(query.minerId);
+    if (!ahead || query.afterSeq !== 0) return undefined;
+    const { page } = ahead;
+    if (page.wallet !== query.wallet || page.limit < query.limit || !sameWorkloads(page.workloads, query.workloads)) {
+      return undefined;
+    }
+    return ahead.rows.slice(0, query.limit);
   }
 
   /** The claim query's conditions, on the job and assignments as they are in this transaction. */

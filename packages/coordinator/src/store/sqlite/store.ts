@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { appendBatchInSqliteTransaction, migrateSqliteLedger, sqliteLedgerSize } from "@pithead/ledger";
-import { type FollowUp, GroupCommit, type TxDriver, type TxSession } from "../group-commit.ts";
+import { GroupCommit, type TxDriver, type TxSession } from "../group-commit.ts";
 import { num } from "../rows.ts";
 import { SqlReads } from "../sql/reads.ts";
 import { type NextSeq, SqlTx, type TxLedger } from "../sql/tx.ts";
@@ -90,13 +90,11 @@ export function openSqliteStore(options: SqliteStoreOptions): CoordinatorStore {
       };
     },
   };
-  let followUps: (events: readonly JobEvent[]) => FollowUp[] = () => [];
   const commits = new GroupCommit(driver, {
     maxBatch: options.maxBatch ?? 512,
     onCommitted: (events) => {
       for (const listener of listeners) listener(events);
     },
-    followUps: (events) => followUps(events),
   });
 
   return {
@@ -107,9 +105,7 @@ export function openSqliteStore(options: SqliteStoreOptions): CoordinatorStore {
       return commits.run(op, hints);
     },
     exclusive: (work) => commits.exclusive(work),
-    setFollowUps(next) {
-      followUps = next;
-    },
+    setFollowUps: (source) => commits.setFollowUps(source),
     subscribe(listener) {
       // One process per SQLite file: every event is this process's own.
       listeners.add(listener);
