@@ -206,8 +206,12 @@ export async function appendBatchInPostgresTransaction(
   return (await appendBatchAtLockedHead(client, partition, head, entries)).records;
 }
 
-/** A batch's write at a locked head, built without I/O: the statement, the records and the new head. */
+/**
+ * A batch's write at a locked head, built without I/O: the statement (named: each connection plans
+ * it once), the records and the new head.
+ */
 export interface BatchWrite {
+  name: string;
   text: string;
   values: unknown[];
   records: StoredRecord[];
@@ -232,8 +236,9 @@ export function batchWriteAtLockedHead(
   return { ...batchStatement(partition, ext), records: ext.records, head: ext.head };
 }
 
-function batchStatement(partition: string, ext: ChainExtension): { text: string; values: unknown[] } {
+function batchStatement(partition: string, ext: ChainExtension): { name: string; text: string; values: unknown[] } {
   return {
+    name: "pithead_ledger_write_batch",
     text: WRITE_BATCH,
     values: [
       partition,
@@ -275,7 +280,6 @@ export async function appendBatchAtLockedHead(
     for (const row of rows) stored.add(row.hash);
   }
   checkBatchCitations(entries, ext, stored, partition);
-  const { text, values } = batchStatement(partition, ext);
-  await client.query(text, values);
+  await client.query(batchStatement(partition, ext));
   return { records: ext.records, head: ext.head };
 }

@@ -151,7 +151,7 @@ export async function beginPostgresSession(
       }
       const writes = [
         rows ? sql.run(rows.sql, rows.params) : undefined,
-        records ? client.query(records.text, records.values) : undefined,
+        records ? client.query({ name: records.name, text: records.text, values: records.values }) : undefined,
       ];
       const committing = client.query("COMMIT");
       const [committed, ...written] = await Promise.allSettled([committing, ...writes]);
