@@ -245,6 +245,35 @@ describe("pithead up and the dashboard", () => {
     await screenshot(page, "errors", "1-connection-test");
   });
 
+  it("shows every fleet column on a wide screen; on a laptop the table scrolls with each miner's name in view", async () => {
+    const table = page.getByRole("table", { name: "Miners of the operator" });
+    await page.setViewportSize({ width: 1920, height: 1000 });
+    try {
+      const frame = () =>
+        table.evaluate((el) => {
+          const wrap = el.parentElement as HTMLElement;
+          return { scroll: wrap.scrollWidth, visible: wrap.clientWidth };
+        });
+      await expect.poll(async () => (await frame()).scroll - (await frame()).visible).toBeLessThanOrEqual(0);
+      await screenshot(page, "fleet-wide", "1-every-column");
+      await page.setViewportSize(laptop);
+      const sideways = await frame();
+      expect(sideways.scroll).toBeGreaterThan(sideways.visible);
+      // Scrolled to the Actions column, the first row's miner name is still inside the frame.
+      const nameInView = await table.evaluate((el) => {
+        const wrap = el.parentElement as HTMLElement;
+        wrap.scrollLeft = wrap.scrollWidth;
+        const name = (el.querySelector("tbody th") as HTMLElement).getBoundingClientRect();
+        const box = wrap.getBoundingClientRect();
+        return name.left >= box.left - 1 && name.right <= box.right;
+      });
+      expect(nameInView).toBe(true);
+      await screenshot(page, "fleet-wide", "2-laptop-scrolled");
+    } finally {
+      await page.setViewportSize(laptop);
+    }
+  });
+
   it("works at a phone width by keyboard alone: log in, reach the fleet, run a cycle", async () => {
     const phoneContext = await browser.newContext({ viewport: phone, isMobile: true, hasTouch: true });
     const small = await phoneContext.newPage();

@@ -88,7 +88,7 @@ export function FleetMinerTable(props: {
                 <td className="num">{fans(miner.fansRpm)}</td>
                 <td className="num">{formatInteger(miner.powerW)}</td>
                 <td className={`num ${margin !== undefined && margin < 0 ? "negative" : ""}`}>{formatUsd(margin)}</td>
-                <td>
+                <td className="decision">
                   {miner.lastDecision ? (
                     <>
                       <StateBadge state={miner.lastDecision.action} />{" "}
@@ -98,19 +98,21 @@ export function FleetMinerTable(props: {
                     "—"
                   )}
                 </td>
-                <td className="actions">
-                  {(["start", "stop", "restart"] as const).map((command) => (
-                    <button
-                      key={command}
-                      type="button"
-                      className="small"
-                      disabled={busy !== null}
-                      onClick={() => onCommand(miner.id, command)}
-                      aria-label={`${command[0]?.toUpperCase()}${command.slice(1)} miner ${miner.id}`}
-                    >
-                      {command}
-                    </button>
-                  ))}
+                <td>
+                  <div className="cell-actions">
+                    {(["start", "stop", "restart"] as const).map((command) => (
+                      <button
+                        key={command}
+                        type="button"
+                        className="small"
+                        disabled={busy !== null}
+                        onClick={() => onCommand(miner.id, command)}
+                        aria-label={`${command[0]?.toUpperCase()}${command.slice(1)} miner ${miner.id}`}
+                      >
+                        {command}
+                      </button>
+                    ))}
+                  </div>
                 </td>
               </tr>
             );
