@@ -78,7 +78,10 @@ export function FleetMinerTable(props: {
                 <td>{miner.model ?? "—"}</td>
                 <td>
                   <StateBadge state={miner.status} />
-                  {miner.stoppedByController && <span className="muted"> stopped</span>}
+                  {/* Started again outside the controller (by hand, a power cycle): it hashes, so not "stopped". */}
+                  {miner.stoppedByController && !(Number(miner.hashrateThs) > 0) && (
+                    <span className="muted"> stopped</span>
+                  )}
                   {miner.error && <span className="muted wrap"> {miner.error}</span>}
                 </td>
                 <td className="num">{formatDecimal(miner.hashrateThs, 1)}</td>
