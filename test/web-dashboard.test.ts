@@ -247,11 +247,18 @@ describe("pithead up and the dashboard", () => {
 
   it("shows every fleet column on a wide screen; on a laptop the table scrolls with each miner's name in view", async () => {
     const table = page.getByRole("table", { name: "Miners of the operator" });
+    // The DOM as far as this test reads it (the tests type-check without the DOM library).
+    type Box = {
+      scrollWidth: number;
+      clientWidth: number;
+      scrollLeft: number;
+      getBoundingClientRect(): { left: number; right: number };
+    };
     await page.setViewportSize({ width: 1920, height: 1000 });
     try {
       const frame = () =>
         table.evaluate((el) => {
-          const wrap = el.parentElement as HTMLElement;
+          const wrap = el.parentElement as unknown as Box;
           return { scroll: wrap.scrollWidth, visible: wrap.clientWidth };
         });
       await expect.poll(async () => (await frame()).scroll - (await frame()).visible).toBeLessThanOrEqual(0);
@@ -261,9 +268,9 @@ describe("pithead up and the dashboard", () => {
       expect(sideways.scroll).toBeGreaterThan(sideways.visible);
       // Scrolled to the Actions column, the first row's miner name is still inside the frame.
       const nameInView = await table.evaluate((el) => {
-        const wrap = el.parentElement as HTMLElement;
+        const wrap = el.parentElement as unknown as Box;
         wrap.scrollLeft = wrap.scrollWidth;
-        const name = (el.querySelector("tbody th") as HTMLElement).getBoundingClientRect();
+        const name = (el.querySelector("tbody th") as unknown as Box).getBoundingClientRect();
         const box = wrap.getBoundingClientRect();
         return name.left >= box.left - 1 && name.right <= box.right;
       });
