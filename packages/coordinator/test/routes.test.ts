@@ -177,13 +177,14 @@ describe("the miner routes", () => {
     expect(huge.status).toBe(413);
     expect(huge.body.error?.code).toBe("PAYLOAD_TOO_LARGE");
     const { miner, jobId } = await leasedJob();
-    const output = "o".repeat(1024 * 1024 + 1);
+    const limit = coordinator.running.config.maxOutputBytes;
+    const output = "o".repeat(limit + 1);
     const tooBig = await inject("POST", "/v1/miner/proof", {
       key: miner.key,
       body: { id: jobId, output_sha: sha256(output), metrics: {}, output },
     });
     expect(tooBig.status).toBe(413);
-    expect(tooBig.body.error).toMatchObject({ code: "OUTPUT_TOO_LARGE", details: { limit_bytes: 1024 * 1024 } });
+    expect(tooBig.body.error).toMatchObject({ code: "OUTPUT_TOO_LARGE", details: { max_output_bytes: limit } });
   });
 
   it("verifies signed proofs when the miner registered a public key", async () => {
@@ -379,6 +380,34 @@ describe("the client routes", () => {
     });
     expect(reply.status).toBe(422);
     expect(reply.body.error).toMatchObject({ code: "INSUFFICIENT_FUNDS", details: { balance: 50, required: 60 } });
+  });
+
+  it("refuses a mistyped field or constraint, naming it, instead of running the job on any miner", async () => {
+    const client = await coordinator.client(500);
+    const submit = (body: Record<string, unknown>) => inject("POST", "/v1/jobs", { key: client.key, body });
+    const typo = await submit({ workload: "torch_bench", reward: 100, constraints: { min_vram: 8000 } });
+    expect(typo.status).toBe(422);
+    expect(typo.body.error).toMatchObject({
+      code: "VALIDATION_FAILED",
+      details: { field: "body.constraints.min_vram" },
+    });
+    expect(typo.body.error?.message).toMatch(/body\.constraints\.min_vram is not a known field/);
+    const both = await submit({
+      workload: "torch_bench",
+      reward: 100,
+      rewrad: 5,
+      verification: { mode: "none", qourum: 1 },
+    });
+    expect(both.status).toBe(422);
+    const fields = (both.body.error?.details as unknown as { errors: { field: string }[] }).errors.map(
+      (error) => error.field,
+    );
+    expect(fields.sort()).toEqual(["body.rewrad", "body.verification.qourum"]);
+    expect((await inject("GET", "/v1/wallet/balance", { key: client.key })).body.balance).toBe(500);
+    // Spelled right, the same job is accepted.
+    expect((await submit({ workload: "torch_bench", reward: 100, constraints: { min_vram_mb: 8000 } })).status).toBe(
+      201,
+    );
   });
 
   it("refuses params a built-in workload's miners would refuse, naming the field, and escrows nothing", async () => {

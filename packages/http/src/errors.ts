@@ -70,7 +70,7 @@ export function defineErrors<Code extends string>(own: Record<Code, ErrorDefinit
 
 /** The wire shape of every non-2xx answer: `{"error":{"code","message","details"}}`. */
 export interface ErrorEnvelope {
-  error: { code: string; message: string; details?: ErrorDetails };
+  error: { code: string; message: string; details: ErrorDetails };
 }
 
 export function toEnvelope(error: HttpError): ErrorEnvelope {
@@ -79,7 +79,8 @@ export function toEnvelope(error: HttpError): ErrorEnvelope {
     error: {
       code: error.code,
       message: error.message,
-      ...(error.details ? { details: boundedEcho(error.details) as ErrorDetails } : {}),
+      // Always an object (the contract's shape), empty when there is nothing more to say.
+      details: error.details ? (boundedEcho(error.details) as ErrorDetails) : {},
     },
   };
 }

@@ -16,4 +16,4 @@ export { type RateLimitOptions, rateLimitKey } from "./rate-limit.ts";
 export { apiKeyId, type GeneratedKey, generateApiKey, hashSecret, timingSafeEqualString } from "./secrets.ts";
 export { createHttpServer, type HttpServer, type HttpServerOptions, redactedHeaders } from "./server.ts";
 export { closeOnSignals } from "./shutdown.ts";
-export { type FieldError, fieldErrors } from "./validation.ts";
+export { type FieldError, fieldErrors, rejectUnknownFields } from "./validation.ts";

@@ -4,8 +4,24 @@ import type { FastifySchemaCompiler } from "fastify";
 
 // Bodies are validated strictly (a string where the schema says integer is an error, not a coercion:
 // money must never be parsed from a lenient string); query strings and params arrive as text and are
-// coerced. Unknown body fields are ignored (dropped), as clients of a versioned API expect.
-const common: Options = { allErrors: false, useDefaults: true, strict: false, removeAdditional: true };
+// coerced. Every problem is reported, not just the first. Unknown fields are dropped, as clients of
+// a versioned API expect, except where a schema is marked with rejectUnknownFields: there a typo
+// (a mistyped constraint or filter) would silently change what the request means.
+const common: Options = { allErrors: true, strict: false };
+
+/** The marker rejectUnknownFields puts on a schema (Ajv ignores keywords it does not know). */
+const REJECT_UNKNOWN = "x-unknown-fields";
+
+/**
+ * Marks a request schema whose unknown fields are refused (422 naming the field) rather than
+ * dropped; nested objects count when they say `additionalProperties: false`.
+ */
+export function rejectUnknownFields<T extends object>(schema: T): T {
+  return { ...schema, [REJECT_UNKNOWN]: "reject", additionalProperties: false };
+}
+
+const rejects = (schema: unknown) =>
+  typeof schema === "object" && schema !== null && (schema as Record<string, unknown>)[REJECT_UNKNOWN] === "reject";
 
 function makeAjv(options: Options): Ajv {
   const ajv = new Ajv({ ...common, ...options });
@@ -13,8 +29,10 @@ function makeAjv(options: Options): Ajv {
   return ajv;
 }
 
-const strictAjv = makeAjv({ coerceTypes: false });
-const coercingAjv = makeAjv({ coerceTypes: "array" });
+const lenientBody = makeAjv({ coerceTypes: false, useDefaults: true, removeAdditional: true });
+const strictBody = makeAjv({ coerceTypes: false, useDefaults: true, removeAdditional: false });
+const lenientText = makeAjv({ coerceTypes: "array", useDefaults: true, removeAdditional: true });
+const strictText = makeAjv({ coerceTypes: "array", useDefaults: true, removeAdditional: false });
 
 /**
  * A copy of `schema` whose integers without bounds are held to JavaScript's safe range: a bigger
@@ -34,10 +52,12 @@ export function withSafeIntegers(schema: unknown): unknown {
   return copy;
 }
 
-export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) =>
-  (httpPart === "body" ? strictAjv : coercingAjv).compile(withSafeIntegers(schema) as object) as ReturnType<
-    FastifySchemaCompiler<unknown>
-  >;
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const safe = withSafeIntegers(schema) as object;
+  const strict = rejects(schema);
+  const ajv = httpPart === "body" ? (strict ? strictBody : lenientBody) : strict ? strictText : lenientText;
+  return ajv.compile(safe) as ReturnType<FastifySchemaCompiler<unknown>>;
+};
 
 export interface FieldError {
   /** Where the bad value is: "body", "querystring", "params" or "headers". */
@@ -71,6 +91,7 @@ function valueAt(root: unknown, path: (string | number)[]): unknown {
 function problem(error: AjvLikeError): string {
   const allowed = error.params?.allowedValues;
   if (error.keyword === "required") return "is required";
+  if (error.keyword === "additionalProperties") return "is not a known field (check its spelling)";
   if (error.keyword === "enum" && Array.isArray(allowed)) {
     return `must be one of ${allowed.map((value) => (typeof value === "string" ? value : JSON.stringify(value))).join(", ")}`;
   }

@@ -315,6 +315,8 @@ describe("failures of the surroundings", () => {
     expect(down.json().error).toEqual({
       code: "DATABASE_UNAVAILABLE",
       message: "The server cannot reach its database right now; try again shortly",
+      // The contract's shape even with nothing more to say.
+      details: {},
     });
     // The operator still hears of both.
     expect(logLines.join("")).toMatch(/the disk is full/);

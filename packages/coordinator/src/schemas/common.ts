@@ -38,7 +38,7 @@ export const ErrorEnvelope = Type.Object(
     error: Type.Object({
       code: Type.String(),
       message: Type.String(),
-      details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      details: Type.Record(Type.String(), Type.Unknown()),
     }),
   },
   { description: "Every non-2xx answer" },

@@ -1,4 +1,5 @@
 // Client-facing wire types.
+import { rejectUnknownFields } from "@pithead/http";
 import { type Static, Type } from "typebox";
 import {
   Amount,
@@ -12,38 +13,48 @@ import {
   WorkloadName,
 } from "./common.ts";
 
-export const JobConstraints = Type.Object({
-  gpu: Type.Optional(Type.Boolean()),
-  min_vram_mb: Type.Optional(Type.Integer({ minimum: 0 })),
-  models: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 32 })),
-  region: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  min_reputation: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
-});
+export const JobConstraints = Type.Object(
+  {
+    gpu: Type.Optional(Type.Boolean()),
+    min_vram_mb: Type.Optional(Type.Integer({ minimum: 0 })),
+    models: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 32 })),
+    region: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    min_reputation: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+  },
+  // A mistyped constraint ("min_vram") must not quietly let the job run on any miner.
+  { additionalProperties: false },
+);
 export type JobConstraints = Static<typeof JobConstraints>;
 
-export const Verification = Type.Object({
-  mode: StringEnum(["none", "replicate"]),
-  replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
-  quorum: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
-});
+export const Verification = Type.Object(
+  {
+    mode: StringEnum(["none", "replicate"]),
+    replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+    quorum: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
+  },
+  { additionalProperties: false },
+);
 export type Verification = Static<typeof Verification>;
 
-export const SubmitJobRequest = Type.Object({
-  workload: WorkloadName,
-  params: Type.Optional(JsonAny),
-  constraints: Type.Optional(JobConstraints),
-  reward: Amount,
-  ttl_s: Type.Optional(
-    Type.Integer({
-      minimum: 1,
-      maximum: 30 * 86_400,
-      description: "Seconds each open slot has to be leased (from submission, and again after a lost lease)",
-    }),
-  ),
-  max_runtime_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400 })),
-  max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-  verification: Type.Optional(Verification),
-});
+/** Unknown fields are refused, not dropped: a typo would change what the client pays for. */
+export const SubmitJobRequest = rejectUnknownFields(
+  Type.Object({
+    workload: WorkloadName,
+    params: Type.Optional(JsonAny),
+    constraints: Type.Optional(JobConstraints),
+    reward: Amount,
+    ttl_s: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 30 * 86_400,
+        description: "Seconds each open slot has to be leased (from submission, and again after a lost lease)",
+      }),
+    ),
+    max_runtime_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 7 * 86_400 })),
+    max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    verification: Type.Optional(Verification),
+  }),
+);
 export type SubmitJobRequest = Static<typeof SubmitJobRequest>;
 
 export const LeaseView = Type.Object({
