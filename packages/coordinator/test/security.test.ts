@@ -78,6 +78,22 @@ describe("client isolation", () => {
         .balance,
     ).toBe(990);
   });
+
+  it("a miner that names a client's wallet as its payout wallet still cannot read that client's balance", async () => {
+    const alice = await coordinator.client(1_000);
+    const spy = await coordinator.miner("spy-miner", { wallet: alice.wallet });
+    for (const path of ["/v1/wallet/balance", `/v1/wallet/balance?address=${alice.wallet}`]) {
+      const peek = await coordinator.call("GET", path, { key: spy.key });
+      expect([path, peek.status, peek.body.error?.code]).toEqual([path, 403, "NOT_YOUR_WALLET"]);
+      expect(peek.body.balance).toBeUndefined();
+    }
+    // A miner paid into a wallet of its own reads it as before.
+    const honest = await coordinator.miner("own-wallet-miner", { wallet: "own_payouts" });
+    expect((await coordinator.call("GET", "/v1/wallet/balance", { key: honest.key })).body).toMatchObject({
+      address: "own_payouts",
+      balance: 0,
+    });
+  });
 });
 
 describe("keys", () => {

@@ -188,6 +188,8 @@ export interface StoreReads {
   keyById(id: string): Promise<ApiKeyRecord | undefined>;
   keyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
   keys(): Promise<ApiKeyRecord[]>;
+  /** Is this wallet a client key's (revoked or not)? */
+  clientWallet(address: string): Promise<boolean>;
   job(id: string): Promise<Job | undefined>;
   jobs(query: JobListQuery): Promise<Job[]>;
   assignments(jobId: string): Promise<Assignment[]>;

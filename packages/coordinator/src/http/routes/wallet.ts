@@ -42,6 +42,15 @@ async function walletOf(
     own = (await service.reads.miner(minerId))?.wallet ?? "";
   }
   if (asked !== undefined && asked !== own) throw errors.error("NOT_YOUR_WALLET", { address: asked });
+  // A miner names its payout wallet itself: naming a client's wallet may pay into it, but must not
+  // show a miner key what that client holds.
+  if (principal.role === "miner" && own !== "" && (await service.reads.clientWallet(own))) {
+    throw errors.error(
+      "NOT_YOUR_WALLET",
+      { address: own },
+      `Wallet ${own} belongs to a client key: read its balance with that key (or an admin key)`,
+    );
+  }
   return own;
 }
 

@@ -40,6 +40,13 @@ export class SqlReads implements StoreReads {
     return (await this.#sql.all("SELECT * FROM api_keys ORDER BY created_at, id")).map(toKey);
   }
 
+  async clientWallet(address: string): Promise<boolean> {
+    const row = await this.#sql.get("SELECT 1 AS found FROM api_keys WHERE role = 'client' AND wallet = ? LIMIT 1", [
+      address,
+    ]);
+    return row !== undefined;
+  }
+
   async job(id: string): Promise<Job | undefined> {
     const row = await this.#sql.get("SELECT * FROM jobs WHERE id = ?", [id]);
     return row ? toJob(row) : undefined;
