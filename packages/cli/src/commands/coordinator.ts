@@ -53,12 +53,14 @@ function startCommand(coordinator: Command): void {
         // The key goes to a terminal only: under systemd stdout is the journal, and keys stay out of logs.
         if (process.stderr.isTTY) lines.push(`  admin key (shown once): ${running.generatedAdminKey}`);
       }
-      const data = running.config.dataDir;
+      // Commands that work as pasted: `npx` (npm ci puts no `pithead` on the PATH) and, off the
+      // default address, where this coordinator listens.
+      const at = `${running.url === "http://127.0.0.1:8080" ? "" : ` --url ${running.url}`} --data ${running.config.dataDir}`;
       lines.push(
         "  next:",
-        `    pithead keys create --role miner --label gpu0 --data ${data}      # API_KEY for miner.sh`,
-        `    pithead keys create --role client --wallet my-wallet --data ${data}`,
-        `    pithead wallet fund my-wallet 100000 --data ${data}`,
+        `    npx pithead keys create --role miner --label gpu0${at}      # API_KEY for miner.sh`,
+        `    npx pithead keys create --role client --wallet my-wallet${at}`,
+        `    npx pithead wallet fund my-wallet 100000${at}`,
       );
       process.stderr.write(`${lines.join("\n")}\n`);
       closeOnSignals(running.app);

@@ -6,15 +6,16 @@ import { writeFileSync } from "node:fs";
 import {
   CoordinatorApiError,
   CoordinatorClient,
-  coordinatorUrl,
   type JobResult,
   type JobView,
   type SubmitJobRequest,
 } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
+import { coordinatorUrlOf } from "../coordinator-url.ts";
 import { upDataDir, upKey } from "../local-keys.ts";
 import { fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
+import { CoordinatorLost, finalStates, followJob } from "./follow-job.ts";
 import { failApi } from "./keys.ts";
 
 interface ClientOptions {
@@ -31,7 +32,7 @@ function withClientOptions(command: Command): Command {
 }
 
 function client(options: ClientOptions): CoordinatorClient {
-  const url = coordinatorUrl(options.url);
+  const url = coordinatorUrlOf(options.url);
   const key = process.env[options.keyEnv] || upKey("client", url, upDataDir());
   if (!key) {
     fail(
@@ -49,6 +50,14 @@ function integer(name: string, min: number) {
   };
 }
 
+/** A job id argument: a UUID, refused here with an example rather than by the server's schema. */
+function jobId(value: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
+    throw new InvalidArgumentError("must be a job id, a UUID such as 01a202e5-1f38-72d2-966a-a0639720a295");
+  }
+  return value;
+}
+
 function json(value: string): unknown {
   try {
     return JSON.parse(value);
@@ -57,14 +66,12 @@ function json(value: string): unknown {
   }
 }
 
-const final = new Set(["COMPLETED", "FAILED", "CANCELED", "EXPIRED"]);
-
 function describeJob(job: JobView): string {
   const error = job.error ? ` ${job.error.code}: ${job.error.message}` : "";
   return `${job.id}  ${job.state}  ${job.workload}  reward ${job.reward} × ${job.verification.replicas}  attempt ${job.attempt}${error}`;
 }
 
-/** Follows the job's event stream until it is final (or the deadline passes). */
+/** Follows the job's event stream until it is final (or the deadline passes): its last state. */
 async function waitFinal(
   api: CoordinatorClient,
   id: string,
@@ -73,22 +80,15 @@ async function waitFinal(
 ): Promise<string> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), seconds * 1000);
-  let state = "";
   try {
-    await api.watch(
-      id,
-      ({ data }) => {
-        state = (data as { state: string }).state;
-        onState(state);
-      },
-      controller.signal,
-    );
-  } catch (error) {
-    if (!controller.signal.aborted) throw error;
+    return await followJob(api, id, onState, {
+      signal: controller.signal,
+      patienceMs: seconds * 1000,
+      onLost: (state) => onState(`${state || "…"} (coordinator unreachable, reconnecting)`),
+    });
   } finally {
     clearTimeout(timer);
   }
-  return state;
 }
 
 function printJobResult(result: JobResult, options: { json?: boolean; output?: string }): void {
@@ -174,8 +174,9 @@ export function registerJobCommands(program: Command): void {
         const progress = spinner(`job ${job.id} ${job.state}`);
         const state = await waitFinal(api, job.id, options.wait, (next) => progress.update(`job ${job.id} ${next}`));
         if (state !== "COMPLETED") {
-          progress.fail(`job ${job.id} ${state || "still running"}`);
-          printResult(options.json === true, await api.job(job.id), () => describeJob(job));
+          progress.fail(`job ${job.id} ${finalStates.has(state) ? state : `not finished after ${options.wait} s`}`);
+          const now = await api.job(job.id);
+          printResult(options.json === true, now, () => describeJob(now));
           process.exitCode = 1;
           return;
         }
@@ -187,27 +188,27 @@ export function registerJobCommands(program: Command): void {
     },
   );
 
-  withClientOptions(jobs.command("get").description("Show a job and its leases").argument("<id>", "job id")).action(
-    async (id: string, options: ClientOptions) => {
-      try {
-        const job = await client(options).job(id);
-        printResult(options.json === true, job, () =>
-          [
-            describeJob(job),
-            ...(job.leases ?? []).map((lease) => `  lease ${lease.attempt} ${lease.miner_id} ${lease.state}`),
-          ].join("\n"),
-        );
-      } catch (error) {
-        failApi(error);
-      }
-    },
-  );
+  withClientOptions(
+    jobs.command("get").description("Show a job and its leases").argument("<id>", "job id", jobId),
+  ).action(async (id: string, options: ClientOptions) => {
+    try {
+      const job = await client(options).job(id);
+      printResult(options.json === true, job, () =>
+        [
+          describeJob(job),
+          ...(job.leases ?? []).map((lease) => `  lease ${lease.attempt} ${lease.miner_id} ${lease.state}`),
+        ].join("\n"),
+      );
+    } catch (error) {
+      failApi(error);
+    }
+  });
 
   withClientOptions(
     jobs
       .command("result")
       .description("Show a job's result and receipt (with --wait, wait for it)")
-      .argument("<id>", "job id")
+      .argument("<id>", "job id", jobId)
       .option("--wait <seconds>", "wait up to this long for the job to finish", integer("--wait", 1))
       .option("--output <file>", "write the output bytes to this file"),
   ).action(async (id: string, options: ClientOptions & { wait?: number; output?: string }) => {
@@ -216,7 +217,7 @@ export function registerJobCommands(program: Command): void {
       if (options.wait) {
         const progress = spinner(`waiting for job ${id}`);
         const state = await waitFinal(api, id, options.wait, (next) => progress.update(`job ${id} ${next}`));
-        if (final.has(state)) progress.succeed(`job ${id} ${state}`);
+        if (finalStates.has(state)) progress.succeed(`job ${id} ${state}`);
         else progress.fail(`job ${id} not finished after ${options.wait} s`);
       }
       printJobResult(await api.result(id), options);
@@ -228,14 +229,27 @@ export function registerJobCommands(program: Command): void {
   });
 
   withClientOptions(
-    jobs.command("watch").description("Print each state change of a job until it is final").argument("<id>", "job id"),
+    jobs
+      .command("watch")
+      .description("Print each state change of a job until it is final")
+      .argument("<id>", "job id", jobId),
   ).action(async (id: string, options: ClientOptions) => {
+    // A reconnected stream starts with the job's current state again: print each version once.
+    let printed = -1;
     try {
-      await client(options).watch(id, ({ data }) => {
-        const event = data as { state: string; at: string; version: number };
-        printResult(options.json === true, event, () => `${event.at}  ${event.state}`);
-      });
+      await followJob(
+        client(options),
+        id,
+        (_state, data) => {
+          const event = data as { state: string; at: string; version: number };
+          if (event.version <= printed) return;
+          printed = event.version;
+          printResult(options.json === true, event, () => `${event.at}  ${event.state}`);
+        },
+        { onLost: () => process.stderr.write("connection to the coordinator lost; reconnecting…\n") },
+      );
     } catch (error) {
+      if (error instanceof CoordinatorLost) fail(error.message);
       failApi(error);
     }
   });

@@ -1,8 +1,9 @@
 // `pithead receipt verify`: checks a signed receipt against the coordinator's published key
 // (fetched from --url) or a key given with --public-key; never against a key inside the receipt.
 import { readFileSync } from "node:fs";
-import { CoordinatorClient, coordinatorUrl, type SignedReceipt, verifyReceipt } from "@pithead/coordinator";
+import { CoordinatorClient, type SignedReceipt, verifyReceipt } from "@pithead/coordinator";
 import type { Command } from "commander";
+import { coordinatorUrlOf } from "../coordinator-url.ts";
 import { fail, printResult } from "../output.ts";
 import { failApi } from "./keys.ts";
 
@@ -49,7 +50,7 @@ export function registerReceiptCommands(program: Command): void {
         publicKey = readKey(options.publicKey);
       } else {
         try {
-          publicKey = (await new CoordinatorClient(coordinatorUrl(options.url)).receiptKey()).public_key;
+          publicKey = (await new CoordinatorClient(coordinatorUrlOf(options.url)).receiptKey()).public_key;
         } catch (error) {
           failApi(error);
         }

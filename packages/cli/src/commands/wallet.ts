@@ -1,7 +1,8 @@
 // `pithead wallet balance|fund`.
 import { randomUUID } from "node:crypto";
-import { CoordinatorClient, coordinatorUrl } from "@pithead/coordinator";
+import { CoordinatorApiError, CoordinatorClient } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
+import { coordinatorUrlOf } from "../coordinator-url.ts";
 import { upDataDir, upKey } from "../local-keys.ts";
 import { fail, printResult } from "../output.ts";
 import { type AdminOptions, adminClient, failApi, withAdminOptions } from "./keys.ts";
@@ -23,7 +24,7 @@ export function registerWalletCommands(program: Command): void {
     .option("--key-env <name>", "environment variable holding the API key", "PITHEAD_KEY")
     .option("--json", "print JSON")
     .action(async (address: string | undefined, options: { url?: string; keyEnv: string; json?: boolean }) => {
-      const url = coordinatorUrl(options.url);
+      const url = coordinatorUrlOf(options.url);
       const key = process.env[options.keyEnv] || process.env.API_KEY || upKey("client", url, upDataDir());
       if (!key) fail(`no API key: set ${options.keyEnv} (or API_KEY, as in miner.conf)`);
       try {
@@ -34,6 +35,9 @@ export function registerWalletCommands(program: Command): void {
           () => `${balance.address}: ${balance.balance} (pending ${balance.pending})`,
         );
       } catch (error) {
+        if (error instanceof CoordinatorApiError && error.details?.field === "querystring.address") {
+          fail("an admin key reads any wallet: name it, as in `pithead wallet balance <address>`");
+        }
         failApi(error);
       }
     });
