@@ -13,6 +13,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import type { FleetConfig } from "./config/load-config.ts";
 import type { OperatorConfig } from "./config/types.ts";
 import { marketFromConfig } from "./market/from-config.ts";
+import { claimLedger, ledgerLocation } from "./orchestrator/claim-ledger.ts";
 import { LoopRunner } from "./orchestrator/loop-runner.ts";
 import { OperatorController } from "./orchestrator/operator-controller.ts";
 import { FleetSimulator } from "./simulator/fleet-simulator.ts";
@@ -60,6 +61,11 @@ export async function openFleet(config: FleetConfig, options: { clock?: Clock } 
   let simulator: FleetSimulator | undefined;
   const generatedSecretFiles = new Map<string, string>();
   try {
+    await claimLedger(
+      ledger,
+      config.operators.map((operator) => operator.id),
+      ledgerLocation(config.ledger, config.dataDir),
+    );
     let operators: OperatorConfig[] = config.operators;
     if (config.simulated) {
       simulator = await FleetSimulator.start({ miners: config.simulated.miners, seed: config.simulated.seed, clock });

@@ -39,7 +39,7 @@ export {
   readJoinedReply,
 } from "./cgminer/reply.ts";
 export { type Clock, ManualClock, systemClock } from "./clock.ts";
-export { environmentWithDotenv, parseDotenv } from "./config/dotenv.ts";
+export { DotenvFileError, environmentWithDotenv, parseDotenv } from "./config/dotenv.ts";
 export { ConfigError } from "./config/env-reader.ts";
 export { type FleetConfig, type LedgerConfig, loadFleetConfig } from "./config/load-config.ts";
 export type { OperatorConfig } from "./config/types.ts";
@@ -63,9 +63,11 @@ export {
   foldRecord,
   type MinerMemory,
 } from "./core/memory.ts";
+export { marketBounds, maxMinerPowerW, maxMinerThs } from "./core/physical-bounds.ts";
 export { defaultPolicy, type Mode, type Policy, policyProblems, type Site } from "./core/policy.ts";
 export { blockSubsidySat, computeProfit, type Economics, microUsd, type Profit } from "./core/profit.ts";
 export * from "./core/records.ts";
+export { decisionRulesVersion, rulesOf } from "./core/rules-version.ts";
 export { type FleetService, type OpenFleet, openFleet, type StartOptions, startFleetService } from "./fleet-service.ts";
 export { MarketCache, type MarketCacheOptions, type MarketSnapshot } from "./market/market-cache.ts";
 export {
@@ -81,9 +83,11 @@ export {
   type PriceSource,
 } from "./market/sources.ts";
 export { type FirmwareFamily, findModel, type ModelSpec, modelById, models } from "./models.ts";
+export { claimLedger, FleetLedgerInUseError, ledgerLocation } from "./orchestrator/claim-ledger.ts";
 export { type HistoryPoint, MinerHistory } from "./orchestrator/history.ts";
 export {
   type CycleReport,
+  IdempotencyKeyReusedError,
   type ManualResult,
   OperatorController,
   UnknownMinerError,

@@ -54,7 +54,7 @@ describe("CGMiner adapter over TCP", () => {
     const expectations: [string, string, string][] = [
       ["s19", "bmminer", "Antminer S19"],
       ["s9", "bmminer", "Antminer S9"],
-      ["m30s", "btminer", "WhatsMiner M30S"],
+      ["m30s", "btminer", "M30S.V10"], // as its devdetails names it, learnt on the first poll
       ["avalon-1246", "avalon", "AvalonMiner 1246"],
       ["cgminer-asc", "cgminer", "cgminer ASC rig"],
     ];
@@ -109,6 +109,21 @@ describe("CGMiner adapter over TCP", () => {
       expect(result.ok && result.terminated).toBe(true);
       expect(requests[0]).toBe('{"command":"summary","parameter":""}');
       if (result.ok) expect(result.raw.toString()).not.toContain("junk");
+    } finally {
+      server.close();
+    }
+  });
+
+  it("a reply over the size limit is a failed poll that says so, not 'unreachable'", async () => {
+    const { endpoint: raw, server } = await rawServer(() => `{"STATUS":[{"STATUS":"S"}],"x":"${"y".repeat(5_000)}"}\0`);
+    try {
+      const adapter = new CgminerAdapter({ transport: { ...fast.transport, maxReplyBytes: 1_000 } });
+      const result = await adapter.poll(raw);
+      expect(result).toMatchObject({
+        ok: false,
+        failure: "reply-too-large",
+        reason: `reply from 127.0.0.1:${raw.port} exceeds 1000 bytes`,
+      });
     } finally {
       server.close();
     }
@@ -318,6 +333,46 @@ describe("full and routine polls", () => {
       }
     } finally {
       scripted.server.close();
+    }
+  });
+
+  it("learns a Whatsminer's model on the first poll, from devdetails, with no model configured (regression: null for 120 polls)", async () => {
+    const scripted = await scriptedMiner("m30s");
+    try {
+      const adapter = new CgminerAdapter(fast);
+      const first = await adapter.poll(scripted.endpoint);
+      expect(first.ok && first.telemetry.model).toBe("M30S.V10");
+      scripted.minerClock.advance(30_000);
+      const second = await adapter.poll(scripted.endpoint);
+      expect(second.ok && second.telemetry.model).toBe("M30S.V10");
+    } finally {
+      scripted.server.close();
+    }
+  });
+
+  it("asks again for what the machine is when a full poll learnt no model", async () => {
+    const spec = modelById("m30s");
+    if (!spec) throw new Error("no m30s");
+    const minerClock = new ManualClock(Date.UTC(2026, 0, 1));
+    const miner = new SimulatedMiner({ id: "shy", model: spec, seed: 3, clock: minerClock });
+    let devdetailsWorks = false;
+    const raw = await rawServer((request) => {
+      const { command } = JSON.parse(request) as { command: string };
+      if (command === "devdetails" && !devdetailsWorks)
+        return '{"STATUS":"E","When":0,"Code":14,"Msg":"invalid cmd","Description":""}\0';
+      const response = miner.handle(request);
+      return response.kind === "reply" ? `${response.text}\0` : undefined;
+    });
+    try {
+      const adapter = new CgminerAdapter(fast);
+      const first = await adapter.poll(raw.endpoint);
+      expect(first.ok && first.telemetry.model).toBeNull();
+      devdetailsWorks = true;
+      minerClock.advance(30_000);
+      const second = await adapter.poll(raw.endpoint);
+      expect(second.ok && second.telemetry.model).toBe("M30S.V10");
+    } finally {
+      raw.server.close();
     }
   });
 

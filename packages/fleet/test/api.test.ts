@@ -141,7 +141,11 @@ describe("fleet API", () => {
     expect(ledger.status).toBe(403);
     const checkpoint = await call("GET", "/ledger/checkpoint?partition=fleet/beta", { as: "alpha" });
     expect(checkpoint.status).toBe(404);
-    expect(checkpoint.body.error).toEqual({ code: "LEDGER_NO_PARTITION", message: "no partition fleet/beta" });
+    expect(checkpoint.body.error).toEqual({
+      code: "LEDGER_NO_PARTITION",
+      message: "no partition fleet/beta",
+      details: {},
+    });
     const signedByBeta = await call("GET", "/operators/alpha/miners", { as: "alpha", secret: secrets.beta });
     expect(signedByBeta.body.error?.code).toBe("AUTH_BAD_SIGNATURE");
   });
@@ -223,6 +227,85 @@ describe("fleet API", () => {
       requestedBy: "operator:alpha (maintenance)",
     });
     await call("POST", `/operators/alpha/miners/${rig}/start`);
+  });
+
+  it("refuses an Idempotency-Key reused for another miner or action (409), and does not act on it", async () => {
+    const [rig, antminer] = simulator.endpoints() as { id: string }[];
+    const first = await call("POST", `/operators/alpha/miners/${rig?.id}/restart`, {
+      headers: { "idempotency-key": "maint-42" },
+    });
+    expect(first.status).toBe(200);
+    const before = simulator.miner(antminer?.id as string).commandLog.length;
+    const decisionsBefore = (await call("GET", `/operators/alpha/ledger/decisions?minerId=${antminer?.id}`)).body
+      .records as unknown[];
+    const other = await call("POST", `/operators/alpha/miners/${antminer?.id}/stop`, {
+      headers: { "idempotency-key": "maint-42" },
+    });
+    expect(other.status).toBe(409);
+    expect(other.body.error?.code).toBe("IDEMPOTENCY_KEY_REUSED");
+    expect(other.body.error?.message).toBe(
+      `Idempotency-Key 'maint-42' was already used for RESTART of miner '${rig?.id}' (decision alpha:manual:maint-42, ledger record #${first.body.decisionSeq}); this request is STOP of miner '${antminer?.id}': send it with a new key`,
+    );
+    const sameMinerOtherAction = await call("POST", `/operators/alpha/miners/${rig?.id}/stop`, {
+      headers: { "idempotency-key": "maint-42" },
+    });
+    expect(sameMinerOtherAction.status).toBe(409);
+    expect(simulator.miner(antminer?.id as string).commandLog.length).toBe(before);
+    const decisionsAfter = (await call("GET", `/operators/alpha/ledger/decisions?minerId=${antminer?.id}`)).body
+      .records as unknown[];
+    expect(decisionsAfter).toEqual(decisionsBefore);
+    // The same request again is still a retry: the first result, not a second restart.
+    const retry = await call("POST", `/operators/alpha/miners/${rig?.id}/restart`, {
+      headers: { "idempotency-key": "maint-42" },
+    });
+    expect(retry.body).toMatchObject({ replayed: true, decisionId: "alpha:manual:maint-42" });
+    clock.advance(60_000); // the rig is back from its restart for the tests after
+  });
+
+  it("refuses unknown query and body fields with 422 naming the field, instead of ignoring them", async () => {
+    const rig = simulator.endpoints()[0]?.id as string;
+    const filtered = await call("GET", "/operators/alpha/ledger/decisions?minerid=sim-001");
+    expect(filtered.status).toBe(422);
+    expect(filtered.body.error).toMatchObject({
+      code: "VALIDATION_FAILED",
+      message: "querystring.minerid is not a field of this request (known: before, limit, minerId)",
+      details: { field: "querystring.minerid" },
+    });
+    const mode = await call("POST", "/operators/alpha/mode", { body: { mode: "MANUAL", x: 1 } });
+    expect(mode.status).toBe(422);
+    expect(mode.body.error?.message).toBe("body.x is not a field of this request (known: mode, reason)");
+    expect((await call("GET", "/operators/alpha/mode")).body).toMatchObject({ mode: "AUTO" });
+    const before = simulator.miner(rig).commandLog.length;
+    const start = await call("POST", `/operators/alpha/miners/${rig}/start`, { body: { reason: "x", force: true } });
+    expect(start.status).toBe(422);
+    expect(start.body.error?.details?.field).toBe("body.force");
+    expect(simulator.miner(rig).commandLog.length).toBe(before);
+    const runOnce = await call("POST", "/operators/alpha/loop/run-once?detail=false");
+    expect(runOnce.status).toBe(422);
+    expect(runOnce.body.error?.message).toBe("querystring.detail is not a field of this request (known: details)");
+    // Still authentication first: an unsigned caller learns nothing about the fields.
+    expect((await call("GET", "/operators/alpha/ledger/decisions?minerid=x", { unsigned: true })).status).toBe(401);
+  });
+
+  it("answers a correctly signed text/plain body with 415, not a signature mismatch", async () => {
+    const path = "/operators/alpha/mode";
+    const body = '{"mode":"MANUAL"}';
+    const headers = await signFleetRequest({
+      operatorId: "alpha",
+      secret: secrets.alpha,
+      method: "POST",
+      path,
+      body,
+      now: clock.now(),
+    });
+    const response = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "text/plain" },
+      body,
+    });
+    expect(response.status).toBe(415);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("UNSUPPORTED_MEDIA_TYPE");
+    expect(controllers.get("alpha")?.mode).toBe("AUTO");
   });
 
   it("a manual stop on a stock Antminer is recorded as suppressed, with the reason, and nothing is sent", async () => {
@@ -320,6 +403,7 @@ describe("fleet API", () => {
     expect(missing.body.error).toEqual({
       code: "LEDGER_NO_RECORD",
       message: "partition fleet/alpha has no record 999999",
+      details: {},
     });
   });
 

@@ -71,6 +71,7 @@ export class Harness {
   readonly records: FleetRecord[] = [];
   now = start;
   priceUsd = "100000";
+  difficulty = "126000000000000";
   priceAt: number | null = null;
   networkAt: number | null = null;
   outcomes: CycleOutcome[] = [];
@@ -149,7 +150,7 @@ export class Harness {
     const network: NetworkBody = {
       cycle,
       available: true,
-      difficulty: "126000000000000",
+      difficulty: this.difficulty,
       feesPerBlockSat: 0,
       height: 900_000,
       source: "fixed",
@@ -231,7 +232,7 @@ export class Harness {
 export function decisionsOf(outcome: { all: Planned[] }) {
   return outcome.all
     .filter((p) => p.type === recordTypes.decision)
-    .map((p) => p.body as { minerId: string; action: string; reason: string });
+    .map((p) => p.body as { minerId: string; action: string; reason: string; detail: string });
 }
 
 export function proofsOf(outcome: { all: Planned[] }) {

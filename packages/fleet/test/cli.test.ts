@@ -1,7 +1,7 @@
 // The `pithead fleet` commands, run as a user runs them: a child process of the real CLI.
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -67,6 +67,10 @@ describe("pithead fleet", () => {
         child.once("exit", (code) => reject(new Error(`start exited ${code}: ${stderr}`)));
       });
       const secretFile = /secret is in (\S+)/.exec(stderr)?.[1] as string;
+      // The hint works as printed after `npm ci` (no global install): through npx.
+      expect(stderr).toContain(
+        `(sign requests with: npx pithead fleet sign --operator default --secret-file ${secretFile} ...)`,
+      );
       expect(readFileSync(join(cwd, secretFile), "utf8").trim().length).toBeGreaterThanOrEqual(16);
       const health = (await (await fetch(`${url}/health`)).json()) as { operators: { id: string; miners: number }[] };
       expect(health.operators).toEqual([expect.objectContaining({ id: "default", miners: 6 })]);
@@ -132,4 +136,104 @@ describe("pithead fleet", () => {
       /^curl -sS -X POST -H 'x-pithead-operator: op-1' -H 'x-pithead-timestamp: \d+' -H 'x-pithead-nonce: [0-9a-f]{32}' -H 'x-pithead-content-sha256: e3b0c442[0-9a-f]{56}' -H 'x-pithead-signature: v1=[0-9a-f]{64}' 'http:\/\/127\.0\.0\.1:3001\/loop\/run-once'\n$/,
     );
   });
+
+  it("a second controller on the same data is refused at start, and `fleet cycle` there too: one line naming the ledger, DATA_DIR and the process holding it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pithead-fleet-twice-"));
+    const first: ChildProcess = spawn(
+      process.execPath,
+      [cli, "fleet", "start", "--port", "0", "--no-loop", "--simulated", "2"],
+      {
+        cwd: dir,
+        env: clean,
+      },
+    );
+    try {
+      await untilListening(first);
+      for (const args of [
+        ["fleet", "start", "--port", "0", "--no-loop", "--simulated", "2"],
+        ["fleet", "cycle"],
+      ]) {
+        const refused = await run(process.execPath, [cli, ...args], { cwd: dir, env: clean }).catch(
+          (error: { code: number; stderr: string }) => error,
+        );
+        const stderr = (refused as { stderr: string }).stderr;
+        expect(refused, args.join(" ")).toMatchObject({ code: 1 });
+        const errors = stderr.split("\n").filter((line) => line.startsWith("error: "));
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toMatch(
+          new RegExp(
+            `^error: the fleet ledger \\./data/fleet-ledger \\(DATA_DIR \\./data\\) is in use by another fleet controller — partition "fleet/default" already has a writer: process ${first.pid} holds `,
+          ),
+        );
+        expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+      }
+    } finally {
+      first.kill("SIGINT");
+      await new Promise((resolve) => first.once("exit", resolve));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("--dotenv names the settings file (Node keeps --env-file for itself); a missing one is an error naming the option", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pithead-fleet-dotenv-"));
+    try {
+      const missing = await run(process.execPath, [cli, "fleet", "replay", "--dotenv", "missing.env"], {
+        cwd: dir,
+        env: clean,
+      }).catch((error: { code: number; stderr: string }) => error);
+      expect(missing).toMatchObject({ code: 2 });
+      expect((missing as { stderr: string }).stderr).toBe("error: --dotenv: cannot read missing.env: no such file\n");
+      writeFileSync(join(dir, "site.env"), "OPERATOR_ID=north-site\nPOOL_FEE_PERCENT=1\n");
+      const replay = await run(process.execPath, [cli, "fleet", "replay", "--dotenv", "site.env", "--json"], {
+        cwd: dir,
+        env: clean,
+      });
+      expect(JSON.parse(replay.stdout)).toEqual([expect.objectContaining({ partition: "fleet/north-site", ok: true })]);
+      for (const command of ["start", "cycle", "replay"]) {
+        const help = await run(process.execPath, [cli, "fleet", command, "--help"], { cwd: dir, env: clean });
+        expect(help.stdout, command).toContain("--dotenv <file>");
+        expect(help.stdout, command).not.toContain("--env-file");
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("probe names a Whatsminer's model, and refuses a zero timeout or an unknown --model naming the flag", async () => {
+    await using whatsminers = await FleetSimulator.start({ miners: 1, models: ["m30s"] });
+    const [m30s] = whatsminers.endpoints();
+    const probed = await run(process.execPath, [cli, "fleet", "probe", `${m30s?.host}:${m30s?.port}`], {
+      cwd,
+      env: clean,
+    });
+    expect(probed.stdout).toMatch(/: M30S\.V10 — btminer/);
+    const zero = await run(process.execPath, [cli, "fleet", "probe", "127.0.0.1:1", "--timeout", "0"], {
+      cwd,
+      env: clean,
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(zero).toMatchObject({
+      code: 1,
+      stderr: "error: --timeout must be a whole number of ms, at least 1, got '0'\n",
+    });
+    const model = await run(process.execPath, [cli, "fleet", "probe", "127.0.0.1:1", "--model", "zz"], {
+      cwd,
+      env: clean,
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(model).toMatchObject({ code: 1 });
+    expect((model as { stderr: string }).stderr).toBe(
+      "error: --model: unknown model 'zz' (known: s9, s17-pro, s19, s19-xp, s21, m30s, avalon-1246, cgminer-asc)\n",
+    );
+  });
 });
+
+/** Resolves once a `fleet start` child says it is listening. */
+function untilListening(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (/listening on http/.test(stderr) && stderr.includes("HMAC secret")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`start exited ${code}: ${stderr}`)));
+  });
+}

@@ -14,9 +14,22 @@ import { progressBar, spinner } from "../progress.ts";
 // Loaded when a fleet command runs, so `pithead` itself starts without the fleet's dependencies.
 const fleet = () => import("@pithead/fleet");
 
-async function loadConfig(envFile: string, overrides: Record<string, string | undefined> = {}): Promise<FleetConfig> {
-  const { ConfigError, environmentWithDotenv, loadFleetConfig } = await fleet();
-  const env = { ...environmentWithDotenv(process.env, envFile) };
+/**
+ * The configuration from the environment and a .env file: --dotenv's file, which must exist, or
+ * ./.env when present. (Not --env-file: Node takes that flag for itself before Pithead runs.)
+ */
+async function loadConfig(
+  dotenv: string | undefined,
+  overrides: Record<string, string | undefined> = {},
+): Promise<FleetConfig> {
+  const { ConfigError, DotenvFileError, environmentWithDotenv, loadFleetConfig } = await fleet();
+  let env: Record<string, string | undefined>;
+  try {
+    env = { ...environmentWithDotenv(process.env, dotenv) };
+  } catch (error) {
+    if (error instanceof DotenvFileError) fail(`--dotenv: ${error.message}`, 2);
+    throw error;
+  }
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
   try {
     return loadFleetConfig(env);
@@ -26,10 +39,25 @@ async function loadConfig(envFile: string, overrides: Record<string, string | un
   }
 }
 
+const dotenvOption = [
+  "--dotenv <file>",
+  "read settings from this .env file (default: ./.env when present; the environment wins)",
+] as const;
+
 function positiveInt(name: string) {
   return (value: string): number => {
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < 0) fail(`${name} must be a whole number, got '${value}'`);
+    return parsed;
+  };
+}
+
+/** A whole number of at least 1 (a deadline of 0 ms could never be met). */
+function atLeastOne(name: string, unit: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 1)
+      fail(`${name} must be a whole number of ${unit}, at least 1, got '${value}'`);
     return parsed;
   };
 }
@@ -52,7 +80,7 @@ function startCommand(): Command {
     .description(
       "Run the fleet controller: the REST API (default port 3001), each operator's loop and its ledger. With no miner configured it runs a simulated fleet.",
     )
-    .option("--env-file <file>", "read settings from this .env file (environment variables win)", ".env")
+    .option(...dotenvOption)
     .option("--port <port>", "listen on this port (overrides PORT)", positiveInt("--port"))
     .option("--host <host>", "listen on this address (overrides HOST)")
     .option("--no-loop", "do not run cycles on a period; only /loop/run-once")
@@ -64,8 +92,8 @@ function startCommand(): Command {
       "after",
       "\nExamples:\n  pithead fleet start                      # 24 simulated miners, API on http://127.0.0.1:3001\n  MINER_0_IP=192.168.1.101 API_SECRET=... pithead fleet start\n",
     )
-    .action(async (options: { envFile: string; port?: number; host?: string; loop: boolean; simulated?: string }) => {
-      const config = await loadConfig(options.envFile, { HOST: options.host, SIMULATED_MINERS: options.simulated });
+    .action(async (options: { dotenv?: string; port?: number; host?: string; loop: boolean; simulated?: string }) => {
+      const config = await loadConfig(options.dotenv, { HOST: options.host, SIMULATED_MINERS: options.simulated });
       const { startFleetService } = await fleet();
       const progress = spinner("starting the fleet controller");
       let service: Awaited<ReturnType<typeof startFleetService>>;
@@ -93,7 +121,7 @@ function startCommand(): Command {
       }
       for (const [operatorId, file] of service.generatedSecretFiles) {
         process.stderr.write(
-          `  operator ${operatorId}'s HMAC secret is in ${file} (sign requests with: pithead fleet sign --operator ${operatorId} --secret-file ${file} ...)\n`,
+          `  operator ${operatorId}'s HMAC secret is in ${file} (sign requests with: npx pithead fleet sign --operator ${operatorId} --secret-file ${file} ...)\n`,
         );
       }
       if (config.auth.disabled)
@@ -144,7 +172,7 @@ function cycleCommand(): Command {
       "the operator's HMAC secret with --url (visible in ps; prefer --secret-file or FLEET_SECRET)",
     )
     .option("--secret-file <file>", "file holding the operator's HMAC secret")
-    .option("--env-file <file>", ".env file for the in-process run", ".env")
+    .option("--dotenv <file>", ".env file for the in-process run (default: ./.env when present)")
     .option("--all", "print every miner's decision, HOLDs included")
     .option("--json", "print the cycle report(s) as JSON")
     .action(
@@ -153,7 +181,7 @@ function cycleCommand(): Command {
         operator?: string;
         secret?: string;
         secretFile?: string;
-        envFile: string;
+        dotenv?: string;
         all?: boolean;
         json?: boolean;
       }) => {
@@ -173,7 +201,7 @@ function cycleCommand(): Command {
           printResult(Boolean(options.json), report, () => formatCycle(report, { all: options.all }));
           return;
         }
-        const config = await loadConfig(options.envFile);
+        const config = await loadConfig(options.dotenv);
         const { formatCycle, openFleet } = await fleet();
         const progress = spinner("opening the ledger and the fleet");
         let opened: Awaited<ReturnType<typeof openFleet>>;
@@ -193,7 +221,13 @@ function cycleCommand(): Command {
           for (const controller of chosen) {
             if (!controller) continue;
             progress.update(`cycle for ${controller.operator.id}: polling ${controller.miners().length} miners`);
-            reports.push(await controller.runCycle());
+            try {
+              reports.push(await controller.runCycle());
+            } catch (error) {
+              progress.fail(`the cycle for ${controller.operator.id} failed`);
+              await opened.close();
+              fail(errorMessage(error));
+            }
           }
           progress.succeed(`${reports.length} ${reports.length === 1 ? "cycle" : "cycles"} done`);
           printResult(Boolean(options.json), reports, () =>
@@ -208,12 +242,14 @@ function cycleCommand(): Command {
 
 function replayCommand(): Command {
   return new Command("replay")
-    .description("Re-derive every decision from the ledger alone and report any that differ (exit code 1 if one does)")
+    .description(
+      "Re-derive every decision from the ledger alone and report any that differ (exit code 1 if one decided under the current decision rules does; cycles from older rules are reported apart)",
+    )
     .option("--operator <id>", "only this operator (default: every configured operator)")
-    .option("--env-file <file>", "read settings from this .env file", ".env")
+    .option(...dotenvOption)
     .option("--json", "print the replay report(s) as JSON")
-    .action(async (options: { operator?: string; envFile: string; json?: boolean }) => {
-      const config = await loadConfig(options.envFile);
+    .action(async (options: { operator?: string; dotenv?: string; json?: boolean }) => {
+      const config = await loadConfig(options.dotenv);
       const { formatReplay, partitionFor, replayPartition } = await fleet();
       const { openLedger, loadOrCreateSigner } = await import("@pithead/ledger");
       let ledger: Awaited<ReturnType<typeof openLedger>>;
@@ -253,14 +289,16 @@ function probeCommand(): Command {
     )
     .argument("<address>", "host[:port] of the miner, e.g. 192.168.1.101 or 10.0.0.5:4029")
     .option("--model <model>", "the model when the firmware does not say (s19, s21, m30s, avalon-1246, …)")
-    .option("--timeout <ms>", "total deadline per request", positiveInt("--timeout"), 5_000)
+    .option("--timeout <ms>", "total deadline per request", atLeastOne("--timeout", "ms"), 5_000)
     .option("--json", "print the result as JSON")
     .action(async (address: string, options: { model?: string; timeout: number; json?: boolean }) => {
       const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(address);
       const port = Number(match?.[2] ?? 4028);
       if (!match || port < 1 || port > 65535) fail(`address must be host[:port], got '${address}'`);
       const host = (match[1] as string).replace(/^\[|\]$/g, "");
-      const { CgminerAdapter, formatTelemetry } = await fleet();
+      const { CgminerAdapter, formatTelemetry, modelById, models } = await fleet();
+      if (options.model !== undefined && !modelById(options.model))
+        fail(`--model: unknown model '${options.model}' (known: ${models.map((model) => model.id).join(", ")})`);
       const adapter = new CgminerAdapter({
         transport: { connectTimeoutMs: Math.min(options.timeout, 3_000), totalTimeoutMs: options.timeout },
       });
@@ -376,7 +414,7 @@ function simulateCommand(): Command {
             process.stdout.write(`  ${endpoint.id}  ${endpoint.model.padEnd(12)} ${endpoint.host}:${endpoint.port}\n`);
           if (endpoints.length > 8)
             process.stdout.write(
-              `  … ${endpoints.length - 8} more\n  try: pithead fleet probe ${first?.host}:${first?.port}\n`,
+              `  … ${endpoints.length - 8} more\n  try: npx pithead fleet probe ${first?.host}:${first?.port}\n`,
             );
         }
         await untilSignal();

@@ -16,6 +16,14 @@ export const fleetErrors = defineErrors({
   UNKNOWN_OPERATOR: { status: 404, message: "No such operator" },
   UNKNOWN_MINER: { status: 404, message: "No such miner" },
   UNKNOWN_RECORD: { status: 404, message: "No such record" },
+  IDEMPOTENCY_KEY_REUSED: {
+    status: 409,
+    message: "This Idempotency-Key was already used for a different request: send this one with a new key",
+  },
+  LEDGER_IN_USE: {
+    status: 503,
+    message: "Another process is writing this operator's ledger: this controller cannot record anything",
+  },
 });
 
 export type FleetErrorCode = Parameters<typeof fleetErrors.error>[0];

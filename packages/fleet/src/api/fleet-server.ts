@@ -3,7 +3,7 @@
 // OpenAPI at /docs, Prometheus at /metrics, and signed-request auth on everything else.
 
 import { createHttpServer, HttpError, type HttpServer, type HttpServerOptions } from "@pithead/http";
-import { type Ledger, LedgerHttpError, ledgerRoutes } from "@pithead/ledger";
+import { type Ledger, LedgerHttpError, LedgerLockedError, ledgerRoutes } from "@pithead/ledger";
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../clock.ts";
 import { installFleetAuth } from "./auth-hook.ts";
@@ -14,6 +14,7 @@ import { keepRawJsonBody } from "./raw-body.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerLoopRoutes } from "./routes/loop.ts";
 import { registerMinerRoutes } from "./routes/miners.ts";
+import { refuseUnknownFields } from "./unknown-fields.ts";
 
 export const fleetApiVersion = "0.1.0";
 
@@ -30,11 +31,16 @@ export interface FleetServerOptions {
 
 function operatorScoped(controllers: Controllers, ledger: Ledger) {
   return async (scope: FastifyInstance) => {
-    // The ledger plugin's errors carry their own codes: keep them in the envelope.
+    // The ledger plugin's errors carry their own codes: keep them in the envelope. A partition
+    // another process writes is that process's (a second controller on the same data): this one
+    // cannot record, so nothing it would do can happen — a 503 that says why, not a 500.
     scope.setErrorHandler((error) => {
       if (error instanceof LedgerHttpError) throw new HttpError(error.code, error.statusCode, error.message);
+      if (error instanceof LedgerLockedError)
+        throw fleetErrors.error("LEDGER_IN_USE", { partition: error.partition }, error.message);
       throw error;
     });
+    refuseUnknownFields(scope);
     registerMinerRoutes(scope, controllers);
     registerLoopRoutes(scope, controllers);
     registerLedgerRoutes(scope, controllers, ledger);

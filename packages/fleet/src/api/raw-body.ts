@@ -1,5 +1,8 @@
 // Keeps the exact bytes of a JSON body: the signature covers the body's SHA-256, which must be
-// computed over what the client sent, not over a re-serialisation of the parsed object.
+// computed over what the client sent, not over a re-serialisation of the parsed object. JSON is
+// the only body the API takes: Fastify's own text/plain parser is removed, so a text/plain body
+// is a 415 naming the content type like any other, not a signature mismatch (its bytes were never
+// kept for the check).
 
 import type { FastifyInstance } from "fastify";
 
@@ -12,6 +15,7 @@ declare module "fastify" {
 export function keepRawJsonBody(app: FastifyInstance): void {
   const parse = app.getDefaultJsonParser("error", "error");
   app.removeContentTypeParser("application/json");
+  app.removeContentTypeParser("text/plain");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     request.rawBody = text;

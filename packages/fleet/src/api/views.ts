@@ -36,7 +36,7 @@ export function minerSummary(controller: OperatorController, minerId: string) {
 export function fleetTotals(controller: OperatorController) {
   const totals = controller.fleetTotals;
   if (!totals) return null;
-  const body = totals.body as Record<string, number | string>;
+  const body = totals.body as Record<string, unknown>;
   return {
     cycle: totals.cycle,
     hashrateThs: body.hashrateThs,
@@ -46,5 +46,7 @@ export function fleetTotals(controller: OperatorController) {
     costUsdPerDay: Number(body.costMicroUsdPerDay) / 1e6,
     marginUsdPerDay: Number(body.marginMicroUsdPerDay) / 1e6,
     hashpriceUsdPerThDay: Number(body.hashpriceMicroUsdPerThDay) / 1e6,
+    /** Hashing miners the totals leave out, and why (an unknown margin is not a $0 cost). */
+    excludedMiners: (body.excludedMiners as { minerId: string; reason: string }[] | undefined) ?? [],
   };
 }

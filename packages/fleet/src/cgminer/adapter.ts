@@ -20,7 +20,7 @@ export interface MinerEndpoint {
   model?: string;
 }
 
-export type PollFailure = "unreachable" | "timeout" | "malformed" | "refused-command" | "no-data";
+export type PollFailure = "unreachable" | "timeout" | "reply-too-large" | "malformed" | "refused-command" | "no-data";
 
 export type PollOutcome =
   | { ok: true; minerId: string; telemetry: Telemetry; elapsedMs: number }
@@ -68,6 +68,7 @@ function requestFor(command: string, parameter = ""): string {
 }
 
 function transportFailure(result: Extract<TransportResult, { ok: false }>): PollFailure {
+  if (result.failure === "too-large") return "reply-too-large"; // it answered: not "unreachable"
   return result.failure === "timeout" ? "timeout" : "unreachable";
 }
 
@@ -95,9 +96,12 @@ export class CgminerAdapter {
     );
   }
 
-  /** Full polls ask for everything; routine ones leave out what the last full poll established. */
+  /**
+   * Full polls ask for everything; routine ones leave out what the last full poll established. A
+   * full poll that learnt no model established nothing to leave out: the next one asks again.
+   */
   private pollFull(profile: Profile): boolean {
-    return profile.facts === null || profile.routinePolls + 1 >= this.fullPollEvery;
+    return profile.facts === null || profile.facts.model === null || profile.routinePolls + 1 >= this.fullPollEvery;
   }
 
   private commandsFor(profile: Profile, full: boolean): string[] {
@@ -130,7 +134,13 @@ export class CgminerAdapter {
    * failure is an outcome, never an exception. "restarted": a routine poll found the miner
    * restarted or speaking another firmware, so what the last full poll established may be stale.
    */
-  private pollOnce(endpoint: MinerEndpoint, profile: Profile, full: true, started: number): Promise<PollOutcome>;
+  private pollOnce(
+    endpoint: MinerEndpoint,
+    profile: Profile,
+    full: true,
+    started: number,
+    askAgain?: boolean,
+  ): Promise<PollOutcome>;
   private pollOnce(
     endpoint: MinerEndpoint,
     profile: Profile,
@@ -142,6 +152,7 @@ export class CgminerAdapter {
     profile: Profile,
     full: boolean,
     started: number,
+    askAgain = true,
   ): Promise<PollOutcome | "restarted"> {
     const commands = this.commandsFor(profile, full);
     const context = { configuredModel: endpoint.model, known: full ? undefined : (profile.facts ?? undefined) };
@@ -192,6 +203,18 @@ export class CgminerAdapter {
     }
     if (!reading.ok) return failed(reading.failure, reading.reason);
     const telemetry = reading.telemetry;
+    // The first poll asks what any firmware answers; once the family is known, a full poll asks
+    // again with what that family adds (btminer's devdetails, where a Whatsminer names its model),
+    // so the model is learnt now rather than at the next full poll.
+    const family = telemetry.firmware.family;
+    if (
+      full &&
+      askAgain &&
+      family !== profile.family &&
+      pollCommands(family).some((command) => !commands.includes(command))
+    ) {
+      return await this.pollOnce(endpoint, { ...profile, family }, true, started, false);
+    }
     const restarted =
       telemetry.firmware.family !== profile.family ||
       (profile.uptimeS !== null && telemetry.uptimeS !== null && telemetry.uptimeS < profile.uptimeS);

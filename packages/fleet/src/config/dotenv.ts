@@ -23,11 +23,43 @@ export function parseDotenv(text: string): Map<string, string> {
   return values;
 }
 
-/** The environment with a .env file's values filled in where the environment has none. */
-export function environmentWithDotenv(env: NodeJS.ProcessEnv, path = ".env"): Record<string, string | undefined> {
+/** A .env file that was asked for by name and cannot be read. */
+export class DotenvFileError extends Error {
+  readonly path: string;
+  constructor(path: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "is a directory"
+            : cause instanceof Error
+              ? cause.message
+              : String(cause);
+    super(`cannot read ${path}: ${why}`);
+    this.name = "DotenvFileError";
+    this.path = path;
+  }
+}
+
+/**
+ * The environment with a .env file's values filled in where the environment has none. A file
+ * named by the caller must be there (a typo in its name would otherwise start the controller on
+ * defaults); without one, ./.env is read when present.
+ */
+export function environmentWithDotenv(env: NodeJS.ProcessEnv, file?: string): Record<string, string | undefined> {
   const merged: Record<string, string | undefined> = { ...env };
-  if (!existsSync(path)) return merged;
-  for (const [key, value] of parseDotenv(readFileSync(path, "utf8"))) {
+  const path = file ?? ".env";
+  if (file === undefined && !existsSync(path)) return merged;
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new DotenvFileError(path, error);
+  }
+  for (const [key, value] of parseDotenv(text)) {
     if (merged[key] === undefined) merged[key] = value;
   }
   return merged;

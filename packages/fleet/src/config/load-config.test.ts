@@ -128,7 +128,7 @@ describe("fleet configuration", () => {
         "OPERATOR_0_MINER_0_PORT: must be at most 65535, got 70000",
         expect.stringMatching(/^OPERATOR_0_MINER_1_MODEL: unknown model "s99"/),
         expect.stringMatching(/^OPERATOR_0_ENERGY_COST_PER_KWH: must be a non-negative price/),
-        "policy: tempWarnC: must be below tempStopC",
+        "TEMP_STOP_C: must be above TEMP_WARN_C (85, the default), got 80",
         'PORT: must be a number, got "http"',
       ]),
     );
@@ -230,5 +230,58 @@ describe("fleet configuration", () => {
     expect(
       loadFleetConfig({ POLL_INTERVAL_MS: "10000", STALE_TELEMETRY_MS: "45000" }).operators[0]?.policy.staleTelemetryMs,
     ).toBe(45_000);
+  });
+
+  it("names every key exactly as the operator wrote it, in each form (regression: OPERATORS_JSON[0].energy, policy: tempWarnC)", () => {
+    expect(
+      problems({
+        OPERATORS_JSON: JSON.stringify([
+          {
+            operatorId: "a",
+            apiSecret: secret,
+            miners: [{ host: "miner.lan" }],
+            site: { poolFeePercent: 150, energyCostPerKwh: -1 },
+            policy: { tempWarnC: 99 },
+          },
+          { operatorId: "b", apiSecret: secret, miners: [{ ip: "10.0.0.2" }], site: { energyPriceUsdPerKwh: "x" } },
+        ]),
+      }),
+    ).toEqual([
+      'OPERATORS_JSON[0].site.energyCostPerKwh: must be a non-negative price in USD per kWh, got "-1"',
+      "OPERATORS_JSON[0].site.poolFeePercent: must be at most 100, got 150",
+      "OPERATORS_JSON[0].policy.tempWarnC: must be below OPERATORS_JSON[0].policy.tempStopC (95, the default), got 99",
+      'OPERATORS_JSON[1].site.energyPriceUsdPerKwh: must be a non-negative price in USD per kWh, got "x"',
+    ]);
+    expect(problems({ TEMP_WARN_C: "99" })).toEqual([
+      "TEMP_WARN_C: must be below TEMP_STOP_C (95, the default), got 99",
+    ]);
+    expect(
+      problems({ OPERATOR_0_ID: "a", OPERATOR_0_SECRET: secret, OPERATOR_0_MINER_0_IP: "10.0.0.1", TEMP_MAX_C: "90" }),
+    ).toEqual(["TEMP_MAX_C: must be at least TEMP_STOP_C (95, the default), got 90"]);
+    // A derived setting's problem is the setting it came from: stale telemetry is 2 × the poll interval.
+    expect(problems({ POLL_INTERVAL_MS: "0" })).toEqual(["POLL_INTERVAL_MS: must be greater than 0"]);
+    expect(problems({ POLL_INTERVAL_MS: "-5", STALE_TELEMETRY_MS: "0" })).toEqual([
+      "POLL_INTERVAL_MS: must be greater than 0",
+      "STALE_TELEMETRY_MS: must be greater than 0",
+    ]);
+  });
+
+  it("refuses an address that looks like IPv4 but is not one, rather than taking it for a host name", () => {
+    expect(problems({ MINER_0_IP: "999.1.1.1", API_SECRET: secret })).toEqual([
+      'MINER_0_IP: is not a valid IPv4 address (each part 0-255): "999.1.1.1"',
+    ]);
+    expect(problems({ MINER_0_IP: "10.0.0", API_SECRET: secret })).toEqual([
+      'MINER_0_IP: is not a valid IPv4 address (each part 0-255): "10.0.0"',
+    ]);
+    expect(
+      loadFleetConfig({ MINER_0_IP: "10.0.0.255", MINER_1_IP: "s19-01.lan", API_SECRET: secret }).operators[0]?.miners,
+    ).toHaveLength(2);
+  });
+
+  it("refuses fixed market figures no real market has", () => {
+    expect(problems({ FIXED_DIFFICULTY: "1", FIXED_BTC_PRICE_USD: "0.5" })).toEqual([
+      "FIXED_BTC_PRICE_USD: must be a plausible BTC price, 1000…10000000 USD, got 0.5",
+      "FIXED_DIFFICULTY: must be a plausible network difficulty, 1e+12…1e+18, got 1",
+    ]);
   });
 });

@@ -12,7 +12,8 @@
 
 import { isIP } from "node:net";
 import type { MinerEndpoint } from "../cgminer/adapter.ts";
-import { defaultPolicy, type Mode, type Policy, policyProblems } from "../core/policy.ts";
+import { marketBounds } from "../core/physical-bounds.ts";
+import { defaultPolicy, type Mode, type Policy, policyIssues } from "../core/policy.ts";
 import { microUsd } from "../core/profit.ts";
 import { parseDecimal } from "../decimal.ts";
 import { defaultFixedMarket, type FixedMarket } from "../market/sources.ts";
@@ -59,6 +60,8 @@ export interface FleetConfig {
 const idPattern = /^[A-Za-z0-9._-]{1,64}$/;
 const hostPattern =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/** Digits and dots only ("999.1.1.1", "10.0.0"): meant as an IPv4 address, never a host name (RFC 1123). */
+const dottedNumbers = /^[0-9.]+$/;
 const minSecretLength = 16;
 
 interface RawOperator {
@@ -81,38 +84,85 @@ function indexes(env: Source, pattern: RegExp): number[] {
   return [...found].sort((a, b) => a - b);
 }
 
+const policyEnvKeys: Record<keyof Policy, string> = {
+  pollIntervalMs: "POLL_INTERVAL_MS",
+  staleTelemetryMs: "STALE_TELEMETRY_MS",
+  stalePriceMs: "STALE_PRICE_MS",
+  staleNetworkMs: "STALE_NETWORK_MS",
+  tempWarnC: "TEMP_WARN_C",
+  tempStopC: "TEMP_STOP_C",
+  tempMinC: "TEMP_MIN_C",
+  tempMaxC: "TEMP_MAX_C",
+  lostCommsPolls: "LOST_COMMS_POLLS",
+  maxHashrateFactor: "MAX_HASHRATE_FACTOR",
+  hysteresisFraction: "HYSTERESIS_FRACTION",
+  cooldownMs: "COOLDOWN_MS",
+  maxRestartsPerHour: "MAX_RESTARTS_PER_HOUR",
+  underperformCycles: "UNDERPERFORM_CYCLES",
+  underperformFraction: "UNDERPERFORM_FRACTION",
+};
+
+/**
+ * The policy from the .env variables (TEMP_STOP_C, …) and an operator's OPERATORS_JSON `policy`
+ * object on top. Every problem names the key as the operator wrote it — the JSON path where the
+ * JSON set it, the variable where the environment did — and a derived setting's problem names the
+ * setting it was derived from (stale telemetry is 2 × POLL_INTERVAL_MS unless set).
+ */
 function policyFrom(env: Source, overrides: Source | undefined, overridesLabel: string, problems: Problems): Policy {
-  const envKeys: Record<keyof Policy, string> = {
-    pollIntervalMs: "POLL_INTERVAL_MS",
-    staleTelemetryMs: "STALE_TELEMETRY_MS",
-    stalePriceMs: "STALE_PRICE_MS",
-    staleNetworkMs: "STALE_NETWORK_MS",
-    tempWarnC: "TEMP_WARN_C",
-    tempStopC: "TEMP_STOP_C",
-    tempMinC: "TEMP_MIN_C",
-    tempMaxC: "TEMP_MAX_C",
-    lostCommsPolls: "LOST_COMMS_POLLS",
-    maxHashrateFactor: "MAX_HASHRATE_FACTOR",
-    hysteresisFraction: "HYSTERESIS_FRACTION",
-    cooldownMs: "COOLDOWN_MS",
-    maxRestartsPerHour: "MAX_RESTARTS_PER_HOUR",
-    underperformCycles: "UNDERPERFORM_CYCLES",
-    underperformFraction: "UNDERPERFORM_FRACTION",
-  };
   const policy = { ...defaultPolicy };
-  const pollSet = env.POLL_INTERVAL_MS !== undefined || overrides?.pollIntervalMs !== undefined;
-  const staleSet = env.STALE_TELEMETRY_MS !== undefined || overrides?.staleTelemetryMs !== undefined;
-  for (const [field, envKey] of Object.entries(envKeys) as [keyof Policy, string][]) {
+  const given = (source: Source | undefined, key: string) => {
+    const value = source?.[key];
+    return value !== undefined && value !== null && !(typeof value === "string" && value.trim() === "");
+  };
+  const jsonKey = (field: keyof Policy) => `${overridesLabel}.${field}`;
+  /** The key that set `field`, or undefined when it has its default. */
+  const setBy = (field: keyof Policy): string | undefined =>
+    given(overrides, field) ? jsonKey(field) : given(env, policyEnvKeys[field]) ? policyEnvKeys[field] : undefined;
+  for (const [field, envKey] of Object.entries(policyEnvKeys) as [keyof Policy, string][]) {
     policy[field] = number(env, envKey, envKey, problems, policy[field]);
-    if (overrides) policy[field] = number(overrides, field, `${overridesLabel}.${field}`, problems, policy[field]);
+    if (overrides) policy[field] = number(overrides, field, jsonKey(field), problems, policy[field]);
   }
   if (overrides) {
     for (const key of Object.keys(overrides))
-      if (!(key in envKeys)) problems.add(`${overridesLabel}.${key}`, "is not a policy setting");
+      if (!(key in policyEnvKeys)) problems.add(`${overridesLabel}.${key}`, "is not a policy setting");
   }
   // Stale telemetry defaults to two poll intervals.
-  if (pollSet && !staleSet) policy.staleTelemetryMs = policy.pollIntervalMs * 2;
-  for (const problem of policyProblems(policy)) problems.add(overrides ? overridesLabel : "policy", problem);
+  const derived = new Map<keyof Policy, keyof Policy>();
+  if (setBy("pollIntervalMs") && !setBy("staleTelemetryMs")) {
+    policy.staleTelemetryMs = policy.pollIntervalMs * 2;
+    derived.set("staleTelemetryMs", "pollIntervalMs");
+  }
+  /** The key a problem with `field` names: who set it, or who it was derived from. */
+  const blame = (field: keyof Policy) =>
+    setBy(field) ?? (derived.has(field) ? setBy(derived.get(field) as keyof Policy) : undefined);
+  /** How a message refers to another setting: its key, and its value with where that came from. */
+  const describe = (field: keyof Policy) => {
+    const by = blame(field);
+    if (by) return `${by} (${policy[field]})`;
+    return `${overrides ? jsonKey(field) : policyEnvKeys[field]} (${policy[field]}, the default)`;
+  };
+  for (const issue of policyIssues(policy)) {
+    if (issue.kind === "value") {
+      problems.add(
+        blame(issue.field) ?? (overrides ? jsonKey(issue.field) : policyEnvKeys[issue.field]),
+        issue.problem,
+      );
+      continue;
+    }
+    // An order between two settings: the one the operator set is the one to change.
+    const { low, high, strict } = issue;
+    if (blame(low) || !blame(high)) {
+      problems.add(
+        blame(low) ?? policyEnvKeys[low],
+        `must be ${strict ? "below" : "at most"} ${describe(high)}, got ${policy[low]}`,
+      );
+    } else {
+      problems.add(
+        blame(high) as string,
+        `must be ${strict ? "above" : "at least"} ${describe(low)}, got ${policy[high]}`,
+      );
+    }
+  }
   return policy;
 }
 
@@ -158,7 +208,9 @@ function readOperator(
       problems.add(ml(miner.keys.ip), "is required (the miner's address)");
       continue;
     }
-    if (isIP(host) === 0 && !hostPattern.test(host))
+    if (isIP(host) === 0 && dottedNumbers.test(host))
+      problems.add(ml(miner.keys.ip), `is not a valid IPv4 address (each part 0-255): ${JSON.stringify(host)}`);
+    else if (isIP(host) === 0 && !hostPattern.test(host))
       problems.add(ml(miner.keys.ip), `is not an IP address or host name: ${JSON.stringify(host)}`);
     const port = number(miner.source, miner.keys.port, ml(miner.keys.port), problems, 4028, {
       min: 1,
@@ -224,10 +276,16 @@ function jsonOperators(env: Source, problems: Problems): RawOperator[] {
     if (typeof site !== "object" || site === null || Array.isArray(site))
       problems.add(`${at}.site`, "must be an object");
     else unknownJsonFields(site, jsonFields.site, `${at}.site`, problems);
+    // The site's fields are read under their own paths, so a problem names what was written
+    // (OPERATORS_JSON[0].site.poolFeePercent), whichever of the two energy names was used.
+    const energyKey =
+      site.energyCostPerKwh === undefined && site.energyPriceUsdPerKwh !== undefined
+        ? "site.energyPriceUsdPerKwh"
+        : "site.energyCostPerKwh";
     const flat: Source = {
       ...operator,
-      energy: site.energyCostPerKwh ?? site.energyPriceUsdPerKwh,
-      poolFee: site.poolFeePercent,
+      [energyKey]: site.energyCostPerKwh ?? site.energyPriceUsdPerKwh,
+      "site.poolFeePercent": site.poolFeePercent,
     };
     const minerList = operator.miners ?? [];
     if (!Array.isArray(minerList)) problems.add(`${at}.miners`, "must be an array");
@@ -242,8 +300,8 @@ function jsonOperators(env: Source, problems: Problems): RawOperator[] {
         label: "label",
         mode: "operatorMode",
         secret: "apiSecret",
-        energy: "energy",
-        poolFee: "poolFee",
+        energy: energyKey,
+        poolFee: "site.poolFeePercent",
         dryRun: "dryRun",
       },
       miners: (Array.isArray(minerList) ? minerList : []).map((miner, m) => {
@@ -251,8 +309,13 @@ function jsonOperators(env: Source, problems: Problems): RawOperator[] {
         unknownJsonFields(object, jsonFields.miner, `${at}.miners[${m}]`, problems);
         return {
           label: `${at}.miners[${m}].`,
-          source: { ...object, ip: object.ip ?? object.host },
-          keys: { ip: "ip", id: "id", port: "port", model: "model" },
+          source: object,
+          keys: {
+            ip: object.ip === undefined && object.host !== undefined ? "host" : "ip",
+            id: "id",
+            port: "port",
+            model: "model",
+          },
         };
       }),
       minersKey: `${at}.miners`,
@@ -428,8 +491,14 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
     problems,
     defaultFixedMarket.usdPerBtc,
   ) as string;
-  if (!(microUsd(fixedPrice) !== undefined && (microUsd(fixedPrice) as number) > 0))
+  const fixedMicro = microUsd(fixedPrice);
+  if (!(fixedMicro !== undefined && fixedMicro > 0))
     problems.add("FIXED_BTC_PRICE_USD", `must be a positive decimal, got ${JSON.stringify(fixedPrice)}`);
+  else if (fixedMicro / 1e6 < marketBounds.usdPerBtc.min || fixedMicro / 1e6 > marketBounds.usdPerBtc.max)
+    problems.add(
+      "FIXED_BTC_PRICE_USD",
+      `must be a plausible BTC price, ${marketBounds.usdPerBtc.min}…${marketBounds.usdPerBtc.max} USD, got ${fixedPrice}`,
+    );
   const fixedDifficulty = text(
     source,
     "FIXED_DIFFICULTY",
@@ -440,6 +509,14 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
   const difficulty = parseDecimal(fixedDifficulty);
   if (!difficulty || difficulty.num <= 0n)
     problems.add("FIXED_DIFFICULTY", `must be a positive decimal, got ${JSON.stringify(fixedDifficulty)}`);
+  else if (
+    Number(difficulty.num) / Number(difficulty.den) < marketBounds.difficulty.min ||
+    Number(difficulty.num) / Number(difficulty.den) > marketBounds.difficulty.max
+  )
+    problems.add(
+      "FIXED_DIFFICULTY",
+      `must be a plausible network difficulty, ${marketBounds.difficulty.min.toExponential()}…${marketBounds.difficulty.max.toExponential()}, got ${fixedDifficulty}`,
+    );
   const fixed: FixedMarket = {
     usdPerBtc: fixedPrice,
     difficulty: fixedDifficulty,
@@ -449,7 +526,7 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
       "FIXED_FEES_PER_BLOCK_SAT",
       problems,
       defaultFixedMarket.feesPerBlockSat,
-      { min: 0, integer: true },
+      { min: 0, max: marketBounds.feesPerBlockSat.max, integer: true },
     ),
     height: number(source, "FIXED_BLOCK_HEIGHT", "FIXED_BLOCK_HEIGHT", problems, defaultFixedMarket.height ?? 0, {
       min: 0,

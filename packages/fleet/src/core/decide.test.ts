@@ -275,4 +275,145 @@ describe("decision rules (pure core)", () => {
     };
     expect(fleet).toMatchObject({ minerId: null, hashrateThs: "185.5", powerW: 3278 * 2 });
   });
+
+  // A miner of no known model: no nameplate, no expected hashrate, no power reading.
+  const anonymous = (overrides = {}) =>
+    cgminer({
+      model: null,
+      expectedThs: null,
+      expectedSource: null,
+      powerW: null,
+      powerSource: null,
+      powerNote: null,
+      ...overrides,
+    });
+
+  it("one miner's impossible hashrate without a nameplate is a divergence, not the end of everyone's cycle (regression: 1e300 MH/s threw RangeError)", () => {
+    const h = new Harness();
+    const out = h.cycle({
+      wild: anonymous({ hashrateThs: `1${"0".repeat(294)}` }),
+      hot: cgminer({ maxChipTempC: 101 }),
+      fine: telemetry(),
+    });
+    expect(proofsOf(out)).toEqual([
+      expect.objectContaining({
+        minerId: "wild",
+        stage: "gate",
+        suppressed: "decision",
+        reason: "IMPOSSIBLE_HASHRATE",
+      }),
+    ]);
+    expect(divergencesOf(out)).toContainEqual(
+      expect.objectContaining({ minerId: "wild", code: "IMPOSSIBLE_HASHRATE", blocking: true }),
+    );
+    const detail = (out.evidence.find((p) => p.key === "wild:IMPOSSIBLE_HASHRATE")?.body as { detail?: string })
+      ?.detail;
+    expect(detail).toBe("hashrate 1e+294 TH/s is more than any single miner can do (limit 10000 TH/s)");
+    expect(decisionsOf(out)).toEqual([
+      expect.objectContaining({ minerId: "hot", action: "STOP", reason: "OVER_TEMPERATURE" }),
+      expect.objectContaining({ minerId: "fine", action: "HOLD", reason: "RUNNING_PROFITABLY" }),
+    ]);
+    expect(out.dispatch).toEqual([expect.objectContaining({ minerId: "hot", action: "STOP" })]);
+  });
+
+  it("market figures no real market has make the market data unusable, like stale data, naming the figure; an over-temperature miner is still stopped", () => {
+    const h = new Harness();
+    h.difficulty = "1";
+    const out = h.cycle({ a: telemetry(), hot: cgminer({ maxChipTempC: 101 }) });
+    expect(divergencesOf(out)).toContainEqual(
+      expect.objectContaining({ minerId: null, code: "IMPLAUSIBLE_NETWORK", blocking: true }),
+    );
+    expect((out.evidence.find((p) => p.key === "fleet:IMPLAUSIBLE_NETWORK")?.body as { detail?: string })?.detail).toBe(
+      "network difficulty 1 is outside the plausible range 1e+12…1e+18 (from fixed): the market data is unusable",
+    );
+    expect(proofsOf(out)).toEqual([
+      expect.objectContaining({ minerId: "a", stage: "gate", reason: "IMPLAUSIBLE_NETWORK" }),
+    ]);
+    expect(decisionsOf(out)).toEqual([expect.objectContaining({ minerId: "hot", action: "STOP" })]);
+    expect(out.evidence.filter((p) => p.type === recordTypes.profit)).toEqual([]);
+    h.priceUsd = "0.01";
+    h.difficulty = "126000000000000";
+    h.advance(minute);
+    expect(proofsOf(h.cycle({ a: telemetry() }))).toEqual([
+      expect.objectContaining({ minerId: "a", stage: "gate", reason: "IMPLAUSIBLE_PRICE" }),
+    ]);
+  });
+
+  it("unknown power is an unknown margin, never a $0 cost: no profit verdict, and the fleet totals say what they leave out", () => {
+    const h = new Harness({ site: { energyMicroUsdPerKwh: energy.dear } });
+    const out = h.cycle({ unknown: anonymous({ hashrateThs: "95" }), known: cgminer() });
+    const [unknown, known] = decisionsOf(out) as { action: string; reason: string; detail: string }[];
+    expect(unknown).toMatchObject({ action: "HOLD", reason: "MARGIN_UNKNOWN" });
+    expect(unknown?.detail).toContain("its cost and margin are unknown (not $0)");
+    expect(unknown?.detail).toContain("set the miner's model in the configuration (MINER_<m>_MODEL");
+    expect(known).toMatchObject({ action: "STOP", reason: "UNPROFITABLE" });
+    expect(out.evidence.filter((p) => p.type === recordTypes.profit).map((p) => p.key)).toEqual(["known"]);
+    const fleet = out.decisions.find((p) => p.type === recordTypes.profit)?.body as {
+      hashrateThs: string;
+      powerW: number;
+      excludedMiners: unknown;
+    };
+    expect(fleet).toMatchObject({
+      hashrateThs: "95",
+      powerW: 3278,
+      excludedMiners: [{ minerId: "unknown", reason: "MARGIN_UNKNOWN" }],
+    });
+    expect(h.dispatched).toEqual([{ minerId: "known", action: "STOP" }]);
+  });
+
+  it("a stalled miner with no known nameplate counts towards its restart, and is restarted (regression: '0 of 3 cycles' forever)", () => {
+    const h = new Harness({ policy: { underperformCycles: 3 } });
+    const stalled = anonymous({ hashrateThs: "0", powerW: 120, powerSource: "reported" });
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const decision = decisionsOf(h.cycle({ a: stalled }))[0] as { action: string; reason: string; detail: string };
+      seen.push(`${decision.action} ${decision.reason}: ${decision.detail.split(";")[0]}`);
+      h.advance(minute);
+    }
+    expect(seen).toEqual([
+      "HOLD NOT_HASHING: not hashing for 1 of 3 cycles before a restart",
+      "HOLD NOT_HASHING: not hashing for 2 of 3 cycles before a restart",
+      'RESTART NOT_HASHING: the API answers but nothing hashes (0 TH/s) for 3 cycles (not hashing, and what it would earn is unknown (no expected hashrate, no known model): set the miner\'s model in the configuration (MINER_<m>_MODEL, OPERATOR_<n>_MINER_<m>_MODEL or "model" in OPERATORS_JSON) so its nameplate gives the power)',
+    ]);
+    expect(h.dispatched).toEqual([{ minerId: "a", action: "RESTART" }]);
+  });
+
+  it("never promises a restart that cannot happen: the countdown says why it would not be carried out", () => {
+    const whatsminer = new Harness({ policy: { underperformCycles: 3 } });
+    const detail = (
+      decisionsOf(whatsminer.cycle({ a: telemetry({ family: "btminer", hashrateThs: "0" }) }))[0] as {
+        detail: string;
+      }
+    ).detail;
+    expect(detail).not.toContain("before a restart");
+    expect(detail).toMatch(
+      /^not hashing for 1 of 3 cycles; a RESTART would then be decided but not carried out: Whatsminer/,
+    );
+    const manual = new Harness({ mode: "MANUAL" });
+    expect((decisionsOf(manual.cycle({ a: cgminer({ hashrateThs: "0" }) }))[0] as { detail: string }).detail).toContain(
+      "not carried out: the operator is in MANUAL mode",
+    );
+    const capped = new Harness({ policy: { maxRestartsPerHour: 0 } });
+    expect((decisionsOf(capped.cycle({ a: cgminer({ hashrateThs: "0" }) }))[0] as { detail: string }).detail).toContain(
+      "restarts are capped at 0 per hour",
+    );
+  });
+
+  it("a restart never undoes the operator's MANUAL switch; only an edit of the configured mode changes it", () => {
+    const h = new Harness();
+    h.setMode("MANUAL"); // POST /mode
+    h.setEnergy(energy.dear); // a restart with another setting: a new config record, still configured AUTO
+    expect(h.state.mode).toBe("MANUAL");
+    const out = h.cycle({ a: cgminer() });
+    expect(proofsOf(out)).toEqual([expect.objectContaining({ suppressed: "STOP", reason: "MANUAL_MODE" })]);
+    const last = [...h.records].reverse().find((r) => r.type === recordTypes.config)?.body as Record<string, unknown>;
+    h.append(recordTypes.config, { ...last, mode: "MANUAL" } as never);
+    h.setMode("AUTO");
+    h.append(recordTypes.config, { ...last, mode: "MANUAL" } as never); // restarted, MODE unchanged since
+    expect(h.state.mode).toBe("AUTO");
+    h.append(recordTypes.config, { ...last, mode: "AUTO" } as never); // the operator edited MODE
+    h.setMode("MANUAL");
+    h.append(recordTypes.config, { ...last, mode: "AUTO" } as never);
+    expect(h.state.mode).toBe("MANUAL");
+  });
 });

@@ -13,7 +13,9 @@ import { floorDiv, formatRational, formatScaled, parseDecimal } from "../decimal
 import { findModel } from "../models.ts";
 import { type Divergence, marketDivergences, minerDivergences } from "./divergence.ts";
 import { applyTelemetry, emptyMemory, type FleetState, type MinerMemory } from "./memory.ts";
-import { computeProfit, type Economics, type Profit } from "./profit.ts";
+import { type MinerProfit, minerProfit } from "./miner-profit.ts";
+import type { Policy } from "./policy.ts";
+import { computeProfit, type Economics } from "./profit.ts";
 import {
   type Action,
   type DecisionBody,
@@ -98,7 +100,10 @@ export function decideCycle(
 
   const marketFindings = marketDivergences(observations.price.body, observations.network.body, nowMs, policy);
   for (const d of marketFindings) {
-    const source = d.code === "STALE_PRICE" ? ref(recordTypes.price, "price") : ref(recordTypes.network, "network");
+    const source =
+      d.code === "STALE_PRICE" || d.code === "IMPLAUSIBLE_PRICE"
+        ? ref(recordTypes.price, "price")
+        : ref(recordTypes.network, "network");
     outcome.evidence.push(divergenceRecord(cycle, d, [source]));
   }
   const economics =
@@ -112,6 +117,8 @@ export function decideCycle(
     revenueMicroUsd: 0,
     costMicroUsd: 0,
     miners: 0,
+    /** Hashing miners left out of the totals: their margin is unknown, not $0. */
+    excluded: [] as { minerId: string; reason: string }[],
   };
 
   for (const { seq, body } of observations.telemetry) {
@@ -165,9 +172,8 @@ export function decideCycle(
     };
 
     // Profit: measured for a hashing miner, nameplate ("if it ran") for one that is not; the
-    // RUN/STOP rule judges the expected figures either way.
-    let profit: Profit | undefined;
-    let economic: Profit | undefined;
+    // RUN/STOP rule judges the expected figures either way (see miner-profit.ts).
+    let figures: MinerProfit | undefined;
     let hashing = false;
     if (body.ok) {
       const t = body.telemetry;
@@ -178,39 +184,36 @@ export function decideCycle(
       hashing = ths > 0 && (expected === 0 || ths >= expected * 0.05);
       const impossible = findings.some((d) => d.code.startsWith("IMPOSSIBLE"));
       if (economics && !impossible) {
-        const expectedPowerW = spec && expectedThs !== null ? Math.round(expected * spec.joulesPerTh) : null;
-        const basis: ProfitBody["basis"] = hashing ? "measured" : "nameplate";
-        const profitThs = hashing ? t.hashrateThs : (expectedThs ?? "0");
-        const powerW = hashing ? (t.powerW ?? 0) : (expectedPowerW ?? t.powerW ?? 0);
-        profit = computeProfit(profitThs, powerW, economics);
-        economic =
-          expectedThs !== null && expectedPowerW !== null
-            ? computeProfit(expectedThs, expectedPowerW, economics)
-            : profit;
-        outcome.evidence.push({
-          type: recordTypes.profit,
-          key: minerId,
-          body: {
-            cycle,
+        figures = minerProfit(t, spec, hashing, economics);
+        if (figures.known) {
+          const { profit, economic } = figures;
+          outcome.evidence.push({
+            type: recordTypes.profit,
             key: minerId,
-            minerId,
-            basis,
-            hashrateThs: profitThs,
-            powerW,
-            ...profit,
-            expectedRevenueMicroUsdPerDay: economic.revenueMicroUsdPerDay,
-            expectedMarginMicroUsdPerDay: economic.marginMicroUsdPerDay,
-          },
-          cites: [telemetryRef, ...marketRefs],
-        });
-        if (hashing) {
-          const rational = parseDecimal(profitThs) ?? { num: 0n, den: 1n };
-          fleetTotals.mhs += floorDiv(rational.num * 1_000_000n, rational.den);
-          fleetTotals.powerW += powerW;
-          fleetTotals.revenueMsat += profit.revenueMsatPerDay;
-          fleetTotals.revenueMicroUsd += profit.revenueMicroUsdPerDay;
-          fleetTotals.costMicroUsd += profit.costMicroUsdPerDay;
-          fleetTotals.miners++;
+            body: {
+              cycle,
+              key: minerId,
+              minerId,
+              basis: figures.basis,
+              hashrateThs: figures.hashrateThs,
+              powerW: figures.powerW,
+              ...profit,
+              expectedRevenueMicroUsdPerDay: economic.revenueMicroUsdPerDay,
+              expectedMarginMicroUsdPerDay: economic.marginMicroUsdPerDay,
+            },
+            cites: [telemetryRef, ...marketRefs],
+          });
+          if (hashing) {
+            const rational = parseDecimal(figures.hashrateThs) ?? { num: 0n, den: 1n };
+            fleetTotals.mhs += floorDiv(rational.num * 1_000_000n, rational.den);
+            fleetTotals.powerW += figures.powerW;
+            fleetTotals.revenueMsat += profit.revenueMsatPerDay;
+            fleetTotals.revenueMicroUsd += profit.revenueMicroUsdPerDay;
+            fleetTotals.costMicroUsd += profit.costMicroUsdPerDay;
+            fleetTotals.miners++;
+          }
+        } else if (hashing) {
+          fleetTotals.excluded.push({ minerId, reason: figures.reason });
         }
       }
     }
@@ -256,22 +259,31 @@ export function decideCycle(
       );
       continue;
     }
-    if (!profit || !economic || !economics) {
+    if (!figures) {
       decide("HOLD", "NO_PROFIT_FIGURES", "the telemetry gives no usable hashrate for a profit figure", findingRefs);
       continue;
     }
 
     const t = body.telemetry;
-    const evidence = [ref(recordTypes.profit, minerId), ...findingRefs];
-    const band = Math.floor(economic.revenueMicroUsdPerDay * policy.hysteresisFraction);
-    const margin = economic.marginMicroUsdPerDay;
-    const marginText = `expected margin ${usd(margin)}/day (revenue ${usd(economic.revenueMicroUsdPerDay)}, cost ${usd(economic.costMicroUsdPerDay)}, band ±${usd(band)})`;
     const warn = findings.find((d) => d.code === "TEMPERATURE_WARN");
+    // With no margin there is no profit verdict (no STOP, no RUN); the restart rules do not rest
+    // on profit and still apply, except that a known loss at nameplate is never restarted.
+    const known = figures.known ? figures : undefined;
+    const unknown = figures.known ? undefined : figures;
+    const evidence = known ? [ref(recordTypes.profit, minerId), ...findingRefs] : findingRefs;
+    const economic = known?.economic;
+    const band = economic ? Math.floor(economic.revenueMicroUsdPerDay * policy.hysteresisFraction) : 0;
+    const margin = economic?.marginMicroUsdPerDay ?? 0;
+    const marginText = economic
+      ? `expected margin ${usd(margin)}/day (revenue ${usd(economic.revenueMicroUsdPerDay)}, cost ${usd(economic.costMicroUsdPerDay)}, band ±${usd(band)})`
+      : "";
+    const unprofitable = economic !== undefined && margin < -band;
+    const profitable = economic !== undefined && margin > band;
 
     let wanted: { action: Exclude<Action, "HOLD">; reason: string; detail: string } | undefined;
     let hold: { reason: string; detail: string } | undefined;
     if (hashing) {
-      if (margin < -band)
+      if (unprofitable)
         wanted = { action: "STOP", reason: "UNPROFITABLE", detail: `${marginText} is below break-even minus the band` };
       else if (after.lowCycles >= policy.underperformCycles) {
         wanted = {
@@ -279,23 +291,33 @@ export function decideCycle(
           reason: "UNDERPERFORMING",
           detail: `${t.hashrateThs} TH/s is under ${policy.underperformFraction * 100} % of expected ${t.expectedThs} TH/s for ${after.lowCycles} cycles`,
         };
-      } else if (margin > band) hold = { reason: "RUNNING_PROFITABLY", detail: marginText };
+      } else if (unknown)
+        hold = {
+          reason: unknown.reason,
+          detail: `${unknown.detail}; until then no profit verdict (no STOP for a loss)`,
+        };
+      else if (profitable) hold = { reason: "RUNNING_PROFITABLY", detail: marginText };
       else
         hold = {
           reason: "WITHIN_HYSTERESIS",
           detail: `${marginText} is inside the band around break-even: keep running`,
         };
     } else if (after.stoppedByController) {
-      if (margin > band && !warn)
+      if (unknown)
+        hold = {
+          reason: unknown.reason,
+          detail: `stopped by the controller; ${unknown.detail}; it stays stopped until its margin is known`,
+        };
+      else if (profitable && !warn)
         wanted = {
           action: "RUN",
           reason: "PROFITABLE_AGAIN",
           detail: `${marginText} is above break-even plus the band`,
         };
-      else if (margin > band && warn)
+      else if (profitable && warn)
         hold = { reason: "TEMPERATURE_WARN", detail: `profitable again but ${warn.detail}: not starting yet` };
       else hold = { reason: "STOPPED_UNPROFITABLE", detail: `${marginText}: stay stopped` };
-    } else if (margin < -band) {
+    } else if (unprofitable) {
       hold = {
         reason: "NOT_HASHING_UNPROFITABLE",
         detail: `not hashing, and at ${marginText} it would not pay: no restart`,
@@ -304,12 +326,12 @@ export function decideCycle(
       wanted = {
         action: "RESTART",
         reason: "NOT_HASHING",
-        detail: `the API answers but nothing hashes (${t.hashrateThs} TH/s) for ${after.lowCycles} cycles`,
+        detail: `the API answers but nothing hashes (${t.hashrateThs} TH/s) for ${after.lowCycles} cycles${unknown ? ` (${unknown.detail})` : ""}`,
       };
     } else {
       hold = {
         reason: "NOT_HASHING",
-        detail: `not hashing for ${after.lowCycles} of ${policy.underperformCycles} cycles before a restart`,
+        detail: `${notHashingCountdown(state, after, policy, nowMs)}${unknown ? `; ${unknown.detail}` : ""}`,
       };
     }
 
@@ -336,7 +358,8 @@ export function decideCycle(
     } else if (hold) decide("HOLD", hold.reason, hold.detail, evidence);
   }
 
-  if (economics) {
+  const hashprice = economics ? hashpriceOf(economics) : undefined;
+  if (economics && hashprice !== undefined) {
     const profit: ProfitBody = {
       cycle,
       key: "fleet",
@@ -349,13 +372,36 @@ export function decideCycle(
       revenueMicroUsdPerDay: fleetTotals.revenueMicroUsd,
       costMicroUsdPerDay: fleetTotals.costMicroUsd,
       marginMicroUsdPerDay: fleetTotals.revenueMicroUsd - fleetTotals.costMicroUsd,
-      hashpriceMicroUsdPerThDay: computeProfit("1", 0, economics).hashpriceMicroUsdPerThDay,
+      hashpriceMicroUsdPerThDay: hashprice,
       expectedRevenueMicroUsdPerDay: null,
       expectedMarginMicroUsdPerDay: null,
+      ...(fleetTotals.excluded.length > 0 ? { excludedMiners: fleetTotals.excluded } : {}),
     };
     outcome.decisions.push({ type: recordTypes.profit, key: "fleet", body: profit, cites: marketRefs });
   }
   return outcome;
+}
+
+/** The hashprice for the fleet record; none (and no fleet record) if the figures cannot give one. */
+function hashpriceOf(economics: Economics): number | undefined {
+  try {
+    return computeProfit("1", 0, economics).hashpriceMicroUsdPerThDay;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * How far a miner that answers but hashes nothing is from a restart, and whether that restart
+ * could happen at all: it is never promised where the firmware, the mode or the cap rules it out.
+ */
+function notHashingCountdown(state: FleetState, memory: MinerMemory, policy: Policy, nowMs: number): string {
+  const counted = `not hashing for ${memory.lowCycles} of ${policy.underperformCycles} cycles`;
+  const verdict = executionVerdict(state, { action: "RESTART", origin: "auto" }, memory, nowMs);
+  if (!verdict.dispatch) return `${counted}; a RESTART would then be decided but not carried out: ${verdict.detail}`;
+  if (policy.maxRestartsPerHour === 0)
+    return `${counted}; a RESTART would then be decided but restarts are capped at 0 per hour (MAX_RESTARTS_PER_HOUR)`;
+  return `${counted} before a restart`;
 }
 
 function divergenceRecord(cycle: number, d: Divergence, cites: Ref[]): Planned {

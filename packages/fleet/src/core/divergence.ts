@@ -3,7 +3,9 @@
 // (except over-temperature on a miner that answered, which the rules turn into a STOP).
 
 import { findModel } from "../models.ts";
+import { marketProblems } from "./market-plausibility.ts";
 import type { MinerMemory } from "./memory.ts";
+import { maxMinerPowerW, maxMinerThs } from "./physical-bounds.ts";
 import type { Policy } from "./policy.ts";
 import type { DivergenceCode, Json, NetworkBody, PriceBody, TelemetryBody } from "./records.ts";
 
@@ -71,11 +73,21 @@ export function minerDivergences(input: MinerCheckInput): Divergence[] {
   const t = body.telemetry;
   const ths = Number(t.hashrateThs);
   const nameplate = findModel(t.model)?.nameplateThs ?? (t.expectedThs === null ? null : Number(t.expectedThs));
-  if (ths < 0)
+  const nameplateLimit = nameplate !== null && nameplate > 0 ? nameplate * policy.maxHashrateFactor : null;
+  if (!(ths >= 0))
     out.push(
-      found(minerId, "IMPOSSIBLE_HASHRATE", true, `negative hashrate ${t.hashrateThs} TH/s`, t.hashrateThs, "0"),
+      found(
+        minerId,
+        "IMPOSSIBLE_HASHRATE",
+        true,
+        Number.isNaN(ths)
+          ? `hashrate ${JSON.stringify(t.hashrateThs)} is not a number`
+          : `negative hashrate ${t.hashrateThs} TH/s`,
+        t.hashrateThs,
+        "0",
+      ),
     );
-  else if (nameplate !== null && nameplate > 0 && ths > nameplate * policy.maxHashrateFactor) {
+  else if (nameplateLimit !== null && ths > nameplateLimit && nameplateLimit <= maxMinerThs) {
     out.push(
       found(
         minerId,
@@ -83,7 +95,19 @@ export function minerDivergences(input: MinerCheckInput): Divergence[] {
         true,
         `hashrate ${t.hashrateThs} TH/s is over ${policy.maxHashrateFactor}× nameplate ${nameplate} TH/s`,
         t.hashrateThs,
-        String(nameplate * policy.maxHashrateFactor),
+        String(nameplateLimit),
+      ),
+    );
+  } else if (ths > maxMinerThs) {
+    // Without a nameplate (no known model) there is still a bound: no single ASIC hashes this fast.
+    out.push(
+      found(
+        minerId,
+        "IMPOSSIBLE_HASHRATE",
+        true,
+        `hashrate ${shortNumber(ths)} TH/s is more than any single miner can do (limit ${maxMinerThs} TH/s)`,
+        shortNumber(ths),
+        String(maxMinerThs),
       ),
     );
   }
@@ -96,6 +120,17 @@ export function minerDivergences(input: MinerCheckInput): Divergence[] {
         `reported power ${t.powerW} W while hashing ${t.hashrateThs} TH/s`,
         t.powerW,
         0,
+      ),
+    );
+  } else if (t.powerW !== null && !(t.powerW <= maxMinerPowerW)) {
+    out.push(
+      found(
+        minerId,
+        "IMPOSSIBLE_POWER",
+        true,
+        `power ${shortNumber(t.powerW)} W is more than any single miner draws (limit ${maxMinerPowerW} W)`,
+        shortNumber(t.powerW),
+        maxMinerPowerW,
       ),
     );
   }
@@ -166,6 +201,11 @@ export function minerDivergences(input: MinerCheckInput): Divergence[] {
   return out;
 }
 
+/** A figure as a record can hold it: a finite number, or its text (1e300 stays 1e300, not 1000…0). */
+function shortNumber(value: number): number | string {
+  return Number.isSafeInteger(value) || (Number.isFinite(value) && Math.abs(value) < 1e15) ? value : String(value);
+}
+
 export function marketDivergences(price: PriceBody, network: NetworkBody, nowMs: number, policy: Policy): Divergence[] {
   const out: Divergence[] = [];
   const priceAge = price.available && price.sourceAt ? nowMs - Date.parse(price.sourceAt) : null;
@@ -197,6 +237,11 @@ export function marketDivergences(price: PriceBody, network: NetworkBody, nowMs:
         policy.staleNetworkMs,
       ),
     );
+  }
+  // A figure no real market has makes the data unusable, as stale data does: profits resting on
+  // it would be nonsense (or overflow the exact arithmetic).
+  for (const problem of marketProblems(price, network)) {
+    out.push(found(null, problem.code, true, problem.detail, problem.observed, problem.limit));
   }
   return out;
 }

@@ -40,6 +40,11 @@ export interface MinerMemory {
 
 export interface FleetState {
   mode: Mode;
+  /**
+   * The mode the latest fleet.config record carried: a config record changes `mode` only when
+   * this changes (the operator edited MODE), so a restart never undoes a switch made at run time.
+   */
+  configuredMode: Mode | null;
   dryRun: boolean;
   policy: Policy;
   site: Site;
@@ -55,6 +60,7 @@ export interface FleetState {
 export function emptyState(): FleetState {
   return {
     mode: "AUTO",
+    configuredMode: null,
     dryRun: false,
     policy: defaultPolicy,
     site: { energyMicroUsdPerKwh: 50_000, poolFeePpm: 20_000 },
@@ -93,7 +99,8 @@ export function applyTelemetry(
   const t = body.telemetry;
   const ths = Number(t.hashrateThs);
   const expected = t.expectedThs === null ? 0 : Number(t.expectedThs);
-  const below = expected > 0 && ths < expected * policy.underperformFraction;
+  // Nothing hashing is "far below" whatever the nameplate; a partial rate needs an expected one.
+  const below = !(ths > 0) || (expected > 0 && ths < expected * policy.underperformFraction);
   return {
     ...memory,
     lastGood: { seq, atMs, uptimeS: t.uptimeS, accepted: t.accepted, hardwareErrors: t.hardwareErrors },
@@ -132,7 +139,8 @@ export function foldRecord(state: FleetState, record: FleetRecord): void {
   switch (record.type) {
     case recordTypes.config: {
       const body = record.body as unknown as ConfigBody;
-      state.mode = body.mode;
+      if (state.configuredMode === null || body.mode !== state.configuredMode) state.mode = body.mode;
+      state.configuredMode = body.mode;
       state.dryRun = body.dryRun;
       state.policy = body.policy;
       state.site = body.site;

@@ -57,11 +57,23 @@ export interface Site {
   poolFeePpm: number;
 }
 
-/** Checks the relations between thresholds; returns "key: problem" lines. */
-export function policyProblems(policy: Policy): string[] {
-  const problems: string[] = [];
-  for (const [key, value] of Object.entries(policy)) {
-    if (typeof value !== "number" || !Number.isFinite(value)) problems.push(`${key}: must be a finite number`);
+/** One setting's own problem, or a relation between two settings that does not hold. */
+export type PolicyIssue =
+  | { kind: "value"; field: keyof Policy; problem: string }
+  | {
+      kind: "order";
+      /** `low` must be below `high` (strict) or at most `high`. */
+      low: keyof Policy;
+      high: keyof Policy;
+      strict: boolean;
+    };
+
+/** Checks every threshold and the relations between them. */
+export function policyIssues(policy: Policy): PolicyIssue[] {
+  const issues: PolicyIssue[] = [];
+  const value = (field: keyof Policy, problem: string) => issues.push({ kind: "value", field, problem });
+  for (const [key, setting] of Object.entries(policy) as [keyof Policy, unknown][]) {
+    if (typeof setting !== "number" || !Number.isFinite(setting)) value(key, "must be a finite number");
   }
   const positive: (keyof Policy)[] = [
     "pollIntervalMs",
@@ -72,17 +84,29 @@ export function policyProblems(policy: Policy): string[] {
     "maxHashrateFactor",
     "underperformCycles",
   ];
-  for (const key of positive) if (!(policy[key] > 0)) problems.push(`${key}: must be greater than 0`);
+  for (const key of positive) if (!(policy[key] > 0)) value(key, "must be greater than 0");
   const nonNegative: (keyof Policy)[] = ["cooldownMs", "maxRestartsPerHour", "hysteresisFraction"];
-  for (const key of nonNegative) if (!(policy[key] >= 0)) problems.push(`${key}: must not be negative`);
-  if (!(policy.tempWarnC < policy.tempStopC)) problems.push("tempWarnC: must be below tempStopC");
-  if (!(policy.tempMinC < policy.tempMaxC)) problems.push("tempMinC: must be below tempMaxC");
-  if (!(policy.tempStopC <= policy.tempMaxC)) problems.push("tempStopC: must not exceed tempMaxC");
+  for (const key of nonNegative) if (!(policy[key] >= 0)) value(key, "must not be negative");
+  if (!(policy.tempWarnC < policy.tempStopC))
+    issues.push({ kind: "order", low: "tempWarnC", high: "tempStopC", strict: true });
+  if (!(policy.tempMinC < policy.tempMaxC))
+    issues.push({ kind: "order", low: "tempMinC", high: "tempMaxC", strict: true });
+  if (!(policy.tempStopC <= policy.tempMaxC))
+    issues.push({ kind: "order", low: "tempStopC", high: "tempMaxC", strict: false });
   if (!(policy.underperformFraction > 0 && policy.underperformFraction <= 1))
-    problems.push("underperformFraction: must be in (0, 1]");
-  if (!(policy.hysteresisFraction < 1)) problems.push("hysteresisFraction: must be below 1");
+    value("underperformFraction", "must be in (0, 1]");
+  if (!(policy.hysteresisFraction < 1)) value("hysteresisFraction", "must be below 1");
   for (const key of ["lostCommsPolls", "underperformCycles", "maxRestartsPerHour"] as const) {
-    if (!Number.isInteger(policy[key])) problems.push(`${key}: must be a whole number`);
+    if (!Number.isInteger(policy[key])) value(key, "must be a whole number");
   }
-  return problems;
+  return issues;
+}
+
+/** The issues as "field: problem" lines, in the policy's own field names. */
+export function policyProblems(policy: Policy): string[] {
+  return policyIssues(policy).map((issue) =>
+    issue.kind === "value"
+      ? `${issue.field}: ${issue.problem}`
+      : `${issue.low}: must be ${issue.strict ? "below" : "at most"} ${issue.high}`,
+  );
 }

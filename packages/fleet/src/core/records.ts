@@ -49,6 +49,8 @@ export interface CycleBody {
   mode: Mode;
   dryRun: boolean;
   miners: number;
+  /** The decision rules the cycle was decided under (see core/rules-version.ts); absent: 1. */
+  rules?: number;
 }
 
 export type TelemetryBody =
@@ -84,6 +86,8 @@ export type DivergenceCode =
   | "LOST_COMMS"
   | "STALE_PRICE"
   | "STALE_NETWORK"
+  | "IMPLAUSIBLE_PRICE"
+  | "IMPLAUSIBLE_NETWORK"
   | "TEMPERATURE_WARN"
   | "OVER_TEMPERATURE"
   | "IMPOSSIBLE_HASHRATE"
@@ -123,6 +127,11 @@ export interface ProfitBody {
    */
   expectedRevenueMicroUsdPerDay: number | null;
   expectedMarginMicroUsdPerDay: number | null;
+  /**
+   * Fleet record only, and only when some are: hashing miners left out of the totals because
+   * their margin is unknown (no power figure) or cannot be computed — never counted at $0.
+   */
+  excludedMiners?: { minerId: string; reason: string }[];
 }
 
 export interface DecisionBody {

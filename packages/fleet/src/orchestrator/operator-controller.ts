@@ -33,6 +33,7 @@ import {
   type TelemetryBody,
   withCites,
 } from "../core/records.ts";
+import { decisionRulesVersion } from "../core/rules-version.ts";
 import type { MarketCache } from "../market/market-cache.ts";
 import { MinerHistory } from "./history.ts";
 import { mapLimit } from "./map-limit.ts";
@@ -113,6 +114,25 @@ export function resolveRef(cite: Ref, seqs: Map<string, number>): number {
 }
 
 export { refKey };
+
+/** An Idempotency-Key already used for a different request (another miner or action). */
+export class IdempotencyKeyReusedError extends Error {
+  readonly key: string;
+  readonly first: { minerId: string; action: Action; decisionId: string; seq: number };
+  constructor(
+    key: string,
+    first: DecisionBody,
+    seq: number,
+    now: { minerId: string; action: Exclude<Action, "HOLD"> },
+  ) {
+    super(
+      `Idempotency-Key '${key}' was already used for ${first.action} of miner '${first.minerId}' (decision ${first.decisionId}, ledger record #${seq}); this request is ${now.action} of miner '${now.minerId}': send it with a new key`,
+    );
+    this.name = "IdempotencyKeyReusedError";
+    this.key = key;
+    this.first = { minerId: first.minerId, action: first.action, decisionId: first.decisionId, seq };
+  }
+}
 
 export class OperatorController {
   readonly operator: OperatorConfig;
@@ -212,9 +232,23 @@ export class OperatorController {
       lastConfig === undefined ||
       JSON.stringify(sortKeys(lastConfig)) !== JSON.stringify(sortKeys(config as unknown as Json))
     ) {
-      await controller.appendAndFold([
-        { type: recordTypes.config, body: config as unknown as Json, at: new Date(controller.clock.now()) },
-      ]);
+      const at = new Date(controller.clock.now());
+      const entries: { type: string; body: Json; at: Date }[] = [
+        { type: recordTypes.config, body: config as unknown as Json, at },
+      ];
+      // The mode follows the configuration only when the configured mode itself was edited (see
+      // foldRecord); then the switch is recorded like any other, with who and why.
+      const before = controller.state;
+      if (before.configuredMode !== null && before.configuredMode !== config.mode && before.mode !== config.mode) {
+        const change: ModeBody = {
+          mode: config.mode,
+          previous: before.mode,
+          by: "config",
+          reason: `the configured mode changed from ${before.configuredMode} to ${config.mode}`,
+        };
+        entries.push({ type: recordTypes.mode, body: change as unknown as Json, at });
+      }
+      await controller.appendAndFold(entries);
     }
     return controller;
   }
@@ -280,6 +314,7 @@ export class OperatorController {
       mode: this.state.mode,
       dryRun: this.state.dryRun,
       miners: miners.length,
+      rules: decisionRulesVersion,
     };
     const [cycleRecord] = await this.recorder.appendBatch(this.partition, [
       { type: recordTypes.cycle, body: cycleBody as unknown as Json, at },
@@ -479,7 +514,16 @@ export class OperatorController {
       if (!endpoint) throw new UnknownMinerError(minerId);
       const decisionId = `${this.operator.id}:manual:${idempotencyKey ?? randomUUID()}`;
       const earlier = this.state.decisions.get(decisionId);
-      if (earlier) return await this.earlierResult(decisionId, earlier.seq);
+      if (earlier) {
+        // A key names one request: the same key for another miner or action is a client's mistake,
+        // and answering with the first result would silently drop the second command.
+        const first = (await this.recorder.get(this.partition, earlier.seq))?.body as unknown as
+          | DecisionBody
+          | undefined;
+        if (first && (first.minerId !== minerId || first.action !== action))
+          throw new IdempotencyKeyReusedError(idempotencyKey ?? "", first, earlier.seq, { minerId, action });
+        return await this.earlierResult(decisionId, earlier.seq);
+      }
 
       const nowMs = this.clock.now();
       const at = new Date(nowMs);

@@ -2,6 +2,11 @@
 // proofs from the ledger alone (the configuration, the observations and the clock are all in
 // it) and reports each record that differs from what was written. It also checks the two
 // invariants: no action without a decision, no suppressed action without a negative proof.
+//
+// A cycle decided under older decision rules (its fleet.cycle record's `rules`, see
+// core/rules-version.ts) is replayed under today's; what differs there is reported as
+// "rules-changed" and does not fail the replay. A difference in a cycle decided under the current
+// rules does: there the records no longer follow from their evidence.
 
 import { decideCycle, type Planned } from "../core/decide.ts";
 import { emptyState, foldRecord } from "../core/memory.ts";
@@ -15,6 +20,7 @@ import type {
   TelemetryBody,
 } from "../core/records.ts";
 import { recordTypes, withCites } from "../core/records.ts";
+import { decisionRulesVersion, rulesOf } from "../core/rules-version.ts";
 import { refKey, resolveRef } from "./operator-controller.ts";
 import type { Recorder, StoredRecordLike } from "./recorder.ts";
 
@@ -22,8 +28,12 @@ export interface ReplayDifference {
   cycleSeq: number | null;
   type: string;
   key: string;
-  /** "missing": re-derived but not in the ledger; "unexpected": in the ledger but not re-derived; "changed": both, different. */
-  kind: "missing" | "unexpected" | "changed" | "invariant";
+  /**
+   * "missing": re-derived but not in the ledger; "unexpected": in the ledger but not re-derived;
+   * "changed": both, different; "rules-changed": any of those in a cycle decided under older
+   * decision rules (not counted against `ok`); "unreplayable": the cycle could not be re-derived.
+   */
+  kind: "missing" | "unexpected" | "changed" | "rules-changed" | "invariant" | "unreplayable";
   detail: string;
   expected: Json | null;
   actual: Json | null;
@@ -35,7 +45,12 @@ export interface ReplayReport {
   cycles: number;
   decisions: number;
   rederived: number;
+  /** The decision rules this replay re-derives with. */
+  rules: number;
+  /** Cycles decided under older rules, and how many differences they showed (kind "rules-changed"). */
+  olderRules: { cycles: number; differences: number };
   differences: ReplayDifference[];
+  /** No difference (other than "rules-changed") and no broken invariant. */
   ok: boolean;
 }
 
@@ -75,6 +90,8 @@ export async function replayPartition(
     cycles: 0,
     decisions: 0,
     rederived: 0,
+    rules: decisionRulesVersion,
+    olderRules: { cycles: 0, differences: 0 },
     differences: [],
     ok: true,
   };
@@ -139,6 +156,21 @@ export async function replayPartition(
   const closeGroup = (current: CycleGroup) => {
     const cycleSeq = current.record.seq;
     const cycleBody = current.record.body as unknown as CycleBody;
+    const rules = rulesOf(cycleBody);
+    const older = rules < decisionRulesVersion;
+    if (older) report.olderRules.cycles++;
+    const differ = (difference: ReplayDifference) => {
+      if (!older || !["missing", "unexpected", "changed"].includes(difference.kind)) {
+        report.differences.push(difference);
+        return;
+      }
+      report.olderRules.differences++;
+      report.differences.push({
+        ...difference,
+        kind: "rules-changed",
+        detail: `${difference.detail} (${difference.kind}; the cycle was decided under decision rules ${rules}, replayed under rules ${decisionRulesVersion})`,
+      });
+    };
     const nowMs = Date.parse(cycleBody.now);
     const telemetry: { seq: number; body: TelemetryBody }[] = [];
     let price: { seq: number; body: PriceBody } | undefined;
@@ -176,8 +208,22 @@ export async function replayPartition(
         actual: null,
       });
     } else {
-      const outcome = decideCycle(state, { cycleSeq, telemetry, price, network }, nowMs, operatorId);
-      const planned: Planned[] = [...outcome.evidence, ...outcome.decisions, ...outcome.suppressions];
+      let planned: Planned[] = [];
+      try {
+        const outcome = decideCycle(state, { cycleSeq, telemetry, price, network }, nowMs, operatorId);
+        planned = [...outcome.evidence, ...outcome.decisions, ...outcome.suppressions];
+      } catch (error) {
+        // The core does not throw on bad figures; should it ever, the report says so and goes on.
+        differ({
+          cycleSeq,
+          type: recordTypes.cycle,
+          key: String(cycleSeq),
+          kind: "unreplayable",
+          detail: `the cycle at ledger record #${cycleSeq} could not be re-derived: ${error instanceof Error ? error.message : String(error)}`,
+          expected: null,
+          actual: null,
+        });
+      }
       const seen = new Set<string>();
       for (const item of planned) {
         const id = refKey(item.type, item.key);
@@ -194,7 +240,7 @@ export async function replayPartition(
         }
         const found = actual.get(id);
         if (!found) {
-          report.differences.push({
+          differ({
             cycleSeq,
             type: item.type,
             key: item.key,
@@ -204,7 +250,7 @@ export async function replayPartition(
             actual: null,
           });
         } else if (canonical(expected) !== canonical(found.body)) {
-          report.differences.push({
+          differ({
             cycleSeq,
             type: item.type,
             key: item.key,
@@ -220,7 +266,7 @@ export async function replayPartition(
           const key = String(
             (record.body as Record<string, Json>).key ?? (record.body as Record<string, Json>).minerId,
           );
-          report.differences.push({
+          differ({
             cycleSeq,
             type: record.type,
             key,
@@ -274,7 +320,7 @@ export async function replayPartition(
       });
     }
   }
-  report.ok = report.differences.length === 0;
+  report.ok = report.differences.every((difference) => difference.kind === "rules-changed");
   options.onProgress?.(report.records);
   return report;
 }

@@ -8,6 +8,8 @@ const report = (overrides: Partial<ReplayReport>): ReplayReport => ({
   cycles: 1,
   decisions: 24,
   rederived: 52,
+  rules: 2,
+  olderRules: { cycles: 0, differences: 0 },
   differences: [],
   ok: true,
   ...overrides,

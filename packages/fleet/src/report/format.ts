@@ -114,15 +114,25 @@ export function formatTelemetry(address: string, t: Telemetry, nowMs: number): s
 }
 
 export function formatReplay(report: ReplayReport): string {
-  const head = `${report.partition}: ${count(report.records, "record")}, ${count(report.cycles, "cycle")}, ${count(report.decisions, "decision")}; ${count(report.rederived, "record")} re-derived — ${report.ok ? "every one matches" : count(report.differences.length, "difference")}`;
-  if (report.ok) return head;
-  return [
-    head,
-    ...report.differences
-      .slice(0, 50)
-      .map(
-        (d) =>
-          `  ${d.kind} ${d.type} '${d.key}'${d.cycleSeq === null ? "" : ` (the cycle at ledger record #${d.cycleSeq})`}: ${d.detail}`,
-      ),
-  ].join("\n");
+  const counted = report.differences.filter((d) => d.kind !== "rules-changed");
+  const older = report.differences.filter((d) => d.kind === "rules-changed");
+  const verdict =
+    counted.length > 0
+      ? count(counted.length, "difference")
+      : older.length > 0
+        ? `every one decided under the current rules (${report.rules}) matches`
+        : "every one matches";
+  const lines = [
+    `${report.partition}: ${count(report.records, "record")}, ${count(report.cycles, "cycle")}, ${count(report.decisions, "decision")}; ${count(report.rederived, "record")} re-derived — ${verdict}`,
+  ];
+  const line = (d: ReplayReport["differences"][number]) =>
+    `  ${d.kind} ${d.type} '${d.key}'${d.cycleSeq === null ? "" : ` (the cycle at ledger record #${d.cycleSeq})`}: ${d.detail}`;
+  lines.push(...counted.slice(0, 50).map(line));
+  if (older.length > 0) {
+    lines.push(
+      `  and ${count(older.length, "difference")} in ${count(report.olderRules.cycles, "cycle")} decided under older decision rules (expected after an upgrade; not counted):`,
+      ...older.slice(0, 20).map(line),
+    );
+  }
+  return lines.join("\n");
 }

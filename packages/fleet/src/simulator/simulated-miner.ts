@@ -65,6 +65,8 @@ export class SimulatedMiner {
   private boardHealth: number[];
   private disabled: boolean[];
   private softOff = false;
+  /** While `impossible:counters-backwards` is on: the share count it started from and when. */
+  private backwards: { fromShares: number; sinceMs: number } | null = null;
   /** Number of restarts and quits obeyed, for tests. */
   restarts = 0;
   /** Every privileged command obeyed, in order, for tests: "restart", "ascdisable|0", ... */
@@ -106,18 +108,26 @@ export class SimulatedMiner {
   setFault(fault: Fault): void {
     this.update();
     this.faults.set(fault.kind, fault);
+    this.backwards =
+      fault.kind === "impossible" && fault.value === "counters-backwards"
+        ? { fromShares: this.shares, sinceMs: this.clock.now() }
+        : fault.kind === "impossible"
+          ? null
+          : this.backwards;
     this.version++;
   }
 
   clearFault(kind: FaultKind): void {
     this.update();
     this.faults.delete(kind);
+    if (kind === "impossible") this.backwards = null;
     this.version++;
   }
 
   clearFaults(): void {
     this.update();
     this.faults.clear();
+    this.backwards = null;
     this.version++;
   }
 
@@ -233,7 +243,7 @@ export class SimulatedMiner {
       };
     });
     const fanRpm = Math.round(3000 + Math.max(0, this.chipC - 60) * 120 + this.random.normal(30));
-    const accepted = Math.floor(value === "counters-backwards" ? this.shares * 0.5 : this.shares);
+    const accepted = Math.floor(this.backwards ? this.countingDown(this.backwards) : this.shares);
     return {
       nowS: Math.floor(this.clock.now() / 1000),
       elapsedS: this.elapsedS(),
@@ -251,6 +261,16 @@ export class SimulatedMiner {
       pools: this.options.pools,
       hashing: fraction > 0,
     };
+  }
+
+  /**
+   * The accepted count under `impossible:counters-backwards`: from where it stood when the fault
+   * came on, it falls as fast as it would have risen (at least one share a second), so every poll
+   * reads lower than the one before while the uptime goes on — from the first poll after launch.
+   */
+  private countingDown(from: { fromShares: number; sinceMs: number }): number {
+    const elapsedS = Math.max(0, (this.clock.now() - from.sinceMs) / 1000);
+    return Math.max(0, from.fromShares - elapsedS * Math.max(1, this.sharesPerSecond()));
   }
 
   /** Answers one API request (the raw text the client sent). */

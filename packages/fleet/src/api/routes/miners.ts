@@ -3,7 +3,7 @@
 
 import type { FastifyInstance } from "fastify";
 import type { Action } from "../../core/records.ts";
-import { UnknownMinerError } from "../../orchestrator/operator-controller.ts";
+import { IdempotencyKeyReusedError, UnknownMinerError } from "../../orchestrator/operator-controller.ts";
 import { fleetErrors } from "../errors.ts";
 import { type Controllers, controllerFor } from "../operator-scope.ts";
 import {
@@ -120,6 +120,12 @@ export function registerMinerRoutes(app: FastifyInstance, controllers: Controlle
         } catch (error) {
           if (error instanceof UnknownMinerError)
             throw fleetErrors.error("UNKNOWN_MINER", { minerId: error.minerId }, error.message);
+          if (error instanceof IdempotencyKeyReusedError)
+            throw fleetErrors.error(
+              "IDEMPOTENCY_KEY_REUSED",
+              { header: "Idempotency-Key", key: error.key, first: error.first },
+              error.message,
+            );
           throw error;
         }
       },

@@ -1,0 +1,16 @@
+// The version of the decision rules. A cycle records the version it was decided under (its
+// fleet.cycle record's `rules`; records without one were written under version 1), so replay can
+// tell a cycle that no longer re-derives because the rules changed from one whose evidence or
+// decisions were altered.
+//
+//   1  the original rules
+//   2  unknown power is an unknown margin, never a $0 cost (MARGIN_UNKNOWN); a miner that reports
+//      0 TH/s counts towards a restart whether or not its nameplate is known; a config record
+//      changes the mode only when the configured mode itself changed; impossible hashrates without
+//      a nameplate, implausible market figures and profits out of the exact range are caught
+export const decisionRulesVersion = 2;
+
+/** The rules a cycle record says it was decided under. */
+export function rulesOf(cycle: { rules?: unknown }): number {
+  return typeof cycle.rules === "number" && Number.isSafeInteger(cycle.rules) ? cycle.rules : 1;
+}
