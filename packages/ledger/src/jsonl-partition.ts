@@ -103,6 +103,8 @@ export class JsonlPartition {
   readonly checkpointsPath: string;
   private readonly lockPath: string;
   private readonly writable: boolean;
+  /** This instance took the writer lock (another instance in this process may hold it instead). */
+  private ownsLock = false;
   private handle: FileHandle | undefined;
   private readFd: number | undefined;
   private index!: FixedFile;
@@ -133,7 +135,7 @@ export class JsonlPartition {
       await partition.load();
     } catch (error) {
       partition.closeFiles();
-      if (writable) releasePidLock(partition.lockPath);
+      if (partition.ownsLock) releasePidLock(partition.lockPath);
       throw error;
     }
     return partition;
@@ -148,6 +150,7 @@ export class JsonlPartition {
       const created = !existsDir(this.dir);
       mkdirSync(this.dir, { recursive: true });
       acquirePidLock(this.lockPath, this.name);
+      this.ownsLock = true;
       this.handle = await open(this.recordsPath, "a");
       await this.handle.datasync();
       if (created) fsyncDir(dirname(this.dir));
@@ -456,7 +459,7 @@ export class JsonlPartition {
     // The caches' last appends reach their files before the lock is released to the next writer.
     await Promise.all([this.index?.close(), this.tree?.close()]);
     this.closeFiles();
-    if (this.writable) releasePidLock(this.lockPath);
+    if (this.ownsLock) releasePidLock(this.lockPath);
   }
 }
 

@@ -259,6 +259,8 @@ export function describeLedgerStore(name: string, setup: () => Promise<StoreUnde
       const second = await store.open();
       try {
         await expect(second.append(p, "test.x", {})).rejects.toBeInstanceOf(LedgerLockedError);
+        // Refused again: a refused attempt must not take the first writer's lock away with it.
+        await expect(second.append(p, "test.x", {})).rejects.toBeInstanceOf(LedgerLockedError);
         // Reading is not writing: the second instance still sees the records.
         expect(await second.size(p)).toBe(1);
       } finally {
