@@ -161,7 +161,8 @@ export const settings = {
   maxOutputBytes: {
     flag: "--max-output-bytes",
     env: "PITHEAD_MAX_OUTPUT_BYTES",
-    description: "largest proof output accepted inline, in bytes (default 1 MiB)",
+    description:
+      "largest proof output accepted inline, in bytes (default 8 MiB: a 1024x1024 sd_infer PNG is 1-3 MB; larger is 413 OUTPUT_TOO_LARGE and the miner gives the job back)",
     parse: integer(0, 64 * 1024 * 1024),
   },
   sweepIntervalMs: {
@@ -203,7 +204,9 @@ export const defaults = {
   defaultMaxRuntimeS: 600,
   defaultMaxAttempts: 3,
   maxReplicas: 16,
-  maxOutputBytes: 1024 * 1024,
+  // A 1024x1024 PNG (sd_infer's usual size) is 1-2 MB and at most ~3 MiB (RGB, incompressible):
+  // the limit must take it with room for RGBA and larger images.
+  maxOutputBytes: 8 * 1024 * 1024,
   sweepIntervalMs: 1_000,
   pollIntervalMs: 500,
   rateLimitPerMinute: 6_000,

@@ -27,6 +27,11 @@ export const errors = defineErrors({
     message: "This Idempotency-Key was already used with a different request",
   },
   LAST_ADMIN_KEY: { status: 409, message: "Refusing to revoke the last active admin key" },
+  MINER_ID_KEY_ACTIVE: {
+    status: 409,
+    message:
+      "This miner id is registered to a key that is still active: revoke that key before binding the id to a new one",
+  },
   OUTPUT_TOO_LARGE: { status: 413, message: "The output is larger than this coordinator accepts inline" },
   INSUFFICIENT_FUNDS: { status: 422, message: "The wallet cannot cover the escrow for this job" },
   AMOUNT_TOO_LARGE: { status: 422, message: "The amount is larger than this coordinator accepts" },

@@ -399,9 +399,8 @@ describe("the client routes", () => {
       verification: { mode: "none", qourum: 1 },
     });
     expect(both.status).toBe(422);
-    const fields = (both.body.error?.details as unknown as { errors: { field: string }[] }).errors.map(
-      (error) => error.field,
-    );
+    const details = both.body.error?.details as unknown as { errors: { field: string }[] } | undefined;
+    const fields = (details?.errors ?? []).map((error) => error.field);
     expect(fields.sort()).toEqual(["body.rewrad", "body.verification.qourum"]);
     expect((await inject("GET", "/v1/wallet/balance", { key: client.key })).body.balance).toBe(500);
     // Spelled right, the same job is accepted.

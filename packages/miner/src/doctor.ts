@@ -1,13 +1,14 @@
 // `pithead miner doctor`: what this machine can run and why not — the accelerator, GPUs,
 // memory, each workload's availability with its reason, the models, the key, WORK_DIR and
-// whether the coordinator answers. Changes nothing, except that llm_gen's default tiny model is
-// written into WORK_DIR/models when it is missing (as a start would).
+// whether the coordinator answers and takes API_KEY. Changes nothing, except that llm_gen's
+// default tiny model is written into WORK_DIR/models when it is missing (as a start would).
 
 import { accessSync, constants, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import type { GpuInfo } from "@pithead/llm";
 import type { MinerConfig } from "./config/load-config.ts";
 import { detectMachine, largestVramMb } from "./machine/machine.ts";
+import { CoordinatorClient, versionedBaseHint } from "./net/coordinator-client.ts";
 import { ResultStore } from "./store/result-store.ts";
 import { createWorkloads } from "./workloads/registry.ts";
 import type { Availability, Workload } from "./workloads/workload.ts";
@@ -21,7 +22,16 @@ export interface DoctorReport {
   workloads: { name: string; available: boolean; reason: string; models: string[] }[];
   workDir: { path: string; writable: boolean; pendingResults: number };
   key: { file: string; exists: boolean };
-  coordinator: { url: string; reachable: boolean | undefined; detail: string };
+  /**
+   * reachable: whether the miner can work with it — false for no answer, a /health that is not
+   * 2xx (a wrong COORD_URL) or an API_KEY it refuses; apiKey: that last check alone.
+   */
+  coordinator: {
+    url: string;
+    reachable: boolean | undefined;
+    detail: string;
+    apiKey: { accepted: boolean | undefined; detail: string };
+  };
   /** False when the miner would refuse to start. */
   ok: boolean;
 }
@@ -33,15 +43,73 @@ export interface DoctorOptions {
   offline?: boolean;
 }
 
+const notChecked = (detail: string) => ({ accepted: undefined, detail });
+const hintOf = (url: string) => {
+  const hint = versionedBaseHint(url);
+  return hint === undefined ? "" : `: ${hint}`;
+};
+
 async function checkCoordinator(config: MinerConfig): Promise<DoctorReport["coordinator"]> {
-  if (!config.coordUrl) return { url: "", reachable: undefined, detail: "COORD_URL is not set" };
+  if (!config.coordUrl) {
+    return { url: "", reachable: undefined, detail: "COORD_URL is not set", apiKey: notChecked("not checked") };
+  }
+  const health = `${config.coordUrl}/health`;
+  let status: number;
   try {
-    const response = await fetch(`${config.coordUrl}/health`, { signal: AbortSignal.timeout(5000) });
-    return { url: config.coordUrl, reachable: true, detail: `GET /health answered ${response.status}` };
+    status = (await fetch(health, { signal: AbortSignal.timeout(5000) })).status;
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return { url: config.coordUrl, reachable: false, detail: `unreachable (${cause ?? (error as Error).message})` };
+    return {
+      url: config.coordUrl,
+      reachable: false,
+      detail: `unreachable (${cause ?? (error as Error).message})`,
+      apiKey: notChecked("not checked"),
+    };
   }
+  if (status < 200 || status >= 300) {
+    return {
+      url: config.coordUrl,
+      reachable: false,
+      detail: `GET ${health} answered ${status}, not a coordinator's health${hintOf(config.coordUrl)}`,
+      apiKey: notChecked("not checked"),
+    };
+  }
+  const apiKey = await checkApiKey(config);
+  return {
+    url: config.coordUrl,
+    reachable: apiKey.accepted !== false,
+    detail: `GET ${health} answered ${status}; ${apiKey.detail}`,
+    apiKey,
+  };
+}
+
+/**
+ * Whether the coordinator takes API_KEY, with a read a miner key may make and that changes nothing:
+ * its wallet's balance (before the first start registers the miner, the coordinator says so, which
+ * also means the key was accepted).
+ */
+async function checkApiKey(config: MinerConfig): Promise<DoctorReport["coordinator"]["apiKey"]> {
+  if (!config.apiKey) return { accepted: false, detail: "API_KEY is not set" };
+  const client = new CoordinatorClient({ baseUrl: config.coordUrl, apiKey: config.apiKey, timeoutMs: 5000 });
+  const path = "/v1/wallet/balance";
+  let answer: Awaited<ReturnType<CoordinatorClient["request"]>>;
+  try {
+    answer = await client.request("GET", path);
+  } catch (error) {
+    return { accepted: undefined, detail: `API_KEY not checked: ${(error as Error).message}` };
+  }
+  const error = (answer.body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const code = typeof error?.code === "string" ? error.code : `HTTP_${answer.status}`;
+  if (answer.status >= 200 && answer.status < 300) return { accepted: true, detail: "API_KEY accepted" };
+  if (code === "MINER_NOT_REGISTERED") {
+    return { accepted: true, detail: "API_KEY accepted (the first start registers MINER_ID)" };
+  }
+  const said = typeof error?.message === "string" ? `: ${error.message}` : "";
+  const why = `GET ${client.urlOf(path)} answered ${answer.status} ${code}${said}`;
+  if (answer.status === 401 || answer.status === 403) {
+    return { accepted: false, detail: `API_KEY refused (unknown, revoked or not a miner key): ${why}` };
+  }
+  return { accepted: undefined, detail: `API_KEY not checked: ${why}` };
 }
 
 function writable(dir: string): boolean {
@@ -86,7 +154,12 @@ export async function minerDoctor(config: MinerConfig, options: DoctorOptions = 
     workDir: { path: config.workDir, writable: dirWritable, pendingResults: pending },
     key: { file: config.keyFile, exists: existsSync(config.keyFile) },
     coordinator: options.offline
-      ? { url: config.coordUrl, reachable: undefined, detail: "not checked (--offline)" }
+      ? {
+          url: config.coordUrl,
+          reachable: undefined,
+          detail: "not checked (--offline)",
+          apiKey: notChecked("not checked (--offline)"),
+        }
       : await checkCoordinator(config),
     ok: machine.accelProblem === undefined && results.some((w) => w.available),
   };

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,19 @@ import { WorkloadError } from "../src/workloads/workload.ts";
 import { startA1111Server } from "./support/a1111-server.ts";
 
 const cpu = { accel: "cpu" as const, vramMb: 0, freeRamMb: () => 8000 };
+
+/** torch_bench's computation redone in exact int64 arithmetic: the digest an exact result must have. */
+const INT64_REFERENCE = `
+import hashlib, json, sys, torch
+a = json.loads(sys.stdin.read()); n, p, seed = a["n"], a["p"], a["seed"]
+i = torch.arange(n * n, dtype=torch.int64)
+v = (i * 1103515245 + 12345 + seed) % 2147483648
+v = (v * 1103515245 + 12345) % 2147483648
+x = ((v >> 16) % p).reshape(n, n)
+for _ in range(a["iters"]):
+    x = (x @ x) % p
+print(hashlib.sha256(x.to(torch.int32).numpy().astype("<i4").tobytes()).hexdigest())
+`;
 const limits = { maxRuntimeS: 60, vramMb: 0, freeRamMb: 8000 };
 
 function job(workload: string, params: unknown): LeasedJob {
@@ -212,31 +226,57 @@ describe("torch_bench", () => {
     });
   });
 
-  it("runs the seed's benchmark when a python3 here has torch (else says why not), and is killed at its deadline", async () => {
-    // Debian's python3-torch lives under /usr/bin/python3; a pyenv python3 may lack it.
-    let torch: TorchBenchWorkload | undefined;
+  /** A torch_bench on a python3 here that has torch (Debian's python3-torch is /usr/bin/python3; a pyenv one may lack it). */
+  async function torchHere(): Promise<{ torch?: TorchBenchWorkload; python?: string; reasons: string[] }> {
     const reasons: string[] = [];
     for (const python of ["python3", "/usr/bin/python3"]) {
       const candidate = new TorchBenchWorkload(python);
       const availability = await candidate.detect(cpu);
       reasons.push(availability.reason);
-      if (availability.available) {
-        torch = candidate;
-        break;
-      }
+      if (availability.available) return { torch: candidate, python, reasons };
     }
-    if (!torch) {
-      for (const reason of reasons) expect(reason).toMatch(/has no torch module|not found|failed/);
-      return;
-    }
+    for (const reason of reasons) expect(reason).toMatch(/has no torch module|not found|failed/);
+    return { reasons };
+  }
+
+  it("runs the seed's benchmark when a python3 here has torch (else says why not), and is killed at its deadline", async () => {
+    const { torch } = await torchHere();
+    if (!torch) return;
     const result = await torch.run(job("torch_bench", { n: 64, iters: 5 }), ctx());
     expect(result.metrics).toMatchObject({ n: 64, iters: 5, device: "cpu" });
-    expect(JSON.parse(String(result.output))).toMatchObject({ throughput_ops: 5, n: 64 });
+    // The output is the benchmark's result; its timings are metrics only (they differ per run).
+    expect(JSON.parse(String(result.output))).toMatchObject({ workload: "torch_bench", n: 64, iters: 5 });
     expect(result.metrics.tflops).toBeGreaterThanOrEqual(0);
 
     const controller = new AbortController();
     const long = torch.run(job("torch_bench", { n: 1024, iters: 100_000 }), ctx(controller.signal));
     setTimeout(() => controller.abort(new Error("max runtime")), 300);
     await expect(long).rejects.toThrow("max runtime");
+  });
+  it("proves the same output on every replica — an exact result, not timings — so replicate reaches a quorum", async () => {
+    const { torch, python } = await torchHere();
+    if (!torch || !python) return;
+    const replica = (id: string) => torch.run({ ...job("torch_bench", { n: 96, iters: 4 }), id }, ctx());
+    const jobId = "7d1e2f30-4a5b-4c6d-8e9f-0a1b2c3d4e5f";
+    const [first, second, otherJob] = await Promise.all([
+      replica(jobId),
+      replica(jobId),
+      replica("11111111-2222-4333-8444-555555555555"),
+    ]);
+    // Two runs of one job: the same proven bytes (same output_sha), whatever their timings.
+    expect(String(second.output)).toBe(String(first.output));
+    expect(String(first.output)).not.toMatch(/seconds|tflops|throughput/);
+    expect(first.metrics).toHaveProperty("seconds");
+    // Another job gets other inputs (seeded by its id), so a result cannot be replayed.
+    expect(String(otherJob.output)).not.toBe(String(first.output));
+    // Exact: the same product mod p in int64 (another summation order, no floats at all) gives the
+    // same digest, so a GPU's float32 (any order, TF32 included) gives it too.
+    const result = JSON.parse(String(first.output)) as { seed: number; modulus: number; digest: string };
+    const reference = spawnSync(python, ["-c", INT64_REFERENCE], {
+      input: JSON.stringify({ n: 96, iters: 4, seed: result.seed, p: result.modulus }),
+      encoding: "utf8",
+    });
+    expect(reference.stderr).toBe("");
+    expect(reference.stdout.trim()).toBe(result.digest);
   });
 });

@@ -64,17 +64,25 @@ export function registerKeyCommands(program: Command): void {
         return value;
       })
       .option("--label <label>", "a name to recognise the key by")
-      .option("--wallet <address>", "the client's wallet"),
-  ).action(async (options: AdminOptions & { role: string; label?: string; wallet?: string }) => {
+      .option("--wallet <address>", "the client's wallet")
+      .option(
+        "--miner-id <id>",
+        "a miner key only: bind it to this miner id; a registered id (its reputation with it) moves to the new key once its old key is revoked — how a miner key is rotated",
+      ),
+  ).action(async (options: AdminOptions & { role: string; label?: string; wallet?: string; minerId?: string }) => {
+    if (options.minerId !== undefined && options.role !== "miner") fail("--miner-id is only for --role miner");
     try {
-      const created = await adminClient(options).createKey({
+      // Built apart: the client's createKey type predates miner_id, which the route takes.
+      const request = {
         role: options.role,
         ...(options.label ? { label: options.label } : {}),
         ...(options.wallet ? { wallet: options.wallet } : {}),
-      });
+        ...(options.minerId ? { miner_id: options.minerId } : {}),
+      };
+      const created = await adminClient(options).createKey(request);
       printResult(options.json === true, created, () =>
         [
-          `${created.role} key ${created.id}${created.wallet ? ` (wallet ${created.wallet})` : ""}:`,
+          `${created.role} key ${created.id}${created.wallet ? ` (wallet ${created.wallet})` : ""}${created.miner_id ? ` (miner id ${created.miner_id})` : ""}:`,
           `  ${created.key}`,
           "  store it now: it is not shown again (the coordinator keeps only its hash)",
         ].join("\n"),

@@ -27,7 +27,10 @@ export interface Commands {
   cancelJob: [{ scope: IdempotencyScope; jobId: string; clientKeyId: string | null }, Replayable];
   submitProof: [{ scope: IdempotencyScope; proof: ProofInput }, Replayable];
   failLease: [{ scope: IdempotencyScope; fail: FailInput }, Replayable];
-  createKey: [{ scope: IdempotencyScope; role: Role; label: string | null; wallet: string | null }, Replayable];
+  createKey: [
+    { scope: IdempotencyScope; role: Role; label: string | null; wallet: string | null; minerId?: string | null },
+    Replayable,
+  ];
   revokeKey: [{ id: string }, ApiKeyRecord];
   fundWallet: [{ scope: IdempotencyScope; address: string; amount: number }, Replayable];
   setDraining: [{ minerId: string; draining: boolean }, Miner];
@@ -60,14 +63,15 @@ const handlers: Handlers = {
     idempotent(tx, scope, async () => ({ status: 200, body: await submitProof(tx, ctx, proof) })),
   failLease: (tx, _ctx, { scope, fail }) =>
     idempotent(tx, scope, async () => ({ status: 200, body: { ...(await failLease(tx, fail)) } })),
-  createKey: (tx, _ctx, { scope, role, label, wallet }) =>
+  createKey: (tx, _ctx, { scope, role, label, wallet, minerId }) =>
     idempotent(tx, scope, async () => {
-      const created = await createKey(tx, { role, label, wallet });
+      const created = await createKey(tx, { role, label, wallet, minerId });
       const view = {
         id: created.record.id,
         role: created.record.role,
         label: created.record.label,
         wallet: created.record.wallet,
+        miner_id: created.record.minerId,
         created_at: iso(created.record.createdAt),
       };
       // A replay must not hand the secret out again: it is stored nowhere, the replay says so.

@@ -14,6 +14,7 @@ import { errors } from "../errors.ts";
 import type { Tx } from "../store/types.ts";
 import type { OpsContext } from "./context.ts";
 import { saveJob } from "./job-writes.ts";
+import { minerIdTaken } from "./keys.ts";
 
 export interface ClaimInput {
   keyId: string;
@@ -37,7 +38,7 @@ export const candidatePageSize = (want: number) => Math.max(16, want * 2);
 export async function registeredMiner(tx: Tx, keyId: string, minerId: string): Promise<Miner> {
   const miner = await tx.miner(minerId);
   if (!miner) throw errors.error("MINER_NOT_REGISTERED", { miner_id: minerId });
-  if (miner.keyId !== keyId) throw errors.error("MINER_ID_TAKEN", { miner_id: minerId });
+  if (miner.keyId !== keyId) throw await minerIdTaken(tx, miner);
   return miner;
 }
 

@@ -2,10 +2,12 @@
 //   The miner holding a live lease gives the job back: the replica is requeued (attempt + 1) or,
 //   with its lease budget spent, the job fails and is refunded. Repeating the call after it was
 //   accepted answers the same. Refuses (before writing): unknown job (404), a job this miner does
-//   not hold (409).
+//   not hold (409). When this fail ends the job, the job's error carries the miner's message too,
+//   so the client reads why (e.g. OUTPUT_TOO_LARGE with the output's size and the limit).
 import { errors } from "../errors.ts";
 import type { Tx } from "../store/types.ts";
 import { AssignmentSet } from "./assignment-set.ts";
+import { saveJob } from "./job-writes.ts";
 import { loseLease } from "./settle.ts";
 
 export interface FailInput {
@@ -35,7 +37,11 @@ export async function failLease(tx: Tx, input: FailInput): Promise<FailAnswer> {
     }
     throw errors.error("LEASE_NOT_HELD", { job_id: job.id, job_state: job.state, lease_state: last?.state ?? null });
   }
-  const saved = await loseLease(tx, job, assignments, held, "failed", input.errorCode, input.message);
+  let saved = await loseLease(tx, job, assignments, held, "failed", input.errorCode, input.message);
   await assignments.save(tx);
+  if (saved.state === "FAILED" && input.message !== "") {
+    // loseLease names the last code only ("gave up after 3 lost leases (last: OUTPUT_TOO_LARGE)").
+    saved = await saveJob(tx, saved, { ...saved, errorMessage: `${saved.errorMessage ?? ""}: ${input.message}` });
+  }
   return { ok: true, job_id: job.id, state: saved.state, requeued: saved.state !== "FAILED" };
 }

@@ -1,18 +1,29 @@
 // Contract: heartbeat
 //   First contact registers the miner and binds its id to the calling key; later ones must come
 //   from that key. Updates the payout wallet, mode and capabilities, marks the miner online, and
-//   renews every live lease it holds (now + lease TTL, capped by the job's max runtime).
+//   renews the live leases it holds (now + lease TTL, capped by the job's max runtime).
+//   With `jobs` (the jobs the miner says it holds: running, or a result not yet delivered), only
+//   those leases are renewed, and each listed job it no longer holds is answered as lost with the
+//   reason (canceled, expired, ...), so the miner stops working on it. With `jobsComplete` too (the
+//   list is all it holds), its other live leases are given back: a miner restarted after a crash
+//   releases the leases of the jobs it lost at once, each costing the job one attempt as the
+//   lease's expiry would have, instead of keeping them alive with its beats until max_runtime_s.
+//   Without `jobs` (the seed's miner.sh) every live lease is renewed.
 //   Refuses (before writing): a key bound to another miner id, a miner id of another key, a
-//   malformed public key. Ledger: registration and capability changes (not every beat).
+//   malformed public key. Ledger: registration and capability changes (not every beat), and a
+//   lease record for each lease given back.
 
 import { canonicalJson } from "../core/canonical.ts";
 import { isLeaseLive, renewedExpiry } from "../core/job-life.ts";
-import type { Miner, MinerCapabilities } from "../core/model.ts";
+import { type Assignment, isFinal, type Job, type Miner, type MinerCapabilities } from "../core/model.ts";
 import { publicKeyObject } from "../core/receipt.ts";
 import { REPUTATION_START } from "../core/reputation.ts";
 import { errors } from "../errors.ts";
 import type { Tx } from "../store/types.ts";
+import { AssignmentSet } from "./assignment-set.ts";
 import type { OpsContext } from "./context.ts";
+import { minerIdTaken } from "./keys.ts";
+import { loseLease } from "./settle.ts";
 
 export interface HeartbeatInput {
   keyId: string;
@@ -21,12 +32,28 @@ export interface HeartbeatInput {
   mode: "gpu" | "cpu";
   gpu: boolean;
   capabilities: MinerCapabilities | null;
+  /** The jobs the miner holds (running or result undelivered); null: not said (renew every lease). */
+  jobs?: readonly string[] | null;
+  /** `jobs` is everything the miner holds: give back its other leases. */
+  jobsComplete?: boolean;
+}
+
+export interface LostLease {
+  id: string;
+  /** JOB_CANCELED, JOB_COMPLETED, JOB_FAILED, JOB_EXPIRED, JOB_NOT_FOUND, LEASE_EXPIRED, ... */
+  reason: string;
 }
 
 export interface HeartbeatResult {
   miner: Miner;
   registered: boolean;
   leasesRenewed: number;
+  /** Jobs whose leases this beat renewed. */
+  renewed: string[];
+  /** Listed jobs this miner no longer holds a lease on, with why. */
+  lost: LostLease[];
+  /** Jobs whose leases were given back because the miner no longer holds them (jobsComplete). */
+  released: string[];
 }
 
 function checkPublicKey(publicKey: string): void {
@@ -58,7 +85,7 @@ export async function heartbeat(tx: Tx, ctx: OpsContext, input: HeartbeatInput):
   const publicKey = input.capabilities?.public_key ?? null;
   if (publicKey !== null) checkPublicKey(publicKey);
   const existing = await tx.miner(input.minerId);
-  if (existing && existing.keyId !== key.id) throw errors.error("MINER_ID_TAKEN", { miner_id: input.minerId });
+  if (existing && existing.keyId !== key.id) throw await minerIdTaken(tx, existing);
 
   const declared = {
     wallet: input.wallet,
@@ -89,12 +116,78 @@ export async function heartbeat(tx: Tx, ctx: OpsContext, input: HeartbeatInput):
       await tx.record("coordinator.miner.updated", described(miner));
     }
   }
-  let leasesRenewed = 0;
-  for (const assignment of await tx.liveAssignmentsOf(miner.id)) {
+  const leases = await settleLeases(tx, ctx, miner.id, input);
+  return { miner, registered: !existing, leasesRenewed: leases.renewed.length, ...leases };
+}
+
+/** Renews, reports lost and gives back leases as the contract above says. */
+async function settleLeases(
+  tx: Tx,
+  ctx: OpsContext,
+  minerId: string,
+  input: HeartbeatInput,
+): Promise<Pick<HeartbeatResult, "renewed" | "lost" | "released">> {
+  const listed = input.jobs ? new Set(input.jobs) : undefined;
+  const renewed: string[] = [];
+  const released: string[] = [];
+  for (const assignment of await tx.liveAssignmentsOf(minerId)) {
+    // An expired lease the sweeper has not reached yet is not renewed: it is lost (listed, it is
+    // reported below).
     if (!isLeaseLive(assignment, tx.now)) continue;
+    if (listed && input.jobsComplete && !listed.has(assignment.jobId)) {
+      await giveBack(tx, assignment);
+      released.push(assignment.jobId);
+      continue;
+    }
     const leaseExpiresAt = renewedExpiry(assignment, tx.now, ctx.policy.leaseTtlS);
     if (leaseExpiresAt !== assignment.leaseExpiresAt) await tx.updateAssignment({ ...assignment, leaseExpiresAt });
-    leasesRenewed++;
+    renewed.push(assignment.jobId);
   }
-  return { miner, registered: !existing, leasesRenewed };
+  const lost: LostLease[] = [];
+  for (const id of listed ?? []) {
+    if (renewed.includes(id)) continue;
+    const job = await tx.job(id);
+    const mine = job ? (await tx.assignments(id)).filter((a) => a.minerId === minerId) : [];
+    lost.push({ id, reason: whyNotHeld(job, mine.at(-1), tx.now) });
+  }
+  return { renewed, lost, released };
+}
+
+/**
+ * A lease the miner says it no longer holds (it restarted and lost the job) ends now, as its expiry
+ * would have ended it later: one attempt of the job, the replica back in the queue, and the miner
+ * may take the job again (it is not a failure of the job on this miner).
+ */
+async function giveBack(tx: Tx, assignment: Assignment): Promise<void> {
+  const job = await tx.job(assignment.jobId);
+  if (!job) return;
+  const assignments = await AssignmentSet.load(tx, job.id);
+  const held = assignments.get(assignment.id) ?? assignment;
+  await loseLease(
+    tx,
+    job,
+    assignments,
+    held,
+    "expired",
+    "NOT_RUNNING",
+    "the miner's heartbeat no longer lists this job (the miner restarted without it)",
+  );
+  await assignments.save(tx);
+}
+
+/** Why a listed job is not (or no longer) leased to this miner: what the miner logs when it stops it. */
+function whyNotHeld(job: Job | undefined, latest: Assignment | undefined, now: number): string {
+  if (!job) return "JOB_NOT_FOUND";
+  if (isFinal(job.state)) return `JOB_${job.state}`;
+  if (!latest) return "LEASE_NOT_HELD";
+  switch (latest.state) {
+    case "LEASED":
+      return latest.leaseExpiresAt <= now ? "LEASE_EXPIRED" : "LEASE_NOT_HELD";
+    case "PROVED":
+      return "PROVED";
+    case "FAILED":
+      return "LEASE_FAILED";
+    default:
+      return `LEASE_${latest.state}`;
+  }
 }

@@ -1,12 +1,16 @@
 // Contracts for API keys. Keys are random, shown once, stored as their SHA-256 only.
-//   createKey: a client key gets a wallet (the one asked for, else a fresh address).
+//   createKey: a client key gets a wallet (the one asked for, else a fresh address). A miner key
+//     created with a miner id is bound to it; a registered miner id moves to the new key (its
+//     reputation, wallet and leases with it) only when the key it was registered with is revoked,
+//     so a key is rotated without losing the miner id, and never taken from a live key by a typo.
+//     Ledger: coordinator.key.created, and coordinator.miner.rebound when an id moved.
 //   revokeKey: revoked keys are refused from the next request on; revoking twice is a no-op;
 //     refuses to revoke the last active admin key (409) so an operator cannot lock themselves out.
 //   ensureAdminKey: at start, registers PITHEAD_ADMIN_KEY (refusing a revoked one) or, when no
 //     admin key exists at all, creates one and returns its secret to be shown once.
 import { randomBytes } from "node:crypto";
-import { apiKeyId, generateApiKey, hashSecret } from "@pithead/http";
-import type { ApiKeyRecord, Role } from "../core/model.ts";
+import { apiKeyId, generateApiKey, type HttpError, hashSecret } from "@pithead/http";
+import type { ApiKeyRecord, Miner, Role } from "../core/model.ts";
 import { errors } from "../errors.ts";
 import type { Tx } from "../store/types.ts";
 
@@ -22,8 +26,25 @@ export function newWalletAddress(): string {
 
 export async function createKey(
   tx: Tx,
-  input: { role: Role; label: string | null; wallet: string | null },
+  input: { role: Role; label: string | null; wallet: string | null; minerId?: string | null },
 ): Promise<CreatedKey> {
+  const minerId = input.minerId ?? null;
+  if (minerId !== null && input.role !== "miner") {
+    throw errors.error(
+      "VALIDATION_FAILED",
+      { field: "body.miner_id" },
+      "body.miner_id is only for a miner key (role miner)",
+    );
+  }
+  const miner = minerId === null ? undefined : await tx.miner(minerId);
+  const previous = miner ? await tx.keyById(miner.keyId) : undefined;
+  if (miner && previous && previous.revokedAt === null) {
+    throw errors.error(
+      "MINER_ID_KEY_ACTIVE",
+      { miner_id: miner.id, key_id: previous.id },
+      `miner id ${miner.id} is registered to key ${previous.id}, which is still active: revoke it first (pithead keys revoke ${previous.id}), then bind the id to a new key`,
+    );
+  }
   const generated = generateApiKey(input.role);
   const record: ApiKeyRecord = {
     id: generated.id,
@@ -31,7 +52,7 @@ export async function createKey(
     role: input.role,
     label: input.label,
     wallet: input.role === "client" ? (input.wallet ?? newWalletAddress()) : null,
-    minerId: null,
+    minerId,
     createdAt: tx.now,
     revokedAt: null,
   };
@@ -41,8 +62,37 @@ export async function createKey(
     role: record.role,
     label: record.label,
     wallet: record.wallet,
+    ...(minerId === null ? {} : { miner_id: minerId }),
   });
+  if (miner) {
+    await tx.updateMiner({ ...miner, keyId: record.id });
+    await tx.record("coordinator.miner.rebound", {
+      miner_id: miner.id,
+      from_key_id: miner.keyId,
+      to_key_id: record.id,
+    });
+  }
   return { record, secret: generated.key };
+}
+
+/**
+ * MINER_ID_TAKEN for a heartbeat or claim with another key than the one `miner` is registered to.
+ * When that key is revoked (a rotation) it says how to keep the id: an admin binds it to a new key.
+ */
+export async function minerIdTaken(tx: Tx, miner: Miner): Promise<HttpError> {
+  const owner = await tx.keyById(miner.keyId);
+  if (!owner || owner.revokedAt === null) {
+    return errors.error(
+      "MINER_ID_TAKEN",
+      { miner_id: miner.id, registered_key_revoked: false },
+      `miner id ${miner.id} is registered to another key, which is still active: use that key, or set another MINER_ID`,
+    );
+  }
+  return errors.error(
+    "MINER_ID_TAKEN",
+    { miner_id: miner.id, registered_key_revoked: true, key_id: owner.id },
+    `miner id ${miner.id} is registered to key ${owner.id}, revoked ${new Date(owner.revokedAt).toISOString()}: to keep this id and its reputation, an admin creates its new key bound to it (pithead keys create --role miner --miner-id ${miner.id}, or POST /v1/admin/keys {"role":"miner","miner_id":"${miner.id}"}) and the miner uses that key`,
+  );
 }
 
 export async function revokeKey(tx: Tx, id: string): Promise<ApiKeyRecord> {

@@ -1,12 +1,15 @@
 // Admin wire types.
 import { type Static, Type } from "typebox";
-import { Amount, StringEnum, Timestamp, WalletAddress } from "./common.ts";
+import { Amount, MinerId, StringEnum, Timestamp, WalletAddress } from "./common.ts";
 import { MinerCapabilities } from "./miner.ts";
 
 export const CreateKeyRequest = Type.Object({
   role: StringEnum(["client", "miner", "admin"]),
   label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   wallet: Type.Optional(WalletAddress),
+  // A miner key only: bound to this miner id. A registered id moves to the new key (reputation and
+  // all) once its old key is revoked: how a miner key is rotated without losing the id.
+  miner_id: Type.Optional(MinerId),
 });
 export type CreateKeyRequest = Static<typeof CreateKeyRequest>;
 
@@ -27,6 +30,9 @@ export const CreatedKeyResponse = Type.Object({
   role: Type.String(),
   label: Type.Union([Type.String(), Type.Null()]),
   wallet: Type.Union([Type.String(), Type.Null()]),
+  miner_id: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], { description: "The miner id a miner key is bound to" }),
+  ),
   created_at: Timestamp,
 });
 export type CreatedKeyResponse = Static<typeof CreatedKeyResponse>;

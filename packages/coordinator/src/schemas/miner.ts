@@ -48,6 +48,19 @@ export const HeartbeatRequest = Type.Object({
   mode: StringEnum(["gpu", "cpu"]),
   gpu: GpuFlag,
   capabilities: Type.Optional(MinerCapabilities),
+  jobs: Type.Optional(
+    Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+      maxItems: 1024,
+      description:
+        "The jobs this miner holds (running, or a result not yet delivered): only their leases are renewed, and lost_jobs names those it no longer holds. Without it every lease is renewed",
+    }),
+  ),
+  jobs_complete: Type.Optional(
+    Type.Boolean({
+      description:
+        "true: `jobs` is everything this miner holds, so its other leases are given back (a restarted miner's lost jobs go back to the queue at once)",
+    }),
+  ),
 });
 export type HeartbeatRequest = Static<typeof HeartbeatRequest>;
 
@@ -58,6 +71,19 @@ export const HeartbeatResponse = Type.Object({
   registered: Type.Boolean(),
   status: StringEnum(["online", "draining"]),
   reputation: Type.Integer(),
+  renewed_jobs: Type.Optional(Type.Array(Type.String(), { description: "Jobs whose leases this heartbeat renewed" })),
+  lost_jobs: Type.Optional(
+    Type.Array(Type.Object({ id: Type.String(), reason: Type.String() }), {
+      description:
+        "Jobs in `jobs` this miner no longer holds a lease on (JOB_CANCELED, LEASE_EXPIRED, ...): stop working on them",
+    }),
+  ),
+  released_jobs: Type.Optional(
+    Type.Array(Type.String(), { description: "Leases given back because `jobs` (complete) did not list them" }),
+  ),
+  max_output_bytes: Type.Optional(
+    Type.Integer({ description: "Largest proof output this coordinator accepts inline (413 OUTPUT_TOO_LARGE above)" }),
+  ),
 });
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
 

@@ -37,3 +37,14 @@ export function judgeAnswer(kind: OutboxKind, answer: CoordinatorAnswer, outputS
   }
   return "rejected";
 }
+
+/**
+ * Codes of a refused proof that mean the lease is already gone (expired, re-leased, job ended, the
+ * proof already taken): nothing to give back. Any other refusal leaves the lease held, so the miner
+ * gives the job back rather than leave a lease its own heartbeats would keep alive.
+ */
+const LEASE_GONE = new Set(["LEASE_NOT_HELD", "LEASE_EXPIRED", "JOB_FINAL", "JOB_NOT_FOUND", "PROOF_CONFLICT"]);
+
+export function leaseGone(errorCode: string | undefined): boolean {
+  return errorCode !== undefined && LEASE_GONE.has(errorCode);
+}

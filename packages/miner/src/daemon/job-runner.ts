@@ -12,9 +12,9 @@ export type JobOutcome =
   | { kind: "proved"; result: WorkloadResult; seconds: number }
   | { kind: "failed"; code: string; message: string; seconds: number };
 
-/** Why a job was aborted: its own deadline or the miner stopping. */
+/** Why a job was aborted: its own deadline, the miner stopping, or its lease gone at the coordinator. */
 export class JobAbort extends Error {
-  readonly code: "MAX_RUNTIME_EXCEEDED" | "MINER_SHUTDOWN";
+  readonly code: "MAX_RUNTIME_EXCEEDED" | "MINER_SHUTDOWN" | "LEASE_LOST";
   constructor(code: JobAbort["code"], message: string) {
     super(message);
     this.name = "JobAbort";
@@ -26,8 +26,11 @@ export interface RunJobDeps {
   workloads: ReadonlyMap<string, Workload>;
   machine: MachineView;
   clock: Clock;
-  /** Aborted (with a JobAbort) when the miner gives running jobs back. */
-  shutdown: AbortSignal;
+  /**
+   * Aborted when the job must stop before its deadline: the miner gives running jobs back, or the
+   * coordinator no longer leases it to this miner. A JobAbort reason is the outcome's code.
+   */
+  stop: AbortSignal;
   workDir: (jobId: string) => string;
 }
 
@@ -66,10 +69,14 @@ export async function runJob(job: LeasedJob, deps: RunJobDeps): Promise<JobOutco
       ),
     ),
   );
-  const onShutdown = () =>
-    abort(new JobAbort("MINER_SHUTDOWN", "the miner is shutting down; job given back for another miner"));
-  if (deps.shutdown.aborted) onShutdown();
-  else deps.shutdown.addEventListener("abort", onShutdown, { once: true });
+  const onStop = () =>
+    abort(
+      deps.stop.reason instanceof JobAbort
+        ? deps.stop.reason
+        : new JobAbort("MINER_SHUTDOWN", "the miner is shutting down; job given back for another miner"),
+    );
+  if (deps.stop.aborted) onStop();
+  else deps.stop.addEventListener("abort", onStop, { once: true });
   try {
     const run = workload.run(job, {
       signal: controller.signal,
@@ -87,6 +94,6 @@ export async function runJob(job: LeasedJob, deps: RunJobDeps): Promise<JobOutco
     return failed("WORKLOAD_FAILED", reason instanceof Error ? reason.message : String(reason));
   } finally {
     cancelTimer();
-    deps.shutdown.removeEventListener("abort", onShutdown);
+    deps.stop.removeEventListener("abort", onStop);
   }
 }

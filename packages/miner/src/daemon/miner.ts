@@ -3,9 +3,15 @@
 // proofs and fails until the coordinator settles them). Each loop is a step function plus a
 // sleep on the injected clock; tests call the steps directly. While the coordinator is
 // unreachable every loop backs off with full jitter, and the log says so once per change.
+//
+// Leases never outlive the work: each heartbeat lists the jobs this miner holds (running, or a
+// result not delivered yet), so the coordinator renews only those, tells which of them it no longer
+// leases to us (canceled, expired: the job is stopped at once and its slot freed) and, when the list
+// is complete, takes back the leases of jobs we do not hold (those a crash lost). A proof the
+// coordinator refuses while the lease is still ours (too large, bad signature) becomes a fail.
 
 import type { MinerConfig } from "../config/load-config.ts";
-import { type AnswerVerdict, judgeAnswer } from "../core/answer.ts";
+import { type AnswerVerdict, judgeAnswer, leaseGone } from "../core/answer.ts";
 import {
   type BackoffPolicy,
   backoffDelay,
@@ -15,12 +21,14 @@ import {
   linkFailed,
   linkSucceeded,
 } from "../core/backoff.ts";
+import { fitsInline, outputTooLargeMessage } from "../core/output-limit.ts";
 import { corruptOutput, proofMessage, sha256Hex } from "../core/proof.ts";
 import type { MinerKey } from "../identity/miner-key.ts";
 import { largestVramMb, type Machine } from "../machine/machine.ts";
 import {
   type CoordinatorClient,
   CoordinatorError,
+  type HeartbeatAnswer,
   type LeasedJob,
   type MinerCapabilities,
 } from "../net/coordinator-client.ts";
@@ -48,6 +56,8 @@ export interface RunningJob {
   job: LeasedJob;
   startedAt: number;
   done: Promise<void>;
+  /** Stops this job alone (its lease is gone). */
+  stop: AbortController;
 }
 
 export interface MinerStatus {
@@ -64,6 +74,9 @@ export interface MinerStatus {
 
 /** Settled results are kept this long for the operator to look at, then pruned. */
 const RESULT_RETENTION_MS = 7 * 86_400_000;
+
+/** The coordinator takes at most this many job ids in a heartbeat; with more, none are sent. */
+const MAX_LISTED_JOBS = 1024;
 
 export class Miner {
   readonly config: MinerConfig;
@@ -84,6 +97,12 @@ export class Miner {
   #completed = 0;
   #failed = 0;
   #givenBack = 0;
+  /** The largest output the coordinator takes with a proof, as its heartbeats say. */
+  #maxOutputBytes: number | undefined;
+  /** `next` requests in flight: a job may be on its way that no list of ours names yet. */
+  #claiming = 0;
+  /** A heartbeat with a complete job list in flight: claims wait for it (see heartbeatOnce). */
+  #reconciling: Promise<unknown> | undefined;
   readonly #slotFreed = new Notifier();
   readonly #outboxNudge = new Notifier();
   /** Fires when the coordinator answers again after an outage. */
@@ -202,18 +221,33 @@ export class Miner {
 
   // ── steps ───────────────────────────────────────────────────────────────────────────────
 
+  /** The jobs this miner holds: running, or with a result still to deliver. */
+  #heldJobs(): string[] {
+    return [...new Set([...this.#running.keys(), ...this.#deps.store.pendingJobIds()])];
+  }
+
   /** One heartbeat. Returns the delay before the next one. */
   async heartbeatOnce(): Promise<number> {
     const capabilities = this.capabilities();
+    const held = this.#heldJobs();
+    const listed = held.length <= MAX_LISTED_JOBS;
+    // The list is complete only while no `next` is in flight (a job on its way is on no list yet,
+    // and would be taken back); claims wait until a beat that says "complete" is answered.
+    const complete = listed && this.#claiming === 0;
+    const beat = this.#deps.client.heartbeat({
+      miner_id: this.config.minerId,
+      wallet: this.config.walletAddr,
+      mode: capabilities.mode,
+      gpu: capabilities.gpu,
+      capabilities,
+      ...(listed ? { jobs: held, jobs_complete: complete } : {}),
+    });
+    const reconciling = complete ? beat.catch(() => undefined) : undefined;
+    if (reconciling) this.#reconciling = reconciling;
     try {
-      const answer = await this.#deps.client.heartbeat({
-        miner_id: this.config.minerId,
-        wallet: this.config.walletAddr,
-        mode: capabilities.mode,
-        gpu: capabilities.gpu,
-        capabilities,
-      });
+      const answer = await beat;
       this.#ok();
+      this.#settleLeases(answer);
       if (!this.#registered) {
         this.#registered = true;
         this.#log.info("registered with the coordinator", {
@@ -232,6 +266,30 @@ export class Miner {
       return this.config.heartbeatSecs * 1000;
     } catch (error) {
       return Math.min(this.config.heartbeatSecs * 1000, this.#down(error));
+    } finally {
+      if (reconciling && this.#reconciling === reconciling) this.#reconciling = undefined;
+    }
+  }
+
+  /** Acts on what a heartbeat answer says about our leases and the coordinator's output limit. */
+  #settleLeases(answer: HeartbeatAnswer): void {
+    if (typeof answer.max_output_bytes === "number") this.#maxOutputBytes = answer.max_output_bytes;
+    for (const lost of answer.lost_jobs ?? []) {
+      // A job whose result waits in the outbox is left to it: the delivery's answer settles it.
+      const running = this.#running.get(lost.id);
+      if (!running || running.stop.signal.aborted) continue;
+      this.#log.warn("the coordinator no longer leases this job to this miner: stopping it", {
+        job: lost.id,
+        reason: lost.reason,
+      });
+      running.stop.abort(
+        new JobAbort("LEASE_LOST", `the coordinator no longer leases this job to this miner (${lost.reason})`),
+      );
+    }
+    if (answer.released_jobs && answer.released_jobs.length > 0) {
+      this.#log.warn("the coordinator took back leases of jobs this miner does not hold (lost in a restart)", {
+        jobs: answer.released_jobs.join(","),
+      });
     }
   }
 
@@ -240,16 +298,21 @@ export class Miner {
    * Returns the job started (if any) and the delay before the next poll.
    */
   async pollOnce(): Promise<{ job: LeasedJob | undefined; delayMs: number }> {
+    while (this.#reconciling) await this.#reconciling;
     if (this.freeSlots() === 0 || this.#stopping.signal.aborted) return { job: undefined, delayMs: 0 };
     const started = this.#clock.now();
     let job: LeasedJob | undefined;
+    this.#claiming++;
     try {
       job = await this.#deps.client.next(
         { miner: this.config.minerId, slots: this.config.maxConcurrency, wait: this.config.pollWaitSecs },
         this.#stopping.signal,
       );
+      // From here to startJob() nothing awaits: no heartbeat can list our jobs in between.
+      this.#claiming--;
       this.#ok();
     } catch (error) {
+      this.#claiming--;
       if (this.#stopping.signal.aborted) return { job: undefined, delayMs: 0 };
       if (error instanceof CoordinatorError && error.code === "MINER_NOT_REGISTERED") {
         // The coordinator lost or never saw our registration: heartbeat again right away.
@@ -277,11 +340,12 @@ export class Miner {
       max_runtime_s: job.max_runtime_s,
     });
     const startedAt = this.#clock.now();
+    const stop = new AbortController();
     const done = runJob(job, {
       workloads: this.offered,
       machine: this.machineView,
       clock: this.#clock,
-      shutdown: this.#giveBack.signal,
+      stop: AbortSignal.any([this.#giveBack.signal, stop.signal]),
       workDir: (id) => this.#deps.store.jobDir(id),
     })
       .then((outcome) => this.#record(job, outcome))
@@ -293,7 +357,7 @@ export class Miner {
         this.#slotFreed.notify();
         this.#outboxNudge.notify();
       });
-    const running = { job, startedAt, done };
+    const running = { job, startedAt, done, stop };
     this.#running.set(job.id, running);
     return running;
   }
@@ -301,6 +365,12 @@ export class Miner {
   /** Writes the outcome to the outbox (fsynced) before anything is sent. */
   #record(job: LeasedJob, outcome: JobOutcome): void {
     const lease = job.lease_token === undefined ? {} : { lease_token: job.lease_token };
+    if (outcome.kind === "failed" && outcome.code === "LEASE_LOST") {
+      // Nothing to send: the lease is not ours any more, and a fail would be refused.
+      this.#log.info("job stopped", { job: job.id, error: outcome.message, seconds: outcome.seconds });
+      this.#deps.store.discard(job.id);
+      return;
+    }
     if (outcome.kind === "failed") {
       this.#failed++;
       if (outcome.code === "MINER_SHUTDOWN") this.#givenBack++;
@@ -346,6 +416,10 @@ export class Miner {
   /** Sends one outbox entry; returns the verdict and, for a retry, the suggested delay. */
   async deliver(entry: OutboxEntry): Promise<{ verdict: AnswerVerdict; delayMs: number }> {
     const path = entry.kind === "proof" ? "/v1/miner/proof" : "/v1/miner/fail";
+    const outputBytes = entry.kind === "proof" ? this.#deps.store.outputBytes(entry) : undefined;
+    if (!fitsInline(outputBytes, this.#maxOutputBytes)) {
+      return this.#giveBackInstead(entry, "OUTPUT_TOO_LARGE", outputTooLargeMessage(outputBytes, this.#maxOutputBytes));
+    }
     let body: Record<string, unknown>;
     try {
       body = this.#deps.store.body(entry);
@@ -373,7 +447,7 @@ export class Miner {
       const error = new CoordinatorError(
         answer.status,
         answer.code ?? `HTTP_${answer.status}`,
-        `${path} answered ${answer.status} ${answer.code ?? ""}`.trim(),
+        `POST ${this.#deps.client.urlOf(path)} answered ${answer.status} ${answer.code ?? ""}`.trim(),
         answer.details,
         answer.retryAfterMs,
       );
@@ -394,8 +468,54 @@ export class Miner {
         status: answer.status,
         code: answer.code,
       });
+      if (entry.kind === "proof" && !leaseGone(answer.code)) return this.#giveBackRefused(entry, answer, outputBytes);
     }
     return { verdict, delayMs: 0 };
+  }
+
+  /** A proof refused while the lease is still ours: the job is given back, saying why. */
+  #giveBackRefused(
+    entry: OutboxEntry,
+    answer: { status: number; code?: string; details?: Record<string, unknown>; body: unknown },
+    outputBytes: number | undefined,
+  ): Promise<{ verdict: AnswerVerdict; delayMs: number }> {
+    if (answer.status === 413) {
+      const limit = answer.details?.max_output_bytes;
+      if (typeof limit === "number") this.#maxOutputBytes = limit;
+      return this.#giveBackInstead(
+        entry,
+        "OUTPUT_TOO_LARGE",
+        outputTooLargeMessage(outputBytes, typeof limit === "number" ? limit : undefined),
+      );
+    }
+    const said = (answer.body as { error?: { message?: unknown } } | null)?.error?.message;
+    const why = `${answer.status} ${answer.code ?? ""}${typeof said === "string" ? `: ${said}` : ""}`;
+    return this.#giveBackInstead(entry, "PROOF_REFUSED", `the coordinator refused this miner's proof (${why})`);
+  }
+
+  /**
+   * Replaces a proof that cannot be delivered with a fail for the same job, and sends it: the lease
+   * ends now and the client reads why, instead of the lease living on until max_runtime_s. The
+   * output stays in WORK_DIR for the operator.
+   */
+  #giveBackInstead(
+    entry: OutboxEntry,
+    code: string,
+    message: string,
+  ): Promise<{ verdict: AnswerVerdict; delayMs: number }> {
+    this.#log.warn("cannot deliver this result: giving the job back", {
+      job: entry.job_id,
+      code,
+      error: message,
+      output: this.#deps.store.outputPath(entry),
+    });
+    const fail = this.#deps.store.save({
+      kind: "fail",
+      jobId: entry.job_id,
+      attempt: entry.attempt,
+      request: { id: entry.job_id, error_code: code, message: message.slice(0, 2000) },
+    });
+    return this.deliver(fail);
   }
 
   /** One pass over the outbox. Returns the delay before the next pass (undefined: nothing left). */
@@ -481,7 +601,9 @@ export class Miner {
       await this.#clock.sleep(graceMs, timeUp.signal);
       if (this.#running.size > 0) {
         this.#log.warn("grace period over: giving running jobs back", { jobs: [...this.#running.keys()].join(",") });
-        this.#giveBack.abort(new JobAbort("MINER_SHUTDOWN", "the miner is shutting down"));
+        this.#giveBack.abort(
+          new JobAbort("MINER_SHUTDOWN", "the miner is shutting down; job given back for another miner"),
+        );
       }
       await finished;
     }

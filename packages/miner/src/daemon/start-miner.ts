@@ -8,7 +8,7 @@ import type { GpuInfo } from "@pithead/llm";
 import type { MinerConfig } from "../config/load-config.ts";
 import { loadOrCreateMinerKey } from "../identity/miner-key.ts";
 import { detectMachine } from "../machine/machine.ts";
-import { CoordinatorClient } from "../net/coordinator-client.ts";
+import { CoordinatorClient, versionedBaseHint } from "../net/coordinator-client.ts";
 import { ResultStore } from "../store/result-store.ts";
 import { createWorkloads } from "../workloads/registry.ts";
 import type { Availability, Workload } from "../workloads/workload.ts";
@@ -86,6 +86,8 @@ export async function startMiner(config: MinerConfig, options: StartMinerOptions
     work_dir: config.workDir,
     public_key: key.publicKey,
   });
+  const hint = versionedBaseHint(config.coordUrl);
+  if (hint) log.warn(`${hint}: requests to ${config.coordUrl}/v1/... will not be found`);
   if (options.autoStart !== false) miner.start();
   return { miner, availability, publicKey: key.publicKey, stop: (graceMs) => miner.stop(graceMs) };
 }

@@ -21,6 +21,10 @@ export interface HeartbeatBody {
   mode: "gpu" | "cpu";
   gpu: boolean;
   capabilities: MinerCapabilities;
+  /** The jobs this miner holds: running, or with a result not yet delivered. */
+  jobs?: string[];
+  /** `jobs` is everything this miner holds: the coordinator gives its other leases back. */
+  jobs_complete?: boolean;
 }
 
 export interface HeartbeatAnswer {
@@ -28,6 +32,12 @@ export interface HeartbeatAnswer {
   server_time?: string;
   leases_renewed?: number;
   status?: string;
+  /** Jobs in `jobs` whose lease this miner no longer holds, with why (JOB_CANCELED, LEASE_EXPIRED, ...). */
+  lost_jobs?: { id: string; reason: string }[];
+  /** Leases given back because a complete `jobs` did not list them. */
+  released_jobs?: string[];
+  /** The largest output the coordinator takes inline with a proof. */
+  max_output_bytes?: number;
 }
 
 export interface LeasedJob {
@@ -96,6 +106,17 @@ function retryAfter(header: string | null): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
+/**
+ * What to say when a URL built on `baseUrl` is not found and the base already ends in /v1: the
+ * miner adds /v1 itself, so such a COORD_URL asks for /v1/v1/... (undefined otherwise).
+ */
+export function versionedBaseHint(baseUrl: string): string | undefined {
+  if (!/\/v1\/*$/.test(baseUrl)) return undefined;
+  return `COORD_URL ends in /v1, and the miner adds /v1 itself: set it to the coordinator's root, ${baseUrl.replace(/\/v1\/*$/, "")}`;
+}
+
+const inParens = (hint: string | undefined) => (hint === undefined ? "" : ` (${hint})`);
+
 /** Checks the shape of a job handed out by `next`; returns why it is unusable, if it is. */
 export function jobProblem(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null) return "the job is not a JSON object";
@@ -159,6 +180,16 @@ export class CoordinatorClient {
     return { status: response.status, body, headers: response.headers };
   }
 
+  /** The coordinator's base URL as configured (COORD_URL, trailing slashes dropped). */
+  get baseUrl(): string {
+    return this.#base;
+  }
+
+  /** The URL a request for `path` goes to, as logs should name it (without the query). */
+  urlOf(path: string): string {
+    return `${this.#base}${path.split("?")[0]}`;
+  }
+
   #error(method: string, path: string, answer: RawAnswer & { headers: Headers }): CoordinatorError {
     const e = envelope(answer.body);
     const code = e.code ?? `HTTP_${answer.status}`;
@@ -166,7 +197,7 @@ export class CoordinatorClient {
     return new CoordinatorError(
       answer.status,
       code,
-      `${method} ${path.split("?")[0]} answered ${answer.status} ${code}${message ? `: ${message}` : ""}`,
+      `${method} ${this.urlOf(path)} answered ${answer.status} ${code}${message ? `: ${message}` : ""}${answer.status === 404 ? inParens(versionedBaseHint(this.#base)) : ""}`,
       e.details,
       retryAfter(answer.headers.get("retry-after")),
     );

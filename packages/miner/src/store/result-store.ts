@@ -19,6 +19,7 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -76,6 +77,8 @@ export interface NewEntry {
 export class ResultStore {
   readonly workDir: string;
   readonly #now: () => number;
+  /** Jobs with a pending entry, kept up to date by save/update once read (heartbeats list them). */
+  #pendingIds: Set<string> | undefined;
 
   constructor(workDir: string, now: () => number = Date.now) {
     this.workDir = workDir;
@@ -115,6 +118,7 @@ export class ResultStore {
       settled_at: null,
     };
     this.#write(saved);
+    this.#pendingIds?.add(saved.job_id);
     return saved;
   }
 
@@ -136,7 +140,35 @@ export class ResultStore {
       settled_at: state === "pending" ? null : new Date(this.#now()).toISOString(),
     };
     this.#write(next);
+    if (state !== "pending") this.#pendingIds?.delete(next.job_id);
     return next;
+  }
+
+  /** The ids of the jobs whose result waits to be delivered (read from WORK_DIR once, then kept). */
+  pendingJobIds(): ReadonlySet<string> {
+    if (!this.#pendingIds) this.pending();
+    return this.#pendingIds ?? new Set();
+  }
+
+  /** Size of the entry's output file in bytes (undefined: it has none, or it is gone). */
+  outputBytes(entry: OutboxEntry): number | undefined {
+    if (entry.output_file === null) return undefined;
+    try {
+      return statSync(join(this.workDir, entry.job_id, entry.output_file)).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Where the entry's output is kept (for the operator), or undefined. */
+  outputPath(entry: OutboxEntry): string | undefined {
+    return entry.output_file === null ? undefined : join(this.workDir, entry.job_id, entry.output_file);
+  }
+
+  /** Removes a job's scratch directory when it holds no entry (a job stopped without a result). */
+  discard(jobId: string): void {
+    if (!UUIDISH.test(jobId) || this.read(jobId)) return;
+    rmSync(join(this.workDir, jobId), { recursive: true, force: true });
   }
 
   /** The POST body as sent: the stored request plus the output, encoded as recorded. */
@@ -167,7 +199,9 @@ export class ResultStore {
   }
 
   pending(): OutboxEntry[] {
-    return this.all().filter((entry) => entry.state === "pending");
+    const pending = this.all().filter((entry) => entry.state === "pending");
+    this.#pendingIds = new Set(pending.map((entry) => entry.job_id));
+    return pending;
   }
 
   /** Removes settled job directories older than `maxAgeMs`; pending ones are never removed. */

@@ -1,9 +1,13 @@
 // torch_bench: the seed's PyTorch matrix benchmark (torch-bench.py beside this file), run by
 // the configured Python when it has torch. The interpreter runs in its own process group so
-// max_runtime_s kills it and anything it started. Output: the benchmark's JSON report (timings,
-// so replicas of a torch_bench job will not agree: use verification "none" for it).
+// max_runtime_s kills it and anything it started.
+// Output: what replicas agree on, so `verification: replicate` can reach a quorum — the digest of
+// the benchmark's own result on inputs seeded by the job id, computed exactly (integers mod a
+// small prime in float32, see the script), the same bits on a CPU or any GPU. The timings differ
+// from run to run, so they are metrics (seconds, TFLOP/s), never part of the proven output.
 // Params: {n? (matrix size, default 1024), iters? (default 100)}.
 
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { runChild } from "../machine/child-process.ts";
 import type { LeasedJob } from "../net/coordinator-client.ts";
@@ -25,6 +29,17 @@ const PROBE = "import json, torch; print(json.dumps({'torch': torch.__version__,
 export function torchBenchParams(job: LeasedJob): { n: number; iters: number } {
   const params = paramsOf(job);
   return { n: intParam(params, "n", 16, 16_384, 1024), iters: intParam(params, "iters", 1, 100_000, 100) };
+}
+
+/** The inputs' seed: from the job id, so every replica of a job computes the same, and jobs differ. */
+export function torchBenchSeed(jobId: string): number {
+  return Number.parseInt(createHash("sha256").update(jobId).digest("hex").slice(0, 7), 16);
+}
+
+/** The proven output: the result's fields in a fixed order, one line. */
+function resultOutput(result: Record<string, unknown>): string {
+  const keys = ["workload", "n", "iters", "seed", "modulus", "digest"];
+  return `${JSON.stringify(Object.fromEntries(keys.map((key) => [key, result[key]])))}\n`;
 }
 
 export class TorchBenchWorkload implements Workload {
@@ -78,7 +93,7 @@ export class TorchBenchWorkload implements Workload {
     const result = await runChild(this.#python, [SCRIPT], {
       signal: ctx.signal,
       cwd: ctx.workDir,
-      input: JSON.stringify({ n, iters, device: this.#device }),
+      input: JSON.stringify({ n, iters, seed: torchBenchSeed(job.id), device: this.#device }),
     });
     if (result.killed || ctx.signal.aborted)
       throw ctx.signal.reason ?? new WorkloadError("WORKLOAD_FAILED", "torch_bench was killed");
@@ -90,9 +105,18 @@ export class TorchBenchWorkload implements Workload {
       throw new WorkloadError(code, `torch_bench exited with ${result.code ?? result.signal}: ${last}`);
     }
     const line = result.stdout.trim().split("\n").at(-1) ?? "";
-    let report: { seconds: number; tflops: number; device: string; n: number; throughput_ops: number; torch: string };
+    let report: {
+      result: Record<string, unknown>;
+      seconds: number;
+      tflops: number;
+      device: string;
+      n: number;
+      throughput_ops: number;
+      torch: string;
+    };
     try {
       report = JSON.parse(line);
+      if (typeof report.result?.digest !== "string") throw new Error("no result");
     } catch {
       throw new WorkloadError(
         "WORKLOAD_FAILED",
@@ -100,7 +124,7 @@ export class TorchBenchWorkload implements Workload {
       );
     }
     return {
-      output: `${line}\n`,
+      output: resultOutput(report.result),
       contentType: "application/json",
       metrics: {
         seconds: report.seconds,

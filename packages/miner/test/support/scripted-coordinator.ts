@@ -46,6 +46,14 @@ function send(response: ServerResponse, status: number, body?: unknown, headers:
   response.end(JSON.stringify(body));
 }
 
+const ROUTES = new Set([
+  "/v1/miner/heartbeat",
+  "/v1/miner/next",
+  "/v1/miner/proof",
+  "/v1/miner/fail",
+  "/v1/wallet/balance",
+]);
+
 export async function startScriptedCoordinator(): Promise<ScriptedCoordinator> {
   const sockets = new Set<Socket>();
   const state = {
@@ -73,6 +81,13 @@ export async function startScriptedCoordinator(): Promise<ScriptedCoordinator> {
       return;
     }
     if (override) return send(response, override.status, override.body, override.headers);
+    if (url.pathname === "/health") return send(response, 200, { status: "ok" });
+    // As the real one: a path it does not serve is 404 whatever the key (e.g. COORD_URL with /v1).
+    if (!ROUTES.has(url.pathname)) {
+      return send(response, 404, {
+        error: { code: "NOT_FOUND", message: "Not found", details: { url: url.pathname } },
+      });
+    }
     if (request.headers.authorization !== "Bearer miner-key-1") {
       return send(response, 401, { error: { code: "UNAUTHORIZED", message: "bad key" } });
     }
@@ -104,6 +119,8 @@ export async function startScriptedCoordinator(): Promise<ScriptedCoordinator> {
       }
       case "/v1/miner/fail":
         return send(response, 200, { ok: true, job_id: body?.id, state: "QUEUED", requeued: true });
+      case "/v1/wallet/balance":
+        return send(response, 200, { address: "wallet_demo", balance: 0, pending: 0, updated_at: null });
       default:
         return send(response, 404, { error: { code: "NOT_FOUND", message: url.pathname } });
     }

@@ -31,7 +31,8 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
       config: admin,
       schema: {
         tags: ["admin"],
-        summary: "Create an API key (shown once); a client key gets a wallet",
+        summary:
+          "Create an API key (shown once); a client key gets a wallet; a miner key may be bound to a miner id (rotation)",
         body: CreateKeyRequest,
         response: { 201: CreatedKeyResponse, ...errorResponses(400, 401, 403, 409, 422) },
       },
@@ -49,6 +50,7 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
         role: body.role,
         label: body.label ?? null,
         wallet: body.wallet ?? null,
+        minerId: body.miner_id ?? null,
       });
       return sendAnswer(reply as FastifyReply, answer);
     },

@@ -61,10 +61,33 @@ function decodeOutput(body: ProofRequest, maxBytes: number): Uint8Array | null {
   } else {
     bytes = Buffer.from(body.output, "utf8");
   }
-  if (bytes.byteLength > maxBytes) {
-    throw errors.error("OUTPUT_TOO_LARGE", { field: "body.output", bytes: bytes.byteLength, limit_bytes: maxBytes });
-  }
+  if (bytes.byteLength > maxBytes) throw outputTooLarge(maxBytes, bytes.byteLength);
   return bytes;
+}
+
+function outputTooLarge(maxBytes: number, bytes: number | undefined): Error {
+  const size = bytes === undefined ? "The proof's output is" : `The output is ${bytes} bytes,`;
+  return errors.error(
+    "OUTPUT_TOO_LARGE",
+    {
+      field: "body.output",
+      max_output_bytes: maxBytes,
+      limit_bytes: maxBytes,
+      ...(bytes === undefined ? {} : { bytes }),
+    },
+    `${size} over the ${maxBytes} bytes this coordinator accepts inline (its --max-output-bytes): give the job back with /v1/miner/fail`,
+  );
+}
+
+/**
+ * The proof routes' body limit leaves room for the base64 of an output of the inline limit; a body
+ * over it can only be an output over that limit, so it gets the error that says so, with the limit,
+ * instead of the generic PAYLOAD_TOO_LARGE. Anything else goes on to the root error handler.
+ */
+function proofErrors(maxOutputBytes: number) {
+  return (error: Error & { code?: string }) => {
+    throw error.code === "FST_ERR_CTP_BODY_TOO_LARGE" ? outputTooLarge(maxOutputBytes, undefined) : error;
+  };
 }
 
 /** The checks that need no database: output size, encoding and hash; hashable metrics. */
@@ -120,6 +143,8 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
         wallet: body.wallet,
         mode: body.mode,
         gpu: body.gpu === true || body.gpu === 1,
+        jobs: body.jobs ?? null,
+        jobsComplete: body.jobs_complete === true,
         capabilities: body.capabilities
           ? {
               ...body.capabilities,
@@ -137,6 +162,10 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
         registered: result.registered,
         status: result.miner.draining ? ("draining" as const) : ("online" as const),
         reputation: result.miner.reputation,
+        renewed_jobs: result.renewed,
+        lost_jobs: result.lost,
+        released_jobs: result.released,
+        max_output_bytes: maxOutputBytes,
       };
     },
   );
@@ -202,6 +231,7 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
     {
       config: miner,
       bodyLimit: proofBodyLimit,
+      errorHandler: proofErrors(maxOutputBytes),
       schema: {
         tags: ["miner"],
         summary: "Prove a leased job: output hash, metrics, optionally the output and a signature",
@@ -226,6 +256,7 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
     {
       config: miner,
       bodyLimit: proofBodyLimit,
+      errorHandler: proofErrors(maxOutputBytes),
       schema: {
         tags: ["miner"],
         summary: "Prove several jobs in one request; each proof gets its own status",

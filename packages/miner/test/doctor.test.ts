@@ -1,0 +1,81 @@
+// `pithead miner doctor`'s coordinator check, and the URLs the miner logs, against the scripted
+// coordinator on a real socket: a /health that is not 2xx (COORD_URL ending in /v1) or an API_KEY
+// the coordinator refuses is a ✖ that says why; log lines name the URL actually requested.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadMinerConfig, memoryLogger, minerDoctor, startMiner } from "../src/index.ts";
+import { ManualClock } from "./support/manual-clock.ts";
+import { startScriptedCoordinator } from "./support/scripted-coordinator.ts";
+
+function config(coordUrl: string, apiKey = "miner-key-1") {
+  return loadMinerConfig({
+    env: {
+      COORD_URL: coordUrl,
+      WALLET_ADDR: "wallet_demo",
+      API_KEY: apiKey,
+      MINER_ID: "rig-gpu0",
+      WORK_DIR: mkdtempSync(join(tmpdir(), "miner-doctor-")),
+    },
+  });
+}
+
+const doctor = (coordUrl: string, apiKey?: string) =>
+  minerDoctor(config(coordUrl, apiKey), { detectGpus: async () => [], workloads: [] });
+
+describe("miner doctor: the coordinator", () => {
+  it("is ✖ when /health is not found, with the URL asked and a hint when COORD_URL ends in /v1", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    const report = await doctor(`${coordinator.url}/v1`);
+    expect(report.coordinator.reachable).toBe(false);
+    expect(report.coordinator.detail).toContain(`GET ${coordinator.url}/v1/health answered 404`);
+    expect(report.coordinator.detail).toContain(`set it to the coordinator's root, ${coordinator.url}`);
+  });
+
+  it("is ✖ naming API_KEY when the coordinator refuses the key, ✔ when it takes it", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    const refused = await doctor(coordinator.url, "revoked-key");
+    expect(refused.coordinator.reachable).toBe(false);
+    expect(refused.coordinator.apiKey.accepted).toBe(false);
+    expect(refused.coordinator.detail).toMatch(/API_KEY refused .*401 UNAUTHORIZED/);
+    const accepted = await doctor(coordinator.url);
+    expect(accepted.coordinator).toMatchObject({ reachable: true, apiKey: { accepted: true } });
+    expect(accepted.coordinator.detail).toContain("API_KEY accepted");
+  });
+
+  it("takes a key the coordinator knows but no miner used yet (the first start registers MINER_ID)", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    coordinator.overrides.set("/v1/wallet/balance", [
+      { status: 409, body: { error: { code: "MINER_NOT_REGISTERED", message: "send a heartbeat first" } } },
+    ]);
+    const report = await doctor(coordinator.url);
+    expect(report.coordinator).toMatchObject({ reachable: true, apiKey: { accepted: true } });
+  });
+});
+
+describe("the miner's log names the URL it used", () => {
+  it("with COORD_URL ending in /v1: the heartbeat's full URL (/v1/v1/...) and how to fix COORD_URL", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    const log = memoryLogger();
+    const running = await startMiner(config(`${coordinator.url}/v1`), {
+      clock: new ManualClock(),
+      log,
+      detectGpus: async () => [],
+      autoStart: false,
+      workloads: [
+        {
+          name: "noop",
+          detect: async () => ({ available: true, reason: "test" }),
+          run: async () => ({ output: "", contentType: "text/plain", metrics: {} }),
+        },
+      ],
+    });
+    await running.miner.heartbeatOnce();
+    await running.stop(0);
+    const text = log.lines.join("\n");
+    expect(text).toContain(`POST ${coordinator.url}/v1/v1/miner/heartbeat answered 404 NOT_FOUND`);
+    expect(text).toContain("COORD_URL ends in /v1");
+    expect(coordinator.of("/v1/v1/miner/heartbeat")).toHaveLength(1);
+  });
+});
