@@ -34,7 +34,16 @@ export interface RunningAgent {
   model: ChatModel;
   /** One retention pass (also run hourly). */
   prune(): Promise<number>;
+  /**
+   * Stops gracefully: no new connections; requests in flight may run for SHUTDOWN_TIMEOUT (by
+   * default REQUEST_TIMEOUT, which bounds them anyway), then those left answer 503 with
+   * Retry-After; then the model and the store close. Idempotent.
+   */
   close(): Promise<void>;
+  /** Stops waiting: requests in flight answer 503 now (a second Ctrl-C). Closes too. */
+  cutOff(): Promise<void>;
+  /** Requests being answered right now. */
+  inFlight(): number;
 }
 
 function displayHost(host: string): string {
@@ -64,7 +73,17 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     const search = config.search
       ? searxngBackend({ baseUrl: config.search.url, maxResults: config.search.maxResults })
       : undefined;
-    const app = await buildAgentServer({ config, store, model, search, now, version: AGENT_VERSION }, options.logger);
+    const cutoff = new AbortController();
+    const app = await buildAgentServer(
+      { config, store, model, search, now, version: AGENT_VERSION, cutoff: cutoff.signal },
+      options.logger,
+    );
+    let inFlight = 0;
+    app.addHook("onRequest", async (_request, reply) => {
+      inFlight++;
+      // "close" comes for every response, answered or abandoned by its client.
+      reply.raw.once("close", () => inFlight--);
+    });
     closers.unshift(() => app.close());
     await app.listen({ host: config.host, port: config.port });
     const { port } = app.server.address() as AddressInfo;
@@ -81,6 +100,19 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     timer.unref();
 
     let closed: Promise<void> | undefined;
+    const close = () => {
+      closed ??= (async () => {
+        clearInterval(timer);
+        // app.close() waits for the requests in flight; past the bound they are cut off (503).
+        const bound = setTimeout(() => cutoff.abort(), config.shutdownTimeoutMs);
+        try {
+          for (const closeOne of closers) await closeOne();
+        } finally {
+          clearTimeout(bound);
+        }
+      })();
+      return closed;
+    };
     return {
       url: `http://${displayHost(config.host)}:${port}`,
       app,
@@ -88,13 +120,12 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
       store,
       model,
       prune,
-      close() {
-        closed ??= (async () => {
-          clearInterval(timer);
-          for (const close of closers) await close();
-        })();
-        return closed;
+      close,
+      cutOff() {
+        cutoff.abort();
+        return close();
       },
+      inFlight: () => inFlight,
     };
   } catch (error) {
     for (const close of closers) await close().catch(() => {});

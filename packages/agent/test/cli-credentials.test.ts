@@ -100,4 +100,53 @@ describe("pithead agent credentials", () => {
     expect(badSeed.code).toBe(1);
     expect(badSeed.stderr).toMatch(/the seed must be 32 bytes of hex/);
   });
+
+  it("names --password-env or a terminal when an encrypted coldkey gets no password, and an empty variable as empty", () => {
+    const sign = ["agent", "credentials", "sign", "--api-url", "https://m.example", "--token", "t"];
+    const coldkey = ["--coldkey", join(FIXTURES, "coldkey-nacl")];
+    // No terminal and nothing on stdin (a service, a script): no hash-wasm "Password must be specified".
+    const nothing = pithead([...sign, ...coldkey], "");
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toMatch(
+      /^error: no password for the encrypted coldkey .*coldkey-nacl: stdin is not a terminal/,
+    );
+    expect(nothing.stderr).toContain("--password-env <VAR>");
+    expect(nothing.stderr).not.toMatch(/must be specified/i);
+
+    const empty = pithead([...sign, ...coldkey, "--password-env", "PW"], "", { PW: "" });
+    expect(empty.stderr).toBe("error: the environment variable PW (--password-env) is empty\n");
+    const unset = pithead([...sign, ...coldkey, "--password-env", "PW"]);
+    expect(unset.stderr).toBe("error: the environment variable PW (--password-env) is not set\n");
+    const noMnemonic = pithead([...sign, "--secret-env", "WORDS"], "", { WORDS: "" });
+    expect(noMnemonic.stderr).toBe("error: the environment variable WORDS (--secret-env) is empty\n");
+  });
+
+  it("takes the .env file as --dotenv (Node 24 itself claims --env-file), and names the option for a missing one", () => {
+    writeFileSync(join(dir, "agent.env"), "API_KEY=key-from-named-file\n");
+    const signed = pithead([
+      "agent",
+      "credentials",
+      "sign",
+      "--api-url",
+      "http://203.0.113.7:8001",
+      "--coldkey",
+      join(FIXTURES, "coldkey-private-key-only"),
+      "--dotenv",
+      "agent.env",
+      "--json",
+    ]);
+    expect(signed.code, signed.stderr).toBe(0);
+    expect((JSON.parse(signed.stdout) as { text: string }).text).toMatch(
+      /^http:\/\/203\.0\.113\.7:8001<seperate>key-from-named-file\n/,
+    );
+
+    const missing = ["--dotenv", "/nope/.env"];
+    const start = pithead(["agent", "start", ...missing], "", { API_KEY: "k" });
+    expect(start.code).toBe(1);
+    expect(start.stderr).toBe("error: --dotenv: /nope/.env does not exist\n");
+    const sign = pithead(["agent", "credentials", "sign", "--api-url", "https://m.example", ...missing, "--seed"]);
+    expect(sign.code).toBe(1);
+    expect(sign.stderr).toBe("error: --dotenv: /nope/.env does not exist\n");
+    expect(pithead(["agent", "start", "--help"]).stdout).toContain("--dotenv <file>");
+  });
 });

@@ -85,6 +85,26 @@ describe("X-API-Key authentication", () => {
     expect(response.status).toBe(404);
     expect(response.body).toEqual({ detail: "Not Found" });
   });
+
+  it("answers a known path asked with another method 405 with Allow, before the key and the body, as FastAPI routes", async () => {
+    const cases: [string, string, string][] = [
+      ["GET", "/complete", "POST"],
+      ["PUT", "/conversations/x", "GET, HEAD, DELETE"],
+      ["PATCH", "/playbook/x", "GET, HEAD"],
+      ["DELETE", "/conversations", "GET, HEAD"],
+      ["POST", "/health", "GET, HEAD"],
+    ];
+    for (const [method, path, allow] of cases) {
+      const response = await agent.call(method, path, method === "GET" ? undefined : "{not json", {});
+      expect(response.status, `${method} ${path}`).toBe(405);
+      expect(response.body).toEqual({ detail: "Method Not Allowed" });
+      expect(response.headers.get("allow"), `${method} ${path}`).toBe(allow);
+    }
+    expect(fake.calls).toHaveLength(0);
+    // A preflight is still answered, and an unknown path is still a 404.
+    expect((await agent.call("OPTIONS", "/complete", undefined, {})).status).toBe(204);
+    expect((await agent.call("PUT", "/no/such/path", undefined, {})).status).toBe(404);
+  });
 });
 
 type Detail = { type: string; loc: (string | number)[]; msg: string; input: unknown }[];
@@ -208,9 +228,28 @@ describe("ComponentInput limits, each at its boundary", () => {
     const missing = await expect422(withoutCid, ["body", "cid"], "missing");
     expect(missing[0]?.msg).toBe("Field required");
     await expect422(request({ cid: 7 }), ["body", "cid"], "string_type");
-    await expect422(request({ use_playbook: "yes" }), ["body", "use_playbook"], "bool_type");
+    await expect422(request({ use_playbook: [] }), ["body", "use_playbook"], "bool_type");
     await expect422(request({ input: "q" }), ["body", "input"], "list_type");
     await expect422(request({ input: [{}] }), ["body", "input", 0, "user_query"], "missing");
+  });
+
+  it("reads booleans as pydantic's lax mode does (the reference's models), and honours them", async () => {
+    for (const value of [true, "true", "True", "yes", "on", "t", "Y", "1", 1]) {
+      await expect200(request({ cid: "lax", use_playbook: value }));
+    }
+    // use_conversation_history "false" and 0 really leave the history out of the prompt.
+    for (const value of ["false", "OFF", "no", "f", "n", "0", 0]) {
+      await expect200(request({ cid: "lax", use_conversation_history: value }));
+      expect(
+        fake.calls.at(-1)?.messages.map((m) => m.role),
+        String(value),
+      ).toEqual(["system", "user"]);
+    }
+    const detail = await expect422(request({ use_playbook: "maybe" }), ["body", "use_playbook"], "bool_parsing");
+    expect(detail[0]?.msg).toBe("Input should be a valid boolean, unable to interpret input");
+    await expect422(request({ use_playbook: 2 }), ["body", "use_playbook"], "bool_parsing");
+    await expect422(request({ use_playbook: " true" }), ["body", "use_playbook"], "bool_parsing");
+    await expect422(request({ use_conversation_history: null }), ["body", "use_conversation_history"], "bool_type");
   });
 
   it("answers an empty body and invalid JSON with a 422 on the body", async () => {
@@ -248,6 +287,73 @@ describe("ComponentInput limits, each at its boundary", () => {
   it("uses the defaults for the optional fields", async () => {
     const { use_conversation_history: _h, use_playbook: _p, ...minimal } = request({ cid: "defaults" });
     expect((await agent.post("/complete", minimal)).status).toBe(200);
+  });
+});
+
+/** POST /complete with exactly these bytes and this Content-Type (none when undefined). */
+async function postRaw(body: string, contentType?: string) {
+  const headers: Record<string, string> = { "x-api-key": TEST_KEY };
+  if (contentType !== undefined) headers["content-type"] = contentType;
+  // A Blob without a type: fetch then sends no Content-Type of its own.
+  const response = await fetch(`${agent.url}/complete`, { method: "POST", headers, body: new Blob([body]) });
+  return { status: response.status, body: (await response.json()) as { detail: Detail & { ctx?: unknown }[] } };
+}
+
+describe("Content-Type, read as FastAPI reads it", () => {
+  const valid = JSON.stringify(request({ cid: "content-type" }));
+
+  it("parses JSON sent without a Content-Type, and under application/json or application/*+json", async () => {
+    const types = [
+      undefined,
+      "",
+      "application/json",
+      "Application/JSON; charset=utf-8",
+      "application/json; charset",
+      "application/vnd.api+json",
+    ];
+    for (const type of types) {
+      expect((await postRaw(valid, type)).status, String(type)).toBe(200);
+    }
+  });
+
+  it("hands any other type's body to validation as text: 422 'not an object' echoing it, the model never called", async () => {
+    for (const [body, type] of [
+      [valid, "text/plain"],
+      ["hello", "text/plain"],
+      [valid, "application/x-www-form-urlencoded"],
+      [valid, "json"],
+    ] as const) {
+      const response = await postRaw(body, type);
+      expect(response.status, type).toBe(422);
+      expect(response.body.detail, type).toEqual([
+        {
+          type: "model_attributes_type",
+          loc: ["body"],
+          msg: "Input should be a valid dictionary or object to extract fields from",
+          input: body,
+        },
+      ]);
+    }
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it("answers a body that is not JSON with Python's message and position, whatever JSON type it came under", async () => {
+    for (const type of [undefined, "application/json"]) {
+      const response = await postRaw('{"cid": "x",', type);
+      expect(response.status).toBe(422);
+      expect(response.body.detail).toEqual([
+        {
+          type: "json_invalid",
+          loc: ["body", 12],
+          msg: "JSON decode error",
+          input: {},
+          ctx: { error: "Expecting property name enclosed in double quotes" },
+        },
+      ]);
+    }
+    const text = await postRaw("hello");
+    expect(text.body.detail[0]).toMatchObject({ loc: ["body", 0], ctx: { error: "Expecting value" } });
+    expect(JSON.stringify(text.body)).not.toContain("content-type");
   });
 });
 

@@ -147,6 +147,27 @@ describe("conversation history", () => {
   });
 });
 
+describe("the empty cid (allowed by ComponentInput)", () => {
+  it("is stored, listed, read at /conversations/, /playbook/ and /playbook//context, and deleted", async () => {
+    reply("to the empty cid");
+    expect((await agent.post("/complete", request({ cid: "" }))).status).toBe(200);
+    const list = (await agent.call("GET", "/conversations")).body as { conversations: { cid: string }[] };
+    expect(list.conversations.map((c) => c.cid)).toContain("");
+
+    const read = await agent.call("GET", "/conversations/");
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ cid: "", message_count: 2 });
+    expect((read.body as { messages: { content: string }[] }).messages[1]?.content).toBe("to the empty cid");
+    expect((await agent.call("GET", "/playbook/")).body).toEqual({ cid: "", entry_count: 0, entries: [] });
+    expect((await agent.call("GET", "/playbook//context")).body).toMatchObject({ cid: "", entry_count: 0 });
+
+    const deleted = await agent.call("DELETE", "/conversations/");
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toEqual({ success: true, message: "Conversation  deleted successfully", cid: "" });
+    expect((await agent.call("GET", "/conversations/")).status).toBe(404);
+  });
+});
+
 describe("/human_feedback and the playbook", () => {
   it("answers an empty playbook with the reference's text", async () => {
     expect((await agent.call("GET", "/playbook/nobody")).body).toEqual({ cid: "nobody", entry_count: 0, entries: [] });

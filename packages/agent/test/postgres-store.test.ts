@@ -68,4 +68,78 @@ describe("the agent on PostgreSQL (DATABASE_URL=postgres://…)", () => {
       await fake.close();
     }
   });
+
+  it("answers a request holding U+0000 (valid JSON) like SQLite does: 200, stored, and found again by its cid", async () => {
+    await emptied(database.url);
+    const fake = await startFakeOpenAi();
+    try {
+      await using agent = await startTestAgent({
+        DATABASE_URL: database.url,
+        LLM_PROVIDER: "openai",
+        OPENAI_BASE_URL: fake.baseUrl,
+        OPENAI_MODEL: "fake-model",
+      });
+      fake.replies.push({ text: '{"immediate_response":"an answer with \\u0000 in it","notebook":"no update"}' });
+      const body = request({ cid: "x\u0000y", input: [{ user_query: "what is \u0000?" }] });
+      const answered = await agent.post("/complete", body);
+      expect(answered.status, answered.text).toBe(200);
+      expect(answered.body).toMatchObject({
+        cid: "x\u0000y",
+        output: { immediate_response: "an answer with \u0000 in it" },
+      });
+
+      const stored = await agent.call("GET", "/conversations/x%00y");
+      expect(stored.status).toBe(200);
+      expect((stored.body as { messages: { content: string }[] }).messages.map((m) => m.content)).toEqual([
+        expect.stringContaining("what is \u0000?"),
+        "an answer with \u0000 in it",
+      ]);
+      expect((await agent.call("GET", "/conversations/x%00z")).status).toBe(404);
+      expect((await agent.call("DELETE", "/conversations/x%00z")).status).toBe(404);
+      expect((await agent.call("GET", "/playbook/x%00y")).body).toEqual({
+        cid: "x\u0000y",
+        entry_count: 0,
+        entries: [],
+      });
+      expect((await agent.call("DELETE", "/conversations/x%00y")).status).toBe(200);
+      expect((await agent.call("GET", "/conversations/x%00y")).status).toBe(404);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("keeps rows written before the U+0000 escape reading back as written (migration 002)", async () => {
+    await emptied(database.url);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      // A database at migration 001 that already holds U+E000, then upgraded.
+      await client.query("DELETE FROM agent_migrations WHERE version >= 2");
+      const { rows } = await client.query(
+        "INSERT INTO agent_conversations (cid, created_at, last_updated) VALUES ($1, now(), now()) RETURNING id",
+        ["old\uE0000"],
+      );
+      await client.query(
+        "INSERT INTO agent_messages (conversation_id, role, content, created_at) VALUES ($1, 'user', $2, now())",
+        [rows[0]?.id, "icon \uE000 and \uE0000"],
+      );
+      await client.query(
+        `INSERT INTO agent_playbook_entries (cid, insight_type, key, value, operation, source_feedback, confidence_score,
+           tags, created_at, updated_at) VALUES ($1, 'fact', 'k', 'v\uE000', 'insert', 'f', 0.8, $2, now(), now())`,
+        ["old\uE0000", JSON.stringify(["\uE000"])],
+      );
+    } finally {
+      await client.end();
+    }
+    await migratePostgres(database.url);
+    const store = await openPostgresStore(database.url, { maxMessages: 10, retentionDays: 7, maxPlaybookEntries: 50 });
+    try {
+      const detail = await store.conversation("old\uE0000", new Date());
+      expect(detail?.messages.map((m) => m.content)).toEqual(["icon \uE000 and \uE0000"]);
+      expect((await store.listConversations(10, new Date())).map((c) => c.cid)).toEqual(["old\uE0000"]);
+      expect(await store.activePlaybook("old\uE0000")).toMatchObject([{ value: "v\uE000", tags: ["\uE000"] }]);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -92,8 +92,62 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         );
         const detail = await s.conversation("c1", T0);
         expect(detail?.message_count).toBe(0);
+        // Half an exchange is not stored either: a question without its answer would leave two user
+        // messages in a row in what the model is given next.
+        await s.recordExchange(
+          "c1",
+          [
+            { role: "user", content: "question" },
+            { role: "assistant", content: " \n" },
+          ],
+          T0,
+        );
+        expect((await s.conversation("c1", T0))?.message_count).toBe(0);
         await s.recordExchange("c2", [], T0);
         expect(await s.countConversations()).toBe(2);
+      });
+
+      it("stores U+0000 (and U+E000, the PostgreSQL store's escape) anywhere, exactly as given", async () => {
+        const s = await openStore();
+        const cid = "x\u0000y\uE000";
+        const odd = "a\u0000b \uE0000 \uE000\uE000 \u0000\uE000";
+        await s.recordExchange(
+          cid,
+          [
+            { role: "user", content: odd },
+            { role: "assistant", content: "\u0000!" },
+          ],
+          T0,
+        );
+        expect((await s.conversation(cid, T0))?.messages.map((m) => m.content)).toEqual([odd, "\u0000!"]);
+        expect(await s.recentMessages(cid, 5, T0)).toEqual([
+          { role: "user", content: odd },
+          { role: "assistant", content: "\u0000!" },
+        ]);
+        expect((await s.listConversations(10, T0)).map((c) => c.cid)).toEqual([cid]);
+        // Lookups by a cid holding U+0000 find it, and only it.
+        expect(await s.conversation("x\u0000y", T0)).toBeUndefined();
+        expect(await s.conversation("x\uE0000y\uE000", T0)).toBeUndefined();
+        expect(await s.deleteConversation("x\u0000z")).toBe(false);
+
+        const tagged: Insight = { ...insight("k\u0000", "insert", odd), tags: ["t\u0000", "\uE000"] };
+        const applied = await s.applyInsights(cid, [tagged], "feed\u0000back", T0);
+        expect(applied.outcomes[0]?.entry).toMatchObject({
+          cid,
+          key: "k\u0000",
+          value: odd,
+          tags: ["t\u0000", "\uE000"],
+        });
+        expect(await s.activePlaybook(cid)).toMatchObject([
+          { key: "k\u0000", value: odd, source_feedback: "feed\u0000back" },
+        ]);
+        await s.applyInsights(cid, [{ ...insight("k\u0000", "update", "v2") }], "f", T0);
+        expect((await s.activePlaybook(cid)).map((e) => [e.key, e.value, e.version])).toEqual([["k\u0000", "v2", 2]]);
+        const log = await s.playbookOperations(cid);
+        expect(log[0]?.extracted_data).toEqual(tagged);
+        expect(log[0]?.source_feedback).toBe("feed\u0000back");
+        expect(await s.deleteConversation(cid)).toBe(true);
+        expect(await s.activePlaybook(cid)).toEqual([]);
       });
 
       it("hides messages past the retention and prunes them", async () => {

@@ -108,6 +108,18 @@ describe("the test console in Chromium", () => {
     await page.close();
   });
 
+  it("loads without a console error: its Content-Security-Policy is one Chromium takes whole", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("console", (message) => {
+      if (message.type() === "error" || message.type() === "warning") errors.push(message.text());
+    });
+    await page.goto(`${agent.url}/ui`);
+    await expect.poll(() => page.getByTestId("health-badge").textContent()).toContain("healthy");
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("works inside an iframe on another localhost origin", async () => {
     const page = await browser.newPage();
     const { port } = embedder.address() as AddressInfo;

@@ -51,6 +51,50 @@ describe("upstream model failures", () => {
     expect((await agent.call("GET", "/conversations/upstream-5xx")).status).toBe(404);
   });
 
+  it("answers 502 'invalid response' when the model server answers 200 without a completion, and stores nothing", async () => {
+    await using agent = await startTestAgent(openAi());
+    const cases: [string, RegExp][] = [
+      ["{}", /^LLM server answered an invalid response: a completion without a "choices" list: \{\} \(http:/],
+      ['{"choices":[]}', /^LLM server answered an invalid response: no completion \("choices" is empty\) \(http:/],
+      [
+        '{"choices":[{"index":0,"message":{"role":"assistant","content":null},"finish_reason":"stop"}]}',
+        /^LLM server answered an invalid response: no completion \(choices\[0\]\.message\.content is null\)/,
+      ],
+      ["Service temporarily unavailable", /^LLM server answered an invalid response: a body that is not valid JSON/],
+    ];
+    for (const [raw, detail] of cases) {
+      fake.replies.push({ raw });
+      const response = await agent.post("/complete", request({ cid: "upstream-invalid" }));
+      expect(response.status, raw).toBe(502);
+      expect((response.body as { detail: string }).detail, raw).toMatch(detail);
+      expect(response.text, raw).not.toMatch(/unreachable|Cannot read properties|undefined/);
+    }
+    expect((await agent.call("GET", "/conversations/upstream-invalid")).status).toBe(404);
+  });
+
+  it("answers 502 for an empty completion instead of an empty answer, and keeps history in whole exchanges", async () => {
+    await using agent = await startTestAgent(openAi());
+    fake.replies.push({ text: "" });
+    const empty = await agent.post("/complete", request({ cid: "upstream-empty" }));
+    expect(empty.status).toBe(502);
+    expect(empty.body).toEqual({ detail: "LLM returned an empty answer (finish reason: stop)" });
+    fake.replies.push({ text: " \n " });
+    expect((await agent.post("/feedback", request({ cid: "upstream-empty" }))).status).toBe(502);
+    expect((await agent.call("GET", "/conversations/upstream-empty")).status).toBe(404);
+
+    // An answer whose immediate_response is empty is still answered (its notebook is the answer),
+    // but the history never holds the question alone: the next prompt has no two user turns in a row.
+    fake.replies.push({ text: '{"immediate_response":"","notebook":"print(42)"}' });
+    const blank = await agent.post("/complete", request({ cid: "upstream-empty" }));
+    expect(blank.status).toBe(200);
+    expect((blank.body as { output: unknown }).output).toEqual({ immediate_response: "", notebook: "print(42)" });
+    await agent.post("/complete", request({ cid: "upstream-empty" }));
+    const roles = (fake.calls.at(-1)?.messages ?? []).map((message) => message.role);
+    expect(roles).toEqual(["system", "user"]);
+    const stored = (await agent.call("GET", "/conversations/upstream-empty")).body as { messages: { role: string }[] };
+    expect(stored.messages.map((message) => message.role)).toEqual(["user", "assistant"]);
+  });
+
   it("retries a 503 when retries are configured, then answers", async () => {
     await using agent = await startTestAgent(openAi({ LLM_MAX_RETRIES: "1" }));
     fake.replies.push({ status: 503, error: "warming up", headers: { "retry-after-ms": "10" } });

@@ -15,10 +15,13 @@ export type LlmErrorCode =
   | "CLOSED" // the provider was closed
   | "UPSTREAM_UNREACHABLE" // the OpenAI-compatible server refused or dropped the connection
   | "UPSTREAM_TIMEOUT" // the OpenAI-compatible server did not answer in time
-  | "UPSTREAM_HTTP"; // the OpenAI-compatible server answered with an error status
+  | "UPSTREAM_HTTP" // the OpenAI-compatible server answered with an error status
+  | "UPSTREAM_INVALID"; // it answered 200 with something that is not a completion (details.problem says what)
 
 export interface LlmErrorDetails {
   field?: string;
+  /** UPSTREAM_INVALID: what was wrong with the server's answer. */
+  problem?: string;
   file?: string;
   url?: string;
   status?: number;
@@ -60,6 +63,7 @@ export function suggestedHttpStatus(code: LlmErrorCode): number {
       return 504;
     case "UPSTREAM_UNREACHABLE":
     case "UPSTREAM_HTTP":
+    case "UPSTREAM_INVALID":
       return 502;
     default:
       return 500;

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { readGgufHeader } from "../src/index.ts";
+import { startFakeOpenAiServer } from "./fake-openai-server.ts";
 
 const run = promisify(execFile);
 const bin = join(import.meta.dirname, "../../cli/bin/pithead.js");
@@ -14,7 +15,9 @@ const dir = mkdtempSync(join(tmpdir(), "pithead-cli-llm-"));
 
 async function pithead(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 60_000 });
+    // Without the caller's OpenAI key: no test may reach api.openai.com.
+    const env = { ...process.env, OPENAI_API_KEY: "" };
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { timeout: 60_000, env });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -70,5 +73,32 @@ describe("pithead llm", () => {
     expect(streamed.stdout).toBe("defghi\n");
     const json = await pithead("llm", "generate", "hello", "--chat", "--model", file, "--max-tokens", "3", "--json");
     expect(JSON.parse(json.stdout)).toMatchObject({ text: "ABC", finishReason: "length", completionTokens: 3 });
+  });
+
+  it("takes --model as the model id of a remote provider, and names the flag that is missing", async () => {
+    const server = await startFakeOpenAiServer();
+    try {
+      server.script({ kind: "answer", text: ["Hi", " there"] });
+      const remote = ["--provider", "vllm", "--base-url", server.baseUrl, "--chat", "--json"];
+      const answered = await pithead("llm", "generate", "hello", ...remote, "--model", "qwen2.5-7b");
+      expect(answered.code, answered.stderr).toBe(0);
+      expect(JSON.parse(answered.stdout)).toMatchObject({ text: "Hi there" });
+      expect(server.seen.at(-1)?.body.model).toBe("qwen2.5-7b");
+      // The former --model-id still works.
+      expect((await pithead("llm", "generate", "hello", ...remote, "--model-id", "m2")).code).toBe(0);
+      expect(server.seen.at(-1)?.body.model).toBe("m2");
+
+      const noModel = await pithead("llm", "generate", "hello", ...remote);
+      expect(noModel.code).toBe(1);
+      expect(noModel.stderr).toMatch(/^error: --model <id> is required with --provider vllm/);
+      const noUrl = await pithead("llm", "generate", "hello", "--provider", "vllm", "--model", "m");
+      expect(noUrl.stderr).toMatch(/^error: --base-url is required for provider "vllm"/);
+      const noKey = await pithead("llm", "generate", "hello", "--provider", "openai", "--model", "gpt-4o-mini");
+      expect(noKey.stderr).toMatch(
+        /^error: --api-key \(or \$OPENAI_API_KEY\) is required for https:\/\/api\.openai\.com/,
+      );
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -18,7 +18,9 @@ export type Behaviour =
   | { kind: "status"; status: number; message: string; headers?: Record<string, string> }
   | { kind: "hang" }
   | { kind: "cut-stream"; text: string[] }
-  | { kind: "stall-stream"; text: string[] };
+  | { kind: "stall-stream"; text: string[] }
+  /** HTTP 200 with exactly this body (a broken server: `{}`, text, bad server-sent events). */
+  | { kind: "raw"; body: string; contentType: string };
 
 export interface FakeOpenAiServer {
   baseUrl: string;
@@ -90,6 +92,9 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
       case "status":
         res.writeHead(behaviour.status, { "content-type": "application/json", ...behaviour.headers });
         return res.end(JSON.stringify({ error: { message: behaviour.message, type: "server_error" } }));
+      case "raw":
+        res.writeHead(200, { "content-type": behaviour.contentType });
+        return res.end(behaviour.body);
       case "hang":
         return; // Never answers; the socket stays open until the server closes.
       case "stall-stream":

@@ -200,6 +200,50 @@ describe("OpenAI-compatible provider", () => {
     expect(error.message).toMatch(/failed mid-response/);
   });
 
+  it("reports an HTTP 200 that holds no completion as UPSTREAM_INVALID saying what was wrong, never as unreachable", async () => {
+    const json = "application/json";
+    const cases: [string, string, RegExp][] = [
+      ["{}", json, /answered an invalid response: a completion without a "choices" list: \{\}$/],
+      ['{"choices":[]}', json, /no completion \("choices" is empty\)$/],
+      [
+        '{"choices":[{"index":0,"message":{"role":"assistant","content":null},"finish_reason":"stop"}]}',
+        json,
+        /no completion \(choices\[0\]\.message\.content is null\)$/,
+      ],
+      ["<html>Bad gateway</html>", json, /a body that is not valid JSON/],
+      ["upstream says hi", "text/plain", /a body that is not JSON: upstream says hi$/],
+      ['{"error":{"message":"model not loaded"}}', json, /an error instead of a completion: model not loaded$/],
+    ];
+    for (const [body, contentType, message] of cases) {
+      server.script({ kind: "raw", body, contentType });
+      const error = await failure(llm.generate(chat));
+      expect(error.code, body).toBe("UPSTREAM_INVALID");
+      expect(error.message, body).toMatch(message);
+      expect(error.message, body).toMatch(new RegExp(`^${server.baseUrl.replace(/[.]/g, "\\.")} answered`));
+      expect(error.message, body).not.toMatch(/Cannot read properties|undefined|TypeError/);
+      expect(error.details.problem, body).toBeTruthy();
+    }
+    // A raw completion too: a missing text is no completion.
+    server.script({ kind: "raw", body: '{"choices":[{"index":0,"finish_reason":"stop"}]}', contentType: json });
+    expect((await failure(llm.generate({ prompt: "abc" }))).message).toMatch(/choices\[0\]\.text is missing/);
+    // Never retried: the server answered, it is not overloaded.
+    expect(server.seen).toHaveLength(cases.length + 1);
+  });
+
+  it("reports a malformed or empty event stream as UPSTREAM_INVALID", async () => {
+    const sse = "text/event-stream";
+    server.script({ kind: "raw", body: "data: {not json\n\n", contentType: sse });
+    const malformed = await failure(collect(chat));
+    expect(malformed.code).toBe("UPSTREAM_INVALID");
+    expect(malformed.message).toMatch(/malformed server-sent event JSON/);
+
+    server.script({ kind: "raw", body: "data: {}\n\ndata: [DONE]\n\n", contentType: sse });
+    expect((await failure(collect(chat))).message).toMatch(/a stream chunk without a "choices" list: \{\}$/);
+
+    server.script({ kind: "raw", body: "data: [DONE]\n\n", contentType: sse });
+    expect((await failure(collect(chat))).message).toMatch(/a stream that ended without a completion$/);
+  });
+
   it("keeps what arrived when the caller aborts a stream, and ABORTED when nothing had", async () => {
     server.script({ kind: "stall-stream", text: ["one ", "two "] });
     const controller = new AbortController();

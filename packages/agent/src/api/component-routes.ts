@@ -1,10 +1,11 @@
 // POST /complete, /refine, /feedback, /human_feedback, /internet_search, /summary, /aggregate.
 
-import type { HttpServer } from "@pithead/http";
+import { HttpError, type HttpServer } from "@pithead/http";
 import { runComponent } from "../components/run-component.ts";
 import { COMPONENT_NAMES, type ComponentInput, type ComponentName } from "../components/types.ts";
 import { withDeadline } from "./deadline.ts";
 import type { AgentDeps } from "./deps.ts";
+import { coerceLaxBooleans } from "./lax-booleans.ts";
 import { routeRateLimit } from "./rate-limits.ts";
 import { ComponentInputSchema, ComponentOutputSchema, DetailErrorSchema, RateLimitErrorSchema } from "./schemas.ts";
 import { toUpstreamError } from "./upstream-errors.ts";
@@ -19,10 +20,14 @@ const SUMMARIES: Record<ComponentName, string> = {
   aggregate: "Majority vote over previous outputs, with minority views",
 };
 
+/** ComponentInput's bool fields, read as pydantic's lax mode reads them (lax-booleans.ts). */
+const LAX_BOOLEANS = ["use_conversation_history", "use_playbook"] as const;
+
 /** The model gets a little longer than the request, so the request deadline is what fires first. */
 const PROVIDER_GRACE_MS = 1000;
 
 export function registerComponentRoutes(app: HttpServer, deps: AgentDeps): void {
+  const limits = { timeoutMs: deps.config.requestTimeoutMs, cutoff: deps.cutoff };
   for (const name of COMPONENT_NAMES) {
     app.post(
       `/${name}`,
@@ -39,12 +44,13 @@ export function registerComponentRoutes(app: HttpServer, deps: AgentDeps): void 
           },
         },
         config: { rateLimit: routeRateLimit(deps.config.rateLimits, name) },
+        preValidation: async (request) => coerceLaxBooleans(request.body, LAX_BOOLEANS),
       },
       async (request, reply) => {
         // Defaults are filled in by validation (useDefaults), so the optional fields are present.
         const input = request.body as ComponentInput;
         try {
-          return await withDeadline(request, reply, deps.config.requestTimeoutMs, (deadline) =>
+          return await withDeadline(request, reply, limits, (deadline) =>
             runComponent(name, input, {
               model: deps.model,
               store: deps.store,
@@ -58,7 +64,7 @@ export function registerComponentRoutes(app: HttpServer, deps: AgentDeps): void 
           );
         } catch (error) {
           const mapped = toUpstreamError(error);
-          if (mapped && mapped.status !== 504)
+          if (mapped && !(error instanceof HttpError) && mapped.status !== 504)
             request.log.warn({ component: name, detail: mapped.message }, "upstream failure");
           throw mapped ?? error;
         }

@@ -24,7 +24,7 @@ const notFound = (cid: string) =>
 export function registerConversationRoutes(app: HttpServer, deps: AgentDeps): void {
   const config = { rateLimit: routeRateLimit(deps.config.rateLimits, "conversations") };
   const errors = { 429: RateLimitErrorSchema, "4xx": DetailErrorSchema };
-  const timeout = deps.config.requestTimeoutMs;
+  const limits = { timeoutMs: deps.config.requestTimeoutMs, cutoff: deps.cutoff };
 
   app.get(
     "/conversations",
@@ -37,7 +37,7 @@ export function registerConversationRoutes(app: HttpServer, deps: AgentDeps): vo
       config,
     },
     async (request, reply) =>
-      withDeadline(request, reply, timeout, async () => {
+      withDeadline(request, reply, limits, async () => {
         const [total, conversations] = await Promise.all([
           deps.store.countConversations(),
           deps.store.listConversations(LIST_LIMIT, deps.now()),
@@ -58,7 +58,7 @@ export function registerConversationRoutes(app: HttpServer, deps: AgentDeps): vo
       config,
     },
     async (request, reply) =>
-      withDeadline(request, reply, timeout, async () => {
+      withDeadline(request, reply, limits, async () => {
         const conversation = await deps.store.conversation(request.params.cid, deps.now());
         if (!conversation) throw notFound(request.params.cid);
         return conversation;
@@ -77,7 +77,7 @@ export function registerConversationRoutes(app: HttpServer, deps: AgentDeps): vo
       config,
     },
     async (request, reply) =>
-      withDeadline(request, reply, timeout, async () => {
+      withDeadline(request, reply, limits, async () => {
         const { cid } = request.params;
         if (!(await deps.store.deleteConversation(cid))) throw notFound(cid);
         request.log.info({ cid }, "conversation deleted");

@@ -12,4 +12,6 @@ export interface AgentDeps {
   search: SearchBackend | undefined;
   now: () => Date;
   version: string;
+  /** Aborted when a shutdown stops waiting for requests in flight (they answer 503). */
+  cutoff: AbortSignal;
 }

@@ -9,8 +9,10 @@ export const agentErrors = defineErrors({
   CONVERSATION_NOT_FOUND: { status: 404, message: "Conversation not found" },
   REQUEST_TIMEOUT: { status: 504, message: "Request timeout" },
   LLM_UPSTREAM: { status: 502, message: "The LLM server failed" },
+  LLM_EMPTY_ANSWER: { status: 502, message: "The LLM returned an empty answer" },
   LLM_TIMEOUT: { status: 504, message: "The LLM server did not answer in time" },
   LLM_BUSY: { status: 503, message: "The LLM is busy" },
+  SHUTTING_DOWN: { status: 503, message: "The agent is shutting down; retry shortly" },
   CONTEXT_OVERFLOW: { status: 422, message: "The request does not fit the model's context window" },
   SEARCH_FAILED: { status: 502, message: "The search backend failed" },
   SEARCH_TIMEOUT: { status: 504, message: "The search backend did not answer in time" },
@@ -55,6 +57,10 @@ export function toFastApiError(error: FieldError): FastApiError {
         return { type: "missing", loc, msg: "Field required", input: null };
       }
       const expected = /must be (\w+)/.exec(error.message)?.[1] ?? "";
+      // A string or number that lax-booleans.ts could not read: pydantic's "unable to interpret".
+      if (expected === "boolean" && (typeof input === "string" || typeof input === "number")) {
+        return { type: "bool_parsing", loc, msg: "Input should be a valid boolean, unable to interpret input", input };
+      }
       const [type, msg] = TYPE_ERRORS[expected] ?? ["value_error", error.message];
       return { type, loc, msg, input };
     }
@@ -117,14 +123,16 @@ export const formatAgentError: ErrorFormatter = (error: HttpError) => {
       const detail = errors.map(toFastApiError).map((one) => ({ ...one, input: boundedEcho(one.input) }));
       return { status: 422, body: { detail } };
     }
-    case "INVALID_JSON":
+    case "INVALID_JSON": {
+      // FastAPI's loc holds Python's character position when there is one (fastapi-body.ts).
+      const position = error.details?.position;
       return {
         status: 422,
         body: {
           detail: [
             {
               type: "json_invalid",
-              loc: ["body"],
+              loc: typeof position === "number" ? ["body", position] : ["body"],
               msg: "JSON decode error",
               input: {},
               ctx: { error: String(error.details?.reason ?? "invalid JSON") },
@@ -132,6 +140,7 @@ export const formatAgentError: ErrorFormatter = (error: HttpError) => {
           ],
         },
       };
+    }
     case "CONTEXT_OVERFLOW":
       return {
         status: 422,

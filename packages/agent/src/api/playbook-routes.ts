@@ -16,7 +16,7 @@ import {
 export function registerPlaybookRoutes(app: HttpServer, deps: AgentDeps): void {
   const config = { rateLimit: routeRateLimit(deps.config.rateLimits, "playbook") };
   const errors = { 429: RateLimitErrorSchema, "4xx": DetailErrorSchema };
-  const timeout = deps.config.requestTimeoutMs;
+  const limits = { timeoutMs: deps.config.requestTimeoutMs, cutoff: deps.cutoff };
 
   app.get(
     "/playbook/:cid",
@@ -30,7 +30,7 @@ export function registerPlaybookRoutes(app: HttpServer, deps: AgentDeps): void {
       config,
     },
     async (request, reply) =>
-      withDeadline(request, reply, timeout, async () => {
+      withDeadline(request, reply, limits, async () => {
         const entries = await deps.store.activePlaybook(request.params.cid);
         return { cid: request.params.cid, entry_count: entries.length, entries };
       }),
@@ -48,7 +48,7 @@ export function registerPlaybookRoutes(app: HttpServer, deps: AgentDeps): void {
       config,
     },
     async (request, reply) =>
-      withDeadline(request, reply, timeout, async () => {
+      withDeadline(request, reply, limits, async () => {
         const entries = await deps.store.activePlaybook(request.params.cid);
         return {
           cid: request.params.cid,

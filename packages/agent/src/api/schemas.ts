@@ -60,7 +60,10 @@ export const ComponentOutputSchema = Type.Object({
   component: Type.String(),
 });
 
-export const CidParamsSchema = Type.Object({ cid: Type.String({ minLength: 1, maxLength: 1000 }) });
+// An empty cid is a valid conversation (ComponentInput allows it), so its routes must reach it:
+// /conversations/ and /playbook/ are the empty cid's (FastAPI's `{cid}` cannot match "", which left
+// such a conversation unreadable and undeletable in the reference).
+export const CidParamsSchema = Type.Object({ cid: Type.String({ maxLength: 1000 }) });
 
 const Timestamp = Type.String({ format: "date-time" });
 

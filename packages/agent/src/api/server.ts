@@ -9,6 +9,8 @@ import { registerConversationRoutes } from "./conversation-routes.ts";
 import { installCors } from "./cors.ts";
 import type { AgentDeps } from "./deps.ts";
 import { agentErrors, formatAgentError } from "./errors.ts";
+import { installFastApiBodies } from "./fastapi-body.ts";
+import { collectRoutesForMethodNotAllowed } from "./method-not-allowed.ts";
 import { registerPlaybookRoutes } from "./playbook-routes.ts";
 import { installRateLimits } from "./rate-limits.ts";
 import { registerSystemRoutes } from "./system-routes.ts";
@@ -16,23 +18,6 @@ import { registerUiRoutes } from "./ui-routes.ts";
 
 /** The reference refused bodies over 10 MB (10 × 1024 × 1024 bytes). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
-
-/**
- * An empty body sent as application/json is "no body" (FastAPI's reading): a DELETE from a client
- * that always sets the header works, and an empty POST is a 422 "Field required" on the body.
- */
-function acceptEmptyJsonBodies(app: HttpServer): void {
-  const parseJson = app.getDefaultJsonParser("error", "error");
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
-    const text = typeof body === "string" ? body : body.toString("utf8");
-    if (text.trim() === "") {
-      done(null, undefined);
-      return;
-    }
-    parseJson(request, text, done);
-  });
-}
 
 export async function buildAgentServer(deps: AgentDeps, logger?: HttpServerOptions["logger"]): Promise<HttpServer> {
   const app = await createHttpServer({
@@ -58,7 +43,8 @@ export async function buildAgentServer(deps: AgentDeps, logger?: HttpServerOptio
       features: { unified_api: true, conversation_history: true, playbook_system: true },
     }),
   });
-  acceptEmptyJsonBodies(app);
+  const refuseOtherMethods = collectRoutesForMethodNotAllowed(app);
+  installFastApiBodies(app);
   installApiKeyAuth(app, deps.config.apiKey);
   installCors(app);
   await installRateLimits(app);
@@ -67,5 +53,6 @@ export async function buildAgentServer(deps: AgentDeps, logger?: HttpServerOptio
   registerConversationRoutes(app, deps);
   registerPlaybookRoutes(app, deps);
   registerUiRoutes(app, deps.config.uiFrameAncestors);
+  refuseOtherMethods();
   return app;
 }

@@ -1,6 +1,7 @@
 // Failures of what a component depends on (the model, the search backend) → the agent's errors.
 
 import { HttpError } from "@pithead/http";
+import { EmptyAnswerError } from "../components/llm-call.ts";
 import { classifyLlmError } from "../llm/llm-errors.ts";
 import { SearchError } from "../search/search-backend.ts";
 import { agentErrors } from "./errors.ts";
@@ -8,6 +9,7 @@ import { agentErrors } from "./errors.ts";
 /** Undefined for errors that are bugs: the root handler logs those and answers a bare 500. */
 export function toUpstreamError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
+  if (error instanceof EmptyAnswerError) return agentErrors.error("LLM_EMPTY_ANSWER", undefined, error.message);
   if (error instanceof SearchError) {
     return agentErrors.error(error.status === 504 ? "SEARCH_TIMEOUT" : "SEARCH_FAILED", undefined, error.message);
   }

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DotenvError, parseDotenv } from "./dotenv.ts";
+import { frameAncestorsProblem } from "./frame-ancestors.ts";
 import { type ConfigError, loadAgentConfig } from "./load-config.ts";
 
 describe(".env files", () => {
@@ -61,6 +62,7 @@ describe("the agent's configuration", () => {
       llm: { provider: "local", gpu: "auto" },
       maxTokens: 4000,
       requestTimeoutMs: 60_000,
+      shutdownTimeoutMs: 60_000,
       maxConversationMessages: 10,
       smartHistoryCount: 5,
       retentionDays: 7,
@@ -88,6 +90,38 @@ describe("the agent's configuration", () => {
     expect(config.port).toBe(9100);
     expect(config.maxConversationMessages).toBe(20);
     expect(errorOf(() => loadAgentConfig({}, { cwd: dir, envFile: "missing.env" })).message).toMatch(/does not exist/);
+  });
+
+  it("frames the console from this machine by default with valid CSP sources, and checks UI_FRAME_ANCESTORS", () => {
+    const { uiFrameAncestors } = load({});
+    expect(uiFrameAncestors).toBe("'self' http://localhost:* http://127.0.0.1:*");
+    expect(frameAncestorsProblem(uiFrameAncestors)).toBeUndefined();
+    for (const good of [
+      "'none'",
+      "https:",
+      "https://dash.example.com:8443 'self'",
+      "*.example.com http://10.0.0.5:3000/ui",
+    ]) {
+      expect(load({ UI_FRAME_ANCESTORS: good }).uiFrameAncestors).toBe(good);
+    }
+    const ipv6 = errorOf(() => load({ UI_FRAME_ANCESTORS: "'self' http://[::1]:*" }));
+    expect(ipv6.key).toBe("UI_FRAME_ANCESTORS");
+    expect(ipv6.message).toMatch(/http:\/\/\[::1\]:\*: CSP has no syntax for IPv6 addresses/);
+    expect(errorOf(() => load({ UI_FRAME_ANCESTORS: "'self'; script-src *" })).message).toMatch(/without ";"/);
+    expect(errorOf(() => load({ UI_FRAME_ANCESTORS: "'unsafe-inline'" })).message).toMatch(/not allowed/);
+    expect(errorOf(() => load({ UI_FRAME_ANCESTORS: "'self' 'none'" })).message).toMatch(/must stand alone/);
+    expect(errorOf(() => load({ UI_FRAME_ANCESTORS: "http://dash_board" })).message).toMatch(
+      /dash_board is not a CSP source/,
+    );
+  });
+
+  it("waits REQUEST_TIMEOUT for requests in flight on a stop unless SHUTDOWN_TIMEOUT says otherwise", () => {
+    expect(load({ REQUEST_TIMEOUT: "30" }).shutdownTimeoutMs).toBe(30_000);
+    expect(load({ REQUEST_TIMEOUT: "30", SHUTDOWN_TIMEOUT: "8" }).shutdownTimeoutMs).toBe(8000);
+    expect(load({ SHUTDOWN_TIMEOUT: "0" }).shutdownTimeoutMs).toBe(0);
+    expect(errorOf(() => load({ SHUTDOWN_TIMEOUT: "-1" })).message).toBe(
+      'SHUTDOWN_TIMEOUT: must be a non-negative number of seconds, got "-1"',
+    );
   });
 
   it("configures OpenAI and vLLM by the reference's variable names", () => {

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type DatabaseLocation, parseDatabaseUrl } from "../store/database-url.ts";
 import { parseDotenv } from "./dotenv.ts";
+import { DEFAULT_FRAME_ANCESTORS, frameAncestorsProblem } from "./frame-ancestors.ts";
 
 export class ConfigError extends Error {
   readonly key: string;
@@ -76,6 +77,11 @@ export interface AgentConfig {
   llm: LlmSettings;
   maxTokens: number;
   requestTimeoutMs: number;
+  /**
+   * On a stop signal, how long requests in flight may still run (default REQUEST_TIMEOUT, so none is
+   * cut short); those still running then answer 503 with Retry-After, nothing half-stored.
+   */
+  shutdownTimeoutMs: number;
   maxConversationMessages: number;
   smartHistoryCount: number;
   retentionDays: number;
@@ -95,7 +101,7 @@ export interface AgentConfig {
 }
 
 export interface LoadConfigOptions {
-  /** A `.env` file to read; default `.env` in `cwd` when it exists; false reads none. */
+  /** A `.env` file to read (`--dotenv`); default `.env` in `cwd` when it exists; false reads none. */
   envFile?: string | false;
   cwd?: string;
 }
@@ -142,12 +148,12 @@ class Reader {
     return fallback;
   }
 
-  seconds(key: string, fallback: number): number {
+  seconds(key: string, fallback: number, allowZero = false): number {
     const raw = this.text(key);
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (/^\d+(\.\d+)?$/.test(raw) && value > 0) return value;
-    this.problem(key, `must be a positive number of seconds, got "${raw}"`);
+    if (/^\d+(\.\d+)?$/.test(raw) && (value > 0 || allowZero)) return value;
+    this.problem(key, `must be a ${allowZero ? "non-negative" : "positive"} number of seconds, got "${raw}"`);
     return fallback;
   }
 
@@ -182,7 +188,8 @@ function readEnvFile(options: LoadConfigOptions, cwd: string): Env {
   if (options.envFile === false) return {};
   const file = resolve(cwd, options.envFile ?? ".env");
   if (!existsSync(file)) {
-    if (options.envFile !== undefined) throw new ConfigError("ENV_FILE", `${file} does not exist`);
+    // An explicit file comes from `--dotenv <file>`: the error names the option given.
+    if (options.envFile !== undefined) throw new ConfigError("--dotenv", `${file} does not exist`);
     return {};
   }
   return parseDotenv(readFileSync(file, "utf8"), file);
@@ -232,6 +239,15 @@ function logLevel(read: Reader): AgentConfig["logLevel"] {
   return level === "critical" ? "fatal" : level === "warning" ? "warn" : level;
 }
 
+function frameAncestors(read: Reader): string {
+  const value = read.text("UI_FRAME_ANCESTORS");
+  if (value === undefined) return DEFAULT_FRAME_ANCESTORS;
+  const problem = frameAncestorsProblem(value);
+  if (!problem) return value;
+  read.problem("UI_FRAME_ANCESTORS", problem);
+  return DEFAULT_FRAME_ANCESTORS;
+}
+
 /** The variables the agent sees: the `.env` file's, overridden by the environment's. */
 export function agentEnvironment(env: Env = process.env, options: LoadConfigOptions = {}): Env {
   return { ...readEnvFile(options, options.cwd ?? process.cwd()), ...env };
@@ -268,6 +284,7 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
   }
 
   const maxConversationMessages = read.int("MAX_CONVERSATION_MESSAGES", 10, 1, 10_000);
+  const requestTimeout = read.seconds("REQUEST_TIMEOUT", 60);
   const config: AgentConfig = {
     apiKey,
     host: read.text("HOST") ?? "0.0.0.0",
@@ -275,7 +292,8 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
     minerName: read.text("MINER_NAME") ?? "pithead-agent",
     llm: llmSettings(read),
     maxTokens: read.int("MAX_TOKENS", 4000, 1, 1_000_000),
-    requestTimeoutMs: Math.round(read.seconds("REQUEST_TIMEOUT", 60) * 1000),
+    requestTimeoutMs: Math.round(requestTimeout * 1000),
+    shutdownTimeoutMs: Math.round(read.seconds("SHUTDOWN_TIMEOUT", requestTimeout, true) * 1000),
     maxConversationMessages,
     smartHistoryCount: read.int(
       "SMART_HISTORY_COUNT",
@@ -292,7 +310,7 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
     rateLimits,
     trustProxy: read.bool("TRUST_PROXY", false),
     logLevel: logLevel(read),
-    uiFrameAncestors: read.text("UI_FRAME_ANCESTORS") ?? "'self' http://localhost:* http://127.0.0.1:* http://[::1]:*",
+    uiFrameAncestors: frameAncestors(read),
   };
   read.finish();
   return config;

@@ -79,6 +79,8 @@ export async function readKeyfile(data: Uint8Array, password?: string): Promise<
     );
   }
   if (password === undefined) throw new KeyError("the keyfile is encrypted: a password is needed");
+  // argon2 would refuse it with its own words ("Password must be specified").
+  if (password === "") throw new KeyError("the keyfile is encrypted and the password given is empty");
   if (data.length <= NACL_PREFIX.length + NONCE_BYTES + 16) throw new KeyError("the keyfile is truncated");
   return openKeyfile(data, await deriveKeyfileKey(password));
 }

@@ -167,8 +167,9 @@ describe("keys", () => {
       expect(() => openKeyfile(data.subarray(0, 30), key)).toThrow(/truncated/);
     });
 
-    it("asks for a password instead of guessing one", async () => {
+    it("asks for a password instead of guessing one, and says so for an empty one", async () => {
       await expect(readKeyfile(data)).rejects.toThrow(/a password is needed/);
+      await expect(readKeyfile(data, "")).rejects.toThrow("the keyfile is encrypted and the password given is empty");
     });
   });
 });

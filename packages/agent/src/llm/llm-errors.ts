@@ -21,6 +21,11 @@ export function classifyLlmError(error: unknown): UpstreamFailure | undefined {
       return { status: 502, detail: `LLM server unreachable: ${error.message}` };
     case "UPSTREAM_HTTP":
       return { status: 502, detail: `LLM server error: ${error.message}` };
+    case "UPSTREAM_INVALID":
+      return {
+        status: 502,
+        detail: `LLM server answered an invalid response: ${error.details.problem ?? error.message} (${error.details.url})`,
+      };
     case "QUEUE_FULL":
       return { status: 503, detail: `LLM busy: ${error.message}`, retryAfterS: 1 };
     case "CLOSED":

@@ -42,8 +42,9 @@ export interface AgentStore {
   readonly limits: StoreLimits;
   /**
    * Appends one exchange (usually the user's request and the answer) in one transaction: creates
-   * the conversation if needed, drops blank messages, keeps the newest `maxMessages`, and moves
-   * `last_updated`. An empty list only makes sure the conversation exists.
+   * the conversation if needed, keeps the newest `maxMessages`, and moves `last_updated`. An
+   * exchange holding a blank message is not appended at all (half an exchange would leave two user
+   * messages in a row); like an empty list, it only makes sure the conversation exists.
    */
   recordExchange(cid: string, messages: HistoryMessage[], now: Date): Promise<void>;
   /** The newest `count` unexpired messages, oldest first: what the model is given. */
@@ -75,7 +76,7 @@ export function retentionCutoff(limits: StoreLimits, now: Date): Date {
   return new Date(now.getTime() - limits.retentionDays * DAY_MS);
 }
 
-/** Blank messages are never stored (the reference skipped them too). */
+/** What recordExchange appends: the whole exchange, or nothing when one of its messages is blank. */
 export function storableMessages(messages: HistoryMessage[]): HistoryMessage[] {
-  return messages.filter((message) => message.content.trim() !== "");
+  return messages.some((message) => message.content.trim() === "") ? [] : messages;
 }

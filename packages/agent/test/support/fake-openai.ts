@@ -15,7 +15,9 @@ export interface ChatCall {
 export type Reply =
   | { text: string; delayMs?: number }
   | { status: number; error: string; headers?: Record<string, string> }
-  | { hang: true };
+  | { hang: true }
+  /** HTTP 200 with exactly this body: a broken server (`{}`, `{"choices":[]}`, text). */
+  | { raw: string; contentType?: string };
 
 export interface FakeOpenAi {
   /** Base URL including /v1, for OPENAI_BASE_URL / VLLM_BASE_URL. */
@@ -63,6 +65,11 @@ export async function startFakeOpenAi(model = "fake-model"): Promise<FakeOpenAi>
       response.once("close", () => {
         if (hung.delete(response)) fake.abandoned += 1;
       });
+      return;
+    }
+    if ("raw" in reply) {
+      response.writeHead(200, { "content-type": reply.contentType ?? "application/json" });
+      response.end(reply.raw);
       return;
     }
     if ("status" in reply) {

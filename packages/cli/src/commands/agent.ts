@@ -82,13 +82,31 @@ async function readSecret(question: string): Promise<string> {
   });
 }
 
-async function secretFrom(envName: string | undefined, question: string): Promise<string> {
+/**
+ * A secret from the environment variable named by `option` (--password-env, --secret-env), else a
+ * hidden prompt on a terminal, else the first line of piped stdin. Never empty: an empty secret is
+ * a mistake (an unset variable, nothing piped), said here instead of failing deeper with a message
+ * from the crypto library.
+ */
+async function secretFrom(
+  envName: string | undefined,
+  option: "--password-env" | "--secret-env",
+  question: string,
+  what: string,
+): Promise<string> {
   if (envName) {
     const value = process.env[envName];
-    if (value === undefined || value === "") fail(`the environment variable ${envName} is not set`);
+    if (value === undefined) fail(`the environment variable ${envName} (${option}) is not set`);
+    if (value === "") fail(`the environment variable ${envName} (${option}) is empty`);
     return value;
   }
-  return readSecret(question);
+  const terminal = process.stdin.isTTY === true;
+  const value = await readSecret(question);
+  if (value !== "") return value;
+  if (terminal) fail(`no ${what} entered`);
+  fail(
+    `no ${what}: stdin is not a terminal and held none; set it in an environment variable and pass ${option} <VAR>, pipe it on stdin, or run in a terminal to be asked`,
+  );
 }
 
 interface SignOptions {
@@ -102,7 +120,7 @@ interface SignOptions {
   secretEnv?: string;
   passwordEnv?: string;
   output?: string;
-  envFile?: string;
+  dotenv?: string;
   json?: boolean;
 }
 
@@ -113,7 +131,12 @@ async function keyFor(options: SignOptions): Promise<Sr25519Pair> {
   }
   const { pairFromKeyfile, pairFromMnemonic, pairFromSecret, pairFromSeed, readKeyfile } = await credentialsPackage();
   if (options.mnemonic || options.seed || options.secretEnv) {
-    const secret = await secretFrom(options.secretEnv, options.seed ? "Seed (hex, hidden): " : "Mnemonic (hidden): ");
+    const secret = await secretFrom(
+      options.secretEnv,
+      "--secret-env",
+      options.seed ? "Seed (hex, hidden): " : "Mnemonic (hidden): ",
+      options.seed ? "seed" : options.mnemonic ? "mnemonic" : "mnemonic or seed",
+    );
     // --seed and --mnemonic say what the secret is (and so what a bad one is); --secret-env can hold either.
     if (options.seed) return pairFromSeed(secret);
     if (options.mnemonic) return pairFromMnemonic(secret);
@@ -125,7 +148,14 @@ async function keyFor(options: SignOptions): Promise<Sr25519Pair> {
   if (!existsSync(file)) fail(`no coldkey at ${file}`);
   const data = new Uint8Array(readFileSync(file));
   const encrypted = data[0] !== 0x7b;
-  const password = encrypted ? await secretFrom(options.passwordEnv, `Password for ${file}: `) : undefined;
+  const password = encrypted
+    ? await secretFrom(
+        options.passwordEnv,
+        "--password-env",
+        `Password for ${file}: `,
+        `password for the encrypted coldkey ${file}`,
+      )
+    : undefined;
   const progress = encrypted ? spinner("Unlocking the coldkey (argon2 key derivation takes a few seconds)") : undefined;
   try {
     const pair = pairFromKeyfile(await readKeyfile(data, password));
@@ -141,7 +171,7 @@ async function sign(options: SignOptions): Promise<void> {
   const { agentEnvironment } = await agentConfigPackage();
   const { credentialsMessage, signCredentials } = await credentialsPackage();
   const token =
-    options.token ?? agentEnvironment(process.env, { envFile: options.envFile ? options.envFile : undefined }).API_KEY;
+    options.token ?? agentEnvironment(process.env, { envFile: options.dotenv ? options.dotenv : undefined }).API_KEY;
   if (!token) fail("no token: pass --token, or set API_KEY in the environment or .env (the agent's key is the token)");
   // The URL and token are checked before any secret is asked for.
   credentialsMessage(options.apiUrl, token);
@@ -174,13 +204,13 @@ async function verify(file: string, options: { json?: boolean }): Promise<void> 
   if (!result.valid) process.exitCode = 1;
 }
 
-async function start(options: { envFile?: string; port?: string; host?: string; json?: boolean }): Promise<void> {
+async function start(options: { dotenv?: string; port?: string; host?: string; json?: boolean }): Promise<void> {
   const { loadAgentConfig, startAgent } = await agentPackage();
   const overrides = {
     ...(options.port ? { PORT: options.port } : {}),
     ...(options.host ? { HOST: options.host } : {}),
   };
-  const config = loadAgentConfig({ ...process.env, ...overrides }, { envFile: options.envFile });
+  const config = loadAgentConfig({ ...process.env, ...overrides }, { envFile: options.dotenv });
   const progress = options.json
     ? undefined
     : spinner(`Starting the agent (${config.llm.provider} model, ${config.database.kind} store)`);
@@ -208,16 +238,58 @@ async function start(options: { envFile?: string; port?: string; host?: string; 
     progress?.succeed(`Agent listening on ${agent.url} (${info.provider}: ${info.model})`);
     process.stderr.write(`  test console ${summary.ui}\n  API docs     ${summary.docs}\n`);
   }
+  stopOnSignals(agent, options.json === true);
+}
+
+/** Exit status of a stop forced by a second signal: 128 + the signal's number, as shells report it. */
+const FORCED_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Longer than any cut-off request takes to answer its 503 and the stores to close. */
+const CLOSE_MARGIN_MS = 5000;
+
+/**
+ * SIGTERM/SIGINT stop the agent gracefully: requests in flight finish (SHUTDOWN_TIMEOUT, by default
+ * REQUEST_TIMEOUT), those still running then answer 503 with Retry-After, and the process exits 0.
+ * A second signal stops waiting: requests in flight answer 503 at once. Either way no client gets
+ * an empty reply and nothing is half-stored; the timer only guards against a store that hangs.
+ */
+function stopOnSignals(agent: RunningAgent, json: boolean): void {
+  const say = (line: string) => {
+    if (!json) process.stderr.write(`${line}\n`);
+  };
   let stopping = false;
+  let exitCode = 0;
   const stop = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
+    if (stopping) {
+      agent.app.log.warn({ signal }, "second signal: answering requests in flight with 503 and stopping now");
+      say("Stopping now: requests in flight are answered 503 (retry later).");
+      exitCode = FORCED_EXIT[signal] ?? 1;
+      const force = setTimeout(() => process.exit(exitCode), CLOSE_MARGIN_MS);
+      force.unref();
+      // The close already under way ends sooner now, and exits with exitCode.
+      void agent.cutOff().catch(() => {});
+      return;
+    }
     stopping = true;
-    agent.app.log.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const waitS = agent.config.shutdownTimeoutMs / 1000;
+    const inFlight = agent.inFlight();
+    agent.app.log.info({ signal, inFlight, shutdownTimeoutS: waitS }, "shutting down");
+    if (inFlight > 0) {
+      say(
+        `Stopping: waiting up to ${waitS} s for ${inFlight} request${inFlight === 1 ? "" : "s"} in flight (SHUTDOWN_TIMEOUT); press Ctrl-C again to stop now.`,
+      );
+    }
+    const force = setTimeout(() => {
+      agent.app.log.error("the agent did not close in time: exiting");
+      process.exit(1);
+    }, agent.config.shutdownTimeoutMs + CLOSE_MARGIN_MS);
     force.unref();
     agent.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => process.exit(exitCode),
+      (error: unknown) => {
+        agent.app.log.error({ err: error }, "error while shutting down");
+        process.exit(1);
+      },
     );
   };
   process.on("SIGINT", stop);
@@ -232,7 +304,8 @@ export function registerAgentCommands(program: Command): void {
   agent
     .command("start")
     .description("Start the agent miner API (configured by the environment and .env: API_KEY, LLM_PROVIDER, …)")
-    .option("--env-file <file>", "read this .env file (default: ./.env when present)")
+    // Not --env-file: Node 24 reads that flag anywhere on its command line, before pithead runs.
+    .option("--dotenv <file>", "read this .env file (default: ./.env when present)")
     .option("--port <port>", "listen on this port (overrides PORT, default 8001)", port)
     .option("--host <host>", "listen on this address (overrides HOST, default 0.0.0.0)")
     .option("--json", "print where it listens as JSON")
@@ -265,7 +338,7 @@ export function registerAgentCommands(program: Command): void {
     .option("--seed", "read a 32-byte hex seed (hidden prompt, or stdin when piped)")
     .option("--secret-env <VAR>", "read the mnemonic or seed from this environment variable")
     .option("--password-env <VAR>", "read the coldkey password from this environment variable (default: prompt)")
-    .option("--env-file <file>", "the .env file holding API_KEY (default: ./.env when present)")
+    .option("--dotenv <file>", "the .env file holding API_KEY (default: ./.env when present)")
     .option("-o, --output <file>", "write the file here (mode 600) instead of stdout")
     .option("--json", "print the address, signature and file text as JSON")
     .action((options: SignOptions) => sign(options).catch(failWith));

@@ -39,9 +39,25 @@ function decimal(name: string) {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** The `generate` option that sets each provider setting, to name it in errors. */
+const FLAG_OF_SETTING: Record<string, string> = {
+  model: "--model",
+  modelPath: "--model",
+  baseUrl: "--base-url",
+  apiKey: "--api-key (or $OPENAI_API_KEY)",
+  gpu: "--gpu",
+  contextSize: "--context-size",
+  timeoutMs: "--timeout",
+};
+
 /** Prints an LlmError (or any error) as one line and exits non-zero. */
 function failWith(error: unknown): never {
-  if (isLlmError(error)) fail(`${error.message} [${error.code}]`);
+  if (isLlmError(error)) {
+    // A setting's name is the library's; the user typed a flag, so the flag is named instead.
+    const flag = error.code === "INVALID_CONFIG" ? FLAG_OF_SETTING[error.details.field ?? ""] : undefined;
+    const message = flag ? error.message.replace(new RegExp(`^${error.details.field}\\b`), flag) : error.message;
+    fail(`${message} [${error.code}]`);
+  }
   fail(errorMessage(error));
 }
 
@@ -174,88 +190,113 @@ interface GenerateOptions {
 }
 
 function generateCommand(): Command {
-  return new Command("generate")
-    .description("Run one prompt through an LLM provider and stream the answer (default: the embedded tiny model)")
-    .argument("<prompt>", "the prompt: raw text to continue, or the user message with --chat")
-    .addOption(
-      new Option("--provider <kind>", "local (GGUF in-process), openai or vllm")
-        .choices(["local", "openai", "vllm"])
-        .default("local"),
-    )
-    .option("--model <path>", "local: the .gguf file (default: the tiny model under --data-dir)")
-    .option("--model-id <id>", "openai/vllm: the model id on the server")
-    .option("--base-url <url>", "openai/vllm: the API base URL, e.g. http://127.0.0.1:8000/v1")
-    .option(
-      "--api-key <key>",
-      "openai/vllm: API key (better: set $OPENAI_API_KEY, arguments are visible to other users)",
-    )
-    .addOption(new Option("--gpu <mode>", "local: auto, cpu or cuda").choices(["auto", "cpu", "cuda"]))
-    .option("--context-size <tokens>", "local: context window per request", wholeNumber("--context-size", 32))
-    .option("--data-dir <dir>", "local: where the default tiny model lives", "./data")
-    .option("--chat", "send the prompt as a chat message (the model's chat template applies)")
-    .option("--system <text>", "with --chat: a system message first")
-    .option("--max-tokens <n>", "most tokens to generate", wholeNumber("--max-tokens", 1), 128)
-    .option("--temperature <t>", "sampling temperature (0 = greedy)", decimal("--temperature"))
-    .option("--seed <n>", "sampling seed", wholeNumber("--seed", 0))
-    .option("--stop <text>", "stop sequence (repeatable)", collect)
-    .option("--timeout <ms>", "deadline for the request", wholeNumber("--timeout", 1))
-    .option("--json", "print the whole result as JSON instead of streaming text")
-    .action(async (prompt: string, options: GenerateOptions) => {
-      const config: ProviderConfig = {
-        provider: options.provider,
-        modelPath: options.model,
-        dataDir: options.dataDir,
-        gpu: options.gpu,
-        contextSize: options.contextSize,
-        baseUrl: options.baseUrl,
-        apiKey: options.apiKey ?? (options.provider === "local" ? undefined : process.env.OPENAI_API_KEY),
-        model: options.provider === "local" ? undefined : options.modelId,
-      };
-      const loading = options.provider === "local" ? spinner("loading the model") : undefined;
-      let llm: Awaited<ReturnType<typeof createProvider>>;
-      try {
-        llm = await createProvider(config);
-        loading?.succeed(`loaded ${llm.info().model} (${llm.info().accelerator})`);
-      } catch (error) {
-        loading?.fail("could not load the model");
-        failWith(error);
-      }
-      const request: GenerateRequest = {
-        ...(options.chat
-          ? {
-              messages: [
-                ...(options.system ? [{ role: "system" as const, content: options.system }] : []),
-                { role: "user" as const, content: prompt },
-              ],
-            }
-          : { prompt }),
-        maxTokens: options.maxTokens,
-        temperature: options.temperature,
-        seed: options.seed,
-        stop: options.stop,
-        timeoutMs: options.timeout,
-      };
-      try {
-        if (options.json) {
-          printResult(true, { ...(await llm.generate(request)), provider: llm.info() }, () => "");
-        } else {
-          for await (const event of llm.stream(request)) {
-            if (event.type === "text") process.stdout.write(event.text);
-            else {
-              const { completionTokens, finishReason, timing } = event.result;
-              process.stdout.write("\n");
-              process.stderr.write(
-                `${completionTokens} tokens in ${Math.round(timing.totalMs)} ms (${finishReason})\n`,
-              );
+  return (
+    new Command("generate")
+      .description("Run one prompt through an LLM provider and stream the answer (default: the embedded tiny model)")
+      .argument("<prompt>", "the prompt: raw text to continue, or the user message with --chat")
+      .addOption(
+        new Option("--provider <kind>", "local (GGUF in-process), openai or vllm")
+          .choices(["local", "openai", "vllm"])
+          .default("local"),
+      )
+      .option(
+        "--model <file|id>",
+        "local: the .gguf file (default: the tiny model under --data-dir); openai/vllm: the model id on the server",
+      )
+      // The former name for a remote model id, kept for scripts that use it.
+      .addOption(new Option("--model-id <id>", "openai/vllm: same as --model").hideHelp())
+      .option("--base-url <url>", "openai/vllm: the API base URL, e.g. http://127.0.0.1:8000/v1")
+      .option(
+        "--api-key <key>",
+        "openai/vllm: API key (better: set $OPENAI_API_KEY, arguments are visible to other users)",
+      )
+      .addOption(new Option("--gpu <mode>", "local: auto, cpu or cuda").choices(["auto", "cpu", "cuda"]))
+      .option("--context-size <tokens>", "local: context window per request", wholeNumber("--context-size", 32))
+      .option("--data-dir <dir>", "local: where the default tiny model lives", "./data")
+      .option("--chat", "send the prompt as a chat message (the model's chat template applies)")
+      .option("--system <text>", "with --chat: a system message first")
+      .option("--max-tokens <n>", "most tokens to generate", wholeNumber("--max-tokens", 1), 128)
+      .option("--temperature <t>", "sampling temperature (0 = greedy)", decimal("--temperature"))
+      .option("--seed <n>", "sampling seed", wholeNumber("--seed", 0))
+      .option("--stop <text>", "stop sequence (repeatable)", collect)
+      .option("--timeout <ms>", "deadline for the request", wholeNumber("--timeout", 1))
+      .option("--json", "print the whole result as JSON instead of streaming text")
+      .action(async (prompt: string, options: GenerateOptions) => {
+        const remote = options.provider !== "local";
+        if (options.modelId !== undefined && !remote) {
+          fail("--model-id is for --provider openai or vllm; for a local model give its file with --model");
+        }
+        if (
+          remote &&
+          options.model !== undefined &&
+          options.modelId !== undefined &&
+          options.model !== options.modelId
+        ) {
+          fail("--model and --model-id name different models: give one of them");
+        }
+        const modelId = remote ? (options.model ?? options.modelId) : undefined;
+        if (remote && modelId === undefined) {
+          fail(
+            `--model <id> is required with --provider ${options.provider}: the model's id on the server (e.g. gpt-4o-mini)`,
+          );
+        }
+        const config: ProviderConfig = {
+          provider: options.provider,
+          modelPath: remote ? undefined : options.model,
+          dataDir: options.dataDir,
+          gpu: options.gpu,
+          contextSize: options.contextSize,
+          baseUrl: options.baseUrl,
+          // An empty $OPENAI_API_KEY is no key (a keyless vLLM), not an empty one the SDK refuses.
+          apiKey: options.apiKey ?? (remote ? process.env.OPENAI_API_KEY || undefined : undefined),
+          model: modelId,
+        };
+        const loading = options.provider === "local" ? spinner("loading the model") : undefined;
+        let llm: Awaited<ReturnType<typeof createProvider>>;
+        try {
+          llm = await createProvider(config);
+          loading?.succeed(`loaded ${llm.info().model} (${llm.info().accelerator})`);
+        } catch (error) {
+          loading?.fail("could not load the model");
+          failWith(error);
+        }
+        const request: GenerateRequest = {
+          ...(options.chat
+            ? {
+                messages: [
+                  ...(options.system ? [{ role: "system" as const, content: options.system }] : []),
+                  { role: "user" as const, content: prompt },
+                ],
+              }
+            : { prompt }),
+          maxTokens: options.maxTokens,
+          temperature: options.temperature,
+          seed: options.seed,
+          stop: options.stop,
+          timeoutMs: options.timeout,
+        };
+        try {
+          if (options.json) {
+            printResult(true, { ...(await llm.generate(request)), provider: llm.info() }, () => "");
+          } else {
+            for await (const event of llm.stream(request)) {
+              if (event.type === "text") process.stdout.write(event.text);
+              else {
+                const { completionTokens, finishReason, timing } = event.result;
+                process.stdout.write("\n");
+                process.stderr.write(
+                  `${completionTokens} tokens in ${Math.round(timing.totalMs)} ms (${finishReason})\n`,
+                );
+              }
             }
           }
+        } catch (error) {
+          failWith(error);
+        } finally {
+          await llm.close();
         }
-      } catch (error) {
-        failWith(error);
-      } finally {
-        await llm.close();
-      }
-    });
+      })
+  );
 }
 
 export function registerLlmCommands(program: Command): void {

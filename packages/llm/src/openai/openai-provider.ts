@@ -17,6 +17,7 @@ import type {
   ProviderKind,
   StreamEvent,
 } from "../types.ts";
+import { chunkOf, completionOf, InvalidResponse, type Usage } from "./response-shape.ts";
 import { type StopCause, toUpstreamError } from "./upstream-errors.ts";
 
 export const DEFAULT_HTTP_TIMEOUT_MS = 60_000;
@@ -34,11 +35,6 @@ export interface OpenAiProviderOptions {
   maxRetries?: number;
   /** Context window of the served model, if known (reported by info()). */
   contextSize?: number;
-}
-
-interface Usage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
 }
 
 function finishReasonOf(reason: string | null | undefined): FinishReason {
@@ -112,43 +108,35 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
 
     try {
       if (!stream) {
-        if (request.messages) {
-          const response = await client.chat.completions.create(
-            { ...sampling, messages: request.messages },
-            callOptions,
-          );
-          const choice = response.choices[0];
-          take(choice?.message.content);
-          finish = choice?.finish_reason;
-          usage = response.usage;
-          model = response.model || model;
-        } else {
-          const response = await client.completions.create({ ...sampling, prompt: request.prompt }, callOptions);
-          const choice = response.choices[0];
-          take(choice?.text);
-          finish = choice?.finish_reason;
-          usage = response.usage;
-          model = response.model || model;
-        }
+        // Read as unknown: the SDK passes on whatever the server sent (see response-shape.ts).
+        const response: unknown = request.messages
+          ? await client.chat.completions.create({ ...sampling, messages: request.messages }, callOptions)
+          : await client.completions.create({ ...sampling, prompt: request.prompt }, callOptions);
+        const completion = completionOf(response, request.messages ? "chat" : "text");
+        take(completion.text);
+        finish = completion.finish;
+        usage = completion.usage;
+        model = completion.model ?? model;
       } else {
         const streamOptions = { stream: true as const, stream_options: { include_usage: true } };
-        const events = request.messages
+        const events: AsyncIterable<unknown> = request.messages
           ? await client.chat.completions.create(
               { ...sampling, ...streamOptions, messages: request.messages },
               callOptions,
             )
           : await client.completions.create({ ...sampling, ...streamOptions, prompt: request.prompt }, callOptions);
+        let choices = 0;
         for await (const event of events) {
-          const choice = event.choices[0];
-          if (choice) {
-            take("delta" in choice ? choice.delta.content : choice.text);
-            finish = choice.finish_reason ?? finish;
-          }
-          if (event.usage) usage = event.usage;
-          if (event.model) model = event.model;
+          const chunk = chunkOf(event, request.messages ? "chat" : "text");
+          if (chunk.hasChoice) choices++;
+          take(chunk.text);
+          finish = chunk.finish ?? finish;
+          if (chunk.usage) usage = chunk.usage;
+          if (chunk.model) model = chunk.model;
         }
         // The SDK ends a stream quietly when its signal fires: say why it ended.
         if (stopped) throw new Error(`stream stopped (${stopped})`);
+        if (choices === 0) throw new InvalidResponse("a stream that ended without a completion");
       }
     } catch (error) {
       // A reader who stops a stream keeps what already arrived.

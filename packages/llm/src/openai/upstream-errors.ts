@@ -3,6 +3,7 @@
 
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { LlmError } from "../errors.ts";
+import { InvalidResponse } from "./response-shape.ts";
 
 export type StopCause = "abort" | "timeout" | undefined;
 
@@ -47,6 +48,18 @@ export function toUpstreamError(error: unknown, baseUrl: string, stopped: StopCa
       { cause: error },
     );
   }
+  // A body that does not parse (the SDK's JSON.parse, a malformed server-sent event) or that holds
+  // no completion: the server is reachable but broken, which is not a network failure.
+  if (error instanceof InvalidResponse || error instanceof SyntaxError) {
+    const problem =
+      error.name === "InvalidResponse" ? error.message : `a body that is not valid JSON (${error.message})`;
+    return new LlmError(
+      "UPSTREAM_INVALID",
+      `${baseUrl} answered an invalid response: ${problem}`,
+      { url: baseUrl, problem },
+      { cause: error },
+    );
+  }
   if (error instanceof APIError && typeof error.status === "number") {
     return new LlmError(
       "UPSTREAM_HTTP",
@@ -55,7 +68,16 @@ export function toUpstreamError(error: unknown, baseUrl: string, stopped: StopCa
       { cause: error },
     );
   }
-  // Failures after the response started (a dropped connection mid-stream, a bad chunk).
+  // An error event in the middle of a stream (the SDK raises it without a status).
+  if (error instanceof APIError) {
+    return new LlmError(
+      "UPSTREAM_HTTP",
+      `${baseUrl} reported an error mid-response: ${upstreamMessage(error)}`,
+      { url: baseUrl },
+      { cause: error },
+    );
+  }
+  // A connection dropped after the response started.
   return new LlmError(
     "UPSTREAM_UNREACHABLE",
     `the connection to ${baseUrl} failed mid-response (${causeText(error)})`,

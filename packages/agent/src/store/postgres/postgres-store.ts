@@ -22,22 +22,26 @@ import {
   type StoreLimits,
   storableMessages,
 } from "../store.ts";
+import { fromPgJson, fromPgText, toPgJson, toPgText } from "./pg-text.ts";
 
 type Row = Record<string, unknown>;
 
 const iso = (value: unknown) => (value as Date).toISOString();
 
+/** A text column, unescaped (see pg-text.ts). */
+const text = (value: unknown) => fromPgText(String(value));
+
 function toEntry(row: Row): PlaybookEntry {
   return {
     id: Number(row.id),
-    cid: String(row.cid),
-    insight_type: row.insight_type as PlaybookEntry["insight_type"],
-    key: String(row.key),
-    value: String(row.value),
+    cid: text(row.cid),
+    insight_type: text(row.insight_type) as PlaybookEntry["insight_type"],
+    key: text(row.key),
+    value: text(row.value),
     operation: row.operation as PlaybookEntry["operation"],
-    source_feedback: String(row.source_feedback),
+    source_feedback: text(row.source_feedback),
     confidence_score: Number(row.confidence_score),
-    tags: row.tags as string[],
+    tags: fromPgJson<string[]>(row.tags),
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),
     version: Number(row.version),
@@ -79,6 +83,7 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on("error", () => {});
 
+  /** `cid` is already escaped (pg-text.ts). */
   async function applyStep(
     client: pg.PoolClient,
     kind: "insert" | "update" | "delete" | "skip",
@@ -96,12 +101,12 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
            VALUES ($1, $2, $3, $4, 'insert', $5, $6, $7, $8, $8, 1, TRUE) RETURNING *`,
           [
             cid,
-            insight.insight_type,
-            insight.key,
-            insight.value,
-            sourceFeedback,
+            toPgText(insight.insight_type),
+            toPgText(insight.key),
+            toPgText(insight.value),
+            toPgText(sourceFeedback),
             confidence,
-            JSON.stringify(insight.tags ?? []),
+            toPgJson(insight.tags ?? []),
             now,
           ],
         );
@@ -113,14 +118,14 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
              tags = COALESCE($5::jsonb, tags), updated_at = $6, version = version + 1, operation = 'update'
            WHERE cid = $7 AND key = $8 AND is_active RETURNING *`,
           [
-            insight.value,
-            insight.insight_type,
-            sourceFeedback,
+            toPgText(insight.value),
+            toPgText(insight.insight_type),
+            toPgText(sourceFeedback),
             confidence,
-            insight.tags ? JSON.stringify(insight.tags) : null,
+            insight.tags ? toPgJson(insight.tags) : null,
             now,
             cid,
-            insight.key,
+            toPgText(insight.key),
           ],
         );
         return { insight, applied: true, performed: "update", entry: toEntry(rows[0] as Row) };
@@ -129,7 +134,7 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
         const { rows } = await client.query(
           `UPDATE agent_playbook_entries SET is_active = FALSE, operation = 'delete', updated_at = $1
            WHERE cid = $2 AND key = $3 AND is_active RETURNING *`,
-          [now, cid, insight.key],
+          [now, cid, toPgText(insight.key)],
         );
         return { insight, applied: true, performed: "delete", entry: toEntry(rows[0] as Row) };
       }
@@ -148,13 +153,13 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
           `INSERT INTO agent_conversations (cid, created_at, last_updated) VALUES ($1, $2, $2)
            ON CONFLICT (cid) DO UPDATE SET last_updated = GREATEST(agent_conversations.last_updated, excluded.last_updated)
            RETURNING id`,
-          [cid, now],
+          [toPgText(cid), now],
         );
         const id = (rows[0] as Row).id;
         for (const message of storableMessages(messages)) {
           await client.query(
             "INSERT INTO agent_messages (conversation_id, role, content, created_at) VALUES ($1, $2, $3, $4)",
-            [id, message.role, message.content, now],
+            [id, message.role, toPgText(message.content), now],
           );
         }
         await client.query(
@@ -172,14 +177,14 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
            SELECT m.id, m.role, m.content FROM agent_messages m JOIN agent_conversations c ON c.id = m.conversation_id
            WHERE c.cid = $1 AND m.created_at >= $2 ORDER BY m.id DESC LIMIT $3) recent
          ORDER BY id ASC`,
-        [cid, retentionCutoff(limits, now), count],
+        [toPgText(cid), retentionCutoff(limits, now), count],
       );
-      return rows.map((row: Row) => ({ role: row.role as HistoryMessage["role"], content: String(row.content) }));
+      return rows.map((row: Row) => ({ role: row.role as HistoryMessage["role"], content: text(row.content) }));
     },
 
     async conversation(cid, now): Promise<ConversationDetail | undefined> {
       const found = await pool.query("SELECT id, created_at, last_updated FROM agent_conversations WHERE cid = $1", [
-        cid,
+        toPgText(cid),
       ]);
       const row = found.rows[0] as Row | undefined;
       if (!row) return undefined;
@@ -192,7 +197,7 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
       );
       const messages = rows.map((message: Row) => ({
         role: message.role as HistoryMessage["role"],
-        content: String(message.content),
+        content: text(message.content),
         timestamp: iso(message.created_at),
       }));
       return {
@@ -212,7 +217,7 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
         [retentionCutoff(limits, now), limit],
       );
       return rows.map((row: Row) => ({
-        cid: String(row.cid),
+        cid: text(row.cid),
         messages: Number(row.messages),
         created_at: iso(row.created_at),
         last_updated: iso(row.last_updated),
@@ -224,7 +229,8 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
       return Number((rows[0] as Row).n);
     },
 
-    async deleteConversation(cid) {
+    async deleteConversation(plainCid) {
+      const cid = toPgText(plainCid);
       return inTransaction(pool, async (client) => {
         const deleted =
           ((await client.query("DELETE FROM agent_conversations WHERE cid = $1", [cid])).rowCount ?? 0) > 0;
@@ -246,18 +252,19 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
     async activePlaybook(cid) {
       const { rows } = await pool.query(
         "SELECT * FROM agent_playbook_entries WHERE cid = $1 AND is_active ORDER BY id ASC",
-        [cid],
+        [toPgText(cid)],
       );
       return rows.map(toEntry);
     },
 
-    async applyInsights(cid, insights, sourceFeedback, now): Promise<ApplyResult> {
+    async applyInsights(plainCid, insights, sourceFeedback, now): Promise<ApplyResult> {
+      const cid = toPgText(plainCid);
       return inTransaction(pool, async (client) => {
         await client.query("SELECT pg_advisory_xact_lock(hashtext('pithead_agent_playbook:' || $1))", [cid]);
         const active = await client.query("SELECT key FROM agent_playbook_entries WHERE cid = $1 AND is_active", [cid]);
         const outcomes: InsightOutcome[] = [];
         for (const step of planInsights(
-          active.rows.map((row: Row) => String(row.key)),
+          active.rows.map((row: Row) => text(row.key)),
           insights,
           limits.maxPlaybookEntries,
         )) {
@@ -270,10 +277,10 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
               cid,
               outcome.entry?.id ?? null,
               outcome.performed ?? step.insight.operation,
-              JSON.stringify(step.insight),
+              toPgJson(step.insight),
               outcome.applied,
-              outcome.error ?? null,
-              sourceFeedback,
+              outcome.error === undefined ? null : toPgText(outcome.error),
+              toPgText(sourceFeedback),
               now,
             ],
           );
@@ -289,17 +296,17 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
 
     async playbookOperations(cid): Promise<PlaybookOperationLog[]> {
       const { rows } = await pool.query("SELECT * FROM agent_playbook_operations WHERE cid = $1 ORDER BY id ASC", [
-        cid,
+        toPgText(cid),
       ]);
       return rows.map((row: Row) => ({
         id: Number(row.id),
-        cid: String(row.cid),
+        cid: text(row.cid),
         entry_id: row.entry_id === null ? null : Number(row.entry_id),
         operation: row.operation as PlaybookOperationLog["operation"],
-        extracted_data: row.extracted_data as Insight,
+        extracted_data: fromPgJson<Insight>(row.extracted_data),
         success: row.success === true,
-        error_message: row.error_message === null ? null : String(row.error_message),
-        source_feedback: String(row.source_feedback),
+        error_message: row.error_message === null ? null : text(row.error_message),
+        source_feedback: text(row.source_feedback),
         timestamp: iso(row.created_at),
       }));
     },
