@@ -246,7 +246,9 @@ describe("pithead up and the dashboard", () => {
   });
 
   it("shows every fleet column on a wide screen; on a laptop the table scrolls with each miner's name in view", async () => {
+    await page.getByRole("link", { name: "Fleet", exact: true }).click();
     const table = page.getByRole("table", { name: "Miners of the operator" });
+    await table.waitFor();
     // The DOM as far as this test reads it (the tests type-check without the DOM library).
     type Box = {
       scrollWidth: number;
@@ -261,7 +263,9 @@ describe("pithead up and the dashboard", () => {
           const wrap = el.parentElement as unknown as Box;
           return { scroll: wrap.scrollWidth, visible: wrap.clientWidth };
         });
-      await expect.poll(async () => (await frame()).scroll - (await frame()).visible).toBeLessThanOrEqual(0);
+      await expect
+        .poll(async () => (await frame()).scroll - (await frame()).visible, { timeout: 5_000 })
+        .toBeLessThanOrEqual(0);
       await screenshot(page, "fleet-wide", "1-every-column");
       await page.setViewportSize(laptop);
       const sideways = await frame();
