@@ -10,15 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type LeasedJob,
   loadMinerConfig,
-  memoryLogger,
+  type memoryLogger,
   type RunningMiner,
-  startMiner,
   type Workload,
   type WorkloadContext,
 } from "../src/index.ts";
 import { TorchBenchWorkload } from "../src/workloads/torch-bench.ts";
 import { type A1111Server, startA1111Server } from "./support/a1111-server.ts";
-import { ManualClock } from "./support/manual-clock.ts";
+import { startSteppedMiner } from "./support/stepped-miner.ts";
 import { noisyPng } from "./support/tiny-png.ts";
 
 const ADMIN_KEY = "admin-key-for-miner-leases-0123456789";
@@ -137,16 +136,7 @@ async function miner(
       ...options.env,
     },
   });
-  const log = memoryLogger();
-  const clock = new ManualClock();
-  const running = await startMiner(config, {
-    clock,
-    log,
-    detectGpus: async () => [],
-    autoStart: false,
-    random: () => 0.5,
-    ...(options.workloads ? { workloads: options.workloads } : {}),
-  });
+  const { running, clock, log } = await startSteppedMiner(config, options);
   stops.push(() => {
     // The grace period runs on the manual clock: pass it, or a job still running would hold stop().
     const stopped = running.stop(0);

@@ -5,9 +5,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadMinerConfig, memoryLogger, proofMessage, type RunningMiner, sha256Hex, startMiner } from "../src/index.ts";
-import { ManualClock } from "./support/manual-clock.ts";
+import { loadMinerConfig, type memoryLogger, proofMessage, type RunningMiner, sha256Hex } from "../src/index.ts";
+import type { ManualClock } from "./support/manual-clock.ts";
 import { type ScriptedCoordinator, startScriptedCoordinator } from "./support/scripted-coordinator.ts";
+import { startSteppedMiner } from "./support/stepped-miner.ts";
 
 let jobCounter = 0;
 function llmJob(params: Record<string, unknown>, maxRuntimeS = 60): Record<string, unknown> {
@@ -50,15 +51,7 @@ async function minerFor(
       ...env,
     },
   });
-  const clock = new ManualClock();
-  const log = memoryLogger();
-  const running = await startMiner(config, {
-    clock,
-    log,
-    detectGpus: async () => [],
-    autoStart: false,
-    random: () => 0.5,
-  });
+  const { running, clock, log } = await startSteppedMiner(config);
   return {
     running,
     clock,

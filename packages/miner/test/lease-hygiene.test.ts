@@ -9,14 +9,14 @@ import { describe, expect, it } from "vitest";
 import {
   type LeasedJob,
   loadMinerConfig,
-  memoryLogger,
+  type memoryLogger,
   type RunningMiner,
-  startMiner,
   type Workload,
   type WorkloadContext,
 } from "../src/index.ts";
-import { ManualClock } from "./support/manual-clock.ts";
+import type { ManualClock } from "./support/manual-clock.ts";
 import { type ScriptedCoordinator, startScriptedCoordinator } from "./support/scripted-coordinator.ts";
+import { startSteppedMiner } from "./support/stepped-miner.ts";
 
 let counter = 0;
 function testJob(workload: string): Record<string, unknown> {
@@ -62,14 +62,7 @@ async function minerFor(coordinator: ScriptedCoordinator, workDir?: string): Pro
       POLL_WAIT_SECS: "0",
     },
   });
-  const clock = new ManualClock();
-  const log = memoryLogger();
-  const running = await startMiner(config, {
-    clock,
-    log,
-    detectGpus: async () => [],
-    autoStart: false,
-    random: () => 0.5,
+  const { running, clock, log } = await startSteppedMiner(config, {
     workloads: [workload("big", 4096), workload("slow")],
   });
   return {
