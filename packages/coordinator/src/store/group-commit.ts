@@ -11,7 +11,7 @@
 //  - A failed commit fails every op of the batch (nothing of it was acknowledged).
 import { AsyncLocalStorage } from "node:async_hooks";
 import { HttpError } from "@pithead/http";
-import type { JobEvent, Op, OpenedSlots, Tx, WriteHints } from "./types.ts";
+import type { CandidatePage, JobEvent, Op, OpenedSlots, Tx, WriteHints } from "./types.ts";
 
 export interface TxSession {
   readonly tx: Tx;
@@ -94,7 +94,7 @@ function mergeHints(all: readonly (WriteHints | undefined)[]): WriteHints | unde
   const minerIds = new Set<string>();
   const wallets = new Set<string>();
   const opens: OpenedSlots[] = [];
-  const candidates: NonNullable<WriteHints["candidates"]>[number][] = [];
+  const candidates: CandidatePage[] = [];
   for (const hints of all) {
     for (const id of hints?.jobIds ?? []) jobIds.add(id);
     for (const id of hints?.minerIds ?? []) minerIds.add(id);
