@@ -196,5 +196,5 @@ describe("SIGKILL at random moments under load", () => {
     } finally {
       await ledger.close();
     }
-  });
+  }, 180_000); // ten restarts: on a loaded machine each start takes seconds
 });

@@ -1,6 +1,6 @@
 // Leases that outlive their work, and the miner ids that outlive their keys, on a real coordinator
 // (SQLite, manual clock, over HTTP): an oversized proof says OUTPUT_TOO_LARGE with the limit; a
-// heartbeat listing the miner's jobs keeps only those leases and names the ones it lost; a miner
+// heartbeat listing all the miner's jobs keeps only those leases and names the ones it lost; a miner
 // key is rotated without losing its miner id.
 import { execFile } from "node:child_process";
 import { resolve } from "node:path";

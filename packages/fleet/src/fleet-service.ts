@@ -136,6 +136,7 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
       rateLimitPerMinute: config.rateLimitPerMinute,
       logger: options.logger,
       health: () => (sim ? { simulated: { miners: sim.size } } : {}),
+      dataDir: config.dataDir,
     });
     await server.listen({ host: config.server.host, port: options.port ?? config.server.port });
     const address = server.server.address();

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import pino, { type DestinationStream } from "pino";
 import { installBearerAuth, type ResolvePrincipal } from "./auth.ts";
+import { diskFreeBytes, installDiskSpaceGauge } from "./disk-space.ts";
 import { type DocsOptions, installDocs } from "./docs.ts";
 import {
   type ErrorFormatter,
@@ -42,6 +43,8 @@ export interface HttpServerOptions {
   metrics?: { public?: boolean } | false;
   /** Extra fields for `GET /health` (always public). */
   health?: () => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** Where the server keeps its data: /health and /metrics report the free space there. */
+  dataDir?: string;
   /** Bearer-key authentication for every non-public route. */
   auth?: { resolve: ResolvePrincipal };
   rateLimit?: RateLimitOptions | false;
@@ -90,12 +93,14 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     frameworkErrors: (error, request, reply) => sendError(toHttpError(error, request, options.errors), request, reply),
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
-    return503OnClosing: true,
+    // Our onRequest hook answers requests that arrive while closing (shutdown.ts), in the
+    // server's error format rather than Fastify's fixed body.
+    return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app, options.errors, options.formatError);
-  installClosingSignal(app);
+  installClosingSignal(app, options.errors);
   app.addHook("onSend", async (request, reply) => {
     void reply.header("x-request-id", request.id);
   });
@@ -104,12 +109,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   if (options.auth) installBearerAuth(app, { resolve: options.auth.resolve, errors: options.errors });
   if (options.rateLimit) await installRateLimit(app, options.rateLimit, options.errors);
   if (options.wellFormedStrings) installWellFormedStrings(app, options.errors);
+  const metricsPrefix = options.name.replace(/[^a-zA-Z0-9_]/g, "_");
   if (options.metrics !== false) {
-    installMetrics(app, {
-      prefix: options.name.replace(/[^a-zA-Z0-9_]/g, "_"),
-      public: options.metrics?.public ?? false,
-    });
+    installMetrics(app, { prefix: metricsPrefix, public: options.metrics?.public ?? false });
+    if (options.dataDir) installDiskSpaceGauge(app, metricsPrefix, options.dataDir);
   }
+  const dataDir = options.dataDir;
 
   const startedAt = Date.now();
   app.get("/health", { config: { public: true, rateLimit: false }, schema: { hide: true } }, async () => ({
@@ -117,6 +122,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     service: options.name,
     version: options.version,
     uptime_s: Math.round((Date.now() - startedAt) / 1000),
+    ...(dataDir ? { disk_free_bytes: diskFreeBytes(dataDir) ?? null } : {}),
     ...(options.health ? await options.health() : {}),
   }));
   return app;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyInstance } from "fastify";
+import type { ErrorRegistry } from "./errors.ts";
 
 declare module "fastify" {
   interface FastifyInstance {
@@ -9,9 +10,18 @@ declare module "fastify" {
   }
 }
 
-export function installClosingSignal(app: FastifyInstance): void {
+export function installClosingSignal(app: FastifyInstance, errors: ErrorRegistry<string>): void {
   const controller = new AbortController();
   app.decorate("closing", controller.signal);
+  // A request that arrives while the server closes (a keep-alive client that had not yet seen
+  // "Connection: close") is refused in the server's own error format, with when to come back.
+  // Registered before authentication, so it is the first thing such a request meets.
+  app.addHook("onRequest", async () => {
+    if (!controller.signal.aborted) return;
+    throw errors.error("UNAVAILABLE", { reason: "shutting_down" }, "The server is shutting down; retry shortly", {
+      "retry-after": "5",
+    });
+  });
   // Connections that have not sent a request yet. Node's server.close() leaves them open (they are
   // neither idle keep-alives nor busy), so one silent client would hold a graceful stop until the
   // headers timeout; they are cut when closing begins, and any that arrive later at once.

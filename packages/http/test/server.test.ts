@@ -1,5 +1,8 @@
+import { mkdtempSync, statfsSync } from "node:fs";
 import { Agent, get as httpGet } from "node:http";
 import { type AddressInfo, connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Writable } from "node:stream";
 import { Type } from "typebox";
@@ -24,6 +27,7 @@ const keys = new Map<string, Principal>([
 
 let logLines: string[] = [];
 let holdEntered: () => void = () => {};
+let closeGate: Promise<void> | undefined;
 let app: HttpServer | undefined;
 
 async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Promise<HttpServer> {
@@ -94,6 +98,10 @@ async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Pr
     holdEntered();
     await new Promise((resolve) => server.closing.addEventListener("abort", resolve, { once: true }));
     return { released: true };
+  });
+  // A slow part of closing (a store flushing), during which idle keep-alive connections are open.
+  server.addHook("preClose", async () => {
+    await closeGate;
   });
   await server.ready();
   app = server;
@@ -324,6 +332,30 @@ describe("failures of the surroundings", () => {
   });
 });
 
+describe("disk space", () => {
+  it("reports the free space of the data directory in /health and /metrics, as the filesystem says", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "http-disk-"));
+    const server = await createHttpServer({ name: "demo", version: "1", errors, logger: false, dataDir });
+    app = server;
+    const stats = statfsSync(dataDir);
+    const health = (await server.inject({ method: "GET", url: "/health" })).json();
+    // Other processes write meanwhile: within 64 MiB of what statfs says.
+    expect(Math.abs(health.disk_free_bytes - stats.bavail * stats.bsize)).toBeLessThan(64 * 1024 * 1024);
+    const metrics = await server.metrics.metrics();
+    const gauge = /^demo_data_disk_free_bytes (\d+)$/m.exec(metrics);
+    expect(Number(gauge?.[1])).toBeGreaterThan(0);
+    const gone = await createHttpServer({
+      name: "gone",
+      version: "1",
+      errors,
+      logger: false,
+      dataDir: join(dataDir, "x"),
+    });
+    expect((await gone.inject({ method: "GET", url: "/health" })).json().disk_free_bytes).toBeNull();
+    await gone.close();
+  });
+});
+
 describe("authentication", () => {
   it("needs a key on every route that is not public, and says how to send it", async () => {
     const server = await build();
@@ -439,6 +471,40 @@ describe("rate limits, request ids and shutdown", () => {
     await closed;
     agent.destroy();
     app = undefined;
+  });
+
+  it("answers a request that arrives while closing with 503 in the envelope and Retry-After", async () => {
+    const server = await build();
+    const port = await listening(server);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const call = () =>
+      new Promise<{ status: number; retryAfter: string | undefined; body: string }>((resolve, reject) => {
+        httpGet({ port, host: "127.0.0.1", path: "/widgets", agent, headers: auth(client.key) }, (response) => {
+          let body = "";
+          response.on("data", (chunk) => {
+            body += chunk;
+          });
+          response.on("end", () =>
+            resolve({ status: response.statusCode ?? 0, retryAfter: response.headers["retry-after"], body }),
+          );
+        }).on("error", reject);
+      });
+    expect((await call()).status).toBe(200);
+    let openGate: () => void = () => {};
+    closeGate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    // The keep-alive connection is still open while closing is under way.
+    const closed = server.close();
+    const refused = await call();
+    openGate();
+    await closed;
+    closeGate = undefined;
+    agent.destroy();
+    app = undefined;
+    expect(refused.status).toBe(503);
+    expect(refused.retryAfter).toBe("5");
+    expect(JSON.parse(refused.body).error).toMatchObject({ code: "UNAVAILABLE", details: { reason: "shutting_down" } });
   });
 
   it("does not wait on a client that connected and never sent a request", async () => {

@@ -53,6 +53,7 @@ export async function createCoordinatorApp(
         "The job marketplace: miners lease jobs and prove them, clients submit and pay, every movement is on the ledger.",
     },
     metrics: { public: true },
+    dataDir: config.dataDir,
     health: async () => {
       if (service.failure) throw errors.error("STORE_UNAVAILABLE");
       // PostgreSQL is another server: healthy only while it answers (a monitor hears of an outage).

@@ -2,10 +2,11 @@
 //   First contact registers the miner and binds its id to the calling key; later ones must come
 //   from that key. Updates the payout wallet, mode and capabilities, marks the miner online, and
 //   renews the live leases it holds (now + lease TTL, capped by the job's max runtime).
-//   With `jobs` (the jobs the miner says it holds: running, or a result not yet delivered), only
-//   those leases are renewed, and each listed job it no longer holds is answered as lost with the
-//   reason (canceled, expired, ...), so the miner stops working on it. With `jobsComplete` too (the
-//   list is all it holds), its other live leases are given back: a miner restarted after a crash
+//   With `jobs` (the jobs the miner says it holds: running, or a result not yet delivered), each
+//   listed job it no longer holds is answered as lost with the reason (canceled, expired, ...), so
+//   the miner stops working on it; its other leases are still renewed, since a job on its way to
+//   the miner is on no list yet. With `jobsComplete` too (the list is all it holds), only the
+//   listed leases are renewed and the others given back: a miner restarted after a crash
 //   releases the leases of the jobs it lost at once, each costing the job one attempt as the
 //   lease's expiry would have, instead of keeping them alive with its beats until max_runtime_s.
 //   Without `jobs` (the seed's miner.sh) every live lease is renewed.

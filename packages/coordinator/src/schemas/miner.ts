@@ -52,7 +52,7 @@ export const HeartbeatRequest = Type.Object({
     Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
       maxItems: 1024,
       description:
-        "The jobs this miner holds (running, or a result not yet delivered): only their leases are renewed, and lost_jobs names those it no longer holds. Without it every lease is renewed",
+        "The jobs this miner holds (running, or a result not yet delivered): lost_jobs names those it no longer holds. Every live lease is still renewed unless jobs_complete says the list is all it holds (a job on its way to the miner is on no list yet)",
     }),
   ),
   jobs_complete: Type.Optional(

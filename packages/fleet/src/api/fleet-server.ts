@@ -27,6 +27,8 @@ export interface FleetServerOptions {
   /** Extra /health fields (e.g. the simulator's addresses). */
   health?: () => Record<string, unknown>;
   rateLimitPerMinute?: number;
+  /** The data directory: /health and /metrics report its free disk space. */
+  dataDir?: string;
 }
 
 function operatorScoped(controllers: Controllers, ledger: Ledger) {
@@ -60,6 +62,7 @@ export async function createFleetServer(options: FleetServerOptions): Promise<Ht
     errors: fleetErrors,
     bodyLimit: 64 * 1024,
     logger: options.logger,
+    dataDir: options.dataDir,
     docs: {
       title: "Pithead fleet controller API",
       description:
