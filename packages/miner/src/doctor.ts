@@ -32,7 +32,9 @@ export interface DoctorReport {
     detail: string;
     apiKey: { accepted: boolean | undefined; detail: string };
   };
-  /** False when the miner would refuse to start. */
+  /** What stands between this machine and earning, each with what the miner would do about it. */
+  problems: string[];
+  /** No problems: `pithead miner start` would run and take work. */
   ok: boolean;
 }
 
@@ -112,6 +114,25 @@ async function checkApiKey(config: MinerConfig): Promise<DoctorReport["coordinat
   return { accepted: undefined, detail: `API_KEY not checked: ${why}` };
 }
 
+/** Why the miner would not earn here: it would refuse to start, stop, or wait on the coordinator. */
+function readinessProblems(
+  accelProblem: string | undefined,
+  workloads: DoctorReport["workloads"],
+  workDirWritable: boolean,
+  coordinator: DoctorReport["coordinator"],
+): string[] {
+  const problems: string[] = [];
+  if (accelProblem !== undefined) problems.push(`the accelerator: ${accelProblem} (the miner would refuse to start)`);
+  if (!workloads.some((w) => w.available)) problems.push("no workload can run here (the miner would refuse to start)");
+  if (!workDirWritable) problems.push("WORK_DIR is not writable (the miner would refuse to start)");
+  if (coordinator.apiKey.accepted === false) {
+    problems.push("the coordinator refuses API_KEY (the miner would stop at its first heartbeat)");
+  } else if (coordinator.reachable === false) {
+    problems.push("no coordinator answers at COORD_URL (the miner would start and keep retrying)");
+  }
+  return problems;
+}
+
 function writable(dir: string): boolean {
   try {
     accessSync(dir, constants.W_OK);
@@ -144,6 +165,15 @@ export async function minerDoctor(config: MinerConfig, options: DoctorOptions = 
       pending = 0;
     }
   }
+  const coordinator: DoctorReport["coordinator"] = options.offline
+    ? {
+        url: config.coordUrl,
+        reachable: undefined,
+        detail: "not checked (--offline)",
+        apiKey: notChecked("not checked (--offline)"),
+      }
+    : await checkCoordinator(config);
+  const problems = readinessProblems(machine.accelProblem, results, dirWritable, coordinator);
   return {
     minerId: config.minerId,
     accel: { mode: config.accelMode, using: machine.accel, reason: machine.accelReason, problem: machine.accelProblem },
@@ -153,14 +183,8 @@ export async function minerDoctor(config: MinerConfig, options: DoctorOptions = 
     workloads: results,
     workDir: { path: config.workDir, writable: dirWritable, pendingResults: pending },
     key: { file: config.keyFile, exists: existsSync(config.keyFile) },
-    coordinator: options.offline
-      ? {
-          url: config.coordUrl,
-          reachable: undefined,
-          detail: "not checked (--offline)",
-          apiKey: notChecked("not checked (--offline)"),
-        }
-      : await checkCoordinator(config),
-    ok: machine.accelProblem === undefined && results.some((w) => w.available),
+    coordinator,
+    problems,
+    ok: problems.length === 0,
   };
 }

@@ -54,6 +54,40 @@ describe("miner doctor: the coordinator", () => {
   });
 });
 
+describe("miner doctor: the verdict", () => {
+  const runnable = [
+    {
+      name: "noop",
+      detect: async () => ({ available: true, reason: "test" }),
+      run: async () => ({ output: "", contentType: "text/plain", metrics: {} }),
+    },
+  ];
+  const verdict = (coordUrl: string, apiKey?: string) =>
+    minerDoctor(config(coordUrl, apiKey), { detectGpus: async () => [], workloads: runnable });
+
+  it("is ready only when the coordinator answers and takes the key, and says what stands in the way", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    expect(await verdict(coordinator.url)).toMatchObject({ ok: true, problems: [] });
+    const refused = await verdict(coordinator.url, "revoked-key");
+    expect(refused.ok).toBe(false);
+    expect(refused.problems).toEqual(["the coordinator refuses API_KEY (the miner would stop at its first heartbeat)"]);
+    const gone = coordinator.url;
+    await coordinator[Symbol.asyncDispose]();
+    const down = await verdict(gone);
+    expect(down.ok).toBe(false);
+    expect(down.problems.join()).toContain("no coordinator answers at COORD_URL");
+  });
+
+  it("with --offline judges the machine alone", async () => {
+    const report = await minerDoctor(config("http://127.0.0.1:9"), {
+      detectGpus: async () => [],
+      workloads: runnable,
+      offline: true,
+    });
+    expect(report).toMatchObject({ ok: true, problems: [] });
+  });
+});
+
 describe("the miner's log names the URL it used", () => {
   it("with COORD_URL ending in /v1: the heartbeat's full URL (/v1/v1/...) and how to fix COORD_URL", async () => {
     await using coordinator = await startScriptedCoordinator();

@@ -112,9 +112,7 @@ function doctorLines(report: DoctorReport): string {
     `${mark(report.workDir.writable)} WORK_DIR     ${report.workDir.path}${report.workDir.writable ? "" : " (not writable)"}, ${report.workDir.pendingResults} ${report.workDir.pendingResults === 1 ? "result" : "results"} waiting to be sent`,
     `  key          ${report.key.file}${report.key.exists ? "" : " (created at first start)"}`,
     `${mark(report.coordinator.reachable)} coordinator  ${report.coordinator.url || "(unset)"} ${report.coordinator.detail}`,
-    report.ok
-      ? "ready: `pithead miner start` would offer the ✔ workloads"
-      : "not ready: the miner would refuse to start",
+    report.ok ? "ready: `pithead miner start` would offer the ✔ workloads" : `not ready: ${report.problems.join("; ")}`,
   ];
   return lines.join("\n");
 }
