@@ -1,6 +1,7 @@
 // startAgent: open the store and the model, build the server, listen, and prune expired history
 // on a timer. Used by `pithead agent start`, `pithead up`, the tests and the benchmark.
 
+import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { HttpServer, HttpServerOptions } from "@pithead/http";
 import { buildAgentServer } from "./api/server.ts";
@@ -46,6 +47,11 @@ export interface RunningAgent {
   inFlight(): number;
 }
 
+/** Whether only this machine can connect: a loopback address (anything else, 0.0.0.0 first, is reachable). */
+function loopbackOnly(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 function displayHost(host: string): string {
   if (host === "0.0.0.0" || host === "") return "127.0.0.1";
   if (host === "::") return "[::1]";
@@ -54,17 +60,27 @@ function displayHost(host: string): string {
 
 export async function startAgent(config: AgentConfig, options: StartAgentOptions = {}): Promise<RunningAgent> {
   const now = options.now ?? (() => new Date());
+  // Said once the server (and its logger) exists.
+  const fileWarnings: string[] = [];
   const store =
     options.store ??
-    (await openStore(config.database, {
-      maxMessages: config.maxConversationMessages,
-      retentionDays: config.retentionDays,
-      maxPlaybookEntries: config.maxPlaybookEntries,
-    }));
+    (await openStore(
+      config.database,
+      {
+        maxMessages: config.maxConversationMessages,
+        retentionDays: config.retentionDays,
+        maxPlaybookEntries: config.maxPlaybookEntries,
+      },
+      { ownFolder: config.dataDir, warn: (line) => fileWarnings.push(line) },
+    ));
   const closers: (() => Promise<void>)[] = [];
   if (!options.store) closers.push(() => store.close());
   try {
     let model = options.model;
+    // The tiny model is written under DATA_DIR: the folder is the agent's, private like the database's.
+    if (!model && config.llm.provider === "local" && !config.llm.modelPath) {
+      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    }
     if (!model) {
       const provider = await openModel(config);
       closers.unshift(() => provider.close());
@@ -85,8 +101,16 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
       reply.raw.once("close", () => inFlight--);
     });
     closers.unshift(() => app.close());
+    for (const line of fileWarnings) app.log.warn(line);
     await app.listen({ host: config.host, port: config.port });
     const { port } = app.server.address() as AddressInfo;
+    if (!loopbackOnly(config.host)) {
+      // The reference's HOST=0.0.0.0 (the orchestrator has to reach the miner), said plainly.
+      app.log.info(
+        { host: config.host, port },
+        `the API is reachable from other machines (HOST=${config.host}); set HOST=127.0.0.1 to keep it on this one`,
+      );
+    }
 
     const prune = async () => {
       const removed = await store.pruneExpired(now());

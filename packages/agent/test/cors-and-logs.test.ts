@@ -69,3 +69,34 @@ describe("logs", () => {
     expect(log).not.toContain(secretQuery);
   });
 });
+
+describe("the start-up log", () => {
+  async function startupLines(host: string): Promise<{ msg: string }[]> {
+    const seen: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        seen.push(String(chunk));
+        done();
+      },
+    });
+    const started = await startTestAgent(
+      { HOST: host, LLM_PROVIDER: "openai", OPENAI_BASE_URL: fake.baseUrl, OPENAI_MODEL: "fake-model" },
+      { logger: { level: "info", stream } },
+    );
+    await started.agent.close();
+    return seen.map((line) => JSON.parse(line) as { msg: string });
+  }
+
+  it("says the API is reachable from other machines when HOST is 0.0.0.0 (the default)", async () => {
+    const messages = (await startupLines("0.0.0.0")).map((line) => line.msg);
+    expect(messages).toContain(
+      "the API is reachable from other machines (HOST=0.0.0.0); set HOST=127.0.0.1 to keep it on this one",
+    );
+  });
+
+  it("says nothing of the kind on 127.0.0.1", async () => {
+    const messages = (await startupLines("127.0.0.1")).map((line) => line.msg);
+    expect(messages.some((msg) => msg.includes("reachable from other machines"))).toBe(false);
+    expect(messages.some((msg) => msg.startsWith("Server listening at"))).toBe(true);
+  });
+});

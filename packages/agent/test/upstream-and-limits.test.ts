@@ -172,6 +172,35 @@ describe("rate limits", () => {
     expect(fake.calls).toHaveLength(2);
   });
 
+  it("answers 429 with Retry-After past 10 wrong keys a minute from one address; the right key and other addresses still get in", async () => {
+    await using agent = await startTestAgent(openAi({ RATE_LIMIT_AUTH_FAILURES: "", TRUST_PROXY: "true" }));
+    const from = (address: string, key: string) =>
+      agent.call("GET", "/conversations", undefined, { "x-api-key": key, "x-forwarded-for": address });
+    for (let i = 0; i < 10; i++) expect((await from("203.0.113.9", `wrong-key-${i}`)).status).toBe(403);
+    for (let i = 0; i < 5; i++) {
+      const limited = await from("203.0.113.9", `wrong-key-again-${i}`);
+      expect(limited.status).toBe(429);
+      expect(limited.body).toEqual({ error: "Rate limit exceeded: 10 per 1 minute" });
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(limited.headers.get("x-ratelimit-remaining")).toBe("0");
+    }
+    // Valid traffic is neither counted nor refused, from that address or any other.
+    expect((await from("203.0.113.9", TEST_KEY)).status).toBe(200);
+    expect((await from("198.51.100.4", TEST_KEY)).status).toBe(200);
+    expect((await from("198.51.100.4", "wrong-key")).status).toBe(403);
+    // A missing key is no guess: still the 401 that says what is wrong.
+    expect((await agent.call("GET", "/conversations", undefined, { "x-forwarded-for": "203.0.113.9" })).status).toBe(
+      401,
+    );
+  });
+
+  it("takes RATE_LIMIT_AUTH_FAILURES=0 to answer every wrong key 403", async () => {
+    await using agent = await startTestAgent(openAi({ RATE_LIMIT_AUTH_FAILURES: "0" }));
+    for (let i = 0; i < 30; i++) {
+      expect((await agent.call("GET", "/conversations", undefined, { "x-api-key": "wrong" })).status).toBe(403);
+    }
+  });
+
   it("uses the reference's limits by default", async () => {
     await using agent = await startTestAgent(
       Object.fromEntries(
@@ -185,9 +214,11 @@ describe("rate limits", () => {
           "AGGREGATE",
           "CONVERSATIONS",
           "PLAYBOOK",
+          "AUTH_FAILURES",
         ].map((group) => [`RATE_LIMIT_${group}`, ""]),
       ),
     );
+    expect(agent.agent.config.authFailureLimit).toBe(10);
     const limits = agent.agent.config.rateLimits;
     expect(limits).toEqual({
       complete: 20,

@@ -1,10 +1,19 @@
 // X-API-Key authentication, checked on onRequest: before the body is read, parsed or validated.
 // Both sides are hashed to a fixed length first, so the comparison is constant-time and says
 // nothing about the key's length either. The answers are the reference's, word for word.
+//
+// Wrong keys are limited per client address (RATE_LIMIT_AUTH_FAILURES a minute): past the budget
+// they answer slowapi's 429 with Retry-After instead of 403, and are logged once per window instead
+// of once each. The right key is still let in from that address: blocking it would let anyone who
+// shares the orchestrator's address (NAT, a proxy without TRUST_PROXY) or forges it (X-Forwarded-For
+// under TRUST_PROXY) cut the miner off, while a key of 16 or more random characters cannot be
+// guessed at any rate the network carries.
 
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { AuthFailureCounter } from "./auth-failures.ts";
 import { agentErrors } from "./errors.ts";
+import { RATE_WINDOW_MS } from "./rate-limits.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -24,11 +33,18 @@ export function presentedKey(request: FastifyRequest): string | undefined {
   return value === undefined || value === "" ? undefined : value;
 }
 
-export function installApiKeyAuth(app: FastifyInstance, apiKey: string): void {
+export interface ApiKeyAuthOptions {
+  /** Wrong keys per minute and client address answered 403; the rest get 429. 0: no limit. */
+  failureLimit: number;
+}
+
+export function installApiKeyAuth(app: FastifyInstance, apiKey: string, options: ApiKeyAuthOptions): void {
   // The reference answered every call with a 500 when no key was set; this server does not start.
   if (apiKey.trim() === "") throw new Error("API_KEY is empty: the agent refuses to start without a key");
   const expected = digest(apiKey);
   const keyId = expected.subarray(0, 6).toString("hex");
+  const { failureLimit } = options;
+  const failures = new AuthFailureCounter(RATE_WINDOW_MS);
   app.addHook("onRequest", async (request) => {
     const config = request.routeOptions.config;
     // Unknown routes answer 404 without auth, as FastAPI does; public routes need no key.
@@ -43,6 +59,25 @@ export function installApiKeyAuth(app: FastifyInstance, apiKey: string): void {
     if (config.optionalAuth) return;
     if (key === undefined) {
       throw agentErrors.error("UNAUTHORIZED", undefined, MISSING_KEY_DETAIL, { "www-authenticate": "ApiKey" });
+    }
+    if (failureLimit > 0) {
+      const at = Date.now();
+      const { count, resetAt } = failures.record(request.ip, at);
+      if (count > failureLimit) {
+        const resetS = Math.max(1, Math.ceil((resetAt - at) / 1000));
+        if (count === failureLimit + 1) {
+          request.log.warn(
+            { ip: request.ip, limit: failureLimit, retryAfterS: resetS },
+            "too many invalid API keys from this address: answering 429 until its window ends",
+          );
+        }
+        throw agentErrors.error("RATE_LIMITED", undefined, `Rate limit exceeded: ${failureLimit} per 1 minute`, {
+          "retry-after": String(resetS),
+          "x-ratelimit-limit": String(failureLimit),
+          "x-ratelimit-remaining": "0",
+          "x-ratelimit-reset": String(resetS),
+        });
+      }
     }
     // Logged without the key (the reference logged its first characters) for intrusion monitoring.
     request.log.warn({ ip: request.ip, url: request.url }, "rejected request: invalid API key");

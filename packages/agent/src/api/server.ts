@@ -45,7 +45,7 @@ export async function buildAgentServer(deps: AgentDeps, logger?: HttpServerOptio
   });
   const refuseOtherMethods = collectRoutesForMethodNotAllowed(app);
   installFastApiBodies(app);
-  installApiKeyAuth(app, deps.config.apiKey);
+  installApiKeyAuth(app, deps.config.apiKey, { failureLimit: deps.config.authFailureLimit });
   installCors(app);
   await installRateLimits(app);
   registerSystemRoutes(app, deps);

@@ -44,7 +44,7 @@ describe("the agent's configuration", () => {
   const dir = mkdtempSync(join(tmpdir(), "pithead-agent-config-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const load = (env: Record<string, string>) =>
-    loadAgentConfig({ API_KEY: "a-real-secret", ...env }, { envFile: false, cwd: dir });
+    loadAgentConfig({ API_KEY: "a-real-secret-0123456789", ...env }, { envFile: false, cwd: dir });
   const errorOf = (fn: () => unknown) => {
     try {
       fn();
@@ -83,10 +83,21 @@ describe("the agent's configuration", () => {
     expect(errorOf(() => load({ API_KEY: "your-secure-random-api-key-here" })).key).toBe("API_KEY");
   });
 
+  it("refuses an API_KEY shorter than 16 characters, naming API_KEY and how to make one", () => {
+    for (const key of ["a", "abcdefghijklmno"]) {
+      const short = errorOf(() => load({ API_KEY: key }));
+      expect(short.key).toBe("API_KEY");
+      expect(short.message).toBe(
+        `API_KEY: must be at least 16 characters (got ${key.length}): a short key can be guessed. make one with \`pithead agent new-key\``,
+      );
+    }
+    expect(load({ API_KEY: "abcdefghijklmnop" }).apiKey).toBe("abcdefghijklmnop");
+  });
+
   it("reads .env, and lets the environment win over it", () => {
-    writeFileSync(join(dir, ".env"), "API_KEY=from-file\nPORT=9000\nMAX_CONVERSATION_MESSAGES=20\n");
+    writeFileSync(join(dir, ".env"), "API_KEY=from-file-0123456789\nPORT=9000\nMAX_CONVERSATION_MESSAGES=20\n");
     const config = loadAgentConfig({ PORT: "9100" }, { cwd: dir });
-    expect(config.apiKey).toBe("from-file");
+    expect(config.apiKey).toBe("from-file-0123456789");
     expect(config.port).toBe(9100);
     expect(config.maxConversationMessages).toBe(20);
     expect(errorOf(() => loadAgentConfig({}, { cwd: dir, envFile: "missing.env" })).message).toMatch(/does not exist/);
@@ -199,7 +210,10 @@ describe("the agent's configuration", () => {
 describe("startAgent without a key", () => {
   it("refuses to build a server whose key is empty, even from a hand-made config", async () => {
     const { startAgent } = await import("../start-agent.ts");
-    const config = loadAgentConfig({ API_KEY: "x", DATABASE_URL: "sqlite:///:memory:" }, { envFile: false });
+    const config = loadAgentConfig(
+      { API_KEY: "x-0123456789abcdef", DATABASE_URL: "sqlite:///:memory:" },
+      { envFile: false },
+    );
     const model = {
       info: () => ({ provider: "none", model: "none" }),
       generate: async () => ({ text: "", finishReason: "stop" as const }),

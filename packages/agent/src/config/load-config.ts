@@ -93,6 +93,8 @@ export interface AgentConfig {
   dataDir: string;
   search: { url: string; maxResults: number } | undefined;
   rateLimits: Record<RateLimitGroup, number>;
+  /** Wrong API keys per minute per client address answered 403; past it, 429 (0: no limit). */
+  authFailureLimit: number;
   /** Take the client address from X-Forwarded-For (behind a reverse proxy). */
   trustProxy: boolean;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -109,6 +111,16 @@ export interface LoadConfigOptions {
 type Env = Record<string, string | undefined>;
 
 const PLACEHOLDER_KEYS = new Set(["your-secure-random-api-key-here", "your-secure-api-key", "changeme"]);
+
+/**
+ * The shortest API_KEY accepted (the fleet's floor for its secrets). The key is all that guards a
+ * paid model and the conversations on a port the orchestrator reaches from the internet; the
+ * reference's `secrets.token_urlsafe(32)` and `pithead agent new-key` make 43 characters.
+ */
+export const MIN_API_KEY_LENGTH = 16;
+
+/** Wrong API keys answered 403 per minute and client address before the rest get 429. */
+export const DEFAULT_AUTH_FAILURE_LIMIT = 10;
 
 /** Reads variables, noting each bad one (the fallback stands in) so every problem is reported. */
 class Reader {
@@ -265,6 +277,11 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
     );
   } else if (PLACEHOLDER_KEYS.has(apiKey)) {
     read.problem("API_KEY", "is still the example placeholder: set a random secret of your own");
+  } else if (apiKey.length < MIN_API_KEY_LENGTH) {
+    read.problem(
+      "API_KEY",
+      `must be at least ${MIN_API_KEY_LENGTH} characters (got ${apiKey.length}): a short key can be guessed. make one with \`pithead agent new-key\``,
+    );
   }
 
   const dataDir = resolve(cwd, read.text("DATA_DIR") ?? "data");
@@ -308,6 +325,7 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
     dataDir,
     search: searchUrl ? { url: searchUrl, maxResults: read.int("SEARCH_MAX_RESULTS", 5, 1, 50) } : undefined,
     rateLimits,
+    authFailureLimit: read.int("RATE_LIMIT_AUTH_FAILURES", DEFAULT_AUTH_FAILURE_LIMIT, 0, 1_000_000),
     trustProxy: read.bool("TRUST_PROXY", false),
     logLevel: logLevel(read),
     uiFrameAncestors: frameAncestors(read),

@@ -2,11 +2,16 @@
 
 import type { DatabaseLocation } from "./database-url.ts";
 import { openPostgresStore } from "./postgres/postgres-store.ts";
-import { openSqliteStore } from "./sqlite/sqlite-store.ts";
+import { openSqliteStore, type SqliteFiles } from "./sqlite/sqlite-store.ts";
 import type { AgentStore, StoreLimits } from "./store.ts";
 
-export async function openStore(location: DatabaseLocation, limits: StoreLimits): Promise<AgentStore> {
+/** `files` matters to SQLite alone: how private its files are made (sqlite/private-database.ts). */
+export async function openStore(
+  location: DatabaseLocation,
+  limits: StoreLimits,
+  files: SqliteFiles = {},
+): Promise<AgentStore> {
   return location.kind === "postgres"
     ? openPostgresStore(location.url, limits)
-    : openSqliteStore(location.path, limits);
+    : openSqliteStore(location.path, limits, files);
 }

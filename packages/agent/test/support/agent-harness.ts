@@ -23,6 +23,7 @@ export const NO_RATE_LIMITS = Object.fromEntries(
     "AGGREGATE",
     "CONVERSATIONS",
     "PLAYBOOK",
+    "AUTH_FAILURES",
   ].map((group) => [`RATE_LIMIT_${group}`, "100000"]),
 );
 

@@ -2,7 +2,6 @@
 // so every method below runs to completion without yielding: each transaction is atomic within
 // the process, and BEGIN IMMEDIATE plus busy_timeout cover a second process on the same file.
 
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { migrateSqlite as applyMigrations, loadMigrations } from "@pithead/sql";
@@ -24,6 +23,7 @@ import {
   type StoreLimits,
   storableMessages,
 } from "../store.ts";
+import { preparePrivateDatabase } from "./private-database.ts";
 
 type Row = Record<string, unknown>;
 
@@ -54,9 +54,19 @@ export function migrateSqlite(db: DatabaseSync): void {
   });
 }
 
-/** `path` is a file (its folder is created) or ":memory:". */
-export function openSqliteStore(path: string, limits: StoreLimits): AgentStore {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+export interface SqliteFiles {
+  /** The agent's own folder (DATA_DIR): if the database is in it, an existing one is made 0700 too. */
+  ownFolder?: string;
+  /** Told what could not be made private (private-database.ts). */
+  warn?: (line: string) => void;
+}
+
+/** `path` is a file (created 0600, its folder 0700) or ":memory:". */
+export function openSqliteStore(path: string, limits: StoreLimits, files: SqliteFiles = {}): AgentStore {
+  if (path !== ":memory:") {
+    const warnings = preparePrivateDatabase(path, { ownFolder: dirname(path) === files.ownFolder });
+    for (const line of warnings) files.warn?.(line);
+  }
   const db = new DatabaseSync(path);
   db.exec("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");
   migrateSqlite(db);
