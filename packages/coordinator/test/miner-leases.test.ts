@@ -88,6 +88,38 @@ describe("a proof too large to take inline", () => {
   });
 });
 
+describe("a job given back with /fail", () => {
+  it("because the miner is stopping (MINER_SHUTDOWN) goes to the same miner again once it is back", async () => {
+    const { client, miner, jobId } = await leased({ maxAttempts: 3 });
+    const fail = await coordinator.call("POST", "/v1/miner/fail", {
+      key: miner.key,
+      body: { id: jobId, error_code: "MINER_SHUTDOWN", message: "the miner is shutting down" },
+    });
+    expect(fail.body).toMatchObject({ ok: true, state: "QUEUED", requeued: true });
+    // Sent again (the answer was lost): the same answer, nothing more lost.
+    const again = await coordinator.call("POST", "/v1/miner/fail", {
+      key: miner.key,
+      body: { id: jobId, error_code: "MINER_SHUTDOWN", message: "the miner is shutting down" },
+    });
+    expect(again.body).toMatchObject({ ok: true, requeued: true });
+    const next = await coordinator.call("GET", `/v1/miner/next?miner=${miner.minerId}&slots=1`, { key: miner.key });
+    expect(next.body.id).toBe(jobId);
+    const job = await jobView(client.key, jobId);
+    expect(job.body).toMatchObject({ state: "LEASED" });
+  });
+
+  it("for any other reason stays away from that miner", async () => {
+    const { miner, jobId } = await leased({ maxAttempts: 3 });
+    const fail = await coordinator.call("POST", "/v1/miner/fail", {
+      key: miner.key,
+      body: { id: jobId, error_code: "WORKLOAD_ERROR", message: "boom" },
+    });
+    expect(fail.body).toMatchObject({ ok: true, state: "QUEUED", requeued: true });
+    const next = await coordinator.call("GET", `/v1/miner/next?miner=${miner.minerId}&slots=1`, { key: miner.key });
+    expect(next.status).toBe(204);
+  });
+});
+
 describe("heartbeats that list the miner's jobs", () => {
   it("give back the leases a restarted miner no longer holds: one attempt, recorded, and its slot takes work at once", async () => {
     const { client, miner, jobId } = await leased();

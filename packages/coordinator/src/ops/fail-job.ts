@@ -4,6 +4,9 @@
 //   accepted answers the same. Refuses (before writing): unknown job (404), a job this miner does
 //   not hold (409). When this fail ends the job, the job's error carries the miner's message too,
 //   so the client reads why (e.g. OUTPUT_TOO_LARGE with the output's size and the limit).
+//   A job given back because the miner is stopping (MINER_SHUTDOWN) did not fail on that miner:
+//   it costs what any /fail costs (one attempt, recorded), but the same miner may take the job
+//   again once it is back; any other code keeps the job away from that miner.
 import { errors } from "../errors.ts";
 import type { Tx } from "../store/types.ts";
 import { AssignmentSet } from "./assignment-set.ts";
@@ -24,6 +27,9 @@ export interface FailAnswer {
   requeued: boolean;
 }
 
+/** Codes that say the miner gave the job back, not that the job failed on it. */
+const GIVE_BACK_CODES = new Set(["MINER_SHUTDOWN"]);
+
 export async function failLease(tx: Tx, input: FailInput): Promise<FailAnswer> {
   const job = await tx.job(input.jobId);
   if (!job) throw errors.error("JOB_NOT_FOUND", { job_id: input.jobId });
@@ -32,12 +38,13 @@ export async function failLease(tx: Tx, input: FailInput): Promise<FailAnswer> {
   const held = mine.find((assignment) => assignment.state === "LEASED");
   if (!held) {
     const last = mine.at(-1);
-    if (last?.state === "FAILED") {
+    if (last?.state === "FAILED" || (last?.state === "EXPIRED" && last.failCode === input.errorCode)) {
       return { ok: true, job_id: job.id, state: job.state, requeued: job.state !== "FAILED" };
     }
     throw errors.error("LEASE_NOT_HELD", { job_id: job.id, job_state: job.state, lease_state: last?.state ?? null });
   }
-  let saved = await loseLease(tx, job, assignments, held, "failed", input.errorCode, input.message);
+  const loss = GIVE_BACK_CODES.has(input.errorCode) ? "given_back" : "failed";
+  let saved = await loseLease(tx, job, assignments, held, loss, input.errorCode, input.message);
   await assignments.save(tx);
   if (saved.state === "FAILED" && input.message !== "") {
     // loseLease names the last code only ("gave up after 3 lost leases (last: OUTPUT_TOO_LARGE)").

@@ -129,7 +129,12 @@ export async function endJob(
   return saved;
 }
 
-export type LeaseLoss = "expired" | "failed" | "offline";
+/**
+ * How a lease ended without a proof. "given_back": the miner gave the job back with /fail because
+ * it is stopping: a failure's record and reputation, but the lease ends EXPIRED, so the job may go
+ * to that miner again (a FAILED lease keeps the job away from the miner that failed it).
+ */
+export type LeaseLoss = "expired" | "failed" | "given_back" | "offline";
 
 /**
  * A lease ended without a proof: the replica goes back to the queue (attempt + 1) with a new start
@@ -152,8 +157,9 @@ export async function loseLease(
     failMessage: message,
     endedAt: tx.now,
   });
-  await adjustReputation(tx, assignment.minerId, loss === "failed" ? "failed" : "lease_expired");
-  await tx.record(`coordinator.lease.${loss === "failed" ? "failed" : "expired"}`, {
+  const failed = loss === "failed" || loss === "given_back";
+  await adjustReputation(tx, assignment.minerId, failed ? "failed" : "lease_expired");
+  await tx.record(`coordinator.lease.${failed ? "failed" : "expired"}`, {
     job_id: job.id,
     miner_id: assignment.minerId,
     attempt: assignment.attempt,
