@@ -14,8 +14,10 @@ import type { FleetConfig } from "./config/load-config.ts";
 import type { OperatorConfig } from "./config/types.ts";
 import { marketFromConfig } from "./market/from-config.ts";
 import { claimLedger, ledgerLocation } from "./orchestrator/claim-ledger.ts";
+import { CycleLog } from "./orchestrator/cycle-log.ts";
 import { LoopRunner } from "./orchestrator/loop-runner.ts";
 import { OperatorController } from "./orchestrator/operator-controller.ts";
+import { UnreadablePartitionError, unreadableAtStart } from "./orchestrator/unreadable-partition.ts";
 import { FleetSimulator } from "./simulator/fleet-simulator.ts";
 
 export interface OpenFleet {
@@ -61,6 +63,8 @@ export async function openFleet(config: FleetConfig, options: { clock?: Clock } 
   let simulator: FleetSimulator | undefined;
   const generatedSecretFiles = new Map<string, string>();
   try {
+    // Order: every writer first (its open recovers a torn tail and refuses damage it finds), then
+    // each controller reads its partition back; nothing is polled or served before both.
     await claimLedger(
       ledger,
       config.operators.map((operator) => operator.id),
@@ -116,6 +120,8 @@ export async function openFleet(config: FleetConfig, options: { clock?: Clock } 
   } catch (error) {
     await simulator?.close();
     await ledger.close();
+    if (error instanceof UnreadablePartitionError)
+      throw unreadableAtStart(error, config.ledger, ledgerLocation(config.ledger, config.dataDir));
     throw error;
   }
 }
@@ -127,7 +133,6 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
   const loops: LoopRunner[] = [];
   let server: HttpServer | undefined;
   try {
-    const sim = fleet.simulator;
     server = await createFleetServer({
       controllers: fleet.controllers,
       ledger: fleet.ledger,
@@ -135,7 +140,7 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
       auth: config.auth,
       rateLimitPerMinute: config.rateLimitPerMinute,
       logger: options.logger,
-      health: () => (sim ? { simulated: { miners: sim.size } } : {}),
+      health: () => (fleet.simulator ? { simulated: true } : {}),
       dataDir: config.dataDir,
     });
     await server.listen({ host: config.server.host, port: options.port ?? config.server.port });
@@ -145,22 +150,11 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
     if (options.loop ?? config.loop.enabled) {
       const log = server.log;
       for (const controller of fleet.controllers.values()) {
+        const cycles = new CycleLog({ operatorId: controller.operator.id, clock, log });
         const loop = new LoopRunner({
           intervalMs: controller.operator.policy.pollIntervalMs,
-          run: async () => {
-            const report = await controller.runCycle();
-            log.info(
-              {
-                operator: report.operatorId,
-                cycle: report.cycleSeq,
-                polled: report.polled,
-                actions: report.receipts.length,
-                ms: Math.round(report.timingsMs.total),
-              },
-              "cycle done",
-            );
-          },
-          onError: (error) => log.error({ err: error, operator: controller.operator.id }, "cycle failed"),
+          run: async () => cycles.done(await controller.runCycle()),
+          onError: (error) => cycles.failed(error),
         });
         loop.start();
         loops.push(loop);

@@ -99,14 +99,15 @@ async function call(
 }
 
 describe("fleet API", () => {
-  it("/health is public and lists the operators", async () => {
+  it("/health is public and lists the operators by id and label, nothing about their fleets", async () => {
     const response = await fetch(`${base}/health`);
-    const body = (await response.json()) as { operators: { id: string; miners: number; mode: string }[]; auth: string };
+    const body = (await response.json()) as { operators: unknown[]; auth: string };
     expect(response.status).toBe(200);
     expect(body.auth).toBe("hmac-v1");
-    expect(body.operators.map((o) => [o.id, o.miners, o.mode])).toEqual([
-      ["alpha", 3, "AUTO"],
-      ["beta", 3, "AUTO"],
+    // Mode, dry-run, miner count and last cycle are the operator's own: signed GET /miners has them.
+    expect(body.operators).toEqual([
+      { id: "alpha", label: "Operator alpha" },
+      { id: "beta", label: "Operator beta" },
     ]);
   });
 
@@ -148,6 +149,30 @@ describe("fleet API", () => {
     });
     const signedByBeta = await call("GET", "/operators/alpha/miners", { as: "alpha", secret: secrets.beta });
     expect(signedByBeta.body.error?.code).toBe("AUTH_BAD_SIGNATURE");
+  });
+
+  it("another operator's route is 403 whatever the body or query: authorization before validation", async () => {
+    const refused = [
+      await call("POST", "/operators/beta/mode", { as: "alpha", body: { mode: "SOMETIMES" } }),
+      await call("POST", "/operators/beta/mode", { as: "alpha", body: { mode: "MANUAL", x: 1 } }),
+      await call("POST", "/operators/beta/mode", { as: "alpha" }),
+      await call("GET", "/operators/beta/ledger/consistency", { as: "alpha" }),
+      await call("GET", "/operators/beta/ledger/decisions?minerid=x", { as: "alpha" }),
+      await call("GET", "/operators/beta/ledger/decisions?limit=100000", { as: "alpha" }),
+      await call("GET", "/operators/beta/ledger/records/not-a-number", { as: "alpha" }),
+      await call("POST", "/operators/beta/loop/run-once?detail=1", { as: "alpha" }),
+    ];
+    for (const response of refused) {
+      expect(response.status).toBe(403);
+      expect(response.body.error).toMatchObject({
+        code: "OPERATOR_FORBIDDEN",
+        message: "credentials of operator 'alpha' cannot reach operator 'beta'",
+      });
+    }
+    // Beta's own credentials still get the schema's answer, and nothing was changed.
+    const own = await call("POST", "/operators/beta/mode", { as: "beta", body: { mode: "SOMETIMES" } });
+    expect(own.status).toBe(422);
+    expect(controllers.get("beta")?.mode).toBe("AUTO");
   });
 
   it("the single-operator aliases act for the operator that signed", async () => {

@@ -9,7 +9,7 @@ import type { Clock } from "../clock.ts";
 import { installFleetAuth } from "./auth-hook.ts";
 import { fleetErrors } from "./errors.ts";
 import { installFleetMetrics } from "./fleet-metrics.ts";
-import { type Controllers, controllerFor } from "./operator-scope.ts";
+import { type Controllers, checkOperatorFirst, controllerFor } from "./operator-scope.ts";
 import { keepRawJsonBody } from "./raw-body.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerLoopRoutes } from "./routes/loop.ts";
@@ -24,7 +24,7 @@ export interface FleetServerOptions {
   clock: Clock;
   auth: { disabled: boolean; legacyBearer: boolean; maxSkewMs: number };
   logger?: HttpServerOptions["logger"];
-  /** Extra /health fields (e.g. the simulator's addresses). */
+  /** Extra /health fields (whether the fleet is simulated); public, so nothing about an operator. */
   health?: () => Record<string, unknown>;
   rateLimitPerMinute?: number;
   /** The data directory: /health and /metrics report its free disk space. */
@@ -42,6 +42,8 @@ function operatorScoped(controllers: Controllers, ledger: Ledger) {
         throw fleetErrors.error("LEDGER_IN_USE", { partition: error.partition }, error.message);
       throw error;
     });
+    // Authorization (the root's auth hook, then the operator) before any check of the request's shape.
+    checkOperatorFirst(scope, controllers);
     refuseUnknownFields(scope);
     registerMinerRoutes(scope, controllers);
     registerLoopRoutes(scope, controllers);
@@ -82,13 +84,11 @@ export async function createFleetServer(options: FleetServerOptions): Promise<Ht
     wellFormedStrings: true,
     health: () => ({
       auth: options.auth.disabled ? "disabled" : options.auth.legacyBearer ? "hmac-v1+legacy-bearer" : "hmac-v1",
+      // The operator list (specs/fleet.md) the dashboard's selector shows: id and label only. What
+      // an operator's fleet is doing (mode, miners, cycles) is for its own signed requests.
       operators: [...controllers.values()].map((controller) => ({
         id: controller.operator.id,
         label: controller.operator.label,
-        mode: controller.mode,
-        dryRun: controller.dryRun,
-        miners: controller.miners().length,
-        lastCycleAt: controller.lastCycle?.now ?? null,
       })),
       ...options.health?.(),
     }),

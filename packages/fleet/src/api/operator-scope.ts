@@ -1,8 +1,11 @@
 // Which operator a request is about: the :operatorId in the path, which must be the one whose
 // credentials signed it, or — on the single-operator aliases (/miners, /ledger/*, /loop/run-once)
 // — the signing operator itself, or the only operator when auth is disabled.
+//
+// Checked before validation too: another operator's route is 403 whatever its body or query, so
+// one operator learns nothing about another's routes from what their schemas refuse.
 
-import type { FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { OperatorController } from "../orchestrator/operator-controller.ts";
 import { fleetErrors } from "./errors.ts";
 
@@ -30,4 +33,11 @@ export function controllerFor(request: FastifyRequest, controllers: Controllers)
   }
   if (controllers.size !== 1) throw fleetErrors.error("AMBIGUOUS_OPERATOR", { operators: [...controllers.keys()] });
   return [...controllers.values()][0] as OperatorController;
+}
+
+/** Refuses a request for an operator these credentials cannot reach before its body and query are validated. */
+export function checkOperatorFirst(scope: FastifyInstance, controllers: Controllers): void {
+  scope.addHook("preValidation", async (request: FastifyRequest) => {
+    controllerFor(request, controllers);
+  });
 }

@@ -156,6 +156,41 @@ describe("signed requests", () => {
     ).toBe(true);
   });
 
+  it("says the timestamp is milliseconds since the epoch when it looks like seconds, microseconds or nanoseconds", async () => {
+    const cases = [
+      { unit: "seconds", stamp: Math.floor(now / 1000), failure: "AUTH_STALE_TIMESTAMP" },
+      { unit: "microseconds", stamp: now * 1000, failure: "AUTH_STALE_TIMESTAMP" },
+      { unit: "nanoseconds", stamp: now * 1_000_000, failure: "AUTH_MALFORMED" },
+    ];
+    for (const { unit, stamp, failure } of cases) {
+      const request = await signed({ now: stamp });
+      const result = verifier().verify({
+        method: "POST",
+        path: "/operators/alpha/miners/m1/stop",
+        headers: request.headers,
+        body: request.body,
+        nowMs: now,
+      });
+      expect(result).toMatchObject({ ok: false, failure });
+      expect((result as { message: string }).message).toContain(
+        `x-pithead-timestamp ${stamp} looks like ${unit} since the epoch: it must be milliseconds since the epoch`,
+      );
+    }
+    // A millisecond timestamp that is merely too old gets no unit hint.
+    const stale = await signed({ now: now - 3_600_000 });
+    const result = verifier().verify({
+      method: "POST",
+      path: "/operators/alpha/miners/m1/stop",
+      headers: stale.headers,
+      body: stale.body,
+      nowMs: now,
+    });
+    expect(result).toMatchObject({
+      failure: "AUTH_STALE_TIMESTAMP",
+      message: "timestamp is 3600 s away from the server's clock (at most 60 s)",
+    });
+  });
+
   it("refuses a change signed before the controller started (a replay across a restart), not a read", async () => {
     // The process before this one may have seen this nonce: its memory of nonces is gone.
     const restarted = new RequestVerifier({
@@ -229,6 +264,24 @@ describe("signed requests", () => {
     const base = { method: "POST", path: "/operators/alpha/miners/m1/stop", body: good.body, nowMs: now };
     expect(v.verify({ ...base, headers: forged })).toMatchObject({ failure: "AUTH_BAD_SIGNATURE" });
     expect(v.verify({ ...base, headers: good.headers }).ok).toBe(true);
+  });
+
+  it("tells a legacy bearer caller that the form is disabled and how to sign or enable it", () => {
+    const hmac = createHmac("sha256", "alpha-secret-0123456789").update("alpha:GET:/miners").digest("hex");
+    const result = verifier(false).verify({
+      method: "GET",
+      path: "/miners",
+      headers: { authorization: `Bearer alpha:${hmac}` },
+      body: Buffer.alloc(0),
+      nowMs: now,
+    });
+    expect(result).toMatchObject({ ok: false, failure: "AUTH_MISSING" });
+    const message = (result as { message: string }).message;
+    expect(message).toMatch(
+      /^the legacy 'Authorization: Bearer <operatorId>:<hmac>' form is disabled on this controller/,
+    );
+    expect(message).toContain("npx pithead fleet sign --operator alpha");
+    expect(message).toContain("AUTH_ALLOW_LEGACY_BEARER=true");
   });
 
   it("accepts the seed's legacy bearer form only when enabled", () => {

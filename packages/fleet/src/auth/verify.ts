@@ -7,6 +7,7 @@ import { createHash, createHmac } from "node:crypto";
 import { timingSafeEqualString } from "@pithead/http";
 import { NonceCache } from "./nonce-cache.ts";
 import { canonicalRequest, fleetAuthHeaders, noncePattern } from "./sign.ts";
+import { misreadTimestampUnit, timestampUnitHint } from "./timestamp-unit.ts";
 
 export type AuthFailure =
   | "AUTH_MISSING"
@@ -54,6 +55,19 @@ export interface RequestVerifierOptions {
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
+function signCommand(operatorId: string): string {
+  return `\`npx pithead fleet sign --operator ${operatorId} --secret-file <file> --path <path>\``;
+}
+
+/**
+ * The seed's `Bearer <operatorId>:<hmac>` sent to a controller that does not take it: say so, and
+ * both ways out, rather than only that a signature header is missing.
+ */
+function legacyDisabledMessage(authorization: string): string {
+  const operatorId = /^Bearer ([A-Za-z0-9._-]{1,64}):/.exec(authorization.trim())?.[1] ?? "<id>";
+  return `the legacy 'Authorization: Bearer <operatorId>:<hmac>' form is disabled on this controller (it can be replayed): sign the request instead (${fleetAuthHeaders.signature} and the other X-Pithead-* headers, see /docs; ${signCommand(operatorId)} prints curl-ready headers), or start the controller with AUTH_ALLOW_LEGACY_BEARER=true to accept it`;
+}
+
 export class RequestVerifier {
   private readonly options: RequestVerifierOptions;
   private readonly nonces: NonceCache;
@@ -67,12 +81,14 @@ export class RequestVerifier {
     const signature = header(input.headers, fleetAuthHeaders.signature);
     if (signature === undefined) {
       const authorization = header(input.headers, "authorization");
-      if (this.options.legacyBearer && authorization?.startsWith("Bearer "))
-        return this.verifyLegacy(input, authorization);
+      if (authorization?.startsWith("Bearer ")) {
+        if (this.options.legacyBearer) return this.verifyLegacy(input, authorization);
+        return { ok: false, failure: "AUTH_MISSING", message: legacyDisabledMessage(authorization) };
+      }
       return {
         ok: false,
         failure: "AUTH_MISSING",
-        message: `missing ${fleetAuthHeaders.signature} header: sign the request (see /docs; \`pithead fleet sign --operator <id> --secret-file <file> --path <path>\` prints curl-ready headers)`,
+        message: `missing ${fleetAuthHeaders.signature} header: sign the request (see /docs; ${signCommand("<id>")} prints curl-ready headers)`,
       };
     }
     const operatorId = header(input.headers, fleetAuthHeaders.operator);
@@ -95,12 +111,18 @@ export class RequestVerifier {
         failure: "AUTH_MALFORMED",
         message: `${fleetAuthHeaders.signature} must be v1=<64 hex digits>`,
       };
-    if (!/^\d{1,16}$/.test(timestamp as string))
+    if (!/^\d{1,16}$/.test(timestamp as string)) {
+      const unit = /^\d{17,20}$/.test(timestamp as string)
+        ? misreadTimestampUnit(timestamp as string, input.nowMs)
+        : undefined;
       return {
         ok: false,
         failure: "AUTH_MALFORMED",
-        message: `${fleetAuthHeaders.timestamp} must be Unix time in milliseconds`,
+        message: unit
+          ? timestampUnitHint(fleetAuthHeaders.timestamp, timestamp as string, unit)
+          : `${fleetAuthHeaders.timestamp} must be Unix time in milliseconds`,
       };
+    }
     if (!noncePattern.test(nonce as string))
       return {
         ok: false,
@@ -112,10 +134,13 @@ export class RequestVerifier {
       return { ok: false, failure: "AUTH_UNKNOWN_OPERATOR", message: `no operator '${operatorId}'` };
     const skew = Math.abs(input.nowMs - Number(timestamp));
     if (skew > this.options.maxSkewMs) {
+      const unit = misreadTimestampUnit(timestamp as string, input.nowMs);
       return {
         ok: false,
         failure: "AUTH_STALE_TIMESTAMP",
-        message: `timestamp is ${Math.round(skew / 1000)} s away from the server's clock (at most ${this.options.maxSkewMs / 1000} s)`,
+        message: unit
+          ? timestampUnitHint(fleetAuthHeaders.timestamp, timestamp as string, unit)
+          : `timestamp is ${Math.round(skew / 1000)} s away from the server's clock (at most ${this.options.maxSkewMs / 1000} s)`,
       };
     }
     const startedAt = this.options.startedAtMs;

@@ -1,6 +1,6 @@
 // Runs an operator's cycle every poll interval. The next cycle is timed from the end of the
-// previous one (a slow cycle never piles up behind itself); a failed cycle is logged and the
-// loop goes on.
+// previous one (a slow cycle never piles up behind itself); a failed cycle goes to onError (the
+// cycle log, cycle-log.ts) and the loop goes on.
 
 export interface LoopRunnerOptions {
   intervalMs: number;

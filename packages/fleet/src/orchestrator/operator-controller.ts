@@ -41,6 +41,7 @@ import { Mutex } from "./mutex.ts";
 import { networkBody, priceBody, telemetryBody } from "./observe.ts";
 import { addSpent, cpuMsSince, phaseTimer } from "./phase-timer.ts";
 import { partitionFor, type Recorder, type StoredRecordLike } from "./recorder.ts";
+import { readBack } from "./unreadable-partition.ts";
 
 export interface ControllerOptions {
   operator: OperatorConfig;
@@ -188,7 +189,8 @@ export class OperatorController {
     let lastConfig: Json | undefined;
     // Actions decided but without a receipt or a suppression: the controller stopped in between.
     const unsettled = new Map<string, { seq: number; body: DecisionBody }>();
-    for await (const record of controller.recorder.read(controller.partition)) {
+    const records = readBack(controller.recorder.read(controller.partition), controller.partition, options.operator.id);
+    for await (const record of records) {
       controller.take(record);
       if (record.type === recordTypes.config) lastConfig = record.body;
       const body = record.body as { decisionId?: unknown; stage?: unknown; action?: unknown };

@@ -1,0 +1,106 @@
+// What an operator's periodic loop logs about its cycles. A condition that fails one cycle (a full
+// disk) fails every one after it, each poll interval, until someone acts: the first failure is
+// logged with its reason, the repeats are summed up at most once a minute ("still failing: N
+// cycles since …"), and the first cycle that succeeds again says so. A different reason is news
+// and is logged at once.
+
+import type { Clock } from "../clock.ts";
+import { type CycleFailure, cycleFailure } from "./cycle-failure.ts";
+import type { CycleReport } from "./operator-controller.ts";
+
+/** The part of a pino logger this uses. */
+export interface CycleLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface CycleLogOptions {
+  operatorId: string;
+  clock: Clock;
+  log: CycleLogger;
+}
+
+/** At most one "still failing" line per minute. */
+const SUMMARY_EVERY_MS = 60_000;
+
+interface Failing {
+  sinceMs: number;
+  cycles: number;
+  failure: CycleFailure;
+  loggedAtMs: number;
+}
+
+export class CycleLog {
+  private readonly options: CycleLogOptions;
+  private failing: Failing | undefined;
+
+  constructor(options: CycleLogOptions) {
+    this.options = options;
+  }
+
+  done(report: CycleReport): void {
+    const { log, operatorId } = this.options;
+    const failing = this.failing;
+    if (failing) {
+      this.failing = undefined;
+      log.info(
+        { operator: operatorId, failedCycles: failing.cycles, since: iso(failing.sinceMs), code: failing.failure.code },
+        `cycles recovered after ${failing.cycles} failed ${failing.cycles === 1 ? "cycle" : "cycles"} since ${iso(failing.sinceMs)} (${failing.failure.code})`,
+      );
+    }
+    log.info(
+      {
+        operator: operatorId,
+        // The ledger seq of the cycle's fleet.cycle record, not a count of cycles.
+        cycleSeq: report.cycleSeq,
+        polled: report.polled,
+        actions: report.receipts.length,
+        ms: Math.round(report.timingsMs.total),
+      },
+      "cycle done",
+    );
+  }
+
+  failed(error: unknown): void {
+    const now = this.options.clock.now();
+    const failure = cycleFailure(error);
+    const failing = this.failing;
+    if (failing && sameFailure(failing.failure, failure)) {
+      failing.cycles += 1;
+      if (now - failing.loggedAtMs < SUMMARY_EVERY_MS) return;
+      failing.loggedAtMs = now;
+      this.options.log.warn(
+        {
+          operator: this.options.operatorId,
+          code: failure.code,
+          failedCycles: failing.cycles,
+          since: iso(failing.sinceMs),
+        },
+        `still failing: ${count(failing.cycles)} since ${iso(failing.sinceMs)} (${failure.code}: ${failure.reason})`,
+      );
+      return;
+    }
+    this.failing = {
+      sinceMs: failing?.sinceMs ?? now,
+      cycles: (failing?.cycles ?? 0) + 1,
+      failure,
+      loggedAtMs: now,
+    };
+    const fields = { operator: this.options.operatorId, code: failure.code };
+    if (failure.known) this.options.log.error(fields, `cycle failed: ${failure.reason}`);
+    else this.options.log.error({ ...fields, err: error }, "cycle failed");
+  }
+}
+
+function sameFailure(a: CycleFailure, b: CycleFailure): boolean {
+  return a.code === b.code && (a.known || a.reason === b.reason);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+function count(cycles: number): string {
+  return cycles === 1 ? "1 cycle" : `${cycles} cycles`;
+}
