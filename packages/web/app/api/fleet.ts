@@ -8,13 +8,10 @@ import { type CallOptions, callJson, callRaw, serviceUrl } from "./http.ts";
 
 export type Mode = "AUTO" | "MANUAL";
 
+/** What the fleet's public /health says of each operator (its fleet is behind the operator's signature). */
 export interface OperatorHealth {
   id: string;
   label: string;
-  mode: Mode;
-  dryRun: boolean;
-  miners: number;
-  lastCycleAt: string | null;
 }
 
 export interface FleetMiner {
