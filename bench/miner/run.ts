@@ -77,6 +77,8 @@ async function pipeline(): Promise<{ run(count: number): Promise<number>; close(
       PITHEAD_PORT: "0",
       PITHEAD_ADMIN_KEY: admin,
       PITHEAD_RATE_LIMIT: "0",
+      // One event stream per job in flight, all on the one client key.
+      PITHEAD_MAX_STREAMS_PER_KEY: "0",
     },
     logger: false,
   });

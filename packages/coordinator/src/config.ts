@@ -29,6 +29,8 @@ export interface CoordinatorConfig {
   pollIntervalMs: number;
   /** Requests per minute per key (or address); 0 turns rate limiting off. */
   rateLimitPerMinute: number;
+  /** Event streams and long-polls one key may hold open at once in this process; 0: no cap. */
+  maxStreamsPerKey: number;
   logLevel: string;
   receiptKeyFile: string;
   ledgerKeyFile: string;
@@ -177,6 +179,13 @@ export const settings = {
     description: "requests per minute per key; 0 turns it off (default 6000)",
     parse: integer(0, 10_000_000),
   },
+  maxStreamsPerKey: {
+    flag: "--max-streams-per-key",
+    env: "PITHEAD_MAX_STREAMS_PER_KEY",
+    description:
+      "event streams and long-polls one key may hold open at once (per coordinator process; more is 429); 0 turns it off (default 32)",
+    parse: integer(0, 1_000_000),
+  },
   logLevel: {
     flag: "--log-level",
     env: "PITHEAD_LOG_LEVEL",
@@ -210,6 +219,7 @@ export const defaults = {
   sweepIntervalMs: 1_000,
   pollIntervalMs: 500,
   rateLimitPerMinute: 6_000,
+  maxStreamsPerKey: 32,
   logLevel: "info",
 } as const;
 
@@ -283,6 +293,7 @@ export function loadConfig(
     sweepIntervalMs: read("sweepIntervalMs", defaults.sweepIntervalMs),
     pollIntervalMs: defaults.pollIntervalMs,
     rateLimitPerMinute: read("rateLimitPerMinute", defaults.rateLimitPerMinute),
+    maxStreamsPerKey: read("maxStreamsPerKey", defaults.maxStreamsPerKey),
     logLevel: read("logLevel", defaults.logLevel),
     receiptKeyFile: join(dataDir, "receipt-signing.key"),
     ledgerKeyFile: join(dataDir, "ledger.key"),

@@ -9,6 +9,10 @@ export const errors = defineErrors({
     message: "This miner key is bound to another miner id (a key serves the miner that first used it)",
   },
   MINER_ID_TAKEN: { status: 403, message: "This miner id is registered to another key" },
+  KEY_BOUND_TO_OTHER_WALLET: {
+    status: 403,
+    message: "This miner key is bound to another payout wallet (its miner is paid into that wallet only)",
+  },
   NOT_YOUR_WALLET: { status: 403, message: "A key can only read its own wallet" },
   JOB_NOT_FOUND: { status: 404, message: "No such job" },
   MINER_NOT_FOUND: { status: 404, message: "No such miner" },
@@ -25,6 +29,10 @@ export const errors = defineErrors({
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
     message: "This Idempotency-Key was already used with a different request",
+  },
+  WALLET_IN_USE: {
+    status: 409,
+    message: "This wallet belongs to another miner key: only a miner key bound to it may be paid into it",
   },
   LAST_ADMIN_KEY: { status: 409, message: "Refusing to revoke the last active admin key" },
   MINER_ID_KEY_ACTIVE: {
@@ -49,6 +57,10 @@ export const errors = defineErrors({
     message: "capabilities.public_key must be a base64 Ed25519 public key (32 bytes)",
   },
   JOB_NOT_READY: { status: 425, message: "The job has no result yet" },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    message: "This key already holds as many event streams and long-polls as this coordinator allows at once",
+  },
   STORE_UNAVAILABLE: {
     status: 503,
     message: "The coordinator cannot write: its store thread stopped, and the server is shutting down to be restarted",

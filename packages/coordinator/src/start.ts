@@ -117,6 +117,7 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
       signer,
       clock,
       events,
+      maxStreamsPerKey: config.maxStreamsPerKey,
     });
     const created = await service.command("ensureAdminKey", { configured: config.adminKey });
     let adminKeyFile: string | undefined;

@@ -70,6 +70,23 @@ describe("pithead CLI against a coordinator", () => {
     expect(listed.stdout).not.toContain(JSON.parse(created.stdout).key);
   });
 
+  it("binds a miner key to a payout wallet: `pithead keys create --role miner --wallet`", async () => {
+    const flags = ["--url", coordinator.url, "--data", coordinator.dir.path];
+    const created = await pithead(["keys", "create", "--role", "miner", "--wallet", "cli_rigs", "--json", ...flags]);
+    expect(created.code).toBe(0);
+    const key = JSON.parse(created.stdout);
+    expect(key).toMatchObject({ role: "miner", wallet: "cli_rigs" });
+    const api = new CoordinatorClient(coordinator.url, key.key);
+    const beat = (wallet: string) =>
+      api.request("POST", "/v1/miner/heartbeat", { body: { miner_id: "cli-rig", wallet, mode: "cpu", gpu: 0 } }).then(
+        () => "ok",
+        (error: { code?: string }) => error.code,
+      );
+    expect(await beat("cli_elsewhere")).toBe("KEY_BOUND_TO_OTHER_WALLET");
+    expect(await beat("cli_rigs")).toBe("ok");
+    expect((await pithead(["keys", "list", ...flags])).stdout).toContain("wallet=cli_rigs miner=cli-rig");
+  });
+
   it("submits a job, waits for it, and verifies its receipt against the published key", async () => {
     const client = await coordinator.client(1_000);
     const minerKey = await coordinator.key("miner");

@@ -19,6 +19,15 @@ describe("configuration", () => {
     expect(config.adminKey).toBeUndefined();
   });
 
+  it("caps the event streams and long-polls one key holds at 32 unless told otherwise (0: no cap)", () => {
+    expect(loadConfig({}, {}).maxStreamsPerKey).toBe(32);
+    expect(loadConfig({}, { PITHEAD_MAX_STREAMS_PER_KEY: "4" }).maxStreamsPerKey).toBe(4);
+    expect(loadConfig({ maxStreamsPerKey: "0" }, {}).maxStreamsPerKey).toBe(0);
+    expect(problem({ maxStreamsPerKey: "-1" })).toBe(
+      "--max-streams-per-key (PITHEAD_MAX_STREAMS_PER_KEY): must be between 0 and 1000000, got -1",
+    );
+  });
+
   it("reads the environment, and flags win over it", () => {
     const config = loadConfig(
       { port: "9000" },

@@ -90,9 +90,12 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       workload = `w${++counter}_${Math.random().toString(36).slice(2, 8)}`;
       return workload;
     };
-    const miner = async (options: { wallet?: string; capabilities?: MinerCapabilities; gpu?: boolean } = {}) => {
+    const miner = async (
+      options: { wallet?: string; bound?: boolean; capabilities?: MinerCapabilities; gpu?: boolean } = {},
+    ) => {
       const minerId = unique("miner");
-      const created = await store.write((tx) => createKey(tx, { role: "miner", label: null, wallet: null }));
+      const bound = options.bound ? (options.wallet ?? null) : null;
+      const created = await store.write((tx) => createKey(tx, { role: "miner", label: null, wallet: bound }));
       await store.write((tx) =>
         heartbeat(tx, ctx, {
           keyId: created.record.id,
@@ -138,6 +141,17 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       );
     const balance = async (address: string) => (await store.reads.wallet(address))?.balance ?? 0;
     const walletOf = async (minerId: string) => (await store.reads.miner(minerId))?.wallet ?? "";
+    const beat = (who: { keyId: string; minerId: string }, wallet: string) =>
+      store.write((tx) =>
+        heartbeat(tx, ctx, {
+          keyId: who.keyId,
+          minerId: who.minerId,
+          wallet,
+          mode: "cpu",
+          gpu: false,
+          capabilities: null,
+        }),
+      );
 
     it("escrows reward × replicas at submission, and refuses what the wallet cannot cover without writing", async () => {
       const owner = await client(500);
@@ -214,10 +228,13 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       const holder = await miner({ wallet: unique("holder") });
       const holderWallet = await walletOf(holder.minerId);
       await claim(holder);
+      // The holder moves on to another wallet (its lease stays with the old one), which leaves that
+      // wallet free for another key's miner to name.
+      await beat(holder, unique("holder_next"));
       const m = await miner();
       const oldWallet = await walletOf(m.minerId);
-      // In the batch whose page was read for its old wallet, the miner moves to the holder's wallet:
-      // one replica per wallet, so the job's second replica is not for it.
+      // In the batch whose page was read for its old wallet, the miner moves to the wallet the
+      // holder's lease is for: one replica per wallet, so the job's second replica is not for it.
       const [, mine] = await Promise.all([
         store.write(
           (tx) =>
@@ -467,9 +484,10 @@ export function describeStoreContract(name: string, open: OpenStore): void {
     it("replicates to distinct miners and wallets, pays the agreeing quorum, penalises the dissenter", async () => {
       const owner = await client(3_000);
       const job = await submit(owner, { reward: 1_000, verification: { mode: "replicate", replicas: 3, quorum: 2 } });
+      // Two miners share a wallet through keys bound to it (an unbound key may not join it).
       const sameWallet = unique("shared");
-      const a = await miner({ wallet: sameWallet });
-      const twin = await miner({ wallet: sameWallet });
+      const a = await miner({ wallet: sameWallet, bound: true });
+      const twin = await miner({ wallet: sameWallet, bound: true });
       await claim(a);
       expect((await claim(twin, 8, 8)).some((c) => c.job.id === job.id)).toBe(false);
       expect((await claim(a, 8, 8)).some((c) => c.job.id === job.id)).toBe(false);
@@ -572,6 +590,95 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       ]);
       expect(results.map((result) => result.status)).toEqual(["fulfilled", "rejected", "fulfilled", "rejected"]);
       expect(await balance(owner.wallet)).toBe(700);
+    });
+
+    it("keeps a payout wallet to its keys: an unbound key may not newly name another key's wallet", async () => {
+      const owner = await miner({ wallet: unique("owned") });
+      const owned = await walletOf(owner.minerId);
+      const newcomerKey = await store.write((tx) => createKey(tx, { role: "miner", label: null, wallet: null }));
+      const newcomer = { keyId: newcomerKey.record.id, minerId: unique("newcomer") };
+      // Neither at registration nor as a change; nothing is written by a refused beat.
+      expect(await codeOf(beat(newcomer, owned))).toBe("WALLET_IN_USE");
+      expect(await store.reads.miner(newcomer.minerId)).toBeUndefined();
+      const own = unique("own");
+      await beat(newcomer, own);
+      expect(await codeOf(beat(newcomer, owned))).toBe("WALLET_IN_USE");
+      expect(await walletOf(newcomer.minerId)).toBe(own);
+      // The owner changes wallets freely among wallets no other key has.
+      const next = unique("owned_next");
+      await beat(owner, next);
+      expect(await codeOf(beat(owner, own))).toBe("WALLET_IN_USE");
+      // A wallet bound to a miner key is that key's, even before its miner is paid into it.
+      const reserved = unique("reserved");
+      const boundKey = await store.write((tx) => createKey(tx, { role: "miner", label: null, wallet: reserved }));
+      expect(boundKey.record.wallet).toBe(reserved);
+      expect((await store.reads.keyById(boundKey.record.id))?.wallet).toBe(reserved);
+      expect(await store.reads.boundWallet(reserved)).toBe(true);
+      expect(await store.reads.boundWallet(own)).toBe(false);
+      expect(await codeOf(beat(newcomer, reserved))).toBe("WALLET_IN_USE");
+      // Keys bound to a wallet share it with each other and with its miners, and pay into no other.
+      const rig = { keyId: boundKey.record.id, minerId: unique("rig") };
+      await beat(rig, reserved);
+      const secondKey = await store.write((tx) => createKey(tx, { role: "miner", label: null, wallet: reserved }));
+      const second = { keyId: secondKey.record.id, minerId: unique("rig") };
+      await beat(second, reserved);
+      const joinOwned = await store.write((tx) => createKey(tx, { role: "miner", label: null, wallet: own }));
+      await beat({ keyId: joinOwned.record.id, minerId: unique("rig") }, own);
+      expect(await codeOf(beat(second, own))).toBe("KEY_BOUND_TO_OTHER_WALLET");
+      expect(await walletOf(second.minerId)).toBe(reserved);
+    });
+
+    it("never refuses a miner its current wallet, even one it shared with another key's miner before the rule", async () => {
+      // Two miners of different keys on one wallet, as an older coordinator let them register.
+      const shared = unique("legacy");
+      const legacy = [0, 1].map(() => ({ minerId: unique("legacy_miner"), keyId: "" }));
+      await store.write(async (tx) => {
+        for (const m of legacy) {
+          const created = await createKey(tx, { role: "miner", label: null, wallet: null });
+          m.keyId = created.record.id;
+          await tx.updateKey({ ...created.record, minerId: m.minerId });
+          await tx.insertMiner({
+            id: m.minerId,
+            keyId: m.keyId,
+            wallet: shared,
+            mode: "cpu",
+            gpu: false,
+            capabilities: null,
+            publicKey: null,
+            draining: false,
+            online: true,
+            registeredAt: tx.now,
+            lastSeenAt: tx.now,
+            reputation: 500,
+          });
+        }
+      });
+      for (const m of legacy) expect((await beat(m, shared)).registered).toBe(false);
+      // Once one leaves, it cannot come back: the wallet is the other key's miner's now.
+      const [first] = legacy;
+      if (!first) throw new Error("two legacy miners expected");
+      await beat(first, unique("moved"));
+      expect(await codeOf(beat(first, shared))).toBe("WALLET_IN_USE");
+    });
+
+    it("lets one of two keys naming the same new wallet in one group commit have it", async () => {
+      const wallet = unique("contested");
+      const keys = await Promise.all(
+        [0, 1].map(() => store.write((tx) => createKey(tx, { role: "miner", label: null, wallet: null }))),
+      );
+      const results = await Promise.all(
+        keys.map((key) => codeOf(beat({ keyId: key.record.id, minerId: unique("contender") }, wallet))),
+      );
+      expect(results.sort()).toEqual(["WALLET_IN_USE", "no error"]);
+    });
+
+    it("reads which keys are active: not revoked ones, not unknown ones", async () => {
+      const kept = await store.write((tx) => createKey(tx, { role: "client", label: null, wallet: null }));
+      const gone = await store.write((tx) => createKey(tx, { role: "client", label: null, wallet: null }));
+      await store.write((tx) => revokeKey(tx, gone.record.id));
+      const active = await store.reads.activeKeys([kept.record.id, gone.record.id, "no-such-key"]);
+      expect([...active]).toEqual([kept.record.id]);
+      expect(await store.reads.activeKeys([])).toEqual(new Set());
     });
 
     it("revokes keys but never the last admin key", async () => {

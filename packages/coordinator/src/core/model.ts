@@ -148,7 +148,7 @@ export interface ApiKeyRecord {
   hash: string;
   role: Role;
   label: string | null;
-  /** A client key's wallet. */
+  /** A client key's wallet; the payout wallet a miner key is bound to (null: unbound). */
   wallet: string | null;
   /** A miner key's miner id, bound by its first heartbeat. */
   minerId: string | null;

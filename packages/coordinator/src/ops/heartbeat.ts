@@ -10,13 +10,26 @@
 //   releases the leases of the jobs it lost at once, each costing the job one attempt as the
 //   lease's expiry would have, instead of keeping them alive with its beats until max_runtime_s.
 //   Without `jobs` (the seed's miner.sh) every live lease is renewed.
+//   The payout wallet: a miner key bound to a wallet (by the admin who created it) is paid into
+//   that wallet only. An unbound key may newly name (at registration, or as a change) only a wallet
+//   that belongs to no other key: not the payout wallet of another key's miner, nor bound to
+//   another miner key. Otherwise a miner key could read another tenant's balance just by naming
+//   its wallet. Repeating the miner's current wallet is never refused, so miners that shared a
+//   wallet before this rule keep being paid.
 //   Refuses (before writing): a key bound to another miner id, a miner id of another key, a
-//   malformed public key. Ledger: registration and capability changes (not every beat), and a
-//   lease record for each lease given back.
+//   malformed public key, a wallet as above. Ledger: registration and capability changes (not
+//   every beat), and a lease record for each lease given back.
 
 import { canonicalJson } from "../core/canonical.ts";
 import { isLeaseLive, renewedExpiry } from "../core/job-life.ts";
-import { type Assignment, isFinal, type Job, type Miner, type MinerCapabilities } from "../core/model.ts";
+import {
+  type ApiKeyRecord,
+  type Assignment,
+  isFinal,
+  type Job,
+  type Miner,
+  type MinerCapabilities,
+} from "../core/model.ts";
 import { publicKeyObject } from "../core/receipt.ts";
 import { REPUTATION_START } from "../core/reputation.ts";
 import { errors } from "../errors.ts";
@@ -87,6 +100,7 @@ export async function heartbeat(tx: Tx, ctx: OpsContext, input: HeartbeatInput):
   if (publicKey !== null) checkPublicKey(publicKey);
   const existing = await tx.miner(input.minerId);
   if (existing && existing.keyId !== key.id) throw await minerIdTaken(tx, existing);
+  await checkPayoutWallet(tx, key, existing, input.wallet);
 
   const declared = {
     wallet: input.wallet,
@@ -119,6 +133,31 @@ export async function heartbeat(tx: Tx, ctx: OpsContext, input: HeartbeatInput):
   }
   const leases = await settleLeases(tx, ctx, miner.id, input);
   return { miner, registered: !existing, leasesRenewed: leases.renewed.length, ...leases };
+}
+
+/** The payout wallet rules of the contract above. */
+async function checkPayoutWallet(
+  tx: Tx,
+  key: ApiKeyRecord,
+  existing: Miner | undefined,
+  wallet: string,
+): Promise<void> {
+  if (key.wallet !== null) {
+    if (wallet === key.wallet) return;
+    throw errors.error(
+      "KEY_BOUND_TO_OTHER_WALLET",
+      { field: "body.wallet", wallet, bound_to: key.wallet },
+      `This miner key is bound to wallet ${key.wallet}: its miner is paid into that wallet only, not into ${wallet}. Set the miner's wallet to ${key.wallet} (WALLET_ADDR), or use a key bound to ${wallet}`,
+    );
+  }
+  if (existing?.wallet === wallet) return;
+  if (!(await tx.walletOfOtherKey(wallet, key.id))) return;
+  // Nothing about the other key or its miner is said: that is the other tenant's business.
+  throw errors.error(
+    "WALLET_IN_USE",
+    { field: "body.wallet", wallet },
+    `Wallet ${wallet} already belongs to another miner key (its miner is paid into it, or the key is bound to it). To pay this miner into ${wallet} too, use a miner key bound to it: pithead keys create --role miner --wallet ${wallet}`,
+  );
 }
 
 /** Renews, reports lost and gives back leases as the contract above says. */

@@ -1,8 +1,11 @@
 // Contracts for API keys. Keys are random, shown once, stored as their SHA-256 only.
 //   createKey: a client key gets a wallet (the one asked for, else a fresh address). A miner key
-//     created with a miner id is bound to it; a registered miner id moves to the new key (its
-//     reputation, wallet and leases with it) only when the key it was registered with is revoked,
-//     so a key is rotated without losing the miner id, and never taken from a live key by a typo.
+//     created with a wallet is bound to it: its miner is paid into that wallet only, and may share
+//     it with other miners (an operator's rigs), which an unbound key may not (see heartbeat).
+//     A miner key created with a miner id is bound to it; a registered miner id moves to the new
+//     key (its reputation, wallet and leases with it) only when the key it was registered with is
+//     revoked, so a key is rotated without losing the miner id, and never taken from a live key by
+//     a typo.
 //     Ledger: coordinator.key.created, and coordinator.miner.rebound when an id moved.
 //   revokeKey: revoked keys are refused from the next request on; revoking twice is a no-op;
 //     refuses to revoke the last active admin key (409) so an operator cannot lock themselves out.
@@ -51,7 +54,7 @@ export async function createKey(
     hash: generated.hash,
     role: input.role,
     label: input.label,
-    wallet: input.role === "client" ? (input.wallet ?? newWalletAddress()) : null,
+    wallet: keyWallet(input.role, input.wallet),
     minerId,
     createdAt: tx.now,
     revokedAt: null,
@@ -73,6 +76,13 @@ export async function createKey(
     });
   }
   return { record, secret: generated.key };
+}
+
+/** A client key's wallet (a fresh address unless one is asked for); the payout wallet a miner key is bound to. */
+function keyWallet(role: Role, asked: string | null): string | null {
+  if (role === "client") return asked ?? newWalletAddress();
+  if (role === "miner") return asked;
+  return null;
 }
 
 /**

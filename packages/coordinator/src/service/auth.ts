@@ -7,16 +7,19 @@ import type { ApiKeyRecord } from "../core/model.ts";
 import type { StoreReads } from "../store/types.ts";
 
 export interface KeyPrincipal extends Principal {
-  /** A client key's wallet. */
+  /** A client key's wallet, or the payout wallet a miner key is bound to. */
   wallet: string | null;
 }
+
+/** How long a resolved key is trusted without reading it again: another process's revocation shows within this. */
+export const KEY_CACHE_TTL_MS = 2_000;
 
 export class KeyResolver {
   readonly #reads: StoreReads;
   readonly #ttlMs: number;
   readonly #cache = new Map<string, { principal: KeyPrincipal; until: number }>();
 
-  constructor(reads: StoreReads, ttlMs = 2_000) {
+  constructor(reads: StoreReads, ttlMs = KEY_CACHE_TTL_MS) {
     this.#reads = reads;
     this.#ttlMs = ttlMs;
   }

@@ -4,7 +4,7 @@
 // no HTTP here.
 import type { FastifyBaseLogger } from "fastify";
 import { minerWorkloads } from "../core/matching.ts";
-import type { Miner } from "../core/model.ts";
+import type { ApiKeyRecord, Miner } from "../core/model.ts";
 import type { CommandInput, CommandName, CommandOutput } from "../engine/commands.ts";
 import type { EngineClient } from "../engine/engine-client.ts";
 import { errors } from "../errors.ts";
@@ -13,8 +13,9 @@ import type { Policy, ReceiptSigner } from "../ops/context.ts";
 import type { SweepResult } from "../ops/sweep.ts";
 import type { StoreReads } from "../store/types.ts";
 import type { KeyPrincipal } from "./auth.ts";
-import { KeyResolver } from "./auth.ts";
+import { KEY_CACHE_TTL_MS, KeyResolver } from "./auth.ts";
 import type { EventHub } from "./event-hub.ts";
+import { OpenStreams } from "./open-streams.ts";
 
 export type ServiceLog = Pick<FastifyBaseLogger, "info" | "warn" | "error">;
 
@@ -32,6 +33,8 @@ export interface ServiceOptions {
   signer: Pick<ReceiptSigner, "keyId" | "publicKey" | "publicKeyPem">;
   clock: () => number;
   events: EventHub;
+  /** Event streams and long-polls one key may hold at once; 0: no cap. */
+  maxStreamsPerKey: number;
   log?: ServiceLog;
 }
 
@@ -51,6 +54,8 @@ export class CoordinatorService {
   readonly clock: () => number;
   readonly events: EventHub;
   readonly keys: KeyResolver;
+  /** The event streams and long-polls each key holds open. */
+  readonly streams: OpenStreams;
   readonly #engine: EngineClient;
   readonly #closeReads: () => Promise<void>;
   #log: ServiceLog;
@@ -66,6 +71,12 @@ export class CoordinatorService {
     this.events = options.events;
     this.#log = options.log ?? silent;
     this.keys = new KeyResolver(this.reads);
+    this.streams = new OpenStreams({
+      max: options.maxStreamsPerKey,
+      activeKeys: (ids) => this.reads.activeKeys(ids),
+      recheckMs: KEY_CACHE_TTL_MS,
+      onError: (error) => this.#log.warn({ err: error }, "could not check the keys of open event streams"),
+    });
   }
 
   get log(): ServiceLog {
@@ -90,6 +101,14 @@ export class CoordinatorService {
   /** A write: runs in the engine's next group commit; answers once it is durable. */
   command<K extends CommandName>(name: K, input: CommandInput<K>): Promise<CommandOutput<K>> {
     return this.#engine.command(name, input);
+  }
+
+  /** Revokes a key: refused from the next request on, and the streams and long-polls it holds end now. */
+  async revokeKey(id: string): Promise<ApiKeyRecord> {
+    const revoked = await this.command("revokeKey", { id });
+    this.keys.forget();
+    this.streams.end(revoked.id);
+    return revoked;
   }
 
   /** The miner id a miner key is bound to (by its first heartbeat). */
@@ -174,6 +193,7 @@ export class CoordinatorService {
   }
 
   async close(): Promise<void> {
+    this.streams.close();
     await this.#engine.close();
     await this.#closeReads();
   }

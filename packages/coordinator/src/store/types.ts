@@ -58,6 +58,12 @@ export interface Tx {
   keyById(id: string): Promise<ApiKeyRecord | undefined>;
   keyByHash(hash: string): Promise<ApiKeyRecord | undefined>;
   activeAdminKeys(): Promise<number>;
+  /**
+   * Does `wallet` belong to a key other than `keyId`: is it the payout wallet of a miner registered
+   * to another key, or bound to another miner key? Revoked keys count: what was paid into the wallet
+   * is still theirs. Sees this transaction's own writes.
+   */
+  walletOfOtherKey(wallet: string, keyId: string): Promise<boolean>;
   insertKey(key: ApiKeyRecord): Promise<void>;
   updateKey(key: ApiKeyRecord): Promise<void>;
 
@@ -190,6 +196,10 @@ export interface StoreReads {
   keys(): Promise<ApiKeyRecord[]>;
   /** Is this wallet a client key's (revoked or not)? */
   clientWallet(address: string): Promise<boolean>;
+  /** Is a miner key (revoked or not) bound to this payout wallet? */
+  boundWallet(address: string): Promise<boolean>;
+  /** Of these key ids, those of keys that exist and are not revoked. */
+  activeKeys(ids: readonly string[]): Promise<Set<string>>;
   job(id: string): Promise<Job | undefined>;
   jobs(query: JobListQuery): Promise<Job[]>;
   assignments(jobId: string): Promise<Assignment[]>;

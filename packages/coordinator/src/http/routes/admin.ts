@@ -32,7 +32,7 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
       schema: {
         tags: ["admin"],
         summary:
-          "Create an API key (shown once); a client key gets a wallet; a miner key may be bound to a miner id (rotation)",
+          "Create an API key (shown once); a client key gets a wallet; a miner key may be bound to a payout wallet and to a miner id (rotation)",
         body: CreateKeyRequest,
         response: { 201: CreatedKeyResponse, ...errorResponses(400, 401, 403, 409, 422) },
       },
@@ -75,16 +75,12 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
       config: admin,
       schema: {
         tags: ["admin"],
-        summary: "Revoke a key: refused from the next request on",
+        summary: "Revoke a key: refused from the next request on; its open event streams and long-polls end",
         params: KeyIdParams,
         response: { 200: KeyView, ...errorResponses(401, 403, 404, 409, 422) },
       },
     },
-    async (request) => {
-      const revoked = await service.command("revokeKey", { id: request.params.id });
-      service.keys.forget();
-      return keyView(revoked);
-    },
+    async (request) => keyView(await service.revokeKey(request.params.id)),
   );
 
   app.post(

@@ -282,14 +282,14 @@ export function registerJobRoutes(
         tags: ["jobs"],
         summary: "Server-sent events: the job's state now, then each change; ends when it is final",
         params: JobIdParams,
-        response: errorResponses(401, 403, 404, 422),
+        response: errorResponses(401, 403, 404, 422, 429),
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const id = request.params.id;
       await visibleJob(service, principal, id);
-      const stream = openEventStream(request, reply, app.closing);
+      const stream = openEventStream(request, reply, app.closing, service.streams.hold(principal.keyId));
       let sent = 0;
       const deliver = (event: JobEvent) => {
         if (event.version <= sent) return;

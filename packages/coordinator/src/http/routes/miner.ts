@@ -5,6 +5,7 @@ import type { HttpServer } from "@pithead/http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { JsonValue } from "../../core/model.ts";
 import { errors } from "../../errors.ts";
+import type { Claimed } from "../../ops/claim-jobs.ts";
 import type { IdempotencyScope } from "../../ops/idempotent.ts";
 import {
   ClaimRequest,
@@ -23,7 +24,8 @@ import {
   ProofResponse,
 } from "../../schemas/index.ts";
 import type { KeyPrincipal } from "../../service/auth.ts";
-import type { CoordinatorService } from "../../service/coordinator.ts";
+import type { ClaimRequestInput, CoordinatorService } from "../../service/coordinator.ts";
+import type { Hold } from "../../service/open-streams.ts";
 import { sendAnswer } from "../answer.ts";
 import { idempotencyKeyOf, requestHash } from "../idempotency.ts";
 import { assertHashableJson } from "../json-checks.ts";
@@ -37,8 +39,11 @@ export function principalOf(request: FastifyRequest): KeyPrincipal {
   return principal;
 }
 
-/** Aborted when the client goes away or the server shuts down: ends a long-poll early. */
-export function requestSignal(reply: FastifyReply, closing: AbortSignal): AbortSignal {
+/**
+ * Aborted when the client goes away, the server shuts down or (a long-poll's hold) the key is
+ * revoked: ends a long-poll early.
+ */
+export function requestSignal(reply: FastifyReply, closing: AbortSignal, hold?: Hold): AbortSignal {
   const controller = new AbortController();
   const abort = () => controller.abort();
   // The response closes before it finished only when the connection went away.
@@ -47,7 +52,28 @@ export function requestSignal(reply: FastifyReply, closing: AbortSignal): AbortS
   });
   closing.addEventListener("abort", abort, { once: true });
   reply.raw.on("finish", () => closing.removeEventListener("abort", abort));
+  if (hold?.signal.aborted) abort();
+  else hold?.signal.addEventListener("abort", abort, { once: true });
   return controller.signal;
+}
+
+/**
+ * Runs a claim; one that waits (a long-poll) is held against the key's cap on open streams and
+ * long-polls (429 TOO_MANY_STREAMS when it is full) for as long as it waits.
+ */
+async function claimFor(
+  service: CoordinatorService,
+  reply: FastifyReply,
+  closing: AbortSignal,
+  principal: KeyPrincipal,
+  input: Omit<ClaimRequestInput, "signal">,
+): Promise<Claimed[]> {
+  const hold = input.waitS > 0 ? service.streams.hold(principal.keyId) : undefined;
+  try {
+    return await service.claim(principal, { ...input, signal: requestSignal(reply, closing, hold) });
+  } finally {
+    hold?.release();
+  }
 }
 
 function decodeOutput(body: ProofRequest, maxBytes: number): Uint8Array | null {
@@ -131,7 +157,7 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
         tags: ["miner"],
         summary: "Register (first contact) or refresh a miner; renews the leases it holds",
         body: HeartbeatRequest,
-        response: { 200: HeartbeatResponse, ...errorResponses(401, 403, 422) },
+        response: { 200: HeartbeatResponse, ...errorResponses(401, 403, 409, 422) },
       },
     },
     async (request) => {
@@ -181,19 +207,18 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
         response: {
           200: LeasedJob,
           204: { type: "null", description: "No job for this miner now" },
-          ...errorResponses(401, 403, 409, 422),
+          ...errorResponses(401, 403, 409, 422, 429),
         },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const query = request.query;
-      const claimed = await service.claim(principal, {
+      const claimed = await claimFor(service, reply, app.closing, principal, {
         minerId: query.miner,
         maxJobs: 1,
         slots: query.slots,
         waitS: query.wait,
-        signal: requestSignal(reply, app.closing),
       });
       const first = claimed[0];
       if (!first) return reply.code(204).send(null);
@@ -209,18 +234,17 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
         tags: ["miner"],
         summary: "Lease up to max_jobs jobs at once, long-polling up to wait_s for the first",
         body: ClaimRequest,
-        response: { 200: ClaimResponse, ...errorResponses(401, 403, 409, 422) },
+        response: { 200: ClaimResponse, ...errorResponses(401, 403, 409, 422, 429) },
       },
     },
     async (request, reply) => {
       const principal = principalOf(request);
       const body = request.body;
-      const claimed = await service.claim(principal, {
+      const claimed = await claimFor(service, reply, app.closing, principal, {
         minerId: body.miner_id,
         maxJobs: body.max_jobs,
         slots: body.slots ?? body.max_jobs,
         waitS: body.wait_s,
-        signal: requestSignal(reply, app.closing),
       });
       return { jobs: claimed.map(leasedJobView) };
     },

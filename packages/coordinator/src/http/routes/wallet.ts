@@ -42,16 +42,30 @@ async function walletOf(
     own = (await service.reads.miner(minerId))?.wallet ?? "";
   }
   if (asked !== undefined && asked !== own) throw errors.error("NOT_YOUR_WALLET", { address: asked });
-  // A miner names its payout wallet itself: naming a client's wallet may pay into it, but must not
-  // show a miner key what that client holds.
-  if (principal.role === "miner" && own !== "" && (await service.reads.clientWallet(own))) {
+  if (principal.role === "miner" && own !== "") await checkMinerMayRead(service, principal, own);
+  return own;
+}
+
+/**
+ * A miner names its payout wallet itself, and a heartbeat may keep naming a wallet it shared before
+ * the wallet rules (ops/heartbeat.ts): paying into a wallet must not show a miner key what the
+ * wallet's owner holds. The owner is a client key, or the miner keys an admin bound to the wallet.
+ */
+async function checkMinerMayRead(service: CoordinatorService, principal: KeyPrincipal, own: string): Promise<void> {
+  if (await service.reads.clientWallet(own)) {
     throw errors.error(
       "NOT_YOUR_WALLET",
       { address: own },
       `Wallet ${own} belongs to a client key: read its balance with that key (or an admin key)`,
     );
   }
-  return own;
+  if (principal.wallet !== own && (await service.reads.boundWallet(own))) {
+    throw errors.error(
+      "NOT_YOUR_WALLET",
+      { address: own },
+      `Wallet ${own} is bound to other miner keys: read its balance with a key bound to it (pithead keys create --role miner --wallet ${own}) or an admin key`,
+    );
+  }
 }
 
 export function registerWalletRoutes(app: HttpServer, service: CoordinatorService): void {

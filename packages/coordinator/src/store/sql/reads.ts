@@ -5,6 +5,7 @@ import { feeFor } from "../../core/money.ts";
 import type { SignedReceipt } from "../../core/receipt.ts";
 import { num, type Row, str, strOrNull, toAssignment, toJob, toKey, toMiner } from "../rows.ts";
 import type { AuditReport, JobListQuery, MinerView, Stats, StoreReads, WalletView } from "../types.ts";
+import { selectIn } from "./bulk.ts";
 import { placeholders, type Sql, type SqlParam } from "./sql.ts";
 
 function toWallet(row: Row): WalletView {
@@ -45,6 +46,19 @@ export class SqlReads implements StoreReads {
       address,
     ]);
     return row !== undefined;
+  }
+
+  async boundWallet(address: string): Promise<boolean> {
+    const row = await this.#sql.get("SELECT 1 AS found FROM api_keys WHERE role = 'miner' AND wallet = ? LIMIT 1", [
+      address,
+    ]);
+    return row !== undefined;
+  }
+
+  async activeKeys(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await selectIn(this.#sql, "SELECT id FROM api_keys WHERE revoked_at IS NULL AND id", ids);
+    return new Set(rows.map((row) => str(row.id)));
   }
 
   async job(id: string): Promise<Job | undefined> {

@@ -273,6 +273,18 @@ export class SqlTx implements Tx {
     return num(row?.n);
   }
 
+  async walletOfOtherKey(wallet: string, keyId: string): Promise<boolean> {
+    const rows = await this.#query(
+      "miners",
+      `SELECT 1 AS found FROM miners WHERE wallet = ? AND key_id <> ?
+       UNION ALL
+       SELECT 1 AS found FROM api_keys WHERE role = 'miner' AND wallet = ? AND id <> ?
+       LIMIT 1`,
+      [wallet, keyId, wallet, keyId],
+    );
+    return rows.length > 0;
+  }
+
   async insertKey(key: ApiKeyRecord): Promise<void> {
     this.writes++;
     await this.#sql.run(insertKeySql, keyValues(key));
