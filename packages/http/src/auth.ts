@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { AuthFailureLimiter } from "./auth-failures.ts";
 import type { ErrorRegistry } from "./errors.ts";
+import { hashSecret } from "./secrets.ts";
 
 /** Who is calling: resolved from the credentials by the server that owns them. */
 export interface Principal {
@@ -29,6 +31,8 @@ export type ResolvePrincipal = (token: string, request: FastifyRequest) => Promi
 export interface BearerAuthOptions {
   resolve: ResolvePrincipal;
   errors: ErrorRegistry<string>;
+  /** Budget of failed authentications per client address (the server's rate limit sets it). */
+  failures?: AuthFailureLimiter;
 }
 
 /** Extracts the token of `Authorization: Bearer <token>`; undefined when absent or another scheme. */
@@ -42,32 +46,55 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 /**
  * Secure by default: every route needs a valid bearer key unless its config says `public: true`,
  * and `roles` narrows who may call it. Runs on onRequest, so a bad key is refused before the body
- * is read or validated.
+ * is read or validated; with `failures`, an address past its budget of failed authentications is
+ * answered 429 before any lookup (see auth-failures.ts).
  */
 export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptions): void {
+  const { errors, failures } = options;
   app.addHook("onRequest", async (request) => {
     const config = request.routeOptions.config;
     if (config.public || !request.routeOptions.url) return;
     const token = bearerToken(request);
+    if (!token && config.optionalAuth) return;
+    const digest = token && failures ? hashSecret(token) : undefined;
+    if (failures) {
+      const waitMs = failures.waitMs(request.ip, digest);
+      if (waitMs > 0) {
+        const retryAfterS = Math.ceil(waitMs / 1000);
+        throw errors.error(
+          "RATE_LIMITED",
+          { reason: "failed_authentications", limit: failures.max, retry_after_s: retryAfterS },
+          `Too many failed authentications from this address (${failures.max} per ${Math.round(failures.windowMs / 1000)} s): retry in ${retryAfterS} s`,
+          { "retry-after": String(retryAfterS) },
+        );
+      }
+    }
     if (!token) {
-      if (config.optionalAuth) return;
-      throw options.errors.error("UNAUTHORIZED", undefined, "Missing Authorization: Bearer <key> header", {
+      failures?.failed(request.ip, undefined);
+      throw errors.error("UNAUTHORIZED", undefined, "Missing Authorization: Bearer <key> header", {
         "www-authenticate": "Bearer",
       });
     }
     const principal = await options.resolve(token, request);
     if (!principal) {
-      throw options.errors.error("UNAUTHORIZED", undefined, "Unknown or revoked API key", {
+      failures?.failed(request.ip, digest);
+      throw errors.error("UNAUTHORIZED", undefined, "Unknown or revoked API key", {
         "www-authenticate": 'Bearer error="invalid_token"',
       });
     }
+    if (digest !== undefined) failures?.succeeded(digest);
     request.principal = principal;
     if (config.roles && !config.roles.includes(principal.role)) {
-      throw options.errors.error(
+      throw errors.error(
         "FORBIDDEN",
         { role: principal.role, allowed: [...config.roles] },
-        `A ${principal.role} key cannot call this route (needs ${config.roles.join(" or ")})`,
+        `${article(principal.role)} ${principal.role} key cannot call this route (needs ${config.roles.join(" or ")})`,
       );
     }
   });
+}
+
+/** "An admin key", "A client key": by the role's first letter (the roles are admin, client, miner). */
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? "An" : "A";
 }

@@ -9,8 +9,11 @@ import { fieldErrors } from "./validation.ts";
  */
 export const MAX_PARAM_LENGTH = 256;
 
-/** How a server writes an HttpError on the wire; the default is the Pithead envelope. */
-export type ErrorFormatter = (error: HttpError, request: FastifyRequest) => { status: number; body: unknown };
+/**
+ * How a server writes an HttpError on the wire; the default is the Pithead envelope. `request` is
+ * absent for what Node's parser refuses before a request exists (client-errors.ts).
+ */
+export type ErrorFormatter = (error: HttpError, request?: FastifyRequest) => { status: number; body: unknown };
 
 export const envelopeFormatter: ErrorFormatter = (error) => ({ status: error.status, body: toEnvelope(error) });
 

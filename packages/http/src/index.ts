@@ -12,6 +12,7 @@ export {
   HttpError,
   toEnvelope,
 } from "./errors.ts";
+export { forbiddenKey, type JsonBodyParser, jsonBodyParser } from "./json-body.ts";
 export { type RateLimitOptions, rateLimitKey } from "./rate-limit.ts";
 export { apiKeyId, type GeneratedKey, generateApiKey, hashSecret, timingSafeEqualString } from "./secrets.ts";
 export { createHttpServer, type HttpServer, type HttpServerOptions, redactedHeaders } from "./server.ts";

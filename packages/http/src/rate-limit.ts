@@ -3,7 +3,11 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { ErrorRegistry } from "./errors.ts";
 
 export interface RateLimitOptions {
-  /** Requests allowed per window and key (principal, else client address). */
+  /**
+   * Requests allowed per window and key (principal, else client address). Failed authentications
+   * (a bad or missing bearer key) get their own budget per client address: min(max, 60) per window
+   * (auth-failures.ts).
+   */
   max: number;
   timeWindowMs: number;
   /** Key for the bucket; default: the caller's key id when authenticated, else its address. */

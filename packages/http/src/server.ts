@@ -4,6 +4,9 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import pino, { type DestinationStream } from "pino";
 import { installBearerAuth, type ResolvePrincipal } from "./auth.ts";
+import { createAuthFailureLimiter, FAILED_AUTH_MAX } from "./auth-failures.ts";
+import { clientErrorHandler } from "./client-errors.ts";
+import { installContentEncodingCheck } from "./content-encoding.ts";
 import { diskFreeBytes, installDiskSpaceGauge } from "./disk-space.ts";
 import { type DocsOptions, installDocs } from "./docs.ts";
 import {
@@ -14,6 +17,7 @@ import {
   toHttpError,
 } from "./error-handler.ts";
 import type { ErrorRegistry } from "./errors.ts";
+import { installJsonBodies } from "./json-body.ts";
 import { installMetrics } from "./metrics.ts";
 import { installRateLimit, type RateLimitOptions } from "./rate-limit.ts";
 import { installClosingSignal } from "./shutdown.ts";
@@ -67,7 +71,8 @@ export const redactedHeaders = [
 /**
  * A Fastify server with everything Pithead servers share: the error registry and envelope, strict
  * body validation, request ids (X-Request-Id), redacted pino logs, body limits, bearer auth,
- * rate limits, OpenAPI at /docs, /health, /metrics and a `closing` signal for graceful shutdown.
+ * rate limits (failed authentications included), OpenAPI at /docs, /health, /metrics and a
+ * `closing` signal for graceful shutdown. README.md says what a client sees.
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const logger =
@@ -91,6 +96,9 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     // A path that is not valid percent-encoding, or a too long segment, is refused by the router
     // before any route: in the server's error format too, not Fastify's own.
     frameworkErrors: (error, request, reply) => sendError(toHttpError(error, request, options.errors), request, reply),
+    // What Node's parser refuses (headers over the limit, a malformed request line) is answered
+    // in the server's error format too, with Connection: close.
+    clientErrorHandler: clientErrorHandler(options.errors, options.formatError, logger as FastifyBaseLogger),
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     // Our onRequest hook answers requests that arrive while closing (shutdown.ts), in the
@@ -100,13 +108,25 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app, options.errors, options.formatError);
+  installJsonBodies(app, options.errors);
+  installContentEncodingCheck(app, options.errors);
   installClosingSignal(app, options.errors);
   app.addHook("onSend", async (request, reply) => {
     void reply.header("x-request-id", request.id);
   });
 
   if (options.docs) await installDocs(app, { ...options.docs, version: options.version });
-  if (options.auth) installBearerAuth(app, { resolve: options.auth.resolve, errors: options.errors });
+  if (options.auth) {
+    // A rate-limited server also limits failed authentications, which its rate limit never sees
+    // (they are refused before it counts).
+    const failures = options.rateLimit
+      ? createAuthFailureLimiter({
+          max: Math.min(options.rateLimit.max, FAILED_AUTH_MAX),
+          windowMs: options.rateLimit.timeWindowMs,
+        })
+      : undefined;
+    installBearerAuth(app, { resolve: options.auth.resolve, errors: options.errors, failures });
+  }
   if (options.rateLimit) await installRateLimit(app, options.rateLimit, options.errors);
   if (options.wellFormedStrings) installWellFormedStrings(app, options.errors);
   const metricsPrefix = options.name.replace(/[^a-zA-Z0-9_]/g, "_");

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { Writable } from "node:stream";
+import { gzipSync } from "node:zlib";
 import { Type } from "typebox";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -29,9 +30,12 @@ let logLines: string[] = [];
 let holdEntered: () => void = () => {};
 let closeGate: Promise<void> | undefined;
 let app: HttpServer | undefined;
+/** How many times the server looked a key up (a hash and a store read in a real server). */
+let lookups = 0;
 
 async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Promise<HttpServer> {
   logLines = [];
+  lookups = 0;
   const stream = new Writable({
     write(chunk, _encoding, done) {
       logLines.push(String(chunk));
@@ -45,7 +49,12 @@ async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Pr
     bodyLimit: extra.bodyLimit ?? 1024,
     logger: { level: "info", stream },
     docs: { title: "Demo", description: "demo" },
-    auth: { resolve: async (token) => keys.get(hashSecret(token)) },
+    auth: {
+      resolve: async (token) => {
+        lookups += 1;
+        return keys.get(hashSecret(token));
+      },
+    },
     rateLimit: extra.rateLimit ? { max: extra.rateLimit, timeWindowMs: 60_000 } : false,
   });
   server.post(
@@ -72,6 +81,7 @@ async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Pr
     throw errors.error("WIDGET_MISSING", { id: "w1" });
   });
   server.get("/admin-only", { config: { roles: ["admin"] } }, async (request) => ({ who: request.principal?.role }));
+  server.get("/client-only", { config: { roles: ["client"] } }, async (request) => ({ who: request.principal?.role }));
   server.get("/boom", async () => {
     throw new Error("database password is hunter2");
   });
@@ -151,6 +161,77 @@ describe("error envelope and validation", () => {
     });
     expect(response.statusCode).toBe(400);
     expect(response.json().error.code).toBe("INVALID_JSON");
+  });
+
+  it("says where a body that is not JSON went wrong", async () => {
+    const server = await build();
+    const response = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: { ...auth(client.key), "content-type": "application/json" },
+      payload: '{"name": "a" "count": 1}',
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().error.details.reason).toMatch(/position 13/);
+  });
+
+  it("refuses a __proto__ key, or a constructor key holding a prototype, naming the key: not as invalid JSON", async () => {
+    const server = await build();
+    const send = (payload: string) =>
+      server.inject({
+        method: "POST",
+        url: "/widgets",
+        headers: { ...auth(client.key), "content-type": "application/json" },
+        payload,
+      });
+    const proto = await send('{"name": "a", "count": 1, "extra": [{"__proto__": {"admin": true}}]}');
+    expect(proto.statusCode).toBe(400);
+    expect(proto.json().error).toEqual({
+      code: "INVALID_JSON",
+      message:
+        'The JSON key "__proto__" (at body.extra.0.__proto__) is refused: it could change object prototypes in the server. Rename or remove it',
+      details: { reason: "forbidden_key", key: "__proto__", field: "body.extra.0.__proto__" },
+    });
+    const withPrototype = await send('{"name": "a", "count": 1, "constructor": {"prototype": {}}}');
+    expect(withPrototype.statusCode).toBe(400);
+    expect(withPrototype.json().error.message).toMatch(
+      /^The JSON key "constructor" \(at body.constructor\) is refused/,
+    );
+    expect(withPrototype.json().error.details).toMatchObject({ key: "constructor", field: "body.constructor" });
+    // A constructor key holding anything else is harmless, and taken.
+    expect((await send('{"name": "a", "count": 1, "constructor": "x"}')).statusCode).toBe(201);
+  });
+
+  it("refuses a compressed body with 415 and Accept-Encoding: identity, and takes an identity one", async () => {
+    const server = await build();
+    const gzipped = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: { ...auth(client.key), "content-type": "application/json", "content-encoding": "gzip" },
+      payload: gzipSync('{"name": "a", "count": 1}'),
+    });
+    expect(gzipped.statusCode).toBe(415);
+    expect(gzipped.headers["accept-encoding"]).toBe("identity");
+    expect(gzipped.json().error).toEqual({
+      code: "UNSUPPORTED_CONTENT_ENCODING",
+      message: "Content-Encoding gzip is not supported: send the body uncompressed (identity)",
+      details: { content_encoding: "gzip", supported: ["identity"] },
+    });
+    const plain = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: { ...auth(client.key), "content-type": "application/json", "content-encoding": "identity" },
+      payload: '{"name": "a", "count": 1}',
+    });
+    expect(plain.statusCode).toBe(201);
+    // Credentials are still checked first.
+    const stranger = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: { "content-type": "application/json", "content-encoding": "br" },
+      payload: "x",
+    });
+    expect(stranger.statusCode).toBe(401);
   });
 
   it("names the field with the wrong type and does not coerce strings into numbers in bodies", async () => {
@@ -378,7 +459,12 @@ describe("authentication", () => {
 
   it("answers 403 to a key with the wrong role", async () => {
     const server = await build();
-    expect((await server.inject({ url: "/admin-only", headers: auth(client.key) })).statusCode).toBe(403);
+    const clients = await server.inject({ url: "/admin-only", headers: auth(client.key) });
+    expect(clients.statusCode).toBe(403);
+    expect(clients.json().error.message).toBe("A client key cannot call this route (needs admin)");
+    const admins = await server.inject({ url: "/client-only", headers: auth(admin.key) });
+    expect(admins.statusCode).toBe(403);
+    expect(admins.json().error.message).toBe("An admin key cannot call this route (needs client)");
     expect((await server.inject({ url: "/admin-only", headers: auth(admin.key) })).json()).toEqual({ who: "admin" });
   });
 
@@ -422,6 +508,50 @@ describe("rate limits, request ids and shutdown", () => {
     expect(limited.json().error.code).toBe("RATE_LIMITED");
     // Another key has its own budget.
     expect((await server.inject({ url: "/widgets", headers: auth(admin.key) })).statusCode).toBe(200);
+  });
+
+  it("answers 429 with Retry-After, without a key lookup, to an address past its failed authentications", async () => {
+    const server = await build({ rateLimit: 3 });
+    // A key in use from this address before the flood.
+    expect((await server.inject({ url: "/widgets", headers: auth(client.key) })).statusCode).toBe(200);
+    for (let i = 0; i < 3; i++) {
+      const refused = await server.inject({ url: "/widgets", headers: auth(`ph_client_000000000000_bad${i}`) });
+      expect(refused.statusCode).toBe(401);
+    }
+    const before = lookups;
+    for (let i = 0; i < 50; i++) {
+      const limited = await server.inject({ url: "/widgets", headers: auth(`ph_client_000000000000_more${i}`) });
+      expect(limited.statusCode).toBe(429);
+    }
+    const missing = await server.inject({ url: "/widgets" });
+    expect(missing.statusCode).toBe(429);
+    expect(Number(missing.headers["retry-after"])).toBeGreaterThan(0);
+    expect(missing.json().error).toMatchObject({
+      code: "RATE_LIMITED",
+      details: { reason: "failed_authentications", limit: 3 },
+    });
+    expect(missing.json().error.message).toMatch(/^Too many failed authentications from this address \(3 per 60 s\)/);
+    expect(lookups).toBe(before);
+    // The key already in use here keeps working; one never seen waits for the window like a stranger.
+    expect((await server.inject({ url: "/widgets", headers: auth(client.key) })).statusCode).toBe(200);
+    expect((await server.inject({ url: "/widgets", headers: auth(admin.key) })).statusCode).toBe(429);
+    // Another address has its own budget.
+    const elsewhere = await server.inject({ url: "/widgets", remoteAddress: "10.0.0.2" });
+    expect(elsewhere.statusCode).toBe(401);
+    // Public routes are not authentication.
+    expect((await server.inject({ url: "/health" })).statusCode).toBe(200);
+  });
+
+  it("allows at most 60 failed authentications per window, however high the rate limit", async () => {
+    const server = await build({ rateLimit: 1000 });
+    for (let i = 0; i < 60; i++) {
+      expect(
+        (await server.inject({ url: "/widgets", headers: auth(`ph_client_000000000000_bad${i}`) })).statusCode,
+      ).toBe(401);
+    }
+    expect((await server.inject({ url: "/widgets", headers: auth("ph_client_000000000000_last") })).statusCode).toBe(
+      429,
+    );
   });
 
   it("echoes a sane X-Request-Id and replaces an unsafe one", async () => {
@@ -518,6 +648,82 @@ describe("rate limits, request ids and shutdown", () => {
     await cut;
     expect(silent.destroyed).toBe(true);
     app = undefined;
+  });
+});
+
+describe("requests Node's parser refuses", () => {
+  /** Writes `raw` on a new connection and reads until the server closes it. */
+  async function exchange(port: number, raw: string): Promise<string> {
+    const socket = connect(port, "127.0.0.1");
+    socket.on("error", () => {});
+    socket.write(raw);
+    let answer = "";
+    socket.on("data", (chunk) => {
+      answer += chunk;
+    });
+    await new Promise((resolve) => socket.once("close", resolve));
+    return answer;
+  }
+
+  const parse = (answer: string) => {
+    const [head = "", body = ""] = answer.split("\r\n\r\n");
+    const [status = "", ...headers] = head.split("\r\n");
+    const named = Object.fromEntries(
+      headers.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]),
+    );
+    return { status, headers: named, body: JSON.parse(body) };
+  };
+
+  it("answers headers or a URL over the limit with 431 HEADERS_TOO_LARGE in the envelope, and closes", async () => {
+    const server = await build();
+    const port = await listening(server);
+    const tooLarge = {
+      error: {
+        code: "HEADERS_TOO_LARGE",
+        message: "The request's URL and headers are too large",
+        details: { limit_bytes: 16384 },
+      },
+    };
+    const manyHeaders = Array.from({ length: 2000 }, (_, i) => `x-h${i}: v\r\n`).join("");
+    for (const raw of [
+      `GET /health HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(17_000)}\r\n\r\n`,
+      `GET /health?${"a".repeat(70_000)} HTTP/1.1\r\nhost: x\r\n\r\n`,
+      `GET /health HTTP/1.1\r\nhost: x\r\n${manyHeaders}\r\n`,
+    ]) {
+      const answer = parse(await exchange(port, raw));
+      expect(answer.status).toBe("HTTP/1.1 431 Request Header Fields Too Large");
+      expect(answer.headers.connection).toBe("close");
+      expect(answer.headers["content-type"]).toBe("application/json; charset=utf-8");
+      expect(answer.body).toEqual(tooLarge);
+    }
+  });
+
+  it("answers a malformed request line with 400 BAD_REQUEST in the envelope", async () => {
+    const server = await build();
+    const port = await listening(server);
+    const answer = parse(await exchange(port, "G@T /health HTTP/1.1\r\nhost: x\r\n\r\n"));
+    expect(answer.status).toBe("HTTP/1.1 400 Bad Request");
+    expect(answer.headers.connection).toBe("close");
+    expect(answer.body.error).toEqual({
+      code: "BAD_REQUEST",
+      message: "The request is malformed",
+      details: { reason: "Invalid method encountered", parser_code: "HPE_INVALID_METHOD" },
+    });
+  });
+
+  it("writes those answers with the server's own error formatter", async () => {
+    const server = await createHttpServer({
+      name: "fastapi-like",
+      version: "1",
+      errors,
+      logger: false,
+      formatError: (error) => ({ status: error.status, body: { detail: error.message } }),
+    });
+    app = server;
+    const port = await listening(server);
+    const answer = parse(await exchange(port, `GET /health HTTP/1.1\r\nx-big: ${"a".repeat(17_000)}\r\n\r\n`));
+    expect(answer.status).toBe("HTTP/1.1 431 Request Header Fields Too Large");
+    expect(answer.body).toEqual({ detail: "The request's URL and headers are too large" });
   });
 });
 
