@@ -36,13 +36,17 @@ export interface TreeHead {
   rootHash: string;
 }
 
-/** What an operator should hear about when a store repaired itself on open. */
+/** What an operator should hear about when a store repaired itself on open (see README, "Crash"). */
 export interface LedgerRecovery {
   partition: string;
+  /** the file that was cut (records.jsonl or checkpoints.jsonl of the partition) */
+  file: string;
   /** where the bytes that were cut off were moved */
   movedTo: string;
   bytes: number;
   reason: string;
+  /** one line saying all of the above, ready for a log */
+  message: string;
 }
 
 export type SignCheckpoint = (size: number, rootHash: Buffer) => Checkpoint;
@@ -57,6 +61,8 @@ export interface LedgerBackend {
   treeHead(partition: string): Promise<TreeHead>;
   lines(partition: string, options: ReadOptions): AsyncIterable<StoredLine>;
   line(partition: string, seq: number): Promise<StoredLine | undefined>;
+  /** Where record `seq` is stored (file and offset, or table), for an error about a damaged record. */
+  where(partition: string, seq: number): Promise<string>;
   /** Hashes of complete subtrees (level 0 = leaf hashes) of the durable tree, keyed `level:index`. */
   nodes(partition: string, refs: readonly NodeRef[]): Promise<Map<string, Buffer>>;
   seqOfHash(partition: string, hash: string): Promise<number | undefined>;

@@ -7,7 +7,7 @@ import { FlatFrontier } from "./flat-frontier.ts";
 import type { Json } from "./json.ts";
 import { type InspectedLines, inspectLine, LINE_RECORD } from "./line-inspect.ts";
 import { wordsToBytes } from "./sha256-words.ts";
-import { openNote, parseCheckpoint, parseVerifierKey, type VerifierKey } from "./signed-note.ts";
+import { LedgerFormatError, openNote, parseCheckpoint, parseVerifierKey, type VerifierKey } from "./signed-note.ts";
 
 export interface VerifyProblem {
   seq: number;
@@ -57,7 +57,18 @@ export class ChainVerifier {
   private readonly problems: (VerifyProblem & { rank: number })[] = [];
   private readonly warnings: string[] = [];
   private readonly frontier = new FlatFrontier();
+  /** record lines read: the leaves of the tree */
   private accepted = 0;
+  /** the seq the next record should have: one more than the last record read in order */
+  private expected = 0;
+  /** the last record line read is record expected - 1, so the next one's prev can be checked against it */
+  private linked = true;
+  /**
+   * Set once a record is missing or out of order: the tree over the lines read can no longer match a
+   * checkpoint of a larger size, so those are not compared (the missing records are the problem).
+   */
+  private sequenceBroken = false;
+  private readonly unchecked: PendingCheckpoint[] = [];
   /** the previous record's hash: 8 words at prevAt of prev */
   private prev: Int32Array = new Int32Array(8);
   private prevAt = 0;
@@ -89,6 +100,11 @@ export class ChainVerifier {
     return this.accepted;
   }
 
+  /** The seq the next record should have: below it, every record was read unless reported missing. */
+  get nextSeq(): number {
+    return this.expected;
+  }
+
   /** Records a problem found by the source itself (e.g. a store's index disagreeing with a record). */
   flag(seq: number, reason: string): void {
     this.problem(seq, reason);
@@ -101,6 +117,22 @@ export class ChainVerifier {
 
   warn(message: string): void {
     if (!this.warnings.includes(message)) this.warnings.push(message);
+  }
+
+  /**
+   * Checkpoint notes an auditor kept (e.g. published earlier), which the records must still match. A
+   * malformed one is bad input, not a problem of the ledger: a LedgerFormatError says which and why.
+   */
+  trust(notes: readonly string[]): void {
+    for (const [i, note] of notes.entries()) {
+      try {
+        parseCheckpoint(note);
+      } catch (error) {
+        const which = notes.length === 1 ? "the trusted checkpoint" : `trusted checkpoint ${i + 1} of ${notes.length}`;
+        throw new LedgerFormatError(`${which} is not a signed checkpoint note: ${(error as Error).message}`);
+      }
+    }
+    for (const note of notes) this.checkpoint(note, "trusted");
   }
 
   /**
@@ -159,6 +191,10 @@ export class ChainVerifier {
   }
 
   private checkRoot(entry: PendingCheckpoint): void {
+    if (this.sequenceBroken) {
+      this.unchecked.push(entry);
+      return;
+    }
     const actual = this.frontier.root().toString("hex");
     const matched = this.lastMatched.get(entry.label) ?? 0;
     if (actual === entry.root) {
@@ -202,34 +238,47 @@ export class ChainVerifier {
         if (other) other(text);
         else {
           this.bytes += text.length + 1;
-          this.problem(this.count, `line after record ${this.count - 1} is not a record`);
+          this.problem(this.expected, `line after record ${this.expected - 1} is not a record`);
         }
         continue;
       }
       const position = this.count;
       this.bytes += lines.lengths[i]! + 1;
-      const seq = lines.seqs[i]!;
+      // A line whose layout does not parse has no seq: it stands where record `expected` belongs.
+      const seq = lines.seqs[i]! >= 0 ? lines.seqs[i]! : this.expected;
       let linkBroken = false;
       let malformed = false;
       while (lines.notes[note]?.i === i) {
         const { reason, malformed: fatal } = lines.notes[note++]!;
         malformed ||= fatal;
-        this.problem(position, `record ${position} ${fatal ? `is malformed: ${reason}` : reason}`);
+        this.problem(seq, `record ${seq} ${fatal ? `is malformed: ${reason}` : reason}`);
       }
-      if (!malformed) {
-        if (seq !== position) {
-          this.problem(
-            position,
-            seq > position
-              ? `record ${position} is missing (found seq ${seq} in its place)`
-              : `record seq ${seq} is out of order (found at position ${position})`,
-          );
-        } else if (!equal8(lines.prevs, i * 8, this.prev, this.prevAt)) {
-          linkBroken = true;
-        }
+      if (malformed || seq === this.expected) {
+        linkBroken = !malformed && this.linked && !equal8(lines.prevs, i * 8, this.prev, this.prevAt);
+        this.expected++;
+        this.linked = true;
+      } else if (seq > this.expected) {
+        // One problem for the gap, not one per record after it: the records after it keep their seqs.
+        const after = this.expected === 0 ? "is the first record" : `follows record ${this.expected - 1}`;
+        this.problem(
+          this.expected,
+          seq === this.expected + 1
+            ? `record ${this.expected} is missing: record ${seq} ${after}`
+            : `records ${this.expected}..${seq - 1} are missing: record ${seq} ${after}`,
+        );
+        this.sequenceBroken = true;
+        this.expected = seq + 1;
+        this.linked = true;
+      } else {
+        this.problem(
+          position,
+          `record seq ${seq} is out of order (found at position ${position}, after record seq ${this.expected - 1})`,
+        );
+        this.sequenceBroken = true;
+        this.linked = false;
       }
-      while (lines.cites[cite]?.i === i) this.checkCitations(lines.cites[cite++]!.body, position);
-      this.settleLinks(position, linkBroken);
+      while (lines.cites[cite]?.i === i) this.checkCitations(lines.cites[cite++]!.body, seq);
+      this.settleLinks(seq, linkBroken);
       // A reference, not a copy: the batch's arrays are never reused.
       this.prev = lines.hashes;
       this.prevAt = i * 8;
@@ -255,15 +304,17 @@ export class ChainVerifier {
   private acceptClean(lines: InspectedLines): boolean {
     const count = lines.count;
     const base = this.accepted;
+    const first = this.expected;
     if (
       !lines.clean ||
       this.brokenLink !== undefined ||
-      lines.seqs[0] !== base ||
+      !this.linked ||
+      lines.seqs[0] !== first ||
       !equal8(lines.prevs, 0, this.prev, this.prevAt)
     ) {
       return false;
     }
-    for (const { i, body } of lines.cites) this.checkCitations(body, base + i);
+    for (const { i, body } of lines.cites) this.checkCitations(body, first + i);
     this.bytes += lines.bytes;
     // The tree catches up in runs that end wherever a checkpoint needs its root.
     let done = 0;
@@ -278,6 +329,7 @@ export class ChainVerifier {
     }
     this.frontier.pushMany(lines.leaves, done * 8, count - done);
     this.accepted = base + count;
+    this.expected = first + count;
     // A reference, not a copy: the batch's arrays are never reused.
     this.prev = lines.hashes;
     this.prevAt = (count - 1) * 8;
@@ -286,9 +338,10 @@ export class ChainVerifier {
 
   /**
    * Editing record k's content breaks only the link k→k+1; editing k's prev breaks k-1→k and k→k+1.
-   * So a lone break at k blames k-1, two breaks in a row at k and k+1 blame k.
+   * So a lone break at k blames k-1, two breaks in a row at k and k+1 blame k. `seq` is the record
+   * just read; a link is only checked between records read in order.
    */
-  private settleLinks(position: number, broken: boolean): void {
+  private settleLinks(seq: number, broken: boolean): void {
     const held = this.brokenLink;
     if (held !== undefined) {
       this.brokenLink = undefined;
@@ -302,24 +355,24 @@ export class ChainVerifier {
       this.problem(held - 1, `record ${held - 1} was altered: its hash does not match the prev of record ${held}`);
     }
     if (broken) {
-      if (position === 0) this.problem(0, "record 0 must have 64 zeros as prev");
-      else this.brokenLink = position;
+      if (seq === 0) this.problem(0, "record 0 must have 64 zeros as prev");
+      else this.brokenLink = seq;
     }
   }
 
-  private checkCitations(body: string, position: number): void {
+  /** Citations of record `seq` (its own seq: after a missing record, the line's position is one less). */
+  private checkCitations(body: string, seq: number): void {
     let cites: ReturnType<typeof citationsOf>;
     try {
       cites = citationsOf(JSON.parse(body) as Json);
     } catch (error) {
-      this.problem(position, `record ${position} has invalid citations: ${(error as Error).message}`);
+      this.problem(seq, `record ${seq} has invalid citations: ${(error as Error).message}`);
       return;
     }
     for (const cite of cites) {
       if ("seq" in cite) {
-        if (cite.seq >= position)
-          this.problem(position, `record ${position} cites record ${cite.seq}, which is not earlier`);
-      } else this.hashCitations.push({ hash: cite.hash, citing: position });
+        if (cite.seq >= seq) this.problem(seq, `record ${seq} cites record ${cite.seq}, which is not earlier`);
+      } else this.hashCitations.push({ hash: cite.hash, citing: seq });
     }
   }
 
@@ -349,13 +402,23 @@ export class ChainVerifier {
       );
     }
     for (const entry of this.pending.slice(this.next)) {
-      this.problem(
-        this.count,
-        `records ${this.count}..${entry.size - 1} are missing: the ${entry.label} checkpoint of size ${entry.size} covers them (truncated)`,
-      );
+      if (entry.size > this.expected) {
+        this.problem(
+          this.expected,
+          `records ${this.expected}..${entry.size - 1} are missing: the ${entry.label} checkpoint of size ${entry.size} covers them (truncated)`,
+        );
+      } else this.unchecked.push(entry);
     }
     this.pending = [];
     this.next = 0;
+    if (this.unchecked.length > 0) {
+      const shown = this.unchecked.slice(0, 5).map((entry) => `${entry.label} ${entry.size}`);
+      if (this.unchecked.length > shown.length) shown.push(`… ${this.unchecked.length} in all`);
+      this.warn(
+        `checkpoints not compared with the tree (records below their size are missing or out of order): ${shown.join(", ")}`,
+      );
+      this.unchecked.length = 0;
+    }
     if (this.hashCitations.length > 0) this.warn("citations by hash were not resolved");
     for (const m of this.mismatches) {
       // The tree differs somewhere after the last checkpoint of this kind that matched. With every

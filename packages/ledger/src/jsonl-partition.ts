@@ -5,9 +5,13 @@
 //   index.bin          end offset of each record line (float64 LE), a cache
 //   tree.bin           every Merkle tree node in post-order (32 bytes each), a cache
 // The caches are rebuilt on open from the latest checkpoint onwards (whose root vouches for the
-// cached frontier), so a crash can cost at most a re-hash of the records after that checkpoint.
+// cached frontier, and whose last record must be in records.jsonl where index.bin says), so a crash
+// can cost at most a re-hash of the records after that checkpoint. What the scan of records.jsonl
+// finds is judged by jsonl-open-verdict.ts: a torn tail is moved aside, damage refuses writing.
+import { isUtf8 } from "node:buffer";
 import {
   closeSync,
+  fstatSync,
   fsyncSync,
   ftruncateSync,
   mkdirSync,
@@ -20,17 +24,19 @@ import {
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { type Checkpoint, LedgerCorruptError, type LedgerRecovery, type StoredLine } from "./backend.ts";
+import { type CanonicalScan, canonicalProblem } from "./canonical-check.ts";
 import { type ChainHead, emptyHead } from "./chain.ts";
 import type { PreparedEntry } from "./entry.ts";
 import { FixedFile } from "./fixed-file.ts";
 import { sha256, ZERO_HASH_HEX } from "./hash.ts";
 import { canonicalJson } from "./json.ts";
 import { encodeJsonlBatch } from "./jsonl-batch.ts";
+import { openVerdict, type ScanFindings } from "./jsonl-open-verdict.ts";
 import { forEachLine } from "./line-reader.ts";
 import { Frontier, leafHash, type NodeRef, popcount } from "./merkle.ts";
 import { acquirePidLock, releasePidLock } from "./pid-lock.ts";
-import type { StoredRecord } from "./record.ts";
-import { recordLineLayout } from "./record-line.ts";
+import { MAX_RECORD_BYTES, type StoredRecord } from "./record.ts";
+import { type LineLayout, recordLineLayout } from "./record-line.ts";
 
 export function partitionDir(root: string, partition: string): string {
   const segments = partition.split("/");
@@ -79,7 +85,9 @@ function moveTailAside(file: string, offset: number, partition: string, reason: 
     // Only once the copy is durable is the original cut, and the cut made durable too.
     ftruncateSync(fd, offset);
     fsyncSync(fd);
-    return { partition, movedTo, bytes: tail.length, reason };
+    const bytes = tail.length;
+    const message = `ledger partition ${JSON.stringify(partition)}: ${reason}: moved the last ${bytes} bytes of ${file} to ${movedTo}`;
+    return { partition, file, movedTo, bytes, reason, message };
   } finally {
     closeSync(fd);
   }
@@ -95,6 +103,16 @@ function fsyncDir(dir: string): void {
 }
 
 const SCAN_FLUSH = 4096;
+
+const canonical: CanonicalScan = { highBytes: false, cites: false };
+
+/** Why a record line's body is not what append writes (RFC 8785 canonical JSON in UTF-8), if it is not. */
+function bodyProblem(buf: Buffer, layout: LineLayout): string | undefined {
+  const problem = canonicalProblem(buf, layout.bodyStart, layout.bodyEnd, canonical);
+  if (problem !== undefined) return `body is not canonical JSON: ${problem}`;
+  if (canonical.highBytes && !isUtf8(buf.subarray(layout.bodyStart, layout.bodyEnd))) return "body is not valid UTF-8";
+  return undefined;
+}
 
 export class JsonlPartition {
   readonly name: string;
@@ -113,6 +131,8 @@ export class JsonlPartition {
   /** End of the last complete, chained record line. */
   private bytes = 0;
   private checkpointList: Checkpoint[] = [];
+  /** The most records a stored checkpoint covers: records.jsonl must hold at least these. */
+  private covered = 0;
   private checkpointBytes = 0;
   /** Why records past `head.size` cannot be read (a reader met damage it must not repair). */
   damage: string | undefined;
@@ -134,8 +154,8 @@ export class JsonlPartition {
     try {
       await partition.load();
     } catch (error) {
-      partition.closeFiles();
-      if (partition.ownsLock) releasePidLock(partition.lockPath);
+      // Waits for cache writes the scan started: an fd closed under them could be reused by another file.
+      await partition.close().catch(() => undefined);
       throw error;
     }
     return partition;
@@ -179,7 +199,7 @@ export class JsonlPartition {
       };
       this.bytes = this.index.get(trusted - 1).readDoubleLE(0);
     }
-    await this.scan();
+    this.settle(await this.scan());
   }
 
   private loadCheckpoints(): void {
@@ -203,10 +223,13 @@ export class JsonlPartition {
     }
     this.checkpointBytes = Buffer.byteLength(text.slice(0, complete));
     this.checkpointList = [];
+    this.covered = 0;
     for (const line of text.slice(0, complete).split("\n")) {
       if (line.length === 0) continue;
       try {
-        this.checkpointList.push(parseCheckpointLine(line));
+        const checkpoint = parseCheckpointLine(line);
+        this.checkpointList.push(checkpoint);
+        if (Number.isSafeInteger(checkpoint.size)) this.covered = Math.max(this.covered, checkpoint.size);
       } catch {
         // verify reports a malformed checkpoint line; the cache simply does not rely on it.
       }
@@ -223,7 +246,23 @@ export class JsonlPartition {
       n,
       Frontier.refs(n).map((ref) => this.tree.get(nodePosition(ref))),
     );
-    return frontier.root().toString("hex") === latest.rootHash ? n : 0;
+    return frontier.root().toString("hex") === latest.rootHash && this.holdsRecord(n - 1) ? n : 0;
+  }
+
+  /**
+   * records.jsonl holds record `seq` where index.bin says, hashing to the leaf tree.bin has for it. When
+   * not (the file was cut, edited or replaced), the caches do not describe it and the scan starts over.
+   */
+  private holdsRecord(seq: number): boolean {
+    if (this.readFd === undefined) return false;
+    const start = seq === 0 ? 0 : this.index.get(seq - 1).readDoubleLE(0);
+    const end = this.index.get(seq).readDoubleLE(0);
+    const length = end - start;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0) return false;
+    if (length < 2 || length > MAX_RECORD_BYTES + 1 || fstatSync(this.readFd).size < end) return false;
+    const line = Buffer.allocUnsafe(length);
+    if (readSync(this.readFd, line, 0, length, start) !== length || line[length - 1] !== 0x0a) return false;
+    return leafHash(sha256(line.subarray(0, length - 1))).equals(this.tree.get(nodePosition({ level: 0, index: seq })));
   }
 
   private readLine(seq: number): Buffer {
@@ -234,17 +273,21 @@ export class JsonlPartition {
     return buf;
   }
 
-  /** Indexes complete record lines after `bytes`; a writer also recovers a torn tail. */
-  private async scan(): Promise<void> {
-    if (this.readFd === undefined) return;
+  /** Indexes the complete record lines after `bytes` that continue the chain; says where and why it stopped. */
+  private async scan(): Promise<Pick<ScanFindings, "stop" | "tornBytes">> {
+    if (this.readFd === undefined) return { tornBytes: 0 };
     const fileSize = statSync(this.recordsPath).size;
-    if (fileSize <= this.bytes) return;
+    if (fileSize < this.bytes) {
+      const reason = `the file ends here, before the end of record ${this.head.size - 1} (byte ${this.bytes}): it was cut`;
+      return { stop: { offset: fileSize, reason, garbage: false }, tornBytes: 0 };
+    }
+    if (fileSize === this.bytes) return { tornBytes: 0 };
     let head = this.head;
     let prevHex = Buffer.from(head.head, "latin1");
     const frontier = head.frontier.clone();
     let offsets: number[] = [];
     let nodes: Buffer[] = [];
-    let stop: { offset: number; reason: string; garbage: boolean } | undefined;
+    let stop: ScanFindings["stop"];
     let end = this.bytes;
     const flush = () => {
       const buf = Buffer.allocUnsafe(offsets.length * 8);
@@ -259,11 +302,15 @@ export class JsonlPartition {
       (buf, start, lineEnd, offset) => {
         if (stop) return;
         const layout = recordLineLayout(buf, start, lineEnd);
+        const seq = frontier.size;
         let reason: string | undefined;
-        if (typeof layout === "string") reason = layout;
-        else if (layout.seq !== frontier.size) reason = `expected seq ${frontier.size}, found ${layout.seq}`;
+        if (typeof layout === "string") reason = `record ${seq} is malformed: ${layout}`;
+        else if (layout.seq !== seq) reason = `expected seq ${seq}, found ${layout.seq}`;
         else if (buf.compare(prevHex, 0, 64, layout.prevStart, layout.prevStart + 64) !== 0) {
-          reason = `prev of record ${layout.seq} does not match record ${layout.seq - 1}`;
+          reason = `the prev of record ${seq} does not match the hash of record ${seq - 1}: one of them was altered`;
+        } else {
+          const problem = bodyProblem(buf, layout);
+          if (problem) reason = `record ${seq} is malformed: ${problem}`;
         }
         if (reason) {
           stop = { offset, reason, garbage: buf.subarray(start, lineEnd).includes(0) };
@@ -283,31 +330,18 @@ export class JsonlPartition {
     head = { size: frontier.size, head: frontier.size === 0 ? ZERO_HASH_HEX : prevHex.toString("latin1"), frontier };
     this.head = head;
     this.bytes = end;
-    if (stop) {
-      // Lines with NUL bytes are what a power loss leaves in blocks that never reached the disk; those
-      // were never acknowledged. Anything else that breaks the chain is damage an operator must see.
-      if (this.writable && stop.garbage) {
-        this.recoveries.push(
-          moveTailAside(this.recordsPath, stop.offset, this.name, `unwritten blocks after a crash (${stop.reason})`),
-        );
-        return;
-      }
-      const detail = `records.jsonl at byte ${stop.offset}: ${stop.reason}; run \`pithead ledger verify\``;
-      if (this.writable) throw new LedgerCorruptError(this.name, detail);
-      this.damage = detail;
-      return;
-    }
-    if (result.tornBytes > 0) {
-      if (this.writable) {
-        this.recoveries.push(
-          moveTailAside(
-            this.recordsPath,
-            result.completeBytes,
-            this.name,
-            "torn last line (an append that was never acknowledged)",
-          ),
-        );
-      }
+    return stop ? { stop, tornBytes: result.tornBytes } : { tornBytes: result.tornBytes };
+  }
+
+  /** Acts on what the scan found: a writer moves an unacknowledged tail aside or refuses damage; a reader stops at damage. */
+  private settle(scanned: Pick<ScanFindings, "stop" | "tornBytes">): void {
+    const found: ScanFindings = { ...scanned, records: this.head.size, end: this.bytes, covered: this.covered };
+    const verdict = openVerdict(found, this.recordsPath);
+    if (verdict.kind === "damage") {
+      if (this.writable) throw new LedgerCorruptError(this.name, verdict.detail);
+      this.damage = verdict.detail;
+    } else if (verdict.kind === "move-aside" && this.writable) {
+      this.recoveries.push(moveTailAside(this.recordsPath, verdict.offset, this.name, verdict.reason));
     }
   }
 
@@ -326,7 +360,19 @@ export class JsonlPartition {
     } catch {
       // no checkpoints yet
     }
-    if (!this.damage) await this.scan();
+    if (!this.damage) this.settle(await this.scan());
+  }
+
+  /** Throws the damage a reader met when a read reaches past the records it could read. */
+  assertReadable(to: number): void {
+    if (this.damage !== undefined && to >= this.head.size) throw new LedgerCorruptError(this.name, this.damage);
+  }
+
+  /** Where record `seq` is stored, for an error about it. */
+  where(seq: number): string {
+    if (seq >= this.head.size) return `record ${seq} (beyond the ${this.head.size} records of ${this.recordsPath})`;
+    const start = seq === 0 ? 0 : this.index.get(seq - 1).readDoubleLE(0);
+    return `record ${seq} (line ${seq + 1} of ${this.recordsPath}, at byte ${start})`;
   }
 
   async commit(entries: readonly PreparedEntry[]): Promise<StoredRecord[]> {
@@ -384,17 +430,20 @@ export class JsonlPartition {
       await handle.close();
     }
     this.checkpointList.push(checkpoint);
+    this.covered = Math.max(this.covered, checkpoint.size);
     this.checkpointBytes += Buffer.byteLength(line);
   }
 
   line(seq: number): StoredLine | undefined {
+    this.assertReadable(seq);
     if (seq >= this.head.size) return undefined;
     const buf = this.readLine(seq);
     const layout = recordLineLayout(buf, 0, buf.length);
     if (typeof layout === "string" || layout.seq !== seq) {
       throw new LedgerCorruptError(
         this.name,
-        `index.bin points record ${seq} at a line that is not record ${seq}; reopen to rebuild it`,
+        `${this.where(seq)} is not record ${seq}: ${typeof layout === "string" ? layout : `it holds seq ${layout.seq}`}; ` +
+          "records.jsonl was changed after it was written: run `pithead ledger verify` on the ledger",
       );
     }
     return { seq, line: buf.toString("utf8") };

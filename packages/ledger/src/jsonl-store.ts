@@ -3,14 +3,15 @@
 import { readdirSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import type {
-  Checkpoint,
-  LedgerBackend,
-  LedgerRecovery,
-  ReadOptions,
-  SignCheckpoint,
-  StoredLine,
-  TreeHead,
+import {
+  type Checkpoint,
+  type LedgerBackend,
+  LedgerCorruptError,
+  type LedgerRecovery,
+  type ReadOptions,
+  type SignCheckpoint,
+  type StoredLine,
+  type TreeHead,
 } from "./backend.ts";
 import type { ChainVerifier } from "./chain-verifier.ts";
 import type { PreparedEntry } from "./entry.ts";
@@ -80,23 +81,38 @@ export class JsonlBackend implements LedgerBackend {
   async *lines(name: string, options: ReadOptions): AsyncIterable<StoredLine> {
     const partition = await this.partition(name);
     const from = options.fromSeq ?? 0;
-    const to = Math.min(options.toSeq ?? Number.MAX_SAFE_INTEGER, partition.size - 1);
+    // A read that reaches damage fails there, rather than ending as if the records stopped: a reverse
+    // read at once (it starts at the end), a forward one after the records before the damage.
+    const wanted = options.toSeq ?? Number.MAX_SAFE_INTEGER;
+    if (options.reverse === true) partition.assertReadable(wanted);
+    const to = Math.min(wanted, partition.size - 1);
     let left = options.limit ?? Number.POSITIVE_INFINITY;
     for (const block of partition.lineBlocks(from, to, options.reverse === true)) {
       for (const found of block) {
         if (options.type !== undefined) {
           const buf = Buffer.from(found.line);
           const layout = recordLineLayout(buf, 0, buf.length);
-          if (typeof layout === "string" || layout.type !== options.type) continue;
+          if (typeof layout === "string") {
+            throw new LedgerCorruptError(
+              name,
+              `${partition.where(found.seq)} is not a record line (${layout}); run \`pithead ledger verify\` on the ledger`,
+            );
+          }
+          if (layout.type !== options.type) continue;
         }
         yield found;
         if (--left <= 0) return;
       }
     }
+    partition.assertReadable(wanted);
   }
 
   async line(name: string, seq: number): Promise<StoredLine | undefined> {
     return (await this.partition(name)).line(seq);
+  }
+
+  async where(name: string, seq: number): Promise<string> {
+    return (await this.partition(name)).where(seq);
   }
 
   async nodes(name: string, refs: readonly NodeRef[]): Promise<Map<string, Buffer>> {
@@ -224,14 +240,18 @@ export async function resolveCitationsByScan(
   const wanted = new Set(verifier.unresolvedCitations.map((c) => c.hash));
   if (wanted.size === 0) return;
   const found = new Map<string, number>();
-  let seq = 0;
+  let position = 0;
   await forEachLine(file, (buf, start, end) => {
     if (isRecord && !isRecord(buf, start)) return;
     if (found.size < wanted.size) {
       const hex = sha256(buf.subarray(start, end)).toString("hex");
-      if (wanted.has(hex) && !found.has(hex)) found.set(hex, seq);
+      if (wanted.has(hex) && !found.has(hex)) {
+        // The record's own seq, which citations are compared with (not its position: one may be missing).
+        const layout = recordLineLayout(buf, start, end);
+        found.set(hex, typeof layout === "string" ? position : layout.seq);
+      }
     }
-    seq++;
+    position++;
   });
   verifier.resolveCitations((hash) => found.get(hash));
 }

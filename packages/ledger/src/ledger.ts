@@ -1,15 +1,24 @@
 // The Ledger every service uses, the same over all three stores: validation and citation checks,
 // group commit, checkpoint signing, RFC 9162 proofs and streaming verification.
-import type { Checkpoint, LedgerBackend, LedgerRecovery, ReadOptions, StoredLine, TreeHead } from "./backend.ts";
+import {
+  type Checkpoint,
+  type LedgerBackend,
+  LedgerCorruptError,
+  type LedgerRecovery,
+  type ReadOptions,
+  type StoredLine,
+  type TreeHead,
+} from "./backend.ts";
 import { ChainVerifier, type VerifyReport } from "./chain-verifier.ts";
 import { type PreparedEntry, prepareEntry } from "./entry.ts";
 import { GroupCommit } from "./group-commit.ts";
+import { sha256 } from "./hash.ts";
 import type { Json } from "./json.ts";
 import { LedgerValueError } from "./json.ts";
 import { assertPartition } from "./partition.ts";
 import { consistencyPlan, evaluatePlan, inclusionPlan, type Plan, planRefs, subtreePlan } from "./proof-plan.ts";
 import type { ConsistencyProof, InclusionProof } from "./proofs.ts";
-import { assertType, type StoredRecord, storedRecordFromLine } from "./record.ts";
+import { assertType, type StoredRecord, storedRecordAt } from "./record.ts";
 import { checkpointText, signNote } from "./signed-note.ts";
 import type { LedgerSigner } from "./signer.ts";
 
@@ -42,7 +51,10 @@ export interface Ledger {
   ): Promise<VerifyReport>;
   /** Takes the partition's writer lock now (recovering a torn tail) rather than at the first append. */
   openWriter(partition: string): Promise<void>;
-  /** Repairs done on open (torn last lines moved aside), for the operator. */
+  /**
+   * Repairs made so far, for the operator's log (each has a one-line `message`): JSONL moves a torn
+   * last line aside when a partition's writer opens (openWriter, or the first append or checkpoint).
+   */
   readonly recovered: readonly LedgerRecovery[];
   /** The verifier key checkpoints are checked with (the signer's, or the one given to openLedger). */
   readonly verifierKey: string | undefined;
@@ -179,7 +191,18 @@ export class StoreLedger implements Ledger {
     this.open(partition);
     assertSeq(seq, "seq");
     const found = await this.backend.line(partition, seq);
-    return found ? storedRecordFromLine(found.line, found.hash) : undefined;
+    if (!found) return undefined;
+    const record = storedRecordAt(found.line, seq, found.hash);
+    return typeof record === "string" ? await this.damaged(partition, seq, record) : record;
+  }
+
+  /** A stored line that is not its record: the error names where it is and what to run. */
+  private async damaged(partition: string, seq: number, problem: string): Promise<never> {
+    const where = await this.backend.where(partition, seq);
+    throw new LedgerCorruptError(
+      partition,
+      `${where} cannot be read: ${problem}; run \`pithead ledger verify\` on the ledger`,
+    );
   }
 
   async *read(partition: string, options: ReadOptions = {}): AsyncIterable<StoredRecord> {
@@ -189,8 +212,10 @@ export class StoreLedger implements Ledger {
     if (options.limit !== undefined) assertSeq(options.limit, "limit");
     if (options.type !== undefined) assertType(options.type);
     if (options.limit === 0) return;
-    for await (const found of this.backend.lines(partition, options))
-      yield storedRecordFromLine(found.line, found.hash);
+    for await (const found of this.backend.lines(partition, options)) {
+      const record = storedRecordAt(found.line, found.seq, found.hash);
+      yield typeof record === "string" ? await this.damaged(partition, found.seq, record) : record;
+    }
   }
 
   async *lines(partition: string, options: { fromSeq?: number } = {}): AsyncIterable<string> {
@@ -262,7 +287,8 @@ export class StoreLedger implements Ledger {
       seq,
       treeSize: size,
       leafHash: evaluatePlan(leaf, nodes).toString("hex"),
-      recordHash: found.hash ?? storedRecordFromLine(found.line).hash,
+      // The record hash is the hash of the stored line: no need to parse it.
+      recordHash: found.hash ?? sha256(found.line).toString("hex"),
       path: path.map((p) => evaluatePlan(p, nodes).toString("hex")),
       rootHash: evaluatePlan(root, nodes).toString("hex"),
     };
@@ -300,7 +326,7 @@ export class StoreLedger implements Ledger {
       ...(this.verifierKey ? { verifierKey: this.verifierKey } : {}),
       ...(origin ? { origin } : {}),
     });
-    for (const note of options.trustedCheckpoints ?? []) verifier.checkpoint(note, "trusted");
+    verifier.trust(options.trustedCheckpoints ?? []);
     await this.backend.verify(partition, verifier, options.onProgress);
     return verifier.finish();
   }

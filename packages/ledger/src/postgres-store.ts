@@ -162,6 +162,10 @@ export class PostgresBackend implements LedgerBackend {
     return row ? { seq, line: row.line, hash: row.hash.toString("hex") } : undefined;
   }
 
+  async where(_partition: string, seq: number): Promise<string> {
+    return `record ${seq} (its row in table ledger_records)`;
+  }
+
   async nodes(partition: string, refs: readonly NodeRef[]): Promise<Map<string, Buffer>> {
     const out = new Map<string, Buffer>();
     const leaves = refs.filter((r) => r.level === 0).map((r) => r.index);

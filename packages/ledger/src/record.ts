@@ -70,6 +70,20 @@ export function recordHash(record: LedgerRecord): string {
   return sha256(canonicalJson({ v, seq, type, at, body, prev }, "record")).toString("hex");
 }
 
+/**
+ * Record `seq` from its stored line, or why the line is not that record (a damaged store: the line
+ * was edited, cut, or read from the wrong place).
+ */
+export function storedRecordAt(line: string, seq: number, hash?: string): StoredRecord | string {
+  let record: StoredRecord;
+  try {
+    record = storedRecordFromLine(line, hash);
+  } catch (error) {
+    return `it is not a JSON record (${(error as Error).message})`;
+  }
+  return record.seq === seq ? record : `it holds seq ${JSON.stringify(record.seq)} instead`;
+}
+
 /** Parses one stored record line (already known to be canonical) into a StoredRecord. */
 export function storedRecordFromLine(line: string, hash?: string): StoredRecord {
   const parsed = JSON.parse(line) as LedgerRecord;

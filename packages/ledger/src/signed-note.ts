@@ -94,8 +94,11 @@ export interface NoteSignature {
   signature: Uint8Array;
 }
 
-export function parseNote(note: string): { text: string; signatures: NoteSignature[] } {
-  if (typeof note !== "string") throw new LedgerFormatError("note must be a string");
+export function parseNote(saved: string): { text: string; signatures: NoteSignature[] } {
+  if (typeof saved !== "string") throw new LedgerFormatError("note must be a string");
+  // A note kept in a file often gains a newline at its end: blank lines after the signatures are not
+  // part of the note (a blank line anywhere else still is an error).
+  const note = saved.endsWith("\n\n") ? saved.replace(/\n+$/, "\n") : saved;
   const split = note.lastIndexOf("\n\n");
   if (split < 0) throw new LedgerFormatError("note has no blank line before its signatures");
   const text = note.slice(0, split + 1);

@@ -67,9 +67,11 @@ export function openSqliteDatabase(path: string): DatabaseSync {
 export class SqliteBackend implements LedgerBackend {
   readonly kind = "sqlite" as const;
   private readonly db: DatabaseSync;
+  private readonly path: string;
   private readonly held = new Set<string>();
 
   constructor(path: string) {
+    this.path = path;
     this.db = openSqliteDatabase(path);
     migrateSqliteLedger(this.db);
   }
@@ -142,6 +144,10 @@ export class SqliteBackend implements LedgerBackend {
       .prepare("SELECT line, hash FROM ledger_records WHERE partition = ? AND seq = ?")
       .get(partition, seq) as { line: string; hash: Uint8Array } | undefined;
     return row ? { seq, line: row.line, hash: Buffer.from(row.hash).toString("hex") } : undefined;
+  }
+
+  async where(_partition: string, seq: number): Promise<string> {
+    return `record ${seq} (its row in table ledger_records of ${this.path})`;
   }
 
   async nodes(partition: string, refs: readonly NodeRef[]): Promise<Map<string, Buffer>> {

@@ -58,7 +58,7 @@ export async function verifyExport(file: string, options: VerifyExportOptions = 
       "signatures were checked with the key named inside the file itself; pass the log's verifier key to trust them",
     );
   }
-  for (const note of options.trustedCheckpoints ?? []) verifier.checkpoint(note, "trusted");
+  verifier.trust(options.trustedCheckpoints ?? []);
   const progress = {
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
@@ -92,10 +92,10 @@ export async function verifyExport(file: string, options: VerifyExportOptions = 
   );
   if (result.tornBytes > 0)
     verifier.flag(verifier.count, `the file ends with a torn line of ${result.tornBytes} bytes`);
-  if (verifier.count < header.records) {
+  if (verifier.nextSeq < header.records) {
     verifier.flag(
-      verifier.count,
-      `records ${verifier.count}..${header.records - 1} are missing: the header announces ${header.records} (truncated)`,
+      verifier.nextSeq,
+      `records ${verifier.nextSeq}..${header.records - 1} are missing: the header announces ${header.records} (truncated)`,
     );
   } else if (verifier.count > header.records) {
     verifier.flag(header.records, `the file has ${verifier.count} records but its header announces ${header.records}`);

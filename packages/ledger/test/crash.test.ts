@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type LedgerRecovery, openLedger } from "../src/index.ts";
 import { killRepeatedly } from "./crash-helpers.ts";
-import { tempDir } from "./helpers.ts";
+import { tempDir, testSigner } from "./helpers.ts";
 
 describe("crash safety", () => {
   it("JSONL: nothing acknowledged is lost over 20 SIGKILLs, and the chain verifies", async () => {
@@ -41,6 +41,38 @@ describe("torn last line", () => {
     expect(readdirSync(join(dir.path, "ops.ledger")).some((f) => f.startsWith("records.jsonl.torn-"))).toBe(true);
     expect((await reopened.verify("ops")).ok).toBe(true);
     await reopened.close();
+  });
+
+  it("is reported with the file it was cut from, where it went and one line for a log", async () => {
+    using dir = tempDir();
+    const ledger = await openLedger({ store: "jsonl", dir: dir.path, signer: testSigner() });
+    await ledger.append("ops", "test.a", { i: 0 });
+    await ledger.checkpoint("ops");
+    await ledger.close();
+    const records = join(dir.path, "ops.ledger", "records.jsonl");
+    const checkpoints = join(dir.path, "ops.ledger", "checkpoints.jsonl");
+    const tornRecord = '{"at":"2026-01-01T00:00:00.000Z","bo';
+    const tornCheckpoint = '{"note":"pithead';
+    appendFileSync(records, tornRecord);
+    appendFileSync(checkpoints, tornCheckpoint);
+    const reopened = await openLedger({ store: "jsonl", dir: dir.path });
+    try {
+      await reopened.openWriter("ops");
+      expect(reopened.recovered).toHaveLength(2);
+      for (const [recovery, file, bytes] of [
+        [reopened.recovered[0]!, checkpoints, tornCheckpoint.length],
+        [reopened.recovered[1]!, records, tornRecord.length],
+      ] as const) {
+        expect(recovery).toMatchObject({ partition: "ops", file, bytes });
+        expect(recovery.movedTo.startsWith(`${file}.torn-`)).toBe(true);
+        expect(recovery.message).toBe(
+          `ledger partition "ops": ${recovery.reason}: moved the last ${bytes} bytes of ${file} to ${recovery.movedTo}`,
+        );
+      }
+      expect(reopened.recovered[1]!.reason).toMatch(/torn last line/);
+    } finally {
+      await reopened.close();
+    }
   });
 
   it("treats NUL-filled blocks a power loss leaves at the end as torn, but refuses to write after real damage", async () => {

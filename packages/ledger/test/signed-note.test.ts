@@ -122,6 +122,30 @@ describe("checkpoints", () => {
     }
   });
 
+  it("are accepted with trailing newlines (as saved to a file); a trusted one that is no note is an error saying so", async () => {
+    using dir = tempDir();
+    const signer = testSigner();
+    const ledger = await openLedger({ store: "jsonl", dir: dir.path, signer });
+    try {
+      await ledger.appendBatch("ops", [{ type: "test.x", body: {} }]);
+      const { note } = await ledger.checkpoint("ops");
+      expect(parseCheckpoint(`${note}\n`)).toMatchObject({ size: 1 });
+      expect(verifyCheckpoint(`${note}\n\n`, signer.verifierKey)).toBe(true);
+      expect(await ledger.verify("ops", { trustedCheckpoints: [`${note}\n`] })).toMatchObject({
+        ok: true,
+        checkpoints: 2,
+        problems: [],
+      });
+      // A blank line inside the note is still refused.
+      expect(() => parseCheckpoint(note.replace("\n\n", "\n\n\n"))).toThrow(/must not contain a blank line/);
+      await expect(ledger.verify("ops", { trustedCheckpoints: [note, "ops\n1\n"] })).rejects.toThrow(
+        "trusted checkpoint 2 of 2 is not a signed checkpoint note: note has no blank line before its signatures",
+      );
+    } finally {
+      await ledger.close();
+    }
+  });
+
   it("keeps the signing key in a mode-600 file, reused across runs, and refuses a world-readable one", async () => {
     using dir = tempDir();
     const file = `${dir.path}/keys/ledger.key`;

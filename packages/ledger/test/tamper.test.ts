@@ -112,6 +112,35 @@ describe("tamper detection", () => {
     expect(report.firstBad?.reason).toMatch(/record 4 is missing/);
   });
 
+  it("reports deleted records once, and checks the records after them by their own seqs", async () => {
+    using dir = tempDir();
+    // Each record cites the one before it: after a deletion, record k+1 stands where k was.
+    const ledger = await openLedger({ store: "jsonl", dir: dir.path, signer });
+    for (let i = 0; i < 30; i++) await ledger.append("ops", "fleet.decision", i === 0 ? { i } : { i, cites: [i - 1] });
+    await ledger.checkpoint("ops");
+    const exported = join(dir.path, "ops.export.jsonl");
+    await exportPartition(ledger, "ops", exported);
+    await ledger.close();
+    const file = join(dir.path, "ops.ledger", "records.jsonl");
+    const lines = readFileSync(file, "utf8").split("\n");
+    writeFileSync(file, lines.filter((_, i) => i !== 10).join("\n"));
+    const report = await verifyDir(dir.path);
+    expect(report.problems).toEqual([{ seq: 10, reason: "record 10 is missing: record 11 follows record 9" }]);
+    expect(report.warnings).toContain(
+      "checkpoints not compared with the tree (records below their size are missing or out of order): stored 30",
+    );
+    writeFileSync(file, lines.filter((_, i) => i < 10 || i > 12).join("\n"));
+    expect((await verifyDir(dir.path)).problems).toEqual([
+      { seq: 10, reason: "records 10..12 are missing: record 13 follows record 9" },
+    ]);
+    // The same in an export (line 0 is its header): the header's count is no sign of truncation here.
+    const exportLines = readFileSync(exported, "utf8").split("\n");
+    writeFileSync(exported, exportLines.filter((_, i) => i !== 11).join("\n"));
+    expect((await verifyExport(exported, { verifierKey: signer.verifierKey })).problems).toEqual([
+      { seq: 10, reason: "record 10 is missing: record 11 follows record 9" },
+    ]);
+  });
+
   it("names reordered records", async () => {
     const report = await verifyDir(
       tampered((lines) => [...lines.slice(0, 12), lines[13]!, lines[12]!, ...lines.slice(14)]),
