@@ -14,6 +14,7 @@ import type { FleetConfig } from "./config/load-config.ts";
 import type { OperatorConfig } from "./config/types.ts";
 import { marketFromConfig } from "./market/from-config.ts";
 import { claimLedger, ledgerLocation } from "./orchestrator/claim-ledger.ts";
+import { cycleFailure } from "./orchestrator/cycle-failure.ts";
 import { CycleLog } from "./orchestrator/cycle-log.ts";
 import { LoopRunner } from "./orchestrator/loop-runner.ts";
 import { OperatorController } from "./orchestrator/operator-controller.ts";
@@ -143,18 +144,33 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
       health: () => (fleet.simulator ? { simulated: true } : {}),
       dataDir: config.dataDir,
     });
+    // A torn last record (a crash mid-append) was moved aside when the writers opened: say so.
+    for (const repair of fleet.ledger.recovered) {
+      server.log.warn(
+        { partition: repair.partition, file: repair.file, movedTo: repair.movedTo, bytes: repair.bytes },
+        repair.message,
+      );
+    }
     await server.listen({ host: config.server.host, port: options.port ?? config.server.port });
     const address = server.server.address();
     const port = typeof address === "object" && address ? address.port : config.server.port;
     const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
     if (options.loop ?? config.loop.enabled) {
       const log = server.log;
+      const storage = server.storage;
       for (const controller of fleet.controllers.values()) {
         const cycles = new CycleLog({ operatorId: controller.operator.id, clock, log });
         const loop = new LoopRunner({
           intervalMs: controller.operator.policy.pollIntervalMs,
-          run: async () => cycles.done(await controller.runCycle()),
-          onError: (error) => cycles.failed(error),
+          run: async () => {
+            cycles.done(await controller.runCycle());
+            storage.written();
+          },
+          onError: (error) => {
+            // A cycle that cannot record is what /health reports (a monitor hears of the full disk).
+            if (cycleFailure(error).code === "STORAGE_FULL") storage.full();
+            cycles.failed(error);
+          },
         });
         loop.start();
         loops.push(loop);

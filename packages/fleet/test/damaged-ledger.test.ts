@@ -2,17 +2,44 @@
 // ledger and what to run — never a bare parser error ("Unexpected end of JSON input") — and the
 // ledger library's own errors, which already say all that, reach the user as they are.
 
-import { statSync, truncateSync } from "node:fs";
+import { appendFileSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { LedgerCorruptError } from "@pithead/ledger";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.ts";
 import { loadFleetConfig } from "../src/config/load-config.ts";
-import { openFleet } from "../src/fleet-service.ts";
+import { openFleet, startFleetService } from "../src/fleet-service.ts";
 import type { Recorder, StoredRecordLike } from "../src/orchestrator/recorder.ts";
 import { type UnreadablePartitionError, unreadableAtStart } from "../src/orchestrator/unreadable-partition.ts";
 import { controllerFor, operatorFor } from "./helpers.ts";
 import { openTestLedger } from "./ledger.ts";
+
+describe("start after a crash mid-append", () => {
+  it("moves the torn last record aside and says so in the log", async () => {
+    await using store = await openTestLedger("jsonl"); // only for its temporary directory
+    const dataDir = join(store.dir, "data");
+    const config = loadFleetConfig({ DATA_DIR: dataDir, SIMULATED_MINERS: "2", LOOP_ENABLED: "false" });
+    const clock = new ManualClock(Date.UTC(2026, 8, 1));
+    const fleet = await openFleet(config, { clock });
+    try {
+      await fleet.controllers.get("default")?.runCycle();
+    } finally {
+      await fleet.close();
+    }
+    const records = join(dataDir, "fleet-ledger", "fleet", "default.ledger", "records.jsonl");
+    appendFileSync(records, '{"at":"2026-09-01T00:00:30.000Z","body":{"cyc');
+    const lines: { level: number; msg: string; [field: string]: unknown }[] = [];
+    const stream = { write: (line: string) => void lines.push(JSON.parse(line)) };
+    const service = await startFleetService(config, { clock, port: 0, logger: { level: "info", stream } });
+    try {
+      const repair = lines.find((line) => line.partition === "fleet/default" && line.movedTo !== undefined);
+      expect(repair).toMatchObject({ level: 40, file: records, bytes: expect.any(Number) });
+      expect(String(repair?.movedTo)).toContain("records.jsonl");
+    } finally {
+      await service.close();
+    }
+  });
+});
 
 describe("start on a damaged ledger", () => {
   it("refuses with one error naming the partition, the ledger and the verify command, not a parser error", async () => {

@@ -48,6 +48,10 @@ describe("the loop's log", () => {
         return Promise.reject(diskFull());
       };
       await until(() => refused >= 10);
+      // A monitor hears of it: /health says the disk is full while cycles cannot record.
+      const full = await service.server.inject({ url: "/health" });
+      expect(full.statusCode).toBe(507);
+      expect(full.json().error.code).toBe("STORAGE_FULL");
       ledger.appendBatch = appendBatch;
       const restored = lines.length;
       await until(() => lines.slice(restored).some((line) => line.msg === "cycle done"));
@@ -69,6 +73,7 @@ describe("the loop's log", () => {
       const recovered = lines.find((line) => line.msg.startsWith("cycles recovered"));
       expect(recovered).toMatchObject({ level: 30, code: "STORAGE_FULL", failedCycles: expect.any(Number) });
       expect(recovered?.failedCycles).toBeGreaterThanOrEqual(10);
+      expect((await service.server.inject({ url: "/health" })).statusCode).toBe(200);
     } finally {
       await service.close();
     }

@@ -12,9 +12,11 @@ export {
   HttpError,
   toEnvelope,
 } from "./errors.ts";
+export { isDatabaseUnavailable, isStorageFull } from "./infrastructure-errors.ts";
 export { forbiddenKey, type JsonBodyParser, jsonBodyParser } from "./json-body.ts";
 export { type RateLimitOptions, rateLimitKey } from "./rate-limit.ts";
 export { apiKeyId, type GeneratedKey, generateApiKey, hashSecret, timingSafeEqualString } from "./secrets.ts";
 export { createHttpServer, type HttpServer, type HttpServerOptions, redactedHeaders } from "./server.ts";
 export { closeOnSignals } from "./shutdown.ts";
+export { StorageHealth } from "./storage-health.ts";
 export { type FieldError, fieldErrors, rejectUnknownFields } from "./validation.ts";

@@ -28,10 +28,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return typeof message === "string" && MESSAGES.some((pattern) => pattern.test(message));
 }
 
-/** SQLite's "database or disk is full" (SQLITE_FULL), or the file system's ENOSPC / EDQUOT. */
+/**
+ * SQLite's "database or disk is full" (SQLITE_FULL), PostgreSQL's disk_full (53100), or the file
+ * system's ENOSPC / EDQUOT.
+ */
 export function isStorageFull(error: unknown): boolean {
   if (error === null || typeof error !== "object") return false;
   const { code, errcode, message } = error as { code?: unknown; errcode?: unknown; message?: unknown };
-  if (code === "ENOSPC" || code === "EDQUOT" || errcode === 13) return true;
+  if (code === "ENOSPC" || code === "EDQUOT" || code === "53100" || errcode === 13) return true;
   return typeof message === "string" && /database or disk is full|no space left on device/i.test(message);
 }

@@ -18,9 +18,11 @@ import {
 } from "./error-handler.ts";
 import type { ErrorRegistry } from "./errors.ts";
 import { installJsonBodies } from "./json-body.ts";
+import { requestForLog } from "./log-request.ts";
 import { installMetrics } from "./metrics.ts";
 import { installRateLimit, type RateLimitOptions } from "./rate-limit.ts";
 import { installClosingSignal } from "./shutdown.ts";
+import { installStorageHealth } from "./storage-health.ts";
 import { validatorCompiler } from "./validation.ts";
 import { installWellFormedStrings } from "./well-formed.ts";
 
@@ -79,7 +81,12 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     options.logger === false
       ? pino({ level: "silent" })
       : pino(
-          { name: options.name, level: options.logger?.level ?? "info", redact: redactedHeaders },
+          {
+            name: options.name,
+            level: options.logger?.level ?? "info",
+            redact: redactedHeaders,
+            serializers: { req: requestForLog },
+          },
           options.logger?.stream ?? pino.destination(1),
         );
   const sendError = errorSender(options.formatError);
@@ -136,14 +143,28 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
   }
   const dataDir = options.dataDir;
 
+  const storage = installStorageHealth(app);
   const startedAt = Date.now();
-  app.get("/health", { config: { public: true, rateLimit: false }, schema: { hide: true } }, async () => ({
-    status: "ok",
-    service: options.name,
-    version: options.version,
-    uptime_s: Math.round((Date.now() - startedAt) / 1000),
-    ...(dataDir ? { disk_free_bytes: diskFreeBytes(dataDir) ?? null } : {}),
-    ...(options.health ? await options.health() : {}),
-  }));
+  app.get("/health", { config: { public: true, rateLimit: false }, schema: { hide: true } }, async () => {
+    const fullSince = storage.fullSince;
+    if (fullSince !== undefined) {
+      throw options.errors.error(
+        "STORAGE_FULL",
+        {
+          since: new Date(fullSince).toISOString(),
+          ...(dataDir ? { disk_free_bytes: diskFreeBytes(dataDir) ?? null } : {}),
+        },
+        "The disk is full: writes have failed since the time given, until space is freed",
+      );
+    }
+    return {
+      status: "ok",
+      service: options.name,
+      version: options.version,
+      uptime_s: Math.round((Date.now() - startedAt) / 1000),
+      ...(dataDir ? { disk_free_bytes: diskFreeBytes(dataDir) ?? null } : {}),
+      ...(options.health ? await options.health() : {}),
+    };
+  });
   return app;
 }

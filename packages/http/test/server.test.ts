@@ -393,6 +393,26 @@ describe("error envelope and validation", () => {
 });
 
 describe("failures of the surroundings", () => {
+  it("says in /health that the disk is full from the first refused write until a write succeeds", async () => {
+    const server = await build();
+    expect((await server.inject({ url: "/health" })).statusCode).toBe(200);
+    expect((await server.inject({ method: "POST", url: "/full", headers: auth(client.key) })).statusCode).toBe(507);
+    const health = await server.inject({ url: "/health" });
+    expect(health.statusCode).toBe(507);
+    expect(health.json().error).toMatchObject({ code: "STORAGE_FULL", details: { since: expect.any(String) } });
+    // Reads succeeding say nothing about the disk; a write that succeeds does.
+    await server.inject({ url: "/widgets", headers: auth(client.key) });
+    expect((await server.inject({ url: "/health" })).statusCode).toBe(507);
+    const written = await server.inject({
+      method: "POST",
+      url: "/widgets",
+      headers: auth(client.key),
+      payload: { name: "w", count: 1 },
+    });
+    expect(written.statusCode).toBe(201);
+    expect((await server.inject({ url: "/health" })).statusCode).toBe(200);
+  });
+
   it("answers a full disk with 507 STORAGE_FULL and an unreachable database with 503 and Retry-After", async () => {
     const server = await build();
     const full = await server.inject({ method: "POST", url: "/full", headers: auth(client.key) });
@@ -493,6 +513,15 @@ describe("authentication", () => {
     expect(logs).not.toContain(admin.key);
     expect(logs).not.toContain(client.key);
     expect(logs).not.toContain("not-a-real-secret");
+  });
+
+  it("never writes a secret sent in the URL by mistake, and keeps the rest of the URL", async () => {
+    const server = await build();
+    await server.inject({ url: `/widgets?limit=5&code=4F7K-2M9Q&api_key=${client.key}`, headers: auth(admin.key) });
+    const logs = logLines.join("");
+    expect(logs).not.toContain("4F7K-2M9Q");
+    expect(logs).not.toContain(client.key);
+    expect(logs).toContain("/widgets?limit=5&code=[redacted]&api_key=[redacted]");
   });
 });
 
