@@ -121,6 +121,12 @@ describe("precedence and validation", () => {
     expect(config.pollWaitSecs).toBe(25);
   });
 
+  it("keeps settled results 7 days unless RESULT_RETENTION_DAYS says otherwise", () => {
+    expect(loadMinerConfig({ env: base }).resultRetentionDays).toBe(7);
+    expect(loadMinerConfig({ env: { ...base, RESULT_RETENTION_DAYS: "30" } }).resultRetentionDays).toBe(30);
+    expect(loadMinerConfig({ env: base, flags: { RESULT_RETENTION_DAYS: "0" } }).resultRetentionDays).toBe(0);
+  });
+
   it("expands $(hostname) in the environment too (systemd's EnvironmentFile passes it through)", () => {
     const config = loadMinerConfig({ env: { ...base, MINER_ID: "$(hostname)-gpu1" }, hostname: host });
     expect(config.minerId).toBe("rig7.example.lan-gpu1");
@@ -136,6 +142,7 @@ describe("precedence and validation", () => {
     ["POLL_WAIT_SECS", "61", "POLL_WAIT_SECS must be a whole number of seconds from 0 to 60"],
     ["WORKLOADS", "llm_gen,Bad-Name", "WORKLOADS must be a comma-separated list"],
     ["FAULT_CORRUPT_OUTPUT", "yes", "FAULT_CORRUPT_OUTPUT must be one of 0, 1"],
+    ["RESULT_RETENTION_DAYS", "1.5", "RESULT_RETENTION_DAYS must be a whole number of days"],
   ])("%s=%s is refused with an error naming the key", (key, value, message) => {
     const error = loadError(() => loadMinerConfig({ env: { ...base, [key]: value } }));
     expect(error.key).toBe(key);

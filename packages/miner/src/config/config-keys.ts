@@ -71,6 +71,13 @@ const keys = [
     description: "On SIGTERM, how long running jobs may finish before they are given back",
     fallback: "30",
   },
+  {
+    key: "RESULT_RETENTION_DAYS",
+    flag: "--result-retention-days",
+    description:
+      "Days a settled (delivered or refused) result stays in WORK_DIR for the operator before the running miner removes it; a result not yet delivered is never removed",
+    fallback: "7",
+  },
   { key: "KEY_FILE", flag: "--key-file", description: "Ed25519 proof-signing key (created, mode 600, if missing)" },
   { key: "REGION", flag: "--region", description: "Region label advertised to the coordinator" },
   {

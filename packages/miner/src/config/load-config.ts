@@ -30,6 +30,8 @@ export interface MinerConfig {
   workloads: string[] | undefined;
   maxRuntimeS: number;
   shutdownGraceSecs: number;
+  /** Settled results older than this are removed from WORK_DIR while the miner runs. */
+  resultRetentionDays: number;
   /** Absolute; default `<workDir>/miner.key`. */
   keyFile: string;
   region: string | undefined;
@@ -348,6 +350,7 @@ export function loadMinerConfig(options: LoadMinerConfigOptions = {}): MinerConf
     workloads,
     maxRuntimeS: r.integer("MAX_RUNTIME_S", 1, 7 * 86_400, "a positive integer"),
     shutdownGraceSecs: r.integer("SHUTDOWN_GRACE_SECS", 0, 3600, "a whole number of seconds"),
+    resultRetentionDays: r.integer("RESULT_RETENTION_DAYS", 0, 3650, "a whole number of days"),
     keyFile: resolve(cwd, keyFile ?? resolve(workDir, "miner.key")),
     region: r.optional("REGION"),
     llm: {

@@ -1,6 +1,7 @@
-// The compute miner daemon: three loops over one state — heartbeat (capabilities, lease
-// renewal), poll (long-poll `next` while a slot is free, start the job) and outbox (deliver
-// proofs and fails until the coordinator settles them). Each loop is a step function plus a
+// The compute miner daemon: four loops over one state — heartbeat (capabilities, lease
+// renewal), poll (long-poll `next` while a slot is free, start the job), outbox (deliver
+// proofs and fails until the coordinator settles them) and prune (remove settled results past
+// RESULT_RETENTION_DAYS, so WORK_DIR does not grow for ever). Each loop is a step function plus a
 // sleep on the injected clock; tests call the steps directly. While the coordinator is
 // unreachable every loop backs off with full jitter, and the log says so once per change.
 //
@@ -72,8 +73,11 @@ export interface MinerStatus {
   failed: number;
 }
 
-/** Settled results are kept this long for the operator to look at, then pruned. */
-const RESULT_RETENTION_MS = 7 * 86_400_000;
+/**
+ * How often the prune loop looks for settled results past RESULT_RETENTION_DAYS: a few minutes'
+ * worth of results are removed each time, never a long sweep.
+ */
+const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** The coordinator takes at most this many job ids in a heartbeat; with more, none are sent. */
 const MAX_LISTED_JOBS = 1024;
@@ -531,15 +535,24 @@ export class Miner {
     return delay;
   }
 
+  /** Removes settled results kept longer than RESULT_RETENTION_DAYS; returns how many. */
+  async pruneOnce(): Promise<number> {
+    const retentionMs = this.config.resultRetentionDays * 86_400_000;
+    const { removed, errors } = await this.#deps.store.prune(retentionMs, this.#stopping.signal);
+    if (removed > 0) this.#log.debug("pruned old settled results", { removed });
+    if (errors.length > 0) {
+      this.#log.warn("could not remove old settled results", { count: errors.length, error: errors[0] });
+    }
+    return removed;
+  }
+
   // ── loops ───────────────────────────────────────────────────────────────────────────────
 
   start(): void {
     if (this.#loops.length > 0) return;
-    const pruned = this.#deps.store.prune(RESULT_RETENTION_MS);
-    const pending = this.#deps.store.pending().length;
+    const pending = this.#deps.store.pendingJobIds().size;
     if (pending > 0) this.#log.info("re-sending results kept from before", { pending });
-    if (pruned > 0) this.#log.debug("pruned old settled results", { removed: pruned });
-    this.#loops = [this.#heartbeatLoop(), this.#pollLoop(), this.#outboxLoop()];
+    this.#loops = [this.#heartbeatLoop(), this.#pollLoop(), this.#outboxLoop(), this.#pruneLoop()];
   }
 
   async #heartbeatLoop(): Promise<void> {
@@ -577,6 +590,14 @@ export class Miner {
       const delay = await this.deliverPending();
       if (delay === undefined) await nudged;
       else await this.#backoffSleep(delay);
+    }
+  }
+
+  async #pruneLoop(): Promise<void> {
+    const stop = this.#stopping.signal;
+    while (!stop.aborted) {
+      await this.pruneOnce();
+      await this.#clock.sleep(PRUNE_EVERY_MS, stop);
     }
   }
 

@@ -47,6 +47,9 @@ export async function startMiner(config: MinerConfig, options: StartMinerOptions
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const store = new ResultStore(config.workDir, () => clock.now());
+  // One pass over WORK_DIR now; from here on no delivery pass reads a settled result.
+  const indexed = await store.load();
+  log.debug("results in WORK_DIR", { pending: indexed.pending, settled: indexed.settled });
   const key = loadOrCreateMinerKey(config.keyFile);
   if (key.created) log.info("created the miner's Ed25519 key", { file: config.keyFile, public_key: key.publicKey });
   const machine = await detectMachine(config.accelMode, { detectGpus: options.detectGpus });

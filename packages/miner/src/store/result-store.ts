@@ -8,6 +8,11 @@
 //   WORK_DIR/<job id>/result.json     the entry, written to a temp file, fsynced, renamed
 // The rename is the commit point: before it there is no entry (the job is simply unproved and
 // its lease expires); after it the entry is complete.
+//
+// The daemon never rereads settled entries: load() indexes WORK_DIR once at start (see
+// outbox-index.ts), and prune() removes settled ones past the retention a few at a time, each
+// directory first renamed out of the way (WORK_DIR/.pruned-<job id>, which no scan takes for an
+// entry) so a crash mid-removal leaves nothing half there; load() clears such leftovers.
 
 import { randomUUID } from "node:crypto";
 import {
@@ -22,8 +27,10 @@ import {
   statSync,
   writeSync,
 } from "node:fs";
+import { opendir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { OutboxKind } from "../core/answer.ts";
+import { OutboxIndex } from "./outbox-index.ts";
 
 export type OutboxState = "pending" | "acked" | "rejected";
 
@@ -46,6 +53,20 @@ export interface OutboxEntry {
 }
 
 const UUIDISH = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/** A directory being pruned; starts with a dot, so never a job id. */
+const PRUNED_PREFIX = ".pruned-";
+/** result.json files read at once while load() indexes WORK_DIR. */
+const LOAD_BATCH = 64;
+
+/** The entry in a job directory's result.json text, or undefined when it is not a complete one. */
+function parseEntry(jobId: string, text: string): OutboxEntry | undefined {
+  try {
+    const entry = JSON.parse(text) as OutboxEntry;
+    return entry?.version === 1 && entry.job_id === jobId ? entry : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 function writeDurably(file: string, data: Uint8Array | string): void {
   const fd = openSync(file, "w", 0o600);
@@ -77,8 +98,8 @@ export interface NewEntry {
 export class ResultStore {
   readonly workDir: string;
   readonly #now: () => number;
-  /** Jobs with a pending entry, kept up to date by save/update once read (heartbeats list them). */
-  #pendingIds: Set<string> | undefined;
+  /** Built by load() (or, in a one-shot command, the first read of it) and kept by every write. */
+  #index: OutboxIndex | undefined;
 
   constructor(workDir: string, now: () => number = Date.now) {
     this.workDir = workDir;
@@ -91,6 +112,7 @@ export class ResultStore {
     if (!UUIDISH.test(jobId)) throw new Error(`job id ${JSON.stringify(jobId)} is not a plain name`);
     const dir = join(this.workDir, jobId);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.#index?.reuse(jobId);
     return dir;
   }
 
@@ -118,7 +140,7 @@ export class ResultStore {
       settled_at: null,
     };
     this.#write(saved);
-    this.#pendingIds?.add(saved.job_id);
+    this.#index?.track(saved);
     return saved;
   }
 
@@ -140,14 +162,55 @@ export class ResultStore {
       settled_at: state === "pending" ? null : new Date(this.#now()).toISOString(),
     };
     this.#write(next);
-    if (state !== "pending") this.#pendingIds?.delete(next.job_id);
+    this.#index?.track(next);
     return next;
   }
 
-  /** The ids of the jobs whose result waits to be delivered (read from WORK_DIR once, then kept). */
+  /**
+   * Indexes WORK_DIR: one pass reading every result.json, a batch at a time, so a large history
+   * does not hold up the event loop (other services share the process under `pithead up`). Call
+   * it once before the daemon uses the store; directories left by a prune cut short are removed.
+   */
+  async load(): Promise<{ pending: number; settled: number }> {
+    const index = new OutboxIndex();
+    const leftovers: string[] = [];
+    let batch: string[] = [];
+    const indexBatch = async () => {
+      const texts = await Promise.all(
+        batch.map((jobId) => readFile(join(this.workDir, jobId, "result.json"), "utf8").catch(() => "")),
+      );
+      texts.forEach((text, i) => {
+        const entry = parseEntry(batch[i] as string, text);
+        if (entry) index.track(entry);
+      });
+      batch = [];
+    };
+    for await (const dirent of await opendir(this.workDir)) {
+      if (!dirent.isDirectory()) continue;
+      if (dirent.name.startsWith(PRUNED_PREFIX)) leftovers.push(dirent.name);
+      else if (UUIDISH.test(dirent.name)) {
+        batch.push(dirent.name);
+        if (batch.length >= LOAD_BATCH) await indexBatch();
+      }
+    }
+    await indexBatch();
+    for (const name of leftovers) await rm(join(this.workDir, name), { recursive: true, force: true });
+    this.#index = index;
+    return { pending: index.pending.size, settled: index.settledCount };
+  }
+
+  /** The index; a store nobody loaded (a one-shot command) builds it with one synchronous pass. */
+  #indexed(): OutboxIndex {
+    if (this.#index) return this.#index;
+    const index = new OutboxIndex();
+    for (const entry of this.all()) index.track(entry);
+    this.#index = index;
+    return index;
+  }
+
+  /** The ids of the jobs whose result waits to be delivered (heartbeats list them). */
   pendingJobIds(): ReadonlySet<string> {
-    if (!this.#pendingIds) this.pending();
-    return this.#pendingIds ?? new Set();
+    return this.#indexed().pending;
   }
 
   /** Size of the entry's output file in bytes (undefined: it has none, or it is gone). */
@@ -167,7 +230,13 @@ export class ResultStore {
 
   /** Removes a job's scratch directory when it holds no entry (a job stopped without a result). */
   discard(jobId: string): void {
-    if (!UUIDISH.test(jobId) || this.read(jobId)) return;
+    if (!UUIDISH.test(jobId)) return;
+    const kept = this.read(jobId);
+    if (kept) {
+      // An earlier run's settled entry: retention may remove it again (jobDir() had held it back).
+      this.#index?.track(kept);
+      return;
+    }
     rmSync(join(this.workDir, jobId), { recursive: true, force: true });
   }
 
@@ -179,40 +248,69 @@ export class ResultStore {
     return { ...entry.request, output: bytes.toString(encoding), output_encoding: encoding };
   }
 
+  /** The job's entry, or undefined when its directory holds no complete one. */
   read(jobId: string): OutboxEntry | undefined {
+    let text: string;
     try {
-      return JSON.parse(readFileSync(join(this.workDir, jobId, "result.json"), "utf8")) as OutboxEntry;
+      text = readFileSync(join(this.workDir, jobId, "result.json"), "utf8");
     } catch {
       return undefined;
     }
+    return parseEntry(jobId, text);
   }
 
-  /** Every entry in WORK_DIR, oldest first; a directory without a (complete) result.json is skipped. */
+  /**
+   * Every entry in WORK_DIR, oldest first; a directory without a (complete) result.json is skipped.
+   * Reads them all: for the operator's listing (`pithead miner results`), never the daemon's loops.
+   */
   all(): OutboxEntry[] {
     const entries: OutboxEntry[] = [];
     for (const dirent of readdirSync(this.workDir, { withFileTypes: true })) {
       if (!dirent.isDirectory() || !UUIDISH.test(dirent.name)) continue;
       const entry = this.read(dirent.name);
-      if (entry?.version === 1 && entry.job_id === dirent.name) entries.push(entry);
+      if (entry) entries.push(entry);
     }
     return entries.sort((a, b) => a.created_at.localeCompare(b.created_at));
   }
 
+  /** The entries waiting to be delivered, oldest first; reads only theirs, never a settled one. */
   pending(): OutboxEntry[] {
-    const pending = this.all().filter((entry) => entry.state === "pending");
-    this.#pendingIds = new Set(pending.map((entry) => entry.job_id));
-    return pending;
+    const index = this.#indexed();
+    const pending: OutboxEntry[] = [];
+    for (const jobId of [...index.pending]) {
+      const entry = this.read(jobId);
+      if (entry?.state === "pending") pending.push(entry);
+      else if (entry) index.track(entry);
+    }
+    return pending.sort((a, b) => a.created_at.localeCompare(b.created_at));
   }
 
-  /** Removes settled job directories older than `maxAgeMs`; pending ones are never removed. */
-  prune(maxAgeMs: number): number {
+  /**
+   * Removes the directories of results settled at least `maxAgeMs` ago, one at a time (each
+   * awaited, so the event loop is never held for long), until done or `signal` aborts; a pending
+   * result is never removed. Returns how many were removed and why any could not be.
+   */
+  async prune(maxAgeMs: number, signal?: AbortSignal): Promise<{ removed: number; errors: string[] }> {
+    const index = this.#indexed();
     let removed = 0;
-    for (const entry of this.all()) {
-      if (entry.state === "pending" || entry.settled_at === null) continue;
-      if (this.#now() - Date.parse(entry.settled_at) < maxAgeMs) continue;
-      rmSync(join(this.workDir, entry.job_id), { recursive: true, force: true });
-      removed++;
+    const errors: string[] = [];
+    for (const jobId of index.expired(this.#now(), maxAgeMs)) {
+      if (signal?.aborted) break;
+      // Checked again after the last await: the job may have come back to this miner meanwhile.
+      // From this check to the rename nothing awaits, so no write can slip in between.
+      if (!index.isExpired(jobId, this.#now(), maxAgeMs)) continue;
+      index.forget(jobId);
+      const doomed = join(this.workDir, `${PRUNED_PREFIX}${jobId}`);
+      try {
+        // The rename is the commit point: from here no scan sees the entry, and a job that comes
+        // back to this miner gets a fresh directory, not one being deleted under it.
+        renameSync(join(this.workDir, jobId), doomed);
+        await rm(doomed, { recursive: true, force: true });
+        removed++;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") errors.push(`${jobId}: ${(error as Error).message}`);
+      }
     }
-    return removed;
+    return { removed, errors };
   }
 }
