@@ -1,7 +1,7 @@
 // `pithead up --postgres URL`: the same stack with the coordinator, the agent and the fleet ledger
 // on PostgreSQL (a real server, embedded for the test run) instead of SQLite files.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signFleetRequest } from "@pithead/fleet/sign";
@@ -9,37 +9,25 @@ import type { TestDatabase } from "@pithead/testkit";
 import { pgTestDatabase } from "@pithead/testkit/vitest";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningUp, startUp } from "./web-harness.ts";
+import { type RunningUp, runPithead, startUp } from "./web-harness.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "pithead-up-pg-"));
+const otherDataDir = mkdtempSync(join(tmpdir(), "pithead-up-pg-other-"));
+const freePorts = ["--port", "0", "--coordinator-port", "0", "--agent-port", "0", "--fleet-port", "0"];
 let db: TestDatabase;
 let up: RunningUp;
 
 beforeAll(async () => {
   // An empty database: every service migrates its own tables on start.
   db = await pgTestDatabase("up_postgres_empty", async () => {});
-  up = await startUp([
-    "--data",
-    dataDir,
-    "--postgres",
-    db.url,
-    "--miners",
-    "6",
-    "--port",
-    "0",
-    "--coordinator-port",
-    "0",
-    "--agent-port",
-    "0",
-    "--fleet-port",
-    "0",
-  ]);
+  up = await startUp(["--data", dataDir, "--postgres", db.url, "--miners", "6", ...freePorts]);
 }, 180_000);
 
 afterAll(async () => {
   if (up?.child.exitCode === null) await up.interrupt();
   await db?.drop();
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(otherDataDir, { recursive: true, force: true });
 });
 
 async function signedFleet(method: string, path: string): Promise<Response> {
@@ -105,9 +93,36 @@ describe("pithead up --postgres", () => {
     }
   });
 
+  it("says on the terminal when the coordinator stops taking the compute miner (its key revoked)", async () => {
+    const { urls, keys, miner } = up.facts;
+    const minerKey = (JSON.parse(readFileSync(join(dataDir, "keys.json"), "utf8")) as { miner: { id: string } }).miner;
+    const revoked = await fetch(`${urls.coordinator}/v1/admin/keys/${minerKey.id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${keys.coordinatorAdmin}` },
+    });
+    expect(revoked.status).toBe(200);
+    await expect
+      .poll(() => up.stderr(), { timeout: 45_000, interval: 250 })
+      .toMatch(new RegExp(`✖ the compute miner ${miner.id}: the coordinator refuses this miner's credentials`));
+  }, 60_000);
+
   it("stops cleanly on Ctrl-C", async () => {
     const { code, stderr } = await up.interrupt();
     expect(stderr).toContain("stopped cleanly");
     expect(code).toBe(0);
   }, 60_000);
+
+  it("refuses to start with another --data on this database, whose ledgers that --data's keys did not sign", async () => {
+    const other = await runPithead(
+      ["up", "--json", "--data", otherDataDir, "--postgres", db.url, ...freePorts],
+      120_000,
+    );
+    expect(other.code).toBe(1);
+    expect(other.stdout).toBe("");
+    expect(other.stderr).toMatch(
+      /error: this database belongs to another data directory: the coordinator's ledger is signed by pithead\.local \(key id [0-9a-f]{8}\), and \S+ does not exist; the fleet's ledger is signed by pithead-fleet/,
+    );
+    expect(other.stderr).toContain(`Start with the --data that first ran with this database, or copy its keys.json`);
+    expect(other.stderr).not.toContain("Pithead is running");
+  }, 150_000);
 });

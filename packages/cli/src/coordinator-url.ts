@@ -13,7 +13,7 @@ export function coordinatorUrlOf(flag: string | undefined, env: NodeJS.ProcessEn
     parsed = undefined;
   }
   if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-    fail(`${source}: "${url}" is not an http(s) URL (e.g. http://127.0.0.1:8080)`);
+    fail(`${source}: "${url}" is not an http(s) URL (e.g. http://127.0.0.1:8080)`, 2);
   }
   return url;
 }

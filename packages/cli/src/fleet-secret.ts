@@ -11,6 +11,6 @@ export function fleetSecret(options: { secret?: string; secretFile?: string }, r
     }
   }
   const secret = options.secret ?? process.env.FLEET_SECRET;
-  if (required && !secret) fail("a secret is needed: --secret-file <file>, --secret <secret> or FLEET_SECRET");
+  if (required && !secret) fail("a secret is needed: --secret-file <file>, --secret <secret> or FLEET_SECRET", 2);
   return secret;
 }

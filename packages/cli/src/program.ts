@@ -1,4 +1,4 @@
-import { Command } from "commander";
+import { Command, type CommanderError } from "commander";
 
 type Register = (program: Command) => void;
 
@@ -24,21 +24,46 @@ const modules: readonly CommandModule[] = [
   { names: ["up", "web"], load: async () => (await import("./commands/up.ts")).registerUpCommands },
 ];
 
+/** What `pithead` exits with; every command keeps to it (fail() in output.ts takes the status). */
+export const EXIT_STATUS_HELP = `
+Exit status:
+  0    done (for verify commands: everything checked out)
+  1    the command ran and failed: a server or file refused or missing, a verification that found a problem
+  2    the command line is wrong: an unknown command or option, a missing or malformed value, options that do not go together
+  130  a second Ctrl-C while stopping (143 for SIGTERM): stopped without waiting
+`;
+
 /** The first word that is not an option: the top-level command the user asked for. */
 function requestedCommand(argv: readonly string[]): string | undefined {
   return argv.slice(2).find((arg) => !arg.startsWith("-"));
 }
 
+/** Help and --version exit 0; every other parse error is a usage error: status 2. */
+function exitOnParseError(error: CommanderError): never {
+  const asked = error.code === "commander.helpDisplayed" || error.code === "commander.version";
+  process.exit(asked ? error.exitCode : 2);
+}
+
+/**
+ * A usage error prints one line and where the help is, not the whole help, on every command (set on
+ * each: commands added with addCommand do not inherit these settings).
+ */
+function configureUsageErrors(command: Command, path: string): void {
+  command.showHelpAfterError(`(see \`${path} --help\`)`).exitOverride(exitOnParseError);
+  for (const sub of command.commands) configureUsageErrors(sub, `${path} ${sub.name()}`);
+}
+
 export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command("pithead")
     .description(
-      "Pithead: one open stack for people who run miners — a job coordinator and compute miner, an agent miner API, an ASIC fleet controller, all on one tamper-evident ledger.",
+      "Pithead: one open stack for people who run miners — a job coordinator and compute miner, an agent miner API and an ASIC fleet controller. The coordinator and the fleet controller each keep their own tamper-evident ledger of what they did (the agent keeps none).",
     )
     .version("0.1.0")
-    .showHelpAfterError()
-    .configureHelp({ sortSubcommands: true });
+    .configureHelp({ sortSubcommands: true })
+    .addHelpText("after", EXIT_STATUS_HELP);
   const wanted = requestedCommand(argv);
   const matching = modules.filter((module) => wanted !== undefined && module.names.includes(wanted));
   for (const module of matching.length > 0 ? matching : modules) (await module.load())(program);
+  configureUsageErrors(program, "pithead");
   return program;
 }

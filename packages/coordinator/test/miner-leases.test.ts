@@ -258,7 +258,7 @@ describe("rotating a miner's key", () => {
     const key = created.out.split("\n")[1]?.trim() ?? "";
     expect((await heartbeat({ key, minerId: owner.minerId, wallet: owner.wallet })).status).toBe(200);
     const wrongRole = await pithead("keys", "create", "--role", "client", "--miner-id", owner.minerId);
-    expect(wrongRole).toMatchObject({ code: 1, out: expect.stringContaining("--miner-id is only for --role miner") });
+    expect(wrongRole).toMatchObject({ code: 2, out: expect.stringContaining("--miner-id is only for --role miner") });
   });
 
   it("still says MINER_ID_TAKEN, without a rebind hint, while the id's key is active", async () => {

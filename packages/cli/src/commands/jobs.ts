@@ -3,6 +3,7 @@
 // else, for a coordinator on this machine, the client key `pithead up` keeps in <data>/keys.json.
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   CoordinatorApiError,
   CoordinatorClient,
@@ -16,7 +17,7 @@ import { upDataDir, upKey } from "../local-keys.ts";
 import { fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
 import { CoordinatorLost, finalStates, followJob } from "./follow-job.ts";
-import { failApi } from "./keys.ts";
+import { failApi, type KeyInUse } from "./keys.ts";
 
 interface ClientOptions {
   url?: string;
@@ -31,15 +32,24 @@ function withClientOptions(command: Command): Command {
     .option("--json", "print JSON");
 }
 
-function client(options: ClientOptions): CoordinatorClient {
+/** The client key (and where it came from): ${--key-env}, else `pithead up`'s keys.json. */
+function clientKeyOf(options: ClientOptions, url: string): KeyInUse | undefined {
+  const fromEnv = process.env[options.keyEnv];
+  if (fromEnv) return { key: fromEnv, source: options.keyEnv };
+  const fromUp = upKey("client", url, upDataDir());
+  return fromUp ? { key: fromUp, source: `${join(upDataDir(), "keys.json")} (pithead up's keys)` } : undefined;
+}
+
+/** The client for a command, and where its key came from (named by failApi when it is refused). */
+function client(options: ClientOptions): { api: CoordinatorClient; source: string } {
   const url = coordinatorUrlOf(options.url);
-  const key = process.env[options.keyEnv] || upKey("client", url, upDataDir());
-  if (!key) {
+  const found = clientKeyOf(options, url);
+  if (!found) {
     fail(
       `no client key: set ${options.keyEnv} (create one with \`pithead keys create --role client\`), or run beside the ${upDataDir()}/keys.json of \`pithead up\``,
     );
   }
-  return new CoordinatorClient(url, key);
+  return { api: new CoordinatorClient(url, found.key), source: found.source };
 }
 
 function integer(name: string, min: number) {
@@ -117,7 +127,11 @@ export function registerJobCommands(program: Command): void {
       .option("--params <json>", "workload parameters as JSON", json)
       .option("--reward <amount>", "reward per replica (integer, smallest unit)", integer("--reward", 0), 0)
       .option("--replicas <n>", "replicate to n miners (verification: replicate)", integer("--replicas", 1))
-      .option("--quorum <q>", "agreeing proofs needed (default: a majority of the replicas)", integer("--quorum", 1))
+      .option(
+        "--quorum <q>",
+        "with --replicas: agreeing proofs needed (default: a majority of the replicas)",
+        integer("--quorum", 1),
+      )
       .option("--ttl <seconds>", "give up if not started within this time", integer("--ttl", 1))
       .option("--max-runtime <seconds>", "a miner's time limit for the job", integer("--max-runtime", 1))
       .option("--max-attempts <n>", "lost leases per replica before the job fails", integer("--max-attempts", 1))
@@ -142,7 +156,14 @@ export function registerJobCommands(program: Command): void {
         wait?: number;
       },
     ) => {
-      const api = client(options);
+      // A quorum means nothing without replicas: said, rather than submitting an unverified job.
+      if (options.quorum !== undefined && !(options.replicas && options.replicas > 1)) {
+        fail(
+          `--quorum needs --replicas 2 or more (a quorum of agreeing proofs among replicated runs); without it the job is verification: none`,
+          2,
+        );
+      }
+      const { api, source } = client(options);
       const request: SubmitJobRequest = {
         workload: options.workload,
         reward: options.reward,
@@ -183,7 +204,7 @@ export function registerJobCommands(program: Command): void {
         progress.succeed(`job ${job.id} COMPLETED`);
         printJobResult(await api.result(job.id), options);
       } catch (error) {
-        failApi(error);
+        failApi(error, source);
       }
     },
   );
@@ -191,8 +212,9 @@ export function registerJobCommands(program: Command): void {
   withClientOptions(
     jobs.command("get").description("Show a job and its leases").argument("<id>", "job id", jobId),
   ).action(async (id: string, options: ClientOptions) => {
+    const { api, source } = client(options);
     try {
-      const job = await client(options).job(id);
+      const job = await api.job(id);
       printResult(options.json === true, job, () =>
         [
           describeJob(job),
@@ -200,7 +222,7 @@ export function registerJobCommands(program: Command): void {
         ].join("\n"),
       );
     } catch (error) {
-      failApi(error);
+      failApi(error, source);
     }
   });
 
@@ -212,7 +234,7 @@ export function registerJobCommands(program: Command): void {
       .option("--wait <seconds>", "wait up to this long for the job to finish", integer("--wait", 1))
       .option("--output <file>", "write the output bytes to this file"),
   ).action(async (id: string, options: ClientOptions & { wait?: number; output?: string }) => {
-    const api = client(options);
+    const { api, source } = client(options);
     try {
       if (options.wait) {
         const progress = spinner(`waiting for job ${id}`);
@@ -224,7 +246,7 @@ export function registerJobCommands(program: Command): void {
     } catch (error) {
       if (error instanceof CoordinatorApiError && error.status === 425)
         fail(`job ${id} has no result yet (try --wait 60)`);
-      failApi(error);
+      failApi(error, source);
     }
   });
 
@@ -236,9 +258,10 @@ export function registerJobCommands(program: Command): void {
   ).action(async (id: string, options: ClientOptions) => {
     // A reconnected stream starts with the job's current state again: print each version once.
     let printed = -1;
+    const { api, source } = client(options);
     try {
       await followJob(
-        client(options),
+        api,
         id,
         (_state, data) => {
           const event = data as { state: string; at: string; version: number };
@@ -250,7 +273,7 @@ export function registerJobCommands(program: Command): void {
       );
     } catch (error) {
       if (error instanceof CoordinatorLost) fail(error.message);
-      failApi(error);
+      failApi(error, source);
     }
   });
 }

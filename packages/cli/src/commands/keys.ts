@@ -2,8 +2,10 @@
 // --admin-key-file, PITHEAD_ADMIN_KEY, <data>/admin.key on the coordinator's host, or the
 // keys.json of `pithead up` for a coordinator on this machine).
 import { readFileSync } from "node:fs";
-import { adminKeyFrom, CoordinatorApiError, CoordinatorClient, coordinatorUrl } from "@pithead/coordinator";
+import { join } from "node:path";
+import { CoordinatorApiError, CoordinatorClient } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
+import { coordinatorUrlOf } from "../coordinator-url.ts";
 import { upKey } from "../local-keys.ts";
 import { errorMessage, fail, printResult } from "../output.ts";
 
@@ -29,23 +31,60 @@ export function withAdminOptions(command: Command): Command {
     .option("--json", "print JSON");
 }
 
-export function adminClient(options: AdminOptions): CoordinatorClient {
-  const url = coordinatorUrl(options.url);
-  const fromFile = options.adminKeyFile ? readFileSync(options.adminKeyFile, "utf8").trim() : undefined;
-  const key = adminKeyFrom(fromFile, options.data) ?? upKey("admin", url, options.data);
-  if (!key) {
-    fail(
-      `no admin key: set PITHEAD_ADMIN_KEY, pass --admin-key-file, or run where ${options.data}/admin.key (coordinator start) or ${options.data}/keys.json (pithead up) exists`,
-    );
-  }
-  return new CoordinatorClient(url, key);
+/** A key for the coordinator and where it came from, to say so when the coordinator refuses it. */
+export interface KeyInUse {
+  key: string;
+  source: string;
 }
 
-/** One line for an API error: what the server said, with its code. */
-export function failApi(error: unknown): never {
+function readKeyFile(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The admin key, in the order the help gives: --admin-key-file, PITHEAD_ADMIN_KEY, admin.key, keys.json. */
+export function adminKeyOf(options: AdminOptions, url: string, env = process.env): KeyInUse | undefined {
+  if (options.adminKeyFile) {
+    let key: string;
+    try {
+      key = readFileSync(options.adminKeyFile, "utf8").trim();
+    } catch (error) {
+      return fail(`cannot read --admin-key-file: ${errorMessage(error)}`, 2);
+    }
+    return { key, source: `--admin-key-file ${options.adminKeyFile}` };
+  }
+  if (env.PITHEAD_ADMIN_KEY) return { key: env.PITHEAD_ADMIN_KEY, source: "PITHEAD_ADMIN_KEY" };
+  const adminFile = join(options.data, "admin.key");
+  const fromFile = readKeyFile(adminFile);
+  if (fromFile) return { key: fromFile, source: `${adminFile} (made by coordinator start)` };
+  const fromUp = upKey("admin", url, options.data);
+  if (fromUp) return { key: fromUp, source: `${join(options.data, "keys.json")} (pithead up's keys)` };
+  return undefined;
+}
+
+export function adminClient(options: AdminOptions): { api: CoordinatorClient; source: string } {
+  const url = coordinatorUrlOf(options.url);
+  const admin = adminKeyOf(options, url);
+  if (!admin) {
+    fail(
+      `no admin key: set PITHEAD_ADMIN_KEY, pass --admin-key-file, or pass the coordinator's --data (where coordinator start keeps admin.key; ${options.data}/admin.key and ${options.data}/keys.json of pithead up do not exist)`,
+    );
+  }
+  return { api: new CoordinatorClient(url, admin.key), source: admin.source };
+}
+
+/**
+ * One line for an API error: what the server said, with its code. A refused key is named by where
+ * it came from (`source`), since a key picked up from a file nearby may not be the one meant.
+ */
+export function failApi(error: unknown, source?: string): never {
   if (error instanceof CoordinatorApiError) {
     const field = typeof error.details?.field === "string" ? ` (${error.details.field})` : "";
-    fail(`${error.message}${field} [${error.code}]`);
+    const from = source && (error.status === 401 || error.status === 403) ? `; the key used came from ${source}` : "";
+    fail(`${error.message}${field} [${error.code}]${from}`);
   }
   fail(errorMessage(error));
 }
@@ -58,19 +97,26 @@ export function registerKeyCommands(program: Command): void {
   withAdminOptions(
     keys
       .command("create")
-      .description("Create a key; it is shown once. A client key gets a wallet (--wallet, or a new address)")
+      .description(
+        "Create a key; it is shown once. A client key gets a wallet (--wallet, or a new address); a miner key may be bound to a payout wallet (--wallet) and to a miner id (--miner-id)",
+      )
       .requiredOption("--role <role>", "client, miner or admin", (value) => {
         if (!roles.includes(value)) throw new InvalidArgumentError("must be client, miner or admin");
         return value;
       })
       .option("--label <label>", "a name to recognise the key by")
-      .option("--wallet <address>", "the client's wallet")
+      .option(
+        "--wallet <address>",
+        "a client key: the wallet it pays from; a miner key: the only wallet its miner is paid into (an operator's rigs may share it)",
+      )
       .option(
         "--miner-id <id>",
         "a miner key only: bind it to this miner id; a registered id (its reputation with it) moves to the new key once its old key is revoked — how a miner key is rotated",
       ),
   ).action(async (options: AdminOptions & { role: string; label?: string; wallet?: string; minerId?: string }) => {
-    if (options.minerId !== undefined && options.role !== "miner") fail("--miner-id is only for --role miner");
+    if (options.minerId !== undefined && options.role !== "miner") fail("--miner-id is only for --role miner", 2);
+    if (options.wallet !== undefined && options.role === "admin") fail("--wallet is for --role client or miner", 2);
+    const admin = adminClient(options);
     try {
       // Built apart: the client's createKey type predates miner_id, which the route takes.
       const request = {
@@ -79,7 +125,7 @@ export function registerKeyCommands(program: Command): void {
         ...(options.wallet ? { wallet: options.wallet } : {}),
         ...(options.minerId ? { miner_id: options.minerId } : {}),
       };
-      const created = await adminClient(options).createKey(request);
+      const created = await admin.api.createKey(request);
       printResult(options.json === true, created, () =>
         [
           `${created.role} key ${created.id}${created.wallet ? ` (wallet ${created.wallet})` : ""}${created.miner_id ? ` (miner id ${created.miner_id})` : ""}:`,
@@ -88,14 +134,15 @@ export function registerKeyCommands(program: Command): void {
         ].join("\n"),
       );
     } catch (error) {
-      failApi(error);
+      failApi(error, admin.source);
     }
   });
 
   withAdminOptions(keys.command("list").description("List keys (never the secrets)")).action(
     async (options: AdminOptions) => {
+      const admin = adminClient(options);
       try {
-        const list = await adminClient(options).listKeys();
+        const list = await admin.api.listKeys();
         printResult(
           options.json === true,
           list,
@@ -108,7 +155,7 @@ export function registerKeyCommands(program: Command): void {
               .join("\n") || "no keys",
         );
       } catch (error) {
-        failApi(error);
+        failApi(error, admin.source);
       }
     },
   );
@@ -116,11 +163,12 @@ export function registerKeyCommands(program: Command): void {
   withAdminOptions(
     keys.command("revoke").description("Revoke a key: refused from its next request on").argument("<id>", "key id"),
   ).action(async (id: string, options: AdminOptions) => {
+    const admin = adminClient(options);
     try {
-      const revoked = await adminClient(options).revokeKey(id);
+      const revoked = await admin.api.revokeKey(id);
       printResult(options.json === true, revoked, () => `revoked ${revoked.id} (${revoked.role})`);
     } catch (error) {
-      failApi(error);
+      failApi(error, admin.source);
     }
   });
 }

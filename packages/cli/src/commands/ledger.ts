@@ -7,14 +7,24 @@
 //   a directory                      a JSONL store (or one partition's `<name>.ledger` directory)
 //   *.db, *.sqlite, *.sqlite3        a SQLite store
 //   any other file                   an export file or a JSONL store's records.jsonl (verify only)
-// The signing key (checkpoint) is --key-file, by default ledger.key beside the store: <dir>/ledger.key
-// for a JSONL store, the database's directory for SQLite; PostgreSQL needs --key-file.
+// The checkpoint key (checkpoint signs with it; verify and export check with it) is --key-file, else
+// the key the partition's service keeps beside the store (see ledger-keys.ts); PostgreSQL keeps none.
 
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Checkpoint, Ledger, LedgerSigner, LedgerStoreOptions, StoredRecord, VerifyReport } from "@pithead/ledger";
 import { Command } from "commander";
 import { fleetSecret } from "../fleet-secret.ts";
+import {
+  checkingKey,
+  DEFAULT_ORIGIN,
+  keyLayout,
+  keyThatSigned,
+  originPrefix,
+  type StoreLocation,
+  signatoryOf,
+  signingKey,
+} from "../ledger-keys.ts";
 import { errorMessage, fail, printResult } from "../output.ts";
 import { describeBytes, progressBar, spinner } from "../progress.ts";
 import { downloadExport } from "./ledger-download.ts";
@@ -23,7 +33,7 @@ import { downloadExport } from "./ledger-download.ts";
 const ledgerModule = () => import("@pithead/ledger");
 
 type Target =
-  | { kind: "store"; options: LedgerStoreOptions; keyDir: string | undefined; label: string }
+  | { kind: "store"; options: LedgerStoreOptions; location: StoreLocation; label: string }
   | { kind: "file"; file: string }
   | { kind: "url"; url: string };
 
@@ -38,10 +48,19 @@ function wholeNumber(name: string) {
   };
 }
 
+function jsonlStore(dir: string): Target {
+  return { kind: "store", options: { store: "jsonl", dir }, location: { store: "jsonl", dir }, label: dir };
+}
+
 /** What <path> names; `create` allows a store that does not exist yet (append, checkpoint). */
 function resolveTarget(path: string, create = false): Target {
   if (/^postgres(ql)?:\/\//.test(path)) {
-    return { kind: "store", options: { store: "postgres", url: path }, keyDir: undefined, label: "PostgreSQL" };
+    return {
+      kind: "store",
+      options: { store: "postgres", url: path },
+      location: { store: "postgres" },
+      label: "PostgreSQL",
+    };
   }
   if (/^https?:\/\//.test(path)) return { kind: "url", url: path };
   const exists = existsSync(path);
@@ -50,14 +69,14 @@ function resolveTarget(path: string, create = false): Target {
     if (path.replace(/\/+$/, "").endsWith(".ledger") && existsSync(join(path, "records.jsonl"))) {
       return { kind: "file", file: join(path, "records.jsonl") };
     }
-    return { kind: "store", options: { store: "jsonl", dir: path }, keyDir: path, label: path };
+    return jsonlStore(path);
   }
   if (SQLITE_EXTENSIONS.has(extname(path))) {
     if (!exists && !create) fail(`no ledger at ${path}`);
-    return { kind: "store", options: { store: "sqlite", path }, keyDir: dirname(path), label: path };
+    return { kind: "store", options: { store: "sqlite", path }, location: { store: "sqlite", path }, label: path };
   }
   if (exists) return { kind: "file", file: path };
-  if (create) return { kind: "store", options: { store: "jsonl", dir: path }, keyDir: path, label: path };
+  if (create) return jsonlStore(path);
   return fail(`no ledger at ${path}`);
 }
 
@@ -70,10 +89,6 @@ function storeTarget(path: string, command: string, create = false): Extract<Tar
     );
   }
   return target;
-}
-
-function defaultKeyFile(target: Extract<Target, { kind: "store" }>, keyFile: string | undefined): string | undefined {
-  return keyFile ?? (target.keyDir ? join(target.keyDir, "ledger.key") : undefined);
 }
 
 async function open(
@@ -101,22 +116,33 @@ async function pickPartition(ledger: Ledger, requested: string | undefined): Pro
   return fail(`this ledger has ${all.length} partitions (${all.join(", ")}); pick one with --partition`, 2);
 }
 
-/** Origin and key name the partition's checkpoints already use, so a CLI checkpoint continues them. */
-async function existingIdentity(ledger: Ledger, partition: string): Promise<{ origin?: string; keyName?: string }> {
+/**
+ * The verifier key that checks a partition's checkpoints: --key, the public half of --key-file (under
+ * the key name the checkpoints use), else the key its service keeps beside the store; with the file
+ * it came from, for the report.
+ */
+async function checkingKeyOf(
+  target: Extract<Target, { kind: "store" }>,
+  ledger: Ledger,
+  partition: string,
+  options: { key?: string; keyFile?: string },
+): Promise<{ verifierKey?: string; file?: string }> {
+  if (options.key) return { verifierKey: options.key };
+  const lib = await ledgerModule();
   const latest = await ledger.latestCheckpoint(partition);
-  if (!latest) return {};
-  const { parseCheckpoint } = await ledgerModule();
-  const suffix = `/${partition}`;
-  const origin = latest.origin.endsWith(suffix) ? latest.origin.slice(0, -suffix.length) : undefined;
-  const keyName = parseCheckpoint(latest.note).signatures[0]?.keyName;
-  return { ...(origin ? { origin } : {}), ...(keyName ? { keyName } : {}) };
-}
-
-/** A signing key file whose public half checks signatures: --key-file, or ledger.key beside the store if present. */
-function existingKeyFile(keyFile: string | undefined, keyDir: string | undefined): string | undefined {
-  if (keyFile && !existsSync(keyFile)) fail(`--key-file ${keyFile} does not exist`, 2);
-  const candidate = keyFile ?? (keyDir ? join(keyDir, "ledger.key") : undefined);
-  return candidate && existsSync(candidate) ? candidate : undefined;
+  try {
+    if (options.keyFile) {
+      const keyName = (latest && signatoryOf(lib, latest.note)?.keyName) ?? DEFAULT_ORIGIN;
+      return {
+        verifierKey: lib.loadOrCreateSigner(options.keyFile, DEFAULT_ORIGIN, keyName).verifierKey,
+        file: options.keyFile,
+      };
+    }
+    const found = checkingKey(lib, target.location, partition, latest);
+    return found ? { verifierKey: found.signer.verifierKey, file: found.file } : {};
+  } catch (error) {
+    return fail(`${options.keyFile ? "--key-file: " : ""}${errorMessage(error)}`);
+  }
 }
 
 async function checkVerifierKey(key: string | undefined): Promise<void> {
@@ -133,13 +159,17 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
 
-function reportText(report: VerifyReport): string {
+/** A partition's report, with the key file its checkpoints were checked with (when one was). */
+type PartitionReport = VerifyReport & { keyFile?: string };
+
+function reportText(report: PartitionReport): string {
   const head = `${report.partition}: ${plural(report.records, "record")}, ${plural(report.checkpoints, "checkpoint")}, ${describeBytes(report.bytes)}`;
   const lines = [report.ok ? `✔ ${head} verified` : `✖ ${head}: FAILED`];
   if (report.firstBad) lines.push(`  first bad record: ${report.firstBad.seq}: ${report.firstBad.reason}`);
   for (const problem of report.problems.slice(1, 10)) lines.push(`  also record ${problem.seq}: ${problem.reason}`);
   if (report.problems.length > 10) lines.push(`  … ${report.problems.length - 10} more problems (see --json)`);
   for (const warning of report.warnings) lines.push(`  warning: ${warning}`);
+  if (report.keyFile && report.checkpoints > 0) lines.push(`  checkpoint signatures checked with ${report.keyFile}`);
   return lines.join("\n");
 }
 
@@ -168,13 +198,21 @@ interface VerifyOptions {
   json: boolean;
 }
 
+/** The notes of the --checkpoint files, each read as it was saved (see checkpoint-file.ts). */
 async function trustedNotes(files: string[]): Promise<string[]> {
   const { readFileSync } = await import("node:fs");
+  const { checkpointNoteFrom } = await import("./checkpoint-file.ts");
   return files.map((file) => {
+    let text: string;
     try {
-      return readFileSync(file, "utf8");
+      text = readFileSync(file, "utf8");
     } catch (error) {
       return fail(`--checkpoint ${file}: ${errorMessage(error)}`, 2);
+    }
+    try {
+      return checkpointNoteFrom(text);
+    } catch (error) {
+      return fail(`--checkpoint ${file} is malformed: ${errorMessage(error)}`, 2);
     }
   });
 }
@@ -195,11 +233,11 @@ function verifyCommand(): Command {
     )
     .option(
       "--key-file <file>",
-      "or with the public half of this private key file (default: ledger.key beside the store)",
+      "or with the public half of this private key file (default: the key the partition's service keeps beside the store)",
     )
     .option(
       "--checkpoint <file>",
-      "a checkpoint note published earlier that the ledger must still match (repeatable)",
+      "a checkpoint saved earlier that the ledger must still match: the output of `pithead ledger checkpoint` (text or --json) or of a checkpoint route (repeatable)",
       collectOption,
       [],
     )
@@ -215,16 +253,16 @@ function verifyCommand(): Command {
     .option("--json", "print the reports as JSON")
     .addHelpText(
       "after",
-      "\nExamples:\n  pithead ledger verify ./data/ledger\n  pithead ledger verify ops.export.jsonl --key 'pithead.local+1a2b3c4d+AX…'\n  pithead ledger verify http://127.0.0.1:8080 --header 'Authorization: Bearer <admin key>'\n  pithead ledger verify http://127.0.0.1:3001 --operator default --secret-file data/fleet-operator.secret\n",
+      "\nExamples:\n  pithead ledger verify ./data/fleet-ledger\n  pithead ledger verify ./data/ledger --checkpoint cp-2025-06-01.txt\n  pithead ledger verify ops.export.jsonl --key 'pithead.local+1a2b3c4d+AX…'\n  pithead ledger verify http://127.0.0.1:8080 --header 'Authorization: Bearer <admin key>'\n  pithead ledger verify http://127.0.0.1:3001 --operator default --secret-file data/fleet-operator.secret\n",
     )
     .action(async (path: string, options: VerifyOptions) => {
       const lib = await ledgerModule();
       const target = resolveTarget(path);
       const trustedCheckpoints = await trustedNotes(options.checkpoint);
-      const reports: VerifyReport[] = [];
+      const reports: PartitionReport[] = [];
       await checkVerifierKey(options.key);
       if (target.kind === "store") {
-        const keyFile = existingKeyFile(options.keyFile, target.keyDir);
+        if (options.keyFile && !existsSync(options.keyFile)) fail(`--key-file ${options.keyFile} does not exist`, 2);
         const ledger = await open(target);
         // A partition named by mistake must not "verify" as an empty one.
         const partitions = options.partition
@@ -232,20 +270,12 @@ function verifyCommand(): Command {
           : await ledger.partitions();
         if (partitions.length === 0) fail(`${target.label} has no partitions`);
         for (const partition of partitions) {
-          const identity = await existingIdentity(ledger, partition);
-          // The key id covers the key name, which the partition's checkpoints tell.
-          let verifierKey = options.key;
-          try {
-            verifierKey ??= keyFile
-              ? lib.loadOrCreateSigner(keyFile, identity.origin ?? "pithead.local", identity.keyName).verifierKey
-              : undefined;
-          } catch (error) {
-            fail(`--key-file: ${errorMessage(error)}`);
-          }
+          const { verifierKey, file } = await checkingKeyOf(target, ledger, partition, options);
           const checked = await open(target, verifierKey ? { verifierKey } : {});
           const progress = withProgress(`verifying ${partition}`);
           try {
-            reports.push(await checked.verify(partition, { onProgress: progress.onProgress, trustedCheckpoints }));
+            const report = await checked.verify(partition, { onProgress: progress.onProgress, trustedCheckpoints });
+            reports.push(file ? { ...report, keyFile: file } : report);
           } catch (error) {
             fail(`${partition}: ${errorMessage(error)}`);
           } finally {
@@ -343,31 +373,69 @@ function showCommand(): Command {
     );
 }
 
+/**
+ * The services whose own records the CLI does not write by hand: a coordinator.wallet.funded record
+ * in the coordinator's partition stands for money in its books, and one the coordinator did not
+ * write leaves its books and its ledger disagreeing (the coordinator's ledger, inside its database,
+ * is not guarded by a writer lock the CLI could see). Their partitions are named after them
+ * (coordinator, fleet/<operator>).
+ */
+export const SERVICE_NAMESPACES = ["coordinator", "fleet", "agent", "miner"] as const;
+
+/** The service whose own record `type` would be in `partition`, if it is one. */
+export function serviceRecordOf(partition: string, type: string): string | undefined {
+  const service = type.split(".")[0] ?? "";
+  const owner = partition.split("/")[0];
+  return (SERVICE_NAMESPACES as readonly string[]).includes(service) && owner === service ? service : undefined;
+}
+
 function appendCommand(): Command {
   return new Command("append")
-    .description("Append one record (the partition's writer lock is taken: refused while a service writes it)")
+    .description(
+      "Append one record, e.g. an operator's note (ops.note). A service's own record types in its partition (coordinator.* in coordinator, fleet.* in fleet/…) are refused without --service-type. A partition whose writer lock a running process holds is refused (the fleet controller's JSONL ledger; writers of the ledger library's SQLite and PostgreSQL stores); the coordinator holds none, so stop it before --service-type.",
+    )
     .argument("<path>", "a JSONL store directory (created if missing), a SQLite file or a postgres:// URL")
     .requiredOption("--partition <name>", "the partition, e.g. ops or fleet/op-1")
-    .requiredOption("--type <type>", "the record type, namespaced like part.name")
+    .requiredOption("--type <type>", "the record type, namespaced like part.name (e.g. ops.note)")
     .requiredOption("--body <json>", "the record body as JSON")
+    .option(
+      "--service-type",
+      "allow a service's own record type in its partition: the service is stopped and you mean to write its record by hand",
+    )
     .option("--json", "print the stored record as JSON")
-    .action(async (path: string, options: { partition: string; type: string; body: string; json?: boolean }) => {
-      let body: unknown;
-      try {
-        body = JSON.parse(options.body);
-      } catch (error) {
-        fail(`--body is not valid JSON: ${errorMessage(error)}`, 2);
-      }
-      const ledger = await open(storeTarget(path, "append", true));
-      try {
-        const record = await ledger.append(options.partition, options.type, body as never);
-        printResult(options.json === true, record, () => `appended ${options.partition} #${record.seq} ${record.hash}`);
-      } catch (error) {
-        fail(errorMessage(error), error instanceof (await ledgerModule()).LedgerValueError ? 2 : 1);
-      } finally {
-        await ledger.close();
-      }
-    });
+    .action(
+      async (
+        path: string,
+        options: { partition: string; type: string; body: string; serviceType?: boolean; json?: boolean },
+      ) => {
+        const service = serviceRecordOf(options.partition, options.type);
+        if (service && !options.serviceType) {
+          fail(
+            `--type ${options.type} in partition ${options.partition} is the ${service}'s own record: the ${service} writes those, and one it did not write leaves its books and its ledger disagreeing. Use a type of your own (e.g. ops.note), or add --service-type if the ${service} is stopped and you mean it`,
+            2,
+          );
+        }
+        let body: unknown;
+        try {
+          body = JSON.parse(options.body);
+        } catch (error) {
+          fail(`--body is not valid JSON: ${errorMessage(error)}`, 2);
+        }
+        const ledger = await open(storeTarget(path, "append", true));
+        try {
+          const record = await ledger.append(options.partition, options.type, body as never);
+          printResult(
+            options.json === true,
+            record,
+            () => `appended ${options.partition} #${record.seq} ${record.hash}`,
+          );
+        } catch (error) {
+          fail(errorMessage(error), error instanceof (await ledgerModule()).LedgerValueError ? 2 : 1);
+        } finally {
+          await ledger.close();
+        }
+      },
+    );
 }
 
 function proofCommand(): Command {
@@ -418,42 +486,74 @@ function proofCommand(): Command {
 function checkpointCommand(): Command {
   return new Command("checkpoint")
     .description(
-      "Sign a checkpoint of a partition's current tree (C2SP tlog-checkpoint) and print it with the verifier key",
+      "Sign a checkpoint of a partition's current tree (C2SP tlog-checkpoint) with the key that signed its checkpoints so far, and print it with the verifier key",
     )
     .argument("<path>", "a JSONL store directory, a SQLite file or a postgres:// URL")
     .option("--partition <name>", "the partition (default: the only one)")
     .option(
       "--key-file <file>",
-      "the Ed25519 signing key (default: ledger.key beside the store; created mode 600 if missing)",
+      "the Ed25519 signing key; it must be the key of the partition's checkpoints so far (default: the key the partition's service keeps beside the store; for a partition without checkpoints, ledger.key beside the store, made mode 600 if missing)",
     )
-    .option("--origin <origin>", "log origin prefix, for a partition without checkpoints yet", "pithead.local")
-    .option("--json", "print {note, verifierKey, size, rootHash, …} as JSON")
-    .action(async (path: string, options: { partition?: string; keyFile?: string; origin: string; json?: boolean }) => {
-      const target = storeTarget(path, "checkpoint");
-      const keyFile = defaultKeyFile(target, options.keyFile);
-      if (!keyFile) fail("a PostgreSQL ledger needs --key-file", 2);
-      const probe = await open(target);
-      const partition = await pickPartition(probe, options.partition);
-      const identity = await existingIdentity(probe, partition);
-      await probe.close();
-      const { loadOrCreateSigner } = await ledgerModule();
-      let signer: LedgerSigner;
-      try {
-        signer = loadOrCreateSigner(keyFile, identity.origin ?? options.origin, identity.keyName);
-      } catch (error) {
-        return fail(`--key-file: ${errorMessage(error)}`);
-      }
-      const ledger = await open(target, { signer });
-      try {
-        const checkpoint = await ledger.checkpoint(partition);
-        const result = { partition, ...checkpoint, verifierKey: signer.verifierKey };
-        printResult(options.json === true, result, () => `${checkpoint.note}\nverifier key: ${signer.verifierKey}`);
-      } catch (error) {
-        fail(errorMessage(error));
-      } finally {
-        await ledger.close();
-      }
-    });
+    .option(
+      "--origin <origin>",
+      "log origin prefix, for a partition without checkpoints yet (default: pithead-fleet for fleet/…, else pithead.local)",
+    )
+    .option("--json", "print {partition, note, verifierKey, keyFile, size, rootHash, …} as JSON")
+    .addHelpText(
+      "after",
+      [
+        "",
+        "Output: the signed note (origin, size, root hash, a blank line, the signature), then a line",
+        "'verifier key: <name>+<id>+<key>'. Keep it to check the ledger against later:",
+        "  pithead ledger checkpoint ./data/ledger > cp.txt        # the verifier key line is ignored when read back",
+        "  pithead ledger checkpoint ./data/ledger --json > cp.json",
+        "  pithead ledger verify ./data/ledger --checkpoint cp.txt",
+        "Where the key is: the fleet controller's beside its store (<DATA_DIR>/fleet-ledger.key), the",
+        "coordinator's beside its database (<data>/ledger.key). A partition with checkpoints is never",
+        "signed with another key, and no key is made for it.",
+        "",
+      ].join("\n"),
+    )
+    .action(
+      async (path: string, options: { partition?: string; keyFile?: string; origin?: string; json?: boolean }) => {
+        const target = storeTarget(path, "checkpoint");
+        if (target.location.store === "postgres" && !options.keyFile) {
+          fail(
+            "a PostgreSQL ledger keeps no key file: pass the key that signs its checkpoints with --key-file (pithead up keeps them in <data>/coordinator/ledger.key and <data>/fleet/fleet-ledger.key)",
+            2,
+          );
+        }
+        const probe = await open(target);
+        const partition = await pickPartition(probe, options.partition);
+        const latest = await probe.latestCheckpoint(partition);
+        await probe.close();
+        const lib = await ledgerModule();
+        let chosen: ReturnType<typeof signingKey>;
+        try {
+          chosen = signingKey(lib, {
+            location: target.location,
+            partition,
+            keyFile: options.keyFile,
+            origin: options.origin,
+            latest,
+          });
+        } catch (error) {
+          return fail(errorMessage(error));
+        }
+        const { signer, file } = chosen;
+        if (chosen.created) process.stderr.write(`made a new signing key ${file} (mode 600) for ${partition}\n`);
+        const ledger = await open(target, { signer });
+        try {
+          const checkpoint = await ledger.checkpoint(partition);
+          const result = { partition, ...checkpoint, verifierKey: signer.verifierKey, keyFile: file };
+          printResult(options.json === true, result, () => `${checkpoint.note}\nverifier key: ${signer.verifierKey}`);
+        } catch (error) {
+          fail(errorMessage(error));
+        } finally {
+          await ledger.close();
+        }
+      },
+    );
 }
 
 function exportCommand(): Command {
@@ -464,7 +564,7 @@ function exportCommand(): Command {
     .option("--partition <name>", "the partition (default: the only one)")
     .option(
       "--key-file <file>",
-      "name the verifier key of this signing key in the export (default: ledger.key beside the store)",
+      "name the verifier key of this signing key in the export (default: the key beside the store that signed the partition's checkpoints)",
     )
     .option("--json", "print {file, records, checkpoints, bytes} as JSON")
     .action(async (path: string, file: string, options: { partition?: string; keyFile?: string; json?: boolean }) => {
@@ -472,16 +572,22 @@ function exportCommand(): Command {
       if (!existsSync(dirname(resolve(file))))
         fail(`cannot write ${file}: the folder ${dirname(resolve(file))} does not exist`, 2);
       const target = storeTarget(path, "export");
+      if (options.keyFile && !existsSync(options.keyFile)) fail(`--key-file ${options.keyFile} does not exist`, 2);
       const probe = await open(target);
       const partition = await pickPartition(probe, options.partition);
-      const identity = await existingIdentity(probe, partition);
+      const latest = await probe.latestCheckpoint(partition);
       await probe.close();
       const lib = await ledgerModule();
-      const keyFile = defaultKeyFile(target, options.keyFile);
-      const signer =
-        keyFile && existsSync(keyFile) && identity.origin
-          ? lib.loadOrCreateSigner(keyFile, identity.origin, identity.keyName)
-          : undefined;
+      // Only a key that signed the partition's checkpoints is named in the export.
+      let signer: LedgerSigner | undefined;
+      if (latest) {
+        const keyName = signatoryOf(lib, latest.note)?.keyName ?? DEFAULT_ORIGIN;
+        const files = options.keyFile ? [options.keyFile] : keyLayout(target.location, partition).candidates;
+        const origin = originPrefix(latest, partition) ?? DEFAULT_ORIGIN;
+        signer = keyThatSigned(lib, files, latest, origin, keyName).match?.signer;
+        if (!signer && options.keyFile)
+          fail(`--key-file ${options.keyFile} is not the key that signed the checkpoints of ${partition}`);
+      }
       const ledger = await open(target, signer ? { signer } : {});
       const progress = spinner(`exporting ${partition}`);
       try {

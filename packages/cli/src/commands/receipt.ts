@@ -1,28 +1,20 @@
-// `pithead receipt verify`: checks a signed receipt against the coordinator's published key
-// (fetched from --url) or a key given with --public-key; never against a key inside the receipt.
+// `pithead receipt verify`: checks signed receipts against the coordinator's published key (fetched
+// from --url) or a key given with --public-key; never against a key inside the receipt. A job result
+// file is checked whole: every receipt in it, and its output, output_sha and job id against them.
 import { readFileSync } from "node:fs";
-import { CoordinatorClient, type SignedReceipt, verifyReceipt } from "@pithead/coordinator";
+import { CoordinatorClient, verifyReceipt } from "@pithead/coordinator";
 import type { Command } from "commander";
 import { coordinatorUrlOf } from "../coordinator-url.ts";
 import { fail, printResult } from "../output.ts";
 import { failApi } from "./keys.ts";
+import { checkReceipts, NotAReceiptError, type ReceiptCheck } from "./receipt-check.ts";
 
-function readReceipt(file: string): SignedReceipt {
-  let parsed: unknown;
+function readDocument(file: string): unknown {
   try {
-    parsed = JSON.parse(readFileSync(file === "-" ? 0 : file, "utf8"));
+    return JSON.parse(readFileSync(file === "-" ? 0 : file, "utf8"));
   } catch (error) {
-    fail(`cannot read a receipt from ${file}: ${(error as Error).message}`);
+    return fail(`cannot read a receipt from ${file}: ${(error as Error).message}`);
   }
-  // Accept a receipt, or a job result that carries one.
-  const candidate = (parsed as { receipt?: { receipt?: unknown } }).receipt?.receipt
-    ? (parsed as { receipt: unknown }).receipt
-    : parsed;
-  const signed = candidate as Partial<SignedReceipt>;
-  if (!signed.receipt || typeof signed.signature !== "string" || typeof signed.key_id !== "string") {
-    fail(`${file} is not a signed receipt (expected {receipt, signature, key_id, algorithm})`);
-  }
-  return signed as SignedReceipt;
 }
 
 function readKey(value: string): string {
@@ -30,21 +22,34 @@ function readKey(value: string): string {
   try {
     return readFileSync(value, "utf8");
   } catch {
-    fail(`--public-key must be a base64 Ed25519 key or a PEM file: cannot read ${value}`);
+    fail(`--public-key must be a base64 Ed25519 key or a PEM file: cannot read ${value}`, 2);
   }
+}
+
+function checkText(check: ReceiptCheck): string {
+  const lines = check.receipts
+    .filter((entry) => entry.valid)
+    .map(
+      ({ signed: { receipt: r } }) =>
+        `valid: receipt ${r.receipt_id} — job ${r.job_id} paid ${r.reward} to ${r.wallet} (miner ${r.miner_id}), ledger record ${r.ledger_seq}`,
+    );
+  for (const problem of check.problems) lines.push(`INVALID: ${problem.message}`);
+  return lines.join("\n");
 }
 
 export function registerReceiptCommands(program: Command): void {
   const receipt = program.command("receipt").description("Signed job receipts");
   receipt
     .command("verify")
-    .description("Verify a receipt (a file, or - for stdin) against the coordinator's published key")
-    .argument("<file>", "receipt JSON, or a job result JSON that contains one")
+    .description(
+      "Verify a receipt (a file, or - for stdin) against the coordinator's published key. A job result is checked whole: every receipt in it, and its job_id, output_sha and output against them",
+    )
+    .argument("<file>", "receipt JSON, or a job result JSON (GET /v1/jobs/{id}/result, `pithead jobs result --json`)")
     .option("--url <url>", "coordinator to fetch the public key from [PITHEAD_URL, COORD_URL]")
     .option("--public-key <key>", "base64 Ed25519 public key or a PEM file (instead of fetching it)")
-    .option("--json", "print JSON")
+    .option("--json", "print JSON: {valid, receipts: [{field, valid, receipt, key_id}], problems: [{field, message}]}")
     .action(async (file: string, options: { url?: string; publicKey?: string; json?: boolean }) => {
-      const signed = readReceipt(file);
+      const document = readDocument(file);
       let publicKey: string;
       if (options.publicKey) {
         publicKey = readKey(options.publicKey);
@@ -55,13 +60,24 @@ export function registerReceiptCommands(program: Command): void {
           failApi(error);
         }
       }
-      const valid = verifyReceipt(signed, publicKey);
-      const { receipt: r } = signed;
-      printResult(options.json === true, { valid, receipt: r, key_id: signed.key_id }, () =>
-        valid
-          ? `valid: receipt ${r.receipt_id} — job ${r.job_id} paid ${r.reward} to ${r.wallet} (miner ${r.miner_id}), ledger record ${r.ledger_seq}`
-          : `INVALID: receipt ${r.receipt_id} does not verify against key ${signed.key_id}`,
-      );
-      if (!valid) process.exitCode = 1;
+      let check: ReceiptCheck;
+      try {
+        check = checkReceipts(document, (signed) => verifyReceipt(signed, publicKey));
+      } catch (error) {
+        if (error instanceof NotAReceiptError) fail(`${file} is not a signed receipt: ${error.message}`);
+        throw error;
+      }
+      const json = {
+        valid: check.valid,
+        receipts: check.receipts.map((entry) => ({
+          field: entry.field,
+          valid: entry.valid,
+          receipt: entry.signed.receipt,
+          key_id: entry.signed.key_id,
+        })),
+        problems: check.problems,
+      };
+      printResult(options.json === true, json, () => checkText(check));
+      if (!check.valid) process.exitCode = 1;
     });
 }

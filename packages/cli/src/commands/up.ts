@@ -154,7 +154,7 @@ export function registerUpCommands(program: Command): void {
     .option("--json", "print the URLs, login code and keys as one JSON line on stdout (for scripts)")
     .addHelpText(
       "after",
-      "\nExamples:\n  npx pithead up                                # everything on this machine, data in ./data\n  npx pithead up --postgres postgres://pithead@localhost/pithead\n  npx pithead up --port 9000 --coordinator-port 9080\n\nCtrl-C stops the miner first (it finishes or gives back its jobs), then every service.",
+      "\nExamples:\n  npx pithead up                                # everything on this machine, data in ./data\n  npx pithead up --postgres postgres://pithead@localhost/pithead\n  npx pithead up --port 9000 --coordinator-port 9080\n\nCtrl-C stops the miner first (a running job gets its grace period, 30 s, to finish, or is given back), then every service.\nA --data and the database it ran with belong together: up refuses to start when the ledgers it would write are signed by keys its --data does not hold.",
     )
     .action(up);
 

@@ -1,5 +1,6 @@
 // `pithead wallet balance|fund`.
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { CoordinatorApiError, CoordinatorClient } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import { coordinatorUrlOf } from "../coordinator-url.ts";
@@ -25,7 +26,12 @@ export function registerWalletCommands(program: Command): void {
     .option("--json", "print JSON")
     .action(async (address: string | undefined, options: { url?: string; keyEnv: string; json?: boolean }) => {
       const url = coordinatorUrlOf(options.url);
-      const key = process.env[options.keyEnv] || process.env.API_KEY || upKey("client", url, upDataDir());
+      const fromUp = upKey("client", url, upDataDir());
+      const [key, source] = process.env[options.keyEnv]
+        ? [process.env[options.keyEnv], options.keyEnv]
+        : process.env.API_KEY
+          ? [process.env.API_KEY, "API_KEY"]
+          : [fromUp, `${join(upDataDir(), "keys.json")} (pithead up's keys)`];
       if (!key) fail(`no API key: set ${options.keyEnv} (or API_KEY, as in miner.conf)`);
       try {
         const balance = await new CoordinatorClient(url, key).balance(address);
@@ -38,7 +44,7 @@ export function registerWalletCommands(program: Command): void {
         if (error instanceof CoordinatorApiError && error.details?.field === "querystring.address") {
           fail("an admin key reads any wallet: name it, as in `pithead wallet balance <address>`");
         }
-        failApi(error);
+        failApi(error, source);
       }
     });
 
@@ -49,12 +55,13 @@ export function registerWalletCommands(program: Command): void {
       .argument("<address>", "wallet address")
       .argument("<amount>", "integer amount of the smallest unit", amount),
   ).action(async (address: string, value: number, options: AdminOptions) => {
+    const admin = adminClient(options);
     try {
       // One idempotency key per invocation: a retry of this request after a network error cannot fund twice.
-      const funded = await adminClient(options).fund(address, value, randomUUID());
+      const funded = await admin.api.fund(address, value, randomUUID());
       printResult(options.json === true, funded, () => `${funded.address}: ${funded.balance}`);
     } catch (error) {
-      failApi(error);
+      failApi(error, admin.source);
     }
   });
 }

@@ -41,6 +41,24 @@ describe("the coordinator keys of pithead up", () => {
     expect((await client.balance()).balance).toBe(STARTING_FUNDS);
   });
 
+  it("give a first miner key another id when up-miner-1 is registered already (a keys.json lost, the database kept)", async () => {
+    const { keys: current } = await ensureCoordinatorKeys(coordinator.url, keys);
+    const registered = new CoordinatorClient(coordinator.url, current.miner?.key);
+    await registered.request("POST", "/v1/miner/heartbeat", {
+      body: { miner_id: MINER_ID, wallet: "up-miner", mode: "cpu", gpu: 0 },
+    });
+    const { miner: _lost, ...withoutMiner } = current;
+    const again = await ensureCoordinatorKeys(coordinator.url, withoutMiner);
+    expect(again.keys.miner?.minerId).toBe(`${MINER_ID}-${again.keys.miner?.id.slice(0, 6)}`);
+    // The new key can register under its id.
+    const fresh = new CoordinatorClient(coordinator.url, again.keys.miner?.key);
+    await expect(
+      fresh.request("POST", "/v1/miner/heartbeat", {
+        body: { miner_id: again.keys.miner?.minerId, wallet: "up-miner", mode: "cpu", gpu: 0 },
+      }),
+    ).resolves.toMatchObject({ status: 200 });
+  });
+
   it("replace a revoked miner key, under a new miner id (the old id stays bound to the old key)", async () => {
     const { keys: current } = await ensureCoordinatorKeys(coordinator.url, keys);
     const admin = new CoordinatorClient(coordinator.url, keys.coordinatorAdminKey);

@@ -1,6 +1,7 @@
 // The client and miner keys `pithead up` needs from its coordinator: made once through the admin
 // API, checked on every restart (a wiped database or a revoked key gets a new one), and the client
-// wallet funded once so the dashboard's first job can be paid for.
+// wallet funded once so the dashboard's first job can be paid for. A miner id stays bound to the key
+// that first registered it, so a new miner key gets an id no miner has registered yet.
 
 import { randomUUID } from "node:crypto";
 import { CoordinatorClient } from "@pithead/coordinator";
@@ -11,6 +12,11 @@ export const MINER_WALLET = "up-miner";
 export const MINER_ID = "up-miner-1";
 /** What the client wallet starts with: a thousand jobs at the form's default reward. */
 export const STARTING_FUNDS = 1_000_000;
+
+async function registeredMinerIds(admin: CoordinatorClient): Promise<Set<string>> {
+  const { body } = await admin.request<{ miners: { miner_id: string }[] }>("GET", "/v1/admin/miners");
+  return new Set(body.miners.map((miner) => miner.miner_id));
+}
 
 /** Returns the keys with `client` and `miner` present and valid; `changed` when any was made. */
 export async function ensureCoordinatorKeys(url: string, keys: UpKeys): Promise<{ keys: UpKeys; changed: boolean }> {
@@ -30,10 +36,13 @@ export async function ensureCoordinatorKeys(url: string, keys: UpKeys): Promise<
     changed = true;
   }
   if (!next.miner || !live.has(next.miner.id)) {
-    const created = await admin.createKey({ role: "miner", label: `pithead up: ${MINER_ID}` });
+    // Bound to its wallet: a replacement key's miner is paid into the same wallet as the one before.
+    const created = await admin.createKey({ role: "miner", label: `pithead up: ${MINER_ID}`, wallet: MINER_WALLET });
     if (!created.key) throw new Error("the coordinator did not return the new miner key");
-    // A miner id stays bound to the key that first registered it: a replacement key gets a new id.
-    const minerId = next.miner ? `${MINER_ID}-${created.id.slice(0, 6)}` : MINER_ID;
+    // A replacement key, or a first key on a database where up-miner-1 is registered already (its
+    // keys.json was lost): a new id, which no other key holds.
+    const taken = next.miner !== undefined || (await registeredMinerIds(admin)).has(MINER_ID);
+    const minerId = taken ? `${MINER_ID}-${created.id.slice(0, 6)}` : MINER_ID;
     next.miner = { id: created.id, key: created.key, minerId, wallet: MINER_WALLET };
     changed = true;
   }

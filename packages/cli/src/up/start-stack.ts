@@ -1,25 +1,24 @@
 // Starts the whole Pithead stack in this one process, in dependency order: the coordinator, its
 // client and miner keys, the agent API, the fleet controller with its simulated fleet, the
 // compute miner, and the dashboard in front of them all. One process because one Ctrl-C handler
-// can then stop everything in the right order (the miner first, so it finishes or gives back its
-// jobs while the coordinator still listens; the coordinator last), nothing is left orphaned, and
-// a failure at any step closes what already started before the error is reported.
+// can then stop everything in the right order (see stop-order.ts), nothing is left orphaned, and
+// a failure at any step closes what already started before the error is reported. Before anything
+// starts, the ledgers it will write must be signed by this --data's keys (ledger-keys-check.ts);
+// the stack is "running" only once the miner has registered, and a service that fails later is
+// reported on the terminal, not only in its log.
 
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { errorMessage } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
+import { MinerWatch } from "./miner-watch.ts";
 import { ServiceLogs } from "./service-logs.ts";
+import { type Closer, minerStopTimeoutMs, type Step, stopInOrder } from "./stop-order.ts";
 import { loadOrCreateUpKeys, saveUpKeys, writeSecretFile } from "./up-keys.ts";
 import type { UpOptions } from "./up-options.ts";
 import type { StackFacts } from "./up-summary.ts";
 
-/** One step's progress: the CLI's spinner. */
-export type Step = (text: string) => {
-  succeed(text?: string): void;
-  fail(text?: string): void;
-  update(text: string): void;
-};
+export type { Step } from "./stop-order.ts";
 
 export interface RunningStack {
   facts: StackFacts;
@@ -34,8 +33,8 @@ export class StackStartError extends Error {
   }
 }
 
-/** How long one service may take to close before the next one is closed anyway. */
-const STOP_TIMEOUT_MS = 20_000;
+/** How long the miner may take to register with the coordinator before `up` gives up. */
+const MINER_REGISTER_TIMEOUT_MS = 30_000;
 /** How long requests still in flight get to finish before their connections are cut. */
 const DRAIN_MS = 3_000;
 
@@ -53,33 +52,31 @@ async function closeServer(server: Server, close: () => Promise<unknown>): Promi
   }
 }
 
+/**
+ * The coordinator's "database in use" names `coordinator start`'s --db, which `up` does not have:
+ * under `up` the other coordinator is almost always another `pithead up` on the same --data.
+ */
+export function upLockProblem(message: string, dataDir: string): string | undefined {
+  const match = /^(.*) is in use by another coordinator \(pid (\d+)\)/.exec(message);
+  if (!match) return undefined;
+  return `${match[1]} is in use by another coordinator (pid ${match[2]}), most likely another \`pithead up\` with --data ${dataDir}: stop it (Ctrl-C there), or start this one with another --data`;
+}
+
+/** Reports a service that stops on its own after start (not on Ctrl-C), once. */
+function watchServer(name: string, server: Server, stopping: () => boolean, logsDir: string): void {
+  server.once("close", () => {
+    if (!stopping()) process.stderr.write(`✖ the ${name} stopped on its own (see ${join(logsDir, `${name}.log`)})\n`);
+  });
+}
+
 export async function startStack(options: UpOptions, step: Step): Promise<RunningStack> {
   const { dataDir, host, ports, postgres } = options;
   const logs = new ServiceLogs(join(dataDir, "logs"));
-  const closers: { name: string; close: () => Promise<unknown> }[] = [];
+  const closers: Closer[] = [];
+  let stopping = false;
   const closeAll = async (step?: Step) => {
-    // The miner first (it may still prove jobs to the coordinator), then the dashboard in front of
-    // everything, then the services; each closes its ledger, which flushes it.
-    const order = ["miner", "dashboard", "fleet", "agent", "coordinator"];
-    closers.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
-    for (const { name, close } of closers.splice(0)) {
-      const progress = step?.(`stopping the ${name}`);
-      const started = Date.now();
-      let timer: NodeJS.Timeout | undefined;
-      // A service that cannot close (a stuck connection) must not keep the others from closing.
-      const late = new Promise<"late">((resolve) => {
-        timer = setTimeout(() => resolve("late"), STOP_TIMEOUT_MS);
-      });
-      try {
-        if ((await Promise.race([close(), late])) === "late")
-          progress?.fail(`the ${name} did not stop within ${STOP_TIMEOUT_MS / 1000} s; going on`);
-        else progress?.succeed(`${name} stopped (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-      } catch (error) {
-        progress?.fail(`the ${name} did not stop cleanly: ${errorMessage(error)}`);
-      } finally {
-        clearTimeout(timer);
-      }
-    }
+    stopping = true;
+    await stopInOrder(closers.splice(0), step);
     await logs.close();
   };
 
@@ -98,6 +95,9 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
   try {
     const { keys: storedKeys } = loadOrCreateUpKeys(dataDir);
     let keys = storedKeys;
+
+    const { checkStackLedgerKeys } = await import("./ledger-keys-check.ts");
+    await checkStackLedgerKeys(dataDir, postgres, keys.fleet.operatorId);
 
     const { distDir, ensureDashboardBuilt, generateLoginCode, isBuildCurrent, startDashboard } = await import(
       "@pithead/web"
@@ -137,6 +137,7 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
         }),
     );
     closers.push({ name: "coordinator", close: () => closeServer(coordinator.app.server, () => coordinator.close()) });
+    watchServer("coordinator", coordinator.app.server, () => stopping, logs.dir);
     void coordinator.failed.then((error) =>
       process.stderr.write(
         `the coordinator stopped: its store thread failed (${errorMessage(error)}; see ${join(dataDir, "logs")}). ` +
@@ -180,6 +181,7 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
         ),
     );
     closers.push({ name: "agent", close: () => closeServer(agent.app.server, () => agent.close()) });
+    watchServer("agent", agent.app.server, () => stopping, logs.dir);
 
     const { loadFleetConfig, startFleetService } = await import("@pithead/fleet");
     const fleetDir = join(dataDir, "fleet");
@@ -204,30 +206,55 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
         ),
     );
     closers.push({ name: "fleet", close: () => closeServer(fleet.server.server, () => fleet.close()) });
+    watchServer("fleet", fleet.server.server, () => stopping, logs.dir);
 
     const { createLogger, loadMinerConfig, startMiner } = await import("@pithead/miner");
+    const minerConfig = loadMinerConfig({
+      env: {},
+      cwd: dataDir,
+      flags: {
+        COORD_URL: coordinator.url,
+        API_KEY: minerKey.key,
+        WALLET_ADDR: minerKey.wallet,
+        MINER_ID: minerKey.minerId,
+        WORK_DIR: join(dataDir, "miner"),
+        LLM_PROVIDER: "local",
+        LOG_LEVEL: options.logLevel,
+      },
+    });
+    const minerWatch = new MinerWatch(createLogger(options.logLevel, logs.lines("miner")));
     const miner = await run(
       "starting the compute miner (tiny model)",
-      (m) => `compute miner ${minerKey.minerId} offering ${[...m.miner.offered.keys()].join(", ")}`,
-      () =>
-        startMiner(
-          loadMinerConfig({
-            env: {},
-            cwd: dataDir,
-            flags: {
-              COORD_URL: coordinator.url,
-              API_KEY: minerKey.key,
-              WALLET_ADDR: minerKey.wallet,
-              MINER_ID: minerKey.minerId,
-              WORK_DIR: join(dataDir, "miner"),
-              LLM_PROVIDER: "local",
-              LOG_LEVEL: options.logLevel,
-            },
-          }),
-          { log: createLogger(options.logLevel, logs.lines("miner")) },
-        ),
+      (m) => `compute miner ${minerKey.minerId} registered, offering ${[...m.miner.offered.keys()].join(", ")}`,
+      async () => {
+        const started = await startMiner(minerConfig, { log: minerWatch.logger });
+        // Stopped with the others if it never registers (the catch below closes every closer).
+        closers.push({
+          name: "miner",
+          close: () => started.stop(),
+          // Its running jobs get the grace period, then are given back while the coordinator listens.
+          timeoutMs: minerStopTimeoutMs(minerConfig.shutdownGraceSecs),
+          note: () => {
+            const running = started.miner.status().running.length;
+            return running > 0
+              ? `${running === 1 ? "a running job gets" : `${running} running jobs get`} up to ${minerConfig.shutdownGraceSecs} s to finish, then ${running === 1 ? "is" : "are"} given back`
+              : undefined;
+          },
+        });
+        try {
+          await minerWatch.untilRegistered(() => started.miner.status().registered, MINER_REGISTER_TIMEOUT_MS);
+        } catch (error) {
+          throw new Error(
+            `the compute miner ${minerKey.minerId} did not start working: ${errorMessage(error)} (see ${logs.path("miner")})`,
+          );
+        }
+        return started;
+      },
     );
-    closers.push({ name: "miner", close: () => miner.stop() });
+    minerWatch.reportErrors((line) => {
+      if (!stopping)
+        process.stderr.write(`✖ the compute miner ${minerKey.minerId}: ${line} (see ${logs.path("miner")})\n`);
+    });
 
     const loginCode = generateLoginCode();
     const dashboard = await run(
@@ -256,6 +283,7 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
         }),
     );
     closers.push({ name: "dashboard", close: () => closeServer(dashboard.app.server, () => dashboard.close()) });
+    watchServer("dashboard", dashboard.app.server, () => stopping, logs.dir);
 
     const facts: StackFacts = {
       dataDir,
@@ -278,7 +306,9 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
     return { facts, stop: closeAll };
   } catch (error) {
     await closeAll();
-    const problem = postgres ? postgresProblem(error, postgres, "--postgres") : undefined;
-    throw new StackStartError(problem ?? errorMessage(error));
+    const message = errorMessage(error);
+    const problem =
+      (postgres ? postgresProblem(error, postgres, "--postgres") : undefined) ?? upLockProblem(message, dataDir);
+    throw new StackStartError(problem ?? message);
   }
 }
