@@ -14,19 +14,28 @@ import { type UnreadablePartitionError, unreadableAtStart } from "../src/orchest
 import { controllerFor, operatorFor } from "./helpers.ts";
 import { openTestLedger } from "./ledger.ts";
 
+/** A simulated fleet's data under `dir` after `cycles` cycles 30 s apart, closed again; its config, clock and records file. */
+async function simulatedFleetAfterCycles(dir: string, cycles: number) {
+  const dataDir = join(dir, "data");
+  const config = loadFleetConfig({ DATA_DIR: dataDir, SIMULATED_MINERS: "2", LOOP_ENABLED: "false" });
+  const clock = new ManualClock(Date.UTC(2026, 8, 1));
+  const fleet = await openFleet(config, { clock });
+  try {
+    const controller = fleet.controllers.get("default");
+    for (let cycle = 0; cycle < cycles; cycle++) {
+      if (cycle > 0) clock.advance(30_000);
+      await controller?.runCycle();
+    }
+  } finally {
+    await fleet.close();
+  }
+  return { config, clock, records: join(dataDir, "fleet-ledger", "fleet", "default.ledger", "records.jsonl") };
+}
+
 describe("start after a crash mid-append", () => {
   it("moves the torn last record aside and says so in the log", async () => {
     await using store = await openTestLedger("jsonl"); // only for its temporary directory
-    const dataDir = join(store.dir, "data");
-    const config = loadFleetConfig({ DATA_DIR: dataDir, SIMULATED_MINERS: "2", LOOP_ENABLED: "false" });
-    const clock = new ManualClock(Date.UTC(2026, 8, 1));
-    const fleet = await openFleet(config, { clock });
-    try {
-      await fleet.controllers.get("default")?.runCycle();
-    } finally {
-      await fleet.close();
-    }
-    const records = join(dataDir, "fleet-ledger", "fleet", "default.ledger", "records.jsonl");
+    const { config, clock, records } = await simulatedFleetAfterCycles(store.dir, 1);
     appendFileSync(records, '{"at":"2026-09-01T00:00:30.000Z","body":{"cyc');
     const lines: { level: number; msg: string; [field: string]: unknown }[] = [];
     const stream = { write: (line: string) => void lines.push(JSON.parse(line)) };
@@ -44,20 +53,9 @@ describe("start after a crash mid-append", () => {
 describe("start on a damaged ledger", () => {
   it("refuses with one error naming the partition, the ledger and the verify command, not a parser error", async () => {
     await using store = await openTestLedger("jsonl"); // only for its temporary directory
-    const dataDir = join(store.dir, "data");
-    const config = loadFleetConfig({ DATA_DIR: dataDir, SIMULATED_MINERS: "2", LOOP_ENABLED: "false" });
-    const clock = new ManualClock(Date.UTC(2026, 8, 1));
-    const fleet = await openFleet(config, { clock });
-    try {
-      const controller = fleet.controllers.get("default");
-      await controller?.runCycle();
-      clock.advance(30_000);
-      await controller?.runCycle(); // each cycle signs a checkpoint covering every record
-    } finally {
-      await fleet.close();
-    }
+    // Each cycle signs a checkpoint covering every record.
+    const { config, clock, records } = await simulatedFleetAfterCycles(store.dir, 2);
     // The last record loses its end (a disk that lost a block, a hand edit): the checkpoint still covers it.
-    const records = join(dataDir, "fleet-ledger", "fleet", "default.ledger", "records.jsonl");
     truncateSync(records, statSync(records).size - 40);
 
     const error = await openFleet(config, { clock }).then(
