@@ -23,6 +23,11 @@ export interface AuthFailureLimiter {
   failed(address: string, digest: string | undefined): void;
   /** Remembers the key with this digest as valid. */
   succeeded(digest: string): void;
+  /**
+   * True the first time in its window that `address` is refused for being past its budget: a flood
+   * is logged once per window, not once per request.
+   */
+  firstRefusal(address: string): boolean;
 }
 
 export interface AuthFailureLimiterOptions {
@@ -36,7 +41,7 @@ export function createAuthFailureLimiter(options: AuthFailureLimiterOptions): Au
   const now = options.now ?? Date.now;
   // Every window has the same length, so insertion order is expiry order: the expired ones are
   // always at the front, and pruning stops at the first live one.
-  const windows = new Map<string, { count: number; resetAt: number }>();
+  const windows = new Map<string, { count: number; resetAt: number; refused: boolean }>();
   // Insertion order is recency: the oldest is dropped first.
   const valid = new Set<string>();
 
@@ -63,7 +68,7 @@ export function createAuthFailureLimiter(options: AuthFailureLimiterOptions): Au
       prune(at);
       let window = windows.get(address);
       if (!window) {
-        window = { count: 0, resetAt: at + windowMs };
+        window = { count: 0, resetAt: at + windowMs, refused: false };
         windows.set(address, window);
         if (windows.size > CAPACITY) windows.delete(windows.keys().next().value as string);
       }
@@ -73,6 +78,12 @@ export function createAuthFailureLimiter(options: AuthFailureLimiterOptions): Au
       valid.delete(digest);
       valid.add(digest);
       if (valid.size > CAPACITY) valid.delete(valid.values().next().value as string);
+    },
+    firstRefusal(address) {
+      const window = windows.get(address);
+      if (!window || window.refused) return false;
+      window.refused = true;
+      return true;
     },
   };
 }

@@ -61,6 +61,12 @@ export function installBearerAuth(app: FastifyInstance, options: BearerAuthOptio
       const waitMs = failures.waitMs(request.ip, digest);
       if (waitMs > 0) {
         const retryAfterS = Math.ceil(waitMs / 1000);
+        if (failures.firstRefusal(request.ip)) {
+          request.log.warn(
+            { ip: request.ip, limit: failures.max, retryAfterS },
+            "too many failed authentications from this address: answering 429 until its window ends",
+          );
+        }
         throw errors.error(
           "RATE_LIMITED",
           { reason: "failed_authentications", limit: failures.max, retry_after_s: retryAfterS },

@@ -1,4 +1,5 @@
 export { bearerToken, installBearerAuth, type Principal, type ResolvePrincipal } from "./auth.ts";
+export { type AuthFailureLimiter, createAuthFailureLimiter } from "./auth-failures.ts";
 export { boundedEcho } from "./echo.ts";
 export { type ErrorFormatter, envelopeFormatter, toHttpError } from "./error-handler.ts";
 export {

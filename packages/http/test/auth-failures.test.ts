@@ -27,4 +27,17 @@ describe("the budget of failed authentications", () => {
     limiter.failed("10.0.0.1", "digest-of-a-valid-key");
     expect(limiter.waitMs("10.0.0.1", "digest-of-a-valid-key")).toBe(60_000);
   });
+
+  it("says once per window that an address is refused, so a flood is logged once", () => {
+    let now = 0;
+    const limiter = createAuthFailureLimiter({ max: 1, windowMs: 60_000, now: () => now });
+    expect(limiter.firstRefusal("10.0.0.1")).toBe(false); // nothing counted yet
+    limiter.failed("10.0.0.1", undefined);
+    expect(limiter.firstRefusal("10.0.0.1")).toBe(true);
+    expect(limiter.firstRefusal("10.0.0.1")).toBe(false);
+    expect(limiter.firstRefusal("10.0.0.2")).toBe(false);
+    now += 60_000;
+    limiter.failed("10.0.0.1", undefined); // a new window
+    expect(limiter.firstRefusal("10.0.0.1")).toBe(true);
+  });
 });

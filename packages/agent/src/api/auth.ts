@@ -10,8 +10,8 @@
 // guessed at any rate the network carries.
 
 import { createHash, timingSafeEqual } from "node:crypto";
+import { createAuthFailureLimiter } from "@pithead/http";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { AuthFailureCounter } from "./auth-failures.ts";
 import { agentErrors } from "./errors.ts";
 import { RATE_WINDOW_MS } from "./rate-limits.ts";
 
@@ -44,7 +44,9 @@ export function installApiKeyAuth(app: FastifyInstance, apiKey: string, options:
   const expected = digest(apiKey);
   const keyId = expected.subarray(0, 6).toString("hex");
   const { failureLimit } = options;
-  const failures = new AuthFailureCounter(RATE_WINDOW_MS);
+  // The kit's budget (shared with the coordinator and fleet), here counting wrong keys only: a
+  // missing key is no guess, and the one valid key is let in before the budget is consulted.
+  const failures = failureLimit > 0 ? createAuthFailureLimiter({ max: failureLimit, windowMs: RATE_WINDOW_MS }) : null;
   app.addHook("onRequest", async (request) => {
     const config = request.routeOptions.config;
     // Unknown routes answer 404 without auth, as FastAPI does; public routes need no key.
@@ -60,12 +62,11 @@ export function installApiKeyAuth(app: FastifyInstance, apiKey: string, options:
     if (key === undefined) {
       throw agentErrors.error("UNAUTHORIZED", undefined, MISSING_KEY_DETAIL, { "www-authenticate": "ApiKey" });
     }
-    if (failureLimit > 0) {
-      const at = Date.now();
-      const { count, resetAt } = failures.record(request.ip, at);
-      if (count > failureLimit) {
-        const resetS = Math.max(1, Math.ceil((resetAt - at) / 1000));
-        if (count === failureLimit + 1) {
+    if (failures) {
+      const waitMs = failures.waitMs(request.ip, undefined);
+      if (waitMs > 0) {
+        const resetS = Math.max(1, Math.ceil(waitMs / 1000));
+        if (failures.firstRefusal(request.ip)) {
           request.log.warn(
             { ip: request.ip, limit: failureLimit, retryAfterS: resetS },
             "too many invalid API keys from this address: answering 429 until its window ends",
@@ -78,6 +79,7 @@ export function installApiKeyAuth(app: FastifyInstance, apiKey: string, options:
           "x-ratelimit-reset": String(resetS),
         });
       }
+      failures.failed(request.ip, undefined);
     }
     // Logged without the key (the reference logged its first characters) for intrusion monitoring.
     request.log.warn({ ip: request.ip, url: request.url }, "rejected request: invalid API key");
