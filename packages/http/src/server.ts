@@ -43,6 +43,12 @@ export interface HttpServerOptions {
   formatError?: ErrorFormatter;
   /** Largest accepted body in bytes (default 1 MiB); bigger is a 413 before it is buffered. */
   bodyLimit?: number;
+  /**
+   * Most milliseconds a client may take to send its whole request, headers and body (default
+   * 120 000): past it the request is answered 408 CLIENT_TIMEOUT and the connection closed. Only the
+   * receiving counts: a long-poll or a stream answered slowly is not cut.
+   */
+  requestTimeoutMs?: number;
   logger?: { level?: string; stream?: DestinationStream } | false;
   docs?: Omit<DocsOptions, "version">;
   /** Prometheus /metrics; `public: false` (default) needs a bearer key like any other route. */
@@ -58,6 +64,8 @@ export interface HttpServerOptions {
   /** Refuse JSON bodies with lone UTF-16 surrogates (servers that hash or sign what they are sent). */
   wellFormedStrings?: boolean;
 }
+
+const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -90,9 +98,20 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
           options.logger?.stream ?? pino.destination(1),
         );
   const sendError = errorSender(options.formatError);
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Fastify's default (0) turns Node's limit off: a body that stops arriving half-way would hold
+    // its request, and a slot of whatever limits it, for ever.
+    requestTimeout: requestTimeoutMs,
+    // Node looks for late requests on this interval (30 s by default): a quarter of the limit
+    // answers a late one within 1.25 times the limit.
+    // Node's limit is given at construction as well: set only afterwards, Node did not apply it.
+    http: {
+      requestTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeoutMs / 4))),
+    },
     trustProxy: options.trustProxy ?? false,
     requestIdHeader: false,
     genReqId: (request) => {

@@ -33,7 +33,9 @@ let app: HttpServer | undefined;
 /** How many times the server looked a key up (a hash and a store read in a real server). */
 let lookups = 0;
 
-async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Promise<HttpServer> {
+async function build(
+  extra: { rateLimit?: number; bodyLimit?: number; requestTimeoutMs?: number } = {},
+): Promise<HttpServer> {
   logLines = [];
   lookups = 0;
   const stream = new Writable({
@@ -47,6 +49,7 @@ async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Pr
     version: "1.2.3",
     errors,
     bodyLimit: extra.bodyLimit ?? 1024,
+    ...(extra.requestTimeoutMs ? { requestTimeoutMs: extra.requestTimeoutMs } : {}),
     logger: { level: "info", stream },
     docs: { title: "Demo", description: "demo" },
     auth: {
@@ -103,6 +106,11 @@ async function build(extra: { rateLimit?: number; bodyLimit?: number } = {}): Pr
       socket.once("error", reject);
     });
     return { connected: true };
+  });
+  // An answer that takes longer than the smallest request timeout a test sets.
+  server.post("/slow", async () => {
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    return { done: true };
   });
   server.get("/hold", async () => {
     holdEntered();
@@ -725,6 +733,24 @@ describe("requests Node's parser refuses", () => {
       expect(answer.headers["content-type"]).toBe("application/json; charset=utf-8");
       expect(answer.body).toEqual(tooLarge);
     }
+  });
+
+  it("answers a body that stops arriving half-way with 408 CLIENT_TIMEOUT, but lets a slow answer take its time", async () => {
+    const server = await build({ requestTimeoutMs: 300 });
+    const port = await listening(server);
+    const headers = `host: x\r\nauthorization: Bearer ${client.key}\r\ncontent-type: application/json\r\n`;
+    const stalled = parse(
+      await exchange(port, `POST /widgets HTTP/1.1\r\n${headers}content-length: 100\r\n\r\n{"name":`),
+    );
+    expect(stalled.status).toBe("HTTP/1.1 408 Request Timeout");
+    expect(stalled.headers.connection).toBe("close");
+    expect(stalled.body.error).toMatchObject({ code: "CLIENT_TIMEOUT" });
+    const slow = await exchange(
+      port,
+      `POST /slow HTTP/1.1\r\n${headers}content-length: 2\r\nconnection: close\r\n\r\n{}`,
+    );
+    expect(slow.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+    expect(slow).toContain('{"done":true}');
   });
 
   it("answers a malformed request line with 400 BAD_REQUEST in the envelope", async () => {
