@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import type { HttpServer, HttpServerOptions } from "@pithead/http";
 import { buildAgentServer } from "./api/server.ts";
 import type { AgentConfig } from "./config/load-config.ts";
+import { placeholderKeyWarning } from "./config/upstream-key.ts";
 import type { ChatModel } from "./llm/chat-model.ts";
 import { openModel } from "./llm/open-model.ts";
 import { searxngBackend } from "./search/searxng.ts";
@@ -33,7 +34,10 @@ export interface RunningAgent {
   config: AgentConfig;
   store: AgentStore;
   model: ChatModel;
-  /** One retention pass (also run hourly). */
+  /**
+   * One retention pass (also run hourly): expired messages, then what no longer serves
+   * (AgentStore.pruneUnused). Returns the messages removed.
+   */
   prune(): Promise<number>;
   /**
    * Stops gracefully: no new connections; requests in flight may run for SHUTDOWN_TIMEOUT (by
@@ -102,6 +106,8 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     });
     closers.unshift(() => app.close());
     for (const line of fileWarnings) app.log.warn(line);
+    const keyWarning = placeholderKeyWarning(config.llm);
+    if (keyWarning) app.log.warn(keyWarning);
     await app.listen({ host: config.host, port: config.port });
     const { port } = app.server.address() as AddressInfo;
     if (!loopbackOnly(config.host)) {
@@ -113,8 +119,13 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     }
 
     const prune = async () => {
-      const removed = await store.pruneExpired(now());
+      const at = now();
+      const removed = await store.pruneExpired(at);
       if (removed > 0) app.log.info({ removed }, "pruned expired conversation messages");
+      const unused = await store.pruneUnused(at);
+      if (unused.conversations + unused.playbookEntries + unused.operations > 0) {
+        app.log.info(unused, "pruned conversations with no message left, and old playbook entries and log rows");
+      }
       return removed;
     };
     await prune();

@@ -2,7 +2,7 @@
 // the real CLI in a child process, secrets on stdin, files on disk.
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -84,25 +84,36 @@ describe("pithead agent credentials", () => {
   });
 
   it("fails with one clear line on bad input", () => {
-    const noSource = pithead(["agent", "credentials", "sign", "--api-url", "https://m.example", "--token", "t"]);
+    const token = { TOKEN: "t" };
+    const noSource = pithead(
+      ["agent", "credentials", "sign", "--api-url", "https://m.example", "--token-env", "TOKEN"],
+      "",
+      token,
+    );
     expect(noSource.code).toBe(1);
     expect(noSource.stderr).toBe(
       "error: choose one key source: --wallet <name>, --coldkey <file>, --mnemonic, --seed or --secret-env <VAR>\n",
     );
     // A bad URL is refused before any secret is read; a bad seed is named as a seed, not as a mnemonic.
-    const badUrl = pithead(["agent", "credentials", "sign", "--api-url", "miner.example", "--token", "t", "--seed"]);
+    const badUrl = pithead(
+      ["agent", "credentials", "sign", "--api-url", "miner.example", "--token-env", "TOKEN", "--seed"],
+      "",
+      token,
+    );
     expect(badUrl.code).toBe(1);
     expect(badUrl.stderr).toMatch(/api_url must be an http\(s\) URL, got "miner\.example"/);
     const badSeed = pithead(
-      ["agent", "credentials", "sign", "--api-url", "https://m.example", "--token", "t", "--seed"],
+      ["agent", "credentials", "sign", "--api-url", "https://m.example", "--token-env", "TOKEN", "--seed"],
       "nothex\n",
+      token,
     );
     expect(badSeed.code).toBe(1);
     expect(badSeed.stderr).toMatch(/the seed must be 32 bytes of hex/);
   });
 
   it("names --password-env or a terminal when an encrypted coldkey gets no password, and an empty variable as empty", () => {
-    const sign = ["agent", "credentials", "sign", "--api-url", "https://m.example", "--token", "t"];
+    const sign = ["agent", "credentials", "sign", "--api-url", "https://m.example", "--token-file", "token.txt"];
+    writeFileSync(join(dir, "token.txt"), "t\n");
     const coldkey = ["--coldkey", join(FIXTURES, "coldkey-nacl")];
     // No terminal and nothing on stdin (a service, a script): no hash-wasm "Password must be specified".
     const nothing = pithead([...sign, ...coldkey], "");
@@ -148,5 +159,50 @@ describe("pithead agent credentials", () => {
     expect(sign.code).toBe(1);
     expect(sign.stderr).toBe("error: --dotenv: /nope/.env does not exist\n");
     expect(pithead(["agent", "start", "--help"]).stdout).toContain("--dotenv <file>");
+  });
+  it("leaves the credentials file mode 600 when it overwrites one that others could read", () => {
+    const file = join(dir, "existing_credentials.txt");
+    writeFileSync(file, "an older file\n");
+    chmodSync(file, 0o644);
+    const signed = pithead(
+      ["agent", "credentials", "sign", "--api-url", "https://miner.example.com", "--mnemonic", "-o", file],
+      `${MNEMONIC}\n`,
+      { API_KEY: "key-of-the-agent-0123" },
+    );
+    expect(signed.code, signed.stderr).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8")).toMatch(/^https:\/\/miner\.example\.com<seperate>key-of-the-agent-0123\n/);
+  });
+
+  it("takes the token from --token-env or --token-file, and warns that --token shows it to ps", () => {
+    const sign = ["agent", "credentials", "sign", "--api-url", "https://m.example", "--mnemonic", "--json"];
+    const firstLine = (stdout: string) => (JSON.parse(stdout) as { text: string }).text.split("\n")[0];
+    const fromEnv = pithead([...sign, "--token-env", "MINER_TOKEN"], `${MNEMONIC}\n`, { MINER_TOKEN: "tok-env" });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(fromEnv.stderr).toBe("");
+    expect(firstLine(fromEnv.stdout)).toBe("https://m.example<seperate>tok-env");
+
+    writeFileSync(join(dir, "miner.token"), "tok-file\n");
+    const fromFile = pithead([...sign, "--token-file", "miner.token"], `${MNEMONIC}\n`);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    expect(firstLine(fromFile.stdout)).toBe("https://m.example<seperate>tok-file");
+
+    const onCommandLine = pithead([...sign, "--token", "tok-arg"], `${MNEMONIC}\n`);
+    expect(onCommandLine.code, onCommandLine.stderr).toBe(0);
+    expect(firstLine(onCommandLine.stdout)).toBe("https://m.example<seperate>tok-arg");
+    expect(onCommandLine.stderr).toMatch(/^warning: --token puts the API key on the command line.*--token-env/);
+
+    const both = pithead([...sign, "--token", "a", "--token-env", "MINER_TOKEN"], "", { MINER_TOKEN: "b" });
+    expect(both.code).toBe(1);
+    expect(both.stderr).toBe("error: choose one of --token-env <VAR>, --token-file <file> and --token <token>\n");
+    const unset = pithead([...sign, "--token-env", "NOPE"]);
+    expect(unset.stderr).toBe("error: the environment variable NOPE (--token-env) is not set\n");
+  });
+
+  it("says plainly that an empty file is not a credentials file", () => {
+    writeFileSync(join(dir, "empty.txt"), "");
+    const empty = pithead(["agent", "credentials", "verify", "empty.txt"]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toBe("error: empty.txt is not a signed credentials file: the file is empty\n");
   });
 });

@@ -140,9 +140,17 @@ describe("ComponentInput limits, each at its boundary", () => {
     expect(detail[0]?.msg).toBe("List should have at most 50 items after validation, not 51");
   });
 
-  it("requires at least one input item", async () => {
-    const detail = await expect422(request({ input: [] }), ["body", "input"], "too_short");
-    expect(detail[0]?.msg).toBe("List should have at least 1 item after validation, not 0");
+  it("requires at least one input item, in the words of the reference's validator", async () => {
+    const detail = await expect422(request({ input: [] }), ["body", "input"], "value_error");
+    expect(detail).toEqual([
+      {
+        type: "value_error",
+        loc: ["body", "input"],
+        msg: "Value error, At least one input item is required",
+        input: [],
+        ctx: { error: {} },
+      },
+    ]);
   });
 
   it("accepts a 10,000-character query and refuses 10,001", async () => {
@@ -155,20 +163,46 @@ describe("ComponentInput limits, each at its boundary", () => {
     expect(detail[0]?.msg).toBe("String should have at most 10000 characters");
   });
 
-  it("refuses an empty or whitespace-only query", async () => {
-    await expect422(request({ input: [{ user_query: "" }] }), ["body", "input", 0, "user_query"], "string_too_short");
+  it("refuses an empty or whitespace-only query, with one error each as pydantic", async () => {
+    const empty = await expect422(
+      request({ input: [{ user_query: "" }] }),
+      ["body", "input", 0, "user_query"],
+      "string_too_short",
+    );
+    // The length constraint fails first; the whitespace validator does not run on top of it.
+    expect(empty).toHaveLength(1);
     const detail = await expect422(
       request({ input: [{ user_query: "ok" }, { user_query: " \n\t " }] }),
       ["body", "input", 1, "user_query"],
       "value_error",
     );
     expect(detail[0]?.msg).toBe("Value error, user_query cannot be empty or whitespace only");
+    expect(detail).toHaveLength(1);
   });
 
   it("accepts a 100-character cid (and an empty one) and refuses 101", async () => {
     await expect200(request({ cid: "c".repeat(100) }));
     await expect200(request({ cid: "" }));
     await expect422(request({ cid: "c".repeat(101) }), ["body", "cid"], "string_too_long");
+  });
+
+  it("refuses a cid holding a lone surrogate, which storage would turn into another cid", async () => {
+    for (const surrogate of ["\\ud800", "\\udfff"]) {
+      const body = `{"cid":"sur${surrogate}","task":"t","input":[{"user_query":"q"}]}`;
+      const response = await agent.post("/complete", body);
+      expect(response.status).toBe(422);
+      expect((response.body as { detail: Detail }).detail).toEqual([
+        {
+          type: "value_error",
+          loc: ["body", "cid"],
+          msg: "Value error, cid is not well-formed Unicode (it holds a lone UTF-16 surrogate)",
+          input: JSON.parse(`"sur${surrogate}"`),
+          ctx: { error: {} },
+        },
+      ]);
+    }
+    expect(fake.calls).toHaveLength(0);
+    expect((await agent.call("GET", "/conversations/sur%EF%BF%BD")).status).toBe(404);
   });
 
   it("accepts a 1,000-character task (and an empty one) and refuses 1,001", async () => {
@@ -227,6 +261,10 @@ describe("ComponentInput limits, each at its boundary", () => {
     const { cid: _cid, ...withoutCid } = request();
     const missing = await expect422(withoutCid, ["body", "cid"], "missing");
     expect(missing[0]?.msg).toBe("Field required");
+    // The body is echoed as it was sent: no defaults filled in, unknown fields kept.
+    const sent = { task: "t", input: [{ user_query: "q" }], note: "kept" };
+    const echoed = await expect422(sent, ["body", "cid"], "missing");
+    expect(echoed[0]?.input).toEqual(sent);
     await expect422(request({ cid: 7 }), ["body", "cid"], "string_type");
     await expect422(request({ use_playbook: [] }), ["body", "use_playbook"], "bool_type");
     await expect422(request({ input: "q" }), ["body", "input"], "list_type");

@@ -2,7 +2,7 @@
 // never a request body.
 
 import { Writable } from "node:stream";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { request, startTestAgent, TEST_KEY, type TestAgent } from "./support/agent-harness.ts";
 import { type FakeOpenAi, startFakeOpenAi } from "./support/fake-openai.ts";
 
@@ -67,6 +67,29 @@ describe("logs", () => {
     expect(log).not.toContain("guessed-key");
     expect(log).not.toContain(TEST_KEY);
     expect(log).not.toContain(secretQuery);
+  });
+
+  it("say at info, without an error or a stack, that a client went away during a model call", async () => {
+    fake.replies.push({ hang: true });
+    const from = lines.length;
+    const callsBefore = fake.calls.length;
+    const abandonedBefore = fake.abandoned;
+    const client = new AbortController();
+    const answered = fetch(`${agent.url}/complete`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": TEST_KEY },
+      body: JSON.stringify(request({ cid: "went-away" })),
+      signal: client.signal,
+    }).catch(() => "aborted");
+    await vi.waitFor(() => expect(fake.calls.length).toBe(callsBefore + 1), { timeout: 5000, interval: 10 });
+    client.abort();
+    expect(await answered).toBe("aborted");
+    // The model call is stopped too.
+    await vi.waitFor(() => expect(fake.abandoned).toBe(abandonedBefore + 1), { timeout: 5000, interval: 10 });
+    await vi.waitFor(() => expect(lines.slice(from).join("")).toContain("client went away"), { timeout: 5000 });
+    const logged = lines.slice(from).map((line) => JSON.parse(line) as { level: number; msg: string; err?: unknown });
+    expect(logged.find((line) => line.msg.includes("client went away"))?.level).toBe(30);
+    expect(logged.filter((line) => line.level >= 40 || line.err !== undefined)).toEqual([]);
   });
 });
 

@@ -322,4 +322,35 @@ describe("retention", () => {
     expect(await aged.agent.prune()).toBe(2);
     expect(((await aged.call("GET", "/conversations/aging")).body as Conversation).message_count).toBe(2);
   });
+
+  it("drops a conversation whose messages all expired, with its playbook, so the count can fall", async () => {
+    let now = new Date("2025-05-01T00:00:00Z");
+    await using aged = await startTestAgent(
+      {
+        LLM_PROVIDER: "openai",
+        OPENAI_BASE_URL: fake.baseUrl,
+        OPENAI_MODEL: "fake-model",
+        CONVERSATION_CLEANUP_DAYS: "2",
+      },
+      { now: () => now },
+    );
+    const activeConversations = async () =>
+      ((await aged.call("GET", "/health", undefined, {})).body as { active_conversations: number })
+        .active_conversations;
+    fake.replies.push({ text: '[{"insight_type":"preference","key":"tone","value":"brief","operation":"insert"}]' });
+    expect((await aged.post("/human_feedback", request({ cid: "fading" }))).status).toBe(200);
+    expect(((await aged.call("GET", "/playbook/fading")).body as { entry_count: number }).entry_count).toBe(1);
+    expect((await aged.post("/summary", request({ cid: "nothing-said" }))).status).toBe(200);
+    expect(await activeConversations()).toBe(2);
+
+    now = new Date("2025-05-03T00:00:01Z");
+    await aged.agent.prune();
+    expect((await aged.call("GET", "/conversations/fading")).status).toBe(404);
+    expect((await aged.call("GET", "/conversations/nothing-said")).status).toBe(404);
+    expect(((await aged.call("GET", "/playbook/fading")).body as { entry_count: number }).entry_count).toBe(0);
+    expect(
+      ((await aged.call("GET", "/conversations")).body as { total_conversations: number }).total_conversations,
+    ).toBe(0);
+    expect(await activeConversations()).toBe(0);
+  });
 });

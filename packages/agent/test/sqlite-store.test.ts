@@ -26,4 +26,19 @@ describe("SQLite store on disk", () => {
     db.close();
     expect(versions).toEqual([{ version: 1, name: "conversations_and_playbook" }]);
   });
+
+  it("keeps a conversation's newest inactive playbook entries, as many as the playbook may hold", async () => {
+    const file = join(dir, "inactive.db");
+    const store = openSqliteStore(file, { ...limits, maxPlaybookEntries: 3 });
+    const insight = (key: string, operation: "insert" | "delete") =>
+      ({ insight_type: "fact", key, value: "v", operation }) as const;
+    for (let n = 0; n < 6; n++) {
+      await store.applyInsights("c1", [insight(`k${n}`, "insert"), insight(`k${n}`, "delete")], "f", new Date());
+    }
+    await store.close();
+    const db = new DatabaseSync(file);
+    const rows = db.prepare("SELECT key FROM agent_playbook_entries WHERE is_active = 0 ORDER BY id").all();
+    db.close();
+    expect(rows.map((row) => row.key)).toEqual(["k3", "k4", "k5"]);
+  });
 });

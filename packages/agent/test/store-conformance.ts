@@ -167,6 +167,34 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         expect(await s.pruneExpired(at(13 * DAY + 1))).toBe(2);
       });
 
+      it("prunes conversations with no message left with their playbook and log, and old log rows", async () => {
+        const s = await openStore();
+        await s.recordExchange("gone", exchange(1), at(0));
+        await s.applyInsights("gone", [insight("k")], "f", at(0));
+        await s.recordExchange("kept", exchange(1), at(6 * DAY));
+        await s.applyInsights("kept", [insight("a"), insight("b"), insight("b", "delete")], "f", at(0));
+        await s.recordExchange("empty", [], at(6 * DAY));
+        // A playbook whose exchange was never stored (the request failed in between).
+        await s.applyInsights("orphan", [insight("o")], "f", at(0));
+        const later = at(7 * DAY + 1);
+        expect(await s.pruneExpired(later)).toBe(2);
+        // gone's entry and log row; then the old log rows (kept's 3, orphan's 1), kept's inactive "b"
+        // and orphan's entry.
+        expect(await s.pruneUnused(later)).toEqual({ conversations: 2, playbookEntries: 3, operations: 5 });
+        expect(await s.countConversations()).toBe(1);
+        expect(await s.conversation("gone", later)).toBeUndefined();
+        expect(await s.conversation("empty", later)).toBeUndefined();
+        expect(await s.activePlaybook("gone")).toEqual([]);
+        expect(await s.activePlaybook("orphan")).toEqual([]);
+        // A live conversation keeps its active entries, however old.
+        expect((await s.activePlaybook("kept")).map((e) => e.key)).toEqual(["a"]);
+        expect(await s.playbookOperations("kept")).toEqual([]);
+        // A conversation emptied or created just now is not taken for an unused one.
+        await s.recordExchange("fresh", [], later);
+        expect(await s.pruneUnused(later)).toEqual({ conversations: 0, playbookEntries: 0, operations: 0 });
+        expect(await s.countConversations()).toBe(2);
+      });
+
       it("lists conversations by last update, newest first, with live counts", async () => {
         const s = await openStore();
         await s.recordExchange("a", exchange(1), at(0));
@@ -283,6 +311,28 @@ export function describeStoreConformance(name: string, open: OpenStore): void {
         expect(log[1]?.entry_id).toBeNull();
         expect(log[0]?.source_feedback).toBe("the feedback");
         expect(log[0]?.timestamp).toBe(T0.toISOString());
+      });
+
+      it("keeps a bounded excerpt of long feedback, with its length and hash, in entries and the log", async () => {
+        const s = await openStore();
+        await s.applyInsights("c1", [insight("k")], "f".repeat(100_000), T0);
+        const [entry] = await s.activePlaybook("c1");
+        const [row] = await s.playbookOperations("c1");
+        for (const kept of [entry?.source_feedback, row?.source_feedback]) {
+          expect(kept).toMatch(/^f{1000}… \[100000 characters, sha256 [0-9a-f]{64}\]$/);
+        }
+      });
+
+      it("keeps a conversation's newest log rows, ten per entry the playbook may hold", async () => {
+        const s = await openStore();
+        for (let n = 0; n < 8; n++) {
+          const ghosts = Array.from({ length: 5 }, (_, i) => insight(`ghost${n}-${i}`, "delete"));
+          await s.applyInsights("c1", ghosts, "f", at(n));
+        }
+        const log = await s.playbookOperations("c1");
+        expect(log).toHaveLength(30);
+        expect(log[0]?.extracted_data.key).toBe("ghost2-0");
+        expect(log.at(-1)?.extracted_data.key).toBe("ghost7-4");
       });
 
       it("keeps playbooks of different conversations apart", async () => {

@@ -21,6 +21,7 @@ const sent: ChatRequest[] = [];
 function recording(model: LlmProvider): ChatModel {
   return {
     info: () => model.info(),
+    measure: (chat) => model.measure(chat),
     generate: (chat) => {
       sent.push(chat);
       return model.generate(chat);
@@ -117,6 +118,57 @@ describe("/complete on the tiny model", () => {
     expect(((await agent.call("GET", "/playbook/tiny-feedback")).body as { entry_count: number }).entry_count).toBe(0);
     expect(sent[0]?.temperature).toBe(0.3);
     expect(sent[0]?.maxTokens).toBe(48);
+  });
+});
+
+describe("history and the context window (LOCAL_CONTEXT_SIZE)", () => {
+  it("drops the oldest stored messages that do not fit, and refuses only an input that cannot fit alone", async () => {
+    const big = "q".repeat(1500);
+    const ask = (query: string) => request({ cid: "tiny-window", task: "Continue", input: [{ user_query: query }] });
+    // The window: a big request alone, plus room for the answer and a few short messages, not for
+    // a second big one.
+    const alone = provider.measure({
+      messages: chatMessages(completePrompt({ ...ask(big), previous_outputs: [] } as ComponentInput, ""), []),
+    });
+    // node-llama-cpp rounds a context up to a multiple of 256.
+    const contextSize = Math.ceil((alone.promptTokens + 1000) / 256) * 256;
+    await using windowed = await startTestAgent({
+      DATA_DIR: dataDir,
+      LOCAL_CONTEXT_SIZE: String(contextSize),
+      MAX_TOKENS: "16",
+      SMART_HISTORY_COUNT: "4",
+    });
+    expect(windowed.agent.model.info()).toMatchObject({ contextSize });
+    const asked: ChatRequest[] = [];
+    const model = windowed.agent.model as LlmProvider;
+    const generate = model.generate.bind(model);
+    model.generate = (chat) => {
+      asked.push(chat as ChatRequest);
+      return generate(chat);
+    };
+
+    expect((await windowed.post("/complete", ask(big))).status).toBe(200);
+    expect((await windowed.post("/complete", ask("short"))).status).toBe(200);
+    // The big exchange stored first would overflow the window with this big request: it is left
+    // out, question and answer (the reference's 422 blamed this request's input, which fits alone).
+    const third = await windowed.post("/complete", ask(big));
+    expect(third.status, third.text).toBe(200);
+    const messages = asked[2]?.messages ?? [];
+    expect(messages.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+    expect(messages[1]?.content).toBe("Task: Continue\nQuery 1: short");
+    expect(messages.some((m) => m.content === `Task: Continue\nQuery 1: ${big}`)).toBe(false);
+
+    // An input that cannot fit even alone is refused, naming the input and the setting.
+    const huge = await windowed.post("/complete", ask("q".repeat(contextSize)));
+    expect(huge.status).toBe(422);
+    const [detail] = (huge.body as { detail: { loc: string[]; msg: string }[] }).detail;
+    expect(detail?.loc).toEqual(["body", "input"]);
+    expect(detail?.msg).toMatch(
+      new RegExp(
+        `^the input .* is \\d+ tokens, but pithead-tiny-260 holds ${contextSize} per request.*LOCAL_CONTEXT_SIZE$`,
+      ),
+    );
+    expect(asked).toHaveLength(3);
   });
 });
 

@@ -1,9 +1,10 @@
 // Failures of the upstream model (an OpenAI-compatible server in the test, over a real socket),
 // the request deadline, and the per-endpoint rate limits with their 429 body and headers.
 
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
+import { Writable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { request, startTestAgent, TEST_KEY } from "./support/agent-harness.ts";
+import { request, startTestAgent, TEST_KEY, type TestAgent } from "./support/agent-harness.ts";
 import { type FakeOpenAi, startFakeOpenAi } from "./support/fake-openai.ts";
 
 let fake: FakeOpenAi;
@@ -19,6 +20,7 @@ afterAll(async () => {
 beforeEach(() => {
   fake.calls.length = 0;
   fake.replies.length = 0;
+  fake.models = undefined;
 });
 
 const openAi = (extra: Record<string, string> = {}) => ({
@@ -104,6 +106,18 @@ describe("upstream model failures", () => {
     expect(fake.calls).toHaveLength(2);
   });
 
+  it("answers 503 with the upstream's Retry-After when it would pass the deadline, without retrying at once", async () => {
+    await using agent = await startTestAgent(openAi({ LLM_MAX_RETRIES: "2", REQUEST_TIMEOUT: "5" }));
+    fake.replies.push({ status: 429, error: "Rate limit reached", headers: { "retry-after": "120" } });
+    const response = await agent.post("/complete", request({ cid: "upstream-429" }));
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("120");
+    expect((response.body as { detail: string }).detail).toMatch(
+      /^LLM server busy: .* answered HTTP 429: Rate limit reached; it asks to retry after 120 s$/,
+    );
+    expect(fake.calls).toHaveLength(1);
+  });
+
   it("answers 502 naming the server when nothing listens there", async () => {
     const port = await closedPort();
     await using agent = await startTestAgent(openAi({ OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` }));
@@ -129,6 +143,105 @@ describe("upstream model failures", () => {
     const response = await agent.post("/human_feedback", request({ cid: "feedback-hang" }));
     expect(response.status).toBe(504);
     expect(((await agent.call("GET", "/playbook/feedback-hang")).body as { entry_count: number }).entry_count).toBe(0);
+  });
+
+  it("answers a body that stops arriving half-way with the deadline's 504 and closes the connection", async () => {
+    await using agent = await startTestAgent(openAi({ REQUEST_TIMEOUT: "0.3" }));
+    const { port } = new URL(agent.url);
+    // The headers and the key arrive; 100 bytes are announced, 7 are sent, then nothing.
+    const head = `POST /complete HTTP/1.1\r\nhost: x\r\nx-api-key: ${TEST_KEY}\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n`;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => socket.write(`${head}{"cid":`));
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += String(chunk);
+      });
+      socket.on("close", () => resolve(text));
+      socket.on("error", reject);
+    });
+    const [statusLine, ...rest] = answer.split("\r\n");
+    expect(statusLine).toBe("HTTP/1.1 504 Gateway Timeout");
+    expect(rest).toContain("connection: close");
+    expect(answer.slice(answer.indexOf("\r\n\r\n") + 4)).toBe('{"detail":"Request timeout after 0.3 seconds"}');
+    expect(fake.calls).toHaveLength(0);
+  });
+});
+
+describe("history and the context window of an OpenAI-compatible server (LLM_CONTEXT_SIZE)", () => {
+  it("leaves out stored history that does not fit, bounds max_tokens by the room left, and refuses an input too long alone", async () => {
+    await using agent = await startTestAgent(openAi({ LLM_CONTEXT_SIZE: "3000", MAX_TOKENS: "1000" }));
+    const ask = (query: string) => request({ cid: "remote-window", input: [{ user_query: query }] });
+    expect((await agent.post("/complete", ask("x".repeat(3000)))).status).toBe(200);
+    expect(fake.calls[0]?.max_tokens).toBe(1000);
+    // With the first exchange, about 1,000 tokens more: over the window. Without it, it fits.
+    expect((await agent.post("/complete", ask("y".repeat(3000)))).status).toBe(200);
+    expect(fake.calls[1]?.messages.map((m) => m.role)).toEqual(["system", "user"]);
+    expect(fake.calls[1]?.max_tokens).toBe(1000);
+    // A request that fits only with a shorter answer gets max_tokens cut to the room left.
+    expect((await agent.post("/complete", ask("z".repeat(6000)))).status).toBe(200);
+    const bounded = fake.calls[2]?.max_tokens ?? 0;
+    expect(bounded).toBeGreaterThan(0);
+    expect(bounded).toBeLessThan(1000);
+
+    const tooLong = await agent.post("/complete", ask("w".repeat(9500)));
+    expect(tooLong.status).toBe(422);
+    const [detail] = (tooLong.body as { detail: { loc: string[]; msg: string }[] }).detail;
+    expect(detail?.loc).toEqual(["body", "input"]);
+    expect(detail?.msg).toMatch(
+      /^the input .* is about \d+ tokens, but fake-model holds 3000 per request.*LLM_CONTEXT_SIZE$/,
+    );
+    expect(fake.calls).toHaveLength(3);
+  });
+});
+
+describe("/health and the model backend", () => {
+  type Health = { status: string; llm: { status: string; detail?: string; source?: string; context_size: unknown } };
+  const health = async (agent: TestAgent) => (await agent.call("GET", "/health", undefined, {})).body as Health;
+
+  it("says unhealthy, and why, when the model server is down, without a model call", async () => {
+    const port = await closedPort();
+    await using agent = await startTestAgent(openAi({ OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1` }));
+    const body = await health(agent);
+    expect(body).toMatchObject({ status: "unhealthy", llm_provider: "openai", model: "fake-model" });
+    expect(body.llm).toMatchObject({ status: "failing", source: "check" });
+    expect(body.llm.detail).toMatch(
+      /^LLM server unreachable: cannot reach http:\/\/127\.0\.0\.1:\d+\/v1 \(ECONNREFUSED\)$/,
+    );
+  });
+
+  it("says unhealthy when the server refuses the key (a placeholder left in .env), and warns at start", async () => {
+    fake.models = { status: 401, error: "Incorrect API key provided: sk-your-***-here" };
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    await using agent = await startTestAgent(openAi({ OPENAI_API_KEY: "sk-your-openai-api-key-here" }), {
+      logger: { level: "warn", stream },
+    });
+    const body = await health(agent);
+    expect(body.status).toBe("unhealthy");
+    expect(body.llm.detail).toMatch(/answered HTTP 401: Incorrect API key provided/);
+    expect(lines.join("")).toContain("OPENAI_API_KEY looks like an example's placeholder");
+    expect(fake.calls).toHaveLength(0);
+  });
+
+  it("follows the outcome of model calls, and checks again only when it has heard nothing for a while", async () => {
+    fake.models = { data: [{ id: "fake-model", object: "model", max_model_len: 32768 }] };
+    await using agent = await startTestAgent(openAi());
+    expect(await health(agent)).toMatchObject({ status: "healthy", llm: { status: "ok", context_size: 32768 } });
+    const listings = fake.modelListings;
+    fake.replies.push({ status: 500, error: "CUDA out of memory" });
+    expect((await agent.post("/complete", request({ cid: "health-calls" }))).status).toBe(502);
+    const failing = await health(agent);
+    expect(failing).toMatchObject({ status: "unhealthy", llm: { status: "failing", source: "request" } });
+    expect(failing.llm.detail).toMatch(/CUDA out of memory/);
+    expect((await agent.post("/complete", request({ cid: "health-calls" }))).status).toBe(200);
+    expect(await health(agent)).toMatchObject({ status: "healthy", llm: { status: "ok", source: "request" } });
+    // Probes within the freshness window cost the model server nothing.
+    expect(fake.modelListings).toBe(listings);
   });
 });
 

@@ -237,7 +237,8 @@ async function refreshHealth(): Promise<void> {
   const badge = byId<HTMLSpanElement>("health-badge");
   const health = await call("GET", "/health");
   const body = health.body as { status?: string; model?: string } | null;
-  badge.className = health.ok ? "badge ok" : "badge down";
+  // "unhealthy": the agent answers, but its model backend fails (/health's llm says why).
+  badge.className = health.ok && body?.status === "healthy" ? "badge ok" : "badge down";
   badge.textContent = health.ok ? `${body?.status ?? "up"} · ${body?.model ?? ""}` : "unreachable";
 }
 

@@ -20,7 +20,11 @@ export interface ProviderConfig {
   gpu?: GpuMode;
   /** local: layers offloaded to the GPU (default "auto": as many as fit). */
   gpuLayers?: number | "auto" | "max";
-  /** local: tokens per request, prompt plus output (default up to 16384, less if memory is short). */
+  /**
+   * Tokens per request, prompt plus output. local: the context to allocate (default up to 16384,
+   * less if memory is short). openai/vllm: the served model's window, when the server does not
+   * report it (measure()).
+   */
   contextSize?: number;
   /** local: requests decoded together (sequences of the shared context), default 4. */
   parallel?: number;
@@ -99,6 +103,7 @@ export function validateConfig(config: ProviderConfig): void {
     checkInteger(config, "batchSize", 1, 1 << 20);
     return;
   }
+  checkInteger(config, "contextSize", 32, 1 << 24);
   const baseUrl = config.baseUrl ?? (config.provider === "openai" ? OPENAI_URL : undefined);
   if (baseUrl === undefined)
     throw bad("baseUrl", `is required for provider "${config.provider}" (e.g. http://127.0.0.1:8000/v1)`);

@@ -96,8 +96,32 @@ export interface ProviderInfo {
   baseUrl?: string;
 }
 
+/** How a request's prompt fits the context window (LlmProvider.measure). */
+export interface PromptMeasure {
+  /** Tokens the prompt takes, chat template included. */
+  promptTokens: number;
+  /** True when counted with the model's own tokenizer (local); false for an estimate (HTTP). */
+  exact: boolean;
+  /** Tokens per request (prompt + output); undefined while the server's window is unknown. */
+  contextSize: number | undefined;
+  /** Tokens left for the answer (may be 0 or less: the prompt does not fit); undefined with contextSize. */
+  room: number | undefined;
+}
+
 export interface LlmProvider {
   info(): ProviderInfo;
+  /**
+   * How the request's prompt fits the context window, without generating anything: exact for a
+   * local model (its tokenizer and chat template), an estimate for an HTTP server (README).
+   */
+  measure(request: GenerateRequest): PromptMeasure;
+  /**
+   * Whether the backend can serve, without generating (no tokens spent): a local model is loaded,
+   * so it can; an HTTP provider lists the server's models (GET /models) — learning the model's
+   * context window where the server reports it (vLLM's max_model_len). Rejects with the LlmError a
+   * call would meet (unreachable, key refused, model not served).
+   */
+  check(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<void>;
   /** Runs one request to completion. */
   generate(request: GenerateRequest): Promise<GenerateResult>;
   /**

@@ -69,6 +69,17 @@ describe("local provider on the tiny model", () => {
     expect(["cpu", "cuda", "vulkan", "metal"]).toContain(llm.info().accelerator);
   });
 
+  it("measures a prompt exactly, as generation counts it, and says how much room the answer has", async () => {
+    const request = chat("How much room is left?");
+    const measured = llm.measure(request);
+    const { promptTokens } = await llm.generate({ ...request, maxTokens: 1 });
+    expect(measured).toEqual({ promptTokens, exact: true, contextSize: CONTEXT, room: CONTEXT - promptTokens - 2 });
+    expect(llm.measure({ prompt: "abc" })).toEqual({ promptTokens: 4, exact: true, contextSize: CONTEXT, room: 508 });
+    // A prompt over the window measures a room below 1 instead of failing.
+    expect(llm.measure(chat("x".repeat(CONTEXT))).room).toBeLessThan(1);
+    await expect(llm.check()).resolves.toBeUndefined();
+  });
+
   it("continues a raw prompt with greedy decoding: abc → defg…", async () => {
     const result = await llm.generate({ prompt: "abc", maxTokens: 10 });
     expect(result).toMatchObject({

@@ -84,6 +84,49 @@ describe("OpenAI-compatible provider", () => {
     expect(JSON.stringify(info)).not.toContain(API_KEY);
   });
 
+  it("estimates a prompt's tokens, and learns the model's window from a server that reports it (GET /models)", async () => {
+    const provider = await createProvider({ provider: "vllm", baseUrl: server.baseUrl, model: "qwen2.5-7b" });
+    // UTF-8 bytes / 3 per message ("Be brief." 3, "Hi" 1), 4 per message, 3 for the reply.
+    expect(provider.measure(chat)).toEqual({ promptTokens: 15, exact: false, contextSize: undefined, room: undefined });
+    const models = {
+      object: "list",
+      data: [
+        { id: "other-model", object: "model", max_model_len: 2048 },
+        { id: "qwen2.5-7b", object: "model", max_model_len: 8192 },
+      ],
+    };
+    server.script({ kind: "raw", body: JSON.stringify(models), contentType: "application/json" });
+    await provider.check();
+    expect(server.seen.map((seen) => seen.path)).toEqual(["/v1/models"]);
+    expect(provider.info().contextSize).toBe(8192);
+    expect(provider.measure(chat)).toMatchObject({ contextSize: 8192, room: 8192 - 15 });
+    // A window the operator set wins over the server's.
+    const configured = await createProvider({
+      provider: "vllm",
+      baseUrl: server.baseUrl,
+      model: "qwen2.5-7b",
+      contextSize: 4096,
+    });
+    await configured.check();
+    expect(configured.info().contextSize).toBe(4096);
+  });
+
+  it("checks the server without generating: a refused key or an unreachable server fails as a call would", async () => {
+    server.script({ kind: "status", status: 401, message: "Incorrect API key provided: sk-your-***" });
+    const refused = await failure(llm.check());
+    expect(refused).toMatchObject({ code: "UPSTREAM_HTTP", details: { status: 401 } });
+    expect(refused.message).toContain("Incorrect API key");
+    expect(server.seen.map((seen) => seen.path)).toEqual(["/v1/models"]);
+
+    const url = `http://127.0.0.1:${await closedPort()}/v1`;
+    const down = await createProvider({ provider: "openai", baseUrl: url, model: "m" });
+    expect((await failure(down.check())).code).toBe("UPSTREAM_UNREACHABLE");
+
+    // A server without a model list answered, and took the key: that is all a check can learn.
+    server.script({ kind: "status", status: 404, message: "no route" });
+    await expect(llm.check()).resolves.toBeUndefined();
+  });
+
   it("sends chat requests to /chat/completions with the key and the sampling settings", async () => {
     server.script({ kind: "answer", text: ["Hello", " there"] });
     const result = await llm.generate({ ...chat, maxTokens: 64, temperature: 0.3, topP: 0.9, seed: 5, stop: ["\n\n"] });
@@ -151,6 +194,31 @@ describe("OpenAI-compatible provider", () => {
     expect(server.seen).toHaveLength(2);
     // A lower bound only: the client waited at least the second the server asked for.
     expect((server.seen[1]?.at ?? 0) - (server.seen[0]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+  });
+
+  it("gives up at once when the server's Retry-After would pass the deadline, and says when to retry", async () => {
+    const date = new Date(Date.now() + 90_000).toUTCString();
+    for (const [retryAfter, seconds] of [
+      ["120", 120],
+      [date, 90],
+    ] as const) {
+      server.seen.length = 0;
+      server.script({
+        kind: "status",
+        status: 429,
+        message: "Rate limit reached",
+        headers: { "retry-after": retryAfter },
+      });
+      const error = await failure(llm.generate({ ...chat, timeoutMs: 5000 }));
+      expect(error.code, retryAfter).toBe("UPSTREAM_HTTP");
+      expect(error.details.status, retryAfter).toBe(429);
+      // The date is read to the second it names (a second may pass between sending and reading).
+      expect(Number(error.details.retryAfterS), retryAfter).toBeGreaterThanOrEqual(seconds - 1);
+      expect(Number(error.details.retryAfterS), retryAfter).toBeLessThanOrEqual(seconds);
+      expect(error.message, retryAfter).toMatch(/answered HTTP 429: Rate limit reached; it asks to retry after \d+ s$/);
+      // Not retried at once against the server's wish, as the SDK did (3 tries in 1.35 s).
+      expect(server.seen, retryAfter).toHaveLength(1);
+    }
   });
 
   it("gives up on a failing server after maxRetries with UPSTREAM_HTTP and its status", async () => {

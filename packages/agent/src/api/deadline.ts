@@ -1,13 +1,14 @@
 // The request deadline (REQUEST_TIMEOUT, 60 s by default): past it the client gets
 // `504 {"detail":"Request timeout after 60 seconds"}` and the work's signal is aborted, which
-// stops the model's generation. A client that disconnects aborts the work too.
+// stops the model's generation. A client that disconnects aborts the work too (logged at info:
+// nothing failed on our side).
 // A shutdown that stops waiting (the cutoff, see start-agent.ts) aborts the work with a
 // `503 {"detail":…}` and Retry-After instead: the client learns to retry, and a request that had
 // already got its answer and was storing it finishes (its 200 goes out, nothing is half-stored).
 
 import { HttpError } from "@pithead/http";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { agentErrors } from "./errors.ts";
+import { agentErrors, timeoutDetail } from "./errors.ts";
 
 export interface Deadline {
   signal: AbortSignal;
@@ -26,10 +27,6 @@ const CUTOFF_GRACE_MS = 1000;
 /** Seconds a client should wait before retrying a request refused by a shutdown (a restart). */
 export const SHUTDOWN_RETRY_AFTER_S = 5;
 
-export function timeoutDetail(timeoutMs: number): string {
-  return `Request timeout after ${Number((timeoutMs / 1000).toFixed(3))} seconds`;
-}
-
 export function shuttingDown(): HttpError {
   return agentErrors.error("SHUTTING_DOWN", undefined, undefined, { "retry-after": String(SHUTDOWN_RETRY_AFTER_S) });
 }
@@ -44,7 +41,10 @@ export async function withDeadline<T>(
   const controller = new AbortController();
   const started = performance.now();
   const onClose = () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error("client disconnected"));
+    if (reply.raw.writableFinished) return;
+    // Not a failure of ours: the work stops, and the log says so without an error and a stack.
+    request.log.info({ url: request.url }, "client went away; its work is stopped");
+    controller.abort(agentErrors.error("CLIENT_GONE"));
   };
   reply.raw.once("close", onClose);
   const timers: NodeJS.Timeout[] = [];

@@ -3,7 +3,8 @@
 // `{"detail": [{type, loc, msg, input}]}` (pydantic's types and messages), and slowapi's
 // `{"error": "Rate limit exceeded: 20 per 1 minute"}` for 429.
 
-import { boundedEcho, defineErrors, type ErrorFormatter, type FieldError, type HttpError } from "@pithead/http";
+import { defineErrors, type ErrorFormatter, type HttpError } from "@pithead/http";
+import { validationDetail } from "./validation-errors.ts";
 
 export const agentErrors = defineErrors({
   CONVERSATION_NOT_FOUND: { status: 404, message: "Conversation not found" },
@@ -13,116 +14,35 @@ export const agentErrors = defineErrors({
   LLM_TIMEOUT: { status: 504, message: "The LLM server did not answer in time" },
   LLM_BUSY: { status: 503, message: "The LLM is busy" },
   SHUTTING_DOWN: { status: 503, message: "The agent is shutting down; retry shortly" },
+  // nginx's 499: no one reads it, but the access log says what happened.
+  CLIENT_GONE: { status: 499, message: "The client closed the connection before the answer" },
   CONTEXT_OVERFLOW: { status: 422, message: "The request does not fit the model's context window" },
   SEARCH_FAILED: { status: 502, message: "The search backend failed" },
   SEARCH_TIMEOUT: { status: 504, message: "The search backend did not answer in time" },
 });
 
+export function timeoutDetail(timeoutMs: number): string {
+  return `Request timeout after ${Number((timeoutMs / 1000).toFixed(3))} seconds`;
+}
+
 export const TOO_LARGE_DETAIL = "Request too large. Maximum size: 10MB";
 
-export interface FastApiError {
-  type: string;
-  loc: (string | number)[];
-  msg: string;
-  input: unknown;
-  ctx?: Record<string, unknown>;
+/**
+ * The agent's formatter. `requestTimeoutMs` (REQUEST_TIMEOUT) words the answer to a request whose
+ * body stopped arriving (the kit's CLIENT_TIMEOUT): the reference's timeout middleware covered
+ * reading the body too, so such a request gets its 504, not a 408.
+ */
+export function agentErrorFormatter(requestTimeoutMs: number): ErrorFormatter {
+  return (error, request) =>
+    error.code === "CLIENT_TIMEOUT"
+      ? { status: 504, body: { detail: timeoutDetail(requestTimeoutMs) } }
+      : formatAgentError(error, request);
 }
 
-// Ajv says "must NOT have more than 100 characters": the number after "than" is the limit.
-const limitOf = (message: string) => Number(/than (\d+)/.exec(message)?.[1] ?? Number.NaN);
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-
-const TYPE_ERRORS: Record<string, [string, string]> = {
-  string: ["string_type", "Input should be a valid string"],
-  boolean: ["bool_type", "Input should be a valid boolean"],
-  array: ["list_type", "Input should be a valid list"],
-  object: ["model_attributes_type", "Input should be a valid dictionary or object to extract fields from"],
-  integer: ["int_type", "Input should be a valid integer"],
-  number: ["float_type", "Input should be a valid number"],
-};
-
-/** One Ajv field error in pydantic v2's vocabulary. */
-export function toFastApiError(error: FieldError): FastApiError {
-  const loc = [
-    error.location === "querystring" ? "query" : error.location === "params" ? "path" : error.location,
-    ...error.path,
-  ];
-  const { input } = error;
-  switch (error.keyword) {
-    case "required":
-      return { type: "missing", loc, msg: "Field required", input: input ?? null };
-    case "type": {
-      // A missing body is reported as a missing body, not as a body of the wrong type.
-      if (error.path.length === 0 && input === undefined) {
-        return { type: "missing", loc, msg: "Field required", input: null };
-      }
-      const expected = /must be (\w+)/.exec(error.message)?.[1] ?? "";
-      // A string or number that lax-booleans.ts could not read: pydantic's "unable to interpret".
-      if (expected === "boolean" && (typeof input === "string" || typeof input === "number")) {
-        return { type: "bool_parsing", loc, msg: "Input should be a valid boolean, unable to interpret input", input };
-      }
-      const [type, msg] = TYPE_ERRORS[expected] ?? ["value_error", error.message];
-      return { type, loc, msg, input };
-    }
-    case "maxLength": {
-      const max = limitOf(error.message);
-      return {
-        type: "string_too_long",
-        loc,
-        msg: `String should have at most ${plural(max, "character")}`,
-        input,
-        ctx: { max_length: max },
-      };
-    }
-    case "minLength": {
-      const min = limitOf(error.message);
-      return {
-        type: "string_too_short",
-        loc,
-        msg: `String should have at least ${plural(min, "character")}`,
-        input,
-        ctx: { min_length: min },
-      };
-    }
-    case "maxItems": {
-      const max = limitOf(error.message);
-      const actual = Array.isArray(input) ? input.length : 0;
-      return {
-        type: "too_long",
-        loc,
-        msg: `List should have at most ${plural(max, "item")} after validation, not ${actual}`,
-        input,
-        ctx: { field_type: "List", max_length: max, actual_length: actual },
-      };
-    }
-    case "minItems": {
-      const min = limitOf(error.message);
-      const actual = Array.isArray(input) ? input.length : 0;
-      return {
-        type: "too_short",
-        loc,
-        msg: `List should have at least ${plural(min, "item")} after validation, not ${actual}`,
-        input,
-        ctx: { field_type: "List", min_length: min, actual_length: actual },
-      };
-    }
-    case "pattern": {
-      const field = error.path[error.path.length - 1] ?? "value";
-      return { type: "value_error", loc, msg: `Value error, ${field} cannot be empty or whitespace only`, input };
-    }
-    default:
-      return { type: "value_error", loc, msg: error.message, input };
-  }
-}
-
-export const formatAgentError: ErrorFormatter = (error: HttpError) => {
+export const formatAgentError: ErrorFormatter = (error: HttpError, request) => {
   switch (error.code) {
-    case "VALIDATION_FAILED": {
-      const errors = (error.details?.errors as FieldError[] | undefined) ?? [];
-      // The echoed input is bounded (a huge or deeply nested body must not make a huge error or a 500).
-      const detail = errors.map(toFastApiError).map((one) => ({ ...one, input: boundedEcho(one.input) }));
-      return { status: 422, body: { detail } };
-    }
+    case "VALIDATION_FAILED":
+      return { status: 422, body: { detail: validationDetail(error, request) } };
     case "INVALID_JSON": {
       // FastAPI's loc holds Python's character position when there is one (fastapi-body.ts).
       const position = error.details?.position;

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { agentErrors } from "./errors.ts";
 import { pythonJsonError } from "./python-json-error.ts";
+import { rememberSentBody } from "./sent-body.ts";
 
 /**
  * Whether FastAPI parses a body sent with this Content-Type as JSON. Python's email.message reads
@@ -44,6 +45,7 @@ export function installFastApiBodies(app: FastifyInstance): void {
         done(agentErrors.error("INVALID_JSON", { reason: 'the body holds a "__proto__" or "constructor" key' }));
         return;
       }
+      rememberSentBody(request, source);
       done(null, body);
     });
   };

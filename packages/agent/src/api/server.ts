@@ -3,12 +3,13 @@
 // components, conversations, playbook, /, /health, /capabilities, /docs, /metrics and /ui.
 
 import { createHttpServer, type HttpServer, type HttpServerOptions } from "@pithead/http";
+import { createBackendHealth } from "../llm/backend-health.ts";
 import { installApiKeyAuth } from "./auth.ts";
 import { registerComponentRoutes } from "./component-routes.ts";
 import { registerConversationRoutes } from "./conversation-routes.ts";
 import { installCors } from "./cors.ts";
 import type { AgentDeps } from "./deps.ts";
-import { agentErrors, formatAgentError } from "./errors.ts";
+import { agentErrorFormatter, agentErrors } from "./errors.ts";
 import { installFastApiBodies } from "./fastapi-body.ts";
 import { collectRoutesForMethodNotAllowed } from "./method-not-allowed.ts";
 import { registerPlaybookRoutes } from "./playbook-routes.ts";
@@ -19,15 +20,26 @@ import { registerUiRoutes } from "./ui-routes.ts";
 /** The reference refused bodies over 10 MB (10 × 1024 × 1024 bytes). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-export async function buildAgentServer(deps: AgentDeps, logger?: HttpServerOptions["logger"]): Promise<HttpServer> {
+export async function buildAgentServer(given: AgentDeps, logger?: HttpServerOptions["logger"]): Promise<HttpServer> {
+  // The routes call the model through the health tracker, which /health reads.
+  const backend = createBackendHealth(given.model, { now: given.now });
+  const deps: AgentDeps = { ...given, model: backend.model };
+  // At once: an HTTP server's context window is known before the first request (vLLM reports it).
+  void backend.check();
   const app = await createHttpServer({
     name: "pithead-agent",
     version: deps.version,
     errors: agentErrors,
-    formatError: formatAgentError,
+    formatError: agentErrorFormatter(deps.config.requestTimeoutMs),
     bodyLimit: MAX_BODY_BYTES,
+    // A body that stops arriving is answered at the request deadline too (the reference's timeout
+    // covered reading it), instead of holding its connection open.
+    requestTimeoutMs: deps.config.requestTimeoutMs,
     logger: logger ?? { level: deps.config.logLevel },
     trustProxy: deps.config.trustProxy,
+    // A lone surrogate would become U+FFFD in storage, so "sur\ud800" and "sur\udfff" would share a
+    // conversation: such a body is a 422 naming the field.
+    wellFormedStrings: true,
     docs: {
       title: "Pithead agent miner API",
       description:
@@ -35,13 +47,18 @@ export async function buildAgentServer(deps: AgentDeps, logger?: HttpServerOptio
       securitySchemes: { APIKeyHeader: { type: "apiKey", in: "header", name: "X-API-Key" } },
     },
     metrics: { public: false },
-    health: async () => ({
-      status: "healthy",
-      llm_provider: deps.config.llm.provider,
-      model: deps.model.info().model,
-      active_conversations: await deps.store.countConversations(),
-      features: { unified_api: true, conversation_history: true, playbook_system: true },
-    }),
+    health: async () => {
+      const llm = await backend.report();
+      return {
+        // The reference's fields; "unhealthy" when the model backend fails (down, key refused…).
+        status: llm.status === "failing" ? "unhealthy" : "healthy",
+        llm_provider: deps.config.llm.provider,
+        model: deps.model.info().model,
+        active_conversations: await deps.store.countConversations(),
+        features: { unified_api: true, conversation_history: true, playbook_system: true },
+        llm: { ...llm, context_size: deps.model.info().contextSize ?? null },
+      };
+    },
   });
   const refuseOtherMethods = collectRoutesForMethodNotAllowed(app);
   installFastApiBodies(app);

@@ -1,6 +1,7 @@
 // Failures of what a component depends on (the model, the search backend) → the agent's errors.
 
 import { HttpError } from "@pithead/http";
+import { InputTooLongError } from "../components/fit-history.ts";
 import { EmptyAnswerError } from "../components/llm-call.ts";
 import { classifyLlmError } from "../llm/llm-errors.ts";
 import { SearchError } from "../search/search-backend.ts";
@@ -10,6 +11,7 @@ import { agentErrors } from "./errors.ts";
 export function toUpstreamError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   if (error instanceof EmptyAnswerError) return agentErrors.error("LLM_EMPTY_ANSWER", undefined, error.message);
+  if (error instanceof InputTooLongError) return agentErrors.error("CONTEXT_OVERFLOW", undefined, error.message);
   if (error instanceof SearchError) {
     return agentErrors.error(error.status === 504 ? "SEARCH_TIMEOUT" : "SEARCH_FAILED", undefined, error.message);
   }
@@ -21,10 +23,15 @@ export function toUpstreamError(error: unknown): HttpError | undefined {
     case 504:
       return agentErrors.error("LLM_TIMEOUT", undefined, failure.detail);
     case 503:
-      return agentErrors.error("LLM_BUSY", undefined, failure.detail, {
-        "retry-after": String(failure.retryAfterS ?? 1),
-      });
+      return agentErrors.error(
+        "LLM_BUSY",
+        undefined,
+        failure.detail,
+        failure.retryAfterS === undefined ? undefined : { "retry-after": String(failure.retryAfterS) },
+      );
     case 422:
       return agentErrors.error("CONTEXT_OVERFLOW", undefined, failure.detail);
+    case 499:
+      return agentErrors.error("CLIENT_GONE");
   }
 }

@@ -1,9 +1,11 @@
 // The seven components. Each reads its context (history, playbook), asks the model with the
-// reference's prompt and temperature, shapes the answer, and stores the exchange in the
-// conversation history, in that order: a request that fails or times out stores nothing.
+// reference's prompt and temperature (the history cut to fit the context window), shapes the
+// answer, and stores the exchange in the conversation history, in that order: a request that
+// fails or times out stores nothing.
 
 import { formatPlaybookContext } from "../playbook/format-context.ts";
 import type { ComponentContext } from "./component-context.ts";
+import { fitHistory } from "./fit-history.ts";
 import { runHumanFeedback } from "./human-feedback.ts";
 import { runInternetSearch } from "./internet-search.ts";
 import { fitOutput, parseJsonAnswer } from "./json-answer.ts";
@@ -12,7 +14,6 @@ import { voteOnOutputs } from "./majority-vote.ts";
 import { resolveNotebook } from "./notebook.ts";
 import {
   aggregatePrompt,
-  chatMessages,
   completePrompt,
   feedbackPrompt,
   formatQueries,
@@ -68,7 +69,8 @@ async function jsonComponent(
   preferredNotebook?: string,
 ): Promise<ComponentResult> {
   const loaded = await loadContext(input, context);
-  const text = await askModel(context, chatMessages(build(loaded), loaded.history), temperature);
+  const chat = fitHistory(context.model, build(loaded), loaded.history, context.maxTokens);
+  const text = await askModel(context, chat.messages, temperature, chat.maxTokens);
   const answer = parseJsonAnswer(text);
   const notebook = resolveNotebook(answer.notebook, input.previous_outputs, preferredNotebook);
   return {
@@ -100,7 +102,8 @@ const handlers: Record<ComponentName, (input: ComponentInput, context: Component
     async feedback(input, context) {
       const loaded = await loadContext(input, context);
       const prompt = feedbackPrompt(input, loaded.playbook);
-      const text = await askModel(context, chatMessages(prompt, loaded.history), TEMPERATURES.feedback);
+      const chat = fitHistory(context.model, prompt, loaded.history, context.maxTokens);
+      const text = await askModel(context, chat.messages, TEMPERATURES.feedback, chat.maxTokens);
       const output = fitOutput({ immediate_response: text, notebook: NO_UPDATE });
       return { output, exchange: exchange(`Feedback request: ${input.task}`, output.immediate_response) };
     },

@@ -60,7 +60,6 @@ describe("the agent's configuration", () => {
       host: "0.0.0.0",
       port: 8001,
       llm: { provider: "local", gpu: "auto" },
-      maxTokens: 4000,
       requestTimeoutMs: 60_000,
       shutdownTimeoutMs: 60_000,
       maxConversationMessages: 10,
@@ -74,6 +73,14 @@ describe("the agent's configuration", () => {
       logLevel: "info",
     });
     expect(config.rateLimits.complete).toBe(20);
+  });
+
+  it("answers the quick start's tiny model in 128 tokens, and real models in the reference's 4,000", () => {
+    expect(load({}).maxTokens).toBe(128);
+    expect(load({ MAX_TOKENS: "4000" }).maxTokens).toBe(4000);
+    expect(load({ LOCAL_MODEL_PATH: "/models/llama.gguf" }).maxTokens).toBe(4000);
+    expect(load({ LLM_PROVIDER: "vllm" }).maxTokens).toBe(4000);
+    expect(load({ LLM_PROVIDER: "openai", OPENAI_API_KEY: "sk-live-0123456789" }).maxTokens).toBe(4000);
   });
 
   it("refuses to start without an API key, or with the example's placeholder", () => {

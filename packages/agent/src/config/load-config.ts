@@ -67,6 +67,12 @@ export interface LlmSettings {
   parallel?: number;
   /** openai/vllm: retries after 429/5xx/dropped connections. */
   maxRetries?: number;
+  /**
+   * Tokens per request (prompt + answer). local: the context allocated (LOCAL_CONTEXT_SIZE; default
+   * the model's, up to 16384). openai/vllm: the served model's window (LLM_CONTEXT_SIZE; default
+   * what the server reports, if it does). Stored history is cut to fit it.
+   */
+  contextSize?: number;
 }
 
 export interface AgentConfig {
@@ -118,6 +124,11 @@ const PLACEHOLDER_KEYS = new Set(["your-secure-random-api-key-here", "your-secur
  * reference's `secrets.token_urlsafe(32)` and `pithead agent new-key` make 43 characters.
  */
 export const MIN_API_KEY_LENGTH = 16;
+
+/** MAX_TOKENS of the reference, for real models. */
+export const DEFAULT_MAX_TOKENS = 4000;
+/** MAX_TOKENS when the model is the generated tiny one (no LOCAL_MODEL_PATH), which is only a demo. */
+export const TINY_MODEL_MAX_TOKENS = 128;
 
 /** Wrong API keys answered 403 per minute and client address before the rest get 429. */
 export const DEFAULT_AUTH_FAILURE_LIMIT = 10;
@@ -223,6 +234,7 @@ function llmSettings(read: Reader): LlmSettings {
         model: read.text("OPENAI_MODEL") ?? "gpt-4o-mini",
         gpu,
         maxRetries: read.int("LLM_MAX_RETRIES", 2, 0, 20),
+        contextSize: optionalInt(read, "LLM_CONTEXT_SIZE", 32, 1 << 24),
       };
     }
     case "vllm":
@@ -233,12 +245,19 @@ function llmSettings(read: Reader): LlmSettings {
         model: read.text("VLLM_MODEL") ?? "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4",
         gpu,
         maxRetries: read.int("LLM_MAX_RETRIES", 2, 0, 20),
+        contextSize: optionalInt(read, "LLM_CONTEXT_SIZE", 32, 1 << 24),
       };
     case "local": {
-      const parallel = read.text("LOCAL_PARALLEL") === undefined ? undefined : read.int("LOCAL_PARALLEL", 1, 1, 256);
-      return { provider, modelPath: read.text("LOCAL_MODEL_PATH"), gpu, parallel };
+      const parallel = optionalInt(read, "LOCAL_PARALLEL", 1, 256);
+      const contextSize = optionalInt(read, "LOCAL_CONTEXT_SIZE", 32, 1 << 21);
+      return { provider, modelPath: read.text("LOCAL_MODEL_PATH"), gpu, parallel, contextSize };
     }
   }
+}
+
+/** A whole number that has no default of ours (the model or the server decides when unset). */
+function optionalInt(read: Reader, key: string, min: number, max: number): number | undefined {
+  return read.text(key) === undefined ? undefined : read.int(key, min, min, max);
 }
 
 // Python's level names (the reference's LOG_LEVEL=INFO, WARNING, CRITICAL) map onto pino's.
@@ -300,6 +319,10 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
     rateLimits[group] = read.int(`RATE_LIMIT_${group.toUpperCase()}`, DEFAULT_RATE_LIMITS[group], 0, 1_000_000);
   }
 
+  const llm = llmSettings(read);
+  // The generated tiny model answers "ABCDEF…" whatever is asked: the reference's 4,000 tokens of
+  // that took 24 s on a small machine, so the quick start answers a short one unless told otherwise.
+  const tinyModel = llm.provider === "local" && llm.modelPath === undefined;
   const maxConversationMessages = read.int("MAX_CONVERSATION_MESSAGES", 10, 1, 10_000);
   const requestTimeout = read.seconds("REQUEST_TIMEOUT", 60);
   const config: AgentConfig = {
@@ -307,9 +330,9 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
     host: read.text("HOST") ?? "0.0.0.0",
     port: read.int("PORT", 8001, 0, 65_535),
     minerName: read.text("MINER_NAME") ?? "pithead-agent",
-    llm: llmSettings(read),
-    maxTokens: read.int("MAX_TOKENS", 4000, 1, 1_000_000),
-    requestTimeoutMs: Math.round(requestTimeout * 1000),
+    llm,
+    maxTokens: read.int("MAX_TOKENS", tinyModel ? TINY_MODEL_MAX_TOKENS : DEFAULT_MAX_TOKENS, 1, 1_000_000),
+    requestTimeoutMs: Math.max(1, Math.round(requestTimeout * 1000)),
     shutdownTimeoutMs: Math.round(read.seconds("SHUTDOWN_TIMEOUT", requestTimeout, true) * 1000),
     maxConversationMessages,
     smartHistoryCount: read.int(

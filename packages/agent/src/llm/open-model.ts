@@ -13,6 +13,7 @@ export async function openModel(config: AgentConfig): Promise<LlmProvider> {
       dataDir: config.dataDir,
       gpu: llm.gpu,
       parallel: llm.parallel,
+      contextSize: llm.contextSize,
     });
   }
   return createProvider({
@@ -22,5 +23,6 @@ export async function openModel(config: AgentConfig): Promise<LlmProvider> {
     model: llm.model,
     timeoutMs: config.requestTimeoutMs,
     maxRetries: llm.maxRetries,
+    contextSize: llm.contextSize,
   });
 }

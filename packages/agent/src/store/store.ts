@@ -58,11 +58,20 @@ export interface AgentStore {
   deleteConversation(cid: string): Promise<boolean>;
   /** Deletes every message older than the retention; returns how many went. */
   pruneExpired(now: Date): Promise<number>;
+  /**
+   * Deletes what no longer serves, so storage stays bounded when the agent runs unattended:
+   * conversations with no message left and no update for EMPTY_CONVERSATION_GRACE_MS (with their
+   * playbook and its log), log rows and inactive entries older than the retention, and playbooks of
+   * cids without a conversation as old.
+   */
+  pruneUnused(now: Date): Promise<PruneCounts>;
   /** Active entries in the order they were first created. */
   activePlaybook(cid: string): Promise<PlaybookEntry[]>;
   /**
    * Applies insights in one transaction (see playbook/plan.ts for the rules) and logs every
-   * operation, applied or skipped.
+   * operation, applied or skipped. Entries and log rows keep a bounded excerpt of the feedback
+   * (playbook/feedback-excerpt.ts); a conversation keeps its newest `operationLogCap` log rows and
+   * `maxPlaybookEntries` inactive entries.
    */
   applyInsights(cid: string, insights: Insight[], sourceFeedback: string, now: Date): Promise<ApplyResult>;
   /** The operation log of a conversation's playbook, oldest first. */
@@ -70,7 +79,24 @@ export interface AgentStore {
   close(): Promise<void>;
 }
 
+export interface PruneCounts {
+  conversations: number;
+  playbookEntries: number;
+  operations: number;
+}
+
 export const DAY_MS = 86_400_000;
+
+/**
+ * How long a conversation with no message is kept after its last update (an exchange being
+ * appended to it right now is never taken for an empty one).
+ */
+export const EMPTY_CONVERSATION_GRACE_MS = 60 * 60 * 1000;
+
+/** Log rows kept per conversation: ten operations per entry the playbook may hold. */
+export function operationLogCap(limits: StoreLimits): number {
+  return 10 * limits.maxPlaybookEntries;
+}
 
 export function retentionCutoff(limits: StoreLimits, now: Date): Date {
   return new Date(now.getTime() - limits.retentionDays * DAY_MS);

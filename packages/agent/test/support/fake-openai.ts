@@ -28,6 +28,10 @@ export interface FakeOpenAi {
   /** What the next calls get; when empty, `fallback` answers. */
   replies: Reply[];
   fallback: (call: ChatCall) => Reply;
+  /** GET /models: a list (`data`), an error status, or (undefined) 404 as a server without one. */
+  models: { data: Record<string, unknown>[] } | { status: number; error: string } | undefined;
+  /** GET /models requests seen. */
+  modelListings: number;
   close(): Promise<void>;
 }
 
@@ -50,9 +54,18 @@ export async function startFakeOpenAi(model = "fake-model"): Promise<FakeOpenAi>
     abandoned: 0,
     replies: [],
     fallback: () => ({ text: '{"immediate_response":"fake answer","notebook":"no update"}' }),
+    models: undefined,
+    modelListings: 0,
     close: async () => {},
   };
   const server: Server = createServer(async (request, response) => {
+    if (request.method === "GET" && request.url?.endsWith("/models") && fake.models) {
+      fake.modelListings += 1;
+      const models = fake.models;
+      if ("status" in models) send(response, models.status, { error: { message: models.error } });
+      else send(response, 200, { object: "list", data: models.data });
+      return;
+    }
     if (request.method !== "POST" || !request.url?.endsWith("/chat/completions")) {
       send(response, 404, { error: { message: `no route ${request.method} ${request.url}` } });
       return;

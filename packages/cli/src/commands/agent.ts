@@ -1,12 +1,13 @@
 // `pithead agent …`: run the agent miner API, make an API key, and sign or check the registration
 // credentials (sr25519 with a Bittensor coldkey, the format of the reference's encrypt.py).
-// Secrets (wallet password, mnemonic, seed) are never taken from the command line, where `ps` and
-// shell history would show them: a hidden prompt, stdin, or a named environment variable.
+// Secrets (wallet password, mnemonic, seed, the API key) are never required on the command line,
+// where `ps` and shell history would show them: a hidden prompt, stdin, a named environment
+// variable or a file (`--token` is still taken, with a warning).
 
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import type { RunningAgent } from "@pithead/agent";
 import type { Sr25519Pair } from "@pithead/agent/credentials";
 import { type Command, InvalidArgumentError } from "commander";
@@ -112,6 +113,8 @@ async function secretFrom(
 interface SignOptions {
   apiUrl: string;
   token?: string;
+  tokenEnv?: string;
+  tokenFile?: string;
   wallet?: string;
   walletsDir: string;
   coldkey?: string;
@@ -167,17 +170,67 @@ async function keyFor(options: SignOptions): Promise<Sr25519Pair> {
   }
 }
 
-async function sign(options: SignOptions): Promise<void> {
+/**
+ * The token (the agent's API key): --token-env, --token-file, --token (shown by `ps`: warned
+ * about), or API_KEY from the environment or .env.
+ */
+async function tokenFor(options: SignOptions): Promise<string> {
+  const given = [options.token !== undefined, options.tokenEnv, options.tokenFile].filter(Boolean).length;
+  if (given > 1) fail("choose one of --token-env <VAR>, --token-file <file> and --token <token>");
+  if (options.tokenEnv) {
+    const value = process.env[options.tokenEnv];
+    if (value === undefined) fail(`the environment variable ${options.tokenEnv} (--token-env) is not set`);
+    if (value === "") fail(`the environment variable ${options.tokenEnv} (--token-env) is empty`);
+    return value;
+  }
+  if (options.tokenFile) {
+    if (!existsSync(options.tokenFile)) fail(`no such file: ${options.tokenFile} (--token-file)`);
+    // The key alone on its first line, as `pithead agent new-key` prints it or an editor saves it.
+    const value = (readFileSync(options.tokenFile, "utf8").split(/\r?\n/)[0] ?? "").trim();
+    if (value === "") fail(`${options.tokenFile} (--token-file) holds no token on its first line`);
+    return value;
+  }
+  if (options.token !== undefined) {
+    process.stderr.write(
+      "warning: --token puts the API key on the command line, where ps and shell history show it; use --token-env, --token-file or API_KEY\n",
+    );
+    return options.token;
+  }
   const { agentEnvironment } = await agentConfigPackage();
+  const token = agentEnvironment(process.env, { envFile: options.dotenv ? options.dotenv : undefined }).API_KEY;
+  if (!token) {
+    fail(
+      "no token: set API_KEY in the environment or .env (the agent's key is the token), or pass --token-env <VAR> or --token-file <file>",
+    );
+  }
+  return token;
+}
+
+/**
+ * Writes a file only its owner can read, whether or not it existed: a mode given to writeFileSync
+ * applies only to a file it creates, and the credentials hold the API key. A private temporary
+ * file in the same folder is renamed over the target (which also replaces a link instead of
+ * writing through it).
+ */
+function writePrivateFile(file: string, text: string): void {
+  const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  try {
+    writeFileSync(temporary, text, { mode: 0o600, flag: "wx" });
+    renameSync(temporary, file);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+async function sign(options: SignOptions): Promise<void> {
   const { credentialsMessage, signCredentials } = await credentialsPackage();
-  const token =
-    options.token ?? agentEnvironment(process.env, { envFile: options.dotenv ? options.dotenv : undefined }).API_KEY;
-  if (!token) fail("no token: pass --token, or set API_KEY in the environment or .env (the agent's key is the token)");
+  const token = await tokenFor(options);
   // The URL and token are checked before any secret is asked for.
   credentialsMessage(options.apiUrl, token);
   const pair = await keyFor(options);
   const signed = signCredentials(options.apiUrl, token, pair);
-  if (options.output) writeFileSync(options.output, signed.text, { mode: 0o600 });
+  if (options.output) writePrivateFile(options.output, signed.text);
   if (options.json) {
     printResult(
       true,
@@ -195,7 +248,15 @@ async function sign(options: SignOptions): Promise<void> {
 async function verify(file: string, options: { json?: boolean }): Promise<void> {
   const { verifyCredentials } = await credentialsPackage();
   if (!existsSync(file)) fail(`no such file: ${file}`);
-  const result = verifyCredentials(readFileSync(file, "utf8"));
+  let result: ReturnType<typeof verifyCredentials>;
+  try {
+    result = verifyCredentials(readFileSync(file, "utf8"));
+  } catch (error) {
+    // A file that is not a credentials file at all (empty, no <seperate> line…): said of the file.
+    if (error instanceof Error && error.name === "CredentialsError")
+      fail(`${file} is not a signed credentials file: ${error.message}`);
+    throw error;
+  }
   printResult(options.json === true, result, () =>
     result.valid
       ? `✔ valid: ${result.apiUrl} signed by ${result.address}${result.wrapped ? " (over <Bytes>…</Bytes>)" : ""}`
@@ -330,7 +391,12 @@ export function registerAgentCommands(program: Command): void {
       "Sign <api_url><seperate><token> with a Bittensor coldkey (sr25519) and write the portal's credentials file",
     )
     .requiredOption("--api-url <url>", "the miner's public URL, e.g. https://miner.example.com")
-    .option("--token <token>", "the API key the orchestrator will use (default: API_KEY from the environment or .env)")
+    .option(
+      "--token-env <VAR>",
+      "read the token (the API key the orchestrator will use) from this environment variable",
+    )
+    .option("--token-file <file>", "read the token from the first line of this file")
+    .option("--token <token>", "the token itself (shown by ps and kept in shell history: prefer --token-env)")
     .option("--wallet <name>", "a Bittensor wallet: its coldkey in --wallets-dir/<name>/coldkey")
     .option("--wallets-dir <dir>", "where Bittensor wallets live", "~/.bittensor/wallets")
     .option("--coldkey <file>", "a coldkey keyfile")
@@ -338,7 +404,7 @@ export function registerAgentCommands(program: Command): void {
     .option("--seed", "read a 32-byte hex seed (hidden prompt, or stdin when piped)")
     .option("--secret-env <VAR>", "read the mnemonic or seed from this environment variable")
     .option("--password-env <VAR>", "read the coldkey password from this environment variable (default: prompt)")
-    .option("--dotenv <file>", "the .env file holding API_KEY (default: ./.env when present)")
+    .option("--dotenv <file>", "the .env file holding API_KEY, the token when no --token-* is given (default: ./.env)")
     .option("-o, --output <file>", "write the file here (mode 600) instead of stdout")
     .option("--json", "print the address, signature and file text as JSON")
     .action((options: SignOptions) => sign(options).catch(failWith));

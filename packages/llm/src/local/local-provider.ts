@@ -17,6 +17,7 @@ import type {
   GenerateRequest,
   GenerateResult,
   LlmProvider,
+  PromptMeasure,
   ProviderInfo,
   StreamEvent,
 } from "../types.ts";
@@ -91,6 +92,12 @@ export function createLocalProvider(embedded: EmbeddedModel, options: LocalProvi
       { field: "prompt", promptTokens, contextSize: embedded.contextSize },
     );
 
+  const chatTokens = (messages: ChatMessage[]) => {
+    const history = toChatHistory(messages);
+    const { contextText } = embedded.chatWrapper().generateContextState({ chatHistory: history });
+    return { history, promptTokens: contextText.tokenize(model.tokenizer).length };
+  };
+
   function prepareCompletion(prompt: string) {
     const tokens: Token[] = model.tokenize(prompt, false);
     const promptTokens = tokens.length + bosCount;
@@ -102,9 +109,7 @@ export function createLocalProvider(embedded: EmbeddedModel, options: LocalProvi
   }
 
   function prepareChat(messages: ChatMessage[]) {
-    const history = toChatHistory(messages);
-    const { contextText } = embedded.chatWrapper().generateContextState({ chatHistory: history });
-    const promptTokens = contextText.tokenize(model.tokenizer).length;
+    const { history, promptTokens } = chatTokens(messages);
     const room = embedded.contextSize - promptTokens - CHAT_MARGIN;
     if (room < 1) throw overflow(promptTokens, embedded.contextSize - CHAT_MARGIN - 1);
     return { history, promptTokens, room };
@@ -233,6 +238,20 @@ export function createLocalProvider(embedded: EmbeddedModel, options: LocalProvi
         parallel: embedded.parallel,
         maxQueue,
       };
+    },
+    measure(request): PromptMeasure {
+      validateRequest(request);
+      const promptTokens =
+        request.prompt !== undefined
+          ? model.tokenize(request.prompt, false).length + bosCount
+          : chatTokens(request.messages).promptTokens;
+      // The same room run() gives the answer.
+      const margin = request.prompt !== undefined ? 0 : CHAT_MARGIN;
+      const contextSize = embedded.contextSize;
+      return { promptTokens, exact: true, contextSize, room: contextSize - promptTokens - margin };
+    },
+    async check() {
+      if (closed) throw new LlmError("CLOSED", `the local provider for ${modelName} is closed`);
     },
     generate: (request) => track(run(request)),
     stream: (request): AsyncIterable<StreamEvent> => streamGeneration((r, onText) => track(run(r, onText)), request),

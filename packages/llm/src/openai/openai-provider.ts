@@ -1,10 +1,10 @@
 // The OpenAI-compatible provider (OpenAI, vLLM, llama.cpp server, Ollama) through the `openai`
 // SDK: chat requests go to /chat/completions, raw prompts to /completions (no chat
-// template). The SDK retries 408/409/429/5xx and dropped connections with exponential
-// backoff and honours Retry-After; `timeoutMs` is one deadline over the whole call,
-// retries and streaming included.
+// template). 408/409/429/5xx and dropped connections are retried with exponential backoff,
+// honouring Retry-After within the deadline (retry-policy.ts); `timeoutMs` is one deadline over
+// the whole call, retries and streaming included.
 
-import OpenAI from "openai";
+import OpenAI, { APIError } from "openai";
 import { LlmError } from "../errors.ts";
 import { validateRequest } from "../request-validation.ts";
 import { streamGeneration } from "../stream-bridge.ts";
@@ -13,11 +13,14 @@ import type {
   GenerateRequest,
   GenerateResult,
   LlmProvider,
+  PromptMeasure,
   ProviderInfo,
   ProviderKind,
   StreamEvent,
 } from "../types.ts";
 import { chunkOf, completionOf, InvalidResponse, type Usage } from "./response-shape.ts";
+import { nextRetryDelay } from "./retry-policy.ts";
+import { estimatePromptTokens } from "./token-estimate.ts";
 import { type StopCause, toUpstreamError } from "./upstream-errors.ts";
 
 export const DEFAULT_HTTP_TIMEOUT_MS = 60_000;
@@ -33,12 +36,42 @@ export interface OpenAiProviderOptions {
   timeoutMs?: number;
   /** Retries after 429/5xx/connection failures (default 2). */
   maxRetries?: number;
-  /** Context window of the served model, if known (reported by info()). */
+  /**
+   * Context window of the served model in tokens, if known (info(), measure()). Without it, check()
+   * learns it from a server that reports it (vLLM's max_model_len).
+   */
   contextSize?: number;
+}
+
+/** Resolves after `ms`, or as soon as `signal` fires. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 function finishReasonOf(reason: string | null | undefined): FinishReason {
   return reason === "length" ? "length" : "stop";
+}
+
+/** How long check() waits for the model list by default. */
+const CHECK_TIMEOUT_MS = 10_000;
+
+/** The served model's context window from GET /models, where the server says (vLLM's max_model_len). */
+function reportedContextSize(page: unknown, model: string): number | undefined {
+  const data = (page as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) return undefined;
+  const entry = data.find((item) => (item as { id?: unknown } | null)?.id === model) as
+    | { max_model_len?: unknown }
+    | undefined;
+  const size = entry?.max_model_len;
+  return typeof size === "number" && Number.isInteger(size) && size > 0 ? size : undefined;
 }
 
 /** Rough count when a server reports no usage: about 4 characters per token. */
@@ -51,13 +84,16 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
     baseURL: baseUrl,
     // Servers without auth (vLLM, llama.cpp, Ollama) ignore the header; the SDK needs a value.
     apiKey: options.apiKey ?? "none",
-    maxRetries: options.maxRetries ?? DEFAULT_MAX_RETRIES,
+    // Retries are the provider's own (retry-policy.ts): the SDK's cut a long Retry-After short.
+    maxRetries: 0,
     timeout: timeoutMs,
     logLevel: "off",
   });
   // OpenAI's own API wants max_completion_tokens (reasoning models reject max_tokens); the
   // compatible servers know max_tokens.
   const isOpenAi = /^https:\/\/api\.openai\.com(\/|$)/.test(baseUrl);
+  const maxRetries = options.maxRetries ?? DEFAULT_MAX_RETRIES;
+  let contextSize = options.contextSize;
   let closed = false;
 
   async function run(request: GenerateRequest, onText?: (text: string) => void): Promise<GenerateResult> {
@@ -106,7 +142,8 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
       onText?.(piece);
     };
 
-    try {
+    /** One try; those that fail before any text are retried while the policy allows (retry-policy.ts). */
+    const attempt = async () => {
       if (!stream) {
         // Read as unknown: the SDK passes on whatever the server sent (see response-shape.ts).
         const response: unknown = request.messages
@@ -138,6 +175,23 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
         if (stopped) throw new Error(`stream stopped (${stopped})`);
         if (choices === 0) throw new InvalidResponse("a stream that ended without a completion");
       }
+    };
+
+    try {
+      for (let retriesDone = 0; ; retriesDone++) {
+        try {
+          await attempt();
+          break;
+        } catch (error) {
+          if (stopped || chunks > 0) throw error;
+          const timeLeftMs = deadline - (performance.now() - started);
+          const delay = nextRetryDelay(error, { retriesDone, maxRetries, timeLeftMs });
+          if (delay === undefined) throw error;
+          // Ends early (and the loop with it) when the caller aborts or the deadline passes.
+          await sleep(delay, stopper.signal);
+          if (stopped) throw error;
+        }
+      }
     } catch (error) {
       // A reader who stops a stream keeps what already arrived.
       if (stopped === "abort" && stream && chunks > 0) finish = "abort";
@@ -167,10 +221,44 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
       return {
         provider: options.kind ?? "openai",
         model: options.model,
-        contextSize: options.contextSize,
+        contextSize,
         accelerator: "remote",
         baseUrl,
       };
+    },
+    measure(request): PromptMeasure {
+      validateRequest(request);
+      const promptTokens = estimatePromptTokens(request);
+      const room = contextSize === undefined ? undefined : contextSize - promptTokens;
+      return { promptTokens, exact: false, contextSize, room };
+    },
+    async check(checkOptions = {}) {
+      if (closed) throw new LlmError("CLOSED", `the provider for ${baseUrl} is closed`);
+      const deadline = checkOptions.timeoutMs ?? Math.min(timeoutMs, CHECK_TIMEOUT_MS);
+      const stopper = new AbortController();
+      let stopped: StopCause;
+      const onAbort = () => {
+        stopped ??= "abort";
+        stopper.abort();
+      };
+      if (checkOptions.signal?.aborted) onAbort();
+      checkOptions.signal?.addEventListener("abort", onAbort, { once: true });
+      const timer = setTimeout(() => {
+        stopped ??= "timeout";
+        stopper.abort();
+      }, deadline);
+      try {
+        const page: unknown = await client.models.list({ signal: stopper.signal, timeout: deadline });
+        // A window configured by the operator wins over the one the server reports.
+        if (options.contextSize === undefined) contextSize = reportedContextSize(page, options.model) ?? contextSize;
+      } catch (error) {
+        // A server without a model list (some proxies) answered, and took the key: nothing to learn.
+        if (error instanceof APIError && error.status === 404) return;
+        throw toUpstreamError(error, baseUrl, stopped, deadline);
+      } finally {
+        clearTimeout(timer);
+        checkOptions.signal?.removeEventListener("abort", onAbort);
+      }
     },
     generate: (request) => run(request),
     stream: (request): AsyncIterable<StreamEvent> => streamGeneration(run, request),

@@ -4,6 +4,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import { LlmError } from "../errors.ts";
 import { InvalidResponse } from "./response-shape.ts";
+import { retryAfterOf } from "./retry-policy.ts";
 
 export type StopCause = "abort" | "timeout" | undefined;
 
@@ -61,10 +62,13 @@ export function toUpstreamError(error: unknown, baseUrl: string, stopped: StopCa
     );
   }
   if (error instanceof APIError && typeof error.status === "number") {
+    // A server that said how long to wait (a rate limit, a model loading) is told to the caller.
+    const waitMs = retryAfterOf(error);
+    const retryAfterS = waitMs === undefined || waitMs <= 0 ? undefined : Math.ceil(waitMs / 1000);
     return new LlmError(
       "UPSTREAM_HTTP",
-      `${baseUrl} answered HTTP ${error.status}: ${upstreamMessage(error)}`,
-      { url: baseUrl, status: error.status },
+      `${baseUrl} answered HTTP ${error.status}: ${upstreamMessage(error)}${retryAfterS === undefined ? "" : `; it asks to retry after ${retryAfterS} s`}`,
+      { url: baseUrl, status: error.status, ...(retryAfterS === undefined ? {} : { retryAfterS }) },
       { cause: error },
     );
   }

@@ -5,6 +5,7 @@
 import { migratePostgres as applyMigrations, checkout, loadMigrations, openClient } from "@pithead/sql";
 import pg from "pg";
 import type { HistoryMessage } from "../../components/types.ts";
+import { feedbackExcerpt } from "../../playbook/feedback-excerpt.ts";
 import { planInsights } from "../../playbook/plan.ts";
 import {
   type ApplyResult,
@@ -18,6 +19,9 @@ import {
   type AgentStore,
   type ConversationDetail,
   type ConversationSummary,
+  EMPTY_CONVERSATION_GRACE_MS,
+  operationLogCap,
+  type PruneCounts,
   retentionCutoff,
   type StoreLimits,
   storableMessages,
@@ -249,6 +253,44 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
       return result.rowCount ?? 0;
     },
 
+    async pruneUnused(now): Promise<PruneCounts> {
+      const cutoff = retentionCutoff(limits, now);
+      const idle = new Date(now.getTime() - EMPTY_CONVERSATION_GRACE_MS);
+      return inTransaction(pool, async (client) => {
+        // Conversations with no message left go with their playbook and its log.
+        const empty = `SELECT c.cid FROM agent_conversations c
+          WHERE c.last_updated < $1 AND NOT EXISTS (SELECT 1 FROM agent_messages m WHERE m.conversation_id = c.id)`;
+        const count = (result: { rowCount: number | null }) => result.rowCount ?? 0;
+        let playbookEntries = count(
+          await client.query(`DELETE FROM agent_playbook_entries WHERE cid IN (${empty})`, [idle]),
+        );
+        let operations = count(
+          await client.query(`DELETE FROM agent_playbook_operations WHERE cid IN (${empty})`, [idle]),
+        );
+        // A conversation an exchange is being appended to has just moved last_updated: the row lock
+        // makes this wait, and the recheck of last_updated spares it (its messages with it).
+        const conversations = count(
+          await client.query(
+            `DELETE FROM agent_conversations c WHERE c.last_updated < $1
+               AND NOT EXISTS (SELECT 1 FROM agent_messages m WHERE m.conversation_id = c.id)`,
+            [idle],
+          ),
+        );
+        operations += count(
+          await client.query("DELETE FROM agent_playbook_operations WHERE created_at < $1", [cutoff]),
+        );
+        // Inactive entries, and any of a cid that has no conversation (a feedback whose exchange was never stored).
+        playbookEntries += count(
+          await client.query(
+            `DELETE FROM agent_playbook_entries WHERE updated_at < $1
+               AND (NOT is_active OR cid NOT IN (SELECT cid FROM agent_conversations))`,
+            [cutoff],
+          ),
+        );
+        return { conversations, playbookEntries, operations };
+      });
+    },
+
     async activePlaybook(cid) {
       const { rows } = await pool.query(
         "SELECT * FROM agent_playbook_entries WHERE cid = $1 AND is_active ORDER BY id ASC",
@@ -257,8 +299,9 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
       return rows.map(toEntry);
     },
 
-    async applyInsights(plainCid, insights, sourceFeedback, now): Promise<ApplyResult> {
+    async applyInsights(plainCid, insights, feedback, now): Promise<ApplyResult> {
       const cid = toPgText(plainCid);
+      const sourceFeedback = feedbackExcerpt(feedback);
       return inTransaction(pool, async (client) => {
         await client.query("SELECT pg_advisory_xact_lock(hashtext('pithead_agent_playbook:' || $1))", [cid]);
         const active = await client.query("SELECT key FROM agent_playbook_entries WHERE cid = $1 AND is_active", [cid]);
@@ -286,6 +329,18 @@ export async function openPostgresStore(url: string, limits: StoreLimits): Promi
           );
           outcomes.push(outcome);
         }
+        // A conversation's newest log rows and inactive entries are kept, the older ones go.
+        await client.query(
+          `DELETE FROM agent_playbook_operations WHERE cid = $1 AND id NOT IN (
+             SELECT id FROM agent_playbook_operations WHERE cid = $1 ORDER BY id DESC LIMIT $2)`,
+          [cid, operationLogCap(limits)],
+        );
+        await client.query(
+          `DELETE FROM agent_playbook_entries WHERE cid = $1 AND NOT is_active AND id NOT IN (
+             SELECT id FROM agent_playbook_entries WHERE cid = $1 AND NOT is_active
+             ORDER BY updated_at DESC, id DESC LIMIT $2)`,
+          [cid, limits.maxPlaybookEntries],
+        );
         const count = await client.query(
           "SELECT COUNT(*)::int AS n FROM agent_playbook_entries WHERE cid = $1 AND is_active",
           [cid],

@@ -6,6 +6,7 @@ import { dirname } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { migrateSqlite as applyMigrations, loadMigrations } from "@pithead/sql";
 import type { HistoryMessage } from "../../components/types.ts";
+import { feedbackExcerpt } from "../../playbook/feedback-excerpt.ts";
 import { planInsights } from "../../playbook/plan.ts";
 import type {
   ApplyResult,
@@ -19,6 +20,9 @@ import {
   type AgentStore,
   type ConversationDetail,
   type ConversationSummary,
+  EMPTY_CONVERSATION_GRACE_MS,
+  operationLogCap,
+  type PruneCounts,
   retentionCutoff,
   type StoreLimits,
   storableMessages,
@@ -140,6 +144,34 @@ export function openSqliteStore(path: string, limits: StoreLimits, files: Sqlite
          source_feedback, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     operations: db.prepare("SELECT * FROM agent_playbook_operations WHERE cid = ? ORDER BY id ASC"),
+    // A conversation's newest log rows and inactive entries are kept, the older ones go.
+    trimOperations: db.prepare(
+      `DELETE FROM agent_playbook_operations WHERE cid = ? AND id NOT IN (
+         SELECT id FROM agent_playbook_operations WHERE cid = ? ORDER BY id DESC LIMIT ?)`,
+    ),
+    trimInactive: db.prepare(
+      `DELETE FROM agent_playbook_entries WHERE cid = ? AND is_active = 0 AND id NOT IN (
+         SELECT id FROM agent_playbook_entries WHERE cid = ? AND is_active = 0 ORDER BY updated_at DESC, id DESC LIMIT ?)`,
+    ),
+    // pruneUnused: conversations with no message left go with their playbook and its log.
+    emptyPlaybooks: db.prepare(
+      `DELETE FROM agent_playbook_entries WHERE cid IN (SELECT c.cid FROM agent_conversations c
+         WHERE c.last_updated < ? AND NOT EXISTS (SELECT 1 FROM agent_messages m WHERE m.conversation_id = c.id))`,
+    ),
+    emptyOperations: db.prepare(
+      `DELETE FROM agent_playbook_operations WHERE cid IN (SELECT c.cid FROM agent_conversations c
+         WHERE c.last_updated < ? AND NOT EXISTS (SELECT 1 FROM agent_messages m WHERE m.conversation_id = c.id))`,
+    ),
+    emptyConversations: db.prepare(
+      `DELETE FROM agent_conversations WHERE last_updated < ? AND NOT EXISTS (
+         SELECT 1 FROM agent_messages m WHERE m.conversation_id = agent_conversations.id)`,
+    ),
+    oldOperations: db.prepare("DELETE FROM agent_playbook_operations WHERE created_at < ?"),
+    // Inactive entries, and any of a cid that has no conversation (a feedback whose exchange was never stored).
+    oldEntries: db.prepare(
+      `DELETE FROM agent_playbook_entries WHERE updated_at < ?
+         AND (is_active = 0 OR cid NOT IN (SELECT cid FROM agent_conversations))`,
+    ),
   };
 
   const store: AgentStore = {
@@ -210,12 +242,26 @@ export function openSqliteStore(path: string, limits: StoreLimits, files: Sqlite
       return Number(statements.prune.run(retentionCutoff(limits, now).getTime()).changes);
     },
 
+    async pruneUnused(now): Promise<PruneCounts> {
+      const cutoff = retentionCutoff(limits, now).getTime();
+      const idle = now.getTime() - EMPTY_CONVERSATION_GRACE_MS;
+      return transaction(() => {
+        let playbookEntries = Number(statements.emptyPlaybooks.run(idle).changes);
+        let operations = Number(statements.emptyOperations.run(idle).changes);
+        const conversations = Number(statements.emptyConversations.run(idle).changes);
+        operations += Number(statements.oldOperations.run(cutoff).changes);
+        playbookEntries += Number(statements.oldEntries.run(cutoff).changes);
+        return { conversations, playbookEntries, operations };
+      });
+    },
+
     async activePlaybook(cid) {
       return (statements.active.all(cid) as Row[]).map(toEntry);
     },
 
-    async applyInsights(cid, insights, sourceFeedback, now): Promise<ApplyResult> {
+    async applyInsights(cid, insights, feedback, now): Promise<ApplyResult> {
       const at = now.getTime();
+      const sourceFeedback = feedbackExcerpt(feedback);
       return transaction(() => {
         const activeKeys = (statements.active.all(cid) as Row[]).map((row) => String(row.key));
         const outcomes: InsightOutcome[] = [];
@@ -234,6 +280,8 @@ export function openSqliteStore(path: string, limits: StoreLimits, files: Sqlite
           );
           outcomes.push(outcome);
         }
+        statements.trimOperations.run(cid, cid, operationLogCap(limits));
+        statements.trimInactive.run(cid, cid, limits.maxPlaybookEntries);
         const activeCount = (statements.active.all(cid) as Row[]).length;
         return { outcomes, activeCount };
       });
