@@ -120,7 +120,7 @@ describe("pithead up --postgres", () => {
     expect(other.code).toBe(1);
     expect(other.stdout).toBe("");
     expect(other.stderr).toMatch(
-      /error: this database belongs to another data directory: the coordinator's ledger is signed by pithead\.local \(key id [0-9a-f]{8}\), and \S+ does not exist; the fleet's ledger is signed by pithead-fleet/,
+      /error: this database belongs to another data directory: the coordinator's ledger is signed by pithead\.local \(key id [0-9a-f]{8}\), and \S+ does not exist; the coordinator's receipts are signed by key id [0-9a-f]{64}, and \S+receipt-signing\.key does not exist; the fleet's ledger is signed by pithead-fleet/,
     );
     expect(other.stderr).toContain(`Start with the --data that first ran with this database, or copy its keys.json`);
     expect(other.stderr).not.toContain("Pithead is running");

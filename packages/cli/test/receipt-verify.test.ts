@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { keyIdOf } from "@pithead/coordinator";
 import { afterAll, describe, expect, it } from "vitest";
 import { jobResult, receiptKeys } from "./support/receipts.ts";
 import { pithead } from "./support/run-pithead.ts";
@@ -41,5 +42,21 @@ describe("pithead receipt verify on a job result", () => {
     const json = JSON.parse(ran.stdout);
     expect(json.valid).toBe(false);
     expect(json.problems.map((problem: { field: string }) => problem.field)).toEqual(["output_sha"]);
+  });
+
+  it("against another key: names the key it checked (its id), not the key id inside the receipt, and says the two differ", async () => {
+    const other = receiptKeys();
+    const ran = await verify(jobResult(other.signReceipt));
+    expect(ran.code).toBe(1);
+    const checked = keyIdOf(publicKey);
+    const claimed = keyIdOf(other.publicKey);
+    expect(ran.stdout).toMatch(
+      new RegExp(
+        `^INVALID: receipts\\[0\\] \\(receipt r-miner-a\\) does not verify against key ${checked}: the receipt says it was signed by key ${claimed}, another key`,
+        "m",
+      ),
+    );
+    const json = JSON.parse((await verify(jobResult(other.signReceipt), "--json")).stdout);
+    expect(json.public_key_id).toBe(checked);
   });
 });

@@ -1,9 +1,8 @@
 // @pithead/miner — the compute miner daemon: config from the seed's miner.conf, environment and
 // flags; heartbeat with capabilities, long-poll for jobs, MAX_CONCURRENCY slots, backoff with
 // jitter, graceful stop; workloads as plugins (llm_gen, torch_bench, sd_infer); signed proofs
-// kept in WORK_DIR until the coordinator acknowledges them, then kept RESULT_RETENTION_DAYS
-// (default 7) for the operator and removed by the running miner. Every setting, with its
-// default: `pithead miner start --help` (written from config/config-keys.ts).
+// kept in WORK_DIR until the coordinator acknowledges them. The operator's guide, every setting
+// with its default included, is README.md beside src/.
 //
 //   const config = loadMinerConfig({ file: "/etc/pithead/miner.conf" });
 //   const running = await startMiner(config);

@@ -253,6 +253,20 @@ describe("torch_bench", () => {
     setTimeout(() => controller.abort(new Error("max runtime")), 300);
     await expect(long).rejects.toThrow("max runtime");
   });
+  it("reports TFLOP/s of a small CPU run to 4 significant digits, agreeing with the work over the seconds (not 0.0 or 0.0016)", async () => {
+    const { torch } = await torchHere();
+    if (!torch) return;
+    const n = 16;
+    const iters = 2;
+    const { metrics } = await torch.run(job("torch_bench", { n, iters }), ctx());
+    const tflops = metrics.tflops as number;
+    const seconds = metrics.seconds as number;
+    expect(tflops).toBeGreaterThan(0);
+    expect(Number(tflops.toPrecision(4))).toBe(tflops);
+    // Both rounded to 4 significant digits, the two agree to within a tenth of a percent.
+    expect(Math.abs(tflops / ((2 * n ** 3 * iters) / seconds / 1e12) - 1)).toBeLessThan(0.001);
+  });
+
   it("proves the same output on every replica — an exact result, not timings — so replicate reaches a quorum", async () => {
     const { torch, python } = await torchHere();
     if (!torch || !python) return;

@@ -1,18 +1,71 @@
 // `pithead coordinator start`: the job marketplace server. Also registers the commands that talk to
 // a coordinator: keys, jobs, wallet, receipt (one registration in program.ts for all of them).
+// Refuses a database whose checkpoints or receipts were signed with keys its --data lacks (see
+// up/ledger-keys-check.ts), and prints next steps that work with the admin key it can find.
 
-import { ConfigError, configSettings, type RawSettings, startCoordinator } from "@pithead/coordinator";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import {
+  ConfigError,
+  type CoordinatorConfig,
+  configSettings,
+  loadConfig,
+  type RawSettings,
+  startCoordinator,
+} from "@pithead/coordinator";
 import { closeOnSignals } from "@pithead/http";
 import { type Command, Option } from "commander";
 import { errorMessage, fail } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
 import { spinner } from "../progress.ts";
+import { checkCoordinatorKeys } from "../up/ledger-keys-check.ts";
 import { registerJobCommands } from "./jobs.ts";
 import { registerKeyCommands } from "./keys.ts";
 import { registerReceiptCommands } from "./receipt.ts";
 import { registerWalletCommands } from "./wallet.ts";
 
 type SettingName = keyof typeof configSettings;
+
+/**
+ * The first steps after a start, as commands that work when pasted: `npx` (npm ci puts no `pithead`
+ * on the PATH), --url off the default address, and the admin key from where it is — admin.key in
+ * --data, PITHEAD_ADMIN_KEY, or (a database another coordinator created, whose admin.key stays in
+ * that one's --data) an --admin-key-file to fill in, saying so.
+ */
+export function nextSteps(
+  url: string,
+  config: Pick<CoordinatorConfig, "dataDir" | "db" | "adminKey">,
+  adminKeyWritten: boolean,
+): string[] {
+  const at = url === "http://127.0.0.1:8080" ? "" : ` --url ${url}`;
+  const adminKeyFile = join(config.dataDir, "admin.key");
+  const lines: string[] = [];
+  let admin: string;
+  if (adminKeyWritten || existsSync(adminKeyFile)) {
+    admin = ` --data ${config.dataDir}`;
+  } else if (config.adminKey !== undefined) {
+    admin = "";
+    lines.push("  the admin key is PITHEAD_ADMIN_KEY: these read it from the environment");
+  } else {
+    // The database's admin key was made by the coordinator that created it: it saved admin.key in
+    // its own --data. A SQLite file's folder is that directory when admin.key is there.
+    const beside = config.db.kind === "sqlite" ? join(dirname(config.db.path), "admin.key") : undefined;
+    const found = beside !== undefined && existsSync(beside) ? beside : undefined;
+    admin = ` --admin-key-file ${found ?? "<its data dir>/admin.key"}`;
+    lines.push(
+      found
+        ? `  this database's admin key is in ${found}, made by the coordinator that created the database (${config.dataDir} has no admin.key)`
+        : `  this database's admin key is the admin.key in the --data of the coordinator that created it (${config.dataDir} has none): pass that file, or set PITHEAD_ADMIN_KEY to the key`,
+    );
+  }
+  lines.push(
+    "  next:",
+    `    npx pithead keys create --role miner --label gpu0${at}${admin}      # API_KEY for miner.sh`,
+    `    npx pithead keys create --role client --wallet my-wallet${at}${admin}`,
+    `    npx pithead wallet fund my-wallet 100000${at}${admin}`,
+  );
+  return lines;
+}
 
 function startCommand(coordinator: Command): void {
   const start = coordinator
@@ -39,6 +92,8 @@ function startCommand(coordinator: Command): void {
     }
     const progress = spinner("starting the coordinator");
     try {
+      // Before anything is created: a database signed with keys this --data lacks is refused.
+      await checkCoordinatorKeys(loadConfig(flags, process.env));
       const running = await startCoordinator({
         flags,
         logger: { level: flags.logLevel ?? process.env.PITHEAD_LOG_LEVEL ?? "info" },
@@ -53,15 +108,7 @@ function startCommand(coordinator: Command): void {
         // The key goes to a terminal only: under systemd stdout is the journal, and keys stay out of logs.
         if (process.stderr.isTTY) lines.push(`  admin key (shown once): ${running.generatedAdminKey}`);
       }
-      // Commands that work as pasted: `npx` (npm ci puts no `pithead` on the PATH) and, off the
-      // default address, where this coordinator listens.
-      const at = `${running.url === "http://127.0.0.1:8080" ? "" : ` --url ${running.url}`} --data ${running.config.dataDir}`;
-      lines.push(
-        "  next:",
-        `    npx pithead keys create --role miner --label gpu0${at}      # API_KEY for miner.sh`,
-        `    npx pithead keys create --role client --wallet my-wallet${at}`,
-        `    npx pithead wallet fund my-wallet 100000${at}`,
-      );
+      lines.push(...nextSteps(running.url, running.config, running.adminKeyFile !== undefined));
       process.stderr.write(`${lines.join("\n")}\n`);
       closeOnSignals(running.app);
       // The store thread died (logged): the server has closed; exit so a supervisor restarts us.

@@ -1,10 +1,13 @@
-import { verifyReceipt } from "@pithead/coordinator";
+import { keyIdOf, verifyReceipt } from "@pithead/coordinator";
 import { describe, expect, it } from "vitest";
 import { jobResult, receiptKeys } from "../../test/support/receipts.ts";
 import { checkReceipts, NotAReceiptError } from "./receipt-check.ts";
 
 const { publicKey, signReceipt } = receiptKeys();
-const verify = (signed: Parameters<typeof verifyReceipt>[0]) => verifyReceipt(signed, publicKey);
+const verify = {
+  keyId: keyIdOf(publicKey),
+  verify: (signed: Parameters<typeof verifyReceipt>[0]) => verifyReceipt(signed, publicKey),
+};
 const fields = (document: unknown) => checkReceipts(document, verify).problems.map((problem) => problem.field);
 
 describe("what receipt verify checks in a job result", () => {
@@ -42,6 +45,20 @@ describe("what receipt verify checks in a job result", () => {
     expect(() => checkReceipts({ hello: 1 }, verify)).toThrow(NotAReceiptError);
     expect(() => checkReceipts({ ...jobResult(signReceipt), receipt: null, receipts: [] }, verify)).toThrow(
       /carries no receipt/,
+    );
+  });
+
+  it("a refusal names the key checked against, and says so when the receipt names another key", () => {
+    const edited = jobResult(signReceipt);
+    edited.receipts[0]!.receipt.reward = 1;
+    expect(checkReceipts(edited, verify).problems[0]?.message).toBe(
+      `receipts[0] (receipt r-miner-a) does not verify against key ${verify.keyId}, the key it says signed it: it was altered after it was signed`,
+    );
+    const other = receiptKeys();
+    const foreign = jobResult(other.signReceipt);
+    const foreignKeyId = keyIdOf(other.publicKey);
+    expect(checkReceipts(foreign, verify).problems[0]?.message).toBe(
+      `receipts[0] (receipt r-miner-a) does not verify against key ${verify.keyId}: the receipt says it was signed by key ${foreignKeyId}, another key (another coordinator's, or one this coordinator no longer signs with)`,
     );
   });
 });

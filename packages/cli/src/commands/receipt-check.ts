@@ -1,7 +1,8 @@
 // What `pithead receipt verify` checks in a file: a signed receipt, or a job result (GET
 // /v1/jobs/{id}/result) with every receipt in it. A receipt's signature covers only the receipt, so
 // the result's own fields are checked against the receipts: an edited output, output_sha or job id
-// beside valid receipts is as INVALID as an edited receipt. Pure: the signature check is passed in.
+// beside valid receipts is as INVALID as an edited receipt. Pure: the signature check is passed in,
+// with the id of the key it checks against, which a refusal names (not the key id a receipt claims).
 
 import { createHash } from "node:crypto";
 import type { SignedReceipt } from "@pithead/coordinator";
@@ -78,8 +79,23 @@ function outputBytes(result: ResultFields): Buffer | undefined {
   return Buffer.from(result.output, result.output_encoding === "base64" ? "base64" : "utf8");
 }
 
-/** Checks every receipt in `document` with `verify`, and a job result's fields against them. */
-export function checkReceipts(document: unknown, verify: (signed: SignedReceipt) => boolean): ReceiptCheck {
+/** A signature check against one key: its id (hex SHA-256 of the public key) and the check itself. */
+export interface ReceiptVerifier {
+  keyId: string;
+  verify(signed: SignedReceipt): boolean;
+}
+
+/** Why a receipt does not verify against `keyId`: the key it says signed it, or an edit after signing. */
+function notVerified(field: string, signed: SignedReceipt, keyId: string): string {
+  const head = `${field} (receipt ${signed.receipt.receipt_id}) does not verify against key ${keyId}`;
+  if (signed.key_id !== keyId) {
+    return `${head}: the receipt says it was signed by key ${signed.key_id}, another key (another coordinator's, or one this coordinator no longer signs with)`;
+  }
+  return `${head}, the key it says signed it: it was altered after it was signed`;
+}
+
+/** Checks every receipt in `document` with `verifier`, and a job result's fields against them. */
+export function checkReceipts(document: unknown, verifier: ReceiptVerifier): ReceiptCheck {
   const all = receiptsOf(document);
   const problems: ReceiptProblem[] = [];
   // `receipt` repeats one of `receipts`: checked once, and it must be one of them.
@@ -89,14 +105,10 @@ export function checkReceipts(document: unknown, verify: (signed: SignedReceipt)
   if (single && listed.length > 0 && distinct === all) {
     problems.push({ field: "receipt", message: "receipt is not one of the result's receipts" });
   }
-  const receipts = distinct.map((entry) => ({ ...entry, valid: verify(entry.signed) }));
+  const receipts = distinct.map((entry) => ({ ...entry, valid: verifier.verify(entry.signed) }));
   for (const entry of receipts) {
-    if (!entry.valid) {
-      problems.push({
-        field: `${entry.field}`,
-        message: `${entry.field} (receipt ${entry.signed.receipt.receipt_id}) does not verify against key ${entry.signed.key_id}: it was altered, or signed by another key`,
-      });
-    }
+    if (!entry.valid)
+      problems.push({ field: entry.field, message: notVerified(entry.field, entry.signed, verifier.keyId) });
   }
   if (isResult(document) && !isSigned(document)) {
     // One problem per field, naming the first receipt it disagrees with.

@@ -2,7 +2,7 @@
 // from --url) or a key given with --public-key; never against a key inside the receipt. A job result
 // file is checked whole: every receipt in it, and its output, output_sha and job id against them.
 import { readFileSync } from "node:fs";
-import { CoordinatorClient, verifyReceipt } from "@pithead/coordinator";
+import { CoordinatorClient, keyIdOf, verifyReceipt } from "@pithead/coordinator";
 import type { Command } from "commander";
 import { coordinatorUrlOf } from "../coordinator-url.ts";
 import { fail, printResult } from "../output.ts";
@@ -23,6 +23,15 @@ function readKey(value: string): string {
     return readFileSync(value, "utf8");
   } catch {
     fail(`--public-key must be a base64 Ed25519 key or a PEM file: cannot read ${value}`, 2);
+  }
+}
+
+/** The id of the key receipts are checked against (what a refusal names); `from` says where it came from. */
+function keyIdOrFail(key: string, from: string, code: number): string {
+  try {
+    return keyIdOf(key);
+  } catch (error) {
+    return fail(`${from} is not an Ed25519 public key (${(error as Error).message})`, code);
   }
 }
 
@@ -47,28 +56,36 @@ export function registerReceiptCommands(program: Command): void {
     .argument("<file>", "receipt JSON, or a job result JSON (GET /v1/jobs/{id}/result, `pithead jobs result --json`)")
     .option("--url <url>", "coordinator to fetch the public key from [PITHEAD_URL, COORD_URL]")
     .option("--public-key <key>", "base64 Ed25519 public key or a PEM file (instead of fetching it)")
-    .option("--json", "print JSON: {valid, receipts: [{field, valid, receipt, key_id}], problems: [{field, message}]}")
+    .option(
+      "--json",
+      "print JSON: {valid, public_key_id (the key checked against), receipts: [{field, valid, receipt, key_id}], problems: [{field, message}]}",
+    )
     .action(async (file: string, options: { url?: string; publicKey?: string; json?: boolean }) => {
       const document = readDocument(file);
       let publicKey: string;
+      let keyId: string;
       if (options.publicKey) {
         publicKey = readKey(options.publicKey);
+        keyId = keyIdOrFail(publicKey, `--public-key ${options.publicKey}`, 2);
       } else {
+        const url = coordinatorUrlOf(options.url);
         try {
-          publicKey = (await new CoordinatorClient(coordinatorUrlOf(options.url)).receiptKey()).public_key;
+          publicKey = (await new CoordinatorClient(url).receiptKey()).public_key;
         } catch (error) {
           failApi(error);
         }
+        keyId = keyIdOrFail(publicKey, `the receipt key ${url} publishes`, 1);
       }
       let check: ReceiptCheck;
       try {
-        check = checkReceipts(document, (signed) => verifyReceipt(signed, publicKey));
+        check = checkReceipts(document, { keyId, verify: (signed) => verifyReceipt(signed, publicKey) });
       } catch (error) {
         if (error instanceof NotAReceiptError) fail(`${file} is not a signed receipt: ${error.message}`);
         throw error;
       }
       const json = {
         valid: check.valid,
+        public_key_id: keyId,
         receipts: check.receipts.map((entry) => ({
           field: entry.field,
           valid: entry.valid,

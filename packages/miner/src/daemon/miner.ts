@@ -10,6 +10,10 @@
 // leases to us (canceled, expired: the job is stopped at once and its slot freed) and, when the list
 // is complete, takes back the leases of jobs we do not hold (those a crash lost). A proof the
 // coordinator refuses while the lease is still ours (too large, bad signature) becomes a fail.
+//
+// A stop ends polling (and pruning) at once, but heartbeats and deliveries go on until every running
+// job has an outcome: the shutdown grace is only worth something while the leases it protects are
+// renewed, and a miner that fell silent would be marked offline (its leases lost) mid-grace.
 
 import type { MinerConfig } from "../config/load-config.ts";
 import { type AnswerVerdict, judgeAnswer, leaseGone } from "../core/answer.ts";
@@ -112,8 +116,10 @@ export class Miner {
   /** Fires when the coordinator answers again after an outage. */
   readonly #linkUp = new Notifier();
   readonly #registeredNow = new Notifier();
-  /** Aborted when stop() begins: ends polling and sleeps. */
+  /** Aborted when stop() begins: ends polling for jobs and pruning. */
   readonly #stopping = new AbortController();
+  /** Aborted once no job runs any more after stop(): ends heartbeats and the outbox loop. */
+  readonly #stopped = new AbortController();
   /** Aborted when running jobs must be given back. */
   readonly #giveBack = new AbortController();
   #loops: Promise<void>[] = [];
@@ -194,10 +200,10 @@ export class Miner {
     }
   }
 
-  /** Sleeps `ms`, cut short by stop() or by the coordinator answering again. */
-  async #backoffSleep(ms: number): Promise<void> {
+  /** Sleeps `ms`, cut short by `stop` or by the coordinator answering again. */
+  async #backoffSleep(ms: number, stop: AbortSignal): Promise<void> {
     const woken = new AbortController();
-    const signal = AbortSignal.any([this.#stopping.signal, woken.signal]);
+    const signal = AbortSignal.any([stop, woken.signal]);
     const linkUp = this.#linkUp.wait(signal).then(() => woken.abort());
     await this.#clock.sleep(ms, signal);
     woken.abort();
@@ -238,14 +244,18 @@ export class Miner {
     // The list is complete only while no `next` is in flight (a job on its way is on no list yet,
     // and would be taken back); claims wait until a beat that says "complete" is answered.
     const complete = listed && this.#claiming === 0;
-    const beat = this.#deps.client.heartbeat({
-      miner_id: this.config.minerId,
-      wallet: this.config.walletAddr,
-      mode: capabilities.mode,
-      gpu: capabilities.gpu,
-      capabilities,
-      ...(listed ? { jobs: held, jobs_complete: complete } : {}),
-    });
+    // A beat still on its way when the miner has stopped is dropped: stop() must not wait on it.
+    const beat = this.#deps.client.heartbeat(
+      {
+        miner_id: this.config.minerId,
+        wallet: this.config.walletAddr,
+        mode: capabilities.mode,
+        gpu: capabilities.gpu,
+        capabilities,
+        ...(listed ? { jobs: held, jobs_complete: complete } : {}),
+      },
+      this.#stopped.signal,
+    );
     const reconciling = complete ? beat.catch(() => undefined) : undefined;
     if (reconciling) this.#reconciling = reconciling;
     try {
@@ -269,6 +279,7 @@ export class Miner {
       }
       return this.config.heartbeatSecs * 1000;
     } catch (error) {
+      if (this.#stopped.signal.aborted) return 0;
       return Math.min(this.config.heartbeatSecs * 1000, this.#down(error));
     } finally {
       if (reconciling && this.#reconciling === reconciling) this.#reconciling = undefined;
@@ -555,8 +566,9 @@ export class Miner {
     this.#loops = [this.#heartbeatLoop(), this.#pollLoop(), this.#outboxLoop(), this.#pruneLoop()];
   }
 
+  /** Beats until the miner has stopped, through the shutdown grace: jobs finishing in it keep their leases. */
   async #heartbeatLoop(): Promise<void> {
-    const stop = this.#stopping.signal;
+    const stop = this.#stopped.signal;
     while (!stop.aborted) {
       const delay = await this.heartbeatOnce();
       await this.#clock.sleep(delay, stop);
@@ -579,17 +591,18 @@ export class Miner {
         continue;
       }
       const { delayMs } = await this.pollOnce();
-      if (delayMs > 0) await this.#backoffSleep(delayMs);
+      if (delayMs > 0) await this.#backoffSleep(delayMs, stop);
     }
   }
 
+  /** Delivers until the miner has stopped: a job finished in the shutdown grace is proved at once. */
   async #outboxLoop(): Promise<void> {
-    const stop = this.#stopping.signal;
+    const stop = this.#stopped.signal;
     while (!stop.aborted) {
       const nudged = this.#outboxNudge.wait(stop);
       const delay = await this.deliverPending();
       if (delay === undefined) await nudged;
-      else await this.#backoffSleep(delay);
+      else await this.#backoffSleep(delay, stop);
     }
   }
 
@@ -607,14 +620,19 @@ export class Miner {
   }
 
   /**
-   * Graceful stop: no new jobs; running ones get `graceMs` to finish, the rest are given back
-   * (fail MINER_SHUTDOWN); then one last delivery pass. Undelivered results stay in WORK_DIR
-   * and are sent on the next start.
+   * Graceful stop: no new jobs; running ones get `graceMs` to finish, heartbeats renewing their
+   * leases and results delivered meanwhile; the rest are given back (fail MINER_SHUTDOWN); then one
+   * last delivery pass. Undelivered results stay in WORK_DIR and are sent on the next start.
    */
   async stop(graceMs = this.config.shutdownGraceSecs * 1000): Promise<{ gaveBack: number; pending: number }> {
     if (!this.#stopping.signal.aborted) {
       this.#stopping.abort(new JobAbort("MINER_SHUTDOWN", "stopping"));
-      this.#log.info("stopping: no new jobs", { running: this.#running.size, grace_s: graceMs / 1000 });
+      this.#log.info(
+        this.#running.size > 0
+          ? "stopping: no new jobs; running ones may finish, heartbeats go on meanwhile"
+          : "stopping: no new jobs",
+        { running: this.#running.size, grace_s: graceMs / 1000 },
+      );
     }
     if (this.#running.size > 0) {
       const timeUp = new AbortController();
@@ -628,6 +646,7 @@ export class Miner {
       }
       await finished;
     }
+    this.#stopped.abort();
     await Promise.all(this.#loops);
     // One last delivery pass; whatever the coordinator does not take now waits in WORK_DIR
     // for the next start (no retry loop here: a stop must not hang on a dead coordinator).

@@ -1,5 +1,6 @@
 // sd_infer: image generation through an AUTOMATIC1111-compatible HTTP API the operator runs
-// (SD_URL): POST /sdapi/v1/txt2img, the first image's base64 PNG becomes the output bytes.
+// (SD_URL): POST /sdapi/v1/txt2img for one image (batch_size 1), whose base64 PNG becomes the output
+// bytes. Metrics say `images: 1`: the coordinator's receipt counts sd_infer work in images.
 // At max_runtime_s the request is aborted and the backend told to stop (POST /sdapi/v1/interrupt).
 // Params: {prompt, negative_prompt?, steps?, width?, height?, cfg_scale?, seed?, sampler_name?, model?}.
 
@@ -132,6 +133,7 @@ export class SdInferWorkload implements Workload {
       output: png,
       contentType: "image/png",
       metrics: {
+        images: 1,
         seconds: Math.round(seconds * 1000) / 1000,
         steps: body.steps as number,
         width: body.width as number,

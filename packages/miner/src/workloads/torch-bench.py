@@ -47,6 +47,11 @@ def digest(x):
     return hashlib.sha256(data).hexdigest()
 
 
+def significant(value, digits=4):
+    """`value` to `digits` significant digits: a CPU's 0.0007 TFLOP/s keeps its digits, not 4 decimals."""
+    return float(f"{value:.{digits}g}")
+
+
 p = modulus(n)
 x = inputs(n, seed, p).to(device)
 if device == "cuda":
@@ -62,8 +67,8 @@ flops = 2.0 * n * n * n * iters
 print(json.dumps({
     "result": {"workload": "torch_bench", "n": n, "iters": iters, "seed": seed, "modulus": p, "digest": digest(x)},
     "throughput_ops": iters,
-    "seconds": round(elapsed, 4),
-    "tflops": round(flops / elapsed / 1e12, 4) if elapsed > 0 else 0,
+    "seconds": significant(elapsed),
+    "tflops": significant(flops / elapsed / 1e12) if elapsed > 0 else 0,
     "n": n,
     "device": device,
     "torch": torch.__version__,

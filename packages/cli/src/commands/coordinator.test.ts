@@ -1,0 +1,63 @@
+// The next steps `pithead coordinator start` prints must work as pasted, wherever the admin key is:
+// in --data (its first start), in PITHEAD_ADMIN_KEY, or only in the --data of the coordinator that
+// created the database (a second process on it, whose own --data has no admin.key).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { nextSteps } from "./coordinator.ts";
+
+const root = mkdtempSync(join(tmpdir(), "pithead-cli-next-steps-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const URL = "http://127.0.0.1:8181";
+
+function dir(name: string, adminKey = false): string {
+  const path = join(root, name);
+  mkdirSync(path, { recursive: true });
+  if (adminKey) writeFileSync(join(path, "admin.key"), "ph_admin_key\n", { mode: 0o600 });
+  return path;
+}
+
+const commands = (lines: string[]) => lines.filter((line) => line.includes("npx pithead"));
+
+describe("the next steps after coordinator start", () => {
+  it("pass --data when admin.key is there (written now, or earlier)", () => {
+    const data = dir("own", true);
+    const lines = nextSteps(
+      URL,
+      { dataDir: data, db: { kind: "sqlite", path: join(data, "coordinator.db") }, adminKey: undefined },
+      false,
+    );
+    expect(commands(lines)).toHaveLength(3);
+    for (const line of commands(lines)) expect(line).toContain(`--url ${URL} --data ${data}`);
+  });
+
+  it("with PITHEAD_ADMIN_KEY and no admin.key, say the commands read it from the environment", () => {
+    const data = dir("env");
+    const lines = nextSteps(
+      URL,
+      { dataDir: data, db: { kind: "postgres", url: "postgres://db/x" }, adminKey: "k".repeat(20) },
+      false,
+    );
+    expect(lines[0]).toContain("PITHEAD_ADMIN_KEY");
+    for (const line of commands(lines)) expect(line).not.toMatch(/--data|--admin-key-file/);
+  });
+
+  it("on a database another coordinator created, point at its admin.key: beside a SQLite file, else say where it is", () => {
+    const first = dir("first", true);
+    const second = dir("second");
+    const sqlite = nextSteps(
+      URL,
+      { dataDir: second, db: { kind: "sqlite", path: join(first, "coordinator.db") }, adminKey: undefined },
+      false,
+    );
+    for (const line of commands(sqlite)) expect(line).toContain(`--admin-key-file ${join(first, "admin.key")}`);
+    const pg = nextSteps(
+      URL,
+      { dataDir: second, db: { kind: "postgres", url: "postgres://db/x" }, adminKey: undefined },
+      false,
+    );
+    expect(pg[0]).toContain("the admin.key in the --data of the coordinator that created it");
+    for (const line of commands(pg)) expect(line).toContain("--admin-key-file <its data dir>/admin.key");
+  });
+});
