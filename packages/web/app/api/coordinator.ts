@@ -125,16 +125,25 @@ export const coordinator = {
     callJson<Stats>("coordinator", url("/v1/admin/stats"), { headers: auth(key), signal }),
   miners: (key: string, signal?: AbortSignal) =>
     callJson<{ miners: MinerView[] }>("coordinator", url("/v1/admin/miners"), { headers: auth(key), signal }),
-  wallets: (key: string, signal?: AbortSignal) =>
-    callJson<{ wallets: Wallet[]; next_after: string | null }>("coordinator", url("/v1/admin/wallets?limit=200"), {
-      headers: auth(key),
-      signal,
-    }),
+  /** One page of wallets in address order; `after` (the previous page's next_after) pages on. */
+  wallets: (key: string, query: { after?: string; limit: number }, signal?: AbortSignal) => {
+    const params = new URLSearchParams({ limit: String(query.limit) });
+    if (query.after !== undefined) params.set("after", query.after);
+    return callJson<{ wallets: Wallet[]; next_after: string | null }>(
+      "coordinator",
+      url(`/v1/admin/wallets?${params}`),
+      {
+        headers: auth(key),
+        signal,
+      },
+    );
+  },
   balance: (key: string, signal?: AbortSignal) =>
-    callJson<{ address: string; balance: number; pending: number }>("coordinator", url("/v1/wallet/balance"), {
-      headers: auth(key),
-      signal,
-    }),
+    callJson<{ address: string; balance: number; pending: number; updated_at?: string }>(
+      "coordinator",
+      url("/v1/wallet/balance"),
+      { headers: auth(key), signal },
+    ),
   jobs: (key: string, query: { state?: string; cursor?: string; limit?: number }, signal?: AbortSignal) => {
     const params = new URLSearchParams({ limit: String(query.limit ?? 25) });
     if (query.state) params.set("state", query.state);

@@ -100,6 +100,13 @@ export interface DecisionBody {
   requestedBy: string | null;
 }
 
+export interface ProfitBody {
+  cycle: number;
+  /** null: the fleet's totals. */
+  minerId: string | null;
+  marginMicroUsdPerDay: number;
+}
+
 export interface NegativeProofBody {
   cycle: number | null;
   minerId: string;
@@ -162,16 +169,18 @@ export const fleet = {
       decisionId: string;
       outcome: { kind: "receipt" | "negative-proof"; body: { status?: string; detail?: string; reason?: string } };
     }>(op, "POST", scoped(op, `/miners/${encodeURIComponent(minerId)}/${verb}`), { reason: "from the dashboard" }),
+  /** One page of a record type, newest first; `before` pages back (records with seq < before). */
   list: <Body>(
     op: FleetCredential,
     list: "decisions" | "negative-proofs" | "receipts" | "profits",
     limit: number,
     signal?: AbortSignal,
+    before?: number,
   ) =>
     signedJson<{ records: FleetRecord<Body>[]; nextBefore: number | null }>(
       op,
       "GET",
-      scoped(op, `/ledger/${list}?limit=${limit}`),
+      scoped(op, `/ledger/${list}?limit=${limit}${before === undefined ? "" : `&before=${before}`}`),
       undefined,
       signal,
     ),

@@ -3,6 +3,7 @@
 // missing. No chart library: this is all the dashboard needs.
 
 import { useId } from "react";
+import { niceScale } from "./chart-scale.ts";
 
 export interface Series {
   name: string;
@@ -24,23 +25,6 @@ export interface LineChartProps {
 const WIDTH = 560;
 const HEIGHT = 200;
 const PAD = { left: 56, right: 12, top: 12, bottom: 34 };
-
-/** Round numbers for ticks: 1, 2 or 5 × 10^k steps covering [min, max]. */
-export function niceTicks(min: number, max: number, count = 4): number[] {
-  if (!Number.isFinite(min) || !Number.isFinite(max)) return [];
-  if (min === max) {
-    const pad = Math.abs(min) * 0.1 || 1;
-    return niceTicks(min - pad, max + pad, count);
-  }
-  const raw = (max - min) / count;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 5, 10].find((m) => m * power >= raw) ?? 10) * power;
-  const ticks: number[] = [];
-  for (let value = Math.floor(min / step) * step; value <= max + step * 1e-9 && ticks.length < 50; value += step)
-    ticks.push(Number(value.toPrecision(12)));
-  if ((ticks.at(-1) ?? -Infinity) < max) ticks.push(Number(((ticks.at(-1) ?? min) + step).toPrecision(12)));
-  return ticks;
-}
 
 function timeLabel(ms: number): string {
   return new Date(ms).toLocaleTimeString("en-GB", {
@@ -73,7 +57,10 @@ export function LineChart({ title, unit, series, digits = 1 }: LineChartProps) {
       </figure>
     );
   }
-  const ticks = niceTicks(Math.min(...values), Math.max(...values));
+  const scale = niceScale(Math.min(...values), Math.max(...values), digits);
+  const ticks = scale.ticks;
+  const tickLabel = (value: number) =>
+    value.toLocaleString("en-US", { minimumFractionDigits: scale.digits, maximumFractionDigits: scale.digits });
   const yMin = ticks[0] ?? 0;
   const yMax = ticks.at(-1) ?? 1;
   const xMin = Math.min(...times);
@@ -110,7 +97,7 @@ export function LineChart({ title, unit, series, digits = 1 }: LineChartProps) {
             <g key={tick}>
               <line x1={PAD.left} x2={WIDTH - PAD.right} y1={y(tick)} y2={y(tick)} />
               <text x={PAD.left - 6} y={y(tick)} textAnchor="end" dominantBaseline="middle">
-                {fmt(tick)}
+                {tickLabel(tick)}
               </text>
             </g>
           ))}

@@ -3,12 +3,24 @@
 import type { ReactNode } from "react";
 import { errorMessage } from "../api/http.ts";
 
-export function ErrorNotice({ error, title, onRetry }: { error: unknown; title?: string; onRetry?: () => void }) {
+export function ErrorNotice({
+  error,
+  title,
+  onRetry,
+  stale = false,
+}: {
+  error: unknown;
+  title?: string;
+  onRetry?: () => void;
+  /** What is shown below was loaded before this error: say so, so it is not read as current. */
+  stale?: boolean;
+}) {
   if (error === undefined || error === null) return null;
   return (
     <div className="notice notice-error" role="alert">
       {title && <strong>{title}: </strong>}
       <span>{errorMessage(error)}</span>
+      {stale && <span> (showing what was loaded before: it may be out of date)</span>}
       {onRetry && (
         <button type="button" className="link-button" onClick={onRetry}>
           Try again

@@ -37,3 +37,31 @@ export function formatAgo(iso: string | null | undefined, now = Date.now()): str
 export function shortHash(hash: string | null | undefined, length = 12): string {
   return hash ? `${hash.slice(0, length)}…` : "—";
 }
+
+/** "1 record", "2 records", "1,200 records" (a noun whose plural takes an "s"). */
+export function plural(count: number, noun: string): string {
+  return `${formatInteger(count)} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+/** A figure with the unit that keeps it short: 84,568.8 TH/s reads 84.6 PH/s, 2,488,817 W 2.49 MW. */
+function scaled(value: number | string | null | undefined, units: readonly string[], digits: number): string {
+  const number = typeof value === "string" ? Number(value) : value;
+  if (number === null || number === undefined || !Number.isFinite(number)) return "—";
+  let index = 0;
+  let shown = number;
+  const places = () => (index === 0 ? digits : Math.max(digits, 2));
+  // Compared as it will read: 999,999 W is 1.00 MW, not 1,000.00 kW.
+  while (Math.abs(Number(shown.toFixed(places()))) >= 1000 && index < units.length - 1) {
+    shown /= 1000;
+    index++;
+  }
+  return `${formatDecimal(shown, places())} ${units[index]}`;
+}
+
+export function formatHashrate(ths: number | string | null | undefined): string {
+  return scaled(ths, ["TH/s", "PH/s", "EH/s"], 1);
+}
+
+export function formatPower(watts: number | null | undefined): string {
+  return scaled(watts, ["W", "kW", "MW", "GW"], 0);
+}

@@ -7,7 +7,13 @@ export interface Loaded<T> {
   data: T | undefined;
   error: unknown;
   loading: boolean;
+  /** Loads again now, abandoning a load in flight. */
   reload: () => void;
+  /**
+   * Loads again, but lets a load in flight finish first (then loads once more): live updates call
+   * it often, and restarting each time would never let a slow answer arrive.
+   */
+  refresh: () => void;
 }
 
 export function useLoad<T>(load: ((signal: AbortSignal) => Promise<T>) | null, deps: DependencyList): Loaded<T> {
@@ -17,6 +23,8 @@ export function useLoad<T>(load: ((signal: AbortSignal) => Promise<T>) | null, d
   const [generation, setGeneration] = useState(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  const inFlight = useRef(false);
+  const again = useRef(false);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when to reload
   useEffect(() => {
@@ -27,24 +35,39 @@ export function useLoad<T>(load: ((signal: AbortSignal) => Promise<T>) | null, d
     }
     const controller = new AbortController();
     setLoading(true);
+    inFlight.current = true;
+    again.current = false;
+    const settle = () => {
+      inFlight.current = false;
+      if (again.current) setGeneration((value) => value + 1);
+    };
     run(controller.signal).then(
       (value) => {
         if (controller.signal.aborted) return;
         setData(value);
         setError(undefined);
         setLoading(false);
+        settle();
       },
       (failure: unknown) => {
         if (controller.signal.aborted) return;
         setError(failure);
         setLoading(false);
+        settle();
       },
     );
-    return () => controller.abort();
+    return () => {
+      inFlight.current = false;
+      controller.abort();
+    };
   }, [...deps, generation]);
 
   const reload = useCallback(() => setGeneration((value) => value + 1), []);
-  return { data, error, loading, reload };
+  const refresh = useCallback(() => {
+    if (inFlight.current) again.current = true;
+    else setGeneration((value) => value + 1);
+  }, []);
+  return { data, error, loading, reload, refresh };
 }
 
 /** Calls `tick` every `ms` while the page is visible. */

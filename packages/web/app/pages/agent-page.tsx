@@ -1,16 +1,43 @@
 // Agent: the agent's own test console (served by the agent at /ui), framed through the proxy so
 // it is same-origin with the dashboard. The key is handed over through the console's own key
-// field, so it never appears in a URL.
+// field, so it never appears in a URL. The agent's /health is asked first: a console that cannot
+// load is the agent being down, not a key the console refused.
 
 import { useRef, useState } from "react";
-import { Notice } from "../components/notice.tsx";
+import { ApiError, callJson, errorMessage, serviceUrl } from "../api/http.ts";
+import { Loading, Notice } from "../components/notice.tsx";
+import { useLoad } from "../lib/use-load.ts";
 import { useApp } from "../session/app-context.tsx";
+
+function AgentDown({ url, error, onRetry }: { url: string; error: unknown; onRetry: () => void }) {
+  // The proxy's 502/504 already says "not answering" and why; any other answer is the agent's own.
+  const unreachable = error instanceof ApiError && (error.status === 0 || error.status === 502 || error.status === 504);
+  const reason = error instanceof ApiError && unreachable ? error.message.replace(/^.*is not answering:\s*/, "") : "";
+  return (
+    <div className="notice notice-error" role="alert">
+      <strong>
+        Agent API ({url}) {unreachable ? "is not answering" : "answered its health check with an error"}
+      </strong>
+      {unreachable ? (reason ? ` (${reason})` : "") : `: ${errorMessage(error)}`}. Start it (or check the URL given to
+      --agent), then{" "}
+      <button type="button" className="link-button" onClick={onRetry}>
+        try again
+      </button>
+      .
+    </div>
+  );
+}
 
 export function AgentPage() {
   const { server, connections } = useApp();
+  const agent = server.services.agent;
   const frame = useRef<HTMLIFrameElement>(null);
   const [handedOver, setHandedOver] = useState<boolean | null>(null);
-  if (!server.services.agent)
+  const health = useLoad(
+    agent ? (signal) => callJson<unknown>("agent", serviceUrl("agent", "/health"), { signal }) : null,
+    [agent?.url],
+  );
+  if (!agent)
     return (
       <Notice tone="warn">This dashboard was started without an agent API (pass --agent URL to `pithead web`).</Notice>
     );
@@ -42,15 +69,31 @@ export function AgentPage() {
         <h1>Agent</h1>
         <span className="muted">the agent's own console: the seven components, history and playbook</span>
       </div>
-      {!key && (
-        <Notice tone="warn">
-          No agent API key in this tab: type it into the console's key field, or add it on Connections.
-        </Notice>
+      {health.error !== undefined && !health.loading ? (
+        <AgentDown url={agent.url} error={health.error} onRetry={health.reload} />
+      ) : !health.data ? (
+        <Loading what="the agent API" />
+      ) : (
+        <>
+          {!key && (
+            <Notice tone="warn">
+              No agent API key in this tab: type it into the console's key field, or add it on Connections.
+            </Notice>
+          )}
+          {handedOver === false && (
+            <Notice tone="warn">The console did not take the key automatically: type it into its key field.</Notice>
+          )}
+          {/* Keyed by the key: a key changed or forgotten loads the console afresh, never one still holding the old. */}
+          <iframe
+            key={key}
+            ref={frame}
+            className="agent-frame"
+            title="Agent test console"
+            src="/svc/agent/ui"
+            onLoad={onLoad}
+          />
+        </>
       )}
-      {handedOver === false && (
-        <Notice tone="warn">The console did not take the key automatically: type it into its key field.</Notice>
-      )}
-      <iframe ref={frame} className="agent-frame" title="Agent test console" src="/svc/agent/ui" onLoad={onLoad} />
     </section>
   );
 }

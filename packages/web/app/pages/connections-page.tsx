@@ -8,7 +8,12 @@ import { fleet } from "../api/fleet.ts";
 import { callJson, errorMessage, serviceUrl } from "../api/http.ts";
 import { Notice } from "../components/notice.tsx";
 import { useApp } from "../session/app-context.tsx";
-import { type Connections, type FleetCredential, normaliseConnections } from "../session/connections.ts";
+import {
+  type Connections,
+  connectionsProblem,
+  type FleetCredential,
+  normaliseConnections,
+} from "../session/connections.ts";
 
 interface TestResult {
   name: string;
@@ -120,6 +125,7 @@ export function ConnectionsPage({ intro = false }: { intro?: boolean }) {
   const { server, connections, setConnections } = useApp();
   const [draft, setDraft] = useState<Connections>(connections);
   const [saved, setSaved] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
   const [testing, setTesting] = useState(false);
   const [results, setResults] = useState<TestResult[] | null>(null);
   const services = server.services;
@@ -129,12 +135,19 @@ export function ConnectionsPage({ intro = false }: { intro?: boolean }) {
     change(copy);
     setDraft(copy);
     setSaved(false);
+    setProblem(null);
   };
   const setOperator = (index: number, patch: Partial<FleetCredential>) =>
     update((copy) => Object.assign(copy.fleet.operators[index] as FleetCredential, patch));
 
   const save = (event: FormEvent) => {
     event.preventDefault();
+    const wrong = connectionsProblem(draft);
+    setProblem(wrong);
+    if (wrong) {
+      setSaved(false);
+      return;
+    }
     const next = normaliseConnections({ ...draft, fleet: { operators: draft.fleet.operators } }, "manual");
     setConnections(next);
     setDraft({ ...next, fleet: { operators: next.fleet.operators } });
@@ -259,12 +272,18 @@ export function ConnectionsPage({ intro = false }: { intro?: boolean }) {
                 agent: { apiKey: "" },
               });
               setResults(null);
+              setProblem(null);
             }}
           >
             Forget keys
           </button>
         </div>
         {saved && <Notice tone="ok">Saved for this tab.</Notice>}
+        {problem && (
+          <div className="notice notice-error" role="alert">
+            Not saved: {problem}
+          </div>
+        )}
       </form>
 
       {results && (

@@ -3,29 +3,25 @@
 // signed in the browser with the operator's secret.
 
 import { useEffect, useId, useState } from "react";
-import {
-  type CycleReport,
-  type DecisionBody,
-  type FleetRecord,
-  fleet,
-  type Mode,
-  type NegativeProofBody,
-} from "../api/fleet.ts";
+import { type CycleReport, fleet, type Mode, type ProfitBody } from "../api/fleet.ts";
 import { errorMessage } from "../api/http.ts";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
-import { formatAgo, formatDecimal, formatInteger, formatUsd } from "../lib/format.ts";
+import { formatAgo, formatHashrate, formatPower, formatUsd, plural } from "../lib/format.ts";
 import { navigate, useLocation } from "../lib/router.tsx";
 import { useInterval, useLoad } from "../lib/use-load.ts";
 import { useApp } from "../session/app-context.tsx";
 import type { FleetCredential } from "../session/connections.ts";
 import { FleetMinerTable, type MinerCommand } from "./fleet/fleet-miner-table.tsx";
+import { latestCycleMargins, marginsToShow } from "./fleet/latest-margins.ts";
 import { MinerCharts } from "./fleet/miner-charts.tsx";
-import { Timeline, type TimelineEntry } from "./fleet/timeline.tsx";
+import { Timeline } from "./fleet/timeline.tsx";
+import { hasOlder, timelineEntries, timelineFloor } from "./fleet/timeline-pager.ts";
+import { useTimeline } from "./fleet/use-timeline.ts";
 
 function cycleSummary(report: CycleReport): string {
   const actions = report.receipts.length;
   const suppressed = report.negativeProofs.length;
-  return `Cycle (${report.mode}, ledger record #${report.cycleSeq}): polled ${report.polled.ok} of ${report.miners} miners${report.polled.failed ? `, ${report.polled.failed} failed` : ""}; ${report.decisions.length} action decision${report.decisions.length === 1 ? "" : "s"}, ${actions} dispatched, ${suppressed} negative proof${suppressed === 1 ? "" : "s"}.`;
+  return `Cycle (${report.mode}, ledger record #${report.cycleSeq}): polled ${report.polled.ok} of ${plural(report.miners, "miner")}${report.polled.failed ? `, ${report.polled.failed} failed` : ""}; ${plural(report.decisions.length, "action decision")}, ${actions} dispatched, ${plural(suppressed, "negative proof")}.`;
 }
 
 function OperatorFleet({ operator }: { operator: FleetCredential }) {
@@ -38,26 +34,15 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
   const modeName = useId();
 
   const view = useLoad((signal) => fleet.miners(operator, signal), [operator.id, operator.secret]);
+  const lastCycle = view.data?.lastCycle?.cycleSeq ?? null;
+  // Read again only when a new cycle has run: every miner's record of the latest cycle, paged.
   const profits = useLoad(
-    (signal) =>
-      fleet.list<{ minerId: string | null; cycle: number; marginMicroUsdPerDay: number }>(
-        operator,
-        "profits",
-        500,
-        signal,
-      ),
-    [operator.id, operator.secret],
+    view.data
+      ? (signal) => latestCycleMargins((before) => fleet.list<ProfitBody>(operator, "profits", 500, signal, before))
+      : null,
+    [operator.id, operator.secret, lastCycle, view.data === undefined],
   );
-  const timeline = useLoad(
-    async (signal) => {
-      const [decisions, proofs] = await Promise.all([
-        fleet.list<DecisionBody>(operator, "decisions", 200, signal),
-        fleet.list<NegativeProofBody>(operator, "negative-proofs", 50, signal),
-      ]);
-      return { decisions: decisions.records, proofs: proofs.records };
-    },
-    [operator.id, operator.secret],
-  );
+  const timeline = useTimeline(operator, showHold, timelineLength);
   const chartMiner = selected ?? view.data?.miners[0]?.id ?? null;
   const history = useLoad(chartMiner ? (signal) => fleet.history(operator, chartMiner, 120, signal) : null, [
     operator.id,
@@ -67,8 +52,7 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
 
   const refresh = () => {
     view.reload();
-    profits.reload();
-    timeline.reload();
+    timeline.refresh();
     history.reload();
   };
   useInterval(refresh, busy ? null : 10_000);
@@ -109,23 +93,10 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
         : `${verb} ${minerId}: decision ${answer.decisionId} recorded but not carried out (negative proof: ${outcome.body.reason ?? "?"}).`;
     });
 
-  // The latest cycle's margin per miner, from its profit records.
-  const margins = new Map<string, number>();
-  for (const record of profits.data?.records ?? []) {
-    const { minerId, marginMicroUsdPerDay } = record.body;
-    if (minerId !== null && !margins.has(minerId)) margins.set(minerId, marginMicroUsdPerDay / 1e6);
-  }
-  const entries: TimelineEntry[] = [
-    ...(timeline.data?.decisions ?? [])
-      .filter((record) => showHold || record.body.action !== "HOLD")
-      .map((record) => ({ kind: "decision" as const, record })),
-    ...(timeline.data?.proofs ?? []).map((record) => ({
-      kind: "negative-proof" as const,
-      record: record as FleetRecord<NegativeProofBody>,
-    })),
-  ]
-    .sort((a, b) => b.record.seq - a.record.seq)
-    .slice(0, timelineLength);
+  const margins = marginsToShow(profits.data, lastCycle, view.data?.miners ?? []);
+  const loaded = timeline.state;
+  const allEntries = loaded ? timelineEntries(loaded) : [];
+  const entries = allEntries.slice(0, timelineLength);
   const data = view.data;
 
   return (
@@ -183,11 +154,11 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
             <section className="cards" aria-label="Fleet totals">
               <div className="card">
                 <span className="card-label">hashrate</span>
-                <span className="card-value">{formatDecimal(data.totals.hashrateThs, 1)} TH/s</span>
+                <span className="card-value">{formatHashrate(data.totals.hashrateThs)}</span>
               </div>
               <div className="card">
                 <span className="card-label">power</span>
-                <span className="card-value">{formatInteger(data.totals.powerW)} W</span>
+                <span className="card-value">{formatPower(data.totals.powerW)}</span>
               </div>
               <div className="card">
                 <span className="card-label">revenue / day</span>
@@ -210,6 +181,7 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
             <h2 id="fleet-miners-heading">
               Miners <span className="muted">({data.count})</span>
             </h2>
+            <ErrorNotice error={profits.error} title="Margins not read" onRetry={profits.reload} />
             <FleetMinerTable
               miners={data.miners}
               margins={margins}
@@ -238,12 +210,32 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
                 Show HOLD decisions
               </label>
             </div>
-            <ErrorNotice error={timeline.error} onRetry={timeline.reload} />
-            {timeline.data && <Timeline entries={entries} />}
-            {timeline.data && entries.length === timelineLength && (
-              <button type="button" onClick={() => setTimelineLength(timelineLength + 30)}>
-                Show more
-              </button>
+            <ErrorNotice error={timeline.error} onRetry={timeline.retry} />
+            {loaded && (
+              <Timeline
+                entries={entries}
+                held={showHold ? null : { count: loaded.held.count, cycles: loaded.held.cycles.size }}
+                onShowHold={() => setShowHold(true)}
+              />
+            )}
+            {!loaded && !timeline.error && <Loading what="the timeline" />}
+            {loaded && (allEntries.length > timelineLength || hasOlder(loaded)) && (
+              <div className="row">
+                <button
+                  type="button"
+                  disabled={timeline.loading}
+                  onClick={() => setTimelineLength(timelineLength + 30)}
+                >
+                  {timeline.loading
+                    ? "Loading…"
+                    : entries.length < timelineLength
+                      ? "Search further back"
+                      : "Show more"}
+                </button>
+                {entries.length < timelineLength && (
+                  <span className="muted">read back to ledger record #{timelineFloor(loaded)}</span>
+                )}
+              </div>
             )}
           </section>
         </>

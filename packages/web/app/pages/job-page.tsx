@@ -7,7 +7,7 @@ import { coordinator, FINAL_STATES, type JobEvent, type JobResult } from "../api
 import { CheckSteps } from "../components/check-steps.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
-import { formatInteger, formatTime, shortHash } from "../lib/format.ts";
+import { formatInteger, formatTime, plural, shortHash } from "../lib/format.ts";
 import { Link } from "../lib/router.tsx";
 import { LiveLabel, useEventStream } from "../lib/use-events.tsx";
 import { useLoad } from "../lib/use-load.ts";
@@ -144,11 +144,53 @@ function LedgerEvidence({ jobId, readKey }: { jobId: string; readKey: string }) 
       {state && (
         <div className={`notice ${state.bad.length === 0 ? "notice-ok" : "notice-error"}`} role="status">
           {state.bad.length === 0
-            ? `✔ All ${state.ok} records of this job are in the ledger: each inclusion proof leads to the root of the signed checkpoint of ${state.size} records.`
-            : `✖ ${state.bad.length} of ${state.total} records failed: ${state.bad.join("; ")}`}
+            ? `✔ ${state.ok === 1 ? "The 1 record of this job is" : `All ${state.ok} records of this job are`} in the ledger: each inclusion proof leads to the root of the signed checkpoint of ${plural(state.size ?? 0, "record")}.`
+            : `✖ ${state.bad.length} of ${plural(state.total, "record")} failed: ${state.bad.join("; ")}`}
         </div>
       )}
     </>
+  );
+}
+
+/** Cancels after a second click: what is still escrowed goes back to the client's wallet. */
+function CancelJob({ cancel, onCanceled }: { cancel: () => Promise<unknown>; onCanceled: () => void }) {
+  const [asking, setAsking] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(undefined);
+  const confirm = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await cancel();
+      setAsking(false);
+      onCanceled();
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div className="stack">
+      {asking ? (
+        <div className="row">
+          <span>Cancel this job? What is still escrowed is refunded to the client wallet.</span>
+          <button type="button" className="danger" onClick={confirm} disabled={busy}>
+            {busy ? "Canceling…" : "Yes, cancel the job"}
+          </button>
+          <button type="button" onClick={() => setAsking(false)} disabled={busy}>
+            Keep it
+          </button>
+        </div>
+      ) : (
+        <div>
+          <button type="button" onClick={() => setAsking(true)}>
+            Cancel job
+          </button>
+        </div>
+      )}
+      <ErrorNotice error={error} title="Not canceled" />
+    </div>
   );
 }
 
@@ -216,7 +258,10 @@ export function JobPage({ id }: { id: string }) {
             </dd>
             <dt>Reward</dt>
             <dd>
-              {formatInteger(job.data.reward)} (escrow left {formatInteger(job.data.escrow)})
+              {formatInteger(job.data.reward)}
+              {job.data.verification.mode === "replicate" &&
+                ` per replica, ${formatInteger(job.data.reward * job.data.verification.replicas)} for all ${job.data.verification.replicas}`}{" "}
+              (escrow left {formatInteger(job.data.escrow)})
             </dd>
             <dt>Verification</dt>
             <dd>
@@ -249,6 +294,12 @@ export function JobPage({ id }: { id: string }) {
               </>
             )}
           </dl>
+          {!final && (
+            <CancelJob
+              cancel={() => coordinator.cancel(connections.coordinator.clientKey || readKey, id)}
+              onCanceled={job.reload}
+            />
+          )}
           {job.data.leases && job.data.leases.length > 0 && (
             <section aria-labelledby="leases-heading">
               <h2 id="leases-heading">Leases</h2>

@@ -1,19 +1,30 @@
 // Jobs: the queue by state, the job list (live through the coordinator's event stream), the
 // compute miners, the wallets, and the form to submit a job.
 
-import { useCallback, useId, useRef, useState } from "react";
-import { coordinator, JOB_STATES, type Job, type JobEvent } from "../api/coordinator.ts";
+import { useCallback, useEffect, useId, useRef, useState } from "react";
+import { coordinator, JOB_STATES, type JobEvent, type Wallet } from "../api/coordinator.ts";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
 import { formatInteger } from "../lib/format.ts";
 import { navigate } from "../lib/router.tsx";
 import { LiveLabel, useEventStream } from "../lib/use-events.tsx";
 import { useInterval, useLoad } from "../lib/use-load.ts";
+import { useThrottle } from "../lib/use-throttle.ts";
 import { useApp } from "../session/app-context.tsx";
 import { JobTable } from "./jobs/job-table.tsx";
+import {
+  applyPatches,
+  foldChanges,
+  keepNewest,
+  type Patches,
+  parseStateEvent,
+  prunePatches,
+} from "./jobs/live-patches.ts";
 import { MinerTable } from "./jobs/miner-table.tsx";
 import { QueueStats } from "./jobs/queue-stats.tsx";
 import { SubmitForm } from "./jobs/submit-form.tsx";
 import { WalletTable } from "./jobs/wallet-table.tsx";
+
+const WALLET_PAGE = 100;
 
 export function JobsPage() {
   const { server, connections } = useApp();
@@ -23,52 +34,82 @@ export function JobsPage() {
   const [state, setState] = useState("");
   const [cursors, setCursors] = useState<string[]>([]);
   const cursor = cursors.at(-1);
+  const [walletCursors, setWalletCursors] = useState<string[]>([]);
+  const walletsAfter = walletCursors.at(-1);
 
   const stats = useLoad(adminKey ? (signal) => coordinator.stats(adminKey, signal) : null, [adminKey]);
   const miners = useLoad(adminKey ? (signal) => coordinator.miners(adminKey, signal) : null, [adminKey]);
-  const wallets = useLoad(adminKey ? (signal) => coordinator.wallets(adminKey, signal) : null, [adminKey]);
+  const wallets = useLoad(
+    adminKey ? (signal) => coordinator.wallets(adminKey, { after: walletsAfter, limit: WALLET_PAGE }, signal) : null,
+    [adminKey, walletsAfter],
+  );
   const balance = useLoad(clientKey ? (signal) => coordinator.balance(clientKey, signal) : null, [clientKey]);
   const jobs = useLoad(
     readKey ? (signal) => coordinator.jobs(readKey, { state: state || undefined, cursor }, signal) : null,
     [readKey, state, cursor],
   );
 
-  // Live: each state change patches its row at once; the counters follow shortly after.
-  const [patched, setPatched] = useState<Record<string, JobEvent>>({});
-  const refreshSoon = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // Live: the state changes of the rows on screen patch them, applied once per frame; the list,
+  // the counters and the balances are read again at most every second (miners and wallets every
+  // five: bigger answers, slower to change) for as long as events keep coming.
+  const [patches, setPatches] = useState<Patches>(() => new Map());
+  const onScreen = useRef(jobs.data?.jobs ?? []);
+  onScreen.current = jobs.data?.jobs ?? [];
+  useEffect(() => setPatches((previous) => prunePatches(previous, jobs.data?.jobs ?? [])), [jobs.data]);
+  const pending = useRef(new Map<string, JobEvent>());
+  const frame = useRef<number | null>(null);
+  useEffect(
+    () => () => {
+      if (frame.current !== null) cancelAnimationFrame(frame.current);
+      frame.current = null;
+    },
+    [],
+  );
+  const refreshList = useThrottle(() => {
+    jobs.refresh();
+    stats.refresh();
+    balance.refresh();
+  }, 1000);
+  const refreshTables = useThrottle(() => {
+    miners.refresh();
+    wallets.refresh();
+  }, 5000);
   const onEvent = useCallback(
     (event: { event: string; data: string }) => {
-      if (event.event !== "state") return;
-      let change: JobEvent;
-      try {
-        change = JSON.parse(event.data) as JobEvent;
-      } catch {
-        return;
+      const change = parseStateEvent(event);
+      if (!change) return;
+      if (onScreen.current.some((job) => job.id === change.job_id)) {
+        keepNewest(pending.current, change);
+        frame.current ??= requestAnimationFrame(() => {
+          frame.current = null;
+          const changes = [...pending.current.values()];
+          pending.current.clear();
+          setPatches((previous) => foldChanges(previous, changes, onScreen.current));
+        });
       }
-      setPatched((previous) => ({ ...previous, [change.job_id]: change }));
-      clearTimeout(refreshSoon.current);
-      refreshSoon.current = setTimeout(() => {
-        stats.reload();
-        miners.reload();
-        wallets.reload();
-        balance.reload();
-        if (!jobs.data?.jobs.some((job) => job.id === change.job_id)) jobs.reload();
-      }, 400);
+      refreshList();
+      refreshTables();
     },
-    [stats, miners, wallets, balance, jobs],
+    [refreshList, refreshTables],
   );
   const live = useEventStream(
     server.services.coordinator && readKey ? coordinator.eventsUrl() : null,
     coordinator.authHeaders(readKey),
     onEvent,
   );
-  // Heartbeats and reputation change without job events: refresh the miners now and then.
+  // Heartbeats and reputation change without job events: refresh the miners now and then. Without
+  // the event stream everything is read this way, so a service gone away shows as an error.
   useInterval(
     () => {
-      miners.reload();
-      stats.reload();
+      miners.refresh();
+      stats.refresh();
+      if (live.state !== "open") {
+        jobs.refresh();
+        wallets.refresh();
+        balance.refresh();
+      }
     },
-    adminKey ? 10_000 : null,
+    readKey ? 10_000 : null,
   );
 
   if (!server.services.coordinator)
@@ -78,12 +119,13 @@ export function JobsPage() {
       </Notice>
     );
 
-  const shownJobs: Job[] = (jobs.data?.jobs ?? []).map((job) => {
-    const change = patched[job.id];
-    return change && change.version > 0 && new Date(change.at) >= new Date(job.updated_at)
-      ? { ...job, state: change.state, updated_at: change.at }
-      : job;
-  });
+  const shownJobs = applyPatches(jobs.data?.jobs ?? [], patches);
+  const clientWallet: Wallet | undefined = balance.data && {
+    address: balance.data.address,
+    balance: balance.data.balance,
+    updated_at: balance.data.updated_at ?? "",
+  };
+  const walletPage = wallets.data?.wallets ?? [];
 
   return (
     <section>
@@ -96,7 +138,7 @@ export function JobsPage() {
       {adminKey ? (
         <section aria-labelledby="queue-heading">
           <h2 id="queue-heading">Queue</h2>
-          <ErrorNotice error={stats.error} onRetry={stats.reload} />
+          <ErrorNotice error={stats.error} stale={stats.data !== undefined} onRetry={stats.reload} />
           {stats.data ? <QueueStats stats={stats.data} /> : !stats.error && <Loading what="the queue" />}
         </section>
       ) : (
@@ -109,9 +151,7 @@ export function JobsPage() {
           {clientKey ? (
             <SubmitForm
               clientKey={clientKey}
-              workloads={[
-                ...new Set((miners.data?.miners ?? []).flatMap((miner) => miner.capabilities?.workloads ?? [])),
-              ]}
+              miners={miners.data?.miners}
               onSubmitted={(job) => navigate(`/jobs/${encodeURIComponent(job.id)}`)}
             />
           ) : (
@@ -149,7 +189,7 @@ export function JobsPage() {
               </select>
             </div>
           </div>
-          <ErrorNotice error={jobs.error} onRetry={jobs.reload} />
+          <ErrorNotice error={jobs.error} stale={jobs.data !== undefined} onRetry={jobs.reload} />
           {jobs.data ? <JobTable jobs={shownJobs} /> : readKey && !jobs.error && <Loading what="jobs" />}
           <div className="row">
             {cursors.length > 0 && (
@@ -170,17 +210,49 @@ export function JobsPage() {
         <>
           <section aria-labelledby="miners-heading">
             <h2 id="miners-heading">Compute miners</h2>
-            <ErrorNotice error={miners.error} onRetry={miners.reload} />
+            <ErrorNotice error={miners.error} stale={miners.data !== undefined} onRetry={miners.reload} />
             {miners.data ? <MinerTable miners={miners.data.miners} /> : !miners.error && <Loading what="miners" />}
           </section>
           <section aria-labelledby="wallets-heading">
             <h2 id="wallets-heading">Wallets</h2>
-            <ErrorNotice error={wallets.error} onRetry={wallets.reload} />
+            <ErrorNotice error={wallets.error} stale={wallets.data !== undefined} onRetry={wallets.reload} />
             {wallets.data ? (
-              <WalletTable wallets={wallets.data.wallets} highlight={balance.data?.address} />
+              <WalletTable
+                wallets={walletPage}
+                highlight={clientWallet?.address}
+                pinned={
+                  clientWallet && !walletPage.some((wallet) => wallet.address === clientWallet.address)
+                    ? clientWallet
+                    : undefined
+                }
+                first={walletCursors.length * WALLET_PAGE + 1}
+              />
             ) : (
               !wallets.error && <Loading what="wallets" />
             )}
+            <div className="row">
+              {walletCursors.length > 0 && (
+                <button type="button" onClick={() => setWalletCursors(walletCursors.slice(0, -1))}>
+                  Previous wallets
+                </button>
+              )}
+              {wallets.data?.next_after && (
+                <button
+                  type="button"
+                  onClick={() => setWalletCursors([...walletCursors, wallets.data?.next_after as string])}
+                >
+                  Next wallets
+                </button>
+              )}
+              {wallets.data && (walletCursors.length > 0 || wallets.data.next_after) && (
+                <span className="muted">
+                  {walletPage.length === 0
+                    ? "no more wallets"
+                    : `wallets ${formatInteger(walletCursors.length * WALLET_PAGE + 1)}–${formatInteger(walletCursors.length * WALLET_PAGE + walletPage.length)}`}
+                  {wallets.data.next_after ? ", more follow" : ", the last"} (in address order)
+                </span>
+              )}
+            </div>
           </section>
         </>
       )}

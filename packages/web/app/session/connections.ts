@@ -56,6 +56,31 @@ export function normaliseConnections(value: unknown, source: Connections["source
   };
 }
 
+/** The fleet's own rule for an operator id (packages/fleet's idPattern). */
+const OPERATOR_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * What is wrong with the keys typed on Connections, naming the field, or null. An operator row
+ * with an id but no secret (or a secret but no id) would otherwise be dropped on save without a
+ * word; a row left entirely empty is only a row added by mistake and is dropped.
+ */
+export function connectionsProblem(draft: Connections): string | null {
+  const seen = new Set<string>();
+  for (const [index, operator] of draft.fleet.operators.entries()) {
+    const id = operator.id.trim();
+    const secret = operator.secret.trim();
+    if (id === "" && secret === "") continue;
+    const which = id ? `Fleet operator ${id}` : `Fleet operator ${index + 1}`;
+    if (id === "") return `${which}: Operator id is empty; enter the id its secret belongs to, or remove the row.`;
+    if (!OPERATOR_ID.test(id))
+      return `${which}: Operator id may only hold letters, digits, '.', '_' and '-' (up to 64).`;
+    if (secret === "") return `${which}: Operator secret is empty; enter the operator's secret, or remove the row.`;
+    if (seen.has(id)) return `${which}: listed twice; remove one of the rows.`;
+    seen.add(id);
+  }
+  return null;
+}
+
 export function hasAnyKey(connections: Connections): boolean {
   return !!(
     connections.coordinator.adminKey ||
@@ -81,6 +106,12 @@ export function saveConnections(connections: Connections, storage: Storage = ses
   storage.setItem(STORAGE_KEY, JSON.stringify(connections));
 }
 
+/**
+ * Logging out: everything this tab keeps on the dashboard's origin goes, not only the dashboard's
+ * own entry. The consoles it frames through the proxy (the agent's /ui) are same-origin, so they
+ * share this storage and keep their own copy of a key there (the agent console's
+ * `pithead-agent-api-key`); nothing else writes to it.
+ */
 export function forgetConnections(storage: Storage = sessionStorage): void {
-  storage.removeItem(STORAGE_KEY);
+  storage.clear();
 }

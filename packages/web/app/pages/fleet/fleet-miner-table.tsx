@@ -1,6 +1,8 @@
-// The fleet's miners: model, hashrate against expected, temperatures, fans, power, margin, the
-// last decision, and the manual commands (recorded as the operator's decisions).
+// The fleet's miners: model, status, the manual commands (recorded as the operator's decisions;
+// near the name so they are in view on a laptop), hashrate against expected, temperatures, fans,
+// power, margin and the last decision. Stop and restart interrupt mining: they ask once more.
 
+import { useState } from "react";
 import type { FleetMiner } from "../../api/fleet.ts";
 import { StateBadge } from "../../components/state-badge.tsx";
 import { formatDecimal, formatInteger, formatUsd } from "../../lib/format.ts";
@@ -24,6 +26,7 @@ export function FleetMinerTable(props: {
   busy: string | null;
 }) {
   const { miners, margins, selected, onSelect, onCommand, busy } = props;
+  const [confirming, setConfirming] = useState<{ minerId: string; command: MinerCommand } | null>(null);
   if (miners.length === 0) return <p className="muted">This operator has no miners.</p>;
   return (
     <div className="table-wrap">
@@ -34,6 +37,7 @@ export function FleetMinerTable(props: {
             <th scope="col">Miner</th>
             <th scope="col">Model</th>
             <th scope="col">Status</th>
+            <th scope="col">Actions</th>
             <th scope="col" className="num">
               Hashrate TH/s
             </th>
@@ -56,7 +60,6 @@ export function FleetMinerTable(props: {
               Margin $/day
             </th>
             <th scope="col">Last decision</th>
-            <th scope="col">Actions</th>
           </tr>
         </thead>
         <tbody>
@@ -84,6 +87,45 @@ export function FleetMinerTable(props: {
                   )}
                   {miner.error && <span className="muted wrap"> {miner.error}</span>}
                 </td>
+                <td>
+                  {confirming?.minerId === miner.id ? (
+                    <div className="cell-actions">
+                      <button
+                        type="button"
+                        className="small danger"
+                        disabled={busy !== null}
+                        onClick={() => {
+                          setConfirming(null);
+                          onCommand(miner.id, confirming.command);
+                        }}
+                      >
+                        Confirm {confirming.command} {miner.id}
+                      </button>
+                      <button type="button" className="small" onClick={() => setConfirming(null)}>
+                        Cancel
+                      </button>
+                    </div>
+                  ) : (
+                    <div className="cell-actions">
+                      {(["start", "stop", "restart"] as const).map((command) => (
+                        <button
+                          key={command}
+                          type="button"
+                          className="small"
+                          disabled={busy !== null}
+                          onClick={() =>
+                            command === "start"
+                              ? onCommand(miner.id, command)
+                              : setConfirming({ minerId: miner.id, command })
+                          }
+                          aria-label={`${command[0]?.toUpperCase()}${command.slice(1)} miner ${miner.id}`}
+                        >
+                          {command}
+                        </button>
+                      ))}
+                    </div>
+                  )}
+                </td>
                 <td className="num">{formatDecimal(miner.hashrateThs, 1)}</td>
                 <td className="num">{formatDecimal(miner.expectedThs, 1)}</td>
                 <td className="num">{formatDecimal(miner.maxChipTempC, 0)}</td>
@@ -100,22 +142,6 @@ export function FleetMinerTable(props: {
                   ) : (
                     "—"
                   )}
-                </td>
-                <td>
-                  <div className="cell-actions">
-                    {(["start", "stop", "restart"] as const).map((command) => (
-                      <button
-                        key={command}
-                        type="button"
-                        className="small"
-                        disabled={busy !== null}
-                        onClick={() => onCommand(miner.id, command)}
-                        aria-label={`${command[0]?.toUpperCase()}${command.slice(1)} miner ${miner.id}`}
-                      >
-                        {command}
-                      </button>
-                    ))}
-                  </div>
                 </td>
               </tr>
             );

@@ -1,29 +1,55 @@
 // Decisions and negative proofs in one timeline, newest first: what the controller did, and what
 // it decided not to do (and why): the two invariants of the loop, side by side.
 
-import type { DecisionBody, FleetRecord, NegativeProofBody } from "../../api/fleet.ts";
 import { StateBadge } from "../../components/state-badge.tsx";
-import { formatTime } from "../../lib/format.ts";
+import { formatTime, plural } from "../../lib/format.ts";
+import type { TimelineEntry } from "./timeline-pager.ts";
 
-export type TimelineEntry =
-  | { kind: "decision"; record: FleetRecord<DecisionBody> }
-  | { kind: "negative-proof"; record: FleetRecord<NegativeProofBody> };
+export type { TimelineEntry } from "./timeline-pager.ts";
 
-export function Timeline({ entries }: { entries: TimelineEntry[] }) {
-  if (entries.length === 0) return <p className="muted">Nothing yet: run a cycle.</p>;
+/** Why the list is empty: cycles that ran but held every miner are not "nothing yet". */
+function Empty({ held, onShowHold }: { held: { count: number; cycles: number } | null; onShowHold: () => void }) {
+  if (!held || held.count === 0) return <p className="muted">Nothing yet: run a cycle.</p>;
+  return (
+    <p className="muted" data-testid="timeline-empty">
+      No actions: {held.cycles > 0 ? `${plural(held.cycles, "cycle")}, ` : ""}every miner held (
+      {plural(held.count, "HOLD decision")} hidden).{" "}
+      <button type="button" className="link-button" onClick={onShowHold}>
+        Show HOLDs
+      </button>
+    </p>
+  );
+}
+
+export function Timeline({
+  entries,
+  held,
+  onShowHold,
+}: {
+  entries: TimelineEntry[];
+  /** The HOLD decisions hidden in the range read (null while they are shown). */
+  held: { count: number; cycles: number } | null;
+  onShowHold: () => void;
+}) {
+  if (entries.length === 0) return <Empty held={held} onShowHold={onShowHold} />;
   return (
     <ol className="timeline" aria-label="Decisions and negative proofs, newest first">
       {entries.map((entry) => {
         const { record } = entry;
         if (entry.kind === "decision") {
           const body = entry.record.body;
+          // A manual command's detail usually names who asked already.
+          const by =
+            body.origin === "manual" && !(body.requestedBy && body.detail.includes(body.requestedBy))
+              ? ` · by ${body.requestedBy ?? "an operator"}`
+              : "";
           return (
             <li key={record.seq} className="timeline-decision">
               <span className="timeline-kind">Decision</span> <StateBadge state={body.action} />{" "}
               <strong>{body.minerId}</strong> <span className="muted">{body.reason}</span>
               <div className="timeline-detail">
                 {body.detail}
-                {body.origin === "manual" && ` · by ${body.requestedBy ?? "an operator"}`}
+                {by}
               </div>
               <div className="timeline-meta">
                 {formatTime(record.at)} · cycle {body.cycle ?? "manual"} · seq {record.seq}

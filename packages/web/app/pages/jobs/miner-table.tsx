@@ -38,7 +38,7 @@ export function MinerTable({ miners }: { miners: MinerView[] }) {
               </td>
               <td>{miner.capabilities?.workloads?.join(", ") || "—"}</td>
               <td className="wrap">{miner.capabilities?.models?.join(", ") || "—"}</td>
-              <td>
+              <td className="wrap">
                 {miner.gpu
                   ? (miner.capabilities?.gpus
                       ?.map((gpu) => `${gpu.name} (${Math.round(gpu.memory_mb / 1024)} GB)`)

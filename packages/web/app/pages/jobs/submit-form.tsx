@@ -1,21 +1,26 @@
 // Submit a job: the workload, its parameters (a prompt for llm_gen, JSON for the others), the
 // reward escrowed from the client's wallet, and how the result is verified. Bad input is named
-// by field before anything is sent; the coordinator's own refusals are shown as they come.
+// by field before anything is sent; the coordinator's own refusals are shown as they come. With the
+// admin key the form also says which workloads the online miners run, and warns before a job no
+// online miner can take (or more replicas than miners to run them).
 
 import { type FormEvent, useId, useRef, useState } from "react";
-import { coordinator, type Job } from "../../api/coordinator.ts";
+import { coordinator, type Job, type MinerView } from "../../api/coordinator.ts";
 import { ErrorNotice } from "../../components/notice.tsx";
+import { plural } from "../../lib/format.ts";
 import { buildJob, type Draft } from "./job-draft.ts";
+import { capacityWarning, onlineCapacity } from "./miner-capacity.ts";
 
 const DEFAULT_WORKLOADS = ["llm_gen", "torch_bench", "sd_infer"];
 
 export function SubmitForm({
   clientKey,
-  workloads,
+  miners,
   onSubmitted,
 }: {
   clientKey: string;
-  workloads: string[];
+  /** The coordinator's miners (undefined without the admin key: nothing is said about them). */
+  miners: MinerView[] | undefined;
   onSubmitted: (job: Job) => void;
 }) {
   const id = useId();
@@ -39,7 +44,10 @@ export function SubmitForm({
     setDraft({ ...draft, ...patch });
     idempotencyKey.current = crypto.randomUUID();
   };
+  const workloads = (miners ?? []).flatMap((miner) => miner.capabilities?.workloads ?? []);
   const options = [...new Set([...workloads, ...DEFAULT_WORKLOADS])];
+  const capacity = miners && onlineCapacity(miners);
+  const warning = capacity && capacityWarning(capacity, draft);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -71,6 +79,7 @@ export function SubmitForm({
             id={`${id}-workload`}
             value={draft.workload}
             onChange={(event) => set({ workload: event.target.value })}
+            aria-describedby={capacity ? `${id}-workload-hint` : undefined}
           >
             {options.map((name) => (
               <option key={name} value={name}>
@@ -78,6 +87,13 @@ export function SubmitForm({
               </option>
             ))}
           </select>
+          {capacity && (
+            <p className="hint" id={`${id}-workload-hint`}>
+              {capacity.size === 0
+                ? "No miner is online."
+                : `Online miners run ${[...capacity].map(([name, count]) => `${name} (${plural(count, "miner")})`).join(", ")}.`}
+            </p>
+          )}
         </div>
         <div className="field">
           <label htmlFor={`${id}-reward`}>Reward</label>
@@ -169,6 +185,11 @@ export function SubmitForm({
               onChange={(event) => set({ quorum: event.target.value })}
             />
           </div>
+        </div>
+      )}
+      {warning && (
+        <div className="notice notice-warn" role="status" data-testid="capacity-warning">
+          {warning}
         </div>
       )}
       <div>

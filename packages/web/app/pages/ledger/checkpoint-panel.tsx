@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from "react";
 import type { SignedCheckpoint } from "../../api/ledger-sources.ts";
-import { formatInteger, formatTime } from "../../lib/format.ts";
+import { formatTime, plural } from "../../lib/format.ts";
 import { noteSignedBy, parseCheckpoint, parseVerifierKey } from "../../verify/signed-note.ts";
 
 export function CheckpointPanel({ checkpoint }: { checkpoint: SignedCheckpoint | null }) {
@@ -46,7 +46,7 @@ export function CheckpointPanel({ checkpoint }: { checkpoint: SignedCheckpoint |
           <code>{checkpoint.origin}</code>
         </dd>
         <dt>Size</dt>
-        <dd>{formatInteger(checkpoint.size)} records</dd>
+        <dd>{plural(checkpoint.size, "record")}</dd>
         <dt>Root</dt>
         <dd>
           <code className="wrap">{checkpoint.rootHash}</code>

@@ -4,7 +4,7 @@
 import { useRef, useState } from "react";
 import type { LedgerSource } from "../../api/ledger-sources.ts";
 import { ErrorNotice } from "../../components/notice.tsx";
-import { formatInteger, shortHash } from "../../lib/format.ts";
+import { formatInteger, plural, shortHash } from "../../lib/format.ts";
 import { type VerifyOutcome, verifyExportStream } from "../../verify/export-verifier.ts";
 
 export function VerifyPanel({ source }: { source: LedgerSource }) {
@@ -43,7 +43,7 @@ export function VerifyPanel({ source }: { source: LedgerSource }) {
         const report = await source.serverVerify(controller.signal);
         setServer(
           report.ok
-            ? `The service's own verify agrees: ${formatInteger(report.records)} records, ${report.checkpoints} checkpoints.`
+            ? `The service's own verify agrees: ${plural(report.records, "record")}, ${plural(report.checkpoints, "checkpoint")}.`
             : `The service's own verify reports record ${report.firstBad?.seq}: ${report.firstBad?.reason}`,
         );
       }
@@ -91,8 +91,8 @@ export function VerifyPanel({ source }: { source: LedgerSource }) {
         >
           {outcome.ok ? (
             <>
-              ✔ Verified in this browser: {formatInteger(outcome.records)} records and {outcome.checkpoints} signed
-              checkpoint{outcome.checkpoints === 1 ? "" : "s"}; every hash, the chain and every checkpoint hold. Root{" "}
+              ✔ Verified in this browser: {plural(outcome.records, "record")} and{" "}
+              {plural(outcome.checkpoints, "signed checkpoint")}; every hash, the chain and every checkpoint hold. Root{" "}
               {shortHash(outcome.root, 16)}
               {outcome.checkpoints === 0 &&
                 " (no checkpoint signed yet: the chain is intact, but nothing vouches for it yet)"}

@@ -1,0 +1,34 @@
+// What the online miners can take, for the submit form: a job for a workload none of them runs
+// waits until its slots expire, and replicas go to distinct miners (distinct wallets), so more
+// replicas than such miners cannot all be run.
+
+import type { MinerView } from "../../api/coordinator.ts";
+import type { Draft } from "./job-draft.ts";
+
+/** Per workload, how many online miners with distinct wallets run it. */
+export function onlineCapacity(miners: readonly MinerView[]): Map<string, number> {
+  const wallets = new Map<string, Set<string>>();
+  for (const miner of miners) {
+    if (miner.status !== "online") continue;
+    for (const workload of miner.capabilities?.workloads ?? []) {
+      const set = wallets.get(workload) ?? new Set<string>();
+      set.add(miner.wallet);
+      wallets.set(workload, set);
+    }
+  }
+  return new Map([...wallets].map(([workload, set]) => [workload, set.size]));
+}
+
+/** A sentence to show before submitting, or null when the online miners can run the draft. */
+export function capacityWarning(
+  capacity: ReadonlyMap<string, number>,
+  draft: Pick<Draft, "workload" | "verification" | "replicas">,
+): string | null {
+  const runners = capacity.get(draft.workload) ?? 0;
+  if (runners === 0)
+    return `No online miner runs ${draft.workload}: the job waits in the queue until one does, or its open slots expire and the escrow is refunded.`;
+  const replicas = Number(draft.replicas);
+  if (draft.verification === "replicate" && Number.isInteger(replicas) && replicas > runners)
+    return `${replicas} replicas, but only ${runners} online miner${runners === 1 ? "" : "s"} (one per wallet) run${runners === 1 ? "s" : ""} ${draft.workload}: each replica needs a different one, so the job cannot finish until more are online.`;
+  return null;
+}
