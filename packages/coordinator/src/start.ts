@@ -12,6 +12,7 @@ import { CoordinatorService, type ServiceLog } from "./service/coordinator.ts";
 import { EventHub } from "./service/event-hub.ts";
 import { loadOrCreateReceiptSigner } from "./service/receipt-signer.ts";
 import { openReads } from "./store/open-reads.ts";
+import { gateLedger } from "./store/sqlite/gated-ledger.ts";
 import { releaseOwnProcessLock } from "./store/sqlite/process-lock.ts";
 
 export interface StartOptions {
@@ -100,13 +101,15 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
   let service: CoordinatorService | undefined;
   let ledger: Ledger | undefined;
   try {
-    ledger = await openLedger({
+    const opened = await openLedger({
       ...(config.db.kind === "sqlite"
         ? { store: "sqlite" as const, path: config.db.path }
         : { store: "postgres" as const, url: config.db.url }),
       signer: ledgerSigner,
     });
-    const reads = openReads(config, (error) => log?.error({ err: error }, "database pool error"));
+    // The ledger's records are read from the same SQLite file: they wait for the engine's fsync too.
+    ledger = config.db.kind === "sqlite" ? gateLedger(opened, engine.readGate) : opened;
+    const reads = openReads(config, (error) => log?.error({ err: error }, "database pool error"), engine.readGate);
     service = new CoordinatorService({
       engine,
       reads: reads.reads,

@@ -1,10 +1,13 @@
 // The HTTP thread's handle on the engine thread (worker.ts): commands and claims go out in one
 // message per turn of the event loop, answers come back once their batch is durable, and committed
-// job events are handed to the HTTP side's subscribers (server-sent events).
+// job events are handed to the HTTP side's subscribers (server-sent events). The read gate lets
+// this thread's reads wait for the engine's fsync of what they saw.
 import { Worker } from "node:worker_threads";
 import { errors } from "../errors.ts";
 import type { Claimed } from "../ops/claim-jobs.ts";
 import type { SweepResult } from "../ops/sweep.ts";
+import { ReadGate } from "../store/sqlite/read-gate.ts";
+import { durabilityCounters } from "../store/sqlite/wal-sync.ts";
 import type { JobEvent } from "../store/types.ts";
 import type { CommandInput, CommandName, CommandOutput } from "./commands.ts";
 import type { ClaimCall } from "./engine.ts";
@@ -16,7 +19,7 @@ export interface EngineClientLog {
 }
 
 export interface EngineClientOptions {
-  data: EngineWorkerData;
+  data: Omit<EngineWorkerData, "durability">;
   /** The HTTP side's clock when it is not the system's (tests step it): every batch carries it. */
   clock?: () => number;
   onEvents(events: JobEvent[]): void;
@@ -42,6 +45,8 @@ interface Pending {
 type Outgoing = ToEngine extends infer M ? (M extends { id: number } ? Omit<M, "id"> : never) : never;
 
 export class EngineClient {
+  /** What this thread's SQLite reads wait on (see store/sqlite/read-gate.ts). */
+  readonly readGate: ReadGate;
   readonly #worker: Worker;
   readonly #options: EngineClientOptions;
   readonly #pending = new Map<number, Pending>();
@@ -54,17 +59,18 @@ export class EngineClient {
   #stopped: Error | undefined;
   #failure: Error | undefined;
 
-  private constructor(worker: Worker, options: EngineClientOptions) {
+  private constructor(worker: Worker, options: EngineClientOptions, readGate: ReadGate) {
     this.#worker = worker;
     this.#options = options;
+    this.readGate = readGate;
   }
 
   /** Starts the engine thread; resolves once its store is open (migrated) and it takes commands. */
   static async start(options: EngineClientOptions): Promise<EngineClient> {
-    const worker = new Worker(options.workerUrl ?? new URL("./worker.ts", import.meta.url), {
-      workerData: options.data,
-    });
-    const client = new EngineClient(worker, options);
+    const counters = durabilityCounters();
+    const data: EngineWorkerData = { ...options.data, durability: counters.buffer as SharedArrayBuffer };
+    const worker = new Worker(options.workerUrl ?? new URL("./worker.ts", import.meta.url), { workerData: data });
+    const client = new EngineClient(worker, options, new ReadGate(counters));
     try {
       await new Promise<void>((resolve, reject) => {
         // Until it is ready, id 0 carries a failure to start (a database in use, a bad URL…).
@@ -206,6 +212,8 @@ export class EngineClient {
       this.#failure = error;
     }
     this.#stopped = failed ? errors.error("STORE_UNAVAILABLE") : error;
+    // What the engine committed last may never be durable now: reads that may have seen it fail.
+    this.readGate.fail(this.#stopped);
     for (const pending of this.#pending.values()) pending.reject(this.#stopped);
     this.#pending.clear();
     if (failed) this.#options.onFailure?.(error);

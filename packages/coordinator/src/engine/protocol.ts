@@ -45,6 +45,11 @@ export interface EngineWorkerData {
   checkpointIntervalMs: number;
   /** The first clock reading when the HTTP side's clock is not the system's (tests step it). */
   carriedClock: number | null;
+  /**
+   * SQLite: commits started and commits durable, shared with the HTTP thread, whose reads wait for
+   * the fsync of what they saw (store/sqlite/read-gate.ts).
+   */
+  durability: SharedArrayBuffer;
 }
 
 export type WireError =

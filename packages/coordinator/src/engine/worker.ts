@@ -50,10 +50,24 @@ function answer(id: number, work: Promise<unknown>): void {
   );
 }
 
+/**
+ * An fsync of the write-ahead log failed: what was committed since may not survive a power cut and
+ * nothing more can be acknowledged. The thread ends, so the HTTP side answers 503 and the process
+ * exits to be restarted (SQLite recovers what reached the disk).
+ */
+function durabilityLost(error: Error): void {
+  port?.postMessage([
+    { t: "log", level: "error", obj: plain({ err: error }), msg: "the database can no longer be made durable" },
+  ]);
+  process.exit(1);
+}
+
 async function start(): Promise<Engine> {
   const store = await openStore({ db: data.db }, clock, {
     ledgerPartition: data.ledgerPartition,
     walCheckpointThread: true,
+    durability: new Int32Array(data.durability),
+    onDurabilityLost: durabilityLost,
   });
   try {
     const ledger = await openLedger({

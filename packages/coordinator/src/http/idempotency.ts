@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import { canonicalJson } from "../core/canonical.ts";
 import { errors } from "../errors.ts";
+import type { IdempotencyScope } from "../ops/idempotent.ts";
 
 export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   const header = request.headers["idempotency-key"];
@@ -24,4 +25,13 @@ export function requestHash(request: FastifyRequest): string {
     text = JSON.stringify(body);
   }
   return createHash("sha256").update(`${request.method} ${path}\n${text}`, "utf8").digest("hex");
+}
+
+/**
+ * The scope a write runs in for idempotent(): the fingerprint is computed only with a key, since
+ * without one nothing is stored or compared (and hashing every body costs the HTTP thread).
+ */
+export function idempotencyScope(request: FastifyRequest, keyId: string): IdempotencyScope {
+  const idempotencyKey = idempotencyKeyOf(request);
+  return { keyId, idempotencyKey, requestHash: idempotencyKey === undefined ? "" : requestHash(request) };
 }

@@ -1,10 +1,11 @@
 // Domain → wire. Timestamps become ISO-8601, camelCase becomes the API's snake_case.
+import { isoTime } from "../core/iso-time.ts";
 import type { ApiKeyRecord, Assignment, Job, JsonValue, Miner } from "../core/model.ts";
 import type { Claimed } from "../ops/claim-jobs.ts";
 import type { KeyView, LeasedJob, MinerView } from "../schemas/index.ts";
 import type { JobView } from "../schemas/jobs.ts";
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
+export const iso = isoTime;
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
 
 export function jobView(job: Job, assignments?: readonly Assignment[]): JobView {

@@ -5,9 +5,10 @@
 //   order. Refuses (before writing): an unregistered miner, a miner id bound to another key.
 //   A draining miner gets nothing. Writes per job: the assignment (token + expiry), the job's open
 //   replicas and state, a ledger record; and the miner's last-seen time.
-import { randomBytes } from "node:crypto";
 import { timeOrderedId } from "../core/ids.ts";
+import { isoTime } from "../core/iso-time.ts";
 import { newLease } from "../core/job-life.ts";
+import { leaseToken } from "../core/lease-token.ts";
 import { canReceiveWork, freeSlots, minerWorkloads, mismatch } from "../core/matching.ts";
 import type { Assignment, Job, Miner } from "../core/model.ts";
 import { errors } from "../errors.ts";
@@ -49,7 +50,7 @@ async function lease(tx: Tx, ctx: OpsContext, job: Job, miner: Miner): Promise<C
     jobId: job.id,
     minerId: miner.id,
     wallet: miner.wallet,
-    leaseToken: randomBytes(18).toString("base64url"),
+    leaseToken: leaseToken(),
     attempt: job.leasesIssued + 1,
     state: "LEASED",
     leasedAt: tx.now,
@@ -79,7 +80,7 @@ async function lease(tx: Tx, ctx: OpsContext, job: Job, miner: Miner): Promise<C
     miner_id: miner.id,
     wallet: miner.wallet,
     attempt: assignment.attempt,
-    lease_expires_at: new Date(assignment.leaseExpiresAt).toISOString(),
+    lease_expires_at: isoTime(assignment.leaseExpiresAt),
   });
   return { job: saved, assignment };
 }

@@ -1,5 +1,6 @@
 // Saving a job: bumps its version and emits an event when its state changes or a replica opens up
 // (the dispatcher wakes long-polling miners on those).
+import { isoTime } from "../core/iso-time.ts";
 import type { Job, JobState } from "../core/model.ts";
 import type { JobEvent, Tx } from "../store/types.ts";
 
@@ -13,7 +14,7 @@ export function jobEvent(job: Job, previous: JobState | null): JobEvent {
     open_slots: job.openSlots,
     workload: job.workload,
     client_key_id: job.clientKeyId,
-    at: new Date(job.updatedAt).toISOString(),
+    at: isoTime(job.updatedAt),
   };
 }
 

@@ -1,6 +1,7 @@
 // How a job ends, and what a lost lease does to it. Shared by the proof, fail, cancel and sweep ops;
 // each runs inside its caller's transaction.
 import { timeOrderedId } from "../core/ids.ts";
+import { isoTime as iso } from "../core/iso-time.ts";
 import { attemptsExhausted, withSlotReopened } from "../core/job-life.ts";
 import type { Assignment, Job, JobState, JsonValue } from "../core/model.ts";
 import { payoutTransfer, refundTransfer } from "../core/money.ts";
@@ -11,8 +12,6 @@ import type { AssignmentSet } from "./assignment-set.ts";
 import type { OpsContext } from "./context.ts";
 import { saveJob } from "./job-writes.ts";
 import { moveMoney } from "./transfers.ts";
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 function adjustReputation(tx: Tx, minerId: string, event: ReputationEvent): Promise<void> {
   return tx.adjustReputation(minerId, reputationDelta(event), REPUTATION_MIN, REPUTATION_MAX);

@@ -1,7 +1,7 @@
 // The coordinator's HTTP-side shell: what the routes call. Reads run here on their own connection
-// (they see committed, durable state only); every write is a command for the engine thread
-// (engine/), which owns the store's writer, the long-poll dispatcher and the sweeper. No SQL and
-// no HTTP here.
+// (what they return is durable: on SQLite they wait for the engine's fsync of a commit they saw);
+// every write is a command for the engine thread (engine/), which owns the store's writer, the
+// long-poll dispatcher and the sweeper. No SQL and no HTTP here.
 import type { FastifyBaseLogger } from "fastify";
 import { minerWorkloads } from "../core/matching.ts";
 import type { ApiKeyRecord, Miner } from "../core/model.ts";
@@ -58,6 +58,8 @@ export class CoordinatorService {
   readonly streams: OpenStreams;
   readonly #engine: EngineClient;
   readonly #closeReads: () => Promise<void>;
+  /** Miner keys' bound miner ids, by key id (see boundMinerId). */
+  readonly #boundMiners = new Map<string, string>();
   #log: ServiceLog;
 
   constructor(options: ServiceOptions) {
@@ -111,10 +113,17 @@ export class CoordinatorService {
     return revoked;
   }
 
-  /** The miner id a miner key is bound to (by its first heartbeat). */
+  /**
+   * The miner id a miner key is bound to (by its first heartbeat). A binding never changes once
+   * made (rotating a miner's key makes a new key), so it is read once per key, not per proof.
+   */
   async boundMinerId(principal: KeyPrincipal): Promise<string> {
+    const bound = this.#boundMiners.get(principal.keyId);
+    if (bound !== undefined) return bound;
     const key = await this.reads.keyById(principal.keyId);
     if (!key?.minerId) throw errors.error("MINER_NOT_REGISTERED", { key_id: principal.keyId });
+    if (this.#boundMiners.size >= 10_000) this.#boundMiners.clear();
+    this.#boundMiners.set(principal.keyId, key.minerId);
     return key.minerId;
   }
 

@@ -1,6 +1,8 @@
 // Group commit: the ops that arrive while a transaction is being written share the next one, so
 // one durable commit (one fsync) answers many requests. Each op's promise settles only after the
-// commit that contains it; its events are delivered only then.
+// commit that contains it is durable; its events are delivered only then. A store whose COMMIT
+// returns before the fsync (SQLite, sqlite/wal-sync.ts) runs the next batch while it flushes, one
+// batch ahead at most; answers and events still go out in commit order.
 //
 // Failure rules:
 //  - An op that throws a registry error (HttpError) before it wrote anything fails alone; the batch
@@ -30,6 +32,11 @@ export interface TxSession {
   flush(): Promise<void>;
   commit(): Promise<void>;
   /**
+   * A store whose COMMIT returns before it is durable: resolves once what commit() committed is
+   * (rejects if it never will be). Absent: commit() itself returned only then.
+   */
+  durable?(): Promise<void>;
+  /**
    * flush() and commit() in one go, for a store that sends COMMIT right behind the writes. Throws
    * FlushFailed when the writes failed and nothing was committed (the batch is then rolled back if
    * still open, and retried op by op); any other error is the commit's, its outcome unknown (the
@@ -53,6 +60,14 @@ export class FlushFailed extends Error {
 export interface TxDriver {
   /** Opens the batch's transaction; `hints` are the batch's, for a driver that loads them with BEGIN. */
   begin(hints: WriteHints | undefined): Promise<TxSession>;
+  /**
+   * A store with durable() sessions: undefined when another batch may start now, else resolves when
+   * it may. One batch runs while the previous commit's fsync does, not more: what arrives meanwhile
+   * joins a bigger next batch instead of several small commits that rewrite the same pages.
+   */
+  ready?(): Promise<void> | undefined;
+  /** A store with durable() sessions: resolves once every commit made so far is durable. */
+  drained?(): Promise<void>;
 }
 
 /** An op waiting for a transaction, with what to do once that transaction committed (or failed). */
@@ -142,6 +157,8 @@ export class GroupCommit {
   #scheduled = false;
   #closed = false;
   #idle: (() => void)[] = [];
+  /** Batches committed and waiting to be durable before they are answered. */
+  readonly #settling = new Set<Promise<void>>();
   #followUps: FollowUpSource | undefined;
 
   constructor(driver: TxDriver, options: GroupCommitOptions) {
@@ -180,11 +197,11 @@ export class GroupCommit {
     });
   }
 
-  /** Stops taking ops and waits for the ones already queued to commit. */
+  /** Stops taking ops and waits for the ones already queued to commit and be answered. */
   async close(): Promise<void> {
     this.#closed = true;
-    if (!this.#running && this.#queue.length === 0) return;
-    await new Promise<void>((resolve) => this.#idle.push(resolve));
+    if (this.#running || this.#queue.length > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await Promise.all(this.#settling);
   }
 
   #schedule(): void {
@@ -207,9 +224,14 @@ export class GroupCommit {
     try {
       const first = this.#queue[0];
       if (first && isExclusive(first)) {
+        // Work on another connection (the ledger signing a checkpoint) sees every commit: only
+        // once they are durable.
+        await this.#driver.drained?.();
         this.#queue.shift();
         await first.exclusive().then(first.resolve, first.reject);
       } else {
+        // Waiting here, the requests that arrive join this batch.
+        await this.#driver.ready?.();
         let size = 0;
         while (size < this.#options.maxBatch && size < this.#queue.length) {
           const next = this.#queue[size];
@@ -228,7 +250,8 @@ export class GroupCommit {
   async #runBatch(batch: Pending[]): Promise<void> {
     const attempt = await this.#attempt(batch);
     if (attempt.kind === "committed") {
-      this.#settle(attempt.items, attempt.outcomes, attempt.events);
+      if (attempt.durable) this.#settleWhenDurable(attempt.durable, attempt.items, attempt.outcomes, attempt.events);
+      else this.#settle(attempt.items, attempt.outcomes, attempt.events);
       return;
     }
     if (attempt.kind === "commit_failed" || attempt.items.length === 1) {
@@ -242,7 +265,7 @@ export class GroupCommit {
   async #attempt(
     batch: Pending[],
   ): Promise<
-    | { kind: "committed"; items: Pending[]; outcomes: Outcome[]; events: JobEvent[] }
+    | { kind: "committed"; items: Pending[]; outcomes: Outcome[]; events: JobEvent[]; durable?: Promise<void> }
     | { kind: "poisoned" | "commit_failed"; items: Pending[]; error: unknown }
   > {
     const own = hintsOf(batch);
@@ -320,7 +343,22 @@ export class GroupCommit {
       await session.rollback().catch(() => {});
       return { kind: "commit_failed", items, error };
     }
-    return { kind: "committed", items, outcomes, events };
+    const durable = session.durable?.();
+    return durable
+      ? { kind: "committed", items, outcomes, events, durable }
+      : { kind: "committed", items, outcomes, events };
+  }
+
+  /** Answers a committed batch once it is durable (in commit order: the store's fsyncs finish in order). */
+  #settleWhenDurable(durable: Promise<void>, batch: Pending[], outcomes: Outcome[], events: JobEvent[]): void {
+    const settled = durable.then(
+      () => this.#settle(batch, outcomes, events),
+      (error: unknown) => {
+        for (const pending of batch) pending.reject(error);
+      },
+    );
+    this.#settling.add(settled);
+    void settled.finally(() => this.#settling.delete(settled));
   }
 
   #settle(batch: Pending[], outcomes: Outcome[], events: JobEvent[]): void {

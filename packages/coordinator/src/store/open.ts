@@ -7,7 +7,12 @@ import type { CoordinatorStore } from "./types.ts";
 export async function openStore(
   config: Pick<CoordinatorConfig, "db">,
   clock: () => number,
-  options: { ledgerPartition?: string; walCheckpointThread?: boolean } = {},
+  options: {
+    ledgerPartition?: string;
+    walCheckpointThread?: boolean;
+    durability?: Int32Array;
+    onDurabilityLost?: (error: Error) => void;
+  } = {},
 ): Promise<CoordinatorStore> {
   if (config.db.kind === "sqlite") return openSqliteStore({ path: config.db.path, clock, ...options });
   return openPostgresStore({

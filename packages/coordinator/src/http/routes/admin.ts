@@ -18,7 +18,7 @@ import {
 } from "../../schemas/index.ts";
 import type { CoordinatorService } from "../../service/coordinator.ts";
 import { sendAnswer } from "../answer.ts";
-import { idempotencyKeyOf, requestHash } from "../idempotency.ts";
+import { idempotencyScope } from "../idempotency.ts";
 import { asJson, iso, keyView, minerView } from "../views.ts";
 import { principalOf } from "./miner.ts";
 
@@ -40,11 +40,7 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
     async (request, reply) => {
       const principal = principalOf(request);
       const body = request.body;
-      const scope = {
-        keyId: principal.keyId,
-        idempotencyKey: idempotencyKeyOf(request),
-        requestHash: requestHash(request),
-      };
+      const scope = idempotencyScope(request, principal.keyId);
       const answer = await service.command("createKey", {
         scope,
         role: body.role,
@@ -97,11 +93,7 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const scope = {
-        keyId: principal.keyId,
-        idempotencyKey: idempotencyKeyOf(request),
-        requestHash: requestHash(request),
-      };
+      const scope = idempotencyScope(request, principal.keyId);
       const answer = await service.command("fundWallet", {
         scope,
         address: request.params.address,

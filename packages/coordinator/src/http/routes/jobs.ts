@@ -21,7 +21,7 @@ import type { KeyPrincipal } from "../../service/auth.ts";
 import type { CoordinatorService } from "../../service/coordinator.ts";
 import type { JobEvent } from "../../store/types.ts";
 import { sendAnswer } from "../answer.ts";
-import { idempotencyKeyOf, requestHash } from "../idempotency.ts";
+import { idempotencyScope } from "../idempotency.ts";
 import { assertHashableJson } from "../json-checks.ts";
 import { openEventStream } from "../sse.ts";
 import { jobView, outputView } from "../views.ts";
@@ -98,11 +98,7 @@ export function registerJobRoutes(
         throw errors.error("INVALID_VERIFICATION", { field: "body.verification.replicas", max: maxReplicas });
       }
       const quorum = mode === "none" ? 1 : (body.verification?.quorum ?? Math.floor(replicas / 2) + 1);
-      const scope = {
-        keyId: principal.keyId,
-        idempotencyKey: idempotencyKeyOf(request),
-        requestHash: requestHash(request),
-      };
+      const scope = idempotencyScope(request, principal.keyId);
       const answer = await service.command("submitJob", {
         scope,
         job: {
@@ -260,11 +256,7 @@ export function registerJobRoutes(
     async (request, reply) => {
       const principal = principalOf(request);
       const id = request.params.id;
-      const scope = {
-        keyId: principal.keyId,
-        idempotencyKey: idempotencyKeyOf(request),
-        requestHash: requestHash(request),
-      };
+      const scope = idempotencyScope(request, principal.keyId);
       const answer = await service.command("cancelJob", {
         scope,
         jobId: id,

@@ -27,7 +27,7 @@ import type { KeyPrincipal } from "../../service/auth.ts";
 import type { ClaimRequestInput, CoordinatorService } from "../../service/coordinator.ts";
 import type { Hold } from "../../service/open-streams.ts";
 import { sendAnswer } from "../answer.ts";
-import { idempotencyKeyOf, requestHash } from "../idempotency.ts";
+import { idempotencyScope } from "../idempotency.ts";
 import { assertHashableJson } from "../json-checks.ts";
 import { leasedJobView } from "../views.ts";
 
@@ -266,11 +266,7 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
     async (request, reply) => {
       const principal = principalOf(request);
       const minerId = await service.boundMinerId(principal);
-      const scope = {
-        keyId: principal.keyId,
-        idempotencyKey: idempotencyKeyOf(request),
-        requestHash: requestHash(request),
-      };
+      const scope = idempotencyScope(request, principal.keyId);
       return sendAnswer(reply as FastifyReply, await prove(minerId, request.body, scope));
     },
   );
@@ -330,11 +326,7 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
       const principal = principalOf(request);
       const minerId = await service.boundMinerId(principal);
       const body = request.body;
-      const scope = {
-        keyId: principal.keyId,
-        idempotencyKey: idempotencyKeyOf(request),
-        requestHash: requestHash(request),
-      };
+      const scope = idempotencyScope(request, principal.keyId);
       const answer = await service.command("failLease", {
         scope,
         fail: { minerId, jobId: body.id, errorCode: body.error_code, message: body.message },
