@@ -89,7 +89,7 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
     },
     ...(options.clock ? { clock: options.clock } : {}),
     onEvents: (batch) => events.publish(batch),
-    log: () => log ?? { info: () => {}, error: () => {} },
+    log: () => log ?? { info: () => {}, warn: () => {}, error: () => {} },
     // Nothing more can be written: stop listening (health already answers 503), then report.
     onFailure: (error) => {
       if (config.db.kind === "sqlite") releaseOwnProcessLock(config.db.path);

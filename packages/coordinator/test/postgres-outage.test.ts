@@ -3,7 +3,6 @@
 // 500 or a hang; /health says so; nothing refused is applied; and once the database is back the
 // coordinator serves again without a restart — including another process's events (LISTEN).
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pgTestDatabase } from "@pithead/testkit/vitest";
@@ -14,50 +13,7 @@ import type { JobEvent } from "../src/index.ts";
 import { startCoordinator } from "../src/start.ts";
 import { CHANNEL, listen } from "../src/store/postgres/notifications.ts";
 import { migratePostgresStore } from "../src/store/postgres/store.ts";
-
-/** A TCP relay in front of the database that the test can cut (as a network or a restart would) and restore. */
-async function relayTo(target: number): Promise<{ port: number; cut(): Promise<void>; restore(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  let server: net.Server | undefined;
-  let port = 0;
-  const open = () =>
-    new Promise<void>((resolve, reject) => {
-      const next = net.createServer((client) => {
-        const upstream = net.connect(target, "127.0.0.1");
-        for (const socket of [client, upstream]) {
-          sockets.add(socket);
-          socket.on("error", () => {});
-          socket.on("close", () => {
-            sockets.delete(socket);
-            client.destroy();
-            upstream.destroy();
-          });
-        }
-        client.pipe(upstream).pipe(client);
-      });
-      next.once("error", reject);
-      next.listen(port, "127.0.0.1", () => {
-        port = (next.address() as net.AddressInfo).port;
-        server = next;
-        resolve();
-      });
-    });
-  await open();
-  return {
-    port,
-    async cut() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server?.close(() => resolve()));
-    },
-    restore: open,
-  };
-}
-
-function through(url: string, port: number): string {
-  const parsed = new URL(url);
-  parsed.port = String(port);
-  return parsed.toString();
-}
+import { eventually, relayTo, through } from "./support/db-relay.ts";
 
 async function refusal(promise: Promise<unknown>): Promise<{ status: number; code: string }> {
   try {
@@ -66,18 +22,6 @@ async function refusal(promise: Promise<unknown>): Promise<{ status: number; cod
     return error as { status: number; code: string };
   }
   throw new Error("expected a refusal");
-}
-
-async function eventually<T>(attempt: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await attempt();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 }
 
 describe("a PostgreSQL outage under a running coordinator", () => {

@@ -35,10 +35,6 @@ export function withSlotReopened<T extends Pick<Job, "openSlots" | "startBy" | "
   };
 }
 
-export function isLeaseLive(assignment: Pick<Assignment, "state" | "leaseExpiresAt">, now: number): boolean {
-  return assignment.state === "LEASED" && assignment.leaseExpiresAt > now;
-}
-
 /** The state of a job that is not final: VERIFYING once a proof is in, LEASED while one is held, else QUEUED. */
 export function liveState(assignments: readonly Pick<Assignment, "state">[]): JobState {
   if (assignments.some((assignment) => assignment.state === "PROVED")) return "VERIFYING";

@@ -15,6 +15,7 @@ import { type EngineWorkerData, type FromEngine, fromWire, type ToEngine, type T
 
 export interface EngineClientLog {
   info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
 
@@ -183,8 +184,7 @@ export class EngineClient {
           }
           break;
         case "log":
-          if (message.level === "error") this.#options.log().error(message.obj, message.msg);
-          else this.#options.log().info(message.obj, message.msg);
+          this.#options.log()[message.level](message.obj, message.msg);
           break;
       }
     }

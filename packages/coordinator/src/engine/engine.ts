@@ -2,6 +2,7 @@
 // and the ledger checkpoints. It runs on the thread that owns the store's writer (a worker thread in
 // a running coordinator, see worker.ts), so a commit's fsync and the SQL never hold up the thread
 // that parses HTTP. The HTTP side reaches it through EngineClient with commands (plain data).
+import { isDatabaseUnavailable } from "@pithead/http";
 import type { Ledger } from "@pithead/ledger";
 import { isFinal } from "../core/model.ts";
 import { type Claimed, claimJobs } from "../ops/claim-jobs.ts";
@@ -9,12 +10,15 @@ import type { OpsContext } from "../ops/context.ts";
 import { releaseLeases } from "../ops/release-leases.ts";
 import { type SweepResult, sweep } from "../ops/sweep.ts";
 import { Checkpointer } from "../service/checkpointer.ts";
+import { DatabaseOutage } from "../service/database-outage.ts";
 import { Dispatcher } from "../service/dispatcher.ts";
-import type { CoordinatorStore, JobEvent, Tx } from "../store/types.ts";
+import type { CoordinatorStore, JobEvent, Op, Tx, WriteHints } from "../store/types.ts";
 import { type CommandInput, type CommandName, type CommandOutput, commandOp, hintsOf } from "./commands.ts";
 
 export interface EngineLog {
   info(obj: object, msg: string): void;
+  /** Absent where a log has no warn level: such lines go out as errors. */
+  warn?(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
 
@@ -58,22 +62,28 @@ export class Engine {
   readonly #checkpointer: Checkpointer | undefined;
   readonly #ledger: Ledger | undefined;
   readonly #unsubscribe: () => void;
+  readonly #outage: DatabaseOutage;
   #sweeper: NodeJS.Timeout | undefined;
   #sweeping = false;
 
   constructor(options: EngineOptions) {
     this.store = options.store;
-    this.ctx = options.ctx;
     this.#log = options.log;
+    const log = options.log;
+    this.#outage = new DatabaseOutage({
+      clock: options.clock,
+      log: { info: (obj, msg) => log.info(obj, msg), warn: (obj, msg) => (log.warn ?? log.error).call(log, obj, msg) },
+    });
+    this.ctx = { ...options.ctx, hearing: this.#outage };
     this.dispatcher = new Dispatcher({
-      write: (op, hints) => this.store.write(op, hints),
+      write: (op, hints) => this.#write(op, hints, "claim"),
       anyClaimable: (workloads) => this.store.reads.claimableExists(workloads, options.clock()),
       release: async (claimed) => {
         const leases = claimed.map(({ job, assignment }) => ({ jobId: job.id, assignmentId: assignment.id }));
         await this.store.write((tx) => releaseLeases(tx, leases));
       },
       pollIntervalMs: options.pollIntervalMs,
-      onError: (error) => this.#log.error({ err: error }, "dispatch round failed"),
+      onError: (error) => this.#quietly(error, "dispatch round failed"),
     });
     this.store.setFollowUps(this.dispatcher);
     this.#unsubscribe = this.store.subscribe((events) => {
@@ -87,19 +97,50 @@ export class Engine {
     });
     this.#ledger = options.ledger;
     this.#checkpointer = options.ledger
-      ? new Checkpointer(options.ledger, this.store.ledgerPartition, () => this.#log, this.store)
+      ? new Checkpointer(
+          options.ledger,
+          this.store.ledgerPartition,
+          () => ({ error: (obj, msg) => this.#quietly((obj as { err?: unknown }).err, msg, obj, "ledger checkpoint") }),
+          this.store,
+        )
       : undefined;
   }
 
+  /** Whether the database answers, as the latest writes found (and since when miners are heard). */
+  get databaseDown(): boolean {
+    return this.#outage.down;
+  }
+
+  /** A write through the store that tells the outage tracker how it went. */
+  async #write<T>(op: Op<T>, hints: WriteHints | undefined, what: string): Promise<T> {
+    try {
+      const value = await this.store.write(op, hints);
+      this.#outage.succeeded();
+      return value;
+    } catch (error) {
+      this.#outage.failed(error, what);
+      throw error;
+    }
+  }
+
+  /**
+   * Logs an error of a background loop, unless it is the database being unreachable: the outage
+   * tracker logs that once (`record`: the failure did not come through #write, note it there).
+   */
+  #quietly(error: unknown, msg: string, obj: object = { err: error }, record?: string): void {
+    const outage = record ? this.#outage.failed(error, record) : isDatabaseUnavailable(error);
+    if (!outage) this.#log.error(obj, msg);
+  }
+
   command<K extends CommandName>(name: K, input: CommandInput<K>): Promise<CommandOutput<K>> {
-    return this.store.write(commandOp(this.ctx, name, input), hintsOf(name, input));
+    return this.#write(commandOp(this.ctx, name, input), hintsOf(name, input), name);
   }
 
   /** Leases jobs at once, or (with `wait`) the moment a matching one commits, until the deadline or abort. */
   claim(call: ClaimCall, signal: AbortSignal): Promise<Claimed[]> {
     const claim = (tx: Tx) =>
       claimJobs(tx, this.ctx, { keyId: call.keyId, minerId: call.minerId, maxJobs: call.maxJobs, slots: call.slots });
-    if (call.wait === null) return this.store.write(claim, { minerIds: [call.minerId] });
+    if (call.wait === null) return this.#write(claim, { minerIds: [call.minerId] }, "claim");
     return this.dispatcher.wait({
       minerId: call.minerId,
       claim,
@@ -128,7 +169,7 @@ export class Engine {
       idempotencyForgotten: 0,
     };
     for (let pass = 0; pass < 50; pass++) {
-      const step = await this.store.write((tx) => sweep(tx, this.ctx, SWEEP_LIMIT));
+      const step = await this.#write((tx) => sweep(tx, this.ctx, SWEEP_LIMIT), undefined, "sweep");
       total.minersOffline += step.minersOffline;
       total.leasesExpired += step.leasesExpired;
       total.jobsExpired += step.jobsExpired;
@@ -141,21 +182,24 @@ export class Engine {
     return total;
   }
 
+  /** One turn of the sweeper: a sweep, logged when it changed something or failed (an outage once). */
+  async sweepTurn(): Promise<void> {
+    if (this.#sweeping) return;
+    this.#sweeping = true;
+    try {
+      const result = await this.sweep();
+      if (result.minersOffline + result.leasesExpired + result.jobsExpired + result.slotsClosed > 0) {
+        this.#log.info({ sweep: result }, "sweep");
+      }
+    } catch (error) {
+      this.#quietly(error, "sweep failed");
+    } finally {
+      this.#sweeping = false;
+    }
+  }
+
   startSweeper(intervalMs: number): void {
-    this.#sweeper = setInterval(() => {
-      if (this.#sweeping) return;
-      this.#sweeping = true;
-      this.sweep()
-        .then((result) => {
-          if (result.minersOffline + result.leasesExpired + result.jobsExpired + result.slotsClosed > 0) {
-            this.#log.info({ sweep: result }, "sweep");
-          }
-        })
-        .catch((error: unknown) => this.#log.error({ err: error }, "sweep failed"))
-        .finally(() => {
-          this.#sweeping = false;
-        });
-    }, intervalMs);
+    this.#sweeper = setInterval(() => void this.sweepTurn(), intervalMs);
     this.#sweeper.unref();
   }
 

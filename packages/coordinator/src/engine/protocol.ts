@@ -30,7 +30,7 @@ export type FromEngine =
   | { t: "failed"; id: number; error: WireError }
   /** Committed job events, in commit order (SSE streams on the HTTP side). */
   | { t: "events"; events: JobEvent[] }
-  | { t: "log"; level: "info" | "error"; obj: Record<string, unknown>; msg: string };
+  | { t: "log"; level: "info" | "warn" | "error"; obj: Record<string, unknown>; msg: string };
 
 export interface EngineWorkerData {
   db: DatabaseConfig;

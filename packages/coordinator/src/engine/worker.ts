@@ -40,6 +40,7 @@ function plain(obj: object): Record<string, unknown> {
 }
 const log: EngineLog = {
   info: (obj, msg) => send({ t: "log", level: "info", obj: plain(obj), msg }),
+  warn: (obj, msg) => send({ t: "log", level: "warn", obj: plain(obj), msg }),
   error: (obj, msg) => send({ t: "log", level: "error", obj: plain(obj), msg }),
 };
 

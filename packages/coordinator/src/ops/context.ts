@@ -26,4 +26,6 @@ export interface ReceiptSigner {
 export interface OpsContext {
   policy: Policy;
   signer: ReceiptSigner;
+  /** Since when this process hears miners (core/hearing.ts); absent: always (ops called directly). */
+  hearing?: { readonly since: number };
 }

@@ -21,7 +21,8 @@
 //   every beat), and a lease record for each lease given back.
 
 import { canonicalJson } from "../core/canonical.ts";
-import { isLeaseLive, renewedExpiry } from "../core/job-life.ts";
+import { isLeaseHeld } from "../core/hearing.ts";
+import { renewedExpiry } from "../core/job-life.ts";
 import {
   type ApiKeyRecord,
   type Assignment,
@@ -173,7 +174,7 @@ async function settleLeases(
   for (const assignment of await tx.liveAssignmentsOf(minerId)) {
     // An expired lease the sweeper has not reached yet is not renewed: it is lost (listed, it is
     // reported below).
-    if (!isLeaseLive(assignment, tx.now)) continue;
+    if (!isLeaseHeld(assignment, tx.now, ctx.hearing?.since, ctx.policy.leaseTtlS)) continue;
     if (listed && input.jobsComplete && !listed.has(assignment.jobId)) {
       await giveBack(tx, assignment);
       released.push(assignment.jobId);

@@ -9,7 +9,7 @@
 //   The output's SHA-256 and size are checked by the route before the transaction (hashing a
 //   megabyte does not belong inside a shared commit).
 import { timingSafeEqualString } from "@pithead/http";
-import { isLeaseLive } from "../core/job-life.ts";
+import { isLeaseHeld } from "../core/hearing.ts";
 import type { Assignment, JsonValue } from "../core/model.ts";
 import { verifyProofSignature } from "../core/proof-signature.ts";
 import { decideQuorum } from "../core/verification.ts";
@@ -68,7 +68,7 @@ export async function submitProof(tx: Tx, ctx: OpsContext, input: ProofInput): P
   if (input.leaseToken !== null && !timingSafeEqualString(input.leaseToken, held.leaseToken)) {
     throw errors.error("LEASE_NOT_HELD", { job_id: job.id, reason: "lease_token is not the current lease's" });
   }
-  if (!isLeaseLive(held, tx.now)) {
+  if (!isLeaseHeld(held, tx.now, ctx.hearing?.since, ctx.policy.leaseTtlS)) {
     throw errors.error("LEASE_EXPIRED", {
       job_id: job.id,
       lease_expired_at: new Date(held.leaseExpiresAt).toISOString(),

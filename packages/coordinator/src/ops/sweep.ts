@@ -2,11 +2,14 @@
 // it directly with a chosen `now`)
 //   1. Miners silent for the heartbeat timeout go offline; the leases they hold expire.
 //   2. Leases past their expiry expire: the replica is requeued, or the job fails after its lease
-//      budget and is refunded.
+//      budget and is refunded (`MAX_RUNTIME_EXCEEDED` when the lease ran into max_runtime_s).
+//   Neither counts time this process could not hear miners (core/hearing.ts): a miner is judged
+//   only after a whole heartbeat timeout of hearing, a lease by when it lapses given that time.
 //   3. Open slots past their start deadline (ttl_s after submission or after a lost lease) close:
 //      a job with nothing leased or proved expires and is refunded; a replicated job goes on with
 //      the replicas it has, or fails and is refunded once its quorum can no longer be reached.
 //   4. Idempotency keys older than the retention are forgotten.
+import { hitRuntimeCap, judgesSilence, lapsesAt } from "../core/hearing.ts";
 import type { Job } from "../core/model.ts";
 import { decideQuorum } from "../core/verification.ts";
 import type { Tx } from "../store/types.ts";
@@ -33,7 +36,9 @@ async function expire(tx: Tx, jobId: string, assignmentId: string, loss: "expire
   const [code, message] =
     loss === "offline"
       ? ["MINER_OFFLINE", "the miner stopped sending heartbeats"]
-      : ["LEASE_EXPIRED", "no proof before the lease expired"];
+      : hitRuntimeCap(assignment)
+        ? ["MAX_RUNTIME_EXCEEDED", `no proof within max_runtime_s=${job.maxRuntimeS}`]
+        : ["LEASE_EXPIRED", "no proof before the lease expired"];
   await loseLease(tx, job, assignments, assignment, loss, code, message);
   await assignments.save(tx);
   return true;
@@ -77,8 +82,10 @@ export async function sweep(tx: Tx, ctx: OpsContext, limit: number): Promise<Swe
     slotsClosed: 0,
     idempotencyForgotten: 0,
   };
+  const heardSince = ctx.hearing?.since;
   const silentSince = tx.now - ctx.policy.heartbeatTimeoutS * 1000;
-  for (const miner of await tx.staleMiners(silentSince, limit)) {
+  const judged = judgesSilence(tx.now, heardSince, ctx.policy.heartbeatTimeoutS);
+  for (const miner of judged ? await tx.staleMiners(silentSince, limit) : []) {
     await tx.updateMiner({ ...miner, online: false });
     await tx.record("coordinator.miner.offline", {
       miner_id: miner.id,
@@ -90,6 +97,8 @@ export async function sweep(tx: Tx, ctx: OpsContext, limit: number): Promise<Swe
     }
   }
   for (const assignment of await tx.expiredLeases(tx.now, limit)) {
+    // Within one TTL of heardSince, a lease that lapsed unheard is not expired (yet).
+    if (lapsesAt(assignment, heardSince, ctx.policy.leaseTtlS) > tx.now) continue;
     if (await expire(tx, assignment.jobId, assignment.id, "expired")) result.leasesExpired++;
   }
   for (const job of await tx.overdueJobs(tx.now, limit)) {
