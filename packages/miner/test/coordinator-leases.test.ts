@@ -5,7 +5,6 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type LeasedJob,
@@ -17,55 +16,30 @@ import {
 } from "../src/index.ts";
 import { TorchBenchWorkload } from "../src/workloads/torch-bench.ts";
 import { type A1111Server, startA1111Server } from "./support/a1111-server.ts";
+import { ADMIN_KEY, type RealCoordinator, type Reply, startRealCoordinator } from "./support/real-coordinator.ts";
 import { startSteppedMiner } from "./support/stepped-miner.ts";
 import { noisyPng } from "./support/tiny-png.ts";
 
-const ADMIN_KEY = "admin-key-for-miner-leases-0123456789";
 /** The coordinator's inline limit here: the 1 MiB the coordinator had by default. */
 const MAX_OUTPUT_BYTES = 1024 * 1024;
 
-let coordinator: RunningCoordinator;
+let coordinator: RealCoordinator;
 let sd: A1111Server;
 const stops: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
-  coordinator = await startCoordinator({
-    env: {
-      PITHEAD_DATA: mkdtempSync(join(tmpdir(), "miner-leases-coord-")),
-      PITHEAD_PORT: "0",
-      PITHEAD_ADMIN_KEY: ADMIN_KEY,
-      PITHEAD_LOG_LEVEL: "silent",
-      PITHEAD_RATE_LIMIT: "0",
-      PITHEAD_MAX_OUTPUT_BYTES: String(MAX_OUTPUT_BYTES),
-    },
-    logger: { level: "silent" },
-  });
+  coordinator = await startRealCoordinator({ PITHEAD_MAX_OUTPUT_BYTES: String(MAX_OUTPUT_BYTES) });
   sd = await startA1111Server();
 });
 
 afterAll(async () => {
   for (const stop of stops.reverse()) await stop().catch(() => {});
   await sd[Symbol.asyncDispose]();
-  // Idle keep-alive sockets would hold close() for a minute.
-  const closing = coordinator.close();
-  coordinator.app.server.closeAllConnections();
-  await closing;
+  await coordinator.close();
 });
 
-interface Reply {
-  status: number;
-  body: Record<string, unknown> & { error?: { code: string; message: string } };
-}
-
-async function call(method: string, path: string, key: string, body?: unknown): Promise<Reply> {
-  const response = await fetch(`${coordinator.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : {} };
-}
+const call = (method: string, path: string, key: string, body?: unknown): Promise<Reply> =>
+  coordinator.call(method, path, key, body);
 
 let counter = 0;
 async function newKey(role: "client" | "miner"): Promise<{ key: string; wallet: string }> {

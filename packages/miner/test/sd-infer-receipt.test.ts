@@ -4,46 +4,27 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningCoordinator, type SignedReceipt, startCoordinator } from "@pithead/coordinator";
+import type { SignedReceipt } from "@pithead/coordinator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMinerConfig } from "../src/index.ts";
 import { type A1111Server, startA1111Server } from "./support/a1111-server.ts";
+import { ADMIN_KEY, type RealCoordinator, startRealCoordinator } from "./support/real-coordinator.ts";
 import { startSteppedMiner } from "./support/stepped-miner.ts";
 
-const ADMIN_KEY = "admin-key-for-sd-infer-receipts-0123456";
-
-let coordinator: RunningCoordinator;
+let coordinator: RealCoordinator;
 let sd: A1111Server;
 
 beforeAll(async () => {
-  coordinator = await startCoordinator({
-    env: {
-      PITHEAD_DATA: mkdtempSync(join(tmpdir(), "miner-sd-receipt-coord-")),
-      PITHEAD_PORT: "0",
-      PITHEAD_ADMIN_KEY: ADMIN_KEY,
-      PITHEAD_LOG_LEVEL: "silent",
-      PITHEAD_RATE_LIMIT: "0",
-    },
-    logger: { level: "silent" },
-  });
+  coordinator = await startRealCoordinator();
   sd = await startA1111Server();
 });
 
 afterAll(async () => {
   await sd[Symbol.asyncDispose]();
-  const closing = coordinator.close();
-  coordinator.app.server.closeAllConnections();
-  await closing;
+  await coordinator.close();
 });
 
-async function call(method: string, path: string, key: string, body?: unknown) {
-  const response = await fetch(`${coordinator.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const call = (method: string, path: string, key: string, body?: unknown) => coordinator.call(method, path, key, body);
 
 describe("an sd_infer receipt", () => {
   it("counts the images the miner produced (units: 1, unit_type: images), not one job", async () => {

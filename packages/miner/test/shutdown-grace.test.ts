@@ -5,46 +5,28 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LeasedJob, loadMinerConfig, memoryLogger, startMiner, type Workload } from "../src/index.ts";
+import { ADMIN_KEY, type RealCoordinator, startRealCoordinator } from "./support/real-coordinator.ts";
 
-const ADMIN_KEY = "admin-key-for-miner-shutdown-grace-0123";
 /** The coordinator's heartbeat timeout and lease TTL here, in seconds. */
 const TIMEOUT_S = 2;
 
-let coordinator: RunningCoordinator;
+let coordinator: RealCoordinator;
 
 beforeAll(async () => {
-  coordinator = await startCoordinator({
-    env: {
-      PITHEAD_DATA: mkdtempSync(join(tmpdir(), "miner-grace-coord-")),
-      PITHEAD_PORT: "0",
-      PITHEAD_ADMIN_KEY: ADMIN_KEY,
-      PITHEAD_LOG_LEVEL: "silent",
-      PITHEAD_RATE_LIMIT: "0",
-      PITHEAD_HEARTBEAT_TIMEOUT_S: String(TIMEOUT_S),
-      PITHEAD_LEASE_TTL_S: String(TIMEOUT_S),
-      PITHEAD_SWEEP_INTERVAL_MS: "100",
-    },
-    logger: { level: "silent" },
+  coordinator = await startRealCoordinator({
+    PITHEAD_HEARTBEAT_TIMEOUT_S: String(TIMEOUT_S),
+    PITHEAD_LEASE_TTL_S: String(TIMEOUT_S),
+    PITHEAD_SWEEP_INTERVAL_MS: "100",
   });
 });
 
 afterAll(async () => {
-  const closing = coordinator.close();
-  coordinator.app.server.closeAllConnections();
-  await closing;
+  await coordinator.close();
 });
 
-async function call(method: string, path: string, key: string, body?: unknown) {
-  const response = await fetch(`${coordinator.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const call = (method: string, path: string, key: string, body?: unknown) => coordinator.call(method, path, key, body);
 
 /** Real-time wait, bounded, for what the miner's loops do on their own. */
 async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
