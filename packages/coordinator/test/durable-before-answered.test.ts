@@ -15,21 +15,8 @@ import { openSqliteStore } from "../src/store/sqlite/store.ts";
 import { durabilityCounters, WalSyncError } from "../src/store/sqlite/wal-sync.ts";
 import type { JobEvent } from "../src/store/types.ts";
 import { manualClock } from "./support/clock.ts";
+import { heldFsync } from "./support/held-fsync.ts";
 import { tempDir } from "./support/temp-dir.ts";
-
-/** The store's fsyncs, held until the test releases them (the real fsync then runs). */
-function heldFsync() {
-  const calls: { fd: number; done: (error: Error | null) => void }[] = [];
-  return {
-    calls,
-    fsync: (fd: number, done: (error: Error | null) => void) => calls.push({ fd, done }),
-    release(error: Error | null = null) {
-      const call = calls.shift();
-      if (!call) throw new Error("no fsync is running");
-      call.done(error);
-    },
-  };
-}
 
 /** Lets the event loop turn until `ready()` holds (a bounded number of turns, never a clock). */
 async function until(ready: () => boolean): Promise<void> {

@@ -2,21 +2,8 @@ import { fsync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { heldFsync } from "../../../test/support/held-fsync.ts";
 import { COMMITS_DURABLE, COMMITS_STARTED, durabilityCounters, WalSync, WalSyncError } from "./wal-sync.ts";
-
-/** An fsync the test finishes by hand: each call waits in `calls` until released. */
-function heldFsync() {
-  const calls: { fd: number; done: (error: Error | null) => void }[] = [];
-  return {
-    calls,
-    fsync: (fd: number, done: (error: Error | null) => void) => calls.push({ fd, done }),
-    release(error: Error | null = null) {
-      const call = calls.shift();
-      if (!call) throw new Error("no fsync is running");
-      call.done(error);
-    },
-  };
-}
 
 /** A promise's state after the microtasks queued so far have run. */
 async function state(promise: Promise<unknown> | undefined): Promise<"pending" | "resolved" | "rejected"> {
