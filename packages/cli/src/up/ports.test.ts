@@ -23,6 +23,25 @@ describe("checking the ports before starting", () => {
     );
   });
 
+  it("names every port in use, not only the first", async () => {
+    const first = await takenPort();
+    const firstBlocker = blocker;
+    const second = await takenPort();
+    try {
+      const problem = await portProblem("127.0.0.1", [
+        { port: first, what: "the coordinator", flag: "--coordinator-port" },
+        { port: 0, what: "the agent API", flag: "--agent-port" },
+        { port: second, what: "the dashboard", flag: "--port" },
+      ]);
+      expect(problem?.split("\n")).toEqual([
+        `port ${first} on 127.0.0.1 (the coordinator) is already in use: stop what uses it, or pass --coordinator-port <another port>`,
+        `port ${second} on 127.0.0.1 (the dashboard) is already in use: stop what uses it, or pass --port <another port>`,
+      ]);
+    } finally {
+      await new Promise<void>((done) => firstBlocker?.close(() => done()));
+    }
+  });
+
   it("finds nothing wrong with free ports, and an address that is not this machine's is named", async () => {
     const port = await takenPort();
     await new Promise<void>((done) => blocker?.close(() => done()));

@@ -19,17 +19,24 @@ export function portFree(host: string, port: number): Promise<true | string> {
   });
 }
 
-/** The first problem as a sentence, or undefined when every port is free. */
+/**
+ * Every port in use as one sentence per line (so an operator with two services already running
+ * frees both at once), or undefined when every port is free. An address that is not this
+ * machine's is one line on its own: every port would fail the same way.
+ */
 export async function portProblem(host: string, wanted: readonly PortWanted[]): Promise<string | undefined> {
+  const problems: string[] = [];
   for (const { port, what, flag } of wanted) {
     const free = await portFree(host, port);
     if (free === true) continue;
-    if (free === "EADDRINUSE")
-      return `port ${port} on ${host} (${what}) is already in use: stop what uses it, or pass ${flag} <another port>`;
-    if (free === "EACCES")
-      return `port ${port} on ${host} (${what}) needs privileges: pass ${flag} with a port above 1023`;
     if (free === "EADDRNOTAVAIL") return `cannot listen on ${host}: no such address on this machine (--host)`;
-    return `cannot listen on ${host}:${port} (${what}): ${free}`;
+    if (free === "EADDRINUSE")
+      problems.push(
+        `port ${port} on ${host} (${what}) is already in use: stop what uses it, or pass ${flag} <another port>`,
+      );
+    else if (free === "EACCES")
+      problems.push(`port ${port} on ${host} (${what}) needs privileges: pass ${flag} with a port above 1023`);
+    else problems.push(`cannot listen on ${host}:${port} (${what}): ${free}`);
   }
-  return undefined;
+  return problems.length > 0 ? problems.join("\n") : undefined;
 }
