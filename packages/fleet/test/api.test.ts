@@ -293,7 +293,8 @@ describe("fleet API", () => {
     expect(filtered.status).toBe(422);
     expect(filtered.body.error).toMatchObject({
       code: "VALIDATION_FAILED",
-      message: "querystring.minerid is not a field of this request (known: before, limit, minerId)",
+      message:
+        "querystring.minerid is not a field of this request (known: action, after, before, cycle, limit, minerId)",
       details: { field: "querystring.minerid" },
     });
     const mode = await call("POST", "/operators/alpha/mode", { body: { mode: "MANUAL", x: 1 } });
@@ -479,6 +480,98 @@ describe("fleet API", () => {
       expect(point.marginUsdPerDay).toEqual(expect.any(Number));
       expect(point.action).toBe("HOLD");
     }
+  });
+
+  it("filters decisions by action and profits by cycle, with the other filters and paging, on both route forms", async () => {
+    type Listed = { seq: number; body: { action?: string; minerId: string | null; cycle: number | null } };
+    const list = async (path: string) => {
+      const response = await call("GET", path);
+      expect(response.status).toBe(200);
+      return {
+        records: response.body.records as Listed[],
+        next: response.body.nextBefore as number | null,
+        nextAfter: response.body.nextAfter as number | null,
+      };
+    };
+    // Enough cycles and manual commands that both HOLDs and actions are there, and several cycles.
+    for (let cycle = 0; cycle < 3; cycle++) await call("POST", "/operators/alpha/loop/run-once");
+    const rig = simulator.endpoints()[0]?.id as string;
+    await call("POST", `/operators/alpha/miners/${rig}/restart`, { body: { reason: "filter test" } });
+    clock.advance(60_000);
+    await call("POST", "/operators/alpha/loop/run-once");
+    const all = (await list("/operators/alpha/ledger/decisions?limit=500")).records;
+    const actions = all.filter((record) => record.body.action !== "HOLD");
+    expect(actions.length).toBeGreaterThan(0);
+    expect(all.length).toBeGreaterThan(actions.length);
+
+    for (const prefix of ["/operators/alpha", ""]) {
+      const filtered = await list(`${prefix}/ledger/decisions?limit=500&action=RUN,STOP,RESTART`);
+      expect(filtered.records.map((record) => record.seq)).toEqual(actions.map((record) => record.seq));
+      expect(filtered.next).toBeNull();
+    }
+    const holds = await list("/operators/alpha/ledger/decisions?limit=500&action=HOLD");
+    expect(holds.records.map((record) => record.seq)).toEqual(
+      all.filter((record) => record.body.action === "HOLD").map((record) => record.seq),
+    );
+    const restarts = await list(`/operators/alpha/ledger/decisions?limit=500&action=RESTART&minerId=${rig}`);
+    expect(restarts.records.length).toBeGreaterThan(0);
+    expect(restarts.records.every((record) => record.body.action === "RESTART" && record.body.minerId === rig)).toBe(
+      true,
+    );
+    // Paging one at a time with `before` walks the same actions.
+    const paged: number[] = [];
+    for (let before: number | null | undefined; before !== null; ) {
+      const page = await list(
+        `/operators/alpha/ledger/decisions?limit=1&action=STOP,RESTART,RUN${before === undefined ? "" : `&before=${before}`}`,
+      );
+      paged.push(...page.records.map((record) => record.seq));
+      before = page.next;
+    }
+    expect(paged).toEqual(actions.map((record) => record.seq));
+
+    // `after` with the answer's nextAfter: only what was recorded since.
+    const seen = await list("/operators/alpha/ledger/decisions?limit=500&action=RUN,STOP,RESTART");
+    expect(seen.nextAfter).toBeGreaterThanOrEqual(all[0]?.seq ?? Number.POSITIVE_INFINITY);
+    expect((await list(`/ledger/decisions?action=RUN,STOP,RESTART&after=${seen.nextAfter}`)).records).toEqual([]);
+    clock.advance(3_600_000);
+    await call("POST", `/operators/alpha/miners/${rig}/restart`, { body: { reason: "filter test, again" } });
+    await call("POST", "/operators/alpha/loop/run-once");
+    const since = await list(`/ledger/decisions?action=RUN,STOP,RESTART&after=${seen.nextAfter}`);
+    expect(since.records.map((record) => [record.body.action, record.body.minerId])).toEqual([["RESTART", rig]]);
+    expect(since.nextAfter).toBeGreaterThan(seen.nextAfter ?? 0);
+
+    const bad = await call("GET", "/operators/alpha/ledger/decisions?action=RUN,PAUSE");
+    expect(bad.status).toBe(422);
+    expect(bad.body.error).toMatchObject({
+      code: "VALIDATION_FAILED",
+      message: 'querystring.action must be a comma-separated list of RUN, STOP, RESTART, HOLD (got "PAUSE")',
+      details: { field: "querystring.action" },
+    });
+    expect((await call("GET", "/ledger/decisions?action=")).status).toBe(422);
+
+    // Profits of one cycle: the newest, and one with cycles after it.
+    const cycles = (await list("/operators/alpha/ledger/cycles?limit=3")).records.map((record) => record.seq);
+    const profits = (await list("/operators/alpha/ledger/profits?limit=500")).records;
+    for (const cycle of cycles) {
+      const expected = profits.filter((record) => record.body.cycle === cycle).map((record) => record.seq);
+      expect(expected.length).toBeGreaterThan(0);
+      for (const prefix of ["/operators/alpha", ""]) {
+        const ofCycle = await list(`${prefix}/ledger/profits?limit=500&cycle=${cycle}`);
+        expect(ofCycle.records.map((record) => record.seq)).toEqual(expected);
+      }
+      const one = profits.find((record) => record.body.cycle === cycle && record.body.minerId !== null);
+      const mine = await list(`/operators/alpha/ledger/profits?cycle=${cycle}&minerId=${one?.body.minerId}`);
+      expect(mine.records.map((record) => record.seq)).toEqual([one?.seq]);
+    }
+    const latest = (await list("/operators/alpha/ledger/decisions?limit=500")).records;
+    expect(
+      (await list(`/operators/alpha/ledger/decisions?cycle=${cycles[0]}&action=HOLD`)).records.map((r) => r.seq),
+    ).toEqual(latest.filter((r) => r.body.cycle === cycles[0] && r.body.action === "HOLD").map((r) => r.seq));
+    // Past the end of the ledger, up to the largest integer taken: nothing, not an error.
+    for (const query of ["cycle=9007199254740991", "after=9007199254740991&action=HOLD"])
+      expect((await list(`/operators/alpha/ledger/decisions?${query}`)).records).toEqual([]);
+    // A seq that is not a cycle's has no records.
+    expect((await list(`/operators/alpha/ledger/profits?cycle=${all[0]?.seq}`)).records).toEqual([]);
   });
 });
 

@@ -1,13 +1,15 @@
 // The Fleet page's timeline against a real controller: action decisions (a manual RESTART among
-// them) stay on it however many HOLD decisions follow, paging back never leaves a gap, and cycles
-// that held every miner are said to have done so instead of "nothing yet".
+// them) stay on it however many HOLD decisions follow (the fleet is asked for the actions only, so
+// the HOLDs are never read), paging back never leaves a gap, and cycles that held every miner are
+// said to have done so instead of "nothing yet".
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { DecisionBody, FleetRecord, NegativeProofBody } from "../app/api/fleet.ts";
+import type { CycleBody, DecisionBody, FleetRecord, NegativeProofBody } from "../app/api/fleet.ts";
 import {
   emptyTimeline,
   extendTimeline,
   hasOlder,
+  PAGE_BUDGET,
   refreshTimeline,
   type TimelineSources,
   timelineEntries,
@@ -16,16 +18,20 @@ import {
 import { OPERATOR, startTestFleet, type TestFleet } from "./support/fleet.ts";
 
 let fleet: TestFleet;
+/** As the dashboard asks with HOLDs hidden: the actions only. */
 let sources: TimelineSources;
+/** With HOLDs shown: every decision. */
+let withHolds: TimelineSources;
+const PAGE = 100;
 
 beforeAll(async () => {
   // No energy cost: every simulated miner is profitable, so every automatic decision is a HOLD.
   fleet = await startTestFleet({ SIMULATED_MINERS: "36", ENERGY_COST_PER_KWH: "0" });
   // The dashboard's page size is 500; 100 here makes the same paths cross page boundaries sooner.
-  sources = {
-    decisions: fleet.pages<DecisionBody>("decisions", 100),
-    proofs: fleet.pages<NegativeProofBody>("negative-proofs", 100),
-  };
+  const proofs = fleet.pages<NegativeProofBody>("negative-proofs", PAGE);
+  const cycles = fleet.pages<CycleBody>("cycles", 50);
+  sources = { decisions: fleet.pages<DecisionBody>("decisions", PAGE, "action=RUN,STOP,RESTART"), proofs, cycles };
+  withHolds = { decisions: fleet.pages<DecisionBody>("decisions", PAGE), proofs, cycles };
 }, 60_000);
 
 afterAll(async () => {
@@ -52,33 +58,48 @@ describe("the fleet timeline", () => {
     for (let cycle = 0; cycle < 3; cycle++) await fleet.cycle();
     const state = await extendTimeline(emptyTimeline(false), sources, 30);
     expect(timelineEntries(state)).toEqual([]);
-    expect(state.held.count).toBe(3 * 36);
-    expect(state.held.cycles.size).toBe(3);
+    expect(state.quiet).toMatchObject({ cycles: 3, more: false });
     expect(hasOlder(state)).toBe(false);
+    // A refresh after one more cycle counts it too.
+    await fleet.cycle();
+    expect((await refreshTimeline(state, sources, 30)).quiet).toMatchObject({ cycles: 4, more: false });
     // With HOLDs shown, they are the timeline.
-    const shown = await extendTimeline(emptyTimeline(true), sources, 30);
+    const shown = await extendTimeline(emptyTimeline(true), withHolds, 30);
     expect(timelineEntries(shown).length).toBeGreaterThanOrEqual(30);
     expect(
       timelineEntries(shown).every((entry) => entry.kind === "decision" && entry.record.body.action === "HOLD"),
     ).toBe(true);
   });
 
-  it("keeps a manual RESTART on it after 8 cycles of 36 HOLDs, and after a refresh that adds more", async () => {
+  it("shows a manual RESTART behind more HOLDs than one step's pages hold, in one request, and keeps it on a refresh", async () => {
     await restart("sim-005");
-    for (let cycle = 0; cycle < 8; cycle++) await fleet.cycle();
+    // More HOLDs after it than PAGE_BUDGET pages of PAGE decisions: paging through them would not reach it.
+    const cycles = Math.ceil((PAGE_BUDGET * PAGE) / 36) + 1;
+    for (let cycle = 0; cycle < cycles; cycle++) await fleet.cycle();
+    const before = fleet.requests.get("decisions") ?? 0;
     const state = await extendTimeline(emptyTimeline(false), sources, 30);
     const actions = timelineEntries(state).filter((entry) => entry.kind === "decision");
     expect(actions.map((entry) => [entry.record.body.action, entry.record.body.minerId])).toEqual([
       ["RESTART", "sim-005"],
     ]);
     expect(actions[0]?.kind === "decision" && actions[0].record.body.origin).toBe("manual");
+    expect((fleet.requests.get("decisions") ?? 0) - before).toBe(1);
+    expect(state.quiet).toBeNull();
 
     await fleet.cycle();
     const refreshed = await refreshTimeline(state, sources, 30);
     expect(timelineEntries(refreshed).map((entry) => entry.record.seq)).toEqual(
       timelineEntries(state).map((entry) => entry.record.seq),
     );
-    expect(refreshed.held.count).toBe(state.held.count + 36);
+    // A refresh asks for what is newer than what it had: one request, and nothing new to show.
+    expect((fleet.requests.get("decisions") ?? 0) - before).toBe(2);
+    await restart("sim-006");
+    const again = await refreshTimeline(refreshed, sources, 30);
+    expect(
+      timelineEntries(again)
+        .filter((entry) => entry.kind === "decision")
+        .map((entry) => entry.record.body.minerId),
+    ).toEqual(["sim-006", "sim-005"]);
   });
 
   it("pages back with `before` without a gap: what it shows is every action and negative proof above its floor", async () => {

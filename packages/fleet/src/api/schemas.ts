@@ -13,11 +13,43 @@ export const minerParams = Type.Object({
 });
 export const optionalOperatorParams = Type.Object({ operatorId: Type.Optional(Type.String({ pattern: idPattern })) });
 
-export const pageQuery = Type.Object(
+const pageFields = {
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: "records per page" }),
+  before: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description:
+        "only records with seq < before (paging back: the previous page's nextBefore; a filtered page may hold fewer than limit records and still have one)",
+    }),
+  ),
+  after: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      description: "only records with seq > after (what was written since: the previous answer's nextAfter)",
+    }),
+  ),
+  minerId: Type.Optional(Type.String({ pattern: idPattern, description: "only this miner's records" })),
+};
+const cycleField = Type.Optional(
+  Type.Integer({ minimum: 0, description: "only the records of this cycle (the seq of its fleet.cycle record)" }),
+);
+
+export const pageQuery = Type.Object(pageFields, { additionalProperties: false });
+
+/** The lists whose records belong to a cycle (their body's `cycle`). */
+export const cyclePageQuery = Type.Object({ ...pageFields, cycle: cycleField }, { additionalProperties: false });
+
+export const decisionPageQuery = Type.Object(
   {
-    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: "records per page" }),
-    before: Type.Optional(Type.Integer({ minimum: 0, description: "only records with seq < before (paging back)" })),
-    minerId: Type.Optional(Type.String({ pattern: idPattern, description: "only this miner's records" })),
+    ...pageFields,
+    cycle: cycleField,
+    // Checked by the route (ledger-page.ts), so a bad value is answered with the allowed ones.
+    action: Type.Optional(
+      Type.String({
+        maxLength: 100,
+        description: "only these actions: a comma-separated list of RUN, STOP, RESTART, HOLD (e.g. RUN,STOP,RESTART)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -123,8 +123,20 @@ export const coordinator = {
     callJson<{ status: string; version: string; store?: string }>("coordinator", url("/health"), { signal }),
   stats: (key: string, signal?: AbortSignal) =>
     callJson<Stats>("coordinator", url("/v1/admin/stats"), { headers: auth(key), signal }),
-  miners: (key: string, signal?: AbortSignal) =>
-    callJson<{ miners: MinerView[] }>("coordinator", url("/v1/admin/miners"), { headers: auth(key), signal }),
+  /**
+   * One page of miners in miner_id order; `after` (the previous page's next_after) pages on. A
+   * coordinator from before paging answers every miner and no next_after: that is the last page.
+   */
+  miners: async (key: string, query: { after?: string; limit: number }, signal?: AbortSignal) => {
+    const params = new URLSearchParams({ limit: String(query.limit) });
+    if (query.after !== undefined) params.set("after", query.after);
+    const page = await callJson<{ miners: MinerView[]; next_after?: string | null }>(
+      "coordinator",
+      url(`/v1/admin/miners?${params}`),
+      { headers: auth(key), signal },
+    );
+    return { miners: page.miners, next_after: page.next_after ?? null };
+  },
   /** One page of wallets in address order; `after` (the previous page's next_after) pages on. */
   wallets: (key: string, query: { after?: string; limit: number }, signal?: AbortSignal) => {
     const params = new URLSearchParams({ limit: String(query.limit) });

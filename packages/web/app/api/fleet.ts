@@ -100,6 +100,12 @@ export interface DecisionBody {
   requestedBy: string | null;
 }
 
+export interface CycleBody {
+  now: string;
+  mode: Mode;
+  miners: number;
+}
+
 export interface ProfitBody {
   cycle: number;
   /** null: the fleet's totals. */
@@ -169,21 +175,32 @@ export const fleet = {
       decisionId: string;
       outcome: { kind: "receipt" | "negative-proof"; body: { status?: string; detail?: string; reason?: string } };
     }>(op, "POST", scoped(op, `/miners/${encodeURIComponent(minerId)}/${verb}`), { reason: "from the dashboard" }),
-  /** One page of a record type, newest first; `before` pages back (records with seq < before). */
+  /**
+   * One page of a record type, newest first; `before` pages back (records with seq < before),
+   * `after` reads only what is newer (the previous answer's `nextAfter`), `action` (decisions only)
+   * lists only those actions.
+   */
   list: <Body>(
     op: FleetCredential,
-    list: "decisions" | "negative-proofs" | "receipts" | "profits",
+    list: "decisions" | "negative-proofs" | "receipts" | "profits" | "cycles",
     limit: number,
     signal?: AbortSignal,
     before?: number,
-  ) =>
-    signedJson<{ records: FleetRecord<Body>[]; nextBefore: number | null }>(
+    filter: { after?: number; action?: string[] } = {},
+  ) => {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (before !== undefined) query.set("before", String(before));
+    if (filter.after !== undefined) query.set("after", String(filter.after));
+    if (filter.action) query.set("action", filter.action.join(","));
+    return signedJson<{ records: FleetRecord<Body>[]; nextBefore: number | null; nextAfter: number | null }>(
       op,
       "GET",
-      scoped(op, `/ledger/${list}?limit=${limit}${before === undefined ? "" : `&before=${before}`}`),
+      // The commas of `action` as they are: the path is signed as sent.
+      scoped(op, `/ledger/${list}?${query.toString().replaceAll("%2C", ",")}`),
       undefined,
       signal,
-    ),
+    );
+  },
   status: (op: FleetCredential, signal?: AbortSignal) =>
     signedJson<{
       partition: string;

@@ -7,6 +7,7 @@ import { coordinator } from "../api/coordinator.ts";
 import { fleet } from "../api/fleet.ts";
 import { callJson, errorMessage, serviceUrl } from "../api/http.ts";
 import { Notice } from "../components/notice.tsx";
+import { navigate } from "../lib/router.tsx";
 import { useApp } from "../session/app-context.tsx";
 import {
   type Connections,
@@ -265,6 +266,12 @@ export function ConnectionsPage({ intro = false }: { intro?: boolean }) {
             className="danger"
             onClick={() => {
               setConnections(null);
+              // After `pithead up` forgetting is logging out: back to the login screen. Without a
+              // login code there is none, and this page is where keys are typed again.
+              if (server.loginCode) {
+                navigate("/jobs", { replace: true });
+                return;
+              }
               setDraft({
                 ...connections,
                 coordinator: { adminKey: "", clientKey: "" },

@@ -212,11 +212,7 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
             </div>
             <ErrorNotice error={timeline.error} onRetry={timeline.retry} />
             {loaded && (
-              <Timeline
-                entries={entries}
-                held={showHold ? null : { count: loaded.held.count, cycles: loaded.held.cycles.size }}
-                onShowHold={() => setShowHold(true)}
-              />
+              <Timeline entries={entries} quiet={showHold ? null : loaded.quiet} onShowHold={() => setShowHold(true)} />
             )}
             {!loaded && !timeline.error && <Loading what="the timeline" />}
             {loaded && (allEntries.length > timelineLength || hasOlder(loaded)) && (

@@ -10,6 +10,7 @@ import { LiveLabel, useEventStream } from "../lib/use-events.tsx";
 import { useInterval, useLoad } from "../lib/use-load.ts";
 import { useThrottle } from "../lib/use-throttle.ts";
 import { useApp } from "../session/app-context.tsx";
+import { ALL_MINERS_PAGE, readAllMiners } from "./jobs/all-miners.ts";
 import { JobTable } from "./jobs/job-table.tsx";
 import {
   applyPatches,
@@ -25,6 +26,7 @@ import { SubmitForm } from "./jobs/submit-form.tsx";
 import { WalletTable } from "./jobs/wallet-table.tsx";
 
 const WALLET_PAGE = 100;
+const MINER_PAGE = 100;
 
 export function JobsPage() {
   const { server, connections } = useApp();
@@ -36,9 +38,22 @@ export function JobsPage() {
   const cursor = cursors.at(-1);
   const [walletCursors, setWalletCursors] = useState<string[]>([]);
   const walletsAfter = walletCursors.at(-1);
+  const [minerCursors, setMinerCursors] = useState<string[]>([]);
+  const minersAfter = minerCursors.at(-1);
 
   const stats = useLoad(adminKey ? (signal) => coordinator.stats(adminKey, signal) : null, [adminKey]);
-  const miners = useLoad(adminKey ? (signal) => coordinator.miners(adminKey, signal) : null, [adminKey]);
+  const miners = useLoad(
+    adminKey ? (signal) => coordinator.miners(adminKey, { after: minersAfter, limit: MINER_PAGE }, signal) : null,
+    [adminKey, minersAfter],
+  );
+  // The submit form warns about workloads no online miner runs: that needs every miner, not the
+  // page on screen, and only when there is a form.
+  const everyMiner = useLoad(
+    adminKey && clientKey
+      ? (signal) => readAllMiners((after) => coordinator.miners(adminKey, { after, limit: ALL_MINERS_PAGE }, signal))
+      : null,
+    [adminKey, clientKey],
+  );
   const wallets = useLoad(
     adminKey ? (signal) => coordinator.wallets(adminKey, { after: walletsAfter, limit: WALLET_PAGE }, signal) : null,
     [adminKey, walletsAfter],
@@ -72,6 +87,7 @@ export function JobsPage() {
   }, 1000);
   const refreshTables = useThrottle(() => {
     miners.refresh();
+    everyMiner.refresh();
     wallets.refresh();
   }, 5000);
   const onEvent = useCallback(
@@ -102,6 +118,7 @@ export function JobsPage() {
   useInterval(
     () => {
       miners.refresh();
+      everyMiner.refresh();
       stats.refresh();
       if (live.state !== "open") {
         jobs.refresh();
@@ -126,6 +143,7 @@ export function JobsPage() {
     updated_at: balance.data.updated_at ?? "",
   };
   const walletPage = wallets.data?.wallets ?? [];
+  const minerPage = miners.data?.miners ?? [];
 
   return (
     <section>
@@ -151,7 +169,7 @@ export function JobsPage() {
           {clientKey ? (
             <SubmitForm
               clientKey={clientKey}
-              miners={miners.data?.miners}
+              miners={everyMiner.data}
               onSubmitted={(job) => navigate(`/jobs/${encodeURIComponent(job.id)}`)}
             />
           ) : (
@@ -211,7 +229,34 @@ export function JobsPage() {
           <section aria-labelledby="miners-heading">
             <h2 id="miners-heading">Compute miners</h2>
             <ErrorNotice error={miners.error} stale={miners.data !== undefined} onRetry={miners.reload} />
-            {miners.data ? <MinerTable miners={miners.data.miners} /> : !miners.error && <Loading what="miners" />}
+            {miners.data ? (
+              <MinerTable miners={minerPage} first={minerCursors.length * MINER_PAGE + 1} />
+            ) : (
+              !miners.error && <Loading what="miners" />
+            )}
+            <div className="row">
+              {minerCursors.length > 0 && (
+                <button type="button" onClick={() => setMinerCursors(minerCursors.slice(0, -1))}>
+                  Previous miners
+                </button>
+              )}
+              {miners.data?.next_after && (
+                <button
+                  type="button"
+                  onClick={() => setMinerCursors([...minerCursors, miners.data?.next_after as string])}
+                >
+                  Next miners
+                </button>
+              )}
+              {miners.data && (minerCursors.length > 0 || miners.data.next_after) && (
+                <span className="muted">
+                  {minerPage.length === 0
+                    ? "no more miners"
+                    : `miners ${formatInteger(minerCursors.length * MINER_PAGE + 1)}–${formatInteger(minerCursors.length * MINER_PAGE + minerPage.length)}`}
+                  {miners.data.next_after ? ", more follow" : ", the last"} (in miner id order)
+                </span>
+              )}
+            </div>
           </section>
           <section aria-labelledby="wallets-heading">
             <h2 id="wallets-heading">Wallets</h2>

@@ -9,13 +9,15 @@ import { signFleetRequest } from "@pithead/fleet/sign";
 import type { FetchPage } from "../../app/pages/fleet/timeline-pager.ts";
 
 export const OPERATOR = "op-test";
-const SECRET = "a-test-secret-of-enough-length";
+export const SECRET = "a-test-secret-of-enough-length";
 
 export interface TestFleet {
   service: FleetService;
   call<T>(method: string, path: string, body?: unknown): Promise<T>;
-  /** `/ledger/<list>` one page at a time, as the dashboard pages it. */
-  pages<Body>(list: string, limit: number): FetchPage<Body>;
+  /** `/ledger/<list>` one page at a time, as the dashboard pages it (`query`: more filters, e.g. `action=RUN`). */
+  pages<Body>(list: string, limit: number, query?: string): FetchPage<Body>;
+  /** How many requests `pages` made, by list. */
+  requests: Map<string, number>;
   cycle(): Promise<{ cycleSeq: number }>;
   close(): Promise<void>;
 }
@@ -42,16 +44,18 @@ export async function startTestFleet(env: Record<string, string> = {}): Promise<
     if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
   };
+  const requests = new Map<string, number>();
   return {
     service,
     call,
+    requests,
     pages:
-      <Body>(list: string, limit: number): FetchPage<Body> =>
-      (before) =>
-        call(
-          "GET",
-          `/operators/${OPERATOR}/ledger/${list}?limit=${limit}${before === undefined ? "" : `&before=${before}`}`,
-        ),
+      <Body>(list: string, limit: number, query?: string): FetchPage<Body> =>
+      (before, after) => {
+        requests.set(list, (requests.get(list) ?? 0) + 1);
+        const more = `${before === undefined ? "" : `&before=${before}`}${after === undefined ? "" : `&after=${after}`}`;
+        return call("GET", `/operators/${OPERATOR}/ledger/${list}?limit=${limit}${more}${query ? `&${query}` : ""}`);
+      },
     cycle: () => call("POST", `/operators/${OPERATOR}/loop/run-once?details=false`),
     async close() {
       await service.close();

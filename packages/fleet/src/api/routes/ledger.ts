@@ -3,45 +3,29 @@
 // The ledger package's own routes (checkpoint, records with inclusion proofs, consistency,
 // export) are mounted beside these, restricted to the operator's partition.
 
-import type { Ledger, StoredRecord } from "@pithead/ledger";
+import type { Ledger } from "@pithead/ledger";
 import type { FastifyInstance } from "fastify";
+import type { TObject } from "typebox";
 import { recordTypes } from "../../core/records.ts";
 import { replayPartition } from "../../orchestrator/replay.ts";
+import { type PageQuery, readPage } from "../ledger-page.ts";
 import { type Controllers, controllerFor } from "../operator-scope.ts";
-import { optionalOperatorParams, pageQuery } from "../schemas.ts";
+import { cyclePageQuery, decisionPageQuery, optionalOperatorParams, pageQuery } from "../schemas.ts";
 
-const lists: Record<string, string> = {
-  decisions: recordTypes.decision,
-  telemetry: recordTypes.telemetry,
-  "negative-proofs": recordTypes.negativeProof,
-  receipts: recordTypes.receipt,
-  divergences: recordTypes.divergence,
-  profits: recordTypes.profit,
-  prices: recordTypes.price,
-  networks: recordTypes.network,
-  cycles: recordTypes.cycle,
-  modes: recordTypes.mode,
-  configs: recordTypes.config,
+/** Each list, its record type and its filters (those of a cycle's records add `cycle`). */
+const lists: Record<string, { type: string; query: TObject }> = {
+  decisions: { type: recordTypes.decision, query: decisionPageQuery },
+  telemetry: { type: recordTypes.telemetry, query: cyclePageQuery },
+  "negative-proofs": { type: recordTypes.negativeProof, query: cyclePageQuery },
+  receipts: { type: recordTypes.receipt, query: pageQuery },
+  divergences: { type: recordTypes.divergence, query: cyclePageQuery },
+  profits: { type: recordTypes.profit, query: cyclePageQuery },
+  prices: { type: recordTypes.price, query: cyclePageQuery },
+  networks: { type: recordTypes.network, query: cyclePageQuery },
+  cycles: { type: recordTypes.cycle, query: pageQuery },
+  modes: { type: recordTypes.mode, query: pageQuery },
+  configs: { type: recordTypes.config, query: pageQuery },
 };
-
-/** Newest first, `limit` of `type`, optionally one miner's, below `before`. */
-async function page(
-  ledger: Ledger,
-  partition: string,
-  type: string,
-  query: { limit: number; before?: number; minerId?: string },
-): Promise<{ records: StoredRecord[]; next: number | null }> {
-  const records: StoredRecord[] = [];
-  const options = { type, reverse: true, ...(query.before !== undefined ? { toSeq: query.before - 1 } : {}) };
-  if (query.before === 0) return { records, next: null };
-  for await (const record of ledger.read(partition, options)) {
-    if (query.minerId !== undefined && (record.body as { minerId?: unknown }).minerId !== query.minerId) continue;
-    records.push(record);
-    if (records.length >= query.limit) break;
-  }
-  const last = records.at(-1);
-  return { records, next: records.length === query.limit && last ? last.seq : null };
-}
 
 export function registerLedgerRoutes(app: FastifyInstance, controllers: Controllers, ledger: Ledger): void {
   app.get(
@@ -77,21 +61,21 @@ export function registerLedgerRoutes(app: FastifyInstance, controllers: Controll
     },
   );
 
-  for (const [name, type] of Object.entries(lists)) {
-    app.get<{ Querystring: { limit: number; before?: number; minerId?: string } }>(
+  for (const [name, { type, query }] of Object.entries(lists)) {
+    app.get<{ Querystring: PageQuery }>(
       `/ledger/${name}`,
       {
         schema: {
           summary: `The operator's ${type} records, newest first`,
           tags: ["ledger"],
           params: optionalOperatorParams,
-          querystring: pageQuery,
+          querystring: query,
         },
       },
       async (request) => {
         const controller = controllerFor(request, controllers);
-        const { records, next } = await page(ledger, controller.partition, type, request.query);
-        return { partition: controller.partition, type, records, nextBefore: next };
+        const { records, next, nextAfter } = await readPage(ledger, controller.partition, type, request.query);
+        return { partition: controller.partition, type, records, nextBefore: next, nextAfter };
       },
     );
   }

@@ -1,30 +1,40 @@
 // The fleet timeline's data: decisions and negative proofs, two record types paged newest first
 // from the fleet's ledger (`/ledger/decisions`, `/ledger/negative-proofs`, `?limit&before`), merged
-// into one list that never has a gap. Each type is known completely from its newest record down to
-// its floor; the merged list shows only what lies above both floors, and paging back extends the
-// type whose floor is higher. The fleet has no filter by action, so HOLD decisions (almost every
-// decision of a healthy fleet) are paged through and, while hidden, only counted, not kept.
+// into one list that never has a gap. Each type is known completely from its top down to its
+// floor; the merged list shows only what lies above both floors, and paging back extends the type
+// whose floor is higher. While HOLDs are hidden the decisions source asks the fleet for the
+// actions only (`?action=RUN,STOP,RESTART`), so the HOLDs of a healthy fleet (almost every
+// decision) are never read; a refresh asks only for what is newer than its top (`?after=`).
 
-import type { DecisionBody, FleetRecord, NegativeProofBody } from "../../api/fleet.ts";
+import type { CycleBody, DecisionBody, FleetRecord, NegativeProofBody } from "../../api/fleet.ts";
 
 export interface Page<Body> {
   records: FleetRecord<Body>[];
-  /** The `before` that fetches the next older page; null once the oldest record was returned. */
+  /**
+   * The `before` that fetches the next older page; null once the oldest record was returned. A
+   * filtered page may hold fewer records than asked for and still have one (the fleet bounds what
+   * one request reads).
+   */
   nextBefore: number | null;
+  /** The `after` that asks for only what was written since; null or absent: the ledger was empty. */
+  nextAfter?: number | null;
 }
-export type FetchPage<Body> = (before: number | undefined) => Promise<Page<Body>>;
+export type FetchPage<Body> = (before: number | undefined, after?: number) => Promise<Page<Body>>;
 
 export interface TimelineSources {
+  /** Every decision while HOLDs are shown, the actions only while they are hidden. */
   decisions: FetchPage<DecisionBody>;
   proofs: FetchPage<NegativeProofBody>;
+  /** The cycles, newest first (a short page): read only to say how many held every miner. */
+  cycles: FetchPage<CycleBody>;
 }
 
 interface Stream<Body> {
   /** The records kept, newest first. */
   records: FleetRecord<Body>[];
-  /** Every record of this type with seq >= floor has been seen (0: all of them). */
+  /** Every record of this type with floor <= seq <= top has been seen (floor 0: all of them). */
   floor: number;
-  /** The newest seq seen of this type (-1: none yet): a refresh reads down to it. */
+  /** Where the reading started (-1: not yet, or the ledger was empty): a refresh reads what is newer. */
   top: number;
 }
 
@@ -32,8 +42,11 @@ export interface TimelineState {
   showHold: boolean;
   decisions: Stream<DecisionBody>;
   proofs: Stream<NegativeProofBody>;
-  /** HOLD decisions seen while they are hidden, and the cycles they came from. */
-  held: { count: number; cycles: Set<number> };
+  /**
+   * When the list is empty with HOLDs hidden: the cycles in the range read, each of which held
+   * every miner it decided on (`more`: at least that many). Null otherwise.
+   */
+  quiet: { cycles: number; more: boolean; top: number } | null;
 }
 
 export type TimelineEntry =
@@ -45,7 +58,7 @@ export const PAGE_BUDGET = 8;
 
 export function emptyTimeline(showHold: boolean): TimelineState {
   const stream = () => ({ records: [], floor: Number.POSITIVE_INFINITY, top: -1 });
-  return { showHold, decisions: stream(), proofs: stream(), held: { count: 0, cycles: new Set() } };
+  return { showHold, decisions: stream(), proofs: stream(), quiet: null };
 }
 
 /** Below this seq the merged list could miss a record of one of the types. */
@@ -69,28 +82,43 @@ export function hasOlder(state: TimelineState): boolean {
   return timelineFloor(state) > 0;
 }
 
-/** Adds an older page below what the stream has seen. */
-function below<Body>(stream: Stream<Body>, page: Page<Body>, kept: FleetRecord<Body>[]): Stream<Body> {
-  const last = page.records.at(-1);
+/** Adds an older page below what the stream has seen (the first page sets its top). */
+function below<Body>(stream: Stream<Body>, page: Page<Body>): Stream<Body> {
+  const top = stream.top >= 0 ? stream.top : (page.nextAfter ?? page.records[0]?.seq ?? -1);
   return {
-    records: [...stream.records, ...kept],
-    floor: page.nextBefore === null ? 0 : Math.min(stream.floor, last?.seq ?? stream.floor),
-    top: Math.max(stream.top, page.records[0]?.seq ?? -1),
+    records: [...stream.records, ...page.records],
+    // Everything from the request's `before` down to nextBefore was read, matches or not.
+    floor: page.nextBefore === null ? 0 : Math.min(stream.floor, page.nextBefore),
+    top,
   };
 }
 
-/** Keeps a decision, or only counts it when it is a hidden HOLD. */
-function sortDecisions(state: TimelineState, records: FleetRecord<DecisionBody>[]): FleetRecord<DecisionBody>[] {
-  if (state.showHold) return records;
-  const kept: FleetRecord<DecisionBody>[] = [];
-  for (const record of records) {
-    if (record.body.action !== "HOLD") kept.push(record);
-    else {
-      state.held.count++;
-      if (record.body.cycle !== null) state.held.cycles.add(record.body.cycle);
-    }
+/**
+ * How many cycles an empty list (HOLDs hidden) covers: they held every miner they decided on. A
+ * refresh adds the cycles since the last count (`since`) rather than counting again.
+ */
+async function quietCycles(
+  state: TimelineState,
+  sources: TimelineSources,
+  since: TimelineState["quiet"] = null,
+): Promise<TimelineState["quiet"]> {
+  if (state.showHold || timelineEntries(state).length > 0) return null;
+  if (since && since.top >= 0) {
+    const page = await sources.cycles(undefined, since.top);
+    return {
+      cycles: since.cycles + page.records.length,
+      more: since.more || page.nextBefore !== null,
+      top: page.nextAfter ?? since.top,
+    };
   }
-  return kept;
+  const floor = timelineFloor(state);
+  const page = await sources.cycles(undefined);
+  const inRange = page.records.filter((record) => record.seq >= floor);
+  return {
+    cycles: inRange.length,
+    more: inRange.length === page.records.length && page.nextBefore !== null,
+    top: page.nextAfter ?? page.records[0]?.seq ?? -1,
+  };
 }
 
 /**
@@ -102,7 +130,7 @@ export async function extendTimeline(
   sources: TimelineSources,
   want: number,
 ): Promise<TimelineState> {
-  const state: TimelineState = { ...start, held: { count: start.held.count, cycles: new Set(start.held.cycles) } };
+  const state: TimelineState = { ...start };
   for (let pages = 0; pages < PAGE_BUDGET && hasOlder(state) && timelineEntries(state).length < want; ) {
     const floor = timelineFloor(state);
     const before = (stream: Stream<unknown>) => (Number.isFinite(stream.floor) ? stream.floor : undefined);
@@ -111,31 +139,38 @@ export async function extendTimeline(
       state.proofs.floor === floor ? sources.proofs(before(state.proofs)) : undefined,
     ]);
     if (decisions) {
-      state.decisions = below(state.decisions, decisions, sortDecisions(state, decisions.records));
+      state.decisions = below(state.decisions, decisions);
       pages++;
     }
     if (proofs) {
-      state.proofs = below(state.proofs, proofs, proofs.records);
+      state.proofs = below(state.proofs, proofs);
       pages++;
     }
   }
-  return state;
+  return { ...state, quiet: await quietCycles(state, sources) };
 }
 
-/** Reads one type from the newest record down to what it had seen; null when that took too many pages. */
+/**
+ * Reads one type from the newest record down to what it had seen (`after` its top: the fleet
+ * reads no further); null when that took too many pages.
+ */
 async function newer<Body>(
   stream: Stream<Body>,
   fetch: FetchPage<Body>,
 ): Promise<{ records: FleetRecord<Body>[]; top: number } | null> {
   const fresh: FleetRecord<Body>[] = [];
+  const after = stream.top >= 0 ? stream.top : undefined;
+  let top = stream.top;
   let before: number | undefined;
   for (let pages = 0; pages < PAGE_BUDGET; pages++) {
-    const page = await fetch(before);
+    const page = await fetch(before, after);
+    if (before === undefined) top = Math.max(top, page.nextAfter ?? page.records[0]?.seq ?? -1);
     for (const record of page.records) {
-      if (record.seq <= stream.top) return { records: fresh, top: Math.max(stream.top, fresh[0]?.seq ?? -1) };
+      // A fleet that ignores `after` still stops here.
+      if (record.seq <= stream.top) return { records: fresh, top };
       fresh.push(record);
     }
-    if (page.nextBefore === null) return { records: fresh, top: Math.max(stream.top, fresh[0]?.seq ?? -1) };
+    if (page.nextBefore === null || page.nextBefore <= stream.top) return { records: fresh, top };
     before = page.nextBefore;
   }
   return null;
@@ -157,14 +192,15 @@ export async function refreshTimeline(
     newer(start.proofs, sources.proofs),
   ]);
   if (!decisions || !proofs) return extendTimeline(emptyTimeline(start.showHold), sources, want);
-  const state: TimelineState = { ...start, held: { count: start.held.count, cycles: new Set(start.held.cycles) } };
+  const state: TimelineState = { ...start };
   state.decisions = {
     ...start.decisions,
-    records: [...sortDecisions(state, decisions.records), ...start.decisions.records],
+    records: [...decisions.records, ...start.decisions.records],
     top: decisions.top,
   };
   state.proofs = { ...start.proofs, records: [...proofs.records, ...start.proofs.records], top: proofs.top };
-  return trimTimeline(state, want);
+  const trimmed = trimTimeline(state, want);
+  return { ...trimmed, quiet: await quietCycles(trimmed, sources, start.quiet) };
 }
 
 /** Drops what lies below the `want`-th entry: it is fetched again if the list is paged back. */

@@ -8,12 +8,12 @@ import type { TimelineEntry } from "./timeline-pager.ts";
 export type { TimelineEntry } from "./timeline-pager.ts";
 
 /** Why the list is empty: cycles that ran but held every miner are not "nothing yet". */
-function Empty({ held, onShowHold }: { held: { count: number; cycles: number } | null; onShowHold: () => void }) {
-  if (!held || held.count === 0) return <p className="muted">Nothing yet: run a cycle.</p>;
+function Empty({ quiet, onShowHold }: { quiet: { cycles: number; more: boolean } | null; onShowHold: () => void }) {
+  if (!quiet || quiet.cycles === 0) return <p className="muted">Nothing yet: run a cycle.</p>;
   return (
     <p className="muted" data-testid="timeline-empty">
-      No actions: {held.cycles > 0 ? `${plural(held.cycles, "cycle")}, ` : ""}every miner held (
-      {plural(held.count, "HOLD decision")} hidden).{" "}
+      No actions: {quiet.more ? `${quiet.cycles}+ cycles` : plural(quiet.cycles, "cycle")}, every miner held (HOLD
+      decisions hidden).{" "}
       <button type="button" className="link-button" onClick={onShowHold}>
         Show HOLDs
       </button>
@@ -23,15 +23,15 @@ function Empty({ held, onShowHold }: { held: { count: number; cycles: number } |
 
 export function Timeline({
   entries,
-  held,
+  quiet,
   onShowHold,
 }: {
   entries: TimelineEntry[];
-  /** The HOLD decisions hidden in the range read (null while they are shown). */
-  held: { count: number; cycles: number } | null;
+  /** The cycles in the range read, when HOLDs are hidden and none of them acted (else null). */
+  quiet: { cycles: number; more: boolean } | null;
   onShowHold: () => void;
 }) {
-  if (entries.length === 0) return <Empty held={held} onShowHold={onShowHold} />;
+  if (entries.length === 0) return <Empty quiet={quiet} onShowHold={onShowHold} />;
   return (
     <ol className="timeline" aria-label="Decisions and negative proofs, newest first">
       {entries.map((entry) => {

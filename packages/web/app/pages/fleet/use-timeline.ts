@@ -3,7 +3,7 @@
 // at a time; a new operator or the HOLD switch starts over and drops what an older step returns.
 
 import { useCallback, useEffect, useRef, useState } from "react";
-import { type DecisionBody, fleet, type NegativeProofBody } from "../../api/fleet.ts";
+import { type CycleBody, type DecisionBody, fleet, type NegativeProofBody } from "../../api/fleet.ts";
 import type { FleetCredential } from "../../session/connections.ts";
 import {
   emptyTimeline,
@@ -14,11 +14,18 @@ import {
 } from "./timeline-pager.ts";
 
 const PAGE = 500;
+/** Cycles counted for "No actions: N cycles" (more shows as "N+"). */
+const CYCLES_COUNTED = 50;
+const ACTIONS = ["RUN", "STOP", "RESTART"];
 
-function sourcesFor(operator: FleetCredential, signal: AbortSignal): TimelineSources {
+function sourcesFor(operator: FleetCredential, signal: AbortSignal, showHold: boolean): TimelineSources {
+  const action = showHold ? undefined : ACTIONS;
   return {
-    decisions: (before) => fleet.list<DecisionBody>(operator, "decisions", PAGE, signal, before),
-    proofs: (before) => fleet.list<NegativeProofBody>(operator, "negative-proofs", PAGE, signal, before),
+    decisions: (before, after) =>
+      fleet.list<DecisionBody>(operator, "decisions", PAGE, signal, before, { after, action }),
+    proofs: (before, after) =>
+      fleet.list<NegativeProofBody>(operator, "negative-proofs", PAGE, signal, before, { after }),
+    cycles: (before, after) => fleet.list<CycleBody>(operator, "cycles", CYCLES_COUNTED, signal, before, { after }),
   };
 }
 
@@ -45,7 +52,8 @@ export function useTimeline(
         try {
           if (signal.aborted) return;
           setLoading(true);
-          const next = await step(current.current, sourcesFor(operator, signal), wantRef.current);
+          const from = current.current;
+          const next = await step(from, sourcesFor(operator, signal, from.showHold), wantRef.current);
           if (signal.aborted) return;
           current.current = next;
           setState(next);

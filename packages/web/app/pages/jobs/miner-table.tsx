@@ -1,15 +1,26 @@
-// The compute miners the coordinator knows: online or not, what they can run, load and reputation.
+// The compute miners the coordinator knows, one page at a time in miner id order: online or not,
+// what they can run, load and reputation.
 
 import type { MinerView } from "../../api/coordinator.ts";
 import { StateBadge } from "../../components/state-badge.tsx";
 import { formatAgo } from "../../lib/format.ts";
 
-export function MinerTable({ miners }: { miners: MinerView[] }) {
-  if (miners.length === 0) return <p className="muted">No miner has sent a heartbeat yet.</p>;
+export function MinerTable({
+  miners,
+  first,
+}: {
+  miners: MinerView[];
+  /** The position of the page's first miner (1 on the first page). */
+  first: number;
+}) {
+  if (miners.length === 0)
+    return <p className="muted">{first > 1 ? "No more miners on this page." : "No miner has sent a heartbeat yet."}</p>;
   return (
     <div className="table-wrap">
       <table>
-        <caption className="visually-hidden">Compute miners</caption>
+        <caption className="visually-hidden">
+          Compute miners, {first} to {first + miners.length - 1} in miner id order
+        </caption>
         <thead>
           <tr>
             <th scope="col">Miner</th>

@@ -1,0 +1,268 @@
+// The dashboard in Debian's Chromium (playwright-core) against a real coordinator and a real fleet
+// controller: the compute miners are paged with `next_after` as the wallets are, a coordinator
+// from before paging (every miner, no next_after) is one last page, the submit form hears of a
+// miner past the first page; the fleet timeline asks for the actions only (signed, through the
+// proxy) and says when cycles held every miner; "Forget keys" logs out: back to the login screen
+// with nothing kept.
+// Screenshots: artifacts/screenshots/<test>-<step>.png.
+
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MinerView } from "../app/api/coordinator.ts";
+import { readAllMiners } from "../app/pages/jobs/all-miners.ts";
+import { ensureDashboardBuilt, type RunningDashboard, startDashboard } from "../src/index.ts";
+import { OPERATOR, SECRET, startTestFleet, type TestFleet } from "./support/fleet.ts";
+
+// This package's ports for tests that need fixed ones: 18200-18299.
+const PORTS = { dashboard: 18210, legacyDashboard: 18211, coordinator: 18212, legacyCoordinator: 18213, fleet: 18214 };
+const CODE = "K7QX-M2PD";
+const MINERS = 230;
+const screenshots = resolve(import.meta.dirname, "../../../artifacts/screenshots");
+
+const dataDir = mkdtempSync(join(tmpdir(), "pithead-web-browser-"));
+let coordinator: RunningCoordinator;
+let adminKey = "";
+let clientKey = "";
+let legacy: Server;
+let fleet: TestFleet;
+let dashboard: RunningDashboard;
+let legacyDashboard: RunningDashboard;
+let browser: Browser;
+
+async function call(path: string, key: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(`${coordinator.url}${path}`, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+const minerId = (index: number) => `miner-${String(index).padStart(3, "0")}`;
+/** A miner as the coordinator lists it, for the coordinator from before paging. */
+const legacyMiner = (index: number): MinerView => ({
+  miner_id: `old-${String(index).padStart(3, "0")}`,
+  status: "online",
+  wallet: `w-${index}`,
+  mode: "cpu",
+  gpu: false,
+  capabilities: { workloads: ["llm_gen"] },
+  signs_proofs: false,
+  in_flight: 0,
+  reputation: 100,
+  last_seen_at: new Date().toISOString(),
+});
+
+beforeAll(async () => {
+  const [built] = await Promise.all([
+    ensureDashboardBuilt(),
+    (async () => {
+      coordinator = await startCoordinator({
+        env: {},
+        config: {
+          dataDir,
+          db: { kind: "sqlite", path: join(dataDir, "coordinator.db") },
+          port: PORTS.coordinator,
+          host: "127.0.0.1",
+          rateLimitPerMinute: 0,
+        },
+        logger: false,
+        sweeper: false,
+      });
+      adminKey = coordinator.generatedAdminKey ?? coordinator.config.adminKey ?? "";
+      const client = await call("/v1/admin/keys", adminKey, { role: "client", wallet: "browser-client" });
+      clientKey = String(client.key);
+      // The last miner in miner_id order (on the third page) is the only one that runs rare_work.
+      for (let index = 0; index < MINERS; index++) {
+        const key = String((await call("/v1/admin/keys", adminKey, { role: "miner", label: minerId(index) })).key);
+        const workloads = index === MINERS - 1 ? ["llm_gen", "rare_work"] : ["llm_gen"];
+        await call("/v1/miner/heartbeat", key, {
+          miner_id: minerId(index),
+          wallet: `w-${minerId(index)}`,
+          mode: "cpu",
+          gpu: 0,
+          capabilities: { workloads },
+        });
+      }
+    })(),
+  ]);
+  // A coordinator from before paging: every miner at once, no next_after; nothing else.
+  legacy = createServer((request, response) => {
+    const found = request.url?.startsWith("/v1/admin/miners");
+    response.writeHead(found ? 200 : 404, { "content-type": "application/json" });
+    response.end(
+      JSON.stringify(
+        found
+          ? { miners: Array.from({ length: 150 }, (_, index) => legacyMiner(index)) }
+          : { error: { code: "NOT_FOUND", message: "not here", details: {} } },
+      ),
+    );
+  });
+  await new Promise<void>((done) => legacy.listen(PORTS.legacyCoordinator, "127.0.0.1", done));
+  // No energy cost: every simulated miner is profitable, so every automatic decision is a HOLD.
+  fleet = await startTestFleet({ SIMULATED_MINERS: "12", ENERGY_COST_PER_KWH: "0", PORT: String(PORTS.fleet) });
+  const bundle = {
+    coordinator: { url: coordinator.url, adminKey, clientKey, clientWallet: "browser-client" },
+    fleet: { url: fleet.service.url, operators: [{ id: OPERATOR, secret: SECRET }] },
+  };
+  [dashboard, legacyDashboard, browser] = await Promise.all([
+    startDashboard({
+      distDir: built.distDir,
+      port: PORTS.dashboard,
+      logger: false,
+      upstreams: { coordinator: coordinator.url, fleet: fleet.service.url },
+      login: { code: CODE, bundle },
+    }),
+    startDashboard({
+      distDir: built.distDir,
+      port: PORTS.legacyDashboard,
+      logger: false,
+      upstreams: { coordinator: `http://127.0.0.1:${PORTS.legacyCoordinator}` },
+    }),
+    chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
+    }),
+  ]);
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await dashboard?.close();
+  await legacyDashboard?.close();
+  await new Promise<void>((done) => (legacy ? legacy.close(() => done()) : done()));
+  await coordinator?.app.close();
+  await fleet?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function shot(page: Page, test: string, step: string): Promise<void> {
+  mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: join(screenshots, `${test}-${step}.png`), fullPage: true });
+}
+
+async function logIn(page: Page): Promise<void> {
+  await page.goto(dashboard.url);
+  await page.getByLabel("Login code").fill(CODE);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Jobs", level: 1 }).waitFor();
+}
+
+describe("the compute miners, paged", () => {
+  it("reads every miner in pages of the coordinator's largest size, following next_after", async () => {
+    const requests: (string | undefined)[] = [];
+    const all = await readAllMiners(async (after) => {
+      requests.push(after);
+      const query = new URLSearchParams({ limit: "100", ...(after === undefined ? {} : { after }) });
+      const page = await call(`/v1/admin/miners?${query}`, adminKey);
+      return page as unknown as { miners: MinerView[]; next_after: string | null };
+    });
+    expect(all.map((miner) => miner.miner_id)).toEqual(Array.from({ length: MINERS }, (_, index) => minerId(index)));
+    expect(requests).toEqual([undefined, minerId(99), minerId(199)]);
+  });
+
+  it("pages the miners table with Next/Previous, and the submit form knows a miner on the last page", async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await logIn(page);
+    const miners = page.getByRole("region", { name: "Compute miners" });
+    await miners.getByRole("table").waitFor();
+    const seen: string[] = [];
+    const collect = async () => seen.push(...(await miners.locator("tbody td:first-child code").allTextContents()));
+    await collect();
+    expect(seen.length).toBe(100);
+    await expect
+      .poll(() => miners.getByText(/^miners \d/).textContent())
+      .toBe("miners 1–100, more follow (in miner id order)");
+    for (const range of ["miners 101–200, more follow", "miners 201–230, the last"]) {
+      await miners.getByRole("button", { name: "Next miners" }).click();
+      await expect.poll(() => miners.getByText(/^miners \d/).textContent()).toBe(`${range} (in miner id order)`);
+      await collect();
+    }
+    expect(await miners.getByRole("button", { name: "Next miners" }).count()).toBe(0);
+    await shot(page, "miners-paged", "1-last-page");
+    expect(seen).toEqual(Array.from({ length: MINERS }, (_, index) => minerId(index)));
+    await miners.getByRole("button", { name: "Previous miners" }).click();
+    await expect
+      .poll(() => miners.getByText(/^miners \d/).textContent())
+      .toBe("miners 101–200, more follow (in miner id order)");
+    // Which workloads online miners run is about every miner, not the page shown.
+    await expect
+      .poll(() => page.getByText(/^Online miners run/).textContent(), { timeout: 15_000 })
+      .toContain("rare_work (1 miner)");
+    await page.context().close();
+  });
+
+  it("shows every miner of a coordinator from before paging (no next_after) as one last page", async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await page.goto(`${legacyDashboard.url}/connections`);
+    await page.getByLabel("Admin key", { exact: true }).fill("any-admin-key");
+    await page.getByRole("button", { name: "Save keys for this tab" }).click();
+    await page.getByRole("link", { name: "Jobs", exact: true }).click();
+    const miners = page.getByRole("region", { name: "Compute miners" });
+    await miners.getByRole("table").waitFor();
+    await expect.poll(() => miners.locator("tbody tr").count()).toBe(150);
+    expect(await miners.getByRole("button", { name: "Next miners" }).count()).toBe(0);
+    expect(await miners.getByText(/^miners \d/).count()).toBe(0);
+    await shot(page, "miners-legacy", "1-one-page");
+    await page.context().close();
+  });
+});
+
+describe("the fleet timeline", () => {
+  it("asks the fleet for the actions only, says the cycles held every miner, and shows a RESTART", async () => {
+    for (let cycle = 0; cycle < 3; cycle++) await fleet.cycle();
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    const asked: string[] = [];
+    page.on("request", (request) => {
+      if (request.url().includes("/ledger/decisions")) asked.push(new URL(request.url()).search);
+    });
+    await logIn(page);
+    await page.getByRole("link", { name: "Fleet", exact: true }).click();
+    await page.getByTestId("timeline-empty").waitFor({ timeout: 15_000 });
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((search) => new URLSearchParams(search).get("action") === "RUN,STOP,RESTART")).toBe(true);
+    expect(await page.getByTestId("timeline-empty").textContent()).toBe(
+      "No actions: 3 cycles, every miner held (HOLD decisions hidden). Show HOLDs",
+    );
+    await shot(page, "fleet-timeline", "1-every-miner-held");
+
+    await fleet.call("POST", `/operators/${OPERATOR}/miners/sim-003/restart`, { reason: "from the test" });
+    await page.getByRole("button", { name: "Run cycle" }).click();
+    const timeline = page.getByRole("list", { name: /Decisions and negative proofs/ });
+    await expect
+      .poll(() => timeline.locator("li").first().textContent(), { timeout: 15_000 })
+      .toMatch(/^Decision RESTART sim-003/);
+    // Shown HOLDs are every decision (no filter then).
+    await page.getByRole("checkbox", { name: "Show HOLD decisions" }).check();
+    await expect
+      .poll(() => timeline.getByText("HOLD", { exact: true }).count(), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    expect(new URLSearchParams(asked.at(-1)).get("action")).toBeNull();
+    await page.context().close();
+  });
+});
+
+describe("Forget keys", () => {
+  it("logs out: back to the login screen, with nothing kept in the tab", async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await logIn(page);
+    await page.getByRole("link", { name: "Connections", exact: true }).click();
+    await page.getByRole("heading", { name: "Connections", level: 1 }).waitFor();
+    await page.getByRole("button", { name: "Forget keys" }).click();
+    await page.getByRole("heading", { name: "Log in to Pithead" }).waitFor({ timeout: 5_000 });
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(new URL(page.url()).pathname).not.toBe("/connections");
+    await shot(page, "forget-keys", "1-login-screen");
+    // A reload stays logged out, and the code logs in again.
+    await page.reload();
+    await page.getByLabel("Login code").waitFor();
+    await logIn(page);
+    await page.context().close();
+  });
+});
