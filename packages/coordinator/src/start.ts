@@ -10,6 +10,7 @@ import { EngineClient } from "./engine/engine-client.ts";
 import { createCoordinatorApp } from "./http/app.ts";
 import { CoordinatorService, type ServiceLog } from "./service/coordinator.ts";
 import { EventHub } from "./service/event-hub.ts";
+import { PoolErrorLog } from "./service/pool-error-log.ts";
 import { loadOrCreateReceiptSigner } from "./service/receipt-signer.ts";
 import { openReads } from "./store/open-reads.ts";
 import { gateLedger } from "./store/sqlite/gated-ledger.ts";
@@ -109,7 +110,12 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
     });
     // The ledger's records are read from the same SQLite file: they wait for the engine's fsync too.
     ledger = config.db.kind === "sqlite" ? gateLedger(opened, engine.readGate) : opened;
-    const reads = openReads(config, (error) => log?.error({ err: error }, "database pool error"), engine.readGate);
+    // A lost pool connection: folded into the engine's outage log (service/pool-error-log.ts).
+    const poolErrors = new PoolErrorLog({
+      log: { warn: (obj, msg) => log?.warn(obj, msg) },
+      inOutage: () => engine.databaseDown,
+    });
+    const reads = openReads(config, (error) => poolErrors.report(error), engine.readGate);
     service = new CoordinatorService({
       engine,
       reads: reads.reads,

@@ -380,6 +380,14 @@ describe("the client routes", () => {
     });
     expect(reply.status).toBe(422);
     expect(reply.body.error).toMatchObject({ code: "INSUFFICIENT_FUNDS", details: { balance: 50, required: 60 } });
+    expect(reply.body.error?.message).toBe(
+      `Wallet ${client.wallet} has 50 available, but this job needs 60 (a reward of 30 for each of 2 replicas) held in escrow: 10 short. Amounts are in the wallet's smallest unit, as its balance shows them.`,
+    );
+    const single = await inject("POST", "/v1/jobs", { key: client.key, body: { workload: "torch_bench", reward: 80 } });
+    expect(single.status).toBe(422);
+    expect(single.body.error?.code).toBe("INSUFFICIENT_FUNDS");
+    expect(single.body.error?.message).toContain("needs 80 (its reward) held in escrow: 30 short");
+    expect(single.body.error?.message).not.toContain("replicas");
   });
 
   it("refuses a mistyped field or constraint, naming it, instead of running the job on any miner", async () => {
@@ -578,7 +586,7 @@ describe("admin routes", () => {
     expect((await inject("GET", "/v1/miner/next?miner=drain-me", { key: miner.key })).status).toBe(204);
     await inject("POST", "/v1/admin/miners/drain-me/resume", { key: coordinator.adminKey });
     expect((await inject("GET", "/v1/miner/next?miner=drain-me", { key: miner.key })).status).toBe(200);
-    const miners = await inject("GET", "/v1/admin/miners", { key: coordinator.adminKey });
+    const miners = await inject("GET", "/v1/admin/miners?limit=1000", { key: coordinator.adminKey });
     expect(items(miners.body.miners).find((m) => String(m.miner_id) === "drain-me")).toMatchObject({
       in_flight: 1,
       reputation: 500,

@@ -81,7 +81,7 @@ describe.skipIf(!canRun)("the seed's miner.sh against a real coordinator", () =>
 
     // Its first heartbeat registers it, bound to its key, with the wallet from miner.conf.
     const registered = await waitFor("the miner's first heartbeat", async () => {
-      const reply = await coordinator.call("GET", "/v1/admin/miners", { key: coordinator.adminKey });
+      const reply = await coordinator.call("GET", "/v1/admin/miners?limit=1000", { key: coordinator.adminKey });
       return items(reply.body.miners).find((m) => String(m.miner_id) === "seed-host-gpu0");
     });
     expect(registered).toMatchObject({ status: "online", wallet: "wallet_demo", mode: "cpu", gpu: false });

@@ -344,6 +344,73 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       expect(await balance(owner.wallet)).toBe(1_000);
     });
 
+    it("numbers attempts per replica: a replicate×3 job's first leases are attempt 1, a lost one comes back as 2", async () => {
+      const owner = await client(1_000);
+      const job = await submit(owner, { reward: 100, verification: { mode: "replicate", replicas: 3, quorum: 2 } });
+      const [m1, m2, m3, m4] = [await miner(), await miner(), await miner(), await miner()];
+      const first = [...(await claim(m1)), ...(await claim(m2)), ...(await claim(m3))];
+      expect(first.map((c) => c.assignment.attempt)).toEqual([1, 1, 1]);
+      expect(await store.reads.job(job.id)).toMatchObject({ openSlots: 0, attempt: 1, leasesIssued: 3 });
+      // m1 and m3 beat; m2's lease runs out.
+      clock.advance(50_000);
+      await beat(m1, await walletOf(m1.minerId));
+      await beat(m3, await walletOf(m3.minerId));
+      clock.advance(11_000);
+      expect((await store.write((tx) => sweep(tx, ctx, 100))).leasesExpired).toBe(1);
+      expect(await store.reads.job(job.id)).toMatchObject({ state: "LEASED", openSlots: 1, openAttempts: [2] });
+      const [again] = await claim(m4);
+      expect(again?.assignment.attempt).toBe(2);
+      expect(await store.reads.job(job.id)).toMatchObject({ attempt: 2, openSlots: 0 });
+      expect((await store.reads.assignments(job.id)).map((a) => [a.minerId, a.attempt, a.state])).toEqual([
+        [m1.minerId, 1, "LEASED"],
+        [m2.minerId, 1, "EXPIRED"],
+        [m3.minerId, 1, "LEASED"],
+        [m4.minerId, 2, "LEASED"],
+      ]);
+    });
+
+    it("a replica out of attempts closes: the job goes on while its quorum can be reached, else fails", async () => {
+      const owner = await client(10_000);
+      const fail = (who: { minerId: string }, jobId: string) =>
+        store.write((tx) => failLease(tx, { minerId: who.minerId, jobId, errorCode: "OOM", message: "out of memory" }));
+      // 3 replicas, quorum 2, one attempt each: one replica failing leaves two that can still agree.
+      const going = await submit(owner, {
+        reward: 100,
+        maxAttempts: 1,
+        verification: { mode: "replicate", replicas: 3, quorum: 2 },
+      });
+      const [a, b, c] = [await miner(), await miner(), await miner()];
+      await claim(a);
+      expect(await fail(a, going.id)).toMatchObject({ requeued: true });
+      expect(await store.reads.job(going.id)).toMatchObject({ state: "QUEUED", openSlots: 2, openAttempts: [1, 1] });
+      await claim(b);
+      await claim(c);
+      await prove(b, going.id);
+      await prove(c, going.id);
+      expect(await store.reads.job(going.id)).toMatchObject({ state: "COMPLETED" });
+      // 2 replicas, quorum 2, two attempts each: a replica that lost two leases ends the job.
+      freshWorkload();
+      const doomed = await submit(owner, {
+        reward: 100,
+        maxAttempts: 2,
+        verification: { mode: "replicate", replicas: 2, quorum: 2 },
+      });
+      const [d, e, f] = [await miner(), await miner(), await miner()];
+      await claim(d);
+      await claim(e);
+      await fail(d, doomed.id);
+      const [retry] = await claim(f);
+      expect(retry?.assignment.attempt).toBe(2);
+      expect(await store.reads.job(doomed.id)).toMatchObject({ state: "LEASED", leasesLost: 1 });
+      await fail(f, doomed.id);
+      expect(await store.reads.job(doomed.id)).toMatchObject({
+        state: "FAILED",
+        errorCode: "ATTEMPTS_EXHAUSTED",
+        escrow: 0,
+        leasesLost: 2,
+      });
+    });
+
     it("renews live leases on heartbeat, never past max_runtime_s", async () => {
       const owner = await client();
       const job = await submit(owner, { maxRuntimeS: 100 });
@@ -546,7 +613,8 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       );
       expect(released).toBe(1);
       expect(await store.reads.job(job.id)).toMatchObject({ state: "QUEUED", openSlots: 1, leasesLost: 0 });
-      expect((await claim(m))[0]?.assignment.attempt).toBe(2);
+      // The replica was never delivered: its next lease is the same attempt.
+      expect((await claim(m))[0]?.assignment.attempt).toBe(1);
     });
 
     it("replays an idempotent op, refuses the key with another request, and stores the answer with the effect", async () => {
@@ -646,6 +714,7 @@ export function describeStoreContract(name: string, open: OpenStore): void {
             capabilities: null,
             publicKey: null,
             draining: false,
+            stopping: false,
             online: true,
             registeredAt: tx.now,
             lastSeenAt: tx.now,

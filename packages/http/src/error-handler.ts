@@ -17,6 +17,43 @@ export type ErrorFormatter = (error: HttpError, request?: FastifyRequest) => { s
 
 export const envelopeFormatter: ErrorFormatter = (error) => ({ status: error.status, body: toEnvelope(error) });
 
+/** How often a run of requests answered 503 because the database is unreachable is logged again. */
+export const DATABASE_UNAVAILABLE_LOG_EVERY_MS = 60_000;
+
+/**
+ * One server's log of requests answered DATABASE_UNAVAILABLE: during an outage every request gets
+ * that 503, and a line for each would flood the log with one fact. The first is logged, then at
+ * most one line per `everyMs`, which counts the ones left out since the line before.
+ */
+export class DatabaseUnavailableLog {
+  readonly #everyMs: number;
+  readonly #now: () => number;
+  #lastLoggedAt: number | null = null;
+  #suppressed = 0;
+
+  constructor(options: { everyMs?: number; now?: () => number } = {}) {
+    this.#everyMs = options.everyMs ?? DATABASE_UNAVAILABLE_LOG_EVERY_MS;
+    this.#now = options.now ?? Date.now;
+  }
+
+  note(request: FastifyRequest, error: { message: string; code?: unknown }): void {
+    const now = this.#now();
+    if (this.#lastLoggedAt !== null && now - this.#lastLoggedAt < this.#everyMs) {
+      this.#suppressed++;
+      return;
+    }
+    const suppressed = this.#suppressed;
+    this.#lastLoggedAt = now;
+    this.#suppressed = 0;
+    request.log.warn(
+      { err: { message: error.message, code: error.code }, ...(suppressed > 0 ? { suppressed } : {}) },
+      suppressed > 0
+        ? `database unavailable (${suppressed} more requests answered 503 since the last line)`
+        : "database unavailable",
+    );
+  }
+}
+
 /**
  * Maps whatever a route, a hook or Fastify itself threw onto the server's registry, so every error
  * leaves through one place: validation failures name the field, parser errors say what was wrong with
@@ -26,6 +63,7 @@ export function toHttpError(
   error: FastifyError | HttpError | Error,
   request: FastifyRequest,
   registry: ErrorRegistry<string>,
+  unavailableLog?: DatabaseUnavailableLog,
 ): HttpError {
   if (error instanceof HttpError) return error;
   const fastifyError = error as FastifyError & { validationContext?: string };
@@ -76,7 +114,8 @@ export function toHttpError(
     return registry.error("STORAGE_FULL");
   }
   if (isDatabaseUnavailable(error)) {
-    request.log.warn({ err: { message: error.message, code: fastifyError.code } }, "database unavailable");
+    if (unavailableLog) unavailableLog.note(request, { message: error.message, code: fastifyError.code });
+    else request.log.warn({ err: { message: error.message, code: fastifyError.code } }, "database unavailable");
     return registry.error("DATABASE_UNAVAILABLE", undefined, undefined, { "retry-after": "5" });
   }
   request.log.error({ err: error }, "unhandled error");
@@ -98,8 +137,10 @@ export function installErrorHandling(
   format: ErrorFormatter = envelopeFormatter,
 ): void {
   const send = errorSender(format);
+  // One per server: its routes share it, whatever plugin context they were registered in.
+  const unavailableLog = new DatabaseUnavailableLog();
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) =>
-    send(toHttpError(error, request, registry), request, reply),
+    send(toHttpError(error, request, registry, unavailableLog), request, reply),
   );
   app.setNotFoundHandler((request, reply) =>
     send(registry.error("NOT_FOUND", { method: request.method, url: request.url.split("?")[0] }), request, reply),

@@ -81,7 +81,24 @@ describe("the miner's shutdown grace", () => {
     await until("the job to start", () => running.miner.status().running.includes(jobId));
 
     // SIGTERM: the job has three heartbeat timeouts of work left, well inside the grace period.
-    expect(await running.stop()).toEqual({ gaveBack: 0, pending: 0 });
+    const stopped = running.stop();
+    // Its beats in the grace say so: the coordinator shows it stopping and hands it nothing new.
+    const minerId = `rig-grace-${process.pid}`;
+    const statusOf = async () => {
+      const miners = (await call("GET", "/v1/admin/miners?limit=1000", ADMIN_KEY)).body.miners as {
+        miner_id: string;
+        status: string;
+      }[];
+      return miners.find((m) => m.miner_id === minerId)?.status;
+    };
+    await until("the coordinator to show the miner stopping", async () => (await statusOf()) === "stopping");
+    const other = await call("POST", "/v1/jobs", clientKey, { workload: "grace_job", reward: 100 });
+    expect(other.status).toBe(201);
+    const claim = await call("POST", "/v1/miner/claim", minerKey, { miner_id: minerId, max_jobs: 1, slots: 4 });
+    expect(claim.status).toBe(200);
+    expect(claim.body.jobs).toEqual([]);
+    expect(await stopped).toEqual({ gaveBack: 0, pending: 0 });
+    expect((await call("GET", `/v1/jobs/${String(other.body.id)}`, clientKey)).body.state).toBe("QUEUED");
 
     const job = (await call("GET", `/v1/jobs/${jobId}`, clientKey)).body;
     expect(job.error ?? null).toBeNull();

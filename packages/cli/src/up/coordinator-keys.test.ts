@@ -6,7 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoordinatorClient, type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CLIENT_WALLET, ensureCoordinatorKeys, MINER_ID, STARTING_FUNDS } from "./coordinator-keys.ts";
+import {
+  CLIENT_WALLET,
+  ensureCoordinatorKeys,
+  MINER_ID,
+  minerIdRegistered,
+  STARTING_FUNDS,
+} from "./coordinator-keys.ts";
 import { loadOrCreateUpKeys } from "./up-keys.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pithead-up-coordinator-"));
@@ -57,6 +63,29 @@ describe("the coordinator keys of pithead up", () => {
         body: { miner_id: again.keys.miner?.minerId, wallet: "up-miner", mode: "cpu", gpu: 0 },
       }),
     ).resolves.toMatchObject({ status: 200 });
+  });
+
+  it("find up-miner-1 registered past the first page of /v1/admin/miners (it answers a page at a time)", async () => {
+    const admin = new CoordinatorClient(coordinator.url, keys.coordinatorAdminKey);
+    // More miners than one default page (100), all sorting before up-miner-1.
+    for (let i = 0; i < 101; i++) {
+      const created = await admin.createKey({ role: "miner", label: `filler ${i}` });
+      const miner = new CoordinatorClient(coordinator.url, created.key ?? "");
+      await miner.request("POST", "/v1/miner/heartbeat", {
+        body: { miner_id: `a-filler-${String(i).padStart(3, "0")}`, wallet: `filler-${i}`, mode: "cpu", gpu: 0 },
+      });
+    }
+    const { keys: current } = await ensureCoordinatorKeys(coordinator.url, keys);
+    const registered = new CoordinatorClient(coordinator.url, current.miner?.key);
+    await registered.request("POST", "/v1/miner/heartbeat", {
+      body: { miner_id: current.miner?.minerId, wallet: "up-miner", mode: "cpu", gpu: 0 },
+    });
+    expect(await minerIdRegistered(admin, current.miner?.minerId ?? "", 7)).toBe(true);
+    expect(await minerIdRegistered(admin, "zz-nobody", 7)).toBe(false);
+    // A lost keys.json: the first miner key must not take an id that is registered already.
+    const { miner: _lost, ...withoutMiner } = current;
+    const again = await ensureCoordinatorKeys(coordinator.url, withoutMiner);
+    expect(again.keys.miner?.minerId).not.toBe(MINER_ID);
   });
 
   it("replace a revoked miner key, under a new miner id (the old id stays bound to the old key)", async () => {

@@ -13,9 +13,23 @@ export const MINER_ID = "up-miner-1";
 /** What the client wallet starts with: a thousand jobs at the form's default reward. */
 export const STARTING_FUNDS = 1_000_000;
 
-async function registeredMinerIds(admin: CoordinatorClient): Promise<Set<string>> {
-  const { body } = await admin.request<{ miners: { miner_id: string }[] }>("GET", "/v1/admin/miners");
-  return new Set(body.miners.map((miner) => miner.miner_id));
+/**
+ * Whether a miner with this id is registered. /v1/admin/miners answers a page at a time (by
+ * miner_id); every page is read, following `next_after` until it is null (or absent: a coordinator
+ * from before paging answers every miner at once).
+ */
+export async function minerIdRegistered(admin: CoordinatorClient, minerId: string, pageSize = 1000): Promise<boolean> {
+  let after: string | null = null;
+  do {
+    const query: string = `?limit=${pageSize}${after === null ? "" : `&after=${encodeURIComponent(after)}`}`;
+    const { body } = await admin.request<{ miners: { miner_id: string }[]; next_after?: string | null }>(
+      "GET",
+      `/v1/admin/miners${query}`,
+    );
+    if (body.miners.some((miner) => miner.miner_id === minerId)) return true;
+    after = body.next_after ?? null;
+  } while (after !== null);
+  return false;
 }
 
 /** Returns the keys with `client` and `miner` present and valid; `changed` when any was made. */
@@ -41,7 +55,7 @@ export async function ensureCoordinatorKeys(url: string, keys: UpKeys): Promise<
     if (!created.key) throw new Error("the coordinator did not return the new miner key");
     // A replacement key, or a first key on a database where up-miner-1 is registered already (its
     // keys.json was lost): a new id, which no other key holds.
-    const taken = next.miner !== undefined || (await registeredMinerIds(admin)).has(MINER_ID);
+    const taken = next.miner !== undefined || (await minerIdRegistered(admin, MINER_ID));
     const minerId = taken ? `${MINER_ID}-${created.id.slice(0, 6)}` : MINER_ID;
     next.miner = { id: created.id, key: created.key, minerId, wallet: MINER_WALLET };
     changed = true;

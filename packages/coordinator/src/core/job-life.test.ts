@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { attemptsExhausted, liveState, newLease, renewedExpiry } from "./job-life.ts";
+import { liveState, newLease, renewedExpiry, replicaExhausted, takeSlot, withSlotReopened } from "./job-life.ts";
 import type { Assignment } from "./model.ts";
 import { nextReputation } from "./reputation.ts";
 
@@ -19,10 +19,28 @@ describe("leases", () => {
     expect(liveState(states("LEASED", "PROVED"))).toBe("VERIFYING");
   });
 
-  it("gives up after max_attempts lost leases per replica", () => {
-    expect(attemptsExhausted({ leasesLost: 2, maxAttempts: 3, replicas: 1 })).toBe(false);
-    expect(attemptsExhausted({ leasesLost: 3, maxAttempts: 3, replicas: 1 })).toBe(true);
-    expect(attemptsExhausted({ leasesLost: 5, maxAttempts: 2, replicas: 3 })).toBe(false);
+  it("gives a replica up once it lost its lease at attempt max_attempts", () => {
+    expect(replicaExhausted({ attempt: 2 }, { maxAttempts: 3 })).toBe(false);
+    expect(replicaExhausted({ attempt: 3 }, { maxAttempts: 3 })).toBe(true);
+  });
+
+  it("numbers attempts per replica: 1 on each first lease, the attempt a lost lease reopened its slot at", () => {
+    let job = { openSlots: 3, openAttempts: [1, 1, 1], attempt: 0, startBy: null, ttlS: 10, state: "QUEUED" as const };
+    const firsts = [];
+    for (let i = 0; i < 3; i++) {
+      const slot = takeSlot(job);
+      firsts.push(slot.attempt);
+      job = slot.job;
+    }
+    expect(firsts).toEqual([1, 1, 1]);
+    expect(job).toMatchObject({ openSlots: 0, openAttempts: [], attempt: 1 });
+    job = withSlotReopened(job, 2, [{ state: "LEASED" }], 0);
+    expect(takeSlot(job)).toMatchObject({ attempt: 2, job: { openSlots: 0, openAttempts: [], attempt: 2 } });
+    // A replica already tried goes out before one never leased.
+    expect(takeSlot({ openSlots: 2, openAttempts: [1, 2], attempt: 1 })).toMatchObject({
+      attempt: 2,
+      job: { openAttempts: [1] },
+    });
   });
 });
 

@@ -52,7 +52,7 @@ export function freeSlots(miner: Miner, inFlight: number, requestedSlots: number
   return Math.max(0, limit - inFlight);
 }
 
-/** Whether a miner can be handed work at all right now. */
+/** Whether a miner can be handed work at all right now: not drained by an admin, not stopping. */
 export function canReceiveWork(miner: Miner): boolean {
-  return !miner.draining;
+  return !miner.draining && !miner.stopping;
 }

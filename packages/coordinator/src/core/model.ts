@@ -51,8 +51,16 @@ export interface Job {
   state: JobState;
   /** Replicas still to hand out: replicas − (leased + proved). */
   openSlots: number;
-  /** Leases handed out so far; the `attempt` a miner sees is this count at its lease. */
+  /** Leases handed out so far (every replica, every attempt). */
   leasesIssued: number;
+  /**
+   * The attempt each open slot's next lease will be: 1 for a replica never leased, +1 per lease
+   * that replica lost (a lease given straight back, never delivered, costs none). One entry per
+   * open slot.
+   */
+  openAttempts: number[];
+  /** The highest attempt leased so far (0 before the first lease): what the job views show. */
+  attempt: number;
   /** Leases that ended without a proof (expired, failed, miner went offline). */
   leasesLost: number;
   /** Money still held in escrow for this job. */
@@ -133,6 +141,11 @@ export interface Miner {
   /** Ed25519 public key (base64 of the 32 raw bytes) that signs its proofs, if it registered one. */
   publicKey: string | null;
   draining: boolean;
+  /**
+   * The miner said in its last heartbeat that it is stopping (its shutdown grace): it finishes what
+   * it holds and gets nothing new. Its next heartbeat without the flag clears it.
+   */
+  stopping: boolean;
   /** Cleared by the sweeper after the heartbeat timeout, set again by the next heartbeat. */
   online: boolean;
   registeredAt: number;

@@ -26,6 +26,25 @@ export function escrowFor(reward: number, replicas: number): number {
   return safe(BigInt(reward) * BigInt(replicas), "reward × replicas");
 }
 
+/**
+ * What a client reads when its wallet cannot cover a job's escrow: what the job needs against what
+ * the wallet has, and how short it is, in the integers of the smallest unit its balance shows.
+ */
+export function insufficientFundsMessage(input: {
+  wallet: string;
+  available: number;
+  needed: number;
+  reward: number;
+  replicas: number;
+}): string {
+  const why =
+    input.replicas === 1 ? "its reward" : `a reward of ${input.reward} for each of ${input.replicas} replicas`;
+  return (
+    `Wallet ${input.wallet} has ${input.available} available, but this job needs ${input.needed} (${why}) held in escrow: ` +
+    `${input.needed - input.available} short. Amounts are in the wallet's smallest unit, as its balance shows them.`
+  );
+}
+
 /** The coordinator's cut of one reward, in basis points, rounded down (the miner keeps the remainder). */
 export function feeFor(reward: number, feeBps: number): number {
   return safe((BigInt(reward) * BigInt(feeBps)) / 10_000n, "fee");

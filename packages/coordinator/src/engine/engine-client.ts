@@ -56,6 +56,7 @@ export class EngineClient {
   #nextId = 1;
   #waiting = 0;
   #ready = false;
+  #databaseDown = false;
   #closing = false;
   #stopped: Error | undefined;
   #failure: Error | undefined;
@@ -89,6 +90,11 @@ export class EngineClient {
   }
 
   /** Why the thread died on its own, if it did. */
+  /** Whether the engine's writes find the database unreachable now (an outage it has logged). */
+  get databaseDown(): boolean {
+    return this.#databaseDown;
+  }
+
   get failure(): Error | undefined {
     return this.#failure;
   }
@@ -185,6 +191,9 @@ export class EngineClient {
           break;
         case "log":
           this.#options.log()[message.level](message.obj, message.msg);
+          break;
+        case "outage":
+          this.#databaseDown = message.down;
           break;
       }
     }

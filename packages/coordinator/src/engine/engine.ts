@@ -49,6 +49,8 @@ export interface EngineOptions {
   /** The ledger handle that signs checkpoints of the store's partition (closed with the engine). */
   ledger?: Ledger;
   log: EngineLog;
+  /** Told when a database outage begins (true) and ends (false). */
+  onOutage?: (down: boolean) => void;
 }
 
 /** How many rows one sweep step touches at most; the sweeper repeats steps while they come back full. */
@@ -73,6 +75,7 @@ export class Engine {
     this.#outage = new DatabaseOutage({
       clock: options.clock,
       log: { info: (obj, msg) => log.info(obj, msg), warn: (obj, msg) => (log.warn ?? log.error).call(log, obj, msg) },
+      ...(options.onOutage ? { onChange: options.onOutage } : {}),
     });
     this.ctx = { ...options.ctx, hearing: this.#outage };
     this.dispatcher = new Dispatcher({

@@ -30,7 +30,9 @@ export type FromEngine =
   | { t: "failed"; id: number; error: WireError }
   /** Committed job events, in commit order (SSE streams on the HTTP side). */
   | { t: "events"; events: JobEvent[] }
-  | { t: "log"; level: "info" | "warn" | "error"; obj: Record<string, unknown>; msg: string };
+  | { t: "log"; level: "info" | "warn" | "error"; obj: Record<string, unknown>; msg: string }
+  /** A database outage began (down) or ended, as the engine's writes found. */
+  | { t: "outage"; down: boolean };
 
 export interface EngineWorkerData {
   db: DatabaseConfig;

@@ -84,6 +84,7 @@ async function start(): Promise<Engine> {
       pollIntervalMs: data.pollIntervalMs,
       ledger,
       log,
+      onOutage: (down) => send({ t: "outage", down }),
     });
   } catch (error) {
     await store.close().catch(() => {});

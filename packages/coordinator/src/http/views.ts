@@ -20,7 +20,7 @@ export function jobView(job: Job, assignments?: readonly Assignment[]): JobView 
     ttl_s: job.ttlS,
     max_runtime_s: job.maxRuntimeS,
     max_attempts: job.maxAttempts,
-    attempt: job.leasesIssued,
+    attempt: job.attempt,
     client: job.clientWallet,
     escrow: job.escrow,
     created_at: iso(job.createdAt),
@@ -71,9 +71,21 @@ export function keyView(key: ApiKeyRecord): KeyView {
   };
 }
 
-export function minerStatus(miner: Miner): "online" | "offline" | "draining" {
+/**
+ * One word for what the coordinator does with a miner. "stopping" (the miner's own shutdown grace,
+ * gone with its next heartbeat without the flag) wins over "draining" (an admin's, kept across
+ * restarts): it says the miner is about to go away.
+ */
+export function minerStatus(miner: Miner): "online" | "offline" | "draining" | "stopping" {
   if (!miner.online) return "offline";
+  if (miner.stopping) return "stopping";
   return miner.draining ? "draining" : "online";
+}
+
+/** The status a heartbeat answers: the miner was just heard, so never offline. */
+export function heartbeatStatus(miner: Miner): "online" | "draining" | "stopping" {
+  const status = minerStatus({ ...miner, online: true });
+  return status === "offline" ? "online" : status;
 }
 
 export function minerView(miner: Miner, inFlight: number): MinerView {

@@ -7,7 +7,7 @@
 //   replicas and state, a ledger record; and the miner's last-seen time.
 import { timeOrderedId } from "../core/ids.ts";
 import { isoTime } from "../core/iso-time.ts";
-import { newLease } from "../core/job-life.ts";
+import { newLease, takeSlot } from "../core/job-life.ts";
 import { leaseToken } from "../core/lease-token.ts";
 import { canReceiveWork, freeSlots, minerWorkloads, mismatch } from "../core/matching.ts";
 import type { Assignment, Job, Miner } from "../core/model.ts";
@@ -45,13 +45,14 @@ export async function registeredMiner(tx: Tx, keyId: string, minerId: string): P
 
 async function lease(tx: Tx, ctx: OpsContext, job: Job, miner: Miner): Promise<Claimed> {
   const times = newLease(tx.now, job, ctx.policy.leaseTtlS);
+  const slot = takeSlot(job);
   const assignment: Assignment = {
     id: timeOrderedId(),
     jobId: job.id,
     minerId: miner.id,
     wallet: miner.wallet,
     leaseToken: leaseToken(),
-    attempt: job.leasesIssued + 1,
+    attempt: slot.attempt,
     state: "LEASED",
     leasedAt: tx.now,
     leaseExpiresAt: times.expiresAt,
@@ -68,8 +69,7 @@ async function lease(tx: Tx, ctx: OpsContext, job: Job, miner: Miner): Promise<C
   };
   await tx.insertAssignment(assignment);
   const saved = await saveJob(tx, job, {
-    ...job,
-    openSlots: job.openSlots - 1,
+    ...slot.job,
     leasesIssued: job.leasesIssued + 1,
     // The start deadline stays while other replica slots are still open: the sweeper closes those.
     startBy: job.openSlots > 1 ? job.startBy : null,

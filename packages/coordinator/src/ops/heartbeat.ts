@@ -10,6 +10,8 @@
 //   releases the leases of the jobs it lost at once, each costing the job one attempt as the
 //   lease's expiry would have, instead of keeping them alive with its beats until max_runtime_s.
 //   Without `jobs` (the seed's miner.sh) every live lease is renewed.
+//   `stopping` (the miner's shutdown grace) is kept until a beat without it: meanwhile the miner
+//   is handed no new job (its claims answer empty) and its leases are renewed as usual.
 //   The payout wallet: a miner key bound to a wallet (by the admin who created it) is paid into
 //   that wallet only. An unbound key may newly name (at registration, or as a change) only a wallet
 //   that belongs to no other key: not the payout wallet of another key's miner, nor bound to
@@ -51,6 +53,8 @@ export interface HeartbeatInput {
   jobs?: readonly string[] | null;
   /** `jobs` is everything the miner holds: give back its other leases. */
   jobsComplete?: boolean;
+  /** The miner is in its shutdown grace: no new job for it (a beat without the flag clears it). */
+  stopping?: boolean;
 }
 
 export interface LostLease {
@@ -117,6 +121,7 @@ export async function heartbeat(tx: Tx, ctx: OpsContext, input: HeartbeatInput):
       keyId: key.id,
       ...declared,
       draining: false,
+      stopping: input.stopping === true,
       online: true,
       registeredAt: tx.now,
       lastSeenAt: tx.now,
@@ -126,7 +131,7 @@ export async function heartbeat(tx: Tx, ctx: OpsContext, input: HeartbeatInput):
     await tx.updateKey({ ...key, minerId: miner.id });
     await tx.record("coordinator.miner.registered", described(miner));
   } else {
-    miner = { ...existing, ...declared, online: true, lastSeenAt: tx.now };
+    miner = { ...existing, ...declared, stopping: input.stopping === true, online: true, lastSeenAt: tx.now };
     await tx.updateMiner(miner);
     if (canonicalJson(described(existing)) !== canonicalJson(described(miner))) {
       await tx.record("coordinator.miner.updated", described(miner));

@@ -1,6 +1,6 @@
 // Contract: releaseLeases
 //   Leases claimed for a long-poll that went away before they were delivered go straight back to
-//   the queue. Not the miner's doing: no lost attempt, no reputation change. A lease that is no
+//   the queue at the same attempt. Not the miner's doing: no lost attempt, no reputation change. A lease that is no
 //   longer LEASED (it was proven or swept meanwhile) is left alone.
 import { withSlotReopened } from "../core/job-life.ts";
 import type { Tx } from "../store/types.ts";
@@ -27,7 +27,7 @@ export async function releaseLeases(
     });
     await assignments.save(tx);
     await tx.record("coordinator.lease.released", { job_id: jobId, miner_id: held.minerId, attempt: held.attempt });
-    await saveJob(tx, job, withSlotReopened(job, assignments.all, tx.now));
+    await saveJob(tx, job, withSlotReopened(job, held.attempt, assignments.all, tx.now));
     released++;
   }
   return released;

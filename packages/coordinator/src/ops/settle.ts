@@ -2,11 +2,12 @@
 // each runs inside its caller's transaction.
 import { timeOrderedId } from "../core/ids.ts";
 import { isoTime as iso } from "../core/iso-time.ts";
-import { attemptsExhausted, withSlotReopened } from "../core/job-life.ts";
+import { liveState, replicaExhausted, withSlotReopened } from "../core/job-life.ts";
 import type { Assignment, Job, JobState, JsonValue } from "../core/model.ts";
 import { payoutTransfer, refundTransfer } from "../core/money.ts";
 import { type Receipt, receiptUnits } from "../core/receipt.ts";
 import { REPUTATION_MAX, REPUTATION_MIN, type ReputationEvent, reputationDelta } from "../core/reputation.ts";
+import { decideQuorum } from "../core/verification.ts";
 import type { Tx } from "../store/types.ts";
 import type { AssignmentSet } from "./assignment-set.ts";
 import type { OpsContext } from "./context.ts";
@@ -83,6 +84,7 @@ export async function completeJob(
     ...job,
     state: "COMPLETED",
     openSlots: 0,
+    openAttempts: [],
     escrow: 0,
     finishedAt: tx.now,
     outputSha: decision.outputSha,
@@ -114,6 +116,7 @@ export async function endJob(
     ...job,
     state,
     openSlots: 0,
+    openAttempts: [],
     escrow: 0,
     finishedAt: tx.now,
     errorCode,
@@ -137,8 +140,9 @@ export type LeaseLoss = "expired" | "failed" | "given_back" | "offline";
 
 /**
  * A lease ended without a proof: the replica goes back to the queue (attempt + 1) with a new start
- * deadline, or, once the job has lost max_attempts leases per replica, the job fails and its
- * escrow is refunded.
+ * deadline. A replica that lost its lease at attempt max_attempts is not requeued: the job goes on
+ * with its other replicas while its quorum can still be reached, else it fails and its escrow is
+ * refunded (for a single replica: after max_attempts lost leases).
  */
 export async function loseLease(
   tx: Tx,
@@ -165,17 +169,17 @@ export async function loseLease(
     reason: code,
   });
   const lost: Job = { ...job, leasesLost: job.leasesLost + 1 };
-  if (attemptsExhausted(lost)) {
-    return endJob(
-      tx,
-      lost,
-      assignments,
-      "FAILED",
-      "ATTEMPTS_EXHAUSTED",
-      `gave up after ${lost.leasesLost} lost leases (last: ${code})`,
-    );
+  if (!replicaExhausted(assignment, job)) {
+    // The reopened slot has a deadline: a job no miner can take (its only capable miner failed it)
+    // expires and is refunded instead of waiting forever.
+    return saveJob(tx, job, withSlotReopened(lost, assignment.attempt + 1, assignments.all, tx.now));
   }
-  // The reopened slot has a deadline: a job no miner can take (its only capable miner failed it)
-  // expires and is refunded instead of waiting forever.
-  return saveJob(tx, job, withSlotReopened(lost, assignments.all, tx.now));
+  if (decideQuorum(lost, assignments.all).outcome === "no_quorum") {
+    const what =
+      job.replicas === 1
+        ? `gave up after ${assignment.attempt} lost leases`
+        : `a replica lost ${assignment.attempt} leases and a quorum of ${job.quorum} can no longer be reached`;
+    return endJob(tx, lost, assignments, "FAILED", "ATTEMPTS_EXHAUSTED", `${what} (last: ${code})`);
+  }
+  return saveJob(tx, job, { ...lost, state: liveState(assignments.all) });
 }

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { canonicalJson } from "../core/canonical.ts";
 import { timeOrderedId } from "../core/ids.ts";
 import type { Job, JobConstraints, JsonValue, VerificationMode } from "../core/model.ts";
-import { escrowFor, escrowTransfer, MoneyError } from "../core/money.ts";
+import { escrowFor, escrowTransfer, insufficientFundsMessage, MoneyError } from "../core/money.ts";
 import { errors } from "../errors.ts";
 import type { Tx } from "../store/types.ts";
 import { jobEvent } from "./job-writes.ts";
@@ -46,8 +46,14 @@ export async function submitJob(tx: Tx, input: SubmitJobInput): Promise<Job> {
   if (balance < escrow) {
     throw errors.error(
       "INSUFFICIENT_FUNDS",
-      { wallet: input.clientWallet, balance, required: escrow },
-      `Wallet ${input.clientWallet} holds ${balance} but this job escrows ${escrow} (reward ${input.reward} × ${replicas} replicas)`,
+      { wallet: input.clientWallet, balance, required: escrow, shortfall: escrow - balance },
+      insufficientFundsMessage({
+        wallet: input.clientWallet,
+        available: balance,
+        needed: escrow,
+        reward: input.reward,
+        replicas,
+      }),
     );
   }
   const job = await tx.insertJob({
@@ -66,6 +72,8 @@ export async function submitJob(tx: Tx, input: SubmitJobInput): Promise<Job> {
     maxAttempts: input.maxAttempts,
     state: "QUEUED",
     openSlots: replicas,
+    openAttempts: Array.from({ length: replicas }, () => 1),
+    attempt: 0,
     leasesIssued: 0,
     leasesLost: 0,
     escrow,

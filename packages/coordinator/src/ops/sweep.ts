@@ -57,7 +57,7 @@ async function closeOverdueSlots(tx: Tx, job: Job): Promise<"ended" | "closed"> 
     await assignments.save(tx);
     return "ended";
   }
-  const closed: Job = { ...job, openSlots: 0, startBy: null };
+  const closed: Job = { ...job, openSlots: 0, openAttempts: [], startBy: null };
   if (decideQuorum(closed, assignments.all).outcome === "no_quorum") {
     const message = `${job.openSlots} of ${job.replicas} replicas not started within ttl_s=${job.ttlS}; a quorum of ${job.quorum} can no longer be reached`;
     await endJob(tx, closed, assignments, "FAILED", "NO_QUORUM", message);

@@ -47,7 +47,9 @@ export const FundResponse = Type.Object({ address: Type.String(), balance: Amoun
 
 export const MinerView = Type.Object({
   miner_id: Type.String(),
-  status: StringEnum(["online", "offline", "draining"]),
+  status: StringEnum(["online", "offline", "draining", "stopping"], {
+    description: "stopping: the miner said it is stopping (its shutdown grace); like draining, it gets no new job",
+  }),
   wallet: Type.String(),
   mode: Type.String(),
   gpu: Type.Boolean(),
@@ -65,10 +67,21 @@ export const WalletListQuery = Type.Object({
   after: Type.Optional(Type.String({ maxLength: 128 })),
 });
 
+/** Paged like the wallets: `after` is the last miner_id of the previous page (its `next_after`). */
+export const MinerListQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  after: Type.Optional(Type.String({ maxLength: 128 })),
+});
+
 export const StatsResponse = Type.Object({
   jobs: Type.Record(Type.String(), Type.Integer()),
   queue_depth: Type.Integer({ description: "Replicas waiting for a miner" }),
-  miners: Type.Object({ online: Type.Integer(), offline: Type.Integer(), draining: Type.Integer() }),
+  miners: Type.Object({
+    online: Type.Integer(),
+    offline: Type.Integer(),
+    draining: Type.Integer(),
+    stopping: Type.Integer(),
+  }),
   waiting_miners: Type.Integer({ description: "Long-polls held by this process" }),
   jobs_per_s: Type.Number({ description: "Completions per second over the last minute" }),
   money: Type.Object({ funded: Amount, escrow: Amount, fees: Amount }),

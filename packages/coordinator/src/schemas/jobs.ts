@@ -60,7 +60,7 @@ export type SubmitJobRequest = Static<typeof SubmitJobRequest>;
 export const LeaseView = Type.Object({
   miner_id: MinerId,
   state: Type.String(),
-  attempt: Type.Integer(),
+  attempt: Type.Integer({ description: "1 for the replica's first lease, +1 per lease that replica lost" }),
   leased_at: Timestamp,
   lease_expires_at: Timestamp,
   output_sha: Type.Union([Type.String(), Type.Null()]),
@@ -78,7 +78,10 @@ export const JobView = Type.Object({
   ttl_s: Type.Integer(),
   max_runtime_s: Type.Integer(),
   max_attempts: Type.Integer(),
-  attempt: Type.Integer({ description: "Leases handed out so far" }),
+  attempt: Type.Integer({
+    description:
+      "The highest attempt of its replicas so far: 1 for a replica's first lease, +1 per lease that replica lost (0 before the first lease)",
+  }),
   client: Type.String({ description: "The client's wallet" }),
   escrow: Amount,
   created_at: Timestamp,

@@ -55,6 +55,12 @@ export const HeartbeatRequest = Type.Object({
         "The jobs this miner holds (running, or a result not yet delivered): lost_jobs names those it no longer holds. Every live lease is still renewed unless jobs_complete says the list is all it holds (a job on its way to the miner is on no list yet)",
     }),
   ),
+  stopping: Type.Optional(
+    Type.Boolean({
+      description:
+        "true: this miner is stopping (its shutdown grace): it finishes and proves what it holds, and is handed no new job. A heartbeat without it clears it",
+    }),
+  ),
   jobs_complete: Type.Optional(
     Type.Boolean({
       description:
@@ -69,7 +75,7 @@ export const HeartbeatResponse = Type.Object({
   server_time: Timestamp,
   leases_renewed: Type.Integer(),
   registered: Type.Boolean(),
-  status: StringEnum(["online", "draining"]),
+  status: StringEnum(["online", "draining", "stopping"]),
   reputation: Type.Integer(),
   renewed_jobs: Type.Optional(Type.Array(Type.String(), { description: "Jobs whose leases this heartbeat renewed" })),
   lost_jobs: Type.Optional(
@@ -105,7 +111,7 @@ export const LeasedJob = Type.Object({
   params: JsonAny,
   lease_expires_at: Timestamp,
   lease_token: Type.String({ description: "Send it back with the proof to prove this very lease" }),
-  attempt: Type.Integer(),
+  attempt: Type.Integer({ description: "1 for the replica's first lease, +1 per lease that replica lost" }),
   max_runtime_s: Type.Integer(),
   reward: Amount,
 });

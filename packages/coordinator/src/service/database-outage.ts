@@ -17,6 +17,8 @@ export interface DatabaseOutageOptions {
   wallClock?: () => number;
   /** How often a lasting outage is logged again (ms). */
   remindEveryMs?: number;
+  /** Told when an outage begins (true) and ends (false): the HTTP thread's pool log folds into it. */
+  onChange?: (down: boolean) => void;
 }
 
 export class DatabaseOutage {
@@ -24,6 +26,7 @@ export class DatabaseOutage {
   readonly #wall: () => number;
   readonly #log: OutageLog;
   readonly #remindEveryMs: number;
+  readonly #onChange: (down: boolean) => void;
   /** Store-clock ms; starts at process start: nothing was heard before it. */
   #since: number;
   /** Wall-clock ms the outage began, null while the database answers. */
@@ -36,6 +39,7 @@ export class DatabaseOutage {
     this.#wall = options.wallClock ?? Date.now;
     this.#log = options.log;
     this.#remindEveryMs = options.remindEveryMs ?? 60_000;
+    this.#onChange = options.onChange ?? (() => {});
     this.#since = this.#clock();
   }
 
@@ -63,6 +67,7 @@ export class DatabaseOutage {
         { since: new Date(now).toISOString(), failed: what, reason },
         "database unreachable: sweeps, heartbeats and checkpoints wait for it; miners' silence meanwhile does not count against them",
       );
+      this.#onChange(true);
     } else if (now - this.#lastReported >= this.#remindEveryMs) {
       this.#lastReported = now;
       this.#log.warn(
@@ -87,5 +92,6 @@ export class DatabaseOutage {
       "database reachable again",
     );
     this.#downSince = null;
+    this.#onChange(false);
   }
 }

@@ -1,5 +1,7 @@
 // Row ⇄ domain mapping shared by both stores. SQLite hands back numbers and 0/1, PostgreSQL strings
 // for BIGINT and real booleans; these helpers accept either.
+
+import { legacyOpenAttempts } from "../core/job-life.ts";
 import type {
   ApiKeyRecord,
   Assignment,
@@ -77,6 +79,7 @@ export function toMiner(row: Row): Miner {
     capabilities: jsonOrNull<MinerCapabilities>(row.capabilities),
     publicKey: strOrNull(row.public_key),
     draining: bool(row.draining),
+    stopping: bool(row.stopping),
     online: bool(row.online),
     registeredAt: num(row.registered_at),
     lastSeenAt: num(row.last_seen_at),
@@ -85,7 +88,7 @@ export function toMiner(row: Row): Miner {
 }
 
 export function toJob(row: Row): Job {
-  return {
+  const job = {
     id: str(row.id),
     seq: num(row.seq),
     clientKeyId: str(row.client_key_id),
@@ -102,6 +105,7 @@ export function toJob(row: Row): Job {
     maxAttempts: num(row.max_attempts),
     state: str(row.state) as JobState,
     openSlots: num(row.open_slots),
+    attempt: num(row.attempt),
     leasesIssued: num(row.leases_issued),
     leasesLost: num(row.leases_lost),
     escrow: num(row.escrow),
@@ -114,6 +118,9 @@ export function toJob(row: Row): Job {
     errorMessage: strOrNull(row.error_message),
     version: num(row.version),
   };
+  // A row written before open slots kept their attempts (NULL) gets them derived.
+  const openAttempts = jsonOrNull<number[]>(row.open_attempts) ?? legacyOpenAttempts(job);
+  return { ...job, openAttempts };
 }
 
 /** Column values of a job in the order of `jobColumnNames`. */
@@ -133,6 +140,8 @@ export const jobColumnNames = [
   "max_attempts",
   "state",
   "open_slots",
+  "open_attempts",
+  "attempt",
   "leases_issued",
   "leases_lost",
   "escrow",
@@ -163,6 +172,8 @@ export function jobValues(job: Omit<Job, "seq">): (string | number | null)[] {
     job.maxAttempts,
     job.state,
     job.openSlots,
+    JSON.stringify(job.openAttempts),
+    job.attempt,
     job.leasesIssued,
     job.leasesLost,
     job.escrow,
@@ -181,6 +192,8 @@ export function jobValues(job: Omit<Job, "seq">): (string | number | null)[] {
 export const jobMutableColumnNames = [
   "state",
   "open_slots",
+  "open_attempts",
+  "attempt",
   "leases_issued",
   "leases_lost",
   "escrow",
@@ -197,6 +210,8 @@ export function jobMutableValues(job: Job): (string | number | null)[] {
   return [
     job.state,
     job.openSlots,
+    JSON.stringify(job.openAttempts),
+    job.attempt,
     job.leasesIssued,
     job.leasesLost,
     job.escrow,
@@ -308,6 +323,7 @@ export const minerColumnNames = [
   "capabilities",
   "public_key",
   "draining",
+  "stopping",
   "online",
   "registered_at",
   "last_seen_at",
@@ -325,6 +341,7 @@ export function minerValues<B>(miner: Miner, boolean: (value: boolean) => B): (s
     miner.capabilities === null ? null : JSON.stringify(miner.capabilities),
     miner.publicKey,
     boolean(miner.draining),
+    boolean(miner.stopping),
     boolean(miner.online),
     miner.registeredAt,
     miner.lastSeenAt,

@@ -164,7 +164,7 @@ export interface Stats {
   jobs: Record<JobState, number>;
   /** Replicas waiting for a miner (open slots of live jobs). */
   queueDepth: number;
-  miners: { online: number; offline: number; draining: number };
+  miners: { online: number; offline: number; draining: number; stopping: number };
   completedLastMinute: number;
   escrow: number;
   fees: number;
@@ -207,7 +207,8 @@ export interface StoreReads {
   /** Ledger seqs of the records about this job, in order. */
   jobLedgerSeqs(jobId: string): Promise<number[]>;
   miner(id: string): Promise<Miner | undefined>;
-  miners(): Promise<MinerView[]>;
+  /** A page of miners in id order, after `after` (keyset paging, as `wallets`). */
+  miners(limit: number, after?: string): Promise<MinerView[]>;
   inFlight(minerId: string): Promise<number>;
   /** Whether any job with an open replica for one of these workloads may be claimable now. */
   claimableExists(workloads: readonly string[], now: number): Promise<boolean>;

@@ -253,6 +253,8 @@ export class Miner {
         gpu: capabilities.gpu,
         capabilities,
         ...(listed ? { jobs: held, jobs_complete: complete } : {}),
+        // In the shutdown grace: the coordinator shows it and hands this miner nothing new.
+        ...(this.#stopping.signal.aborted ? { stopping: true } : {}),
       },
       this.#stopped.signal,
     );
@@ -270,7 +272,8 @@ export class Miner {
         });
         this.#registeredNow.notify();
       }
-      const draining = answer.status === "draining";
+      // "stopping" echoes our own flag, and says nothing about an admin's drain.
+      const draining = answer.status === "stopping" ? this.#draining : answer.status === "draining";
       if (draining !== this.#draining) {
         this.#draining = draining;
         this.#log.info(
@@ -633,6 +636,8 @@ export class Miner {
           : "stopping: no new jobs",
         { running: this.#running.size, grace_s: graceMs / 1000 },
       );
+      // Tell the coordinator now, not at the next beat: the admin sees "stopping" at once.
+      if (this.#running.size > 0 && this.#registered) void this.heartbeatOnce();
     }
     if (this.#running.size > 0) {
       const timeUp = new AbortController();

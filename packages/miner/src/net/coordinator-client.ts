@@ -25,6 +25,8 @@ export interface HeartbeatBody {
   jobs?: string[];
   /** `jobs` is everything this miner holds: the coordinator gives its other leases back. */
   jobs_complete?: boolean;
+  /** Sent (true) during the shutdown grace: the coordinator hands this miner no new job. */
+  stopping?: boolean;
 }
 
 export interface HeartbeatAnswer {

@@ -11,6 +11,7 @@ import {
   KeyIdParams,
   KeyView,
   MinerIdParams,
+  MinerListQuery,
   MinerView,
   StatsResponse,
   WalletListQuery,
@@ -151,11 +152,28 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
       config: admin,
       schema: {
         tags: ["admin"],
-        summary: "Miners: status, capabilities, jobs in flight, reputation",
-        response: { 200: Type.Object({ miners: Type.Array(MinerView) }) },
+        summary:
+          "Miners by miner_id, a page at a time (`?limit=`, then `?after=` the `next_after` of the page before): status, capabilities, jobs in flight, reputation",
+        querystring: MinerListQuery,
+        response: {
+          200: Type.Object({
+            miners: Type.Array(MinerView),
+            next_after: Type.Union([Type.String(), Type.Null()], {
+              description: "The miner_id to pass as `after` for the next page; null on the last page",
+            }),
+          }),
+        },
       },
     },
-    async () => ({ miners: (await service.reads.miners()).map((miner) => minerView(miner, miner.inFlight)) }),
+    async (request) => {
+      const { limit, after } = request.query;
+      const miners = await service.reads.miners(limit + 1, after);
+      const page = miners.slice(0, limit);
+      return {
+        miners: page.map((miner) => minerView(miner, miner.inFlight)),
+        next_after: miners.length > limit ? (page.at(-1)?.id ?? null) : null,
+      };
+    },
   );
 
   for (const [action, draining] of [

@@ -29,7 +29,7 @@ import type { Hold } from "../../service/open-streams.ts";
 import { sendAnswer } from "../answer.ts";
 import { idempotencyScope } from "../idempotency.ts";
 import { assertHashableJson } from "../json-checks.ts";
-import { leasedJobView } from "../views.ts";
+import { heartbeatStatus, leasedJobView } from "../views.ts";
 
 const miner = { roles: ["miner"] } as const;
 
@@ -171,6 +171,7 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
         gpu: body.gpu === true || body.gpu === 1,
         jobs: body.jobs ?? null,
         jobsComplete: body.jobs_complete === true,
+        stopping: body.stopping === true,
         capabilities: body.capabilities
           ? {
               ...body.capabilities,
@@ -186,7 +187,7 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
         server_time: new Date(service.clock()).toISOString(),
         leases_renewed: result.leasesRenewed,
         registered: result.registered,
-        status: result.miner.draining ? ("draining" as const) : ("online" as const),
+        status: heartbeatStatus(result.miner),
         reputation: result.miner.reputation,
         renewed_jobs: result.renewed,
         lost_jobs: result.lost,

@@ -41,6 +41,7 @@ const pgTypes: Record<string, string> = {
   balance: "bigint",
   gpu: "boolean",
   draining: "boolean",
+  stopping: "boolean",
   online: "boolean",
   output: "bytea",
 };

@@ -110,10 +110,11 @@ export class SqlReads implements StoreReads {
     return row ? toMiner(row) : undefined;
   }
 
-  async miners(): Promise<MinerView[]> {
+  async miners(limit: number, after?: string): Promise<MinerView[]> {
     const rows = await this.#sql.all(
       `SELECT m.*, (SELECT COUNT(*) FROM assignments a WHERE a.miner_id = m.id AND a.state = 'LEASED') AS in_flight
-       FROM miners m ORDER BY m.id`,
+       FROM miners m WHERE m.id > ? ORDER BY m.id LIMIT ?`,
+      [after ?? "", limit],
     );
     return rows.map((row) => ({ ...toMiner(row), inFlight: num(row.in_flight) }));
   }
@@ -178,9 +179,10 @@ export class SqlReads implements StoreReads {
       jobs[str(row.state) as keyof Stats["jobs"]] = num(row.n);
     }
     const miners = await this.#sql.get(
-      `SELECT COALESCE(SUM(CASE WHEN online AND NOT draining THEN 1 ELSE 0 END), 0) AS online,
+      `SELECT COALESCE(SUM(CASE WHEN online AND NOT draining AND NOT stopping THEN 1 ELSE 0 END), 0) AS online,
               COALESCE(SUM(CASE WHEN NOT online THEN 1 ELSE 0 END), 0) AS offline,
-              COALESCE(SUM(CASE WHEN online AND draining THEN 1 ELSE 0 END), 0) AS draining
+              COALESCE(SUM(CASE WHEN online AND draining AND NOT stopping THEN 1 ELSE 0 END), 0) AS draining,
+              COALESCE(SUM(CASE WHEN online AND stopping THEN 1 ELSE 0 END), 0) AS stopping
        FROM miners`,
     );
     const balanceOf = async (account: string) =>
@@ -188,7 +190,12 @@ export class SqlReads implements StoreReads {
     return {
       jobs,
       queueDepth: await this.#count("SELECT COALESCE(SUM(open_slots), 0) AS n FROM jobs WHERE open_slots > 0"),
-      miners: { online: num(miners?.online), offline: num(miners?.offline), draining: num(miners?.draining) },
+      miners: {
+        online: num(miners?.online),
+        offline: num(miners?.offline),
+        draining: num(miners?.draining),
+        stopping: num(miners?.stopping),
+      },
       completedLastMinute: await this.#count(
         "SELECT COUNT(*) AS n FROM jobs WHERE finished_at > ? AND state = 'COMPLETED'",
         [now - 60_000],

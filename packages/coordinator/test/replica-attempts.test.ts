@@ -1,0 +1,88 @@
+// `attempt` is counted per replica: 1 for each replica's first lease, +1 per lease that replica lost.
+// A replicated job's first leases are all attempt 1 — in the claim answer, the job views and the
+// ledger — and a replica whose lease expires comes back as attempt 2 (SQLite, manual clock, HTTP).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Body, items, startTestCoordinator, type TestCoordinator } from "./support/coordinator.ts";
+
+let coordinator: TestCoordinator;
+
+beforeAll(async () => {
+  coordinator = await startTestCoordinator({ config: { leaseTtlS: 60, heartbeatTimeoutS: 600 } });
+});
+afterAll(async () => {
+  await coordinator[Symbol.asyncDispose]();
+});
+
+const admin = () => ({ key: coordinator.adminKey });
+
+async function grantedAttempts(jobId: string, type: string): Promise<number[]> {
+  const records = await coordinator.call("GET", `/v1/ledger/records?type=${type}&limit=1000`, admin());
+  return items(records.body.records)
+    .map((record) => record.body as Body)
+    .filter((body) => String(body.job_id) === jobId)
+    .map((body) => Number(body.attempt));
+}
+
+describe("attempts of a replicated job", () => {
+  it("are 1 on each replica's first lease, and 2 on a replica leased again after its lease expired", async () => {
+    const workload = "replica_attempts";
+    const client = await coordinator.client();
+    const submitted = await coordinator.call("POST", "/v1/jobs", {
+      key: client.key,
+      body: { workload, reward: 100, max_attempts: 3, verification: { mode: "replicate", replicas: 3, quorum: 2 } },
+    });
+    expect(submitted.status).toBe(201);
+    expect(submitted.body).toMatchObject({ attempt: 0, max_attempts: 3 });
+    const jobId = String(submitted.body.id);
+
+    const miner = (name: string) => coordinator.miner(name, { capabilities: { workloads: [workload] } });
+    const [one, two, three, four] = [
+      await miner("ra-1"),
+      await miner("ra-2"),
+      await miner("ra-3"),
+      await miner("ra-4"),
+    ];
+    const claimAs = (miner: { key: string; minerId: string }) =>
+      coordinator.call("POST", "/v1/miner/claim", { key: miner.key, body: { miner_id: miner.minerId, max_jobs: 1 } });
+
+    const first = [];
+    for (const miner of [one, two, three]) first.push(items((await claimAs(miner)).body.jobs)[0]);
+    expect(first.map((job) => [String(job?.id), Number(job?.attempt)])).toEqual([
+      [jobId, 1],
+      [jobId, 1],
+      [jobId, 1],
+    ]);
+    const detail = await coordinator.call("GET", `/v1/jobs/${jobId}`, { key: client.key });
+    expect(detail.body).toMatchObject({ state: "LEASED", attempt: 1, max_attempts: 3 });
+    expect(items(detail.body.leases).map((lease) => Number(lease.attempt))).toEqual([1, 1, 1]);
+    const list = await coordinator.call("GET", "/v1/jobs?limit=50", { key: client.key });
+    expect(items(list.body.jobs).find((job) => String(job.id) === jobId)).toMatchObject({ attempt: 1 });
+    expect(await grantedAttempts(jobId, "coordinator.lease.granted")).toEqual([1, 1, 1]);
+
+    // ra-1 and ra-3 keep their leases alive; ra-2's lease runs out and the sweeper requeues it.
+    coordinator.clock.advance(50_000);
+    for (const miner of [one, three]) {
+      const beat = await coordinator.call("POST", "/v1/miner/heartbeat", {
+        key: miner.key,
+        body: { miner_id: miner.minerId, wallet: miner.wallet, mode: "cpu", gpu: 0 },
+      });
+      expect(beat.status).toBe(200);
+    }
+    coordinator.clock.advance(11_000);
+    const swept = await coordinator.call("POST", "/v1/admin/sweep", admin());
+    expect(swept.body.leasesExpired).toBe(1);
+    expect(await grantedAttempts(jobId, "coordinator.lease.expired")).toEqual([1]);
+
+    const again = items((await claimAs(four)).body.jobs)[0];
+    expect(again).toMatchObject({ id: jobId, attempt: 2 });
+    const after = await coordinator.call("GET", `/v1/jobs/${jobId}`, { key: client.key });
+    expect(after.body).toMatchObject({ attempt: 2, max_attempts: 3 });
+    expect(items(after.body.leases).map((lease) => [String(lease.miner_id), Number(lease.attempt)])).toEqual([
+      ["ra-1", 1],
+      ["ra-2", 1],
+      ["ra-3", 1],
+      ["ra-4", 2],
+    ]);
+    expect(await grantedAttempts(jobId, "coordinator.lease.granted")).toEqual([1, 1, 1, 2]);
+  });
+});
