@@ -66,7 +66,8 @@ export interface JobResult {
 export interface Stats {
   jobs: Record<string, number>;
   queue_depth: number;
-  miners: { online: number; offline: number; draining: number };
+  /** `stopping` is absent from a coordinator older than the heartbeat's stopping flag. */
+  miners: { online: number; offline: number; draining: number; stopping?: number };
   waiting_miners: number;
   jobs_per_s: number;
   money: { funded: number; escrow: number; fees: number };
@@ -74,7 +75,7 @@ export interface Stats {
 
 export interface MinerView {
   miner_id: string;
-  status: "online" | "offline" | "draining";
+  status: "online" | "offline" | "draining" | "stopping";
   wallet: string;
   mode: string;
   gpu: boolean;

@@ -12,6 +12,7 @@ const tones: Record<string, string> = {
   VERIFYING: "info",
   HOLD: "info",
   draining: "warn",
+  stopping: "warn",
   MANUAL: "warn",
   RESTART: "warn",
   unknown: "warn",

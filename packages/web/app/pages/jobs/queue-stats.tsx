@@ -28,7 +28,10 @@ export function QueueStats({ stats }: { stats: Stats }) {
           {formatInteger(stats.miners.online)}
           <span className="muted">
             {" "}
-            / {formatInteger(stats.miners.online + stats.miners.offline + stats.miners.draining)}
+            /{" "}
+            {formatInteger(
+              stats.miners.online + stats.miners.offline + stats.miners.draining + (stats.miners.stopping ?? 0),
+            )}
           </span>
         </span>
       </div>
