@@ -10,6 +10,7 @@ import { CgminerAdapter, type MinerEndpoint } from "../src/cgminer/adapter.ts";
 import { ManualClock } from "../src/clock.ts";
 import { defaultPolicy } from "../src/core/policy.ts";
 import { type Json, recordTypes } from "../src/core/records.ts";
+import { decisionRulesVersion } from "../src/core/rules-version.ts";
 import { MarketCache } from "../src/market/market-cache.ts";
 import { defaultFixedMarket, fixedSource, type NetworkSource } from "../src/market/sources.ts";
 import { claimLedger, FleetLedgerInUseError } from "../src/orchestrator/claim-ledger.ts";
@@ -168,7 +169,9 @@ describe("a cycle never fails because of one miner's or one source's numbers", (
     expect(replay.olderRules).toEqual({ cycles: 1, differences: replay.differences.length });
     expect(replay.differences.length).toBeGreaterThan(0);
     expect(replay.differences.every((d) => d.kind === "rules-changed")).toBe(true);
-    expect(replay.differences[0]?.detail).toContain("decided under decision rules 1, replayed under rules 2");
+    expect(replay.differences[0]?.detail).toContain(
+      `decided under decision rules 1, replayed under rules ${decisionRulesVersion}`,
+    );
   });
 });
 

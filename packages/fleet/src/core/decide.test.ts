@@ -33,6 +33,10 @@ describe("decision rules (pure core)", () => {
     expect(out.dispatch).toEqual([
       expect.objectContaining({ minerId: "a", action: "STOP", family: "cgminer", devices: 3 }),
     ]);
+    // A loss reads the way an operator writes it: "-$1.23/day", not "$-1.23/day".
+    const detail = decisionsOf(out)[0]?.detail ?? "";
+    expect(detail).toMatch(/expected margin -\$\d+\.\d\d\/day/);
+    expect(detail).not.toContain("$-");
   });
 
   it("does not flap around break-even: margins inside the band change nothing (hysteresis)", () => {

@@ -85,7 +85,11 @@ function economicsFrom(price: PriceBody, network: NetworkBody, state: FleetState
   };
 }
 
-const usd = (micro: number) => `$${(micro / 1e6).toFixed(2)}`;
+/** Dollars as an operator writes them: "-$0.92", never "$-0.92" (decision rules 3 onwards). */
+function usd(micro: number): string {
+  const text = (Math.abs(micro) / 1e6).toFixed(2);
+  return `${micro < 0 && text !== "0.00" ? "-" : ""}$${text}`;
+}
 
 export function decideCycle(
   state: FleetState,

@@ -8,7 +8,9 @@
 //      0 TH/s counts towards a restart whether or not its nameplate is known; a config record
 //      changes the mode only when the configured mode itself changed; impossible hashrates without
 //      a nameplate, implausible market figures and profits out of the exact range are caught
-export const decisionRulesVersion = 2;
+//   3  a decision's detail writes a loss as "-$0.92/day" (it was "$-0.92/day"): only the text
+//      changed, so a cycle decided under 2 replays as rules-changed wherever a margin was negative
+export const decisionRulesVersion = 3;
 
 /** The rules a cycle record says it was decided under. */
 export function rulesOf(cycle: { rules?: unknown }): number {
