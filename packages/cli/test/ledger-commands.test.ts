@@ -74,7 +74,8 @@ describe("pithead ledger checkpoint on a service's ledger", () => {
     const before = await checkpointSizes(cwd, "data/fleet-ledger");
     strangerKey(join(cwd, "other.key"));
     const refused = await pithead(["ledger", "checkpoint", "data/fleet-ledger", "--key-file", "other.key"], { cwd });
-    expect(refused.code).toBe(1);
+    // 3: the command could not run (no usable key); 1 is kept for a ledger that failed verification.
+    expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(
       /^error: --key-file other\.key holds key id [0-9a-f]{8}, but the checkpoints of fleet\/default are signed by pithead-fleet \(key id [0-9a-f]{8}\)/,
     );
@@ -88,7 +89,7 @@ describe("pithead ledger checkpoint on a service's ledger", () => {
     await note(cwd, "data/fleet-ledger");
     rmSync(join(cwd, "data/fleet-ledger.key"));
     const refused = await pithead(["ledger", "checkpoint", "data/fleet-ledger"], { cwd });
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(
       /the checkpoints of fleet\/default are signed by pithead-fleet \(key id [0-9a-f]{8}\)/,
     );

@@ -100,7 +100,7 @@ describe("pithead fleet", () => {
       const refused = await run(process.execPath, [cli, "ledger", "verify", url], { cwd, env: clean }).catch(
         (error: { code: number; stderr: string }) => error,
       );
-      expect(refused).toMatchObject({ code: 1 });
+      expect(refused).toMatchObject({ code: 3 }); // could not run: the server refused
       expect((refused as { stderr: string }).stderr).toContain("add --operator <id> --secret-file <file>");
     } finally {
       child.kill("SIGINT");

@@ -26,6 +26,11 @@ export interface VerifyReport {
   warnings: string[];
   /** Root of the tree over all records read (hex). */
   rootHash: string;
+  /**
+   * Records 0..covered-1 are vouched for by a checkpoint whose root matched (and, with a verifier
+   * key, that it signed); the records after them are covered by no signed checkpoint yet.
+   */
+  covered: number;
 }
 
 export interface ChainVerifierOptions {
@@ -35,12 +40,20 @@ export interface ChainVerifierOptions {
   /** Expected origin line of the checkpoints; by default the first checkpoint's origin. */
   origin?: string;
   maxProblems?: number;
+  /**
+   * The caller trusts `verifierKey` (it was given, not read from the ledger): records that no
+   * checkpoint signed with it covers are vouched for by nothing, so none covered at all is a
+   * problem, not only a warning (a ledger whose checkpoints were removed must not pass).
+   */
+  requireCoverage?: boolean;
 }
 
 interface PendingCheckpoint {
   size: number;
   root: string;
   label: string;
+  /** its signature was checked with the verifier key and holds (true when there is no key to check) */
+  vouches: boolean;
 }
 
 function equal8(a: Int32Array, at: number, b: Int32Array, bt: number): boolean {
@@ -87,12 +100,18 @@ export class ChainVerifier {
   private readonly hashCitations: { hash: string; citing: number }[] = [];
   private readonly mismatches: { from: number; size: number; label: string; actual: string; signed: string }[] = [];
   private unsignedWarned = false;
+  /** The last "record k is missing" problem, while record k may still turn up right after (a swap). */
+  private gap: { index: number; missing: number; after: number } | undefined;
+  private readonly requireCoverage: boolean;
+  /** Records covered by a matching checkpoint that vouches for them (see VerifyReport.covered). */
+  private covered = 0;
 
   constructor(options: ChainVerifierOptions) {
     this.partition = options.partition;
     this.origin = options.origin;
     this.maxProblems = options.maxProblems ?? 100;
     this.key = options.verifierKey ? parseVerifierKey(options.verifierKey) : undefined;
+    this.requireCoverage = options.requireCoverage === true && this.key !== undefined;
   }
 
   /** Records accepted so far (the tree catches up in batches, see accept). */
@@ -149,8 +168,10 @@ export class ChainVerifier {
     }
     const { size, rootHash, origin } = parsed;
     this.checked++;
+    let vouches = true;
     if (this.origin === undefined) this.origin = origin;
     else if (origin !== this.origin) {
+      vouches = false;
       this.problem(
         size,
         `${label} checkpoint of size ${size} has origin ${JSON.stringify(origin)}, expected ${JSON.stringify(this.origin)}`,
@@ -158,6 +179,7 @@ export class ChainVerifier {
     }
     if (this.key) {
       if (openNote(note, this.key) === undefined) {
+        vouches = false;
         this.problem(size, `${label} checkpoint of size ${size} is not signed by ${this.key.keyName}`);
       }
     } else if (!this.unsignedWarned) {
@@ -180,7 +202,7 @@ export class ChainVerifier {
       );
       return;
     }
-    const entry = { size, root: rootHash, label };
+    const entry = { size, root: rootHash, label, vouches };
     if (size === this.count) this.checkRoot(entry);
     else {
       // Stored checkpoints arrive in size order; only out-of-order ones (trusted copies) need a search.
@@ -199,6 +221,7 @@ export class ChainVerifier {
     const matched = this.lastMatched.get(entry.label) ?? 0;
     if (actual === entry.root) {
       this.lastMatched.set(entry.label, Math.max(matched, entry.size));
+      if (entry.vouches) this.covered = Math.max(this.covered, entry.size);
       return;
     }
     // Which record to blame is settled in finish(), once every record problem is known.
@@ -260,6 +283,10 @@ export class ChainVerifier {
       } else if (seq > this.expected) {
         // One problem for the gap, not one per record after it: the records after it keep their seqs.
         const after = this.expected === 0 ? "is the first record" : `follows record ${this.expected - 1}`;
+        this.gap =
+          seq === this.expected + 1 && this.problems.length < this.maxProblems
+            ? { index: this.problems.length, missing: this.expected, after: seq }
+            : undefined;
         this.problem(
           this.expected,
           seq === this.expected + 1
@@ -269,6 +296,13 @@ export class ChainVerifier {
         this.sequenceBroken = true;
         this.expected = seq + 1;
         this.linked = true;
+      } else if (this.gap?.missing === seq && this.gap.after === this.expected - 1) {
+        // The record said missing comes right after the one that stood in its place: two swapped records.
+        this.problems[this.gap.index]!.reason =
+          `records ${seq} and ${seq + 1} are swapped: record ${seq + 1} comes before record ${seq}`;
+        this.gap = undefined;
+        this.sequenceBroken = true;
+        this.linked = false;
       } else {
         this.problem(
           position,
@@ -435,6 +469,7 @@ export class ChainVerifier {
       );
     }
     this.mismatches.length = 0;
+    this.reportCoverage();
     if (this.dropped > 0) this.warn(`${this.dropped} further problems were not listed`);
     const problems = [...this.problems]
       .sort((a, b) => a.seq - b.seq || a.rank - b.rank)
@@ -449,6 +484,39 @@ export class ChainVerifier {
       problems,
       warnings: [...this.warnings],
       rootHash: this.frontier.root().toString("hex"),
+      covered: this.covered,
     };
+  }
+
+  /**
+   * Says which records no checkpoint vouches for. A tail after the latest checkpoint is normal
+   * between checkpoints (a warning); with a key the caller trusts, not one record covered means
+   * nothing in the ledger is vouched for (checkpoints removed, or never made): a problem.
+   */
+  private reportCoverage(): void {
+    const records = this.count;
+    if (this.covered >= records) return;
+    if (this.covered > 0) {
+      const one = this.covered === records - 1;
+      const range = one ? `record ${this.covered} is` : `records ${this.covered}..${records - 1} are`;
+      this.warn(
+        this.covered >= this.lastStoredSize
+          ? `${range} covered by no signed checkpoint yet (the last checkpoint that matched has size ${this.covered}): normal between checkpoints, but nothing vouches for ${one ? "it" : "them"} until the next one`
+          : `${range} covered by no signed checkpoint that matched (the last one that did has size ${this.covered}; the later ones failed or could not be compared)`,
+      );
+      return;
+    }
+    const why =
+      this.checked === 0
+        ? "the ledger has no checkpoints: never made, or removed"
+        : this.key
+          ? `none of its checkpoints both matches the records and is signed by ${this.key.keyName}`
+          : "none of its checkpoints matches the records";
+    const what =
+      records === 1
+        ? `record 0 is covered by no signed checkpoint: nothing vouches for it (${why})`
+        : `none of the ${records} records is covered by a signed checkpoint: nothing vouches for them (${why})`;
+    if (this.requireCoverage && this.problems.length === 0 && this.dropped === 0) this.problem(0, what);
+    else this.warn(what);
   }
 }

@@ -9,7 +9,12 @@ export { type PreparedEntry as PreparedLedgerEntry, prepareEntry as prepareLedge
 export { EXPORT_FORMAT, type ExportHeader, exportLines, exportPartition } from "./export.ts";
 export { LedgerHttpError, type LedgerRoutesOptions, ledgerRoutes } from "./http-routes.ts";
 export { canonicalJson, type Json, LedgerValueError } from "./json.ts";
-export { type Ledger, LedgerClosedError, type LedgerOptions } from "./ledger.ts";
+export {
+  type Ledger,
+  LedgerClosedError,
+  type LedgerOptions,
+  type VerifyOptions as LedgerVerifyOptions,
+} from "./ledger.ts";
 export { EMPTY_ROOT, Frontier, leafHash, merkleRoot, nodeHash } from "./merkle.ts";
 export { type LedgerStoreOptions, type OpenLedgerOptions, openLedger } from "./open-ledger.ts";
 export { assertPartition, LedgerPartitionError } from "./partition.ts";

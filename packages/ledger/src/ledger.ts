@@ -45,10 +45,12 @@ export interface Ledger {
   /** Proof that the tree of `fromSize` is a prefix of the tree of `toSize` (default: the current size). */
   consistencyProof(partition: string, fromSize: number, toSize?: number): Promise<ConsistencyProof>;
   treeHead(partition: string): Promise<TreeHead>;
-  verify(
-    partition: string,
-    options?: { onProgress?: (doneBytes: number, totalBytes: number) => void; trustedCheckpoints?: string[] },
-  ): Promise<VerifyReport>;
+  /**
+   * Checks the partition end to end. `requireCheckpoint`: records that no checkpoint signed with the
+   * verifier key covers are always named in a warning; with it, none covered at all is a problem.
+   * Defaults to true when openLedger was given a `verifierKey` (an auditor's key), false with a signer only.
+   */
+  verify(partition: string, options?: VerifyOptions): Promise<VerifyReport>;
   /** Takes the partition's writer lock now (recovering a torn tail) rather than at the first append. */
   openWriter(partition: string): Promise<void>;
   /**
@@ -63,10 +65,19 @@ export interface Ledger {
   close(): Promise<void>;
 }
 
+export interface VerifyOptions {
+  onProgress?: (doneBytes: number, totalBytes: number) => void;
+  trustedCheckpoints?: string[];
+  requireCheckpoint?: boolean;
+}
+
 export interface LedgerOptions {
   /** Signs checkpoints. Without one the ledger can append, read, prove and verify, but not checkpoint. */
   signer?: LedgerSigner;
-  /** Checks checkpoint signatures when there is no signer (e.g. an auditor's read-only ledger). */
+  /**
+   * Checks checkpoint signatures when there is no signer (e.g. an auditor's read-only ledger). A key
+   * given here is trusted: verify fails a partition that no checkpoint signed with it covers.
+   */
   verifierKey?: string;
   /** Origin prefix when there is no signer. */
   origin?: string;
@@ -105,6 +116,8 @@ export class StoreLedger implements Ledger {
   private readonly signer: LedgerSigner | undefined;
   private readonly origin: string | undefined;
   readonly verifierKey: string | undefined;
+  /** verifierKey was given (an auditor's key), not taken from the signer. */
+  private readonly keyGiven: boolean;
   readonly recovered: LedgerRecovery[];
   private readonly groups = new Map<string, GroupCommit>();
   private readonly writers = new Map<string, Promise<void>>();
@@ -116,6 +129,7 @@ export class StoreLedger implements Ledger {
     this.signer = options.signer;
     this.origin = options.signer?.origin ?? options.origin;
     this.verifierKey = options.verifierKey ?? options.signer?.verifierKey;
+    this.keyGiven = options.verifierKey !== undefined;
     this.recovered = recovered;
   }
 
@@ -315,16 +329,14 @@ export class StoreLedger implements Ledger {
     };
   }
 
-  async verify(
-    partition: string,
-    options: { onProgress?: (doneBytes: number, totalBytes: number) => void; trustedCheckpoints?: string[] } = {},
-  ): Promise<VerifyReport> {
+  async verify(partition: string, options: VerifyOptions = {}): Promise<VerifyReport> {
     this.open(partition);
     const origin = this.originOf(partition);
     const verifier = new ChainVerifier({
       partition,
       ...(this.verifierKey ? { verifierKey: this.verifierKey } : {}),
       ...(origin ? { origin } : {}),
+      requireCoverage: options.requireCheckpoint ?? this.keyGiven,
     });
     verifier.trust(options.trustedCheckpoints ?? []);
     await this.backend.verify(partition, verifier, options.onProgress);

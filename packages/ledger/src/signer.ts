@@ -51,6 +51,9 @@ export function signerFromPrivateKey(privateKeyPem: string, origin: string, keyN
 
 /** Loads the Ed25519 key in `keyFile`, creating it (mode 600, parent directories 700) on first use. */
 export function loadOrCreateSigner(keyFile: string, origin: string, keyName: string = origin): LedgerSigner {
+  // Checked first: a bad origin or key name must not leave a new key file behind.
+  assertOrigin(origin);
+  assertKeyName(keyName);
   let pem: string;
   try {
     const mode = statSync(keyFile).mode;

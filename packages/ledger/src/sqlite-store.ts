@@ -57,10 +57,12 @@ export function sqliteTransaction<T>(db: DatabaseSync, work: () => T): T {
 
 export function openSqliteDatabase(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
+  // First: switching a new database to WAL takes a lock, and a process opening it at the same moment
+  // must wait for it rather than fail at once with "database is locked".
+  db.exec("PRAGMA busy_timeout = 5000");
   db.exec("PRAGMA journal_mode = WAL");
   // FULL: the WAL is fsynced at every commit, so an acknowledged append survives power loss.
   db.exec("PRAGMA synchronous = FULL");
-  db.exec("PRAGMA busy_timeout = 5000");
   return db;
 }
 

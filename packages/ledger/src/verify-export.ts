@@ -7,10 +7,16 @@ import { ChainVerifier, type VerifyReport } from "./chain-verifier.ts";
 import { EXPORT_FORMAT, type ExportHeader } from "./export.ts";
 import { resolveCitationsByScan, verifyJsonlFiles } from "./jsonl-store.ts";
 import { scanLines } from "./scan-lines.ts";
+import { LedgerFormatError } from "./signed-note.ts";
 
 export interface VerifyExportOptions {
   /** The key you trust. Without it, the key named in the export's own header is used (and a warning says so). */
   verifierKey?: string;
+  /**
+   * Records that no checkpoint signed with the key covers are named in a warning; with this, none
+   * covered at all is a problem (nothing vouches for the file). Default: true when `verifierKey` is given.
+   */
+  requireCheckpoint?: boolean;
   /** Checkpoint notes kept elsewhere (e.g. published earlier); the file must be consistent with them. */
   trustedCheckpoints?: string[];
   onProgress?: (doneBytes: number, totalBytes: number) => void;
@@ -20,22 +26,26 @@ export interface VerifyExportOptions {
 
 const RECORD_PREFIX = Buffer.from('{"at":');
 
-/** The export header, or undefined for a file that starts with a record (a JSONL store's own file). */
-async function readHeader(file: string): Promise<ExportHeader | undefined> {
+/** What a file to verify starts with: an export's header, a record (a JSONL store's own file), or neither. */
+type FileStart = { kind: "export"; header: ExportHeader } | { kind: "records" } | { kind: "other"; why: string };
+
+async function readStart(file: string): Promise<FileStart> {
   const handle = await open(file, "r");
   try {
     const buf = Buffer.alloc(64 * 1024);
     const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
     const nl = buf.subarray(0, bytesRead).indexOf(0x0a);
     const first = buf.toString("utf8", 0, nl >= 0 ? nl : bytesRead);
-    if (first.startsWith('{"at":')) return undefined;
+    if (first.startsWith('{"at":')) return { kind: "records" };
     try {
       const header = JSON.parse(first) as ExportHeader;
-      if (header?.format === EXPORT_FORMAT) return header;
+      if (header?.format === EXPORT_FORMAT) return { kind: "export", header };
     } catch {
       // not a header
     }
-    return undefined;
+    if (bytesRead === 0) return { kind: "other", why: "it is empty" };
+    if (/^\s*</.test(first)) return { kind: "other", why: "it looks like HTML" };
+    return { kind: "other", why: "its first line is neither an export header nor a ledger record" };
   } finally {
     await handle.close();
   }
@@ -45,17 +55,35 @@ function startsWith(buf: Buffer, start: number, prefix: Buffer): boolean {
   return buf.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
 }
 
+/**
+ * Checks an export file, or a JSONL store's records.jsonl. Throws a LedgerFormatError for a file that
+ * is neither (empty, a web page, any other file): that is the wrong input, not a damaged ledger. A
+ * records.jsonl is always taken as one (empty: a partition without records; damaged: reported).
+ */
 export async function verifyExport(file: string, options: VerifyExportOptions = {}): Promise<VerifyReport> {
-  const header = await readHeader(file);
+  const start = await readStart(file);
+  if (start.kind === "other" && basename(file) !== "records.jsonl") {
+    throw new LedgerFormatError(`${file} is not a Pithead ledger export (${start.why})`);
+  }
+  const header = start.kind === "export" ? start.header : undefined;
   const verifierKey = options.verifierKey ?? header?.verifierKey;
   const verifier = new ChainVerifier({
     partition: header?.partition ?? basename(dirname(file)).replace(/\.ledger$/, ""),
     ...(verifierKey ? { verifierKey } : {}),
     ...(header?.origin ? { origin: header.origin } : {}),
+    requireCoverage: options.requireCheckpoint ?? options.verifierKey !== undefined,
   });
   if (!options.verifierKey && header?.verifierKey) {
     verifier.warn(
       "signatures were checked with the key named inside the file itself; pass the log's verifier key to trust them",
+    );
+  }
+  // The header's partition is the report's name for the records: it must be the one the checkpoints
+  // sign (their origin is `<prefix>/<partition>`), or a relabelled export would pass as another partition.
+  if (header?.origin !== undefined && !header.origin.endsWith(`/${header.partition}`)) {
+    verifier.flag(
+      0,
+      `the header names partition ${header.partition}, but its origin ${header.origin} is not that partition's`,
     );
   }
   verifier.trust(options.trustedCheckpoints ?? []);

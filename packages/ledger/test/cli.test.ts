@@ -77,8 +77,9 @@ describe("pithead ledger", () => {
       ok: true,
       reports: [{ partition: "ops", records: 12, checkpoints: 1, warnings: [] }],
     });
+    // No ledger there: the command could not run (3), which is not a failed verification (1).
     const missing = await pithead("verify", join(dir.path, "nothing-here"));
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(3);
     expect(missing.stderr.trim()).toBe(`error: no ledger at ${join(dir.path, "nothing-here")}`);
     const badKey = await pithead("verify", exported, "--key", "not-a-key");
     expect(badKey.code).toBe(2);
@@ -177,7 +178,7 @@ describe("pithead ledger", () => {
       expect(base.code).toBe(0);
       expect(base.stdout).toMatch(/✔ ops: \d+ records, .* verified/);
       const refused = await pithead("verify", `${url}/v1/ledger/export?partition=ops`);
-      expect(refused.code).toBe(1);
+      expect(refused.code).toBe(3);
       expect(refused.stderr.trim()).toMatch(/^error: .*answered HTTP 401: bad token$/);
     } finally {
       await app.close();

@@ -158,4 +158,13 @@ describe("checkpoints", () => {
     expect(() => loadOrCreateSigner(file, "pithead.test/k")).toThrow(/chmod 600/);
     expect(() => loadOrCreateSigner(file, "has space")).toThrow();
   });
+
+  it("makes no key file for an origin or key name it refuses", async () => {
+    using dir = tempDir();
+    const { existsSync } = await import("node:fs");
+    const file = `${dir.path}/ledger.key`;
+    expect(() => loadOrCreateSigner(file, "bad origin")).toThrow(/must be non-empty and contain no spaces/);
+    expect(() => loadOrCreateSigner(file, "pithead.test", "bad+name")).toThrow(/without spaces or '\+'/);
+    expect(existsSync(file)).toBe(false);
+  });
 });

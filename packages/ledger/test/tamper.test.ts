@@ -1,5 +1,5 @@
 // Tamper evidence: each way of altering a stored ledger is detected and the report names the record.
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -145,8 +145,77 @@ describe("tamper detection", () => {
     const report = await verifyDir(
       tampered((lines) => [...lines.slice(0, 12), lines[13]!, lines[12]!, ...lines.slice(14)]),
     );
-    expect(report.firstBad?.seq).toBe(12);
-    expect(report.problems.map((p) => p.seq)).toContain(13);
+    // Said as what happened: not "record 12 is missing" and then record 12 "out of order".
+    expect(report.problems).toEqual([
+      { seq: 12, reason: "records 12 and 13 are swapped: record 13 comes before record 12" },
+    ]);
+  });
+
+  it("fails a ledger whose checkpoints were removed when the caller gives the key it trusts", async () => {
+    const dir = tampered((lines) => rewriteFrom(lines, 5));
+    for (const file of ["checkpoints.jsonl", "tree.bin", "index.bin"]) rmSync(join(dir, "ops.ledger", file));
+    // A service verifying its own ledger (its signer): said, not failed.
+    const own = await verifyDir(dir);
+    expect(own).toMatchObject({ ok: true, covered: 0, checkpoints: 0 });
+    expect(own.warnings).toEqual([
+      `none of the ${N} records is covered by a signed checkpoint: nothing vouches for them (the ledger has no checkpoints: never made, or removed)`,
+    ]);
+    // An auditor's ledger (a verifier key given) fails it.
+    const auditor = await openLedger({ store: "jsonl", dir, verifierKey: signer.verifierKey });
+    try {
+      const report = await auditor.verify("ops");
+      expect(report).toMatchObject({ ok: false, covered: 0 });
+      expect(report.firstBad).toEqual({
+        seq: 0,
+        reason: `none of the ${N} records is covered by a signed checkpoint: nothing vouches for them (the ledger has no checkpoints: never made, or removed)`,
+      });
+    } finally {
+      await auditor.close();
+    }
+    // verifyExport with a key: the same for its records.jsonl.
+    const offline = await verifyExport(join(dir, "ops.ledger", "records.jsonl"), { verifierKey: signer.verifierKey });
+    expect(offline).toMatchObject({ ok: false, covered: 0 });
+  });
+
+  it("fails an export relabelled as another partition", async () => {
+    using dir = tempDir();
+    const ledger = await openLedger({ store: "jsonl", dir: dir.path, signer });
+    await ledger.append("fleet/default", "fleet.decision", { i: 0 });
+    await ledger.checkpoint("fleet/default");
+    const file = join(dir.path, "export.jsonl");
+    await exportPartition(ledger, "fleet/default", file);
+    await ledger.close();
+    const text = readFileSync(file, "utf8");
+    writeFileSync(file, text.replace('"partition":"fleet/default"', '"partition":"coordinator"'));
+    const relabelled = await verifyExport(file, { verifierKey: signer.verifierKey });
+    expect(relabelled.ok).toBe(false);
+    expect(relabelled.firstBad?.reason).toBe(
+      `the header names partition coordinator, but its origin ${signer.origin}/fleet/default is not that partition's`,
+    );
+    // Relabelling the origin with it: the signed checkpoints name the real partition.
+    writeFileSync(
+      file,
+      text
+        .replace('"partition":"fleet/default"', '"partition":"coordinator"')
+        .replace(`"origin":"${signer.origin}/fleet/default"`, `"origin":"${signer.origin}/coordinator"`),
+    );
+    expect((await verifyExport(file, { verifierKey: signer.verifierKey })).problems[0]?.reason).toMatch(
+      /stored checkpoint of size 1 has origin .*fleet\/default", expected .*coordinator"/,
+    );
+  });
+
+  it("names the records after the last checkpoint in a warning", async () => {
+    using dir = tempDir();
+    const ledger = await openLedger({ store: "jsonl", dir: dir.path, signer });
+    for (let i = 0; i < 5; i++) await ledger.append("ops", "fleet.decision", { i });
+    await ledger.checkpoint("ops");
+    await ledger.append("ops", "fleet.decision", { i: 5 });
+    const report = await ledger.verify("ops", { requireCheckpoint: true });
+    await ledger.close();
+    expect(report).toMatchObject({ ok: true, covered: 5, records: 6 });
+    expect(report.warnings).toEqual([
+      "record 5 is covered by no signed checkpoint yet (the last checkpoint that matched has size 5): normal between checkpoints, but nothing vouches for it until the next one",
+    ]);
   });
 
   it("detects truncation against the checkpoint that covered the cut records", async () => {
