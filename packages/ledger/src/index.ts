@@ -9,6 +9,7 @@ export { type PreparedEntry as PreparedLedgerEntry, prepareEntry as prepareLedge
 export { EXPORT_FORMAT, type ExportHeader, exportLines, exportPartition } from "./export.ts";
 export { LedgerHttpError, type LedgerRoutesOptions, ledgerRoutes } from "./http-routes.ts";
 export { canonicalJson, type Json, LedgerValueError } from "./json.ts";
+export { createKeyFileOnce, KeyFileError } from "./key-file.ts";
 export {
   type Ledger,
   LedgerClosedError,

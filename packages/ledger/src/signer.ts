@@ -1,8 +1,8 @@
 // The Ed25519 key that signs checkpoints. It lives in a PKCS#8 PEM file readable only by its owner
 // (created with mode 600); like ssh, a key file others can read is refused rather than used.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync, statSync } from "node:fs";
+import { createKeyFileOnce } from "./key-file.ts";
 import { assertKeyName, formatVerifierKey, LedgerFormatError, noteKeyId } from "./signed-note.ts";
 
 export interface LedgerSigner {
@@ -65,16 +65,22 @@ export function loadOrCreateSigner(keyFile: string, origin: string, keyName: str
     pem = readFileSync(keyFile, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
     const { privateKey } = generateKeyPairSync("ed25519");
     pem = privateKey.export({ format: "pem", type: "pkcs8" }).toString();
-    try {
-      // "wx": if another process created the key meanwhile, use theirs instead of overwriting it.
-      writeFileSync(keyFile, pem, { mode: 0o600, flag: "wx" });
-    } catch (raced) {
-      if ((raced as NodeJS.ErrnoException).code !== "EEXIST") throw raced;
-      pem = readFileSync(keyFile, "utf8");
-    }
+    // If another process created the key meanwhile, use theirs instead of overwriting it.
+    if (!createKeyFileOnce(keyFile, pem)) pem = readFileSync(keyFile, "utf8");
   }
-  return signerFromPrivateKey(pem, origin, keyName);
+  if (pem.trim() === "") {
+    // Only an older version could leave this (it wrote the key in place; a full disk or a crash
+    // cut it short): an empty key never signed anything, but deleting a key is the operator's call.
+    throw new LedgerFormatError(
+      `key file ${keyFile} is empty (a first start that ran out of disk space or crashed?): nothing can have been signed with it, so delete it and start again`,
+    );
+  }
+  try {
+    return signerFromPrivateKey(pem, origin, keyName);
+  } catch (error) {
+    if (error instanceof LedgerFormatError) throw new LedgerFormatError(`key file ${keyFile}: ${error.message}`);
+    throw error;
+  }
 }

@@ -13,7 +13,8 @@ import {
   type RawSettings,
   startCoordinator,
 } from "@pithead/coordinator";
-import { closeOnSignals } from "@pithead/http";
+import { closeOnSignals, isStorageFull } from "@pithead/http";
+import { KeyFileError } from "@pithead/ledger";
 import { type Command, Option } from "commander";
 import { errorMessage, fail } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
@@ -91,9 +92,12 @@ function startCommand(coordinator: Command): void {
       if (value !== undefined) flags[name] = value;
     }
     const progress = spinner("starting the coordinator");
+    let where = flags.dataDir ?? "the data directory";
     try {
+      const config = loadConfig(flags, process.env);
+      if (config.db.kind === "sqlite") where = config.db.path;
       // Before anything is created: a database signed with keys this --data lacks is refused.
-      await checkCoordinatorKeys(loadConfig(flags, process.env));
+      await checkCoordinatorKeys(config);
       const running = await startCoordinator({
         flags,
         logger: { level: flags.logLevel ?? process.env.PITHEAD_LOG_LEVEL ?? "info" },
@@ -121,6 +125,9 @@ function startCommand(coordinator: Command): void {
       if (error instanceof ConfigError) fail(error.message);
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") fail(`the port is already in use (${(error as Error).message})`);
+      // SQLite says only "database or disk is full": name the place to free.
+      if (isStorageFull(error) && !(error instanceof KeyFileError))
+        fail(`the disk holding ${where} is full (${errorMessage(error)}): free some space and start again`);
       const db = flags.db ?? process.env.PITHEAD_DB;
       const problem = db ? postgresProblem(error, db, "--db / PITHEAD_DB") : undefined;
       fail(problem ?? errorMessage(error));
