@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorRegistry, HttpError, toEnvelope } from "./errors.ts";
 import { isDatabaseUnavailable, isStorageFull } from "./infrastructure-errors.ts";
+import { LogThrottle } from "./log-throttle.ts";
 import { fieldErrors } from "./validation.ts";
 
 /**
@@ -26,25 +27,18 @@ export const DATABASE_UNAVAILABLE_LOG_EVERY_MS = 60_000;
  * most one line per `everyMs`, which counts the ones left out since the line before.
  */
 export class DatabaseUnavailableLog {
-  readonly #everyMs: number;
-  readonly #now: () => number;
-  #lastLoggedAt: number | null = null;
-  #suppressed = 0;
+  readonly #throttle: LogThrottle;
 
   constructor(options: { everyMs?: number; now?: () => number } = {}) {
-    this.#everyMs = options.everyMs ?? DATABASE_UNAVAILABLE_LOG_EVERY_MS;
-    this.#now = options.now ?? Date.now;
+    this.#throttle = new LogThrottle({
+      everyMs: options.everyMs ?? DATABASE_UNAVAILABLE_LOG_EVERY_MS,
+      now: options.now,
+    });
   }
 
   note(request: FastifyRequest, error: { message: string; code?: unknown }): void {
-    const now = this.#now();
-    if (this.#lastLoggedAt !== null && now - this.#lastLoggedAt < this.#everyMs) {
-      this.#suppressed++;
-      return;
-    }
-    const suppressed = this.#suppressed;
-    this.#lastLoggedAt = now;
-    this.#suppressed = 0;
+    const suppressed = this.#throttle.take();
+    if (suppressed === undefined) return;
     request.log.warn(
       { err: { message: error.message, code: error.code }, ...(suppressed > 0 ? { suppressed } : {}) },
       suppressed > 0

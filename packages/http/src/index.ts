@@ -15,6 +15,7 @@ export {
 } from "./errors.ts";
 export { isDatabaseUnavailable, isStorageFull } from "./infrastructure-errors.ts";
 export { forbiddenKey, type JsonBodyParser, jsonBodyParser } from "./json-body.ts";
+export { LogThrottle, type LogThrottleOptions } from "./log-throttle.ts";
 export { type RateLimitOptions, rateLimitKey } from "./rate-limit.ts";
 export { apiKeyId, type GeneratedKey, generateApiKey, hashSecret, timingSafeEqualString } from "./secrets.ts";
 export { createHttpServer, type HttpServer, type HttpServerOptions, redactedHeaders } from "./server.ts";

@@ -5,6 +5,7 @@
 // minute, counting the ones left out. A lost connection is replaced by the pool on its own, so
 // nothing here is an error. Only the message (a URL's password masked) and the code are logged,
 // never the error object, which may carry the connection's parameters.
+import { LogThrottle } from "@pithead/http";
 
 export interface PoolErrorLogOptions {
   log: { warn(obj: object, msg: string): void };
@@ -22,28 +23,18 @@ export function withoutSecrets(message: string): string {
 export class PoolErrorLog {
   readonly #log: PoolErrorLogOptions["log"];
   readonly #inOutage: () => boolean;
-  readonly #now: () => number;
-  readonly #everyMs: number;
-  #lastLoggedAt: number | null = null;
-  #suppressed = 0;
+  readonly #throttle: LogThrottle;
 
   constructor(options: PoolErrorLogOptions) {
     this.#log = options.log;
     this.#inOutage = options.inOutage;
-    this.#now = options.now ?? Date.now;
-    this.#everyMs = options.everyMs ?? 60_000;
+    this.#throttle = new LogThrottle({ everyMs: options.everyMs ?? 60_000, now: options.now });
   }
 
   report(error: unknown): void {
     if (this.#inOutage()) return;
-    const now = this.#now();
-    if (this.#lastLoggedAt !== null && now - this.#lastLoggedAt < this.#everyMs) {
-      this.#suppressed++;
-      return;
-    }
-    const suppressed = this.#suppressed;
-    this.#lastLoggedAt = now;
-    this.#suppressed = 0;
+    const suppressed = this.#throttle.take();
+    if (suppressed === undefined) return;
     const { message, code } = error as { message?: unknown; code?: unknown };
     this.#log.warn(
       {
