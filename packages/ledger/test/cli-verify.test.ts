@@ -2,28 +2,13 @@
 // re-signed with another key, a ledger with no checkpoints, a server or file that is not an export,
 // torn tails the writer moved aside, damaged partitions, and the exit code of each outcome
 // (1 verification failed, 2 command line wrong, 3 could not run).
-import { execFile } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportPartition, type Ledger, ledgerRoutes, openLedger, signerFromPrivateKey } from "../src/index.ts";
 import { pemFromSeed, tempDir } from "./helpers.ts";
-
-const ledgerOnly = fileURLToPath(new URL("./fixtures/pithead-ledger.ts", import.meta.url));
-const run = promisify(execFile);
-
-async function pithead(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [ledgerOnly, "ledger", ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { pithead } from "./ledger-cli.ts";
 
 const ORIGIN = "pithead.test/cli";
 const realPem = pemFromSeed(Buffer.alloc(32, 7));

@@ -15,21 +15,10 @@ import {
   verifyInclusion,
 } from "../src/index.ts";
 import { pemFromSeed, tempDir } from "./helpers.ts";
+import { pithead } from "./ledger-cli.ts";
 
 const bin = fileURLToPath(new URL("../../cli/bin/pithead.js", import.meta.url));
-// The ledger commands alone (the full CLI takes seconds to load every part of Pithead).
-const ledgerOnly = fileURLToPath(new URL("./fixtures/pithead-ledger.ts", import.meta.url));
 const run = promisify(execFile);
-
-async function pithead(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [ledgerOnly, "ledger", ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const signer = signerFromPrivateKey(pemFromSeed(Buffer.alloc(32, 42)), "pithead.test/cli");
 const dir = tempDir();
