@@ -19,6 +19,7 @@ let server: HttpServer;
 let base: string;
 const controllers = new Map<string, OperatorController>();
 const secrets = { alpha: "alpha-secret-0123456789abcdef", beta: "beta-secret-0123456789abcdef" };
+const metricsToken = "site-prometheus-0123456789abcdef";
 
 beforeAll(async () => {
   simulator = await FleetSimulator.start({ miners: 6, clock, models: ["cgminer-asc", "s19", "avalon-1246"] });
@@ -43,7 +44,7 @@ beforeAll(async () => {
     controllers,
     ledger: store.ledger,
     clock,
-    auth: { disabled: false, legacyBearer: false, maxSkewMs: 60_000 },
+    auth: { disabled: false, legacyBearer: false, maxSkewMs: 60_000, metricsToken },
     logger: false,
   });
   await server.listen({ host: "127.0.0.1", port: 0 });
@@ -67,6 +68,7 @@ async function call(
     rawBody?: string;
     headers?: Record<string, string>;
     unsigned?: boolean;
+    keyUnsigned?: boolean;
   } = {},
 ) {
   const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
@@ -80,6 +82,10 @@ async function call(
         path,
         body,
         now: clock.now(),
+        // The Idempotency-Key is signed (docs/auth.md) unless a test sends it apart.
+        ...(options.headers?.["idempotency-key"] !== undefined && !options.keyUnsigned
+          ? { idempotencyKey: options.headers["idempotency-key"] }
+          : {}),
       });
   const response = await fetch(`${base}${path}`, {
     method,
@@ -252,6 +258,36 @@ describe("fleet API", () => {
       requestedBy: "operator:alpha (maintenance)",
     });
     await call("POST", `/operators/alpha/miners/${rig}/start`);
+  });
+
+  it("signs the Idempotency-Key: a fresh command whose key an attacker swapped for an old one is refused, not answered with the old result", async () => {
+    const rig = simulator.endpoints()[0]?.id as string; // a cgminer rig: start is harmless
+    const old = await call("POST", `/operators/alpha/miners/${rig}/start`, {
+      headers: { "idempotency-key": "k-start-old" },
+    });
+    expect(old.status).toBe(200);
+    const before = simulator.miner(rig).commandLog.length;
+    // A new request, signed with its own key, sent with the old key swapped in on the way.
+    const path = `/operators/alpha/miners/${rig}/start`;
+    const signed = await signFleetRequest({
+      operatorId: "alpha",
+      secret: secrets.alpha,
+      method: "POST",
+      path,
+      now: clock.now(),
+      idempotencyKey: "k-start-new",
+    });
+    const swapped = await fetch(`${base}${path}`, {
+      method: "POST",
+      headers: { ...signed, "idempotency-key": "k-start-old" },
+    });
+    expect(swapped.status).toBe(401);
+    expect(((await swapped.json()) as { error: { code: string } }).error.code).toBe("AUTH_BAD_SIGNATURE");
+    expect(simulator.miner(rig).commandLog.length).toBe(before);
+    // A client that signs the seven lines and sends a key is told what to add.
+    const unsigned = await call("POST", path, { headers: { "idempotency-key": "k-start-2" }, keyUnsigned: true });
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.body.error?.message).toContain("add it to the signed string as an eighth line");
   });
 
   it("refuses an Idempotency-Key reused for another miner or action (409), and does not act on it", async () => {
@@ -444,7 +480,7 @@ describe("fleet API", () => {
     expect(requests).toBeGreaterThan(300);
   });
 
-  it("exposes fleet gauges on /metrics to a signed scrape", async () => {
+  it("exposes an operator's own fleet gauges on /metrics to its signed scrape, never another operator's", async () => {
     const path = "/metrics";
     const headers = await signFleetRequest({
       operatorId: "alpha",
@@ -457,9 +493,24 @@ describe("fleet API", () => {
     const text = await response.text();
     expect(response.status).toBe(200);
     expect(text).toContain('pithead_fleet_miners{operator="alpha",state="ok"} 3');
-    expect(text).toContain('pithead_fleet_manual_mode{operator="beta"} 1');
     expect(text).toMatch(/pithead_fleet_hashrate_ths\{operator="alpha"\} \d+/);
+    expect(text).toMatch(/^pithead_fleet_process_cpu_user_seconds_total \d/m); // the server's own series stay
+    // Beta's mode, miners, margin: none of it reaches alpha.
+    expect(text).not.toContain('operator="beta"');
     expect((await fetch(`${base}${path}`)).status).toBe(401);
+  });
+
+  it("the site's Prometheus scrapes every operator's gauges with METRICS_TOKEN, and only /metrics takes it", async () => {
+    const site = { authorization: `Bearer ${metricsToken}` };
+    const response = await fetch(`${base}/metrics`, { headers: site });
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(text).toContain('pithead_fleet_miners{operator="alpha",state="ok"} 3');
+    expect(text).toContain('pithead_fleet_manual_mode{operator="beta"} 1');
+    const wrong = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}x` } });
+    expect(wrong.status).toBe(401);
+    const elsewhere = await fetch(`${base}/operators/beta/miners`, { headers: site });
+    expect(elsewhere.status).toBe(401);
   });
 
   it("serves a miner's history for the charts", async () => {
@@ -572,6 +623,47 @@ describe("fleet API", () => {
       expect((await list(`/operators/alpha/ledger/decisions?${query}`)).records).toEqual([]);
     // A seq that is not a cycle's has no records.
     expect((await list(`/operators/alpha/ledger/profits?cycle=${all[0]?.seq}`)).records).toEqual([]);
+  });
+
+  it("answers the QA's polish findings plainly: one wording for an unknown miner, a repeated query field, a GET signed with a body", async () => {
+    const expected = "no miner 'nope' in this operator's fleet";
+    for (const [method, path] of [
+      ["GET", "/operators/alpha/miners/nope"],
+      ["GET", "/operators/alpha/miners/nope/history"],
+      ["POST", "/operators/alpha/miners/nope/stop"],
+    ] as const) {
+      const response = await call(method, path);
+      expect(response.status).toBe(404);
+      expect(response.body.error).toMatchObject({ code: "UNKNOWN_MINER", message: expected });
+    }
+    const twice = await call("GET", "/operators/alpha/ledger/decisions?limit=1&limit=2");
+    expect(twice.status).toBe(422);
+    expect(twice.body.error?.message).toBe('querystring.limit was given 2 times ("1", "2"): give it once');
+    // Signed over a body that a GET never sends (fetch refuses a GET body): told what to sign.
+    const path = "/operators/alpha/miners";
+    const headers = await signFleetRequest({
+      operatorId: "alpha",
+      secret: secrets.alpha,
+      method: "GET",
+      path,
+      body: "{}",
+      now: clock.now(),
+    });
+    const withBody = await fetch(`${base}${path}`, { headers });
+    expect(withBody.status).toBe(401);
+    expect(((await withBody.json()) as { error: { message: string } }).error.message).toContain(
+      "a GET request has no body: bodies are not read or signed on GET",
+    );
+  });
+
+  it("the configuration record names each miner's address, so a moved miner leaves evidence", async () => {
+    const configs = await call("GET", "/operators/alpha/ledger/configs?limit=1");
+    const [latest] = configs.body.records as { body: { miners: number; minerAddresses: Record<string, string> } }[];
+    const endpoints = simulator.endpoints().slice(0, 3);
+    expect(latest?.body.miners).toBe(3);
+    expect(latest?.body.minerAddresses).toEqual(
+      Object.fromEntries(endpoints.map((miner) => [miner.id, `${miner.host}:${miner.port}`])),
+    );
   });
 });
 

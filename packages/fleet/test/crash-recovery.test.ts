@@ -46,7 +46,11 @@ describe("crash between decision and receipt", () => {
     expect(proofs[0]).toMatchObject({
       detail: expect.stringContaining("whether the command reached the miner is unknown"),
     });
+    // The cycle stopped before its receipts: the restart said so, and the replay reports it.
     const replay = await replayPartition(store.ledger, "fleet/op-crash", "op-crash");
-    expect(replay).toMatchObject({ ok: true, differences: [] });
+    expect(replay).toMatchObject({ ok: true, interrupted: 1 });
+    expect(replay.differences).toEqual([
+      expect.objectContaining({ kind: "interrupted", type: recordTypes.cycleInterrupted, cycleSeq: 1 }),
+    ]);
   });
 });

@@ -43,7 +43,7 @@ function counting(recorder: Recorder): { recorder: Recorder; batches: string[][]
 }
 
 describe("a cycle's ledger batches", () => {
-  it("writes a 60-miner cycle in four batches: the cycle, the observations, the evidence, the decisions", async () => {
+  it("writes a 60-miner cycle in three batches: the cycle with its observations, the evidence, the decisions", async () => {
     const { recorder, batches } = counting(store.ledger);
     const operator = operatorFor("op-batches", simulator.endpoints(), {
       site: { energyMicroUsdPerKwh: 40_000, poolFeePpm: 20_000 },
@@ -53,8 +53,7 @@ describe("a cycle's ledger batches", () => {
     const report = await controller.runCycle();
     expect(report.polled.ok).toBe(60);
     expect(batches.map((types) => [...new Set(types)].sort())).toEqual([
-      [recordTypes.cycle],
-      [recordTypes.network, recordTypes.price, recordTypes.telemetry],
+      [recordTypes.cycle, recordTypes.network, recordTypes.price, recordTypes.telemetry],
       [recordTypes.profit],
       [recordTypes.decision, recordTypes.profit],
     ]);
@@ -64,12 +63,12 @@ describe("a cycle's ledger batches", () => {
       observations.push((record.body as { minerId: string }).minerId);
     }
     expect(observations).toEqual(operator.miners.map((miner) => miner.id));
-    expect(batches[1]?.slice(0, 2)).toEqual([recordTypes.price, recordTypes.network]);
+    expect(batches[0]?.slice(0, 3)).toEqual([recordTypes.cycle, recordTypes.price, recordTypes.network]);
 
-    // A second cycle, nothing to dispatch either: the same four batches.
+    // A second cycle, nothing to dispatch either: the same three batches.
     clock.advance(30_000);
     batches.length = 0;
     await controller.runCycle();
-    expect(batches).toHaveLength(4);
+    expect(batches).toHaveLength(3);
   });
 });

@@ -2,12 +2,23 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
+import { CgminerAdapter } from "../src/cgminer/adapter.ts";
 import { ManualClock } from "../src/clock.ts";
 import { marketDivergences } from "../src/core/divergence.ts";
 import { defaultPolicy } from "../src/core/policy.ts";
 import { MarketCache } from "../src/market/market-cache.ts";
-import { coinGeckoPrice, fixedSource, mempoolNetwork, mempoolPrice } from "../src/market/sources.ts";
+import {
+  coinGeckoPrice,
+  defaultFixedMarket,
+  fixedSource,
+  mempoolNetwork,
+  mempoolPrice,
+} from "../src/market/sources.ts";
 import { networkBody, priceBody } from "../src/orchestrator/observe.ts";
+import { OperatorController } from "../src/orchestrator/operator-controller.ts";
+import { FleetSimulator } from "../src/simulator/fleet-simulator.ts";
+import { operatorFor } from "./helpers.ts";
+import { openTestLedger } from "./ledger.ts";
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -168,5 +179,117 @@ describe("market cache", () => {
     expect(
       marketDivergences(priceBody(1, refused), networkBody(1, refused), clock.now(), defaultPolicy)[0],
     ).toMatchObject({ code: "STALE_PRICE", detail: expect.stringContaining("no BTC price available") });
+  });
+});
+
+describe("one market cache shared by every operator", () => {
+  it("two operators starting together over an HTTP source both get the first price (one request)", async () => {
+    let requests = 0;
+    let answer = () => {};
+    const asked = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const base = await serve((_, response) => {
+      requests++;
+      // Answers only once both cycles are under way: the second asks during the first's fetch.
+      void asked.then(() =>
+        json(response, { bitcoin: { usd: 100000, last_updated_at: Math.floor(clock.now() / 1000) } }),
+      );
+    });
+    const network = fixedSource(defaultFixedMarket, () => clock.now());
+    const market = new MarketCache({ price: coinGeckoPrice(base, () => clock.now()), network, clock });
+    await using store = await openTestLedger("sqlite");
+    await using simulator = await FleetSimulator.start({ miners: 4, clock, models: ["s19"] });
+    const [a, b] = [simulator.endpoints().slice(0, 2), simulator.endpoints().slice(2)];
+    const adapter = new CgminerAdapter({ transport: { connectTimeoutMs: 1_000, totalTimeoutMs: 2_000 } });
+    const open = (id: string, miners: typeof a) =>
+      OperatorController.open({ operator: operatorFor(id, miners), recorder: store.ledger, adapter, market, clock });
+    const [one, two] = [await open("op-a", a), await open("op-b", b)];
+    const cycles = Promise.all([one.runCycle(), two.runCycle()]);
+    while (requests === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    answer();
+    const reports = await cycles;
+    expect(requests).toBe(1);
+    for (const report of reports) {
+      expect(report.negativeProofs).toEqual([]);
+      expect(report.decisions).toHaveLength(2);
+    }
+    for (const partition of ["fleet/op-a", "fleet/op-b"]) {
+      for await (const record of store.ledger.read(partition, { type: "fleet.price" }))
+        expect(record.body).toMatchObject({ available: true, usdPerBtc: "100000", error: null });
+    }
+  });
+
+  it("a price record without a figure always says why", () => {
+    const empty = {
+      price: { quote: null, fetchedAt: null, error: null },
+      network: { quote: null, fetchedAt: null, error: null },
+    };
+    expect(priceBody(1, empty)).toMatchObject({ available: false, error: "no answer from the source yet" });
+    expect(networkBody(1, empty)).toMatchObject({ available: false, error: "no answer from the source yet" });
+    expect(marketDivergences(priceBody(1, empty), networkBody(1, empty), clock.now(), defaultPolicy)).toEqual([
+      expect.objectContaining({
+        code: "STALE_PRICE",
+        detail: "no BTC price available (no answer from the source yet)",
+      }),
+      expect.objectContaining({
+        code: "STALE_NETWORK",
+        detail: "no difficulty/fee data available (no answer from the source yet)",
+      }),
+    ]);
+  });
+});
+
+describe("a market source whose clock is ahead", () => {
+  const policy = { ...defaultPolicy, stalePriceMs: 30_000 };
+  const network = fixedSource(defaultFixedMarket, () => clock.now());
+
+  it("a price dated a day ahead is refused (FUTURE_PRICE_TIME), and stays refused when the source then fails", async () => {
+    let up = true;
+    const base = await serve((_, response) => {
+      if (up) json(response, { bitcoin: { usd: 100000, last_updated_at: Math.floor(clock.now() / 1000) + 86_400 } });
+      else json(response, { error: "upstream" }, 500);
+    });
+    const cache = new MarketCache({ price: coinGeckoPrice(base, () => clock.now()), network, clock, refreshMs: 5_000 });
+    const first = await cache.snapshot();
+    expect(marketDivergences(priceBody(1, first), networkBody(1, first), clock.now(), policy)).toEqual([
+      expect.objectContaining({
+        code: "FUTURE_PRICE_TIME",
+        blocking: true,
+        detail: expect.stringContaining("dated 86400 s ahead of this controller's clock"),
+        observed: 86_400_000,
+        limit: 60_000,
+      }),
+    ]);
+    up = false;
+    clock.advance(45_000);
+    const later = await cache.snapshot();
+    expect(later.price.error).toContain("HTTP 500");
+    expect(marketDivergences(priceBody(2, later), networkBody(2, later), clock.now(), policy)).toEqual([
+      expect.objectContaining({ code: "FUTURE_PRICE_TIME", blocking: true }),
+    ]);
+  });
+
+  it("a price dated a little ahead (within the tolerance) is used, and ages from its fetch: never fresh forever", async () => {
+    let up = true;
+    const base = await serve((_, response) => {
+      if (up) json(response, { bitcoin: { usd: 100000, last_updated_at: Math.floor(clock.now() / 1000) + 50 } });
+      else json(response, { error: "upstream" }, 500);
+    });
+    const cache = new MarketCache({ price: coinGeckoPrice(base, () => clock.now()), network, clock, refreshMs: 5_000 });
+    const first = await cache.snapshot();
+    expect(marketDivergences(priceBody(1, first), networkBody(1, first), clock.now(), policy)).toEqual([]);
+    up = false;
+    clock.advance(40_000); // 40 s after the fetch, still 10 s before the time the source gave
+    const later = await cache.snapshot();
+    expect(marketDivergences(priceBody(2, later), networkBody(2, later), clock.now(), policy)).toEqual([
+      expect.objectContaining({
+        code: "STALE_PRICE",
+        blocking: true,
+        detail: "BTC price is 40 s old",
+        observed: 40_000,
+      }),
+    ]);
   });
 });

@@ -433,6 +433,7 @@ function signCommand(): Command {
     .requiredOption("--path <path>", "path with query exactly as sent, e.g. /operators/op-1/miners")
     .option("--body <json>", "the exact body that will be sent")
     .option("--body-file <file>", "file holding the exact body")
+    .option("--idempotency-key <key>", "send and sign this Idempotency-Key (POST /miners/:id/start|stop|restart)")
     .option("--url <base>", "print a complete curl command against this base URL")
     .option("--json", "print the headers as JSON")
     .action(
@@ -444,6 +445,7 @@ function signCommand(): Command {
         path: string;
         body?: string;
         bodyFile?: string;
+        idempotencyKey?: string;
         url?: string;
         json?: boolean;
       }) => {
@@ -472,6 +474,7 @@ function signCommand(): Command {
             method: options.method,
             path: options.path,
             body,
+            ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
           });
         } catch (error) {
           fail(errorMessage(error));

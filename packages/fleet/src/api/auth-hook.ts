@@ -3,6 +3,7 @@
 // development). Runs in preValidation: after the body is read (its hash is signed), before it is
 // validated (an unauthenticated caller learns nothing about the schema).
 
+import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { type AuthFailure, RequestVerifier } from "../auth/verify.ts";
 import type { Clock } from "../clock.ts";
@@ -11,7 +12,7 @@ import { fleetErrors } from "./errors.ts";
 declare module "fastify" {
   interface FastifyRequest {
     /** The operator whose credentials signed this request; null when auth is disabled. */
-    operator?: { id: string; scheme: "hmac-v1" | "legacy-bearer" } | null;
+    operator?: { id: string; scheme: "hmac-v1" | "legacy-bearer" | "metrics-token" } | null;
   }
 }
 
@@ -21,6 +22,16 @@ export interface AuthOptions {
   maxSkewMs: number;
   secrets: ReadonlyMap<string, string>;
   clock: Clock;
+  /** `Authorization: Bearer <token>` on GET /metrics: the site's Prometheus, every operator's series. */
+  metricsToken?: string | null;
+}
+
+/** The site's scrape token, compared in constant time; only GET /metrics takes it. */
+function isMetricsScrape(request: FastifyRequest, token: string | null | undefined): boolean {
+  if (!token || request.method !== "GET" || request.routeOptions.url !== "/metrics") return false;
+  const given = Buffer.from(String(request.headers.authorization ?? ""), "utf8");
+  const expected = Buffer.from(`Bearer ${token}`, "utf8");
+  return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
 export function installFleetAuth(app: FastifyInstance, options: AuthOptions): void {
@@ -35,6 +46,10 @@ export function installFleetAuth(app: FastifyInstance, options: AuthOptions): vo
     if (request.routeOptions.config.public || !request.routeOptions.url) return;
     if (options.disabled) {
       request.operator = null;
+      return;
+    }
+    if (isMetricsScrape(request, options.metricsToken)) {
+      request.operator = { id: "", scheme: "metrics-token" };
       return;
     }
     const result = verifier.verify({

@@ -1,7 +1,10 @@
 // Fleet gauges on the server's Prometheus registry, read from the controllers at scrape time:
 // miners answering and failing, hashrate, power, margin, cycle duration and the last cycle's
-// decisions and negative proofs, per operator.
+// decisions and negative proofs, per operator. An operator's signed scrape gets its own series
+// only (docs/auth.md: credentials reach only their own operator); the site's Prometheus, with
+// METRICS_TOKEN, gets every operator's.
 
+import type { FastifyInstance } from "fastify";
 import { Gauge, type Registry } from "prom-client";
 import type { Controllers } from "./operator-scope.ts";
 
@@ -47,4 +50,25 @@ export function installFleetMetrics(registry: Registry, controllers: Controllers
       }
     }
   }
+}
+
+/**
+ * Leaves out of an operator's /metrics every sample labelled with another operator. Series without
+ * an operator label (requests, process, disk) are the server's and stay. The metrics token's scrape
+ * (scheme "metrics-token") and a server without authentication keep everything.
+ */
+export function scopeMetrics(app: FastifyInstance): void {
+  app.addHook("onSend", async (request, _reply, payload) => {
+    if (request.routeOptions.url !== "/metrics" || typeof payload !== "string") return payload;
+    const signer = request.operator;
+    if (!signer || signer.scheme === "metrics-token") return payload;
+    return payload
+      .split("\n")
+      .filter((line) => {
+        if (line.startsWith("#")) return true;
+        const labelled = /[{,]operator="([^"]*)"/.exec(line);
+        return !labelled || labelled[1] === signer.id;
+      })
+      .join("\n");
+  });
 }

@@ -8,7 +8,7 @@ import type { FastifyInstance } from "fastify";
 import type { Clock } from "../clock.ts";
 import { installFleetAuth } from "./auth-hook.ts";
 import { fleetErrors } from "./errors.ts";
-import { installFleetMetrics } from "./fleet-metrics.ts";
+import { installFleetMetrics, scopeMetrics } from "./fleet-metrics.ts";
 import { type Controllers, checkOperatorFirst, controllerFor } from "./operator-scope.ts";
 import { keepRawJsonBody } from "./raw-body.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
@@ -22,7 +22,7 @@ export interface FleetServerOptions {
   controllers: Controllers;
   ledger: Ledger;
   clock: Clock;
-  auth: { disabled: boolean; legacyBearer: boolean; maxSkewMs: number };
+  auth: { disabled: boolean; legacyBearer: boolean; maxSkewMs: number; metricsToken?: string | null };
   logger?: HttpServerOptions["logger"];
   /** Extra /health fields (whether the fleet is simulated); public, so nothing about an operator. */
   health?: () => Record<string, unknown>;
@@ -95,6 +95,7 @@ export async function createFleetServer(options: FleetServerOptions): Promise<Ht
   });
   keepRawJsonBody(app);
   installFleetMetrics(app.metrics, controllers);
+  scopeMetrics(app);
   const secrets = new Map<string, string>();
   for (const controller of controllers.values())
     if (controller.operator.secret) secrets.set(controller.operator.id, controller.operator.secret);

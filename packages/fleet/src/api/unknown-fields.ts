@@ -58,11 +58,31 @@ function check(location: "querystring" | "body", value: unknown, schema: unknown
   );
 }
 
+/**
+ * A query field given twice (`?limit=1&limit=2`) arrives as a list, which the validator would
+ * report as "must be integer": say what happened instead. Fields a schema declares as lists pass.
+ */
+function checkRepeated(query: unknown, schema: unknown): void {
+  if (typeof query !== "object" || query === null) return;
+  const properties = ((schema as ObjectSchema | undefined)?.properties ?? {}) as Record<string, { type?: unknown }>;
+  for (const [name, value] of Object.entries(query)) {
+    if (!Array.isArray(value) || properties[name]?.type === "array") continue;
+    const field = `querystring.${name}`;
+    const message = `${field} was given ${value.length} times (${value.map((v) => JSON.stringify(v)).join(", ")}): give it once`;
+    throw fleetErrors.error(
+      "VALIDATION_FAILED",
+      { field, errors: [{ location: "querystring", path: [name], field, message, keyword: "repeated" }] },
+      message,
+    );
+  }
+}
+
 /** Installs the check on the routes of `scope` (the fleet's operator routes and the ledger's beside them). */
 export function refuseUnknownFields(scope: FastifyInstance): void {
   scope.addHook("preValidation", async (request: FastifyRequest) => {
     const schema = request.routeOptions.schema ?? {};
     check("querystring", request.query, schema.querystring);
+    checkRepeated(request.query, schema.querystring);
     check("body", request.body, schema.body);
   });
 }

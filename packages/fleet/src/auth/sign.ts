@@ -6,6 +6,11 @@
 // nonce and the SHA-256 of the exact body bytes, joined by newlines under a version line:
 //
 //   PITHEAD-HMAC-SHA256-V1\n<operatorId>\n<METHOD>\n<path?query>\n<timestamp ms>\n<nonce>\n<body sha256 hex>
+//
+// A request that sends an Idempotency-Key header signs it too, as an eighth line
+// (`\nidempotency-key:<key>`): otherwise anyone on the path could swap a fresh command's key for an
+// old one and have the server answer with the old result instead of acting. A request without the
+// header signs the seven lines as before.
 
 export const signatureVersion = "PITHEAD-HMAC-SHA256-V1";
 
@@ -15,6 +20,7 @@ export const fleetAuthHeaders = {
   nonce: "x-pithead-nonce",
   contentSha256: "x-pithead-content-sha256",
   signature: "x-pithead-signature",
+  idempotencyKey: "idempotency-key",
 } as const;
 
 export interface SignInput {
@@ -31,6 +37,8 @@ export interface SignInput {
   nonce?: string;
   /** Web Crypto to use; default globalThis.crypto. */
   crypto?: typeof globalThis.crypto;
+  /** The Idempotency-Key to send (POST /miners/:id/start|stop|restart): signed, and in the headers. */
+  idempotencyKey?: string;
 }
 
 const encoder = new TextEncoder();
@@ -55,8 +63,10 @@ export function canonicalRequest(parts: {
   timestamp: string;
   nonce: string;
   contentSha256: string;
+  /** The Idempotency-Key header as sent, when one is. */
+  idempotencyKey?: string;
 }): string {
-  return [
+  const lines = [
     signatureVersion,
     parts.operatorId,
     parts.method.toUpperCase(),
@@ -64,7 +74,9 @@ export function canonicalRequest(parts: {
     parts.timestamp,
     parts.nonce,
     parts.contentSha256,
-  ].join("\n");
+  ];
+  if (parts.idempotencyKey !== undefined) lines.push(`idempotency-key:${parts.idempotencyKey}`);
+  return lines.join("\n");
 }
 
 export const noncePattern = /^[A-Za-z0-9_-]{16,128}$/;
@@ -99,6 +111,7 @@ export async function signFleetRequest(input: SignInput): Promise<Record<string,
     timestamp,
     nonce,
     contentSha256,
+    ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
   });
   const signature = hex(await crypto.subtle.sign("HMAC", key, encoder.encode(canonical)));
   return {
@@ -107,5 +120,6 @@ export async function signFleetRequest(input: SignInput): Promise<Record<string,
     [fleetAuthHeaders.nonce]: nonce,
     [fleetAuthHeaders.contentSha256]: contentSha256,
     [fleetAuthHeaders.signature]: `v1=${signature}`,
+    ...(input.idempotencyKey !== undefined ? { [fleetAuthHeaders.idempotencyKey]: input.idempotencyKey } : {}),
   };
 }

@@ -53,6 +53,7 @@ export interface RequestVerifierOptions {
   startedAtMs?: number;
 }
 
+const emptySha256 = createHash("sha256").update("").digest("hex");
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 function signCommand(operatorId: string): string {
@@ -154,22 +155,38 @@ export class RequestVerifier {
     }
     const bodyHash = createHash("sha256").update(input.body).digest("hex");
     if (!timingSafeEqualString(bodyHash, (claimedHash as string).toLowerCase())) {
-      return { ok: false, failure: "AUTH_BODY_MISMATCH", message: "the body's SHA-256 does not match the signed one" };
+      // A GET's body is never read (the server hashes none): say so rather than "does not match".
+      const bodiless = SAFE_METHODS.has(input.method.toUpperCase()) && input.body.length === 0;
+      return {
+        ok: false,
+        failure: "AUTH_BODY_MISMATCH",
+        message: bodiless
+          ? `a ${input.method.toUpperCase()} request has no body: bodies are not read or signed on ${input.method.toUpperCase()}, so sign it with the SHA-256 of the empty string (${emptySha256}) and send no body`
+          : "the body's SHA-256 does not match the signed one",
+      };
     }
-    const canonical = canonicalRequest({
+    const idempotencyKey = input.headers[fleetAuthHeaders.idempotencyKey];
+    if (Array.isArray(idempotencyKey))
+      return { ok: false, failure: "AUTH_MALFORMED", message: "Idempotency-Key was sent more than once" };
+    const parts = {
       operatorId: operatorId as string,
       method: input.method,
       path: input.path,
       timestamp: timestamp as string,
       nonce: nonce as string,
       contentSha256: bodyHash,
-    });
-    const expected = createHmac("sha256", secret).update(canonical).digest("hex");
-    if (!timingSafeEqualString(expected, match[1] as string)) {
+    };
+    const signed = (canonical: string) =>
+      timingSafeEqualString(createHmac("sha256", secret).update(canonical).digest("hex"), match[1] as string);
+    if (!signed(canonicalRequest({ ...parts, ...(idempotencyKey !== undefined ? { idempotencyKey } : {}) }))) {
+      // Signed as before the key was covered: say what is missing rather than "does not match".
+      const keyUnsigned = idempotencyKey !== undefined && signed(canonicalRequest(parts));
       return {
         ok: false,
         failure: "AUTH_BAD_SIGNATURE",
-        message: "signature does not match (check the secret, the method, the path with its query and the body)",
+        message: keyUnsigned
+          ? "the Idempotency-Key header is not covered by the signature: add it to the signed string as an eighth line, idempotency-key:<key> (docs/auth.md)"
+          : "signature does not match (check the secret, the method, the path with its query, the body and the Idempotency-Key if one is sent)",
       };
     }
     const seen = this.nonces.remember(operatorId as string, nonce as string, input.nowMs);

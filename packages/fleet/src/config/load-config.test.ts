@@ -184,7 +184,9 @@ describe("fleet configuration", () => {
       expect.arrayContaining([
         "OPERATORS_JSON[0].miners[0].ip: is required (the miner's address)",
         'OPERATORS_JSON[0].policy.tempStopC: must be a number, got "hot"',
-        "OPERATORS_JSON[0].policy.colour: is not a policy setting",
+        expect.stringMatching(
+          /^OPERATORS_JSON\[0\]\.policy\.colour: is not a policy setting \(known: pollIntervalMs, /,
+        ),
       ]),
     );
   });
@@ -210,6 +212,81 @@ describe("fleet configuration", () => {
     expect(loadFleetConfig({ MINER_0_IP: "10.0.0.1", AUTH_DISABLED: "true" }).auth.disabled).toBe(true);
   });
 
+  it("refuses one miner address under two operators, and one secret for two operators, naming both keys", () => {
+    const json = JSON.stringify([
+      { operatorId: "op-1", apiSecret: "op-1-secret-0123456789", miners: [{ ip: "10.0.0.1", port: 4028 }] },
+      { operatorId: "op-2", apiSecret: "op-2-secret-0123456789", miners: [{ ip: "10.0.0.1", port: 4028 }] },
+    ]);
+    expect(problems({ OPERATORS_JSON: json })).toEqual([
+      "OPERATORS_JSON[1].miners[0].ip: 10.0.0.1:4028 is already configured under another operator as OPERATORS_JSON[0].miners[0].ip: a miner belongs to one operator",
+    ]);
+    expect(
+      problems({
+        OPERATOR_1_ID: "op-1",
+        OPERATOR_1_SECRET: secret,
+        OPERATOR_1_MINER_0_IP: "10.0.0.1",
+        OPERATOR_2_ID: "op-2",
+        OPERATOR_2_SECRET: secret,
+        OPERATOR_2_MINER_0_IP: "10.0.0.2",
+      }),
+    ).toEqual([
+      "OPERATOR_2_SECRET: is the same secret as OPERATOR_1_SECRET: each operator needs its own, or either could sign as the other",
+    ]);
+    // The same port on another address, or another port on the same address, is another miner.
+    const fine = JSON.stringify([
+      { operatorId: "op-1", apiSecret: "op-1-secret-0123456789", miners: [{ ip: "10.0.0.1", port: 4028 }] },
+      { operatorId: "op-2", apiSecret: "op-2-secret-0123456789", miners: [{ ip: "10.0.0.1", port: 4029 }] },
+    ]);
+    expect(loadFleetConfig({ OPERATORS_JSON: fine }).operators.map((operator) => operator.id)).toEqual([
+      "op-1",
+      "op-2",
+    ]);
+  });
+
+  it("refuses settings that cannot work together, saying why (polish from QA)", () => {
+    // No authentication on a network address: refused unless allowed in so many words.
+    expect(problems({ MINER_0_IP: "10.0.0.1", AUTH_DISABLED: "true", HOST: "0.0.0.0" })).toEqual([
+      "AUTH_DISABLED: turns authentication off, and HOST=0.0.0.0 is not a loopback address: anyone who reaches the port could stop the miners. Listen on 127.0.0.1, or set AUTH_DISABLED_ALLOW_REMOTE=true if that network is yours alone",
+    ]);
+    expect(
+      loadFleetConfig({
+        MINER_0_IP: "10.0.0.1",
+        AUTH_DISABLED: "true",
+        HOST: "0.0.0.0",
+        AUTH_DISABLED_ALLOW_REMOTE: "true",
+      }).server.host,
+    ).toBe("0.0.0.0");
+    expect(loadFleetConfig({ MINER_0_IP: "10.0.0.1", AUTH_DISABLED: "true", HOST: "::1" }).auth.disabled).toBe(true);
+    // A connect deadline longer than the whole exchange's.
+    expect(
+      problems({
+        MINER_0_IP: "10.0.0.1",
+        API_SECRET: secret,
+        CGMINER_CONNECT_TIMEOUT_MS: "8000",
+        CGMINER_TIMEOUT_MS: "5000",
+      }),
+    ).toEqual([
+      "CGMINER_CONNECT_TIMEOUT_MS: (8000 ms) is longer than CGMINER_TIMEOUT_MS (5000 ms), the deadline of the whole exchange: it could never apply",
+    ]);
+    // An unknown policy key lists the known ones; the energy alias and its name both given.
+    const json = JSON.stringify([
+      {
+        operatorId: "a",
+        apiSecret: secret,
+        miners: [{ ip: "10.0.0.1" }],
+        policy: { tempStop: 90 },
+        site: { energyCostPerKwh: 0.05, energyPriceUsdPerKwh: 0.06 },
+      },
+    ]);
+    const found = problems({ OPERATORS_JSON: json });
+    expect(found).toContain(
+      "OPERATORS_JSON[0].site.energyPriceUsdPerKwh: is another name for site.energyCostPerKwh, which is also set: give one",
+    );
+    expect(found.find((line) => line.startsWith("OPERATORS_JSON[0].policy.tempStop:"))).toMatch(
+      /^OPERATORS_JSON\[0\]\.policy\.tempStop: is not a policy setting \(known: .*tempStopC.*\)$/,
+    );
+  });
+
   it("names the keys the operator wrote when indexes skip a number (OPERATOR_1 and OPERATOR_3)", () => {
     expect(
       problems({
@@ -217,7 +294,7 @@ describe("fleet configuration", () => {
         OPERATOR_1_SECRET: secret,
         OPERATOR_1_MINER_0_IP: "10.0.0.1",
         OPERATOR_3_ID: "a",
-        OPERATOR_3_SECRET: secret,
+        OPERATOR_3_SECRET: `${secret}-3`,
       }),
     ).toEqual(['OPERATOR_3_ID: duplicates operator id "a"', "OPERATOR_3_MINER_0_IP: the operator has no miners"]);
   });
@@ -243,7 +320,12 @@ describe("fleet configuration", () => {
             site: { poolFeePercent: 150, energyCostPerKwh: -1 },
             policy: { tempWarnC: 99 },
           },
-          { operatorId: "b", apiSecret: secret, miners: [{ ip: "10.0.0.2" }], site: { energyPriceUsdPerKwh: "x" } },
+          {
+            operatorId: "b",
+            apiSecret: `${secret}-b`,
+            miners: [{ ip: "10.0.0.2" }],
+            site: { energyPriceUsdPerKwh: "x" },
+          },
         ]),
       }),
     ).toEqual([

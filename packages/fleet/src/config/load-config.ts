@@ -38,7 +38,7 @@ export interface FleetConfig {
   /** Set when no miner is configured: the controller starts this many simulated miners for operators[0]. */
   simulated: { miners: number; seed: number } | null;
   server: { host: string; port: number };
-  auth: { disabled: boolean; legacyBearer: boolean; maxSkewMs: number };
+  auth: { disabled: boolean; legacyBearer: boolean; maxSkewMs: number; metricsToken?: string | null };
   /** API requests per minute per caller; 0 turns the limit off. */
   rateLimitPerMinute: number;
   ledger: LedgerConfig;
@@ -124,7 +124,11 @@ function policyFrom(env: Source, overrides: Source | undefined, overridesLabel: 
   }
   if (overrides) {
     for (const key of Object.keys(overrides))
-      if (!(key in policyEnvKeys)) problems.add(`${overridesLabel}.${key}`, "is not a policy setting");
+      if (!(key in policyEnvKeys))
+        problems.add(
+          `${overridesLabel}.${key}`,
+          `is not a policy setting (known: ${Object.keys(policyEnvKeys).join(", ")})`,
+        );
   }
   // Stale telemetry defaults to two poll intervals.
   const derived = new Map<keyof Policy, keyof Policy>();
@@ -166,12 +170,19 @@ function policyFrom(env: Source, overrides: Source | undefined, overridesLabel: 
   return policy;
 }
 
+/** What must differ between operators: each miner's address, each secret. */
+interface SharedAcrossOperators {
+  addresses: Map<string, { key: string; operator: RawOperator }>;
+  secrets: Map<string, string>;
+}
+
 function readOperator(
   raw: RawOperator,
   env: Source,
   problems: Problems,
   authDisabled: boolean,
   simulatedAllowed: boolean,
+  shared: SharedAcrossOperators,
 ): OperatorConfig | undefined {
   const { source, keys } = raw;
   const id = text(source, keys.id, `${raw.label}${keys.id}`, problems);
@@ -185,6 +196,14 @@ function readOperator(
     problems.add(label(keys.secret), "is required (the operator's HMAC secret) unless AUTH_DISABLED=true");
   if (secret !== null && secret.length < minSecretLength)
     problems.add(label(keys.secret), `must be at least ${minSecretLength} characters`);
+  // A secret signs for its operator: shared, either operator could act as the other.
+  const secretOf = secret === null ? undefined : shared.secrets.get(secret);
+  if (secretOf)
+    problems.add(
+      label(keys.secret),
+      `is the same secret as ${secretOf}: each operator needs its own, or either could sign as the other`,
+    );
+  if (secret !== null && !secretOf) shared.secrets.set(secret, label(keys.secret));
   const energyText = text(source, keys.energy, label(keys.energy), problems, "0.05") as string;
   const energy = parseDecimal(energyText) && microUsd(energyText);
   if (energy === undefined || energy < 0)
@@ -235,6 +254,15 @@ function readOperator(
     const sameAddress = seenAddresses.get(address);
     if (sameAddress) problems.add(ml(miner.keys.ip), `${address} is already configured as ${sameAddress}`);
     seenAddresses.set(address, ml(miner.keys.ip));
+    // Under two operators one machine would be decided for (and stopped) twice, and each would
+    // see the other's miner: refused naming both.
+    const elsewhere = shared.addresses.get(address);
+    if (!sameAddress && elsewhere && elsewhere.operator !== raw)
+      problems.add(
+        ml(miner.keys.ip),
+        `${address} is already configured under another operator as ${elsewhere.key}: a miner belongs to one operator`,
+      );
+    if (!elsewhere) shared.addresses.set(address, { key: ml(miner.keys.ip), operator: raw });
     miners.push({ id: minerId, host, port, ...(model ? { model: model.toLowerCase() } : {}) });
   }
   const policy = policyFrom(env, raw.policy, raw.policyLabel, problems);
@@ -278,6 +306,11 @@ function jsonOperators(env: Source, problems: Problems): RawOperator[] {
     else unknownJsonFields(site, jsonFields.site, `${at}.site`, problems);
     // The site's fields are read under their own paths, so a problem names what was written
     // (OPERATORS_JSON[0].site.poolFeePercent), whichever of the two energy names was used.
+    if (site.energyCostPerKwh !== undefined && site.energyPriceUsdPerKwh !== undefined)
+      problems.add(
+        `${at}.site.energyPriceUsdPerKwh`,
+        "is another name for site.energyCostPerKwh, which is also set: give one",
+      );
     const energyKey =
       site.energyCostPerKwh === undefined && site.energyPriceUsdPerKwh !== undefined
         ? "site.energyPriceUsdPerKwh"
@@ -379,6 +412,19 @@ function urlOf(env: Source, key: string, fallback: string, problems: Problems): 
   return value;
 }
 
+function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "");
+  return bare === "localhost" || bare === "::1" || (isIP(bare) === 4 && bare.startsWith("127."));
+}
+
+/** The site's Prometheus scrape token (every operator's gauges): long enough not to be guessed. */
+function metricsToken(source: Source, problems: Problems): string | null {
+  const token = text(source, "METRICS_TOKEN", "METRICS_TOKEN", problems) ?? null;
+  if (token !== null && token.length < minSecretLength)
+    problems.add("METRICS_TOKEN", `must be at least ${minSecretLength} characters`);
+  return token;
+}
+
 /** Reads and validates the whole configuration; throws a ConfigError listing every problem. */
 export function loadFleetConfig(env: Record<string, string | undefined>): FleetConfig {
   const problems = new Problems();
@@ -410,7 +456,11 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
   });
   const noMiners = raws.every((raw) => raw.miners.length === 0);
   const simulatedOnly = noMiners && !hasJson && indexedKeys.length === 0;
-  const read = raws.map((raw) => ({ raw, operator: readOperator(raw, source, problems, authDisabled, simulatedOnly) }));
+  const shared: SharedAcrossOperators = { addresses: new Map(), secrets: new Map() };
+  const read = raws.map((raw) => ({
+    raw,
+    operator: readOperator(raw, source, problems, authDisabled, simulatedOnly, shared),
+  }));
   const operators = read.flatMap(({ operator }) => (operator ? [operator] : []));
   // Each problem names the key the operator wrote (OPERATOR_3_ID, not the operator's position).
   const seen = new Set<string>();
@@ -535,6 +585,26 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
   };
 
   const host = text(source, "HOST", "HOST", problems, "127.0.0.1") as string;
+  // Without authentication anyone who can reach the port drives the miners: loopback only, unless
+  // the operator says in so many words that the network is theirs.
+  if (
+    authDisabled &&
+    !isLoopback(host) &&
+    !boolean(source, "AUTH_DISABLED_ALLOW_REMOTE", "AUTH_DISABLED_ALLOW_REMOTE", problems, false)
+  )
+    problems.add(
+      "AUTH_DISABLED",
+      `turns authentication off, and HOST=${host} is not a loopback address: anyone who reaches the port could stop the miners. Listen on 127.0.0.1, or set AUTH_DISABLED_ALLOW_REMOTE=true if that network is yours alone`,
+    );
+  const connectTimeoutMs = number(source, "CGMINER_CONNECT_TIMEOUT_MS", "CGMINER_CONNECT_TIMEOUT_MS", problems, 2_000, {
+    min: 50,
+  });
+  const totalTimeoutMs = number(source, "CGMINER_TIMEOUT_MS", "CGMINER_TIMEOUT_MS", problems, 5_000, { min: 100 });
+  if (connectTimeoutMs > totalTimeoutMs)
+    problems.add(
+      "CGMINER_CONNECT_TIMEOUT_MS",
+      `(${connectTimeoutMs} ms) is longer than CGMINER_TIMEOUT_MS (${totalTimeoutMs} ms), the deadline of the whole exchange: it could never apply`,
+    );
   const config: FleetConfig = {
     operators,
     simulated: simulatedOnly
@@ -548,6 +618,7 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
       disabled: authDisabled,
       legacyBearer,
       maxSkewMs: number(source, "AUTH_MAX_SKEW_MS", "AUTH_MAX_SKEW_MS", problems, 60_000, { min: 1_000, max: 600_000 }),
+      metricsToken: metricsToken(source, problems),
     },
     rateLimitPerMinute: number(source, "RATE_LIMIT_PER_MINUTE", "RATE_LIMIT_PER_MINUTE", problems, 1_200, {
       min: 0,
@@ -567,12 +638,7 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
       enabled: boolean(source, "LOOP_ENABLED", "LOOP_ENABLED", problems, true),
       intervalMs: operators[0]?.policy.pollIntervalMs ?? defaultPolicy.pollIntervalMs,
     },
-    transport: {
-      connectTimeoutMs: number(source, "CGMINER_CONNECT_TIMEOUT_MS", "CGMINER_CONNECT_TIMEOUT_MS", problems, 2_000, {
-        min: 50,
-      }),
-      totalTimeoutMs: number(source, "CGMINER_TIMEOUT_MS", "CGMINER_TIMEOUT_MS", problems, 5_000, { min: 100 }),
-    },
+    transport: { connectTimeoutMs, totalTimeoutMs },
     concurrency: number(source, "POLL_CONCURRENCY", "POLL_CONCURRENCY", problems, 256, {
       min: 1,
       max: 4096,

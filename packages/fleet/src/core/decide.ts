@@ -105,7 +105,7 @@ export function decideCycle(
   const marketFindings = marketDivergences(observations.price.body, observations.network.body, nowMs, policy);
   for (const d of marketFindings) {
     const source =
-      d.code === "STALE_PRICE" || d.code === "IMPLAUSIBLE_PRICE"
+      d.code === "STALE_PRICE" || d.code === "FUTURE_PRICE_TIME" || d.code === "IMPLAUSIBLE_PRICE"
         ? ref(recordTypes.price, "price")
         : ref(recordTypes.network, "network");
     outcome.evidence.push(divergenceRecord(cycle, d, [source]));

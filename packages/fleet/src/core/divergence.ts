@@ -206,34 +206,81 @@ function shortNumber(value: number): number | string {
   return Number.isSafeInteger(value) || (Number.isFinite(value) && Math.abs(value) < 1e15) ? value : String(value);
 }
 
+/**
+ * How far ahead of the cycle's clock a source may date its figure (clock skew between machines)
+ * before the figure is refused: a source time in the future would otherwise never grow old.
+ */
+export const sourceAheadToleranceMs = 60_000;
+
+/**
+ * The age of a market figure, judged so that it cannot stay fresh forever: never negative, and
+ * counted from when it was fetched if the source dates it later than that. A source time more
+ * than the tolerance ahead of the cycle is a finding of its own.
+ */
+function marketAge(
+  body: { available: boolean; sourceAt: string | null; fetchedAt: string | null },
+  nowMs: number,
+): { kind: "none" } | { kind: "ahead"; aheadMs: number } | { kind: "age"; ageMs: number } {
+  const sourceMs = body.available && body.sourceAt ? Date.parse(body.sourceAt) : Number.NaN;
+  if (!Number.isFinite(sourceMs)) return { kind: "none" };
+  if (sourceMs - nowMs > sourceAheadToleranceMs) return { kind: "ahead", aheadMs: sourceMs - nowMs };
+  const fetchedMs = body.fetchedAt ? Date.parse(body.fetchedAt) : Number.NaN;
+  const since = Number.isFinite(fetchedMs) ? Math.min(sourceMs, fetchedMs) : sourceMs;
+  return { kind: "age", ageMs: Math.max(0, nowMs - since) };
+}
+
 export function marketDivergences(price: PriceBody, network: NetworkBody, nowMs: number, policy: Policy): Divergence[] {
   const out: Divergence[] = [];
-  const priceAge = price.available && price.sourceAt ? nowMs - Date.parse(price.sourceAt) : null;
-  if (priceAge === null || priceAge > policy.stalePriceMs) {
+  const ahead = (what: string, sourceAt: string | null, aheadMs: number) =>
+    `${what} is dated ${Math.round(aheadMs / 1000)} s ahead of this controller's clock (source time ${sourceAt}; ${sourceAheadToleranceMs / 1000} s allowed): a source clock that is ahead would keep the figure fresh forever, so it is not used`;
+  const priceAge = marketAge(price, nowMs);
+  if (priceAge.kind === "ahead") {
+    out.push(
+      found(
+        null,
+        "FUTURE_PRICE_TIME",
+        true,
+        ahead("the BTC price", price.sourceAt, priceAge.aheadMs),
+        priceAge.aheadMs,
+        sourceAheadToleranceMs,
+      ),
+    );
+  } else if (priceAge.kind === "none" || priceAge.ageMs > policy.stalePriceMs) {
     out.push(
       found(
         null,
         "STALE_PRICE",
         true,
-        priceAge === null
+        priceAge.kind === "none"
           ? `no BTC price available${price.error ? ` (${price.error})` : ""}`
-          : `BTC price is ${Math.round(priceAge / 1000)} s old`,
-        priceAge,
+          : `BTC price is ${Math.round(priceAge.ageMs / 1000)} s old`,
+        priceAge.kind === "none" ? null : priceAge.ageMs,
         policy.stalePriceMs,
       ),
     );
   }
-  const networkAge = network.available && network.sourceAt ? nowMs - Date.parse(network.sourceAt) : null;
-  if (networkAge === null || networkAge > policy.staleNetworkMs) {
+  const networkAge = marketAge(network, nowMs);
+  if (networkAge.kind === "ahead") {
+    out.push(
+      found(
+        null,
+        "FUTURE_NETWORK_TIME",
+        true,
+        ahead("the difficulty/fee data", network.sourceAt, networkAge.aheadMs),
+        networkAge.aheadMs,
+        sourceAheadToleranceMs,
+      ),
+    );
+  } else if (networkAge.kind === "none" || networkAge.ageMs > policy.staleNetworkMs) {
     out.push(
       found(
         null,
         "STALE_NETWORK",
         true,
-        networkAge === null
+        networkAge.kind === "none"
           ? `no difficulty/fee data available${network.error ? ` (${network.error})` : ""}`
-          : `difficulty/fee data is ${Math.round(networkAge / 1000)} s old`,
-        networkAge,
+          : `difficulty/fee data is ${Math.round(networkAge.ageMs / 1000)} s old`,
+        networkAge.kind === "none" ? null : networkAge.ageMs,
         policy.staleNetworkMs,
       ),
     );

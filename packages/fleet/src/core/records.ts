@@ -11,6 +11,8 @@ export const recordTypes = {
   config: "fleet.config",
   mode: "fleet.mode",
   cycle: "fleet.cycle",
+  /** A cycle that stopped before writing all its records, and why when known. */
+  cycleInterrupted: "fleet.cycle-interrupted",
   telemetry: "fleet.telemetry",
   price: "fleet.price",
   network: "fleet.network",
@@ -33,6 +35,11 @@ export interface ConfigBody {
   policy: Policy;
   site: Site;
   miners: number;
+  /**
+   * Each miner's address, id → "host:port": a miner moved to another address (or an id given to
+   * another machine) changes the configuration, so the ledger shows when. Absent in older records.
+   */
+  minerAddresses?: Record<string, string>;
 }
 
 export interface ModeBody {
@@ -51,6 +58,19 @@ export interface CycleBody {
   miners: number;
   /** The decision rules the cycle was decided under (see core/rules-version.ts); absent: 1. */
   rules?: number;
+}
+
+/**
+ * Cycle `cycle` stopped before all its records were written. `reason` is `PROCESS_STOPPED` when a
+ * restart found it so (the process ended mid-cycle: killed, crashed, power lost; why is unknown),
+ * or the failure's code when the running controller saw the cycle fail (`STORAGE_FULL`, …).
+ */
+export interface CycleInterruptedBody {
+  cycle: number;
+  reason: string;
+  detail: string;
+  /** The steps never written: "observations", "evidence", "decisions", "suppressions", "receipts". */
+  unwritten: string[];
 }
 
 export type TelemetryBody =
@@ -86,6 +106,8 @@ export type DivergenceCode =
   | "LOST_COMMS"
   | "STALE_PRICE"
   | "STALE_NETWORK"
+  | "FUTURE_PRICE_TIME"
+  | "FUTURE_NETWORK_TIME"
   | "IMPLAUSIBLE_PRICE"
   | "IMPLAUSIBLE_NETWORK"
   | "TEMPERATURE_WARN"

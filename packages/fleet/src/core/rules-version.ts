@@ -8,8 +8,11 @@
 //      0 TH/s counts towards a restart whether or not its nameplate is known; a config record
 //      changes the mode only when the configured mode itself changed; impossible hashrates without
 //      a nameplate, implausible market figures and profits out of the exact range are caught
-//   3  a decision's detail writes a loss as "-$0.92/day" (it was "$-0.92/day"): only the text
-//      changed, so a cycle decided under 2 replays as rules-changed wherever a margin was negative
+//   3  a decision's detail writes a loss as "-$0.92/day" (it was "$-0.92/day"), so a cycle decided
+//      under 2 replays as rules-changed wherever a margin was negative; a market figure whose
+//      source time is more than 60 s ahead of the cycle is refused (FUTURE_PRICE_TIME,
+//      FUTURE_NETWORK_TIME, blocking) instead of counting as fresh, and a figure's age is never
+//      negative (counted from its fetch when the source dates it later)
 export const decisionRulesVersion = 3;
 
 /** The rules a cycle record says it was decided under. */

@@ -33,36 +33,45 @@ export class MarketCache {
   private network: Cached<NetworkQuote> = { quote: null, fetchedAt: null, error: null };
   private priceAsked = Number.NEGATIVE_INFINITY;
   private networkAsked = Number.NEGATIVE_INFINITY;
+  private priceFetch: Promise<void> | null = null;
+  private networkFetch: Promise<void> | null = null;
 
   constructor(options: MarketCacheOptions) {
     this.options = { timeoutMs: 5_000, refreshMs: 60_000, ...options };
   }
 
-  /** Refreshes what is due and returns the figures with their ages. Never rejects. */
+  /**
+   * Refreshes what is due and returns the figures with their ages. Never rejects. One cache serves
+   * every operator: a snapshot asked while a fetch is under way waits for that fetch and shares
+   * its result, rather than answering with what the cache held before it (nothing, at start).
+   */
   async snapshot(): Promise<MarketSnapshot> {
     const now = this.options.clock.now();
-    const tasks: Promise<void>[] = [];
-    if (now - this.priceAsked >= this.options.refreshMs || this.price.error !== null) {
+    if (!this.priceFetch && (now - this.priceAsked >= this.options.refreshMs || this.price.error !== null)) {
       this.priceAsked = now;
-      tasks.push(
-        this.fetch((signal) => this.options.price.fetchPrice(signal)).then((result) => {
+      this.priceFetch = this.fetch((signal) => this.options.price.fetchPrice(signal))
+        .then((result) => {
           this.price = result.ok
             ? { quote: result.value, fetchedAt: new Date(now).toISOString(), error: null }
             : { ...this.price, error: result.error };
-        }),
-      );
+        })
+        .finally(() => {
+          this.priceFetch = null;
+        });
     }
-    if (now - this.networkAsked >= this.options.refreshMs || this.network.error !== null) {
+    if (!this.networkFetch && (now - this.networkAsked >= this.options.refreshMs || this.network.error !== null)) {
       this.networkAsked = now;
-      tasks.push(
-        this.fetch((signal) => this.options.network.fetchNetwork(signal)).then((result) => {
+      this.networkFetch = this.fetch((signal) => this.options.network.fetchNetwork(signal))
+        .then((result) => {
           this.network = result.ok
             ? { quote: result.value, fetchedAt: new Date(now).toISOString(), error: null }
             : { ...this.network, error: result.error };
-        }),
-      );
+        })
+        .finally(() => {
+          this.networkFetch = null;
+        });
     }
-    await Promise.all(tasks);
+    await Promise.all([this.priceFetch, this.networkFetch]);
     return { price: this.price, network: this.network };
   }
 

@@ -26,8 +26,14 @@ export function priceBody(cycle: number, market: MarketSnapshot): PriceBody {
     source: quote?.source ?? null,
     sourceAt: quote?.sourceAt ?? null,
     fetchedAt,
-    error,
+    error: missingWhy(quote, error),
   };
+}
+
+/** Why a figure is missing, always said: the fetch error, or that none has answered yet. */
+function missingWhy(quote: unknown, error: string | null): string | null {
+  if (error !== null || quote !== null) return error;
+  return "no answer from the source yet";
 }
 
 export function networkBody(cycle: number, market: MarketSnapshot): NetworkBody {
@@ -41,6 +47,6 @@ export function networkBody(cycle: number, market: MarketSnapshot): NetworkBody 
     source: quote?.source ?? null,
     sourceAt: quote?.sourceAt ?? null,
     fetchedAt,
-    error,
+    error: missingWhy(quote, error),
   };
 }

@@ -3,8 +3,11 @@
 // ever the fold of its own ledger partition, so a restart (or `replay`) rebuilds exactly it.
 //
 // Write order inside a cycle (each step one appendBatch, each citing only earlier records):
-//   fleet.cycle → price + network + telemetry → divergences + profits → decisions + gate
+//   fleet.cycle + price + network + telemetry → divergences + profits → decisions + gate
 //   negative proofs + fleet profit → policy/execution negative proofs → receipts.
+// The cycle record goes with the observations, after the poll: a process that dies during the
+// (long) poll leaves nothing. A cycle cut short after that is recorded as fleet.cycle-interrupted:
+// by the next cycle when the running controller saw it fail, or by the next start otherwise.
 
 import { randomUUID } from "node:crypto";
 import type { CgminerAdapter, MinerEndpoint, PollOutcome } from "../cgminer/adapter.ts";
@@ -24,17 +27,22 @@ import {
   type Action,
   type ConfigBody,
   type CycleBody,
+  type CycleInterruptedBody,
   type DecisionBody,
   type Json,
   type ModeBody,
   type NegativeProofBody,
+  type NetworkBody,
+  type PriceBody,
   type ReceiptBody,
   recordTypes,
   type TelemetryBody,
   withCites,
 } from "../core/records.ts";
-import { decisionRulesVersion } from "../core/rules-version.ts";
+import { decisionRulesVersion, rulesOf } from "../core/rules-version.ts";
 import type { MarketCache } from "../market/market-cache.ts";
+import { cycleCompleteness } from "./cycle-completeness.ts";
+import { cycleFailure } from "./cycle-failure.ts";
 import { MinerHistory } from "./history.ts";
 import { mapLimit } from "./map-limit.ts";
 import { Mutex } from "./mutex.ts";
@@ -153,6 +161,8 @@ export class OperatorController {
   /** The latest fleet profit record (totals of the last cycle). */
   private fleetProfit: { cycle: number; body: Json } | null = null;
   private lastDecision = new Map<string, { seq: number; action: Action; reason: string; at: string }>();
+  /** A cycle that failed after its first batch, recorded before this controller's next write. */
+  private interruption: { type: string; body: Json; at: Date }[] | null = null;
 
   private constructor(options: ControllerOptions) {
     this.operator = options.operator;
@@ -189,9 +199,25 @@ export class OperatorController {
     let lastConfig: Json | undefined;
     // Actions decided but without a receipt or a suppression: the controller stopped in between.
     const unsettled = new Map<string, { seq: number; body: DecisionBody }>();
+    // The last cycle, to tell whether it wrote everything: re-derived against the state before it.
+    let lastCycle: StoredRecordLike | undefined;
+    for await (const record of readBack(
+      controller.recorder.read(controller.partition, { type: recordTypes.cycle, reverse: true, limit: 1 }),
+      controller.partition,
+      options.operator.id,
+    ))
+      lastCycle = record;
+    let beforeLast: FleetState | undefined;
+    const lastCycleRecords: StoredRecordLike[] = [];
+    let lastRecorded = false;
     const records = readBack(controller.recorder.read(controller.partition), controller.partition, options.operator.id);
     for await (const record of records) {
       controller.take(record);
+      if (lastCycle && record.seq === lastCycle.seq) beforeLast = structuredClone(controller.state);
+      else if (lastCycle && (record.body as { cycle?: unknown }).cycle === lastCycle.seq) {
+        if (record.type === recordTypes.cycleInterrupted) lastRecorded = true;
+        else lastCycleRecords.push(record);
+      }
       if (record.type === recordTypes.config) lastConfig = record.body;
       const body = record.body as { decisionId?: unknown; stage?: unknown; action?: unknown };
       if (record.type === recordTypes.decision && body.action !== "HOLD") {
@@ -205,22 +231,31 @@ export class OperatorController {
     }
     // Never retried on old evidence and never left without an outcome: each gets a negative proof.
     const at = new Date(controller.clock.now());
-    await controller.appendAndFold(
-      [...unsettled.values()].map(({ seq, body }) => {
-        const proof: NegativeProofBody = {
-          cycle: null,
-          key: `${body.minerId}:execution`,
-          minerId: body.minerId,
-          stage: "execution",
-          suppressed: body.action,
-          reason: "INTERRUPTED",
-          detail:
-            "the controller stopped after recording this decision and before recording its receipt: whether the command reached the miner is unknown; not retried, the next cycle decides afresh",
-          decisionId: body.decisionId,
-        };
-        return { type: recordTypes.negativeProof, body: withCites(proof, [seq]) as unknown as Json, at };
-      }),
-    );
+    const cut =
+      lastCycle && beforeLast && !lastRecorded
+        ? unwrittenSteps(lastCycle, beforeLast, lastCycleRecords, [...unsettled.values()], options.operator.id)
+        : [];
+    const interrupted: CycleInterruptedBody | undefined =
+      lastCycle && cut.length > 0
+        ? {
+            cycle: lastCycle.seq,
+            reason: "PROCESS_STOPPED",
+            detail: `the controller stopped during this cycle, before it wrote its ${cut.join(", ")} (the process ended: killed, crashed or lost power; why is not recorded); found on the next start, the next cycle decides afresh`,
+            unwritten: cut,
+          }
+        : undefined;
+    await controller.appendAndFold([
+      ...(interrupted && lastCycle
+        ? [
+            {
+              type: recordTypes.cycleInterrupted,
+              body: withCites(interrupted, [lastCycle.seq]) as unknown as Json,
+              at,
+            },
+          ]
+        : []),
+      ...[...unsettled.values()].map(({ seq, body }) => interruptedProof(seq, body, at)),
+    ]);
     const config: ConfigBody = {
       operatorId: options.operator.id,
       label: options.operator.label,
@@ -229,6 +264,12 @@ export class OperatorController {
       policy: options.operator.policy,
       site: options.operator.site,
       miners: options.operator.miners.length,
+      minerAddresses: Object.fromEntries(
+        options.operator.miners.map((miner) => [
+          miner.id,
+          `${miner.host.includes(":") ? `[${miner.host}]` : miner.host}:${miner.port}`,
+        ]),
+      ),
     };
     if (
       lastConfig === undefined ||
@@ -305,7 +346,62 @@ export class OperatorController {
     return this.mutex.run(() => this.cycle());
   }
 
+  /** Records the cycle that failed in this process (see cycle()), before anything else is written. */
+  private async recordInterruption(): Promise<void> {
+    if (!this.interruption) return;
+    await this.appendAndFold(this.interruption);
+    this.interruption = null;
+  }
+
   private async cycle(): Promise<CycleReport> {
+    await this.recordInterruption();
+    let cycle: number | undefined;
+    let step = "evidence";
+    let dispatched: Dispatch[] = [];
+    try {
+      return await this.cycleSteps(
+        (seq) => (cycle = seq),
+        (name, dispatch = dispatched) => {
+          step = name;
+          dispatched = dispatch;
+        },
+      );
+    } catch (error) {
+      // Written up to `step`: the next write records why the cycle stopped there, and settles
+      // the decisions whose receipts were lost (their commands may have gone out).
+      const cycleSeq = cycle as number | undefined;
+      if (cycleSeq !== undefined) {
+        const steps = ["evidence", "decisions", "suppressions", "receipts"];
+        const failure = cycleFailure(error);
+        const at = new Date(this.clock.now());
+        const body: CycleInterruptedBody = {
+          cycle: cycleSeq,
+          reason: failure.code,
+          detail: `the cycle failed before it wrote its ${steps.slice(steps.indexOf(step)).join(", ")}: ${failure.reason}`,
+          unwritten: steps.slice(steps.indexOf(step)),
+        };
+        const unsettled = dispatched.filter((dispatch) => !this.state.executed.has(dispatch.decisionId));
+        this.interruption = [
+          { type: recordTypes.cycleInterrupted, body: withCites(body, [cycleSeq]) as unknown as Json, at },
+          ...unsettled.map((dispatch) => {
+            const decision = this.state.decisions.get(dispatch.decisionId);
+            return interruptedProof(
+              decision?.seq ?? cycleSeq,
+              { minerId: dispatch.minerId, action: dispatch.action, decisionId: dispatch.decisionId },
+              at,
+              `the cycle failed before this decision's receipt was recorded (${failure.code}): whether the command reached the miner is unknown; not retried, the next cycle decides afresh`,
+            );
+          }),
+        ];
+      }
+      throw error;
+    }
+  }
+
+  private async cycleSteps(
+    written: (cycleSeq: number) => void,
+    reached: (step: string, dispatch?: Dispatch[]) => void,
+  ): Promise<CycleReport> {
     const started = performance.now();
     const startedCpu = process.cpuUsage();
     const nowMs = this.clock.now();
@@ -318,16 +414,12 @@ export class OperatorController {
       miners: miners.length,
       rules: decisionRulesVersion,
     };
-    const [cycleRecord] = await this.recorder.appendBatch(this.partition, [
-      { type: recordTypes.cycle, body: cycleBody as unknown as Json, at },
-    ]);
-    if (!cycleRecord) throw new Error("internal: the ledger returned no cycle record");
-    this.take(cycleRecord);
-    const cycle = cycleRecord.seq;
 
     // 1. Observe every miner (bounded concurrency) and the market at the same time. Nothing is
-    //    written while the network is busy: the cycle's observations then go to the ledger in
-    //    one batch (one transaction, one durable flush), telemetry in the configuration's order.
+    //    written while the network is busy: the cycle record and its observations then go to the
+    //    ledger in one batch (one transaction, one durable flush), telemetry in the
+    //    configuration's order. The cycle's seq is the partition's size: only this controller
+    //    writes it, and only under its mutex.
     const pollTimer = phaseTimer();
     const marketReady = this.market.snapshot();
     const outcomes = await mapLimit(miners, this.concurrency, (miner) => this.adapter.poll(miner));
@@ -335,9 +427,11 @@ export class OperatorController {
     const pollSpent = pollTimer.stop();
 
     const recordTimer = phaseTimer();
+    const cycle = await this.recorder.size(this.partition);
     const price = priceBody(cycle, market);
     const network = networkBody(cycle, market);
-    const observed = await this.recorder.appendBatch(this.partition, [
+    const [cycleRecord, ...observed] = await this.recorder.appendBatch(this.partition, [
+      { type: recordTypes.cycle, body: cycleBody as unknown as Json, at },
       { type: recordTypes.price, body: price as unknown as Json, at },
       { type: recordTypes.network, body: network as unknown as Json, at },
       ...outcomes.map((result) => ({
@@ -346,6 +440,10 @@ export class OperatorController {
         at,
       })),
     ]);
+    if (cycleRecord?.seq !== cycle)
+      throw new Error(`internal: the cycle record went to #${cycleRecord?.seq}, not #${cycle}: another writer?`);
+    written(cycle);
+    this.take(cycleRecord);
     let recordSpent = recordTimer.stop();
 
     const seqs = new Map<string, number>();
@@ -382,7 +480,8 @@ export class OperatorController {
     const writeTimer = phaseTimer();
     for (const record of observed) this.take(record);
     let records = 1 + observed.length;
-    for (const tier of [outcome.evidence, outcome.decisions, outcome.suppressions]) {
+    for (const [index, tier] of [outcome.evidence, outcome.decisions, outcome.suppressions].entries()) {
+      reached(["evidence", "decisions", "suppressions"][index] as string);
       const stored = await this.appendAndFold(
         tier.map((planned) => ({ type: planned.type, body: bodyOf(planned, seqs), at })),
       );
@@ -395,6 +494,7 @@ export class OperatorController {
 
     // 4. Execute what was decided and record each receipt against its decision.
     const executeTimer = phaseTimer();
+    reached("receipts", outcome.dispatch);
     const receipts = await mapLimit(outcome.dispatch, this.concurrency, (dispatch) =>
       this.execute(dispatch, seqs.get(refKey(recordTypes.decision, dispatch.minerId)) as number),
     );
@@ -512,6 +612,7 @@ export class OperatorController {
     idempotencyKey?: string,
   ): Promise<ManualResult> {
     return this.mutex.run(async () => {
+      await this.recordInterruption();
       const endpoint = this.endpoints.get(minerId);
       if (!endpoint) throw new UnknownMinerError(minerId);
       const decisionId = `${this.operator.id}:manual:${idempotencyKey ?? randomUUID()}`;
@@ -617,6 +718,7 @@ export class OperatorController {
     reason: string | null = null,
   ): Promise<{ mode: Mode; previous: Mode; seq: number | null }> {
     return this.mutex.run(async () => {
+      await this.recordInterruption();
       const previous = this.state.mode;
       if (previous === mode) return { mode, previous, seq: null };
       const body: ModeBody = { mode, previous, by, reason };
@@ -626,6 +728,66 @@ export class OperatorController {
       return { mode, previous, seq: (stored as StoredRecordLike).seq };
     });
   }
+}
+
+/** The outcome of a decision whose receipt was never recorded: unknown, and said so. */
+function interruptedProof(
+  decisionSeq: number,
+  decision: Pick<DecisionBody, "minerId" | "action" | "decisionId">,
+  at: Date,
+  detail = "the controller stopped after recording this decision and before recording its receipt: whether the command reached the miner is unknown; not retried, the next cycle decides afresh",
+): { type: string; body: Json; at: Date } {
+  const proof: NegativeProofBody = {
+    cycle: null,
+    key: `${decision.minerId}:execution`,
+    minerId: decision.minerId,
+    stage: "execution",
+    suppressed: decision.action,
+    reason: "INTERRUPTED",
+    detail,
+    decisionId: decision.decisionId,
+  };
+  return { type: recordTypes.negativeProof, body: withCites(proof, [decisionSeq]) as unknown as Json, at };
+}
+
+/**
+ * The steps a cycle never wrote (none: it is complete): its derived records are re-derived from
+ * the state before it, as replay does, and compared tier by tier with those in the ledger.
+ */
+function unwrittenSteps(
+  cycleRecord: StoredRecordLike,
+  before: FleetState,
+  records: StoredRecordLike[],
+  unsettled: { body: DecisionBody }[],
+  operatorId: string,
+): string[] {
+  const telemetry: { seq: number; body: TelemetryBody }[] = [];
+  let price: { seq: number; body: PriceBody } | undefined;
+  let network: { seq: number; body: NetworkBody } | undefined;
+  const present = new Set<string>();
+  for (const record of records) {
+    const body = record.body as Record<string, Json>;
+    if (record.type === recordTypes.telemetry)
+      telemetry.push({ seq: record.seq, body: body as unknown as TelemetryBody });
+    else if (record.type === recordTypes.price) price = { seq: record.seq, body: body as unknown as PriceBody };
+    else if (record.type === recordTypes.network) network = { seq: record.seq, body: body as unknown as NetworkBody };
+    else present.add(refKey(record.type, typeof body.key === "string" ? body.key : String(body.minerId)));
+  }
+  if (!price || !network) return ["observations", "evidence", "decisions", "suppressions", "receipts"];
+  const cycleSeq = cycleRecord.seq;
+  let steps: string[] = [];
+  // Under older rules a re-derivation may differ anyway: only the unsettled decisions tell then.
+  if (rulesOf(cycleRecord.body as unknown as CycleBody) === decisionRulesVersion) {
+    try {
+      const nowMs = Date.parse((cycleRecord.body as unknown as CycleBody).now);
+      const outcome = decideCycle(before, { cycleSeq, telemetry, price, network }, nowMs, operatorId);
+      steps = cycleCompleteness(outcome, (item) => present.has(refKey(item.type, item.key))).cutTiers;
+    } catch {
+      // Replay reports a cycle that cannot be re-derived; the start goes on.
+    }
+  }
+  if (unsettled.some(({ body }) => body.cycle === cycleSeq)) steps.push("receipts");
+  return steps;
 }
 
 function sortKeys(value: Json): Json {

@@ -7,11 +7,18 @@
 // core/rules-version.ts) is replayed under today's; what differs there is reported as
 // "rules-changed" and does not fail the replay. A difference in a cycle decided under the current
 // rules does: there the records no longer follow from their evidence.
+//
+// A cycle cut short (the process killed mid-cycle, a full disk) has its tiers up to some point and
+// none after it. With a fleet.cycle-interrupted record naming it, that is evidence, reported as
+// "interrupted" without failing the replay; the last cycle of the ledger may simply still be
+// running ("in-progress", not failing either). A cycle cut short in the middle of the ledger with
+// no record saying so fails, as any missing record does.
 
-import { decideCycle, type Planned } from "../core/decide.ts";
+import { type CycleOutcome, decideCycle, type Planned } from "../core/decide.ts";
 import { emptyState, foldRecord } from "../core/memory.ts";
 import type {
   CycleBody,
+  CycleInterruptedBody,
   DecisionBody,
   Json,
   NetworkBody,
@@ -21,6 +28,7 @@ import type {
 } from "../core/records.ts";
 import { recordTypes, withCites } from "../core/records.ts";
 import { decisionRulesVersion, rulesOf } from "../core/rules-version.ts";
+import { cycleCompleteness } from "./cycle-completeness.ts";
 import { refKey, resolveRef } from "./operator-controller.ts";
 import type { Recorder, StoredRecordLike } from "./recorder.ts";
 
@@ -31,9 +39,20 @@ export interface ReplayDifference {
   /**
    * "missing": re-derived but not in the ledger; "unexpected": in the ledger but not re-derived;
    * "changed": both, different; "rules-changed": any of those in a cycle decided under older
-   * decision rules (not counted against `ok`); "unreplayable": the cycle could not be re-derived.
+   * decision rules (not counted against `ok`); "unreplayable": the cycle could not be re-derived;
+   * "interrupted": a cycle a fleet.cycle-interrupted record says was cut short, with what it never
+   * wrote (not counted); "in-progress": the ledger's last cycle has not written all its records
+   * yet (not counted: it is running, or its controller stopped and has not restarted).
    */
-  kind: "missing" | "unexpected" | "changed" | "rules-changed" | "invariant" | "unreplayable";
+  kind:
+    | "missing"
+    | "unexpected"
+    | "changed"
+    | "rules-changed"
+    | "invariant"
+    | "unreplayable"
+    | "interrupted"
+    | "in-progress";
   detail: string;
   expected: Json | null;
   actual: Json | null;
@@ -49,8 +68,12 @@ export interface ReplayReport {
   rules: number;
   /** Cycles decided under older rules, and how many differences they showed (kind "rules-changed"). */
   olderRules: { cycles: number; differences: number };
+  /** Cycles recorded as interrupted (fleet.cycle-interrupted), each reported as kind "interrupted". */
+  interrupted: number;
+  /** The last cycle's seq when it has not written all its records yet (kind "in-progress"). */
+  inProgress: number | null;
   differences: ReplayDifference[];
-  /** No difference (other than "rules-changed") and no broken invariant. */
+  /** No difference (other than "rules-changed", "interrupted", "in-progress") and no broken invariant. */
   ok: boolean;
 }
 
@@ -72,6 +95,9 @@ function canonical(value: Json): string {
   return JSON.stringify(value);
 }
 
+/** Records between two turns given to the event loop (each turn costs microseconds). */
+const yieldEvery = 256;
+
 interface CycleGroup {
   record: StoredRecordLike;
   records: StoredRecordLike[];
@@ -92,9 +118,15 @@ export async function replayPartition(
     rederived: 0,
     rules: decisionRulesVersion,
     olderRules: { cycles: 0, differences: 0 },
+    interrupted: 0,
+    inProgress: null,
     differences: [],
     ok: true,
   };
+  // Cycles cut short, judged once the whole ledger is read: a record saying so may come later.
+  const cutShort = new Map<number, { tiers: string[]; records: number; differences: ReplayDifference[] }>();
+  const interruptions = new Map<number, StoredRecordLike>();
+  let lastCycleSeq: number | null = null;
   const decisionsById = new Map<string, { seq: number; action: string; settled: boolean }>();
   let group: CycleGroup | undefined;
 
@@ -198,20 +230,33 @@ export async function replayPartition(
     }
     report.cycles++;
     if (!price || !network) {
-      report.differences.push({
-        cycleSeq,
-        type: recordTypes.cycle,
-        key: String(cycleSeq),
-        kind: "missing",
-        detail: `the cycle at ledger record #${cycleSeq} has no price or network record`,
-        expected: null,
-        actual: null,
+      cutShort.set(cycleSeq, {
+        tiers: ["observations", "evidence", "decisions", "suppressions"],
+        records: 0,
+        differences: [
+          {
+            cycleSeq,
+            type: recordTypes.cycle,
+            key: String(cycleSeq),
+            kind: "missing",
+            detail: `the cycle at ledger record #${cycleSeq} has no price or network record (cut short, and no fleet.cycle-interrupted record says so)`,
+            expected: null,
+            actual: null,
+          },
+        ],
       });
     } else {
       let planned: Planned[] = [];
+      let cut = new Set<Planned>();
       try {
-        const outcome = decideCycle(state, { cycleSeq, telemetry, price, network }, nowMs, operatorId);
+        const outcome: CycleOutcome = decideCycle(state, { cycleSeq, telemetry, price, network }, nowMs, operatorId);
         planned = [...outcome.evidence, ...outcome.decisions, ...outcome.suppressions];
+        const completeness = cycleCompleteness(outcome, (item) => actual.has(refKey(item.type, item.key)));
+        // Under older rules what a cycle derives may differ anyway: those go through differ().
+        if (!older && completeness.cut.length > 0) {
+          cut = new Set(completeness.cut);
+          cutShort.set(cycleSeq, { tiers: completeness.cutTiers, records: completeness.cut.length, differences: [] });
+        }
       } catch (error) {
         // The core does not throw on bad figures; should it ever, the report says so and goes on.
         differ({
@@ -239,7 +284,18 @@ export async function replayPartition(
           expected = withCites(item.body, []) as unknown as Json;
         }
         const found = actual.get(id);
-        if (!found) {
+        if (!found && cut.has(item)) {
+          // Judged at the end: interrupted, in progress, or missing after all.
+          cutShort.get(cycleSeq)?.differences.push({
+            cycleSeq,
+            type: item.type,
+            key: item.key,
+            kind: "missing",
+            detail: `re-derived ${item.type} '${item.key}' is not in the ledger (the cycle stops before its ${cutShort.get(cycleSeq)?.tiers.join(", ")}, and no fleet.cycle-interrupted record says why)`,
+            expected,
+            actual: null,
+          });
+        } else if (!found) {
           differ({
             cycleSeq,
             type: item.type,
@@ -292,7 +348,14 @@ export async function replayPartition(
 
   for await (const record of recorder.read(partition)) {
     report.records++;
+    // A store that reads synchronously (SQLite) never lets the event loop turn inside a for-await:
+    // give it a turn every few hundred records, so the API answers while a long replay runs.
+    if (report.records % yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
     if (report.records % 10_000 === 0) options.onProgress?.(report.records);
+    if (record.type === recordTypes.cycle) lastCycleSeq = record.seq;
+    if (record.type === recordTypes.cycleInterrupted) {
+      interruptions.set(Number((record.body as unknown as CycleInterruptedBody).cycle), record);
+    }
     if (group && !belongs(group, record)) {
       closeGroup(group);
       group = undefined;
@@ -307,6 +370,36 @@ export async function replayPartition(
   }
   if (group) closeGroup(group);
 
+  for (const [cycleSeq, cut] of cutShort) {
+    if (interruptions.has(cycleSeq)) continue;
+    if (cycleSeq === lastCycleSeq) {
+      report.inProgress = cycleSeq;
+      report.differences.push({
+        cycleSeq,
+        type: recordTypes.cycle,
+        key: String(cycleSeq),
+        kind: "in-progress",
+        detail: `the last cycle (#${cycleSeq}) has not written its ${cut.tiers.join(", ")} yet: it is running, or its controller stopped during it and has not been restarted (a restart records it as fleet.cycle-interrupted)`,
+        expected: null,
+        actual: null,
+      });
+    } else report.differences.push(...cut.differences);
+  }
+  for (const [cycleSeq, record] of interruptions) {
+    const body = record.body as unknown as CycleInterruptedBody;
+    const cut = cutShort.get(cycleSeq);
+    report.interrupted++;
+    report.differences.push({
+      cycleSeq,
+      type: recordTypes.cycleInterrupted,
+      key: String(cycleSeq),
+      kind: "interrupted",
+      detail: `cycle #${cycleSeq} was interrupted (${body.reason}, record #${record.seq}): its ${(cut?.tiers ?? body.unwritten ?? []).join(", ")} were never written${cut && cut.records > 0 ? ` (${cut.records} re-derived records not counted)` : ""}; ${body.detail}`,
+      expected: null,
+      actual: record.body,
+    });
+  }
+
   for (const [decisionId, decision] of decisionsById) {
     if (!decision.settled) {
       report.differences.push({
@@ -320,7 +413,8 @@ export async function replayPartition(
       });
     }
   }
-  report.ok = report.differences.every((difference) => difference.kind === "rules-changed");
+  const notCounted = new Set<ReplayDifference["kind"]>(["rules-changed", "interrupted", "in-progress"]);
+  report.ok = report.differences.every((difference) => notCounted.has(difference.kind));
   options.onProgress?.(report.records);
   return report;
 }

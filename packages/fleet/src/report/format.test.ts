@@ -10,6 +10,8 @@ const report = (overrides: Partial<ReplayReport>): ReplayReport => ({
   rederived: 52,
   rules: 2,
   olderRules: { cycles: 0, differences: 0 },
+  interrupted: 0,
+  inProgress: null,
   differences: [],
   ok: true,
   ...overrides,

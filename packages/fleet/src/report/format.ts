@@ -114,8 +114,11 @@ export function formatTelemetry(address: string, t: Telemetry, nowMs: number): s
 }
 
 export function formatReplay(report: ReplayReport): string {
-  const counted = report.differences.filter((d) => d.kind !== "rules-changed");
+  const notes = new Set(["rules-changed", "interrupted", "in-progress"]);
+  const counted = report.differences.filter((d) => !notes.has(d.kind));
   const older = report.differences.filter((d) => d.kind === "rules-changed");
+  // Cycles cut short (recorded as such) or still running: said, never counted as differences.
+  const cutShort = report.differences.filter((d) => d.kind === "interrupted" || d.kind === "in-progress");
   const verdict =
     counted.length > 0
       ? count(counted.length, "difference")
@@ -128,6 +131,12 @@ export function formatReplay(report: ReplayReport): string {
   const line = (d: ReplayReport["differences"][number]) =>
     `  ${d.kind} ${d.type} '${d.key}'${d.cycleSeq === null ? "" : ` (the cycle at ledger record #${d.cycleSeq})`}: ${d.detail}`;
   lines.push(...counted.slice(0, 50).map(line));
+  if (cutShort.length > 0) {
+    lines.push(
+      `  and ${count(cutShort.length, "cycle")} cut short or still running (evidence, not counted):`,
+      ...cutShort.slice(0, 20).map(line),
+    );
+  }
   if (older.length > 0) {
     lines.push(
       `  and ${count(older.length, "difference")} in ${count(report.olderRules.cycles, "cycle")} decided under older decision rules (expected after an upgrade; not counted):`,

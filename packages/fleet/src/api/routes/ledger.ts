@@ -7,7 +7,7 @@ import type { Ledger } from "@pithead/ledger";
 import type { FastifyInstance } from "fastify";
 import type { TObject } from "typebox";
 import { recordTypes } from "../../core/records.ts";
-import { replayPartition } from "../../orchestrator/replay.ts";
+import { type ReplayReport, replayPartition } from "../../orchestrator/replay.ts";
 import { type PageQuery, readPage } from "../ledger-page.ts";
 import { type Controllers, controllerFor } from "../operator-scope.ts";
 import { cyclePageQuery, decisionPageQuery, optionalOperatorParams, pageQuery } from "../schemas.ts";
@@ -28,6 +28,7 @@ const lists: Record<string, { type: string; query: TObject }> = {
 };
 
 export function registerLedgerRoutes(app: FastifyInstance, controllers: Controllers, ledger: Ledger): void {
+  const replays = new Map<string, Promise<ReplayReport>>();
   app.get(
     "/ledger/status",
     {
@@ -106,7 +107,15 @@ export function registerLedgerRoutes(app: FastifyInstance, controllers: Controll
     },
     async (request) => {
       const controller = controllerFor(request, controllers);
-      const report = await replayPartition(ledger, controller.partition, controller.operator.id);
+      // One replay per operator at a time: a request that comes while one runs gets its result.
+      let running = replays.get(controller.operator.id);
+      if (!running) {
+        running = replayPartition(ledger, controller.partition, controller.operator.id).finally(() =>
+          replays.delete(controller.operator.id),
+        );
+        replays.set(controller.operator.id, running);
+      }
+      const report = await running;
       return {
         ...report,
         differences: report.differences.slice(0, 100),

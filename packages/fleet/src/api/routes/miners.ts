@@ -67,7 +67,11 @@ export function registerMinerRoutes(app: FastifyInstance, controllers: Controlle
     async (request) => {
       const controller = controllerFor(request, controllers);
       if (!controller.hasMiner(request.params.id))
-        throw fleetErrors.error("UNKNOWN_MINER", { minerId: request.params.id });
+        throw fleetErrors.error(
+          "UNKNOWN_MINER",
+          { minerId: request.params.id },
+          new UnknownMinerError(request.params.id).message,
+        );
       const view = controller.minerView(request.params.id);
       return {
         ...minerSummary(controller, request.params.id),
@@ -90,7 +94,11 @@ export function registerMinerRoutes(app: FastifyInstance, controllers: Controlle
     async (request) => {
       const controller = controllerFor(request, controllers);
       if (!controller.hasMiner(request.params.id))
-        throw fleetErrors.error("UNKNOWN_MINER", { minerId: request.params.id });
+        throw fleetErrors.error(
+          "UNKNOWN_MINER",
+          { minerId: request.params.id },
+          new UnknownMinerError(request.params.id).message,
+        );
       return { minerId: request.params.id, points: controller.history.series(request.params.id, request.query.limit) };
     },
   );
