@@ -90,7 +90,8 @@ describe("pithead agent credentials", () => {
       "",
       token,
     );
-    expect(noSource.code).toBe(1);
+    // A value missing, malformed or clashing is a command-line error: exit 2, as in the rest of the CLI.
+    expect(noSource.code).toBe(2);
     expect(noSource.stderr).toBe(
       "error: choose one key source: --wallet <name>, --coldkey <file>, --mnemonic, --seed or --secret-env <VAR>\n",
     );
@@ -100,14 +101,14 @@ describe("pithead agent credentials", () => {
       "",
       token,
     );
-    expect(badUrl.code).toBe(1);
+    expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toMatch(/api_url must be an http\(s\) URL, got "miner\.example"/);
     const badSeed = pithead(
       ["agent", "credentials", "sign", "--api-url", "https://m.example", "--token-env", "TOKEN", "--seed"],
       "nothex\n",
       token,
     );
-    expect(badSeed.code).toBe(1);
+    expect(badSeed.code).toBe(2);
     expect(badSeed.stderr).toMatch(/the seed must be 32 bytes of hex/);
   });
 
@@ -117,7 +118,7 @@ describe("pithead agent credentials", () => {
     const coldkey = ["--coldkey", join(FIXTURES, "coldkey-nacl")];
     // No terminal and nothing on stdin (a service, a script): no hash-wasm "Password must be specified".
     const nothing = pithead([...sign, ...coldkey], "");
-    expect(nothing.code).toBe(1);
+    expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(
       /^error: no password for the encrypted coldkey .*coldkey-nacl: stdin is not a terminal/,
     );
@@ -128,6 +129,11 @@ describe("pithead agent credentials", () => {
     expect(empty.stderr).toBe("error: the environment variable PW (--password-env) is empty\n");
     const unset = pithead([...sign, ...coldkey, "--password-env", "PW"]);
     expect(unset.stderr).toBe("error: the environment variable PW (--password-env) is not set\n");
+    expect([empty.code, unset.code]).toEqual([2, 2]);
+    // A password that does not open the coldkey is no command-line error: the keyfile refused it (1).
+    const wrong = pithead([...sign, ...coldkey, "--password-env", "PW"], "", { PW: "not-the-password" });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^error: wrong password for this keyfile/m);
     const noMnemonic = pithead([...sign, "--secret-env", "WORDS"], "", { WORDS: "" });
     expect(noMnemonic.stderr).toBe("error: the environment variable WORDS (--secret-env) is empty\n");
   });
@@ -153,10 +159,10 @@ describe("pithead agent credentials", () => {
 
     const missing = ["--dotenv", "/nope/.env"];
     const start = pithead(["agent", "start", ...missing], "", { API_KEY: "k" });
-    expect(start.code).toBe(1);
+    expect(start.code).toBe(2);
     expect(start.stderr).toBe("error: --dotenv: /nope/.env does not exist\n");
     const sign = pithead(["agent", "credentials", "sign", "--api-url", "https://m.example", ...missing, "--seed"]);
-    expect(sign.code).toBe(1);
+    expect(sign.code).toBe(2);
     expect(sign.stderr).toBe("error: --dotenv: /nope/.env does not exist\n");
     expect(pithead(["agent", "start", "--help"]).stdout).toContain("--dotenv <file>");
   });
@@ -193,7 +199,7 @@ describe("pithead agent credentials", () => {
     expect(onCommandLine.stderr).toMatch(/^warning: --token puts the API key on the command line.*--token-env/);
 
     const both = pithead([...sign, "--token", "a", "--token-env", "MINER_TOKEN"], "", { MINER_TOKEN: "b" });
-    expect(both.code).toBe(1);
+    expect(both.code).toBe(2);
     expect(both.stderr).toBe("error: choose one of --token-env <VAR>, --token-file <file> and --token <token>\n");
     const unset = pithead([...sign, "--token-env", "NOPE"]);
     expect(unset.stderr).toBe("error: the environment variable NOPE (--token-env) is not set\n");

@@ -60,3 +60,48 @@ describe("pithead receipt verify on a job result", () => {
     expect(json.public_key_id).toBe(checked);
   });
 });
+
+// Before, every failure exited 1: a script could not tell a forged receipt from a coordinator that
+// was down or a file that was not there.
+describe("pithead receipt verify exit codes: 1 invalid, 2 command line wrong, 3 could not run", () => {
+  it("a coordinator it cannot reach, a missing file, or a file that is no receipt is 3", async () => {
+    const result = join(dir, "result.json");
+    writeFileSync(result, JSON.stringify(jobResult(signReceipt)));
+    const notAReceipt = join(dir, "not-a-receipt.json");
+    writeFileSync(notAReceipt, JSON.stringify({ hello: 1 }));
+    const [unreachable, missing, other] = await Promise.all([
+      pithead(["receipt", "verify", result, "--url", "http://127.0.0.1:1"]),
+      pithead(["receipt", "verify", join(dir, "nope.json"), "--public-key", publicKey]),
+      pithead(["receipt", "verify", notAReceipt, "--public-key", publicKey]),
+    ]);
+    expect([unreachable.code, missing.code, other.code]).toEqual([3, 3, 3]);
+    expect(unreachable.stderr).toMatch(/^error: cannot reach the coordinator at http:\/\/127\.0\.0\.1:1/);
+    expect(missing.stderr).toMatch(/^error: cannot read a receipt from .*nope\.json: ENOENT/);
+    expect(other.stderr).toMatch(/^error: .*not-a-receipt\.json is not a signed receipt/);
+  });
+
+  it("a job result whose receipts were stripped or broken is INVALID (1), not 3", async () => {
+    const stripped = { ...jobResult(signReceipt), receipt: null, receipts: [] };
+    const broken = jobResult(signReceipt) as { receipts: unknown[] };
+    broken.receipts[1] = { receipt: "edited" };
+    const [none, bad] = await Promise.all([verify(stripped), verify(broken)]);
+    expect([none.code, bad.code]).toEqual([1, 1]);
+    expect(none.stderr).toMatch(/is INVALID: the job result carries no receipt/);
+    expect(bad.stderr).toMatch(/is INVALID: receipts\[1\] is not a signed receipt/);
+  });
+
+  it("a --public-key that cannot be read or is not a key is 2, and --help says what each code means", async () => {
+    const junk = join(dir, "junk.pem");
+    writeFileSync(junk, "not a key\n");
+    const [unreadable, notAKey] = await Promise.all([
+      verify(jobResult(signReceipt), "--public-key", join(dir, "no-such.pem")),
+      verify(jobResult(signReceipt), "--public-key", junk),
+    ]);
+    expect([unreadable.code, notAKey.code]).toEqual([2, 2]);
+    const help = await pithead(["receipt", "verify", "--help"]);
+    expect(help.stdout.replace(/\s+/g, " ")).toContain(
+      "Exit codes: 0 every receipt valid; 1 INVALID (a receipt or the result's job_id, output_sha or output does not verify",
+    );
+    expect(help.stdout.replace(/\s+/g, " ")).toMatch(/2 the command line is wrong .* 3 the command could not run/);
+  });
+});

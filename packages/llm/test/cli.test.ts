@@ -89,7 +89,7 @@ describe("pithead llm", () => {
       expect(server.seen.at(-1)?.body.model).toBe("m2");
 
       const noModel = await pithead("llm", "generate", "hello", ...remote);
-      expect(noModel.code).toBe(1);
+      expect(noModel.code).toBe(2);
       expect(noModel.stderr).toMatch(/^error: --model <id> is required with --provider vllm/);
       const noUrl = await pithead("llm", "generate", "hello", "--provider", "vllm", "--model", "m");
       expect(noUrl.stderr).toMatch(/^error: --base-url is required for provider "vllm"/);
@@ -100,5 +100,35 @@ describe("pithead llm", () => {
     } finally {
       await server.close();
     }
+  });
+
+  // Before, these exited 1, like a model that failed to load: a bad value is a command-line error (2).
+  it("exits 2 for a flag value that is missing, clashes with another or is out of range", async () => {
+    const file = join(dir, "values.gguf");
+    await pithead("llm", "tiny-model", file);
+    const runs = await Promise.all([
+      pithead("llm", "generate", "hi", "--model-id", "m"),
+      pithead(
+        "llm",
+        "generate",
+        "hi",
+        "--provider",
+        "vllm",
+        "--base-url",
+        "http://127.0.0.1:1/v1",
+        "--model",
+        "a",
+        "--model-id",
+        "b",
+      ),
+      pithead("llm", "generate", "hi", "--provider", "vllm", "--model", "m"),
+      pithead("llm", "generate", "hi", "--provider", "vllm", "--base-url", "not a url", "--model", "m"),
+      pithead("llm", "generate", "hi", "--model", file, "--temperature", "5"),
+    ]);
+    expect(runs.map((ran) => ran.code)).toEqual([2, 2, 2, 2, 2]);
+    expect(runs[3]?.stderr).toMatch(/^error: --base-url must be an http\(s\) URL .*\[INVALID_CONFIG\]/);
+    expect(runs[4]?.stderr).toMatch(/temperature must be between 0 and 2 .*\[INVALID_REQUEST\]/);
+    // A model file that is not there is not a command-line error: the run failed (1).
+    expect((await pithead("llm", "generate", "hi", "--model", join(dir, "missing.gguf"))).code).toBe(1);
   });
 });

@@ -3,10 +3,10 @@
 // tampering the ledger's own verify catches, the browser must catch and place.
 
 import { generateKeyPairSync, sign } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { exportLines, type Ledger, loadOrCreateSigner, openLedger } from "@pithead/ledger";
+import { exportLines, type Ledger, loadOrCreateSigner, openLedger, verifyExport } from "@pithead/ledger";
 import canonicalize from "canonicalize";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { base64Of, hexOf, sha256, utf8 } from "../app/verify/bytes.ts";
@@ -142,6 +142,67 @@ describe("verifying a ledger export in the browser", () => {
     await other.close();
     const outcome = await verifyLines([headerWithOtherKey, ...lines.slice(1)]);
     expect(outcome.firstBad?.reason).toContain("is not signed by");
+  });
+});
+
+/** What `pithead ledger verify <export>` (the ledger library) warns about the same export, without a key of its own. */
+async function libraryWarnings(exported: string[]): Promise<string[]> {
+  const file = join(dir, `${Math.random().toString(36).slice(2)}.export.jsonl`);
+  writeFileSync(file, `${exported.join("\n")}\n`);
+  const report = await verifyExport(file);
+  expect(report.ok, JSON.stringify(report.problems)).toBe(true);
+  // The browser checks with the key the service publishes, as the CLI does without --key; the CLI's
+  // warning about that is for its --key option, which the browser does not have.
+  return report.warnings.filter((warning) => !warning.startsWith("signatures were checked with the key named"));
+}
+
+// Before, the browser said "✔ every checkpoint holds" and nothing more for records no signed
+// checkpoint covers (a tail a server could have forged, or an export whose checkpoints were removed),
+// where `pithead ledger verify` warns that nothing vouches for them.
+describe("records no signed checkpoint covers, named as `pithead ledger verify` names them", () => {
+  it("a record after the last checkpoint", async () => {
+    const outcome = await verifyLines(lines);
+    expect(outcome).toMatchObject({ ok: true, records: 12, covered: 11 });
+    expect(outcome.warnings).toEqual([
+      "record 11 is covered by no signed checkpoint yet (the last checkpoint that matched has size 11): normal between checkpoints, but nothing vouches for it until the next one",
+    ]);
+    expect(outcome.warnings).toEqual(await libraryWarnings(lines));
+  });
+
+  it("a forged tail of several records", async () => {
+    const header = JSON.parse(lines[0] as string) as { records: number };
+    const forged = [...lines.slice(1)];
+    let prev = hexOf(await sha256(lines.at(-1) as string));
+    for (let seq = 12; seq < 14; seq++) {
+      const record = {
+        v: 1,
+        at: "2025-06-01T00:00:00.000Z",
+        body: { minerId: "forged" },
+        prev,
+        seq,
+        type: "fleet.telemetry",
+      };
+      const line = canonicalize(record) as string;
+      prev = hexOf(await sha256(line));
+      forged.push(line);
+    }
+    const exported = [JSON.stringify({ ...header, records: 14 }), ...forged];
+    const outcome = await verifyLines(exported);
+    expect(outcome).toMatchObject({ ok: true, records: 14, covered: 11 });
+    expect(outcome.warnings).toEqual([
+      "records 11..13 are covered by no signed checkpoint yet (the last checkpoint that matched has size 11): normal between checkpoints, but nothing vouches for them until the next one",
+    ]);
+    expect(outcome.warnings).toEqual(await libraryWarnings(exported));
+  });
+
+  it("an export whose checkpoints were removed", async () => {
+    const stripped = lines.filter((line) => !line.startsWith('{"checkpoint"'));
+    const outcome = await verifyLines(stripped);
+    expect(outcome).toMatchObject({ ok: true, checkpoints: 0, covered: 0 });
+    expect(outcome.warnings).toEqual([
+      "none of the 12 records is covered by a signed checkpoint: nothing vouches for them (the ledger has no checkpoints: never made, or removed)",
+    ]);
+    expect(outcome.warnings).toEqual(await libraryWarnings(stripped));
   });
 });
 

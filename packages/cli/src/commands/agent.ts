@@ -3,6 +3,9 @@
 // Secrets (wallet password, mnemonic, seed, the API key) are never required on the command line,
 // where `ps` and shell history would show them: a hidden prompt, stdin, a named environment
 // variable or a file (`--token` is still taken, with a warning).
+// Exit status 2 for a value the user gives that is missing, malformed or clashes with another (an
+// option, a variable or file it names, a secret piped in, the agent's settings), as everywhere in
+// the CLI; 1 for what fails when it runs (a coldkey that will not open, a port in use, the model).
 
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +14,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { RunningAgent } from "@pithead/agent";
 import type { Sr25519Pair } from "@pithead/agent/credentials";
 import { type Command, InvalidArgumentError } from "commander";
-import { errorMessage, fail, printResult } from "../output.ts";
+import { EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
 import { spinner } from "../progress.ts";
 
@@ -23,14 +26,24 @@ const credentialsPackage = () => import("@pithead/agent/credentials");
 
 /** Errors that carry their own operator-facing message (config, keys, credentials, the model). */
 const EXPLAINED = new Set(["ConfigError", "KeyError", "LlmError", "DotenvError"]);
+/** Of those, the ones about a value the user gave (a setting, a .env line): a usage error. */
+const USAGE = new Set(["ConfigError", "DotenvError"]);
+
+/** A value the user gave is missing, malformed or clashes with another (exit 2). */
+function usage(message: string): never {
+  return fail(message, EXIT_USAGE);
+}
 
 function failWith(error: unknown): never {
   if (error instanceof Error && EXPLAINED.has(error.name)) {
     const code = (error as { code?: unknown }).code;
-    fail(error.name === "LlmError" && typeof code === "string" ? `${error.message} [${code}]` : error.message);
+    const message =
+      error.name === "LlmError" && typeof code === "string" ? `${error.message} [${code}]` : error.message;
+    fail(message, USAGE.has(error.name) ? EXIT_USAGE : 1);
   }
   if (error instanceof Error && error.name === "CredentialsError") {
-    fail(`${error.message} (${(error as Error & { field: string }).field})`);
+    // Only `credentials sign` gets here: its --api-url or token (verify says its file is not one).
+    usage(`${error.message} (${(error as Error & { field: string }).field})`);
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (code === "EADDRINUSE") fail(`the port is already in use: ${(error as Error).message}`);
@@ -97,15 +110,15 @@ async function secretFrom(
 ): Promise<string> {
   if (envName) {
     const value = process.env[envName];
-    if (value === undefined) fail(`the environment variable ${envName} (${option}) is not set`);
-    if (value === "") fail(`the environment variable ${envName} (${option}) is empty`);
+    if (value === undefined) usage(`the environment variable ${envName} (${option}) is not set`);
+    if (value === "") usage(`the environment variable ${envName} (${option}) is empty`);
     return value;
   }
   const terminal = process.stdin.isTTY === true;
   const value = await readSecret(question);
   if (value !== "") return value;
-  if (terminal) fail(`no ${what} entered`);
-  fail(
+  if (terminal) usage(`no ${what} entered`);
+  usage(
     `no ${what}: stdin is not a terminal and held none; set it in an environment variable and pass ${option} <VAR>, pipe it on stdin, or run in a terminal to be asked`,
   );
 }
@@ -130,7 +143,7 @@ interface SignOptions {
 async function keyFor(options: SignOptions): Promise<Sr25519Pair> {
   const sources = [options.wallet, options.coldkey, options.mnemonic, options.seed, options.secretEnv].filter(Boolean);
   if (sources.length !== 1) {
-    fail("choose one key source: --wallet <name>, --coldkey <file>, --mnemonic, --seed or --secret-env <VAR>");
+    usage("choose one key source: --wallet <name>, --coldkey <file>, --mnemonic, --seed or --secret-env <VAR>");
   }
   const { pairFromKeyfile, pairFromMnemonic, pairFromSecret, pairFromSeed, readKeyfile } = await credentialsPackage();
   if (options.mnemonic || options.seed || options.secretEnv) {
@@ -141,14 +154,20 @@ async function keyFor(options: SignOptions): Promise<Sr25519Pair> {
       options.seed ? "seed" : options.mnemonic ? "mnemonic" : "mnemonic or seed",
     );
     // --seed and --mnemonic say what the secret is (and so what a bad one is); --secret-env can hold either.
-    if (options.seed) return pairFromSeed(secret);
-    if (options.mnemonic) return pairFromMnemonic(secret);
-    return pairFromSecret(secret);
+    try {
+      if (options.seed) return pairFromSeed(secret);
+      if (options.mnemonic) return pairFromMnemonic(secret);
+      return pairFromSecret(secret);
+    } catch (error) {
+      // A mnemonic or seed that is not one is a bad value, like a bad option (a keyfile's is not).
+      if (error instanceof Error && error.name === "KeyError") usage(error.message);
+      throw error;
+    }
   }
   const file = options.coldkey
     ? resolve(options.coldkey)
     : join(options.walletsDir.replace(/^~(?=$|\/)/, homedir()), options.wallet ?? "", "coldkey");
-  if (!existsSync(file)) fail(`no coldkey at ${file}`);
+  if (!existsSync(file)) usage(`no coldkey at ${file}`);
   const data = new Uint8Array(readFileSync(file));
   const encrypted = data[0] !== 0x7b;
   const password = encrypted
@@ -176,18 +195,18 @@ async function keyFor(options: SignOptions): Promise<Sr25519Pair> {
  */
 async function tokenFor(options: SignOptions): Promise<string> {
   const given = [options.token !== undefined, options.tokenEnv, options.tokenFile].filter(Boolean).length;
-  if (given > 1) fail("choose one of --token-env <VAR>, --token-file <file> and --token <token>");
+  if (given > 1) usage("choose one of --token-env <VAR>, --token-file <file> and --token <token>");
   if (options.tokenEnv) {
     const value = process.env[options.tokenEnv];
-    if (value === undefined) fail(`the environment variable ${options.tokenEnv} (--token-env) is not set`);
-    if (value === "") fail(`the environment variable ${options.tokenEnv} (--token-env) is empty`);
+    if (value === undefined) usage(`the environment variable ${options.tokenEnv} (--token-env) is not set`);
+    if (value === "") usage(`the environment variable ${options.tokenEnv} (--token-env) is empty`);
     return value;
   }
   if (options.tokenFile) {
-    if (!existsSync(options.tokenFile)) fail(`no such file: ${options.tokenFile} (--token-file)`);
+    if (!existsSync(options.tokenFile)) usage(`no such file: ${options.tokenFile} (--token-file)`);
     // The key alone on its first line, as `pithead agent new-key` prints it or an editor saves it.
     const value = (readFileSync(options.tokenFile, "utf8").split(/\r?\n/)[0] ?? "").trim();
-    if (value === "") fail(`${options.tokenFile} (--token-file) holds no token on its first line`);
+    if (value === "") usage(`${options.tokenFile} (--token-file) holds no token on its first line`);
     return value;
   }
   if (options.token !== undefined) {
@@ -199,7 +218,7 @@ async function tokenFor(options: SignOptions): Promise<string> {
   const { agentEnvironment } = await agentConfigPackage();
   const token = agentEnvironment(process.env, { envFile: options.dotenv ? options.dotenv : undefined }).API_KEY;
   if (!token) {
-    fail(
+    usage(
       "no token: set API_KEY in the environment or .env (the agent's key is the token), or pass --token-env <VAR> or --token-file <file>",
     );
   }

@@ -18,7 +18,7 @@ import {
   writeTinyModel,
 } from "@pithead/llm";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { errorMessage, fail, printResult } from "../output.ts";
+import { EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
 
 function wholeNumber(name: string, min: number) {
@@ -50,13 +50,17 @@ const FLAG_OF_SETTING: Record<string, string> = {
   timeoutMs: "--timeout",
 };
 
-/** Prints an LlmError (or any error) as one line and exits non-zero. */
+/**
+ * Prints an LlmError (or any error) as one line and exits non-zero: 2 for a setting or request value
+ * that is missing or out of range (the user gave it with a flag), 1 for what failed when it ran.
+ */
 function failWith(error: unknown): never {
   if (isLlmError(error)) {
     // A setting's name is the library's; the user typed a flag, so the flag is named instead.
     const flag = error.code === "INVALID_CONFIG" ? FLAG_OF_SETTING[error.details.field ?? ""] : undefined;
     const message = flag ? error.message.replace(new RegExp(`^${error.details.field}\\b`), flag) : error.message;
-    fail(`${message} [${error.code}]`);
+    const badValue = error.code === "INVALID_CONFIG" || error.code === "INVALID_REQUEST";
+    fail(`${message} [${error.code}]`, badValue ? EXIT_USAGE : 1);
   }
   fail(errorMessage(error));
 }
@@ -224,7 +228,7 @@ function generateCommand(): Command {
       .action(async (prompt: string, options: GenerateOptions) => {
         const remote = options.provider !== "local";
         if (options.modelId !== undefined && !remote) {
-          fail("--model-id is for --provider openai or vllm; for a local model give its file with --model");
+          fail("--model-id is for --provider openai or vllm; for a local model give its file with --model", EXIT_USAGE);
         }
         if (
           remote &&
@@ -232,12 +236,13 @@ function generateCommand(): Command {
           options.modelId !== undefined &&
           options.model !== options.modelId
         ) {
-          fail("--model and --model-id name different models: give one of them");
+          fail("--model and --model-id name different models: give one of them", EXIT_USAGE);
         }
         const modelId = remote ? (options.model ?? options.modelId) : undefined;
         if (remote && modelId === undefined) {
           fail(
             `--model <id> is required with --provider ${options.provider}: the model's id on the server (e.g. gpt-4o-mini)`,
+            EXIT_USAGE,
           );
         }
         const config: ProviderConfig = {

@@ -20,10 +20,17 @@ export interface ReceiptCheck {
   problems: ReceiptProblem[];
 }
 
+/**
+ * The file holds no receipt to check. `damaged`: it is a job result whose receipts are missing or
+ * malformed (a completed job's result always carries them, so it was edited or broken); otherwise it
+ * is neither a receipt nor a job result.
+ */
 export class NotAReceiptError extends Error {
-  constructor(message: string) {
+  readonly damaged: boolean;
+  constructor(message: string, damaged = false) {
     super(message);
     this.name = "NotAReceiptError";
+    this.damaged = damaged;
   }
 }
 
@@ -59,15 +66,15 @@ function receiptsOf(document: unknown): { field: string; signed: SignedReceipt }
   const found: { field: string; signed: SignedReceipt }[] = [];
   if (Array.isArray(document.receipts)) {
     document.receipts.forEach((entry, i) => {
-      if (!isSigned(entry)) throw new NotAReceiptError(`receipts[${i}] is not a signed receipt`);
+      if (!isSigned(entry)) throw new NotAReceiptError(`receipts[${i}] is not a signed receipt`, true);
       found.push({ field: `receipts[${i}]`, signed: entry });
     });
   }
   if (document.receipt !== undefined && document.receipt !== null) {
-    if (!isSigned(document.receipt)) throw new NotAReceiptError("receipt is not a signed receipt");
+    if (!isSigned(document.receipt)) throw new NotAReceiptError("receipt is not a signed receipt", true);
     found.push({ field: "receipt", signed: document.receipt });
   }
-  if (found.length === 0) throw new NotAReceiptError("the job result carries no receipt");
+  if (found.length === 0) throw new NotAReceiptError("the job result carries no receipt", true);
   return found;
 }
 

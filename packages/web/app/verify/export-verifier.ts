@@ -1,9 +1,11 @@
 // Verifies a whole ledger partition in the browser from its export (GET …/ledger/export), one line
 // at a time: every record's hash recomputed, the chain of prev hashes, contiguous seqs, citations
 // pointing backwards, the Merkle root rebuilt and compared with every signed checkpoint, and every
-// checkpoint's signature. It names the first bad record, as `pithead ledger verify` does.
+// checkpoint's signature. It names the first bad record, as `pithead ledger verify` does, and, as it
+// does, warns about records no signed checkpoint covers.
 
 import { hexOf } from "./bytes.ts";
+import { coverageWarning } from "./coverage.ts";
 import { Frontier, leafHash } from "./merkle.ts";
 import { citationsOf, envelopeProblem, type LedgerRecord, recordHash, ZERO_HASH } from "./record.ts";
 import { noteSignedBy, parseCheckpoint, parseVerifierKey, type VerifierKey } from "./signed-note.ts";
@@ -26,6 +28,10 @@ export interface VerifyOutcome {
   root: string | null;
   verifierKey: string | null;
   firstBad: { seq: number | null; reason: string } | null;
+  /** Records 0..covered-1 are vouched for by a signed checkpoint whose root matched; the rest by none. */
+  covered: number;
+  /** What holds but an operator should know (worded as `pithead ledger verify` words it). */
+  warnings: string[];
 }
 
 export class ExportVerifier {
@@ -35,6 +41,7 @@ export class ExportVerifier {
   private readonly seen = new Set<string>();
   private prev = ZERO_HASH;
   private checkpoints = 0;
+  private covered = 0;
   private failure: { seq: number | null; reason: string } | null = null;
   /** A broken link at this seq, blamed once the next record shows which side was altered. */
   private brokenAt: number | undefined;
@@ -154,6 +161,7 @@ export class ExportVerifier {
     if (!(await noteSignedBy(parsed, this.key)))
       return this.fail(this.records, `the checkpoint at size ${parsed.size} is not signed by ${this.key.name}`);
     this.checkpoints++;
+    this.covered = parsed.size;
   }
 
   async finish(): Promise<VerifyOutcome> {
@@ -166,6 +174,10 @@ export class ExportVerifier {
           `the export promised ${this.header.records} records and holds ${this.records} (it was cut short)`,
         );
     }
+    const uncovered =
+      this.failure === null
+        ? coverageWarning(this.records, this.covered, this.checkpoints, this.key?.name ?? null)
+        : undefined;
     return {
       ok: this.failure === null,
       partition: this.header?.partition ?? null,
@@ -174,6 +186,8 @@ export class ExportVerifier {
       root: this.header ? hexOf(await this.frontier.root()) : null,
       verifierKey: this.header?.verifierKey ?? null,
       firstBad: this.failure,
+      covered: this.covered,
+      warnings: uncovered ? [uncovered] : [],
     };
   }
 }

@@ -1,0 +1,44 @@
+// What `pithead ledger verify` says about a partition, with the torn tails (moved aside by a writer
+// after a crash) that lie beside it.
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { VerifyReport } from "@pithead/ledger";
+import { plural } from "../output.ts";
+import { describeBytes } from "../progress.ts";
+
+/** `<file>.torn-<time>` files in a partition's folder: tails a writer moved aside (see open). */
+export function tornFilesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((name) => /\.torn-/.test(name))
+      .map((name) => join(dir, name));
+  } catch {
+    return [];
+  }
+}
+
+export function tornWarning(files: string[]): string[] {
+  if (files.length === 0) return [];
+  return [
+    `${plural(files.length, "torn tail")} moved aside by a writer after a crash ${files.length === 1 ? "lies" : "lie"} beside the partition (never acknowledged, not part of the ledger): ${files.join(", ")}`,
+  ];
+}
+
+/** The folder of a JSONL store's partition (`a/b` is `<dir>/a/b.ledger`). */
+export function partitionDir(dir: string, partition: string): string {
+  return `${join(dir, ...partition.split("/"))}.ledger`;
+}
+
+/** A partition's report, with the key file its checkpoints were checked with (when one was). */
+export type PartitionReport = VerifyReport & { keyFile?: string };
+
+export function reportText(report: PartitionReport): string {
+  const head = `${report.partition}: ${plural(report.records, "record")}, ${plural(report.checkpoints, "checkpoint")}, ${describeBytes(report.bytes)}`;
+  const lines = [report.ok ? `✔ ${head} verified` : `✖ ${head}: FAILED`];
+  if (report.firstBad) lines.push(`  first bad record: ${report.firstBad.seq}: ${report.firstBad.reason}`);
+  for (const problem of report.problems.slice(1, 10)) lines.push(`  also record ${problem.seq}: ${problem.reason}`);
+  if (report.problems.length > 10) lines.push(`  … ${report.problems.length - 10} more problems (see --json)`);
+  for (const warning of report.warnings) lines.push(`  warning: ${warning}`);
+  if (report.keyFile && report.checkpoints > 0) lines.push(`  checkpoint signatures checked with ${report.keyFile}`);
+  return lines.join("\n");
+}
