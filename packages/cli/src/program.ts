@@ -28,8 +28,9 @@ const modules: readonly CommandModule[] = [
 export const EXIT_STATUS_HELP = `
 Exit status:
   0    done (for verify commands: everything checked out)
-  1    the command ran and failed: a server or file refused or missing, a verification that found a problem
+  1    the command ran and failed; for verify commands (ledger, receipt): the check found a problem
   2    the command line is wrong: an unknown command or option, a missing or malformed value, options that do not go together
+  3    verify commands only: the check could not run (a server unreachable or refusing, a file missing or not a ledger/receipt)
   130  a second Ctrl-C while stopping (143 for SIGTERM): stopped without waiting
 `;
 

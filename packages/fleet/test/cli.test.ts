@@ -213,15 +213,16 @@ describe("pithead fleet", () => {
       cwd,
       env: clean,
     }).catch((error: { code: number; stderr: string }) => error);
+    // A bad flag value is a command-line error (2), like every other command's.
     expect(zero).toMatchObject({
-      code: 1,
+      code: 2,
       stderr: "error: --timeout must be a whole number of ms, at least 1, got '0'\n",
     });
     const model = await run(process.execPath, [cli, "fleet", "probe", "127.0.0.1:1", "--model", "zz"], {
       cwd,
       env: clean,
     }).catch((error: { code: number; stderr: string }) => error);
-    expect(model).toMatchObject({ code: 1 });
+    expect(model).toMatchObject({ code: 2 });
     expect((model as { stderr: string }).stderr).toBe(
       "error: --model: unknown model 'zz' (known: s9, s17-pro, s19, s19-xp, s21, m30s, avalon-1246, cgminer-asc)\n",
     );

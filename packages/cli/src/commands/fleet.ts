@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import type { CycleReport, FleetConfig, FleetSimulator, ReplayReport } from "@pithead/fleet";
 import { Command, Option } from "commander";
 import { fleetSecret } from "../fleet-secret.ts";
-import { errorMessage, fail, printResult } from "../output.ts";
+import { EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
 import { progressBar, spinner } from "../progress.ts";
 
 // Loaded when a fleet command runs, so `pithead` itself starts without the fleet's dependencies.
@@ -47,7 +47,7 @@ const dotenvOption = [
 function positiveInt(name: string) {
   return (value: string): number => {
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 0) fail(`${name} must be a whole number, got '${value}'`);
+    if (!Number.isInteger(parsed) || parsed < 0) fail(`${name} must be a whole number, got '${value}'`, EXIT_USAGE);
     return parsed;
   };
 }
@@ -57,7 +57,7 @@ function atLeastOne(name: string, unit: string) {
   return (value: string): number => {
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < 1)
-      fail(`${name} must be a whole number of ${unit}, at least 1, got '${value}'`);
+      fail(`${name} must be a whole number of ${unit}, at least 1, got '${value}'`, EXIT_USAGE);
     return parsed;
   };
 }
@@ -186,7 +186,7 @@ function cycleCommand(): Command {
         json?: boolean;
       }) => {
         if (options.url) {
-          if (!options.operator) fail("--operator is required with --url");
+          if (!options.operator) fail("--operator is required with --url", EXIT_USAGE);
           const secret = fleetSecret(options, true) as string;
           const progress = spinner(`running a cycle for ${options.operator} on ${options.url}`);
           const report = (await signedFetch(
@@ -216,7 +216,10 @@ function cycleCommand(): Command {
             ? [opened.controllers.get(options.operator)]
             : [...opened.controllers.values()];
           if (chosen.some((controller) => controller === undefined))
-            fail(`no operator '${options.operator}' (configured: ${[...opened.controllers.keys()].join(", ")})`);
+            fail(
+              `no operator '${options.operator}' (configured: ${[...opened.controllers.keys()].join(", ")})`,
+              EXIT_USAGE,
+            );
           const reports: CycleReport[] = [];
           for (const controller of chosen) {
             if (!controller) continue;
@@ -294,11 +297,14 @@ function probeCommand(): Command {
     .action(async (address: string, options: { model?: string; timeout: number; json?: boolean }) => {
       const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(address);
       const port = Number(match?.[2] ?? 4028);
-      if (!match || port < 1 || port > 65535) fail(`address must be host[:port], got '${address}'`);
+      if (!match || port < 1 || port > 65535) fail(`address must be host[:port], got '${address}'`, EXIT_USAGE);
       const host = (match[1] as string).replace(/^\[|\]$/g, "");
       const { CgminerAdapter, formatTelemetry, modelById, models } = await fleet();
       if (options.model !== undefined && !modelById(options.model))
-        fail(`--model: unknown model '${options.model}' (known: ${models.map((model) => model.id).join(", ")})`);
+        fail(
+          `--model: unknown model '${options.model}' (known: ${models.map((model) => model.id).join(", ")})`,
+          EXIT_USAGE,
+        );
       const adapter = new CgminerAdapter({
         transport: { connectTimeoutMs: Math.min(options.timeout, 3_000), totalTimeoutMs: options.timeout },
       });
@@ -392,7 +398,7 @@ function simulateCommand(): Command {
         try {
           for (const spec of options.fault ?? []) {
             const [minerId, fault] = spec.split("=", 2);
-            if (!minerId || !fault) fail(`--fault must be <miner>=<fault>, got '${spec}'`);
+            if (!minerId || !fault) fail(`--fault must be <miner>=<fault>, got '${spec}'`, EXIT_USAGE);
             await simulator.setFault(minerId, parseFault(fault));
           }
         } catch (error) {
@@ -462,7 +468,7 @@ function signCommand(): Command {
           try {
             JSON.parse(body);
           } catch {
-            fail("--body must be the JSON that will be sent");
+            fail("--body must be the JSON that will be sent", EXIT_USAGE);
           }
         }
         const { signFleetRequest } = await import("@pithead/fleet/sign");

@@ -85,7 +85,7 @@ export function VerifyPanel({ source }: { source: LedgerSource }) {
       <ErrorNotice error={error} title="Verify stopped" />
       {outcome && (
         <div
-          className={`notice ${outcome.ok ? "notice-ok" : "notice-error"}`}
+          className={`notice ${outcome.ok ? (outcome.warnings.length > 0 ? "notice-warn" : "notice-ok") : "notice-error"}`}
           role="status"
           data-testid="verify-result"
         >
@@ -93,10 +93,14 @@ export function VerifyPanel({ source }: { source: LedgerSource }) {
             <>
               ✔ Verified in this browser: {plural(outcome.records, "record")} and{" "}
               {plural(outcome.checkpoints, "signed checkpoint")}; every hash, the chain and every checkpoint hold. Root{" "}
-              {shortHash(outcome.root, 16)}
-              {outcome.checkpoints === 0 &&
-                " (no checkpoint signed yet: the chain is intact, but nothing vouches for it yet)"}
-              .
+              {shortHash(outcome.root, 16)}.
+              {outcome.warnings.length > 0 && (
+                <ul className="verify-warnings" data-testid="verify-warnings">
+                  {outcome.warnings.map((warning) => (
+                    <li key={warning}>⚠ {warning}</li>
+                  ))}
+                </ul>
+              )}
             </>
           ) : (
             <>
