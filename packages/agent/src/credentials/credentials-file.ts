@@ -51,14 +51,6 @@ export function pythonIsoformat(date: Date): string {
   return ms === 0 ? base : `${base}.${pad(ms * 1000, 6)}`;
 }
 
-/** The short name of the local time zone (Python's tzname(): "UTC", "CET", "EST"…). */
-export function localZoneName(date: Date): string {
-  const part = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" })
-    .formatToParts(date)
-    .find((p) => p.type === "timeZoneName");
-  return part?.value ?? "UTC";
-}
-
 export interface CredentialsFile {
   message: string;
   address: string;

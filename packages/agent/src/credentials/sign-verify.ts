@@ -2,14 +2,9 @@
 
 import { u8aToHex } from "@polkadot/util";
 import { decodeAddress, sr25519Sign, sr25519Verify } from "@polkadot/util-crypto";
-import {
-  credentialsMessage,
-  formatCredentials,
-  localZoneName,
-  parseCredentials,
-  pythonIsoformat,
-} from "./credentials-file.ts";
+import { credentialsMessage, formatCredentials, parseCredentials, pythonIsoformat } from "./credentials-file.ts";
 import { addressOf, type Sr25519Pair } from "./keypair.ts";
+import { localZoneName } from "./zone-name.ts";
 
 export interface SignedCredentials {
   text: string;
