@@ -9,7 +9,7 @@ import { signFleetRequest } from "../src/auth/sign.ts";
 import { ManualClock } from "../src/clock.ts";
 import type { OperatorController } from "../src/orchestrator/operator-controller.ts";
 import { FleetSimulator } from "../src/simulator/fleet-simulator.ts";
-import { controllerFor, operatorFor } from "./helpers.ts";
+import { controllerFor, listenLocal, operatorFor } from "./helpers.ts";
 import { openTestLedger, type TestLedger } from "./ledger.ts";
 
 const clock = new ManualClock(Date.UTC(2026, 4, 1, 9));
@@ -47,9 +47,7 @@ beforeAll(async () => {
     auth: { disabled: false, legacyBearer: false, maxSkewMs: 60_000, metricsToken },
     logger: false,
   });
-  await server.listen({ host: "127.0.0.1", port: 0 });
-  const address = server.server.address();
-  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  base = await listenLocal(server);
 });
 
 afterAll(async () => {

@@ -39,3 +39,13 @@ export async function controllerFor(
   const market = new MarketCache({ price: source, network: source, clock });
   return await OperatorController.open({ operator, recorder, adapter, market, clock, concurrency: 64 });
 }
+
+/** Starts a fleet server on a free loopback port: its base URL. */
+export async function listenLocal(server: {
+  listen(options: { host: string; port: number }): Promise<unknown>;
+  server: { address(): unknown };
+}): Promise<string> {
+  await server.listen({ host: "127.0.0.1", port: 0 });
+  const address = server.server.address() as { port: number } | null;
+  return `http://127.0.0.1:${address?.port ?? 0}`;
+}
