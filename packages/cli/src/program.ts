@@ -30,7 +30,8 @@ Exit status:
   0    done (for verify commands: everything checked out)
   1    the command ran and failed; for verify commands (ledger, receipt): the check found a problem
   2    the command line is wrong: an unknown command or option, a missing or malformed value, options that do not go together
-  3    verify commands only: the check could not run (a server unreachable or refusing, a file missing or not a ledger/receipt)
+  3    ledger and receipt verify commands: could not run (a server unreachable or refusing, a file missing
+       or not a ledger/receipt, a ledger locked by its writer)
   130  a second Ctrl-C while stopping (143 for SIGTERM): stopped without waiting
 `;
 

@@ -58,7 +58,10 @@ export function acquirePidLock(file: string, partition: string): void {
       throw new LedgerLockedError(partition, `process ${holder.pid} on host ${holder.host} holds ${file}`);
     } else if (isProcessAlive(holder.pid)) {
       const who = holder.pid === process.pid ? "this process (another Ledger instance)" : `process ${holder.pid}`;
-      throw new LedgerLockedError(partition, `${who} holds ${file}; if it is gone, delete that file`);
+      throw new LedgerLockedError(
+        partition,
+        `${who} holds ${file}: stop it first (a lock left by a process that has exited is taken over on its own)`,
+      );
     }
     // The holder is dead: its lock is stale.
     try {

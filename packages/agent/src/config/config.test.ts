@@ -95,7 +95,7 @@ describe("the agent's configuration", () => {
       const short = errorOf(() => load({ API_KEY: key }));
       expect(short.key).toBe("API_KEY");
       expect(short.message).toBe(
-        `API_KEY: must be at least 16 characters (got ${key.length}): a short key can be guessed. make one with \`pithead agent new-key\``,
+        `API_KEY: must be at least 16 characters (got ${key.length}): a short key can be guessed. make one with \`npx pithead agent new-key\``,
       );
     }
     expect(load({ API_KEY: "abcdefghijklmnop" }).apiKey).toBe("abcdefghijklmnop");

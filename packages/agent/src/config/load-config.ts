@@ -292,14 +292,14 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
   if (!apiKey) {
     read.problem(
       "API_KEY",
-      "is not set: the agent refuses to start without one. make one with `pithead agent new-key` and set API_KEY in the environment or .env",
+      "is not set: the agent refuses to start without one. make one with `npx pithead agent new-key` and set API_KEY in the environment or .env",
     );
   } else if (PLACEHOLDER_KEYS.has(apiKey)) {
     read.problem("API_KEY", "is still the example placeholder: set a random secret of your own");
   } else if (apiKey.length < MIN_API_KEY_LENGTH) {
     read.problem(
       "API_KEY",
-      `must be at least ${MIN_API_KEY_LENGTH} characters (got ${apiKey.length}): a short key can be guessed. make one with \`pithead agent new-key\``,
+      `must be at least ${MIN_API_KEY_LENGTH} characters (got ${apiKey.length}): a short key can be guessed. make one with \`npx pithead agent new-key\``,
     );
   }
 
