@@ -54,7 +54,9 @@ describe("what pithead up prints", () => {
     expect(cycle).toBe(
       "npx pithead fleet cycle --url http://127.0.0.1:3001 --operator default --secret-file /srv/data/fleet-operator.secret",
     );
-    expect(verify).toBe('npx pithead ledger verify http://127.0.0.1:8080 --header "Authorization: Bearer ph_admin_a"');
+    expect(verify).toBe(
+      'npx pithead ledger verify http://127.0.0.1:8080 --header "Authorization: Bearer ph_admin_a" --key-file /srv/data/coordinator/ledger.key',
+    );
   });
 
   it("says the same to scripts as JSON", () => {

@@ -37,7 +37,9 @@ export function exampleCommands(facts: StackFacts): { title: string; command: st
     },
     {
       title: "Verify the coordinator's evidence ledger end to end",
-      command: `npx pithead ledger verify ${urls.coordinator} --header "Authorization: Bearer ${keys.coordinatorAdmin}"`,
+      // With the coordinator's own key file: checked against the key it signs with, not the one the
+      // export carries (which alone proves nothing about who signed).
+      command: `npx pithead ledger verify ${urls.coordinator} --header "Authorization: Bearer ${keys.coordinatorAdmin}" --key-file ${facts.dataDir}/coordinator/ledger.key`,
     },
   ];
 }
