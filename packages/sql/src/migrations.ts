@@ -41,3 +41,23 @@ export class MigrationError extends Error {
     this.name = "MigrationError";
   }
 }
+
+/**
+ * The database was migrated by a newer release than this one (a rollback): running on it would
+ * leave the newer columns stale, so the process refuses to start rather than damage it quietly.
+ */
+export class NewerDatabaseError extends Error {
+  constructor(table: string, unknown: readonly number[], newest: number) {
+    super(
+      `${table}: this database was migrated by a newer Pithead (migration ${unknown.join(", ")}; this version knows up to ${newest}): run the newer version again, or restore a backup taken before the upgrade`,
+    );
+    this.name = "NewerDatabaseError";
+  }
+}
+
+/** Refuses applied versions this code does not know (see NewerDatabaseError). */
+export function refuseNewer(plan: MigrationPlan, applied: ReadonlySet<number>): void {
+  const newest = Math.max(0, ...plan.migrations.map((migration) => migration.version));
+  const unknown = [...applied].filter((version) => version > newest).sort((a, b) => a - b);
+  if (unknown.length > 0) throw new NewerDatabaseError(plan.table, unknown, newest);
+}

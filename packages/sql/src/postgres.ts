@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { checkPlan, MigrationError, type MigrationPlan } from "./migrations.ts";
+import { checkPlan, MigrationError, type MigrationPlan, refuseNewer } from "./migrations.ts";
 
 /**
  * Applies the pending migrations on a connected client, each in its own transaction. Processes
@@ -17,6 +17,7 @@ export async function migratePostgres(client: pg.ClientBase, plan: MigrationPlan
         Number(row.version),
       ),
     );
+    refuseNewer(plan, applied);
     for (const migration of plan.migrations) {
       if (applied.has(migration.version)) continue;
       await client.query("BEGIN");

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from "node:sqlite";
-import { checkPlan, MigrationError, type MigrationPlan } from "./migrations.ts";
+import { checkPlan, MigrationError, type MigrationPlan, refuseNewer } from "./migrations.ts";
 
 /** Applies the pending migrations, each in its own IMMEDIATE transaction with its bookkeeping row. */
 export function migrateSqlite(db: DatabaseSync, plan: MigrationPlan): void {
@@ -10,6 +10,7 @@ export function migrateSqlite(db: DatabaseSync, plan: MigrationPlan): void {
   const applied = new Set(
     (db.prepare(`SELECT version FROM ${plan.table}`).all() as { version: number }[]).map((row) => Number(row.version)),
   );
+  refuseNewer(plan, applied);
   const record = db.prepare(`INSERT INTO ${plan.table} (version, name, applied_at) VALUES (?, ?, ?)`);
   for (const migration of plan.migrations) {
     if (applied.has(migration.version)) continue;

@@ -6,7 +6,14 @@ import { pathToFileURL } from "node:url";
 import { pgTestDatabase } from "@pithead/testkit/vitest";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { loadMigrations, type Migration, MigrationError, migratePostgres, migrateSqlite } from "../src/index.ts";
+import {
+  loadMigrations,
+  type Migration,
+  MigrationError,
+  migratePostgres,
+  migrateSqlite,
+  NewerDatabaseError,
+} from "../src/index.ts";
 
 const first: Migration = {
   version: 1,
@@ -54,6 +61,16 @@ describe("migrateSqlite", () => {
     expect(db.prepare("SELECT count(*) AS n FROM demo_migrations").get()).toEqual({ n: 2 });
   });
 
+  it("refuses a database a newer release migrated (a rollback), naming what to do, and changes nothing", () => {
+    const db = new DatabaseSync(":memory:");
+    migrateSqlite(db, { table: "demo_migrations", migrations: [first, second] });
+    expect(() => migrateSqlite(db, { table: "demo_migrations", migrations: [first] })).toThrow(
+      "demo_migrations: this database was migrated by a newer Pithead (migration 2; this version knows up to 1): run the newer version again, or restore a backup taken before the upgrade",
+    );
+    expect(() => migrateSqlite(db, { table: "demo_migrations", migrations: [first] })).toThrow(NewerDatabaseError);
+    expect(db.prepare("SELECT count(*) AS n FROM demo_migrations").get()).toEqual({ n: 2 });
+  });
+
   it("refuses a table name that is not a plain identifier", () => {
     const db = new DatabaseSync(":memory:");
     expect(() => migrateSqlite(db, { table: "x; DROP TABLE y", migrations: [] })).toThrow(/table name/);
@@ -83,6 +100,11 @@ describe("migratePostgres", () => {
       }).catch((error: unknown) => error);
       expect(failure).toBeInstanceOf(MigrationError);
       expect((await client!.query("SELECT count(*)::int AS n FROM demo_migrations")).rows[0].n).toBe(2);
+      // A rollback to a release that knows only the first migration is refused.
+      const rollback = await migratePostgres(client!, { table: "demo_migrations", migrations: [first] }).catch(
+        (error: unknown) => error,
+      );
+      expect(rollback).toBeInstanceOf(NewerDatabaseError);
     } finally {
       await Promise.all(clients.map((client) => client.end()));
     }

@@ -3,4 +3,14 @@
 -- Rows from before keep open_attempts NULL: their slots' attempts are derived when read.
 ALTER TABLE jobs ADD COLUMN open_attempts TEXT;
 ALTER TABLE jobs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
-UPDATE jobs SET attempt = COALESCE((SELECT MAX(a.attempt) FROM assignments a WHERE a.job_id = jobs.id), 0);
+-- Leases held at the upgrade were numbered across replicas (1, 2, 3 for the first try of a
+-- replicate x3 job): renumber them per replica the way legacy open slots are derived
+-- (leases lost / replicas + 1), so a replica that loses one is requeued, not taken for exhausted.
+UPDATE assignments
+   SET attempt = (SELECT MIN(j.max_attempts, j.leases_lost / j.replicas + 1) FROM jobs j WHERE j.id = assignments.job_id)
+ WHERE state = 'LEASED' AND job_id IN (SELECT id FROM jobs WHERE finished_at IS NULL);
+UPDATE jobs SET attempt = CASE
+  WHEN finished_at IS NOT NULL THEN COALESCE((SELECT MAX(a.attempt) FROM assignments a WHERE a.job_id = jobs.id), 0)
+  WHEN leases_issued = 0 THEN 0
+  ELSE MIN(max_attempts, leases_lost / replicas + 1)
+END;
