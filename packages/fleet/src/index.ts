@@ -42,6 +42,7 @@ export { type Clock, ManualClock, systemClock } from "./clock.ts";
 export { DotenvFileError, environmentWithDotenv, parseDotenv } from "./config/dotenv.ts";
 export { ConfigError } from "./config/env-reader.ts";
 export { type FleetConfig, type LedgerConfig, loadFleetConfig } from "./config/load-config.ts";
+export { minerHostProblem } from "./config/miner-address.ts";
 export type { OperatorConfig } from "./config/types.ts";
 export {
   type CycleOutcome,

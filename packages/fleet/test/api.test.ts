@@ -1,6 +1,7 @@
 // The REST API over real HTTP: two operators on one controller, signed requests, a real ledger
 // and simulated miners behind real TCP sockets.
 
+import { request as httpRequest } from "node:http";
 import type { HttpServer } from "@pithead/http";
 import { probeGetRoutes } from "@pithead/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -288,6 +289,41 @@ describe("fleet API", () => {
     expect(unsigned.body.error?.message).toContain("add it to the signed string as an eighth line");
   });
 
+  it("refuses an Idempotency-Key sent twice as AUTH_MALFORMED, whichever of them was signed, and does not act", async () => {
+    const rig = simulator.endpoints()[0]?.id as string;
+    const path = `/operators/alpha/miners/${rig}/restart`;
+    const before = simulator.miner(rig).commandLog.length;
+    // Node joins a repeated header into "a, b": one sent twice must not pass for one key.
+    for (const signedKey of ["dup-key-1", "dup-key-1, dup-key-1"]) {
+      const signed = await signFleetRequest({
+        operatorId: "alpha",
+        secret: secrets.alpha,
+        method: "POST",
+        path,
+        now: clock.now(),
+        idempotencyKey: signedKey,
+      });
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const headers = { ...signed, "idempotency-key": ["dup-key-1", "dup-key-1"] };
+        const sent = httpRequest(`${base}${path}`, { method: "POST", headers }, (response) => {
+          let text = "";
+          response.on("data", (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+        });
+        sent.on("error", reject);
+        sent.end();
+      });
+      expect(status).toBe(401);
+      expect(JSON.parse(body).error).toMatchObject({
+        code: "AUTH_MALFORMED",
+        message: "Idempotency-Key was sent more than once",
+      });
+    }
+    expect(simulator.miner(rig).commandLog.length).toBe(before);
+  });
+
   it("refuses an Idempotency-Key reused for another miner or action (409), and does not act on it", async () => {
     const [rig, antminer] = simulator.endpoints() as { id: string }[];
     const first = await call("POST", `/operators/alpha/miners/${rig?.id}/restart`, {
@@ -509,6 +545,22 @@ describe("fleet API", () => {
     expect(wrong.status).toBe(401);
     const elsewhere = await fetch(`${base}/operators/beta/miners`, { headers: site });
     expect(elsewhere.status).toBe(401);
+  });
+
+  it("a wrong METRICS_TOKEN on /metrics is told the token is wrong, not that the legacy bearer form is off", async () => {
+    const wrong = await fetch(`${base}/metrics`, {
+      headers: { authorization: "Bearer not-the-site-token-0123456789" },
+    });
+    expect(wrong.status).toBe(401);
+    const { error } = (await wrong.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe("AUTH_BAD_SIGNATURE");
+    expect(error.message).toContain("the bearer token is not this controller's METRICS_TOKEN");
+    expect(error.message).not.toContain("legacy");
+    // The seed's form is still told apart, as everywhere else.
+    const legacy = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer alpha:${"0".repeat(64)}` } });
+    expect(((await legacy.json()) as { error: { message: string } }).error.message).toContain(
+      "the legacy 'Authorization: Bearer <operatorId>:<hmac>' form is disabled",
+    );
   });
 
   it("serves a miner's history for the charts", async () => {

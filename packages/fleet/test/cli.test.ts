@@ -50,6 +50,19 @@ describe("pithead fleet", () => {
     expect((failure as { stderr: string }).stderr).toContain("error: unreachable: 127.0.0.1:1 refused the connection");
   });
 
+  it("probe refuses a malformed address as the configuration does (exit 2), without asking DNS", async () => {
+    for (const [address, message] of [
+      ["999.1.1.1", 'error: address is not a valid IPv4 address (each part 0-255): "999.1.1.1"\n'],
+      ["bad host!:4029", 'error: address is not an IP address or host name: "bad host!"\n'],
+    ]) {
+      const failure = await run(process.execPath, [cli, "fleet", "probe", address as string], {
+        cwd,
+        env: clean,
+      }).catch((error: { code: number; stderr: string }) => error);
+      expect(failure).toMatchObject({ code: 2, stderr: message });
+    }
+  });
+
   it("start serves a simulated fleet; cycle --url runs a signed cycle against it; SIGINT stops it", async () => {
     const child: ChildProcess = spawn(
       process.execPath,

@@ -46,15 +46,19 @@ export interface DoctorOptions {
 }
 
 const notChecked = (detail: string) => ({ accepted: undefined, detail });
+/** No COORD_URL: nothing to contact, online or not, and the miner would not start. */
+const unsetCoordinator: DoctorReport["coordinator"] = {
+  url: "",
+  reachable: false,
+  detail: "COORD_URL is not set",
+  apiKey: notChecked("not checked"),
+};
 const hintOf = (url: string) => {
   const hint = versionedBaseHint(url);
   return hint === undefined ? "" : `: ${hint}`;
 };
 
 async function checkCoordinator(config: MinerConfig): Promise<DoctorReport["coordinator"]> {
-  if (!config.coordUrl) {
-    return { url: "", reachable: undefined, detail: "COORD_URL is not set", apiKey: notChecked("not checked") };
-  }
   const health = `${config.coordUrl}/health`;
   let status: number;
   try {
@@ -116,15 +120,29 @@ async function checkApiKey(config: MinerConfig): Promise<DoctorReport["coordinat
 
 /** Why the miner would not earn here: it would refuse to start, stop, or wait on the coordinator. */
 function readinessProblems(
+  config: MinerConfig,
   accelProblem: string | undefined,
   workloads: DoctorReport["workloads"],
   workDirWritable: boolean,
   coordinator: DoctorReport["coordinator"],
 ): string[] {
   const problems: string[] = [];
+  // Doctor loads without them (to check an unconfigured box); `miner start` requires them.
+  const unset = (
+    [
+      ["COORD_URL", config.coordUrl],
+      ["WALLET_ADDR", config.walletAddr],
+      ["API_KEY", config.apiKey],
+    ] as const
+  )
+    .filter(([, value]) => !value)
+    .map(([key]) => key);
+  if (unset.length > 0)
+    problems.push(`${unset.join(", ")} ${unset.length === 1 ? "is" : "are"} not set (the miner would refuse to start)`);
   if (accelProblem !== undefined) problems.push(`the accelerator: ${accelProblem} (the miner would refuse to start)`);
   if (!workloads.some((w) => w.available)) problems.push("no workload can run here (the miner would refuse to start)");
   if (!workDirWritable) problems.push("WORK_DIR is not writable (the miner would refuse to start)");
+  if (!config.coordUrl || !config.apiKey) return problems;
   if (coordinator.apiKey.accepted === false) {
     problems.push("the coordinator refuses API_KEY (the miner would stop at its first heartbeat)");
   } else if (coordinator.reachable === false) {
@@ -165,15 +183,17 @@ export async function minerDoctor(config: MinerConfig, options: DoctorOptions = 
       pending = 0;
     }
   }
-  const coordinator: DoctorReport["coordinator"] = options.offline
-    ? {
-        url: config.coordUrl,
-        reachable: undefined,
-        detail: "not checked (--offline)",
-        apiKey: notChecked("not checked (--offline)"),
-      }
-    : await checkCoordinator(config);
-  const problems = readinessProblems(machine.accelProblem, results, dirWritable, coordinator);
+  const coordinator: DoctorReport["coordinator"] = !config.coordUrl
+    ? unsetCoordinator
+    : options.offline
+      ? {
+          url: config.coordUrl,
+          reachable: undefined,
+          detail: "not checked (--offline)",
+          apiKey: notChecked("not checked (--offline)"),
+        }
+      : await checkCoordinator(config);
+  const problems = readinessProblems(config, machine.accelProblem, results, dirWritable, coordinator);
   return {
     minerId: config.minerId,
     accel: { mode: config.accelMode, using: machine.accel, reason: machine.accelReason, problem: machine.accelProblem },

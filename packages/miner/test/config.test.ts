@@ -81,6 +81,25 @@ describe("the seed's config file", () => {
     expect(error.message).toContain("did you mean HEARTBEAT_SECS?");
   });
 
+  it("lists an unknown key with every other bad value in the file, in one error", () => {
+    const error = loadError(() =>
+      loadMinerConfig({
+        file: confFile('HEARTBEAT_SEC=20\nMAX_CONCURRENCY=0\nMINER_ID="$(whoami)"\n'),
+        env: {},
+        hostname: host,
+        requireConnection: false,
+      }),
+    );
+    expect(error.key).toBe("HEARTBEAT_SEC");
+    const lines = error.message.split("\n");
+    expect(lines[0]).toBe("3 problems in the miner configuration:");
+    expect(lines[1]).toMatch(/^ {2}- unknown key HEARTBEAT_SEC in .* line 1 \(did you mean HEARTBEAT_SECS\?\)$/);
+    expect(lines[2]).toMatch(/^ {2}- MINER_ID \(.* line 3\): .*only \$\(hostname\)/);
+    expect(lines[3]).toMatch(
+      /^ {2}- MAX_CONCURRENCY must be a positive integer from 1 to 64, got "0" \(from .* line 2\)$/,
+    );
+  });
+
   it("refuses shell syntax other than $(hostname) instead of using it literally", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: the shell syntax under test, not a template
     for (const value of ['"${HOST}-gpu0"', '"$(whoami)"', '"$USER"', '"`hostname`"']) {
@@ -148,6 +167,15 @@ describe("precedence and validation", () => {
     expect(error.key).toBe(key);
     expect(error.message).toContain(message);
     expect(error.message).toContain("environment variable");
+  });
+
+  it("refuses an unknown workload with the other bad values, before anything is written", () => {
+    const error = loadError(() => loadMinerConfig({ env: { ...base, WORKLOADS: "llm_gen,foo", HEARTBEAT_SECS: "0" } }));
+    expect(error.message.split("\n")).toEqual([
+      "2 problems in the miner configuration:",
+      '  - WORKLOADS names unknown workload "foo" (known: llm_gen, torch_bench, sd_infer), got "llm_gen,foo" (from environment variable WORKLOADS)',
+      '  - HEARTBEAT_SECS must be a positive integer from 1 to 3600, got "0" (from environment variable HEARTBEAT_SECS)',
+    ]);
   });
 
   it("names every bad key at once, so one edit of the file fixes them all", () => {

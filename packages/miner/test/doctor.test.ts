@@ -113,3 +113,32 @@ describe("the miner's log names the URL it used", () => {
     expect(coordinator.of("/v1/v1/miner/heartbeat")).toHaveLength(1);
   });
 });
+
+describe("miner doctor: the settings `miner start` requires", () => {
+  const runnable = [
+    {
+      name: "noop",
+      detect: async () => ({ available: true, reason: "test" }),
+      run: async () => ({ output: "", contentType: "text/plain", metrics: {} }),
+    },
+  ];
+  const unconfigured = (env: Record<string, string>) =>
+    loadMinerConfig({
+      env: { MINER_ID: "rig-gpu0", WORK_DIR: mkdtempSync(join(tmpdir(), "miner-doctor-")), ...env },
+      requireConnection: false,
+    });
+
+  it.each([false, true])("counts each one unset as a problem, offline=%s, as start would refuse", async (offline) => {
+    const none = await minerDoctor(unconfigured({}), { detectGpus: async () => [], workloads: runnable, offline });
+    expect(none.ok).toBe(false);
+    expect(none.problems).toEqual(["COORD_URL, WALLET_ADDR, API_KEY are not set (the miner would refuse to start)"]);
+    expect(none.coordinator).toMatchObject({ reachable: false, detail: "COORD_URL is not set" });
+    const noWallet = await minerDoctor(unconfigured({ COORD_URL: "http://127.0.0.1:9", API_KEY: "k-1" }), {
+      detectGpus: async () => [],
+      workloads: runnable,
+      offline,
+    });
+    expect(noWallet.ok).toBe(false);
+    expect(noWallet.problems[0]).toBe("WALLET_ADDR is not set (the miner would refuse to start)");
+  });
+});

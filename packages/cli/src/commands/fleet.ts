@@ -299,7 +299,10 @@ function probeCommand(): Command {
       const port = Number(match?.[2] ?? 4028);
       if (!match || port < 1 || port > 65535) fail(`address must be host[:port], got '${address}'`, EXIT_USAGE);
       const host = (match[1] as string).replace(/^\[|\]$/g, "");
-      const { CgminerAdapter, formatTelemetry, modelById, models } = await fleet();
+      const { CgminerAdapter, formatTelemetry, minerHostProblem, modelById, models } = await fleet();
+      // The configuration's own check: a typo is refused here as it would be there, not sent to DNS.
+      const hostProblem = minerHostProblem(host);
+      if (hostProblem) fail(`address ${hostProblem}`, EXIT_USAGE);
       if (options.model !== undefined && !modelById(options.model))
         fail(
           `--model: unknown model '${options.model}' (known: ${models.map((model) => model.id).join(", ")})`,

@@ -5,6 +5,7 @@
 
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { fleetAuthHeaders } from "../auth/sign.ts";
 import { type AuthFailure, RequestVerifier } from "../auth/verify.ts";
 import type { Clock } from "../clock.ts";
 import { fleetErrors } from "./errors.ts";
@@ -34,6 +35,46 @@ function isMetricsScrape(request: FastifyRequest, token: string | null | undefin
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** The seed's `Bearer <operatorId>:…`; any other bearer on GET /metrics is a scrape token. */
+const legacyBearerShape = /^Bearer [A-Za-z0-9._-]{1,64}:/;
+
+/**
+ * A scrape token on GET /metrics that is not METRICS_TOKEN (or sent where none is set): say so,
+ * rather than that the legacy bearer form is disabled, which it never was.
+ */
+function metricsTokenRefusal(
+  request: FastifyRequest,
+  token: string | null | undefined,
+): { failure: AuthFailure; message: string } | undefined {
+  if (request.method !== "GET" || request.routeOptions.url !== "/metrics") return undefined;
+  if (request.headers[fleetAuthHeaders.signature] !== undefined) return undefined;
+  const authorization = String(request.headers.authorization ?? "").trim();
+  if (!authorization.startsWith("Bearer ") || legacyBearerShape.test(authorization)) return undefined;
+  if (!token)
+    return {
+      failure: "AUTH_MISSING",
+      message:
+        "this controller has no METRICS_TOKEN, so /metrics takes no bearer token: set METRICS_TOKEN (at least 16 characters) or sign the request",
+    };
+  return {
+    failure: "AUTH_BAD_SIGNATURE",
+    message:
+      "the bearer token is not this controller's METRICS_TOKEN (the site's Prometheus sends Authorization: Bearer <METRICS_TOKEN>; an operator signs the request instead)",
+  };
+}
+
+/**
+ * Node joins a header sent twice into "a, b", which would pass for one Idempotency-Key: the raw
+ * header list tells them apart, so a repeated key reaches the verifier as the list it was.
+ */
+function headersWithRepeatedKey(request: FastifyRequest): FastifyRequest["headers"] {
+  const name = fleetAuthHeaders.idempotencyKey;
+  const raw = request.raw.rawHeaders;
+  const values: string[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) if (raw[i]?.toLowerCase() === name) values.push(raw[i + 1] as string);
+  return values.length > 1 ? { ...request.headers, [name]: values } : request.headers;
+}
+
 export function installFleetAuth(app: FastifyInstance, options: AuthOptions): void {
   const verifier = new RequestVerifier({
     secrets: options.secrets,
@@ -52,10 +93,15 @@ export function installFleetAuth(app: FastifyInstance, options: AuthOptions): vo
       request.operator = { id: "", scheme: "metrics-token" };
       return;
     }
+    const wrongToken = metricsTokenRefusal(request, options.metricsToken);
+    if (wrongToken)
+      throw fleetErrors.error(wrongToken.failure, undefined, wrongToken.message, {
+        "www-authenticate": "Pithead-HMAC-SHA256",
+      });
     const result = verifier.verify({
       method: request.method,
       path: request.url,
-      headers: request.headers,
+      headers: headersWithRepeatedKey(request),
       body: Buffer.from(request.rawBody ?? "", "utf8"),
       nowMs: options.clock.now(),
     });

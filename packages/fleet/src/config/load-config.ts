@@ -20,6 +20,7 @@ import { defaultFixedMarket, type FixedMarket } from "../market/sources.ts";
 import { modelById, models } from "../models.ts";
 import { boolean, number, oneOf, Problems, type Source, text } from "./env-reader.ts";
 import { jsonFields, minerKeys, operatorKeys, unknownFleetKeys, unknownJsonFields } from "./known-keys.ts";
+import { minerHostProblem } from "./miner-address.ts";
 import type { OperatorConfig } from "./types.ts";
 
 export type LedgerConfig =
@@ -58,10 +59,6 @@ export interface FleetConfig {
 }
 
 const idPattern = /^[A-Za-z0-9._-]{1,64}$/;
-const hostPattern =
-  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
-/** Digits and dots only ("999.1.1.1", "10.0.0"): meant as an IPv4 address, never a host name (RFC 1123). */
-const dottedNumbers = /^[0-9.]+$/;
 const minSecretLength = 16;
 
 interface RawOperator {
@@ -227,10 +224,8 @@ function readOperator(
       problems.add(ml(miner.keys.ip), "is required (the miner's address)");
       continue;
     }
-    if (isIP(host) === 0 && dottedNumbers.test(host))
-      problems.add(ml(miner.keys.ip), `is not a valid IPv4 address (each part 0-255): ${JSON.stringify(host)}`);
-    else if (isIP(host) === 0 && !hostPattern.test(host))
-      problems.add(ml(miner.keys.ip), `is not an IP address or host name: ${JSON.stringify(host)}`);
+    const hostProblem = minerHostProblem(host);
+    if (hostProblem) problems.add(ml(miner.keys.ip), hostProblem);
     const port = number(miner.source, miner.keys.port, ml(miner.keys.port), problems, 4028, {
       min: 1,
       max: 65535,

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { hostname as osHostname } from "node:os";
 import { resolve } from "node:path";
+import { KNOWN_WORKLOADS } from "../workloads/known.ts";
 import { CONFIG_KEY_NAMES, CONFIG_KEYS, type ConfigKey, type ConfigKeyDef } from "./config-keys.ts";
 import { EnvFileError, parseEnvFile } from "./env-file.ts";
 import { ExpandError, expandValue } from "./expand.ts";
@@ -110,7 +111,13 @@ function suggestion(key: string): string {
   return best ? ` (did you mean ${best}?)` : "";
 }
 
-function readFile(file: string, hostname: () => string): Map<string, RawValue> {
+/** A bad value noted while reading, so every one is reported together. */
+interface Problem {
+  key: string;
+  message: string;
+}
+
+function readFile(file: string, hostname: () => string, problems: Problem[]): Map<string, RawValue> {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -131,13 +138,14 @@ function readFile(file: string, hostname: () => string): Map<string, RawValue> {
   for (const entry of entries) {
     const origin = `${file} line ${entry.line}`;
     if (!CONFIG_KEY_NAMES.has(entry.key)) {
-      throw new MinerConfigError(entry.key, `unknown key ${entry.key} in ${origin}${suggestion(entry.key)}`);
+      problems.push({ key: entry.key, message: `unknown key ${entry.key} in ${origin}${suggestion(entry.key)}` });
+      continue;
     }
     const value =
       entry.literal || isSecret(entry.key)
         ? unescapeDollar(entry.value, entry.literal)
-        : expand(entry.key, entry.value, origin, hostname);
-    out.set(entry.key, { value, source: "file", origin });
+        : expand(entry.key, entry.value, origin, hostname, problems);
+    if (value !== undefined) out.set(entry.key, { value, source: "file", origin });
   }
   return out;
 }
@@ -151,12 +159,20 @@ function isSecret(key: string): boolean {
   return CONFIG_KEYS.find((def) => def.key === key)?.secret === true;
 }
 
-function expand(key: string, value: string, origin: string, hostname: () => string): string {
+/** The value with $(hostname) expanded; undefined (and a problem noted) for other shell syntax. */
+function expand(
+  key: string,
+  value: string,
+  origin: string,
+  hostname: () => string,
+  problems: Problem[],
+): string | undefined {
   try {
     return expandValue(value, { hostname });
   } catch (error) {
-    if (error instanceof ExpandError) throw new MinerConfigError(key, `${key} (${origin}): ${error.message}`);
-    throw error;
+    if (!(error instanceof ExpandError)) throw error;
+    problems.push({ key, message: `${key} (${origin}): ${error.message}` });
+    return undefined;
   }
 }
 
@@ -169,10 +185,10 @@ function stripInlineComment(value: string): string {
 }
 
 /** Merges the sources for every key: flag > env > file > default. */
-function collect(options: LoadMinerConfigOptions, hostname: () => string): Map<string, RawValue> {
+function collect(options: LoadMinerConfigOptions, hostname: () => string, problems: Problem[]): Map<string, RawValue> {
   const env = options.env ?? process.env;
   const file = options.file ?? (env.MINER_CONFIG || undefined);
-  const fromFile = file === undefined ? new Map<string, RawValue>() : readFile(file, hostname);
+  const fromFile = file === undefined ? new Map<string, RawValue>() : readFile(file, hostname, problems);
   const merged = new Map<string, RawValue>();
   for (const def of CONFIG_KEYS as readonly ConfigKeyDef[]) {
     const flag = options.flags?.[def.key as ConfigKey];
@@ -181,20 +197,14 @@ function collect(options: LoadMinerConfigOptions, hostname: () => string): Map<s
       merged.set(def.key, { value: flag, source: "flag", origin: def.flag });
     } else if (fromEnv !== undefined && fromEnv !== "") {
       const origin = `environment variable ${def.key}`;
-      const value = stripInlineComment(fromEnv);
-      merged.set(def.key, {
-        value: def.secret ? value : expand(def.key, value, origin, hostname),
-        source: "env",
-        origin,
-      });
+      const raw = stripInlineComment(fromEnv);
+      const value = def.secret ? raw : expand(def.key, raw, origin, hostname, problems);
+      if (value !== undefined) merged.set(def.key, { value, source: "env", origin });
     } else if (fromFile.has(def.key)) {
       merged.set(def.key, fromFile.get(def.key) as RawValue);
     } else if (def.fallback !== undefined) {
-      merged.set(def.key, {
-        value: expand(def.key, def.fallback, "default", hostname),
-        source: "default",
-        origin: "default",
-      });
+      const value = expand(def.key, def.fallback, "default", hostname, problems);
+      if (value !== undefined) merged.set(def.key, { value, source: "default", origin: "default" });
     }
   }
   return merged;
@@ -203,13 +213,15 @@ function collect(options: LoadMinerConfigOptions, hostname: () => string): Map<s
 /** Reads the merged values, noting every bad one so the operator can fix them all at once. */
 class Reader {
   readonly raw: Map<string, RawValue>;
-  readonly problems: { key: string; message: string }[] = [];
-  constructor(raw: Map<string, RawValue>) {
+  readonly problems: Problem[];
+  constructor(raw: Map<string, RawValue>, problems: Problem[]) {
     this.raw = raw;
+    this.problems = problems;
   }
 
+  /** One problem per key: a value already refused while reading is not also "required" or "bad". */
   problem(key: ConfigKey, message: string): void {
-    this.problems.push({ key, message });
+    if (!this.problems.some((problem) => problem.key === key)) this.problems.push({ key, message });
   }
 
   bad(key: ConfigKey, expectation: string): void {
@@ -298,7 +310,8 @@ export function loadMinerConfig(options: LoadMinerConfigOptions = {}): MinerConf
   const cwd = options.cwd ?? process.cwd();
   const required = options.requireConnection ?? true;
   const env = options.env ?? process.env;
-  const r = new Reader(collect(options, hostname));
+  const problems: Problem[] = [];
+  const r = new Reader(collect(options, hostname, problems), problems);
 
   const coordUrl = r.url("COORD_URL", r.required("COORD_URL", required)) ?? "";
   const walletAddr = r.pattern(
@@ -321,8 +334,12 @@ export function loadMinerConfig(options: LoadMinerConfigOptions = {}): MinerConf
     ?.split(",")
     .map((name) => name.trim())
     .filter((name) => name !== "");
+  const unknownWorkloads = workloads?.filter((name) => !(KNOWN_WORKLOADS as readonly string[]).includes(name));
   if (workloads?.some((name) => !WORKLOAD.test(name))) {
     r.bad("WORKLOADS", "must be a comma-separated list of workload names like llm_gen,torch_bench");
+  } else if (unknownWorkloads?.length) {
+    const names = unknownWorkloads.map((name) => JSON.stringify(name)).join(", ");
+    r.bad("WORKLOADS", `names unknown workload ${names} (known: ${KNOWN_WORKLOADS.join(", ")})`);
   }
   const provider = r.choice<LlmProviderKind>("LLM_PROVIDER", ["local", "openai", "vllm"]);
   const llmBaseUrl = r.url("LLM_BASE_URL", r.optional("LLM_BASE_URL"));

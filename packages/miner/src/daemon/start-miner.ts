@@ -46,6 +46,8 @@ export interface RunningMiner {
 export async function startMiner(config: MinerConfig, options: StartMinerOptions = {}): Promise<RunningMiner> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
+  // Before anything is written: a WORKLOADS naming no known workload refuses the start here.
+  const workloads = options.workloads ?? createWorkloads(config);
   const store = new ResultStore(config.workDir, () => clock.now());
   // One pass over WORK_DIR now; from here on no delivery pass reads a settled result.
   const indexed = await store.load();
@@ -54,7 +56,6 @@ export async function startMiner(config: MinerConfig, options: StartMinerOptions
   if (key.created) log.info("created the miner's Ed25519 key", { file: config.keyFile, public_key: key.publicKey });
   const machine = await detectMachine(config.accelMode, { detectGpus: options.detectGpus });
   if (machine.accelProblem) throw new MinerStartError(machine.accelProblem);
-  const workloads = options.workloads ?? createWorkloads(config);
   const miner = new Miner({
     config,
     client: new CoordinatorClient({ baseUrl: config.coordUrl, apiKey: config.apiKey }),

@@ -3,12 +3,13 @@
 
 import type { MinerConfig } from "../config/load-config.ts";
 import { MinerConfigError } from "../config/load-config.ts";
+import { KNOWN_WORKLOADS } from "./known.ts";
 import { LlmGenWorkload } from "./llm-gen.ts";
 import { SdInferWorkload } from "./sd-infer.ts";
 import { TorchBenchWorkload } from "./torch-bench.ts";
 import type { Workload } from "./workload.ts";
 
-export const KNOWN_WORKLOADS = ["llm_gen", "torch_bench", "sd_infer"] as const;
+export { KNOWN_WORKLOADS };
 
 export function createWorkloads(config: MinerConfig): Workload[] {
   const all: Workload[] = [
@@ -25,6 +26,7 @@ export function createWorkloads(config: MinerConfig): Workload[] {
     new SdInferWorkload(config.sdUrl),
   ];
   if (config.workloads === undefined) return all;
+  // loadMinerConfig refuses these already; a config built in code is checked here.
   for (const name of config.workloads) {
     if (!(KNOWN_WORKLOADS as readonly string[]).includes(name)) {
       throw new MinerConfigError(
