@@ -124,55 +124,64 @@ describe("a cycle never fails because of one miner's or one source's numbers", (
     expect((await replayPartition(store.ledger, controller.partition, "op-market")).ok).toBe(true);
   });
 
-  it("replay of a ledger written when such a cycle aborted does not throw: it reports the cycle under the older rules", async () => {
-    await using store = await openTestLedger("jsonl");
-    const partition = "fleet/op-old";
-    const at = new Date(clock.now());
-    const [, cycle] = await store.ledger.appendBatch(partition, [
-      {
-        type: recordTypes.config,
-        body: {
-          operatorId: "op-old",
-          label: "op-old",
-          mode: "AUTO",
-          dryRun: false,
-          policy: defaultPolicy as unknown as Json,
-          site: { energyMicroUsdPerKwh: 50_000, poolFeePpm: 20_000 },
-          miners: 1,
+  it.each([
+    { rules: undefined, says: `decided under decision rules 1, replayed under rules ${decisionRulesVersion}` },
+    // A rollback: a cycle a newer release decided is reported as such, not as tampering.
+    { rules: 99, says: `decided under decision rules 99, newer than this release's ${decisionRulesVersion}` },
+  ])(
+    "replay of a cycle decided under other rules (%o) does not throw or fail: it says which rules",
+    async ({ rules, says }) => {
+      await using store = await openTestLedger("jsonl");
+      const partition = "fleet/op-old";
+      const at = new Date(clock.now());
+      const [, cycle] = await store.ledger.appendBatch(partition, [
+        {
+          type: recordTypes.config,
+          body: {
+            operatorId: "op-old",
+            label: "op-old",
+            mode: "AUTO",
+            dryRun: false,
+            policy: defaultPolicy as unknown as Json,
+            site: { energyMicroUsdPerKwh: 50_000, poolFeePpm: 20_000 },
+            miners: 1,
+          },
+          at,
         },
-        at,
-      },
-      // Rules 1: no `rules` field. The cycle stopped after its observations (RangeError).
-      { type: recordTypes.cycle, body: { now: at.toISOString(), mode: "AUTO", dryRun: false, miners: 1 }, at },
-    ]);
-    const seq = cycle?.seq as number;
-    const sourced = { source: "mempool", sourceAt: at.toISOString(), fetchedAt: at.toISOString(), error: null };
-    await store.ledger.appendBatch(partition, [
-      {
-        type: recordTypes.price,
-        body: { cycle: seq, available: true, usdPerBtc: "100000", microUsdPerBtc: 100_000_000_000, ...sourced },
-        at,
-      },
-      {
-        type: recordTypes.network,
-        body: { cycle: seq, available: true, difficulty: "1", feesPerBlockSat: 0, height: 900_000, ...sourced },
-        at,
-      },
-      {
-        type: recordTypes.telemetry,
-        body: { cycle: seq, minerId: "a", ok: false, failure: "unreachable", reason: "refused", rawSha256: null },
-        at,
-      },
-    ]);
-    const replay = await replayPartition(store.ledger, partition, "op-old");
-    expect(replay.ok).toBe(true);
-    expect(replay.olderRules).toEqual({ cycles: 1, differences: replay.differences.length });
-    expect(replay.differences.length).toBeGreaterThan(0);
-    expect(replay.differences.every((d) => d.kind === "rules-changed")).toBe(true);
-    expect(replay.differences[0]?.detail).toContain(
-      `decided under decision rules 1, replayed under rules ${decisionRulesVersion}`,
-    );
-  });
+        // Rules 1: no `rules` field. The cycle stopped after its observations (RangeError).
+        {
+          type: recordTypes.cycle,
+          body: { now: at.toISOString(), mode: "AUTO", dryRun: false, miners: 1, ...(rules ? { rules } : {}) },
+          at,
+        },
+      ]);
+      const seq = cycle?.seq as number;
+      const sourced = { source: "mempool", sourceAt: at.toISOString(), fetchedAt: at.toISOString(), error: null };
+      await store.ledger.appendBatch(partition, [
+        {
+          type: recordTypes.price,
+          body: { cycle: seq, available: true, usdPerBtc: "100000", microUsdPerBtc: 100_000_000_000, ...sourced },
+          at,
+        },
+        {
+          type: recordTypes.network,
+          body: { cycle: seq, available: true, difficulty: "1", feesPerBlockSat: 0, height: 900_000, ...sourced },
+          at,
+        },
+        {
+          type: recordTypes.telemetry,
+          body: { cycle: seq, minerId: "a", ok: false, failure: "unreachable", reason: "refused", rawSha256: null },
+          at,
+        },
+      ]);
+      const replay = await replayPartition(store.ledger, partition, "op-old");
+      expect(replay.ok).toBe(true);
+      expect(replay.olderRules).toEqual({ cycles: 1, differences: replay.differences.length });
+      expect(replay.differences.length).toBeGreaterThan(0);
+      expect(replay.differences.every((d) => d.kind === "rules-changed")).toBe(true);
+      expect(replay.differences[0]?.detail).toContain(says);
+    },
+  );
 });
 
 describe("the mode an operator set", () => {

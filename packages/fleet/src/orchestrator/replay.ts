@@ -3,9 +3,9 @@
 // it) and reports each record that differs from what was written. It also checks the two
 // invariants: no action without a decision, no suppressed action without a negative proof.
 //
-// A cycle decided under older decision rules (its fleet.cycle record's `rules`, see
-// core/rules-version.ts) is replayed under today's; what differs there is reported as
-// "rules-changed" and does not fail the replay. A difference in a cycle decided under the current
+// A cycle decided under other decision rules (its fleet.cycle record's `rules`, see
+// core/rules-version.ts: older ones, or newer ones after a rollback) is replayed under today's;
+// what differs there is reported as "rules-changed" and does not fail the replay. A difference in a cycle decided under the current
 // rules does: there the records no longer follow from their evidence.
 //
 // A cycle cut short (the process killed mid-cycle, a full disk) has its tiers up to some point and
@@ -66,7 +66,7 @@ export interface ReplayReport {
   rederived: number;
   /** The decision rules this replay re-derives with. */
   rules: number;
-  /** Cycles decided under older rules, and how many differences they showed (kind "rules-changed"). */
+  /** Cycles decided under other (older, or after a rollback newer) rules, and how many differences they showed (kind "rules-changed"). */
   olderRules: { cycles: number; differences: number };
   /** Cycles recorded as interrupted (fleet.cycle-interrupted), each reported as kind "interrupted". */
   interrupted: number;
@@ -189,7 +189,9 @@ export async function replayPartition(
     const cycleSeq = current.record.seq;
     const cycleBody = current.record.body as unknown as CycleBody;
     const rules = rulesOf(cycleBody);
-    const older = rules < decisionRulesVersion;
+    // Newer rules than this release knows: a rollback. Nothing here can judge such a cycle; it is
+    // reported like an older one, saying so, rather than as altered evidence.
+    const older = rules !== decisionRulesVersion;
     if (older) report.olderRules.cycles++;
     const differ = (difference: ReplayDifference) => {
       if (!older || !["missing", "unexpected", "changed"].includes(difference.kind)) {
@@ -200,7 +202,10 @@ export async function replayPartition(
       report.differences.push({
         ...difference,
         kind: "rules-changed",
-        detail: `${difference.detail} (${difference.kind}; the cycle was decided under decision rules ${rules}, replayed under rules ${decisionRulesVersion})`,
+        detail:
+          rules > decisionRulesVersion
+            ? `${difference.detail} (${difference.kind}; the cycle was decided under decision rules ${rules}, newer than this release's ${decisionRulesVersion}: replay it with the release that wrote it)`
+            : `${difference.detail} (${difference.kind}; the cycle was decided under decision rules ${rules}, replayed under rules ${decisionRulesVersion})`,
       });
     };
     const nowMs = Date.parse(cycleBody.now);
