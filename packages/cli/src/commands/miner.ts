@@ -75,7 +75,10 @@ function startCommand(): Command {
     try {
       running = await startMiner(config);
     } catch (error) {
-      if (error instanceof MinerStartError || error instanceof MinerConfigError) fail(error.message);
+      // A value the configuration refuses is the command line's (2), wherever it was found; a
+      // start check that fails (no GPU for ACCEL_MODE=gpu, a busy WORK_DIR) is a failed run (1).
+      if (error instanceof MinerConfigError) fail(error.message, 2);
+      if (error instanceof MinerStartError) fail(error.message);
       fail(errorMessage(error));
     }
     let stopping = false;
