@@ -248,6 +248,15 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
       try {
         return await ledger.consistencyProof(partition, request.query.from, to);
       } catch (error) {
+        // The library names its own parameters; the caller sent `from` and `to`.
+        const field =
+          error instanceof LedgerValueError
+            ? { fromSize: "querystring.from", toSize: "querystring.to" }[error.path]
+            : undefined;
+        if (error instanceof LedgerValueError && field) {
+          const problem = error.message.slice(error.path.length).replace(/\btoSize\b/g, "querystring.to");
+          throw new LedgerHttpError(400, "LEDGER_BAD_REQUEST", `${field}${problem}`);
+        }
         badInput(error);
       }
     },
