@@ -11,6 +11,13 @@ export interface StoredRecordLike {
   hash: string;
 }
 
+/** A record about to be appended (the controller always stamps its own time). */
+export interface NewRecord {
+  type: string;
+  body: Json;
+  at: Date;
+}
+
 export interface Recorder {
   append(partition: string, type: string, body: Json, options?: { at?: Date }): Promise<StoredRecordLike>;
   appendBatch(partition: string, entries: { type: string; body: Json; at?: Date }[]): Promise<StoredRecordLike[]>;

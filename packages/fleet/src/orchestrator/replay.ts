@@ -29,7 +29,7 @@ import type {
 import { recordTypes, withCites } from "../core/records.ts";
 import { decisionRulesVersion, rulesOf } from "../core/rules-version.ts";
 import { cycleCompleteness } from "./cycle-completeness.ts";
-import { refKey, resolveRef } from "./operator-controller.ts";
+import { refKey, resolveRef } from "./cycle-refs.ts";
 import type { Recorder, StoredRecordLike } from "./recorder.ts";
 
 export interface ReplayDifference {

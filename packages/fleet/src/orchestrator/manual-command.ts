@@ -1,0 +1,177 @@
+// A command from a person (`/miners/:id/start|stop|restart`): recorded as a decision with the
+// operator who sent it, then dispatched or suppressed like any other. An idempotency key makes a
+// retried request return the first one's result instead of acting twice.
+
+import { randomUUID } from "node:crypto";
+import { executionVerdict } from "../core/decide.ts";
+import { emptyMemory } from "../core/memory.ts";
+import {
+  type Action,
+  type DecisionBody,
+  type Json,
+  type NegativeProofBody,
+  type ReceiptBody,
+  recordTypes,
+  withCites,
+} from "../core/records.ts";
+import { type Executor, executeDecision } from "./execute-decision.ts";
+import type { NewRecord, Recorder, StoredRecordLike } from "./recorder.ts";
+
+export interface ManualResult {
+  decisionId: string;
+  decisionSeq: number;
+  /** Set when an earlier request with the same idempotency key already did the work. */
+  replayed: boolean;
+  outcome:
+    | { kind: "receipt"; seq: number; body: ReceiptBody }
+    | { kind: "negative-proof"; seq: number; body: NegativeProofBody };
+}
+
+export class UnknownMinerError extends Error {
+  readonly minerId: string;
+  constructor(minerId: string) {
+    super(`no miner '${minerId}' in this operator's fleet`);
+    this.name = "UnknownMinerError";
+    this.minerId = minerId;
+  }
+}
+
+/** An Idempotency-Key already used for a different request (another miner or action). */
+export class IdempotencyKeyReusedError extends Error {
+  readonly key: string;
+  readonly first: { minerId: string; action: Action; decisionId: string; seq: number };
+  constructor(
+    key: string,
+    first: DecisionBody,
+    seq: number,
+    now: { minerId: string; action: Exclude<Action, "HOLD"> },
+  ) {
+    super(
+      `Idempotency-Key '${key}' was already used for ${first.action} of miner '${first.minerId}' (decision ${first.decisionId}, ledger record #${seq}); this request is ${now.action} of miner '${now.minerId}': send it with a new key`,
+    );
+    this.name = "IdempotencyKeyReusedError";
+    this.key = key;
+    this.first = { minerId: first.minerId, action: first.action, decisionId: first.decisionId, seq };
+  }
+}
+
+export interface ManualContext extends Executor {
+  operatorId: string;
+  partition: string;
+  recorder: Recorder;
+  /** Appends the records and folds them into `state`. */
+  appendAndFold: (records: NewRecord[]) => Promise<StoredRecordLike[]>;
+}
+
+/** Records, then dispatches or suppresses, one command; the caller holds the operator's mutex. */
+export async function manualCommand(
+  context: ManualContext,
+  minerId: string,
+  action: Exclude<Action, "HOLD">,
+  requestedBy: string,
+  idempotencyKey?: string,
+): Promise<ManualResult> {
+  const { state, operatorId } = context;
+  const endpoint = context.endpoints.get(minerId);
+  if (!endpoint) throw new UnknownMinerError(minerId);
+  const decisionId = `${operatorId}:manual:${idempotencyKey ?? randomUUID()}`;
+  const earlier = state.decisions.get(decisionId);
+  if (earlier) {
+    // A key names one request: the same key for another miner or action is a client's mistake,
+    // and answering with the first result would silently drop the second command.
+    const first = (await context.recorder.get(context.partition, earlier.seq))?.body as unknown as
+      | DecisionBody
+      | undefined;
+    if (first && (first.minerId !== minerId || first.action !== action))
+      throw new IdempotencyKeyReusedError(idempotencyKey ?? "", first, earlier.seq, { minerId, action });
+    return await earlierResult(context.recorder, context.partition, decisionId, earlier.seq);
+  }
+
+  const nowMs = context.clock.now();
+  const at = new Date(nowMs);
+  const memory = state.miners.get(minerId) ?? emptyMemory();
+  const decision: DecisionBody = {
+    cycle: null,
+    decisionId,
+    minerId,
+    action,
+    reason: "MANUAL_COMMAND",
+    detail: `${action} requested by ${requestedBy}`,
+    origin: "manual",
+    requestedBy,
+    decidedAt: at.toISOString(),
+  };
+  const [decisionRecord] = await context.appendAndFold([
+    {
+      type: recordTypes.decision,
+      body: withCites(decision, memory.lastGood ? [memory.lastGood.seq] : []) as unknown as Json,
+      at,
+    },
+  ]);
+  const decisionSeq = (decisionRecord as StoredRecordLike).seq;
+  const verdict = executionVerdict(state, decision, memory, nowMs);
+  if (!verdict.dispatch) {
+    const proof: NegativeProofBody = {
+      cycle: null,
+      key: `${minerId}:execution`,
+      minerId,
+      stage: "execution",
+      suppressed: action,
+      reason: verdict.reason,
+      detail: verdict.detail,
+      decisionId,
+    };
+    const [stored] = await context.appendAndFold([
+      { type: recordTypes.negativeProof, body: withCites(proof, [decisionSeq]) as unknown as Json, at },
+    ]);
+    return {
+      decisionId,
+      decisionSeq,
+      replayed: false,
+      outcome: { kind: "negative-proof", seq: (stored as StoredRecordLike).seq, body: proof },
+    };
+  }
+  const receipt = await executeDecision(
+    context,
+    { decisionId, minerId, action, family: memory.family, devices: memory.devices },
+    decisionSeq,
+  );
+  const [stored] = await context.appendAndFold(receipt ? [receipt] : []);
+  const record = stored as StoredRecordLike;
+  return {
+    decisionId,
+    decisionSeq,
+    replayed: false,
+    outcome: { kind: "receipt", seq: record.seq, body: record.body as unknown as ReceiptBody },
+  };
+}
+
+/** The first request's outcome, read back from the records after its decision. */
+async function earlierResult(
+  recorder: Recorder,
+  partition: string,
+  decisionId: string,
+  decisionSeq: number,
+): Promise<ManualResult> {
+  for await (const record of recorder.read(partition, { fromSeq: decisionSeq + 1 })) {
+    const body = record.body as { decisionId?: unknown };
+    if (body.decisionId !== decisionId) continue;
+    if (record.type === recordTypes.receipt) {
+      return {
+        decisionId,
+        decisionSeq,
+        replayed: true,
+        outcome: { kind: "receipt", seq: record.seq, body: record.body as unknown as ReceiptBody },
+      };
+    }
+    if (record.type === recordTypes.negativeProof) {
+      return {
+        decisionId,
+        decisionSeq,
+        replayed: true,
+        outcome: { kind: "negative-proof", seq: record.seq, body: record.body as unknown as NegativeProofBody },
+      };
+    }
+  }
+  throw new Error(`decision ${decisionId} has neither a receipt nor a negative proof`);
+}
