@@ -26,7 +26,7 @@ import {
   verifyInclusion,
 } from "../src/index.ts";
 import { collect, tempDir, testSigner } from "./helpers.ts";
-import { migrateUrl } from "./pg-helpers.ts";
+import { migrateUrl, testPool } from "./pg-helpers.ts";
 
 const at = new Date("2026-01-01T00:00:00.000Z");
 const entry = (body: Json, type = "coordinator.step") => prepareLedgerEntry(type, body, at);
@@ -143,7 +143,7 @@ describe("appendBatchInSqliteTransaction", () => {
 describe("appendBatchInPostgresTransaction", () => {
   it("appends batches of concurrent transactions without gaps or forks, with in-batch citations", async () => {
     await using db = await pgTestDatabase("ledger", migrateUrl);
-    const pool = new pg.Pool({ connectionString: db.url, max: 4 });
+    const pool = testPool(db.url, 4);
     const committed: number[] = [];
     const work = async (i: number) => {
       const client = await pool.connect();

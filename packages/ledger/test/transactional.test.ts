@@ -15,7 +15,7 @@ import {
   verifyInclusion,
 } from "../src/index.ts";
 import { collect, tempDir, testSigner } from "./helpers.ts";
-import { migrateUrl } from "./pg-helpers.ts";
+import { migrateUrl, testPool } from "./pg-helpers.ts";
 
 describe("appendInSqliteTransaction", () => {
   function serviceDb(path: string): DatabaseSync {
@@ -115,10 +115,7 @@ describe("appendInPostgresTransaction", () => {
     await setup.connect();
     await setup.query("CREATE TABLE jobs (id text PRIMARY KEY, state text NOT NULL)");
     await setup.end();
-    const pools = [
-      new pg.Pool({ connectionString: db.url, max: 4 }),
-      new pg.Pool({ connectionString: db.url, max: 4 }),
-    ];
+    const pools = [testPool(db.url, 4), testPool(db.url, 4)];
     const committed: number[] = [];
     const work = async (pool: pg.Pool, id: string) => {
       const client = await pool.connect();
