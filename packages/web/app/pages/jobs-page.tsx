@@ -3,6 +3,7 @@
 
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { coordinator, JOB_STATES, type JobEvent, type Wallet } from "../api/coordinator.ts";
+import { CursorPager } from "../components/cursor-pager.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
 import { formatInteger } from "../lib/format.ts";
 import { navigate } from "../lib/router.tsx";
@@ -234,29 +235,14 @@ export function JobsPage() {
             ) : (
               !miners.error && <Loading what="miners" />
             )}
-            <div className="row">
-              {minerCursors.length > 0 && (
-                <button type="button" onClick={() => setMinerCursors(minerCursors.slice(0, -1))}>
-                  Previous miners
-                </button>
-              )}
-              {miners.data?.next_after && (
-                <button
-                  type="button"
-                  onClick={() => setMinerCursors([...minerCursors, miners.data?.next_after as string])}
-                >
-                  Next miners
-                </button>
-              )}
-              {miners.data && (minerCursors.length > 0 || miners.data.next_after) && (
-                <span className="muted">
-                  {minerPage.length === 0
-                    ? "no more miners"
-                    : `miners ${formatInteger(minerCursors.length * MINER_PAGE + 1)}–${formatInteger(minerCursors.length * MINER_PAGE + minerPage.length)}`}
-                  {miners.data.next_after ? ", more follow" : ", the last"} (in miner id order)
-                </span>
-              )}
-            </div>
+            <CursorPager
+              noun="miners"
+              order="miner id order"
+              pageSize={MINER_PAGE}
+              cursors={minerCursors}
+              setCursors={setMinerCursors}
+              page={miners.data && { shown: minerPage.length, nextAfter: miners.data.next_after ?? null }}
+            />
           </section>
           <section aria-labelledby="wallets-heading">
             <h2 id="wallets-heading">Wallets</h2>
@@ -275,29 +261,14 @@ export function JobsPage() {
             ) : (
               !wallets.error && <Loading what="wallets" />
             )}
-            <div className="row">
-              {walletCursors.length > 0 && (
-                <button type="button" onClick={() => setWalletCursors(walletCursors.slice(0, -1))}>
-                  Previous wallets
-                </button>
-              )}
-              {wallets.data?.next_after && (
-                <button
-                  type="button"
-                  onClick={() => setWalletCursors([...walletCursors, wallets.data?.next_after as string])}
-                >
-                  Next wallets
-                </button>
-              )}
-              {wallets.data && (walletCursors.length > 0 || wallets.data.next_after) && (
-                <span className="muted">
-                  {walletPage.length === 0
-                    ? "no more wallets"
-                    : `wallets ${formatInteger(walletCursors.length * WALLET_PAGE + 1)}–${formatInteger(walletCursors.length * WALLET_PAGE + walletPage.length)}`}
-                  {wallets.data.next_after ? ", more follow" : ", the last"} (in address order)
-                </span>
-              )}
-            </div>
+            <CursorPager
+              noun="wallets"
+              order="address order"
+              pageSize={WALLET_PAGE}
+              cursors={walletCursors}
+              setCursors={setWalletCursors}
+              page={wallets.data && { shown: walletPage.length, nextAfter: wallets.data.next_after ?? null }}
+            />
           </section>
         </>
       )}
