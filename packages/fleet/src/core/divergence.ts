@@ -229,62 +229,58 @@ function marketAge(
   return { kind: "age", ageMs: Math.max(0, nowMs - since) };
 }
 
+/** A stale or future-dated market figure: one finding at most, worded with `name` (replay compares the words). */
+function marketFreshness(
+  name: string,
+  body: { available: boolean; sourceAt: string | null; fetchedAt: string | null; error: string | null },
+  codes: { ahead: DivergenceCode; stale: DivergenceCode },
+  staleMs: number,
+  nowMs: number,
+): Divergence | undefined {
+  const age = marketAge(body, nowMs);
+  if (age.kind === "ahead") {
+    return found(
+      null,
+      codes.ahead,
+      true,
+      `the ${name} is dated ${Math.round(age.aheadMs / 1000)} s ahead of this controller's clock (source time ${body.sourceAt}; ${sourceAheadToleranceMs / 1000} s allowed): a source clock that is ahead would keep the figure fresh forever, so it is not used`,
+      age.aheadMs,
+      sourceAheadToleranceMs,
+    );
+  }
+  if (age.kind === "none" || age.ageMs > staleMs) {
+    return found(
+      null,
+      codes.stale,
+      true,
+      age.kind === "none"
+        ? `no ${name} available${body.error ? ` (${body.error})` : ""}`
+        : `${name} is ${Math.round(age.ageMs / 1000)} s old`,
+      age.kind === "none" ? null : age.ageMs,
+      staleMs,
+    );
+  }
+  return undefined;
+}
+
 export function marketDivergences(price: PriceBody, network: NetworkBody, nowMs: number, policy: Policy): Divergence[] {
   const out: Divergence[] = [];
-  const ahead = (what: string, sourceAt: string | null, aheadMs: number) =>
-    `${what} is dated ${Math.round(aheadMs / 1000)} s ahead of this controller's clock (source time ${sourceAt}; ${sourceAheadToleranceMs / 1000} s allowed): a source clock that is ahead would keep the figure fresh forever, so it is not used`;
-  const priceAge = marketAge(price, nowMs);
-  if (priceAge.kind === "ahead") {
-    out.push(
-      found(
-        null,
-        "FUTURE_PRICE_TIME",
-        true,
-        ahead("the BTC price", price.sourceAt, priceAge.aheadMs),
-        priceAge.aheadMs,
-        sourceAheadToleranceMs,
-      ),
-    );
-  } else if (priceAge.kind === "none" || priceAge.ageMs > policy.stalePriceMs) {
-    out.push(
-      found(
-        null,
-        "STALE_PRICE",
-        true,
-        priceAge.kind === "none"
-          ? `no BTC price available${price.error ? ` (${price.error})` : ""}`
-          : `BTC price is ${Math.round(priceAge.ageMs / 1000)} s old`,
-        priceAge.kind === "none" ? null : priceAge.ageMs,
-        policy.stalePriceMs,
-      ),
-    );
-  }
-  const networkAge = marketAge(network, nowMs);
-  if (networkAge.kind === "ahead") {
-    out.push(
-      found(
-        null,
-        "FUTURE_NETWORK_TIME",
-        true,
-        ahead("the difficulty/fee data", network.sourceAt, networkAge.aheadMs),
-        networkAge.aheadMs,
-        sourceAheadToleranceMs,
-      ),
-    );
-  } else if (networkAge.kind === "none" || networkAge.ageMs > policy.staleNetworkMs) {
-    out.push(
-      found(
-        null,
-        "STALE_NETWORK",
-        true,
-        networkAge.kind === "none"
-          ? `no difficulty/fee data available${network.error ? ` (${network.error})` : ""}`
-          : `difficulty/fee data is ${Math.round(networkAge.ageMs / 1000)} s old`,
-        networkAge.kind === "none" ? null : networkAge.ageMs,
-        policy.staleNetworkMs,
-      ),
-    );
-  }
+  const priceFinding = marketFreshness(
+    "BTC price",
+    price,
+    { ahead: "FUTURE_PRICE_TIME", stale: "STALE_PRICE" },
+    policy.stalePriceMs,
+    nowMs,
+  );
+  if (priceFinding) out.push(priceFinding);
+  const networkFinding = marketFreshness(
+    "difficulty/fee data",
+    network,
+    { ahead: "FUTURE_NETWORK_TIME", stale: "STALE_NETWORK" },
+    policy.staleNetworkMs,
+    nowMs,
+  );
+  if (networkFinding) out.push(networkFinding);
   // A figure no real market has makes the data unusable, as stale data does: profits resting on
   // it would be nonsense (or overflow the exact arithmetic).
   for (const problem of marketProblems(price, network)) {
