@@ -1,13 +1,13 @@
 // startCoordinator: the whole server from a configuration. Used by `pithead coordinator start`,
 // `pithead up`, the tests and the benchmarks. Two threads: this one serves HTTP and reads; the
 // engine thread (engine/worker.ts) owns the store's writer, the dispatcher and the sweeper.
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync } from "node:fs";
 import type { HttpServer, HttpServerOptions } from "@pithead/http";
 import { type Ledger, loadOrCreateSigner, openLedger } from "@pithead/ledger";
 import { type CoordinatorConfig, loadConfig, type RawSettings } from "./config.ts";
 import { EngineClient } from "./engine/engine-client.ts";
 import { createCoordinatorApp } from "./http/app.ts";
+import { discardPendingAdminKey, pendingAdminKey } from "./service/admin-key-file.ts";
 import { CoordinatorService, type ServiceLog } from "./service/coordinator.ts";
 import { EventHub } from "./service/event-hub.ts";
 import { PoolErrorLog } from "./service/pool-error-log.ts";
@@ -128,17 +128,28 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
       events,
       maxStreamsPerKey: config.maxStreamsPerKey,
     });
-    const created = await service.command("ensureAdminKey", { configured: config.adminKey });
+    let adminKey = await service.command("ensureAdminKey", { configured: config.adminKey });
     let adminKeyFile: string | undefined;
-    if (created) {
-      adminKeyFile = join(config.dataDir, "admin.key");
-      writeFileSync(adminKeyFile, `${created.secret}\n`, { mode: 0o600 });
-      chmodSync(adminKeyFile, 0o600);
+    let unusableAdminKeyFile: string | undefined;
+    if (adminKey.kind === "missing") {
+      // The secret is on disk before its hash is in the database (see service/admin-key-file.ts).
+      const pending = pendingAdminKey(config.dataDir);
+      unusableAdminKeyFile = pending.setAside;
+      adminKey = await service.command("ensureAdminKey", { configured: undefined, pending: pending.secret });
+      if (adminKey.kind === "created") adminKeyFile = pending.path;
+      else discardPendingAdminKey(pending);
     }
+    const created = adminKey.kind === "created" ? adminKey.key : undefined;
     const running = service;
     app = await createCoordinatorApp(service, config, options.logger, ledger);
     service.useLogger(app.log);
     log = app.log;
+    if (unusableAdminKeyFile) {
+      app.log.warn(
+        { file: unusableAdminKeyFile },
+        "admin.key held no usable key: moved aside, a new admin key was written",
+      );
+    }
     const openLedgerHandle = ledger;
     // Closing the HTTP server (app.close(), or closeOnSignals on SIGTERM) closes everything behind
     // it, once in-flight requests are answered: the engine (sweeper, a last checkpoint, the store)

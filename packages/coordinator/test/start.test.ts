@@ -1,7 +1,7 @@
 // Starting and restarting a coordinator: the first start creates the database and an admin key
 // (written to <data>/admin.key, mode 600, never logged); a restart keeps everything; a second
 // process on the same SQLite file is refused; PITHEAD_ADMIN_KEY is honoured and a revoked one refused.
-import { readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { startCoordinator } from "../src/start.ts";
 import { startTestCoordinator } from "./support/coordinator.ts";
@@ -37,6 +37,39 @@ describe("starting the coordinator", () => {
     });
     expect(balance.json()).toMatchObject({ address: "keep_me", balance: 77 });
     await second.close();
+  });
+
+  it("registers the admin.key a start wrote but never got into the database, instead of replacing it", async () => {
+    // A crash or a full disk between writing admin.key and storing its hash: the file is the key.
+    using dir = tempDir();
+    const left = "ph_admin_0123456789ab_left-by-an-interrupted-start-000000000000";
+    writeFileSync(`${dir.path}/admin.key`, `${left}\n`, { mode: 0o600 });
+    const config = { dataDir: dir.path, db: { kind: "sqlite" as const, path: `${dir.path}/c.db` }, port: 0 };
+    const running = await startCoordinator({ ...quiet, config });
+    expect(running.generatedAdminKey).toBe(left);
+    expect(readFileSync(`${dir.path}/admin.key`, "utf8").trim()).toBe(left);
+    const keys = await running.app.inject({ url: "/v1/admin/keys", headers: { authorization: `Bearer ${left}` } });
+    expect(keys.statusCode).toBe(200);
+    expect(keys.json().keys).toEqual([expect.objectContaining({ id: "0123456789ab", role: "admin" })]);
+    await running.close();
+  });
+
+  it("moves an admin.key holding no usable key aside and writes a new one; writes none when the database has an admin key", async () => {
+    using dir = tempDir();
+    writeFileSync(`${dir.path}/admin.key`, "edited by hand\n");
+    const config = { dataDir: dir.path, db: { kind: "sqlite" as const, path: `${dir.path}/c.db` }, port: 0 };
+    const running = await startCoordinator({ ...quiet, config });
+    const aside = readdirSync(dir.path).filter((name) => name.startsWith("admin.key.unusable-"));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(`${dir.path}/${aside[0]}`, "utf8")).toBe("edited by hand\n");
+    expect(readFileSync(`${dir.path}/admin.key`, "utf8").trim()).toBe(running.generatedAdminKey);
+    await running.close();
+
+    rmSync(`${dir.path}/admin.key`);
+    const again = await startCoordinator({ ...quiet, config });
+    expect(again.generatedAdminKey).toBeUndefined();
+    expect(existsSync(`${dir.path}/admin.key`)).toBe(false);
+    await again.close();
   });
 
   it("accepts PITHEAD_ADMIN_KEY instead of generating one, and refuses it once revoked", async () => {

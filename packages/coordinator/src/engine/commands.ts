@@ -11,7 +11,7 @@ import { type FailInput, failLease } from "../ops/fail-job.ts";
 import { fundWallet } from "../ops/fund-wallet.ts";
 import { type HeartbeatInput, type HeartbeatResult, heartbeat } from "../ops/heartbeat.ts";
 import { type Answer, type IdempotencyScope, idempotent } from "../ops/idempotent.ts";
-import { type CreatedKey, createKey, ensureAdminKey, revokeKey } from "../ops/keys.ts";
+import { type AdminKeyOutcome, createKey, ensureAdminKey, revokeKey } from "../ops/keys.ts";
 import { releaseLeases } from "../ops/release-leases.ts";
 import { type SubmitJobInput, submitJob } from "../ops/submit-job.ts";
 import { type ProofInput, submitProof } from "../ops/submit-proof.ts";
@@ -34,7 +34,7 @@ export interface Commands {
   revokeKey: [{ id: string }, ApiKeyRecord];
   fundWallet: [{ scope: IdempotencyScope; address: string; amount: number }, Replayable];
   setDraining: [{ minerId: string; draining: boolean }, Miner];
-  ensureAdminKey: [{ configured: string | undefined }, CreatedKey | undefined];
+  ensureAdminKey: [{ configured: string | undefined; pending?: string }, AdminKeyOutcome];
   releaseLeases: [{ leases: { jobId: string; assignmentId: string }[] }, number];
 }
 
@@ -81,7 +81,7 @@ const handlers: Handlers = {
   fundWallet: (tx, _ctx, { scope, address, amount }) =>
     idempotent(tx, scope, async () => ({ status: 200, body: (await fundWallet(tx, address, amount)) as JsonValue })),
   setDraining: (tx, _ctx, { minerId, draining }) => setDraining(tx, minerId, draining),
-  ensureAdminKey: (tx, _ctx, { configured }) => ensureAdminKey(tx, configured),
+  ensureAdminKey: (tx, _ctx, { configured, pending }) => ensureAdminKey(tx, configured, pending),
   releaseLeases: (tx, _ctx, { leases }) => releaseLeases(tx, leases),
 };
 

@@ -9,8 +9,9 @@
 //     Ledger: coordinator.key.created, and coordinator.miner.rebound when an id moved.
 //   revokeKey: revoked keys are refused from the next request on; revoking twice is a no-op;
 //     refuses to revoke the last active admin key (409) so an operator cannot lock themselves out.
-//   ensureAdminKey: at start, registers PITHEAD_ADMIN_KEY (refusing a revoked one) or, when no
-//     admin key exists at all, creates one and returns its secret to be shown once.
+//   ensureAdminKey: at start, registers PITHEAD_ADMIN_KEY (refusing a revoked one) or says that no
+//     admin key exists at all; then registers the secret the start wrote to admin.key first
+//     (service/admin-key-file.ts), unless another process registered an admin key meanwhile.
 import { randomBytes } from "node:crypto";
 import { apiKeyId, generateApiKey, type HttpError, hashSecret } from "@pithead/http";
 import type { ApiKeyRecord, Miner, Role } from "../core/model.ts";
@@ -117,18 +118,27 @@ export async function revokeKey(tx: Tx, id: string): Promise<ApiKeyRecord> {
 }
 
 export class RevokedAdminKeyError extends Error {
-  constructor() {
-    super("PITHEAD_ADMIN_KEY was revoked: set a different key (or unset it to use the keys in the database)");
+  constructor(
+    message = "PITHEAD_ADMIN_KEY was revoked: set a different key (or unset it to use the keys in the database)",
+  ) {
+    super(message);
     this.name = "RevokedAdminKeyError";
   }
 }
 
-export async function ensureAdminKey(tx: Tx, configured: string | undefined): Promise<CreatedKey | undefined> {
+/** What ensureAdminKey found or did. */
+export type AdminKeyOutcome = { kind: "present" } | { kind: "missing" } | { kind: "created"; key: CreatedKey };
+
+export async function ensureAdminKey(
+  tx: Tx,
+  configured: string | undefined,
+  pending?: string,
+): Promise<AdminKeyOutcome> {
   if (configured !== undefined) {
     const hash = hashSecret(configured);
     const existing = await tx.keyByHash(hash);
     if (existing?.revokedAt !== undefined && existing.revokedAt !== null) throw new RevokedAdminKeyError();
-    if (existing) return undefined;
+    if (existing) return { kind: "present" };
     await tx.insertKey({
       id: apiKeyId(configured) ?? `env-${hash.slice(0, 12)}`,
       hash,
@@ -139,8 +149,25 @@ export async function ensureAdminKey(tx: Tx, configured: string | undefined): Pr
       createdAt: tx.now,
       revokedAt: null,
     });
-    return undefined;
+    return { kind: "present" };
   }
-  if ((await tx.activeAdminKeys()) > 0) return undefined;
-  return createKey(tx, { role: "admin", label: "first admin key", wallet: null });
+  if ((await tx.activeAdminKeys()) > 0) return { kind: "present" };
+  const id = pending === undefined ? undefined : apiKeyId(pending);
+  if (pending === undefined || id === undefined) return { kind: "missing" };
+  const hash = hashSecret(pending);
+  if (await tx.keyByHash(hash))
+    throw new RevokedAdminKeyError("admin.key holds a revoked key: remove the file and start again");
+  const record: ApiKeyRecord = {
+    id,
+    hash,
+    role: "admin",
+    label: "first admin key",
+    wallet: null,
+    minerId: null,
+    createdAt: tx.now,
+    revokedAt: null,
+  };
+  await tx.insertKey(record);
+  await tx.record("coordinator.key.created", { key_id: id, role: "admin", label: record.label, wallet: null });
+  return { kind: "created", key: { record, secret: pending } };
 }
