@@ -205,10 +205,13 @@ describe("pithead agent credentials", () => {
     expect(unset.stderr).toBe("error: the environment variable NOPE (--token-env) is not set\n");
   });
 
-  it("says plainly that an empty file is not a credentials file", () => {
+  it("says plainly that an empty or missing file is not a credentials file, with exit 3 (not 1, a bad signature)", () => {
     writeFileSync(join(dir, "empty.txt"), "");
     const empty = pithead(["agent", "credentials", "verify", "empty.txt"]);
-    expect(empty.code).toBe(1);
+    expect(empty.code).toBe(3);
     expect(empty.stderr).toBe("error: empty.txt is not a signed credentials file: the file is empty\n");
+    const missing = pithead(["agent", "credentials", "verify", "nowhere.txt"]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toBe("error: no such file: nowhere.txt\n");
   });
 });

@@ -14,7 +14,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { RunningAgent } from "@pithead/agent";
 import type { Sr25519Pair } from "@pithead/agent/credentials";
 import { type Command, InvalidArgumentError } from "commander";
-import { EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
+import { EXIT_CANNOT, EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
 import { spinner } from "../progress.ts";
 
@@ -266,14 +266,15 @@ async function sign(options: SignOptions): Promise<void> {
 
 async function verify(file: string, options: { json?: boolean }): Promise<void> {
   const { verifyCredentials } = await credentialsPackage();
-  if (!existsSync(file)) fail(`no such file: ${file}`);
+  // A file that cannot be checked is exit 3, apart from a signature that does not verify (1).
+  if (!existsSync(file)) fail(`no such file: ${file}`, EXIT_CANNOT);
   let result: ReturnType<typeof verifyCredentials>;
   try {
     result = verifyCredentials(readFileSync(file, "utf8"));
   } catch (error) {
     // A file that is not a credentials file at all (empty, no <seperate> line…): said of the file.
     if (error instanceof Error && error.name === "CredentialsError")
-      fail(`${file} is not a signed credentials file: ${error.message}`);
+      fail(`${file} is not a signed credentials file: ${error.message}`, EXIT_CANNOT);
     throw error;
   }
   printResult(options.json === true, result, () =>
@@ -435,5 +436,10 @@ export function registerAgentCommands(program: Command): void {
     )
     .argument("<file>", "the credentials file")
     .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 valid; 1 invalid (the signature does not verify, the address is malformed);\n" +
+        "2 the command line is wrong; 3 the file is missing, unreadable or not a credentials file.",
+    )
     .action((file: string, options: { json?: boolean }) => verify(file, options).catch(failWith));
 }
