@@ -1,3 +1,4 @@
+import { sourceCommit } from "@pithead/http/source-commit";
 import { Command, type CommanderError } from "commander";
 
 type Register = (program: Command) => void;
@@ -55,12 +56,18 @@ function configureUsageErrors(command: Command, path: string): void {
   for (const sub of command.commands) configureUsageErrors(sub, `${path} ${sub.name()}`);
 }
 
+/** `0.1.0 (commit 1e08840c0a1b)` from a checkout: the version alone names no build. */
+function versionText(): string {
+  const commit = sourceCommit();
+  return commit ? `0.1.0 (commit ${commit})` : "0.1.0";
+}
+
 export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command("pithead")
     .description(
       "Pithead: one open stack for people who run miners — a job coordinator and compute miner, an agent miner API and an ASIC fleet controller. The coordinator and the fleet controller each keep their own tamper-evident ledger of what they did (the agent keeps none).",
     )
-    .version("0.1.0")
+    .version(versionText())
     .configureHelp({ sortSubcommands: true })
     .addHelpText("after", EXIT_STATUS_HELP);
   const wanted = requestedCommand(argv);

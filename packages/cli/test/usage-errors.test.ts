@@ -27,6 +27,12 @@ describe("usage errors", () => {
     ]);
   });
 
+  it("--version names the commit of the checkout it runs from, so a bug report says which build", async () => {
+    const version = await pithead(["--version"]);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^0\.1\.0 \(commit [0-9a-f]{12}\)$/);
+  });
+
   it("exit with status 2, whichever check finds the bad value", async () => {
     const runs = await Promise.all([
       pithead(["up", "--port", "abc"]),

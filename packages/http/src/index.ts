@@ -20,5 +20,6 @@ export { type RateLimitOptions, rateLimitKey } from "./rate-limit.ts";
 export { apiKeyId, type GeneratedKey, generateApiKey, hashSecret, timingSafeEqualString } from "./secrets.ts";
 export { createHttpServer, type HttpServer, type HttpServerOptions, redactedHeaders } from "./server.ts";
 export { closeOnSignals } from "./shutdown.ts";
+export { sourceCommit } from "./source-commit.ts";
 export { StorageHealth } from "./storage-health.ts";
 export { type FieldError, fieldErrors, rejectUnknownFields } from "./validation.ts";

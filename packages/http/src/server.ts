@@ -22,6 +22,7 @@ import { requestForLog } from "./log-request.ts";
 import { installMetrics } from "./metrics.ts";
 import { installRateLimit, type RateLimitOptions } from "./rate-limit.ts";
 import { installClosingSignal } from "./shutdown.ts";
+import { sourceCommit } from "./source-commit.ts";
 import { installStorageHealth } from "./storage-health.ts";
 import { validatorCompiler } from "./validation.ts";
 import { installWellFormedStrings } from "./well-formed.ts";
@@ -164,6 +165,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
 
   const storage = installStorageHealth(app);
   const startedAt = Date.now();
+  const commit = sourceCommit();
   app.get("/health", { config: { public: true, rateLimit: false }, schema: { hide: true } }, async () => {
     const fullSince = storage.fullSince;
     if (fullSince !== undefined) {
@@ -180,6 +182,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
       status: "ok",
       service: options.name,
       version: options.version,
+      ...(commit ? { commit } : {}),
       uptime_s: Math.round((Date.now() - startedAt) / 1000),
       ...(dataDir ? { disk_free_bytes: diskFreeBytes(dataDir) ?? null } : {}),
       ...(options.health ? await options.health() : {}),

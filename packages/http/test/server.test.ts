@@ -501,6 +501,8 @@ describe("authentication", () => {
     const health = await server.inject({ url: "/health" });
     expect(health.statusCode).toBe(200);
     expect(health.json()).toMatchObject({ status: "ok", service: "demo", version: "1.2.3" });
+    // The tests run from a git checkout: health names the commit, which tells builds apart.
+    expect(health.json().commit).toMatch(/^[0-9a-f]{12}$/);
     expect((await server.inject({ url: "/docs" })).statusCode).toBeLessThan(400);
     const openapi = await server.inject({ url: "/openapi.json" });
     expect(openapi.statusCode).toBe(200);
