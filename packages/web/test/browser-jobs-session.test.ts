@@ -248,6 +248,25 @@ describe("the fleet timeline", () => {
   });
 });
 
+describe("Test connections", () => {
+  it("names each server's build: its version and the commit it runs from", async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await logIn(page);
+    await page.getByRole("link", { name: "Connections", exact: true }).click();
+    await page.getByRole("button", { name: "Test connections" }).click();
+    const results = page.getByRole("region", { name: "Connection test" });
+    const coordinatorRow = results.locator("li", { has: page.getByText("Coordinator", { exact: true }) });
+    await expect
+      .poll(() => coordinatorRow.textContent(), { timeout: 15_000 })
+      .toMatch(/Coordinator up, version 0\.1\.0 \(commit [0-9a-f]{12}\)$/);
+    const fleetRow = results.locator("li", { has: page.getByText("Fleet controller", { exact: true }) });
+    expect(await fleetRow.textContent()).toMatch(
+      /Fleet controller up, version 0\.1\.0 \(commit [0-9a-f]{12}\), 1 operator$/,
+    );
+    await page.context().close();
+  });
+});
+
 describe("Forget keys", () => {
   it("logs out: back to the login screen, with nothing kept in the tab", async () => {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();

@@ -121,7 +121,9 @@ const url = (path: string) => serviceUrl("coordinator", path);
 
 export const coordinator = {
   health: (signal?: AbortSignal) =>
-    callJson<{ status: string; version: string; store?: string }>("coordinator", url("/health"), { signal }),
+    callJson<{ status: string; version: string; commit?: string; store?: string }>("coordinator", url("/health"), {
+      signal,
+    }),
   stats: (key: string, signal?: AbortSignal) =>
     callJson<Stats>("coordinator", url("/v1/admin/stats"), { headers: auth(key), signal }),
   /**

@@ -154,9 +154,13 @@ const scoped = (operator: FleetCredential, path: string) => `/operators/${encode
 export const fleet = {
   /** Public: the operators this controller governs. */
   health: (signal?: AbortSignal) =>
-    callJson<{ status: string; auth?: string; operators?: OperatorHealth[] }>("fleet", serviceUrl("fleet", "/health"), {
-      signal,
-    }),
+    callJson<{ status: string; version?: string; commit?: string; auth?: string; operators?: OperatorHealth[] }>(
+      "fleet",
+      serviceUrl("fleet", "/health"),
+      {
+        signal,
+      },
+    ),
   miners: (op: FleetCredential, signal?: AbortSignal) =>
     signedJson<FleetView>(op, "GET", scoped(op, "/miners"), undefined, signal),
   history: (op: FleetCredential, minerId: string, limit: number, signal?: AbortSignal) =>

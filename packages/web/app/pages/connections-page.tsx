@@ -22,6 +22,11 @@ interface TestResult {
   detail: string;
 }
 
+/** "version 0.1.0 (commit 1e08840c0a1b)": the commit tells builds apart, the version does not. */
+function build(health: { version?: string; commit?: string }): string {
+  return `version ${health.version ?? "?"}${health.commit ? ` (commit ${health.commit})` : ""}`;
+}
+
 async function testConnections(
   connections: Connections,
   services: ReturnType<typeof useApp>["server"]["services"],
@@ -35,7 +40,7 @@ async function testConnections(
     }
   };
   if (services.coordinator) {
-    await probe("Coordinator", async () => `up, version ${(await coordinator.health()).version}`);
+    await probe("Coordinator", async () => `up, ${build(await coordinator.health())}`);
     if (connections.coordinator.adminKey)
       await probe(
         "Coordinator admin key",
@@ -50,8 +55,9 @@ async function testConnections(
   }
   if (services.fleet) {
     await probe("Fleet controller", async () => {
-      const operators = (await fleet.health()).operators?.length ?? 0;
-      return `up, ${operators} ${operators === 1 ? "operator" : "operators"}`;
+      const health = await fleet.health();
+      const operators = health.operators?.length ?? 0;
+      return `up, ${build(health)}, ${operators} ${operators === 1 ? "operator" : "operators"}`;
     });
     for (const operator of connections.fleet.operators) {
       await probe(
