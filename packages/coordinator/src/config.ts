@@ -17,6 +17,8 @@ export interface CoordinatorConfig {
   heartbeatTimeoutS: number;
   maxInFlightPerMiner: number;
   idempotencyRetentionS: number;
+  /** Outputs of jobs that ended longer ago than this are removed (hash, metrics, receipts stay); 0 keeps them. */
+  resultRetentionDays: number;
   /** Defaults for jobs that do not say. */
   defaultTtlS: number;
   defaultMaxRuntimeS: number;
@@ -167,6 +169,13 @@ export const settings = {
       "largest proof output accepted inline, in bytes (default 8 MiB: a 1024x1024 sd_infer PNG is 1-3 MB; larger is 413 OUTPUT_TOO_LARGE and the miner gives the job back)",
     parse: integer(0, 64 * 1024 * 1024),
   },
+  resultRetentionDays: {
+    flag: "--result-retention-days",
+    env: "PITHEAD_RESULT_RETENTION_DAYS",
+    description:
+      "days a job's output is kept after the job ends; then the sweeper removes it (its hash, metrics and receipts stay); 0 keeps outputs for ever (default 30)",
+    parse: integer(0, 36_500),
+  },
   sweepIntervalMs: {
     flag: "--sweep-interval-ms",
     env: "PITHEAD_SWEEP_INTERVAL_MS",
@@ -209,6 +218,7 @@ export const defaults = {
   heartbeatTimeoutS: 90,
   maxInFlightPerMiner: 64,
   idempotencyRetentionS: 86_400,
+  resultRetentionDays: 30,
   defaultTtlS: 3_600,
   defaultMaxRuntimeS: 600,
   defaultMaxAttempts: 3,
@@ -285,6 +295,7 @@ export function loadConfig(
     heartbeatTimeoutS,
     maxInFlightPerMiner: read("maxInFlightPerMiner", defaults.maxInFlightPerMiner),
     idempotencyRetentionS: defaults.idempotencyRetentionS,
+    resultRetentionDays: read("resultRetentionDays", defaults.resultRetentionDays),
     defaultTtlS: read("defaultTtlS", defaults.defaultTtlS),
     defaultMaxRuntimeS: read("defaultMaxRuntimeS", defaults.defaultMaxRuntimeS),
     defaultMaxAttempts: read("defaultMaxAttempts", defaults.defaultMaxAttempts),

@@ -26,6 +26,7 @@ export const errors = defineErrors({
   LEASE_EXPIRED: { status: 409, message: "The lease on this job has expired; it goes back to the queue" },
   PROOF_CONFLICT: { status: 409, message: "A different proof for this job was already accepted from this miner" },
   JOB_FINAL: { status: 409, message: "The job is already finished" },
+  OUTPUT_REMOVED: { status: 410, message: "The job's output was removed after the retention period" },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
     message: "This Idempotency-Key was already used with a different request",

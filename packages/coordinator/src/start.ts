@@ -68,6 +68,7 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
     heartbeatTimeoutS: config.heartbeatTimeoutS,
     maxInFlightPerMiner: config.maxInFlightPerMiner,
     idempotencyRetentionS: config.idempotencyRetentionS,
+    resultRetentionS: config.resultRetentionDays * 86_400,
   };
   let log: ServiceLog | undefined;
   let app: HttpServer | undefined;

@@ -28,6 +28,15 @@ describe("configuration", () => {
     );
   });
 
+  it("keeps job outputs 30 days after a job ends unless told otherwise (0: for ever)", () => {
+    expect(loadConfig({}, {}).resultRetentionDays).toBe(30);
+    expect(loadConfig({}, { PITHEAD_RESULT_RETENTION_DAYS: "0" }).resultRetentionDays).toBe(0);
+    expect(loadConfig({ resultRetentionDays: "7" }, {}).resultRetentionDays).toBe(7);
+    expect(problem({}, { PITHEAD_RESULT_RETENTION_DAYS: "a month" })).toBe(
+      'PITHEAD_RESULT_RETENTION_DAYS: must be an integer, got "a month"',
+    );
+  });
+
   it("reads the environment, and flags win over it", () => {
     const config = loadConfig(
       { port: "9000" },

@@ -451,6 +451,51 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       expect(await balance(owner.wallet)).toBe(300);
     });
 
+    it("removes the outputs of jobs ended longer ago than the result retention, oldest first, and nothing else", async () => {
+      const owner = await client();
+      const m = await miner();
+      const proveWithOutput = async (text: string) => {
+        const job = await submit(owner);
+        const [claimed] = await claim(m);
+        await store.write((tx) =>
+          submitProof(tx, ctx, {
+            minerId: m.minerId,
+            jobId: job.id,
+            outputSha: sha256(text),
+            metrics: { seconds: 1 },
+            mode: "cpu",
+            output: new TextEncoder().encode(text),
+            signature: null,
+            leaseToken: claimed?.assignment.leaseToken ?? null,
+          }),
+        );
+        return job.id;
+      };
+      const old = await proveWithOutput("old");
+      clock.advance(3 * 86_400_000);
+      const recent = await proveWithOutput("recent");
+      const outputOf = async (jobId: string) => (await store.reads.assignments(jobId))[0]?.proof?.output ?? null;
+      // Without a retention nothing goes.
+      await store.write((tx) => sweep(tx, ctx, 100));
+      expect(await outputOf(old)).not.toBeNull();
+      // With one: jobs other tests finished go first, a few per step, until this one's turn.
+      const keeping = { ...ctx, policy: { ...ctx.policy, resultRetentionS: 86_400 } };
+      for (let step = 0; step < 100 && (await outputOf(old)) !== null; step++) {
+        await store.write((tx) => sweep(tx, keeping, 100));
+      }
+      expect(await outputOf(old)).toBeNull();
+      expect(await store.reads.job(old)).toMatchObject({
+        state: "COMPLETED",
+        outputSha: sha256("old"),
+        outputRemovedAt: clock(),
+      });
+      expect((await store.reads.assignments(old))[0]?.proof?.outputSha).toBe(sha256("old"));
+      expect(await store.reads.receipts(old)).toHaveLength(1);
+      expect(new TextDecoder().decode((await outputOf(recent)) ?? new Uint8Array())).toBe("recent");
+      expect((await store.reads.job(recent))?.outputRemovedAt).toBeUndefined();
+      expect((await subject.verifyLedger()).ok).toBe(true);
+    });
+
     it("gives a failed job back for another attempt by another miner", async () => {
       const owner = await client();
       const job = await submit(owner);

@@ -76,6 +76,11 @@ export interface Job {
   outputSha: string | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /**
+   * When the sweep removed the outputs (PITHEAD_RESULT_RETENTION_DAYS after the job ended); null
+   * or absent while they are kept. Written by that sweep alone, never by a job update.
+   */
+  outputRemovedAt?: number | null;
   /** Bumped on every state change: the SSE event id. */
   version: number;
 }

@@ -170,6 +170,7 @@ export class Engine {
       jobsExpired: 0,
       slotsClosed: 0,
       idempotencyForgotten: 0,
+      outputsRemoved: 0,
     };
     for (let pass = 0; pass < 50; pass++) {
       const step = await this.#write((tx) => sweep(tx, this.ctx, SWEEP_LIMIT), undefined, "sweep");
@@ -178,6 +179,7 @@ export class Engine {
       total.jobsExpired += step.jobsExpired;
       total.slotsClosed += step.slotsClosed;
       total.idempotencyForgotten += step.idempotencyForgotten;
+      total.outputsRemoved += step.outputsRemoved;
       const overdue = step.jobsExpired + step.slotsClosed;
       const full = [step.minersOffline, step.leasesExpired, overdue].some((count) => count >= SWEEP_LIMIT);
       if (!full) break;
@@ -191,7 +193,8 @@ export class Engine {
     this.#sweeping = true;
     try {
       const result = await this.sweep();
-      if (result.minersOffline + result.leasesExpired + result.jobsExpired + result.slotsClosed > 0) {
+      const changed = result.minersOffline + result.leasesExpired + result.jobsExpired + result.slotsClosed;
+      if (changed + result.outputsRemoved > 0) {
         this.#log.info({ sweep: result }, "sweep");
       }
     } catch (error) {

@@ -28,6 +28,7 @@ export function jobView(job: Job, assignments?: readonly Assignment[]): JobView 
     start_by: isoOrNull(job.startBy),
     finished_at: isoOrNull(job.finishedAt),
     output_sha: job.outputSha,
+    ...(job.outputRemovedAt ? { output_removed_at: iso(job.outputRemovedAt) } : {}),
     error: job.errorCode === null ? null : { code: job.errorCode, message: job.errorMessage ?? "" },
     ...(assignments
       ? {

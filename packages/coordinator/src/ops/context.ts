@@ -12,6 +12,8 @@ export interface Policy {
   maxInFlightPerMiner: number;
   /** Idempotency keys are remembered this long. */
   idempotencyRetentionS: number;
+  /** Outputs of jobs ended longer ago than this are removed by the sweep; 0 (or absent) keeps them. */
+  resultRetentionS?: number;
 }
 
 export interface ReceiptSigner {

@@ -9,6 +9,9 @@
 //      a job with nothing leased or proved expires and is refunded; a replicated job goes on with
 //      the replicas it has, or fails and is refunded once its quorum can no longer be reached.
 //   4. Idempotency keys older than the retention are forgotten.
+//   5. Outputs of jobs that ended more than resultRetentionS ago are removed, a few at a time (a
+//      large backlog drains over several sweeps instead of holding the store): the jobs keep their
+//      output_sha, metrics, receipts and ledger records, and the ledger says which outputs went.
 import { hitRuntimeCap, judgesSilence, lapsesAt } from "../core/hearing.ts";
 import type { Job } from "../core/model.ts";
 import { decideQuorum } from "../core/verification.ts";
@@ -25,7 +28,12 @@ export interface SweepResult {
   /** Replicated jobs whose open slots closed at their deadline while the job goes on. */
   slotsClosed: number;
   idempotencyForgotten: number;
+  /** Jobs whose outputs were removed (retention). */
+  outputsRemoved: number;
 }
+
+/** Jobs whose outputs one sweep step removes at most. */
+const OUTPUT_REMOVALS_PER_STEP = 50;
 
 /** Ends one lease (reloading its job, which an earlier step of this sweep may have changed). */
 async function expire(tx: Tx, jobId: string, assignmentId: string, loss: "expired" | "offline"): Promise<boolean> {
@@ -81,6 +89,7 @@ export async function sweep(tx: Tx, ctx: OpsContext, limit: number): Promise<Swe
     jobsExpired: 0,
     slotsClosed: 0,
     idempotencyForgotten: 0,
+    outputsRemoved: 0,
   };
   const heardSince = ctx.hearing?.since;
   const silentSince = tx.now - ctx.policy.heartbeatTimeoutS * 1000;
@@ -106,5 +115,21 @@ export async function sweep(tx: Tx, ctx: OpsContext, limit: number): Promise<Swe
     else result.slotsClosed++;
   }
   result.idempotencyForgotten = await tx.deleteIdempotencyBefore(tx.now - ctx.policy.idempotencyRetentionS * 1000);
+  result.outputsRemoved = await removeOldOutputs(tx, ctx.policy.resultRetentionS ?? 0);
   return result;
+}
+
+async function removeOldOutputs(tx: Tx, retentionS: number): Promise<number> {
+  if (retentionS <= 0) return 0;
+  const endedBefore = tx.now - retentionS * 1000;
+  const jobIds = await tx.jobsKeepingOutputsEndedBefore(endedBefore, OUTPUT_REMOVALS_PER_STEP);
+  if (jobIds.length === 0) return 0;
+  const outputs = await tx.removeOutputs(jobIds);
+  await tx.record("coordinator.outputs.removed", {
+    job_ids: jobIds,
+    outputs,
+    ended_before: new Date(endedBefore).toISOString(),
+    retention_days: retentionS / 86_400,
+  });
+  return jobIds.length;
 }

@@ -91,6 +91,13 @@ export const JobView = Type.Object({
   }),
   finished_at: Type.Union([Timestamp, Type.Null()]),
   output_sha: Type.Union([Type.String(), Type.Null()]),
+  output_removed_at: Type.Optional(
+    Type.String({
+      format: "date-time",
+      description:
+        "Present once the output was removed, PITHEAD_RESULT_RETENTION_DAYS after the job ended (the result is then 410 OUTPUT_REMOVED; output_sha and receipts stay)",
+    }),
+  ),
   error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
   leases: Type.Optional(Type.Array(LeaseView)),
 });

@@ -120,7 +120,8 @@ export function toJob(row: Row): Job {
   };
   // A row written before open slots kept their attempts (NULL) gets them derived.
   const openAttempts = jsonOrNull<number[]>(row.open_attempts) ?? legacyOpenAttempts(job);
-  return { ...job, openAttempts };
+  const outputRemovedAt = numOrNull(row.output_removed_at);
+  return { ...job, openAttempts, ...(outputRemovedAt === null ? {} : { outputRemovedAt }) };
 }
 
 /** Column values of a job in the order of `jobColumnNames`. */

@@ -97,6 +97,10 @@ export interface Tx {
   idempotency(keyId: string, idempotencyKey: string): Promise<IdempotencyRecord | undefined>;
   putIdempotency(keyId: string, idempotencyKey: string, record: IdempotencyRecord): Promise<void>;
   deleteIdempotencyBefore(before: number): Promise<number>;
+  /** Ended jobs (oldest first) that ended before `before` and still keep their outputs. */
+  jobsKeepingOutputsEndedBefore(before: number, limit: number): Promise<string[]>;
+  /** Removes these jobs' outputs (hashes, metrics, signatures stay) and marks when; returns the outputs removed. */
+  removeOutputs(jobIds: readonly string[]): Promise<number>;
 
   insertReceipt(jobId: string, signed: SignedReceipt): Promise<void>;
 

@@ -227,7 +227,10 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
     "/v1/admin/sweep",
     {
       config: admin,
-      schema: { tags: ["admin"], summary: "Run the sweeper now (expired leases, silent miners, overdue jobs)" },
+      schema: {
+        tags: ["admin"],
+        summary: "Run the sweeper now (expired leases, silent miners, overdue jobs, outputs past the result retention)",
+      },
     },
     async () => asJson(await service.sweep()),
   );

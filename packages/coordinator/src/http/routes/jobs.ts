@@ -179,7 +179,7 @@ export function registerJobRoutes(
         tags: ["jobs"],
         summary: "The result: output, hash, metrics and signed receipt; 425 until it is ready",
         params: JobIdParams,
-        response: { 200: JobResult, ...errorResponses(401, 403, 404, 409, 422, 425) },
+        response: { 200: JobResult, ...errorResponses(401, 403, 404, 409, 410, 422, 425) },
       },
     },
     async (request) => {
@@ -199,6 +199,14 @@ export function registerJobRoutes(
           "JOB_FINAL",
           { job_id: job.id, state: job.state, error: job.errorCode },
           `The job ended ${job.state} (${job.errorCode ?? "no reason"}): it has no result`,
+        );
+      }
+      if (job.outputRemovedAt) {
+        const removedAt = new Date(job.outputRemovedAt).toISOString();
+        throw errors.error(
+          "OUTPUT_REMOVED",
+          { job_id: job.id, output_sha: job.outputSha, removed_at: removedAt },
+          `The output of job ${job.id} was removed ${removedAt}, after the coordinator's result retention (PITHEAD_RESULT_RETENTION_DAYS); its output_sha and signed receipt remain (GET /v1/jobs/${job.id}/receipt)`,
         );
       }
       const assignments = await service.reads.assignments(job.id);

@@ -615,6 +615,36 @@ export class SqlTx implements Tx {
     return this.#sql.run("DELETE FROM idempotency WHERE created_at < ?", [before]);
   }
 
+  async jobsKeepingOutputsEndedBefore(before: number, limit: number): Promise<string[]> {
+    const rows = await this.#query(
+      "jobs",
+      `SELECT id FROM jobs WHERE finished_at IS NOT NULL AND output_removed_at IS NULL AND finished_at < ?
+       ORDER BY finished_at LIMIT ?`,
+      [before, limit],
+    );
+    return rows.map((row) => str(row.id));
+  }
+
+  async removeOutputs(jobIds: readonly string[]): Promise<number> {
+    if (jobIds.length === 0) return 0;
+    // Changes waiting in memory go first, and the cached rows go: none may write an output back.
+    await this.#writeChanged("all");
+    for (const id of jobIds) {
+      this.#jobs.delete(id);
+      this.#assignments.delete(id);
+    }
+    this.writes++;
+    const removed = await this.#sql.run(
+      `UPDATE assignments SET output = NULL WHERE output IS NOT NULL AND job_id IN (${placeholders(jobIds.length)})`,
+      jobIds,
+    );
+    await this.#sql.run(`UPDATE jobs SET output_removed_at = ? WHERE id IN (${placeholders(jobIds.length)})`, [
+      this.now,
+      ...jobIds,
+    ]);
+    return removed;
+  }
+
   async insertReceipt(jobId: string, signed: SignedReceipt): Promise<void> {
     this.writes++;
     this.#receipts.push([signed.receipt.receipt_id, jobId, signed.receipt.miner_id, JSON.stringify(signed), this.now]);
