@@ -3,9 +3,11 @@
 // from before paging (every miner, no next_after) is one last page, the submit form hears of a
 // miner past the first page; the fleet timeline asks for the actions only (signed, through the
 // proxy) and says when cycles held every miner; "Forget keys" logs out: back to the login screen
-// with nothing kept.
+// with nothing kept; Test connections names each server's build; a job whose output the result
+// retention removed says so and still shows its ledger evidence.
 // Screenshots: artifacts/screenshots/<test>-<step>.png.
 
+import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -33,6 +35,8 @@ let fleet: TestFleet;
 let dashboard: RunningDashboard;
 let legacyDashboard: RunningDashboard;
 let browser: Browser;
+/** Added to the coordinator's clock: the last test moves it days ahead, past the result retention. */
+let skewMs = 0;
 
 async function call(path: string, key: string, body?: unknown): Promise<Record<string, unknown>> {
   const response = await fetch(`${coordinator.url}${path}`, {
@@ -71,7 +75,9 @@ beforeAll(async () => {
           port: PORTS.coordinator,
           host: "127.0.0.1",
           rateLimitPerMinute: 0,
+          resultRetentionDays: 1,
         },
+        clock: () => Date.now() + skewMs,
         logger: false,
         sweeper: false,
       });
@@ -282,6 +288,43 @@ describe("Forget keys", () => {
     await page.reload();
     await page.getByLabel("Login code").waitFor();
     await logIn(page);
+    await page.context().close();
+  });
+});
+
+// Last: it moves the coordinator's clock days ahead.
+describe("a job whose output the result retention removed", () => {
+  it("says so instead of failing to load the result, and still shows the job's ledger evidence", async () => {
+    const key = String((await call("/v1/admin/keys", adminKey, { role: "miner", label: "retained" })).key);
+    await call("/v1/miner/heartbeat", key, {
+      miner_id: "retained-miner",
+      wallet: "w-retained",
+      mode: "cpu",
+      gpu: 0,
+      capabilities: { workloads: ["retained_work"] },
+    });
+    const job = await call("/v1/jobs", clientKey, { workload: "retained_work", reward: 0 });
+    await call("/v1/miner/next?miner=retained-miner&slots=1", key);
+    const output = "an output kept one day";
+    await call("/v1/miner/proof", key, {
+      id: job.id,
+      output_sha: createHash("sha256").update(output).digest("hex"),
+      output,
+      metrics: {},
+    });
+    skewMs = 2 * 86_400_000;
+    expect(await call("/v1/admin/sweep", adminKey, {})).toMatchObject({ outputsRemoved: 1 });
+
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await logIn(page);
+    await page.goto(`${dashboard.url}/jobs/${job.id}`);
+    await expect
+      .poll(() => page.getByText(/^Output removed /).textContent(), { timeout: 15_000 })
+      .toMatch(/after the coordinator's result retention \(PITHEAD_RESULT_RETENTION_DAYS\)/);
+    await page.getByRole("heading", { name: "Ledger evidence" }).waitFor();
+    expect(await page.getByRole("heading", { name: "Output", exact: true }).count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Retry" }).count()).toBe(0);
+    await shot(page, "output-removed", "1-notice");
     await page.context().close();
   });
 });

@@ -24,6 +24,8 @@ export interface Job {
   /** When the open slots expire if no miner leases them (null while none is open). */
   start_by: string | null;
   output_sha: string | null;
+  /** Set once the coordinator's result retention removed the output (the result is then 410). */
+  output_removed_at?: string;
   error: { code: string; message: string } | null;
   max_runtime_s: number;
   leases?: {

@@ -201,9 +201,11 @@ export function JobPage({ id }: { id: string }) {
   const [liveState, setLiveState] = useState<string | null>(null);
   const state = liveState ?? job.data?.state ?? null;
   const final = state !== null && FINAL_STATES.includes(state);
+  // An output the result retention removed is not asked for: the result would only say 410.
+  const removedAt = job.data?.output_removed_at;
   const result = useLoad(
-    readKey && state === "COMPLETED" ? (signal) => coordinator.result(readKey, id, signal) : null,
-    [readKey, id, state],
+    readKey && state === "COMPLETED" && !removedAt ? (signal) => coordinator.result(readKey, id, signal) : null,
+    [readKey, id, state, removedAt],
   );
 
   const onEvent = useCallback(
@@ -335,7 +337,19 @@ export function JobPage({ id }: { id: string }) {
               </div>
             </section>
           )}
-          {state === "COMPLETED" && (
+          {state === "COMPLETED" && removedAt && (
+            <>
+              <Notice tone="warn">
+                Output removed {formatTime(removedAt)}, after the coordinator's result retention
+                (PITHEAD_RESULT_RETENTION_DAYS). Its hash above, the signed receipt and the ledger records remain.
+              </Notice>
+              <section aria-labelledby="evidence-heading">
+                <h2 id="evidence-heading">Ledger evidence</h2>
+                <LedgerEvidence jobId={id} readKey={readKey} />
+              </section>
+            </>
+          )}
+          {state === "COMPLETED" && !removedAt && (
             <>
               <ErrorNotice error={result.error} title="Result" onRetry={result.reload} />
               {!result.data && !result.error && <Loading what="the result" />}
