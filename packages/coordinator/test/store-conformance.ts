@@ -741,6 +741,25 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       expect(await walletOf(second.minerId)).toBe(reserved);
     });
 
+    it("keeps a wallet a key's miner was paid into to that key after its miner moved to another wallet", async () => {
+      const owner = await client(1_000);
+      const paidInto = unique("paid");
+      const earner = await miner({ wallet: paidInto });
+      const job = await submit(owner, { reward: 500 });
+      const [claimed] = await claim(earner);
+      await prove(earner, job.id, SHA_A, claimed?.assignment.leaseToken ?? null);
+      expect(await balance(paidInto)).toBe(495);
+      // The earner moves on; what is left in its old wallet is not for another key to claim.
+      await beat(earner, unique("next"));
+      const otherKey = await store.write((tx) => createKey(tx, { role: "miner", label: null, wallet: null }));
+      const other = { keyId: otherKey.record.id, minerId: unique("other") };
+      expect(await codeOf(beat(other, paidInto))).toBe("WALLET_IN_USE");
+      expect(await store.reads.miner(other.minerId)).toBeUndefined();
+      // Its own key's miners may go back to it.
+      await beat(earner, paidInto);
+      expect(await walletOf(earner.minerId)).toBe(paidInto);
+    });
+
     it("never refuses a miner its current wallet, even one it shared with another key's miner before the rule", async () => {
       // Two miners of different keys on one wallet, as an older coordinator let them register.
       const shared = unique("legacy");

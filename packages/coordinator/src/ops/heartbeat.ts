@@ -14,8 +14,8 @@
 //   is handed no new job (its claims answer empty) and its leases are renewed as usual.
 //   The payout wallet: a miner key bound to a wallet (by the admin who created it) is paid into
 //   that wallet only. An unbound key may newly name (at registration, or as a change) only a wallet
-//   that belongs to no other key: not the payout wallet of another key's miner, nor bound to
-//   another miner key. Otherwise a miner key could read another tenant's balance just by naming
+//   that belongs to no other key: not the payout wallet of another key's miner (now, or one it was
+//   paid into before it moved on), nor bound to another miner key. Otherwise a miner key could read another tenant's balance just by naming
 //   its wallet. Repeating the miner's current wallet is never refused, so miners that shared a
 //   wallet before this rule keep being paid.
 //   Refuses (before writing): a key bound to another miner id, a miner id of another key, a

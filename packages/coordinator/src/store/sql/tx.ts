@@ -14,7 +14,7 @@ import type { PreparedLedgerEntry } from "@pithead/ledger";
 import { prepareLedgerEntry } from "@pithead/ledger";
 import { timeOrderedId } from "../../core/ids.ts";
 import type { ApiKeyRecord, Assignment, Job, JsonValue, Miner, Transfer } from "../../core/model.ts";
-import { addAmounts } from "../../core/money.ts";
+import { addAmounts, walletAccount } from "../../core/money.ts";
 import type { SignedReceipt } from "../../core/receipt.ts";
 import {
   assignmentColumnNames,
@@ -274,13 +274,20 @@ export class SqlTx implements Tx {
   }
 
   async walletOfOtherKey(wallet: string, keyId: string): Promise<boolean> {
+    // The third part is the payout history: a wallet another key's miner was paid into stays that
+    // key's after its miner moved to another wallet (what is left in it is not for anyone naming it).
     const rows = await this.#query(
       "miners",
       `SELECT 1 AS found FROM miners WHERE wallet = ? AND key_id <> ?
        UNION ALL
        SELECT 1 AS found FROM api_keys WHERE role = 'miner' AND wallet = ? AND id <> ?
+       UNION ALL
+       SELECT 1 AS found FROM postings p
+         JOIN assignments a ON a.job_id = p.job_id AND a.wallet = ?
+         JOIN miners m ON m.id = a.miner_id
+         WHERE p.account = ? AND p.kind = 'payout' AND p.amount > 0 AND m.key_id <> ?
        LIMIT 1`,
-      [wallet, keyId, wallet, keyId],
+      [wallet, keyId, wallet, keyId, wallet, walletAccount(wallet), keyId],
     );
     return rows.length > 0;
   }
