@@ -122,9 +122,9 @@ export async function sweep(tx: Tx, ctx: OpsContext, limit: number): Promise<Swe
 async function removeOldOutputs(tx: Tx, retentionS: number): Promise<number> {
   if (retentionS <= 0) return 0;
   const endedBefore = tx.now - retentionS * 1000;
-  const jobIds = await tx.jobsKeepingOutputsEndedBefore(endedBefore, OUTPUT_REMOVALS_PER_STEP);
+  const candidates = await tx.jobsKeepingOutputsEndedBefore(endedBefore, OUTPUT_REMOVALS_PER_STEP);
+  const { jobIds, outputs } = await tx.removeOutputs(candidates);
   if (jobIds.length === 0) return 0;
-  const outputs = await tx.removeOutputs(jobIds);
   await tx.record("coordinator.outputs.removed", {
     job_ids: jobIds,
     outputs,

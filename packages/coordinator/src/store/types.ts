@@ -99,8 +99,11 @@ export interface Tx {
   deleteIdempotencyBefore(before: number): Promise<number>;
   /** Ended jobs (oldest first) that ended before `before` and still keep their outputs. */
   jobsKeepingOutputsEndedBefore(before: number, limit: number): Promise<string[]>;
-  /** Removes these jobs' outputs (hashes, metrics, signatures stay) and marks when; returns the outputs removed. */
-  removeOutputs(jobIds: readonly string[]): Promise<number>;
+  /**
+   * Removes these jobs' outputs (hashes, metrics, signatures stay) and marks when; returns the jobs
+   * this call marked (not those another process marked first) and how many outputs went.
+   */
+  removeOutputs(jobIds: readonly string[]): Promise<{ jobIds: string[]; outputs: number }>;
 
   insertReceipt(jobId: string, signed: SignedReceipt): Promise<void>;
 

@@ -632,8 +632,8 @@ export class SqlTx implements Tx {
     return rows.map((row) => str(row.id));
   }
 
-  async removeOutputs(jobIds: readonly string[]): Promise<number> {
-    if (jobIds.length === 0) return 0;
+  async removeOutputs(jobIds: readonly string[]): Promise<{ jobIds: string[]; outputs: number }> {
+    if (jobIds.length === 0) return { jobIds: [], outputs: 0 };
     // Changes waiting in memory go first, and the cached rows go: none may write an output back.
     await this.#writeChanged("all");
     for (const id of jobIds) {
@@ -641,15 +641,21 @@ export class SqlTx implements Tx {
       this.#assignments.delete(id);
     }
     this.writes++;
-    const removed = await this.#sql.run(
-      `UPDATE assignments SET output = NULL WHERE output IS NOT NULL AND job_id IN (${placeholders(jobIds.length)})`,
-      jobIds,
+    // Only the jobs this transaction marks: another coordinator process sweeping the same rows
+    // (PostgreSQL) waits for ours and then finds them marked, so no job is reported twice.
+    const marked = (
+      await this.#sql.all(
+        `UPDATE jobs SET output_removed_at = ? WHERE output_removed_at IS NULL AND id IN (${placeholders(jobIds.length)})
+         RETURNING id`,
+        [this.now, ...jobIds],
+      )
+    ).map((row) => str(row.id));
+    if (marked.length === 0) return { jobIds: [], outputs: 0 };
+    const outputs = await this.#sql.run(
+      `UPDATE assignments SET output = NULL WHERE output IS NOT NULL AND job_id IN (${placeholders(marked.length)})`,
+      marked,
     );
-    await this.#sql.run(`UPDATE jobs SET output_removed_at = ? WHERE id IN (${placeholders(jobIds.length)})`, [
-      this.now,
-      ...jobIds,
-    ]);
-    return removed;
+    return { jobIds: marked, outputs };
   }
 
   async insertReceipt(jobId: string, signed: SignedReceipt): Promise<void> {
