@@ -57,10 +57,17 @@ function simulatedSecret(dataDir: string, operatorId: string): { secret: string;
 }
 
 /** Opens the ledger, the simulated fleet if any, and one controller per operator. */
-export async function openFleet(config: FleetConfig, options: { clock?: Clock } = {}): Promise<OpenFleet> {
+export async function openFleet(
+  config: FleetConfig,
+  options: { clock?: Clock; onLedgerWarning?: (message: string) => void } = {},
+): Promise<OpenFleet> {
   const clock = options.clock ?? systemClock;
   const signer = loadOrCreateSigner(config.keyFile, "pithead-fleet");
-  const ledger = await openLedger({ ...config.ledger, signer });
+  const ledger = await openLedger({
+    ...config.ledger,
+    signer,
+    ...(options.onLedgerWarning ? { onWarning: options.onLedgerWarning } : {}),
+  });
   let simulator: FleetSimulator | undefined;
   const generatedSecretFiles = new Map<string, string>();
   try {
@@ -130,7 +137,11 @@ export async function openFleet(config: FleetConfig, options: { clock?: Clock } 
 /** Opens the fleet, serves the API and runs each operator's loop. */
 export async function startFleetService(config: FleetConfig, options: StartOptions = {}): Promise<FleetService> {
   const clock = options.clock ?? systemClock;
-  const fleet = await openFleet(config, { clock });
+  // The ledger warns (sealing stopped: a full disk) only once cycles append, after the server logs.
+  let warn = (message: string): void => {
+    process.stderr.write(`warning: ${message}\n`);
+  };
+  const fleet = await openFleet(config, { clock, onLedgerWarning: (message) => warn(message) });
   const loops: LoopRunner[] = [];
   let server: HttpServer | undefined;
   try {
@@ -144,6 +155,10 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
       health: () => (fleet.simulator ? { simulated: true } : {}),
       dataDir: config.dataDir,
     });
+    const log = server.log;
+    warn = (message) => {
+      log.warn(message);
+    };
     // A torn last record (a crash mid-append) was moved aside when the writers opened: say so.
     for (const repair of fleet.ledger.recovered) {
       server.log.warn(
@@ -156,7 +171,6 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
     const port = typeof address === "object" && address ? address.port : config.server.port;
     const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
     if (options.loop ?? config.loop.enabled) {
-      const log = server.log;
       const storage = server.storage;
       for (const controller of fleet.controllers.values()) {
         const cycles = new CycleLog({ operatorId: controller.operator.id, clock, log });

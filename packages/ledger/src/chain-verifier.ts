@@ -124,6 +124,11 @@ export class ChainVerifier {
     return this.expected;
   }
 
+  /** Problems found so far (some are only settled in finish). */
+  get problemCount(): number {
+    return this.problems.length + this.dropped;
+  }
+
   /** Records a problem found by the source itself (e.g. a store's index disagreeing with a record). */
   flag(seq: number, reason: string): void {
     this.problem(seq, reason);

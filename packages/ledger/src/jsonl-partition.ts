@@ -4,6 +4,9 @@
 //   writer.lock        pid of the one process allowed to append
 //   index.bin          end offset of each record line (float64 LE), a cache
 //   tree.bin           every Merkle tree node in post-order (32 bytes each), a cache
+//   sealed/            older records, gzip'd in segments (sealed-segments.ts; sealing: jsonl-seal.ts); records.jsonl
+//                      then starts where the last segment ends, and index.bin's offsets are logical
+//                      (those of the segments and records.jsonl concatenated; reads: jsonl-record-files.ts)
 // The caches are rebuilt on open from the latest checkpoint onwards (whose root vouches for the
 // cached frontier, and whose last record must be in records.jsonl where index.bin says), so a crash
 // can cost at most a re-hash of the records after that checkpoint. What the scan of records.jsonl
@@ -32,11 +35,14 @@ import { sha256, ZERO_HASH_HEX } from "./hash.ts";
 import { canonicalJson } from "./json.ts";
 import { encodeJsonlBatch } from "./jsonl-batch.ts";
 import { openVerdict, type ScanFindings } from "./jsonl-open-verdict.ts";
+import { RecordFiles } from "./jsonl-record-files.ts";
+import { cleanUpAfterCrash, fsyncDir, swapLiveTail, writeSegment } from "./jsonl-seal.ts";
 import { forEachLine } from "./line-reader.ts";
 import { Frontier, leafHash, type NodeRef, popcount } from "./merkle.ts";
 import { acquirePidLock, releasePidLock } from "./pid-lock.ts";
 import { MAX_RECORD_BYTES, type StoredRecord } from "./record.ts";
 import { type LineLayout, recordLineLayout } from "./record-line.ts";
+import { segmentLabel } from "./sealed-segments.ts";
 
 export function partitionDir(root: string, partition: string): string {
   const segments = partition.split("/");
@@ -93,15 +99,6 @@ function moveTailAside(file: string, offset: number, partition: string, reason: 
   }
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 const SCAN_FLUSH = 4096;
 
 const canonical: CanonicalScan = { highBytes: false, cites: false };
@@ -114,6 +111,8 @@ function bodyProblem(buf: Buffer, layout: LineLayout): string | undefined {
   return undefined;
 }
 
+type Scanned = Pick<ScanFindings, "stop" | "tornBytes"> & { segmentDamage?: string };
+
 export class JsonlPartition {
   readonly name: string;
   readonly dir: string;
@@ -124,7 +123,7 @@ export class JsonlPartition {
   /** This instance took the writer lock (another instance in this process may hold it instead). */
   private ownsLock = false;
   private handle: FileHandle | undefined;
-  private readFd: number | undefined;
+  private readonly files: RecordFiles;
   private index!: FixedFile;
   private tree!: FixedFile;
   private head: ChainHead = emptyHead(new Frontier());
@@ -138,19 +137,44 @@ export class JsonlPartition {
   damage: string | undefined;
   private broken: Error | undefined;
   readonly recoveries: LedgerRecovery[] = [];
+  /** Seal when records.jsonl exceeds this many bytes (0: never). */
+  private readonly sealBytes: number;
+  private sealing: Promise<void> | undefined;
+  /** Set while the live file is swapped: commits wait for it. */
+  private holding: Promise<void> | undefined;
+  private committing: Promise<unknown> | undefined;
+  /** Why sealing stopped in this process (appends go on; the next open seals again). */
+  sealFailure: Error | undefined;
+  /** Told once when sealing stops, so the operator learns why the partition grows uncompressed. */
+  private readonly onWarning: ((message: string) => void) | undefined;
 
-  private constructor(root: string, name: string, writable: boolean) {
+  private constructor(
+    root: string,
+    name: string,
+    writable: boolean,
+    sealBytes: number,
+    onWarning?: (message: string) => void,
+  ) {
     this.name = name;
     this.dir = partitionDir(root, name);
     this.recordsPath = join(this.dir, "records.jsonl");
     this.checkpointsPath = join(this.dir, "checkpoints.jsonl");
     this.lockPath = join(this.dir, "writer.lock");
     this.writable = writable;
+    this.sealBytes = sealBytes;
+    this.onWarning = onWarning;
+    this.files = new RecordFiles(name, this.dir, this.recordsPath);
   }
 
   /** Opens for reading (never modifies files) or for writing (takes the lock, recovers a torn tail). */
-  static async open(root: string, name: string, writable: boolean): Promise<JsonlPartition> {
-    const partition = new JsonlPartition(root, name, writable);
+  static async open(
+    root: string,
+    name: string,
+    writable: boolean,
+    sealBytes = 0,
+    onWarning?: (message: string) => void,
+  ): Promise<JsonlPartition> {
+    const partition = new JsonlPartition(root, name, writable, sealBytes, onWarning);
     try {
       await partition.load();
     } catch (error) {
@@ -171,24 +195,29 @@ export class JsonlPartition {
       mkdirSync(this.dir, { recursive: true });
       acquirePidLock(this.lockPath, this.name);
       this.ownsLock = true;
+      cleanUpAfterCrash(this.dir, this.recordsPath);
       this.handle = await open(this.recordsPath, "a");
       await this.handle.datasync();
       if (created) fsyncDir(dirname(this.dir));
       fsyncDir(this.dir);
     }
     try {
-      this.readFd = openSync(this.recordsPath, "r");
+      this.files.open();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
     this.loadCheckpoints();
     this.index = new FixedFile(join(this.dir, "index.bin"), 8, this.writable);
     this.tree = new FixedFile(join(this.dir, "tree.bin"), 32, this.writable);
+    this.files.offsetAfter = (seq) => this.offsetAfter(seq);
+    this.files.locate(this.index.length);
     const trusted = this.trustedPrefix();
     this.index.truncate(trusted);
     this.tree.truncate(nodeCount(trusted));
+    // Untrusted caches say nothing of where records.jsonl starts: the scan finds it.
+    if (trusted <= this.files.liveFrom && this.files.liveFrom > 0) this.files.liveStart = Number.NaN;
     if (trusted > 0) {
-      const last = this.readLine(trusted - 1);
+      const last = this.files.readLive(trusted - 1);
       this.head = {
         size: trusted,
         head: sha256(last).toString("hex"),
@@ -200,6 +229,11 @@ export class JsonlPartition {
       this.bytes = this.index.get(trusted - 1).readDoubleLE(0);
     }
     this.settle(await this.scan());
+  }
+
+  /** Logical offset where record seq+1 starts (the end of record seq, newline included). */
+  private offsetAfter(seq: number): number {
+    return seq < 0 ? 0 : this.index.get(seq).readDoubleLE(0);
   }
 
   private loadCheckpoints(): void {
@@ -254,37 +288,29 @@ export class JsonlPartition {
    * not (the file was cut, edited or replaced), the caches do not describe it and the scan starts over.
    */
   private holdsRecord(seq: number): boolean {
-    if (this.readFd === undefined) return false;
-    const start = seq === 0 ? 0 : this.index.get(seq - 1).readDoubleLE(0);
-    const end = this.index.get(seq).readDoubleLE(0);
+    // Sealing keeps the latest checkpoint's last record in records.jsonl: opening never decompresses.
+    const { fd, liveFrom, liveStart } = this.files;
+    if (fd === undefined || seq < liveFrom || !Number.isFinite(liveStart)) return false;
+    const start = this.offsetAfter(seq - 1) - liveStart;
+    const end = this.offsetAfter(seq) - liveStart;
     const length = end - start;
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0) return false;
-    if (length < 2 || length > MAX_RECORD_BYTES + 1 || fstatSync(this.readFd).size < end) return false;
+    if (length < 2 || length > MAX_RECORD_BYTES + 1 || fstatSync(fd).size < end) return false;
     const line = Buffer.allocUnsafe(length);
-    if (readSync(this.readFd, line, 0, length, start) !== length || line[length - 1] !== 0x0a) return false;
+    if (readSync(fd, line, 0, length, start) !== length || line[length - 1] !== 0x0a) return false;
     return leafHash(sha256(line.subarray(0, length - 1))).equals(this.tree.get(nodePosition({ level: 0, index: seq })));
   }
 
-  private readLine(seq: number): Buffer {
-    const start = seq === 0 ? 0 : this.index.get(seq - 1).readDoubleLE(0);
-    const end = this.index.get(seq).readDoubleLE(0);
-    const buf = Buffer.allocUnsafe(end - start - 1);
-    readSync(this.readFd!, buf, 0, buf.length, start);
-    return buf;
-  }
-
-  /** Indexes the complete record lines after `bytes` that continue the chain; says where and why it stopped. */
-  private async scan(): Promise<Pick<ScanFindings, "stop" | "tornBytes">> {
-    if (this.readFd === undefined) return { tornBytes: 0 };
-    const fileSize = statSync(this.recordsPath).size;
-    if (fileSize < this.bytes) {
-      const reason = `the file ends here, before the end of record ${this.head.size - 1} (byte ${this.bytes}): it was cut`;
-      return { stop: { offset: fileSize, reason, garbage: false }, tornBytes: 0 };
-    }
-    if (fileSize === this.bytes) return { tornBytes: 0 };
-    let head = this.head;
-    let prevHex = Buffer.from(head.head, "latin1");
-    const frontier = head.frontier.clone();
+  /**
+   * Indexes the complete record lines after `bytes` that continue the chain (in sealed segments the
+   * caches do not cover yet, then in records.jsonl); says where and why it stopped. Offsets in the
+   * findings are physical ones of records.jsonl; damage in a segment comes as `segmentDamage`.
+   */
+  private async scan(): Promise<Scanned> {
+    const files = this.files;
+    if (files.fd === undefined && files.segments.length === 0) return { tornBytes: 0 };
+    let prevHex = Buffer.from(this.head.head, "latin1");
+    const frontier = this.head.frontier.clone();
     let offsets: number[] = [];
     let nodes: Buffer[] = [];
     let stop: ScanFindings["stop"];
@@ -297,45 +323,124 @@ export class JsonlPartition {
       offsets = [];
       nodes = [];
     };
-    const result = await forEachLine(
-      this.recordsPath,
-      (buf, start, lineEnd, offset) => {
-        if (stop) return;
-        const layout = recordLineLayout(buf, start, lineEnd);
-        const seq = frontier.size;
-        let reason: string | undefined;
-        if (typeof layout === "string") reason = `record ${seq} is malformed: ${layout}`;
-        else if (layout.seq !== seq) reason = `expected seq ${seq}, found ${layout.seq}`;
-        else if (buf.compare(prevHex, 0, 64, layout.prevStart, layout.prevStart + 64) !== 0) {
-          reason = `the prev of record ${seq} does not match the hash of record ${seq - 1}: one of them was altered`;
-        } else {
-          const problem = bodyProblem(buf, layout);
-          if (problem) reason = `record ${seq} is malformed: ${problem}`;
+    /** `offset`: the line's logical offset. */
+    const onLine = (buf: Buffer, start: number, lineEnd: number, offset: number) => {
+      if (stop) return;
+      const layout = recordLineLayout(buf, start, lineEnd);
+      const seq = frontier.size;
+      let reason: string | undefined;
+      if (typeof layout === "string") reason = `record ${seq} is malformed: ${layout}`;
+      else if (layout.seq !== seq) reason = `expected seq ${seq}, found ${layout.seq}`;
+      else if (buf.compare(prevHex, 0, 64, layout.prevStart, layout.prevStart + 64) !== 0) {
+        reason = `the prev of record ${seq} does not match the hash of record ${seq - 1}: one of them was altered`;
+      } else {
+        const problem = bodyProblem(buf, layout);
+        if (problem) reason = `record ${seq} is malformed: ${problem}`;
+      }
+      if (reason) {
+        stop = { offset, reason, garbage: buf.subarray(start, lineEnd).includes(0) };
+        return;
+      }
+      const hash = sha256(buf.subarray(start, lineEnd));
+      nodes.push(leafHash(hash));
+      frontier.push(nodes.at(-1)!, (_l, _i, node) => nodes.push(node));
+      prevHex = Buffer.from(hash.toString("hex"), "latin1");
+      end = offset + (lineEnd - start) + 1;
+      offsets.push(end);
+      if (offsets.length >= SCAN_FLUSH) flush();
+    };
+    const finish = () => {
+      flush();
+      this.head = {
+        size: frontier.size,
+        head: frontier.size === 0 ? ZERO_HASH_HEX : prevHex.toString("latin1"),
+        frontier,
+      };
+      this.bytes = end;
+    };
+    // Sealed segments past what is indexed (a scan from scratch, or a reader that fell behind a seal).
+    for (const segment of files.segments) {
+      if (segment.to <= frontier.size) continue;
+      const label = `${segmentLabel(segment)} (${segment.path})`;
+      let problem: string | undefined;
+      if (segment.from > frontier.size) {
+        problem = `records ${frontier.size}..${segment.from - 1} are missing: no sealed segment holds them, and ${label} starts at record ${segment.from}`;
+      } else {
+        let data: Buffer | undefined;
+        try {
+          data = await files.cache.get(segment);
+        } catch (error) {
+          problem = `${label} cannot be read: ${(error as Error).message}`;
         }
-        if (reason) {
-          stop = { offset, reason, garbage: buf.subarray(start, lineEnd).includes(0) };
-          return;
+        if (data) {
+          // Its logical start: the end of the record before it (indexed already, or just scanned).
+          const base = segment.from === frontier.size ? end : this.offsetAfter(segment.from - 1);
+          let lineStart = end - base;
+          for (let nl = data.indexOf(0x0a, lineStart); nl >= 0 && !stop; nl = data.indexOf(0x0a, lineStart)) {
+            onLine(data, lineStart, nl, base + lineStart);
+            lineStart = nl + 1;
+          }
+          if (stop) problem = `${label} at byte ${stop.offset - base}: ${stop.reason}`;
+          else if (frontier.size !== segment.to) {
+            problem = `${label} should hold records ${segment.from}..${segment.to - 1} but ends after record ${frontier.size - 1}`;
+          }
         }
-        const hash = sha256(buf.subarray(start, lineEnd));
-        nodes.push(leafHash(hash));
-        frontier.push(nodes.at(-1)!, (_l, _i, node) => nodes.push(node));
-        prevHex = Buffer.from(hash.toString("hex"), "latin1");
-        end = offset + (lineEnd - start) + 1;
-        offsets.push(end);
-        if (offsets.length >= SCAN_FLUSH) flush();
-      },
-      { from: this.bytes },
-    );
-    flush();
-    head = { size: frontier.size, head: frontier.size === 0 ? ZERO_HASH_HEX : prevHex.toString("latin1"), frontier };
-    this.head = head;
-    this.bytes = end;
-    return stop ? { stop, tornBytes: result.tornBytes } : { tornBytes: result.tornBytes };
+      }
+      if (problem) {
+        finish();
+        return { tornBytes: 0, segmentDamage: problem };
+      }
+    }
+    if (frontier.size < files.liveFrom) {
+      finish();
+      return {
+        tornBytes: 0,
+        segmentDamage: `records ${frontier.size}..${files.liveFrom - 1} are missing: records.jsonl starts at record ${files.liveFrom} and no sealed segment holds them`,
+      };
+    }
+    if (!Number.isFinite(files.liveStart)) {
+      flush(); // offsetAfter reads the index
+      files.liveStart = frontier.size === files.liveFrom ? end : this.offsetAfter(files.liveFrom - 1);
+    }
+    if (files.fd === undefined) {
+      finish();
+      return { tornBytes: 0 };
+    }
+    const liveStart = files.liveStart;
+    const fileSize = statSync(this.recordsPath).size;
+    if (fileSize < end - liveStart) {
+      finish();
+      const reason = `the file ends here, before the end of record ${frontier.size - 1} (byte ${end - liveStart}): it was cut`;
+      return { stop: { offset: fileSize, reason, garbage: false }, tornBytes: 0 };
+    }
+    let tornBytes = 0;
+    if (fileSize > end - liveStart) {
+      const result = await forEachLine(
+        this.recordsPath,
+        (buf, start, lineEnd, offset) => onLine(buf, start, lineEnd, offset + liveStart),
+        { from: end - liveStart },
+      );
+      tornBytes = result.tornBytes;
+    }
+    finish();
+    if (stop) stop = { ...stop, offset: stop.offset - liveStart };
+    return stop ? { stop, tornBytes } : { tornBytes };
   }
 
   /** Acts on what the scan found: a writer moves an unacknowledged tail aside or refuses damage; a reader stops at damage. */
-  private settle(scanned: Pick<ScanFindings, "stop" | "tornBytes">): void {
-    const found: ScanFindings = { ...scanned, records: this.head.size, end: this.bytes, covered: this.covered };
+  private settle(scanned: Scanned): void {
+    if (scanned.segmentDamage !== undefined) {
+      const detail = `${scanned.segmentDamage}; run \`pithead ledger verify\` on the ledger`;
+      if (this.writable) throw new LedgerCorruptError(this.name, detail);
+      this.damage = detail;
+      return;
+    }
+    const found: ScanFindings = {
+      ...scanned,
+      records: this.head.size,
+      end: this.bytes - this.files.liveStart,
+      covered: this.covered,
+    };
     const verdict = openVerdict(found, this.recordsPath);
     if (verdict.kind === "damage") {
       if (this.writable) throw new LedgerCorruptError(this.name, verdict.detail);
@@ -345,22 +450,29 @@ export class JsonlPartition {
     }
   }
 
-  /** A reader catches up with what the writer process appended since. */
+  /** A reader catches up with what the writer process appended since (reopening records.jsonl the writer swapped). */
   async refresh(): Promise<void> {
     if (this.writable) return;
-    if (this.readFd === undefined) {
-      try {
-        this.readFd = openSync(this.recordsPath, "r");
-      } catch {
-        return;
+    try {
+      if (this.files.fd === undefined || this.files.swapped()) {
+        this.files.open();
+        this.files.locate(this.head.size);
       }
+    } catch {
+      // no records yet (or the file is being swapped: the next read catches up)
     }
     try {
       if (statSync(this.checkpointsPath).size !== this.checkpointBytes) this.loadCheckpoints();
     } catch {
       // no checkpoints yet
     }
-    if (!this.damage) this.settle(await this.scan());
+    if (this.damage) return;
+    const scanned = await this.scan();
+    // The scan reads records.jsonl by name: if the writer swapped it meanwhile, what looked wrong was
+    // the new file read at the old one's offsets (no record of it can pass as the next one): the next
+    // refresh reopens it.
+    if (scanned.stop && this.files.swapped()) return;
+    this.settle(scanned);
   }
 
   /** Throws the damage a reader met when a read reaches past the records it could read. */
@@ -370,12 +482,24 @@ export class JsonlPartition {
 
   /** Where record `seq` is stored, for an error about it. */
   where(seq: number): string {
-    if (seq >= this.head.size) return `record ${seq} (beyond the ${this.head.size} records of ${this.recordsPath})`;
-    const start = seq === 0 ? 0 : this.index.get(seq - 1).readDoubleLE(0);
-    return `record ${seq} (line ${seq + 1} of ${this.recordsPath}, at byte ${start})`;
+    if (seq >= this.head.size) return `record ${seq} (beyond the ${this.head.size} records of ${this.dir})`;
+    return this.files.where(seq);
   }
 
   async commit(entries: readonly PreparedEntry[]): Promise<StoredRecord[]> {
+    while (this.holding) await this.holding;
+    const committed = this.write(entries);
+    this.committing = committed;
+    try {
+      const records = await committed;
+      this.maybeSeal();
+      return records;
+    } finally {
+      this.committing = undefined;
+    }
+  }
+
+  private async write(entries: readonly PreparedEntry[]): Promise<StoredRecord[]> {
     if (this.broken) throw this.broken;
     const handle = this.handle!;
     const batch = encodeJsonlBatch(this.head, entries);
@@ -387,7 +511,7 @@ export class JsonlPartition {
     } catch (error) {
       // Cut off whatever part of this group reached the file, so the next group continues the chain.
       try {
-        await handle.truncate(this.bytes);
+        await handle.truncate(this.bytes - this.files.liveStart);
         await handle.datasync();
       } catch (cutError) {
         this.broken = new LedgerCorruptError(
@@ -404,6 +528,64 @@ export class JsonlPartition {
     this.bytes += data.length;
     this.head = batch.head;
     return batch.records;
+  }
+
+  /**
+   * Starts sealing, after a commit, once records.jsonl exceeds sealBytes: the records from its start
+   * up to (not including) the latest checkpoint's last record, so that opening never needs a segment
+   * to trust its caches. At least sealBytes at a time: segments of about that size (and checkpoints that
+   * lag make no tiny ones).
+   */
+  private maybeSeal(): void {
+    if (this.sealBytes <= 0 || this.sealing || this.sealFailure || this.broken) return;
+    const { liveFrom, liveStart } = this.files;
+    if (this.bytes - liveStart <= this.sealBytes) return;
+    const cut = Math.min(this.covered, this.head.size) - 1;
+    if (cut <= liveFrom) return;
+    const cutBytes = this.offsetAfter(cut - 1);
+    if (cutBytes - liveStart < this.sealBytes) return;
+    this.sealing = this.seal(cut, cutBytes)
+      .catch((error: unknown) => {
+        this.sealFailure = error as Error;
+        const why = (error as NodeJS.ErrnoException).code === "ENOSPC" ? "the disk is full" : (error as Error).message;
+        this.onWarning?.(
+          `ledger partition ${JSON.stringify(this.name)}: sealing older records into ${this.dir}/sealed failed (${why}); ` +
+            "they stay in records.jsonl, uncompressed, and nothing is lost; sealing is tried again when the ledger is next opened",
+        );
+      })
+      .finally(() => {
+        this.sealing = undefined;
+      });
+  }
+
+  /** Seals records liveFrom..cut-1 (logical bytes up to cutBytes): see jsonl-seal.ts for the steps. */
+  private async seal(cut: number, cutBytes: number): Promise<void> {
+    const { liveFrom, liveStart } = this.files;
+    const segment = await writeSegment(this.dir, this.recordsPath, cutBytes - liveStart, liveFrom, cut);
+    let release!: () => void;
+    this.holding = new Promise((resolve) => {
+      release = resolve;
+    });
+    try {
+      while (this.committing) await this.committing.catch(() => undefined);
+      if (this.broken) return;
+      await swapLiveTail(this.dir, this.recordsPath, cutBytes - liveStart, this.bytes - liveStart);
+      try {
+        // The old handles point at the replaced file: appends there would be lost.
+        await this.handle?.close();
+        this.handle = await open(this.recordsPath, "a");
+        this.files.sealed(segment, cut, cutBytes);
+      } catch (error) {
+        this.broken = new LedgerCorruptError(
+          this.name,
+          `records.jsonl could not be reopened after sealing: ${(error as Error).message}; reopen the ledger`,
+        );
+        throw error;
+      }
+    } finally {
+      this.holding = undefined;
+      release();
+    }
   }
 
   rootHash(): Buffer {
@@ -434,39 +616,41 @@ export class JsonlPartition {
     this.checkpointBytes += Buffer.byteLength(line);
   }
 
-  line(seq: number): StoredLine | undefined {
+  async line(seq: number): Promise<StoredLine | undefined> {
     this.assertReadable(seq);
     if (seq >= this.head.size) return undefined;
-    const buf = this.readLine(seq);
+    const buf = await this.files.readLine(seq);
     const layout = recordLineLayout(buf, 0, buf.length);
     if (typeof layout === "string" || layout.seq !== seq) {
       throw new LedgerCorruptError(
         this.name,
         `${this.where(seq)} is not record ${seq}: ${typeof layout === "string" ? layout : `it holds seq ${layout.seq}`}; ` +
-          "records.jsonl was changed after it was written: run `pithead ledger verify` on the ledger",
+          "the file was changed after it was written: run `pithead ledger verify` on the ledger",
       );
     }
     return { seq, line: buf.toString("utf8") };
   }
 
   /** Lines [from, to] in blocks of contiguous bytes, ascending or descending. */
-  *lineBlocks(from: number, to: number, reverse: boolean): Generator<StoredLine[]> {
+  async *lineBlocks(from: number, to: number, reverse: boolean): AsyncGenerator<StoredLine[]> {
     const BLOCK = 512;
     if (to < from) return;
     const blocks: [number, number][] = [];
     for (let a = from; a <= to; a += BLOCK) blocks.push([a, Math.min(a + BLOCK - 1, to)]);
     if (reverse) blocks.reverse();
     for (const [a, b] of blocks) {
-      const start = a === 0 ? 0 : this.index.get(a - 1).readDoubleLE(0);
-      const end = this.index.get(b).readDoubleLE(0);
-      const buf = Buffer.allocUnsafe(end - start);
-      readSync(this.readFd!, buf, 0, buf.length, start);
       const out: StoredLine[] = [];
-      let lineStart = 0;
-      for (let seq = a; seq <= b; seq++) {
-        const nl = buf.indexOf(0x0a, lineStart);
-        out.push({ seq, line: buf.toString("utf8", lineStart, nl) });
-        lineStart = nl + 1;
+      // A block may span a segment's end (or the live file's start): read each part from its file.
+      for (let first = a; first <= b; ) {
+        const last = this.files.spanEnd(first, b);
+        const buf = await this.files.readSpan(first, last);
+        let lineStart = 0;
+        for (let seq = first; seq <= last; seq++) {
+          const nl = buf.indexOf(0x0a, lineStart);
+          out.push({ seq, line: buf.toString("utf8", lineStart, nl) });
+          lineStart = nl + 1;
+        }
+        first = last + 1;
       }
       if (reverse) out.reverse();
       yield out;
@@ -498,11 +682,11 @@ export class JsonlPartition {
   closeFiles(): void {
     this.index?.closeNow();
     this.tree?.closeNow();
-    if (this.readFd !== undefined) closeSync(this.readFd);
-    this.readFd = undefined;
+    this.files.close();
   }
 
   async close(): Promise<void> {
+    await this.sealing;
     await this.handle?.close();
     this.handle = undefined;
     // The caches' last appends reach their files before the lock is released to the next writer.

@@ -1,7 +1,6 @@
 // The JSONL store: a directory of partitions (see jsonl-partition.ts). A partition is opened for
 // reading on first use and reopened for writing (lock + recovery) on the first append or checkpoint.
-import { readdirSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { type Dirent, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import {
   type Checkpoint,
@@ -15,14 +14,15 @@ import {
 } from "./backend.ts";
 import type { ChainVerifier } from "./chain-verifier.ts";
 import type { PreparedEntry } from "./entry.ts";
-import { sha256 } from "./hash.ts";
 import { JsonlPartition, partitionDir } from "./jsonl-partition.ts";
-import { forEachLine } from "./line-reader.ts";
+import { verifyJsonlPartition } from "./jsonl-verify.ts";
 import type { NodeRef } from "./merkle.ts";
 import { refKey } from "./proof-plan.ts";
 import type { StoredRecord } from "./record.ts";
 import { recordLineLayout } from "./record-line.ts";
-import { scanLines } from "./scan-lines.ts";
+import { SEALED_DIR } from "./sealed-segments.ts";
+
+export const DEFAULT_SEAL_BYTES = 64 << 20;
 
 export class JsonlBackend implements LedgerBackend {
   readonly kind = "jsonl" as const;
@@ -32,10 +32,22 @@ export class JsonlBackend implements LedgerBackend {
   /** Readers replaced by a writer stay open until close: a read may still be using them. */
   private readonly retired: Promise<JsonlPartition>[] = [];
   private readonly onRecovery: (recovery: LedgerRecovery) => void;
+  private readonly sealBytes: number;
+  private readonly onWarning: ((message: string) => void) | undefined;
 
-  constructor(root: string, onRecovery: (recovery: LedgerRecovery) => void) {
+  /**
+   * `sealBytes`: a writer seals records.jsonl's older records into gzip segments past this size (0:
+   * never); `onWarning` hears when sealing stops (a full disk), which fails no append.
+   */
+  constructor(
+    root: string,
+    onRecovery: (recovery: LedgerRecovery) => void,
+    options: { sealBytes?: number; onWarning?: (message: string) => void } = {},
+  ) {
     this.root = root;
     this.onRecovery = onRecovery;
+    this.sealBytes = options.sealBytes ?? DEFAULT_SEAL_BYTES;
+    this.onWarning = options.onWarning;
   }
 
   private async partition(name: string): Promise<JsonlPartition> {
@@ -53,7 +65,7 @@ export class JsonlBackend implements LedgerBackend {
   async acquireWriter(name: string): Promise<void> {
     if (this.writable.has(name)) return;
     const reader = this.open.get(name);
-    const writer = await JsonlPartition.open(this.root, name, true);
+    const writer = await JsonlPartition.open(this.root, name, true, this.sealBytes, this.onWarning);
     for (const recovery of writer.recoveries) this.onRecovery(recovery);
     this.writable.add(name);
     this.open.set(name, Promise.resolve(writer));
@@ -87,7 +99,7 @@ export class JsonlBackend implements LedgerBackend {
     if (options.reverse === true) partition.assertReadable(wanted);
     const to = Math.min(wanted, partition.size - 1);
     let left = options.limit ?? Number.POSITIVE_INFINITY;
-    for (const block of partition.lineBlocks(from, to, options.reverse === true)) {
+    for await (const block of partition.lineBlocks(from, to, options.reverse === true)) {
       for (const found of block) {
         if (options.type !== undefined) {
           const buf = Buffer.from(found.line);
@@ -144,15 +156,18 @@ export class JsonlBackend implements LedgerBackend {
   async partitions(): Promise<string[]> {
     const found: string[] = [];
     const walk = (dir: string): void => {
-      let entries: string[];
+      let entries: Dirent[];
       try {
-        entries = readdirSync(dir);
+        entries = readdirSync(dir, { withFileTypes: true });
       } catch {
         return;
       }
-      for (const entry of entries) {
+      for (const dirent of entries) {
+        const entry = dirent.name;
         const path = join(dir, entry);
-        if (!statSync(path).isDirectory()) continue;
+        // A partition's sealed/ holds segments, never partitions (and may hold thousands of files).
+        if (entry === SEALED_DIR && dir.endsWith(".ledger")) continue;
+        if (!(dirent.isDirectory() || (dirent.isSymbolicLink() && statSync(path).isDirectory()))) continue;
         if (entry.endsWith(".ledger")) {
           const name = relative(this.root, path).slice(0, -".ledger".length).split(sep).join("/");
           try {
@@ -174,13 +189,7 @@ export class JsonlBackend implements LedgerBackend {
     verifier: ChainVerifier,
     onProgress?: (done: number, total: number) => void,
   ): Promise<void> {
-    const dir = partitionDir(this.root, name);
-    await verifyJsonlFiles(
-      join(dir, "records.jsonl"),
-      join(dir, "checkpoints.jsonl"),
-      verifier,
-      onProgress ? { onProgress } : {},
-    );
+    await verifyJsonlPartition(partitionDir(this.root, name), verifier, onProgress ? { onProgress } : {});
   }
 
   async close(): Promise<void> {
@@ -188,70 +197,4 @@ export class JsonlBackend implements LedgerBackend {
     for (const result of all) if (result.status === "fulfilled") await result.value.close();
     this.open.clear();
   }
-}
-
-/** Feeds a records file and its checkpoints file (either may be absent) to a verifier. */
-export async function verifyJsonlFiles(
-  recordsFile: string,
-  checkpointsFile: string,
-  verifier: ChainVerifier,
-  options: { onProgress?: (done: number, total: number) => void; parallel?: boolean } = {},
-): Promise<void> {
-  let checkpointsText = "";
-  try {
-    checkpointsText = await readFile(checkpointsFile, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-  }
-  const lines = checkpointsText.split("\n");
-  if (lines.at(-1) !== "") verifier.warn("checkpoints.jsonl ends with a torn line; it was ignored");
-  for (const [i, line] of lines.slice(0, -1).entries()) {
-    let note: unknown;
-    try {
-      note = (JSON.parse(line) as { note?: unknown }).note;
-    } catch {
-      note = undefined;
-    }
-    if (typeof note === "string") verifier.checkpoint(note, "stored");
-    else verifier.checkpoint(`malformed line ${i + 1} of checkpoints.jsonl`, "stored");
-  }
-  let exists = true;
-  try {
-    statSync(recordsFile);
-  } catch {
-    exists = false;
-  }
-  if (!exists) return;
-  const result = await scanLines(recordsFile, (lines) => verifier.accept(lines), options);
-  if (result.tornBytes > 0) {
-    verifier.warn(
-      `the last ${result.tornBytes} bytes are a torn line (an append that was never acknowledged); ignored`,
-    );
-  }
-  await resolveCitationsByScan(recordsFile, verifier);
-}
-
-/** Second pass for citations by hash: hashes each line until every cited hash has been seen. */
-export async function resolveCitationsByScan(
-  file: string,
-  verifier: ChainVerifier,
-  isRecord?: (buf: Buffer, start: number) => boolean,
-): Promise<void> {
-  const wanted = new Set(verifier.unresolvedCitations.map((c) => c.hash));
-  if (wanted.size === 0) return;
-  const found = new Map<string, number>();
-  let position = 0;
-  await forEachLine(file, (buf, start, end) => {
-    if (isRecord && !isRecord(buf, start)) return;
-    if (found.size < wanted.size) {
-      const hex = sha256(buf.subarray(start, end)).toString("hex");
-      if (wanted.has(hex) && !found.has(hex)) {
-        // The record's own seq, which citations are compared with (not its position: one may be missing).
-        const layout = recordLineLayout(buf, start, end);
-        found.set(hex, typeof layout === "string" ? position : layout.seq);
-      }
-    }
-    position++;
-  });
-  verifier.resolveCitations((hash) => found.get(hash));
 }

@@ -115,6 +115,22 @@ export function inspectChunk(buf: Buffer, start: number, end: number): Inspected
   return finish(inspectSelected(lineValidator, lineValidator.load(buf, start, end)));
 }
 
+/** A decompressed sealed segment's lines, inspected in pieces of about `piece` bytes (each a validator load). */
+export function inspectLines(data: Buffer, piece = 4 << 20): { pieces: InspectedLines[]; tornBytes: number } {
+  const complete = data.lastIndexOf(0x0a) + 1;
+  const pieces: InspectedLines[] = [];
+  for (let at = 0; at < complete; ) {
+    let end = complete;
+    if (at + piece < complete) {
+      const nl = data.indexOf(0x0a, at + piece);
+      end = nl < 0 ? complete : nl + 1;
+    }
+    pieces.push(inspectChunk(data, at, end));
+    at = end;
+  }
+  return { pieces, tornBytes: data.length - complete };
+}
+
 /** Where WebAssembly is missing, the region is a plain buffer. */
 let fallbackRegion = Buffer.alloc(0);
 

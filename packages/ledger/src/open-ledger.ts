@@ -6,7 +6,16 @@ import { JsonlBackend } from "./jsonl-store.ts";
 import { type Ledger, type LedgerOptions, StoreLedger } from "./ledger.ts";
 
 export type LedgerStoreOptions =
-  | { store: "jsonl"; dir: string }
+  | {
+      store: "jsonl";
+      dir: string;
+      /**
+       * A writer seals records.jsonl's older records into gzip segments under `sealed/` once it
+       * exceeds this many bytes (default 64 MiB; 0 = never). Older Pithead versions cannot read a
+       * partition with sealed segments.
+       */
+      sealBytes?: number;
+    }
   | { store: "sqlite"; path: string }
   | { store: "postgres"; url: string };
 
@@ -14,6 +23,8 @@ export type OpenLedgerOptions = LedgerStoreOptions &
   LedgerOptions & {
     /** Called for every repair made on open (a torn last line moved aside); also listed in `ledger.recovered`. */
     onRecovery?: (recovery: LedgerRecovery) => void;
+    /** Called for what an operator should hear that fails no call: JSONL sealing stopped (a full disk). */
+    onWarning?: (message: string) => void;
   };
 
 export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
@@ -26,7 +37,15 @@ export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
   switch (options.store) {
     case "jsonl":
       mkdirSync(options.dir, { recursive: true });
-      backend = new JsonlBackend(options.dir, onRecovery);
+      if (options.sealBytes !== undefined && !(Number.isSafeInteger(options.sealBytes) && options.sealBytes >= 0)) {
+        throw new RangeError(
+          `sealBytes must be a whole number of bytes, 0 or more (0 = never seal), got ${options.sealBytes}`,
+        );
+      }
+      backend = new JsonlBackend(options.dir, onRecovery, {
+        ...(options.sealBytes === undefined ? {} : { sealBytes: options.sealBytes }),
+        ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+      });
       break;
     // Loaded on demand: a JSONL user (or a CLI call) need not pay for pg.
     case "sqlite": {

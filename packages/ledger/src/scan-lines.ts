@@ -6,9 +6,10 @@
 import { open } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { type InspectedLines, inspectChunk } from "./line-inspect.ts";
+import { type InspectedLines, inspectChunk, inspectLines } from "./line-inspect.ts";
 import type { InspectedRange } from "./line-range.ts";
 import { readInChunks } from "./line-reader.ts";
+import { gunzipFile } from "./sealed-segments.ts";
 import type { RangeJob } from "./verify-worker.ts";
 
 const CHUNK = 4 << 20;
@@ -26,6 +27,12 @@ export interface ScanResult {
 
 type Deliver = (lines: InspectedLines) => void;
 
+/** What a worker found in its job: the lines of a range (one piece) or of a sealed segment (several). */
+export interface InspectedPieces {
+  pieces: InspectedLines[];
+  tornBytes: number;
+}
+
 /**
  * Inspection threads shared by every scan in the process. Idle workers are unref'd (they never keep
  * the process alive) and ended after IDLE_MS; a worker that fails fails the scans waiting on it and
@@ -35,7 +42,7 @@ class WorkerPool {
   private readonly workers: Worker[];
   private next = 0;
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve(range: InspectedRange): void; reject(error: unknown): void }>();
+  private readonly waiting = new Map<number, { resolve(found: InspectedPieces): void; reject(error: unknown): void }>();
   failure: Error | undefined;
   private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -43,10 +50,11 @@ class WorkerPool {
     this.workers = Array.from({ length: size }, () => {
       const worker = new Worker(new URL("./verify-worker.ts", import.meta.url));
       worker.unref();
-      worker.on("message", (message: { id: number; out: InspectedLines; tornBytes: number }) => {
+      worker.on("message", (message: InspectedPieces & { id: number; error?: string }) => {
         const job = this.waiting.get(message.id);
         this.waiting.delete(message.id);
-        job?.resolve({ lines: message.out, tornBytes: message.tornBytes });
+        if (message.error !== undefined) job?.reject(new Error(message.error));
+        else job?.resolve(message);
         this.settled();
       });
       worker.on("error", (error) => this.fail(error));
@@ -70,6 +78,15 @@ class WorkerPool {
 
   /** Has a worker read and inspect the lines that start in bytes [start, end) of `file` (of `size` bytes). */
   inspect(file: string, start: number, end: number, size: number): Promise<InspectedRange> {
+    return this.run(file, start, end, size, false).then(({ pieces, tornBytes }) => ({ lines: pieces[0]!, tornBytes }));
+  }
+
+  /** Has a worker decompress a whole gzip'd file (a sealed segment) and inspect its lines. */
+  inspectGzip(file: string): Promise<InspectedPieces> {
+    return this.run(file, 0, 0, 0, true);
+  }
+
+  private run(file: string, start: number, end: number, size: number, gzip: boolean): Promise<InspectedPieces> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.idleTimer) cancel(this.idleTimer);
     this.idleTimer = undefined;
@@ -78,7 +95,7 @@ class WorkerPool {
     const worker = this.workers[this.next++ % this.workers.length]!;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ id, file, start, end, size } satisfies RangeJob);
+      worker.postMessage({ id, file, start, end, size, gzip } satisfies RangeJob);
     });
   }
 
@@ -134,6 +151,51 @@ export async function scanLines(
     return { tornBytes };
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Inspects whole gzip'd files (sealed segments) in order, on the worker threads when `parallel`
+ * (several in flight), else on this thread; `deliver` gets each file's lines or the error that
+ * kept it from being read (one that does not decompress), in order.
+ */
+export async function scanGzipFiles(
+  files: readonly string[],
+  deliver: (index: number, found: InspectedPieces | Error) => void,
+  parallel: boolean,
+): Promise<void> {
+  const workers = parallel ? sharedPool() : undefined;
+  if (!workers) {
+    for (const [i, file] of files.entries()) {
+      let found: InspectedPieces | Error;
+      try {
+        found = inspectLines(await gunzipFile(file));
+      } catch (error) {
+        found = error as Error;
+      }
+      deliver(i, found);
+    }
+    return;
+  }
+  const inFlight: Promise<InspectedPieces>[] = [];
+  let next = 0;
+  try {
+    for (const [i, file] of files.entries()) {
+      const job = workers.inspectGzip(file);
+      job.catch(() => undefined);
+      inFlight.push(job);
+      while (inFlight.length > workers.size || (i === files.length - 1 && inFlight.length > 0)) {
+        const found = await inFlight.shift()!.then(
+          (range) => range,
+          (error: unknown) => error as Error,
+        );
+        // A failed pool fails the verify; a segment that did not decompress is reported.
+        if (workers.failure) throw workers.failure;
+        deliver(next++, found);
+      }
+    }
+  } finally {
+    await Promise.allSettled(inFlight);
   }
 }
 

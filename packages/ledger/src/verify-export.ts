@@ -1,12 +1,15 @@
-// Offline verification of a file: an export (see export.ts) or a JSONL store's own records.jsonl
-// (whose checkpoints.jsonl beside it is used when present). Needs nothing but the file and,
+// Offline verification of a file: an export (see export.ts), a JSONL store's own records.jsonl
+// (whose checkpoints.jsonl beside it is used when present), or a JSONL partition's directory (with
+// its sealed segments: a records.jsonl of such a partition starts mid-chain, and is checked with them). Needs nothing but the file and,
 // to trust the signatures, the log's verifier key.
+import { statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { ChainVerifier, type VerifyReport } from "./chain-verifier.ts";
 import { EXPORT_FORMAT, type ExportHeader } from "./export.ts";
-import { resolveCitationsByScan, verifyJsonlFiles } from "./jsonl-store.ts";
+import { resolveCitationsByScan, verifyJsonlFiles, verifyJsonlPartition } from "./jsonl-verify.ts";
 import { scanLines } from "./scan-lines.ts";
+import { listSegments } from "./sealed-segments.ts";
 import { LedgerFormatError } from "./signed-note.ts";
 
 export interface VerifyExportOptions {
@@ -51,6 +54,26 @@ async function readStart(file: string): Promise<FileStart> {
   }
 }
 
+/** A JSONL partition's directory (`<name>.ledger`): its sealed segments, records.jsonl and checkpoints.jsonl. */
+async function verifyPartitionDir(
+  dir: string,
+  options: VerifyExportOptions,
+  notes: string[] = [],
+): Promise<VerifyReport> {
+  const verifier = new ChainVerifier({
+    partition: basename(dir).replace(/\.ledger$/, ""),
+    ...(options.verifierKey ? { verifierKey: options.verifierKey } : {}),
+    requireCoverage: options.requireCheckpoint ?? options.verifierKey !== undefined,
+  });
+  verifier.trust(options.trustedCheckpoints ?? []);
+  for (const note of notes) verifier.warn(note);
+  await verifyJsonlPartition(dir, verifier, {
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+  });
+  return verifier.finish();
+}
+
 function startsWith(buf: Buffer, start: number, prefix: Buffer): boolean {
   return buf.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
 }
@@ -61,6 +84,13 @@ function startsWith(buf: Buffer, start: number, prefix: Buffer): boolean {
  * records.jsonl is always taken as one (empty: a partition without records; damaged: reported).
  */
 export async function verifyExport(file: string, options: VerifyExportOptions = {}): Promise<VerifyReport> {
+  if (statSync(file).isDirectory()) return await verifyPartitionDir(file, options);
+  if (basename(file) === "records.jsonl" && listSegments(dirname(file)).length > 0) {
+    // It starts mid-chain: its partition's older records are sealed beside it, and are checked with it.
+    return await verifyPartitionDir(dirname(file), options, [
+      `${file} holds only the newest records of its partition; the partition directory ${dirname(file)} (with its sealed segments) was verified`,
+    ]);
+  }
   const start = await readStart(file);
   if (start.kind === "other" && basename(file) !== "records.jsonl") {
     throw new LedgerFormatError(`${file} is not a Pithead ledger export (${start.why})`);

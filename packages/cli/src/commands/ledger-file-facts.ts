@@ -2,7 +2,7 @@
 // records.jsonl) before checking it: the partition its header names, and the origin and key name of
 // its checkpoints, so that --key-file is checked under the key name the checkpoints were signed with
 // and a --checkpoint of another ledger is refused as input, not blamed on every stored checkpoint.
-import { createReadStream, existsSync, readFileSync } from "node:fs";
+import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { EXPORT_FORMAT, type ExportHeader, parseCheckpoint } from "@pithead/ledger";
@@ -26,6 +26,8 @@ function noteOfLine(line: string, key: "checkpoint" | "note"): string | undefine
 
 /** Reads the header and the lines up to the first checkpoint (an export interleaves them with records). */
 export async function fileFacts(file: string): Promise<FileFacts> {
+  // A partition's directory: its checkpoints are the facts, as for its records.jsonl.
+  if (statSync(file).isDirectory()) return fileFacts(join(file, "records.jsonl"));
   const facts: FileFacts = {};
   const lines = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
   let first = true;
@@ -62,6 +64,15 @@ export async function fileFacts(file: string): Promise<FileFacts> {
     }
   }
   return facts;
+}
+
+/** Whether a partition directory holds sealed segments (its records.jsonl then starts mid-chain). */
+export function hasSealedSegments(partitionDir: string): boolean {
+  try {
+    return readdirSync(join(partitionDir, "sealed")).some((name) => name.endsWith(".jsonl.gz"));
+  } catch {
+    return false;
+  }
 }
 
 /** The origin and first signature's key name of a checkpoint note, if it parses. */

@@ -34,9 +34,9 @@ export function resolveTarget(path: string, create = false): Target {
   if (/^https?:\/\//.test(path)) return { kind: "url", url: path };
   const exists = existsSync(path);
   if (exists && statSync(path).isDirectory()) {
-    // One partition's directory: verify its files directly.
+    // One partition's directory: verify its files directly (sealed segments, records.jsonl, checkpoints).
     if (path.replace(/\/+$/, "").endsWith(".ledger") && existsSync(join(path, "records.jsonl"))) {
-      return { kind: "file", file: join(path, "records.jsonl") };
+      return { kind: "file", file: path };
     }
     return jsonlStore(path);
   }

@@ -1,7 +1,7 @@
 // `pithead ledger verify`: checks a store (every partition, or the one named), an export file or the
 // export a server's URL sends, end to end, and exits 1 when any partition fails.
-import { existsSync } from "node:fs";
-import { basename, dirname } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { Command } from "commander";
 import { fleetSecret } from "../fleet-secret.ts";
 import { EXIT_FAILED, EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
@@ -75,7 +75,7 @@ async function verifyStore(
   return reports;
 }
 
-/** Verifies an export file (or a JSONL partition's records.jsonl), or the export a server sends. */
+/** Verifies an export file (or a JSONL partition's directory or records.jsonl), or the export a server sends. */
 async function verifyFile(
   path: string,
   target: Exclude<Target, { kind: "store" }>,
@@ -83,7 +83,7 @@ async function verifyFile(
   trusted: TrustedNote[],
 ): Promise<PartitionReport> {
   const lib = await ledgerModule();
-  const { fileFacts, originOf } = await import("./ledger-file-facts.ts");
+  const { fileFacts, hasSealedSegments, originOf } = await import("./ledger-file-facts.ts");
   let file: string;
   let cleanup = () => {};
   if (target.kind === "url") {
@@ -98,6 +98,13 @@ async function verifyFile(
     // An error below exits at once (process.exit skips finally): the download goes with it.
     process.once("exit", cleanup);
   } else file = target.file;
+  const isDir = target.kind === "file" && statSync(file).isDirectory();
+  if (target.kind === "file" && !isDir && basename(file) === "records.jsonl" && hasSealedSegments(dirname(file))) {
+    fail(
+      `${path} holds only the newest records of its partition (the older ones are sealed in ${join(dirname(file), "sealed")}): pass the partition directory ${dirname(file)} instead`,
+      EXIT_USAGE,
+    );
+  }
   try {
     const facts = await fileFacts(file);
     const partition = facts.header?.partition;
@@ -113,7 +120,11 @@ async function verifyFile(
         trustedCheckpoints: trusted.map((t) => t.note),
         onProgress: progress.onProgress,
       });
-      const torn = target.kind === "file" && basename(file) === "records.jsonl" ? tornFilesIn(dirname(file)) : [];
+      const torn = isDir
+        ? tornFilesIn(file)
+        : target.kind === "file" && basename(file) === "records.jsonl"
+          ? tornFilesIn(dirname(file))
+          : [];
       return {
         ...report,
         warnings: [...report.warnings, ...tornWarning(torn)],

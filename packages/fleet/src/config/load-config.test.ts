@@ -103,7 +103,15 @@ describe("fleet configuration", () => {
     expect(config.simulated).toEqual({ miners: 24, seed: 1 });
     expect(config.operators).toEqual([expect.objectContaining({ id: "default", secret: null, miners: [] })]);
     expect(config.market.price).toEqual({ kind: "fixed" });
-    expect(config.ledger).toEqual({ store: "jsonl", dir: "./data/fleet-ledger" });
+    expect(config.ledger).toEqual({ store: "jsonl", dir: "./data/fleet-ledger", sealBytes: 64 * 1024 * 1024 });
+  });
+
+  it("seals the JSONL ledger at LEDGER_SEAL_MB (0: never), refusing a value that is not a whole number of MB", () => {
+    expect(loadFleetConfig({ LEDGER_SEAL_MB: "0" }).ledger).toEqual(expect.objectContaining({ sealBytes: 0 }));
+    expect(loadFleetConfig({ LEDGER_SEAL_MB: "1" }).ledger).toEqual(expect.objectContaining({ sealBytes: 1 << 20 }));
+    expect(problems({ LEDGER_SEAL_MB: "abc" })).toEqual(['LEDGER_SEAL_MB: must be a number, got "abc"']);
+    expect(problems({ LEDGER_SEAL_MB: "-1" })).toEqual(["LEDGER_SEAL_MB: must be at least 0, got -1"]);
+    expect(problems({ LEDGER_SEAL_MB: "1.5" })).toEqual(["LEDGER_SEAL_MB: must be a whole number, got 1.5"]);
   });
 
   it("names the bad key, for every problem at once", () => {

@@ -24,7 +24,7 @@ import { minerHostProblem } from "./miner-address.ts";
 import type { OperatorConfig } from "./types.ts";
 
 export type LedgerConfig =
-  | { store: "jsonl"; dir: string }
+  | { store: "jsonl"; dir: string; sealBytes?: number }
   | { store: "sqlite"; path: string }
   | { store: "postgres"; url: string };
 
@@ -489,6 +489,11 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
     ledger = {
       store: "jsonl",
       dir: text(source, "LEDGER_DIR", "LEDGER_DIR", problems, `${dataDir}/fleet-ledger`) as string,
+      // Older records are gzip'd into sealed segments past this size of records.jsonl (about 6x smaller).
+      sealBytes:
+        number(source, "LEDGER_SEAL_MB", "LEDGER_SEAL_MB", problems, 64, { min: 0, max: 1_048_576, integer: true }) *
+        1024 *
+        1024,
     };
   } else {
     ledger = {
