@@ -4,7 +4,7 @@
 // written by hand by mistake.
 
 import { generateKeyPairSync } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadOrCreateSigner, openLedger } from "@pithead/ledger";
@@ -39,6 +39,30 @@ const note = (cwd: string, store: string) =>
   pithead(["ledger", "append", store, "--partition", "fleet/default", "--type", "ops.note", "--body", '{"by":"ops"}'], {
     cwd,
   });
+
+describe("pithead ledger partitions", () => {
+  it("lists a healthy ledger with exit 0, and flags a damaged partition with exit 1 instead of listing it as healthy", async () => {
+    const cwd = await fleetAfterOneCycle("partitions-damage");
+    const healthy = await pithead(["ledger", "partitions", "./data/fleet-ledger"], { cwd });
+    expect(healthy.code, healthy.stderr).toBe(0);
+    expect(healthy.stdout).toMatch(/^fleet\/default {2}\d+ records {2}checkpoint at \d+\n$/);
+
+    // One record edited in the middle: the chain breaks there, and what follows cannot be read.
+    const file = join(cwd, "data/fleet-ledger/fleet/default.ledger/records.jsonl");
+    const lines = readFileSync(file, "utf8").split("\n");
+    lines[3] = (lines[3] ?? "").replace('"seq":3', '"seq":3,"edited":true');
+    writeFileSync(file, lines.join("\n"));
+    const damaged = await pithead(["ledger", "partitions", "./data/fleet-ledger", "--json"], { cwd });
+    expect(damaged.code).toBe(1);
+    const [row] = JSON.parse(damaged.stdout) as { size: number; checkpointSize: number; damage: string }[];
+    expect(row?.size).toBe(3);
+    expect(row?.damage).toMatch(/record 3/);
+    const text = await pithead(["ledger", "partitions", "./data/fleet-ledger"], { cwd });
+    expect(text.stdout).toMatch(
+      /^fleet\/default {2}3 records {2}checkpoint at \d+ {2}DAMAGED: .+\(run `pithead ledger verify`\)\n$/,
+    );
+  });
+});
 
 describe("pithead ledger checkpoint on a service's ledger", () => {
   for (const [layout, env, store, keyFile] of [
