@@ -176,6 +176,10 @@ try {
   let best: { report: CycleReport; simMs: number; gcMs: number } | undefined;
   let bestFloor: { wallMs: number; cpuMs: number; simMs: number } | undefined;
   for (let round = 1; round <= rounds; round++) {
+    // The loop leaves POLL_INTERVAL_MS (30 s) between cycles, and the JSONL ledger compresses what a
+    // cycle wrote in that gap (sealed segments, after the cycle's checkpoint): the bench leaves a
+    // pause too, so that work is not counted against the next measurement.
+    if (store === "jsonl") await new Promise((resolve) => setTimeout(resolve, 2_000));
     const f = await measured(floor);
     console.log(
       `round ${round} floor: ${seconds(f.wallMs)} s for ${roundTrips} round trips (${f.value} failed); cpu: controller ${seconds(f.cpuMs)} s, simulator ${seconds(f.simMs)} s`,
@@ -183,6 +187,7 @@ try {
     if (!bestFloor || f.wallMs < bestFloor.wallMs) bestFloor = f;
 
     if (session && round === rounds) await session.post("Profiler.start");
+    if (store === "jsonl") await new Promise((resolve) => setTimeout(resolve, 2_000));
     const c = await measured(() => controller.runCycle());
     if (session && round === rounds) {
       const { profile } = await session.post("Profiler.stop");

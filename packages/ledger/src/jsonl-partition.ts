@@ -491,9 +491,7 @@ export class JsonlPartition {
     const committed = this.write(entries);
     this.committing = committed;
     try {
-      const records = await committed;
-      this.maybeSeal();
-      return records;
+      return await committed;
     } finally {
       this.committing = undefined;
     }
@@ -531,10 +529,12 @@ export class JsonlPartition {
   }
 
   /**
-   * Starts sealing, after a commit, once records.jsonl exceeds sealBytes: the records from its start
-   * up to (not including) the latest checkpoint's last record, so that opening never needs a segment
-   * to trust its caches. At least sealBytes at a time: segments of about that size (and checkpoints that
-   * lag make no tiny ones).
+   * Starts sealing, after a checkpoint is stored, once records.jsonl exceeds sealBytes: the records
+   * from its start up to (not including) the latest checkpoint's last record, so that opening never
+   * needs a segment to trust its caches. After a checkpoint, not after any commit: the tail the swap
+   * copies (with commits held) is then only what was appended since, and a writer like the fleet
+   * compresses between its cycles rather than during one. At least sealBytes at a time: segments of
+   * about that size (and checkpoints that lag make no tiny ones).
    */
   private maybeSeal(): void {
     if (this.sealBytes <= 0 || this.sealing || this.sealFailure || this.broken) return;
@@ -614,6 +614,7 @@ export class JsonlPartition {
     this.checkpointList.push(checkpoint);
     this.covered = Math.max(this.covered, checkpoint.size);
     this.checkpointBytes += Buffer.byteLength(line);
+    this.maybeSeal();
   }
 
   async line(seq: number): Promise<StoredLine | undefined> {
