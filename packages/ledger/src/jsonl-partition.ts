@@ -195,7 +195,13 @@ export class JsonlPartition {
       mkdirSync(this.dir, { recursive: true });
       acquirePidLock(this.lockPath, this.name);
       this.ownsLock = true;
-      cleanUpAfterCrash(this.dir, this.recordsPath);
+      const leftovers = cleanUpAfterCrash(this.dir, this.recordsPath);
+      if (leftovers.length > 0) {
+        // A repair is reported, never silent: these were copies (every record is still in a file).
+        this.onWarning?.(
+          `ledger partition ${JSON.stringify(this.name)}: removed what a seal cut short by a crash left (copies; no record was in them alone): ${leftovers.join(", ")}`,
+        );
+      }
       this.handle = await open(this.recordsPath, "a");
       await this.handle.datasync();
       if (created) fsyncDir(dirname(this.dir));

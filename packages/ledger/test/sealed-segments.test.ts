@@ -288,6 +288,15 @@ describe("JSONL sealed segments after a crash or damage", () => {
     writeFileSync(temp, "half a gzip");
     await expectAllReadable(dir.path, lines);
     expect((await verifyReport(dir.path)).ok).toBe(true);
+    const warnings: string[] = [];
+    const writer = await openLedger({ store: "jsonl", dir: dir.path, signer, onWarning: (m) => warnings.push(m) });
+    await writer.openWriter(P);
+    await writer.close();
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^ledger partition "fleet\/op": removed what a seal cut short by a crash left .*000000001100-000000001150\.jsonl\.gz\.tmp$/,
+      ),
+    ]);
     await fill(dir.path, 1300, lines);
     expect(segmentsOf(dir.path).some((name) => name.endsWith(".tmp"))).toBe(false);
     await expectAllReadable(dir.path, lines);
