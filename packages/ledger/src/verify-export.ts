@@ -1,7 +1,7 @@
 // Offline verification of a file: an export (see export.ts), a JSONL store's own records.jsonl
 // (whose checkpoints.jsonl beside it is used when present), or a JSONL partition's directory (with
-// its sealed segments: a records.jsonl of such a partition starts mid-chain, and is checked with them). Needs nothing but the file and,
-// to trust the signatures, the log's verifier key.
+// its sealed segments: a records.jsonl of such a partition starts mid-chain, and is checked with
+// them). Needs nothing but the file and, to trust the signatures, the log's verifier key.
 import { statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
