@@ -99,13 +99,16 @@ export class RecordFiles {
     }
   }
 
-  /** A record of records.jsonl (seq >= liveFrom), without its newline. */
-  readLive(seq: number): Buffer {
-    const start = this.offsetAfter(seq - 1);
-    const end = this.offsetAfter(seq);
-    const buf = Buffer.allocUnsafe(end - start - 1);
+  /** Logical bytes [start, end) of records.jsonl. */
+  private readLiveBytes(start: number, end: number): Buffer {
+    const buf = Buffer.allocUnsafe(end - start);
     readSync(this.fd!, buf, 0, buf.length, start - this.liveStart);
     return buf;
+  }
+
+  /** A record of records.jsonl (seq >= liveFrom), without its newline. */
+  readLive(seq: number): Buffer {
+    return this.readLiveBytes(this.offsetAfter(seq - 1), this.offsetAfter(seq) - 1);
   }
 
   /** A record wherever it is stored, without its newline. */
@@ -121,11 +124,7 @@ export class RecordFiles {
   async readSpan(a: number, b: number): Promise<Buffer> {
     const start = this.offsetAfter(a - 1);
     const end = this.offsetAfter(b);
-    if (a >= this.liveFrom) {
-      const buf = Buffer.allocUnsafe(end - start);
-      readSync(this.fd!, buf, 0, buf.length, start - this.liveStart);
-      return buf;
-    }
+    if (a >= this.liveFrom) return this.readLiveBytes(start, end);
     const segment = this.segmentOf(a);
     const base = this.offsetAfter(segment.from - 1);
     return (await this.segmentData(segment)).subarray(start - base, end - base);

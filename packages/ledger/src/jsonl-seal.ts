@@ -10,15 +10,14 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   readSync,
   rmSync,
 } from "node:fs";
 import { open, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { createGzip, gunzipSync } from "node:zlib";
-import { firstSeqOf, listSegments, SEALED_DIR, type Segment, segmentName } from "./sealed-segments.ts";
+import { createGzip } from "node:zlib";
+import { firstSeqOf, gunzipFileSync, listSegments, SEALED_DIR, type Segment, segmentName } from "./sealed-segments.ts";
 
 export function fsyncDir(dir: string): void {
   const fd = openSync(dir, "r");
@@ -100,7 +99,7 @@ export async function swapLiveTail(dir: string, recordsPath: string, from: numbe
 function isPrefixOf(segmentPath: string, recordsPath: string): boolean {
   let lines: Buffer;
   try {
-    lines = gunzipSync(readFileSync(segmentPath));
+    lines = gunzipFileSync(segmentPath);
   } catch {
     return false;
   }

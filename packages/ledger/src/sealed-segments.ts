@@ -2,10 +2,10 @@
 // byte for byte as they were in records.jsonl, gzip-compressed. records.jsonl then starts at the
 // last segment's end (its first line's seq says where). Offsets in index.bin are logical: those of
 // the whole stream (segments then the live file), so the caches keep their meaning.
-import { readdirSync, readSync } from "node:fs";
+import { readdirSync, readFileSync, readSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { gunzip } from "node:zlib";
+import { gunzip, gunzipSync } from "node:zlib";
 import { MAX_RECORD_BYTES } from "./record.ts";
 import { recordLineLayout } from "./record-line.ts";
 
@@ -150,4 +150,9 @@ export async function gunzipFile(path: string): Promise<Buffer> {
   return await new Promise((resolve, reject) =>
     gunzip(compressed, (error, data) => (error ? reject(error) : resolve(data))),
   );
+}
+
+/** The same, on this thread (a verify worker, or a writer's open cleaning up after a crash). */
+export function gunzipFileSync(path: string): Buffer {
+  return gunzipSync(readFileSync(path));
 }

@@ -1,11 +1,11 @@
 // Worker thread for parallel verification: reads and inspects one byte range of a file at a time
 // (line-range.ts), straight into its own memory, or a whole sealed segment (decompressed here), and
 // hands back what it found.
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { parentPort } from "node:worker_threads";
-import { gunzipSync } from "node:zlib";
 import { type InspectedLines, inspectLines } from "./line-inspect.ts";
 import { inspectRange } from "./line-range.ts";
+import { gunzipFileSync } from "./sealed-segments.ts";
 
 export interface RangeJob {
   id: number;
@@ -20,7 +20,7 @@ export interface RangeJob {
 parentPort?.on("message", ({ id, file, start, end, size, gzip }: RangeJob) => {
   let found: { pieces: InspectedLines[]; tornBytes: number };
   try {
-    if (gzip) found = inspectLines(gunzipSync(readFileSync(file)));
+    if (gzip) found = inspectLines(gunzipFileSync(file));
     else {
       const fd = openSync(file, "r");
       try {
