@@ -193,6 +193,46 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       expect(await store.reads.inFlight(m.minerId)).toBe(3);
     });
 
+    it("jobs a miner names as done free its slots, but only its own leased ones, and never past the coordinator's limit", async () => {
+      const owner = await client();
+      const jobs = [];
+      for (let i = 0; i < 12; i++) jobs.push(await submit(owner));
+      const m = await miner({ capabilities: { concurrency: 1 } });
+      const other = await miner();
+      const claimDone = (who: { keyId: string; minerId: string }, done: string[]) =>
+        store.write(
+          (tx) => claimJobs(tx, ctx, { keyId: who.keyId, minerId: who.minerId, maxJobs: 1, slots: 1, done }),
+          {
+            minerIds: [who.minerId],
+            jobIds: done,
+          },
+        );
+      const [held] = await claim(m);
+      const [theirs] = await claim(other);
+      expect(await claim(m)).toHaveLength(0);
+      // Another miner's job, an unknown id and a job not leased at all free nothing.
+      const unknown = "00000000-0000-4000-8000-000000000000";
+      expect(await claimDone(m, [theirs?.job.id ?? "", unknown, jobs[11]?.id ?? ""])).toHaveLength(0);
+      // Its own finished job (proof on the way) frees its one slot: the next job is leased at once.
+      const [next] = await claimDone(m, [held?.job.id ?? ""]);
+      expect(next?.job.id).toBe(jobs[2]?.id);
+      expect(await store.reads.inFlight(m.minerId)).toBe(2);
+      // Naming it twice, or naming the job it just got, does not free a second slot...
+      expect(await claimDone(m, [held?.job.id ?? "", held?.job.id ?? ""])).toHaveLength(0);
+      // ...and a proved job is no longer leased: naming it frees nothing.
+      await prove(m, held?.job.id ?? "");
+      expect(await claimDone(m, [held?.job.id ?? ""])).toHaveLength(0);
+      // The coordinator's per-miner limit (8 here) caps the leases held however a miner counts.
+      const greedy = await miner({ capabilities: { concurrency: 1 } });
+      const leased: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const got = await claimDone(greedy, leased);
+        if (got.length === 0) break;
+        leased.push(...got.map((c) => c.job.id));
+      }
+      expect(await store.reads.inFlight(greedy.minerId)).toBe(ctx.policy.maxInFlightPerMiner);
+    });
+
     // A long-polling miner's follow-up claim reads its first candidate page with the batch's first
     // rows, before the batch's ops ran: those ops' changes must still count.
     const pageFor = (who: { minerId: string }, wallet: string) => ({

@@ -196,6 +196,32 @@ describe("a lease ends with the work it stands for", () => {
     expect((await jobOf(clientKey, jobId)).state).toBe("COMPLETED");
   });
 
+  it("a finished job whose proof is not delivered yet does not hold the slot (one slot's worth at most): the next job is leased first, then both proofs land", async () => {
+    const clientKey = await client();
+    const workload = `quick_${counter}`;
+    const quick: Workload = {
+      name: workload,
+      detect: async () => ({ available: true, reason: "test workload" }),
+      run: async () => ({ output: "done", contentType: "text/plain", metrics: {} }),
+    };
+    const m = await miner({ workloads: [quick] });
+    const jobs = [await submit(clientKey, { workload }), await submit(clientKey, { workload })];
+    const third = await submit(clientKey, { workload });
+    await m.running.miner.heartbeatOnce();
+    expect((await m.running.miner.pollOnce()).job?.id).toBe(jobs[0]);
+    await m.running.miner.idle(); // finished; its proof waits in the outbox
+    // One slot, one lease held at the coordinator: the miner names the job as done and gets the next.
+    expect((await m.running.miner.pollOnce()).job?.id).toBe(jobs[1]);
+    expect(await inFlight(m.minerId)).toBe(2);
+    await m.running.miner.idle();
+    // Two proofs undelivered: no more than one slot's worth is bridged, so no third job yet.
+    expect((await m.running.miner.pollOnce()).job).toBeUndefined();
+    await m.running.miner.deliverPending();
+    for (const id of jobs) expect((await jobOf(clientKey, id)).state).toBe("COMPLETED");
+    expect(await inFlight(m.minerId)).toBe(0);
+    expect((await m.running.miner.pollOnce()).job?.id).toBe(third);
+  });
+
   it("cancelling a leased job stops the miner's work at its next heartbeat and frees its slot, sending nothing", async () => {
     const clientKey = await client();
     const workload = `slow_${counter}`;

@@ -43,13 +43,22 @@ export function mismatch(job: Job, miner: Miner): string | undefined {
 }
 
 /**
- * How many more jobs a miner may hold: the slots it asked with, capped by its declared concurrency
- * and the coordinator's per-miner limit.
+ * How many more jobs a miner may hold: the slots it asked with, capped by its declared concurrency,
+ * and the coordinator's per-miner limit. `finishing` of the leases it holds are jobs it says it has
+ * finished (their proofs are on the way): they free its own slots, so its next job can start while
+ * a proof is delivered, but they still count against the coordinator's limit, which caps the
+ * leases held however a miner counts.
  */
-export function freeSlots(miner: Miner, inFlight: number, requestedSlots: number, maxInFlight: number): number {
+export function freeSlots(
+  miner: Miner,
+  inFlight: number,
+  requestedSlots: number,
+  maxInFlight: number,
+  finishing = 0,
+): number {
   const declared = miner.capabilities?.concurrency ?? Number.POSITIVE_INFINITY;
-  const limit = Math.min(declared, requestedSlots, maxInFlight);
-  return Math.max(0, limit - inFlight);
+  const running = inFlight - Math.min(finishing, inFlight);
+  return Math.max(0, Math.min(Math.min(declared, requestedSlots) - running, maxInFlight - inFlight));
 }
 
 /** Whether a miner can be handed work at all right now: not drained by an admin, not stopping. */

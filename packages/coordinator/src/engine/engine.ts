@@ -28,6 +28,8 @@ export interface ClaimCall {
   minerId: string;
   maxJobs: number;
   slots: number;
+  /** Jobs the miner has finished, proofs on the way: they do not take its slots (see claimJobs). */
+  done: readonly string[];
   wait: {
     /** Wall-clock ms (Date.now()) when the long-poll gives up. */
     deadline: number;
@@ -142,12 +144,20 @@ export class Engine {
   /** Leases jobs at once, or (with `wait`) the moment a matching one commits, until the deadline or abort. */
   claim(call: ClaimCall, signal: AbortSignal): Promise<Claimed[]> {
     const claim = (tx: Tx) =>
-      claimJobs(tx, this.ctx, { keyId: call.keyId, minerId: call.minerId, maxJobs: call.maxJobs, slots: call.slots });
-    if (call.wait === null) return this.#write(claim, { minerIds: [call.minerId] }, "claim");
+      claimJobs(tx, this.ctx, {
+        keyId: call.keyId,
+        minerId: call.minerId,
+        maxJobs: call.maxJobs,
+        slots: call.slots,
+        done: call.done,
+      });
+    // The done jobs' leases are read with the miner, in the batch's one load.
+    const hints = { minerIds: [call.minerId], jobIds: [...call.done] };
+    if (call.wait === null) return this.#write(claim, hints, "claim");
     return this.dispatcher.wait({
       minerId: call.minerId,
       claim,
-      hints: { minerIds: [call.minerId] },
+      hints,
       capacity: Math.min(call.maxJobs, call.slots),
       workloads: call.wait.workloads,
       wallet: call.wait.wallet,

@@ -1,6 +1,7 @@
 // Contract: claimJobs
 //   Leases up to `maxJobs` jobs to one miner, never letting it hold more than its free slots
-//   (the slots it asked with, its declared concurrency, the coordinator's per-miner limit).
+//   (the slots it asked with, its declared concurrency, the coordinator's per-miner limit). Jobs it
+//   names as done (finished here, proof on the way) and still holds leased do not take its slots.
 //   Only jobs whose constraints the miner satisfies, one replica per miner and per wallet, in queue
 //   order. Refuses (before writing): an unregistered miner, a miner id bound to another key.
 //   A draining miner gets nothing. Writes per job: the assignment (token + expiry), the job's open
@@ -23,6 +24,8 @@ export interface ClaimInput {
   maxJobs: number;
   /** In-flight limit the miner asked for (`slots=` / MAX_CONCURRENCY). */
   slots: number;
+  /** Jobs the miner has finished whose proofs or fails are on their way (`done=`). */
+  done?: readonly string[];
 }
 
 export interface Claimed {
@@ -85,11 +88,25 @@ async function lease(tx: Tx, ctx: OpsContext, job: Job, miner: Miner): Promise<C
   return { job: saved, assignment };
 }
 
+/** How many of `jobIds` have a lease held by this miner (others' jobs and finished ones do not count). */
+async function leasedTo(tx: Tx, minerId: string, jobIds: readonly string[]): Promise<number> {
+  let count = 0;
+  for (const id of new Set(jobIds)) {
+    const assignments = await tx.assignments(id);
+    if (assignments.some((a) => a.minerId === minerId && a.state === "LEASED")) count++;
+  }
+  return count;
+}
+
 export async function claimJobs(tx: Tx, ctx: OpsContext, input: ClaimInput): Promise<Claimed[]> {
   const miner = await registeredMiner(tx, input.keyId, input.minerId);
   if (!canReceiveWork(miner)) return [];
   const inFlight = await tx.inFlight(miner.id);
-  const want = Math.min(input.maxJobs, freeSlots(miner, inFlight, input.slots, ctx.policy.maxInFlightPerMiner));
+  const finishing = await leasedTo(tx, miner.id, input.done ?? []);
+  const want = Math.min(
+    input.maxJobs,
+    freeSlots(miner, inFlight, input.slots, ctx.policy.maxInFlightPerMiner, finishing),
+  );
   if (want <= 0) return [];
   const claimed: Claimed[] = [];
   const pageSize = candidatePageSize(want);

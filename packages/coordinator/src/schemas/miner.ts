@@ -93,6 +93,10 @@ export const HeartbeatResponse = Type.Object({
 });
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;
 
+/** Most finished jobs one claim may name (as many as one claim may take). */
+const MAX_DONE = 64;
+const UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+
 export const NextQuery = Type.Object({
   miner: MinerId,
   slots: Type.Integer({
@@ -102,6 +106,12 @@ export const NextQuery = Type.Object({
     description: "In-flight jobs allowed (MAX_CONCURRENCY)",
   }),
   wait: Type.Integer({ minimum: 0, maximum: 60, default: 0, description: "Long-poll up to this many seconds" }),
+  done: Type.Optional(
+    Type.String({
+      pattern: `^${UUID}(,${UUID}){0,${MAX_DONE - 1}}$`,
+      description: `Up to ${MAX_DONE} comma-separated ids of jobs this miner has finished whose proofs or fails are on their way: they do not take its slots, so the next job can start while a proof is delivered (they still count against the coordinator's per-miner limit)`,
+    }),
+  ),
 });
 export type NextQuery = Static<typeof NextQuery>;
 
@@ -126,6 +136,13 @@ export const ClaimRequest = Type.Object({
       minimum: 1,
       maximum: 1024,
       description: "In-flight limit; default the declared concurrency, else max_jobs",
+    }),
+  ),
+  done: Type.Optional(
+    Type.Array(JobId, {
+      maxItems: MAX_DONE,
+      description:
+        "Jobs this miner has finished whose proofs or fails are on their way: they do not take its slots (as `done=` on next)",
     }),
   ),
 });

@@ -42,6 +42,8 @@ export interface ClaimRequestInput {
   minerId: string;
   maxJobs: number;
   slots: number;
+  /** Jobs the miner has finished whose proofs are on their way (they do not take its slots). */
+  done?: readonly string[];
   waitS: number;
   signal: AbortSignal;
 }
@@ -148,7 +150,13 @@ export class CoordinatorService {
   async claim(principal: KeyPrincipal, input: ClaimRequestInput): Promise<Claimed[]> {
     const miner = await this.minerOf(principal, input.minerId);
     const workloads = minerWorkloads(miner);
-    const call = { keyId: principal.keyId, minerId: input.minerId, maxJobs: input.maxJobs, slots: input.slots };
+    const call = {
+      keyId: principal.keyId,
+      minerId: input.minerId,
+      maxJobs: input.maxJobs,
+      slots: input.slots,
+      done: input.done ?? [],
+    };
     let answer: Promise<Claimed[]>;
     if (input.waitS <= 0) {
       // Most polls find nothing: answer those from a read instead of a write transaction.

@@ -85,6 +85,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** The coordinator takes at most this many job ids in a heartbeat; with more, none are sent. */
 const MAX_LISTED_JOBS = 1024;
+/** Most finished jobs one claim names (the coordinator's limit for `done=`). */
+const MAX_DONE_PER_CLAIM = 64;
 
 export class Miner {
   readonly config: MinerConfig;
@@ -323,7 +325,12 @@ export class Miner {
     this.#claiming++;
     try {
       job = await this.#deps.client.next(
-        { miner: this.config.minerId, slots: this.config.maxConcurrency, wait: this.config.pollWaitSecs },
+        {
+          miner: this.config.minerId,
+          slots: this.config.maxConcurrency,
+          wait: this.config.pollWaitSecs,
+          done: this.#finishedUndelivered(),
+        },
         this.#stopping.signal,
       );
       // From here to startJob() nothing awaits: no heartbeat can list our jobs in between.
@@ -345,6 +352,23 @@ export class Miner {
     }
     this.startJob(job);
     return { job, delayMs: 0 };
+  }
+
+  /**
+   * Jobs finished here whose proofs or fails wait in the outbox: the claim names them so that the
+   * coordinator does not count them against our slots, and the next job starts while the proof is
+   * delivered instead of after it commits. At most as many as our slots: that bridges a delivery,
+   * while proofs the coordinator keeps refusing to take hold the slots again (backpressure, not a
+   * growing pile of undelivered work). Jobs that came back to us (running again) are not finished.
+   */
+  #finishedUndelivered(): string[] {
+    const done: string[] = [];
+    const most = Math.min(this.config.maxConcurrency, MAX_DONE_PER_CLAIM);
+    for (const id of this.#deps.store.pendingJobIds()) {
+      if (done.length === most) break;
+      if (!this.#running.has(id)) done.push(id);
+    }
+    return done;
   }
 
   /** Runs a leased job in a slot; the slot frees when the job has an outcome, before delivery. */

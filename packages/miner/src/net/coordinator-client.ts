@@ -213,10 +213,12 @@ export class CoordinatorClient {
 
   /** One job, or undefined when there is none (204, or a body without an id as the seed treats it). */
   async next(
-    query: { miner: string; slots: number; wait: number },
+    query: { miner: string; slots: number; wait: number; done?: readonly string[] },
     signal?: AbortSignal,
   ): Promise<LeasedJob | undefined> {
-    const path = `/v1/miner/next?miner=${encodeURIComponent(query.miner)}&slots=${query.slots}&wait=${query.wait}`;
+    // done: finished jobs whose proofs are on the way (a coordinator that does not know it ignores it).
+    const done = query.done && query.done.length > 0 ? `&done=${query.done.join(",")}` : "";
+    const path = `/v1/miner/next?miner=${encodeURIComponent(query.miner)}&slots=${query.slots}&wait=${query.wait}${done}`;
     const answer = await this.request("GET", path, { signal, extraTimeoutMs: query.wait * 1000 });
     if (answer.status === 204) return undefined;
     if (answer.status < 200 || answer.status >= 300) throw this.#error("GET", path, answer);

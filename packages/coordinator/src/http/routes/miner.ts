@@ -219,6 +219,7 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
         minerId: query.miner,
         maxJobs: 1,
         slots: query.slots,
+        done: query.done?.split(","),
         waitS: query.wait,
       });
       const first = claimed[0];
@@ -245,6 +246,7 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
         minerId: body.miner_id,
         maxJobs: body.max_jobs,
         slots: body.slots ?? body.max_jobs,
+        done: body.done,
         waitS: body.wait_s,
       });
       return { jobs: claimed.map(leasedJobView) };
