@@ -66,7 +66,8 @@ async function up(raw: RawUpOptions): Promise<void> {
     throw error;
   }
   if (options.json) process.stdout.write(`${JSON.stringify(summaryJson(stack.facts))}\n`);
-  else process.stdout.write(summaryText(stack.facts));
+  // Keys and the login code go to a terminal only: a stdout that is a log gets where they are kept.
+  else process.stdout.write(summaryText(stack.facts, process.stdout.isTTY === true));
 
   const signal = await stopping;
   process.stderr.write(`${signal}: stopping the miner first, then every service\n`);

@@ -14,7 +14,7 @@ import { postgresProblem } from "../postgres-problem.ts";
 import { MinerWatch } from "./miner-watch.ts";
 import { ServiceLogs } from "./service-logs.ts";
 import { type Closer, minerStopTimeoutMs, type Step, stopInOrder } from "./stop-order.ts";
-import { loadOrCreateUpKeys, saveUpKeys, writeSecretFile } from "./up-keys.ts";
+import { keysFile, loadOrCreateUpKeys, saveUpKeys, writeSecretFile } from "./up-keys.ts";
 import type { UpOptions } from "./up-options.ts";
 import type { StackFacts } from "./up-summary.ts";
 
@@ -257,6 +257,9 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
     });
 
     const loginCode = generateLoginCode();
+    // Kept beside keys.json for a stack whose output goes to a log, where the code is not printed.
+    const loginCodeFile = join(dataDir, "login-code");
+    writeSecretFile(loginCodeFile, loginCode);
     const dashboard = await run(
       "starting the dashboard",
       (d) => `dashboard on ${d.url}${built.built ? " (freshly built)" : ""}`,
@@ -290,6 +293,7 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
       storage: postgres ? "postgres" : "sqlite",
       urls: { dashboard: dashboard.url, coordinator: coordinator.url, agent: agent.url, fleet: fleet.url },
       loginCode,
+      loginCodeFile,
       keys: {
         coordinatorAdmin: keys.coordinatorAdminKey,
         coordinatorClient: client.key,
@@ -299,6 +303,7 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
         fleetSecret: keys.fleet.secret,
       },
       fleetSecretFile,
+      keysFile: keysFile(dataDir),
       miner: { id: minerKey.minerId, workloads: [...miner.miner.offered.keys()] },
       simulatedMiners: options.simulatedMiners,
       logsDir: logs.dir,

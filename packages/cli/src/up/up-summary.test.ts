@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { exampleCommands, type StackFacts, summaryJson, summaryText } from "./up-summary.ts";
 
@@ -20,6 +24,8 @@ const facts: StackFacts = {
     fleetSecret: "s3cret",
   },
   fleetSecretFile: "/srv/data/fleet-operator.secret",
+  keysFile: "/srv/data/keys.json",
+  loginCodeFile: "/srv/data/login-code",
   miner: { id: "up-miner-1", workloads: ["llm_gen"] },
   simulatedMiners: 36,
   logsDir: "/srv/data/logs",
@@ -57,6 +63,34 @@ describe("what pithead up prints", () => {
     expect(verify).toBe(
       'npx pithead ledger verify http://127.0.0.1:8080 --header "Authorization: Bearer ph_admin_a" --key-file /srv/data/coordinator/ledger.key',
     );
+  });
+
+  it("where stdout is a log, prints no key and no login code, only where they are; its examples read the keys from keys.json", () => {
+    const dir = mkdtempSync(join(tmpdir(), "up-summary-"));
+    try {
+      const logged = { ...facts, keysFile: join(dir, "keys.json"), loginCodeFile: join(dir, "login-code") };
+      writeFileSync(
+        logged.keysFile,
+        JSON.stringify({ coordinatorAdminKey: "ph_admin_a", agentApiKey: "agent-key", client: { key: "ph_client_c" } }),
+      );
+      const text = summaryText(logged, false);
+      for (const secret of ["ph_admin_a", "ph_client_c", "agent-key", "s3cret", "ABCD-EFGH"]) {
+        expect(text).not.toContain(secret);
+      }
+      expect(text).toContain(logged.keysFile);
+      expect(text).toContain(logged.loginCodeFile);
+      // Each example still works when pasted into a shell: its key comes out of keys.json.
+      const [submit, complete, , verify] = exampleCommands(logged, false).map((example) => example.command);
+      const expand = (command: string | undefined) =>
+        execFileSync("bash", ["-c", `printf '%s' ${/\$\(node -p "[^"]*"\)/.exec(command ?? "")?.[0]}`], {
+          encoding: "utf8",
+        });
+      expect(expand(submit)).toBe("ph_client_c");
+      expect(expand(complete)).toBe("agent-key");
+      expect(expand(verify)).toBe("ph_admin_a");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("says the same to scripts as JSON", () => {

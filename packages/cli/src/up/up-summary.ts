@@ -1,11 +1,16 @@
 // What `pithead up` prints once everything runs: where to open it, the login code, the keys, and
 // commands to try. Pure: the same facts as text for people and as JSON for scripts (`--json`).
+// Keys are printed to a terminal only: where stdout is a log (systemd, a pipe to a file), the text
+// names keys.json instead and the examples read each key from it, so no secret lands in a log line.
+import { resolve } from "node:path";
 
 export interface StackFacts {
   dataDir: string;
   storage: "sqlite" | "postgres";
   urls: { dashboard: string; coordinator: string; agent: string; fleet: string };
   loginCode: string;
+  /** <data>/login-code: the login code, for a stack whose output goes to a log. */
+  loginCodeFile: string;
   keys: {
     coordinatorAdmin: string;
     coordinatorClient: string;
@@ -15,17 +20,28 @@ export interface StackFacts {
     fleetSecret: string;
   };
   fleetSecretFile: string;
+  /** <data>/keys.json, where every key above is kept (mode 600). */
+  keysFile: string;
   miner: { id: string; workloads: string[] };
   simulatedMiners: number;
   logsDir: string;
 }
 
-export function exampleCommands(facts: StackFacts): { title: string; command: string }[] {
-  const { urls, keys } = facts;
+/** The keys as the examples use them: the keys themselves, or shell reads of keys.json. */
+function keysForExamples(facts: StackFacts, reveal: boolean): { admin: string; client: string; agent: string } {
+  if (reveal)
+    return { admin: facts.keys.coordinatorAdmin, client: facts.keys.coordinatorClient, agent: facts.keys.agent };
+  const read = (path: string) => `$(node -p "require('${resolve(facts.keysFile)}').${path}")`;
+  return { admin: read("coordinatorAdminKey"), client: read("client.key"), agent: read("agentApiKey") };
+}
+
+export function exampleCommands(facts: StackFacts, reveal = true): { title: string; command: string }[] {
+  const { urls } = facts;
+  const keys = keysForExamples(facts, reveal);
   return [
     {
       title: "Submit an llm_gen job (paid from the client wallet)",
-      command: `curl -s -X POST ${urls.coordinator}/v1/jobs -H "Authorization: Bearer ${keys.coordinatorClient}" -H "Content-Type: application/json" -d '{"workload":"llm_gen","params":{"prompt":"abc","max_tokens":8},"reward":1000}'`,
+      command: `curl -s -X POST ${urls.coordinator}/v1/jobs -H "Authorization: Bearer ${keys.client}" -H "Content-Type: application/json" -d '{"workload":"llm_gen","params":{"prompt":"abc","max_tokens":8},"reward":1000}'`,
     },
     {
       title: "Call the agent's /complete",
@@ -33,13 +49,13 @@ export function exampleCommands(facts: StackFacts): { title: string; command: st
     },
     {
       title: "Run a fleet cycle (a signed request)",
-      command: `npx pithead fleet cycle --url ${urls.fleet} --operator ${keys.fleetOperator} --secret-file ${facts.fleetSecretFile}`,
+      command: `npx pithead fleet cycle --url ${urls.fleet} --operator ${facts.keys.fleetOperator} --secret-file ${facts.fleetSecretFile}`,
     },
     {
       title: "Verify the coordinator's evidence ledger end to end",
       // With the coordinator's own key file: checked against the key it signs with, not the one the
       // export carries (which alone proves nothing about who signed).
-      command: `npx pithead ledger verify ${urls.coordinator} --header "Authorization: Bearer ${keys.coordinatorAdmin}" --key-file ${facts.dataDir}/coordinator/ledger.key`,
+      command: `npx pithead ledger verify ${urls.coordinator} --header "Authorization: Bearer ${keys.admin}" --key-file ${facts.dataDir}/coordinator/ledger.key`,
     },
   ];
 }
@@ -48,28 +64,39 @@ export function summaryJson(facts: StackFacts): Record<string, unknown> {
   return { status: "running", ...facts, examples: exampleCommands(facts) };
 }
 
-export function summaryText(facts: StackFacts): string {
+/** `reveal`: print the keys themselves (stdout is a terminal), else only where they are. */
+export function summaryText(facts: StackFacts, reveal = true): string {
   const { urls, keys } = facts;
+  const keyLines = reveal
+    ? [
+        `Keys (also in ${facts.keysFile}, mode 600):`,
+        `  coordinator admin   ${keys.coordinatorAdmin}`,
+        `  coordinator client  ${keys.coordinatorClient}   (wallet ${keys.clientWallet})`,
+        `  agent API key       ${keys.agent}`,
+        `  fleet operator      ${keys.fleetOperator}, secret in ${facts.fleetSecretFile}`,
+      ]
+    : [
+        `Keys are in ${facts.keysFile} (mode 600); they are printed to a terminal only, not to a log.`,
+        `  coordinator client wallet ${keys.clientWallet}; fleet operator ${keys.fleetOperator}, secret in ${facts.fleetSecretFile}`,
+      ];
   const lines = [
     "",
     "Pithead is running.",
     "",
     `  Dashboard     ${urls.dashboard}`,
-    `  Login code    ${facts.loginCode}   (the dashboard asks for it; it changes on every start)`,
+    reveal
+      ? `  Login code    ${facts.loginCode}   (the dashboard asks for it; it changes on every start)`
+      : `  Login code    in ${facts.loginCodeFile}   (the dashboard asks for it; it changes on every start)`,
     "",
     `  Coordinator   ${urls.coordinator}   (OpenAPI at ${urls.coordinator}/docs)`,
     `  Agent API     ${urls.agent}   (its console at ${urls.agent}/ui)`,
     `  Fleet         ${urls.fleet}   (${facts.simulatedMiners} simulated miners)`,
     `  Compute miner ${facts.miner.id}, offering ${facts.miner.workloads.join(", ") || "nothing"}`,
     "",
-    `Keys (also in ${facts.dataDir}/keys.json, mode 600):`,
-    `  coordinator admin   ${keys.coordinatorAdmin}`,
-    `  coordinator client  ${keys.coordinatorClient}   (wallet ${keys.clientWallet})`,
-    `  agent API key       ${keys.agent}`,
-    `  fleet operator      ${keys.fleetOperator}, secret in ${facts.fleetSecretFile}`,
+    ...keyLines,
     "",
     "Try:",
-    ...exampleCommands(facts).flatMap((example) => [`  # ${example.title}`, `  ${example.command}`]),
+    ...exampleCommands(facts, reveal).flatMap((example) => [`  # ${example.title}`, `  ${example.command}`]),
     "",
     `Data in ${facts.dataDir} (${facts.storage === "postgres" ? "PostgreSQL for the databases and ledgers" : "SQLite"}), logs in ${facts.logsDir}.`,
     "Press Ctrl-C to stop: the miner finishes or gives back its jobs, then every service closes and flushes its ledger.",
