@@ -84,6 +84,15 @@ function endless(name: string): Workload {
   };
 }
 
+/** A workload that finishes at once: its result waits in the outbox until the test delivers it. */
+function instant(name: string): Workload {
+  return {
+    name,
+    detect: async () => ({ available: true, reason: "test workload" }),
+    run: async () => ({ output: "done", contentType: "text/plain", metrics: {} }),
+  };
+}
+
 interface Miner {
   running: RunningMiner;
   log: ReturnType<typeof memoryLogger>;
@@ -179,11 +188,7 @@ describe("a lease ends with the work it stands for", () => {
   it("a restarted miner keeps the lease of a result it still has to send, and delivers it", async () => {
     const clientKey = await client();
     const workload = `quick_${counter}`;
-    const quick: Workload = {
-      name: workload,
-      detect: async () => ({ available: true, reason: "test workload" }),
-      run: async () => ({ output: "done", contentType: "text/plain", metrics: {} }),
-    };
+    const quick = instant(workload);
     const crashed = await miner({ workloads: [quick] });
     const jobId = await submit(clientKey, { workload });
     await crashed.running.miner.heartbeatOnce();
@@ -199,11 +204,7 @@ describe("a lease ends with the work it stands for", () => {
   it("a finished job whose proof is not delivered yet does not hold the slot (one slot's worth at most): the next job is leased first, then both proofs land", async () => {
     const clientKey = await client();
     const workload = `quick_${counter}`;
-    const quick: Workload = {
-      name: workload,
-      detect: async () => ({ available: true, reason: "test workload" }),
-      run: async () => ({ output: "done", contentType: "text/plain", metrics: {} }),
-    };
+    const quick = instant(workload);
     const m = await miner({ workloads: [quick] });
     const jobs = [await submit(clientKey, { workload }), await submit(clientKey, { workload })];
     const third = await submit(clientKey, { workload });
