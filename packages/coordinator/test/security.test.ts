@@ -81,12 +81,22 @@ describe("client isolation", () => {
     ).toBe(990);
   });
 
-  it("a miner that names a client's wallet as its payout wallet still cannot read that client's balance", async () => {
+  it("a miner cannot take a client's wallet as its payout wallet, nor a client key a miner's: neither reads nor spends the other's money", async () => {
     const alice = await coordinator.client(1_000);
-    const spy = await coordinator.miner("spy-miner", { wallet: alice.wallet });
+    const spy = await coordinator.key("miner");
+    const refused = await coordinator.call("POST", "/v1/miner/heartbeat", {
+      key: spy.key,
+      body: { miner_id: "spy-miner", wallet: alice.wallet, mode: "cpu", gpu: false },
+    });
+    expect([refused.status, refused.body.error?.code, refused.body.error?.details?.field]).toEqual([
+      409,
+      "WALLET_IN_USE",
+      "body.wallet",
+    ]);
+    expect(String(refused.body.error?.message)).toContain("belongs to a client key");
     for (const path of ["/v1/wallet/balance", `/v1/wallet/balance?address=${alice.wallet}`]) {
       const peek = await coordinator.call("GET", path, { key: spy.key });
-      expect([path, peek.status, peek.body.error?.code]).toEqual([path, 403, "NOT_YOUR_WALLET"]);
+      expect(peek.status).toBeGreaterThanOrEqual(400);
       expect(peek.body.balance).toBeUndefined();
     }
     // A miner paid into a wallet of its own reads it as before.
@@ -95,6 +105,20 @@ describe("client isolation", () => {
       address: "own_payouts",
       balance: 0,
     });
+    // The other way round: a client key on that miner's payout wallet would spend its earnings.
+    await coordinator.fund("own_payouts", 500);
+    const grab = await coordinator.call("POST", "/v1/admin/keys", {
+      key: coordinator.adminKey,
+      body: { role: "client", wallet: "own_payouts" },
+    });
+    expect([grab.status, grab.body.error?.code]).toEqual([409, "WALLET_IN_USE"]);
+    expect((await coordinator.call("GET", "/v1/wallet/balance", { key: honest.key })).body.balance).toBe(500);
+    // Client keys still share a client's wallet (a rotated key).
+    const rotated = await coordinator.call("POST", "/v1/admin/keys", {
+      key: coordinator.adminKey,
+      body: { role: "client", wallet: alice.wallet },
+    });
+    expect(rotated.status).toBe(201);
   });
 });
 

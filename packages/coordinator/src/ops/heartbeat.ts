@@ -15,8 +15,9 @@
 //   The payout wallet: a miner key bound to a wallet (by the admin who created it) is paid into
 //   that wallet only. An unbound key may newly name (at registration, or as a change) only a wallet
 //   that belongs to no other key: not the payout wallet of another key's miner (now, or one it was
-//   paid into before it moved on), nor bound to another miner key. Otherwise a miner key could read another tenant's balance just by naming
-//   its wallet. Repeating the miner's current wallet is never refused, so miners that shared a
+//   paid into before it moved on), nor bound to another miner key, nor a client key's wallet (whose
+//   client would spend what the miner earns). Otherwise a miner key could read another tenant's
+//   balance just by naming its wallet. Repeating the miner's current wallet is never refused, so miners that shared a
 //   wallet before this rule keep being paid.
 //   Refuses (before writing): a key bound to another miner id, a miner id of another key, a
 //   malformed public key, a wallet as above. Ledger: registration and capability changes (not
@@ -157,6 +158,13 @@ async function checkPayoutWallet(
     );
   }
   if (existing?.wallet === wallet) return;
+  if (await tx.clientKeyWallet(wallet)) {
+    throw errors.error(
+      "WALLET_IN_USE",
+      { field: "body.wallet", wallet },
+      `Wallet ${wallet} belongs to a client key, which pays for jobs from it: a miner paid into it would be paying that client. Set another WALLET_ADDR, or, to pay this miner into ${wallet} on purpose, use a miner key bound to it: pithead keys create --role miner --wallet ${wallet}`,
+    );
+  }
   if (!(await tx.walletOfOtherKey(wallet, key.id))) return;
   // Nothing about the other key or its miner is said: that is the other tenant's business.
   throw errors.error(

@@ -1,5 +1,7 @@
 // Contracts for API keys. Keys are random, shown once, stored as their SHA-256 only.
-//   createKey: a client key gets a wallet (the one asked for, else a fresh address). A miner key
+//   createKey: a client key gets a wallet (the one asked for, else a fresh address), never one a
+//     miner of another key is paid into or a miner key is bound to (409 WALLET_IN_USE): the client
+//     would spend that miner's earnings. Client keys may share a wallet (a rotated key). A miner key
 //     created with a wallet is bound to it: its miner is paid into that wallet only, and may share
 //     it with other miners (an operator's rigs), which an unbound key may not (see heartbeat).
 //     A miner key created with a miner id is bound to it; a registered miner id moves to the new
@@ -47,6 +49,13 @@ export async function createKey(
       "MINER_ID_KEY_ACTIVE",
       { miner_id: miner.id, key_id: previous.id },
       `miner id ${miner.id} is registered to key ${previous.id}, which is still active: revoke it first (pithead keys revoke ${previous.id}), then bind the id to a new key`,
+    );
+  }
+  if (input.role === "client" && input.wallet !== null && (await tx.walletOfOtherKey(input.wallet, ""))) {
+    throw errors.error(
+      "WALLET_IN_USE",
+      { field: "body.wallet", wallet: input.wallet },
+      `Wallet ${input.wallet} is a miner's payout wallet (a miner is paid into it, or a miner key is bound to it): a client key on it would spend that miner's earnings. Give the client key another wallet`,
     );
   }
   const generated = generateApiKey(input.role);

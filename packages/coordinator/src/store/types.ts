@@ -64,6 +64,8 @@ export interface Tx {
    * is still theirs. Sees this transaction's own writes.
    */
   walletOfOtherKey(wallet: string, keyId: string): Promise<boolean>;
+  /** Whether a client key (active or revoked) has this wallet: it pays for jobs from it. */
+  clientKeyWallet(wallet: string): Promise<boolean>;
   insertKey(key: ApiKeyRecord): Promise<void>;
   updateKey(key: ApiKeyRecord): Promise<void>;
 

@@ -292,6 +292,13 @@ export class SqlTx implements Tx {
     return rows.length > 0;
   }
 
+  async clientKeyWallet(wallet: string): Promise<boolean> {
+    const row = await this.#sql.get("SELECT 1 AS found FROM api_keys WHERE role = 'client' AND wallet = ? LIMIT 1", [
+      wallet,
+    ]);
+    return row !== undefined;
+  }
+
   async insertKey(key: ApiKeyRecord): Promise<void> {
     this.writes++;
     await this.#sql.run(insertKeySql, keyValues(key));
