@@ -2,6 +2,7 @@
 // (written to <data>/admin.key, mode 600, never logged); a restart keeps everything; a second
 // process on the same SQLite file is refused; PITHEAD_ADMIN_KEY is honoured and a revoked one refused.
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { startCoordinator } from "../src/start.ts";
 import { startTestCoordinator } from "./support/coordinator.ts";
@@ -10,6 +11,20 @@ import { tempDir } from "./support/temp-dir.ts";
 const quiet = { logger: false as const, sweeper: false, env: {} };
 
 describe("starting the coordinator", () => {
+  it("takes over a lock naming its own pid that it does not hold (PID 1 of a container restarted after a kill)", async () => {
+    using dir = tempDir();
+    const config = { dataDir: dir.path, db: { kind: "sqlite" as const, path: `${dir.path}/c.db` }, port: 0 };
+    // What a killed process with our pid left: an older version's lock, then one with another start time.
+    for (const left of [`${process.pid}\n`, `${process.pid}\n${hostname()}\n2026-01-01T00:00:00Z\nold-boot:1\n`]) {
+      writeFileSync(`${dir.path}/c.db.lock`, left);
+      const started = await startCoordinator({ ...quiet, config });
+      // The lock is now this process's: a second start in it is refused.
+      await expect(startCoordinator({ ...quiet, config })).rejects.toThrow(/in use by another coordinator \(pid \d+\)/);
+      await started.close();
+      expect(existsSync(`${dir.path}/c.db.lock`)).toBe(false);
+    }
+  });
+
   it("creates an admin key on first start only, saved with mode 600, and keeps state across restarts", async () => {
     using dir = tempDir();
     const config = { dataDir: dir.path, db: { kind: "sqlite" as const, path: `${dir.path}/c.db` }, port: 0 };

@@ -19,6 +19,7 @@ export {
 export { EMPTY_ROOT, Frontier, leafHash, merkleRoot, nodeHash } from "./merkle.ts";
 export { type LedgerStoreOptions, type OpenLedgerOptions, openLedger } from "./open-ledger.ts";
 export { assertPartition, LedgerPartitionError } from "./partition.ts";
+export { type LockHolder, type LockRefusal, releasePidLock, tryLockFile } from "./pid-lock.ts";
 export {
   appendBatchAtLockedHead,
   appendBatchInPostgresTransaction,

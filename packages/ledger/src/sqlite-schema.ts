@@ -58,6 +58,13 @@ export const sqliteLedgerMigrations: readonly LedgerMigration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: "the writer's start time",
+    // Tells a reused pid from the writer (see pid-lock.ts): a restarted container's PID 1 is not
+    // the PID 1 that was killed. Rows older versions write have none.
+    sql: "ALTER TABLE ledger_writers ADD COLUMN started TEXT;",
+  },
 ];
 
 /**

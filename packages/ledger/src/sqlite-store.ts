@@ -16,7 +16,7 @@ import type { ChainVerifier } from "./chain-verifier.ts";
 import type { PreparedEntry } from "./entry.ts";
 import { nextTurn } from "./group-commit.ts";
 import { leafHash, type NodeRef } from "./merkle.ts";
-import { isProcessAlive } from "./pid-lock.ts";
+import { holderRunning, processStarted } from "./pid-lock.ts";
 import { refKey } from "./proof-plan.ts";
 import type { StoredRecord } from "./record.ts";
 import { appendEntriesSqlite, sqliteHead } from "./sqlite-append.ts";
@@ -81,23 +81,24 @@ export class SqliteBackend implements LedgerBackend {
   async acquireWriter(partition: string): Promise<void> {
     const host = hostname();
     sqliteTransaction(this.db, () => {
-      const row = this.db.prepare("SELECT pid, host FROM ledger_writers WHERE partition = ?").get(partition) as
-        | { pid: number; host: string }
+      const row = this.db.prepare("SELECT pid, host, started FROM ledger_writers WHERE partition = ?").get(partition) as
+        | { pid: number; host: string; started: string | null }
         | undefined;
       if (row) {
         if (row.host !== host)
           throw new LedgerLockedError(partition, `process ${row.pid} on host ${row.host} is its writer`);
-        if (isProcessAlive(row.pid)) {
+        if (holderRunning({ pid: row.pid, host: row.host, ...(row.started ? { started: row.started } : {}) })) {
           const who = row.pid === process.pid ? "this process (another Ledger instance)" : `process ${row.pid}`;
           throw new LedgerLockedError(partition, `${who} is its writer (table ledger_writers)`);
         }
       }
       this.db
         .prepare(
-          `INSERT INTO ledger_writers (partition, pid, host, since) VALUES (?, ?, ?, ?)
-           ON CONFLICT (partition) DO UPDATE SET pid = excluded.pid, host = excluded.host, since = excluded.since`,
+          `INSERT INTO ledger_writers (partition, pid, host, since, started) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (partition) DO UPDATE SET pid = excluded.pid, host = excluded.host, since = excluded.since,
+             started = excluded.started`,
         )
-        .run(partition, process.pid, host, new Date().toISOString());
+        .run(partition, process.pid, host, new Date().toISOString(), processStarted(process.pid) ?? null);
     });
     this.held.add(partition);
   }

@@ -1,9 +1,14 @@
 // One writer per partition across processes: a second process is refused, not interleaved, and a
 // writer that died does not block the next one.
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
 import { pgTestDatabase } from "@pithead/testkit/vitest";
 import { describe, expect, it } from "vitest";
 import { LedgerLockedError, type LedgerStoreOptions, openLedger } from "../src/index.ts";
+import { processStarted } from "../src/pid-lock.ts";
 import { startChild } from "./child.ts";
 import { tempDir } from "./helpers.ts";
 import { migrateUrl } from "./pg-helpers.ts";
@@ -62,5 +67,61 @@ describe("one writer per partition", () => {
   it("PostgreSQL: the advisory lock refuses a second process and dies with the first", async () => {
     await using db = await pgTestDatabase("ledger", migrateUrl);
     await secondWriterIsRefused({ store: "postgres", url: db.url }, "postgres", db.url, false);
+  });
+});
+
+describe("a lock whose holder is gone though its pid runs again", () => {
+  // A restarted container's PID 1 finds a lock naming PID 1 (itself); after a reboot another process
+  // may have the pid a lock names. The start time recorded with the pid tells them apart.
+  it("JSONL: our own pid without our start time, and a live pid with another start time, are taken over; a live holder is not", async () => {
+    using dir = tempDir();
+    const lock = join(dir.path, "ops.ledger", "writer.lock");
+    mkdirSync(join(dir.path, "ops.ledger"), { recursive: true });
+    const other = spawn("sleep", ["30"]);
+    try {
+      const stale = [
+        `${process.pid}\n${hostname()}\n2026-01-01T00:00:00Z\n`,
+        `${process.pid}\n${hostname()}\n2026-01-01T00:00:00Z\nold-boot:1\n`,
+        `${other.pid}\n${hostname()}\n2026-01-01T00:00:00Z\nold-boot:1\n`,
+      ];
+      for (const [i, left] of stale.entries()) {
+        writeFileSync(lock, left);
+        const ledger = await openLedger({ store: "jsonl", dir: dir.path });
+        expect((await ledger.append("ops", "test.x", {})).seq).toBe(i);
+        await ledger.close();
+      }
+      // The same live pid with its real start time is its holder: refused.
+      writeFileSync(lock, `${other.pid}\n${hostname()}\n2026-01-01T00:00:00Z\n${processStarted(other.pid ?? 0)}\n`);
+      const ledger = await openLedger({ store: "jsonl", dir: dir.path });
+      try {
+        const error = await ledger.append("ops", "test.x", {}).catch((e) => e);
+        expect(error).toBeInstanceOf(LedgerLockedError);
+        expect(error.message).toContain(`process ${other.pid}`);
+      } finally {
+        await ledger.close();
+      }
+    } finally {
+      other.kill("SIGKILL");
+    }
+  });
+
+  it("SQLite: a writer row with our own pid and no start time (an older version's, or a killed PID 1's) is taken over", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "l.db");
+    const first = await openLedger({ store: "sqlite", path });
+    await first.append("other", "test.x", {});
+    await first.close();
+    const db = new DatabaseSync(path);
+    db.prepare("INSERT INTO ledger_writers (partition, pid, host, since) VALUES ('ops', ?, ?, '2026-01-01')").run(
+      process.pid,
+      hostname(),
+    );
+    db.close();
+    const ledger = await openLedger({ store: "sqlite", path });
+    try {
+      expect((await ledger.append("ops", "test.x", {})).seq).toBe(0);
+    } finally {
+      await ledger.close();
+    }
   });
 });

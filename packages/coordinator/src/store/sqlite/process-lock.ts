@@ -1,44 +1,33 @@
 // One coordinator process per SQLite database: its dispatcher and long-poll waiters live in memory,
 // so a second process on the same file would hand out work the first cannot see. A lock file next
-// to the database holds the owner's pid; a lock left by a dead process (SIGKILL, power loss) is
-// taken over, a live one is refused.
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+// to the database names the owner (the ledger's lock file: pid, host, start time); a lock left by
+// a process that is gone (SIGKILL, power loss, a container restarted with the same PID 1) is taken
+// over, a live one is refused.
+import { hostname } from "node:os";
+import { releasePidLock, tryLockFile } from "@pithead/ledger";
 
 export class DatabaseInUseError extends Error {
-  constructor(path: string, pid: number) {
-    super(`${path} is in use by another coordinator (pid ${pid}); stop it or use another --db`);
+  constructor(path: string, holder: string) {
+    super(`${path} is in use by another coordinator (${holder}); stop it or use another --db`);
     this.name = "DatabaseInUseError";
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
 export function acquireProcessLock(databasePath: string): () => void {
   const lockPath = `${databasePath}.lock`;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      writeFileSync(lockPath, `${process.pid}\n`, { flag: "wx", mode: 0o600 });
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        rmSync(lockPath, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const owner = Number.parseInt(readFileSync(lockPath, "utf8"), 10);
-      if (Number.isInteger(owner) && owner > 0 && alive(owner)) throw new DatabaseInUseError(databasePath, owner);
-      rmSync(lockPath, { force: true });
-    }
+  const refused = tryLockFile(lockPath, 0o600);
+  if (refused) {
+    const holder = refused.holder;
+    if (!holder) throw new Error(`${databasePath}: ${refused.reason}`);
+    const where = holder.host === hostname() ? "" : ` on host ${holder.host}`;
+    throw new DatabaseInUseError(databasePath, `pid ${holder.pid}${where}`);
   }
-  throw new Error(`could not take the lock ${lockPath}`);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    releasePidLock(lockPath);
+  };
 }
 
 /**
@@ -46,10 +35,5 @@ export function acquireProcessLock(databasePath: string): () => void {
  * engine thread died), so that a coordinator started again in this process can take it.
  */
 export function releaseOwnProcessLock(databasePath: string): void {
-  const lockPath = `${databasePath}.lock`;
-  try {
-    if (Number.parseInt(readFileSync(lockPath, "utf8"), 10) === process.pid) rmSync(lockPath, { force: true });
-  } catch {
-    // No lock file: nothing to release.
-  }
+  releasePidLock(`${databasePath}.lock`);
 }
