@@ -4,18 +4,34 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 
-function gitDirAbove(start: string): string | undefined {
+/** The root of the Pithead checkout `start` lies in: the nearest directory whose package.json is Pithead's. */
+function pitheadRoot(start: string): string | undefined {
   for (let dir = resolve(start); ; dir = dirname(dir)) {
-    const candidate = join(dir, ".git");
     try {
-      if (statSync(candidate).isDirectory()) return candidate;
-      // A worktree or submodule: ".git" is a file naming the real git directory.
-      const pointer = /^gitdir: (.+)$/m.exec(readFileSync(candidate, "utf8"))?.[1];
-      if (pointer) return resolve(dir, pointer.trim());
+      if ((JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: unknown }).name === "pithead")
+        return dir;
     } catch {
-      // not here: look further up
+      // no package.json here, or not JSON: look further up
     }
     if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * The git directory of the Pithead checkout `start` lies in. Only a .git at Pithead's own root
+ * counts: a copy without one, inside some other repository, has no commit of its own to report.
+ */
+function gitDirAbove(start: string): string | undefined {
+  const root = pitheadRoot(start);
+  if (!root) return undefined;
+  const candidate = join(root, ".git");
+  try {
+    if (statSync(candidate).isDirectory()) return candidate;
+    // A worktree or submodule: ".git" is a file naming the real git directory.
+    const pointer = /^gitdir: (.+)$/m.exec(readFileSync(candidate, "utf8"))?.[1];
+    return pointer ? resolve(root, pointer.trim()) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -17,6 +17,7 @@ function repo(files: Record<string, string>): string {
     writeFileSync(join(root, path), text);
   }
   mkdirSync(join(root, "packages/http/src"), { recursive: true });
+  if (!("package.json" in files)) writeFileSync(join(root, "package.json"), '{"name":"pithead"}');
   return join(root, "packages/http/src");
 }
 afterEach(() => {
@@ -46,6 +47,7 @@ describe("sourceCommit", () => {
     writeFileSync(join(root, "main/.git/worktrees/wt/commondir"), "../..\n");
     mkdirSync(join(root, "wt/packages"), { recursive: true });
     writeFileSync(join(root, "wt/.git"), `gitdir: ${join(root, "main/.git/worktrees/wt")}\n`);
+    writeFileSync(join(root, "wt/package.json"), '{"name":"pithead"}');
     expect(sourceCommit(join(root, "wt/packages"))).toBe(A.slice(0, 12));
   });
 
@@ -55,5 +57,19 @@ describe("sourceCommit", () => {
     // tmpdir itself is not inside a checkout on any machine this runs on.
     expect(sourceCommit(outside)).toBeUndefined();
     expect(sourceCommit(repo({ ".git/HEAD": "ref: refs/heads/gone\n" }))).toBeUndefined();
+  });
+
+  it("is undefined for a copy without .git inside another repository: that commit is not Pithead's", () => {
+    // /host is some other project's checkout; Pithead was copied (git archive, a tarball) into /host/vendor.
+    const host = repo({ ".git/HEAD": `${A}\n`, "package.json": '{"name":"host-project"}' });
+    const vendor = join(host, "..", "..", "..", "vendor");
+    mkdirSync(join(vendor, "packages/http/src"), { recursive: true });
+    writeFileSync(join(vendor, "package.json"), '{"name":"pithead"}');
+    expect(sourceCommit(join(vendor, "packages/http/src"))).toBeUndefined();
+    // Pithead checked out there (its own .git) reports its own commit.
+    mkdirSync(join(vendor, "git"), { recursive: true });
+    writeFileSync(join(vendor, ".git"), `gitdir: ${join(vendor, "git")}\n`);
+    writeFileSync(join(vendor, "git/HEAD"), `${B}\n`);
+    expect(sourceCommit(join(vendor, "packages/http/src"))).toBe(B.slice(0, 12));
   });
 });
