@@ -33,6 +33,12 @@ describe("result retention", () => {
     await using coordinator = await startTestCoordinator({ clock, config: { resultRetentionDays: 1 } });
     const client = await coordinator.client();
     const old = await completedJob(coordinator, client, "the old output");
+    // A job canceled as long ago never had an output: nothing is removed, reported or shown for it.
+    const canceled = String(
+      (await coordinator.call("POST", "/v1/jobs", { key: client.key, body: { workload: "never_run", reward: 10 } }))
+        .body.id,
+    );
+    expect((await coordinator.call("POST", `/v1/jobs/${canceled}/cancel`, { key: client.key })).status).toBe(200);
     clock.advance(2 * DAY);
     const recent = await completedJob(coordinator, client, "the recent output");
     // Nothing goes before a sweep: the result is still whole.
@@ -59,6 +65,10 @@ describe("result retention", () => {
     const receipt = await coordinator.call("GET", `/v1/jobs/${old}/receipt`, { key: client.key });
     expect(receipt.status).toBe(200);
     expect(receipt.body.receipt).toMatchObject({ job_id: old, output_sha: sha256("the old output") });
+
+    const canceledView = await coordinator.call("GET", `/v1/jobs/${canceled}`, { key: client.key });
+    expect(canceledView.body.state).toBe("CANCELED");
+    expect(canceledView.body).not.toHaveProperty("output_removed_at");
 
     const kept = await coordinator.call("GET", `/v1/jobs/${recent}/result`, { key: client.key });
     expect(kept.body.output).toBe("the recent output");

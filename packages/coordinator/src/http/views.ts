@@ -28,7 +28,8 @@ export function jobView(job: Job, assignments?: readonly Assignment[]): JobView 
     start_by: isoOrNull(job.startBy),
     finished_at: isoOrNull(job.finishedAt),
     output_sha: job.outputSha,
-    ...(job.outputRemovedAt ? { output_removed_at: iso(job.outputRemovedAt) } : {}),
+    // Only a job with a result had an output to remove (the sweep marks the others too, as swept).
+    ...(job.outputRemovedAt && job.outputSha !== null ? { output_removed_at: iso(job.outputRemovedAt) } : {}),
     error: job.errorCode === null ? null : { code: job.errorCode, message: job.errorMessage ?? "" },
     ...(assignments
       ? {

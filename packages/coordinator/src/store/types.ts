@@ -102,8 +102,9 @@ export interface Tx {
   /** Ended jobs (oldest first) that ended before `before` and still keep their outputs. */
   jobsKeepingOutputsEndedBefore(before: number, limit: number): Promise<string[]>;
   /**
-   * Removes these jobs' outputs (hashes, metrics, signatures stay) and marks when; returns the jobs
-   * this call marked (not those another process marked first) and how many outputs went.
+   * Removes these jobs' outputs (hashes, metrics, signatures stay) and marks when, each job once
+   * (those another process marked first are left to it); returns, of the jobs this call marked,
+   * those that had an output to remove (a canceled or failed job may have none), and how many went.
    */
   removeOutputs(jobIds: readonly string[]): Promise<{ jobIds: string[]; outputs: number }>;
 

@@ -658,11 +658,13 @@ export class SqlTx implements Tx {
       )
     ).map((row) => str(row.id));
     if (marked.length === 0) return { jobIds: [], outputs: 0 };
-    const outputs = await this.#sql.run(
-      `UPDATE assignments SET output = NULL WHERE output IS NOT NULL AND job_id IN (${placeholders(marked.length)})`,
+    const cleared = await this.#sql.all(
+      `UPDATE assignments SET output = NULL WHERE output IS NOT NULL AND job_id IN (${placeholders(marked.length)})
+       RETURNING job_id`,
       marked,
     );
-    return { jobIds: marked, outputs };
+    const had = new Set(cleared.map((row) => str(row.job_id)));
+    return { jobIds: marked.filter((id) => had.has(id)), outputs: cleared.length };
   }
 
   async insertReceipt(jobId: string, signed: SignedReceipt): Promise<void> {
