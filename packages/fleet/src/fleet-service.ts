@@ -16,6 +16,7 @@ import { marketFromConfig } from "./market/from-config.ts";
 import { claimLedger, ledgerLocation } from "./orchestrator/claim-ledger.ts";
 import { cycleFailure } from "./orchestrator/cycle-failure.ts";
 import { CycleLog } from "./orchestrator/cycle-log.ts";
+import { LedgerArchiver } from "./orchestrator/ledger-archiver.ts";
 import { LoopRunner } from "./orchestrator/loop-runner.ts";
 import { OperatorController } from "./orchestrator/operator-controller.ts";
 import { UnreadablePartitionError, unreadableAtStart } from "./orchestrator/unreadable-partition.ts";
@@ -32,6 +33,8 @@ export interface OpenFleet {
 
 export interface FleetService extends OpenFleet {
   server: HttpServer;
+  /** Moves old ledger segments to LEDGER_ARCHIVE_DIR (absent: archiving is off). */
+  archiver?: LedgerArchiver;
   /** Base URL the API listens on. */
   url: string;
 }
@@ -63,8 +66,10 @@ export async function openFleet(
 ): Promise<OpenFleet> {
   const clock = options.clock ?? systemClock;
   const signer = loadOrCreateSigner(config.keyFile, "pithead-fleet");
+  // The archive settings are the fleet's (ledger-archiver.ts), not the store's.
+  const { archive: _archive, ...store } = config.ledger as FleetConfig["ledger"] & { archive?: unknown };
   const ledger = await openLedger({
-    ...config.ledger,
+    ...store,
     signer,
     ...(options.onLedgerWarning ? { onWarning: options.onLedgerWarning } : {}),
   });
@@ -143,6 +148,7 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
   };
   const fleet = await openFleet(config, { clock, onLedgerWarning: (message) => warn(message) });
   const loops: LoopRunner[] = [];
+  let archiver: LedgerArchiver | undefined;
   let server: HttpServer | undefined;
   try {
     server = await createFleetServer({
@@ -170,6 +176,20 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
     const address = server.server.address();
     const port = typeof address === "object" && address ? address.port : config.server.port;
     const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+    const archive = config.ledger.store === "jsonl" ? config.ledger.archive : undefined;
+    if (archive) {
+      archiver = new LedgerArchiver({
+        ledger: fleet.ledger,
+        config: archive,
+        clock,
+        log: {
+          info: (fields, message) => log.info(fields, message),
+          warn: (fields, message) => log.warn(fields, message),
+        },
+        controllers: fleet.controllers.values(),
+      });
+    }
+    const archiving = archiver;
     if (options.loop ?? config.loop.enabled) {
       const storage = server.storage;
       for (const controller of fleet.controllers.values()) {
@@ -179,6 +199,8 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
           run: async () => {
             cycles.done(await controller.runCycle());
             storage.written();
+            // Off the cycle's path: the run goes on in the background, at most hourly.
+            archiving?.afterCycle();
           },
           onError: (error) => {
             // A cycle that cannot record is what /health reports (a monitor hears of the full disk).
@@ -195,14 +217,17 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
       ...fleet,
       server: running,
       url: `http://${host}:${port}`,
+      ...(archiving ? { archiver: archiving } : {}),
       async close() {
         await Promise.all(loops.map((loop) => loop.stop()));
+        await archiving?.close();
         await running.close();
         await fleet.close();
       },
     };
   } catch (error) {
     await Promise.all(loops.map((loop) => loop.stop()));
+    await archiver?.close();
     await server?.close();
     await fleet.close();
     throw error;

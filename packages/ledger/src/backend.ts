@@ -2,6 +2,7 @@
 // proofs and verification, so the three stores differ only in how bytes reach the disk.
 import type { ChainVerifier } from "./chain-verifier.ts";
 import type { PreparedEntry } from "./entry.ts";
+import type { ArchiveOptions, ArchiveReport } from "./jsonl-archive.ts";
 import type { NodeRef } from "./merkle.ts";
 import type { StoredRecord } from "./record.ts";
 
@@ -49,6 +50,19 @@ export interface LedgerRecovery {
   message: string;
 }
 
+/** What of a partition lies in an archive (JSONL: sealed/archived.jsonl). */
+export interface ArchivedRange {
+  /** records 0..records-1 are archived */
+  records: number;
+  /** compressed bytes of the archived segments */
+  bytes: number;
+  segments: number;
+  /** when the last segment was archived */
+  lastArchivedAt: string;
+  /** the archive directories used, as given */
+  archives: string[];
+}
+
 export type SignCheckpoint = (size: number, rootHash: Buffer) => Checkpoint;
 
 export interface LedgerBackend {
@@ -72,7 +86,18 @@ export interface LedgerBackend {
   checkpoints(partition: string): AsyncIterable<Checkpoint>;
   partitions(): Promise<string[]>;
   /** Feeds every stored checkpoint, then every record, then resolves citations by hash. */
-  verify(partition: string, verifier: ChainVerifier, onProgress?: (done: number, total: number) => void): Promise<void>;
+  verify(
+    partition: string,
+    verifier: ChainVerifier,
+    onProgress?: (done: number, total: number) => void,
+    options?: { archive?: string },
+  ): Promise<void>;
+  /** Moves old sealed segments to an archive (JSONL only: the other stores have no segments). */
+  archive?(partition: string, options: ArchiveOptions): Promise<ArchiveReport>;
+  /** What of the partition is archived (undefined: nothing). */
+  archivedRange?(partition: string): Promise<ArchivedRange | undefined>;
+  /** The archived records' lines, read from the archive directory they were moved to. */
+  archivedLines?(partition: string, archive: string): AsyncIterable<StoredLine>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,8 @@ import { citationsOf } from "./citations.ts";
 import { FlatFrontier } from "./flat-frontier.ts";
 import type { Json } from "./json.ts";
 import { type InspectedLines, inspectLine, LINE_RECORD } from "./line-inspect.ts";
-import { wordsToBytes } from "./sha256-words.ts";
+import type { Frontier } from "./merkle.ts";
+import { bytesToWords, wordsToBytes } from "./sha256-words.ts";
 import { LedgerFormatError, openNote, parseCheckpoint, parseVerifierKey, type VerifierKey } from "./signed-note.ts";
 
 export interface VerifyProblem {
@@ -31,6 +32,11 @@ export interface VerifyReport {
    * key, that it signed); the records after them are covered by no signed checkpoint yet.
    */
   covered: number;
+  /**
+   * Records 0..archived.records-1 were moved to an archive (JSONL): `checked` says whether they were
+   * read from it here; when not, the chain and tree were continued from the archive manifest.
+   */
+  archived?: { records: number; checked: boolean };
 }
 
 export interface ChainVerifierOptions {
@@ -69,7 +75,7 @@ export class ChainVerifier {
   /** rank orders problems of the same seq: what is wrong with the record itself comes first. */
   private readonly problems: (VerifyProblem & { rank: number })[] = [];
   private readonly warnings: string[] = [];
-  private readonly frontier = new FlatFrontier();
+  private frontier = new FlatFrontier();
   /** record lines read: the leaves of the tree */
   private accepted = 0;
   /** the seq the next record should have: one more than the last record read in order */
@@ -105,6 +111,11 @@ export class ChainVerifier {
   private readonly requireCoverage: boolean;
   /** Records covered by a matching checkpoint that vouches for them (see VerifyReport.covered). */
   private covered = 0;
+  /** Where the chain was last continued from a manifest's state rather than from records read. */
+  private resumedAt = -1;
+  private archivedRange: { records: number; checked: boolean } | undefined;
+  /** Records below this were not read (archived): a citation by hash not found may point there. */
+  private unreadBelow = 0;
 
   constructor(options: ChainVerifierOptions) {
     this.partition = options.partition;
@@ -127,6 +138,47 @@ export class ChainVerifier {
   /** Problems found so far (some are only settled in finish). */
   get problemCount(): number {
     return this.problems.length + this.dropped;
+  }
+
+  /**
+   * Continues the chain at record `size` from a state vouched for elsewhere: the hash of record
+   * size-1 and the Merkle frontier after it (an archive manifest's line). Records below were not read
+   * here (`unread`) or were skipped (a missing archived segment). Stored checkpoints must have been
+   * given already: those below `size` cannot be compared and are counted in a warning by the caller;
+   * one of exactly `size` is compared with the frontier's root now, and every later one includes it.
+   */
+  continueFrom(size: number, lastHash: Buffer, frontier: Frontier, unread: boolean): number {
+    this.frontier = FlatFrontier.fromFrontier(frontier);
+    this.accepted = size;
+    this.expected = size;
+    this.linked = true;
+    this.brokenLink = undefined;
+    const prev = new Int32Array(8);
+    bytesToWords(lastHash, 0, prev, 0);
+    this.prev = prev;
+    this.prevAt = 0;
+    this.resumedAt = size;
+    if (unread) this.unreadBelow = Math.max(this.unreadBelow, size);
+    let skipped = 0;
+    while (this.next < this.pending.length && this.pending[this.next]!.size < size) {
+      this.next++;
+      skipped++;
+    }
+    while (this.next < this.pending.length && this.pending[this.next]!.size === size)
+      this.checkRoot(this.pending[this.next++]!);
+    return skipped;
+  }
+
+  /** The report's `archived`: records 0..records-1 are archived, read here or not. */
+  noteArchived(records: number, checked: boolean): void {
+    this.archivedRange = { records, checked };
+  }
+
+  /** The hash of the last record read (hex) and the tree's frontier: to compare with a manifest line. */
+  state(): { lastHash: string; frontier: Frontier } {
+    const last = Buffer.allocUnsafe(32);
+    wordsToBytes(this.prev, this.prevAt, last, 0);
+    return { lastHash: last.toString("hex"), frontier: this.frontier.toFrontier() };
   }
 
   /** Records a problem found by the source itself (e.g. a store's index disagreeing with a record). */
@@ -391,7 +443,13 @@ export class ChainVerifier {
         );
         return;
       }
-      this.problem(held - 1, `record ${held - 1} was altered: its hash does not match the prev of record ${held}`);
+      if (held === this.resumedAt) {
+        this.problem(
+          held - 1,
+          `the prev of record ${held} does not match the last_hash of the archived records up to ${held - 1} in sealed/archived.jsonl: the manifest (or record ${held}) was altered`,
+        );
+      } else
+        this.problem(held - 1, `record ${held - 1} was altered: its hash does not match the prev of record ${held}`);
     }
     if (broken) {
       if (seq === 0) this.problem(0, "record 0 must have 64 zeros as prev");
@@ -424,7 +482,11 @@ export class ChainVerifier {
   resolveCitations(seqOf: (hash: string) => number | undefined): void {
     for (const { hash, citing } of this.hashCitations) {
       const seq = seqOf(hash);
-      if (seq === undefined)
+      if (seq === undefined && this.unreadBelow > 0) {
+        this.warn(
+          `record ${citing} cites hash ${hash.slice(0, 16)}…, which is none of the records read here: it may be one of the archived records 0..${this.unreadBelow - 1}`,
+        );
+      } else if (seq === undefined)
         this.problem(citing, `record ${citing} cites hash ${hash.slice(0, 16)}…, which is no record of this partition`);
       else if (seq >= citing) this.problem(citing, `record ${citing} cites record ${seq}, which is not earlier`);
     }
@@ -469,7 +531,10 @@ export class ChainVerifier {
       this.problem(
         seq,
         `records ${m.from}..${m.size - 1} do not match the ${m.label} checkpoint of size ${m.size} ` +
-          `(root ${m.actual.slice(0, 16)}…, signed ${m.signed.slice(0, 16)}…): altered or rewritten after it was signed`,
+          `(root ${m.actual.slice(0, 16)}…, signed ${m.signed.slice(0, 16)}…): altered or rewritten after it was signed` +
+          (this.unreadBelow > 0 && m.size > this.unreadBelow
+            ? ` (or the frontier sealed/archived.jsonl gives for the archived records 0..${this.unreadBelow - 1} was altered)`
+            : ""),
         1,
       );
     }
@@ -490,6 +555,7 @@ export class ChainVerifier {
       warnings: [...this.warnings],
       rootHash: this.frontier.root().toString("hex"),
       covered: this.covered,
+      ...(this.archivedRange ? { archived: { ...this.archivedRange } } : {}),
     };
   }
 

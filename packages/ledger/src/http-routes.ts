@@ -3,6 +3,7 @@
 // which partitions a request may see with `partitions`.
 import { Readable } from "node:stream";
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from "fastify";
+import { RecordArchivedError } from "./archive-manifest.ts";
 import { exportLines } from "./export.ts";
 import { LedgerValueError } from "./json.ts";
 import type { Ledger } from "./ledger.ts";
@@ -98,6 +99,8 @@ const consistencySchema = {
 } as const;
 
 function badInput(error: unknown): never {
+  // Moved to the ledger's archive (JSONL): gone from here for good, which is what 410 says.
+  if (error instanceof RecordArchivedError) throw new LedgerHttpError(410, "RECORD_ARCHIVED", error.message);
   if (error instanceof LedgerValueError) throw new LedgerHttpError(400, "LEDGER_BAD_REQUEST", error.message);
   if (error instanceof LedgerPartitionError) throw new LedgerHttpError(400, "LEDGER_BAD_PARTITION", error.message);
   throw error;
@@ -207,20 +210,24 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
               checkpoint: { anyOf: [checkpointSchema, { type: "null" }] },
             },
           },
-          ...errorBodies(404),
+          ...errorBodies(404, 410),
         },
       },
     },
     async (request) => {
       const partition = await partitionOf(request, request.query.partition);
       const { seq } = request.params;
-      const record = await ledger.get(partition, seq);
-      if (!record) throw new LedgerHttpError(404, "LEDGER_NO_RECORD", `partition ${partition} has no record ${seq}`);
-      const checkpoint = await ledger.latestCheckpoint(partition);
-      // A record newer than the latest checkpoint is served without a proof until the next checkpoint.
-      const proof =
-        checkpoint && seq < checkpoint.size ? await ledger.inclusionProof(partition, seq, checkpoint.size) : null;
-      return { record, proof, checkpoint: checkpoint ? { partition, ...checkpoint } : null };
+      try {
+        const record = await ledger.get(partition, seq);
+        if (!record) throw new LedgerHttpError(404, "LEDGER_NO_RECORD", `partition ${partition} has no record ${seq}`);
+        const checkpoint = await ledger.latestCheckpoint(partition);
+        // A record newer than the latest checkpoint is served without a proof until the next checkpoint.
+        const proof =
+          checkpoint && seq < checkpoint.size ? await ledger.inclusionProof(partition, seq, checkpoint.size) : null;
+        return { record, proof, checkpoint: checkpoint ? { partition, ...checkpoint } : null };
+      } catch (error) {
+        return badInput(error);
+      }
     },
   );
 

@@ -1,5 +1,6 @@
 // @pithead/ledger: the tamper-evident evidence ledger.
-export type { Checkpoint, LedgerRecovery, ReadOptions, TreeHead } from "./backend.ts";
+export { type ArchiveEntry, RecordArchivedError } from "./archive-manifest.ts";
+export type { ArchivedRange, Checkpoint, LedgerRecovery, ReadOptions, TreeHead } from "./backend.ts";
 export { LedgerCorruptError, LedgerLockedError } from "./backend.ts";
 export { LedgerHeadMovedError } from "./batch-citations.ts";
 export type { ChainHead } from "./chain.ts";
@@ -9,8 +10,11 @@ export { type PreparedEntry as PreparedLedgerEntry, prepareEntry as prepareLedge
 export { EXPORT_FORMAT, type ExportHeader, exportLines, exportPartition } from "./export.ts";
 export { LedgerHttpError, type LedgerRoutesOptions, ledgerRoutes } from "./http-routes.ts";
 export { canonicalJson, type Json, LedgerValueError } from "./json.ts";
+export type { ArchiveOptions, ArchiveReport } from "./jsonl-archive.ts";
+export { partitionNameOf } from "./jsonl-verify-archive.ts";
 export { createKeyFileOnce, KeyFileError } from "./key-file.ts";
 export {
+  ArchiveNotSupportedError,
   type Ledger,
   LedgerClosedError,
   type LedgerOptions,

@@ -26,6 +26,7 @@ import {
 } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { entryFrontier, readManifest } from "./archive-manifest.ts";
 import { type Checkpoint, LedgerCorruptError, type LedgerRecovery, type StoredLine } from "./backend.ts";
 import { type CanonicalScan, canonicalProblem } from "./canonical-check.ts";
 import { type ChainHead, emptyHead } from "./chain.ts";
@@ -33,6 +34,7 @@ import type { PreparedEntry } from "./entry.ts";
 import { FixedFile } from "./fixed-file.ts";
 import { sha256, ZERO_HASH_HEX } from "./hash.ts";
 import { canonicalJson } from "./json.ts";
+import { type ArchiveOptions, type ArchiveReport, archiveSegments, repairArchive } from "./jsonl-archive.ts";
 import { encodeJsonlBatch } from "./jsonl-batch.ts";
 import { openVerdict, type ScanFindings } from "./jsonl-open-verdict.ts";
 import { RecordFiles } from "./jsonl-record-files.ts";
@@ -143,6 +145,10 @@ export class JsonlPartition {
   /** Set while the live file is swapped: commits wait for it. */
   private holding: Promise<void> | undefined;
   private committing: Promise<unknown> | undefined;
+  /** The archive run in progress (one at a time). */
+  private archiving: Promise<unknown> | undefined;
+  /** Verifies of this process in progress: no seal or archive run starts meanwhile (it would move records under them). */
+  private readonly verifies = new Set<Promise<unknown>>();
   /** Why sealing stopped in this process (appends go on; the next open seals again). */
   sealFailure: Error | undefined;
   /** Told once when sealing stops, so the operator learns why the partition grows uncompressed. */
@@ -202,6 +208,7 @@ export class JsonlPartition {
           `ledger partition ${JSON.stringify(this.name)}: removed what a seal cut short by a crash left (copies; no record was in them alone): ${leftovers.join(", ")}`,
         );
       }
+      for (const said of repairArchive(this.dir, this.name, readManifest(this.dir))) this.onWarning?.(said);
       this.handle = await open(this.recordsPath, "a");
       await this.handle.datasync();
       if (created) fsyncDir(dirname(this.dir));
@@ -213,11 +220,15 @@ export class JsonlPartition {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
     this.loadCheckpoints();
+    this.files.loadManifest();
     this.index = new FixedFile(join(this.dir, "index.bin"), 8, this.writable);
     this.tree = new FixedFile(join(this.dir, "tree.bin"), 32, this.writable);
     this.files.offsetAfter = (seq) => this.offsetAfter(seq);
     this.files.locate(this.index.length);
-    const trusted = this.trustedPrefix();
+    // Caches that do not reach past the archived records cannot be rebuilt from records here: the
+    // manifest's frontier stands in for them (seedFromArchive).
+    const trustedCaches = this.trustedPrefix();
+    const trusted = trustedCaches < this.files.archivedTo ? 0 : trustedCaches;
     this.index.truncate(trusted);
     this.tree.truncate(nodeCount(trusted));
     // Untrusted caches say nothing of where records.jsonl starts: the scan finds it.
@@ -233,8 +244,33 @@ export class JsonlPartition {
         ),
       };
       this.bytes = this.index.get(trusted - 1).readDoubleLE(0);
-    }
+    } else if (this.files.archivedTo > 0) this.seedFromArchive();
     this.settle(await this.scan());
+  }
+
+  /**
+   * Caches rebuilt with an archived prefix: the archived records' offsets are unknown (they are all
+   * given logical offset 0, so the local records' offsets start there) and of their tree nodes only
+   * the manifest's frontier is known; the others are left zero, and a proof that needs one answers
+   * RECORD_ARCHIVED (node()). The scan then continues from the frontier and the last archived hash.
+   */
+  private seedFromArchive(): void {
+    const last = this.files.archived.at(-1)!;
+    const size = last.to;
+    const frontier = entryFrontier(last);
+    const CHUNK = 1 << 16;
+    for (let done = 0; done < size; done += CHUNK) this.index.append(Buffer.alloc(Math.min(CHUNK, size - done) * 8));
+    const known = new Map(Frontier.refs(size).map((ref, i) => [nodePosition(ref), frontier.nodes[i]!]));
+    const total = nodeCount(size);
+    for (let done = 0; done < total; done += CHUNK) {
+      const chunk = Buffer.alloc(Math.min(CHUNK, total - done) * 32);
+      for (const [position, node] of known) {
+        if (position >= done && position < done + chunk.length / 32) node.copy(chunk, (position - done) * 32);
+      }
+      this.tree.append(chunk);
+    }
+    this.head = { size, head: last.last_hash, frontier };
+    this.bytes = 0;
   }
 
   /** Logical offset where record seq+1 starts (the end of record seq, newline included). */
@@ -472,6 +508,8 @@ export class JsonlPartition {
     } catch {
       // no checkpoints yet
     }
+    // The writer archived segments: they are no longer read (their records answer RECORD_ARCHIVED).
+    this.files.loadManifest();
     if (this.damage) return;
     const scanned = await this.scan();
     // The scan reads records.jsonl by name: if the writer swapped it meanwhile, what looked wrong was
@@ -543,7 +581,7 @@ export class JsonlPartition {
    * about that size (and checkpoints that lag make no tiny ones).
    */
   private maybeSeal(): void {
-    if (this.sealBytes <= 0 || this.sealing || this.sealFailure || this.broken) return;
+    if (this.sealBytes <= 0 || this.sealing || this.sealFailure || this.broken || this.verifies.size > 0) return;
     const { liveFrom, liveStart } = this.files;
     if (this.bytes - liveStart <= this.sealBytes) return;
     const cut = Math.min(this.covered, this.head.size) - 1;
@@ -591,6 +629,26 @@ export class JsonlPartition {
     } finally {
       this.holding = undefined;
       release();
+    }
+  }
+
+  /**
+   * Runs a verify of this partition's files with no seal or archive run moving records meanwhile (one
+   * in progress finishes first); sealing resumes at the next checkpoint.
+   */
+  async whileVerifying<T>(task: () => Promise<T>): Promise<T> {
+    // Taken now: an archive run asked for later waits for this verify, which must not wait for it.
+    const { sealing, archiving } = this;
+    const run = (async () => {
+      await sealing;
+      await archiving;
+      return await task();
+    })();
+    this.verifies.add(run);
+    try {
+      return await run;
+    } finally {
+      this.verifies.delete(run);
     }
   }
 
@@ -665,7 +723,59 @@ export class JsonlPartition {
   }
 
   node(ref: NodeRef): Buffer {
-    return this.tree.get(nodePosition(ref));
+    const node = this.tree.get(nodePosition(ref));
+    // A node of archived records that caches rebuilt after archiving do not hold (seedFromArchive).
+    const firstLeaf = ref.index * 2 ** ref.level;
+    if (firstLeaf < this.files.archivedTo && node.every((b) => b === 0)) throw this.files.archivedError(firstLeaf)!;
+    return node;
+  }
+
+  /** Records archived so far (sealed/archived.jsonl). */
+  get archived(): RecordFiles["archived"] {
+    return this.files.archived;
+  }
+
+  /** Problems of sealed/archived.jsonl's lines. */
+  get manifestProblems(): readonly string[] {
+    return this.files.manifestProblems;
+  }
+
+  /**
+   * Moves the oldest sealed segments that qualify to an archive directory (jsonl-archive.ts), after
+   * finishing what an interrupted run left. One run at a time; a seal in progress finishes first.
+   */
+  archive(options: ArchiveOptions): Promise<ArchiveReport> {
+    if (!this.writable) return Promise.reject(new Error("archiving needs the partition's writer"));
+    const run = async (): Promise<ArchiveReport> => {
+      await this.sealing;
+      await Promise.allSettled([...this.verifies]);
+      if (options.dryRun !== true) {
+        for (const said of repairArchive(this.dir, this.name, readManifest(this.dir))) this.onWarning?.(said);
+      }
+      this.files.loadManifest();
+      return await archiveSegments(
+        {
+          partition: this.name,
+          dir: this.dir,
+          segments: [...this.files.segments],
+          entries: this.files.archived,
+          covered: Math.min(this.covered, this.head.size),
+          liveFrom: this.files.liveFrom,
+          size: this.head.size,
+          node: (ref) => {
+            const position = nodePosition(ref);
+            if (position >= this.tree.length) return undefined;
+            const node = this.tree.get(position);
+            return node.every((b) => b === 0) ? undefined : node;
+          },
+          moved: (entry) => this.files.noteArchived(entry),
+        },
+        options,
+      );
+    };
+    const result = (this.archiving ?? Promise.resolve()).then(run, run);
+    this.archiving = result.catch(() => undefined);
+    return result;
   }
 
   /** Seq of the record with this hash: a scan of the cached leaves (citations by hash are rare). */
@@ -694,6 +804,7 @@ export class JsonlPartition {
 
   async close(): Promise<void> {
     await this.sealing;
+    await this.archiving;
     await this.handle?.close();
     this.handle = undefined;
     // The caches' last appends reach their files before the lock is released to the next writer.

@@ -3,6 +3,13 @@
 // by the logical offsets index.bin keeps (those of all the lines concatenated): a read of records.jsonl
 // subtracts `liveStart`, a read of a segment decompresses it (the last two are kept).
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import {
+  type ArchiveEntry,
+  entryHolding,
+  manifestPath,
+  RecordArchivedError,
+  readManifest,
+} from "./archive-manifest.ts";
 import { LedgerCorruptError } from "./backend.ts";
 import {
   firstSeqOf,
@@ -30,6 +37,12 @@ export class RecordFiles {
   readonly recordsPath: string;
   /** Logical offset where record seq+1 starts (index.bin's entry for seq; 0 for seq -1). */
   offsetAfter: (seq: number) => number = () => 0;
+  /** Segments moved to an archive (sealed/archived.jsonl): records 0..archivedTo-1 are not here. */
+  archived: ArchiveEntry[] = [];
+  archivedTo = 0;
+  /** Problems of the manifest's lines (verify reports them). */
+  manifestProblems: string[] = [];
+  private manifestBytes = -1;
 
   constructor(name: string, dir: string, recordsPath: string) {
     this.name = name;
@@ -62,8 +75,9 @@ export class RecordFiles {
   locate(known: number): void {
     const all = listSegments(this.dir);
     const first = this.fd === undefined ? undefined : firstSeqOf(this.fd);
-    this.liveFrom = first ?? all.at(-1)?.to ?? 0;
-    this.segments = segmentsBelow(all, this.liveFrom);
+    this.liveFrom = first ?? Math.max(all.at(-1)?.to ?? 0, this.archivedTo);
+    // A segment the manifest says is archived and is still here (a crash before its deletion) is not read.
+    this.segments = segmentsBelow(all, this.liveFrom).filter((s) => s.from >= this.archivedTo);
     this.liveStart =
       this.liveFrom === 0 ? 0 : known >= this.liveFrom ? this.offsetAfter(this.liveFrom - 1) : Number.NaN;
   }
@@ -76,7 +90,46 @@ export class RecordFiles {
     this.liveStart = liveStart;
   }
 
+  /** (Re)reads sealed/archived.jsonl when it changed; true when it did. */
+  loadManifest(): boolean {
+    let size: number;
+    try {
+      size = statSync(manifestPath(this.dir)).size;
+    } catch {
+      size = 0;
+    }
+    if (size === this.manifestBytes) return false;
+    const manifest = readManifest(this.dir);
+    this.manifestBytes = manifest.fileBytes;
+    this.archived = manifest.entries;
+    this.archivedTo = manifest.boundary;
+    this.manifestProblems = manifest.problems;
+    this.segments = this.segments.filter((s) => s.from >= this.archivedTo);
+    return true;
+  }
+
+  /** After a segment was archived by this process. */
+  noteArchived(entry: ArchiveEntry): void {
+    this.archived.push(entry);
+    this.archivedTo = entry.to;
+    this.segments = this.segments.filter((s) => s.from >= this.archivedTo);
+    try {
+      this.manifestBytes = statSync(manifestPath(this.dir)).size;
+    } catch {
+      this.manifestBytes = -1;
+    }
+  }
+
+  /** The error for a read of an archived record (undefined: seq is not archived). */
+  archivedError(seq: number): RecordArchivedError | undefined {
+    if (seq >= this.archivedTo) return undefined;
+    const entry = entryHolding(this.archived, seq)!;
+    return new RecordArchivedError(this.name, seq, entry, this.archivedTo);
+  }
+
   segmentOf(seq: number): Segment {
+    const archived = this.archivedError(seq);
+    if (archived) throw archived;
     const found = segmentHolding(this.segments, seq);
     if (!found) {
       throw new LedgerCorruptError(
@@ -92,6 +145,12 @@ export class RecordFiles {
     try {
       return await this.cache.get(segment);
     } catch (error) {
+      // Archived (by this process or, for a reader, another) since the segment was listed.
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        this.loadManifest();
+        const archived = this.archivedError(segment.from);
+        if (archived) throw archived;
+      }
       throw new LedgerCorruptError(
         this.name,
         `sealed segment ${segment.path} cannot be read: ${(error as Error).message}; run \`pithead ledger verify\` on the ledger`,
@@ -137,6 +196,8 @@ export class RecordFiles {
 
   /** Where stored record `seq` is, for an error about it. */
   where(seq: number): string {
+    const archived = this.archivedError(seq);
+    if (archived) return `record ${seq} (archived on ${archived.archivedAt} to ${archived.archive})`;
     const start = this.offsetAfter(seq - 1);
     if (seq >= this.liveFrom) {
       return `record ${seq} (line ${seq - this.liveFrom + 1} of ${this.recordsPath}, at byte ${start - this.liveStart})`;

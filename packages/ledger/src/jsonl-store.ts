@@ -3,6 +3,7 @@
 import { type Dirent, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import {
+  type ArchivedRange,
   type Checkpoint,
   type LedgerBackend,
   LedgerCorruptError,
@@ -14,6 +15,7 @@ import {
 } from "./backend.ts";
 import type { ChainVerifier } from "./chain-verifier.ts";
 import type { PreparedEntry } from "./entry.ts";
+import { type ArchiveOptions, type ArchiveReport, archivedLines } from "./jsonl-archive.ts";
 import { JsonlPartition, partitionDir } from "./jsonl-partition.ts";
 import { verifyJsonlPartition } from "./jsonl-verify.ts";
 import type { NodeRef } from "./merkle.ts";
@@ -188,8 +190,39 @@ export class JsonlBackend implements LedgerBackend {
     name: string,
     verifier: ChainVerifier,
     onProgress?: (done: number, total: number) => void,
+    options: { archive?: string } = {},
   ): Promise<void> {
-    await verifyJsonlPartition(partitionDir(this.root, name), verifier, onProgress ? { onProgress } : {});
+    const run = () =>
+      verifyJsonlPartition(partitionDir(this.root, name), verifier, {
+        ...(onProgress ? { onProgress } : {}),
+        ...(options.archive !== undefined ? { archive: options.archive } : {}),
+        partition: name,
+      });
+    // This process's own writer holds off sealing meanwhile: a seal would move records under the verify.
+    if (this.writable.has(name)) await (await this.open.get(name)!).whileVerifying(run);
+    else await run();
+  }
+
+  async archive(name: string, options: ArchiveOptions): Promise<ArchiveReport> {
+    return await (await this.writer(name)).archive(options);
+  }
+
+  async *archivedLines(name: string, archive: string): AsyncIterable<StoredLine> {
+    const partition = await this.partition(name);
+    yield* archivedLines(partition.dir, name, [...partition.archived], archive);
+  }
+
+  async archivedRange(name: string): Promise<ArchivedRange | undefined> {
+    const entries = (await this.partition(name)).archived;
+    const last = entries.at(-1);
+    if (!last) return undefined;
+    return {
+      records: last.to,
+      bytes: entries.reduce((sum, e) => sum + e.bytes, 0),
+      segments: entries.length,
+      lastArchivedAt: last.archived_at,
+      archives: [...new Set(entries.map((e) => e.archive))],
+    };
   }
 
   async close(): Promise<void> {

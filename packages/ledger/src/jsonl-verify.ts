@@ -4,12 +4,22 @@
 import { closeSync, existsSync, fstatSync, openSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { readManifest } from "./archive-manifest.ts";
 import type { ChainVerifier } from "./chain-verifier.ts";
 import { sha256 } from "./hash.ts";
+import { feedArchivedPrefix } from "./jsonl-verify-archive.ts";
 import { forEachLine } from "./line-reader.ts";
 import { recordLineLayout } from "./record-line.ts";
 import { type InspectedPieces, scanGzipFiles, scanLines } from "./scan-lines.ts";
-import { firstSeqOf, gunzipFile, listSegments, type Segment, segmentLabel, segmentsBelow } from "./sealed-segments.ts";
+import {
+  firstSeqOf,
+  gunzipFile,
+  listSegments,
+  SEALED_DIR,
+  type Segment,
+  segmentLabel,
+  segmentsBelow,
+} from "./sealed-segments.ts";
 
 /** Feeds a records file and its checkpoints file (either may be absent) to a verifier. */
 export async function verifyJsonlFiles(
@@ -25,6 +35,9 @@ export async function verifyJsonlFiles(
 }
 
 type ScanOptions = { onProgress?: (done: number, total: number) => void; parallel?: boolean };
+
+/** A partition's directory: with `archive`, its archived segments are read from `<archive>/<partition>/`. */
+type PartitionOptions = ScanOptions & { archive?: string; partition?: string };
 
 async function feedLiveFile(recordsFile: string, verifier: ChainVerifier, options: ScanOptions): Promise<void> {
   const result = await scanLines(recordsFile, (lines) => verifier.accept(lines), options);
@@ -43,9 +56,23 @@ async function feedLiveFile(recordsFile: string, verifier: ChainVerifier, option
 export async function verifyJsonlPartition(
   dir: string,
   verifier: ChainVerifier,
-  options: ScanOptions = {},
+  options: PartitionOptions = {},
 ): Promise<void> {
   await feedCheckpoints(join(dir, "checkpoints.jsonl"), verifier);
+  // Records moved to an archive come first (jsonl-verify-archive.ts): read there, or continued past.
+  const manifest = readManifest(dir);
+  const archived = await feedArchivedPrefix(
+    dir,
+    manifest,
+    verifier,
+    {
+      ...(options.archive !== undefined ? { archive: options.archive } : {}),
+      ...(options.partition !== undefined ? { partition: options.partition } : {}),
+      ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+    },
+    (segment, label, found) => acceptSegment(segment, found, verifier, label),
+  );
+  const boundary = manifest.boundary;
   const recordsFile = join(dir, "records.jsonl");
   let liveFirst: number | undefined;
   let liveSize = 0;
@@ -67,11 +94,15 @@ export async function verifyJsonlPartition(
   }
   // Listed after records.jsonl was read: a seal between the two leaves an overlapping segment, ignored.
   const all = listSegments(dir);
-  const liveFrom = liveFirst ?? all.at(-1)?.to ?? 0;
-  const segments = segmentsBelow(all, liveFrom);
+  const liveFrom = liveFirst ?? Math.max(all.at(-1)?.to ?? 0, boundary);
+  const below = segmentsBelow(all, liveFrom);
+  // One archived and still here: an archive run a crash cut short (the next writer deletes it).
+  for (const s of below.filter((s) => s.from < boundary))
+    verifier.warn(`${segmentLabel(s)} is archived and still here (an archive run cut short); it was not read`);
+  const segments = below.filter((s) => s.from >= boundary);
   const sealedBytes = segments.reduce((sum, s) => sum + statSync(s.path).size, 0);
   const total = sealedBytes + liveSize;
-  let listedEnd = 0;
+  let listedEnd = boundary;
   for (const segment of segments) {
     if (segment.from > listedEnd) verifier.warn(`no sealed segment holds records ${listedEnd}..${segment.from - 1}`);
     listedEnd = segment.to;
@@ -94,7 +125,7 @@ export async function verifyJsonlPartition(
       ...(onProgress ? { onProgress: (d: number) => onProgress(done + d, total) } : {}),
     });
   }
-  await resolveCitationsByScan(recordsFile, verifier, undefined, segments);
+  await resolveCitationsByScan(recordsFile, verifier, undefined, [...archived.read, ...segments]);
   if (exists && inodeOf(recordsFile) !== liveIno) {
     verifier.warn(
       "the writer sealed records while this verify ran (records.jsonl was replaced): records reported missing may only have moved; verify again",
@@ -114,11 +145,16 @@ function inodeOf(path: string): number {
 const PARALLEL_SEALED_BYTES = 2 << 20;
 
 /** Feeds one segment's inspected lines; a segment that cannot be read or does not continue the chain is named. */
-function acceptSegment(segment: Segment, found: InspectedPieces | Error, verifier: ChainVerifier): void {
-  const label = segmentLabel(segment);
+function acceptSegment(
+  segment: Segment,
+  found: InspectedPieces | Error,
+  verifier: ChainVerifier,
+  label = segmentLabel(segment),
+): void {
+  const kind = label.startsWith(`${SEALED_DIR}/`) ? "sealed" : "archived";
   const range = `records ${segment.from}..${segment.to - 1}`;
   if (found instanceof Error) {
-    verifier.flag(segment.from, `sealed segment ${label} cannot be read (${found.message}): ${range} are not checked`);
+    verifier.flag(segment.from, `${kind} segment ${label} cannot be read (${found.message}): ${range} are not checked`);
     return;
   }
   // Records missing before this segment (reported by the verifier when its first line arrives) are not its fault.
@@ -126,11 +162,11 @@ function acceptSegment(segment: Segment, found: InspectedPieces | Error, verifie
   const problemsBefore = verifier.problemCount + (gapBefore ? 1 : 0);
   for (const lines of found.pieces) verifier.accept(lines);
   if (found.tornBytes > 0)
-    verifier.flag(verifier.nextSeq, `sealed segment ${label} ends with a cut line of ${found.tornBytes} bytes`);
+    verifier.flag(verifier.nextSeq, `${kind} segment ${label} ends with a cut line of ${found.tornBytes} bytes`);
   if (verifier.problemCount > problemsBefore || verifier.nextSeq !== segment.to) {
     verifier.flag(
       segment.from,
-      `sealed segment ${label} should hold ${range} continuing the chain, and does not (see the problems about those records)`,
+      `${kind} segment ${label} should hold ${range} continuing the chain, and does not (see the problems about those records)`,
     );
   }
 }

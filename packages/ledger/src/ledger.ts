@@ -1,6 +1,7 @@
 // The Ledger every service uses, the same over all three stores: validation and citation checks,
 // group commit, checkpoint signing, RFC 9162 proofs and streaming verification.
 import {
+  type ArchivedRange,
   type Checkpoint,
   type LedgerBackend,
   LedgerCorruptError,
@@ -15,6 +16,7 @@ import { GroupCommit } from "./group-commit.ts";
 import { sha256 } from "./hash.ts";
 import type { Json } from "./json.ts";
 import { LedgerValueError } from "./json.ts";
+import type { ArchiveOptions, ArchiveReport } from "./jsonl-archive.ts";
 import { assertPartition } from "./partition.ts";
 import { consistencyPlan, evaluatePlan, inclusionPlan, type Plan, planRefs, subtreePlan } from "./proof-plan.ts";
 import type { ConsistencyProof, InclusionProof } from "./proofs.ts";
@@ -51,6 +53,17 @@ export interface Ledger {
    * Defaults to true when openLedger was given a `verifierKey` (an auditor's key), false with a signer only.
    */
   verify(partition: string, options?: VerifyOptions): Promise<VerifyReport>;
+  /**
+   * Moves the partition's oldest sealed segments whose every record is older than `before` (or below
+   * `belowSeq`) and covered by a stored checkpoint to `<to>/<partition>/` (JSONL only; see README,
+   * "Archiving"). Takes the writer lock like an append. Optional: a wrapper around a Ledger (e.g. a
+   * service's read-gated handle) need not offer it; openLedger's ledgers always do.
+   */
+  archive?(partition: string, options: ArchiveOptions): Promise<ArchiveReport>;
+  /** What of the partition is archived (undefined: nothing, or a store that does not archive). */
+  archived?(partition: string): Promise<ArchivedRange | undefined>;
+  /** The archived records, read from `archive` (the directory they were moved to), each segment checked against the manifest first. */
+  readArchived?(partition: string, archive: string): AsyncIterable<StoredRecord>;
   /** Takes the partition's writer lock now (recovering a torn tail) rather than at the first append. */
   openWriter(partition: string): Promise<void>;
   /**
@@ -69,6 +82,11 @@ export interface VerifyOptions {
   onProgress?: (doneBytes: number, totalBytes: number) => void;
   trustedCheckpoints?: string[];
   requireCheckpoint?: boolean;
+  /**
+   * JSONL: the archive directory the partition's archived segments were moved to; they are then
+   * checked too. Without it, a partition with archived records is verified from the archive boundary.
+   */
+  archive?: string;
 }
 
 export interface LedgerOptions {
@@ -81,6 +99,17 @@ export interface LedgerOptions {
   verifierKey?: string;
   /** Origin prefix when there is no signer. */
   origin?: string;
+}
+
+/** Archiving asked of a store that has no sealed segments (SQLite, PostgreSQL). */
+export class ArchiveNotSupportedError extends Error {
+  readonly code = "LEDGER_ARCHIVE_UNSUPPORTED";
+  constructor(store: string) {
+    super(
+      `archiving sealed segments is not supported for this store (${store}): only the JSONL store seals records into segments`,
+    );
+    this.name = "ArchiveNotSupportedError";
+  }
 }
 
 export class LedgerClosedError extends Error {
@@ -339,8 +368,48 @@ export class StoreLedger implements Ledger {
       requireCoverage: options.requireCheckpoint ?? this.keyGiven,
     });
     verifier.trust(options.trustedCheckpoints ?? []);
-    await this.backend.verify(partition, verifier, options.onProgress);
+    if (options.archive !== undefined && this.backend.kind !== "jsonl") throw this.archiveUnsupported();
+    await this.backend.verify(
+      partition,
+      verifier,
+      options.onProgress,
+      options.archive !== undefined ? { archive: options.archive } : {},
+    );
     return verifier.finish();
+  }
+
+  private archiveUnsupported(): Error {
+    return new ArchiveNotSupportedError(this.backend.kind);
+  }
+
+  async archive(partition: string, options: ArchiveOptions): Promise<ArchiveReport> {
+    this.open(partition);
+    if (!this.backend.archive) throw this.archiveUnsupported();
+    if (typeof options?.to !== "string" || options.to.length === 0)
+      throw new LedgerValueError("to", "must name the archive directory");
+    if (options.before !== undefined && !(options.before instanceof Date && Number.isFinite(options.before.getTime())))
+      throw new LedgerValueError("before", "must be a valid Date");
+    if (options.belowSeq !== undefined) assertSeq(options.belowSeq, "belowSeq");
+    if (options.before === undefined && options.belowSeq === undefined)
+      throw new LedgerValueError("before", "give a cutoff: before (a date) or belowSeq");
+    await this.openWriter(partition);
+    return await this.backend.archive(partition, options);
+  }
+
+  async *readArchived(partition: string, archive: string): AsyncIterable<StoredRecord> {
+    this.open(partition);
+    if (!this.backend.archivedLines) throw this.archiveUnsupported();
+    for await (const found of this.backend.archivedLines(partition, archive)) {
+      const record = storedRecordAt(found.line, found.seq, found.hash);
+      if (typeof record === "string")
+        throw new LedgerCorruptError(partition, `archived record ${found.seq} in ${archive} cannot be read: ${record}`);
+      yield record;
+    }
+  }
+
+  async archived(partition: string): Promise<ArchivedRange | undefined> {
+    this.open(partition);
+    return await this.backend.archivedRange?.(partition);
   }
 
   async close(): Promise<void> {

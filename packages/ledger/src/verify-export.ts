@@ -2,9 +2,10 @@
 // (whose checkpoints.jsonl beside it is used when present), or a JSONL partition's directory (with
 // its sealed segments: a records.jsonl of such a partition starts mid-chain, and is checked with
 // them). Needs nothing but the file and, to trust the signatures, the log's verifier key.
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { manifestPath } from "./archive-manifest.ts";
 import { ChainVerifier, type VerifyReport } from "./chain-verifier.ts";
 import { EXPORT_FORMAT, type ExportHeader } from "./export.ts";
 import { resolveCitationsByScan, verifyJsonlFiles, verifyJsonlPartition } from "./jsonl-verify.ts";
@@ -25,6 +26,11 @@ export interface VerifyExportOptions {
   onProgress?: (doneBytes: number, totalBytes: number) => void;
   /** Inspect lines on worker threads: by default only for files large enough to repay starting them. */
   parallel?: boolean;
+  /**
+   * A JSONL partition's directory with archived records (sealed/archived.jsonl): the archive they were
+   * moved to, so that they are checked too. Without it they are reported as archived and not checked.
+   */
+  archive?: string;
 }
 
 const RECORD_PREFIX = Buffer.from('{"at":');
@@ -70,6 +76,7 @@ async function verifyPartitionDir(
   await verifyJsonlPartition(dir, verifier, {
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),
+    ...(options.archive !== undefined ? { archive: options.archive } : {}),
   });
   return verifier.finish();
 }
@@ -85,7 +92,10 @@ function startsWith(buf: Buffer, start: number, prefix: Buffer): boolean {
  */
 export async function verifyExport(file: string, options: VerifyExportOptions = {}): Promise<VerifyReport> {
   if (statSync(file).isDirectory()) return await verifyPartitionDir(file, options);
-  if (basename(file) === "records.jsonl" && listSegments(dirname(file)).length > 0) {
+  if (
+    basename(file) === "records.jsonl" &&
+    (listSegments(dirname(file)).length > 0 || existsSync(manifestPath(dirname(file))))
+  ) {
     // It starts mid-chain: its partition's older records are sealed beside it, and are checked with it.
     return await verifyPartitionDir(dirname(file), options, [
       `${file} holds only the newest records of its partition; the partition directory ${dirname(file)} (with its sealed segments) was verified`,

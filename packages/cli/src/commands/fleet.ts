@@ -4,7 +4,7 @@
 // simulated miners) and sign (headers for a signed request). Configuration comes from the
 // environment and a .env file (see packages/fleet/README.md).
 
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import type { CycleReport, FleetConfig, FleetSimulator, ReplayReport } from "@pithead/fleet";
 import { Command, Option } from "commander";
 import { fleetSecret } from "../fleet-secret.ts";
@@ -249,9 +249,15 @@ function replayCommand(): Command {
       "Re-derive every decision from the ledger alone and report any that differ (exit code 1 if one decided under the current decision rules does; cycles from older rules are reported apart)",
     )
     .option("--operator <id>", "only this operator (default: every configured operator)")
+    .option(
+      "--archive <dir>",
+      "read the records moved to the ledger's archive (LEDGER_ARCHIVE_DIR) from this directory too (default: replay from the archive boundary, saying how many records lie in the archive)",
+    )
     .option(...dotenvOption)
     .option("--json", "print the replay report(s) as JSON")
-    .action(async (options: { operator?: string; dotenv?: string; json?: boolean }) => {
+    .action(async (options: { operator?: string; archive?: string; dotenv?: string; json?: boolean }) => {
+      if (options.archive !== undefined && !(existsSync(options.archive) && statSync(options.archive).isDirectory()))
+        fail(`--archive ${options.archive} is not a directory`, EXIT_USAGE);
       const config = await loadConfig(options.dotenv);
       const { formatReplay, partitionFor, replayPartition } = await fleet();
       const { openLedger, loadOrCreateSigner } = await import("@pithead/ledger");
@@ -273,6 +279,7 @@ function replayCommand(): Command {
           reports.push(
             await replayPartition(ledger, partition, operatorId, {
               onProgress: (done) => bar.tick(done, `${done}/${total} records`),
+              ...(options.archive !== undefined ? { archive: options.archive } : {}),
             }),
           );
           bar.finish();

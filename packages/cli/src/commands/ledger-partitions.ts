@@ -3,6 +3,7 @@
 // checkpoint covers) flagged, with exit 1: a listing must not show a damaged ledger as a healthy one.
 import { Command } from "commander";
 import { EXIT_FAILED, printResult } from "../output.ts";
+import { describeBytes } from "../progress.ts";
 import { guarded } from "./ledger-exit.ts";
 import { open, storeTarget } from "./ledger-target.ts";
 
@@ -12,6 +13,8 @@ interface PartitionRow {
   checkpointSize: number | null;
   /** Why the partition cannot be read whole; null when it can. */
   damage: string | null;
+  /** Records 0..records-1 moved to an archive (`pithead ledger archive`); null when none. */
+  archived: { records: number; bytes: number; archives: string[] } | null;
 }
 
 export function partitionsCommand(): Command {
@@ -26,6 +29,8 @@ export function partitionsCommand(): Command {
         for (const partition of await ledger.partitions()) {
           const latest = await ledger.latestCheckpoint(partition);
           const size = await ledger.size(partition);
+          const range = await ledger.archived?.(partition);
+          const archived = range ? { records: range.records, bytes: range.bytes, archives: range.archives } : null;
           let damage: string | null = null;
           try {
             // The record after the last readable one: a reader that stopped at damage throws it here.
@@ -37,7 +42,7 @@ export function partitionsCommand(): Command {
           if (damage === null && latest && latest.size > size) {
             damage = `a checkpoint covers ${latest.size} records but only ${size} can be read`;
           }
-          rows.push({ partition, size, checkpointSize: latest?.size ?? null, damage });
+          rows.push({ partition, size, checkpointSize: latest?.size ?? null, damage, archived });
         }
         await ledger.close();
         printResult(options.json === true, rows, () =>
@@ -47,6 +52,9 @@ export function partitionsCommand(): Command {
                 .map(
                   (r) =>
                     `${r.partition}  ${r.size} records  ${r.checkpointSize === null ? "no checkpoint" : `checkpoint at ${r.checkpointSize}`}` +
+                    (r.archived === null
+                      ? ""
+                      : `  archived: ${r.archived.records} records (${describeBytes(r.archived.bytes)}) in ${r.archived.archives.join(", ")}`) +
                     (r.damage === null ? "" : `  DAMAGED: ${r.damage} (run \`pithead ledger verify\`)`),
                 )
                 .join("\n"),

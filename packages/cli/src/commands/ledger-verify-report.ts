@@ -35,6 +35,14 @@ export type PartitionReport = VerifyReport & { keyFile?: string };
 export function reportText(report: PartitionReport): string {
   const head = `${report.partition}: ${plural(report.records, "record")}, ${plural(report.checkpoints, "checkpoint")}, ${describeBytes(report.bytes)}`;
   const lines = [report.ok ? `✔ ${head} verified` : `✖ ${head}: FAILED`];
+  if (report.archived) {
+    const range = `records 0..${report.archived.records - 1}`;
+    lines.push(
+      report.archived.checked
+        ? `  ${range} are archived: checked in the archive`
+        : `  ${range} are archived: not checked here (give --archive DIR to check them)`,
+    );
+  }
   if (report.firstBad) lines.push(`  first bad record: ${report.firstBad.seq}: ${report.firstBad.reason}`);
   for (const problem of report.problems.slice(1, 10)) lines.push(`  also record ${problem.seq}: ${problem.reason}`);
   if (report.problems.length > 10) lines.push(`  … ${report.problems.length - 10} more problems (see --json)`);

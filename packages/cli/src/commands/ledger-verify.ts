@@ -36,6 +36,7 @@ interface VerifyOptions {
   operator?: string;
   secret?: string;
   secretFile?: string;
+  archive?: string;
   json: boolean;
 }
 
@@ -60,6 +61,7 @@ async function verifyStore(
       const report = await checked.verify(partition, {
         onProgress: progress.onProgress,
         trustedCheckpoints: trusted.map((t) => t.note),
+        ...(options.archive !== undefined ? { archive: options.archive } : {}),
       });
       const { dir } = target.options as { dir?: string };
       const torn = dir === undefined ? [] : tornWarning(tornFilesIn(partitionDir(dir, partition)));
@@ -117,6 +119,7 @@ async function verifyFile(
     try {
       const report = await lib.verifyExport(file, {
         ...(verifierKey ? { verifierKey } : {}),
+        ...(options.archive !== undefined ? { archive: options.archive } : {}),
         trustedCheckpoints: trusted.map((t) => t.note),
         onProgress: progress.onProgress,
       });
@@ -140,6 +143,17 @@ async function verifyFile(
   } finally {
     cleanup();
   }
+}
+
+/** --archive names an existing directory, and applies to a JSONL store or partition directory only. */
+function checkArchiveFlag(archive: string, target: Target): void {
+  if (!existsSync(archive) || !statSync(archive).isDirectory())
+    fail(`--archive ${archive} is not a directory`, EXIT_USAGE);
+  const jsonl =
+    target.kind === "store"
+      ? target.options.store === "jsonl"
+      : target.kind === "file" && (statSync(target.file).isDirectory() || basename(target.file) === "records.jsonl");
+  if (!jsonl) fail("--archive applies to a JSONL store or partition directory only", EXIT_USAGE);
 }
 
 export function verifyCommand(): Command {
@@ -175,10 +189,14 @@ export function verifyCommand(): Command {
     .option("--operator <id>", "a fleet controller's URL: sign the request as this operator")
     .option("--secret-file <file>", "with --operator: file holding the operator's HMAC secret (or FLEET_SECRET)")
     .option("--secret <secret>", "with --operator: the HMAC secret itself (visible in ps; prefer --secret-file)")
+    .option(
+      "--archive <dir>",
+      "a JSONL partition with archived records (`pithead ledger archive`): the archive directory they were moved to, so they are checked too (without it they are reported as archived, not checked)",
+    )
     .option("--json", "print the reports as JSON")
     .addHelpText(
       "after",
-      `\nExamples:\n  pithead ledger verify ./data/fleet-ledger\n  pithead ledger verify ./data/ledger --checkpoint cp-2025-06-01.txt\n  pithead ledger verify ops.export.jsonl --key 'pithead.local+1a2b3c4d+AX…'\n  pithead ledger verify ops.export.jsonl --key-file data/ledger.key\n  pithead ledger verify http://127.0.0.1:8080 --header 'Authorization: Bearer <admin key>'\n  pithead ledger verify http://127.0.0.1:3001 --operator default --secret-file data/fleet-operator.secret\n${EXIT_CODES_HELP}`,
+      `\nExamples:\n  pithead ledger verify ./data/fleet-ledger\n  pithead ledger verify ./data/fleet-ledger/fleet/default.ledger --archive /mnt/nas/pithead\n  pithead ledger verify ./data/ledger --checkpoint cp-2025-06-01.txt\n  pithead ledger verify ops.export.jsonl --key 'pithead.local+1a2b3c4d+AX…'\n  pithead ledger verify ops.export.jsonl --key-file data/ledger.key\n  pithead ledger verify http://127.0.0.1:8080 --header 'Authorization: Bearer <admin key>'\n  pithead ledger verify http://127.0.0.1:3001 --operator default --secret-file data/fleet-operator.secret\n${EXIT_CODES_HELP}`,
     )
     .action(
       guarded(async (path: string, options: VerifyOptions) => {
@@ -187,6 +205,7 @@ export function verifyCommand(): Command {
         await checkVerifierKey(options.key);
         if (options.keyFile && !existsSync(options.keyFile))
           fail(`--key-file ${options.keyFile} does not exist`, EXIT_USAGE);
+        if (options.archive !== undefined) checkArchiveFlag(options.archive, target);
         const reports =
           target.kind === "store"
             ? await verifyStore(target, options, trusted)

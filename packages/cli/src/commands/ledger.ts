@@ -1,5 +1,5 @@
 // `pithead ledger …`: check and inspect an evidence ledger. verify (a store, an export file or an
-// HTTP export route), show, append, proof, checkpoint, export and partitions.
+// HTTP export route), show, append, proof, checkpoint, export, partitions and archive.
 //
 // Where the ledger is, from the <path> argument:
 //   postgres://… or postgresql://…   a PostgreSQL store
@@ -17,6 +17,7 @@
 
 import { Command } from "commander";
 import { appendCommand } from "./ledger-append.ts";
+import { archiveCommand } from "./ledger-archive.ts";
 import { checkpointCommand } from "./ledger-checkpoint.ts";
 import { EXIT_CODES_HELP } from "./ledger-exit.ts";
 import { exportCommand } from "./ledger-export.ts";
@@ -28,7 +29,9 @@ import { verifyCommand } from "./ledger-verify.ts";
 export function registerLedgerCommands(program: Command): void {
   program.addCommand(
     new Command("ledger")
-      .description("The tamper-evident evidence ledger: verify, show, append, proof, checkpoint, export, partitions")
+      .description(
+        "The tamper-evident evidence ledger: verify, show, append, proof, checkpoint, export, partitions, archive",
+      )
       .addHelpText("after", EXIT_CODES_HELP)
       .addCommand(verifyCommand())
       .addCommand(showCommand())
@@ -36,6 +39,7 @@ export function registerLedgerCommands(program: Command): void {
       .addCommand(proofCommand())
       .addCommand(checkpointCommand())
       .addCommand(exportCommand())
-      .addCommand(partitionsCommand()),
+      .addCommand(partitionsCommand())
+      .addCommand(archiveCommand()),
   );
 }

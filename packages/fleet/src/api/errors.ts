@@ -16,6 +16,10 @@ export const fleetErrors = defineErrors({
   UNKNOWN_OPERATOR: { status: 404, message: "No such operator" },
   UNKNOWN_MINER: { status: 404, message: "No such miner" },
   UNKNOWN_RECORD: { status: 404, message: "No such record" },
+  RECORD_ARCHIVED: {
+    status: 410,
+    message: "This record was moved to the ledger's archive (LEDGER_ARCHIVE_DIR): it is no longer served here",
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
     message: "This Idempotency-Key was already used for a different request: send this one with a new key",

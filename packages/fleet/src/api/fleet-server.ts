@@ -3,7 +3,7 @@
 // OpenAPI at /docs, Prometheus at /metrics, and signed-request auth on everything else.
 
 import { createHttpServer, HttpError, type HttpServer, type HttpServerOptions } from "@pithead/http";
-import { type Ledger, LedgerHttpError, LedgerLockedError, ledgerRoutes } from "@pithead/ledger";
+import { type Ledger, LedgerHttpError, LedgerLockedError, ledgerRoutes, RecordArchivedError } from "@pithead/ledger";
 import type { FastifyInstance } from "fastify";
 import type { Clock } from "../clock.ts";
 import { installFleetAuth } from "./auth-hook.ts";
@@ -40,6 +40,14 @@ function operatorScoped(controllers: Controllers, ledger: Ledger) {
       if (error instanceof LedgerHttpError) throw new HttpError(error.code, error.statusCode, error.message);
       if (error instanceof LedgerLockedError)
         throw fleetErrors.error("LEDGER_IN_USE", { partition: error.partition }, error.message);
+      // A record moved to the archive is gone from here for good: 410, saying when and where.
+      if (error instanceof RecordArchivedError) {
+        throw fleetErrors.error(
+          "RECORD_ARCHIVED",
+          { seq: error.seq, archivedFrom: error.from, archivedTo: error.to, archivedAt: error.archivedAt },
+          error.message,
+        );
+      }
       throw error;
     });
     // Authorization (the root's auth hook, then the operator) before any check of the request's shape.

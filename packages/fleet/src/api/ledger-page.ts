@@ -91,6 +91,19 @@ export async function readPage(ledger: Ledger, partition: string, type: string, 
     if (range.to !== undefined) toSeq = toSeq === undefined ? range.to : Math.min(toSeq, range.to);
   }
   if ((toSeq !== undefined && toSeq < (fromSeq ?? 0)) || top < 0) return answer(null);
+  // Records moved to the archive are not read: a page asked wholly below the boundary is a 410, one
+  // that reaches it ends there.
+  const archivedTo = (await ledger.archived?.(partition))?.records ?? 0;
+  if (archivedTo > 0) {
+    if ((toSeq ?? top) < archivedTo) {
+      throw fleetErrors.error(
+        "RECORD_ARCHIVED",
+        { archivedTo: archivedTo - 1 },
+        `records 0..${archivedTo - 1} of ${partition} were moved to the ledger's archive`,
+      );
+    }
+    fromSeq = Math.max(fromSeq ?? 0, archivedTo);
+  }
   const options: ReadOptions = { type, reverse: true };
   if (toSeq !== undefined) options.toSeq = toSeq;
   if (fromSeq !== undefined) options.fromSeq = fromSeq;

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseDotenv } from "./dotenv.ts";
 import { ConfigError } from "./env-reader.ts";
@@ -112,6 +115,38 @@ describe("fleet configuration", () => {
     expect(problems({ LEDGER_SEAL_MB: "abc" })).toEqual(['LEDGER_SEAL_MB: must be a number, got "abc"']);
     expect(problems({ LEDGER_SEAL_MB: "-1" })).toEqual(["LEDGER_SEAL_MB: must be at least 0, got -1"]);
     expect(problems({ LEDGER_SEAL_MB: "1.5" })).toEqual(["LEDGER_SEAL_MB: must be a whole number, got 1.5"]);
+  });
+
+  it("archives old ledger segments only with LEDGER_ARCHIVE_DIR (after LEDGER_ARCHIVE_AFTER_DAYS, default 30), refusing a bad value or an unwritable directory by key", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pithead-archive-config-"));
+    try {
+      expect(loadFleetConfig({}).ledger).not.toHaveProperty("archive");
+      expect(loadFleetConfig({ LEDGER_ARCHIVE_DIR: dir }).ledger).toEqual(
+        expect.objectContaining({ archive: { dir, afterDays: 30 } }),
+      );
+      expect(loadFleetConfig({ LEDGER_ARCHIVE_DIR: dir, LEDGER_ARCHIVE_AFTER_DAYS: "7" }).ledger).toEqual(
+        expect.objectContaining({ archive: { dir, afterDays: 7 } }),
+      );
+      expect(problems({ LEDGER_ARCHIVE_DIR: dir, LEDGER_ARCHIVE_AFTER_DAYS: "abc" })).toEqual([
+        'LEDGER_ARCHIVE_AFTER_DAYS: must be a number, got "abc"',
+      ]);
+      expect(problems({ LEDGER_ARCHIVE_DIR: dir, LEDGER_ARCHIVE_AFTER_DAYS: "0" })).toEqual([
+        "LEDGER_ARCHIVE_AFTER_DAYS: must be at least 1, got 0",
+      ]);
+      expect(problems({ LEDGER_ARCHIVE_AFTER_DAYS: "7" })).toEqual([
+        "LEDGER_ARCHIVE_AFTER_DAYS: is set but LEDGER_ARCHIVE_DIR is not: name the archive directory too (unset, nothing is archived)",
+      ]);
+      const file = join(dir, "a-file");
+      writeFileSync(file, "");
+      expect(problems({ LEDGER_ARCHIVE_DIR: join(file, "archive") })).toEqual([
+        expect.stringMatching(/^LEDGER_ARCHIVE_DIR: cannot be written \(ENOTDIR\)/),
+      ]);
+      expect(problems({ LEDGER_STORE: "sqlite", LEDGER_ARCHIVE_DIR: dir })).toEqual([
+        "LEDGER_ARCHIVE_DIR: applies to LEDGER_STORE=jsonl only (sealed segments), not sqlite",
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("names the bad key, for every problem at once", () => {

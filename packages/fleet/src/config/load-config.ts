@@ -20,11 +20,12 @@ import { defaultFixedMarket, type FixedMarket } from "../market/sources.ts";
 import { modelById, models } from "../models.ts";
 import { boolean, number, oneOf, Problems, type Source, text } from "./env-reader.ts";
 import { jsonFields, minerKeys, operatorKeys, unknownFleetKeys, unknownJsonFields } from "./known-keys.ts";
+import { type LedgerArchiveConfig, readLedgerArchive } from "./ledger-archive.ts";
 import { minerHostProblem } from "./miner-address.ts";
 import type { OperatorConfig } from "./types.ts";
 
 export type LedgerConfig =
-  | { store: "jsonl"; dir: string; sealBytes?: number }
+  | { store: "jsonl"; dir: string; sealBytes?: number; archive?: LedgerArchiveConfig }
   | { store: "sqlite"; path: string }
   | { store: "postgres"; url: string };
 
@@ -501,6 +502,9 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
       path: text(source, "LEDGER_PATH", "LEDGER_PATH", problems, `${dataDir}/fleet-ledger.sqlite`) as string,
     };
   }
+  // Old sealed segments moved to another disk (JSONL): off unless LEDGER_ARCHIVE_DIR is set.
+  const archive = readLedgerArchive(source, storeKind, problems);
+  if (archive && ledger.store === "jsonl") ledger.archive = archive;
 
   const priceKind = oneOf(
     source,

@@ -49,8 +49,11 @@ export async function readPartition(source: {
   const unsettled = new Map<string, { seq: number; body: DecisionBody }>();
   // The last cycle, to tell whether it wrote everything: re-derived against the state before it.
   let lastCycle: StoredRecordLike | undefined;
+  // Records moved to the ledger's archive are not read back: the state starts at the boundary (the
+  // archiver re-records the configuration and mode hourly, so they follow it closely: anchorState).
+  const fromSeq = (await recorder.archived?.(partition))?.records ?? 0;
   for await (const record of readBack(
-    recorder.read(partition, { type: recordTypes.cycle, reverse: true, limit: 1 }),
+    recorder.read(partition, { type: recordTypes.cycle, reverse: true, limit: 1, fromSeq }),
     partition,
     operatorId,
   ))
@@ -58,7 +61,11 @@ export async function readPartition(source: {
   let beforeLast: FleetState | undefined;
   const lastCycleRecords: StoredRecordLike[] = [];
   let lastRecorded = false;
-  for await (const record of readBack(recorder.read(partition), partition, operatorId)) {
+  for await (const record of readBack(
+    recorder.read(partition, fromSeq > 0 ? { fromSeq } : {}),
+    partition,
+    operatorId,
+  )) {
     source.take(record);
     if (lastCycle && record.seq === lastCycle.seq) beforeLast = structuredClone(state);
     else if (lastCycle && (record.body as { cycle?: unknown }).cycle === lastCycle.seq) {

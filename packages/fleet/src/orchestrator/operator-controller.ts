@@ -250,6 +250,32 @@ export class OperatorController {
     });
   }
 
+  /**
+   * With archiving on, hourly (ledger-archiver.ts): a restart or a replay after records are archived
+   * reads the state back from the archive boundary only, so the configuration (and a manual mode) is
+   * recorded again, the same values (folding them changes nothing), whenever cycles ran since it last
+   * was: wherever the boundary falls, one follows within the hour. Returns how many records it wrote.
+   */
+  anchorState(): Promise<number> {
+    return this.mutex.run(async () => {
+      await this.recordInterruption();
+      const cyclesSince = (this.state.lastCycle?.seq ?? -1) > (this.state.configSeq ?? -1);
+      if (!cyclesSince) return 0;
+      // Recorded as on a start whose last configuration is unknown: the operator's current one.
+      const entries = configRecords(this.operator, undefined, this.state, this.clock);
+      if (this.state.mode !== this.state.configuredMode) {
+        const body: ModeBody = {
+          mode: this.state.mode,
+          previous: this.state.mode,
+          by: "archive",
+          reason: "re-recorded with the configuration, so that it is read back after older records are archived",
+        };
+        entries.push({ type: recordTypes.mode, body: body as unknown as Json, at: new Date(this.clock.now()) });
+      }
+      return (await this.appendAndFold(entries)).length;
+    });
+  }
+
   /** Switches AUTO/MANUAL; recorded with who did it. */
   setMode(
     mode: Mode,

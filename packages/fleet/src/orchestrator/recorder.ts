@@ -27,6 +27,10 @@ export interface Recorder {
     options?: { fromSeq?: number; toSeq?: number; type?: string; limit?: number; reverse?: boolean },
   ): AsyncIterable<StoredRecordLike>;
   size(partition: string): Promise<number>;
+  /** Records 0..records-1 moved to the ledger's archive (JSONL with LEDGER_ARCHIVE_DIR); undefined: none. */
+  archived?(partition: string): Promise<{ records: number } | undefined>;
+  /** The archived records, read from the archive directory. */
+  readArchived?(partition: string, archive: string): AsyncIterable<StoredRecordLike>;
   /** Signs a checkpoint of the partition's current tree (the ledger does; a recorder may not). */
   checkpoint?(partition: string): Promise<{ size: number; rootHash: string }>;
 }

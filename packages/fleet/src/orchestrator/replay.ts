@@ -13,6 +13,12 @@
 // "interrupted" without failing the replay; the last cycle of the ledger may simply still be
 // running ("in-progress", not failing either). A cycle cut short in the middle of the ledger with
 // no record saying so fails, as any missing record does.
+//
+// Records moved to the ledger's archive (LEDGER_ARCHIVE_DIR) are read from it when the archive is
+// given; otherwise the replay starts at the archive boundary: cycles before the first configuration
+// record kept locally cannot be re-derived (their policy is in the archive), and for an hour of
+// cycles after it the miners' memory (failed polls, low cycles, restarts) lacks its archived past,
+// so what differs there is reported as "archived-history" and does not fail the replay.
 
 import { type CycleOutcome, decideCycle, type Planned } from "../core/decide.ts";
 import { emptyState, foldRecord } from "../core/memory.ts";
@@ -52,7 +58,8 @@ export interface ReplayDifference {
     | "invariant"
     | "unreplayable"
     | "interrupted"
-    | "in-progress";
+    | "in-progress"
+    | "archived-history";
   detail: string;
   expected: Json | null;
   actual: Json | null;
@@ -73,8 +80,13 @@ export interface ReplayReport {
   /** The last cycle's seq when it has not written all its records yet (kind "in-progress"). */
   inProgress: number | null;
   differences: ReplayDifference[];
-  /** No difference (other than "rules-changed", "interrupted", "in-progress") and no broken invariant. */
+  /** No difference (other than "rules-changed", "interrupted", "in-progress", "archived-history") and no broken invariant. */
   ok: boolean;
+  /**
+   * Records 0..records-1 lie in the ledger's archive: `read` when they were replayed from it; else
+   * the replay began at the boundary and `skippedCycles` could not be re-derived.
+   */
+  archived?: { records: number; read: boolean; skippedCycles: number };
 }
 
 const derivedTypes = new Set<string>([
@@ -103,11 +115,26 @@ interface CycleGroup {
   records: StoredRecordLike[];
 }
 
+/** How long after the first replayed cycle the miners' memory may still lack its archived past. */
+const ARCHIVED_HISTORY_MS = 3_600_000;
+
+/** The partition's records from `from`, the archived ones first when they are read from the archive. */
+async function* recordsOf(recorder: Recorder, partition: string, from: number, archive: string | undefined) {
+  if (from === 0 && archive !== undefined && recorder.readArchived) {
+    let last = -1;
+    for await (const record of recorder.readArchived(partition, archive)) {
+      last = record.seq;
+      yield record;
+    }
+    yield* recorder.read(partition, { fromSeq: last + 1 });
+  } else yield* recorder.read(partition, from > 0 ? { fromSeq: from } : undefined);
+}
+
 export async function replayPartition(
   recorder: Recorder,
   partition: string,
   operatorId: string,
-  options: { onProgress?: (records: number) => void } = {},
+  options: { onProgress?: (records: number) => void; archive?: string } = {},
 ): Promise<ReplayReport> {
   const state = emptyState();
   const report: ReplayReport = {
@@ -123,6 +150,15 @@ export async function replayPartition(
     differences: [],
     ok: true,
   };
+  const archivedTo = (await recorder.archived?.(partition))?.records ?? 0;
+  const readArchive = archivedTo > 0 && options.archive !== undefined && recorder.readArchived !== undefined;
+  /** The first seq read: the archive boundary when the archived records are not read. */
+  const start = readArchive ? 0 : archivedTo;
+  if (archivedTo > 0) report.archived = { records: archivedTo, read: readArchive, skippedCycles: 0 };
+  /** Cycles are re-derived only once a configuration record was read (the policy they were decided under). */
+  let configured = start === 0;
+  /** Before this cycle time, differences may come from the miners' archived past (start > 0). */
+  let historyUntilMs: number | undefined;
   // Cycles cut short, judged once the whole ledger is read: a record saying so may come later.
   const cutShort = new Map<number, { tiers: string[]; records: number; differences: ReplayDifference[] }>();
   const interruptions = new Map<number, StoredRecordLike>();
@@ -147,6 +183,8 @@ export async function replayPartition(
       const decisionId = String(body.decisionId);
       const decision = decisionsById.get(decisionId);
       const cites = Array.isArray(body.cites) ? body.cites : [];
+      // Its decision lies in the archive, which this replay did not read.
+      if (!decision && cites.some((c) => typeof c === "number" && c < start)) return;
       if (!decision) {
         report.differences.push({
           cycleSeq: null,
@@ -193,7 +231,18 @@ export async function replayPartition(
     // reported like an older one, saying so, rather than as altered evidence.
     const older = rules !== decisionRulesVersion;
     if (older) report.olderRules.cycles++;
+    const nowMsOfCycle = Date.parse(cycleBody.now);
+    if (start > 0) historyUntilMs ??= nowMsOfCycle + ARCHIVED_HISTORY_MS;
+    const early = historyUntilMs !== undefined && nowMsOfCycle < historyUntilMs;
     const differ = (difference: ReplayDifference) => {
+      if (early && ["missing", "unexpected", "changed"].includes(difference.kind)) {
+        report.differences.push({
+          ...difference,
+          kind: "archived-history",
+          detail: `${difference.detail} (${difference.kind}; within an hour of the archive boundary, the miners' memory lacks records 0..${start - 1}, which lie in the archive: replay with --archive to judge it)`,
+        });
+        return;
+      }
       if (!older || !["missing", "unexpected", "changed"].includes(difference.kind)) {
         report.differences.push(difference);
         return;
@@ -351,7 +400,7 @@ export async function replayPartition(
     return false;
   };
 
-  for await (const record of recorder.read(partition)) {
+  for await (const record of recordsOf(recorder, partition, start, readArchive ? options.archive : undefined)) {
     report.records++;
     // A store that reads synchronously (SQLite) never lets the event loop turn inside a for-await:
     // give it a turn every few hundred records, so the API answers while a long replay runs.
@@ -371,7 +420,11 @@ export async function replayPartition(
       continue;
     }
     foldRecord(state, record);
-    if (record.type === recordTypes.cycle) group = { record, records: [] };
+    if (record.type === recordTypes.config) configured = true;
+    if (record.type === recordTypes.cycle) {
+      if (configured) group = { record, records: [] };
+      else if (report.archived) report.archived.skippedCycles++;
+    }
   }
   if (group) closeGroup(group);
 
@@ -418,7 +471,12 @@ export async function replayPartition(
       });
     }
   }
-  const notCounted = new Set<ReplayDifference["kind"]>(["rules-changed", "interrupted", "in-progress"]);
+  const notCounted = new Set<ReplayDifference["kind"]>([
+    "rules-changed",
+    "interrupted",
+    "in-progress",
+    "archived-history",
+  ]);
   report.ok = report.differences.every((difference) => notCounted.has(difference.kind));
   options.onProgress?.(report.records);
   return report;

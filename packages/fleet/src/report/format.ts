@@ -114,7 +114,7 @@ export function formatTelemetry(address: string, t: Telemetry, nowMs: number): s
 }
 
 export function formatReplay(report: ReplayReport): string {
-  const notes = new Set(["rules-changed", "interrupted", "in-progress"]);
+  const notes = new Set(["rules-changed", "interrupted", "in-progress", "archived-history"]);
   const counted = report.differences.filter((d) => !notes.has(d.kind));
   const older = report.differences.filter((d) => d.kind === "rules-changed");
   // Cycles cut short (recorded as such) or still running: said, never counted as differences.
@@ -128,6 +128,18 @@ export function formatReplay(report: ReplayReport): string {
   const lines = [
     `${report.partition}: ${count(report.records, "record")}, ${count(report.cycles, "cycle")}, ${count(report.decisions, "decision")}; ${count(report.rederived, "record")} re-derived — ${verdict}`,
   ];
+  const archived = report.archived;
+  if (archived) {
+    lines.push(
+      archived.read
+        ? `  records 0..${archived.records - 1} were read from the archive`
+        : `  records 0..${archived.records - 1} lie in the archive and were not replayed (give --archive DIR to read them)` +
+            (archived.skippedCycles > 0
+              ? `; ${count(archived.skippedCycles, "cycle")} after them could not be re-derived (their configuration record is in the archive)`
+              : ""),
+    );
+  }
+  const history = report.differences.filter((d) => d.kind === "archived-history");
   const line = (d: ReplayReport["differences"][number]) =>
     `  ${d.kind} ${d.type} '${d.key}'${d.cycleSeq === null ? "" : ` (the cycle at ledger record #${d.cycleSeq})`}: ${d.detail}`;
   lines.push(...counted.slice(0, 50).map(line));
@@ -135,6 +147,12 @@ export function formatReplay(report: ReplayReport): string {
     lines.push(
       `  and ${count(cutShort.length, "cycle")} cut short or still running (evidence, not counted):`,
       ...cutShort.slice(0, 20).map(line),
+    );
+  }
+  if (history.length > 0) {
+    lines.push(
+      `  and ${count(history.length, "difference")} near the archive boundary, where the miners' memory lacks its archived past (not counted):`,
+      ...history.slice(0, 20).map(line),
     );
   }
   if (older.length > 0) {

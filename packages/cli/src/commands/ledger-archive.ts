@@ -1,0 +1,157 @@
+// `pithead ledger archive <partition dir> --to DIR (--before <date> | --keep-days N | --below-seq N)`:
+// moves a JSONL partition's oldest sealed segments to an archive directory (the library's
+// ledger.archive), and says what moved and what stayed and why. It takes the partition's writer lock:
+// while the fleet controller runs, it archives by itself (LEDGER_ARCHIVE_DIR) and this exits 3.
+import { existsSync, statSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
+import { Command } from "commander";
+import { EXIT_USAGE, fail, plural, printResult } from "../output.ts";
+import { describeBytes } from "../progress.ts";
+import { cannot, EXIT_CODES_HELP, guarded } from "./ledger-exit.ts";
+import { wholeNumber } from "./ledger-options.ts";
+import { ledgerModule } from "./ledger-target.ts";
+
+interface ArchiveFlags {
+  to?: string;
+  before?: string;
+  keepDays?: number;
+  belowSeq?: number;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The cutoff the flags give: exactly one of --before, --keep-days, --below-seq. */
+function cutoffOf(flags: ArchiveFlags): { before?: Date; belowSeq?: number } {
+  const given = [
+    flags.before !== undefined && "--before",
+    flags.keepDays !== undefined && "--keep-days",
+    flags.belowSeq !== undefined && "--below-seq",
+  ].filter((f): f is string => typeof f === "string");
+  if (given.length !== 1) {
+    fail(
+      given.length === 0
+        ? "give a cutoff: --before <ISO date>, --keep-days N or --below-seq N"
+        : `give one cutoff, not ${given.join(" and ")}`,
+      EXIT_USAGE,
+    );
+  }
+  if (flags.before !== undefined) {
+    const before = new Date(flags.before);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(flags.before) || !Number.isFinite(before.getTime()))
+      fail(`--before must be an ISO date (e.g. 2026-01-31 or 2026-01-31T12:00:00Z), got '${flags.before}'`, EXIT_USAGE);
+    return { before };
+  }
+  if (flags.keepDays !== undefined) {
+    if (flags.keepDays < 1) fail(`--keep-days must be 1 or more, got ${flags.keepDays}`, EXIT_USAGE);
+    return { before: new Date(Date.now() - flags.keepDays * DAY_MS) };
+  }
+  return { belowSeq: flags.belowSeq! };
+}
+
+/** The store's root and the partition's name for a `<root>/<a>/<b>.ledger` directory (its checkpoints' origin says where the name starts). */
+async function locate(dir: string): Promise<{ root: string; partition: string }> {
+  const { partitionNameOf } = await ledgerModule();
+  const partition = partitionNameOf(dir);
+  const parts = resolve(dir).split(sep);
+  const root = parts.slice(0, parts.length - partition.split("/").length).join(sep) || sep;
+  return { root, partition };
+}
+
+export function archiveCommand(): Command {
+  return new Command("archive")
+    .description(
+      "Move a JSONL partition's oldest sealed segments (whole gzip files, every record older than the cutoff and covered by a checkpoint) to an archive directory, keeping the ledger verifiable",
+    )
+    .argument("<partition dir>", "one partition's directory, e.g. ./data/fleet-ledger/fleet/default.ledger")
+    .option("--to <dir>", "the archive directory (another disk, a NAS mount): segments go to <dir>/<partition>/")
+    .option("--before <ISO date>", "move segments whose every record is older than this")
+    .option("--keep-days <n>", "move segments whose every record is older than n days", wholeNumber("--keep-days"))
+    .option("--below-seq <n>", "move segments whose every record is below seq n", wholeNumber("--below-seq"))
+    .option("--dry-run", "say what would move; move nothing")
+    .option("--json", "print the report as JSON")
+    .addHelpText(
+      "after",
+      `\nExamples:\n  pithead ledger archive ./data/fleet-ledger/fleet/default.ledger --to /mnt/nas/pithead --keep-days 30\n  pithead ledger archive ./data/fleet-ledger/fleet/default.ledger --to /mnt/nas/pithead --before 2026-01-01 --dry-run\n${EXIT_CODES_HELP}`,
+    )
+    .action(
+      guarded(async (dir: string, flags: ArchiveFlags) => {
+        if (!existsSync(dir) || !statSync(dir).isDirectory() || !existsSync(join(dir, "records.jsonl")))
+          fail(`${dir} is not a JSONL partition's directory (<store>/<name>.ledger holding records.jsonl)`, EXIT_USAGE);
+        if (flags.to === undefined) fail("--to <dir> is required: the archive directory", EXIT_USAGE);
+        if (existsSync(flags.to) && !statSync(flags.to).isDirectory())
+          fail(`--to ${flags.to} is not a directory`, EXIT_USAGE);
+        const cutoff = cutoffOf(flags);
+        const { root, partition } = await locate(dir);
+        const { openLedger } = await ledgerModule();
+        const ledger = await openLedger({
+          store: "jsonl",
+          dir: root,
+          onRecovery: (recovery) => process.stderr.write(`warning: ${recovery.message}\n`),
+          onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+        });
+        try {
+          let report: Awaited<ReturnType<NonNullable<typeof ledger.archive>>>;
+          try {
+            report = await ledger.archive!(partition, {
+              to: resolve(flags.to),
+              ...cutoff,
+              dryRun: flags.dryRun === true,
+            });
+          } catch (error) {
+            if ((error as Error).name === "LedgerLockedError")
+              cannot(
+                `${(error as Error).message} (a running fleet controller archives by itself: set LEDGER_ARCHIVE_DIR)`,
+              );
+            throw error;
+          }
+          printResult(flags.json === true, report, () => archiveText(report));
+        } finally {
+          await ledger.close();
+        }
+      }),
+    );
+}
+
+type Report = {
+  partition: string;
+  archive: string;
+  dryRun: boolean;
+  moved: { from: number; to: number; name: string; bytes: number }[];
+  records: number;
+  bytes: number;
+  left: { what: string; from: number; to: number; reason: string }[];
+  archivedTo: number;
+};
+
+function archiveText(report: Report): string {
+  const verb = report.dryRun ? "would move" : "moved";
+  const lines = [
+    report.moved.length === 0
+      ? `${report.partition}: nothing to archive${report.dryRun ? " (dry run)" : ""}`
+      : `${report.partition}: ${verb} ${plural(report.moved.length, "segment")}, ${plural(report.records, "record")}, ${describeBytes(report.bytes)} to ${report.archive}${report.dryRun ? " (dry run: nothing moved)" : ""}`,
+  ];
+  for (const m of report.moved)
+    lines.push(`  ${verb} sealed/${m.name} (records ${m.from}..${m.to - 1}, ${describeBytes(m.bytes)})`);
+  if (report.archivedTo > 0)
+    lines.push(`  records 0..${report.archivedTo - 1} ${report.dryRun ? "would be" : "are"} archived`);
+  // Segments that stay for the same kind of reason are one line (a day of a large fleet is a thousand).
+  const left = report.left.filter((l) => l.to > l.from);
+  for (let i = 0; i < left.length; ) {
+    const l = left[i]!;
+    let j = i + 1;
+    while (
+      j < left.length &&
+      left[j]!.what !== "records.jsonl" &&
+      l.what !== "records.jsonl" &&
+      left[j]!.reason.startsWith("follows ")
+    )
+      j++;
+    const last = left[j - 1]!;
+    const what = j - i > 1 ? `${l.what} and ${plural(j - i - 1, "later segment")}` : l.what;
+    lines.push(`  left ${what} (records ${l.from}..${last.to - 1}): ${l.reason}`);
+    i = j;
+  }
+  return lines.join("\n");
+}

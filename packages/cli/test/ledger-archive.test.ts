@@ -1,0 +1,145 @@
+// `pithead ledger archive` and `verify --archive` as an operator runs them on a fleet partition:
+// a dry run moves nothing, a wrong command line exits 2 naming the flag, an archived partition
+// verifies with and without its archive, and `partitions` shows what is archived.
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openLedger, signerFromPrivateKey } from "@pithead/ledger";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pithead } from "./support/run-pithead.ts";
+
+const root = mkdtempSync(join(tmpdir(), "pithead-cli-archive-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const SEED = Buffer.from("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60", "hex");
+const PEM = `-----BEGIN PRIVATE KEY-----\n${Buffer.concat([Buffer.from("302e020100300506032b657004220420", "hex"), SEED]).toString("base64")}\n-----END PRIVATE KEY-----\n`;
+const signer = signerFromPrivateKey(PEM, "pithead.test/fleet");
+const T0 = Date.parse("2026-01-01T00:00:00.000Z");
+
+/** A fleet-like partition `fleet/op` of 2000 records, one 40-miner poll every 30 s from T0, sealed at 32 KiB. */
+async function partition(name: string): Promise<{ store: string; dir: string }> {
+  const store = join(root, name, "fleet-ledger");
+  const ledger = await openLedger({ store: "jsonl", dir: store, signer, sealBytes: 32 * 1024 });
+  try {
+    for (let i = 0; i < 2000; i += 40) {
+      await ledger.appendBatch(
+        "fleet/op",
+        Array.from({ length: 40 }, (_, m) => ({
+          type: "fleet.telemetry",
+          body: {
+            miner: `m-${m}`,
+            cycle: i / 40,
+            powerW: 3000 + ((i + m) % 97),
+            note: "observed over the cgminer API",
+          },
+          at: new Date(T0 + (i / 40) * 30_000),
+        })),
+      );
+      if (i % 200 === 160) await ledger.checkpoint("fleet/op");
+    }
+    await ledger.checkpoint("fleet/op");
+  } finally {
+    await ledger.close();
+  }
+  return { store, dir: join(store, "fleet", "op.ledger") };
+}
+
+const segments = (dir: string) => readdirSync(join(dir, "sealed")).filter((n) => n.endsWith(".jsonl.gz"));
+
+describe("pithead ledger archive", () => {
+  let p: { store: string; dir: string };
+  beforeAll(async () => {
+    p = await partition("main");
+  });
+
+  it("--dry-run says what would move and moves nothing", async () => {
+    const before = segments(p.dir);
+    const archive = join(root, "dry-archive");
+    const ran = await pithead([
+      "ledger",
+      "archive",
+      p.dir,
+      "--to",
+      archive,
+      "--before",
+      "2026-01-01T00:10:00Z",
+      "--dry-run",
+    ]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/fleet\/op: would move \d+ segments?, \d+ records, .* \(dry run: nothing moved\)/);
+    expect(ran.stdout).toMatch(/left records\.jsonl .*the live file/);
+    expect(segments(p.dir)).toEqual(before);
+    expect(existsSync(archive)).toBe(false);
+  });
+
+  it("a wrong command line exits 2 naming the flag", async () => {
+    const to = join(root, "x");
+    const cases: [string[], RegExp][] = [
+      [["--before", "2026-01-01"], /--to/],
+      [["--to", to], /--before .*--keep-days .*--below-seq/],
+      [["--to", to, "--keep-days", "abc"], /--keep-days/],
+      [["--to", to, "--keep-days", "0"], /--keep-days/],
+      [["--to", to, "--below-seq", "-3"], /--below-seq/],
+      [["--to", to, "--before", "last tuesday"], /--before/],
+      [["--to", to, "--before", "2026-01-01", "--below-seq", "5"], /--before and --below-seq/],
+    ];
+    for (const [args, named] of cases) {
+      const ran = await pithead(["ledger", "archive", p.dir, ...args]);
+      expect(ran.code, `${args.join(" ")}: ${ran.stderr}`).toBe(2);
+      expect(ran.stderr).toMatch(named);
+    }
+    const notPartition = await pithead(["ledger", "archive", root, "--to", to, "--below-seq", "5"]);
+    expect(notPartition.code).toBe(2);
+    expect(notPartition.stderr).toMatch(/is not a JSONL partition's directory/);
+  });
+
+  it("archives, then verify passes without the archive (saying the range is not checked) and with --archive; an altered archived segment fails naming it", async () => {
+    const { store, dir } = await partition("verify");
+    const archive = join(root, "verify-archive");
+    const ran = await pithead([
+      "ledger",
+      "archive",
+      dir,
+      "--to",
+      archive,
+      "--before",
+      "2026-01-01T00:10:00Z",
+      "--json",
+    ]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const report = JSON.parse(ran.stdout) as {
+      moved: { name: string }[];
+      archivedTo: number;
+      left: { reason: string }[];
+    };
+    expect(report.moved.length).toBeGreaterThan(0);
+    expect(report.left.map((l) => l.reason).join("\n")).toMatch(/newer than the cutoff/);
+    const b = report.archivedTo;
+
+    const plain = await pithead(["ledger", "verify", dir]);
+    expect(plain.code, plain.stdout + plain.stderr).toBe(0);
+    expect(plain.stdout).toContain(`records 0..${b - 1} are archived: not checked here`);
+    const full = await pithead(["ledger", "verify", dir, "--archive", archive]);
+    expect(full.code, full.stdout + full.stderr).toBe(0);
+    expect(full.stdout).toContain(`records 0..${b - 1} are archived: checked in the archive`);
+    const wholeStore = await pithead(["ledger", "verify", store, "--archive", archive]);
+    expect(wholeStore.code, wholeStore.stdout + wholeStore.stderr).toBe(0);
+
+    const listed = await pithead(["ledger", "partitions", store, "--json"]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)[0].archived).toMatchObject({ records: b, archives: [archive] });
+    expect((await pithead(["ledger", "partitions", store])).stdout).toMatch(new RegExp(`archived: ${b} records`));
+
+    const file = join(archive, "fleet", "op", report.moved[0]!.name);
+    const original = readFileSync(file);
+    writeFileSync(file, Buffer.concat([original, Buffer.from("junk")]));
+    const altered = await pithead(["ledger", "verify", dir, "--archive", archive]);
+    expect(altered.code).toBe(1);
+    expect(altered.stdout).toContain(`archived segment ${file} was altered`);
+    writeFileSync(file, original);
+
+    const noDir = await pithead(["ledger", "verify", dir, "--archive", join(root, "nowhere")]);
+    expect(noDir.code).toBe(2);
+    expect(noDir.stderr).toMatch(/--archive .*is not a directory/);
+  });
+});

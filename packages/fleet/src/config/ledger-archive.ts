@@ -1,0 +1,54 @@
+// LEDGER_ARCHIVE_DIR / LEDGER_ARCHIVE_AFTER_DAYS: where the fleet moves its ledger's old sealed
+// segments, and after how many days (JSONL only; unset = never). The directory is checked at start
+// by writing a probe file there: a mount that is missing or read-only is an error now, not a warning
+// an hour into the run.
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { number, type Problems, type Source, text } from "./env-reader.ts";
+
+export interface LedgerArchiveConfig {
+  /** the archive directory, absolute (segments go to <dir>/<partition>/) */
+  dir: string;
+  /** segments whose every record is older than this many days move */
+  afterDays: number;
+}
+
+/** Why `dir` cannot take archived segments, if it cannot. */
+function unwritable(dir: string): string | undefined {
+  const probe = join(dir, `.pithead-archive-probe-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(probe, "");
+    rmSync(probe);
+    return undefined;
+  } catch (error) {
+    return `cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): the fleet moves its old ledger segments there`;
+  }
+}
+
+/** The archive settings for a ledger store of kind `store` (undefined: archiving is off). */
+export function readLedgerArchive(source: Source, store: string, problems: Problems): LedgerArchiveConfig | undefined {
+  const dir = text(source, "LEDGER_ARCHIVE_DIR", "LEDGER_ARCHIVE_DIR", problems);
+  const afterGiven = text(source, "LEDGER_ARCHIVE_AFTER_DAYS", "LEDGER_ARCHIVE_AFTER_DAYS", problems) !== undefined;
+  const afterDays = number(source, "LEDGER_ARCHIVE_AFTER_DAYS", "LEDGER_ARCHIVE_AFTER_DAYS", problems, 30, {
+    min: 1,
+    max: 36_500,
+    integer: true,
+  });
+  if (dir === undefined) {
+    if (afterGiven)
+      problems.add(
+        "LEDGER_ARCHIVE_AFTER_DAYS",
+        "is set but LEDGER_ARCHIVE_DIR is not: name the archive directory too (unset, nothing is archived)",
+      );
+    return undefined;
+  }
+  if (store !== "jsonl") {
+    problems.add("LEDGER_ARCHIVE_DIR", `applies to LEDGER_STORE=jsonl only (sealed segments), not ${store}`);
+    return undefined;
+  }
+  const why = unwritable(dir);
+  if (why) problems.add("LEDGER_ARCHIVE_DIR", why);
+  // Absolute: the manifest records it, and a restart from another working directory must find it.
+  return { dir: resolve(dir), afterDays };
+}

@@ -1,0 +1,384 @@
+// Moving a JSONL partition's oldest sealed segments to an archive directory
+// (`<archive>/<partition>/<segment name>`, the same gz bytes), recorded in sealed/archived.jsonl
+// (archive-manifest.ts). Each segment moves in crash-safe steps:
+//   1. copy to `<name>.tmp` in the archive, fsync, rename, fsync the directory;
+//   2. re-read the archived copy and compare its sha256 with the local file's;
+//   3. append the manifest line (fsynced);
+//   4. delete the local segment, fsync sealed/.
+// A crash leaves every record in at least one place: before 3 the local segment is the record (a copy
+// in the archive is overwritten by the next run); after 3 the next writer's open deletes the local
+// copy only once the archived one matches the manifest's sha256 (repairArchive).
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
+import { open, readFile, rename } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { gunzipSync } from "node:zlib";
+import {
+  type ArchiveEntry,
+  appendManifestLine,
+  entryFrontier,
+  type Manifest,
+  manifestPath,
+} from "./archive-manifest.ts";
+import { LedgerCorruptError } from "./backend.ts";
+import { sha256, ZERO_HASH_HEX } from "./hash.ts";
+import { fsyncDir } from "./jsonl-seal.ts";
+import { Frontier, leafHash, type NodeRef } from "./merkle.ts";
+import { recordLineLayout } from "./record-line.ts";
+import { gunzipFile, SEALED_DIR, type Segment } from "./sealed-segments.ts";
+
+export interface ArchiveOptions {
+  /** the archive directory */
+  to: string;
+  /** move segments whose every record is older than this */
+  before?: Date;
+  /** move segments whose every record is below this seq */
+  belowSeq?: number;
+  /** say what would move; move nothing */
+  dryRun?: boolean;
+  /** clock for archived_at */
+  now?: () => Date;
+}
+
+export interface ArchiveReport {
+  partition: string;
+  archive: string;
+  dryRun: boolean;
+  /** segments moved (or, on a dry run, that would move) */
+  moved: { from: number; to: number; name: string; bytes: number }[];
+  records: number;
+  bytes: number;
+  /** what stays, and why: segments (by name) and the live file */
+  left: { what: string; from: number; to: number; reason: string }[];
+  /** records 0..archivedTo-1 are in the archive after this run */
+  archivedTo: number;
+}
+
+/** Where a partition's archived segments go: `<archive>/<partition>/`. */
+export function archivedSegmentDir(archive: string, partition: string): string {
+  return join(archive, ...partition.split("/"));
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+function fileSha256(path: string): string | undefined {
+  try {
+    return sha256Hex(readFileSync(path));
+  } catch {
+    return undefined;
+  }
+}
+
+async function fileSha256Async(path: string): Promise<string | undefined> {
+  try {
+    return sha256Hex(await readFile(path));
+  } catch {
+    return undefined;
+  }
+}
+
+/** mkdir -p whose new directories are made durable in their parents. */
+function makeDirDurable(dir: string): void {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing.unshift(d);
+  mkdirSync(dir, { recursive: true });
+  for (const d of missing) fsyncDir(dirname(d));
+}
+
+/** Step 1: the segment's bytes to `<dir>/<name>` through `<name>.tmp`, durably (off the event loop's thread). */
+async function copyDurably(bytes: Buffer, dir: string, name: string): Promise<string> {
+  makeDirDurable(dir);
+  const path = join(dir, name);
+  const temp = `${path}.tmp`;
+  const handle = await open(temp, "w");
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+  fsyncDir(dir);
+  return path;
+}
+
+/** Removes `.tmp` leftovers of step 1 in a partition's archive directory. Returns what it removed. */
+export function removeArchiveTemps(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!name.endsWith(".tmp")) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(join(dir, name));
+  }
+  if (removed.length > 0) fsyncDir(dir);
+  return removed;
+}
+
+/**
+ * A writer's open (and each archive run): finishes what a crash left after step 3 (a manifest line
+ * whose local segment is still there: deleted only if the archived copy matches the line's sha256,
+ * else kept and reported) and removes step-1 temp files in the archive. A torn manifest line (a crash
+ * during step 3: the local segment is still there) is cut. Returns one message per repair.
+ */
+export function repairArchive(dir: string, partition: string, manifest: Manifest): string[] {
+  const said: string[] = [];
+  const label = `ledger partition ${JSON.stringify(partition)}`;
+  if (manifest.fileBytes > manifest.completeBytes) {
+    const fd = openSync(manifestPath(dir), "r+");
+    try {
+      ftruncateSync(fd, manifest.completeBytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    said.push(
+      `${label}: cut a torn last line of ${SEALED_DIR}/archived.jsonl (an archive step a crash cut short; its segment is still here)`,
+    );
+  }
+  let deleted = false;
+  for (const entry of manifest.entries) {
+    const local = join(dir, SEALED_DIR, entry.name);
+    if (!existsSync(local)) continue;
+    const archived = join(archivedSegmentDir(entry.archive, partition), entry.name);
+    if (fileSha256(archived) === entry.sha256) {
+      rmSync(local, { force: true });
+      deleted = true;
+      said.push(
+        `${label}: deleted ${SEALED_DIR}/${entry.name}, archived to ${archived} before a crash (its copy there matches)`,
+      );
+    } else {
+      said.push(
+        `${label}: ${SEALED_DIR}/${entry.name} is archived in the manifest, but ${archived} is missing or differs: the local copy is kept`,
+      );
+    }
+  }
+  if (deleted) fsyncDir(join(dir, SEALED_DIR));
+  for (const archive of new Set(manifest.entries.map((e) => e.archive))) {
+    for (const path of removeArchiveTemps(archivedSegmentDir(archive, partition)))
+      said.push(`${label}: removed ${path}, a copy to the archive a crash cut short`);
+  }
+  return said;
+}
+
+/** What the lines of a segment say, checked against the chain it continues. */
+interface SegmentFacts {
+  newestAt: string;
+  lastHash: string;
+  frontier: Frontier;
+}
+
+/** Reads a segment's records: each continues the chain from `prevHash` and `frontier` (cloned). */
+function segmentFacts(
+  data: Buffer,
+  segment: Segment,
+  prevHash: string,
+  start: Frontier,
+  partition: string,
+): SegmentFacts {
+  const frontier = start.clone();
+  let prev = prevHash;
+  let newestAt = "";
+  let seq = segment.from;
+  for (let lineStart = 0, nl = data.indexOf(0x0a); nl >= 0; lineStart = nl + 1, nl = data.indexOf(0x0a, lineStart)) {
+    const layout = recordLineLayout(data, lineStart, nl);
+    const bad = (why: string) =>
+      new LedgerCorruptError(
+        partition,
+        `${SEALED_DIR}/${segment.name} cannot be archived: ${why}; run \`pithead ledger verify\` on the ledger`,
+      );
+    if (typeof layout === "string") throw bad(`record ${seq} is malformed: ${layout}`);
+    if (layout.seq !== seq) throw bad(`expected record ${seq}, found ${layout.seq}`);
+    if (data.toString("latin1", layout.prevStart, layout.prevStart + 64) !== prev)
+      throw bad(`the prev of record ${seq} does not match the record before it`);
+    // A canonical line starts {"at":"<24 chars>": ISO-8601 UTC of one width compares as text.
+    const at = data.toString("latin1", lineStart + 7, lineStart + 31);
+    if (at > newestAt) newestAt = at;
+    const hash = sha256(data.subarray(lineStart, nl));
+    frontier.push(leafHash(hash));
+    prev = hash.toString("hex");
+    seq++;
+  }
+  if (seq !== segment.to) {
+    throw new LedgerCorruptError(
+      partition,
+      `${SEALED_DIR}/${segment.name} should hold records ${segment.from}..${segment.to - 1} but ends after record ${seq - 1}; run \`pithead ledger verify\` on the ledger`,
+    );
+  }
+  return { newestAt, lastHash: prev, frontier };
+}
+
+export interface ArchiveState {
+  partition: string;
+  dir: string;
+  /** the local sealed segments in use, in order (the first starts at the archived boundary) */
+  segments: readonly Segment[];
+  /** what is archived already */
+  entries: readonly ArchiveEntry[];
+  /** the most records a stored checkpoint covers */
+  covered: number;
+  /** records.jsonl starts here; the partition has `size` records */
+  liveFrom: number;
+  size: number;
+  /** a tree node from tree.bin, if it holds one (a cross-check of the frontier computed from the segment) */
+  node: (ref: NodeRef) => Buffer | undefined;
+  /** after each segment moved (the caller drops it from what it reads) */
+  moved: (entry: ArchiveEntry) => void;
+}
+
+/** Plans and (unless a dry run) moves the oldest segments that qualify, one at a time, oldest first. */
+export async function archiveSegments(state: ArchiveState, options: ArchiveOptions): Promise<ArchiveReport> {
+  const { partition } = state;
+  const dryRun = options.dryRun === true;
+  const cutoff = options.before?.toISOString();
+  const target = archivedSegmentDir(options.to, partition);
+  if (!dryRun) removeArchiveTemps(target);
+  const report: ArchiveReport = {
+    partition,
+    archive: options.to,
+    dryRun,
+    moved: [],
+    records: 0,
+    bytes: 0,
+    left: [],
+    archivedTo: state.entries.at(-1)?.to ?? 0,
+  };
+  const last = state.entries.at(-1);
+  let prevHash = last?.last_hash ?? ZERO_HASH_HEX;
+  let frontier = last ? entryFrontier(last) : new Frontier();
+  /** The first segment that stays: every later one stays too (archived records are contiguous from 0). */
+  let stays: string | undefined;
+  for (const segment of state.segments) {
+    const range = { what: `${SEALED_DIR}/${segment.name}`, from: segment.from, to: segment.to };
+    let reason: string | undefined;
+    if (segment.to > state.covered)
+      reason = `not covered by a checkpoint (checkpoints cover records 0..${state.covered - 1})`;
+    else if (options.belowSeq !== undefined && segment.to > options.belowSeq)
+      reason = `holds records at or above seq ${options.belowSeq}`;
+    else if (stays !== undefined)
+      reason = `follows ${stays}, which stays (archived records stay contiguous from record 0)`;
+    let facts: SegmentFacts | undefined;
+    if (reason === undefined) {
+      facts = segmentFacts(await gunzipFile(segment.path), segment, prevHash, frontier, partition);
+      if (cutoff !== undefined && facts.newestAt >= cutoff)
+        reason = `newer than the cutoff ${cutoff} (its newest record is of ${facts.newestAt})`;
+    }
+    if (reason !== undefined || facts === undefined) {
+      stays ??= range.what;
+      report.left.push({ ...range, reason: reason ?? "not archived" });
+      continue;
+    }
+    crossCheck(state, segment, facts.frontier);
+    const bytes = await readFile(segment.path);
+    const entry: ArchiveEntry = {
+      from: segment.from,
+      to: segment.to,
+      name: segment.name,
+      bytes: bytes.length,
+      sha256: sha256Hex(bytes),
+      last_hash: facts.lastHash,
+      frontier: facts.frontier.nodes.map((n) => n.toString("hex")),
+      archived_at: (options.now?.() ?? new Date()).toISOString(),
+      archive: options.to,
+    };
+    if (!dryRun) await moveOne(state, bytes, target, entry);
+    report.moved.push({ from: entry.from, to: entry.to, name: entry.name, bytes: entry.bytes });
+    report.records += entry.to - entry.from;
+    report.bytes += entry.bytes;
+    report.archivedTo = entry.to;
+    prevHash = facts.lastHash;
+    frontier = facts.frontier;
+  }
+  if (state.size > state.liveFrom) {
+    report.left.push({
+      what: "records.jsonl",
+      from: state.liveFrom,
+      to: state.size,
+      reason: "the live file (never archived; its records are sealed first)",
+    });
+  }
+  return report;
+}
+
+/** The frontier computed from the segment must be the one tree.bin has (which a checkpoint vouches for). */
+function crossCheck(state: ArchiveState, segment: Segment, frontier: Frontier): void {
+  const refs = Frontier.refs(segment.to);
+  for (const [i, ref] of refs.entries()) {
+    const cached = state.node(ref);
+    if (cached && !cached.equals(frontier.nodes[i]!)) {
+      throw new LedgerCorruptError(
+        state.partition,
+        `${SEALED_DIR}/${segment.name} cannot be archived: its records do not give the tree tree.bin holds; run \`pithead ledger verify\` on the ledger`,
+      );
+    }
+  }
+}
+
+/** Steps 1 to 4 for one segment. */
+async function moveOne(state: ArchiveState, bytes: Buffer, target: string, entry: ArchiveEntry): Promise<void> {
+  const archived = await copyDurably(bytes, target, entry.name);
+  const copy = await fileSha256Async(archived);
+  if (copy !== entry.sha256) {
+    rmSync(archived, { force: true });
+    throw new Error(
+      `the copy of ${SEALED_DIR}/${entry.name} at ${archived} does not read back as written (sha256 ${copy ?? "unreadable"}); nothing was archived`,
+    );
+  }
+  const created = !existsSync(manifestPath(state.dir));
+  appendManifestLine(state.dir, entry);
+  if (created) fsyncDir(join(state.dir, SEALED_DIR));
+  rmSync(join(state.dir, SEALED_DIR, entry.name));
+  fsyncDir(join(state.dir, SEALED_DIR));
+  state.moved(entry);
+}
+
+/**
+ * The record lines of a partition's archived segments, read from the archive, in order (each segment
+ * checked against the manifest's sha256 first: an altered or missing one throws, naming the file).
+ */
+export async function* archivedLines(
+  dir: string,
+  partition: string,
+  entries: readonly ArchiveEntry[],
+  archive: string,
+): AsyncIterable<{ seq: number; line: string }> {
+  const base = archivedSegmentDir(archive, partition);
+  for (const entry of entries) {
+    const path = join(base, entry.name);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      throw new LedgerCorruptError(
+        partition,
+        `archived segment ${path} (records ${entry.from}..${entry.to - 1}) cannot be read: ${(error as Error).message}`,
+      );
+    }
+    if (sha256Hex(bytes) !== entry.sha256)
+      throw new LedgerCorruptError(
+        partition,
+        `archived segment ${path} was altered: its sha256 is not the one ${SEALED_DIR}/archived.jsonl of ${dir} gives`,
+      );
+    const data = gunzipSync(bytes);
+    let seq = entry.from;
+    for (let start = 0, nl = data.indexOf(0x0a); nl >= 0; start = nl + 1, nl = data.indexOf(0x0a, start))
+      yield { seq: seq++, line: data.toString("utf8", start, nl) };
+  }
+}

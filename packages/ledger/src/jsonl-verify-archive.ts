@@ -1,0 +1,152 @@
+// Verifying the archived prefix of a JSONL partition (records moved to an archive, listed in
+// sealed/archived.jsonl). Without the archive, the chain and the tree continue from the manifest's
+// last line (its last_hash and frontier), and the checkpoints after it vouch for that line; with the
+// archive, each archived segment is checked against the manifest's sha256 and fed to the chain from
+// record 0, as if it had never left.
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve, sep } from "node:path";
+import { type ArchiveEntry, entryFrontier, MANIFEST_NAME, type Manifest } from "./archive-manifest.ts";
+import type { ChainVerifier } from "./chain-verifier.ts";
+import { archivedSegmentDir, sha256Hex } from "./jsonl-archive.ts";
+import { scanGzipFiles } from "./scan-lines.ts";
+import { SEALED_DIR, type Segment } from "./sealed-segments.ts";
+
+/**
+ * A partition's name as its checkpoints sign it: the longest tail of its directory's path (without
+ * `.ledger`) that the latest checkpoint's origin (`<signer origin>/<partition>`) ends with; else the
+ * directory's own name. A partition directory alone does not say where its store's root is.
+ */
+export function partitionNameOf(dir: string): string {
+  const parts = resolve(dir)
+    .split(sep)
+    .filter((p) => p.length > 0);
+  parts[parts.length - 1] = parts.at(-1)!.replace(/\.ledger$/, "");
+  let origin: string | undefined;
+  try {
+    const lines = readFileSync(join(dir, "checkpoints.jsonl"), "utf8").trim().split("\n");
+    origin = (JSON.parse(lines.at(-1)!) as { origin?: string }).origin;
+  } catch {
+    origin = undefined;
+  }
+  if (typeof origin === "string") {
+    for (let k = parts.length - 1; k >= 1; k--) {
+      const name = parts.slice(-k).join("/");
+      if (origin.endsWith(`/${name}`)) return name;
+    }
+  }
+  return parts.at(-1)!;
+}
+
+/** Where this partition's archived segments are under `archive`: its name's path, else a tail of its directory's that holds them. */
+function archivedDirOf(archive: string, dir: string, partition: string | undefined, first: ArchiveEntry): string {
+  if (partition !== undefined) return archivedSegmentDir(archive, partition);
+  const named = archivedSegmentDir(archive, partitionNameOf(dir));
+  if (existsSync(join(named, first.name))) return named;
+  const parts = resolve(dir)
+    .split(sep)
+    .filter((p) => p.length > 0);
+  parts[parts.length - 1] = parts.at(-1)!.replace(/\.ledger$/, "");
+  for (let k = 1; k < parts.length; k++) {
+    const candidate = join(archive, ...parts.slice(-k));
+    if (existsSync(join(candidate, first.name))) return candidate;
+  }
+  return named;
+}
+
+export interface ArchivedFeed {
+  /** the archived segments read (for the citation pass) */
+  read: Segment[];
+}
+
+/**
+ * Feeds the archived prefix: from the archive when `archive` is given, else by continuing from the
+ * manifest. `accept` feeds one segment's inspected lines (the caller's, which names the file).
+ */
+export async function feedArchivedPrefix(
+  dir: string,
+  manifest: Manifest,
+  verifier: ChainVerifier,
+  options: { archive?: string; partition?: string; parallel?: boolean },
+  accept: (segment: Segment, label: string, found: Parameters<Parameters<typeof scanGzipFiles>[1]>[1]) => void,
+): Promise<ArchivedFeed> {
+  const manifestLabel = `${SEALED_DIR}/${MANIFEST_NAME}`;
+  for (const problem of manifest.problems) verifier.flag(manifest.boundary, problem);
+  const entries = manifest.entries;
+  const last = entries.at(-1);
+  if (!last) return { read: [] };
+  const boundary = last.to;
+  const when =
+    entries[0]!.archived_at === last.archived_at ? last.archived_at : `${entries[0]!.archived_at}..${last.archived_at}`;
+  const where = [...new Set(entries.map((e) => e.archive))].join(", ");
+  if (options.archive === undefined) {
+    const skipped = verifier.continueFrom(boundary, Buffer.from(last.last_hash, "hex"), entryFrontier(last), true);
+    verifier.noteArchived(boundary, false);
+    verifier.warn(
+      `records 0..${boundary - 1} are archived (moved to ${where} on ${when}; see ${manifestLabel}) and were not checked here: ` +
+        `the chain and the tree continue from the manifest, which the checkpoints after it vouch for; verify with the archive (--archive DIR) to check them`,
+    );
+    if (skipped > 0) {
+      verifier.warn(
+        `${skipped} stored checkpoint${skipped === 1 ? "" : "s"} below record ${boundary} cover only archived records: checked only with the archive`,
+      );
+    }
+    return { read: [] };
+  }
+  const base = archivedDirOf(options.archive, dir, options.partition, entries[0]!);
+  const checks = entries.map((entry) => {
+    const path = join(base, entry.name);
+    const range = `records ${entry.from}..${entry.to - 1} are not checked`;
+    let problem: string | undefined;
+    if (!existsSync(path)) problem = `archived segment ${path} is missing: ${range}`;
+    else {
+      const sha = sha256Hex(readFileSync(path));
+      if (sha !== entry.sha256) {
+        problem = `archived segment ${path} was altered: its sha256 ${sha.slice(0, 16)}… is not the ${entry.sha256.slice(0, 16)}… ${manifestLabel} gives; ${range}`;
+      }
+    }
+    return { entry, path, problem };
+  });
+  const good = checks.filter((c) => c.problem === undefined);
+  let at = 0;
+  // Bad segments before the next good one (or all remaining): named, and the chain continues past them from the manifest.
+  const passBad = (until: (typeof checks)[number] | undefined) => {
+    while (at < checks.length && checks[at] !== until) {
+      const { entry, problem } = checks[at++]!;
+      verifier.flag(entry.from, problem!);
+      verifier.continueFrom(entry.to, Buffer.from(entry.last_hash, "hex"), entryFrontier(entry), false);
+    }
+  };
+  const read: Segment[] = [];
+  await scanGzipFiles(
+    good.map((c) => c.path),
+    (i, found) => {
+      const check = good[i]!;
+      passBad(check);
+      at++;
+      const { entry, path } = check;
+      const segment: Segment = { from: entry.from, to: entry.to, name: entry.name, path };
+      read.push(segment);
+      const problems = verifier.problemCount;
+      accept(segment, path, found);
+      const state = verifier.state();
+      const matches =
+        state.lastHash === entry.last_hash &&
+        state.frontier.nodes.length === entry.frontier.length &&
+        state.frontier.nodes.every((n, k) => n.toString("hex") === entry.frontier[k]);
+      if (verifier.nextSeq === entry.to && verifier.problemCount === problems && !matches) {
+        verifier.flag(
+          entry.to - 1,
+          `${manifestLabel}'s line for ${entry.name} does not match the archived records (its last_hash or frontier differs): the manifest was altered`,
+        );
+      }
+      if (verifier.nextSeq !== entry.to || verifier.problemCount !== problems) {
+        // Realign on the manifest, so the records after this segment are checked under their own seqs.
+        verifier.continueFrom(entry.to, Buffer.from(entry.last_hash, "hex"), entryFrontier(entry), false);
+      }
+    },
+    options.parallel ?? false,
+  );
+  passBad(undefined);
+  verifier.noteArchived(boundary, true);
+  return { read };
+}
