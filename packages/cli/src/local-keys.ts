@@ -2,7 +2,9 @@
 // keeps in <data>/keys.json, so `pithead jobs submit` or `pithead keys list` work as they are in a
 // second terminal. Only for a coordinator on this machine (a loopback URL), so a local secret is
 // never sent to another server, and only from a keys file its owner alone can read.
-import { existingUpKeys } from "./up/up-keys.ts";
+import { existsSync } from "node:fs";
+import { readableByOthers } from "./file-problem.ts";
+import { existingUpKeys, keysFile } from "./up/up-keys.ts";
 
 export function isLoopbackUrl(url: string): boolean {
   const host = URL.parse(url)?.hostname.replace(/^\[|\]$/g, "");
@@ -14,6 +16,20 @@ export function upKey(role: "admin" | "client", url: string, dataDir: string): s
   if (!isLoopbackUrl(url)) return undefined;
   const keys = existingUpKeys(dataDir);
   return role === "admin" ? keys?.coordinatorAdminKey : keys?.client?.key;
+}
+
+/**
+ * Why `pithead up`'s keys file in `dataDir` gave no key for `url`, when it is there (undefined when
+ * it is not): a keys file refused for its mode is named as such, not as missing.
+ */
+export function upKeysProblem(role: "admin" | "client", dataDir: string, url: string): string | undefined {
+  const file = keysFile(dataDir);
+  if (!existsSync(file)) return undefined;
+  if (!isLoopbackUrl(url)) return `${file} of pithead up is used only for a coordinator on this machine (not ${url})`;
+  const mode = readableByOthers(file);
+  if (mode) return `${file} of pithead up is not used because others can read it (${mode}): run chmod 600 ${file}`;
+  if (existingUpKeys(dataDir) === undefined) return `${file} is not a pithead up keys file`;
+  return `${file} of pithead up holds no ${role} key`;
 }
 
 /** Where commands look for `pithead up`'s keys: PITHEAD_DATA, else ./data. */

@@ -69,3 +69,42 @@ describe("a refused key is named by where it came from", () => {
     expect(ran.stderr).toContain(`the key used came from ${join(data, "keys.json")} (pithead up's keys)`);
   });
 });
+
+describe("a key file that is there but not usable is named as such, not as missing", () => {
+  it("a pithead up keys.json others can read: refused for its mode, with the chmod that fixes it", async () => {
+    const data = staleUpData();
+    const file = join(data, "keys.json");
+    chmodSync(file, 0o644);
+    try {
+      const [keys, jobs] = await Promise.all([
+        pithead(["keys", "list", "--url", coordinator.url, "--data", data]),
+        pithead(["jobs", "get", "01a202e5-1f38-72d2-966a-a0639720a295", "--url", coordinator.url], {
+          env: { PITHEAD_DATA: data },
+        }),
+      ]);
+      for (const ran of [keys, jobs]) {
+        expect(ran.code).toBe(1);
+        expect(ran.stderr).toContain(
+          `${file} of pithead up is not used because others can read it (mode 644): run chmod 600 ${file}`,
+        );
+        expect(ran.stderr).not.toContain("do not exist");
+      }
+    } finally {
+      chmodSync(file, 0o600);
+    }
+  });
+
+  it("an admin.key others can read is still used, with a warning on stderr", async () => {
+    const data = join(dir, "readable-admin-key");
+    mkdirSync(data, { recursive: true });
+    const file = join(data, "admin.key");
+    writeFileSync(file, "ph_admin_0123456789ab_rightrightrightrightrightright\n");
+    chmodSync(file, 0o644);
+    const ran = await pithead(["keys", "list", "--url", coordinator.url, "--data", data]);
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain("admin");
+    expect(ran.stderr.trim()).toBe(
+      `warning: ${file} holds an admin key and is readable by others (mode 644): run chmod 600 ${file}`,
+    );
+  });
+});

@@ -12,8 +12,9 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "nod
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { RunningAgent } from "@pithead/agent";
-import type { Sr25519Pair } from "@pithead/agent/credentials";
+import type { Sr25519Pair, Verification } from "@pithead/agent/credentials";
 import { type Command, InvalidArgumentError } from "commander";
+import { readProblem } from "../file-problem.ts";
 import { EXIT_CANNOT, EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
 import { spinner } from "../progress.ts";
@@ -141,12 +142,16 @@ interface SignOptions {
 }
 
 async function keyFor(options: SignOptions): Promise<Sr25519Pair> {
-  const sources = [options.wallet, options.coldkey, options.mnemonic, options.seed, options.secretEnv].filter(Boolean);
+  // --secret-env says where the secret is read from; --mnemonic or --seed with it say which it is.
+  if (options.mnemonic && options.seed) usage("choose one of --mnemonic and --seed");
+  const fromSecret = Boolean(options.mnemonic || options.seed || options.secretEnv);
+  const sources = [options.wallet, options.coldkey, fromSecret].filter(Boolean);
   if (sources.length !== 1) {
+    // --secret-env's help says it combines with --mnemonic or --seed: one key source either way.
     usage("choose one key source: --wallet <name>, --coldkey <file>, --mnemonic, --seed or --secret-env <VAR>");
   }
   const { pairFromKeyfile, pairFromMnemonic, pairFromSecret, pairFromSeed, readKeyfile } = await credentialsPackage();
-  if (options.mnemonic || options.seed || options.secretEnv) {
+  if (fromSecret) {
     const secret = await secretFrom(
       options.secretEnv,
       "--secret-env",
@@ -264,19 +269,38 @@ async function sign(options: SignOptions): Promise<void> {
   }
 }
 
+/** The address is not SS58 at all: the file is malformed (3), not a signature that fails (1). */
+function malformedAddress(result: Verification): boolean {
+  return !result.valid && result.reason?.startsWith(`"${result.address}" is not an SS58 address`) === true;
+}
+
+/**
+ * Exit 3 for a file that is not a well-formed credentials file (missing, unreadable, a directory, a
+ * field malformed), 1 for a well-formed one whose signature does not verify. With --json the error
+ * is also JSON on stdout, so a script reading stdout gets an answer either way.
+ */
 async function verify(file: string, options: { json?: boolean }): Promise<void> {
   const { verifyCredentials } = await credentialsPackage();
-  // A file that cannot be checked is exit 3, apart from a signature that does not verify (1).
-  if (!existsSync(file)) fail(`no such file: ${file}`, EXIT_CANNOT);
-  let result: ReturnType<typeof verifyCredentials>;
+  const cannot = (message: string): never => {
+    if (options.json) printResult(true, { valid: false, file, error: message }, () => "");
+    return fail(message, EXIT_CANNOT);
+  };
+  let text: string;
   try {
-    result = verifyCredentials(readFileSync(file, "utf8"));
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    return cannot(readProblem(file, error));
+  }
+  let result: Verification;
+  try {
+    result = verifyCredentials(text);
   } catch (error) {
     // A file that is not a credentials file at all (empty, no <seperate> line…): said of the file.
     if (error instanceof Error && error.name === "CredentialsError")
-      fail(`${file} is not a signed credentials file: ${error.message}`, EXIT_CANNOT);
+      return cannot(`${file} is not a signed credentials file: ${error.message}`);
     throw error;
   }
+  if (malformedAddress(result)) return cannot(`${file} is not a signed credentials file: ${result.reason}`);
   printResult(options.json === true, result, () =>
     result.valid
       ? `✔ valid: ${result.apiUrl} signed by ${result.address}${result.wrapped ? " (over <Bytes>…</Bytes>)" : ""}`
@@ -422,7 +446,10 @@ export function registerAgentCommands(program: Command): void {
     .option("--coldkey <file>", "a coldkey keyfile")
     .option("--mnemonic", "read a mnemonic (hidden prompt, or stdin when piped)")
     .option("--seed", "read a 32-byte hex seed (hidden prompt, or stdin when piped)")
-    .option("--secret-env <VAR>", "read the mnemonic or seed from this environment variable")
+    .option(
+      "--secret-env <VAR>",
+      "read the secret from this environment variable instead of a prompt: with --seed a hex seed, with --mnemonic a mnemonic, alone either",
+    )
     .option("--password-env <VAR>", "read the coldkey password from this environment variable (default: prompt)")
     .option("--dotenv <file>", "the .env file holding API_KEY, the token when no --token-* is given (default: ./.env)")
     .option("-o, --output <file>", "write the file here (mode 600) instead of stdout")
@@ -438,8 +465,10 @@ export function registerAgentCommands(program: Command): void {
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",
-      "\nExit codes: 0 valid; 1 invalid (the signature does not verify, the address is malformed);\n" +
-        "2 the command line is wrong; 3 the file is missing, unreadable or not a credentials file.",
+      "\nExit codes: 0 valid; 1 invalid (a well-formed file whose signature does not verify for its address);\n" +
+        "2 the command line is wrong; 3 the file is missing, unreadable or not a well-formed credentials file\n" +
+        "(a field missing or malformed: the message line, the SS58 address, a 128-hex signature).\n" +
+        "With --json an exit 3 also prints {valid: false, file, error} on stdout.",
     )
     .action((file: string, options: { json?: boolean }) => verify(file, options).catch(failWith));
 }

@@ -60,4 +60,19 @@ describe("the next steps after coordinator start", () => {
     expect(pg[0]).toContain("the admin.key in the --data of the coordinator that created it");
     for (const line of commands(pg)) expect(line).toContain("--admin-key-file <its data dir>/admin.key");
   });
+
+  it("on its own SQLite database with admin.key gone, say how to register a new admin key, not a file it lacks", () => {
+    const data = dir("lost");
+    const lines = nextSteps(
+      URL,
+      { dataDir: data, db: { kind: "sqlite", path: join(data, "coordinator.db") }, adminKey: undefined },
+      false,
+    );
+    expect(lines[0]).toContain(`${data} has no admin.key, and the database has an admin key`);
+    expect(lines[0]).toContain(
+      "restart the coordinator with PITHEAD_ADMIN_KEY set to a new random key of 16+ characters",
+    );
+    expect(lines[0]).not.toContain("the coordinator that created it");
+    for (const line of commands(lines)) expect(line).not.toMatch(/--data|--admin-key-file/);
+  });
 });

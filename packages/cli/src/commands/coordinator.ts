@@ -4,7 +4,7 @@
 // up/ledger-keys-check.ts), and prints next steps that work with the admin key it can find.
 
 import { existsSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import {
   ConfigError,
   type CoordinatorConfig,
@@ -16,7 +16,8 @@ import {
 import { closeOnSignals, isStorageFull } from "@pithead/http";
 import { KeyFileError } from "@pithead/ledger";
 import { type Command, Option } from "commander";
-import { errorMessage, fail } from "../output.ts";
+import { notADirectory } from "../file-problem.ts";
+import { EXIT_USAGE, errorMessage, fail } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
 import { spinner } from "../progress.ts";
 import { checkCoordinatorKeys } from "../up/ledger-keys-check.ts";
@@ -27,11 +28,16 @@ import { registerWalletCommands } from "./wallet.ts";
 
 type SettingName = keyof typeof configSettings;
 
+/** How to get in again when the admin key is lost: any new key, registered by a restart. */
+const NEW_ADMIN_KEY =
+  "restart the coordinator with PITHEAD_ADMIN_KEY set to a new random key of 16+ characters (e.g. `openssl rand -hex 24`): it is registered as an admin key and stays one. Only whoever can start the coordinator on this database can do this (they can write its files, or have its PostgreSQL password, so it gives them nothing new). Then revoke the lost key with `pithead keys revoke <id>`";
+
 /**
  * The first steps after a start, as commands that work when pasted: `npx` (npm ci puts no `pithead`
  * on the PATH), --url off the default address, and the admin key from where it is — admin.key in
  * --data, PITHEAD_ADMIN_KEY, or (a database another coordinator created, whose admin.key stays in
- * that one's --data) an --admin-key-file to fill in, saying so.
+ * that one's --data) an --admin-key-file to fill in, saying so. When the database sits in this
+ * --data and admin.key is gone, no file has the key: say how to register a new one.
  */
 export function nextSteps(
   url: string,
@@ -42,11 +48,20 @@ export function nextSteps(
   const adminKeyFile = join(config.dataDir, "admin.key");
   const lines: string[] = [];
   let admin: string;
+  const ownDatabase = config.db.kind === "sqlite" && resolve(dirname(config.db.path)) === resolve(config.dataDir);
   if (adminKeyWritten || existsSync(adminKeyFile)) {
     admin = ` --data ${config.dataDir}`;
   } else if (config.adminKey !== undefined) {
     admin = "";
     lines.push("  the admin key is PITHEAD_ADMIN_KEY: these read it from the environment");
+  } else if (ownDatabase) {
+    // This --data holds the database, so its admin key was this admin.key (now gone) or a
+    // PITHEAD_ADMIN_KEY given to an earlier start: no --admin-key-file elsewhere has it.
+    admin = "";
+    lines.push(
+      `  ${config.dataDir} has no admin.key, and the database has an admin key: the one an earlier start wrote to ${adminKeyFile} (deleted or moved?) or was given in PITHEAD_ADMIN_KEY. Put the file back, or set PITHEAD_ADMIN_KEY to that key; if it is lost, ${NEW_ADMIN_KEY}`,
+      "  with PITHEAD_ADMIN_KEY set, these read it from the environment (with admin.key back, add --data to them)",
+    );
   } else {
     // The database's admin key was made by the coordinator that created it: it saved admin.key in
     // its own --data. A SQLite file's folder is that directory when admin.key is there.
@@ -56,7 +71,7 @@ export function nextSteps(
     lines.push(
       found
         ? `  this database's admin key is in ${found}, made by the coordinator that created the database (${config.dataDir} has no admin.key)`
-        : `  this database's admin key is the admin.key in the --data of the coordinator that created it (${config.dataDir} has none): pass that file, or set PITHEAD_ADMIN_KEY to the key`,
+        : `  this database's admin key is the admin.key in the --data of the coordinator that created it (${config.dataDir} has none): pass that file, or set PITHEAD_ADMIN_KEY to the key; if that file is lost, ${NEW_ADMIN_KEY}`,
     );
   }
   lines.push(
@@ -96,6 +111,14 @@ function startCommand(coordinator: Command): void {
     try {
       const config = loadConfig(flags, process.env);
       if (config.db.kind === "sqlite") where = config.db.path;
+      // mkdir's EEXIST/ENOTDIR names neither the flag nor what to do.
+      const problem = notADirectory(config.dataDir);
+      if (problem) {
+        const from =
+          flags.dataDir !== undefined ? "--data" : process.env.PITHEAD_DATA ? "PITHEAD_DATA" : "the default ./data";
+        progress.fail("the coordinator did not start");
+        fail(`${from}: ${problem}: pass a directory (it is created if missing)`, EXIT_USAGE);
+      }
       // Before anything is created: a database signed with keys this --data lacks is refused.
       await checkCoordinatorKeys(config);
       const running = await startCoordinator({
@@ -122,7 +145,8 @@ function startCommand(coordinator: Command): void {
       });
     } catch (error) {
       progress.fail("the coordinator did not start");
-      if (error instanceof ConfigError) fail(error.message);
+      // A malformed flag or PITHEAD_* value: a usage error, as for every command.
+      if (error instanceof ConfigError) fail(error.message, EXIT_USAGE);
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") fail(`the port is already in use (${(error as Error).message})`);
       // SQLite says only "database or disk is full": name the place to free.

@@ -23,6 +23,8 @@ export interface FollowOptions {
   patienceMs?: number;
   /** Told once per lost connection, before the first retry. */
   onLost?: (lastState: string) => void;
+  /** Told once when a lost connection is back: on the new stream's first event, before onState. */
+  onBack?: () => void;
 }
 
 /** Returns the job's final state, or the last state seen when `signal` aborts first. */
@@ -41,6 +43,8 @@ export async function followJob(
       await api.watch(
         id,
         ({ data }) => {
+          // A reconnected stream starts with the job's current state: the first event says it is back.
+          if (lostSince !== undefined) options.onBack?.();
           lostSince = undefined;
           delayMs = 250;
           state = (data as { state: string }).state;

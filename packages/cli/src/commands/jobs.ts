@@ -9,11 +9,12 @@ import {
   CoordinatorClient,
   type JobResult,
   type JobView,
+  type SignedReceipt,
   type SubmitJobRequest,
 } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import { coordinatorUrlOf } from "../coordinator-url.ts";
-import { upDataDir, upKey } from "../local-keys.ts";
+import { upDataDir, upKey, upKeysProblem } from "../local-keys.ts";
 import { fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
 import { CoordinatorLost, finalStates, followJob } from "./follow-job.ts";
@@ -45,8 +46,9 @@ function client(options: ClientOptions): { api: CoordinatorClient; source: strin
   const url = coordinatorUrlOf(options.url);
   const found = clientKeyOf(options, url);
   if (!found) {
+    const upFile = upKeysProblem("client", upDataDir(), url);
     fail(
-      `no client key: set ${options.keyEnv} (create one with \`pithead keys create --role client\`), or run beside the ${upDataDir()}/keys.json of \`pithead up\``,
+      `no client key: set ${options.keyEnv} (create one with \`pithead keys create --role client\`), or run beside the ${upDataDir()}/keys.json of \`pithead up\`${upFile ? `; ${upFile}` : ""}`,
     );
   }
   return { api: new CoordinatorClient(url, found.key), source: found.source };
@@ -78,7 +80,17 @@ function json(value: string): unknown {
 
 function describeJob(job: JobView): string {
   const error = job.error ? ` ${job.error.code}: ${job.error.message}` : "";
-  return `${job.id}  ${job.state}  ${job.workload}  reward ${job.reward} × ${job.verification.replicas}  attempt ${job.attempt}${error}`;
+  const line = `${job.id}  ${job.state}  ${job.workload}  reward ${job.reward} × ${job.verification.replicas}  attempt ${job.attempt}${error}`;
+  if (!job.output_removed_at) return line;
+  return [line, ...removedOutput(job.id, job.output_sha, job.output_removed_at).map((more) => `  ${more}`)].join("\n");
+}
+
+/** A removed output: what is left (the hash, the signed receipt) and how to get the receipt. */
+function removedOutput(id: string, outputSha: unknown, removedAt: unknown): string[] {
+  return [
+    `output removed ${String(removedAt)} (the coordinator's result retention); output_sha ${String(outputSha)}`,
+    `its signed receipt remains: pithead jobs receipt ${id} --json > receipt.json && pithead receipt verify receipt.json`,
+  ];
 }
 
 /** Follows the job's event stream until it is final (or the deadline passes): its last state. */
@@ -246,6 +258,36 @@ export function registerJobCommands(program: Command): void {
     } catch (error) {
       if (error instanceof CoordinatorApiError && error.status === 425)
         fail(`job ${id} has no result yet (try --wait 60)`);
+      // Exit 1 (the command ran and failed: there is no output to give), saying what is left.
+      if (error instanceof CoordinatorApiError && error.code === "OUTPUT_REMOVED")
+        fail(
+          `job ${id} has no output any more [OUTPUT_REMOVED]: ${removedOutput(id, error.details?.output_sha, error.details?.removed_at).join("; ")}`,
+        );
+      failApi(error, source);
+    }
+  });
+
+  withClientOptions(
+    jobs
+      .command("receipt")
+      .description(
+        "Show a completed job's signed receipt (it stays when the output is removed); --json prints what `pithead receipt verify` checks",
+      )
+      .argument("<id>", "job id", jobId)
+      .option("--miner-id <id>", "a replicated job: the receipt of this miner's replica"),
+  ).action(async (id: string, options: ClientOptions & { minerId?: string }) => {
+    const { api, source } = client(options);
+    const query = options.minerId ? `?miner_id=${encodeURIComponent(options.minerId)}` : "";
+    try {
+      const { body } = await api.request<SignedReceipt>("GET", `/v1/jobs/${encodeURIComponent(id)}/receipt${query}`);
+      const r = body.receipt;
+      printResult(
+        options.json === true,
+        body,
+        () =>
+          `receipt ${r.receipt_id} — job ${r.job_id} paid ${r.reward} to ${r.wallet} (miner ${r.miner_id}), output_sha ${r.output_sha}, ledger record ${r.ledger_seq}`,
+      );
+    } catch (error) {
       failApi(error, source);
     }
   });
@@ -269,7 +311,10 @@ export function registerJobCommands(program: Command): void {
           printed = event.version;
           printResult(options.json === true, event, () => `${event.at}  ${event.state}`);
         },
-        { onLost: () => process.stderr.write("connection to the coordinator lost; reconnecting…\n") },
+        {
+          onLost: () => process.stderr.write("connection to the coordinator lost; reconnecting…\n"),
+          onBack: () => process.stderr.write("reconnected to the coordinator\n"),
+        },
       );
     } catch (error) {
       if (error instanceof CoordinatorLost) fail(error.message);

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { CoordinatorApiError, CoordinatorClient } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import { coordinatorUrlOf } from "../coordinator-url.ts";
-import { upKey } from "../local-keys.ts";
+import { readableByOthers, readProblem } from "../file-problem.ts";
+import { upKey, upKeysProblem } from "../local-keys.ts";
 import { errorMessage, fail, printResult } from "../output.ts";
 
 export interface AdminOptions {
@@ -37,11 +38,28 @@ export interface KeyInUse {
   source: string;
 }
 
-function readKeyFile(file: string): string | undefined {
+function readKeyFile(file: string): string {
+  return readFileSync(file, "utf8").trim();
+}
+
+/** A key file readable by others is still used (refusing it would stop running setups), with a warning as ssh gives. */
+function warnIfReadable(file: string): void {
+  const mode = readableByOthers(file);
+  if (mode)
+    process.stderr.write(
+      `warning: ${file} holds an admin key and is readable by others (${mode}): run chmod 600 ${file}\n`,
+    );
+}
+
+/** <data>/admin.key's key; a missing or empty file is undefined, one that cannot be read is `problem`. */
+function adminKeyFileIn(dataDir: string): { key?: string; problem?: string } {
+  const file = join(dataDir, "admin.key");
   try {
-    return readFileSync(file, "utf8").trim() || undefined;
-  } catch {
-    return undefined;
+    const key = readKeyFile(file);
+    return key ? { key } : { problem: `${file} is empty` };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === "ENOENT" ? {} : { problem: readProblem(file, error) };
   }
 }
 
@@ -50,16 +68,20 @@ export function adminKeyOf(options: AdminOptions, url: string, env = process.env
   if (options.adminKeyFile) {
     let key: string;
     try {
-      key = readFileSync(options.adminKeyFile, "utf8").trim();
+      key = readKeyFile(options.adminKeyFile);
     } catch (error) {
-      return fail(`cannot read --admin-key-file: ${errorMessage(error)}`, 2);
+      return fail(`cannot use --admin-key-file: ${readProblem(options.adminKeyFile, error)}`, 2);
     }
+    warnIfReadable(options.adminKeyFile);
     return { key, source: `--admin-key-file ${options.adminKeyFile}` };
   }
   if (env.PITHEAD_ADMIN_KEY) return { key: env.PITHEAD_ADMIN_KEY, source: "PITHEAD_ADMIN_KEY" };
   const adminFile = join(options.data, "admin.key");
-  const fromFile = readKeyFile(adminFile);
-  if (fromFile) return { key: fromFile, source: `${adminFile} (made by coordinator start)` };
+  const fromFile = adminKeyFileIn(options.data).key;
+  if (fromFile) {
+    warnIfReadable(adminFile);
+    return { key: fromFile, source: `${adminFile} (made by coordinator start)` };
+  }
   const fromUp = upKey("admin", url, options.data);
   if (fromUp) return { key: fromUp, source: `${join(options.data, "keys.json")} (pithead up's keys)` };
   return undefined;
@@ -69,8 +91,12 @@ export function adminClient(options: AdminOptions): { api: CoordinatorClient; so
   const url = coordinatorUrlOf(options.url);
   const admin = adminKeyOf(options, url);
   if (!admin) {
+    // Say what is wrong with each place looked in: missing, unreadable, or refused for its mode.
+    const adminFile = adminKeyFileIn(options.data).problem ?? `${join(options.data, "admin.key")} does not exist`;
+    const upFile =
+      upKeysProblem("admin", options.data, url) ?? `${join(options.data, "keys.json")} of pithead up does not exist`;
     fail(
-      `no admin key: set PITHEAD_ADMIN_KEY, pass --admin-key-file, or pass the coordinator's --data (where coordinator start keeps admin.key; ${options.data}/admin.key and ${options.data}/keys.json of pithead up do not exist)`,
+      `no admin key: set PITHEAD_ADMIN_KEY, pass --admin-key-file, or pass the coordinator's --data (where coordinator start keeps admin.key); ${adminFile}; ${upFile}`,
     );
   }
   return { api: new CoordinatorClient(url, admin.key), source: admin.source };

@@ -26,8 +26,16 @@ function readKey(path: string): { found: boolean; secret?: string } {
     const secret = usableKey(readFileSync(path, "utf8"));
     return secret === undefined ? { found: true } : { found: true, secret };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { found: false };
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { found: false };
+    // The OS's text ("EISDIR: illegal operation on a directory, read") names neither file nor fix.
+    if (code === "EISDIR")
+      throw new Error(
+        `${path} is a directory, not the admin key file: move it away and start again (a new admin key is written there), or set PITHEAD_ADMIN_KEY`,
+      );
+    throw new Error(
+      `cannot read ${path} (${code ?? (error as Error).message}): start the coordinator as the user who owns it, or move it away and start again (a new admin key is written there), or set PITHEAD_ADMIN_KEY`,
+    );
   }
 }
 
