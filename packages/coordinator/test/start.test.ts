@@ -104,6 +104,11 @@ describe("starting the coordinator", () => {
     const envKey = (keys.json() as { keys: { id: string; label: string }[] }).keys.find(
       (k) => k.label === "PITHEAD_ADMIN_KEY",
     );
+    // Its registration is in the ledger, as every key's creation is.
+    const records = [];
+    for await (const record of running.ledger.read("coordinator", { type: "coordinator.key.created" }))
+      records.push(record.body);
+    expect(records).toContainEqual({ key_id: envKey?.id, role: "admin", label: "PITHEAD_ADMIN_KEY", wallet: null });
     await running.app.inject({
       method: "DELETE",
       url: `/v1/admin/keys/${envKey?.id}`,

@@ -148,8 +148,9 @@ export async function ensureAdminKey(
     const existing = await tx.keyByHash(hash);
     if (existing?.revokedAt !== undefined && existing.revokedAt !== null) throw new RevokedAdminKeyError();
     if (existing) return { kind: "present" };
+    const id = apiKeyId(configured) ?? `env-${hash.slice(0, 12)}`;
     await tx.insertKey({
-      id: apiKeyId(configured) ?? `env-${hash.slice(0, 12)}`,
+      id,
       hash,
       role: "admin",
       label: "PITHEAD_ADMIN_KEY",
@@ -158,6 +159,9 @@ export async function ensureAdminKey(
       createdAt: tx.now,
       revokedAt: null,
     });
+    // An admin key that appears this way (a first start, or the way back in after a lost admin.key)
+    // is evidence like any other key created.
+    await tx.record("coordinator.key.created", { key_id: id, role: "admin", label: "PITHEAD_ADMIN_KEY", wallet: null });
     return { kind: "present" };
   }
   if ((await tx.activeAdminKeys()) > 0) return { kind: "present" };
