@@ -35,6 +35,8 @@ export interface Verification {
   wrapped: boolean;
   /** Why it is not valid. */
   reason?: string;
+  /** The field that makes the file malformed (not a signature that fails): "signed_by", not SS58. */
+  malformed?: "signed_by";
 }
 
 function safeVerify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
@@ -56,6 +58,7 @@ export function verifyCredentials(text: string): Verification {
     return {
       ...base,
       valid: false,
+      malformed: "signed_by",
       reason: `"${parsed.address}" is not an SS58 address (${(error as Error).message})`,
     };
   }

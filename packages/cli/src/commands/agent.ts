@@ -271,7 +271,7 @@ async function sign(options: SignOptions): Promise<void> {
 
 /** The address is not SS58 at all: the file is malformed (3), not a signature that fails (1). */
 function malformedAddress(result: Verification): boolean {
-  return !result.valid && result.reason?.startsWith(`"${result.address}" is not an SS58 address`) === true;
+  return !result.valid && result.malformed !== undefined;
 }
 
 /**
