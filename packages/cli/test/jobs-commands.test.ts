@@ -103,7 +103,7 @@ describe("a job whose output the result retention removed", () => {
       `output removed ${REMOVED_AT} (the coordinator's result retention); output_sha ${SHA}`,
     );
     expect(ran.stdout).toContain(
-      `pithead jobs receipt ${JOB} --json > receipt.json && pithead receipt verify receipt.json`,
+      `pithead jobs receipt ${JOB} --url ${url} --json > receipt.json && pithead receipt verify receipt.json`,
     );
   });
 
@@ -112,7 +112,7 @@ describe("a job whose output the result retention removed", () => {
     expect(ran.code).toBe(1);
     // One error line, as every command's.
     expect(ran.stderr.trim().split("\n")).toEqual([
-      `error: job ${JOB} has no output any more [OUTPUT_REMOVED]: output removed ${REMOVED_AT} (the coordinator's result retention); output_sha ${SHA}; its signed receipt remains: pithead jobs receipt ${JOB} --json > receipt.json && pithead receipt verify receipt.json`,
+      `error: job ${JOB} has no output any more [OUTPUT_REMOVED]: output removed ${REMOVED_AT} (the coordinator's result retention); output_sha ${SHA}; its signed receipt remains: pithead jobs receipt ${JOB} --url ${url} --json > receipt.json && pithead receipt verify receipt.json`,
     ]);
   });
 

@@ -78,18 +78,22 @@ function json(value: string): unknown {
   }
 }
 
-function describeJob(job: JobView): string {
+/** `url`: the --url the command was given, carried into the commands it suggests. */
+function describeJob(job: JobView, url?: string): string {
   const error = job.error ? ` ${job.error.code}: ${job.error.message}` : "";
   const line = `${job.id}  ${job.state}  ${job.workload}  reward ${job.reward} × ${job.verification.replicas}  attempt ${job.attempt}${error}`;
   if (!job.output_removed_at) return line;
-  return [line, ...removedOutput(job.id, job.output_sha, job.output_removed_at).map((more) => `  ${more}`)].join("\n");
+  return [line, ...removedOutput(job.id, job.output_sha, job.output_removed_at, url).map((more) => `  ${more}`)].join(
+    "\n",
+  );
 }
 
 /** A removed output: what is left (the hash, the signed receipt) and how to get the receipt. */
-function removedOutput(id: string, outputSha: unknown, removedAt: unknown): string[] {
+function removedOutput(id: string, outputSha: unknown, removedAt: unknown, url?: string): string[] {
+  const where = url === undefined ? "" : ` --url ${url}`;
   return [
     `output removed ${String(removedAt)} (the coordinator's result retention); output_sha ${String(outputSha)}`,
-    `its signed receipt remains: pithead jobs receipt ${id} --json > receipt.json && pithead receipt verify receipt.json`,
+    `its signed receipt remains: pithead jobs receipt ${id}${where} --json > receipt.json && pithead receipt verify receipt.json`,
   ];
 }
 
@@ -201,7 +205,7 @@ export function registerJobCommands(program: Command): void {
       try {
         const job = await api.submit(request, randomUUID());
         if (!options.wait) {
-          printResult(options.json === true, job, () => describeJob(job));
+          printResult(options.json === true, job, () => describeJob(job, options.url));
           return;
         }
         const progress = spinner(`job ${job.id} ${job.state}`);
@@ -209,7 +213,7 @@ export function registerJobCommands(program: Command): void {
         if (state !== "COMPLETED") {
           progress.fail(`job ${job.id} ${finalStates.has(state) ? state : `not finished after ${options.wait} s`}`);
           const now = await api.job(job.id);
-          printResult(options.json === true, now, () => describeJob(now));
+          printResult(options.json === true, now, () => describeJob(now, options.url));
           process.exitCode = 1;
           return;
         }
@@ -229,7 +233,7 @@ export function registerJobCommands(program: Command): void {
       const job = await api.job(id);
       printResult(options.json === true, job, () =>
         [
-          describeJob(job),
+          describeJob(job, options.url),
           ...(job.leases ?? []).map((lease) => `  lease ${lease.attempt} ${lease.miner_id} ${lease.state}`),
         ].join("\n"),
       );
@@ -261,7 +265,7 @@ export function registerJobCommands(program: Command): void {
       // Exit 1 (the command ran and failed: there is no output to give), saying what is left.
       if (error instanceof CoordinatorApiError && error.code === "OUTPUT_REMOVED")
         fail(
-          `job ${id} has no output any more [OUTPUT_REMOVED]: ${removedOutput(id, error.details?.output_sha, error.details?.removed_at).join("; ")}`,
+          `job ${id} has no output any more [OUTPUT_REMOVED]: ${removedOutput(id, error.details?.output_sha, error.details?.removed_at, options.url).join("; ")}`,
         );
       failApi(error, source);
     }
