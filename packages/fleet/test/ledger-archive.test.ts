@@ -28,6 +28,7 @@ let ledger: Ledger;
 let controller: OperatorController;
 let server: HttpServer;
 let base: string;
+let hot: string;
 const logged: { level: string; message: string }[] = [];
 const log = {
   info: (_: unknown, message: string) => logged.push({ level: "info", message }),
@@ -56,11 +57,16 @@ async function call(path: string) {
 }
 
 beforeAll(async () => {
-  simulator = await FleetSimulator.start({ miners: 8, clock, models: ["s19", "s21"] });
+  simulator = await FleetSimulator.start({ miners: 8, clock, models: ["s19", "s21", "cgminer-asc"] });
   ledger = await openStore();
   controller = await controllerFor(operatorFor("alpha", simulator.endpoints(), { secret }), ledger, clock);
   // Two days of history (compressed: a cycle every 30 s for a while, then the clock jumps), a manual mode switch.
+  // One miner's cooling fails early on: the controller stops it (a STOP receipt in what gets archived).
+  // (A cgminer ASC rig: the family whose firmware can stop and start hashing.)
+  hot = simulator.endpoints().find((endpoint) => endpoint.model === "cgminer-asc")!.id;
+  await simulator.setFault(hot, { kind: "over-temperature" });
   await cycles(40);
+  expect(controller.minerView(hot).memory.stoppedByController).toBe(true);
   await controller.setMode("MANUAL", "ops", "maintenance window");
   await cycles(10);
   clock.advance(2 * 86_400_000);
@@ -136,11 +142,14 @@ describe("fleet ledger archiving", () => {
     expect(full.records).toBeGreaterThan(local.records);
   });
 
-  it("restarts on the archived partition with its state (the manual mode) kept", async () => {
+  it("restarts on the archived partition with its state (the manual mode, the miners it stopped) kept", async () => {
     await ledger.close();
     ledger = await openStore();
     controller = await controllerFor(operatorFor("alpha", simulator.endpoints(), { secret }), ledger, clock);
     expect(controller.mode).toBe("MANUAL");
+    // The miner it stopped (its STOP receipt now archived) is still known as stopped by the controller,
+    // so it is started again when profitable, not left idle as if an operator had stopped it.
+    expect(controller.minerView(hot).memory.stoppedByController).toBe(true);
     await cycles(1);
     const report = await ledger.verify(P);
     expect(report.problems).toEqual([]);

@@ -9,6 +9,7 @@ import type {
   CycleBody,
   DecisionBody,
   FleetRecord,
+  MemoryBody,
   ModeBody,
   ReceiptBody,
   TelemetryBody,
@@ -150,6 +151,13 @@ export function foldRecord(state: FleetState, record: FleetRecord): void {
     case recordTypes.mode:
       state.mode = (record.body as unknown as ModeBody).mode;
       return;
+    case recordTypes.memory: {
+      // The same facts the receipts before it gave (a no-op then); after an archive boundary, the only source.
+      for (const minerId of (record.body as unknown as MemoryBody).stoppedByController) {
+        state.miners.set(minerId, { ...memoryOf(state, minerId), stoppedByController: true });
+      }
+      return;
+    }
     case recordTypes.cycle: {
       const body = record.body as unknown as CycleBody;
       state.lastCycle = { seq: record.seq, nowMs: Date.parse(body.now) };

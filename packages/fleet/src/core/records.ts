@@ -21,6 +21,8 @@ export const recordTypes = {
   decision: "fleet.decision",
   negativeProof: "fleet.negative-proof",
   receipt: "fleet.receipt",
+  /** What the controller remembers of its miners for longer than a cycle, re-recorded with archiving on. */
+  memory: "fleet.memory",
 } as const;
 
 export type RecordType = (typeof recordTypes)[keyof typeof recordTypes];
@@ -40,6 +42,16 @@ export interface ConfigBody {
    * another machine) changes the configuration, so the ledger shows when. Absent in older records.
    */
   minerAddresses?: Record<string, string>;
+}
+
+/**
+ * Miner memory that outlives the records it came from: the miners the controller stopped (a STOP
+ * receipt, maybe weeks old) and has not started since. Recorded hourly with archiving on, so that a
+ * restart reading from the archive boundary still knows them and starts them when profitable again.
+ */
+export interface MemoryBody {
+  stoppedByController: string[];
+  reason: string;
 }
 
 export interface ModeBody {

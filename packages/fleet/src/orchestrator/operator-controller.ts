@@ -18,7 +18,14 @@ import type { OperatorConfig } from "../config/types.ts";
 import type { Dispatch } from "../core/decide.ts";
 import { emptyMemory, emptyState, type FleetState, foldRecord } from "../core/memory.ts";
 import type { Mode } from "../core/policy.ts";
-import { type Action, type DecisionBody, type Json, type ModeBody, recordTypes } from "../core/records.ts";
+import {
+  type Action,
+  type DecisionBody,
+  type Json,
+  type MemoryBody,
+  type ModeBody,
+  recordTypes,
+} from "../core/records.ts";
 import type { MarketCache } from "../market/market-cache.ts";
 import type { CycleReport } from "./cycle-report.ts";
 import { runCycleSteps } from "./cycle-steps.ts";
@@ -29,6 +36,9 @@ import { type ManualResult, manualCommand } from "./manual-command.ts";
 import { Mutex } from "./mutex.ts";
 import { configRecords, readPartition } from "./open-partition.ts";
 import { type NewRecord, partitionFor, type Recorder, type StoredRecordLike } from "./recorder.ts";
+
+/** Miner ids per fleet.memory record: a 10,000-miner fleet stopped for a loss fits in ten. */
+const MEMORY_IDS_PER_RECORD = 1000;
 
 export type { CycleReport } from "./cycle-report.ts";
 export { IdempotencyKeyReusedError, type ManualResult, UnknownMinerError } from "./manual-command.ts";
@@ -252,9 +262,10 @@ export class OperatorController {
 
   /**
    * With archiving on, hourly (ledger-archiver.ts): a restart or a replay after records are archived
-   * reads the state back from the archive boundary only, so the configuration (and a manual mode) is
-   * recorded again, the same values (folding them changes nothing), whenever cycles ran since it last
-   * was: wherever the boundary falls, one follows within the hour. Returns how many records it wrote.
+   * reads the state back from the archive boundary only, so the configuration (and a manual mode),
+   * and the miners the controller stopped and has not started since, are recorded again, the same
+   * values (folding them changes nothing), whenever cycles ran since it last was: wherever the
+   * boundary falls, one follows within the hour. Returns how many records it wrote.
    */
   anchorState(): Promise<number> {
     return this.mutex.run(async () => {
@@ -271,6 +282,17 @@ export class OperatorController {
           reason: "re-recorded with the configuration, so that it is read back after older records are archived",
         };
         entries.push({ type: recordTypes.mode, body: body as unknown as Json, at: new Date(this.clock.now()) });
+      }
+      const stopped = [...this.state.miners]
+        .filter(([, memory]) => memory.stoppedByController)
+        .map(([minerId]) => minerId)
+        .sort();
+      for (let from = 0; from < stopped.length; from += MEMORY_IDS_PER_RECORD) {
+        const body: MemoryBody = {
+          stoppedByController: stopped.slice(from, from + MEMORY_IDS_PER_RECORD),
+          reason: "re-recorded, so that it is read back after older records are archived",
+        };
+        entries.push({ type: recordTypes.memory, body: body as unknown as Json, at: new Date(this.clock.now()) });
       }
       return (await this.appendAndFold(entries)).length;
     });
