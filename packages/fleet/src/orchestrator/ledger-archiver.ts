@@ -1,8 +1,9 @@
 // The fleet's automatic archiving (LEDGER_ARCHIVE_DIR): at most once an hour, after a cycle and off
 // its path (the cycle does not wait), each operator's sealed ledger segments whose every record is
 // older than LEDGER_ARCHIVE_AFTER_DAYS move to the archive directory (@pithead/ledger's archive).
-// Each run first has the controller re-record its configuration and mode (anchorState): a restart
-// or a replay reads the state back from the archive boundary, and finds them within an hour of it. A failure (the mount is gone) is logged once as a warning, and again
+// Each run first has the controller re-record its configuration, mode and the miners it stopped
+// (anchorState): a restart or a replay reads the state back from the archive boundary, and finds
+// them within an hour of it. A failure (the mount is gone) is logged once as a warning, and again
 // only after archiving worked in between; appends never wait for it or stop because of it.
 import type { ArchiveReport, Ledger } from "@pithead/ledger";
 import type { Clock } from "../clock.ts";
