@@ -4,6 +4,7 @@
 // while the fleet controller runs, it archives by itself (LEDGER_ARCHIVE_DIR) and this exits 3.
 import { existsSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
+import type { ArchiveReport } from "@pithead/ledger";
 import { Command } from "commander";
 import { EXIT_USAGE, fail, plural, printResult } from "../output.ts";
 import { describeBytes } from "../progress.ts";
@@ -114,18 +115,7 @@ export function archiveCommand(): Command {
     );
 }
 
-type Report = {
-  partition: string;
-  archive: string;
-  dryRun: boolean;
-  moved: { from: number; to: number; name: string; bytes: number }[];
-  records: number;
-  bytes: number;
-  left: { what: string; from: number; to: number; reason: string }[];
-  archivedTo: number;
-};
-
-function archiveText(report: Report): string {
+function archiveText(report: ArchiveReport): string {
   const verb = report.dryRun ? "would move" : "moved";
   const lines = [
     report.moved.length === 0
