@@ -61,6 +61,9 @@ export interface ArchivedRange {
   lastArchivedAt: string;
   /** the archive directories used, as given */
   archives: string[];
+  /** hex hash of record records-1 and the Merkle frontier after it (largest subtree first): where a reader of the local records continues the chain and tree */
+  lastHash: string;
+  frontier: string[];
 }
 
 export type SignCheckpoint = (size: number, rootHash: Buffer) => Checkpoint;
@@ -98,6 +101,12 @@ export interface LedgerBackend {
   archivedRange?(partition: string): Promise<ArchivedRange | undefined>;
   /** The archived records' lines, read from the archive directory they were moved to. */
   archivedLines?(partition: string, archive: string): AsyncIterable<StoredLine>;
+  /**
+   * Damage a reader can see without verifying (a cheap look, not a verify): a JSONL partition's
+   * missing records.jsonl or malformed checkpoint line, an SQL partition whose rows do not number
+   * its head's size. Undefined when none is seen.
+   */
+  damage?(partition: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

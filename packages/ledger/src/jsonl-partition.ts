@@ -135,6 +135,8 @@ export class JsonlPartition {
   /** The most records a stored checkpoint covers: records.jsonl must hold at least these. */
   private covered = 0;
   private checkpointBytes = 0;
+  /** Complete lines of checkpoints.jsonl that are not checkpoints (damage: a torn one is never complete). */
+  checkpointProblems: string[] = [];
   /** Why records past `head.size` cannot be read (a reader met damage it must not repair). */
   damage: string | undefined;
   private broken: Error | undefined;
@@ -300,14 +302,19 @@ export class JsonlPartition {
     this.checkpointBytes = Buffer.byteLength(text.slice(0, complete));
     this.checkpointList = [];
     this.covered = 0;
-    for (const line of text.slice(0, complete).split("\n")) {
+    this.checkpointProblems = [];
+    for (const [i, line] of text.slice(0, complete).split("\n").entries()) {
       if (line.length === 0) continue;
       try {
         const checkpoint = parseCheckpointLine(line);
         this.checkpointList.push(checkpoint);
         if (Number.isSafeInteger(checkpoint.size)) this.covered = Math.max(this.covered, checkpoint.size);
-      } catch {
-        // verify reports a malformed checkpoint line; the cache simply does not rely on it.
+        if (!Number.isSafeInteger(checkpoint.size) || typeof checkpoint.note !== "string") {
+          this.checkpointProblems.push(`line ${i + 1} of checkpoints.jsonl is not a stored checkpoint`);
+        }
+      } catch (error) {
+        // The cache does not rely on it; damage() names it (a complete line: not a torn write), verify reports it.
+        this.checkpointProblems.push(`line ${i + 1} of checkpoints.jsonl is malformed: ${(error as Error).message}`);
       }
     }
   }

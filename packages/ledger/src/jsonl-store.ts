@@ -1,6 +1,6 @@
 // The JSONL store: a directory of partitions (see jsonl-partition.ts). A partition is opened for
 // reading on first use and reopened for writing (lock + recovery) on the first append or checkpoint.
-import { type Dirent, readdirSync, statSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import {
   type ArchivedRange,
@@ -25,6 +25,13 @@ import { recordLineLayout } from "./record-line.ts";
 import { SEALED_DIR } from "./sealed-segments.ts";
 
 export const DEFAULT_SEAL_BYTES = 64 << 20;
+
+/** What a partition's directory may hold: any of it makes one (its records.jsonl deleted is damage, not no partition). */
+const PARTITION_FILES = ["records.jsonl", "checkpoints.jsonl", "index.bin", "tree.bin", SEALED_DIR];
+
+function holdsPartition(dir: string): boolean {
+  return PARTITION_FILES.some((file) => existsSync(join(dir, file)));
+}
 
 export class JsonlBackend implements LedgerBackend {
   readonly kind = "jsonl" as const;
@@ -172,12 +179,7 @@ export class JsonlBackend implements LedgerBackend {
         if (!(dirent.isDirectory() || (dirent.isSymbolicLink() && statSync(path).isDirectory()))) continue;
         if (entry.endsWith(".ledger")) {
           const name = relative(this.root, path).slice(0, -".ledger".length).split(sep).join("/");
-          try {
-            statSync(join(path, "records.jsonl"));
-            found.push(name);
-          } catch {
-            // a directory without records is not a partition
-          }
+          if (holdsPartition(path)) found.push(name);
         }
         walk(path);
       }
@@ -222,7 +224,22 @@ export class JsonlBackend implements LedgerBackend {
       segments: entries.length,
       lastArchivedAt: last.archived_at,
       archives: [...new Set(entries.map((e) => e.archive))],
+      lastHash: last.last_hash,
+      frontier: [...last.frontier],
     };
+  }
+
+  async damage(name: string): Promise<string | undefined> {
+    const partition = await this.partition(name);
+    const problems = [...partition.checkpointProblems, ...partition.manifestProblems];
+    // Only its records are gone: what is left says it held some.
+    if (!existsSync(join(partition.dir, "records.jsonl"))) {
+      const covered = partition.latestCheckpoint?.size;
+      problems.unshift(
+        `${join(partition.dir, "records.jsonl")} is missing${typeof covered === "number" && covered > 0 ? ` (its checkpoints cover ${covered} records)` : ""}`,
+      );
+    }
+    return problems.length > 0 ? problems.join("; ") : undefined;
   }
 
   async close(): Promise<void> {

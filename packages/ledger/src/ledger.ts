@@ -64,6 +64,12 @@ export interface Ledger {
   archived?(partition: string): Promise<ArchivedRange | undefined>;
   /** The archived records, read from `archive` (the directory they were moved to), each segment checked against the manifest first. */
   readArchived?(partition: string, archive: string): AsyncIterable<StoredRecord>;
+  /**
+   * Damage seen without verifying (cheap: no record is re-hashed): records a reader cannot reach, fewer
+   * records than a checkpoint covers, a missing records file or malformed checkpoint line (JSONL), rows
+   * that do not number the head's size (SQL). Undefined when none is seen; `verify` checks everything.
+   */
+  damage?(partition: string): Promise<string | undefined>;
   /** Takes the partition's writer lock now (recovering a torn tail) rather than at the first append. */
   openWriter(partition: string): Promise<void>;
   /**
@@ -255,15 +261,70 @@ export class StoreLedger implements Ledger {
     if (options.limit !== undefined) assertSeq(options.limit, "limit");
     if (options.type !== undefined) assertType(options.type);
     if (options.limit === 0) return;
+    // Without a type filter the seqs come contiguous: a gap (a row deleted from an SQL store) is named,
+    // never skipped silently. (With one, seqs skip by design; verify finds such a gap.)
+    const contiguous = options.type === undefined;
+    const reverse = options.reverse === true;
+    const size = contiguous ? await this.backend.size(partition) : 0;
+    const low = options.fromSeq ?? 0;
+    const high = Math.min(options.toSeq ?? Number.MAX_SAFE_INTEGER, size - 1);
+    let expected = reverse ? high : low;
+    let left = options.limit ?? Number.POSITIVE_INFINITY;
     for await (const found of this.backend.lines(partition, options)) {
+      if (contiguous && (reverse ? found.seq < expected : found.seq > expected)) {
+        if (reverse)
+          this.missing(partition, found.seq + 1, expected, `record ${found.seq} precedes record ${expected + 1}`);
+        else this.missing(partition, expected, found.seq - 1, `record ${found.seq} follows record ${expected - 1}`);
+      }
+      expected = reverse ? found.seq - 1 : found.seq + 1;
+      left--;
       const record = storedRecordAt(found.line, found.seq, found.hash);
       yield typeof record === "string" ? await this.damaged(partition, found.seq, record) : record;
     }
+    if (contiguous && left > 0 && (reverse ? expected >= low && expected <= high : expected <= high)) {
+      const [from, to] = reverse ? [low, expected] : [expected, high];
+      this.missing(
+        partition,
+        from,
+        to,
+        `the partition's size is ${size}, but no record ${reverse ? `below ${to + 1}` : `after ${from - 1}`} is stored`,
+      );
+    }
+  }
+
+  /** Records from..to are not stored, though the partition's size says they are. */
+  private missing(partition: string, from: number, to: number, why: string): never {
+    const which = from === to ? `record ${from} is` : `records ${from}..${to} are`;
+    throw new LedgerCorruptError(partition, `${which} missing: ${why}; run \`pithead ledger verify\` on the ledger`);
+  }
+
+  async damage(partition: string): Promise<string | undefined> {
+    this.open(partition);
+    const seen = await this.backend.damage?.(partition);
+    if (seen !== undefined) return seen;
+    const size = await this.backend.size(partition);
+    try {
+      // The record after the last readable one: a reader that stopped at damage throws it here.
+      await this.get(partition, size);
+    } catch (error) {
+      if (!(error instanceof LedgerCorruptError)) throw error;
+      return error.message;
+    }
+    const latest = await this.backend.latestCheckpoint(partition);
+    if (latest && latest.size > size) return `a checkpoint covers ${latest.size} records but only ${size} can be read`;
+    return undefined;
   }
 
   async *lines(partition: string, options: { fromSeq?: number } = {}): AsyncIterable<string> {
     this.open(partition);
-    for await (const found of this.backend.lines(partition, { fromSeq: options.fromSeq ?? 0 })) yield found.line;
+    let expected = options.fromSeq ?? 0;
+    for await (const found of this.backend.lines(partition, { fromSeq: expected })) {
+      // An export must not skip a missing seq either (see read).
+      if (found.seq > expected)
+        this.missing(partition, expected, found.seq - 1, `record ${found.seq} follows record ${expected - 1}`);
+      expected = found.seq + 1;
+      yield found.line;
+    }
   }
 
   size(partition: string): Promise<number> {

@@ -21,6 +21,7 @@ import { appendEntriesPostgres, lockPostgresHead, readPostgresHead } from "./pos
 import { migratePostgresLedger } from "./postgres-schema.ts";
 import { refKey } from "./proof-plan.ts";
 import type { StoredRecord } from "./record.ts";
+import { rowCountDamage } from "./sql-row-check.ts";
 
 const PAGE = 2000;
 /** The advisory lock key of a partition's writer ($1 = partition). */
@@ -256,6 +257,15 @@ export class PostgresBackend implements LedgerBackend {
       "SELECT partition FROM ledger_heads ORDER BY partition",
     );
     return rows.map((row) => row.partition);
+  }
+
+  async damage(partition: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ n: string; top: string | null }>(
+      "SELECT count(*) AS n, max(seq) AS top FROM ledger_records WHERE partition = $1",
+      [partition],
+    );
+    const size = (await readPostgresHead(this.pool, partition)).size;
+    return rowCountDamage(size, Number(rows[0]?.n ?? 0), rows[0]?.top == null ? null : Number(rows[0].top));
   }
 
   async verify(

@@ -19,6 +19,7 @@ import { leafHash, type NodeRef } from "./merkle.ts";
 import { holderRunning, processStarted } from "./pid-lock.ts";
 import { refKey } from "./proof-plan.ts";
 import type { StoredRecord } from "./record.ts";
+import { rowCountDamage } from "./sql-row-check.ts";
 import { appendEntriesSqlite, sqliteHead } from "./sqlite-append.ts";
 import { migrateSqliteLedger } from "./sqlite-schema.ts";
 
@@ -221,6 +222,17 @@ export class SqliteBackend implements LedgerBackend {
       partition: string;
     }[];
     return rows.map((row) => row.partition);
+  }
+
+  async damage(partition: string): Promise<string | undefined> {
+    const row = this.db
+      .prepare("SELECT count(*) AS n, max(seq) AS top FROM ledger_records WHERE partition = ?")
+      .get(partition) as { n: number; top: number | null };
+    return rowCountDamage(
+      sqliteHead(this.db, partition).size,
+      Number(row.n),
+      row.top === null ? null : Number(row.top),
+    );
   }
 
   async verify(

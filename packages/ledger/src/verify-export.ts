@@ -9,6 +9,7 @@ import { manifestPath } from "./archive-manifest.ts";
 import { ChainVerifier, type VerifyReport } from "./chain-verifier.ts";
 import { EXPORT_FORMAT, type ExportHeader } from "./export.ts";
 import { resolveCitationsByScan, verifyJsonlFiles, verifyJsonlPartition } from "./jsonl-verify.ts";
+import { Frontier } from "./merkle.ts";
 import { scanLines } from "./scan-lines.ts";
 import { listSegments } from "./sealed-segments.ts";
 import { LedgerFormatError } from "./signed-note.ts";
@@ -81,6 +82,55 @@ async function verifyPartitionDir(
   return verifier.finish();
 }
 
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * An export of a partition with archived records starts at its header's `from`: the chain and tree
+ * continue from the header's last hash and frontier (the archive manifest's), which the checkpoints
+ * in the file vouch for (a rewritten one fails at the first of them, or at record `from`'s prev).
+ */
+function continueFromHeader(header: ExportHeader, verifier: ChainVerifier): void {
+  const from = header.from;
+  const state = header.archived;
+  const nodes = Array.isArray(state?.frontier) ? state.frontier : undefined;
+  if (
+    !Number.isSafeInteger(from) ||
+    from! < 0 ||
+    typeof state?.lastHash !== "string" ||
+    !HEX64.test(state.lastHash) ||
+    nodes === undefined ||
+    !nodes.every((n) => typeof n === "string" && HEX64.test(n)) ||
+    nodes.length !== Frontier.refs(from!).length
+  ) {
+    verifier.flag(
+      0,
+      `the header's from (${JSON.stringify(from)}) or archived state (last hash and frontier) is malformed`,
+    );
+    return;
+  }
+  if (from === 0) return;
+  const skipped = verifier.continueFrom(
+    from!,
+    Buffer.from(state.lastHash, "hex"),
+    new Frontier(
+      from!,
+      nodes.map((n) => Buffer.from(n, "hex")),
+    ),
+    true,
+  );
+  verifier.noteArchived(from!, false);
+  verifier.warn(
+    `records 0..${from! - 1} are archived and not in this export, so they were not checked: the file starts at record ${from} and ` +
+      "its chain and tree continue from the archive state in its header, which the checkpoints after it vouch for; " +
+      "verify the partition with its archive (`pithead ledger verify <partition dir> --archive DIR`) to check them",
+  );
+  if (skipped > 0) {
+    verifier.warn(
+      `${skipped} trusted checkpoint${skipped === 1 ? "" : "s"} below record ${from} cover only archived records: not checked`,
+    );
+  }
+}
+
 function startsWith(buf: Buffer, start: number, prefix: Buffer): boolean {
   return buf.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
 }
@@ -127,6 +177,7 @@ export async function verifyExport(file: string, options: VerifyExportOptions = 
     );
   }
   verifier.trust(options.trustedCheckpoints ?? []);
+  if (header?.from !== undefined) continueFromHeader(header, verifier);
   const progress = {
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.parallel !== undefined ? { parallel: options.parallel } : {}),

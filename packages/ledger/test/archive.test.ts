@@ -15,8 +15,17 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
+import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
-import { canonicalJson, type LedgerRecord, openLedger, verifyExport, verifyInclusion } from "../src/index.ts";
+import {
+  canonicalJson,
+  exportPartition,
+  type LedgerRecord,
+  ledgerRoutes,
+  openLedger,
+  verifyExport,
+  verifyInclusion,
+} from "../src/index.ts";
 import { JsonlBackend } from "../src/jsonl-store.ts";
 import { collect, tempDir, testSigner } from "./helpers.ts";
 
@@ -233,6 +242,51 @@ describe("archiving sealed segments (JSONL)", () => {
     expect((await verifyWith(dir.path)).ok).toBe(true);
     writeFileSync(second, original);
     expect((await verifyWith(dir.path, arch.path)).ok).toBe(true);
+  });
+
+  it("exports (file and HTTP route) from the archive boundary, and the export verifies from there with the state its header carries", async () => {
+    using dir = tempDir();
+    using arch = tempDir("pithead-archive-");
+    const { report, lines } = await archivedPartition(dir.path, arch.path);
+    const b = report.archivedTo;
+    const ledger = await openLedger({ store: "jsonl", dir: dir.path, signer });
+    const file = join(dir.path, "op.export.jsonl");
+    let routed: string;
+    try {
+      const written = await exportPartition(ledger, P, file);
+      expect(written).toMatchObject({ from: b, records: lines.length - b });
+      const app = Fastify();
+      await app.register(ledgerRoutes, { ledger, prefix: "/v1", partitions: () => [P] });
+      const response = await app.inject({ method: "GET", url: `/v1/ledger/export?partition=${encodeURIComponent(P)}` });
+      await app.close();
+      expect(response.statusCode, response.body).toBe(200);
+      routed = response.body;
+    } finally {
+      await ledger.close();
+    }
+    const exported = readFileSync(file, "utf8").trimEnd().split("\n");
+    for (const body of [exported, routed.trimEnd().split("\n")]) {
+      const header = JSON.parse(body[0]!) as { from: number; records: number; archived: { lastHash: string } };
+      // The header says where the file starts, and the first record is that one.
+      expect(header.from).toBe(b);
+      expect(header.records).toBe(lines.length);
+      expect(header.archived.lastHash).toBe(manifestLines(dir.path).at(-1)!.last_hash);
+      expect(body.find((l) => l.startsWith('{"at":'))).toBe(lines[b]);
+    }
+    const verified = await verifyExport(file, { verifierKey: signer.verifierKey });
+    expect(verified.problems).toEqual([]);
+    expect(verified.ok).toBe(true);
+    expect(verified.records).toBe(lines.length);
+    expect(verified.archived).toEqual({ records: b, checked: false });
+    expect(verified.warnings.join("\n")).toMatch(
+      new RegExp(`records 0\\.\\.${b - 1} are archived and not in this export`),
+    );
+
+    // The carried state is vouched for: a rewritten last hash or frontier fails.
+    const forged = JSON.parse(exported[0]!) as { archived: { lastHash: string; frontier: string[] } };
+    forged.archived.frontier[0] = "00".repeat(32);
+    writeFileSync(file, `${[JSON.stringify(forged), ...exported.slice(1)].join("\n")}\n`);
+    expect((await verifyExport(file, { verifierKey: signer.verifierKey })).ok).toBe(false);
   });
 
   it("fails verification, even without the archive, when the manifest's last_hash or frontier is rewritten", async () => {

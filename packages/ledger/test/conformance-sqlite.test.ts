@@ -1,4 +1,5 @@
 import { rmSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
 import { openLedger } from "../src/index.ts";
 import { tempDir, testSigner } from "./helpers.ts";
 import { describeLedgerStore } from "./store-conformance.ts";
@@ -8,5 +9,10 @@ describeLedgerStore("sqlite", async () => {
   return {
     open: () => openLedger({ store: "sqlite", path: `${dir.path}/ledger.db`, signer: testSigner() }),
     cleanup: async () => rmSync(dir.path, { recursive: true, force: true }),
+    removeRecord: async (partition, seq) => {
+      const db = new DatabaseSync(`${dir.path}/ledger.db`);
+      db.prepare("DELETE FROM ledger_records WHERE partition = ? AND seq = ?").run(partition, seq);
+      db.close();
+    },
   };
 });

@@ -20,6 +20,8 @@ export interface StoreUnderTest {
   /** Opens the store (same location every time within one suite run). */
   open(): Promise<Ledger>;
   cleanup?(): Promise<void>;
+  /** Deletes a record's row behind the ledger's back, as a careless hand would (SQL stores). */
+  removeRecord?(partition: string, seq: number): Promise<void>;
 }
 
 let counter = 0;
@@ -142,6 +144,22 @@ export function describeLedgerStore(name: string, setup: () => Promise<StoreUnde
       expect(await seqs({ reverse: true, toSeq: 5, type: "test.three" })).toEqual([3, 0]);
       expect(await seqs({ fromSeq: 50 })).toEqual([]);
       expect((await collect(ledger.lines(p, { fromSeq: 11 }))).length).toBe(1);
+    });
+
+    it("names a record deleted from the store: in damage(), and in a read instead of skipping its seq", async () => {
+      if (!store.removeRecord) return;
+      const p = fresh("gap");
+      for (let i = 0; i < 20; i++) await ledger.append(p, "test.note", { i });
+      expect(await ledger.damage!(p)).toBeUndefined();
+      await store.removeRecord(p, 10);
+      expect(await ledger.damage!(p)).toMatch(/1 of its 20 records is missing/);
+      const seen: number[] = [];
+      await expect(
+        (async () => {
+          for await (const r of ledger.read(p, { fromSeq: 8, limit: 4 })) seen.push(r.seq);
+        })(),
+      ).rejects.toThrow(/record 10 is missing: record 11 follows record 9/);
+      expect(seen).toEqual([8, 9]);
     });
 
     it("lists partitions", async () => {

@@ -7,10 +7,11 @@ import { EXIT_CANNOT, EXIT_FAILED, EXIT_USAGE, errorMessage, fail } from "../out
 export const EXIT_CODES_HELP = [
   "",
   "Exit codes: 0 done (verify: every partition verified); 1 verification failed (tampering or",
-  "damage found; partitions: a partition cannot be read whole); 2 the command line is wrong;",
-  "3 the command could not run (no ledger there, a server unreachable or refusing, a store locked",
-  "by its writer, a key that cannot be read or used, a file that is not a ledger export). Errors",
-  "go to stderr as one line, also with --json.",
+  "damage found; partitions: damage seen without verifying; show: a record missing or unreadable);",
+  "2 the command line is wrong; 3 the command could not run (no ledger there: a store with no",
+  "partitions, a file that is no ledger; a server unreachable or refusing, a store locked by its",
+  "writer, a key that cannot be read or used, records asked for that are archived). Errors go to",
+  "stderr as one line, also with --json.",
   "",
 ].join("\n");
 

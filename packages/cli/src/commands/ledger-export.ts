@@ -20,7 +20,10 @@ export function exportCommand(): Command {
       "--key-file <file>",
       "name the verifier key of this signing key in the export (default: the key beside the store that signed the partition's checkpoints)",
     )
-    .option("--json", "print {file, records, checkpoints, bytes} as JSON")
+    .option(
+      "--json",
+      "print {file, records, checkpoints, bytes, from} as JSON (from: the first record, above 0 when older ones are archived)",
+    )
     .action(
       guarded(async (path: string, file: string, options: { partition?: string; keyFile?: string; json?: boolean }) => {
         // Said up front, about the file asked for (not the temporary file it is written through).
@@ -48,9 +51,16 @@ export function exportCommand(): Command {
         const progress = spinner(`exporting ${partition}`);
         try {
           const written = await lib.exportPartition(ledger, partition, file);
+          const start =
+            written.from > 0 ? ` (from record ${written.from}: records 0..${written.from - 1} are archived)` : "";
           progress.succeed(
-            `exported ${plural(written.records, "record")} and ${plural(written.checkpoints, "checkpoint")} to ${file}`,
+            `exported ${plural(written.records, "record")}${start} and ${plural(written.checkpoints, "checkpoint")} to ${file}`,
           );
+          if (written.from > 0) {
+            process.stderr.write(
+              `note: the export starts at record ${written.from}; \`pithead ledger verify ${file}\` checks it from there (the chain and tree continue from the archive state its header carries, which its checkpoints vouch for). Verify the partition with --archive DIR to check records 0..${written.from - 1}\n`,
+            );
+          }
           if (options.json) printResult(true, { file, ...written }, () => "");
         } catch (error) {
           progress.fail(`export of ${partition} failed`);

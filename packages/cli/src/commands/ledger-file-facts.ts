@@ -2,7 +2,16 @@
 // records.jsonl) before checking it: the partition its header names, and the origin and key name of
 // its checkpoints, so that --key-file is checked under the key name the checkpoints were signed with
 // and a --checkpoint of another ledger is refused as input, not blamed on every stored checkpoint.
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { EXPORT_FORMAT, type ExportHeader, parseCheckpoint } from "@pithead/ledger";
@@ -95,4 +104,28 @@ export function keyNameOf(facts: FileFacts): string | undefined {
 /** The origin the file's checkpoints use: the header's, else the first checkpoint's. */
 export function originOf(facts: FileFacts): string | undefined {
   return facts.header?.origin ?? noteSigner(facts.firstNote)?.origin;
+}
+
+/**
+ * Whether a file is a ledger file (an export, or a JSONL store's records file) by its first line, for a
+ * command that needs a store: one of those is the wrong kind of ledger (exit 2), anything else no
+ * ledger at all (exit 3, as `verify` says of it).
+ */
+export function isLedgerFile(file: string): boolean {
+  const buf = Buffer.alloc(64 * 1024);
+  const fd = openSync(file, "r");
+  let bytes: number;
+  try {
+    bytes = readSync(fd, buf, 0, buf.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const nl = buf.subarray(0, bytes).indexOf(0x0a);
+  const first = buf.toString("utf8", 0, nl >= 0 ? nl : bytes);
+  if (first.startsWith('{"at":')) return true;
+  try {
+    return (JSON.parse(first) as ExportHeader | null)?.format === EXPORT_FORMAT;
+  } catch {
+    return false;
+  }
 }

@@ -1,8 +1,10 @@
-// `pithead ledger show`: a partition's records, oldest first (newest first with --reverse).
+// `pithead ledger show`: a partition's records, oldest first (newest first with --reverse). A partition
+// with archived records is shown from the archive boundary (a note on stderr says so); --from below it
+// says the records are archived (exit 3: not stored here), rather than failing on record 0.
 import type { StoredRecord } from "@pithead/ledger";
 import { Command } from "commander";
 import { errorMessage, fail, printResult } from "../output.ts";
-import { exitCodeOf, guarded } from "./ledger-exit.ts";
+import { cannot, exitCodeOf, guarded } from "./ledger-exit.ts";
 import { wholeNumber } from "./ledger-options.ts";
 import { open, pickPartition, storeTarget } from "./ledger-target.ts";
 
@@ -39,14 +41,27 @@ export function showCommand(): Command {
         ) => {
           const ledger = await open(storeTarget(path, "show"));
           const partition = await pickPartition(ledger, options.partition);
+          // Records below the archive boundary are not stored here: start there, and say so.
+          const archived = await ledger.archived?.(partition);
+          const boundary = archived?.records ?? 0;
+          if (archived && options.from !== undefined && options.from < boundary) {
+            await ledger.close();
+            cannot(
+              `records 0..${boundary - 1} of ${partition} are archived (moved to ${archived.archives.join(", ")}), so record ${options.from} is not stored here: ` +
+                `records from ${boundary} are (--from ${boundary}); verify the partition with --archive DIR to check the archived ones`,
+            );
+          }
+          if (archived && options.from === undefined && !options.reverse) {
+            process.stderr.write(
+              `note: records 0..${boundary - 1} of ${partition} are archived (moved to ${archived.archives.join(", ")}); showing from record ${boundary}\n`,
+            );
+          }
           const records: StoredRecord[] = [];
           let failure: unknown;
           try {
             const range = options.reverse
-              ? options.from !== undefined
-                ? { toSeq: options.from }
-                : {}
-              : { fromSeq: options.from ?? 0 };
+              ? { fromSeq: boundary, ...(options.from !== undefined ? { toSeq: options.from } : {}) }
+              : { fromSeq: options.from ?? boundary };
             for await (const record of ledger.read(partition, {
               ...range,
               ...(options.type ? { type: options.type } : {}),
@@ -60,6 +75,11 @@ export function showCommand(): Command {
             failure = error;
           } finally {
             await ledger.close();
+          }
+          if (archived && options.reverse && failure === undefined && records.length < options.limit) {
+            process.stderr.write(
+              `note: records 0..${boundary - 1} of ${partition} are archived (moved to ${archived.archives.join(", ")}); none of them is shown\n`,
+            );
           }
           if (failure === undefined || records.length > 0) {
             printResult(options.json === true, records, () =>

@@ -6,6 +6,7 @@ import type { Ledger, LedgerSigner, LedgerStoreOptions } from "@pithead/ledger";
 import type { StoreLocation } from "../ledger-keys.ts";
 import { EXIT_USAGE, errorMessage, fail } from "../output.ts";
 import { cannot } from "./ledger-exit.ts";
+import { isLedgerFile } from "./ledger-file-facts.ts";
 
 // Loaded when a ledger command runs, so `pithead` itself starts without the ledger's dependencies.
 export const ledgerModule = () => import("@pithead/ledger");
@@ -51,9 +52,19 @@ export function resolveTarget(path: string, create = false): Target {
 
 export function storeTarget(path: string, command: string, create = false): Extract<Target, { kind: "store" }> {
   const target = resolveTarget(path, create);
+  if (target.kind === "file" && !statSync(target.file).isDirectory() && !isLedgerFile(target.file)) {
+    // Not a ledger of any kind: no ledger there (exit 3), as `ledger verify` says of the same file.
+    cannot(`no ledger at ${path}: it is not a ledger store (a JSONL directory, a SQLite file or a postgres:// URL)`);
+  }
   if (target.kind !== "store") {
+    const what =
+      target.kind === "url"
+        ? "a URL"
+        : statSync(target.file).isDirectory()
+          ? "one partition's directory"
+          : "an export file";
     fail(
-      `${command} needs a ledger store (a JSONL directory, a SQLite file or a postgres:// URL); ${path} is an export file or URL`,
+      `${command} needs a ledger store (a JSONL directory, a SQLite file or a postgres:// URL); ${path} is ${what}`,
       EXIT_USAGE,
     );
   }

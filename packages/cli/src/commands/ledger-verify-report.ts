@@ -40,7 +40,7 @@ export function reportText(report: PartitionReport): string {
     lines.push(
       report.archived.checked
         ? `  ${range} are archived: checked in the archive`
-        : `  ${range} are archived: not checked here (give --archive DIR to check them)`,
+        : `  ${range} are archived: not checked here (verify the partition with --archive DIR to check them)`,
     );
   }
   if (report.firstBad) lines.push(`  first bad record: ${report.firstBad.seq}: ${report.firstBad.reason}`);
