@@ -141,6 +141,34 @@ describe("the compute miner daemon", () => {
     expect(coordinator.of("/v1/miner/proof").every((r) => typeof r.headers["idempotency-key"] === "string")).toBe(true);
   });
 
+  it("claims the freed slot's next job first, naming the finished one as done, and sends its proof once that claim is answered (or 50 ms on)", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator, { MAX_CONCURRENCY: "1" });
+    const first = llmJob({ prompt: "abc", max_tokens: 4 });
+    coordinator.jobs.push(first, llmJob({ prompt: "klm", max_tokens: 3 }));
+    // The first claim is answered at once; the claim for the slot its job frees is held, and the
+    // job's proof must wait for that answer, not race it.
+    let release = () => {};
+    coordinator.nextGates = [
+      undefined,
+      new Promise((resolve) => {
+        release = resolve;
+      }),
+    ];
+    h.running.miner.start();
+    await until(() => coordinator.of("/v1/miner/next").length === 2);
+    expect(coordinator.of("/v1/miner/next")[1]?.query.get("done")).toBe(String(first.id));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(coordinator.of("/v1/miner/proof")).toHaveLength(0);
+    // A claim that stays unanswered (a long-poll finding nothing) holds the proof 50 ms at most.
+    h.clock.advance(50);
+    await until(() => coordinator.acceptedProofs.size === 1);
+    release();
+    await until(() => coordinator.acceptedProofs.size === 2);
+    const order = coordinator.requests.map((r) => r.path).filter((path) => path !== "/v1/miner/heartbeat");
+    expect(order.slice(0, 3)).toEqual(["/v1/miner/next", "/v1/miner/next", "/v1/miner/proof"]);
+  });
+
   it("keeps a result through a coordinator outage and a miner restart, re-sending it with the same Idempotency-Key", async () => {
     await using coordinator = await startScriptedCoordinator();
     const workDir = mkdtempSync(join(tmpdir(), "miner-daemon-"));

@@ -24,6 +24,8 @@ export interface ScriptedCoordinator extends AsyncDisposable {
   overrides: Map<string, Override[]>;
   /** While true every request gets 503 SERVICE_UNAVAILABLE. */
   down: boolean;
+  /** Per `next` call, in order: answered only once its promise resolves (a claim the test holds). */
+  nextGates: (Promise<void> | undefined)[];
   /** Proof answers by Idempotency-Key (what was credited). */
   acceptedProofs: Map<string, Record<string, unknown>>;
   of(path: string): RecordedRequest[];
@@ -61,6 +63,7 @@ export async function startScriptedCoordinator(): Promise<ScriptedCoordinator> {
     jobs: [] as Record<string, unknown>[],
     overrides: new Map<string, Override[]>(),
     down: false,
+    nextGates: [] as (Promise<void> | undefined)[],
     acceptedProofs: new Map<string, Record<string, unknown>>(),
   };
   const server = createServer(async (request, response) => {
@@ -100,6 +103,7 @@ export async function startScriptedCoordinator(): Promise<ScriptedCoordinator> {
           status: "online",
         });
       case "/v1/miner/next": {
+        await state.nextGates.shift();
         const job = state.jobs.shift();
         return job ? send(response, 200, job) : send(response, 204);
       }
