@@ -2,7 +2,8 @@
 // running coordinator whose miner keeps heartbeating (answered 503 meanwhile). Time the
 // coordinator could not hear does not count against the miner: once the database is back, the
 // proof it finished is accepted and the job completes on its first attempt. Meanwhile /metrics
-// still answers (database_up 0), and the outage is logged once, not once per failed sweep.
+// still answers (database_up 0), the outage is logged once, not once per failed sweep, and a
+// long-poll that runs out during it answers 503, not "no job".
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -96,7 +97,16 @@ describe("a PostgreSQL outage longer than the lease TTL, with a miner heartbeati
       })();
       expect((await metric("pithead_coordinator_database_up")).value).toBe("1");
 
+      // A long-poll waiting when the database goes: it ends without a job because the coordinator
+      // could not look, and says so (503), not "nothing for you" (204), which reads as "back up".
+      const waiting = call("GET", "/v1/miner/next?miner=outage-miner&slots=2&wait=1", miner);
+      await sleep(200);
       await relay.cut();
+      const ended = await waiting;
+      expect([ended.status, (ended.body?.error as { code?: string } | undefined)?.code]).toEqual([
+        503,
+        "DATABASE_UNAVAILABLE",
+      ]);
       await sleep(1_500);
       const down = await metric("pithead_coordinator_database_up");
       expect(down.status).toBe(200);

@@ -181,7 +181,11 @@ export class CoordinatorService {
       answer.then(
         (claimed) => {
           input.signal.removeEventListener("abort", gone);
-          if (!input.signal.aborted) resolve(claimed);
+          // A wait that ran out while the database was down saw no job because it could not look:
+          // "nothing for you" would tell the miner the coordinator works again.
+          if (!input.signal.aborted && claimed.length === 0 && this.#engine.databaseDown)
+            reject(errors.error("DATABASE_UNAVAILABLE", undefined, undefined, { "retry-after": "5" }));
+          else if (!input.signal.aborted) resolve(claimed);
           else if (claimed.length > 0) this.#giveBack(claimed);
         },
         (error: unknown) => {
