@@ -4,9 +4,10 @@
 // is refused, as ssh refuses a readable private key.
 
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateApiKey } from "@pithead/http";
+import { readableByOthers } from "../file-problem.ts";
 
 export interface UpKeys {
   version: 1;
@@ -66,9 +67,8 @@ export function loadOrCreateUpKeys(dataDir: string): { keys: UpKeys; created: bo
     saveUpKeys(dataDir, keys);
     return { keys, created: true };
   }
-  const mode = statSync(file).mode & 0o777;
-  if ((mode & 0o077) !== 0)
-    throw new KeysFileError(`${file} is readable by others (mode ${mode.toString(8)}): run chmod 600 ${file}`);
+  const mode = readableByOthers(file);
+  if (mode) throw new KeysFileError(`${file} is readable by others (${mode}): run chmod 600 ${file}`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
@@ -86,7 +86,7 @@ export function loadOrCreateUpKeys(dataDir: string): { keys: UpKeys; created: bo
 export function existingUpKeys(dataDir: string): UpKeys | undefined {
   const file = keysFile(dataDir);
   try {
-    if ((statSync(file).mode & 0o077) !== 0) return undefined;
+    if (readableByOthers(file)) return undefined;
     const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
     return isKeys(parsed) ? parsed : undefined;
   } catch {
