@@ -17,17 +17,9 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
-import {
-  canonicalJson,
-  exportPartition,
-  type LedgerRecord,
-  ledgerRoutes,
-  openLedger,
-  verifyExport,
-  verifyInclusion,
-} from "../src/index.ts";
+import { exportPartition, ledgerRoutes, openLedger, verifyExport, verifyInclusion } from "../src/index.ts";
 import { JsonlBackend } from "../src/jsonl-store.ts";
-import { collect, tempDir, testSigner } from "./helpers.ts";
+import { collect, lineOf, tempDir, testSigner } from "./helpers.ts";
 
 const signer = testSigner();
 const SEAL = 32 * 1024;
@@ -50,11 +42,6 @@ function telemetry(i: number) {
     pool: { url: "stratum+tcp://pool.example.com:3333", user: `op.worker${miner}`, accepted: i * 3 },
     note: "observed by the fleet controller over the cgminer API; values as reported by the miner",
   };
-}
-
-function lineOf(record: LedgerRecord): string {
-  const { at, body, prev, seq, type, v } = record;
-  return canonicalJson({ at, body, prev, seq, type, v });
 }
 
 const partOf = (root: string) => join(root, "fleet", "op.ledger");

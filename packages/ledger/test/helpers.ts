@@ -1,8 +1,8 @@
-// Shared test helpers: temp directories and a fixed signing key.
+// Shared test helpers: temp directories, a fixed signing key, a record's stored line.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type LedgerSigner, signerFromPrivateKey } from "../src/index.ts";
+import { canonicalJson, type LedgerRecord, type LedgerSigner, signerFromPrivateKey } from "../src/index.ts";
 
 export interface TempDir extends Disposable {
   path: string;
@@ -30,4 +30,10 @@ export async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
   for await (const item of items) out.push(item);
   return out;
+}
+
+/** The stored line of a record, as append wrote it (rebuilt from its fields, not read back). */
+export function lineOf(record: LedgerRecord): string {
+  const { at, body, prev, seq, type, v } = record;
+  return canonicalJson({ at, body, prev, seq, type, v });
 }

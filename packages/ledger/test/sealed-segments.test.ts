@@ -6,10 +6,8 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import {
-  canonicalJson,
   exportPartition,
   LedgerCorruptError,
-  type LedgerRecord,
   openLedger,
   verifyConsistency,
   verifyExport,
@@ -17,7 +15,7 @@ import {
 } from "../src/index.ts";
 import { JsonlBackend } from "../src/jsonl-store.ts";
 import { segmentName, segmentsBelow } from "../src/sealed-segments.ts";
-import { collect, tempDir, testSigner } from "./helpers.ts";
+import { collect, lineOf, tempDir, testSigner } from "./helpers.ts";
 
 const signer = testSigner();
 const SEAL = 32 * 1024;
@@ -50,12 +48,6 @@ function telemetry(i: number) {
     errors: [],
     note: "observed by the fleet controller over the cgminer API; values as reported by the miner",
   };
-}
-
-/** The stored line of a record, as append wrote it. */
-function lineOf(record: LedgerRecord): string {
-  const { at, body, prev, seq, type, v } = record;
-  return canonicalJson({ at, body, prev, seq, type, v });
 }
 
 function partitionPath(root: string): string {
