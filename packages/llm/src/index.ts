@@ -75,6 +75,7 @@ export type {
   CompletionRequest,
   FinishReason,
   GenerateOptions,
+  GenerateProgress,
   GenerateRequest,
   GenerateResult,
   GenerateTiming,

@@ -34,7 +34,7 @@ export function validateRequest(request: GenerateRequest): void {
       if (typeof m.content !== "string") throw invalid(`messages[${i}].content`, "must be a string");
     });
   }
-  const { maxTokens, temperature, topP, seed, stop, timeoutMs } = request;
+  const { maxTokens, temperature, topP, seed, stop, timeoutMs, onProgress } = request;
   if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1)) {
     throw invalid("maxTokens", `must be a whole number ≥ 1 (got ${maxTokens})`);
   }
@@ -58,4 +58,5 @@ export function validateRequest(request: GenerateRequest): void {
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     throw invalid("timeoutMs", `must be a positive number of milliseconds (got ${timeoutMs})`);
   }
+  if (onProgress !== undefined && typeof onProgress !== "function") throw invalid("onProgress", "must be a function");
 }

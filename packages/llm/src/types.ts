@@ -38,6 +38,21 @@ export interface GenerateOptions {
    * Defaults to the provider's timeoutMs.
    */
   timeoutMs?: number;
+  /**
+   * Local provider: called as tokens come, so a caller can tell how long the rest will take (the
+   * miner claims its next job that much ahead). HTTP providers do not call it.
+   */
+  onProgress?: (progress: GenerateProgress) => void;
+}
+
+/** How far a local generation is (GenerateOptions.onProgress). */
+export interface GenerateProgress {
+  /** Tokens generated so far. */
+  completionTokens: number;
+  /** Most tokens this generation may produce (the request's maxTokens, or the room in the context). */
+  maxTokens: number;
+  /** From the first generated token to now. */
+  sinceFirstTokenMs: number;
 }
 
 /** A chat request: the model's chat template is applied. */

@@ -92,6 +92,20 @@ describe("local provider on the tiny model", () => {
     expect(result.timing.totalMs).toBeGreaterThanOrEqual(result.timing.firstTokenMs ?? 0);
   });
 
+  it("reports its progress as tokens come: how many, of how many, since the first", async () => {
+    const seen: { completionTokens: number; maxTokens: number; sinceFirstTokenMs: number }[] = [];
+    const result = await llm.generate({ prompt: "abc", maxTokens: 12, onProgress: (p) => seen.push({ ...p }) });
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.map((p) => p.completionTokens)).toEqual([...seen.map((p) => p.completionTokens)].sort((a, b) => a - b));
+    expect(seen.at(-1)?.completionTokens).toBe(result.completionTokens);
+    expect(new Set(seen.map((p) => p.maxTokens))).toEqual(new Set([12]));
+    expect(seen[0]?.sinceFirstTokenMs).toBe(0);
+    // Without maxTokens, the limit is the room left in the context.
+    const room: number[] = [];
+    await llm.generate({ prompt: "abc", maxTokens: undefined, stop: ["g"], onProgress: (p) => room.push(p.maxTokens) });
+    expect(room[0]).toBe(CONTEXT - 4);
+  });
+
   it("gives the same text on every run", async () => {
     const runs = await Promise.all([1, 2, 3].map(() => llm.generate({ prompt: "The quick brown fox", maxTokens: 40 })));
     expect(new Set(runs.map((r) => r.text)).size).toBe(1);
@@ -206,6 +220,10 @@ describe("local provider on the tiny model", () => {
   it("rejects bad input with INVALID_REQUEST naming the field", async () => {
     const bad = await failure(llm.generate({ prompt: "a", maxTokens: -1 }));
     expect(bad).toMatchObject({ code: "INVALID_REQUEST", message: "maxTokens must be a whole number ≥ 1 (got -1)" });
+    const notCallable = await failure(
+      llm.generate({ prompt: "a", onProgress: 5 as unknown as GenerateRequest["onProgress"] }),
+    );
+    expect(notCallable).toMatchObject({ code: "INVALID_REQUEST", message: "onProgress must be a function" });
   });
 });
 

@@ -143,7 +143,8 @@ describe("the compute miner daemon", () => {
 
   it("claims the freed slot's next job first, naming the finished one as done, and sends its proof once that claim is answered (or 50 ms on)", async () => {
     await using coordinator = await startScriptedCoordinator();
-    await using h = await minerFor(coordinator, { MAX_CONCURRENCY: "1" });
+    // Claiming ahead off: the claim goes once the job ended (as for a workload that cannot tell).
+    await using h = await minerFor(coordinator, { MAX_CONCURRENCY: "1", CLAIM_AHEAD_MS: "0" });
     const first = llmJob({ prompt: "abc", max_tokens: 4 });
     coordinator.jobs.push(first, llmJob({ prompt: "klm", max_tokens: 3 }));
     // The first claim is answered at once; the claim for the slot its job frees is held, and the
@@ -167,6 +168,49 @@ describe("the compute miner daemon", () => {
     await until(() => coordinator.acceptedProofs.size === 2);
     const order = coordinator.requests.map((r) => r.path).filter((path) => path !== "/v1/miner/heartbeat");
     expect(order.slice(0, 3)).toEqual(["/v1/miner/next", "/v1/miner/next", "/v1/miner/proof"]);
+  });
+
+  it("claims a slot's next job ahead when its llm_gen job is about to end, naming that job as done; the next one starts as it ends", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    // A lead longer than the whole job: the claim goes as soon as two tokens give a pace.
+    await using h = await minerFor(coordinator, { MAX_CONCURRENCY: "1", CLAIM_AHEAD_MS: "60000" });
+    const miner = h.running.miner;
+    const first = llmJob({ prompt: "abc", max_tokens: 600 });
+    const second = llmJob({ prompt: "klm", max_tokens: 3 });
+    coordinator.jobs.push(first, second);
+    const runningAtClaim: string[][] = [];
+    coordinator.onRequest = (request) => {
+      if (request.path === "/v1/miner/next") runningAtClaim.push(miner.status().running);
+    };
+    miner.start();
+    await until(() => coordinator.acceptedProofs.size === 2);
+    const claims = coordinator.of("/v1/miner/next");
+    // The second claim went while the first job was still generating, and named it.
+    expect(runningAtClaim[1]).toEqual([first.id]);
+    expect(claims[1]?.query.get("done")).toBe(String(first.id));
+    // Both were proved with their own text: the second waited for the model's one sequence.
+    const outputs = coordinator.of("/v1/miner/proof").map((r) => (r.body as Record<string, unknown>).output);
+    expect(outputs).toContain("nop");
+    expect(String(outputs.find((o) => o !== "nop")).length).toBeGreaterThan(0);
+    // One slot: no claim went for a third job while the second was waiting; a later one came only
+    // once the second job was about to end, and named it.
+    for (const claim of claims.slice(2)) expect(claim.query.get("done")?.split(",")).toContain(String(second.id));
+  });
+
+  it("does not claim ahead while the running job is further than CLAIM_AHEAD_MS from its end", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator, { MAX_CONCURRENCY: "1", CLAIM_AHEAD_MS: "50" });
+    const miner = h.running.miner;
+    const long = llmJob({ prompt: "abc", max_tokens: 1500 });
+    coordinator.jobs.push(long);
+    miner.start();
+    await until(() => miner.status().running.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // 150 ms into a generation of 1,500 tokens (0.5 s on an idle machine): still far from its end.
+    expect(miner.status().running).toEqual([long.id]);
+    expect(coordinator.of("/v1/miner/next")).toHaveLength(1);
+    await until(() => coordinator.acceptedProofs.size === 1);
+    expect(coordinator.of("/v1/miner/next")[1]?.query.get("done")).toBe(String(long.id));
   });
 
   it("keeps a result through a coordinator outage and a miner restart, re-sending it with the same Idempotency-Key", async () => {
@@ -214,7 +258,7 @@ describe("the compute miner daemon", () => {
     // The heartbeat (its interval is never longer than HEARTBEAT_SECS) finds the coordinator back:
     // with the clock standing still, only that can make the outbox send now.
     await h.running.miner.heartbeatOnce();
-    await until(() => coordinator.acceptedProofs.size === 1);
+    await until(() => h.log.lines.some((line) => line.includes("proof accepted")));
     expect(h.log.lines.filter((line) => line.includes("proof accepted"))).toHaveLength(1);
   });
 

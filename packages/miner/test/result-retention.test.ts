@@ -122,14 +122,14 @@ describe("results kept in WORK_DIR", () => {
     const pending: string[] = [];
     for (let i = 0; i < 60; i++) {
       const id = testJob().id;
-      const entry = previous.save({
+      const entry = await previous.save({
         kind: "fail",
         jobId: id,
         attempt: 1,
         request: { id, error_code: "X", message: "" },
       });
       if (i % 12 === 0) pending.push(id);
-      else previous.update(entry, "acked", { status: 200, body: { ok: true } });
+      else await previous.update(entry, "acked", { status: 200, body: { ok: true } });
     }
 
     await using h = await minerFor(coordinator, workDir);

@@ -21,16 +21,16 @@ vi.mock("node:fs", async (importOriginal) => {
 const resultReads = () => reads.files.filter((file) => file.endsWith("result.json"));
 
 /** A WORK_DIR with `settled` acknowledged results and two pending ones (saved last). */
-function workDirWithHistory(settled: number): { dir: string; store: ResultStore; pendingIds: string[] } {
+async function workDirWithHistory(settled: number): Promise<{ dir: string; store: ResultStore; pendingIds: string[] }> {
   let now = Date.parse("2025-09-26T13:37:00Z");
   const dir = mkdtempSync(join(tmpdir(), "miner-outbox-reads-"));
   const store = new ResultStore(dir, () => now++);
   for (let i = 0; i < settled; i++) {
-    const entry = store.save({ kind: "fail", jobId: `done-${i}`, attempt: 1, request: { id: `done-${i}` } });
-    store.update(entry, "acked", { status: 200, body: { ok: true } });
+    const entry = await store.save({ kind: "fail", jobId: `done-${i}`, attempt: 1, request: { id: `done-${i}` } });
+    await store.update(entry, "acked", { status: 200, body: { ok: true } });
   }
   const pendingIds = ["waiting-1", "waiting-2"];
-  for (const id of pendingIds) store.save({ kind: "fail", jobId: id, attempt: 1, request: { id } });
+  for (const id of pendingIds) await store.save({ kind: "fail", jobId: id, attempt: 1, request: { id } });
   return { dir, store, pendingIds };
 }
 
@@ -39,8 +39,8 @@ describe("the outbox's delivery pass", () => {
     reads.files.length = 0;
   });
 
-  it("reads only the pending results, never a settled one, however many WORK_DIR holds", () => {
-    const { store, pendingIds } = workDirWithHistory(200);
+  it("reads only the pending results, never a settled one, however many WORK_DIR holds", async () => {
+    const { store, pendingIds } = await workDirWithHistory(200);
     // The first look indexes WORK_DIR (a store nobody loaded does it then, in one pass).
     expect(store.pending().map((e) => e.job_id)).toEqual(pendingIds);
     reads.files.length = 0;
@@ -52,9 +52,9 @@ describe("the outbox's delivery pass", () => {
   });
 
   it("after a restart: load() reads each result once, then a pass reads only the pending ones", async () => {
-    const { dir, store, pendingIds } = workDirWithHistory(200);
+    const { dir, store, pendingIds } = await workDirWithHistory(200);
     const [first] = store.pending();
-    store.update(first!, "acked", { status: 200, body: {} });
+    await store.update(first!, "acked", { status: 200, body: {} });
 
     const reopened = new ResultStore(dir);
     expect(await reopened.load()).toEqual({ pending: 1, settled: 201 });

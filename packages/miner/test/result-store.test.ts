@@ -7,10 +7,10 @@ import { ResultStore } from "../src/index.ts";
 const JOB = "8c1d7a52-5b8e-4d0c-9a3e-1f2b3c4d5e6f";
 
 describe("the WORK_DIR outbox", () => {
-  it("keeps a result on disk until it is settled, and a new process finds it with the same Idempotency-Key", () => {
+  it("keeps a result on disk until it is settled, and a new process finds it with the same Idempotency-Key", async () => {
     const dir = mkdtempSync(join(tmpdir(), "miner-outbox-"));
     const store = new ResultStore(dir);
-    const saved = store.save({
+    const saved = await store.save({
       kind: "proof",
       jobId: JOB,
       attempt: 1,
@@ -32,9 +32,9 @@ describe("the WORK_DIR outbox", () => {
       output_encoding: "utf8",
     });
 
-    const tried = reopened.update(pending!, "pending", { status: null, body: "ECONNREFUSED" });
+    const tried = await reopened.update(pending!, "pending", { status: null, body: "ECONNREFUSED" });
     expect(tried.deliveries).toBe(1);
-    reopened.update(tried, "acked", { status: 200, body: { ok: true } });
+    await reopened.update(tried, "acked", { status: 200, body: { ok: true } });
     expect(new ResultStore(dir).pending()).toEqual([]);
     expect(new ResultStore(dir).read(JOB)?.state).toBe("acked");
   });
@@ -53,16 +53,21 @@ describe("the WORK_DIR outbox", () => {
     const dir = mkdtempSync(join(tmpdir(), "miner-outbox-"));
     const store = new ResultStore(dir, () => now);
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 255]);
-    const a = store.save({
+    const a = await store.save({
       kind: "proof",
       jobId: "job-a",
       attempt: 1,
       request: { id: "job-a" },
       output: { bytes: png, extension: "png", encoding: "base64" },
     });
-    store.save({ kind: "fail", jobId: "job-b", attempt: 1, request: { id: "job-b", error_code: "X", message: "" } });
+    await store.save({
+      kind: "fail",
+      jobId: "job-b",
+      attempt: 1,
+      request: { id: "job-b", error_code: "X", message: "" },
+    });
     expect(store.body(a).output).toBe(png.toString("base64"));
-    store.update(a, "acked", { status: 200, body: {} });
+    await store.update(a, "acked", { status: 200, body: {} });
     now += 8 * 86_400_000;
     expect(await store.prune(7 * 86_400_000)).toEqual({ removed: 1, errors: [] });
     expect(existsSync(join(dir, "job-a"))).toBe(false);
@@ -79,10 +84,10 @@ describe("retention", () => {
     const dir = mkdtempSync(join(tmpdir(), "miner-outbox-"));
     const store = new ResultStore(dir, () => now);
     await store.load();
-    store.save({ kind: "fail", jobId: "never-sent", attempt: 1, request: { id: "never-sent" } });
-    const old = store.save({ kind: "fail", jobId: "settled", attempt: 1, request: { id: "settled" } });
+    await store.save({ kind: "fail", jobId: "never-sent", attempt: 1, request: { id: "never-sent" } });
+    const old = await store.save({ kind: "fail", jobId: "settled", attempt: 1, request: { id: "settled" } });
     now += 30 * DAY; // its delivery took a month: the retention counts from the settling
-    store.update(old, "rejected", { status: 409, body: {} });
+    await store.update(old, "rejected", { status: 409, body: {} });
 
     now += 6 * DAY;
     expect(await store.prune(7 * DAY)).toEqual({ removed: 0, errors: [] });
@@ -100,8 +105,8 @@ describe("retention", () => {
     const dir = mkdtempSync(join(tmpdir(), "miner-outbox-"));
     const store = new ResultStore(dir, () => now);
     await store.load();
-    const first = store.save({ kind: "fail", jobId: JOB, attempt: 1, request: { id: JOB } });
-    store.update(first, "acked", { status: 200, body: {} });
+    const first = await store.save({ kind: "fail", jobId: JOB, attempt: 1, request: { id: JOB } });
+    await store.update(first, "acked", { status: 200, body: {} });
     now += 8 * DAY;
     // The job runs here again: its directory is its scratch space now.
     writeFileSync(join(store.jobDir(JOB), "scratch.bin"), "in use");
@@ -119,14 +124,14 @@ describe("retention", () => {
     const store = new ResultStore(dir, () => now);
     await store.load();
     for (const id of ["first", "back-again"]) {
-      store.update(store.save({ kind: "fail", jobId: id, attempt: 1, request: { id } }), "acked", {
+      await store.update(await store.save({ kind: "fail", jobId: id, attempt: 1, request: { id } }), "acked", {
         status: 200,
         body: {},
       });
     }
     now += 8 * DAY;
     const pruning = store.prune(7 * DAY); // has removed "first" and awaits its deletion
-    store.save({ kind: "fail", jobId: "back-again", attempt: 2, request: { id: "back-again" } });
+    await store.save({ kind: "fail", jobId: "back-again", attempt: 2, request: { id: "back-again" } });
     expect(await pruning).toEqual({ removed: 1, errors: [] });
     expect(store.pending().map((e) => [e.job_id, e.attempt])).toEqual([["back-again", 2]]);
     expect(readdirSync(dir)).toEqual(["back-again"]);
@@ -135,7 +140,7 @@ describe("retention", () => {
   it("a prune cut short by a crash leaves no entry behind, and the next start removes what is left", async () => {
     const dir = mkdtempSync(join(tmpdir(), "miner-outbox-"));
     const store = new ResultStore(dir);
-    store.save({ kind: "fail", jobId: "kept", attempt: 1, request: { id: "kept" } });
+    await store.save({ kind: "fail", jobId: "kept", attempt: 1, request: { id: "kept" } });
     // What a crash between the rename and the removal leaves: a result under the pruned name.
     mkdirSync(join(dir, ".pruned-gone"));
     writeFileSync(join(dir, ".pruned-gone", "result.json"), JSON.stringify({ version: 1, job_id: "gone" }));
@@ -156,11 +161,11 @@ describe("recovery after a restart", () => {
     const keys = new Map<string, string>();
     for (let i = 0; i < 150; i++) {
       const id = `job-${String(i).padStart(3, "0")}`;
-      const entry = before.save({ kind: "fail", jobId: id, attempt: 1, request: { id } });
+      const entry = await before.save({ kind: "fail", jobId: id, attempt: 1, request: { id } });
       if (i % 10 === 3) {
         // Tried and not answered (the crash came before the coordinator's answer): still pending.
-        keys.set(id, before.update(entry, "pending", { status: null, body: "ECONNREFUSED" }).idempotency_key);
-      } else before.update(entry, i % 2 ? "acked" : "rejected", { status: 200, body: {} });
+        keys.set(id, (await before.update(entry, "pending", { status: null, body: "ECONNREFUSED" })).idempotency_key);
+      } else await before.update(entry, i % 2 ? "acked" : "rejected", { status: 200, body: {} });
     }
     // A result being written when the process died (before the rename): no entry.
     writeFileSync(join(before.jobDir("job-torn"), "result.json.99.tmp"), '{"version":1,');
@@ -172,7 +177,7 @@ describe("recovery after a restart", () => {
     expect(pending.map((e) => e.idempotency_key)).toEqual([...keys.values()]);
     expect(after.pendingJobIds()).toEqual(new Set(keys.keys()));
     // Settling one is remembered by this process and the next.
-    after.update(pending[0]!, "acked", { status: 200, body: {} });
+    await after.update(pending[0]!, "acked", { status: 200, body: {} });
     expect(after.pending()).toHaveLength(14);
     const again = new ResultStore(dir);
     await again.load();

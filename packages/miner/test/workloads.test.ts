@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LeasedJob } from "../src/index.ts";
-import { LlmGenWorkload } from "../src/workloads/llm-gen.ts";
+import { LlmGenWorkload, remainingMs } from "../src/workloads/llm-gen.ts";
 import { isPng, SdInferWorkload } from "../src/workloads/sd-infer.ts";
 import { TorchBenchWorkload } from "../src/workloads/torch-bench.ts";
 import { WorkloadError } from "../src/workloads/workload.ts";
@@ -81,6 +81,29 @@ describe("llm_gen on the embedded tiny model", () => {
     expect(result.metrics.tokens_per_s).toBeGreaterThan(0);
     // No GPU here: no energy figures rather than made-up ones.
     expect(result.metrics.tokens_per_kJ).toBeUndefined();
+  });
+
+  it("tells the miner how long it still runs, at the pace so far, down to 0 at its last token", async () => {
+    const estimates: number[] = [];
+    const result = await llm.run(job("llm_gen", { prompt: "abc", max_tokens: 200 }), {
+      ...ctx(),
+      endsIn: (ms) => estimates.push(ms),
+    });
+    expect(result.metrics.tokens).toBe(200);
+    const finite = estimates.filter(Number.isFinite);
+    expect(finite.length).toBeGreaterThan(100);
+    expect(finite.at(-1)).toBe(0);
+    // Each estimate is the tokens left times the pace so far: the last one before the end is the
+    // smallest but one, and the first is no smaller than the last.
+    expect(finite[0]).toBeGreaterThan(0);
+    expect(finite[0]).toBeGreaterThanOrEqual(finite.at(-2) ?? 0);
+  });
+
+  it("estimates the time left as the tokens left at the pace between the first token and now", () => {
+    expect(remainingMs({ completionTokens: 11, maxTokens: 111, sinceFirstTokenMs: 50 })).toBe(500);
+    expect(remainingMs({ completionTokens: 111, maxTokens: 111, sinceFirstTokenMs: 50 })).toBe(0);
+    // One token gives no pace yet.
+    expect(remainingMs({ completionTokens: 1, maxTokens: 111, sinceFirstTokenMs: 0 })).toBe(Number.POSITIVE_INFINITY);
   });
 
   it("honours stop sequences", async () => {

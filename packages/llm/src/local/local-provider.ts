@@ -153,9 +153,12 @@ export function createLocalProvider(embedded: EmbeddedModel, options: LocalProvi
       const queueMs = performance.now() - started;
       let completionTokens = 0;
       let firstTokenAt: number | undefined;
+      const onProgress = request.onProgress;
       const countTokens = (tokens: readonly Token[]) => {
-        firstTokenAt ??= performance.now();
+        const now = performance.now();
+        firstTokenAt ??= now;
         completionTokens += tokens.length;
+        onProgress?.({ completionTokens, maxTokens, sinceFirstTokenMs: now - firstTokenAt });
       };
       const sampling = {
         maxTokens,

@@ -49,6 +49,13 @@ const keys = [
     fallback: "1",
   },
   {
+    key: "CLAIM_AHEAD_MS",
+    flag: "--claim-ahead-ms",
+    description:
+      "Claim a slot's next job this long before its running job ends, when the workload can tell (llm_gen on a local model); 0 = only once it ended",
+    fallback: "50",
+  },
+  {
     key: "ACCEL_MODE",
     flag: "--accel-mode",
     description: "auto (GPU when nvidia-smi answers), gpu or cpu",

@@ -26,6 +26,8 @@ export interface MinerConfig {
   jobPollSecs: number;
   pollWaitSecs: number;
   maxConcurrency: number;
+  /** Claim a slot's next job this long before its job is estimated to end (0: once it ended). */
+  claimAheadMs: number;
   accelMode: AccelMode;
   /** Undefined: every workload the machine can run. */
   workloads: string[] | undefined;
@@ -363,6 +365,7 @@ export function loadMinerConfig(options: LoadMinerConfigOptions = {}): MinerConf
     jobPollSecs: r.integer("JOB_POLL_SECS", 1, 3600, "a positive integer"),
     pollWaitSecs: r.integer("POLL_WAIT_SECS", 0, 60, "a whole number of seconds"),
     maxConcurrency: r.integer("MAX_CONCURRENCY", 1, 64, "a positive integer"),
+    claimAheadMs: r.integer("CLAIM_AHEAD_MS", 0, 60_000, "a whole number of milliseconds"),
     accelMode: r.choice<AccelMode>("ACCEL_MODE", ["auto", "gpu", "cpu"]),
     workloads,
     maxRuntimeS: r.integer("MAX_RUNTIME_S", 1, 7 * 86_400, "a positive integer"),

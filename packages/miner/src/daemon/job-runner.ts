@@ -32,6 +32,8 @@ export interface RunJobDeps {
    */
   stop: AbortSignal;
   workDir: (jobId: string) => string;
+  /** Passed on to the workload (WorkloadContext.endsIn). */
+  endsIn?: (ms: number) => void;
 }
 
 export async function runJob(job: LeasedJob, deps: RunJobDeps): Promise<JobOutcome> {
@@ -82,6 +84,7 @@ export async function runJob(job: LeasedJob, deps: RunJobDeps): Promise<JobOutco
       signal: controller.signal,
       workDir: deps.workDir(job.id),
       limits: { maxRuntimeS: job.max_runtime_s, vramMb: deps.machine.vramMb, freeRamMb },
+      ...(deps.endsIn ? { endsIn: deps.endsIn } : {}),
     });
     // A workload that ignores its signal still loses the race, so the slot frees on time.
     const result = await Promise.race([run, abortedPromise]);

@@ -1,5 +1,6 @@
 // The compute miner daemon: four loops over one state — heartbeat (capabilities, lease
-// renewal), poll (long-poll `next` while a slot is free, start the job), outbox (deliver
+// renewal), poll (long-poll `next` while a slot is free, or about to be: a job whose workload says
+// it ends within CLAIM_AHEAD_MS, so the next one is here when it does), outbox (deliver
 // proofs and fails until the coordinator settles them) and prune (remove settled results past
 // RESULT_RETENTION_DAYS, so WORK_DIR does not grow for ever). Each loop is a step function plus a
 // sleep on the injected clock; tests call the steps directly. While the coordinator is
@@ -63,6 +64,12 @@ export interface RunningJob {
   done: Promise<void>;
   /** Stops this job alone (its lease is gone). */
   stop: AbortController;
+  /**
+   * The workload says it ends within CLAIM_AHEAD_MS, or it ended and its outcome is being written
+   * to the outbox: its slot counts as free, and the claim for it names the job as done, so the next
+   * job is here when this one ends.
+   */
+  finishing: boolean;
 }
 
 export interface MinerStatus {
@@ -192,7 +199,9 @@ export class Miner {
   }
 
   freeSlots(): number {
-    return Math.max(0, this.config.maxConcurrency - this.#running.size);
+    let busy = 0;
+    for (const running of this.#running.values()) if (!running.finishing) busy++;
+    return Math.max(0, this.config.maxConcurrency - busy);
   }
 
   // ── link state: one log line per change ─────────────────────────────────────────────────
@@ -369,12 +378,17 @@ export class Miner {
    * delivered instead of after it commits. At most as many as our slots: that bridges a delivery,
    * while proofs the coordinator keeps refusing to take hold the slots again (backpressure, not a
    * growing pile of undelivered work). Jobs that came back to us (running again) are not finished.
+   * Before them, the running jobs about to end or being written to the outbox (claimed ahead): they
+   * hold no slot here either.
    */
   #finishedUndelivered(): string[] {
     const done: string[] = [];
-    const most = Math.min(this.config.maxConcurrency, MAX_DONE_PER_CLAIM);
+    for (const running of this.#running.values()) {
+      if (running.finishing && done.length < MAX_DONE_PER_CLAIM) done.push(running.job.id);
+    }
+    const most = Math.min(done.length + this.config.maxConcurrency, MAX_DONE_PER_CLAIM);
     for (const id of this.#deps.store.pendingJobIds()) {
-      if (done.length === most) break;
+      if (done.length >= most) break;
       if (!this.#running.has(id)) done.push(id);
     }
     return done;
@@ -390,28 +404,47 @@ export class Miner {
       attempt: job.attempt,
       max_runtime_s: job.max_runtime_s,
     });
-    const startedAt = this.#clock.now();
     const stop = new AbortController();
-    const done = runJob(job, {
+    const running: RunningJob = { job, startedAt: this.#clock.now(), done: Promise.resolve(), stop, finishing: false };
+    const ahead = this.config.claimAheadMs;
+    const endsIn =
+      ahead > 0
+        ? (ms: number) => {
+            if (ms <= ahead) this.#finishing(running);
+          }
+        : undefined;
+    running.done = runJob(job, {
       workloads: this.offered,
       machine: this.machineView,
       clock: this.#clock,
       stop: AbortSignal.any([this.#giveBack.signal, stop.signal]),
       workDir: (id) => this.#deps.store.jobDir(id),
+      ...(endsIn ? { endsIn } : {}),
     })
-      .then((outcome) => this.#record(job, outcome))
+      .then((outcome) => {
+        // Its slot is claimed while the outcome is written to the outbox, not after.
+        this.#finishing(running);
+        return this.#record(job, outcome);
+      })
       .catch((error: unknown) =>
         this.#log.error("could not record a job's result", { job: job.id, error: (error as Error).message }),
       )
       .finally(() => {
         this.#running.delete(job.id);
-        const claiming = this.#waitingForSlot;
+        // A claim for this slot is on its way, or about to go: the proof waits for its answer.
+        const claiming = this.#claiming > 0 || (this.#waitingForSlot && this.freeSlots() > 0);
         this.#slotFreed.notify();
         this.#deliverAfterClaim(claiming);
       });
-    const running = { job, startedAt, done, stop };
     this.#running.set(job.id, running);
     return running;
+  }
+
+  /** The job holds its slot no more (it is about to end, or ended): the poll may claim the slot. */
+  #finishing(running: RunningJob): void {
+    if (running.finishing) return;
+    running.finishing = true;
+    this.#slotFreed.notify();
   }
 
   /**
@@ -436,7 +469,7 @@ export class Miner {
   }
 
   /** Writes the outcome to the outbox (fsynced) before anything is sent. */
-  #record(job: LeasedJob, outcome: JobOutcome): void {
+  async #record(job: LeasedJob, outcome: JobOutcome): Promise<void> {
     const lease = job.lease_token === undefined ? {} : { lease_token: job.lease_token };
     if (outcome.kind === "failed" && outcome.code === "LEASE_LOST") {
       // Nothing to send: the lease is not ours any more, and a fail would be refused.
@@ -454,7 +487,7 @@ export class Miner {
         error: outcome.message,
         seconds: outcome.seconds,
       });
-      this.#deps.store.save({
+      await this.#deps.store.save({
         kind: "fail",
         jobId: job.id,
         attempt: job.attempt,
@@ -469,7 +502,7 @@ export class Miner {
     const signature = this.#deps.key.sign(
       proofMessage({ job_id: job.id, miner_id: this.config.minerId, output_sha: outputSha }),
     );
-    this.#deps.store.save({
+    await this.#deps.store.save({
       kind: "proof",
       jobId: job.id,
       attempt: job.attempt,
@@ -497,7 +530,7 @@ export class Miner {
     try {
       body = this.#deps.store.body(entry);
     } catch (error) {
-      this.#deps.store.update(entry, "rejected", {
+      await this.#deps.store.update(entry, "rejected", {
         status: null,
         body: `output file unreadable: ${(error as Error).message}`,
       });
@@ -527,7 +560,7 @@ export class Miner {
       return { verdict, delayMs: this.#down(error) };
     }
     this.#ok();
-    this.#deps.store.update(entry, verdict, { status: answer.status, body: answer.body });
+    await this.#deps.store.update(entry, verdict, { status: answer.status, body: answer.body });
     if (verdict === "acked") {
       const b = (answer.body ?? {}) as { state?: unknown; credited?: unknown };
       this.#log.info(entry.kind === "proof" ? "proof accepted" : "job given back", {
@@ -571,7 +604,7 @@ export class Miner {
    * ends now and the client reads why, instead of the lease living on until max_runtime_s. The
    * output stays in WORK_DIR for the operator.
    */
-  #giveBackInstead(
+  async #giveBackInstead(
     entry: OutboxEntry,
     code: string,
     message: string,
@@ -582,7 +615,7 @@ export class Miner {
       error: message,
       output: this.#deps.store.outputPath(entry),
     });
-    const fail = this.#deps.store.save({
+    const fail = await this.#deps.store.save({
       kind: "fail",
       jobId: entry.job_id,
       attempt: entry.attempt,

@@ -15,19 +15,8 @@
 // entry) so a crash mid-removal leaves nothing half there; load() clears such leftovers.
 
 import { randomUUID } from "node:crypto";
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
-import { opendir, readFile, rm } from "node:fs/promises";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { open, opendir, readFile, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { OutboxKind } from "../core/answer.ts";
 import { OutboxIndex } from "./outbox-index.ts";
@@ -68,22 +57,24 @@ function parseEntry(jobId: string, text: string): OutboxEntry | undefined {
   }
 }
 
-function writeDurably(file: string, data: Uint8Array | string): void {
-  const fd = openSync(file, "w", 0o600);
+// Writes and fsyncs run on libuv's thread pool, not the event loop: an in-process generation's
+// token loop (the next job, claimed ahead) runs on that loop and would stall for every fsync.
+async function writeDurably(file: string, data: Uint8Array | string): Promise<void> {
+  const handle = await open(file, "w", 0o600);
   try {
-    writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
-    fsyncSync(fd);
+    await handle.writeFile(data);
+    await handle.sync();
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, "r");
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
   try {
-    fsyncSync(fd);
+    await handle.sync();
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }
 
@@ -117,12 +108,12 @@ export class ResultStore {
   }
 
   /** Writes a new pending entry (output first, then result.json) and returns it. */
-  save(entry: NewEntry): OutboxEntry {
+  async save(entry: NewEntry): Promise<OutboxEntry> {
     const dir = this.jobDir(entry.jobId);
     let outputFile: string | null = null;
     if (entry.output) {
       outputFile = `output.${entry.output.extension}`;
-      writeDurably(join(dir, outputFile), entry.output.bytes);
+      await writeDurably(join(dir, outputFile), entry.output.bytes);
     }
     const saved: OutboxEntry = {
       version: 1,
@@ -139,21 +130,21 @@ export class ResultStore {
       answer: null,
       settled_at: null,
     };
-    this.#write(saved);
+    await this.#write(saved);
     this.#index?.track(saved);
     return saved;
   }
 
-  #write(entry: OutboxEntry): void {
+  async #write(entry: OutboxEntry): Promise<void> {
     const dir = this.jobDir(entry.job_id);
     const temp = join(dir, `result.json.${process.pid}.tmp`);
-    writeDurably(temp, `${JSON.stringify(entry, null, 2)}\n`);
-    renameSync(temp, join(dir, "result.json"));
-    fsyncDir(dir);
+    await writeDurably(temp, `${JSON.stringify(entry, null, 2)}\n`);
+    await rename(temp, join(dir, "result.json"));
+    await fsyncDir(dir);
   }
 
   /** Records one delivery try; `state` other than pending settles the entry for good. */
-  update(entry: OutboxEntry, state: OutboxState, answer: OutboxEntry["answer"]): OutboxEntry {
+  async update(entry: OutboxEntry, state: OutboxState, answer: OutboxEntry["answer"]): Promise<OutboxEntry> {
     const next: OutboxEntry = {
       ...entry,
       state,
@@ -161,7 +152,7 @@ export class ResultStore {
       answer,
       settled_at: state === "pending" ? null : new Date(this.#now()).toISOString(),
     };
-    this.#write(next);
+    await this.#write(next);
     this.#index?.track(next);
     return next;
   }

@@ -10,6 +10,7 @@
 import {
   type ChatMessage,
   createProvider,
+  type GenerateProgress,
   type GenerateRequest,
   isLlmError,
   type LlmProvider,
@@ -86,6 +87,17 @@ export function llmRequest(job: LeasedJob): GenerateRequest {
     stop: readStop(params.stop),
   };
   return prompt !== undefined ? { prompt, ...options } : { messages: readMessages(params.messages), ...options };
+}
+
+/**
+ * How long a generation still runs if it goes to its token limit, at the pace so far (an upper
+ * bound: the model may end the text sooner). Infinity until two tokens give a pace.
+ */
+export function remainingMs(progress: GenerateProgress): number {
+  const { completionTokens, maxTokens, sinceFirstTokenMs } = progress;
+  if (completionTokens < 2) return Number.POSITIVE_INFINITY;
+  const msPerToken = sinceFirstTokenMs / (completionTokens - 1);
+  return Math.max(0, maxTokens - completionTokens) * msPerToken;
 }
 
 function mapLlmError(error: unknown): unknown {
@@ -189,7 +201,9 @@ export class LlmGenWorkload implements Workload {
     const started = performance.now();
     let result: Awaited<ReturnType<LlmProvider["generate"]>>;
     try {
-      result = await provider.generate({ ...request, signal: ctx.signal });
+      const endsIn = ctx.endsIn;
+      const onProgress = endsIn ? (progress: GenerateProgress) => endsIn(remainingMs(progress)) : undefined;
+      result = await provider.generate({ ...request, signal: ctx.signal, ...(onProgress ? { onProgress } : {}) });
     } catch (error) {
       await power?.stop();
       throw ctx.signal.aborted ? ctx.signal.reason : mapLlmError(error);

@@ -27,6 +27,11 @@ export interface WorkloadContext {
   /** This job's scratch directory (WORK_DIR/<job id>). */
   workDir: string;
   limits: { maxRuntimeS: number; vramMb: number; freeRamMb: number };
+  /**
+   * A workload that can tell how long it still runs calls this as it goes (ms, an estimate): the
+   * miner claims the slot's next job that much ahead of the end.
+   */
+  endsIn?: (ms: number) => void;
 }
 
 export interface WorkloadResult {

@@ -28,6 +28,8 @@ export interface ScriptedCoordinator extends AsyncDisposable {
   nextGates: (Promise<void> | undefined)[];
   /** Proof answers by Idempotency-Key (what was credited). */
   acceptedProofs: Map<string, Record<string, unknown>>;
+  /** Called as each request arrives, before it is answered (to see the miner's state at that moment). */
+  onRequest: ((request: RecordedRequest) => void) | undefined;
   of(path: string): RecordedRequest[];
 }
 
@@ -65,17 +67,20 @@ export async function startScriptedCoordinator(): Promise<ScriptedCoordinator> {
     down: false,
     nextGates: [] as (Promise<void> | undefined)[],
     acceptedProofs: new Map<string, Record<string, unknown>>(),
+    onRequest: undefined as ((request: RecordedRequest) => void) | undefined,
   };
   const server = createServer(async (request, response) => {
     const url = new URL(request.url ?? "/", "http://localhost");
     const body = await readJson(request);
-    state.requests.push({
+    const recorded: RecordedRequest = {
       method: request.method ?? "",
       path: url.pathname,
       query: url.searchParams,
       headers: request.headers,
       body,
-    });
+    };
+    state.requests.push(recorded);
+    state.onRequest?.(recorded);
     if (state.down)
       return send(response, 503, { error: { code: "SERVICE_UNAVAILABLE", message: "down for maintenance" } });
     const override = state.overrides.get(url.pathname)?.shift();
