@@ -31,7 +31,28 @@ const job = {
   output_sha: SHA,
   output_removed_at: REMOVED_AT,
   error: null,
-  leases: [],
+  leases: [
+    {
+      miner_id: "small-rig",
+      state: "FAILED",
+      attempt: 1,
+      leased_at: "2026-01-01T00:00:00.100Z",
+      lease_expires_at: "2026-01-01T00:02:00.100Z",
+      output_sha: null,
+      verdict: null,
+      error: { code: "BAD_PARAMS", message: "the prompt is 60001 tokens but pithead-tiny-260 has room for 16383" },
+    },
+    {
+      miner_id: "m-1",
+      state: "ACCEPTED",
+      attempt: 2,
+      leased_at: "2026-01-01T00:00:00.500Z",
+      lease_expires_at: "2026-01-01T00:02:00.500Z",
+      output_sha: SHA,
+      verdict: "accepted",
+      error: null,
+    },
+  ],
 };
 
 const receipt = {
@@ -105,6 +126,11 @@ describe("a job whose output the result retention removed", () => {
     expect(ran.stdout).toContain(
       `pithead jobs receipt ${JOB} --url ${url} --json > receipt.json && pithead receipt verify receipt.json`,
     );
+    // Each lease, and why one ended without a proof.
+    expect(ran.stdout).toContain(
+      "  lease 1 small-rig FAILED: BAD_PARAMS the prompt is 60001 tokens but pithead-tiny-260 has room for 16383",
+    );
+    expect(ran.stdout).toMatch(/ {2}lease 2 m-1 ACCEPTED$/m);
   });
 
   it("jobs result exits 1 saying the receipt remains, with the hash and when the output went", async () => {

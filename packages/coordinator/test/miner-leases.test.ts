@@ -108,15 +108,21 @@ describe("a job given back with /fail", () => {
     expect(job.body).toMatchObject({ state: "LEASED" });
   });
 
-  it("for any other reason stays away from that miner", async () => {
-    const { miner, jobId } = await leased({ maxAttempts: 3 });
+  it("for any other reason stays away from that miner, and the job, queued again, says why its lease failed", async () => {
+    const { client, miner, jobId } = await leased({ maxAttempts: 3 });
+    const message = "the prompt is 60001 tokens but pithead-tiny-260 has room for 16383";
     const fail = await coordinator.call("POST", "/v1/miner/fail", {
       key: miner.key,
-      body: { id: jobId, error_code: "WORKLOAD_ERROR", message: "boom" },
+      body: { id: jobId, error_code: "BAD_PARAMS", message },
     });
     expect(fail.body).toMatchObject({ ok: true, state: "QUEUED", requeued: true });
     const next = await coordinator.call("GET", `/v1/miner/next?miner=${miner.minerId}&slots=1`, { key: miner.key });
     expect(next.status).toBe(204);
+    const job = await jobView(client.key, jobId);
+    expect(job.body).toMatchObject({ state: "QUEUED", error: null });
+    expect(job.body.leases).toEqual([
+      expect.objectContaining({ miner_id: miner.minerId, state: "FAILED", error: { code: "BAD_PARAMS", message } }),
+    ]);
   });
 });
 

@@ -234,7 +234,10 @@ export function registerJobCommands(program: Command): void {
       printResult(options.json === true, job, () =>
         [
           describeJob(job, options.url),
-          ...(job.leases ?? []).map((lease) => `  lease ${lease.attempt} ${lease.miner_id} ${lease.state}`),
+          ...(job.leases ?? []).map(
+            (lease) =>
+              `  lease ${lease.attempt} ${lease.miner_id} ${lease.state}${lease.error ? `: ${lease.error.code} ${lease.error.message}` : ""}`,
+          ),
         ].join("\n"),
       );
     } catch (error) {

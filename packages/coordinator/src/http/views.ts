@@ -41,6 +41,11 @@ export function jobView(job: Job, assignments?: readonly Assignment[]): JobView 
             lease_expires_at: iso(assignment.leaseExpiresAt),
             output_sha: assignment.proof?.outputSha ?? null,
             verdict: assignment.verdict,
+            // A job that waits in the queue after a miner failed it says why here.
+            error:
+              assignment.failCode === null
+                ? null
+                : { code: assignment.failCode, message: assignment.failMessage ?? "" },
           })),
         }
       : {}),

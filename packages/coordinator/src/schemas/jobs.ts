@@ -65,6 +65,10 @@ export const LeaseView = Type.Object({
   lease_expires_at: Timestamp,
   output_sha: Type.Union([Type.String(), Type.Null()]),
   verdict: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()], {
+    description:
+      "Why the lease ended without a proof: the miner's fail code and message (e.g. BAD_PARAMS: the prompt does not fit its model), or the coordinator's (NOT_DELIVERED, a lease that ran out); null otherwise",
+  }),
 });
 
 export const JobView = Type.Object({
