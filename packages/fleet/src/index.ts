@@ -94,7 +94,7 @@ export {
   UnknownMinerError,
 } from "./orchestrator/operator-controller.ts";
 export { partitionFor, type Recorder, type StoredRecordLike } from "./orchestrator/recorder.ts";
-export { type ReplayDifference, type ReplayReport, replayPartition } from "./orchestrator/replay.ts";
+export { checkedNothing, type ReplayDifference, type ReplayReport, replayPartition } from "./orchestrator/replay.ts";
 export { formatCycle, formatReplay, formatTelemetry } from "./report/format.ts";
 export { type Fault, type FaultKind, parseFault } from "./simulator/faults.ts";
 export {

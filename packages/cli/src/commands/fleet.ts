@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import type { CycleReport, FleetConfig, FleetSimulator, ReplayReport } from "@pithead/fleet";
 import { Command, Option } from "commander";
 import { fleetSecret } from "../fleet-secret.ts";
-import { EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
+import { EXIT_CANNOT, EXIT_FAILED, EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
 import { progressBar, spinner } from "../progress.ts";
 
 // Loaded when a fleet command runs, so `pithead` itself starts without the fleet's dependencies.
@@ -259,7 +259,7 @@ function replayCommand(): Command {
       if (options.archive !== undefined && !(existsSync(options.archive) && statSync(options.archive).isDirectory()))
         fail(`--archive ${options.archive} is not a directory`, EXIT_USAGE);
       const config = await loadConfig(options.dotenv);
-      const { formatReplay, partitionFor, replayPartition } = await fleet();
+      const { checkedNothing, formatReplay, partitionFor, replayPartition } = await fleet();
       const { openLedger, loadOrCreateSigner } = await import("@pithead/ledger");
       let ledger: Awaited<ReturnType<typeof openLedger>>;
       try {
@@ -285,7 +285,9 @@ function replayCommand(): Command {
           bar.finish();
         }
         printResult(Boolean(options.json), reports, () => reports.map(formatReplay).join("\n"));
-        if (reports.some((report) => !report.ok)) process.exitCode = 1;
+        if (reports.some((report) => !report.ok)) process.exitCode = EXIT_FAILED;
+        // No difference because nothing was compared: the check could not run.
+        else if (reports.some(checkedNothing)) process.exitCode = EXIT_CANNOT;
       } finally {
         await ledger.close();
       }

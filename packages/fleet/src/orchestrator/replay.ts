@@ -89,6 +89,14 @@ export interface ReplayReport {
   archived?: { records: number; read: boolean; skippedCycles: number };
 }
 
+/**
+ * The replay had decisions to check and re-derived none of them (their cycles' configuration lies in
+ * the archive): it found no difference because it compared nothing, which is no pass.
+ */
+export function checkedNothing(report: ReplayReport): boolean {
+  return report.rederived === 0 && report.decisions > 0;
+}
+
 const derivedTypes = new Set<string>([
   recordTypes.divergence,
   recordTypes.profit,

@@ -24,6 +24,22 @@ describe("the replay summary", () => {
     );
   });
 
+  it("does not call a replay that re-derived nothing a match: nothing was checked", () => {
+    const text = formatReplay(
+      report({
+        records: 7138,
+        cycles: 0,
+        decisions: 2196,
+        rederived: 0,
+        archived: { records: 3000, read: false, skippedCycles: 61 },
+      }),
+    );
+    expect(text.split("\n")).toEqual([
+      "fleet/default: 7138 records, 0 cycles, 2196 decisions; 0 records re-derived — nothing was checked",
+      "  records 0..2999 lie in the archive and were not replayed (give --archive DIR to read them); 61 cycles after them could not be re-derived (their configuration record is in the archive)",
+    ]);
+  });
+
   it("lists each difference under the count", () => {
     const text = formatReplay(
       report({

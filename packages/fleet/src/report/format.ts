@@ -3,7 +3,7 @@
 
 import { planAction } from "../cgminer/firmware.ts";
 import type { CycleReport } from "../orchestrator/operator-controller.ts";
-import type { ReplayReport } from "../orchestrator/replay.ts";
+import { checkedNothing, type ReplayReport } from "../orchestrator/replay.ts";
 import type { Telemetry } from "../telemetry.ts";
 
 /** "1 cycle", "2 cycles". */
@@ -122,9 +122,11 @@ export function formatReplay(report: ReplayReport): string {
   const verdict =
     counted.length > 0
       ? count(counted.length, "difference")
-      : older.length > 0
-        ? `every one decided under the current rules (${report.rules}) matches`
-        : "every one matches";
+      : checkedNothing(report)
+        ? "nothing was checked"
+        : older.length > 0
+          ? `every one decided under the current rules (${report.rules}) matches`
+          : "every one matches";
   const lines = [
     `${report.partition}: ${count(report.records, "record")}, ${count(report.cycles, "cycle")}, ${count(report.decisions, "decision")}; ${count(report.rederived, "record")} re-derived — ${verdict}`,
   ];
