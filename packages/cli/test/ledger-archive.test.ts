@@ -1,9 +1,9 @@
 // `pithead ledger archive` and `verify --archive` as an operator runs them on a fleet partition:
 // a dry run moves nothing, a wrong command line exits 2 naming the flag, an archived partition
 // verifies with and without its archive, and `partitions` shows what is archived.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { openLedger, signerFromPrivateKey } from "@pithead/ledger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pithead } from "./support/run-pithead.ts";
@@ -141,5 +141,51 @@ describe("pithead ledger archive", () => {
     const noDir = await pithead(["ledger", "verify", dir, "--archive", join(root, "nowhere")]);
     expect(noDir.code).toBe(2);
     expect(noDir.stderr).toMatch(/--archive .*is not a directory/);
+  });
+});
+
+describe("pithead ledger archive on a SQLite store (a stopped coordinator's database)", () => {
+  it("archives whole segments of 4096 records out of the database, then verify --archive checks them and a changed archived file fails", async () => {
+    const db = join(root, "sqlite", "coordinator.db");
+    mkdirSync(dirname(db), { recursive: true });
+    const ledger = await openLedger({ store: "sqlite", path: db, signer });
+    try {
+      for (let i = 0; i < 4500; i += 500)
+        await ledger.appendBatch(
+          "coordinator",
+          Array.from({ length: 500 }, (_, k) => ({
+            type: "coordinator.job_done",
+            body: { job: `job-${i + k}` },
+            at: new Date(T0 + (i + k) * 1000),
+          })),
+        );
+      await ledger.checkpoint("coordinator");
+    } finally {
+      await ledger.close();
+    }
+    const archive = join(root, "sqlite-archive");
+    const ran = await pithead(["ledger", "archive", db, "--to", archive, "--keep-days", "1", "--json"]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const report = JSON.parse(ran.stdout) as { moved: { name: string }[]; archivedTo: number };
+    expect(report.archivedTo).toBe(4096);
+    expect(report.moved.map((m) => m.name)).toEqual(["000000000000-000000004096.jsonl.gz"]);
+
+    const plain = await pithead(["ledger", "verify", db]);
+    expect(plain.code, plain.stdout + plain.stderr).toBe(0);
+    expect(plain.stdout).toContain("records 0..4095 are archived: not checked here");
+    const full = await pithead(["ledger", "verify", db, "--archive", archive]);
+    expect(full.code, full.stdout + full.stderr).toBe(0);
+    expect(full.stdout).toContain("records 0..4095 are archived: checked in the archive");
+    const listed = await pithead(["ledger", "partitions", db, "--json"]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)[0].archived).toMatchObject({ records: 4096, archives: [archive] });
+
+    const file = join(archive, "coordinator", report.moved[0]!.name);
+    const original = readFileSync(file);
+    writeFileSync(file, Buffer.concat([original, Buffer.from("junk")]));
+    const altered = await pithead(["ledger", "verify", db, "--archive", archive]);
+    expect(altered.code).toBe(1);
+    expect(altered.stdout).toContain(`archived segment ${file} was altered`);
+    writeFileSync(file, original);
   });
 });

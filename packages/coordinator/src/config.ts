@@ -1,6 +1,7 @@
 // The coordinator's configuration: flags over environment over defaults, validated once at start.
 // A bad value stops the start with an error naming its flag or variable.
-import { join, resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 
 export type DatabaseConfig = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
 
@@ -19,6 +20,9 @@ export interface CoordinatorConfig {
   idempotencyRetentionS: number;
   /** Outputs of jobs that ended longer ago than this are removed (hash, metrics, receipts stay); 0 keeps them. */
   resultRetentionDays: number;
+  /** Where ledger records older than ledgerArchiveAfterDays move out of the database; undefined: they stay. */
+  ledgerArchiveDir: string | undefined;
+  ledgerArchiveAfterDays: number;
   /** Defaults for jobs that do not say. */
   defaultTtlS: number;
   defaultMaxRuntimeS: number;
@@ -82,6 +86,19 @@ const text = (raw: string, name: string): string => {
   if (raw.trim() === "") throw new ConfigError(name, "must not be empty");
   return raw.trim();
 };
+
+/** A directory to write into: absolute, and it (or the nearest of its parents that exists) is a directory. */
+function directory(raw: string, name: string): string {
+  const dir = resolve(text(raw, name));
+  let at = dir;
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  if (!statSync(at).isDirectory())
+    throw new ConfigError(
+      name,
+      at === dir ? `${dir} is a file, not a directory` : `${at} is a file, so ${dir} cannot be made under it`,
+    );
+  return dir;
+}
 
 const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -176,6 +193,19 @@ export const settings = {
       "days a job's output is kept after the job ends; then the sweeper removes it (its hash, metrics and receipts stay); 0 keeps outputs for ever (default 30)",
     parse: integer(0, 36_500),
   },
+  ledgerArchiveDir: {
+    flag: "--ledger-archive-dir",
+    env: "PITHEAD_LEDGER_ARCHIVE_DIR",
+    description:
+      "move ledger records older than --ledger-archive-after-days out of the database into gzip files here (another disk, a NAS mount; about 3 KB per job otherwise stays in the database for ever); default off",
+    parse: directory,
+  },
+  ledgerArchiveAfterDays: {
+    flag: "--ledger-archive-after-days",
+    env: "PITHEAD_LEDGER_ARCHIVE_AFTER_DAYS",
+    description: "days ledger records stay in the database before --ledger-archive-dir takes them (default 30)",
+    parse: integer(1, 36_500),
+  },
   sweepIntervalMs: {
     flag: "--sweep-interval-ms",
     env: "PITHEAD_SWEEP_INTERVAL_MS",
@@ -219,6 +249,7 @@ export const defaults = {
   maxInFlightPerMiner: 64,
   idempotencyRetentionS: 86_400,
   resultRetentionDays: 30,
+  ledgerArchiveAfterDays: 30,
   defaultTtlS: 3_600,
   defaultMaxRuntimeS: 600,
   defaultMaxAttempts: 3,
@@ -296,6 +327,8 @@ export function loadConfig(
     maxInFlightPerMiner: read("maxInFlightPerMiner", defaults.maxInFlightPerMiner),
     idempotencyRetentionS: defaults.idempotencyRetentionS,
     resultRetentionDays: read("resultRetentionDays", defaults.resultRetentionDays),
+    ledgerArchiveDir: read<string | undefined>("ledgerArchiveDir", undefined),
+    ledgerArchiveAfterDays: read("ledgerArchiveAfterDays", defaults.ledgerArchiveAfterDays),
     defaultTtlS: read("defaultTtlS", defaults.defaultTtlS),
     defaultMaxRuntimeS: read("defaultMaxRuntimeS", defaults.defaultMaxRuntimeS),
     defaultMaxAttempts: read("defaultMaxAttempts", defaults.defaultMaxAttempts),

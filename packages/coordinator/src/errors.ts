@@ -27,6 +27,11 @@ export const errors = defineErrors({
   PROOF_CONFLICT: { status: 409, message: "A different proof for this job was already accepted from this miner" },
   JOB_FINAL: { status: 409, message: "The job is already finished" },
   OUTPUT_REMOVED: { status: 410, message: "The job's output was removed after the retention period" },
+  RECORD_ARCHIVED: {
+    status: 410,
+    message:
+      "This ledger record was moved to the ledger's archive (PITHEAD_LEDGER_ARCHIVE_DIR): it is no longer served here; the job's signed receipt still is",
+  },
   IDEMPOTENCY_KEY_REUSED: {
     status: 409,
     message: "This Idempotency-Key was already used with a different request",

@@ -29,6 +29,8 @@ export interface StartOptions {
   sweeper?: boolean;
   /** How often a ledger checkpoint is signed when records were added (default 5 s). */
   checkpointIntervalMs?: number;
+  /** Test seam: records per archived ledger segment (default the ledger's 4096). */
+  ledgerArchiveSegmentRecords?: number;
   /** Test seam: the engine thread's module (see EngineClientOptions.workerUrl). */
   engineWorkerUrl?: URL;
 }
@@ -87,6 +89,15 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
       pollIntervalMs: config.db.kind === "postgres" ? config.pollIntervalMs : 0,
       sweepIntervalMs: options.sweeper === false ? null : config.sweepIntervalMs,
       checkpointIntervalMs: options.checkpointIntervalMs ?? 5_000,
+      ledgerArchive: config.ledgerArchiveDir
+        ? {
+            dir: config.ledgerArchiveDir,
+            afterDays: config.ledgerArchiveAfterDays,
+            ...(options.ledgerArchiveSegmentRecords !== undefined
+              ? { segmentRecords: options.ledgerArchiveSegmentRecords }
+              : {}),
+          }
+        : null,
       carriedClock: options.clock ? options.clock() : null,
     },
     ...(options.clock ? { clock: options.clock } : {}),

@@ -4,28 +4,9 @@
 // result answers 410 OUTPUT_REMOVED saying so, and the ledger says which outputs went and when.
 import { describe, expect, it } from "vitest";
 import { manualClock } from "./support/clock.ts";
-import { sha256, startTestCoordinator, type TestCoordinator } from "./support/coordinator.ts";
+import { completedJob, sha256, startTestCoordinator } from "./support/coordinator.ts";
 
 const DAY = 86_400_000;
-
-async function completedJob(coordinator: TestCoordinator, client: { key: string }, output: string): Promise<string> {
-  const miner = await coordinator.miner(`m-${Math.random().toString(36).slice(2, 8)}`, {
-    capabilities: { workloads: ["keep_or_drop"] },
-  });
-  const job = await coordinator.call("POST", "/v1/jobs", {
-    key: client.key,
-    body: { workload: "keep_or_drop", reward: 10 },
-  });
-  expect(job.status).toBe(201);
-  const next = await coordinator.call("GET", `/v1/miner/next?miner=${miner.minerId}&slots=1`, { key: miner.key });
-  expect(next.body.id).toBe(job.body.id);
-  const proof = await coordinator.call("POST", "/v1/miner/proof", {
-    key: miner.key,
-    body: { id: job.body.id, output_sha: sha256(output), output, metrics: { seconds: 1 } },
-  });
-  expect(proof.status).toBe(200);
-  return String(job.body.id);
-}
 
 describe("result retention", () => {
   it("removes outputs of jobs ended longer ago than the retention, keeping hash, receipt and ledger", async () => {

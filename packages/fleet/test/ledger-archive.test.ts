@@ -127,6 +127,22 @@ describe("fleet ledger archiving", () => {
     const page = await call("/operators/alpha/ledger/telemetry?limit=500");
     expect(page.status).toBe(200);
     expect((page.body.records as { seq: number }[]).every((r) => r.seq >= boundary)).toBe(true);
+    // The plain record list starts at the boundary, and newest first ends there: a page, not a 410.
+    const oldest = await call("/operators/alpha/ledger/records?limit=5");
+    expect(oldest.status).toBe(200);
+    expect(oldest.body).toMatchObject({ archivedBelow: boundary });
+    expect((oldest.body.records as { seq: number }[])[0]?.seq).toBe(boundary);
+    const last = await call(`/operators/alpha/ledger/records?reverse=true&from=${boundary + 2}&limit=50`);
+    expect((last.body.records as { seq: number }[]).map((r) => r.seq)).toEqual([boundary + 2, boundary + 1, boundary]);
+    expect(last.body.next).toBeNull();
+    const beyond = await call(`/operators/alpha/ledger/records?reverse=true&from=${boundary - 1}`);
+    expect(beyond.status).toBe(200);
+    expect(beyond.body).toEqual({ records: [], next: null, archivedBelow: boundary });
+    const configs = await call("/operators/alpha/ledger/records?type=fleet.config&reverse=true&limit=1000");
+    expect(configs.status).toBe(200);
+    const configSeqs = (configs.body.records as { seq: number; type: string }[]).map((r) => r.seq);
+    expect(configSeqs.every((seq) => seq >= boundary)).toBe(true);
+    expect((configs.body.records as { type: string }[]).every((r) => r.type === "fleet.config")).toBe(true);
   });
 
   it("replays from the boundary (saying how many records lie in the archive), and from record 0 with the archive", async () => {

@@ -5,6 +5,7 @@
 // root is computed over that frontier, so it vouches for the line too.
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import type { ArchivedRange } from "./backend.ts";
 import { Frontier } from "./merkle.ts";
 import { SEALED_DIR } from "./sealed-segments.ts";
 
@@ -55,6 +56,11 @@ function parseEntry(line: string): ArchiveEntry | string {
   } catch (error) {
     return `does not parse (${(error as Error).message})`;
   }
+  return checkEntry(value);
+}
+
+/** An entry's fields checked (a manifest line, or a row of an SQL store's ledger_archived); a string says what is wrong. */
+export function checkEntry(value: Partial<ArchiveEntry>): ArchiveEntry | string {
   const { from, to, name, bytes, sha256, last_hash, frontier, archived_at, archive } = value;
   if (
     !Number.isSafeInteger(from) ||
@@ -75,6 +81,31 @@ function parseEntry(line: string): ArchiveEntry | string {
   return value as ArchiveEntry;
 }
 
+/**
+ * The entries that continue the archived range from record 0, in order; an entry that is malformed
+ * (a string saying why) or does not continue the range is a problem, named by `label`.
+ */
+export function contiguousEntries(
+  items: readonly { entry: ArchiveEntry | string; label: string }[],
+): Pick<Manifest, "entries" | "boundary" | "problems"> {
+  const entries: ArchiveEntry[] = [];
+  const problems: string[] = [];
+  let boundary = 0;
+  for (const { entry, label } of items) {
+    if (typeof entry === "string") problems.push(`${label} ${entry}`);
+    else if (entry.from !== boundary) {
+      // Archiving is oldest first: an entry that does not continue the range is no archive run's.
+      problems.push(
+        `${label} archives records ${entry.from}..${entry.to - 1}, but the archived range ended at ${boundary}`,
+      );
+    } else {
+      entries.push(entry);
+      boundary = entry.to;
+    }
+  }
+  return { entries, boundary, problems };
+}
+
 /** Reads the manifest of a partition directory (absent: nothing archived). */
 export function readManifest(dir: string): Manifest {
   let text: string;
@@ -87,29 +118,16 @@ export function readManifest(dir: string): Manifest {
     throw error;
   }
   const complete = text.lastIndexOf("\n") + 1;
-  const entries: ArchiveEntry[] = [];
-  const problems: string[] = [];
-  let boundary = 0;
-  for (const [i, line] of text.slice(0, complete).split("\n").entries()) {
-    if (line.length === 0) continue;
-    const entry = parseEntry(line);
-    if (typeof entry === "string") problems.push(`line ${i + 1} of ${SEALED_DIR}/${MANIFEST_NAME} ${entry}`);
-    else if (entry.from !== boundary) {
-      // Archiving is oldest first: a line that does not continue the range is no archive run's.
-      problems.push(
-        `line ${i + 1} of ${SEALED_DIR}/${MANIFEST_NAME} archives records ${entry.from}..${entry.to - 1}, but the archived range ended at ${boundary}`,
-      );
-    } else {
-      entries.push(entry);
-      boundary = entry.to;
-    }
-  }
+  const items = text
+    .slice(0, complete)
+    .split("\n")
+    .map((line, i) => ({ line, label: `line ${i + 1} of ${SEALED_DIR}/${MANIFEST_NAME}` }))
+    .filter(({ line }) => line.length > 0)
+    .map(({ line, label }) => ({ entry: parseEntry(line), label }));
   return {
-    entries,
-    boundary,
+    ...contiguousEntries(items),
     completeBytes: Buffer.byteLength(text.slice(0, complete)),
     fileBytes: Buffer.byteLength(text),
-    problems,
   };
 }
 
@@ -138,6 +156,33 @@ export function appendManifestLine(dir: string, entry: ArchiveEntry): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/** What `ArchivedRange` says of a manifest's entries (undefined: nothing archived). */
+export function rangeOf(entries: readonly ArchiveEntry[]): ArchivedRange | undefined {
+  const last = entries.at(-1);
+  if (!last) return undefined;
+  return {
+    records: last.to,
+    bytes: entries.reduce((sum, e) => sum + e.bytes, 0),
+    segments: entries.length,
+    lastArchivedAt: last.archived_at,
+    archives: [...new Set(entries.map((e) => e.archive))],
+    lastHash: last.last_hash,
+    frontier: [...last.frontier],
+  };
+}
+
+/** The error for a read of record `seq` (undefined: not archived). */
+export function archivedError(
+  partition: string,
+  entries: readonly ArchiveEntry[],
+  seq: number,
+): RecordArchivedError | undefined {
+  const boundary = entries.at(-1)?.to ?? 0;
+  if (seq >= boundary) return undefined;
+  const entry = entryHolding(entries, seq);
+  return entry ? new RecordArchivedError(partition, seq, entry, boundary) : undefined;
 }
 
 export function entryFrontier(entry: ArchiveEntry): Frontier {

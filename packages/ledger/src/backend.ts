@@ -50,7 +50,7 @@ export interface LedgerRecovery {
   message: string;
 }
 
-/** What of a partition lies in an archive (JSONL: sealed/archived.jsonl). */
+/** What of a partition lies in an archive (JSONL: sealed/archived.jsonl; SQL: table ledger_archived). */
 export interface ArchivedRange {
   /** records 0..records-1 are archived */
   records: number;
@@ -95,7 +95,7 @@ export interface LedgerBackend {
     onProgress?: (done: number, total: number) => void,
     options?: { archive?: string },
   ): Promise<void>;
-  /** Moves old sealed segments to an archive (JSONL only: the other stores have no segments). */
+  /** Moves old records to an archive as gzip segments (JSONL: its sealed segments; SQL: rows cut into segments, sql-archive.ts). */
   archive?(partition: string, options: ArchiveOptions): Promise<ArchiveReport>;
   /** What of the partition is archived (undefined: nothing). */
   archivedRange?(partition: string): Promise<ArchivedRange | undefined>;

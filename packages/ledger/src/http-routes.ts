@@ -165,7 +165,15 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
         response: {
           200: {
             type: "object",
-            properties: { records: { type: "array", items: recordSchema }, next: { type: ["integer", "null"] } },
+            properties: {
+              records: { type: "array", items: recordSchema },
+              next: { type: ["integer", "null"] },
+              archivedBelow: {
+                type: "integer",
+                description:
+                  "Records 0..archivedBelow-1 were moved to the ledger's archive: a list starts (or, newest first, ends) there; absent when none were",
+              },
+            },
           },
         },
       },
@@ -174,8 +182,15 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
       const { type, from, limit, reverse } = request.query;
       const partition = await partitionOf(request, request.query.partition);
       const records: StoredRecord[] = [];
+      // A list ends at the archive boundary (a page is never a 410): what lies below is archived,
+      // not missing, and the answer says where that begins.
+      const boundary = (await ledger.archived?.(partition))?.records ?? 0;
+      const archived = boundary > 0 ? { archivedBelow: boundary } : {};
+      if (reverse && from !== undefined && from < boundary) return { records, next: null, ...archived };
       try {
-        const range = reverse ? (from !== undefined ? { toSeq: from } : {}) : { fromSeq: from ?? 0 };
+        const range = reverse
+          ? { fromSeq: boundary, ...(from !== undefined ? { toSeq: from } : {}) }
+          : { fromSeq: Math.max(from ?? 0, boundary) };
         for await (const record of ledger.read(partition, {
           ...range,
           ...(type ? { type } : {}),
@@ -190,7 +205,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
       const more = records.length > limit;
       if (more) records.pop();
       const last = records.at(-1);
-      return { records, next: more && last ? (reverse ? last.seq - 1 : last.seq + 1) : null };
+      return { records, next: more && last ? (reverse ? last.seq - 1 : last.seq + 1) : null, ...archived };
     },
   );
 

@@ -57,6 +57,7 @@ export {
   verifyCheckpoint,
 } from "./signed-note.ts";
 export { type LedgerSigner, loadOrCreateSigner, signerFromPrivateKey } from "./signer.ts";
+export { SQL_SEGMENT_RECORDS } from "./sql-archive.ts";
 export { appendBatchInSqliteTransaction, appendInSqliteTransaction, sqliteLedgerSize } from "./sqlite-append.ts";
 export { type LedgerMigration, migrateSqliteLedger, sqliteLedgerMigrations } from "./sqlite-schema.ts";
 export { type VerifyExportOptions, verifyExport } from "./verify-export.ts";

@@ -8,6 +8,8 @@
 // A crash leaves every record in at least one place: before 3 the local segment is the record (a copy
 // in the archive is overwritten by the next run); after 3 the next writer's open deletes the local
 // copy only once the archived one matches the manifest's sha256 (repairArchive).
+// The plan (archiveRun: which segments qualify, the chain and frontier each continues) and steps 1-2
+// (writeArchivedCopy) serve the SQL stores too (sql-archive.ts), so every store writes the same files.
 import { createHash } from "node:crypto";
 import {
   closeSync,
@@ -48,6 +50,13 @@ export interface ArchiveOptions {
   dryRun?: boolean;
   /** clock for archived_at */
   now?: () => Date;
+  /** SQLite and PostgreSQL: records per archived segment, a power of two (default SQL_SEGMENT_RECORDS, 4096) */
+  segmentRecords?: number;
+  /**
+   * SQLite and PostgreSQL: runs each segment's one database transaction (default: at once). A service
+   * whose own writer shares the database passes its "between write batches" runner.
+   */
+  transact?: (commit: () => Promise<void>) => Promise<void>;
 }
 
 export interface ArchiveReport {
@@ -188,7 +197,7 @@ interface SegmentFacts {
 /** Reads a segment's records: each continues the chain from `prevHash` and `frontier` (cloned). */
 function segmentFacts(
   data: Buffer,
-  segment: Segment,
+  segment: ArchiveCandidate,
   prevHash: string,
   start: Frontier,
   partition: string,
@@ -202,7 +211,7 @@ function segmentFacts(
     const bad = (why: string) =>
       new LedgerCorruptError(
         partition,
-        `${SEALED_DIR}/${segment.name} cannot be archived: ${why}; run \`pithead ledger verify\` on the ledger`,
+        `${segment.what} cannot be archived: ${why}; run \`pithead ledger verify\` on the ledger`,
       );
     if (typeof layout === "string") throw bad(`record ${seq} is malformed: ${layout}`);
     if (layout.seq !== seq) throw bad(`expected record ${seq}, found ${layout.seq}`);
@@ -219,10 +228,47 @@ function segmentFacts(
   if (seq !== segment.to) {
     throw new LedgerCorruptError(
       partition,
-      `${SEALED_DIR}/${segment.name} should hold records ${segment.from}..${segment.to - 1} but ends after record ${seq - 1}; run \`pithead ledger verify\` on the ledger`,
+      `${segment.what} should hold records ${segment.from}..${segment.to - 1} but ends after record ${seq - 1}; run \`pithead ledger verify\` on the ledger`,
     );
   }
   return { newestAt, lastHash: prev, frontier };
+}
+
+/** A run of records an archive run may move as one gzip file. */
+export interface ArchiveCandidate {
+  from: number;
+  /** exclusive */
+  to: number;
+  /** the archived file's name (segmentName) */
+  name: string;
+  /** how the report and errors name it (`sealed/<name>`, `records 0..4095`) */
+  what: string;
+}
+
+/**
+ * The store's side of an archive run (JSONL: its sealed segments; SQLite and PostgreSQL: rows cut into
+ * segments, sql-archive.ts); archiveRun does the rest the same for all.
+ */
+export interface ArchiveSource {
+  partition: string;
+  /** in order, the first starting at the archived boundary */
+  candidates: readonly ArchiveCandidate[];
+  /** what is archived already */
+  entries: readonly ArchiveEntry[];
+  /** the most records a stored checkpoint covers */
+  covered: number;
+  /** A candidate's record lines, each ending in a newline: what its gzip file holds. */
+  lines(candidate: ArchiveCandidate): Promise<Buffer>;
+  /** Its gzip file's bytes (the lines read above). */
+  gzip(candidate: ArchiveCandidate, lines: Buffer): Promise<Buffer>;
+  /** Stored tree nodes (undefined: not held), a cross-check of the frontier computed from the lines. */
+  nodes(refs: readonly NodeRef[]): Promise<(Buffer | undefined)[]>;
+  /** where those nodes are kept, for the error */
+  treeLabel: string;
+  /** Moves one candidate (its gzip bytes given) to `<archive>/<partition>/`, and records it. */
+  move(entry: ArchiveEntry, gz: Buffer, target: string): Promise<void>;
+  /** what stays after the candidates, and why (JSONL: records.jsonl) */
+  rest?: ArchiveReport["left"][number];
 }
 
 export interface ArchiveState {
@@ -243,9 +289,43 @@ export interface ArchiveState {
   moved: (entry: ArchiveEntry) => void;
 }
 
-/** Plans and (unless a dry run) moves the oldest segments that qualify, one at a time, oldest first. */
-export async function archiveSegments(state: ArchiveState, options: ArchiveOptions): Promise<ArchiveReport> {
-  const { partition } = state;
+/** Plans and (unless a dry run) moves a JSONL partition's oldest sealed segments that qualify, one at a time, oldest first. */
+export function archiveSegments(state: ArchiveState, options: ArchiveOptions): Promise<ArchiveReport> {
+  const path = (candidate: ArchiveCandidate) => join(state.dir, SEALED_DIR, candidate.name);
+  return archiveRun(
+    {
+      partition: state.partition,
+      candidates: state.segments.map((s) => ({
+        from: s.from,
+        to: s.to,
+        name: s.name,
+        what: `${SEALED_DIR}/${s.name}`,
+      })),
+      entries: state.entries,
+      covered: state.covered,
+      lines: (candidate) => gunzipFile(path(candidate)),
+      gzip: (candidate) => readFile(path(candidate)),
+      nodes: async (refs) => refs.map((ref) => state.node(ref)),
+      treeLabel: "tree.bin",
+      move: (entry, gz, target) => moveOne(state, gz, target, entry),
+      ...(state.size > state.liveFrom
+        ? {
+            rest: {
+              what: "records.jsonl",
+              from: state.liveFrom,
+              to: state.size,
+              reason: "the live file (never archived; its records are sealed first)",
+            },
+          }
+        : {}),
+    },
+    options,
+  );
+}
+
+/** Plans and (unless a dry run) moves the oldest candidates that qualify, one at a time, oldest first. */
+export async function archiveRun(source: ArchiveSource, options: ArchiveOptions): Promise<ArchiveReport> {
+  const { partition } = source;
   const dryRun = options.dryRun === true;
   const cutoff = options.before?.toISOString();
   const target = archivedSegmentDir(options.to, partition);
@@ -258,39 +338,41 @@ export async function archiveSegments(state: ArchiveState, options: ArchiveOptio
     records: 0,
     bytes: 0,
     left: [],
-    archivedTo: state.entries.at(-1)?.to ?? 0,
+    archivedTo: source.entries.at(-1)?.to ?? 0,
   };
-  const last = state.entries.at(-1);
+  const last = source.entries.at(-1);
   let prevHash = last?.last_hash ?? ZERO_HASH_HEX;
   let frontier = last ? entryFrontier(last) : new Frontier();
-  /** The first segment that stays: every later one stays too (archived records are contiguous from 0). */
+  /** The first candidate that stays: every later one stays too (archived records are contiguous from 0). */
   let stays: string | undefined;
-  for (const segment of state.segments) {
-    const range = { what: `${SEALED_DIR}/${segment.name}`, from: segment.from, to: segment.to };
+  for (const candidate of source.candidates) {
+    const range = { what: candidate.what, from: candidate.from, to: candidate.to };
     let reason: string | undefined;
-    if (segment.to > state.covered)
-      reason = `not covered by a checkpoint (checkpoints cover records 0..${state.covered - 1})`;
-    else if (options.belowSeq !== undefined && segment.to > options.belowSeq)
+    if (candidate.to > source.covered)
+      reason = `not covered by a checkpoint (checkpoints cover records 0..${source.covered - 1})`;
+    else if (options.belowSeq !== undefined && candidate.to > options.belowSeq)
       reason = `holds records at or above seq ${options.belowSeq}`;
     else if (stays !== undefined)
       reason = `follows ${stays}, which stays (archived records stay contiguous from record 0)`;
     let facts: SegmentFacts | undefined;
+    let lines: Buffer | undefined;
     if (reason === undefined) {
-      facts = segmentFacts(await gunzipFile(segment.path), segment, prevHash, frontier, partition);
+      lines = await source.lines(candidate);
+      facts = segmentFacts(lines, candidate, prevHash, frontier, partition);
       if (cutoff !== undefined && facts.newestAt >= cutoff)
         reason = `newer than the cutoff ${cutoff} (its newest record is of ${facts.newestAt})`;
     }
-    if (reason !== undefined || facts === undefined) {
+    if (reason !== undefined || facts === undefined || lines === undefined) {
       stays ??= range.what;
       report.left.push({ ...range, reason: reason ?? "not archived" });
       continue;
     }
-    crossCheck(state, segment, facts.frontier);
-    const bytes = await readFile(segment.path);
+    await crossCheck(source, candidate, facts.frontier);
+    const bytes = await source.gzip(candidate, lines);
     const entry: ArchiveEntry = {
-      from: segment.from,
-      to: segment.to,
-      name: segment.name,
+      from: candidate.from,
+      to: candidate.to,
+      name: candidate.name,
       bytes: bytes.length,
       sha256: sha256Hex(bytes),
       last_hash: facts.lastHash,
@@ -298,7 +380,7 @@ export async function archiveSegments(state: ArchiveState, options: ArchiveOptio
       archived_at: (options.now?.() ?? new Date()).toISOString(),
       archive: options.to,
     };
-    if (!dryRun) await moveOne(state, bytes, target, entry);
+    if (!dryRun) await source.move(entry, bytes, target);
     report.moved.push({ from: entry.from, to: entry.to, name: entry.name, bytes: entry.bytes });
     report.records += entry.to - entry.from;
     report.bytes += entry.bytes;
@@ -306,41 +388,46 @@ export async function archiveSegments(state: ArchiveState, options: ArchiveOptio
     prevHash = facts.lastHash;
     frontier = facts.frontier;
   }
-  if (state.size > state.liveFrom) {
-    report.left.push({
-      what: "records.jsonl",
-      from: state.liveFrom,
-      to: state.size,
-      reason: "the live file (never archived; its records are sealed first)",
-    });
-  }
+  if (source.rest) report.left.push(source.rest);
   return report;
 }
 
-/** The frontier computed from the segment must be the one tree.bin has (which a checkpoint vouches for). */
-function crossCheck(state: ArchiveState, segment: Segment, frontier: Frontier): void {
-  const refs = Frontier.refs(segment.to);
-  for (const [i, ref] of refs.entries()) {
-    const cached = state.node(ref);
-    if (cached && !cached.equals(frontier.nodes[i]!)) {
+/** The frontier computed from the lines must be the one the store's tree holds (which a checkpoint vouches for). */
+async function crossCheck(source: ArchiveSource, candidate: ArchiveCandidate, frontier: Frontier): Promise<void> {
+  const cached = await source.nodes(Frontier.refs(candidate.to));
+  for (const [i, node] of cached.entries()) {
+    if (node && !node.equals(frontier.nodes[i]!)) {
       throw new LedgerCorruptError(
-        state.partition,
-        `${SEALED_DIR}/${segment.name} cannot be archived: its records do not give the tree tree.bin holds; run \`pithead ledger verify\` on the ledger`,
+        source.partition,
+        `${candidate.what} cannot be archived: its records do not give the tree ${source.treeLabel} holds; run \`pithead ledger verify\` on the ledger`,
       );
     }
   }
 }
 
-/** Steps 1 to 4 for one segment. */
-async function moveOne(state: ArchiveState, bytes: Buffer, target: string, entry: ArchiveEntry): Promise<void> {
+/**
+ * Steps 1 and 2 (every store): the gzip bytes to `<target>/<name>` durably, then read back and
+ * compared with `sha256` (a mismatch deletes the copy and fails the run: nothing was archived).
+ */
+export async function writeArchivedCopy(
+  bytes: Buffer,
+  target: string,
+  entry: ArchiveEntry,
+  what: string,
+): Promise<void> {
   const archived = await copyDurably(bytes, target, entry.name);
   const copy = await fileSha256Async(archived);
   if (copy !== entry.sha256) {
     rmSync(archived, { force: true });
     throw new Error(
-      `the copy of ${SEALED_DIR}/${entry.name} at ${archived} does not read back as written (sha256 ${copy ?? "unreadable"}); nothing was archived`,
+      `the copy of ${what} at ${archived} does not read back as written (sha256 ${copy ?? "unreadable"}); nothing was archived`,
     );
   }
+}
+
+/** Steps 1 to 4 for one segment. */
+async function moveOne(state: ArchiveState, bytes: Buffer, target: string, entry: ArchiveEntry): Promise<void> {
+  await writeArchivedCopy(bytes, target, entry, `${SEALED_DIR}/${entry.name}`);
   const created = !existsSync(manifestPath(state.dir));
   appendManifestLine(state.dir, entry);
   if (created) fsyncDir(join(state.dir, SEALED_DIR));
@@ -354,7 +441,7 @@ async function moveOne(state: ArchiveState, bytes: Buffer, target: string, entry
  * checked against the manifest's sha256 first: an altered or missing one throws, naming the file).
  */
 export async function* archivedLines(
-  dir: string,
+  manifestLabel: string,
   partition: string,
   entries: readonly ArchiveEntry[],
   archive: string,
@@ -374,7 +461,7 @@ export async function* archivedLines(
     if (sha256Hex(bytes) !== entry.sha256)
       throw new LedgerCorruptError(
         partition,
-        `archived segment ${path} was altered: its sha256 is not the one ${SEALED_DIR}/archived.jsonl of ${dir} gives`,
+        `archived segment ${path} was altered: its sha256 is not the one ${manifestLabel} gives`,
       );
     const data = gunzipSync(bytes);
     let seq = entry.from;

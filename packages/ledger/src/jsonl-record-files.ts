@@ -5,9 +5,9 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import {
   type ArchiveEntry,
-  entryHolding,
+  archivedError,
   manifestPath,
-  RecordArchivedError,
+  type RecordArchivedError,
   readManifest,
 } from "./archive-manifest.ts";
 import { LedgerCorruptError } from "./backend.ts";
@@ -122,9 +122,7 @@ export class RecordFiles {
 
   /** The error for a read of an archived record (undefined: seq is not archived). */
   archivedError(seq: number): RecordArchivedError | undefined {
-    if (seq >= this.archivedTo) return undefined;
-    const entry = entryHolding(this.archived, seq)!;
-    return new RecordArchivedError(this.name, seq, entry, this.archivedTo);
+    return archivedError(this.name, this.archived, seq);
   }
 
   segmentOf(seq: number): Segment {

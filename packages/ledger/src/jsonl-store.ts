@@ -2,6 +2,7 @@
 // reading on first use and reopened for writing (lock + recovery) on the first append or checkpoint.
 import { type Dirent, existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import { rangeOf } from "./archive-manifest.ts";
 import {
   type ArchivedRange,
   type Checkpoint,
@@ -211,22 +212,11 @@ export class JsonlBackend implements LedgerBackend {
 
   async *archivedLines(name: string, archive: string): AsyncIterable<StoredLine> {
     const partition = await this.partition(name);
-    yield* archivedLines(partition.dir, name, [...partition.archived], archive);
+    yield* archivedLines(`${SEALED_DIR}/archived.jsonl of ${partition.dir}`, name, [...partition.archived], archive);
   }
 
   async archivedRange(name: string): Promise<ArchivedRange | undefined> {
-    const entries = (await this.partition(name)).archived;
-    const last = entries.at(-1);
-    if (!last) return undefined;
-    return {
-      records: last.to,
-      bytes: entries.reduce((sum, e) => sum + e.bytes, 0),
-      segments: entries.length,
-      lastArchivedAt: last.archived_at,
-      archives: [...new Set(entries.map((e) => e.archive))],
-      lastHash: last.last_hash,
-      frontier: [...last.frontier],
-    };
+    return rangeOf((await this.partition(name)).archived);
   }
 
   async damage(name: string): Promise<string | undefined> {

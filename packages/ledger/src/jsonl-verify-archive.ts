@@ -38,8 +38,13 @@ export function partitionNameOf(dir: string): string {
 }
 
 /** Where this partition's archived segments are under `archive`: its name's path, else a tail of its directory's that holds them. */
-function archivedDirOf(archive: string, dir: string, partition: string | undefined, first: ArchiveEntry): string {
-  if (partition !== undefined) return archivedSegmentDir(archive, partition);
+function archivedDirOf(
+  archive: string,
+  dir: string | undefined,
+  partition: string | undefined,
+  first: ArchiveEntry,
+): string {
+  if (partition !== undefined || dir === undefined) return archivedSegmentDir(archive, partition ?? "");
   const named = archivedSegmentDir(archive, partitionNameOf(dir));
   if (existsSync(join(named, first.name))) return named;
   const parts = resolve(dir)
@@ -60,16 +65,18 @@ export interface ArchivedFeed {
 
 /**
  * Feeds the archived prefix: from the archive when `archive` is given, else by continuing from the
- * manifest. `accept` feeds one segment's inspected lines (the caller's, which names the file).
+ * manifest. `accept` feeds one segment's inspected lines (the caller's, which names the file). `dir`:
+ * a JSONL partition's directory (its name, when `partition` is not given, is found from it); an SQL
+ * store gives `partition` and its table as `manifestLabel`.
  */
 export async function feedArchivedPrefix(
-  dir: string,
-  manifest: Manifest,
+  dir: string | undefined,
+  manifest: Pick<Manifest, "entries" | "problems" | "boundary">,
   verifier: ChainVerifier,
-  options: { archive?: string; partition?: string; parallel?: boolean },
+  options: { archive?: string; partition?: string; parallel?: boolean; manifestLabel?: string },
   accept: (segment: Segment, label: string, found: Parameters<Parameters<typeof scanGzipFiles>[1]>[1]) => void,
 ): Promise<ArchivedFeed> {
-  const manifestLabel = `${SEALED_DIR}/${MANIFEST_NAME}`;
+  const manifestLabel = options.manifestLabel ?? `${SEALED_DIR}/${MANIFEST_NAME}`;
   for (const problem of manifest.problems) verifier.flag(manifest.boundary, problem);
   const entries = manifest.entries;
   const last = entries.at(-1);

@@ -145,7 +145,7 @@ function inodeOf(path: string): number {
 const PARALLEL_SEALED_BYTES = 2 << 20;
 
 /** Feeds one segment's inspected lines; a segment that cannot be read or does not continue the chain is named. */
-function acceptSegment(
+export function acceptSegment(
   segment: Segment,
   found: InspectedPieces | Error,
   verifier: ChainVerifier,
@@ -216,18 +216,46 @@ export async function resolveCitationsByScan(
     }
     position++;
   };
+  await forEachSegmentLine(segments, onLine, () => found.size >= wanted.size);
+  if (existsSync(file)) await forEachLine(file, onLine);
+  verifier.resolveCitations((hash) => found.get(hash));
+}
+
+/** Each line of the segments, in order, until `done` (a segment that cannot be read is skipped: the verify pass names it). */
+async function forEachSegmentLine(
+  segments: readonly Segment[],
+  onLine: (buf: Buffer, start: number, end: number) => void,
+  done: () => boolean,
+): Promise<void> {
   for (const segment of segments) {
-    if (found.size >= wanted.size) break;
+    if (done()) return;
     let data: Buffer;
     try {
       data = await gunzipFile(segment.path);
     } catch {
-      continue; // reported by the verify pass
+      continue;
     }
     for (let start = 0, nl = data.indexOf(0x0a); nl >= 0; start = nl + 1, nl = data.indexOf(0x0a, start)) {
       onLine(data, start, nl);
     }
   }
-  if (existsSync(file)) await forEachLine(file, onLine);
-  verifier.resolveCitations((hash) => found.get(hash));
+}
+
+/** The seqs of the records with these hashes among the segments' lines (citations by hash of archived records). */
+export async function seqsOfHashesIn(
+  segments: readonly Segment[],
+  wanted: ReadonlySet<string>,
+): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  await forEachSegmentLine(
+    segments,
+    (buf, start, end) => {
+      const hex = sha256(buf.subarray(start, end)).toString("hex");
+      if (!wanted.has(hex)) return;
+      const layout = recordLineLayout(buf, start, end);
+      if (typeof layout !== "string") found.set(hex, layout.seq);
+    },
+    () => found.size >= wanted.size,
+  );
+  return found;
 }

@@ -54,10 +54,11 @@ export interface Ledger {
    */
   verify(partition: string, options?: VerifyOptions): Promise<VerifyReport>;
   /**
-   * Moves the partition's oldest sealed segments whose every record is older than `before` (or below
-   * `belowSeq`) and covered by a stored checkpoint to `<to>/<partition>/` (JSONL only; see README,
-   * "Archiving"). Takes the writer lock like an append. Optional: a wrapper around a Ledger (e.g. a
-   * service's read-gated handle) need not offer it; openLedger's ledgers always do.
+   * Moves the partition's oldest segments whose every record is older than `before` (or below
+   * `belowSeq`) and covered by a stored checkpoint to `<to>/<partition>/` as gzip files (JSONL: its
+   * sealed segments; SQLite and PostgreSQL: rows cut into segments of `segmentRecords`, which leave the
+   * database; see README, "Archiving"). Takes the writer lock like an append. Optional: a wrapper around
+   * a Ledger need not offer it; openLedger's ledgers always do.
    */
   archive?(partition: string, options: ArchiveOptions): Promise<ArchiveReport>;
   /** What of the partition is archived (undefined: nothing, or a store that does not archive). */
@@ -89,8 +90,8 @@ export interface VerifyOptions {
   trustedCheckpoints?: string[];
   requireCheckpoint?: boolean;
   /**
-   * JSONL: the archive directory the partition's archived segments were moved to; they are then
-   * checked too. Without it, a partition with archived records is verified from the archive boundary.
+   * The archive directory the partition's archived segments were moved to; they are then checked too.
+   * Without it, a partition with archived records is verified from the archive boundary.
    */
   archive?: string;
 }
@@ -107,13 +108,11 @@ export interface LedgerOptions {
   origin?: string;
 }
 
-/** Archiving asked of a store that has no sealed segments (SQLite, PostgreSQL). */
+/** Archiving asked of a store (a LedgerBackend) that does not implement it; every built-in store does. */
 export class ArchiveNotSupportedError extends Error {
   readonly code = "LEDGER_ARCHIVE_UNSUPPORTED";
   constructor(store: string) {
-    super(
-      `archiving sealed segments is not supported for this store (${store}): only the JSONL store seals records into segments`,
-    );
+    super(`archiving is not supported by this store (${store})`);
     this.name = "ArchiveNotSupportedError";
   }
 }
@@ -384,9 +383,10 @@ export class StoreLedger implements Ledger {
     const path = inclusionPlan(seq, size);
     const root = subtreePlan(0, size);
     const leaf = subtreePlan(seq, seq + 1);
-    const nodes = await this.backend.nodes(partition, planRefs([...path, root, leaf]));
+    // The record first: an archived one is named as itself, not as a leaf its proof would need.
     const found = await this.backend.line(partition, seq);
     if (!found) throw new Error(`record ${seq} of partition ${partition} is missing from the store`);
+    const nodes = await this.backend.nodes(partition, planRefs([...path, root, leaf]));
     return {
       seq,
       treeSize: size,
@@ -429,7 +429,7 @@ export class StoreLedger implements Ledger {
       requireCoverage: options.requireCheckpoint ?? this.keyGiven,
     });
     verifier.trust(options.trustedCheckpoints ?? []);
-    if (options.archive !== undefined && this.backend.kind !== "jsonl") throw this.archiveUnsupported();
+    if (options.archive !== undefined && !this.backend.archivedLines) throw this.archiveUnsupported();
     await this.backend.verify(
       partition,
       verifier,
@@ -453,6 +453,10 @@ export class StoreLedger implements Ledger {
     if (options.belowSeq !== undefined) assertSeq(options.belowSeq, "belowSeq");
     if (options.before === undefined && options.belowSeq === undefined)
       throw new LedgerValueError("before", "give a cutoff: before (a date) or belowSeq");
+    const step = options.segmentRecords;
+    // A power of two keeps the archive boundary aligned, so proofs after it need no archived leaf.
+    if (step !== undefined && !(Number.isSafeInteger(step) && step >= 2 && Number.isInteger(Math.log2(step))))
+      throw new LedgerValueError("segmentRecords", `must be a power of two, 2 or more, got ${JSON.stringify(step)}`);
     await this.openWriter(partition);
     return await this.backend.archive(partition, options);
   }

@@ -44,6 +44,26 @@ export const postgresLedgerMigrations: readonly LedgerMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "archived segments",
+    // The archive manifest (sql-archive.ts), as in SQLite's migration 3.
+    sql: `
+      CREATE TABLE ledger_archived (
+        partition text NOT NULL,
+        from_seq bigint NOT NULL,
+        to_seq bigint NOT NULL,
+        name text NOT NULL,
+        bytes bigint NOT NULL,
+        sha256 text NOT NULL,
+        last_hash text NOT NULL,
+        frontier text NOT NULL,
+        archived_at text NOT NULL,
+        archive text NOT NULL,
+        PRIMARY KEY (partition, from_seq)
+      );
+    `,
+  },
 ];
 
 type Queryable = Pick<pg.ClientBase, "query">;

@@ -5,9 +5,11 @@
 // like transactional appenders do, so even a lost lock session could never fork the chain.
 import { checkout } from "@pithead/sql";
 import pg from "pg";
+import type { ArchiveEntry } from "./archive-manifest.ts";
 import {
   type Checkpoint,
   type LedgerBackend,
+  LedgerCorruptError,
   LedgerLockedError,
   type ReadOptions,
   type SignCheckpoint,
@@ -21,6 +23,18 @@ import { appendEntriesPostgres, lockPostgresHead, readPostgresHead } from "./pos
 import { migratePostgresLedger } from "./postgres-schema.ts";
 import { refKey } from "./proof-plan.ts";
 import type { StoredRecord } from "./record.ts";
+import {
+  type ArchivedRow,
+  archivedReadError,
+  archivedRowValues,
+  assertNoArchivedLeaf,
+  linesAboveArchive,
+  MANIFEST_TABLE,
+  resolveSqlCitations,
+  SqlArchivingBackend,
+  sqlManifest,
+  verifyArchivedPrefix,
+} from "./sql-archive.ts";
 import { rowCountDamage } from "./sql-row-check.ts";
 
 const PAGE = 2000;
@@ -57,7 +71,7 @@ async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): 
   }
 }
 
-export class PostgresBackend implements LedgerBackend {
+export class PostgresBackend extends SqlArchivingBackend implements LedgerBackend {
   readonly kind = "postgres" as const;
   private readonly pool: pg.Pool;
   private readonly url: string;
@@ -65,7 +79,10 @@ export class PostgresBackend implements LedgerBackend {
   private sessionLost: Error | undefined;
   private readonly held = new Set<string>();
 
+  protected readonly manifestLabel = MANIFEST_TABLE;
+
   private constructor(pool: pg.Pool, url: string) {
+    super();
     this.pool = pool;
     this.url = url;
   }
@@ -132,7 +149,11 @@ export class PostgresBackend implements LedgerBackend {
     return { size: head.size, rootHash: head.frontier.root().toString("hex") };
   }
 
-  async *lines(partition: string, options: ReadOptions): AsyncIterable<StoredLine> {
+  lines(partition: string, options: ReadOptions): AsyncIterable<StoredLine> {
+    return linesAboveArchive(this, partition, options, this.rows(partition, options));
+  }
+
+  private async *rows(partition: string, options: ReadOptions): AsyncIterable<StoredLine> {
     const reverse = options.reverse === true;
     let from = options.fromSeq ?? 0;
     let to = options.toSeq ?? Number.MAX_SAFE_INTEGER;
@@ -160,7 +181,10 @@ export class PostgresBackend implements LedgerBackend {
       [partition, seq],
     );
     const row = rows[0];
-    return row ? { seq, line: row.line, hash: row.hash.toString("hex") } : undefined;
+    if (row) return { seq, line: row.line, hash: row.hash.toString("hex") };
+    const archived = await archivedReadError(this, partition, seq);
+    if (archived) throw archived;
+    return undefined;
   }
 
   async where(_partition: string, seq: number): Promise<string> {
@@ -187,6 +211,7 @@ export class PostgresBackend implements LedgerBackend {
       );
       for (const row of rows) out.set(refKey({ level: row.level, index: Number(row.idx) }), row.hash);
     }
+    await assertNoArchivedLeaf(this, partition, refs, out);
     return out;
   }
 
@@ -265,21 +290,31 @@ export class PostgresBackend implements LedgerBackend {
       [partition],
     );
     const size = (await readPostgresHead(this.pool, partition)).size;
-    return rowCountDamage(size, Number(rows[0]?.n ?? 0), rows[0]?.top == null ? null : Number(rows[0].top));
+    const manifest = await sqlManifest(this, partition);
+    const counted = rowCountDamage(
+      size,
+      Number(rows[0]?.n ?? 0),
+      rows[0]?.top == null ? null : Number(rows[0].top),
+      manifest.boundary,
+    );
+    const problems = [...manifest.problems, ...(counted === undefined ? [] : [counted])];
+    return problems.length > 0 ? problems.join("; ") : undefined;
   }
 
   async verify(
     partition: string,
     verifier: ChainVerifier,
     onProgress?: (done: number, total: number) => void,
+    options: { archive?: string } = {},
   ): Promise<void> {
     for await (const checkpoint of this.checkpoints(partition)) verifier.checkpoint(checkpoint.note, "stored");
+    const archived = await verifyArchivedPrefix(this, partition, verifier, options.archive);
     const { rows: totals } = await this.pool.query<{ n: string }>(
       "SELECT coalesce(sum(octet_length(line)) + count(*), 0) AS n FROM ledger_records WHERE partition = $1",
       [partition],
     );
     const total = Number(totals[0]?.n ?? 0);
-    let after = -1;
+    let after = archived.boundary - 1;
     let done = 0;
     for (;;) {
       const { rows } = await this.pool.query<{ seq: string; line: string; hash: Buffer }>(
@@ -297,9 +332,67 @@ export class PostgresBackend implements LedgerBackend {
       if (rows.length < PAGE) break;
       after = Number(rows.at(-1)!.seq);
     }
-    const lookups = new Map<string, number | undefined>();
-    for (const { hash } of verifier.unresolvedCitations) lookups.set(hash, await this.seqOfHash(partition, hash));
-    verifier.resolveCitations((hash) => lookups.get(hash));
+    await resolveSqlCitations(verifier, (hash) => this.seqOfHash(partition, hash), archived.archivedSeqs);
+  }
+
+  async archivedRows(partition: string): Promise<ArchivedRow[]> {
+    const { rows } = await this.pool.query<ArchivedRow>(
+      `SELECT from_seq, to_seq, name, bytes, sha256, last_hash, frontier, archived_at, archive
+       FROM ledger_archived WHERE partition = $1 ORDER BY from_seq`,
+      [partition],
+    );
+    return rows;
+  }
+
+  archivedBoundary(partition: string): Promise<number> {
+    return this.archivedBoundaryIn(this.pool, partition);
+  }
+
+  async recordLines(partition: string, from: number, to: number): Promise<StoredLine[]> {
+    const { rows } = await this.pool.query<{ seq: string; line: string }>(
+      "SELECT seq, line FROM ledger_records WHERE partition = $1 AND seq >= $2 AND seq < $3 ORDER BY seq",
+      [partition, from, to],
+    );
+    return rows.map((row) => ({ seq: Number(row.seq), line: row.line }));
+  }
+
+  async commitArchived(partition: string, entry: ArchiveEntry): Promise<void> {
+    const client = await checkout(this.pool);
+    try {
+      await inTransaction(client, async () => {
+        // The head row lock serialises archive runs of the partition (and, briefly, its appenders).
+        await lockPostgresHead(client, partition);
+        const boundary = await this.archivedBoundaryIn(client, partition);
+        if (boundary !== entry.from)
+          throw new Error(
+            `records 0..${boundary - 1} are archived now, not 0..${entry.from - 1}: another archive run was first`,
+          );
+        await client.query(
+          `INSERT INTO ledger_archived (partition, from_seq, to_seq, name, bytes, sha256, last_hash, frontier, archived_at, archive)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+          [partition, ...archivedRowValues(entry)],
+        );
+        const { rowCount } = await client.query(
+          "DELETE FROM ledger_records WHERE partition = $1 AND seq >= $2 AND seq < $3",
+          [partition, entry.from, entry.to],
+        );
+        if (rowCount !== entry.to - entry.from)
+          throw new LedgerCorruptError(
+            partition,
+            `records ${entry.from}..${entry.to - 1} changed while they were archived (${rowCount} rows); run \`pithead ledger verify\` on the ledger`,
+          );
+      });
+    } finally {
+      client.release();
+    }
+  }
+
+  private async archivedBoundaryIn(client: Pick<pg.ClientBase, "query">, partition: string): Promise<number> {
+    const { rows } = await client.query<{ boundary: string }>(
+      "SELECT coalesce(max(to_seq), 0) AS boundary FROM ledger_archived WHERE partition = $1",
+      [partition],
+    );
+    return Number(rows[0]?.boundary ?? 0);
   }
 
   async close(): Promise<void> {

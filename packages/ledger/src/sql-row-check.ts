@@ -2,12 +2,17 @@
 // records it holds, and its rows must number exactly that, as seqs 0..size-1. A row deleted by hand
 // leaves a gap that only a verify would otherwise find (reads would skip the seq silently).
 
-/** The damage the row count and the highest seq reveal against the head's size; undefined when none. */
-export function rowCountDamage(size: number, rows: number, highest: number | null): string | undefined {
+/**
+ * The damage the row count and the highest seq reveal against the head's size; undefined when none.
+ * Records below `archived` were moved to the archive (sql-archive.ts): their rows are gone by design.
+ */
+export function rowCountDamage(size: number, rows: number, highest: number | null, archived = 0): string | undefined {
   const top = highest ?? -1;
-  if (rows === size && top === size - 1) return undefined;
-  if (rows < size) {
-    return `${size - rows} of its ${size} records ${size - rows === 1 ? "is" : "are"} missing (${rows} rows in ledger_records)`;
+  const stored = size - archived;
+  if (rows === stored && (stored === 0 || top === size - 1)) return undefined;
+  const held = archived > 0 ? ` (records 0..${archived - 1} are archived)` : "";
+  if (rows < stored) {
+    return `${stored - rows} of its ${size} records ${stored - rows === 1 ? "is" : "are"} missing (${rows} rows in ledger_records${held})`;
   }
-  return `ledger_records holds ${rows} rows up to seq ${top}, but its head says ${size} records`;
+  return `ledger_records holds ${rows} rows up to seq ${top}, but its head says ${size} records${held}`;
 }

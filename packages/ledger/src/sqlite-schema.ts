@@ -65,6 +65,27 @@ export const sqliteLedgerMigrations: readonly LedgerMigration[] = [
     // the PID 1 that was killed. Rows older versions write have none.
     sql: "ALTER TABLE ledger_writers ADD COLUMN started TEXT;",
   },
+  {
+    version: 3,
+    name: "archived segments",
+    // The archive manifest (sql-archive.ts): one row per segment of records moved to an archive
+    // directory, contiguous from record 0; their ledger_records rows are deleted in the same transaction.
+    sql: `
+      CREATE TABLE ledger_archived (
+        partition TEXT NOT NULL,
+        from_seq INTEGER NOT NULL,
+        to_seq INTEGER NOT NULL,      -- exclusive
+        name TEXT NOT NULL,           -- the gzip file in <archive>/<partition>/
+        bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,         -- hex, of the gzip file
+        last_hash TEXT NOT NULL,      -- hex hash of record to_seq-1: the next record's prev
+        frontier TEXT NOT NULL,       -- JSON array of hex: the Merkle frontier after record to_seq-1
+        archived_at TEXT NOT NULL,
+        archive TEXT NOT NULL,        -- the archive directory, as given
+        PRIMARY KEY (partition, from_seq)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];
 
 /**

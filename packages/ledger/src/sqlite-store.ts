@@ -3,9 +3,11 @@
 // ledger_writers naming the writer's pid; a row left by a dead process is taken over.
 import { hostname } from "node:os";
 import { DatabaseSync } from "node:sqlite";
+import type { ArchiveEntry } from "./archive-manifest.ts";
 import {
   type Checkpoint,
   type LedgerBackend,
+  LedgerCorruptError,
   LedgerLockedError,
   type ReadOptions,
   type SignCheckpoint,
@@ -19,6 +21,18 @@ import { leafHash, type NodeRef } from "./merkle.ts";
 import { holderRunning, processStarted } from "./pid-lock.ts";
 import { refKey } from "./proof-plan.ts";
 import type { StoredRecord } from "./record.ts";
+import {
+  type ArchivedRow,
+  archivedReadError,
+  archivedRowValues,
+  assertNoArchivedLeaf,
+  linesAboveArchive,
+  MANIFEST_TABLE,
+  resolveSqlCitations,
+  SqlArchivingBackend,
+  sqlManifest,
+  verifyArchivedPrefix,
+} from "./sql-archive.ts";
 import { rowCountDamage } from "./sql-row-check.ts";
 import { appendEntriesSqlite, sqliteHead } from "./sqlite-append.ts";
 import { migrateSqliteLedger } from "./sqlite-schema.ts";
@@ -67,13 +81,18 @@ export function openSqliteDatabase(path: string): DatabaseSync {
   return db;
 }
 
-export class SqliteBackend implements LedgerBackend {
+export class SqliteBackend extends SqlArchivingBackend implements LedgerBackend {
   readonly kind = "sqlite" as const;
   private readonly db: DatabaseSync;
   private readonly path: string;
   private readonly held = new Set<string>();
 
+  protected get manifestLabel(): string {
+    return `${MANIFEST_TABLE} of ${this.path}`;
+  }
+
   constructor(path: string) {
+    super();
     this.path = path;
     this.db = openSqliteDatabase(path);
     migrateSqliteLedger(this.db);
@@ -117,7 +136,11 @@ export class SqliteBackend implements LedgerBackend {
     return { size: head.size, rootHash: head.frontier.root().toString("hex") };
   }
 
-  async *lines(partition: string, options: ReadOptions): AsyncIterable<StoredLine> {
+  lines(partition: string, options: ReadOptions): AsyncIterable<StoredLine> {
+    return linesAboveArchive(this, partition, options, this.rows(partition, options));
+  }
+
+  private async *rows(partition: string, options: ReadOptions): AsyncIterable<StoredLine> {
     const reverse = options.reverse === true;
     let from = options.fromSeq ?? 0;
     let to = options.toSeq ?? Number.MAX_SAFE_INTEGER;
@@ -147,7 +170,10 @@ export class SqliteBackend implements LedgerBackend {
     const row = this.db
       .prepare("SELECT line, hash FROM ledger_records WHERE partition = ? AND seq = ?")
       .get(partition, seq) as { line: string; hash: Uint8Array } | undefined;
-    return row ? { seq, line: row.line, hash: Buffer.from(row.hash).toString("hex") } : undefined;
+    if (row) return { seq, line: row.line, hash: Buffer.from(row.hash).toString("hex") };
+    const archived = await archivedReadError(this, partition, seq);
+    if (archived) throw archived;
+    return undefined;
   }
 
   async where(_partition: string, seq: number): Promise<string> {
@@ -165,6 +191,7 @@ export class SqliteBackend implements LedgerBackend {
       if (!row) continue;
       out.set(refKey(ref), ref.level === 0 ? leafHash(row.hash) : Buffer.from(row.hash));
     }
+    await assertNoArchivedLeaf(this, partition, refs, out);
     return out;
   }
 
@@ -228,19 +255,25 @@ export class SqliteBackend implements LedgerBackend {
     const row = this.db
       .prepare("SELECT count(*) AS n, max(seq) AS top FROM ledger_records WHERE partition = ?")
       .get(partition) as { n: number; top: number | null };
-    return rowCountDamage(
+    const manifest = await sqlManifest(this, partition);
+    const rows = rowCountDamage(
       sqliteHead(this.db, partition).size,
       Number(row.n),
       row.top === null ? null : Number(row.top),
+      manifest.boundary,
     );
+    const problems = [...manifest.problems, ...(rows === undefined ? [] : [rows])];
+    return problems.length > 0 ? problems.join("; ") : undefined;
   }
 
   async verify(
     partition: string,
     verifier: ChainVerifier,
     onProgress?: (done: number, total: number) => void,
+    options: { archive?: string } = {},
   ): Promise<void> {
     for await (const checkpoint of this.checkpoints(partition)) verifier.checkpoint(checkpoint.note, "stored");
+    const archived = await verifyArchivedPrefix(this, partition, verifier, options.archive);
     const total = Number(
       (
         this.db
@@ -251,7 +284,7 @@ export class SqliteBackend implements LedgerBackend {
     const page = this.db.prepare(
       "SELECT seq, line, hash FROM ledger_records WHERE partition = ? AND seq > ? ORDER BY seq LIMIT ?",
     );
-    let after = -1;
+    let after = archived.boundary - 1;
     let done = 0;
     for (;;) {
       const rows = page.all(partition, after, PAGE) as { seq: number; line: string; hash: Uint8Array }[];
@@ -269,9 +302,58 @@ export class SqliteBackend implements LedgerBackend {
       // Let other work run between pages of a long verify.
       await new Promise<void>((resolve) => nextTurn(resolve));
     }
-    const lookups = new Map<string, number | undefined>();
-    for (const { hash } of verifier.unresolvedCitations) lookups.set(hash, await this.seqOfHash(partition, hash));
-    verifier.resolveCitations((hash) => lookups.get(hash));
+    await resolveSqlCitations(verifier, (hash) => this.seqOfHash(partition, hash), archived.archivedSeqs);
+  }
+
+  async archivedRows(partition: string): Promise<ArchivedRow[]> {
+    return this.db
+      .prepare(
+        `SELECT from_seq, to_seq, name, bytes, sha256, last_hash, frontier, archived_at, archive
+         FROM ledger_archived WHERE partition = ? ORDER BY from_seq`,
+      )
+      .all(partition) as unknown as ArchivedRow[];
+  }
+
+  async archivedBoundary(partition: string): Promise<number> {
+    return this.boundaryOf(partition);
+  }
+
+  private boundaryOf(partition: string): number {
+    const row = this.db
+      .prepare("SELECT coalesce(max(to_seq), 0) AS boundary FROM ledger_archived WHERE partition = ?")
+      .get(partition) as { boundary: number };
+    return Number(row.boundary);
+  }
+
+  async recordLines(partition: string, from: number, to: number): Promise<StoredLine[]> {
+    const rows = this.db
+      .prepare("SELECT seq, line FROM ledger_records WHERE partition = ? AND seq >= ? AND seq < ? ORDER BY seq")
+      .all(partition, from, to) as { seq: number; line: string }[];
+    return rows.map((row) => ({ seq: Number(row.seq), line: row.line }));
+  }
+
+  async commitArchived(partition: string, entry: ArchiveEntry): Promise<void> {
+    sqliteTransaction(this.db, () => {
+      const boundary = this.boundaryOf(partition);
+      if (boundary !== entry.from)
+        throw new Error(
+          `records 0..${boundary - 1} are archived now, not 0..${entry.from - 1}: another archive run was first`,
+        );
+      this.db
+        .prepare(
+          `INSERT INTO ledger_archived (partition, from_seq, to_seq, name, bytes, sha256, last_hash, frontier, archived_at, archive)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(partition, ...archivedRowValues(entry));
+      const { changes } = this.db
+        .prepare("DELETE FROM ledger_records WHERE partition = ? AND seq >= ? AND seq < ?")
+        .run(partition, entry.from, entry.to);
+      if (Number(changes) !== entry.to - entry.from)
+        throw new LedgerCorruptError(
+          partition,
+          `records ${entry.from}..${entry.to - 1} changed while they were archived (${changes} rows); run \`pithead ledger verify\` on the ledger`,
+        );
+    });
   }
 
   async close(): Promise<void> {

@@ -37,3 +37,11 @@ export function lineOf(record: LedgerRecord): string {
   const { at, body, prev, seq, type, v } = record;
   return canonicalJson({ at, body, prev, seq, type, v });
 }
+
+/** What `promise` rejects with (undefined when it resolves), for asserting on a coded error. */
+export async function rejection(promise: Promise<unknown>): Promise<{ code?: string; message?: string } | undefined> {
+  return (await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )) as { code?: string; message?: string } | undefined;
+}

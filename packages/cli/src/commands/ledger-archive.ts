@@ -1,7 +1,9 @@
-// `pithead ledger archive <partition dir> --to DIR (--before <date> | --keep-days N | --below-seq N)`:
-// moves a JSONL partition's oldest sealed segments to an archive directory (the library's
-// ledger.archive), and says what moved and what stayed and why. It takes the partition's writer lock:
-// while the fleet controller runs, it archives by itself (LEDGER_ARCHIVE_DIR) and this exits 3.
+// `pithead ledger archive <partition dir | SQLite file | postgres URL> --to DIR (--before <date> |
+// --keep-days N | --below-seq N)`: moves a partition's oldest records to an archive directory as gzip
+// segments (the library's ledger.archive: a JSONL partition's sealed segments, an SQL store's rows in
+// segments of 4096), and says what moved and what stayed and why. It takes the partition's writer lock:
+// a running fleet controller or coordinator archives by itself (LEDGER_ARCHIVE_DIR,
+// PITHEAD_LEDGER_ARCHIVE_DIR) and this exits 3.
 import { existsSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import type { ArchiveReport } from "@pithead/ledger";
@@ -10,10 +12,11 @@ import { EXIT_USAGE, fail, plural, printResult } from "../output.ts";
 import { describeBytes } from "../progress.ts";
 import { cannot, EXIT_CODES_HELP, guarded } from "./ledger-exit.ts";
 import { wholeNumber } from "./ledger-options.ts";
-import { ledgerModule } from "./ledger-target.ts";
+import { ledgerModule, open, pickPartition, storeTarget } from "./ledger-target.ts";
 
 interface ArchiveFlags {
   to?: string;
+  partition?: string;
   before?: string;
   keepDays?: number;
   belowSeq?: number;
@@ -60,13 +63,50 @@ async function locate(dir: string): Promise<{ root: string; partition: string }>
   return { root, partition };
 }
 
+/** The ledger to archive from and the partition: a JSONL partition's directory, or an SQL store and --partition. */
+async function archiveTarget(path: string, flags: ArchiveFlags) {
+  const isDir = existsSync(path) && statSync(path).isDirectory();
+  if (!isDir && (existsSync(path) || /^postgres(ql)?:\/\//.test(path))) {
+    const ledger = await open(storeTarget(path, "archive"));
+    try {
+      return { ledger, partition: await pickPartition(ledger, flags.partition) };
+    } catch (error) {
+      await ledger.close();
+      throw error;
+    }
+  }
+  if (!isDir || !existsSync(join(path, "records.jsonl")))
+    fail(
+      `${path} is not a JSONL partition's directory (<store>/<name>.ledger holding records.jsonl), a SQLite file or a postgres:// URL`,
+      EXIT_USAGE,
+    );
+  if (flags.partition !== undefined)
+    fail(
+      "--partition applies to a SQLite file or a postgres:// URL (a partition's directory names its partition)",
+      EXIT_USAGE,
+    );
+  const { root, partition } = await locate(path);
+  const { openLedger } = await ledgerModule();
+  const ledger = await openLedger({
+    store: "jsonl",
+    dir: root,
+    onRecovery: (recovery) => process.stderr.write(`warning: ${recovery.message}\n`),
+    onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
+  });
+  return { ledger, partition };
+}
+
 export function archiveCommand(): Command {
   return new Command("archive")
     .description(
-      "Move a JSONL partition's oldest sealed segments (whole gzip files, every record older than the cutoff and covered by a checkpoint) to an archive directory, keeping the ledger verifiable",
+      "Move a partition's oldest records (every one older than the cutoff and covered by a checkpoint) to an archive directory as gzip segments, keeping the ledger verifiable: a JSONL partition's sealed segments, or a SQLite/PostgreSQL store's rows in segments of 4096 records (which then leave the database)",
     )
-    .argument("<partition dir>", "one partition's directory, e.g. ./data/fleet-ledger/fleet/default.ledger")
+    .argument(
+      "<path>",
+      "one JSONL partition's directory (e.g. ./data/fleet-ledger/fleet/default.ledger), a SQLite file or a postgres:// URL",
+    )
     .option("--to <dir>", "the archive directory (another disk, a NAS mount): segments go to <dir>/<partition>/")
+    .option("--partition <name>", "SQLite or PostgreSQL: the partition (default: the only one)")
     .option("--before <ISO date>", "move segments whose every record is older than this")
     .option("--keep-days <n>", "move segments whose every record is older than n days", wholeNumber("--keep-days"))
     .option("--below-seq <n>", "move segments whose every record is below seq n", wholeNumber("--below-seq"))
@@ -74,24 +114,15 @@ export function archiveCommand(): Command {
     .option("--json", "print the report as JSON")
     .addHelpText(
       "after",
-      `\nExamples:\n  pithead ledger archive ./data/fleet-ledger/fleet/default.ledger --to /mnt/nas/pithead --keep-days 30\n  pithead ledger archive ./data/fleet-ledger/fleet/default.ledger --to /mnt/nas/pithead --before 2026-01-01 --dry-run\n${EXIT_CODES_HELP}`,
+      `\nExamples:\n  pithead ledger archive ./data/fleet-ledger/fleet/default.ledger --to /mnt/nas/pithead --keep-days 30\n  pithead ledger archive ./data/fleet-ledger/fleet/default.ledger --to /mnt/nas/pithead --before 2026-01-01 --dry-run\n  pithead ledger archive ./data/coordinator.db --to /mnt/nas/pithead --keep-days 30\n${EXIT_CODES_HELP}`,
     )
     .action(
-      guarded(async (dir: string, flags: ArchiveFlags) => {
-        if (!existsSync(dir) || !statSync(dir).isDirectory() || !existsSync(join(dir, "records.jsonl")))
-          fail(`${dir} is not a JSONL partition's directory (<store>/<name>.ledger holding records.jsonl)`, EXIT_USAGE);
+      guarded(async (path: string, flags: ArchiveFlags) => {
         if (flags.to === undefined) fail("--to <dir> is required: the archive directory", EXIT_USAGE);
         if (existsSync(flags.to) && !statSync(flags.to).isDirectory())
           fail(`--to ${flags.to} is not a directory`, EXIT_USAGE);
         const cutoff = cutoffOf(flags);
-        const { root, partition } = await locate(dir);
-        const { openLedger } = await ledgerModule();
-        const ledger = await openLedger({
-          store: "jsonl",
-          dir: root,
-          onRecovery: (recovery) => process.stderr.write(`warning: ${recovery.message}\n`),
-          onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
-        });
+        const { ledger, partition } = await archiveTarget(path, flags);
         try {
           let report: Awaited<ReturnType<NonNullable<typeof ledger.archive>>>;
           try {
@@ -103,7 +134,7 @@ export function archiveCommand(): Command {
           } catch (error) {
             if ((error as Error).name === "LedgerLockedError")
               cannot(
-                `${(error as Error).message} (a running fleet controller archives by itself: set LEDGER_ARCHIVE_DIR)`,
+                `${(error as Error).message} (a running fleet controller or coordinator archives by itself: set LEDGER_ARCHIVE_DIR or PITHEAD_LEDGER_ARCHIVE_DIR)`,
               );
             throw error;
           }
@@ -123,7 +154,7 @@ function archiveText(report: ArchiveReport): string {
       : `${report.partition}: ${verb} ${plural(report.moved.length, "segment")}, ${plural(report.records, "record")}, ${describeBytes(report.bytes)} to ${report.archive}${report.dryRun ? " (dry run: nothing moved)" : ""}`,
   ];
   for (const m of report.moved)
-    lines.push(`  ${verb} sealed/${m.name} (records ${m.from}..${m.to - 1}, ${describeBytes(m.bytes)})`);
+    lines.push(`  ${verb} ${m.name} (records ${m.from}..${m.to - 1}, ${describeBytes(m.bytes)})`);
   if (report.archivedTo > 0)
     lines.push(`  records 0..${report.archivedTo - 1} ${report.dryRun ? "would be" : "are"} archived`);
   // Segments that stay for the same kind of reason are one line (a day of a large fleet is a thousand).

@@ -145,15 +145,18 @@ async function verifyFile(
   }
 }
 
-/** --archive names an existing directory, and applies to a JSONL store or partition directory only. */
+/** --archive names an existing directory, and applies to a store or a JSONL partition directory (not an export or URL). */
 function checkArchiveFlag(archive: string, target: Target): void {
   if (!existsSync(archive) || !statSync(archive).isDirectory())
     fail(`--archive ${archive} is not a directory`, EXIT_USAGE);
-  const jsonl =
-    target.kind === "store"
-      ? target.options.store === "jsonl"
-      : target.kind === "file" && (statSync(target.file).isDirectory() || basename(target.file) === "records.jsonl");
-  if (!jsonl) fail("--archive applies to a JSONL store or partition directory only", EXIT_USAGE);
+  const stored =
+    target.kind === "store" ||
+    (target.kind === "file" && (statSync(target.file).isDirectory() || basename(target.file) === "records.jsonl"));
+  if (!stored)
+    fail(
+      "--archive applies to a ledger store (JSONL, SQLite, PostgreSQL) or a JSONL partition directory only",
+      EXIT_USAGE,
+    );
 }
 
 export function verifyCommand(): Command {
@@ -191,7 +194,7 @@ export function verifyCommand(): Command {
     .option("--secret <secret>", "with --operator: the HMAC secret itself (visible in ps; prefer --secret-file)")
     .option(
       "--archive <dir>",
-      "a JSONL partition with archived records (`pithead ledger archive`): the archive directory they were moved to, so they are checked too (without it they are reported as archived, not checked)",
+      "a partition with archived records (`pithead ledger archive`, or a coordinator's PITHEAD_LEDGER_ARCHIVE_DIR): the archive directory they were moved to, so they are checked too (without it they are reported as archived, not checked)",
     )
     .option("--json", "print the reports as JSON")
     .addHelpText(

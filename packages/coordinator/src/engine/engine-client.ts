@@ -3,6 +3,7 @@
 // job events are handed to the HTTP side's subscribers (server-sent events). The read gate lets
 // this thread's reads wait for the engine's fsync of what they saw.
 import { Worker } from "node:worker_threads";
+import type { ArchiveReport } from "@pithead/ledger";
 import { errors } from "../errors.ts";
 import type { Claimed } from "../ops/claim-jobs.ts";
 import type { SweepResult } from "../ops/sweep.ts";
@@ -131,6 +132,11 @@ export class EngineClient {
 
   checkpoint(): Promise<void> {
     return this.#call({ t: "checkpoint" }) as Promise<void>;
+  }
+
+  /** One ledger archive run now (undefined: archiving is off, or the run failed and was logged). */
+  archiveLedger(): Promise<ArchiveReport | undefined> {
+    return this.#call({ t: "archive" }) as Promise<ArchiveReport | undefined>;
   }
 
   /** Answers the long-polls, commits what is queued, closes the store; then the thread ends. */

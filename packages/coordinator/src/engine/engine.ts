@@ -3,7 +3,7 @@
 // a running coordinator, see worker.ts), so a commit's fsync and the SQL never hold up the thread
 // that parses HTTP. The HTTP side reaches it through EngineClient with commands (plain data).
 import { isDatabaseUnavailable } from "@pithead/http";
-import type { Ledger } from "@pithead/ledger";
+import type { ArchiveReport, Ledger } from "@pithead/ledger";
 import { isFinal } from "../core/model.ts";
 import { type Claimed, claimJobs } from "../ops/claim-jobs.ts";
 import type { OpsContext } from "../ops/context.ts";
@@ -12,6 +12,7 @@ import { type SweepResult, sweep } from "../ops/sweep.ts";
 import { Checkpointer } from "../service/checkpointer.ts";
 import { DatabaseOutage } from "../service/database-outage.ts";
 import { Dispatcher } from "../service/dispatcher.ts";
+import { LedgerArchiver } from "../service/ledger-archiver.ts";
 import type { CoordinatorStore, JobEvent, Op, Tx, WriteHints } from "../store/types.ts";
 import { type CommandInput, type CommandName, type CommandOutput, commandOp, hintsOf } from "./commands.ts";
 
@@ -50,9 +51,18 @@ export interface EngineOptions {
   pollIntervalMs: number;
   /** The ledger handle that signs checkpoints of the store's partition (closed with the engine). */
   ledger?: Ledger;
+  /** Moves old ledger records to this directory (--ledger-archive-dir); null: they stay in the database. */
+  ledgerArchive?: LedgerArchiveSettings | null;
   log: EngineLog;
   /** Told when a database outage begins (true) and ends (false). */
   onOutage?: (down: boolean) => void;
+}
+
+export interface LedgerArchiveSettings {
+  dir: string;
+  afterDays: number;
+  /** Records per archived segment; absent: the ledger's 4096 (tests make it small). */
+  segmentRecords?: number;
 }
 
 /** How many rows one sweep step touches at most; the sweeper repeats steps while they come back full. */
@@ -64,6 +74,7 @@ export class Engine {
   readonly dispatcher: Dispatcher;
   readonly #log: EngineLog;
   readonly #checkpointer: Checkpointer | undefined;
+  readonly #archiver: LedgerArchiver | undefined;
   readonly #ledger: Ledger | undefined;
   readonly #unsubscribe: () => void;
   readonly #outage: DatabaseOutage;
@@ -109,6 +120,22 @@ export class Engine {
           this.store,
         )
       : undefined;
+    const archive = options.ledgerArchive;
+    this.#archiver =
+      options.ledger && archive
+        ? new LedgerArchiver(options.ledger, this.store.ledgerPartition, {
+            dir: archive.dir,
+            afterDays: archive.afterDays,
+            ...(archive.segmentRecords !== undefined ? { segmentRecords: archive.segmentRecords } : {}),
+            clock: options.clock,
+            log: () => ({
+              info: (obj, msg) => log.info(obj, msg),
+              warn: (obj, msg) => (log.warn ?? log.error).call(log, obj, msg),
+            }),
+            // SQLite: each segment's transaction between write batches, as a checkpoint is signed.
+            between: this.store,
+          })
+        : undefined;
   }
 
   /** Whether the database answers, as the latest writes found (and since when miners are heard). */
@@ -228,11 +255,22 @@ export class Engine {
     this.#checkpointer?.start(intervalMs);
   }
 
+  /** One ledger archive run now (undefined: archiving is off, or the run failed and was logged). */
+  async archiveLedger(): Promise<ArchiveReport | undefined> {
+    return await this.#archiver?.run();
+  }
+
+  startLedgerArchiver(firstDelayMs: number, intervalMs: number): void {
+    this.#archiver?.start(firstDelayMs, intervalMs);
+  }
+
   /** Stops the loops, answers the long-polls, commits what is queued, closes the store and ledger. */
   async close(): Promise<void> {
     if (this.#sweeper) clearInterval(this.#sweeper);
     this.#unsubscribe();
     this.dispatcher.close();
+    // A running archive finishes first: its last transaction goes through the store.
+    await this.#archiver?.stop();
     await this.#checkpointer?.stop();
     await this.store.close();
     await this.#ledger?.close();

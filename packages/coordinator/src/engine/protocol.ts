@@ -7,7 +7,7 @@ import type { DatabaseConfig } from "../config.ts";
 import type { Policy } from "../ops/context.ts";
 import type { JobEvent } from "../store/types.ts";
 import type { CommandName } from "./commands.ts";
-import type { ClaimCall } from "./engine.ts";
+import type { ClaimCall, LedgerArchiveSettings } from "./engine.ts";
 
 export type ToEngine =
   | { t: "command"; id: number; name: CommandName; input: unknown }
@@ -16,6 +16,7 @@ export type ToEngine =
   | { t: "cancel"; id: number }
   | { t: "sweep"; id: number }
   | { t: "checkpoint"; id: number }
+  | { t: "archive"; id: number }
   | { t: "close"; id: number };
 
 export interface ToEngineBatch {
@@ -45,6 +46,8 @@ export interface EngineWorkerData {
   /** Sweep every this many ms; null: tests sweep by hand. */
   sweepIntervalMs: number | null;
   checkpointIntervalMs: number;
+  /** --ledger-archive-dir and its age; null: archiving is off. */
+  ledgerArchive: LedgerArchiveSettings | null;
   /** The first clock reading when the HTTP side's clock is not the system's (tests step it). */
   carriedClock: number | null;
   /**

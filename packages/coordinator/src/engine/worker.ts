@@ -11,6 +11,9 @@ import { isCommandName } from "./commands.ts";
 import { Engine, type EngineLog } from "./engine.ts";
 import { type EngineWorkerData, type FromEngine, type ToEngineBatch, toWire } from "./protocol.ts";
 
+const ARCHIVE_FIRST_DELAY_MS = 60_000;
+const ARCHIVE_INTERVAL_MS = 3_600_000;
+
 const port = parentPort;
 if (!port) throw new Error("engine/worker.ts runs as a worker thread (see EngineClient)");
 const data = workerData as EngineWorkerData;
@@ -83,6 +86,7 @@ async function start(): Promise<Engine> {
       clock,
       pollIntervalMs: data.pollIntervalMs,
       ledger,
+      ledgerArchive: data.ledgerArchive,
       log,
       onOutage: (down) => send({ t: "outage", down }),
     });
@@ -106,6 +110,8 @@ function serve(running: Engine): void {
   running.subscribe((events) => send({ t: "events", events }));
   if (data.sweepIntervalMs !== null) running.startSweeper(data.sweepIntervalMs);
   running.startCheckpoints(data.checkpointIntervalMs);
+  // Shortly after start (not in the way of it), then hourly.
+  running.startLedgerArchiver(ARCHIVE_FIRST_DELAY_MS, ARCHIVE_INTERVAL_MS);
 
   /** Long-polls in progress, by request id: a cancel from the HTTP side ends one. */
   const waits = new Map<number, AbortController>();
@@ -135,6 +141,9 @@ function serve(running: Engine): void {
           break;
         case "checkpoint":
           answer(message.id, running.checkpoint());
+          break;
+        case "archive":
+          answer(message.id, running.archiveLedger());
           break;
         case "close":
           // Once closed, nothing keeps this thread alive: it ends after the answer is posted.

@@ -2,6 +2,8 @@
 // (what they return is durable: on SQLite they wait for the engine's fsync of a commit they saw);
 // every write is a command for the engine thread (engine/), which owns the store's writer, the
 // long-poll dispatcher and the sweeper. No SQL and no HTTP here.
+
+import type { ArchiveReport } from "@pithead/ledger";
 import type { FastifyBaseLogger } from "fastify";
 import { minerWorkloads } from "../core/matching.ts";
 import type { ApiKeyRecord, Miner } from "../core/model.ts";
@@ -211,6 +213,11 @@ export class CoordinatorService {
   /** Signs a ledger checkpoint now if records were added since the latest one. */
   checkpoint(): Promise<void> {
     return this.#engine.checkpoint();
+  }
+
+  /** Moves old ledger records to --ledger-archive-dir now (the engine also does it hourly). */
+  archiveLedger(): Promise<ArchiveReport | undefined> {
+    return this.#engine.archiveLedger();
   }
 
   async close(): Promise<void> {

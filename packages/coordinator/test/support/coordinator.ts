@@ -57,7 +57,13 @@ export const sha256 = (text: string | Uint8Array): string => createHash("sha256"
 let walletCounter = 0;
 
 export async function startTestCoordinator(
-  options: { config?: Partial<CoordinatorConfig>; clock?: ManualClock; dir?: TempDir } = {},
+  options: {
+    config?: Partial<CoordinatorConfig>;
+    clock?: ManualClock;
+    dir?: TempDir;
+    /** Records per archived ledger segment (small in tests; the coordinator's is 4096). */
+    ledgerArchiveSegmentRecords?: number;
+  } = {},
 ): Promise<TestCoordinator> {
   const dir = options.dir ?? tempDir();
   const clock = options.clock ?? manualClock(Date.now());
@@ -80,6 +86,9 @@ export async function startTestCoordinator(
     clock,
     logger: { level: "info", stream },
     sweeper: false,
+    ...(options.ledgerArchiveSegmentRecords !== undefined
+      ? { ledgerArchiveSegmentRecords: options.ledgerArchiveSegmentRecords }
+      : {}),
   });
   const adminKey = running.generatedAdminKey ?? running.config.adminKey ?? "";
   const url = running.url;
@@ -152,4 +161,28 @@ export async function startTestCoordinator(
       if (!options.dir) dir[Symbol.dispose]();
     },
   };
+}
+
+/** A job of a free-form workload, leased and proved with `output` by a new miner: it ends COMPLETED. */
+export async function completedJob(
+  coordinator: TestCoordinator,
+  client: { key: string },
+  output: string,
+): Promise<string> {
+  const miner = await coordinator.miner(`m-${Math.random().toString(36).slice(2, 8)}`, {
+    capabilities: { workloads: ["keep_or_drop"] },
+  });
+  const job = await coordinator.call("POST", "/v1/jobs", {
+    key: client.key,
+    body: { workload: "keep_or_drop", reward: 10 },
+  });
+  if (job.status !== 201) throw new Error(`submit failed: ${JSON.stringify(job.body)}`);
+  const next = await coordinator.call("GET", `/v1/miner/next?miner=${miner.minerId}&slots=1`, { key: miner.key });
+  if (next.body.id !== job.body.id) throw new Error(`the miner was not handed the job: ${JSON.stringify(next.body)}`);
+  const proof = await coordinator.call("POST", "/v1/miner/proof", {
+    key: miner.key,
+    body: { id: job.body.id, output_sha: sha256(output), output, metrics: { seconds: 1 } },
+  });
+  if (proof.status !== 200) throw new Error(`proof refused: ${JSON.stringify(proof.body)}`);
+  return String(job.body.id);
 }

@@ -3,14 +3,39 @@
 // client's jobs and wallets. A client gets the records of its own jobs with their inclusion
 // proofs from GET /v1/jobs/{id}/ledger.
 import { HttpError, type HttpServer } from "@pithead/http";
-import { type InclusionProof, type Ledger, LedgerHttpError, ledgerRoutes, type StoredRecord } from "@pithead/ledger";
+import {
+  type InclusionProof,
+  type Ledger,
+  LedgerHttpError,
+  ledgerRoutes,
+  RecordArchivedError,
+  type StoredRecord,
+} from "@pithead/ledger";
 import { Type } from "typebox";
+import { errors } from "../../errors.ts";
 import { errorResponses, JobIdParams } from "../../schemas/index.ts";
 import type { CoordinatorService } from "../../service/coordinator.ts";
 import { visibleJob } from "./jobs.ts";
 import { principalOf } from "./miner.ts";
 
 const publicLedgerRoutes = new Set(["/v1/ledger/checkpoint", "/v1/ledger/consistency"]);
+
+/**
+ * A record (or a proof needing one) moved to the archive (--ledger-archive-dir) is gone from here for
+ * good: 410 from the coordinator's registry, saying when and where (the ledger plugin's 410 too).
+ */
+function archivedAnswer(error: unknown): unknown {
+  if (error instanceof RecordArchivedError) {
+    return errors.error(
+      "RECORD_ARCHIVED",
+      { seq: error.seq, archived_from: error.from, archived_to: error.to, archived_at: error.archivedAt },
+      error.message,
+    );
+  }
+  if (error instanceof LedgerHttpError && error.code === "RECORD_ARCHIVED")
+    return errors.error("RECORD_ARCHIVED", undefined, error.message);
+  return error;
+}
 
 export async function registerLedgerRoutes(
   app: HttpServer,
@@ -28,8 +53,9 @@ export async function registerLedgerRoutes(
       });
       // The ledger's own error type becomes the coordinator's envelope (with the ledger's code).
       scope.setErrorHandler((error) => {
-        if (error instanceof LedgerHttpError) throw new HttpError(error.code, error.statusCode, error.message);
-        throw error;
+        const answer = archivedAnswer(error);
+        if (answer instanceof LedgerHttpError) throw new HttpError(answer.code, answer.statusCode, answer.message);
+        throw answer;
       });
       await scope.register(ledgerRoutes, { ledger, partitions: () => [partition], hostErrors: true });
     },
@@ -50,29 +76,37 @@ export async function registerLedgerRoutes(
             verifier_key: Type.Union([Type.String(), Type.Null()]),
             records: Type.Array(Type.Object({ record: Type.Unknown(), proof: Type.Unknown() })),
           }),
-          ...errorResponses(401, 403, 404, 422),
+          ...errorResponses(401, 403, 404, 410, 422),
         },
       },
     },
     async (request) => {
-      const job = await visibleJob(service, principalOf(request), request.params.id);
-      const seqs = await service.reads.jobLedgerSeqs(job.id);
-      let checkpoint = await ledger.latestCheckpoint(partition);
-      // Records newer than the latest checkpoint get one now, so every record comes with a proof.
-      if (seqs.length > 0 && (!checkpoint || checkpoint.size <= Math.max(...seqs))) {
-        await service.checkpoint();
-        checkpoint = await ledger.latestCheckpoint(partition);
+      try {
+        return await jobLedger(request.params.id, principalOf(request));
+      } catch (error) {
+        throw archivedAnswer(error);
       }
-      const records: { record: StoredRecord | null; proof: InclusionProof | null }[] = [];
-      for (const seq of seqs) {
-        const record = (await ledger.get(partition, seq)) ?? null;
-        const proof =
-          record && checkpoint && seq < checkpoint.size
-            ? await ledger.inclusionProof(partition, seq, checkpoint.size)
-            : null;
-        records.push({ record, proof });
-      }
-      return { checkpoint: checkpoint ?? null, verifier_key: ledger.verifierKey ?? null, records };
     },
   );
+
+  async function jobLedger(jobId: string, principal: ReturnType<typeof principalOf>) {
+    const job = await visibleJob(service, principal, jobId);
+    const seqs = await service.reads.jobLedgerSeqs(job.id);
+    let checkpoint = await ledger.latestCheckpoint(partition);
+    // Records newer than the latest checkpoint get one now, so every record comes with a proof.
+    if (seqs.length > 0 && (!checkpoint || checkpoint.size <= Math.max(...seqs))) {
+      await service.checkpoint();
+      checkpoint = await ledger.latestCheckpoint(partition);
+    }
+    const records: { record: StoredRecord | null; proof: InclusionProof | null }[] = [];
+    for (const seq of seqs) {
+      const record = (await ledger.get(partition, seq)) ?? null;
+      const proof =
+        record && checkpoint && seq < checkpoint.size
+          ? await ledger.inclusionProof(partition, seq, checkpoint.size)
+          : null;
+      records.push({ record, proof });
+    }
+    return { checkpoint: checkpoint ?? null, verifier_key: ledger.verifierKey ?? null, records };
+  }
 }

@@ -47,4 +47,30 @@ describe("the HTTP thread's ledger behind the read gate", () => {
     expect((await streamed).value).toBe(record);
     expect(await gated.size("coordinator")).toBe(1);
   });
+
+  it("forwards archiving and its reads, so an export from this handle starts at the archive boundary", async () => {
+    const range = {
+      records: 4096,
+      bytes: 1,
+      segments: 1,
+      lastArchivedAt: "",
+      archives: ["/a"],
+      lastHash: "",
+      frontier: [],
+    };
+    const archiving = {
+      archive: async () => ({ archivedTo: 4096 }),
+      archived: async () => range,
+      async *readArchived() {
+        yield record;
+      },
+      damage: async () => undefined,
+    } as unknown as Ledger;
+    const gated = gateLedger(archiving, new ReadGate(durabilityCounters()));
+    expect(await gated.archived?.("coordinator")).toBe(range);
+    expect(await gated.archive?.("coordinator", { to: "/a", belowSeq: 1 })).toEqual({ archivedTo: 4096 });
+    expect((await gated.readArchived?.("coordinator", "/a")[Symbol.asyncIterator]().next())?.value).toBe(record);
+    expect(await gated.damage?.("coordinator")).toBeUndefined();
+    expect(gated.damage).toBeDefined();
+  });
 });

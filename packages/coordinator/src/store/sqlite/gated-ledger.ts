@@ -36,6 +36,11 @@ export function gateLedger(ledger: Ledger, gate: ReadGate): Ledger {
     consistencyProof: (...args) => settled(ledger.consistencyProof(...args)),
     treeHead: (...args) => settled(ledger.treeHead(...args)),
     verify: (...args) => settled(ledger.verify(...args)),
+    // Archiving moves only checkpointed records (durable by then); its reads wait like the others.
+    archive: (...args) => ledger.archive!(...args),
+    archived: (...args) => settled(ledger.archived!(...args)),
+    readArchived: (...args) => each(ledger.readArchived!(...args)),
+    damage: (...args) => settled(ledger.damage!(...args)),
     get recovered() {
       return ledger.recovered;
     },
