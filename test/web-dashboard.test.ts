@@ -99,7 +99,7 @@ describe("pithead up and the dashboard", () => {
     await screenshot(page, "login", "1-code-asked");
     await page.getByLabel("Login code").fill("WRNG-CODE");
     await page.getByRole("button", { name: "Log in" }).click();
-    await expect.poll(() => page.getByRole("alert").textContent()).toContain("not the one `pithead up` printed");
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("not this dashboard's login code");
     await screenshot(page, "login", "2-wrong-code");
     await page.getByLabel("Login code").fill(up.facts.loginCode.toLowerCase());
     await page.getByLabel("Login code").press("Enter");

@@ -13,11 +13,12 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MinerView } from "../app/api/coordinator.ts";
 import { readAllMiners } from "../app/pages/jobs/all-miners.ts";
 import { ensureDashboardBuilt, type RunningDashboard, startDashboard } from "../src/index.ts";
+import { launchChromium } from "./support/chromium.ts";
 import { OPERATOR, SECRET, startTestFleet, type TestFleet } from "./support/fleet.ts";
 
 // This package's ports for tests that need fixed ones: 18200-18299.
@@ -131,10 +132,7 @@ beforeAll(async () => {
       logger: false,
       upstreams: { coordinator: `http://127.0.0.1:${PORTS.legacyCoordinator}` },
     }),
-    chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    }),
+    launchChromium(),
   ]);
 }, 180_000);
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { exportLines, type Ledger, loadOrCreateSigner, openLedger, verifyExport } from "@pithead/ledger";
 import canonicalize from "canonicalize";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serverVerdict } from "../app/pages/ledger/server-verdict.ts";
 import { base64Of, hexOf, sha256, utf8 } from "../app/verify/bytes.ts";
 import { verifyExportStream } from "../app/verify/export-verifier.ts";
 import { checkInclusion } from "../app/verify/inclusion.ts";
@@ -203,6 +204,103 @@ describe("records no signed checkpoint covers, named as `pithead ledger verify` 
       "none of the 12 records is covered by a signed checkpoint: nothing vouches for them (the ledger has no checkpoints: never made, or removed)",
     ]);
     expect(outcome.warnings).toEqual(await libraryWarnings(stripped));
+  });
+});
+
+// Before, an export of a partition with archived records failed in the browser at its first line
+// ("expected record 0, found record 2814"): the header's `from` and archive state were ignored,
+// where `pithead ledger verify` checks the export from the archive boundary and says what it skipped.
+describe("an export of a partition whose oldest records were archived", () => {
+  const archivedPartition = "fleet/op1";
+  let archivedLines: string[];
+  let boundary: number;
+  let head: { size: number; rootHash: string };
+
+  beforeAll(async () => {
+    const signer = loadOrCreateSigner(join(dir, "jsonl.key"), "pithead-test");
+    const jsonl = await openLedger({ store: "jsonl", dir: join(dir, "jsonl"), signer, sealBytes: 8 * 1024 });
+    try {
+      // Fleet-style records: a cycle, then telemetry and decisions citing it, a checkpoint every 100.
+      let cycle = 0;
+      for (let i = 0; i < 700; i++) {
+        if (i % 20 === 0) {
+          cycle = (await jsonl.append(archivedPartition, "fleet.cycle", { startedAt: i })).seq;
+          continue;
+        }
+        await jsonl.append(archivedPartition, i % 5 === 0 ? "fleet.decision" : "fleet.telemetry", {
+          minerId: `m${i % 7}`,
+          hashrateThs: String(100 + (i % 13)),
+          cites: [cycle],
+        });
+        if (i % 100 === 99) await jsonl.checkpoint(archivedPartition);
+      }
+      const report = await jsonl.archive?.(archivedPartition, { to: join(dir, "archive"), belowSeq: 400 });
+      boundary = report?.archivedTo ?? 0;
+      head = await jsonl.treeHead(archivedPartition);
+      archivedLines = [];
+      for await (const line of exportLines(jsonl, archivedPartition)) archivedLines.push(line);
+    } finally {
+      await jsonl.close();
+    }
+  });
+
+  it("is checked from the archive boundary, and says the archived records were not checked here", async () => {
+    expect(boundary).toBeGreaterThan(0);
+    expect(JSON.parse(archivedLines[0] as string)).toMatchObject({ from: boundary });
+    const progress: [number, number][] = [];
+    const outcome = await verifyExportStream(streamOf(`${archivedLines.join("\n")}\n`), {
+      onProgress: (done, total) => progress.push([done, total]),
+    });
+    expect(outcome.firstBad).toBeNull();
+    expect(outcome).toMatchObject({ ok: true, records: 700, archived: boundary, root: head.rootHash });
+    expect(outcome.checkpoints).toBeGreaterThan(0);
+    // Progress counts the records the export holds, not the archived ones.
+    expect(progress.at(-1)).toEqual([700 - boundary, 700 - boundary]);
+    expect(outcome.warnings[0]).toContain(`records 0..${boundary - 1} are archived and not in this export`);
+    expect(outcome.warnings).toEqual(await libraryWarnings(archivedLines));
+  });
+
+  it("fails when the archive state in the header was altered", async () => {
+    const header = JSON.parse(archivedLines[0] as string) as { archived: { lastHash: string; frontier: string[] } };
+    const otherHash = JSON.stringify({ ...header, archived: { ...header.archived, lastHash: "ab".repeat(32) } });
+    const relinked = await verifyLines([otherHash, ...archivedLines.slice(1)]);
+    expect(relinked.ok).toBe(false);
+    expect(relinked.firstBad?.reason).toContain(`the prev of record ${boundary} does not match the last hash`);
+    const frontier = [...header.archived.frontier];
+    frontier[0] = "cd".repeat(32);
+    const otherTree = JSON.stringify({ ...header, archived: { ...header.archived, frontier } });
+    const regrown = await verifyLines([otherTree, ...archivedLines.slice(1)]);
+    expect(regrown.ok).toBe(false);
+    expect(regrown.firstBad?.reason).toContain("do not hash to the root signed at that size");
+    const malformed = JSON.stringify({ ...header, archived: { ...header.archived, frontier: frontier.slice(1) } });
+    expect((await verifyLines([malformed, ...archivedLines.slice(1)])).firstBad?.reason).toContain(
+      "archived state (last hash and frontier) is malformed",
+    );
+  });
+
+  // Before, the panel printed "The service's own verify agrees" under "✖ Verification failed".
+  it("the panel never says the service's verify agrees when the two disagree", async () => {
+    const serverOk = { ok: true, records: 700, checkpoints: 3 };
+    const serverBad = {
+      ok: false,
+      records: 700,
+      checkpoints: 3,
+      firstBad: { seq: 512, reason: "record 512 was altered" },
+    };
+    const failedHere = await verifyLines(archivedLines.filter((line) => !line.includes(`"seq":${boundary + 3},`)));
+    const passedHere = await verifyLines(archivedLines);
+    expect(failedHere.ok).toBe(false);
+    const disagree = serverVerdict(failedHere, serverOk);
+    expect(disagree.agree).toBe(false);
+    expect(disagree.text).not.toMatch(/\bagrees\b/);
+    expect(disagree.text).toContain("disagrees with this browser");
+    expect(serverVerdict(passedHere, serverBad)).toMatchObject({ agree: false });
+    expect(serverVerdict(passedHere, serverBad).text).toContain("at record 512: record 512 was altered");
+    expect(serverVerdict(passedHere, serverOk)).toEqual({
+      agree: true,
+      text: "The service's own verify agrees: 700 records, 3 checkpoints.",
+    });
+    expect(serverVerdict(failedHere, serverBad).text).toContain("also finds a problem");
   });
 });
 

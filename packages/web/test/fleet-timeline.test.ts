@@ -16,6 +16,7 @@ import {
   timelineFloor,
 } from "../app/pages/fleet/timeline-pager.ts";
 import { OPERATOR, startTestFleet, type TestFleet } from "./support/fleet.ts";
+import { renderComponent } from "./support/render.ts";
 
 let fleet: TestFleet;
 /** As the dashboard asks with HOLDs hidden: the actions only. */
@@ -129,5 +130,27 @@ describe("the fleet timeline", () => {
     state = await extendTimeline(state, sources, 1000);
     expect(hasOlder(state)).toBe(false);
     expect(timelineEntries(state).map((entry) => entry.record.seq)).toEqual(expected);
+  });
+});
+
+// Before: "cycle 1", then "cycle 122", later "cycle 20255": a decision's `cycle` is the seq of its
+// cycle's fleet.cycle record, and it read as a count of cycles.
+describe("the timeline's cycle label", () => {
+  it("names the cycle by its record, not as a cycle count", async () => {
+    await fleet.cycle();
+    const state = await extendTimeline(emptyTimeline(true), withHolds, 30);
+    const entries = timelineEntries(state).slice(0, 5);
+    const cycleSeqs = [...new Set(entries.map((entry) => entry.record.body.cycle))].filter((seq) => seq !== null);
+    expect(cycleSeqs.length).toBeGreaterThan(0);
+    const text = await renderComponent("pages/fleet/timeline.tsx", "Timeline", {
+      entries,
+      quiet: null,
+      onShowHold: () => {},
+    });
+    for (const seq of cycleSeqs) {
+      expect(seq).toBeGreaterThan(1);
+      expect(text).toContain(`cycle at record #${seq}`);
+      expect(text).not.toMatch(new RegExp(`cycle ${seq}\\b`));
+    }
   });
 });

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createHttpServer, defineErrors } from "@pithead/http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describeErrorBody } from "../app/api/http.ts";
 import { type RunningDashboard, startDashboard } from "../src/index.ts";
 import { closedPort, type EchoUpstream, startEchoUpstream } from "./support/upstream.ts";
 
@@ -104,6 +106,52 @@ describe("the service proxy", () => {
     const body = (await missing.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe("SERVICE_NOT_CONFIGURED");
     expect(body.error.message).toContain("--fleet URL");
+  });
+});
+
+// Before, a body over the service's limit came back as "The coordinator (…) is not answering: EPIPE"
+// (502): the service answers 413 at once and closes without reading the body the proxy was still
+// streaming to it, and the failed write hid the answer.
+describe("a service that answers before it has read the whole body", () => {
+  it("passes the coordinator's 413 through to the page", async () => {
+    const service = await createHttpServer({
+      name: "limited",
+      version: "0",
+      errors: defineErrors({}),
+      logger: false,
+      rateLimit: false,
+      metrics: false,
+    });
+    service.post("/v1/jobs", { bodyLimit: 256 * 1024 }, async () => ({ ok: true }));
+    const address = await service.listen({ port: 0, host: "127.0.0.1" });
+    const own = await startDashboard({ distDir: dist, port: 0, logger: false, upstreams: { coordinator: address } });
+    try {
+      for (const size of [300 * 1024, 4 * 1024 * 1024]) {
+        const response = await fetch(`${own.url}/svc/coordinator/v1/jobs`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ workload: "llm_gen", params: { prompt: "x".repeat(size) } }),
+        });
+        const body = (await response.json()) as { error: { code: string; message: string; details: unknown } };
+        expect(response.status, JSON.stringify(body)).toBe(413);
+        expect(body.error.code).toBe("PAYLOAD_TOO_LARGE");
+        expect(body.error.details).toEqual({ limit_bytes: 256 * 1024 });
+        // What the page shows for it.
+        expect(describeErrorBody(413, body, "").message).toBe(
+          "The request body is too large (the limit is 262,144 bytes)",
+        );
+      }
+      // A body within the limit still goes through.
+      const small = await fetch(`${own.url}/svc/coordinator/v1/jobs`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ workload: "llm_gen" }),
+      });
+      expect(small.status).toBe(200);
+    } finally {
+      await own.close();
+      await service.close();
+    }
   });
 });
 

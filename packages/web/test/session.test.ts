@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { describeErrorBody } from "../app/api/http.ts";
 import {
   type ConnectionBundle,
   generateLoginCode,
@@ -80,13 +81,18 @@ describe("POST /session", () => {
     expect(await response.json()).toEqual(bundle);
   });
 
-  it("refuses a wrong code with a message naming the field", async () => {
+  // Before: "That login code is not the one `pithead up` printed (body.code)" on the page: raw
+  // backticks, a field path, and nothing for a stack whose output went to a file.
+  it("refuses a wrong code in plain words that say where the code is", async () => {
     const url = await start({ code: "ABCD-EFGH", bundle });
     const response = await post(url, JSON.stringify({ code: "ABCD-EFGX" }));
     expect(response.status).toBe(401);
     const error = await errorOf(response);
     expect(error.code).toBe("LOGIN_CODE_WRONG");
-    expect(error.details?.field).toBe("body.code");
+    const shown = describeErrorBody(401, { error }, "").message;
+    expect(shown).toContain("the code pithead up printed");
+    expect(shown).toContain("login-code");
+    expect(shown).not.toMatch(/[`()]|body\.code/);
   });
 
   it("accepts only JSON, so a cross-site form cannot post a guess", async () => {

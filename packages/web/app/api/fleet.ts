@@ -222,7 +222,7 @@ export const fleet = {
       signal,
     ),
   records: (op: FleetCredential, query: string, signal?: AbortSignal) =>
-    signedJson<{ records: FleetRecord[]; next: number | null }>(
+    signedJson<{ records: FleetRecord[]; next: number | null; archivedBelow?: number }>(
       op,
       "GET",
       scoped(op, `/ledger/records?${query}`),

@@ -29,11 +29,20 @@ export function describeErrorBody(status: number, body: unknown, text: string): 
   if (typeof body === "object" && body !== null) {
     const { error, detail } = body as { error?: unknown; detail?: unknown };
     if (typeof error === "object" && error !== null) {
-      const { code, message, details } = error as { code?: unknown; message?: unknown; details?: { field?: unknown } };
+      const { code, message, details } = error as {
+        code?: unknown;
+        message?: unknown;
+        details?: { field?: unknown; limit_bytes?: unknown };
+      };
       const field = typeof details?.field === "string" ? ` (${details.field})` : "";
+      // A body over a service's limit (413): say the limit, so the user knows how far to cut.
+      const limit =
+        typeof details?.limit_bytes === "number"
+          ? ` (the limit is ${details.limit_bytes.toLocaleString("en-US")} bytes)`
+          : "";
       return {
         code: typeof code === "string" ? code : `HTTP_${status}`,
-        message: `${typeof message === "string" ? message : "Request failed"}${field}`,
+        message: `${typeof message === "string" ? message : "Request failed"}${field}${limit}`,
       };
     }
     if (typeof error === "string") return { code: `HTTP_${status}`, message: error };
@@ -49,6 +58,21 @@ export function describeErrorBody(status: number, body: unknown, text: string): 
   }
   const snippet = text.trim().slice(0, 200);
   return { code: `HTTP_${status}`, message: snippet ? `HTTP ${status}: ${snippet}` : `HTTP ${status}` };
+}
+
+/**
+ * What to add to a 401 for a request that sent a key: which key was refused (by the public id a
+ * Pithead key carries, never the secret) and what fixes it.
+ */
+export function refusedKeyHint(headers: Record<string, string> | undefined): string | undefined {
+  const sent = headers?.authorization?.replace(/^Bearer\s+/i, "") ?? headers?.["x-api-key"];
+  if (!sent) return undefined;
+  const pithead = /^ph_([a-z]+)_([0-9a-f]{12})_/.exec(sent);
+  const which = pithead ? `the ${pithead[1]} key ${pithead[2]}` : "the key this dashboard holds";
+  return (
+    `${which} was refused (a stack started again makes new keys). ` +
+    "Log in again with the login code pithead up printed, or enter the current key on the Connections page"
+  );
 }
 
 export interface CallOptions {
@@ -100,7 +124,8 @@ export async function callRaw(
     body = undefined;
   }
   const { code, message } = describeErrorBody(response.status, body, text);
-  throw new ApiError(service, response.status, code, message);
+  const hint = response.status === 401 ? refusedKeyHint(options.headers) : undefined;
+  throw new ApiError(service, response.status, code, hint ? `${message}: ${hint}` : message);
 }
 
 export async function callJson<T>(

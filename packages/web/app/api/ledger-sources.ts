@@ -11,6 +11,8 @@ import { ApiError, callJson, serviceUrl } from "./http.ts";
 export interface RecordPage {
   records: (LedgerRecord & { hash: string })[];
   next: number | null;
+  /** Records 0..archivedBelow-1 were moved to the ledger's archive; absent when none were. */
+  archivedBelow?: number;
 }
 
 export interface RecordWithProof {
@@ -25,10 +27,17 @@ export interface SignedCheckpoint extends CheckpointWire {
   partition: string;
 }
 
+/** `from`: the newest seq of the page. */
+export interface RecordQuery {
+  type?: string;
+  from?: number;
+  limit: number;
+}
+
 export interface LedgerSource {
   id: string;
   label: string;
-  records(query: { type?: string; from?: number; limit: number }, signal?: AbortSignal): Promise<RecordPage>;
+  records(query: RecordQuery, signal?: AbortSignal): Promise<RecordPage>;
   record(seq: number, signal?: AbortSignal): Promise<RecordWithProof>;
   /** The latest signed checkpoint, or null when none was signed yet. */
   checkpoint(signal?: AbortSignal): Promise<SignedCheckpoint | null>;
@@ -39,7 +48,7 @@ export interface LedgerSource {
   ) => Promise<{ ok: boolean; records: number; checkpoints: number; firstBad?: { seq: number; reason: string } }>;
 }
 
-function recordsQuery(query: { type?: string; from?: number; limit: number }): string {
+export function recordsQuery(query: RecordQuery): string {
   const params = new URLSearchParams({ limit: String(query.limit), reverse: "true" });
   if (query.type) params.set("type", query.type);
   if (query.from !== undefined) params.set("from", String(query.from));

@@ -38,6 +38,15 @@ export function shortHash(hash: string | null | undefined, length = 12): string 
   return hash ? `${hash.slice(0, length)}…` : "—";
 }
 
+/**
+ * A long id shortened so that ids still tell apart: job ids are time-ordered (UUIDv7), so ids made
+ * within the same ~16 ms share their first 12 characters, and only the random end differs.
+ * The full id belongs in a title (tooltip) beside it.
+ */
+export function shortId(id: string): string {
+  return id.length <= 16 ? id : `${id.slice(0, 8)}…${id.slice(-6)}`;
+}
+
 /** "1 record", "2 records", "1,200 records" (a noun whose plural takes an "s"). */
 export function plural(count: number, noun: string): string {
   return `${formatInteger(count)} ${noun}${count === 1 ? "" : "s"}`;

@@ -7,7 +7,7 @@ import { coordinator, FINAL_STATES, type JobEvent, type JobResult } from "../api
 import { CheckSteps } from "../components/check-steps.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
-import { formatInteger, formatTime, plural, shortHash } from "../lib/format.ts";
+import { formatInteger, formatTime, plural, shortHash, shortId } from "../lib/format.ts";
 import { Link } from "../lib/router.tsx";
 import { LiveLabel, useEventStream } from "../lib/use-events.tsx";
 import { useLoad } from "../lib/use-load.ts";
@@ -15,6 +15,7 @@ import { useApp } from "../session/app-context.tsx";
 import { type CheckpointWire, checkInclusion, type InclusionProofWire } from "../verify/inclusion.ts";
 import { checkReceipt, outputBytes, type ReceiptCheck } from "../verify/receipt.ts";
 import type { LedgerRecord } from "../verify/record.ts";
+import { JobLoadError } from "./jobs/job-load-error.tsx";
 
 function Output({ result }: { result: JobResult }) {
   const bytes = useMemo(
@@ -236,12 +237,12 @@ export function JobPage({ id }: { id: string }) {
       </p>
       <div className="page-head">
         <h1>
-          Job <code>{id.slice(0, 12)}</code>
+          Job <code title={id}>{shortId(id)}</code>
         </h1>
         {state && <StateBadge state={state} />}
         {job.data && !final && <LiveLabel {...live} />}
       </div>
-      <ErrorNotice error={job.error} onRetry={job.reload} />
+      <JobLoadError error={job.error} onRetry={job.reload} />
       {!job.data && !job.error && <Loading what="the job" />}
       {job.data && (
         <>

@@ -29,8 +29,9 @@ export function LoginPage() {
     <section className="login">
       <h1>Log in to Pithead</h1>
       <p>
-        Enter the login code <code>pithead up</code> printed in its terminal. The dashboard keeps the keys it receives
-        in this tab only.
+        Enter the login code <code>pithead up</code> printed when it started. When its output goes to a file or a log,
+        the code is in the file <code>login-code</code> in its data directory (<code>./data/login-code</code> unless it
+        was started with <code>--data</code>). The dashboard keeps the keys it receives in this tab only.
       </p>
       <form onSubmit={submit} className="stack">
         <label htmlFor="login-code">Login code</label>

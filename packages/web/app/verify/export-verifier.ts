@@ -2,9 +2,10 @@
 // at a time: every record's hash recomputed, the chain of prev hashes, contiguous seqs, citations
 // pointing backwards, the Merkle root rebuilt and compared with every signed checkpoint, and every
 // checkpoint's signature. It names the first bad record, as `pithead ledger verify` does, and, as it
-// does, warns about records no signed checkpoint covers.
+// does, warns about records no signed checkpoint covers. An export of a partition whose oldest records
+// were archived starts at its header's `from`, and is checked from there as the library does.
 
-import { hexOf } from "./bytes.ts";
+import { type Bytes, bytesFromHex, hexOf } from "./bytes.ts";
 import { coverageWarning } from "./coverage.ts";
 import { Frontier, leafHash } from "./merkle.ts";
 import { citationsOf, envelopeProblem, type LedgerRecord, recordHash, ZERO_HASH } from "./record.ts";
@@ -17,6 +18,10 @@ export interface ExportHeader {
   records: number;
   origin?: string;
   verifierKey?: string;
+  /** The first record in the export when records 0..from-1 were archived; absent: 0. */
+  from?: number;
+  /** The archive state the chain and tree continue from: the hash of record from-1 and the frontier after it. */
+  archived?: { lastHash: string; frontier: string[] };
 }
 
 export interface VerifyOutcome {
@@ -30,6 +35,8 @@ export interface VerifyOutcome {
   firstBad: { seq: number | null; reason: string } | null;
   /** Records 0..covered-1 are vouched for by a signed checkpoint whose root matched; the rest by none. */
   covered: number;
+  /** Records 0..archived-1 are archived, not in the export and not checked here (0: none). */
+  archived: number;
   /** What holds but an operator should know (worded as `pithead ledger verify` words it). */
   warnings: string[];
 }
@@ -37,8 +44,13 @@ export interface VerifyOutcome {
 export class ExportVerifier {
   header: ExportHeader | null = null;
   private key: VerifierKey | null = null;
-  private readonly frontier = new Frontier();
+  private frontier = new Frontier();
   private readonly seen = new Set<string>();
+  /** Records below this were archived and not read: what they are cited by is settled in finish. */
+  private from = 0;
+  /** Hashes cited that no record read so far has: archived ones, or (if one turns up later) forward citations. */
+  private readonly unseen = new Map<string, number>();
+  private readonly notes: string[] = [];
   private prev = ZERO_HASH;
   private checkpoints = 0;
   private covered = 0;
@@ -48,6 +60,16 @@ export class ExportVerifier {
 
   get records(): number {
     return this.frontier.size;
+  }
+
+  /** Records read from the export (the archived ones are not). */
+  get checked(): number {
+    return this.records - this.from;
+  }
+
+  /** Records the export holds (its header's count less the archived ones). */
+  get toCheck(): number {
+    return Math.max((this.header?.records ?? 0) - this.from, 0);
   }
 
   get failed(): boolean {
@@ -88,6 +110,37 @@ export class ExportVerifier {
         this.fail(null, `the ledger's verifier key is malformed: ${(error as Error).message}`);
       }
     }
+    if (header.from !== undefined) this.continueFromArchive(header.from, header.archived);
+  }
+
+  /**
+   * Continues the chain and tree at record `from` from the archive state in the header, which the
+   * checkpoints after it vouch for (a rewritten state fails at the first of them, or at record
+   * `from`'s prev). Worded as the ledger library's verifyExport words it.
+   */
+  private continueFromArchive(from: number, state: ExportHeader["archived"]): void {
+    const lastHash = bytesFromHex(state?.lastHash, 32);
+    const nodes = Array.isArray(state?.frontier) ? state.frontier.map((node) => bytesFromHex(node, 32)) : undefined;
+    const frontier =
+      nodes?.every((node) => node !== undefined) && Number.isSafeInteger(from)
+        ? Frontier.resume(from, nodes as Bytes[])
+        : undefined;
+    if (!lastHash || !frontier) {
+      this.fail(
+        0,
+        `the header's from (${JSON.stringify(from)}) or archived state (last hash and frontier) is malformed`,
+      );
+      return;
+    }
+    if (from === 0) return;
+    this.from = from;
+    this.frontier = frontier;
+    this.prev = hexOf(lastHash);
+    this.notes.push(
+      `records 0..${from - 1} are archived and not in this export, so they were not checked: the file starts at record ${from} and ` +
+        "its chain and tree continue from the archive state in its header, which the checkpoints after it vouch for; " +
+        "verify the partition with its archive (`pithead ledger verify <partition dir> --archive DIR`) to check them",
+    );
   }
 
   private async readRecord(value: unknown): Promise<void> {
@@ -110,6 +163,11 @@ export class ExportVerifier {
         );
       return this.blameBefore(held);
     }
+    if (broken && seq === this.from && seq > 0)
+      return this.fail(
+        seq - 1,
+        `the prev of record ${seq} does not match the last hash of the archived records up to ${seq - 1} in the export's header: the header (or record ${seq}) was altered`,
+      );
     if (broken && seq === 0) return this.fail(0, "record 0 must have 64 zeros as prev");
     if (broken) this.brokenAt = seq;
     for (const cited of citationsOf(record.body).seqs) {
@@ -117,11 +175,15 @@ export class ExportVerifier {
         return this.fail(seq, `record ${seq} cites record ${cited}, which is not earlier`);
     }
     for (const cited of citationsOf(record.body).hashes) {
-      if (!this.seen.has(cited))
-        return this.fail(seq, `record ${seq} cites a record hash that does not appear before it`);
+      if (this.seen.has(cited)) continue;
+      if (this.from === 0) return this.fail(seq, `record ${seq} cites a record hash that does not appear before it`);
+      // Perhaps an archived record's: the hash is not here to compare with.
+      if (!this.unseen.has(cited)) this.unseen.set(cited, seq);
     }
     const hash = await recordHash(record);
     this.prev = hexOf(hash);
+    const citing = this.unseen.get(this.prev);
+    if (citing !== undefined) return this.fail(citing, `record ${citing} cites record ${seq}, which is not earlier`);
     this.seen.add(this.prev);
     await this.frontier.append(await leafHash(hash));
   }
@@ -174,10 +236,16 @@ export class ExportVerifier {
           `the export promised ${this.header.records} records and holds ${this.records} (it was cut short)`,
         );
     }
-    const uncovered =
-      this.failure === null
-        ? coverageWarning(this.records, this.covered, this.checkpoints, this.key?.name ?? null)
-        : undefined;
+    const warnings: string[] = [];
+    if (this.failure === null) {
+      warnings.push(...this.notes);
+      for (const [hash, citing] of this.unseen)
+        warnings.push(
+          `record ${citing} cites hash ${hash.slice(0, 16)}…, which is none of the records read here: it may be one of the archived records 0..${this.from - 1}`,
+        );
+      const uncovered = coverageWarning(this.records, this.covered, this.checkpoints, this.key?.name ?? null);
+      if (uncovered) warnings.push(uncovered);
+    }
     return {
       ok: this.failure === null,
       partition: this.header?.partition ?? null,
@@ -187,7 +255,8 @@ export class ExportVerifier {
       verifierKey: this.header?.verifierKey ?? null,
       firstBad: this.failure,
       covered: this.covered,
-      warnings: uncovered ? [uncovered] : [],
+      archived: this.from,
+      warnings,
     };
   }
 }
@@ -217,7 +286,7 @@ export async function* linesOf(stream: ReadableStream<Uint8Array>, signal?: Abor
   }
 }
 
-/** Verifies an export stream; `onProgress(done, total)` after each record. */
+/** Verifies an export stream; `onProgress(done, total)` after each record (of those the export holds). */
 export async function verifyExportStream(
   stream: ReadableStream<Uint8Array>,
   options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
@@ -225,7 +294,7 @@ export async function verifyExportStream(
   const verifier = new ExportVerifier();
   for await (const line of linesOf(stream, options.signal)) {
     await verifier.line(line);
-    options.onProgress?.(verifier.records, verifier.header?.records ?? 0);
+    options.onProgress?.(verifier.checked, verifier.toCheck);
     if (verifier.failed) break;
   }
   return verifier.finish();

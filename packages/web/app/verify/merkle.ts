@@ -51,6 +51,20 @@ export class Frontier {
   size = 0;
   private readonly nodes: { leaves: number; hash: Bytes }[] = [];
 
+  /**
+   * The frontier after `size` leaves from its nodes (largest subtree first, one per set bit of
+   * `size`, as an archive manifest keeps them), or undefined when they do not fit that size.
+   */
+  static resume(size: number, nodes: readonly Bytes[]): Frontier | undefined {
+    const widths: number[] = [];
+    for (let width = 2 ** 52; width >= 1; width /= 2) if (Math.floor(size / width) % 2 === 1) widths.push(width);
+    if (!Number.isSafeInteger(size) || size < 0 || nodes.length !== widths.length) return undefined;
+    const frontier = new Frontier();
+    for (const [i, leaves] of widths.entries()) frontier.nodes.push({ leaves, hash: nodes[i] as Bytes });
+    frontier.size = size;
+    return frontier;
+  }
+
   async append(leaf: Bytes): Promise<void> {
     let node = { leaves: 1, hash: leaf };
     // Two equal subtrees side by side become one: exactly the carries of a binary counter.

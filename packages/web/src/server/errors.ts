@@ -8,7 +8,11 @@ export const dashboardErrors = defineErrors({
   UPSTREAM_UNAVAILABLE: { status: 502, message: "The service is not answering" },
   UPSTREAM_TIMEOUT: { status: 504, message: "The service did not answer in time" },
   NO_LOGIN_CODE: { status: 404, message: "This dashboard has no login code: enter your keys on the Connections page" },
-  LOGIN_CODE_WRONG: { status: 401, message: "That login code is not the one `pithead up` printed" },
+  LOGIN_CODE_WRONG: {
+    status: 401,
+    message:
+      "That is not this dashboard's login code. Use the code pithead up printed when it last started, also saved in the file login-code in its data directory: every start makes a new one",
+  },
   CROSS_ORIGIN: { status: 403, message: "Cross-origin requests are refused" },
   ASSET_NOT_FOUND: { status: 404, message: "No such file in the dashboard build" },
 });

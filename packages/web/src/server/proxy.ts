@@ -13,6 +13,7 @@ import {
 import { request as httpsRequest } from "node:https";
 import type { HttpServer } from "@pithead/http";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { keepReadingWhenBodyRefused } from "./early-answer.ts";
 import { dashboardErrors } from "./errors.ts";
 
 export const SERVICE_NAMES = ["coordinator", "fleet", "agent"] as const;
@@ -148,8 +149,10 @@ export async function registerServiceProxy(app: HttpServer, options: ProxyOption
       agent: false,
     });
     let connectTimer: NodeJS.Timeout | undefined;
+    let answered = false;
     upstream.on("socket", (socket) => {
       socket.setNoDelay(true);
+      keepReadingWhenBodyRefused(socket);
       if (!socket.connecting) return;
       connectTimer = setTimeout(() => {
         upstream.destroy(
@@ -159,6 +162,7 @@ export async function registerServiceProxy(app: HttpServer, options: ProxyOption
       socket.once("connect", () => clearTimeout(connectTimer));
     });
     upstream.on("response", (answer) => {
+      answered = true;
       raw.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardResponseHeaders(answer.headers));
       raw.flushHeaders();
       answer.pipe(raw);
@@ -181,6 +185,9 @@ export async function registerServiceProxy(app: HttpServer, options: ProxyOption
     });
     upstream.on("error", (error: NodeJS.ErrnoException) => {
       clearTimeout(connectTimer);
+      // After the answer began, its own stream reports a cut (and ends the browser's); a failure
+      // sending the rest of a body the service already answered is no failure of the answer.
+      if (answered) return;
       const timedOut = error.code === "ETIMEDOUT";
       request.log.warn(
         { service: name, url: base.origin, code: error.code, message: error.message },

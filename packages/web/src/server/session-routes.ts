@@ -77,8 +77,7 @@ export function registerSessionRoutes(app: HttpServer, options: SessionOptions):
     async (request, reply) => {
       void reply.header("cache-control", "no-store");
       if (!options.login) throw dashboardErrors.error("NO_LOGIN_CODE");
-      if (!loginCodeMatches(request.body.code, options.login.code))
-        throw dashboardErrors.error("LOGIN_CODE_WRONG", { field: "body.code" });
+      if (!loginCodeMatches(request.body.code, options.login.code)) throw dashboardErrors.error("LOGIN_CODE_WRONG");
       return options.login.bundle;
     },
   );

@@ -7,6 +7,14 @@ import type { TimelineEntry } from "./timeline-pager.ts";
 
 export type { TimelineEntry } from "./timeline-pager.ts";
 
+/**
+ * A record's `cycle` is the seq of its cycle's fleet.cycle record, not a count of cycles (the
+ * first cycle can be #1, the next #122): say it is a record, so it is not read as "cycle 122".
+ */
+function cycleLabel(cycle: number | null | undefined): string {
+  return cycle === null || cycle === undefined ? "manual" : `cycle at record #${cycle}`;
+}
+
 /** Why the list is empty: cycles that ran but held every miner are not "nothing yet". */
 function Empty({ quiet, onShowHold }: { quiet: { cycles: number; more: boolean } | null; onShowHold: () => void }) {
   if (!quiet || quiet.cycles === 0) return <p className="muted">Nothing yet: run a cycle.</p>;
@@ -52,7 +60,7 @@ export function Timeline({
                 {by}
               </div>
               <div className="timeline-meta">
-                {formatTime(record.at)} · cycle {body.cycle ?? "manual"} · seq {record.seq}
+                {formatTime(record.at)} · {cycleLabel(body.cycle)} · record #{record.seq}
               </div>
             </li>
           );
@@ -65,7 +73,7 @@ export function Timeline({
             <span className="muted">{body.reason}</span>
             <div className="timeline-detail">{body.detail}</div>
             <div className="timeline-meta">
-              {formatTime(record.at)} · stage {body.stage} · cycle {body.cycle ?? "manual"} · seq {record.seq}
+              {formatTime(record.at)} · stage {body.stage} · {cycleLabel(body.cycle)} · record #{record.seq}
             </div>
           </li>
         );

@@ -2,7 +2,7 @@
 
 import type { Job } from "../../api/coordinator.ts";
 import { StateBadge } from "../../components/state-badge.tsx";
-import { formatAgo, formatInteger } from "../../lib/format.ts";
+import { formatAgo, formatInteger, shortId } from "../../lib/format.ts";
 import { Link } from "../../lib/router.tsx";
 
 export function JobTable({ jobs }: { jobs: Job[] }) {
@@ -29,7 +29,7 @@ export function JobTable({ jobs }: { jobs: Job[] }) {
             <tr key={job.id}>
               <td>
                 <Link to={`/jobs/${encodeURIComponent(job.id)}`} aria-label={`Job ${job.id}`}>
-                  <code>{job.id.slice(0, 12)}</code>
+                  <code title={job.id}>{shortId(job.id)}</code>
                 </Link>
               </td>
               <td>{job.workload}</td>

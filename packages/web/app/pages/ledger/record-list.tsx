@@ -1,13 +1,14 @@
-// The partition's records, newest first, filtered by type; each one's inclusion proof checked in
-// this browser on request.
+// The partition's records, newest first, filtered by type, down to the archive boundary; each
+// one's inclusion proof checked in this browser on request.
 
 import { useId, useRef, useState } from "react";
-import type { LedgerSource, RecordPage } from "../../api/ledger-sources.ts";
+import type { LedgerSource } from "../../api/ledger-sources.ts";
 import { CheckSteps } from "../../components/check-steps.tsx";
 import { ErrorNotice, Loading } from "../../components/notice.tsx";
 import { formatTime } from "../../lib/format.ts";
 import { useLoad } from "../../lib/use-load.ts";
 import { checkInclusion, type InclusionCheck } from "../../verify/inclusion.ts";
+import { type ListedPage, loadRecordPage } from "./record-pages.ts";
 
 const PAGE = 50;
 
@@ -66,13 +67,17 @@ export function RecordList({ source, verifierKey }: { source: LedgerSource; veri
   const [typed, setTyped] = useState("");
   const [pages, setPages] = useState<number[]>([]);
   const from = pages.at(-1);
-  const page = useLoad<RecordPage>(
-    (signal) => source.records({ type: type || undefined, from, limit: PAGE }, signal),
+  const page = useLoad<ListedPage>(
+    (signal) => loadRecordPage(source, { type: type || undefined, from, limit: PAGE }, signal),
     [source.id, type, from],
   );
+  // What an earlier query loaded (all types, another page) is never listed under this one.
+  const data =
+    page.data && page.data.query.type === (type || undefined) && page.data.query.from === from ? page.data : undefined;
+  const archivedBelow = data?.archived?.below;
   // Every type seen so far on any page: the suggestions of the type filter.
   const seen = useRef(new Set<string>());
-  for (const record of page.data?.records ?? []) seen.current.add(record.type);
+  for (const record of data?.records ?? []) seen.current.add(record.type);
   const seenTypes = seen.current;
 
   return (
@@ -118,13 +123,16 @@ export function RecordList({ source, verifierKey }: { source: LedgerSource; veri
         </button>
       </form>
       <ErrorNotice error={page.error} onRetry={page.reload} />
-      {!page.data && !page.error && <Loading what="records" />}
-      {page.data && page.data.records.length === 0 && (
-        <p className="muted">No records{type ? ` of type ${type}` : ""}.</p>
+      {!data && !page.error && <Loading what="records" />}
+      {data && data.records.length === 0 && (
+        <p className="muted">
+          No records{type ? ` of type ${type}` : ""}
+          {data.archived ? " after the archived ones" : ""}.
+        </p>
       )}
-      {page.data && page.data.records.length > 0 && (
+      {data && data.records.length > 0 && (
         <ol className="records" aria-label={`Records${type ? ` of type ${type}` : ""}, newest first`}>
-          {page.data.records.map((record) => (
+          {data.records.map((record) => (
             <li key={record.seq}>
               <div className="record-head">
                 <span className="record-seq">#{record.seq}</span> <code>{record.type}</code>{" "}
@@ -138,14 +146,21 @@ export function RecordList({ source, verifierKey }: { source: LedgerSource; veri
           ))}
         </ol>
       )}
+      {data?.archived && (
+        <p className="muted" data-testid="records-archived">
+          {archivedBelow !== null && archivedBelow !== undefined
+            ? `Records before #${archivedBelow} are archived: they were moved to the ledger's archive and are not listed here.`
+            : "The older records are archived: they were moved to the ledger's archive and are not listed here."}
+        </p>
+      )}
       <div className="row">
         {pages.length > 0 && (
           <button type="button" onClick={() => setPages(pages.slice(0, -1))}>
             Newer records
           </button>
         )}
-        {page.data?.next !== null && page.data?.next !== undefined && (
-          <button type="button" onClick={() => setPages([...pages, page.data?.next as number])}>
+        {data?.next !== null && data?.next !== undefined && (
+          <button type="button" onClick={() => setPages([...pages, data.next as number])}>
             Older records
           </button>
         )}

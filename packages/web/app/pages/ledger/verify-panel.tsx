@@ -6,11 +6,19 @@ import type { LedgerSource } from "../../api/ledger-sources.ts";
 import { ErrorNotice } from "../../components/notice.tsx";
 import { formatInteger, plural, shortHash } from "../../lib/format.ts";
 import { type VerifyOutcome, verifyExportStream } from "../../verify/export-verifier.ts";
+import { type ServerVerdict, serverVerdict } from "./server-verdict.ts";
+
+/** A warning worded as the CLI words it: `quoted` commands shown as code, not as raw backticks. */
+function WarningText({ text }: { text: string }) {
+  const parts = text.split("`");
+  // biome-ignore lint/suspicious/noArrayIndexKey: the parts of one fixed string, never reordered
+  return <>{parts.map((part, i) => (i % 2 === 1 ? <code key={i}>{part}</code> : <span key={i}>{part}</span>))}</>;
+}
 
 export function VerifyPanel({ source }: { source: LedgerSource }) {
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [outcome, setOutcome] = useState<VerifyOutcome | null>(null);
-  const [server, setServer] = useState<string | null>(null);
+  const [server, setServer] = useState<ServerVerdict | null>(null);
   const [error, setError] = useState<unknown>(undefined);
   const running = useRef<AbortController | null>(null);
   const [busy, setBusy] = useState(false);
@@ -37,15 +45,12 @@ export function VerifyPanel({ source }: { source: LedgerSource }) {
           }
         },
       });
-      setProgress({ done: result.records, total: result.records });
+      // The records read here: an export of a partition with archived records holds only the newer ones.
+      const checked = result.records - result.archived;
+      setProgress({ done: checked, total: checked });
       setOutcome(result);
       if (source.serverVerify) {
-        const report = await source.serverVerify(controller.signal);
-        setServer(
-          report.ok
-            ? `The service's own verify agrees: ${plural(report.records, "record")}, ${plural(report.checkpoints, "checkpoint")}.`
-            : `The service's own verify reports record ${report.firstBad?.seq}: ${report.firstBad?.reason}`,
-        );
+        setServer(serverVerdict(result, await source.serverVerify(controller.signal)));
       }
     } catch (failure) {
       if (!controller.signal.aborted) setError(failure);
@@ -91,13 +96,18 @@ export function VerifyPanel({ source }: { source: LedgerSource }) {
         >
           {outcome.ok ? (
             <>
-              ✔ Verified in this browser: {plural(outcome.records, "record")} and{" "}
-              {plural(outcome.checkpoints, "signed checkpoint")}; every hash, the chain and every checkpoint hold. Root{" "}
-              {shortHash(outcome.root, 16)}.
+              ✔ Verified in this browser:{" "}
+              {outcome.archived > 0
+                ? `records ${outcome.archived}..${outcome.records - 1} (${plural(outcome.records - outcome.archived, "record")}; the ${formatInteger(outcome.archived)} before them are archived and not checked here)`
+                : plural(outcome.records, "record")}{" "}
+              and {plural(outcome.checkpoints, "signed checkpoint")}; every hash, the chain and every checkpoint hold.
+              Root {shortHash(outcome.root, 16)}.
               {outcome.warnings.length > 0 && (
                 <ul className="verify-warnings" data-testid="verify-warnings">
                   {outcome.warnings.map((warning) => (
-                    <li key={warning}>⚠ {warning}</li>
+                    <li key={warning}>
+                      ⚠ <WarningText text={warning} />
+                    </li>
                   ))}
                 </ul>
               )}
@@ -113,7 +123,16 @@ export function VerifyPanel({ source }: { source: LedgerSource }) {
           )}
         </div>
       )}
-      {server && <p className="muted">{server}</p>}
+      {server &&
+        (server.agree ? (
+          <p className="muted" data-testid="server-verify">
+            {server.text}
+          </p>
+        ) : (
+          <div className="notice notice-warn" role="status" data-testid="server-verify">
+            ⚠ {server.text}
+          </div>
+        ))}
     </div>
   );
 }
