@@ -36,6 +36,8 @@ export interface Job {
     lease_expires_at: string;
     output_sha: string | null;
     verdict: string | null;
+    /** Why the lease ended without a proof (absent from coordinators before it was added). */
+    error?: { code: string; message: string } | null;
   }[];
 }
 

@@ -7,7 +7,7 @@ import { coordinator, FINAL_STATES, type JobEvent, type JobResult } from "../api
 import { CheckSteps } from "../components/check-steps.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
-import { formatInteger, formatTime, plural, shortHash, shortId } from "../lib/format.ts";
+import { formatInteger, formatTime, plural, shortId } from "../lib/format.ts";
 import { Link } from "../lib/router.tsx";
 import { LiveLabel, useEventStream } from "../lib/use-events.tsx";
 import { useLoad } from "../lib/use-load.ts";
@@ -16,6 +16,7 @@ import { type CheckpointWire, checkInclusion, type InclusionProofWire } from "..
 import { checkReceipt, outputBytes, type ReceiptCheck } from "../verify/receipt.ts";
 import type { LedgerRecord } from "../verify/record.ts";
 import { JobLoadError } from "./jobs/job-load-error.tsx";
+import { LeaseTable } from "./jobs/lease-table.tsx";
 
 function Output({ result }: { result: JobResult }) {
   const bytes = useMemo(
@@ -306,36 +307,7 @@ export function JobPage({ id }: { id: string }) {
           {job.data.leases && job.data.leases.length > 0 && (
             <section aria-labelledby="leases-heading">
               <h2 id="leases-heading">Leases</h2>
-              <div className="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Miner</th>
-                      <th scope="col">State</th>
-                      <th scope="col">Attempt</th>
-                      <th scope="col">Leased</th>
-                      <th scope="col">Output hash</th>
-                      <th scope="col">Verdict</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {job.data.leases.map((lease) => (
-                      <tr key={`${lease.miner_id}-${lease.attempt}`}>
-                        <td>
-                          <code>{lease.miner_id}</code>
-                        </td>
-                        <td>{lease.state}</td>
-                        <td>{lease.attempt}</td>
-                        <td>{formatTime(lease.leased_at)}</td>
-                        <td>
-                          <code>{shortHash(lease.output_sha)}</code>
-                        </td>
-                        <td>{lease.verdict ?? "—"}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <LeaseTable leases={job.data.leases} />
             </section>
           )}
           {state === "COMPLETED" && removedAt && (
