@@ -104,6 +104,7 @@ describe("pithead ledger archive", () => {
       archive,
       "--before",
       "2026-01-01T00:10:00Z",
+      "--force",
       "--json",
     ]);
     expect(ran.code, ran.stderr).toBe(0);
@@ -138,9 +139,121 @@ describe("pithead ledger archive", () => {
     expect(altered.stdout).toContain(`archived segment ${file} was altered`);
     writeFileSync(file, original);
 
+    // A directory that is not there is an unmounted disk more likely than a typo: the check cannot run.
     const noDir = await pithead(["ledger", "verify", dir, "--archive", join(root, "nowhere")]);
-    expect(noDir.code).toBe(2);
-    expect(noDir.stderr).toMatch(/--archive .*is not a directory/);
+    expect(noDir.code).toBe(3);
+    expect(noDir.stderr).toContain(
+      `--archive ${join(root, "nowhere")}: the archive directory does not exist (is it mounted?)`,
+    );
+    const aFile = await pithead(["ledger", "verify", dir, "--archive", file]);
+    expect(aFile.code).toBe(2);
+    expect(aFile.stderr).toMatch(/--archive .*is not a directory/);
+  });
+
+  it("refuses a fleet controller's partition without --force, saying what it would lose and how the controller archives it; a dry run says so and moves nothing", async () => {
+    const { dir } = await partition("refused");
+    const before = segments(dir);
+    const to = join(root, "refused-archive");
+    const ran = await pithead(["ledger", "archive", dir, "--to", to, "--keep-days", "1"]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain("fleet/op is the fleet controller's partition");
+    expect(ran.stderr).toContain("set LEDGER_ARCHIVE_DIR");
+    expect(ran.stderr).toContain("would lose that state across a restart");
+    expect(ran.stderr).toContain("--force");
+    const dry = await pithead(["ledger", "archive", dir, "--to", to, "--keep-days", "1", "--dry-run"]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stderr).toContain("note: fleet/op is the fleet controller's partition");
+    expect(segments(dir)).toEqual(before);
+    expect(existsSync(to)).toBe(false);
+    expect((await pithead(["ledger", "archive", dir, "--to", to, "--keep-days", "1", "--force"])).code).toBe(0);
+    expect(segments(dir).length).toBeLessThan(before.length);
+  });
+
+  it("under `pithead up`, the refusals name up's --ledger-archive-dir (up reads no LEDGER_ARCHIVE_DIR), also when the running fleet holds the lock", async () => {
+    const { store, dir } = await partition("up-data/fleet");
+    const data = dirname(dirname(store));
+    writeFileSync(join(data, "keys.json"), "{}", { mode: 0o600 });
+    const to = join(root, "up-archive");
+    const refused = await pithead(["ledger", "archive", dir, "--to", to, "--keep-days", "1"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      `this is \`pithead up\`'s ledger (--data ${data}): start up with --ledger-archive-dir DIR`,
+    );
+    // The fleet runs: its writer holds the lock.
+    const running = await openLedger({ store: "jsonl", dir: store, signer });
+    try {
+      await running.openWriter("fleet/op");
+      const locked = await pithead(["ledger", "archive", dir, "--to", to, "--keep-days", "1", "--force"]);
+      expect(locked.code).toBe(3);
+      expect(locked.stderr).toContain("already has a writer");
+      expect(locked.stderr).toContain("start up with --ledger-archive-dir DIR");
+      expect(locked.stderr).not.toContain("LEDGER_ARCHIVE_DIR or PITHEAD_LEDGER_ARCHIVE_DIR");
+    } finally {
+      await running.close();
+    }
+  });
+
+  it("an archive whose directory changed between runs: verify takes --archive for each; a segment in a directory not given cannot be checked (exit 3), not damage (1)", async () => {
+    const { store, dir } = await partition("split");
+    const [oldNas, newNas] = [join(root, "split-old"), join(root, "split-new")];
+    const archived = async (to: string, before: string) => {
+      const ran = await pithead(["ledger", "archive", dir, "--to", to, "--before", before, "--force", "--json"]);
+      expect(ran.code, ran.stderr).toBe(0);
+      return JSON.parse(ran.stdout) as { moved: { name: string; from: number; to: number }[]; archivedTo: number };
+    };
+    const first = await archived(oldNas, "2026-01-01T00:05:00Z");
+    const second = await archived(newNas, "2026-01-01T00:10:00Z");
+    expect(first.moved.length).toBeGreaterThan(0);
+    expect(second.moved.length).toBeGreaterThan(0);
+    const listed = JSON.parse((await pithead(["ledger", "partitions", store, "--json"])).stdout);
+    expect(listed[0].archived.archives).toEqual([oldNas, newNas]);
+
+    for (const given of [oldNas, newNas]) {
+      const one = await pithead(["ledger", "verify", dir, "--archive", given]);
+      expect(one.code, one.stdout + one.stderr).toBe(3);
+      const other = given === oldNas ? newNas : oldNas;
+      expect(one.stderr).toMatch(
+        new RegExp(`^error: cannot check: archived segment .* is in ${other}, which was not given`),
+      );
+    }
+    const both = await pithead(["ledger", "verify", dir, "--archive", oldNas, "--archive", newNas]);
+    expect(both.code, both.stdout + both.stderr).toBe(0);
+    expect(both.stdout).toContain(`records 0..${second.archivedTo - 1} are archived: checked in the archive`);
+
+    // fleet replay reads the archive from both directories, and says which one it was not given.
+    const env = { DATA_DIR: dirname(store), OPERATOR_ID: "op" };
+    const replayOne = await pithead(["fleet", "replay", "--archive", oldNas, "--json"], { env });
+    expect(replayOne.code, replayOne.stderr).toBe(3);
+    expect(replayOne.stderr).toMatch(
+      new RegExp(
+        `^error: cannot read partition "fleet/op"'s archived records: archived segment .* is in ${newNas}, which was not given`,
+      ),
+    );
+    const replayBoth = await pithead(["fleet", "replay", "--archive", oldNas, "--archive", newNas, "--json"], { env });
+    const [replayed] = JSON.parse(replayBoth.stdout) as {
+      records: number;
+      archived: { records: number; read: boolean };
+    }[];
+    expect(replayed).toMatchObject({ records: 2000, archived: { records: second.archivedTo, read: true } });
+
+    // A changed segment is still damage.
+    const file = join(newNas, "fleet", "op", second.moved[0]!.name);
+    const original = readFileSync(file);
+    writeFileSync(file, Buffer.concat([original, Buffer.from("junk")]));
+    const altered = await pithead(["ledger", "verify", dir, "--archive", oldNas, "--archive", newNas]);
+    expect(altered.code).toBe(1);
+    expect(altered.stdout).toContain(`archived segment ${file} was altered`);
+    writeFileSync(file, original);
+  });
+
+  it("verifies a partition's directory as its store: the key kept beside the store, and the partition's full name", async () => {
+    const { store, dir } = await partition("keyed");
+    writeFileSync(`${store}.key`, PEM, { mode: 0o600 });
+    const ran = await pithead(["ledger", "verify", dir]);
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/^✔ fleet\/op: 2000 records/);
+    expect(ran.stdout).toContain(`checkpoint signatures checked with ${store}.key`);
+    expect(ran.stdout).not.toContain("no verifier key was given");
   });
 });
 

@@ -1,5 +1,6 @@
 // What a store must provide; the Ledger on top (ledger.ts) adds validation, group commit, signing,
 // proofs and verification, so the three stores differ only in how bytes reach the disk.
+import type { ArchiveDirs } from "./archive-locate.ts";
 import type { ChainVerifier } from "./chain-verifier.ts";
 import type { PreparedEntry } from "./entry.ts";
 import type { ArchiveOptions, ArchiveReport } from "./jsonl-archive.ts";
@@ -93,14 +94,14 @@ export interface LedgerBackend {
     partition: string,
     verifier: ChainVerifier,
     onProgress?: (done: number, total: number) => void,
-    options?: { archive?: string },
+    options?: { archive?: ArchiveDirs },
   ): Promise<void>;
   /** Moves old records to an archive as gzip segments (JSONL: its sealed segments; SQL: rows cut into segments, sql-archive.ts). */
   archive?(partition: string, options: ArchiveOptions): Promise<ArchiveReport>;
   /** What of the partition is archived (undefined: nothing). */
   archivedRange?(partition: string): Promise<ArchivedRange | undefined>;
   /** The archived records' lines, read from the archive directory they were moved to. */
-  archivedLines?(partition: string, archive: string): AsyncIterable<StoredLine>;
+  archivedLines?(partition: string, archive: ArchiveDirs): AsyncIterable<StoredLine>;
   /**
    * Damage a reader can see without verifying (a cheap look, not a verify): a JSONL partition's
    * missing records.jsonl or malformed checkpoint line, an SQL partition whose rows do not number

@@ -35,8 +35,10 @@ export interface VerifyReport {
   /**
    * Records 0..archived.records-1 were moved to an archive (JSONL): `checked` says whether they were
    * read from it here; when not, the chain and tree were continued from the archive manifest.
+   * `unavailable`: archived segments the given archive directories do not hold (a directory not
+   * given, or not mounted), each saying where it is: not checked, and not damage.
    */
-  archived?: { records: number; checked: boolean };
+  archived?: { records: number; checked: boolean; unavailable?: string[] };
 }
 
 export interface ChainVerifierOptions {
@@ -113,7 +115,7 @@ export class ChainVerifier {
   private covered = 0;
   /** Where the chain was last continued from a manifest's state rather than from records read. */
   private resumedAt = -1;
-  private archivedRange: { records: number; checked: boolean } | undefined;
+  private archivedRange: { records: number; checked: boolean; unavailable?: string[] } | undefined;
   /** Records below this were not read (archived): a citation by hash not found may point there. */
   private unreadBelow = 0;
 
@@ -170,8 +172,8 @@ export class ChainVerifier {
   }
 
   /** The report's `archived`: records 0..records-1 are archived, read here or not. */
-  noteArchived(records: number, checked: boolean): void {
-    this.archivedRange = { records, checked };
+  noteArchived(records: number, checked: boolean, unavailable: readonly string[] = []): void {
+    this.archivedRange = { records, checked, ...(unavailable.length > 0 ? { unavailable: [...unavailable] } : {}) };
   }
 
   /** The hash of the last record read (hex) and the tree's frontier: to compare with a manifest line. */
@@ -555,7 +557,7 @@ export class ChainVerifier {
       warnings: [...this.warnings],
       rootHash: this.frontier.root().toString("hex"),
       covered: this.covered,
-      ...(this.archivedRange ? { archived: { ...this.archivedRange } } : {}),
+      ...(this.archivedRange ? { archived: structuredClone(this.archivedRange) } : {}),
     };
   }
 

@@ -25,6 +25,7 @@ import {
 import { open, readFile, rename } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { type ArchiveDirs, ArchiveUnavailableError, archiveDirList, locateArchivedSegment } from "./archive-locate.ts";
 import {
   type ArchiveEntry,
   appendManifestLine,
@@ -111,14 +112,20 @@ async function copyDurably(bytes: Buffer, dir: string, name: string): Promise<st
   makeDirDurable(dir);
   const path = join(dir, name);
   const temp = `${path}.tmp`;
-  const handle = await open(temp, "w");
   try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(temp, "w");
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    // A full disk leaves a partial copy: it is nothing yet, and it would hold the space until the next run.
+    rmSync(temp, { force: true });
+    throw error;
   }
-  await rename(temp, path);
   fsyncDir(dir);
   return path;
 }
@@ -437,18 +444,21 @@ async function moveOne(state: ArchiveState, bytes: Buffer, target: string, entry
 }
 
 /**
- * The record lines of a partition's archived segments, read from the archive, in order (each segment
- * checked against the manifest's sha256 first: an altered or missing one throws, naming the file).
+ * The record lines of a partition's archived segments, read from the archive (one directory or
+ * several, archive-locate.ts), in order. Each segment is checked against the manifest's sha256 first:
+ * an altered one throws LedgerCorruptError, one in none of the directories ArchiveUnavailableError.
  */
 export async function* archivedLines(
   manifestLabel: string,
   partition: string,
   entries: readonly ArchiveEntry[],
-  archive: string,
+  archive: ArchiveDirs,
 ): AsyncIterable<{ seq: number; line: string }> {
-  const base = archivedSegmentDir(archive, partition);
+  const dirs = archiveDirList(archive);
   for (const entry of entries) {
-    const path = join(base, entry.name);
+    const found = locateArchivedSegment(dirs, entry, (dir) => archivedSegmentDir(dir, partition));
+    if ("unavailable" in found) throw new ArchiveUnavailableError(partition, found.unavailable);
+    const { path } = found;
     let bytes: Buffer;
     try {
       bytes = await readFile(path);

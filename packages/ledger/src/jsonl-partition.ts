@@ -26,6 +26,7 @@ import {
 } from "node:fs";
 import { type FileHandle, open } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { archiveDirChange } from "./archive-locate.ts";
 import { entryFrontier, readManifest } from "./archive-manifest.ts";
 import { type Checkpoint, LedgerCorruptError, type LedgerRecovery, type StoredLine } from "./backend.ts";
 import { type CanonicalScan, canonicalProblem } from "./canonical-check.ts";
@@ -155,6 +156,8 @@ export class JsonlPartition {
   sealFailure: Error | undefined;
   /** Told once when sealing stops, so the operator learns why the partition grows uncompressed. */
   private readonly onWarning: ((message: string) => void) | undefined;
+  /** The archive directory a change of which was said (archiveDirChange). */
+  private archiveDirWarned: string | undefined;
 
   private constructor(
     root: string,
@@ -760,6 +763,12 @@ export class JsonlPartition {
         for (const said of repairArchive(this.dir, this.name, readManifest(this.dir))) this.onWarning?.(said);
       }
       this.files.loadManifest();
+      const change = archiveDirChange(this.name, this.files.archived.at(-1)?.archive, options.to);
+      // Once per directory: an hourly run must not repeat it until the next segment goes there.
+      if (change !== undefined && this.archiveDirWarned !== options.to) {
+        this.archiveDirWarned = options.to;
+        this.onWarning?.(change);
+      }
       return await archiveSegments(
         {
           partition: this.name,

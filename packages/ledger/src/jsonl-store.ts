@@ -1,7 +1,9 @@
 // The JSONL store: a directory of partitions (see jsonl-partition.ts). A partition is opened for
 // reading on first use and reopened for writing (lock + recovery) on the first append or checkpoint.
+
 import { type Dirent, existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
+import type { ArchiveDirs } from "./archive-locate.ts";
 import { rangeOf } from "./archive-manifest.ts";
 import {
   type ArchivedRange,
@@ -193,7 +195,7 @@ export class JsonlBackend implements LedgerBackend {
     name: string,
     verifier: ChainVerifier,
     onProgress?: (done: number, total: number) => void,
-    options: { archive?: string } = {},
+    options: { archive?: ArchiveDirs } = {},
   ): Promise<void> {
     const run = () =>
       verifyJsonlPartition(partitionDir(this.root, name), verifier, {
@@ -210,7 +212,7 @@ export class JsonlBackend implements LedgerBackend {
     return await (await this.writer(name)).archive(options);
   }
 
-  async *archivedLines(name: string, archive: string): AsyncIterable<StoredLine> {
+  async *archivedLines(name: string, archive: ArchiveDirs): AsyncIterable<StoredLine> {
     const partition = await this.partition(name);
     yield* archivedLines(`${SEALED_DIR}/archived.jsonl of ${partition.dir}`, name, [...partition.archived], archive);
   }

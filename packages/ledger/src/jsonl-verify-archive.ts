@@ -5,6 +5,7 @@
 // record 0, as if it had never left.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
+import { type ArchiveDirs, archiveDirList, locateArchivedSegment } from "./archive-locate.ts";
 import { type ArchiveEntry, entryFrontier, MANIFEST_NAME, type Manifest } from "./archive-manifest.ts";
 import type { ChainVerifier } from "./chain-verifier.ts";
 import { archivedSegmentDir, sha256Hex } from "./jsonl-archive.ts";
@@ -37,23 +38,23 @@ export function partitionNameOf(dir: string): string {
   return parts.at(-1)!;
 }
 
-/** Where this partition's archived segments are under `archive`: its name's path, else a tail of its directory's that holds them. */
+/** Where this partition's archived segment `entry` is under `archive`: its name's path, else a tail of its directory's that holds it. */
 function archivedDirOf(
   archive: string,
   dir: string | undefined,
   partition: string | undefined,
-  first: ArchiveEntry,
+  entry: ArchiveEntry,
 ): string {
   if (partition !== undefined || dir === undefined) return archivedSegmentDir(archive, partition ?? "");
   const named = archivedSegmentDir(archive, partitionNameOf(dir));
-  if (existsSync(join(named, first.name))) return named;
+  if (existsSync(join(named, entry.name))) return named;
   const parts = resolve(dir)
     .split(sep)
     .filter((p) => p.length > 0);
   parts[parts.length - 1] = parts.at(-1)!.replace(/\.ledger$/, "");
   for (let k = 1; k < parts.length; k++) {
     const candidate = join(archive, ...parts.slice(-k));
-    if (existsSync(join(candidate, first.name))) return candidate;
+    if (existsSync(join(candidate, entry.name))) return candidate;
   }
   return named;
 }
@@ -63,9 +64,13 @@ export interface ArchivedFeed {
   read: Segment[];
 }
 
+type Check = { entry: ArchiveEntry; path: string; problem?: string; unavailable?: string };
+
 /**
- * Feeds the archived prefix: from the archive when `archive` is given, else by continuing from the
- * manifest. `accept` feeds one segment's inspected lines (the caller's, which names the file). `dir`:
+ * Feeds the archived prefix: from the archive when `archive` is given (one directory or several: see
+ * archive-locate.ts), else by continuing from the manifest. A segment found in none of the given
+ * directories is not checked and not damage: the chain continues past it from the manifest, and the
+ * report's `archived.unavailable` says where it is. `accept` feeds one segment's inspected lines (the caller's, which names the file). `dir`:
  * a JSONL partition's directory (its name, when `partition` is not given, is found from it); an SQL
  * store gives `partition` and its table as `manifestLabel`.
  */
@@ -73,7 +78,7 @@ export async function feedArchivedPrefix(
   dir: string | undefined,
   manifest: Pick<Manifest, "entries" | "problems" | "boundary">,
   verifier: ChainVerifier,
-  options: { archive?: string; partition?: string; parallel?: boolean; manifestLabel?: string },
+  options: { archive?: ArchiveDirs; partition?: string; parallel?: boolean; manifestLabel?: string },
   accept: (segment: Segment, label: string, found: Parameters<Parameters<typeof scanGzipFiles>[1]>[1]) => void,
 ): Promise<ArchivedFeed> {
   const manifestLabel = options.manifestLabel ?? `${SEALED_DIR}/${MANIFEST_NAME}`;
@@ -99,28 +104,32 @@ export async function feedArchivedPrefix(
     }
     return { read: [] };
   }
-  const base = archivedDirOf(options.archive, dir, options.partition, entries[0]!);
-  const checks = entries.map((entry) => {
-    const path = join(base, entry.name);
+  const dirs = archiveDirList(options.archive);
+  const checks = entries.map((entry): Check => {
     const range = `records ${entry.from}..${entry.to - 1} are not checked`;
-    let problem: string | undefined;
-    if (!existsSync(path)) problem = `archived segment ${path} is missing: ${range}`;
-    else {
-      const sha = sha256Hex(readFileSync(path));
-      if (sha !== entry.sha256) {
-        problem = `archived segment ${path} was altered: its sha256 ${sha.slice(0, 16)}… is not the ${entry.sha256.slice(0, 16)}… ${manifestLabel} gives; ${range}`;
-      }
-    }
-    return { entry, path, problem };
+    const found = locateArchivedSegment(dirs, entry, (archive) =>
+      archivedDirOf(archive, dir, options.partition, entry),
+    );
+    if ("unavailable" in found) return { entry, path: "", unavailable: `${found.unavailable}: ${range}` };
+    const { path } = found;
+    const sha = sha256Hex(readFileSync(path));
+    if (sha === entry.sha256) return { entry, path };
+    return {
+      entry,
+      path,
+      problem: `archived segment ${path} was altered: its sha256 ${sha.slice(0, 16)}… is not the ${entry.sha256.slice(0, 16)}… ${manifestLabel} gives; ${range}`,
+    };
   });
-  const good = checks.filter((c) => c.problem === undefined);
+  const good = checks.filter((c) => c.problem === undefined && c.unavailable === undefined);
+  const unavailable = checks.flatMap((c) => (c.unavailable === undefined ? [] : [c.unavailable]));
   let at = 0;
   // Bad segments before the next good one (or all remaining): named, and the chain continues past them from the manifest.
   const passBad = (until: (typeof checks)[number] | undefined) => {
     while (at < checks.length && checks[at] !== until) {
       const { entry, problem } = checks[at++]!;
-      verifier.flag(entry.from, problem!);
-      verifier.continueFrom(entry.to, Buffer.from(entry.last_hash, "hex"), entryFrontier(entry), false);
+      // Not found: unread (a citation of one of its records may point there), not damage.
+      if (problem !== undefined) verifier.flag(entry.from, problem);
+      verifier.continueFrom(entry.to, Buffer.from(entry.last_hash, "hex"), entryFrontier(entry), problem === undefined);
     }
   };
   const read: Segment[] = [];
@@ -154,6 +163,7 @@ export async function feedArchivedPrefix(
     options.parallel ?? false,
   );
   passBad(undefined);
-  verifier.noteArchived(boundary, true);
+  verifier.noteArchived(boundary, unavailable.length === 0, unavailable);
+  for (const why of unavailable) verifier.warn(`cannot check: ${why}`);
   return { read };
 }

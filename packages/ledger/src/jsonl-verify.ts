@@ -1,9 +1,11 @@
 // Verifying a JSONL partition from its files: checkpoints.jsonl, then each sealed segment's lines in
 // order, then records.jsonl, all fed to one ChainVerifier; and the second pass that resolves
 // citations by hash. Used by the store's verify and by verifyExport for a store's files.
+
 import { closeSync, existsSync, fstatSync, openSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { ArchiveDirs } from "./archive-locate.ts";
 import { readManifest } from "./archive-manifest.ts";
 import type { ChainVerifier } from "./chain-verifier.ts";
 import { sha256 } from "./hash.ts";
@@ -37,7 +39,7 @@ export async function verifyJsonlFiles(
 type ScanOptions = { onProgress?: (done: number, total: number) => void; parallel?: boolean };
 
 /** A partition's directory: with `archive`, its archived segments are read from `<archive>/<partition>/`. */
-type PartitionOptions = ScanOptions & { archive?: string; partition?: string };
+type PartitionOptions = ScanOptions & { archive?: ArchiveDirs; partition?: string };
 
 async function feedLiveFile(recordsFile: string, verifier: ChainVerifier, options: ScanOptions): Promise<void> {
   const result = await scanLines(recordsFile, (lines) => verifier.accept(lines), options);

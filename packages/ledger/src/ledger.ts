@@ -1,5 +1,6 @@
 // The Ledger every service uses, the same over all three stores: validation and citation checks,
 // group commit, checkpoint signing, RFC 9162 proofs and streaming verification.
+import type { ArchiveDirs } from "./archive-locate.ts";
 import {
   type ArchivedRange,
   type Checkpoint,
@@ -64,7 +65,7 @@ export interface Ledger {
   /** What of the partition is archived (undefined: nothing, or a store that does not archive). */
   archived?(partition: string): Promise<ArchivedRange | undefined>;
   /** The archived records, read from `archive` (the directory they were moved to), each segment checked against the manifest first. */
-  readArchived?(partition: string, archive: string): AsyncIterable<StoredRecord>;
+  readArchived?(partition: string, archive: ArchiveDirs): AsyncIterable<StoredRecord>;
   /**
    * Damage seen without verifying (cheap: no record is re-hashed): records a reader cannot reach, fewer
    * records than a checkpoint covers, a missing records file or malformed checkpoint line (JSONL), rows
@@ -91,9 +92,11 @@ export interface VerifyOptions {
   requireCheckpoint?: boolean;
   /**
    * The archive directory the partition's archived segments were moved to; they are then checked too.
-   * Without it, a partition with archived records is verified from the archive boundary.
+   * Several when the archive directory changed between runs (each segment is looked for in the one its
+   * manifest entry names first). Without it, a partition with archived records is verified from the
+   * archive boundary.
    */
-  archive?: string;
+  archive?: ArchiveDirs;
 }
 
 export interface LedgerOptions {
@@ -461,13 +464,16 @@ export class StoreLedger implements Ledger {
     return await this.backend.archive(partition, options);
   }
 
-  async *readArchived(partition: string, archive: string): AsyncIterable<StoredRecord> {
+  async *readArchived(partition: string, archive: ArchiveDirs): AsyncIterable<StoredRecord> {
     this.open(partition);
     if (!this.backend.archivedLines) throw this.archiveUnsupported();
     for await (const found of this.backend.archivedLines(partition, archive)) {
       const record = storedRecordAt(found.line, found.seq, found.hash);
       if (typeof record === "string")
-        throw new LedgerCorruptError(partition, `archived record ${found.seq} in ${archive} cannot be read: ${record}`);
+        throw new LedgerCorruptError(
+          partition,
+          `archived record ${found.seq} in ${[archive].flat().join(", ")} cannot be read: ${record}`,
+        );
       yield record;
     }
   }

@@ -3,8 +3,10 @@
 // refused; the locks die with the connection, so a crashed writer never leaves one stale). Each
 // group commit is one transaction on a pooled connection, taking the partition's head row lock
 // like transactional appenders do, so even a lost lock session could never fork the chain.
+
 import { checkout } from "@pithead/sql";
 import pg from "pg";
+import type { ArchiveDirs } from "./archive-locate.ts";
 import type { ArchiveEntry } from "./archive-manifest.ts";
 import {
   type Checkpoint,
@@ -305,7 +307,7 @@ export class PostgresBackend extends SqlArchivingBackend implements LedgerBacken
     partition: string,
     verifier: ChainVerifier,
     onProgress?: (done: number, total: number) => void,
-    options: { archive?: string } = {},
+    options: { archive?: ArchiveDirs } = {},
   ): Promise<void> {
     for await (const checkpoint of this.checkpoints(partition)) verifier.checkpoint(checkpoint.note, "stored");
     const archived = await verifyArchivedPrefix(this, partition, verifier, options.archive);

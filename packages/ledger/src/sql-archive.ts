@@ -9,8 +9,10 @@
 // A crash before 3 leaves every record in the database (the next run writes the file over the copy);
 // after it, the segment is archived. ledger_nodes keeps every subtree of level >= 1 and the boundary is
 // a multiple of the segment size, so a proof of records at or after it needs no deleted leaf.
+
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
+import type { ArchiveDirs } from "./archive-locate.ts";
 import {
   type ArchiveEntry,
   archivedError,
@@ -103,7 +105,7 @@ export abstract class SqlArchivingBackend implements SqlArchiveStore {
     return rangeOf((await sqlManifest(this, partition)).entries);
   }
 
-  async *archivedLines(partition: string, archive: string): AsyncIterable<StoredLine> {
+  async *archivedLines(partition: string, archive: ArchiveDirs): AsyncIterable<StoredLine> {
     const { entries } = await sqlManifest(this, partition);
     yield* archivedLines(this.manifestLabel, partition, entries, archive);
   }
@@ -290,7 +292,7 @@ export async function verifyArchivedPrefix(
   store: SqlArchiveStore,
   partition: string,
   verifier: ChainVerifier,
-  archive: string | undefined,
+  archive: ArchiveDirs | undefined,
 ): Promise<{ boundary: number; archivedSeqs: (hashes: ReadonlySet<string>) => Promise<Map<string, number>> }> {
   const manifest = await sqlManifest(store, partition);
   const fed = await feedArchivedPrefix(

@@ -1,8 +1,10 @@
 // The SQLite store (node:sqlite): WAL with synchronous=FULL, so a commit is on disk when it
 // returns; a group commit is one transaction. The one-writer rule of a standalone Ledger is a row in
 // ledger_writers naming the writer's pid; a row left by a dead process is taken over.
+
 import { hostname } from "node:os";
 import { DatabaseSync } from "node:sqlite";
+import type { ArchiveDirs } from "./archive-locate.ts";
 import type { ArchiveEntry } from "./archive-manifest.ts";
 import {
   type Checkpoint,
@@ -270,7 +272,7 @@ export class SqliteBackend extends SqlArchivingBackend implements LedgerBackend 
     partition: string,
     verifier: ChainVerifier,
     onProgress?: (done: number, total: number) => void,
-    options: { archive?: string } = {},
+    options: { archive?: ArchiveDirs } = {},
   ): Promise<void> {
     for await (const checkpoint of this.checkpoints(partition)) verifier.checkpoint(checkpoint.note, "stored");
     const archived = await verifyArchivedPrefix(this, partition, verifier, options.archive);

@@ -2,9 +2,11 @@
 // (whose checkpoints.jsonl beside it is used when present), or a JSONL partition's directory (with
 // its sealed segments: a records.jsonl of such a partition starts mid-chain, and is checked with
 // them). Needs nothing but the file and, to trust the signatures, the log's verifier key.
+
 import { existsSync, statSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import type { ArchiveDirs } from "./archive-locate.ts";
 import { manifestPath } from "./archive-manifest.ts";
 import { ChainVerifier, type VerifyReport } from "./chain-verifier.ts";
 import { EXPORT_FORMAT, type ExportHeader } from "./export.ts";
@@ -29,9 +31,10 @@ export interface VerifyExportOptions {
   parallel?: boolean;
   /**
    * A JSONL partition's directory with archived records (sealed/archived.jsonl): the archive they were
-   * moved to, so that they are checked too. Without it they are reported as archived and not checked.
+   * moved to (or several, when the archive directory changed between runs), so that they are checked
+   * too. Without it they are reported as archived and not checked.
    */
-  archive?: string;
+  archive?: ArchiveDirs;
 }
 
 const RECORD_PREFIX = Buffer.from('{"at":');

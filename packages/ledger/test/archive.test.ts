@@ -9,8 +9,10 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +20,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { exportPartition, ledgerRoutes, openLedger, verifyExport, verifyInclusion } from "../src/index.ts";
+import { writeArchivedCopy } from "../src/jsonl-archive.ts";
 import { JsonlBackend } from "../src/jsonl-store.ts";
 import { collect, lineOf, rejection, tempDir, testSigner } from "./helpers.ts";
 
@@ -96,7 +99,7 @@ async function archive(root: string, options: { to: string; before?: Date; below
   }
 }
 
-async function verifyWith(root: string, archiveDir?: string) {
+async function verifyWith(root: string, archiveDir?: string | string[]) {
   const ledger = await openLedger({ store: "jsonl", dir: root, verifierKey: signer.verifierKey });
   try {
     return await ledger.verify(P, archiveDir ? { archive: archiveDir } : {});
@@ -217,15 +220,76 @@ describe("archiving sealed segments (JSONL)", () => {
     const altered = await verifyWith(dir.path, arch.path);
     expect(altered.ok).toBe(false);
     expect(altered.problems.map((p) => p.reason).join("\n")).toContain(`archived segment ${second} was altered`);
-    // ...and missing.
+    // ...and missing: not found, so not checked (and said where it should be), which is not damage.
     rmSync(second);
     const missing = await verifyWith(dir.path, arch.path);
-    expect(missing.ok).toBe(false);
-    expect(missing.problems.map((p) => p.reason).join("\n")).toContain(`archived segment ${second} is missing`);
+    expect(missing.problems).toEqual([]);
+    expect(missing.archived).toMatchObject({ records: b, checked: false });
+    expect(missing.archived?.unavailable?.join("\n")).toContain(`is not in ${second}, where it was archived`);
     // Without the archive, the partition itself is still fine.
     expect((await verifyWith(dir.path)).ok).toBe(true);
     writeFileSync(second, original);
     expect((await verifyWith(dir.path, arch.path)).ok).toBe(true);
+  });
+
+  it("an archive whose directory changed between runs: the run to the new one warns once; verify and readArchived take both directories, and a segment in a directory not given or not mounted is not checked (not damage), naming where it is", async () => {
+    using dir = tempDir();
+    using arch = tempDir("pithead-archive-");
+    const [first, second] = [join(arch.path, "old-nas"), join(arch.path, "new-nas")];
+    const lines = await fill(dir.path, 3000);
+    const early = await archive(dir.path, { to: first, before: new Date(T0 + 10 * 60_000) });
+    expect(early.report.moved.length).toBeGreaterThan(0);
+    expect(early.warnings).toEqual([]);
+    const later = await archive(dir.path, { to: second, before: new Date(T0 + 20 * 60_000) });
+    expect(later.report.moved.length).toBeGreaterThan(0);
+    expect(later.warnings.filter((w) => w.includes("archive directory is now"))).toEqual([
+      expect.stringContaining(`last archived to ${first}, and the archive directory is now ${second}`),
+    ]);
+    // Its segments now went there: the next run to the same directory says nothing.
+    expect((await archive(dir.path, { to: second, belowSeq: 0 })).warnings).toEqual([]);
+    const b = later.report.archivedTo;
+
+    const both = await verifyWith(dir.path, [first, second]);
+    expect(both.problems).toEqual([]);
+    expect(both.archived).toEqual({ records: b, checked: true });
+    const one = await verifyWith(dir.path, first);
+    expect(one.problems).toEqual([]);
+    expect(one.ok).toBe(true);
+    expect(one.archived?.checked).toBe(false);
+    expect(one.archived?.unavailable).toEqual(
+      later.report.moved.map((m) =>
+        expect.stringContaining(
+          `archived segment ${m.name} (records ${m.from}..${m.to - 1}) is in ${second}, which was not given, nor in ${first}`,
+        ),
+      ),
+    );
+    const ledger = await openLedger({ store: "jsonl", dir: dir.path });
+    try {
+      const read = await collect(ledger.readArchived!(P, [first, second]));
+      expect(read.map((r) => lineOf(r))).toEqual(lines.slice(0, b));
+      const error = await rejection(collect(ledger.readArchived!(P, first)));
+      expect(error?.code).toBe("ARCHIVE_UNAVAILABLE");
+      expect(error?.message).toContain(`is in ${second}, which was not given`);
+    } finally {
+      await ledger.close();
+    }
+    // The new mount gone: said as such; found again where it was moved to, among the directories given.
+    const moved = join(arch.path, "remounted");
+    renameSync(second, moved);
+    const unmounted = await verifyWith(dir.path, [first, second]);
+    expect(unmounted.archived?.unavailable?.[0]).toContain(`is in ${second}, which does not exist (is it mounted?)`);
+    expect((await verifyWith(dir.path, [first, moved])).archived).toEqual({ records: b, checked: true });
+  });
+
+  it("a copy to the archive that fails (a full disk) leaves no partial .tmp behind", async () => {
+    using arch = tempDir("pithead-archive-");
+    const name = "000000000000-000000000100.jsonl.gz";
+    // The copy's .tmp is /dev/full: every write to it fails with ENOSPC, as on a full disk.
+    symlinkSync("/dev/full", join(arch.path, `${name}.tmp`));
+    const entry = { name, sha256: "0".repeat(64) } as Parameters<typeof writeArchivedCopy>[2];
+    const error = await rejection(writeArchivedCopy(Buffer.alloc(64 * 1024, 1), arch.path, entry, `sealed/${name}`));
+    expect(error?.code).toBe("ENOSPC");
+    expect(readdirSync(arch.path)).toEqual([]);
   });
 
   it("exports (file and HTTP route) from the archive boundary, and the export verifies from there with the state its header carries", async () => {

@@ -5,7 +5,8 @@
 // environment and a .env file (see packages/fleet/README.md).
 
 import { existsSync, readFileSync, statSync } from "node:fs";
-import type { CycleReport, FleetConfig, FleetSimulator, ReplayReport } from "@pithead/fleet";
+import type { CycleReport, FleetConfig, FleetSimulator, Recorder, ReplayReport } from "@pithead/fleet";
+import type { Ledger } from "@pithead/ledger";
 import { Command, Option } from "commander";
 import { fleetSecret } from "../fleet-secret.ts";
 import { EXIT_CANNOT, EXIT_FAILED, EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
@@ -243,6 +244,22 @@ function cycleCommand(): Command {
     );
 }
 
+/**
+ * The ledger as replay reads it, its archived records looked for in every --archive directory (each
+ * segment first in the one its manifest line names): an archive whose directory changed is split.
+ */
+function readingArchives(ledger: Ledger, archives: readonly string[]): Recorder {
+  return {
+    append: ledger.append.bind(ledger),
+    appendBatch: ledger.appendBatch.bind(ledger),
+    get: ledger.get.bind(ledger),
+    read: ledger.read.bind(ledger),
+    size: ledger.size.bind(ledger),
+    ...(ledger.archived ? { archived: ledger.archived.bind(ledger) } : {}),
+    ...(ledger.readArchived ? { readArchived: (partition: string) => ledger.readArchived!(partition, archives) } : {}),
+  };
+}
+
 function replayCommand(): Command {
   return new Command("replay")
     .description(
@@ -251,13 +268,19 @@ function replayCommand(): Command {
     .option("--operator <id>", "only this operator (default: every configured operator)")
     .option(
       "--archive <dir>",
-      "read the records moved to the ledger's archive (LEDGER_ARCHIVE_DIR) from this directory too (default: replay from the archive boundary, saying how many records lie in the archive)",
+      "read the records moved to the ledger's archive (LEDGER_ARCHIVE_DIR) from this directory too (default: replay from the archive boundary, saying how many records lie in the archive); repeatable, for an archive whose directory changed between runs",
+      (value: string, previous: string[]) => [...previous, value],
+      [],
     )
     .option(...dotenvOption)
     .option("--json", "print the replay report(s) as JSON")
-    .action(async (options: { operator?: string; archive?: string; dotenv?: string; json?: boolean }) => {
-      if (options.archive !== undefined && !(existsSync(options.archive) && statSync(options.archive).isDirectory()))
-        fail(`--archive ${options.archive} is not a directory`, EXIT_USAGE);
+    .action(async (options: { operator?: string; archive: string[]; dotenv?: string; json?: boolean }) => {
+      for (const archive of options.archive) {
+        // A directory that is not there is most likely an unmounted disk, not a typo: the replay cannot run.
+        if (!existsSync(archive))
+          fail(`--archive ${archive}: the archive directory does not exist (is it mounted?)`, EXIT_CANNOT);
+        if (!statSync(archive).isDirectory()) fail(`--archive ${archive} is not a directory`, EXIT_USAGE);
+      }
       const config = await loadConfig(options.dotenv);
       const { checkedNothing, formatReplay, partitionFor, replayPartition } = await fleet();
       const { openLedger, loadOrCreateSigner } = await import("@pithead/ledger");
@@ -276,12 +299,22 @@ function replayCommand(): Command {
           if (total === 0 && options.operator)
             fail(`partition ${partition} is empty: no cycles recorded for operator '${operatorId}'`);
           const bar = progressBar(`replaying ${partition}`, total);
-          reports.push(
-            await replayPartition(ledger, partition, operatorId, {
-              onProgress: (done) => bar.tick(done, `${done}/${total} records`),
-              ...(options.archive !== undefined ? { archive: options.archive } : {}),
-            }),
-          );
+          try {
+            reports.push(
+              await replayPartition(readingArchives(ledger, options.archive), partition, operatorId, {
+                onProgress: (done) => bar.tick(done, `${done}/${total} records`),
+                // Replay reads the archive when given one; readingArchives looks in every --archive.
+                ...(options.archive.length > 0 ? { archive: options.archive[0]! } : {}),
+              }),
+            );
+          } catch (error) {
+            bar.finish();
+            const name = (error as Error).name;
+            // An archived segment in no given directory: not checked (3); one that was altered: damage (1).
+            if (name === "ArchiveUnavailableError") fail(errorMessage(error), EXIT_CANNOT);
+            if (name === "LedgerCorruptError") fail(errorMessage(error), EXIT_FAILED);
+            throw error;
+          }
           bar.finish();
         }
         printResult(Boolean(options.json), reports, () => reports.map(formatReplay).join("\n"));

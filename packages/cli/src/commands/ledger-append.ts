@@ -14,11 +14,16 @@ import { open, storeTarget } from "./ledger-target.ts";
  */
 export const SERVICE_NAMESPACES = ["coordinator", "fleet", "agent", "miner"] as const;
 
+/** The service whose partition this is (`coordinator`, `fleet/<operator>`, …), if it is one. */
+export function serviceOfPartition(partition: string): string | undefined {
+  const owner = partition.split("/")[0] ?? "";
+  return (SERVICE_NAMESPACES as readonly string[]).includes(owner) ? owner : undefined;
+}
+
 /** The service whose own record `type` would be in `partition`, if it is one. */
 export function serviceRecordOf(partition: string, type: string): string | undefined {
-  const service = type.split(".")[0] ?? "";
-  const owner = partition.split("/")[0];
-  return (SERVICE_NAMESPACES as readonly string[]).includes(service) && owner === service ? service : undefined;
+  const service = serviceOfPartition(partition);
+  return service !== undefined && type.split(".")[0] === service ? service : undefined;
 }
 
 export function appendCommand(): Command {

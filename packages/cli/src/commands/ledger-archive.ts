@@ -2,17 +2,19 @@
 // --keep-days N | --below-seq N)`: moves a partition's oldest records to an archive directory as gzip
 // segments (the library's ledger.archive: a JSONL partition's sealed segments, an SQL store's rows in
 // segments of 4096), and says what moved and what stayed and why. It takes the partition's writer lock:
-// a running fleet controller or coordinator archives by itself (LEDGER_ARCHIVE_DIR,
-// PITHEAD_LEDGER_ARCHIVE_DIR) and this exits 3.
+// a running fleet controller or coordinator archives by itself and this exits 3, naming how
+// (archive-refusals.ts). A fleet controller's partition is refused without --force even when it is
+// stopped: the controller records its state before archiving, and this does not.
 import { existsSync, statSync } from "node:fs";
-import { join, resolve, sep } from "node:path";
+import { join, resolve } from "node:path";
 import type { ArchiveReport } from "@pithead/ledger";
 import { Command } from "commander";
 import { EXIT_USAGE, fail, plural, printResult } from "../output.ts";
 import { describeBytes } from "../progress.ts";
+import { type ArchivedStore, fleetRefusal, lockedRefusal } from "./archive-refusals.ts";
 import { cannot, EXIT_CODES_HELP, guarded } from "./ledger-exit.ts";
 import { wholeNumber } from "./ledger-options.ts";
-import { ledgerModule, open, pickPartition, storeTarget } from "./ledger-target.ts";
+import { ledgerModule, locatePartitionDir, open, pickPartition, storeTarget } from "./ledger-target.ts";
 
 interface ArchiveFlags {
   to?: string;
@@ -21,6 +23,7 @@ interface ArchiveFlags {
   keepDays?: number;
   belowSeq?: number;
   dryRun?: boolean;
+  force?: boolean;
   json?: boolean;
 }
 
@@ -54,22 +57,15 @@ function cutoffOf(flags: ArchiveFlags): { before?: Date; belowSeq?: number } {
   return { belowSeq: flags.belowSeq! };
 }
 
-/** The store's root and the partition's name for a `<root>/<a>/<b>.ledger` directory (its checkpoints' origin says where the name starts). */
-async function locate(dir: string): Promise<{ root: string; partition: string }> {
-  const { partitionNameOf } = await ledgerModule();
-  const partition = partitionNameOf(dir);
-  const parts = resolve(dir).split(sep);
-  const root = parts.slice(0, parts.length - partition.split("/").length).join(sep) || sep;
-  return { root, partition };
-}
-
 /** The ledger to archive from and the partition: a JSONL partition's directory, or an SQL store and --partition. */
 async function archiveTarget(path: string, flags: ArchiveFlags) {
   const isDir = existsSync(path) && statSync(path).isDirectory();
   if (!isDir && (existsSync(path) || /^postgres(ql)?:\/\//.test(path))) {
-    const ledger = await open(storeTarget(path, "archive"));
+    const target = storeTarget(path, "archive");
+    const ledger = await open(target);
+    const location: ArchivedStore = target.location.store === "sqlite" ? target.location : { store: "postgres" };
     try {
-      return { ledger, partition: await pickPartition(ledger, flags.partition) };
+      return { ledger, partition: await pickPartition(ledger, flags.partition), location };
     } catch (error) {
       await ledger.close();
       throw error;
@@ -85,7 +81,7 @@ async function archiveTarget(path: string, flags: ArchiveFlags) {
       "--partition applies to a SQLite file or a postgres:// URL (a partition's directory names its partition)",
       EXIT_USAGE,
     );
-  const { root, partition } = await locate(path);
+  const { root, partition } = await locatePartitionDir(path);
   const { openLedger } = await ledgerModule();
   const ledger = await openLedger({
     store: "jsonl",
@@ -93,7 +89,7 @@ async function archiveTarget(path: string, flags: ArchiveFlags) {
     onRecovery: (recovery) => process.stderr.write(`warning: ${recovery.message}\n`),
     onWarning: (message) => process.stderr.write(`warning: ${message}\n`),
   });
-  return { ledger, partition };
+  return { ledger, partition, location: { store: "jsonl", root } as ArchivedStore };
 }
 
 export function archiveCommand(): Command {
@@ -111,6 +107,10 @@ export function archiveCommand(): Command {
     .option("--keep-days <n>", "move segments whose every record is older than n days", wholeNumber("--keep-days"))
     .option("--below-seq <n>", "move segments whose every record is below seq n", wholeNumber("--below-seq"))
     .option("--dry-run", "say what would move; move nothing")
+    .option(
+      "--force",
+      "archive a fleet controller's partition (fleet/…) anyway: its state (the miners it stopped, their cooldowns, its mode) is not recorded first, so after a restart the controller forgets them (a miner it stopped is no longer started when profitable again, a cooldown is lost); the controller archives its own ledger without that loss (LEDGER_ARCHIVE_DIR, or `pithead up --ledger-archive-dir`)",
+    )
     .option("--json", "print the report as JSON")
     .addHelpText(
       "after",
@@ -122,8 +122,12 @@ export function archiveCommand(): Command {
         if (existsSync(flags.to) && !statSync(flags.to).isDirectory())
           fail(`--to ${flags.to} is not a directory`, EXIT_USAGE);
         const cutoff = cutoffOf(flags);
-        const { ledger, partition } = await archiveTarget(path, flags);
+        const { ledger, partition, location } = await archiveTarget(path, flags);
         try {
+          const refusal = flags.force === true ? undefined : fleetRefusal(partition, location);
+          // A dry run moves nothing: it says what would move, and that the real run is refused.
+          if (refusal !== undefined && flags.dryRun === true) process.stderr.write(`note: ${refusal}\n`);
+          else if (refusal !== undefined) fail(refusal, EXIT_USAGE);
           let report: Awaited<ReturnType<NonNullable<typeof ledger.archive>>>;
           try {
             report = await ledger.archive!(partition, {
@@ -133,9 +137,7 @@ export function archiveCommand(): Command {
             });
           } catch (error) {
             if ((error as Error).name === "LedgerLockedError")
-              cannot(
-                `${(error as Error).message} (a running fleet controller or coordinator archives by itself: set LEDGER_ARCHIVE_DIR or PITHEAD_LEDGER_ARCHIVE_DIR)`,
-              );
+              cannot(lockedRefusal((error as Error).message, partition, location));
             throw error;
           }
           printResult(flags.json === true, report, () => archiveText(report));

@@ -1,7 +1,7 @@
 // Where a ledger command's <path> points (see ledger.ts), and opening the store or picking the
 // partition it names, each failure with its exit code.
 import { existsSync, statSync } from "node:fs";
-import { extname, join } from "node:path";
+import { basename, dirname, extname, join, resolve, sep } from "node:path";
 import type { Ledger, LedgerSigner, LedgerStoreOptions } from "@pithead/ledger";
 import type { StoreLocation } from "../ledger-keys.ts";
 import { EXIT_USAGE, errorMessage, fail } from "../output.ts";
@@ -36,7 +36,7 @@ export function resolveTarget(path: string, create = false): Target {
   const exists = existsSync(path);
   if (exists && statSync(path).isDirectory()) {
     // One partition's directory: verify its files directly (sealed segments, records.jsonl, checkpoints).
-    if (path.replace(/\/+$/, "").endsWith(".ledger") && existsSync(join(path, "records.jsonl"))) {
+    if (isPartitionDir(path)) {
       return { kind: "file", file: path };
     }
     return jsonlStore(path);
@@ -102,4 +102,26 @@ export async function pickPartition(ledger: Ledger, requested: string | undefine
   if (all.length === 1) return all[0]!;
   if (all.length === 0) return fail("this ledger has no partitions yet; name one with --partition", EXIT_USAGE);
   return fail(`this ledger has ${all.length} partitions (${all.join(", ")}); pick one with --partition`, EXIT_USAGE);
+}
+
+/** A JSONL partition's directory (`<store>/<a>/<b>.ledger` holding records.jsonl), not a whole store. */
+export function isPartitionDir(path: string): boolean {
+  return path.replace(/\/+$/, "").endsWith(".ledger") && existsSync(join(path, "records.jsonl"));
+}
+
+/**
+ * The store's root and the partition's full name for a partition's directory, so that it is read as
+ * its store is (the key beside the store, the name its checkpoints sign). Its checkpoints' origin says
+ * where the name starts; without one, a directory under `fleet/` is the fleet controller's
+ * `fleet/<operator>` (its only nested partitions), else the name is the directory's own.
+ */
+export async function locatePartitionDir(dir: string): Promise<{ root: string; partition: string }> {
+  const { partitionNameOf } = await ledgerModule();
+  let partition = partitionNameOf(dir);
+  const parent = dirname(resolve(dir));
+  if (!partition.includes("/") && !existsSync(join(dir, "checkpoints.jsonl")) && basename(parent) === "fleet")
+    partition = `fleet/${partition}`;
+  const parts = resolve(dir).split(sep);
+  const root = parts.slice(0, parts.length - partition.split("/").length).join(sep) || sep;
+  return { root, partition };
 }

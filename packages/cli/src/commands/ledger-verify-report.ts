@@ -37,10 +37,13 @@ export function reportText(report: PartitionReport): string {
   const lines = [report.ok ? `✔ ${head} verified` : `✖ ${head}: FAILED`];
   if (report.archived) {
     const range = `records 0..${report.archived.records - 1}`;
+    const unavailable = report.archived.unavailable?.length ?? 0;
     lines.push(
       report.archived.checked
         ? `  ${range} are archived: checked in the archive`
-        : `  ${range} are archived: not checked here (verify the partition with --archive DIR to check them)`,
+        : unavailable > 0
+          ? `  ${range} are archived: ${plural(unavailable, "segment")} of them not found in the archive directories given, not checked (see the warnings)`
+          : `  ${range} are archived: not checked here (verify the partition with --archive DIR to check them)`,
     );
   }
   if (report.firstBad) lines.push(`  first bad record: ${report.firstBad.seq}: ${report.firstBad.reason}`);

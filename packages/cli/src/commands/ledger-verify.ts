@@ -9,7 +9,15 @@ import { describeBytes, progressBar } from "../progress.ts";
 import { downloadExport } from "./ledger-download.ts";
 import { cannot, EXIT_CODES_HELP, exitCodeOf, guarded } from "./ledger-exit.ts";
 import { collectOption } from "./ledger-options.ts";
-import { ledgerModule, open, pickPartition, resolveTarget, type Target } from "./ledger-target.ts";
+import {
+  isPartitionDir,
+  ledgerModule,
+  locatePartitionDir,
+  open,
+  pickPartition,
+  resolveTarget,
+  type Target,
+} from "./ledger-target.ts";
 import { refuseForeign, type TrustedNote, trustedNotes } from "./ledger-trusted-checkpoints.ts";
 import { checkingKeyOf, checkVerifierKey, keyFileVerifierKey } from "./ledger-verify-keys.ts";
 import { type PartitionReport, partitionDir, reportText, tornFilesIn, tornWarning } from "./ledger-verify-report.ts";
@@ -36,7 +44,8 @@ interface VerifyOptions {
   operator?: string;
   secret?: string;
   secretFile?: string;
-  archive?: string;
+  /** archive directories (repeatable: an archive whose directory changed between runs) */
+  archive: string[];
   json: boolean;
 }
 
@@ -61,7 +70,7 @@ async function verifyStore(
       const report = await checked.verify(partition, {
         onProgress: progress.onProgress,
         trustedCheckpoints: trusted.map((t) => t.note),
-        ...(options.archive !== undefined ? { archive: options.archive } : {}),
+        ...(options.archive.length > 0 ? { archive: options.archive } : {}),
       });
       const { dir } = target.options as { dir?: string };
       const torn = dir === undefined ? [] : tornWarning(tornFilesIn(partitionDir(dir, partition)));
@@ -119,7 +128,7 @@ async function verifyFile(
     try {
       const report = await lib.verifyExport(file, {
         ...(verifierKey ? { verifierKey } : {}),
-        ...(options.archive !== undefined ? { archive: options.archive } : {}),
+        ...(options.archive.length > 0 ? { archive: options.archive } : {}),
         trustedCheckpoints: trusted.map((t) => t.note),
         onProgress: progress.onProgress,
       });
@@ -145,10 +154,16 @@ async function verifyFile(
   }
 }
 
-/** --archive names an existing directory, and applies to a store or a JSONL partition directory (not an export or URL). */
-function checkArchiveFlag(archive: string, target: Target): void {
-  if (!existsSync(archive) || !statSync(archive).isDirectory())
-    fail(`--archive ${archive} is not a directory`, EXIT_USAGE);
+/**
+ * Each --archive names an existing directory, and they apply to a store or a JSONL partition directory
+ * (not an export or URL). One that does not exist is most likely an unmounted disk, not a typo: the
+ * check cannot run (exit 3).
+ */
+function checkArchiveFlag(archives: readonly string[], target: Target): void {
+  for (const archive of archives) {
+    if (!existsSync(archive)) cannot(`--archive ${archive}: the archive directory does not exist (is it mounted?)`);
+    if (!statSync(archive).isDirectory()) fail(`--archive ${archive} is not a directory`, EXIT_USAGE);
+  }
   const stored =
     target.kind === "store" ||
     (target.kind === "file" && (statSync(target.file).isDirectory() || basename(target.file) === "records.jsonl"));
@@ -157,6 +172,21 @@ function checkArchiveFlag(archive: string, target: Target): void {
       "--archive applies to a ledger store (JSONL, SQLite, PostgreSQL) or a JSONL partition directory only",
       EXIT_USAGE,
     );
+}
+
+/**
+ * What <path> names; a JSONL partition's directory is verified as its store is (the store's key
+ * beside it, the partition's full name), as if the store and --partition had been given.
+ */
+async function verifyTarget(path: string, options: VerifyOptions): Promise<Target> {
+  if (!/^[a-z]+:\/\//.test(path) && isPartitionDir(path)) {
+    const { root, partition } = await locatePartitionDir(path);
+    if (options.partition !== undefined && options.partition !== partition)
+      fail(`${path} is partition ${partition}'s directory, not ${options.partition}'s`, EXIT_USAGE);
+    options.partition = partition;
+    return resolveTarget(root);
+  }
+  return resolveTarget(path);
 }
 
 export function verifyCommand(): Command {
@@ -194,7 +224,9 @@ export function verifyCommand(): Command {
     .option("--secret <secret>", "with --operator: the HMAC secret itself (visible in ps; prefer --secret-file)")
     .option(
       "--archive <dir>",
-      "a partition with archived records (`pithead ledger archive`, or a coordinator's PITHEAD_LEDGER_ARCHIVE_DIR): the archive directory they were moved to, so they are checked too (without it they are reported as archived, not checked)",
+      "a partition with archived records (`pithead ledger archive`, the fleet's LEDGER_ARCHIVE_DIR, a coordinator's PITHEAD_LEDGER_ARCHIVE_DIR): the archive directory they were moved to, so they are checked too (without it they are reported as archived, not checked). Repeatable: an archive whose directory changed between runs (`ledger partitions` lists them) needs each; a segment found in none of them cannot be checked (exit 3)",
+      collectOption,
+      [],
     )
     .option("--json", "print the reports as JSON")
     .addHelpText(
@@ -203,12 +235,12 @@ export function verifyCommand(): Command {
     )
     .action(
       guarded(async (path: string, options: VerifyOptions) => {
-        const target = resolveTarget(path);
+        const target = await verifyTarget(path, options);
         const trusted = await trustedNotes(options.checkpoint);
         await checkVerifierKey(options.key);
         if (options.keyFile && !existsSync(options.keyFile))
           fail(`--key-file ${options.keyFile} does not exist`, EXIT_USAGE);
-        if (options.archive !== undefined) checkArchiveFlag(options.archive, target);
+        if (options.archive.length > 0) checkArchiveFlag(options.archive, target);
         const reports =
           target.kind === "store"
             ? await verifyStore(target, options, trusted)
@@ -216,6 +248,11 @@ export function verifyCommand(): Command {
         const ok = reports.every((r) => r.ok);
         printResult(options.json, { ok, reports }, () => reports.map(reportText).join("\n"));
         if (!ok) process.exitCode = EXIT_FAILED;
+        else {
+          // Archived segments none of the given directories holds were not checked: not damage, and no pass.
+          const unavailable = reports.flatMap((r) => r.archived?.unavailable ?? []);
+          if (unavailable.length > 0) cannot(`cannot check: ${unavailable.join("; ")}`);
+        }
       }),
     );
 }

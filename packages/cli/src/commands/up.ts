@@ -5,6 +5,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { errorMessage, fail } from "../output.ts";
 import { spinner } from "../progress.ts";
+import { ignoredEnvNotice } from "../up/ignored-env.ts";
 import { portProblem } from "../up/ports.ts";
 import { DEFAULT_PORTS, parseUpOptions, type RawUpOptions, UpOptionError } from "../up/up-options.ts";
 import { summaryJson, summaryText } from "../up/up-summary.ts";
@@ -53,6 +54,12 @@ async function up(raw: RawUpOptions): Promise<void> {
     { port: options.ports.dashboard, what: "the dashboard", flag: "--port" },
   ]);
   if (problem) fail(problem);
+  const ignored = ignoredEnvNotice(process.env);
+  if (ignored) process.stderr.write(`${ignored}\n`);
+  if (options.ledgerArchive && options.postgres)
+    process.stderr.write(
+      "note: --ledger-archive-dir archives the coordinator's ledger only: with --postgres the fleet ledger is in PostgreSQL, which the fleet controller does not archive\n",
+    );
 
   // Loaded here, so `pithead --help` does not load every service.
   const { StackStartError, startStack } = await import("../up/start-stack.ts");
@@ -151,11 +158,19 @@ export function registerUpCommands(program: Command): void {
     .option("--agent-port <port>", `agent API port (default ${DEFAULT_PORTS.agent})`, portArgument)
     .option("--fleet-port <port>", `fleet controller port (default ${DEFAULT_PORTS.fleet})`, portArgument)
     .option("--miners <n>", "simulated ASIC miners in the fleet", "36")
+    .option(
+      "--ledger-archive-dir <dir>",
+      "move ledger records older than --ledger-archive-after-days to this directory (another disk, a NAS mount): the coordinator's to <dir>/coordinator, the fleet's sealed segments to <dir>/fleet (not with --postgres: the fleet ledger in PostgreSQL is not archived); default off",
+    )
+    .option(
+      "--ledger-archive-after-days <n>",
+      "days ledger records stay before --ledger-archive-dir takes them (default 30)",
+    )
     .option("--log-level <level>", "debug, info, warn or error (logs go to <data>/logs)", "info")
     .option("--json", "print the URLs, login code and keys as one JSON line on stdout (for scripts)")
     .addHelpText(
       "after",
-      "\nExamples:\n  npx pithead up                                # everything on this machine, data in ./data\n  npx pithead up --postgres postgres://pithead@localhost/pithead\n  npx pithead up --port 9000 --coordinator-port 9080\n\nCtrl-C stops the miner first (a running job gets its grace period, 30 s, to finish, or is given back), then every service.\nA --data and the database it ran with belong together: up refuses to start when the ledgers it would write are signed by keys its --data does not hold.",
+      "\nExamples:\n  npx pithead up                                # everything on this machine, data in ./data\n  npx pithead up --postgres postgres://pithead@localhost/pithead\n  npx pithead up --port 9000 --coordinator-port 9080\n  npx pithead up --ledger-archive-dir /mnt/nas/pithead   # old ledger records move there after 30 days\n\nCtrl-C stops the miner first (a running job gets its grace period, 30 s, to finish, or is given back), then every service.\nA --data and the database it ran with belong together: up refuses to start when the ledgers it would write are signed by keys its --data does not hold.\nup configures its services itself and does not read their environment (LEDGER_ARCHIVE_DIR, PITHEAD_LEDGER_ARCHIVE_DIR, …): use the flags above.\nVerify an archived ledger with its archive: pithead ledger verify <data>/fleet/fleet-ledger --archive <dir>/fleet",
     )
     .action(up);
 

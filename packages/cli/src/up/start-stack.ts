@@ -13,6 +13,7 @@ import { errorMessage } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
 import { MinerWatch } from "./miner-watch.ts";
 import { ServiceLogs } from "./service-logs.ts";
+import { coordinatorFlags, fleetSettings } from "./service-settings.ts";
 import { type Closer, minerStopTimeoutMs, type Step, stopInOrder } from "./stop-order.ts";
 import { keysFile, loadOrCreateUpKeys, saveUpKeys, writeSecretFile } from "./up-keys.ts";
 import type { UpOptions } from "./up-options.ts";
@@ -125,13 +126,7 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
       (c) => `coordinator on ${c.url}`,
       () =>
         startCoordinator({
-          flags: {
-            host,
-            port: String(ports.coordinator),
-            dataDir: join(dataDir, "coordinator"),
-            adminKey: keys.coordinatorAdminKey,
-            ...(postgres ? { db: postgres } : {}),
-          },
+          flags: coordinatorFlags(options, keys.coordinatorAdminKey),
           env: {},
           logger: { level: options.logLevel, stream: logs.stream("coordinator") },
         }),
@@ -184,26 +179,15 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
     watchServer("agent", agent.app.server, () => stopping, logs.dir);
 
     const { loadFleetConfig, startFleetService } = await import("@pithead/fleet");
-    const fleetDir = join(dataDir, "fleet");
     const fleetSecretFile = join(dataDir, "fleet-operator.secret");
     writeSecretFile(fleetSecretFile, keys.fleet.secret);
     const fleet = await run(
       `starting the fleet controller (${options.simulatedMiners} simulated miners)`,
       (f) => `fleet controller on ${f.url}`,
       () =>
-        startFleetService(
-          loadFleetConfig({
-            HOST: host,
-            PORT: String(ports.fleet),
-            DATA_DIR: fleetDir,
-            SIMULATED_MINERS: String(options.simulatedMiners),
-            OPERATOR_ID: keys.fleet.operatorId,
-            OPERATOR_LABEL: "Simulated fleet",
-            API_SECRET: keys.fleet.secret,
-            ...(postgres ? { LEDGER_STORE: "postgres", LEDGER_URL: postgres } : {}),
-          }),
-          { logger: { level: options.logLevel, stream: logs.stream("fleet") } },
-        ),
+        startFleetService(loadFleetConfig(fleetSettings(options, keys.fleet)), {
+          logger: { level: options.logLevel, stream: logs.stream("fleet") },
+        }),
     );
     closers.push({ name: "fleet", close: () => closeServer(fleet.server.server, () => fleet.close()) });
     watchServer("fleet", fleet.server.server, () => stopping, logs.dir);

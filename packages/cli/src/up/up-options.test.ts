@@ -56,6 +56,29 @@ describe("pithead up options", () => {
     expect(problem({ host: " " })?.flag).toBe("--host");
   });
 
+  it("archive the ledgers only with --ledger-archive-dir (after 30 days, or --ledger-archive-after-days), naming the flag of a bad value", () => {
+    expect(parseUpOptions({}, "/srv/pithead").ledgerArchive).toBeUndefined();
+    expect(parseUpOptions({ ledgerArchiveDir: "nas" }, "/srv/pithead").ledgerArchive).toEqual({
+      dir: "/srv/pithead/nas",
+      afterDays: 30,
+    });
+    expect(parseUpOptions({ ledgerArchiveDir: "/mnt/nas", ledgerArchiveAfterDays: "7" }).ledgerArchive).toEqual({
+      dir: "/mnt/nas",
+      afterDays: 7,
+    });
+    for (const days of ["0", "1.5", "week", "36501"])
+      expect(problem({ ledgerArchiveDir: "/mnt/nas", ledgerArchiveAfterDays: days })?.flag).toBe(
+        "--ledger-archive-after-days",
+      );
+    expect(problem({ ledgerArchiveAfterDays: "7" })?.message).toBe(
+      "--ledger-archive-after-days: is given without --ledger-archive-dir: name the archive directory too (without it nothing is archived)",
+    );
+    expect(problem({ ledgerArchiveDir: " " })?.flag).toBe("--ledger-archive-dir");
+    expect(problem({ ledgerArchiveDir: import.meta.filename })?.message).toBe(
+      `--ledger-archive-dir: ${import.meta.filename} is a file, not a directory`,
+    );
+  });
+
   it("keep an absolute data directory as given", () => {
     expect(parseUpOptions({ data: "/var/lib/pithead" }).dataDir).toBe("/var/lib/pithead");
   });

@@ -1,5 +1,6 @@
 // `pithead up`'s options, validated before anything starts: every problem names its flag.
 
+import { existsSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 
 export interface UpOptions {
@@ -10,6 +11,11 @@ export interface UpOptions {
   /** PostgreSQL for the coordinator, the agent and the fleet ledger; SQLite files under dataDir when absent. */
   postgres: string | undefined;
   simulatedMiners: number;
+  /**
+   * Where old ledger records move (absolute; the fleet's to <dir>/fleet, the coordinator's to
+   * <dir>/coordinator) and after how many days; absent: nothing is archived.
+   */
+  ledgerArchive?: { dir: string; afterDays: number };
   json: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
 }
@@ -23,6 +29,8 @@ export interface RawUpOptions {
   fleetPort?: string;
   postgres?: string;
   miners?: string;
+  ledgerArchiveDir?: string;
+  ledgerArchiveAfterDays?: string;
   json?: boolean;
   logLevel?: string;
 }
@@ -43,6 +51,30 @@ function port(raw: string | undefined, flag: string, fallback: number): number {
   if (!/^\d{1,5}$/.test(raw) || Number(raw) > 65_535)
     throw new UpOptionError(flag, `must be a port number (0-65535), got ${JSON.stringify(raw)}`);
   return Number(raw);
+}
+
+/** --ledger-archive-dir and --ledger-archive-after-days (the days alone name no directory: an error). */
+function ledgerArchive(raw: RawUpOptions, cwd: string): UpOptions["ledgerArchive"] {
+  const days = raw.ledgerArchiveAfterDays;
+  if (raw.ledgerArchiveDir === undefined) {
+    if (days !== undefined)
+      throw new UpOptionError(
+        "--ledger-archive-after-days",
+        "is given without --ledger-archive-dir: name the archive directory too (without it nothing is archived)",
+      );
+    return undefined;
+  }
+  if (raw.ledgerArchiveDir.trim() === "") throw new UpOptionError("--ledger-archive-dir", "must not be empty");
+  const dir = isAbsolute(raw.ledgerArchiveDir) ? raw.ledgerArchiveDir : resolve(cwd, raw.ledgerArchiveDir);
+  if (existsSync(dir) && !statSync(dir).isDirectory())
+    throw new UpOptionError("--ledger-archive-dir", `${dir} is a file, not a directory`);
+  const afterDays = days ?? "30";
+  if (!/^\d+$/.test(afterDays) || Number(afterDays) < 1 || Number(afterDays) > 36_500)
+    throw new UpOptionError(
+      "--ledger-archive-after-days",
+      `must be a whole number of days from 1 to 36500, got ${JSON.stringify(afterDays)}`,
+    );
+  return { dir, afterDays: Number(afterDays) };
 }
 
 export function parseUpOptions(raw: RawUpOptions, cwd = process.cwd()): UpOptions {
@@ -85,12 +117,14 @@ export function parseUpOptions(raw: RawUpOptions, cwd = process.cwd()): UpOption
   if (!["debug", "info", "warn", "error"].includes(logLevel))
     throw new UpOptionError("--log-level", "must be debug, info, warn or error");
   const data = raw.data ?? "./data";
+  const archive = ledgerArchive(raw, cwd);
   return {
     dataDir: isAbsolute(data) ? data : resolve(cwd, data),
     host,
     ports,
     postgres,
     simulatedMiners: Number(miners),
+    ...(archive ? { ledgerArchive: archive } : {}),
     json: raw.json === true,
     logLevel: logLevel as UpOptions["logLevel"],
   };
