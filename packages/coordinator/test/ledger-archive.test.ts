@@ -125,6 +125,23 @@ describe("ledger archiving in the coordinator", () => {
       const report = await coordinator.running.ledger.verify("coordinator", { archive: archive.path });
       expect(report.problems).toEqual([]);
       expect(report.archived).toEqual({ records: boundary, checked: true });
+      await coordinator.running.service.archiveLedger();
+      expect(coordinator.logs.join("")).not.toContain("last archived to");
+    }
+
+    // Restarted with another archive directory (a new mount): said once, so the operator knows the
+    // archive is now in two places.
+    {
+      using moved = tempDir("pithead-coordinator-archive2-");
+      await using coordinator = await startTestCoordinator({
+        ...options,
+        config: { ...options.config, ledgerArchiveDir: moved.path },
+      });
+      await coordinator.running.service.archiveLedger();
+      await coordinator.running.service.archiveLedger();
+      const said = coordinator.logs.join("").split(`its records were last archived to ${archive.path}`);
+      expect(said).toHaveLength(2);
+      expect(said[1]).toContain(`the archive directory is now ${moved.path}`);
     }
   });
 

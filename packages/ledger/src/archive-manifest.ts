@@ -168,6 +168,7 @@ export function rangeOf(entries: readonly ArchiveEntry[]): ArchivedRange | undef
     segments: entries.length,
     lastArchivedAt: last.archived_at,
     archives: [...new Set(entries.map((e) => e.archive))],
+    lastArchive: last.archive,
     lastHash: last.last_hash,
     frontier: [...last.frontier],
   };

@@ -62,6 +62,8 @@ export interface ArchivedRange {
   lastArchivedAt: string;
   /** the archive directories used, as given */
   archives: string[];
+  /** the one the last segment went to (a service configured with another says so: archiveDirChange) */
+  lastArchive: string;
   /** hex hash of record records-1 and the Merkle frontier after it (largest subtree first): where a reader of the local records continues the chain and tree */
   lastHash: string;
   frontier: string[];

@@ -3,7 +3,7 @@
 // checkpoint covers goes to `<dir>/coordinator/` as a gzip file and its rows are deleted (the ledger's
 // sql-archive.ts), so the database stops growing by ~3 KB per job. A failure (a full or unwritable
 // mount) loses nothing and stops nothing: the records stay in the database until a later run.
-import type { ArchiveReport, Ledger } from "@pithead/ledger";
+import { type ArchiveReport, archiveDirChange, type Ledger } from "@pithead/ledger";
 import type { Exclusive } from "./checkpointer.ts";
 
 export interface ArchiverLog {
@@ -30,6 +30,8 @@ export class LedgerArchiver {
   readonly #options: LedgerArchiverOptions;
   /** Failure kinds already logged since the last success: an hourly retry does not repeat them. */
   readonly #warned = new Set<string>();
+  /** A change of archive directory since the last segment was said (once per process). */
+  #dirChecked = false;
   #timers: NodeJS.Timeout[] = [];
   #running: Promise<unknown> = Promise.resolve();
 
@@ -50,6 +52,15 @@ export class LedgerArchiver {
     const { dir, afterDays, segmentRecords, clock, between } = this.#options;
     const log = this.#options.log();
     try {
+      if (!this.#dirChecked) {
+        this.#dirChecked = true;
+        const change = archiveDirChange(
+          this.#partition,
+          (await this.#ledger.archived?.(this.#partition))?.lastArchive,
+          dir,
+        );
+        if (change) log.warn({ dir }, change);
+      }
       // The writer row is a write to the database too: between batches, like each segment's transaction.
       if (between) await between.exclusive(() => this.#ledger.openWriter(this.#partition));
       const report = await this.#ledger.archive!(this.#partition, {
