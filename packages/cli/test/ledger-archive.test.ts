@@ -119,7 +119,8 @@ describe("pithead ledger archive", () => {
 
     const plain = await pithead(["ledger", "verify", dir]);
     expect(plain.code, plain.stdout + plain.stderr).toBe(0);
-    expect(plain.stdout).toContain(`records 0..${b - 1} are archived: not checked here`);
+    expect(plain.stdout).toContain(`: ${2000 - b} records verified (`);
+    expect(plain.stdout).toContain(`records 0..${b - 1} are archived, not checked here (give --archive DIR)`);
     const full = await pithead(["ledger", "verify", dir, "--archive", archive]);
     expect(full.code, full.stdout + full.stderr).toBe(0);
     expect(full.stdout).toContain(`records 0..${b - 1} are archived: checked in the archive`);
@@ -285,10 +286,20 @@ describe("pithead ledger archive on a SQLite store (a stopped coordinator's data
 
     const plain = await pithead(["ledger", "verify", db]);
     expect(plain.code, plain.stdout + plain.stderr).toBe(0);
-    expect(plain.stdout).toContain("records 0..4095 are archived: not checked here");
+    // It counts what it checked, not the archived records it continued past.
+    expect(plain.stdout).toMatch(
+      /✔ coordinator: 404 records verified \(1 checkpoint, .*\); records 0\.\.4095 are archived, not checked here \(give --archive DIR\)/,
+    );
+    const plainJson = await pithead(["ledger", "verify", db, "--json"]);
+    expect(JSON.parse(plainJson.stdout).reports[0]).toMatchObject({
+      records: 4500,
+      checkedRecords: 404,
+      archived: { records: 4096, checked: false },
+    });
     const full = await pithead(["ledger", "verify", db, "--archive", archive]);
     expect(full.code, full.stdout + full.stderr).toBe(0);
     expect(full.stdout).toContain("records 0..4095 are archived: checked in the archive");
+    expect(full.stdout).toMatch(/✔ coordinator: 4500 records, /);
     const listed = await pithead(["ledger", "partitions", db, "--json"]);
     expect(listed.code, listed.stderr).toBe(0);
     expect(JSON.parse(listed.stdout)[0].archived).toMatchObject({ records: 4096, archives: [archive] });
@@ -300,5 +311,27 @@ describe("pithead ledger archive on a SQLite store (a stopped coordinator's data
     expect(altered.code).toBe(1);
     expect(altered.stdout).toContain(`archived segment ${file} was altered`);
     writeFileSync(file, original);
+
+    // Read locally, an archived record says where it was moved (a server's 410 does not).
+    const proof = await pithead(["ledger", "proof", db, "0"]);
+    expect(proof.code).toBe(3);
+    expect(proof.stderr).toContain(`record 0 of partition "coordinator" was archived on`);
+    expect(proof.stderr).toContain(`(moved to ${archive})`);
+
+    // A dry run beside the running writer (a coordinator holds the store): it needs no writer lock,
+    // and tells what is already archived apart from what would move (nothing here).
+    const writer = await openLedger({ store: "sqlite", path: db, signer });
+    try {
+      await writer.openWriter("coordinator");
+      const dry = await pithead(["ledger", "archive", db, "--to", archive, "--keep-days", "1", "--dry-run"]);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toContain("coordinator: nothing to archive (dry run)");
+      expect(dry.stdout).toContain("records 0..4095 are already archived");
+      expect(dry.stdout).not.toContain("would be archived");
+      // The real run is still refused while the writer holds the store.
+      expect((await pithead(["ledger", "archive", db, "--to", archive, "--keep-days", "1"])).code).toBe(3);
+    } finally {
+      await writer.close();
+    }
   });
 });

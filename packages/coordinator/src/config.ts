@@ -2,6 +2,7 @@
 // A bad value stops the start with an error naming its flag or variable.
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { archiveDirUnwritable } from "@pithead/ledger";
 
 export type DatabaseConfig = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
 
@@ -96,6 +97,21 @@ function directory(raw: string, name: string): string {
     throw new ConfigError(
       name,
       at === dir ? `${dir} is a file, not a directory` : `${at} is a file, so ${dir} cannot be made under it`,
+    );
+  return dir;
+}
+
+/**
+ * The archive directory: a directory (see above) that can be written now. It is made and a probe file
+ * written there, so a missing or read-only mount stops the start instead of failing an hour later.
+ */
+function archiveDirectory(raw: string, name: string): string {
+  const dir = directory(raw, name);
+  const why = archiveDirUnwritable(dir);
+  if (why !== undefined)
+    throw new ConfigError(
+      name,
+      `${dir} cannot be written (${why}): the coordinator moves its old ledger records there`,
     );
   return dir;
 }
@@ -198,7 +214,7 @@ export const settings = {
     env: "PITHEAD_LEDGER_ARCHIVE_DIR",
     description:
       "move ledger records older than --ledger-archive-after-days out of the database into gzip files here (another disk, a NAS mount; about 3 KB per job otherwise stays in the database for ever); default off",
-    parse: directory,
+    parse: archiveDirectory,
   },
   ledgerArchiveAfterDays: {
     flag: "--ledger-archive-after-days",

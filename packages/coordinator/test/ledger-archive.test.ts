@@ -7,14 +7,15 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { verifyExport, verifyInclusion } from "@pithead/ledger";
+import { readOnlyDir } from "@pithead/testkit";
 import { pgTestDatabase } from "@pithead/testkit/vitest";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../src/config.ts";
+import { ConfigError, type CoordinatorConfig, loadConfig } from "../src/config.ts";
 import { migratePostgresStore } from "../src/store/postgres/store.ts";
 import { manualClock } from "./support/clock.ts";
 import { completedJob, startTestCoordinator } from "./support/coordinator.ts";
-import { tempDir } from "./support/temp-dir.ts";
+import { type TempDir, tempDir } from "./support/temp-dir.ts";
 
 const DAY = 86_400_000;
 const STEP = 8;
@@ -31,6 +32,24 @@ function storedRows(dbPath: string): { rows: number; lowest: number } {
   } finally {
     db.close();
   }
+}
+
+/** A test coordinator's options for archiving in segments of STEP records, its clock at 2026-01-01. */
+function archiving(dir: TempDir, config: Partial<CoordinatorConfig>) {
+  return { dir, clock: manualClock(Date.UTC(2026, 0, 1)), config, ledgerArchiveSegmentRecords: STEP };
+}
+
+/** A SQLite coordinator archiving to `archiveDir` whose first two segments are checkpointed and old enough. */
+async function withOldRecords(dir: TempDir, archiveDir: string) {
+  const options = archiving(dir, { ledgerArchiveDir: archiveDir, ledgerArchiveAfterDays: 1 });
+  const { clock } = options;
+  const coordinator = await startTestCoordinator(options);
+  const client = await coordinator.client();
+  for (let i = 0; (await coordinator.running.ledger.size("coordinator")) < 2 * STEP; i++)
+    await completedJob(coordinator, client, `m-${i}`);
+  await coordinator.running.service.checkpoint();
+  clock.advance(2 * DAY);
+  return { coordinator, client };
 }
 
 describe("ledger archiving in the coordinator", () => {
@@ -93,6 +112,13 @@ describe("ledger archiving in the coordinator", () => {
       const jobLedger = await coordinator.call("GET", `/v1/jobs/${oldJob}/ledger`, { key: client.key });
       expect(jobLedger.status).toBe(410);
       expect(jobLedger.body.error).toMatchObject({ code: "RECORD_ARCHIVED" });
+      // Both 410s say which records and when, and neither names a directory of the server.
+      for (const answer of [archived, jobLedger]) {
+        expect(answer.body.error).toMatchObject({
+          details: { seq: expect.any(Number), archived_from: 0, archived_to: STEP, archived_at: expect.any(String) },
+        });
+        expect(JSON.stringify(answer.body)).not.toContain(archive.path);
+      }
       // The signed receipt itself is not in the ledger's rows: it still comes back.
       const receipt = await coordinator.call("GET", `/v1/jobs/${oldJob}/receipt`, { key: client.key });
       expect(receipt.status).toBe(200);
@@ -189,18 +215,8 @@ describe("ledger archiving in the coordinator", () => {
     using dir = tempDir();
     using parent = tempDir("pithead-coordinator-archive-");
     const archiveDir = join(parent.path, "mount");
-    const clock = manualClock(Date.UTC(2026, 0, 1));
-    await using coordinator = await startTestCoordinator({
-      dir,
-      clock,
-      config: { ledgerArchiveDir: archiveDir, ledgerArchiveAfterDays: 1 },
-      ledgerArchiveSegmentRecords: STEP,
-    });
-    const client = await coordinator.client();
-    for (let i = 0; (await coordinator.running.ledger.size("coordinator")) < 2 * STEP; i++)
-      await completedJob(coordinator, client, `m-${i}`);
-    await coordinator.running.service.checkpoint();
-    clock.advance(2 * DAY);
+    const { coordinator: started, client } = await withOldRecords(dir, archiveDir);
+    await using coordinator = started;
     // The mount went away and a file stands where it was.
     rmSync(archiveDir, { recursive: true, force: true });
     writeFileSync(archiveDir, "not a directory");
@@ -235,5 +251,60 @@ describe("ledger archiving in the coordinator", () => {
     const config = loadConfig({}, { PITHEAD_LEDGER_ARCHIVE_DIR: join(dir.path, "new") });
     expect(config).toMatchObject({ ledgerArchiveDir: join(dir.path, "new"), ledgerArchiveAfterDays: 30 });
     expect(loadConfig({}, {}).ledgerArchiveDir).toBeUndefined();
+  });
+
+  it("two coordinators on one PostgreSQL database: one archives; the other says so once, at info, and never warns", async () => {
+    await using db = await pgTestDatabase("coordinator", migratePostgresStore);
+    // One data directory: replicas share the signing keys.
+    using dir = tempDir();
+    using archive = tempDir("pithead-coordinator-archive-");
+    const options = archiving(dir, {
+      db: { kind: "postgres", url: db.url },
+      ledgerArchiveDir: archive.path,
+      ledgerArchiveAfterDays: 1,
+      adminKey: "archive-replica-admin-key-0123",
+    });
+    const { clock } = options;
+    await using first = await startTestCoordinator(options);
+    await using second = await startTestCoordinator(options);
+    // Nothing is old enough yet: the first holds the writer lock from now on.
+    expect(await first.running.service.archiveLedger()).toMatchObject({ records: 0 });
+    await second.running.service.archiveLedger();
+    const client = await first.client();
+    for (let i = 0; (await first.running.ledger.size("coordinator")) < 2 * STEP; i++)
+      await completedJob(first, client, `pg-replica-${i}`);
+    await first.running.service.checkpoint();
+    clock.advance(2 * DAY);
+    await completedJob(first, client, "pg-replica-recent");
+    await first.running.service.checkpoint();
+    expect((await first.running.service.archiveLedger())?.records).toBeGreaterThan(0);
+    await second.running.service.archiveLedger();
+    await second.running.service.archiveLedger();
+    const logs = second.logs.join("");
+    expect(logs).not.toContain("archiving old ledger records failed");
+    const said = second.logs.filter((line) => line.includes("another coordinator process archives this ledger"));
+    expect(said).toHaveLength(1);
+    expect(JSON.parse(said[0]!)).toMatchObject({ level: 30 });
+  });
+
+  it("a read-only archive directory stops the start naming the flag; one that turns read-only later is warned of with its real cause", async (context) => {
+    using readOnly = readOnlyDir();
+    if (!readOnly) return context.skip("no read-only directory can be made here (root without mount)");
+    for (const dir of [readOnly.path, join(readOnly.path, "archive")]) {
+      expect(() => loadConfig({ ledgerArchiveDir: dir }, {})).toThrow(
+        new RegExp(
+          `--ledger-archive-dir \\(PITHEAD_LEDGER_ARCHIVE_DIR\\): ${dir} cannot be written \\(${readOnly.code}\\)`,
+        ),
+      );
+    }
+
+    // A mount that went read-only after the start (a given config skips the start's check).
+    using dir = tempDir();
+    await using coordinator = (await withOldRecords(dir, readOnly.path)).coordinator;
+    expect(await coordinator.running.service.archiveLedger()).toBeUndefined();
+    const warnings = coordinator.logs.filter((line) => line.includes("archiving old ledger records failed"));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0]!)).toMatchObject({ kind: readOnly.code });
+    expect(warnings[0]).not.toContain("ENOENT");
   });
 });

@@ -193,7 +193,11 @@ export function entryFrontier(entry: ArchiveEntry): Frontier {
   );
 }
 
-/** A read of a record that was moved to the archive: not damage, and not "missing". */
+/**
+ * A read of a record that was moved to the archive: not damage, and not "missing". Its message names
+ * no directory, since servers answer it over HTTP to their clients (a server path is nobody's business
+ * there); `archive` holds the directory, and a local command adds it (withArchive).
+ */
 export class RecordArchivedError extends Error {
   readonly code = "RECORD_ARCHIVED";
   readonly partition: string;
@@ -206,7 +210,7 @@ export class RecordArchivedError extends Error {
 
   constructor(partition: string, seq: number, entry: ArchiveEntry, boundary: number) {
     super(
-      `record ${seq} of partition ${JSON.stringify(partition)} was archived on ${entry.archived_at} to ${entry.archive} ` +
+      `record ${seq} of partition ${JSON.stringify(partition)} was archived on ${entry.archived_at} ` +
         `(records ${entry.from}..${entry.to - 1}, segment ${entry.name}; records 0..${boundary - 1} are archived): ` +
         "it is no longer stored here",
     );
@@ -217,5 +221,10 @@ export class RecordArchivedError extends Error {
     this.to = entry.to;
     this.archivedAt = entry.archived_at;
     this.archive = entry.archive;
+  }
+
+  /** The message with the directory the record was moved to, for a local command's output. */
+  withArchive(): string {
+    return `${this.message} (moved to ${this.archive})`;
   }
 }

@@ -19,6 +19,8 @@ export interface VerifyReport {
   ok: boolean;
   partition: string;
   records: number;
+  /** Records read and checked here: `records` less the archived ones the chain continued past unread. */
+  checkedRecords: number;
   bytes: number;
   checkpoints: number;
   firstBad?: VerifyProblem;
@@ -118,6 +120,10 @@ export class ChainVerifier {
   private archivedRange: { records: number; checked: boolean; unavailable?: string[] } | undefined;
   /** Records below this were not read (archived): a citation by hash not found may point there. */
   private unreadBelow = 0;
+  /** Records the chain continued past without reading them (archived, or a segment not found). */
+  private passed = 0;
+  /** What gave the state the chain last continued from (an archive manifest, an export's header), as errors name it. */
+  private resumedFrom = "the archive manifest";
 
   constructor(options: ChainVerifierOptions) {
     this.partition = options.partition;
@@ -148,8 +154,12 @@ export class ChainVerifier {
    * here (`unread`) or were skipped (a missing archived segment). Stored checkpoints must have been
    * given already: those below `size` cannot be compared and are counted in a warning by the caller;
    * one of exactly `size` is compared with the frontier's root now, and every later one includes it.
+   * `source` names what gave the state (`sealed/archived.jsonl`, `table ledger_archived`, an export's
+   * header) in the problems it may cause.
    */
-  continueFrom(size: number, lastHash: Buffer, frontier: Frontier, unread: boolean): number {
+  continueFrom(size: number, lastHash: Buffer, frontier: Frontier, unread: boolean, source: string): number {
+    this.resumedFrom = source;
+    this.passed += Math.max(0, size - this.accepted);
     this.frontier = FlatFrontier.fromFrontier(frontier);
     this.accepted = size;
     this.expected = size;
@@ -448,7 +458,7 @@ export class ChainVerifier {
       if (held === this.resumedAt) {
         this.problem(
           held - 1,
-          `the prev of record ${held} does not match the last_hash of the archived records up to ${held - 1} in sealed/archived.jsonl: the manifest (or record ${held}) was altered`,
+          `the prev of record ${held} does not match the last_hash of the archived records up to ${held - 1} in ${this.resumedFrom}: it (or record ${held}) was altered`,
         );
       } else
         this.problem(held - 1, `record ${held - 1} was altered: its hash does not match the prev of record ${held}`);
@@ -535,7 +545,7 @@ export class ChainVerifier {
         `records ${m.from}..${m.size - 1} do not match the ${m.label} checkpoint of size ${m.size} ` +
           `(root ${m.actual.slice(0, 16)}…, signed ${m.signed.slice(0, 16)}…): altered or rewritten after it was signed` +
           (this.unreadBelow > 0 && m.size > this.unreadBelow
-            ? ` (or the frontier sealed/archived.jsonl gives for the archived records 0..${this.unreadBelow - 1} was altered)`
+            ? ` (or the frontier ${this.resumedFrom} gives for the archived records 0..${this.unreadBelow - 1} was altered)`
             : ""),
         1,
       );
@@ -550,6 +560,7 @@ export class ChainVerifier {
       ok: problems.length === 0,
       partition: this.partition,
       records: this.count,
+      checkedRecords: this.count - this.passed,
       bytes: this.bytes,
       checkpoints: this.checked,
       ...(problems[0] ? { firstBad: problems[0] } : {}),

@@ -19,6 +19,7 @@ export interface LedgerRoutesOptions {
   /**
    * The host turns LedgerHttpError into its own error envelope: the routes then declare no error
    * bodies of their own, which would reshape the host's (its `error` object became "[object Object]").
+   * A RecordArchivedError then reaches the host as itself, for its 410's details.
    */
   hostErrors?: boolean;
 }
@@ -98,9 +99,13 @@ const consistencySchema = {
   },
 } as const;
 
-function badInput(error: unknown): never {
-  // Moved to the ledger's archive (JSONL): gone from here for good, which is what 410 says.
-  if (error instanceof RecordArchivedError) throw new LedgerHttpError(410, "RECORD_ARCHIVED", error.message);
+function badInput(error: unknown, hostErrors: boolean | undefined): never {
+  // Moved to the ledger's archive: gone from here for good, which is what 410 says. A host answers it
+  // itself, with the structured details (seq, the archived range, when) its registry gives.
+  if (error instanceof RecordArchivedError) {
+    if (hostErrors) throw error;
+    throw new LedgerHttpError(410, "RECORD_ARCHIVED", error.message);
+  }
   if (error instanceof LedgerValueError) throw new LedgerHttpError(400, "LEDGER_BAD_REQUEST", error.message);
   if (error instanceof LedgerPartitionError) throw new LedgerHttpError(400, "LEDGER_BAD_PARTITION", error.message);
   throw error;
@@ -120,7 +125,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
     try {
       assertPartition(name);
     } catch (error) {
-      badInput(error);
+      badInput(error, options.hostErrors);
     }
     // Not 403: a partition the caller may not see is indistinguishable from one that does not exist.
     if (allowed && !allowed.includes(name))
@@ -200,7 +205,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
           records.push(record);
         }
       } catch (error) {
-        badInput(error);
+        badInput(error, options.hostErrors);
       }
       const more = records.length > limit;
       if (more) records.pop();
@@ -241,7 +246,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
           checkpoint && seq < checkpoint.size ? await ledger.inclusionProof(partition, seq, checkpoint.size) : null;
         return { record, proof, checkpoint: checkpoint ? { partition, ...checkpoint } : null };
       } catch (error) {
-        return badInput(error);
+        return badInput(error, options.hostErrors);
       }
     },
   );
@@ -279,7 +284,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRoutesOptions> = async (app,
           const problem = error.message.slice(error.path.length).replace(/\btoSize\b/g, "querystring.to");
           throw new LedgerHttpError(400, "LEDGER_BAD_REQUEST", `${field}${problem}`);
         }
-        badInput(error);
+        badInput(error, options.hostErrors);
       }
     },
   );

@@ -11,20 +11,11 @@
 // The plan (archiveRun: which segments qualify, the chain and frontier each continues) and steps 1-2
 // (writeArchivedCopy) serve the SQL stores too (sql-archive.ts), so every store writes the same files.
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from "node:fs";
+import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { open, readFile, rename } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { makeDirsReporting } from "./archive-dir-check.ts";
 import { type ArchiveDirs, ArchiveUnavailableError, archiveDirList, locateArchivedSegment } from "./archive-locate.ts";
 import {
   type ArchiveEntry,
@@ -99,12 +90,9 @@ async function fileSha256Async(path: string): Promise<string | undefined> {
   }
 }
 
-/** mkdir -p whose new directories are made durable in their parents. */
+/** mkdir -p whose new directories are made durable in their parents (a failure names its real cause). */
 function makeDirDurable(dir: string): void {
-  const missing: string[] = [];
-  for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing.unshift(d);
-  mkdirSync(dir, { recursive: true });
-  for (const d of missing) fsyncDir(dirname(d));
+  for (const d of makeDirsReporting(dir)) fsyncDir(dirname(d));
 }
 
 /** Step 1: the segment's bytes to `<dir>/<name>` through `<name>.tmp`, durably (off the event loop's thread). */

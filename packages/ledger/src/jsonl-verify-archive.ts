@@ -91,7 +91,13 @@ export async function feedArchivedPrefix(
     entries[0]!.archived_at === last.archived_at ? last.archived_at : `${entries[0]!.archived_at}..${last.archived_at}`;
   const where = [...new Set(entries.map((e) => e.archive))].join(", ");
   if (options.archive === undefined) {
-    const skipped = verifier.continueFrom(boundary, Buffer.from(last.last_hash, "hex"), entryFrontier(last), true);
+    const skipped = verifier.continueFrom(
+      boundary,
+      Buffer.from(last.last_hash, "hex"),
+      entryFrontier(last),
+      true,
+      manifestLabel,
+    );
     verifier.noteArchived(boundary, false);
     verifier.warn(
       `records 0..${boundary - 1} are archived (moved to ${where} on ${when}; see ${manifestLabel}) and were not checked here: ` +
@@ -129,7 +135,13 @@ export async function feedArchivedPrefix(
       const { entry, problem } = checks[at++]!;
       // Not found: unread (a citation of one of its records may point there), not damage.
       if (problem !== undefined) verifier.flag(entry.from, problem);
-      verifier.continueFrom(entry.to, Buffer.from(entry.last_hash, "hex"), entryFrontier(entry), problem === undefined);
+      verifier.continueFrom(
+        entry.to,
+        Buffer.from(entry.last_hash, "hex"),
+        entryFrontier(entry),
+        problem === undefined,
+        manifestLabel,
+      );
     }
   };
   const read: Segment[] = [];
@@ -157,7 +169,13 @@ export async function feedArchivedPrefix(
       }
       if (verifier.nextSeq !== entry.to || verifier.problemCount !== problems) {
         // Realign on the manifest, so the records after this segment are checked under their own seqs.
-        verifier.continueFrom(entry.to, Buffer.from(entry.last_hash, "hex"), entryFrontier(entry), false);
+        verifier.continueFrom(
+          entry.to,
+          Buffer.from(entry.last_hash, "hex"),
+          entryFrontier(entry),
+          false,
+          manifestLabel,
+        );
       }
     },
     options.parallel ?? false,

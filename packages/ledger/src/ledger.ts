@@ -460,7 +460,9 @@ export class StoreLedger implements Ledger {
     // A power of two keeps the archive boundary aligned, so proofs after it need no archived leaf.
     if (step !== undefined && !(Number.isSafeInteger(step) && step >= 2 && Number.isInteger(Math.log2(step))))
       throw new LedgerValueError("segmentRecords", `must be a power of two, 2 or more, got ${JSON.stringify(step)}`);
-    await this.openWriter(partition);
+    // A dry run writes nothing, so it needs no writer lock: it runs beside a running writer (an SQL
+    // store's plan only reads; a JSONL partition's still opens its writer, whose state it plans from).
+    if (options.dryRun !== true) await this.openWriter(partition);
     return await this.backend.archive(partition, options);
   }
 

@@ -32,9 +32,9 @@ import {
   assertNoArchivedLeaf,
   linesAboveArchive,
   MANIFEST_TABLE,
+  manifestOfRows,
   resolveSqlCitations,
   SqlArchivingBackend,
-  sqlManifest,
   verifyArchivedPrefix,
 } from "./sql-archive.ts";
 import { rowCountDamage } from "./sql-row-check.ts";
@@ -61,8 +61,8 @@ function toCheckpoint(row: CheckpointRow): Checkpoint {
   };
 }
 
-async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>): Promise<T> {
-  await client.query("BEGIN");
+async function inTransaction<T>(client: pg.PoolClient, work: () => Promise<T>, begin = "BEGIN"): Promise<T> {
+  await client.query(begin);
   try {
     const result = await work();
     await client.query("COMMIT");
@@ -287,12 +287,30 @@ export class PostgresBackend extends SqlArchivingBackend implements LedgerBacken
   }
 
   async damage(partition: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ n: string; top: string | null }>(
-      "SELECT count(*) AS n, max(seq) AS top FROM ledger_records WHERE partition = $1",
-      [partition],
-    );
-    const size = (await readPostgresHead(this.pool, partition)).size;
-    const manifest = await sqlManifest(this, partition);
+    // One snapshot: appends (and archive runs) committing between the count and the head would
+    // otherwise make a live ledger's head claim records its count has not seen yet.
+    const client = await checkout(this.pool);
+    let seen: { rows: { n: string; top: string | null }[]; size: number; archived: ArchivedRow[] };
+    try {
+      seen = await inTransaction(
+        client,
+        async () => ({
+          rows: (
+            await client.query<{ n: string; top: string | null }>(
+              "SELECT count(*) AS n, max(seq) AS top FROM ledger_records WHERE partition = $1",
+              [partition],
+            )
+          ).rows,
+          size: (await readPostgresHead(client, partition)).size,
+          archived: await this.archivedRowsIn(client, partition),
+        }),
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+      );
+    } finally {
+      client.release();
+    }
+    const { rows, size } = seen;
+    const manifest = manifestOfRows(seen.archived);
     const counted = rowCountDamage(
       size,
       Number(rows[0]?.n ?? 0),
@@ -337,8 +355,12 @@ export class PostgresBackend extends SqlArchivingBackend implements LedgerBacken
     await resolveSqlCitations(verifier, (hash) => this.seqOfHash(partition, hash), archived.archivedSeqs);
   }
 
-  async archivedRows(partition: string): Promise<ArchivedRow[]> {
-    const { rows } = await this.pool.query<ArchivedRow>(
+  archivedRows(partition: string): Promise<ArchivedRow[]> {
+    return this.archivedRowsIn(this.pool, partition);
+  }
+
+  private async archivedRowsIn(client: Pick<pg.ClientBase, "query">, partition: string): Promise<ArchivedRow[]> {
+    const { rows } = await client.query<ArchivedRow>(
       `SELECT from_seq, to_seq, name, bytes, sha256, last_hash, frontier, archived_at, archive
        FROM ledger_archived WHERE partition = $1 ORDER BY from_seq`,
       [partition],

@@ -30,9 +30,9 @@ import {
   assertNoArchivedLeaf,
   linesAboveArchive,
   MANIFEST_TABLE,
+  manifestOfRows,
   resolveSqlCitations,
   SqlArchivingBackend,
-  sqlManifest,
   verifyArchivedPrefix,
 } from "./sql-archive.ts";
 import { rowCountDamage } from "./sql-row-check.ts";
@@ -254,16 +254,26 @@ export class SqliteBackend extends SqlArchivingBackend implements LedgerBackend 
   }
 
   async damage(partition: string): Promise<string | undefined> {
-    const row = this.db
-      .prepare("SELECT count(*) AS n, max(seq) AS top FROM ledger_records WHERE partition = ?")
-      .get(partition) as { n: number; top: number | null };
-    const manifest = await sqlManifest(this, partition);
-    const rows = rowCountDamage(
-      sqliteHead(this.db, partition).size,
-      Number(row.n),
-      row.top === null ? null : Number(row.top),
-      manifest.boundary,
-    );
+    // One read transaction (one snapshot): another process appending between the count and the head
+    // would otherwise make a live ledger's head claim records its count has not seen yet. Within a
+    // transaction this connection already has open, its reads are one snapshot already.
+    const own = !this.db.isTransaction;
+    if (own) this.db.exec("BEGIN");
+    let seen: { row: { n: number; top: number | null }; size: number; archived: ArchivedRow[] };
+    try {
+      seen = {
+        row: this.db
+          .prepare("SELECT count(*) AS n, max(seq) AS top FROM ledger_records WHERE partition = ?")
+          .get(partition) as { n: number; top: number | null },
+        size: sqliteHead(this.db, partition).size,
+        archived: this.archivedRowsNow(partition),
+      };
+    } finally {
+      if (own) this.db.exec("COMMIT");
+    }
+    const { row } = seen;
+    const manifest = manifestOfRows(seen.archived);
+    const rows = rowCountDamage(seen.size, Number(row.n), row.top === null ? null : Number(row.top), manifest.boundary);
     const problems = [...manifest.problems, ...(rows === undefined ? [] : [rows])];
     return problems.length > 0 ? problems.join("; ") : undefined;
   }
@@ -308,6 +318,10 @@ export class SqliteBackend extends SqlArchivingBackend implements LedgerBackend 
   }
 
   async archivedRows(partition: string): Promise<ArchivedRow[]> {
+    return this.archivedRowsNow(partition);
+  }
+
+  private archivedRowsNow(partition: string): ArchivedRow[] {
     return this.db
       .prepare(
         `SELECT from_seq, to_seq, name, bytes, sha256, last_hash, frontier, archived_at, archive

@@ -120,6 +120,7 @@ function continueFromHeader(header: ExportHeader, verifier: ChainVerifier): void
       nodes.map((n) => Buffer.from(n, "hex")),
     ),
     true,
+    "the export's header",
   );
   verifier.noteArchived(from!, false);
   verifier.warn(

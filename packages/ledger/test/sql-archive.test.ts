@@ -188,14 +188,22 @@ function describeSqlArchive(kind: string, setUp: () => Promise<Store & { cleanup
           forged,
           partition,
         ]);
-        expect((await ledger.verify(partition)).ok).toBe(false);
+        // Named as the store's manifest, not a JSONL partition's file.
+        const chain = await ledger.verify(partition);
+        expect(chain.ok).toBe(false);
+        expect(chain.problems.map((p) => p.reason).join("\n")).toMatch(
+          /the prev of record 32 does not match the last_hash of the archived records up to 31 in table ledger_archived/,
+        );
+        expect(JSON.stringify(chain)).not.toContain("archived.jsonl");
         await store.query(
           "UPDATE ledger_archived SET last_hash = ?, frontier = ? WHERE partition = ? AND from_seq = 16",
           [String(row!.last_hash), JSON.stringify([forged]), partition],
         );
         const frontier = await ledger.verify(partition);
         expect(frontier.ok).toBe(false);
-        expect(frontier.problems.map((p) => p.reason).join("\n")).toMatch(/checkpoint/);
+        expect(frontier.problems.map((p) => p.reason).join("\n")).toMatch(
+          /checkpoint .*\(or the frontier table ledger_archived gives for the archived records 0\.\.31 was altered\)/,
+        );
         await store.query("UPDATE ledger_archived SET frontier = ? WHERE partition = ? AND from_seq = 16", [
           String(row!.frontier),
           partition,
@@ -256,6 +264,33 @@ function describeSqlArchive(kind: string, setUp: () => Promise<Store & { cleanup
         expect(await ledger.damage!(partition)).toMatch(/1 of its 40 records is missing/);
         expect(lines.length).toBe(40);
       } finally {
+        await ledger.close();
+      }
+    });
+
+    it("damage() sees the head and the rows at one moment: a live ledger's appends are no damage", async () => {
+      const { store, ledger, partition } = await filled(20, 20);
+      // As `pithead ledger partitions` does: another connection, while the writer appends.
+      const reader = await store.open();
+      try {
+        let appending = true;
+        const writes = (async () => {
+          for (let i = 0; appending; i++) {
+            await Promise.all(
+              Array.from({ length: 8 }, (_, k) =>
+                ledger.append(partition, "ops.reading", { i, k }, { at: at(100 + i) }),
+              ),
+            );
+          }
+        })();
+        const seen: (string | undefined)[] = [];
+        for (let i = 0; i < 60; i++) seen.push(await reader.damage!(partition));
+        appending = false;
+        await writes;
+        expect(seen.filter((damage) => damage !== undefined)).toEqual([]);
+        expect(await reader.size(partition)).toBeGreaterThan(20);
+      } finally {
+        await reader.close();
         await ledger.close();
       }
     });

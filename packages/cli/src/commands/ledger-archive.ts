@@ -157,8 +157,11 @@ function archiveText(report: ArchiveReport): string {
   ];
   for (const m of report.moved)
     lines.push(`  ${verb} ${m.name} (records ${m.from}..${m.to - 1}, ${describeBytes(m.bytes)})`);
-  if (report.archivedTo > 0)
-    lines.push(`  records 0..${report.archivedTo - 1} ${report.dryRun ? "would be" : "are"} archived`);
+  // What was archived before this run, apart from what this run moves (or would).
+  const before = report.archivedTo - report.records;
+  if (before > 0) lines.push(`  records 0..${before - 1} are already archived`);
+  if (report.records > 0)
+    lines.push(`  records ${before}..${report.archivedTo - 1} ${report.dryRun ? "would be" : "are now"} archived`);
   // Segments that stay for the same kind of reason are one line (a day of a large fleet is a thousand).
   const left = report.left.filter((l) => l.to > l.from);
   for (let i = 0; i < left.length; ) {

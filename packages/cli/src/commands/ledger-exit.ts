@@ -2,6 +2,7 @@
 // from a ledger library error to them. For a ledger: 1 it failed verification, 2 the command line is
 // wrong (an option or value, or a file or partition it names that is not there), 3 the command could
 // not run (no ledger there, a server unreachable or refusing, a locked store, a key it cannot use).
+import type { RecordArchivedError } from "@pithead/ledger";
 import { EXIT_CANNOT, EXIT_FAILED, EXIT_USAGE, errorMessage, fail } from "../output.ts";
 
 export const EXIT_CODES_HELP = [
@@ -23,12 +24,24 @@ export function exitCodeOf(error: unknown): number {
   return EXIT_CANNOT;
 }
 
+/** A ledger library error as this machine's operator reads it: an archived record's says where it was moved (servers do not). */
+export function localMessage(error: unknown): string {
+  if (error instanceof Error && error.name === "RecordArchivedError")
+    return (error as RecordArchivedError).withArchive();
+  return errorMessage(error);
+}
+
 /**
  * An action whose unexpected failure (a store unreadable mid-command: EACCES, a lost connection) is
  * one error line with the exit code it means, not a stack trace.
  */
 export function guarded<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return (...args) => action(...args).catch((error: unknown) => fail(errorMessage(error), exitCodeOf(error)));
+  return (...args) => action(...args).catch(failWith);
+}
+
+/** Stops the command on a ledger library error: its local message and the exit code it means. */
+export function failWith(error: unknown): never {
+  return fail(localMessage(error), exitCodeOf(error));
 }
 
 /** A failure that stopped the command (see EXIT_CANNOT). */

@@ -5,9 +5,9 @@ import { dirname, resolve } from "node:path";
 import type { LedgerSigner } from "@pithead/ledger";
 import { Command } from "commander";
 import { DEFAULT_ORIGIN, keyLayout, keyThatSigned, originPrefix, signatoryOf } from "../ledger-keys.ts";
-import { EXIT_USAGE, errorMessage, fail, plural, printResult } from "../output.ts";
+import { EXIT_USAGE, fail, plural, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
-import { cannot, exitCodeOf, guarded } from "./ledger-exit.ts";
+import { cannot, failWith, guarded } from "./ledger-exit.ts";
 import { ledgerModule, open, pickPartition, storeTarget } from "./ledger-target.ts";
 
 export function exportCommand(): Command {
@@ -64,7 +64,7 @@ export function exportCommand(): Command {
           if (options.json) printResult(true, { file, ...written }, () => "");
         } catch (error) {
           progress.fail(`export of ${partition} failed`);
-          fail(errorMessage(error), exitCodeOf(error));
+          failWith(error);
         } finally {
           await ledger.close();
         }

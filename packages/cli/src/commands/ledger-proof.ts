@@ -2,8 +2,8 @@
 // covers it.
 import type { Checkpoint } from "@pithead/ledger";
 import { Command } from "commander";
-import { EXIT_FAILED, errorMessage, fail, plural, printResult } from "../output.ts";
-import { exitCodeOf, guarded } from "./ledger-exit.ts";
+import { EXIT_FAILED, fail, plural, printResult } from "../output.ts";
+import { failWith, guarded } from "./ledger-exit.ts";
 import { wholeNumber } from "./ledger-options.ts";
 import { ledgerModule, open, pickPartition, storeTarget } from "./ledger-target.ts";
 
@@ -54,7 +54,7 @@ export function proofCommand(): Command {
             ].join("\n"),
           );
         } catch (error) {
-          fail(errorMessage(error), exitCodeOf(error));
+          failWith(error);
         } finally {
           await ledger.close();
         }

@@ -33,11 +33,19 @@ export function partitionDir(dir: string, partition: string): string {
 export type PartitionReport = VerifyReport & { keyFile?: string };
 
 export function reportText(report: PartitionReport): string {
-  const head = `${report.partition}: ${plural(report.records, "record")}, ${plural(report.checkpoints, "checkpoint")}, ${describeBytes(report.bytes)}`;
-  const lines = [report.ok ? `✔ ${head} verified` : `✖ ${head}: FAILED`];
-  if (report.archived) {
-    const range = `records 0..${report.archived.records - 1}`;
-    const unavailable = report.archived.unavailable?.length ?? 0;
+  // The count is of the records checked here: archived records the chain continued past are not.
+  const facts = `${plural(report.checkpoints, "checkpoint")}, ${describeBytes(report.bytes)}`;
+  const range = report.archived ? `records 0..${report.archived.records - 1}` : "";
+  const unavailable = report.archived?.unavailable?.length ?? 0;
+  const notRead = report.archived !== undefined && !report.archived.checked && unavailable === 0;
+  const lines = [
+    report.ok && notRead
+      ? `✔ ${report.partition}: ${plural(report.checkedRecords, "record")} verified (${facts}); ${range} are archived, not checked here (give --archive DIR)`
+      : report.ok
+        ? `✔ ${report.partition}: ${plural(report.checkedRecords, "record")}, ${facts} verified`
+        : `✖ ${report.partition}: ${plural(report.checkedRecords, "record")}, ${facts}: FAILED`,
+  ];
+  if (report.archived && !(report.ok && notRead)) {
     lines.push(
       report.archived.checked
         ? `  ${range} are archived: checked in the archive`

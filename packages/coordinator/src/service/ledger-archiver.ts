@@ -3,7 +3,10 @@
 // checkpoint covers goes to `<dir>/coordinator/` as a gzip file and its rows are deleted (the ledger's
 // sql-archive.ts), so the database stops growing by ~3 KB per job. A failure (a full or unwritable
 // mount) loses nothing and stops nothing: the records stay in the database until a later run.
-import { type ArchiveReport, archiveDirChange, type Ledger } from "@pithead/ledger";
+// Several coordinators on one PostgreSQL database: the first to archive holds the ledger's writer lock
+// for the life of its process, so the others find it taken on every run. That is the design, not a
+// failure: said once at info, and each later run is quiet (it takes over if that process goes away).
+import { type ArchiveReport, archiveDirChange, type Ledger, LedgerLockedError } from "@pithead/ledger";
 import type { Exclusive } from "./checkpointer.ts";
 
 export interface ArchiverLog {
@@ -30,6 +33,8 @@ export class LedgerArchiver {
   readonly #options: LedgerArchiverOptions;
   /** Failure kinds already logged since the last success: an hourly retry does not repeat them. */
   readonly #warned = new Set<string>();
+  /** "Another coordinator process archives this ledger" was said (once per process). */
+  #othersSaid = false;
   /** A change of archive directory since the last segment was said (once per process). */
   #dirChecked = false;
   #timers: NodeJS.Timeout[] = [];
@@ -79,6 +84,11 @@ export class LedgerArchiver {
       }
       return report;
     } catch (error) {
+      if (error instanceof LedgerLockedError) {
+        if (!this.#othersSaid) log.info({ dir }, "another coordinator process archives this ledger");
+        this.#othersSaid = true;
+        return undefined;
+      }
       const kind = (error as NodeJS.ErrnoException).code ?? (error as Error).name ?? "Error";
       if (!this.#warned.has(kind)) {
         this.#warned.add(kind);

@@ -2,8 +2,8 @@
 // segments, and after how many days (JSONL only; unset = never). The directory is checked at start
 // by writing a probe file there: a mount that is missing or read-only is an error now, not a warning
 // an hour into the run.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
+import { archiveDirUnwritable } from "@pithead/ledger";
 import { number, type Problems, type Source, text } from "./env-reader.ts";
 
 export interface LedgerArchiveConfig {
@@ -11,19 +11,6 @@ export interface LedgerArchiveConfig {
   dir: string;
   /** segments whose every record is older than this many days move */
   afterDays: number;
-}
-
-/** Why `dir` cannot take archived segments, if it cannot. */
-function unwritable(dir: string): string | undefined {
-  const probe = join(dir, `.pithead-archive-probe-${process.pid}`);
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(probe, "");
-    rmSync(probe);
-    return undefined;
-  } catch (error) {
-    return `cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): the fleet moves its old ledger segments there`;
-  }
 }
 
 /** The archive settings for a ledger store of kind `store` (undefined: archiving is off). */
@@ -47,8 +34,9 @@ export function readLedgerArchive(source: Source, store: string, problems: Probl
     problems.add("LEDGER_ARCHIVE_DIR", `applies to LEDGER_STORE=jsonl only (sealed segments), not ${store}`);
     return undefined;
   }
-  const why = unwritable(dir);
-  if (why) problems.add("LEDGER_ARCHIVE_DIR", why);
+  const why = archiveDirUnwritable(dir);
+  if (why)
+    problems.add("LEDGER_ARCHIVE_DIR", `cannot be written (${why}): the fleet moves its old ledger segments there`);
   // Absolute: the manifest records it, and a restart from another working directory must find it.
   return { dir: resolve(dir), afterDays };
 }

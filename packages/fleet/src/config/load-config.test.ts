@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readOnlyDir } from "@pithead/testkit";
 import { describe, expect, it } from "vitest";
 import { parseDotenv } from "./dotenv.ts";
 import { ConfigError } from "./env-reader.ts";
@@ -147,6 +148,14 @@ describe("fleet configuration", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("names the real cause for a read-only archive mount (EROFS, not the ENOENT a recursive mkdir says)", (context) => {
+    using readOnly = readOnlyDir();
+    if (!readOnly) return context.skip();
+    expect(problems({ LEDGER_ARCHIVE_DIR: join(readOnly.path, "fleet") })).toEqual([
+      expect.stringMatching(new RegExp(`^LEDGER_ARCHIVE_DIR: cannot be written \\(${readOnly.code}\\)`)),
+    ]);
   });
 
   it("names the bad key, for every problem at once", () => {
