@@ -1,5 +1,5 @@
 // The ledger's tables in PostgreSQL, as numbered append-only migrations (same shape as SQLite).
-import { checkout } from "@pithead/sql";
+import { checkout, refuseNewer } from "@pithead/sql";
 import type pg from "pg";
 import type { LedgerMigration } from "./sqlite-schema.ts";
 
@@ -94,6 +94,8 @@ export async function migratePostgresLedger(db: Queryable | pg.Pool): Promise<vo
           (r) => r.version,
         ),
       );
+      // A newer release's ledger (a rollback): its tables say what this code cannot read (archived ranges).
+      refuseNewer({ table: "ledger_schema_migrations", migrations: postgresLedgerMigrations }, applied);
       for (const migration of postgresLedgerMigrations) {
         if (applied.has(migration.version)) continue;
         await client.query(migration.sql);

@@ -2,6 +2,7 @@
 // state in the same database runs migrateSqliteLedger(db) next to its own migrations and then
 // appends inside its own transactions (sqlite-append.ts).
 import type { DatabaseSync } from "node:sqlite";
+import { refuseNewer } from "@pithead/sql";
 
 export interface LedgerMigration {
   version: number;
@@ -104,6 +105,8 @@ export function migrateSqliteLedger(db: DatabaseSync): void {
         .all()
         .map((row) => Number(row.version)),
     );
+    // A newer release's ledger (a rollback): its tables say what this code cannot read (archived ranges).
+    refuseNewer({ table: "ledger_schema_migrations", migrations: sqliteLedgerMigrations }, applied);
     const insert = db.prepare("INSERT INTO ledger_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
     for (const migration of sqliteLedgerMigrations) {
       if (applied.has(migration.version)) continue;

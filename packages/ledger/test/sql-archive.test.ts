@@ -64,6 +64,23 @@ function describeSqlArchive(kind: string, setUp: () => Promise<Store & { cleanup
     const rowsOf = async (store: Store, partition: string) =>
       Number((await store.query("SELECT count(*) AS n FROM ledger_records WHERE partition = ?", [partition]))[0]!.n);
 
+    it("refuses a ledger a newer release migrated (a rollback after an upgrade), naming the migration", async () => {
+      const { store, ledger } = await filled(1, 1);
+      await ledger.close();
+      await store.query("INSERT INTO ledger_schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", [
+        99,
+        "from a newer release",
+        new Date().toISOString(),
+      ]);
+      try {
+        await expect(store.open()).rejects.toThrow(
+          /ledger_schema_migrations: this database was migrated by a newer Pithead \(migration 99; this version knows up to \d+\)/,
+        );
+      } finally {
+        await store.query("DELETE FROM ledger_schema_migrations WHERE version = ?", [99]);
+      }
+    });
+
     it("moves only checkpointed, old-enough, whole aligned segments; their rows leave the database and the archive holds them in the JSONL segment format", async () => {
       using arch = tempDir("pithead-sql-archive-");
       const { store, ledger, partition, lines } = await filled(100, 70);

@@ -5,6 +5,7 @@ export {
   MigrationError,
   type MigrationPlan,
   NewerDatabaseError,
+  refuseNewer,
 } from "./migrations.ts";
 export { migratePostgres } from "./postgres.ts";
 export { migrateSqlite } from "./sqlite.ts";
