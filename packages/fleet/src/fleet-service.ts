@@ -67,7 +67,7 @@ export async function openFleet(
   const clock = options.clock ?? systemClock;
   const signer = loadOrCreateSigner(config.keyFile, "pithead-fleet");
   // The archive settings are the fleet's (ledger-archiver.ts), not the store's.
-  const { archive: _archive, ...store } = config.ledger as FleetConfig["ledger"] & { archive?: unknown };
+  const { archive: _archive, ...store } = config.ledger;
   const ledger = await openLedger({
     ...store,
     signer,
@@ -176,7 +176,7 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
     const address = server.server.address();
     const port = typeof address === "object" && address ? address.port : config.server.port;
     const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
-    const archive = config.ledger.store === "jsonl" ? config.ledger.archive : undefined;
+    const archive = config.ledger.archive;
     if (archive) {
       archiver = new LedgerArchiver({
         ledger: fleet.ledger,

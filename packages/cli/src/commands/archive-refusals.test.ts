@@ -9,7 +9,7 @@ const root = mkdtempSync(join(tmpdir(), "pithead-refusals-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("ledger archive's refusals", () => {
-  it("name the coordinator's flag for its database, up's flag for up's, and the fleet's variable for its JSONL ledger", () => {
+  it("name the coordinator's flag for its database, up's flag for up's, and the fleet's variable for its ledger", () => {
     const locked = 'partition "coordinator" already has a writer: pid 42';
     expect(lockedRefusal(locked, "coordinator", { store: "sqlite", path: "/srv/coord/coordinator.db" })).toBe(
       `${locked} (a running service archives its own ledger: a coordinator archives its ledger by itself: start it with --ledger-archive-dir DIR (PITHEAD_LEDGER_ARCHIVE_DIR))`,
@@ -24,7 +24,7 @@ describe("ledger archive's refusals", () => {
       "the fleet controller archives its own ledger by itself: set LEDGER_ARCHIVE_DIR",
     );
     expect(fleetRefusal("fleet/op", { store: "postgres" })).toContain(
-      "fleet/op is the fleet controller's partition, which it archives only in a JSONL ledger (LEDGER_ARCHIVE_DIR)",
+      "fleet/op is the fleet controller's partition: the fleet controller archives its own ledger by itself: set LEDGER_ARCHIVE_DIR",
     );
     expect(fleetRefusal("ops", { store: "jsonl", root: "/srv/ledger" })).toBeUndefined();
     expect(fleetRefusal("coordinator", { store: "postgres" })).toBeUndefined();

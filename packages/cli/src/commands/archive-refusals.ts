@@ -32,11 +32,8 @@ export function selfArchiving(partition: string, location: ArchivedStore): strin
   const up = upDataDirOf(location);
   if (up !== undefined)
     return `this is \`pithead up\`'s ledger (--data ${up}): start up with --ledger-archive-dir DIR (and --ledger-archive-after-days N) and it archives by itself`;
-  if (serviceOfPartition(partition) === "fleet") {
-    return location.store === "jsonl"
-      ? "the fleet controller archives its own ledger by itself: set LEDGER_ARCHIVE_DIR (and LEDGER_ARCHIVE_AFTER_DAYS) in its environment"
-      : "the fleet controller archives only a JSONL ledger by itself (LEDGER_ARCHIVE_DIR); stop it to archive this one here";
-  }
+  if (serviceOfPartition(partition) === "fleet")
+    return "the fleet controller archives its own ledger by itself: set LEDGER_ARCHIVE_DIR (and LEDGER_ARCHIVE_AFTER_DAYS) in its environment";
   return "a coordinator archives its ledger by itself: start it with --ledger-archive-dir DIR (PITHEAD_LEDGER_ARCHIVE_DIR)";
 }
 
@@ -56,7 +53,5 @@ export function fleetRefusal(partition: string, location: ArchivedStore): string
   const loss =
     "archiving here would lose that state across a restart (the controller would forget the miners it stopped and their cooldowns)";
   const force = "Add --force to archive it anyway";
-  if (location.store !== "jsonl" && upDataDirOf(location) === undefined)
-    return `${partition} is the fleet controller's partition, which it archives only in a JSONL ledger (LEDGER_ARCHIVE_DIR), recording ${state} first; ${loss}. ${force}`;
   return `${partition} is the fleet controller's partition: ${selfArchiving(partition, location)}, recording ${state} first; ${loss}. ${force}`;
 }

@@ -56,10 +56,6 @@ async function up(raw: RawUpOptions): Promise<void> {
   if (problem) fail(problem);
   const ignored = ignoredEnvNotice(process.env);
   if (ignored) process.stderr.write(`${ignored}\n`);
-  if (options.ledgerArchive && options.postgres)
-    process.stderr.write(
-      "note: --ledger-archive-dir archives the coordinator's ledger only: with --postgres the fleet ledger is in PostgreSQL, which the fleet controller does not archive\n",
-    );
 
   // Loaded here, so `pithead --help` does not load every service.
   const { StackStartError, startStack } = await import("../up/start-stack.ts");
@@ -160,7 +156,7 @@ export function registerUpCommands(program: Command): void {
     .option("--miners <n>", "simulated ASIC miners in the fleet", "36")
     .option(
       "--ledger-archive-dir <dir>",
-      "move ledger records older than --ledger-archive-after-days to this directory (another disk, a NAS mount): the coordinator's to <dir>/coordinator, the fleet's sealed segments to <dir>/fleet (not with --postgres: the fleet ledger in PostgreSQL is not archived); default off",
+      "move ledger records older than --ledger-archive-after-days to this directory (another disk, a NAS mount): the coordinator's to <dir>/coordinator, the fleet's to <dir>/fleet; default off",
     )
     .option(
       "--ledger-archive-after-days <n>",

@@ -29,22 +29,24 @@ describe("pithead up's service settings", () => {
     });
   });
 
-  it("without it nothing is archived; with --postgres the fleet ledger (in PostgreSQL) is not, the coordinator's is", () => {
+  it("without it nothing is archived; with --postgres both ledgers (in PostgreSQL) are archived too", () => {
     const plain = parseUpOptions({ data: "/srv/pithead/data" });
     expect(loadConfig(coordinatorFlags(plain, "admin-key-0123456789"), {}).ledgerArchiveDir).toBeUndefined();
     expect(loadFleetConfig(fleetSettings(plain, fleet)).ledger).not.toHaveProperty("archive");
+    const archive = mkdtempSync(join(tmpdir(), "pithead-up-archive-"));
+    onTestFinished(() => rmSync(archive, { recursive: true, force: true }));
     const postgres = parseUpOptions({
       data: "/srv/pithead/data",
       postgres: "postgres://pithead@db/pithead",
-      ledgerArchiveDir: "/mnt/nas",
+      ledgerArchiveDir: archive,
     });
     expect(loadConfig(coordinatorFlags(postgres, "admin-key-0123456789"), {}).ledgerArchiveDir).toBe(
-      "/mnt/nas/coordinator",
+      `${archive}/coordinator`,
     );
-    // A JSONL-only setting would be refused by the fleet's loader: it is not passed at all.
     expect(loadFleetConfig(fleetSettings(postgres, fleet)).ledger).toEqual({
       store: "postgres",
       url: "postgres://pithead@db/pithead",
+      archive: { dir: `${archive}/fleet`, afterDays: 30 },
     });
   });
 });

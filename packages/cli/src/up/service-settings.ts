@@ -21,11 +21,7 @@ export function coordinatorFlags(options: UpOptions, adminKey: string): Record<s
   };
 }
 
-/**
- * The fleet controller's settings: its JSONL ledger archived to <--ledger-archive-dir>/fleet. With
- * --postgres its ledger is in PostgreSQL, which the fleet does not archive (LEDGER_ARCHIVE_DIR is for
- * its JSONL store only), so it gets none.
- */
+/** The fleet controller's settings (its environment's form): its ledger archived to <--ledger-archive-dir>/fleet. */
 export function fleetSettings(
   options: UpOptions,
   fleet: { operatorId: string; secret: string },
@@ -40,7 +36,7 @@ export function fleetSettings(
     OPERATOR_LABEL: "Simulated fleet",
     API_SECRET: fleet.secret,
     ...(postgres ? { LEDGER_STORE: "postgres", LEDGER_URL: postgres } : {}),
-    ...(ledgerArchive && !postgres
+    ...(ledgerArchive
       ? {
           LEDGER_ARCHIVE_DIR: join(ledgerArchive.dir, "fleet"),
           LEDGER_ARCHIVE_AFTER_DAYS: String(ledgerArchive.afterDays),

@@ -142,9 +142,10 @@ describe("fleet configuration", () => {
       expect(problems({ LEDGER_ARCHIVE_DIR: join(file, "archive") })).toEqual([
         expect.stringMatching(/^LEDGER_ARCHIVE_DIR: cannot be written \(ENOTDIR\)/),
       ]);
-      expect(problems({ LEDGER_STORE: "sqlite", LEDGER_ARCHIVE_DIR: dir })).toEqual([
-        "LEDGER_ARCHIVE_DIR: applies to LEDGER_STORE=jsonl only (sealed segments), not sqlite",
-      ]);
+      // Every store archives (SQLite and PostgreSQL in segments of rows).
+      expect(loadFleetConfig({ LEDGER_STORE: "sqlite", LEDGER_ARCHIVE_DIR: dir }).ledger).toEqual(
+        expect.objectContaining({ store: "sqlite", archive: { dir, afterDays: 30 } }),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

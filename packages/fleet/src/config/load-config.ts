@@ -24,10 +24,11 @@ import { type LedgerArchiveConfig, readLedgerArchive } from "./ledger-archive.ts
 import { minerHostProblem } from "./miner-address.ts";
 import type { OperatorConfig } from "./types.ts";
 
-export type LedgerConfig =
-  | { store: "jsonl"; dir: string; sealBytes?: number; archive?: LedgerArchiveConfig }
+export type LedgerConfig = (
+  | { store: "jsonl"; dir: string; sealBytes?: number }
   | { store: "sqlite"; path: string }
-  | { store: "postgres"; url: string };
+  | { store: "postgres"; url: string }
+) & { archive?: LedgerArchiveConfig };
 
 export type PriceSourceConfig =
   | { kind: "fixed" }
@@ -502,9 +503,9 @@ export function loadFleetConfig(env: Record<string, string | undefined>): FleetC
       path: text(source, "LEDGER_PATH", "LEDGER_PATH", problems, `${dataDir}/fleet-ledger.sqlite`) as string,
     };
   }
-  // Old sealed segments moved to another disk (JSONL): off unless LEDGER_ARCHIVE_DIR is set.
-  const archive = readLedgerArchive(source, storeKind, problems);
-  if (archive && ledger.store === "jsonl") ledger.archive = archive;
+  // Old records moved to another disk: off unless LEDGER_ARCHIVE_DIR is set.
+  const archive = readLedgerArchive(source, problems);
+  if (archive) ledger.archive = archive;
 
   const priceKind = oneOf(
     source,

@@ -1,6 +1,7 @@
 // The fleet's automatic archiving (LEDGER_ARCHIVE_DIR): at most once an hour, after a cycle and off
-// its path (the cycle does not wait), each operator's sealed ledger segments whose every record is
-// older than LEDGER_ARCHIVE_AFTER_DAYS move to the archive directory (@pithead/ledger's archive).
+// its path (the cycle does not wait), each operator's ledger segments whose every record is older
+// than LEDGER_ARCHIVE_AFTER_DAYS move to the archive directory (@pithead/ledger's archive: a JSONL
+// ledger's sealed segments, a SQLite or PostgreSQL ledger's rows cut into segments).
 // Each run first has the controller re-record its configuration, mode and the miners it stopped
 // (anchorState): a restart or a replay reads the state back from the archive boundary, and finds
 // them within an hour of it. A failure (the mount is gone) is logged once as a warning, and again
@@ -63,7 +64,11 @@ export class LedgerArchiver {
       for (const controller of this.controllers) {
         const partition = controller.partition;
         await controller.anchorState();
-        const report = await archive(partition, { to: this.config.dir, before });
+        const report = await archive(partition, {
+          to: this.config.dir,
+          before,
+          ...(this.config.segmentRecords !== undefined ? { segmentRecords: this.config.segmentRecords } : {}),
+        });
         reports.push(report);
         if (report.moved.length > 0) {
           this.log.info(
@@ -75,7 +80,7 @@ export class LedgerArchiver {
               archive: report.archive,
               archivedTo: report.archivedTo,
             },
-            `archived ${report.moved.length} sealed ledger segments of ${partition} (records ${report.moved[0]!.from}..${report.archivedTo - 1}, ${report.bytes} bytes) to ${report.archive}`,
+            `archived ${report.moved.length} ledger segments of ${partition} (records ${report.moved[0]!.from}..${report.archivedTo - 1}, ${report.bytes} bytes) to ${report.archive}`,
           );
         }
       }
