@@ -132,6 +132,28 @@ describe("pithead ledger archive", () => {
     expect(JSON.parse(listed.stdout)[0].archived).toMatchObject({ records: b, archives: [archive] });
     expect((await pithead(["ledger", "partitions", store])).stdout).toMatch(new RegExp(`archived: ${b} records`));
 
+    // show: archived records only with the archive, read from it, and across the boundary either way.
+    const seqs = async (...args: string[]) => {
+      const shown = await pithead(["ledger", "show", store, "--partition", "fleet/op", "--json", ...args]);
+      expect(shown.code, shown.stderr).toBe(0);
+      return (JSON.parse(shown.stdout) as { seq: number }[]).map((r) => r.seq);
+    };
+    const notHere = await pithead(["ledger", "show", store, "--partition", "fleet/op", "--from", "0"]);
+    expect(notHere.code).toBe(3);
+    expect(notHere.stderr).toContain("give --archive DIR to show the archived ones");
+    expect(await seqs("--archive", archive, "--from", "0", "--limit", "3")).toEqual([0, 1, 2]);
+    expect(await seqs("--archive", archive, "--from", String(b - 2), "--limit", "4")).toEqual([b - 2, b - 1, b, b + 1]);
+    expect(await seqs("--archive", archive, "--reverse", "--from", String(b + 1), "--limit", "4")).toEqual([
+      b + 1,
+      b,
+      b - 1,
+      b - 2,
+    ]);
+    expect(await seqs("--archive", archive, "--reverse", "--from", "5", "--limit", "3")).toEqual([5, 4, 3]);
+    expect(
+      await seqs("--archive", archive, "--from", String(b - 1), "--limit", "2", "--type", "fleet.telemetry"),
+    ).toEqual([b - 1, b]);
+
     const file = join(archive, "fleet", "op", report.moved[0]!.name);
     const original = readFileSync(file);
     writeFileSync(file, Buffer.concat([original, Buffer.from("junk")]));

@@ -8,7 +8,7 @@ import { EXIT_FAILED, EXIT_USAGE, errorMessage, fail, printResult } from "../out
 import { describeBytes, progressBar } from "../progress.ts";
 import { downloadExport } from "./ledger-download.ts";
 import { cannot, EXIT_CODES_HELP, exitCodeOf, guarded } from "./ledger-exit.ts";
-import { collectOption } from "./ledger-options.ts";
+import { checkArchiveDirs, collectOption } from "./ledger-options.ts";
 import {
   isPartitionDir,
   ledgerModule,
@@ -154,16 +154,9 @@ async function verifyFile(
   }
 }
 
-/**
- * Each --archive names an existing directory, and they apply to a store or a JSONL partition directory
- * (not an export or URL). One that does not exist is most likely an unmounted disk, not a typo: the
- * check cannot run (exit 3).
- */
+/** Each --archive names an existing directory, and they apply to a store or a JSONL partition directory (not an export or URL). */
 function checkArchiveFlag(archives: readonly string[], target: Target): void {
-  for (const archive of archives) {
-    if (!existsSync(archive)) cannot(`--archive ${archive}: the archive directory does not exist (is it mounted?)`);
-    if (!statSync(archive).isDirectory()) fail(`--archive ${archive} is not a directory`, EXIT_USAGE);
-  }
+  checkArchiveDirs(archives);
   const stored =
     target.kind === "store" ||
     (target.kind === "file" && (statSync(target.file).isDirectory() || basename(target.file) === "records.jsonl"));
