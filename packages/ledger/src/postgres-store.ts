@@ -11,7 +11,6 @@ import type { ArchiveEntry } from "./archive-manifest.ts";
 import {
   type Checkpoint,
   type LedgerBackend,
-  LedgerCorruptError,
   LedgerLockedError,
   type ReadOptions,
   type SignCheckpoint,
@@ -29,15 +28,16 @@ import {
   type ArchivedRow,
   archivedReadError,
   archivedRowValues,
+  assertArchiveBoundary,
+  assertArchivedRowsDeleted,
   assertNoArchivedLeaf,
   linesAboveArchive,
   MANIFEST_TABLE,
-  manifestOfRows,
   resolveSqlCitations,
   SqlArchivingBackend,
+  sqlPartitionDamage,
   verifyArchivedPrefix,
 } from "./sql-archive.ts";
-import { rowCountDamage } from "./sql-row-check.ts";
 
 const PAGE = 2000;
 /** The advisory lock key of a partition's writer ($1 = partition). */
@@ -310,15 +310,12 @@ export class PostgresBackend extends SqlArchivingBackend implements LedgerBacken
       client.release();
     }
     const { rows, size } = seen;
-    const manifest = manifestOfRows(seen.archived);
-    const counted = rowCountDamage(
+    return sqlPartitionDamage({
       size,
-      Number(rows[0]?.n ?? 0),
-      rows[0]?.top == null ? null : Number(rows[0].top),
-      manifest.boundary,
-    );
-    const problems = [...manifest.problems, ...(counted === undefined ? [] : [counted])];
-    return problems.length > 0 ? problems.join("; ") : undefined;
+      rows: Number(rows[0]?.n ?? 0),
+      highest: rows[0]?.top == null ? null : Number(rows[0].top),
+      archived: seen.archived,
+    });
   }
 
   async verify(
@@ -386,11 +383,7 @@ export class PostgresBackend extends SqlArchivingBackend implements LedgerBacken
       await inTransaction(client, async () => {
         // The head row lock serialises archive runs of the partition (and, briefly, its appenders).
         await lockPostgresHead(client, partition);
-        const boundary = await this.archivedBoundaryIn(client, partition);
-        if (boundary !== entry.from)
-          throw new Error(
-            `records 0..${boundary - 1} are archived now, not 0..${entry.from - 1}: another archive run was first`,
-          );
+        assertArchiveBoundary(await this.archivedBoundaryIn(client, partition), entry);
         await client.query(
           `INSERT INTO ledger_archived (partition, from_seq, to_seq, name, bytes, sha256, last_hash, frontier, archived_at, archive)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -400,11 +393,7 @@ export class PostgresBackend extends SqlArchivingBackend implements LedgerBacken
           "DELETE FROM ledger_records WHERE partition = $1 AND seq >= $2 AND seq < $3",
           [partition, entry.from, entry.to],
         );
-        if (rowCount !== entry.to - entry.from)
-          throw new LedgerCorruptError(
-            partition,
-            `records ${entry.from}..${entry.to - 1} changed while they were archived (${rowCount} rows); run \`pithead ledger verify\` on the ledger`,
-          );
+        assertArchivedRowsDeleted(partition, entry, rowCount ?? 0);
       });
     } finally {
       client.release();

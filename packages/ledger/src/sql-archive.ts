@@ -42,6 +42,7 @@ import { feedArchivedPrefix } from "./jsonl-verify-archive.ts";
 import type { NodeRef } from "./merkle.ts";
 import { refKey } from "./proof-plan.ts";
 import { SEGMENT_GZIP_LEVEL, segmentName } from "./sealed-segments.ts";
+import { rowCountDamage } from "./sql-row-check.ts";
 
 /** Records per archived segment: a power of two, so the boundary is always aligned (see above). */
 export const SQL_SEGMENT_RECORDS = 4096;
@@ -316,4 +317,38 @@ export async function resolveSqlCitations(
   const unknown = new Set([...lookups].filter(([, seq]) => seq === undefined).map(([hash]) => hash));
   if (unknown.size > 0) for (const [hash, seq] of await archivedSeqs(unknown)) lookups.set(hash, seq);
   verifier.resolveCitations((hash) => lookups.get(hash));
+}
+
+/**
+ * What an SQL partition's rows show is wrong (`damage()`), from its row count, highest seq, head size
+ * and manifest rows, all read at one moment: malformed manifest rows, then rows that do not number
+ * the head's records above the archive boundary. Undefined when nothing is.
+ */
+export function sqlPartitionDamage(seen: {
+  size: number;
+  rows: number;
+  highest: number | null;
+  archived: readonly ArchivedRow[];
+}): string | undefined {
+  const manifest = manifestOfRows(seen.archived);
+  const counted = rowCountDamage(seen.size, seen.rows, seen.highest, manifest.boundary);
+  const problems = [...manifest.problems, ...(counted === undefined ? [] : [counted])];
+  return problems.length > 0 ? problems.join("; ") : undefined;
+}
+
+/** Inside a segment's transaction, before its writes: another run archived first (the boundary moved). */
+export function assertArchiveBoundary(boundary: number, entry: ArchiveEntry): void {
+  if (boundary !== entry.from)
+    throw new Error(
+      `records 0..${boundary - 1} are archived now, not 0..${entry.from - 1}: another archive run was first`,
+    );
+}
+
+/** Inside a segment's transaction, after its DELETE: exactly its records' rows went (else it rolls back). */
+export function assertArchivedRowsDeleted(partition: string, entry: ArchiveEntry, deleted: number): void {
+  if (deleted !== entry.to - entry.from)
+    throw new LedgerCorruptError(
+      partition,
+      `records ${entry.from}..${entry.to - 1} changed while they were archived (${deleted} rows); run \`pithead ledger verify\` on the ledger`,
+    );
 }

@@ -9,7 +9,6 @@ import type { ArchiveEntry } from "./archive-manifest.ts";
 import {
   type Checkpoint,
   type LedgerBackend,
-  LedgerCorruptError,
   LedgerLockedError,
   type ReadOptions,
   type SignCheckpoint,
@@ -27,15 +26,16 @@ import {
   type ArchivedRow,
   archivedReadError,
   archivedRowValues,
+  assertArchiveBoundary,
+  assertArchivedRowsDeleted,
   assertNoArchivedLeaf,
   linesAboveArchive,
   MANIFEST_TABLE,
-  manifestOfRows,
   resolveSqlCitations,
   SqlArchivingBackend,
+  sqlPartitionDamage,
   verifyArchivedPrefix,
 } from "./sql-archive.ts";
-import { rowCountDamage } from "./sql-row-check.ts";
 import { appendEntriesSqlite, sqliteHead } from "./sqlite-append.ts";
 import { migrateSqliteLedger } from "./sqlite-schema.ts";
 
@@ -272,10 +272,12 @@ export class SqliteBackend extends SqlArchivingBackend implements LedgerBackend 
       if (own) this.db.exec("COMMIT");
     }
     const { row } = seen;
-    const manifest = manifestOfRows(seen.archived);
-    const rows = rowCountDamage(seen.size, Number(row.n), row.top === null ? null : Number(row.top), manifest.boundary);
-    const problems = [...manifest.problems, ...(rows === undefined ? [] : [rows])];
-    return problems.length > 0 ? problems.join("; ") : undefined;
+    return sqlPartitionDamage({
+      size: seen.size,
+      rows: Number(row.n),
+      highest: row.top === null ? null : Number(row.top),
+      archived: seen.archived,
+    });
   }
 
   async verify(
@@ -350,11 +352,7 @@ export class SqliteBackend extends SqlArchivingBackend implements LedgerBackend 
 
   async commitArchived(partition: string, entry: ArchiveEntry): Promise<void> {
     sqliteTransaction(this.db, () => {
-      const boundary = this.boundaryOf(partition);
-      if (boundary !== entry.from)
-        throw new Error(
-          `records 0..${boundary - 1} are archived now, not 0..${entry.from - 1}: another archive run was first`,
-        );
+      assertArchiveBoundary(this.boundaryOf(partition), entry);
       this.db
         .prepare(
           `INSERT INTO ledger_archived (partition, from_seq, to_seq, name, bytes, sha256, last_hash, frontier, archived_at, archive)
@@ -364,11 +362,7 @@ export class SqliteBackend extends SqlArchivingBackend implements LedgerBackend 
       const { changes } = this.db
         .prepare("DELETE FROM ledger_records WHERE partition = ? AND seq >= ? AND seq < ?")
         .run(partition, entry.from, entry.to);
-      if (Number(changes) !== entry.to - entry.from)
-        throw new LedgerCorruptError(
-          partition,
-          `records ${entry.from}..${entry.to - 1} changed while they were archived (${changes} rows); run \`pithead ledger verify\` on the ledger`,
-        );
+      assertArchivedRowsDeleted(partition, entry, Number(changes));
     });
   }
 
