@@ -22,7 +22,8 @@ const publicLedgerRoutes = new Set(["/v1/ledger/checkpoint", "/v1/ledger/consist
 
 /**
  * A record (or a proof needing one) moved to the archive (--ledger-archive-dir) is gone from here for
- * good: 410 from the coordinator's registry, saying when and where (the ledger plugin's 410 too).
+ * good: 410 from the coordinator's registry, saying which records and when (never the server's path).
+ * The ledger plugin, registered with hostErrors, hands its archived reads over as they are.
  */
 function archivedAnswer(error: unknown): unknown {
   if (error instanceof RecordArchivedError) {
@@ -32,8 +33,6 @@ function archivedAnswer(error: unknown): unknown {
       error.message,
     );
   }
-  if (error instanceof LedgerHttpError && error.code === "RECORD_ARCHIVED")
-    return errors.error("RECORD_ARCHIVED", undefined, error.message);
   return error;
 }
 
