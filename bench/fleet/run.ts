@@ -186,8 +186,8 @@ try {
     );
     if (!bestFloor || f.wallMs < bestFloor.wallMs) bestFloor = f;
 
-    if (session && round === rounds) await session.post("Profiler.start");
     if (store === "jsonl") await new Promise((resolve) => setTimeout(resolve, 2_000));
+    if (session && round === rounds) await session.post("Profiler.start");
     const c = await measured(() => controller.runCycle());
     if (session && round === rounds) {
       const { profile } = await session.post("Profiler.stop");

@@ -477,7 +477,11 @@ describe("fleet API", () => {
   it("serves the ledger: status, lists, verification, replay, a signed checkpoint and an inclusion proof", async () => {
     await store.ledger.checkpoint("fleet/alpha");
     const status = await call("GET", "/operators/alpha/ledger/status");
-    expect(status.body).toMatchObject({ partition: "fleet/alpha", checkpoint: { size: expect.any(Number) } });
+    expect(status.body).toMatchObject({
+      partition: "fleet/alpha",
+      checkpoint: { size: expect.any(Number) },
+      archived: null,
+    });
     const telemetry = await call("GET", "/operators/alpha/ledger/telemetry?limit=2");
     expect((telemetry.body.records as unknown[]).length).toBe(2);
     expect(telemetry.body.nextBefore).toEqual(expect.any(Number));

@@ -120,6 +120,11 @@ function describeFleetArchiving(kind: "JSONL" | "SQLite"): void {
     });
 
     it("answers an archived record with 410 RECORD_ARCHIVED, a local one as before; lists stop at the boundary", async () => {
+      // The status says where the local records start (and no path of the server's).
+      const status = await call("/operators/alpha/ledger/status");
+      expect(status.body.archived).toMatchObject({ records: boundary });
+      expect((status.body.archived as { segments: number }).segments).toBeGreaterThan(0);
+      expect(JSON.stringify(status.body)).not.toContain(archiveDir);
       const archived = await call("/operators/alpha/ledger/records/0");
       expect(archived.status).toBe(410);
       expect(archived.body.error?.code).toBe("RECORD_ARCHIVED");

@@ -33,7 +33,7 @@ export function registerLedgerRoutes(app: FastifyInstance, controllers: Controll
     "/ledger/status",
     {
       schema: {
-        summary: "Size, tree head, latest signed checkpoint and counts for the operator's partition",
+        summary: "Size, tree head, latest signed checkpoint, what is archived and counts for the operator's partition",
         tags: ["ledger"],
         params: optionalOperatorParams,
       },
@@ -41,10 +41,11 @@ export function registerLedgerRoutes(app: FastifyInstance, controllers: Controll
     async (request) => {
       const controller = controllerFor(request, controllers);
       const partition = controller.partition;
-      const [size, head, checkpoint] = await Promise.all([
+      const [size, head, checkpoint, archived] = await Promise.all([
         ledger.size(partition),
         ledger.treeHead(partition),
         ledger.latestCheckpoint(partition),
+        ledger.archived?.(partition),
       ]);
       return {
         operatorId: controller.operator.id,
@@ -52,6 +53,15 @@ export function registerLedgerRoutes(app: FastifyInstance, controllers: Controll
         size,
         treeHead: head,
         checkpoint: checkpoint ?? null,
+        // Where the local records start, without the server's archive paths (no path leaves the server).
+        archived: archived
+          ? {
+              records: archived.records,
+              segments: archived.segments,
+              bytes: archived.bytes,
+              lastArchivedAt: archived.lastArchivedAt,
+            }
+          : null,
         verifierKey: ledger.verifierKey ?? null,
         mode: controller.mode,
         dryRun: controller.dryRun,
