@@ -41,7 +41,7 @@ export {
 export { type Clock, ManualClock, systemClock } from "./clock.ts";
 export { DotenvFileError, environmentWithDotenv, parseDotenv } from "./config/dotenv.ts";
 export { ConfigError } from "./config/env-reader.ts";
-export { type FleetConfig, type LedgerConfig, loadFleetConfig } from "./config/load-config.ts";
+export { type FleetConfig, type LedgerConfig, loadFleetConfig, loadPolicy } from "./config/load-config.ts";
 export { minerHostProblem } from "./config/miner-address.ts";
 export type { OperatorConfig } from "./config/types.ts";
 export {
@@ -63,9 +63,12 @@ export {
   type FleetState,
   foldRecord,
   type MinerMemory,
+  stoppedMinerBodies,
+  thermalLatch,
 } from "./core/memory.ts";
 export { marketBounds, maxMinerPowerW, maxMinerThs } from "./core/physical-bounds.ts";
-export { defaultPolicy, type Mode, type Policy, policyProblems, type Site } from "./core/policy.ts";
+export { defaultPolicy, type Mode, minPollIntervalMs, type Policy, policyProblems, type Site } from "./core/policy.ts";
+export { probeDivergences } from "./core/probe-checks.ts";
 export { blockSubsidySat, computeProfit, type Economics, microUsd, type Profit } from "./core/profit.ts";
 export * from "./core/records.ts";
 export { decisionRulesVersion, rulesOf } from "./core/rules-version.ts";

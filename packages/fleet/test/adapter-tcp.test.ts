@@ -154,6 +154,36 @@ describe("CGMiner adapter over TCP", () => {
     }
   });
 
+  it("something that is not a CGMiner API is named for what it is: an echo at once (not a timeout), a web server as HTTP", async () => {
+    // Deadlines far off: a poll that waited for them would end as "timeout", not as what answered.
+    const adapter = new CgminerAdapter({ transport: { connectTimeoutMs: 5_000, totalTimeoutMs: 30_000 } });
+    const echo = createServer((socket) => socket.pipe(socket));
+    const web = createServer((socket) =>
+      socket.once("data", () => socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")),
+    );
+    const listen = async (server: Server) => {
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      return { id: "foreign", host: "127.0.0.1", port: (server.address() as { port: number }).port };
+    };
+    try {
+      const echoed = await listen(echo);
+      expect(await adapter.poll(echoed)).toMatchObject({
+        ok: false,
+        failure: "not-cgminer",
+        reason: `127.0.0.1:${echoed.port} echoed the request back: not a CGMiner API`,
+      });
+      const http = await listen(web);
+      expect(await adapter.poll(http)).toMatchObject({
+        ok: false,
+        failure: "not-cgminer",
+        reason: `127.0.0.1:${http.port} answered HTTP: not a CGMiner API (is this the web UI port? the API is on 4028)`,
+      });
+    } finally {
+      echo.close();
+      web.close();
+    }
+  });
+
   it("an unroutable address ends at the connect deadline", async () => {
     // 192.0.2.0/24 is TEST-NET-1: never routed, so the SYN gets no answer.
     const result = await new CgminerAdapter({ transport: { connectTimeoutMs: 200, totalTimeoutMs: 2_000 } }).poll({

@@ -251,10 +251,12 @@ describe("fleet API", () => {
     expect(simulator.miner(rig).commandLog.filter((c) => c.startsWith("ascdisable"))).toHaveLength(3);
     const decisions = await call("GET", `/operators/alpha/ledger/decisions?minerId=${rig}&limit=1`);
     const [latest] = decisions.body.records as { body: { origin: string; requestedBy: string; action: string } }[];
+    // The operator in requestedBy, the reason in the detail (requestedBy_reason_kept_apart).
     expect(latest?.body).toMatchObject({
       origin: "manual",
       action: "STOP",
-      requestedBy: "operator:alpha (maintenance)",
+      requestedBy: "operator:alpha",
+      detail: "STOP requested by operator:alpha (maintenance)",
     });
     await call("POST", `/operators/alpha/miners/${rig}/start`);
   });

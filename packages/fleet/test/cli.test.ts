@@ -2,10 +2,13 @@
 
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../src/clock.ts";
 import { FleetSimulator } from "../src/simulator/fleet-simulator.ts";
 
 const run = promisify(execFile);
@@ -40,6 +43,61 @@ describe("pithead fleet", () => {
       env: clean,
     });
     expect(estimated.stdout).toMatch(/ {2}power {6}\d+ W \(estimated from Antminer S21 nameplate [\d.]+ J\/TH\)\n/);
+  });
+
+  it("probe checks what it read as a cycle does: a hot Avalon and one reporting 4× its nameplate are listed with the divergence codes", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 5, 1));
+    await using faulty = await FleetSimulator.start({ miners: 2, clock, models: ["avalon-1246"] });
+    await faulty.setFault("sim-001", { kind: "over-temperature" });
+    await faulty.setFault("sim-002", { kind: "impossible", value: "hashrate-spike" });
+    clock.advance(30 * 60_000); // the chips climb past the stop level
+    const [hot, spiking] = faulty.endpoints();
+    const probe = (endpoint: typeof hot, env = {}) =>
+      run(process.execPath, [cli, "fleet", "probe", `${endpoint?.host}:${endpoint?.port}`], {
+        cwd,
+        env: { ...clean, ...env },
+      });
+    expect((await probe(hot)).stdout).toMatch(
+      /\n {2}checks a cycle would fail:\n {4}OVER_TEMPERATURE \(blocking\): chip temperature \d+ °C at or above the stop level 95 °C\n/,
+    );
+    // The thresholds are the configuration's (here the environment's).
+    expect((await probe(hot, { TEMP_STOP_C: "140", TEMP_WARN_C: "130", TEMP_MAX_C: "150" })).stdout).toContain(
+      "\n  checks     none failed (the thresholds a cycle uses)\n",
+    );
+    const spike = await probe(spiking);
+    expect(spike.stdout).toContain(
+      "\n  checks a cycle would fail:\n    IMPOSSIBLE_HASHRATE (blocking): hashrate 360 TH/s is over 1.5× nameplate 90 TH/s\n",
+    );
+    const json = await run(process.execPath, [cli, "fleet", "probe", `${spiking?.host}:${spiking?.port}`, "--json"], {
+      cwd,
+      env: clean,
+    });
+    expect(JSON.parse(json.stdout).checks).toEqual([
+      expect.objectContaining({ code: "IMPOSSIBLE_HASHRATE", blocking: true, observed: "360", limit: "135" }),
+    ]);
+  });
+
+  it("probe of something that is not a miner says what answered: an echo, a web server", async () => {
+    const echo = createServer((socket) => socket.pipe(socket));
+    const web = createHttpServer((_, response) => response.end("<html>router login</html>"));
+    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
+    try {
+      for (const [server, says] of [
+        [echo, "echoed the request back: not a CGMiner API"],
+        [web, "answered HTTP: not a CGMiner API (is this the web UI port? the API is on 4028)"],
+      ] as const) {
+        const address = `127.0.0.1:${(server.address() as { port: number }).port}`;
+        const failure = await run(process.execPath, [cli, "fleet", "probe", address], { cwd, env: clean }).catch(
+          (error: { code: number; stderr: string }) => error,
+        );
+        expect(failure).toMatchObject({ code: 1 });
+        expect((failure as { stderr: string }).stderr).toContain(`error: not-cgminer: ${address} ${says}\n`);
+      }
+    } finally {
+      echo.close();
+      web.close();
+    }
   });
 
   it("probe of a dead address fails with one clear line and a non-zero exit", async () => {
@@ -181,6 +239,11 @@ describe("pithead fleet", () => {
           ),
         );
         expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
+        // A cycle is run on the running controller instead: the command for its run-once.
+        if (args[1] === "cycle")
+          expect(stderr).toContain(
+            "  to run a cycle on the running controller instead (its /loop/run-once), give --url the address it listens on (this configuration's is http://127.0.0.1:3001):\n    pithead fleet cycle --url http://127.0.0.1:3001 --operator default --secret-file data/fleet-operator-default.secret\n",
+          );
       }
     } finally {
       first.kill("SIGINT");

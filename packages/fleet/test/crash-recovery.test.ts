@@ -6,10 +6,9 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../src/clock.ts";
 import { recordTypes } from "../src/core/records.ts";
-import type { Recorder } from "../src/orchestrator/recorder.ts";
 import { replayPartition } from "../src/orchestrator/replay.ts";
 import { FleetSimulator } from "../src/simulator/fleet-simulator.ts";
-import { controllerFor, operatorFor } from "./helpers.ts";
+import { controllerFor, crashingOn, operatorFor } from "./helpers.ts";
 import { openTestLedger } from "./ledger.ts";
 
 describe("crash between decision and receipt", () => {
@@ -19,16 +18,7 @@ describe("crash between decision and receipt", () => {
     await using simulator = await FleetSimulator.start({ miners: 2, clock, models: ["cgminer-asc"] });
     const operator = operatorFor("op-crash", simulator.endpoints()); // $0.04/kWh: the rigs do not pay
     // A recorder that "crashes" when the receipts are written.
-    const crashing: Recorder = {
-      append: (...args) => store.ledger.append(...args),
-      appendBatch: async (partition, entries) => {
-        if (entries.some((entry) => entry.type === recordTypes.receipt)) throw new Error("power cut");
-        return await store.ledger.appendBatch(partition, entries);
-      },
-      get: (...args) => store.ledger.get(...args),
-      read: (...args) => store.ledger.read(...args),
-      size: (...args) => store.ledger.size(...args),
-    };
+    const crashing = crashingOn(recordTypes.receipt, store.ledger);
     const first = await controllerFor(operator, crashing, clock);
     await expect(first.runCycle()).rejects.toThrow("power cut");
 

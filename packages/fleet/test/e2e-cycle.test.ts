@@ -117,14 +117,10 @@ describe("one cycle over 200 simulated miners", () => {
   it("replay re-derives every decision from the ledger alone, over a second cycle too", async () => {
     clock.advance(30_000);
     const second = await controller.runCycle();
-    // Cooled down after the soft-off and profitable, but inside the cooldown: RUN is suppressed.
-    expect(second.decisions.find((d) => d.minerId === hot)).toMatchObject({ action: "HOLD", reason: "COOLDOWN" });
-    expect(second.negativeProofs).toContainEqual({
-      minerId: hot,
-      stage: "policy",
-      suppressed: "RUN",
-      reason: "COOLDOWN",
-    });
+    // Cooled down after the soft-off and profitable, but a thermal stop latches: no RUN is even
+    // wanted (none suppressed) until an operator starts it.
+    expect(second.decisions.find((d) => d.minerId === hot)).toMatchObject({ action: "HOLD", reason: "THERMAL_LATCH" });
+    expect(second.negativeProofs.filter((proof) => proof.minerId === hot)).toEqual([]);
     const replay = await replayPartition(store.ledger, controller.partition, "op-e2e");
     expect(replay.differences).toEqual([]);
     expect(replay).toMatchObject({ ok: true, cycles: 2, decisions: 396 });

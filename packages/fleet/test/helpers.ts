@@ -49,3 +49,17 @@ export async function listenLocal(server: {
   const address = server.server.address() as { port: number } | null;
   return `http://127.0.0.1:${address?.port ?? 0}`;
 }
+
+/** A recorder that "crashes" (throws `message`) when a batch with a record of `type` is written. */
+export function crashingOn(type: string, recorder: Recorder, message = "power cut"): Recorder {
+  return {
+    append: (...args) => recorder.append(...args),
+    appendBatch: async (partition, entries) => {
+      if (entries.some((entry) => entry.type === type)) throw new Error(message);
+      return await recorder.appendBatch(partition, entries);
+    },
+    get: (...args) => recorder.get(...args),
+    read: (...args) => recorder.read(...args),
+    size: (...args) => recorder.size(...args),
+  };
+}

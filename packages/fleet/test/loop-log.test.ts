@@ -27,12 +27,16 @@ async function until(condition: () => boolean): Promise<void> {
 describe("the loop's log", () => {
   it("logs a full disk once with its reason and no stack, then the recovery; cycle lines carry cycleSeq", async () => {
     await using store = await openTestLedger("jsonl"); // only for its temporary directory
-    const config = loadFleetConfig({
-      DATA_DIR: join(store.dir, "data"),
-      SIMULATED_MINERS: "2",
-      POLL_INTERVAL_MS: "20",
-      AUTH_DISABLED: "true",
-    });
+    const loaded = loadFleetConfig({ DATA_DIR: join(store.dir, "data"), SIMULATED_MINERS: "2", AUTH_DISABLED: "true" });
+    // A cycle every 20 ms, faster than a configuration may ask (POLL_INTERVAL_MS is at least 1000):
+    // ten failing cycles in a fraction of a second.
+    const config = {
+      ...loaded,
+      operators: loaded.operators.map((operator) => ({
+        ...operator,
+        policy: { ...operator.policy, pollIntervalMs: 20 },
+      })),
+    };
     const lines: { level: number; msg: string; [field: string]: unknown }[] = [];
     const stream = { write: (line: string) => void lines.push(JSON.parse(line)) };
     // A clock that stands still: no "still failing" summary falls due however slow this machine is.

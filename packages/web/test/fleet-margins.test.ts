@@ -47,4 +47,14 @@ describe("the fleet's margins", () => {
     expect(shown.has("sim-003")).toBe(false);
     expect(shown.size).toBe(11);
   }, 60_000);
+
+  it("latest_margins_are_measured: a stalled miner shows $0 with its nameplate figure as 'if running', and the column adds up to the card", async () => {
+    await small.service.simulator?.setFault("sim-005", { kind: "stalled" });
+    await small.cycle();
+    const { shown, fleetView } = await margins(small);
+    expect(shown.get("sim-005")).toEqual({ marginUsdPerDay: 0, ifRunningUsdPerDay: expect.any(Number) });
+    expect(shown.get("sim-005")?.ifRunningUsdPerDay).not.toBe(0);
+    const column = [...shown.values()].reduce((sum, margin) => sum + margin.marginUsdPerDay, 0);
+    expect(column).toBeCloseTo(fleetView.totals?.marginUsdPerDay as number, 4);
+  }, 60_000);
 });

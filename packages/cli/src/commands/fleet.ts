@@ -5,6 +5,7 @@
 // environment and a .env file (see packages/fleet/README.md).
 
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import type { CycleReport, FleetConfig, FleetSimulator, Recorder, ReplayReport } from "@pithead/fleet";
 import type { Ledger } from "@pithead/ledger";
 import { Command, Option } from "commander";
@@ -35,6 +36,18 @@ async function loadConfig(
   try {
     return loadFleetConfig(env);
   } catch (error) {
+    if (error instanceof ConfigError) fail(error.message, 2);
+    throw error;
+  }
+}
+
+/** The thresholds a probe checks against: the configuration's policy variables, or the defaults. */
+async function loadProbePolicy(dotenv: string | undefined) {
+  const { ConfigError, DotenvFileError, environmentWithDotenv, loadPolicy } = await fleet();
+  try {
+    return loadPolicy(environmentWithDotenv(process.env, dotenv));
+  } catch (error) {
+    if (error instanceof DotenvFileError) fail(`--dotenv: ${error.message}`, 2);
     if (error instanceof ConfigError) fail(error.message, 2);
     throw error;
   }
@@ -157,6 +170,20 @@ async function signedFetch(
   return body;
 }
 
+/**
+ * Another controller holds the ledger (a `fleet start` is running): a cycle is run there instead,
+ * through its /loop/run-once, with `--url`. The address is this configuration's; the secret file is
+ * named where the controller generated one (a simulated fleet), else left for the operator to fill.
+ */
+function runOnceHint(config: FleetConfig, operator: string | undefined): string {
+  const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+  const url = `http://${host}:${config.server.port}`;
+  const id = operator ?? config.operators[0]?.id ?? "<operator>";
+  const generated = join(config.dataDir, `fleet-operator-${id}.secret`);
+  const secret = existsSync(generated) ? generated : "<file holding the operator's API secret>";
+  return `  to run a cycle on the running controller instead (its /loop/run-once), give --url the address it listens on (this configuration's is ${url}):\n    pithead fleet cycle --url ${url} --operator ${id} --secret-file ${secret}`;
+}
+
 function cycleCommand(): Command {
   return new Command("cycle")
     .description(
@@ -210,6 +237,8 @@ function cycleCommand(): Command {
           opened = await openFleet(config);
         } catch (error) {
           progress.fail("cannot open the fleet");
+          if ((error as Error).name === "FleetLedgerInUseError")
+            fail(`${errorMessage(error)}\n${runOnceHint(config, options.operator)}`);
           fail(errorMessage(error));
         }
         try {
@@ -335,13 +364,18 @@ function probeCommand(): Command {
     .argument("<address>", "host[:port] of the miner, e.g. 192.168.1.101 or 10.0.0.5:4029")
     .option("--model <model>", "the model when the firmware does not say (s19, s21, m30s, avalon-1246, …)")
     .option("--timeout <ms>", "total deadline per request", atLeastOne("--timeout", "ms"), 5_000)
+    .option(
+      "--dotenv <file>",
+      "read the check thresholds (TEMP_STOP_C, …) from this .env file (default: ./.env when present; the environment wins)",
+    )
     .option("--json", "print the result as JSON")
-    .action(async (address: string, options: { model?: string; timeout: number; json?: boolean }) => {
+    .action(async (address: string, options: { model?: string; timeout: number; dotenv?: string; json?: boolean }) => {
       const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(address);
       const port = Number(match?.[2] ?? 4028);
       if (!match || port < 1 || port > 65535) fail(`address must be host[:port], got '${address}'`, EXIT_USAGE);
       const host = (match[1] as string).replace(/^\[|\]$/g, "");
-      const { CgminerAdapter, formatTelemetry, minerHostProblem, modelById, models } = await fleet();
+      const { CgminerAdapter, formatTelemetry, minerHostProblem, modelById, models, probeDivergences } = await fleet();
+      const policy = await loadProbePolicy(options.dotenv);
       // The configuration's own check: a typo is refused here as it would be there, not sent to DNS.
       const hostProblem = minerHostProblem(host);
       if (hostProblem) fail(`address ${hostProblem}`, EXIT_USAGE);
@@ -366,6 +400,9 @@ function probeCommand(): Command {
         fail(`${result.failure}: ${result.reason}`);
       }
       progress.succeed(`${host}:${port} answered in ${Math.round(result.elapsedMs)} ms`);
+      const now = Date.now();
+      // What a cycle would find wrong (107 °C chips, 360 TH/s on a 90 TH/s machine), by its codes.
+      const checks = probeDivergences("probe", result.telemetry, now, policy);
       printResult(
         Boolean(options.json),
         {
@@ -373,8 +410,9 @@ function probeCommand(): Command {
           elapsedMs: Math.round(result.elapsedMs),
           joinedCommands: adapter.profile("probe").joined,
           telemetry: result.telemetry,
+          checks: checks.map(({ minerId: _, ...divergence }) => divergence),
         },
-        () => formatTelemetry(`${host}:${port}`, result.telemetry, Date.now()),
+        () => formatTelemetry(`${host}:${port}`, result.telemetry, now, checks),
       );
     });
 }

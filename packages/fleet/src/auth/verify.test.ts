@@ -257,6 +257,23 @@ describe("signed requests", () => {
     });
   });
 
+  it("an uppercase hex signature is told to be lowercase, not only that it is malformed", async () => {
+    const good = await signed();
+    const signature = good.headers["x-pithead-signature"] as string;
+    const base = { method: "POST", path: "/operators/alpha/miners/m1/stop", body: good.body, nowMs: now };
+    const upper = { ...good.headers, "x-pithead-signature": `v1=${signature.slice(3).toUpperCase()}` };
+    expect(verifier().verify({ ...base, headers: upper })).toEqual({
+      ok: false,
+      failure: "AUTH_MALFORMED",
+      message:
+        "x-pithead-signature must be v1=<64 lowercase hex digits>: this one has uppercase digits (send the HMAC's hex in lowercase)",
+    });
+    const short = { ...good.headers, "x-pithead-signature": "v1=abc" };
+    expect(verifier().verify({ ...base, headers: short })).toMatchObject({
+      message: "x-pithead-signature must be v1=<64 lowercase hex digits>",
+    });
+  });
+
   it("a bad signature does not spend the nonce (nobody without the secret can burn it)", async () => {
     const v = verifier();
     const good = await signed({ nonce: "nonce-shared-by-both-00" });

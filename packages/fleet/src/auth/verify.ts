@@ -110,7 +110,10 @@ export class RequestVerifier {
       return {
         ok: false,
         failure: "AUTH_MALFORMED",
-        message: `${fleetAuthHeaders.signature} must be v1=<64 hex digits>`,
+        // Node's digest("hex") is lowercase; an uppercase one (another language's default) is the usual slip.
+        message: /^v1=[0-9a-fA-F]{64}$/.test(signature)
+          ? `${fleetAuthHeaders.signature} must be v1=<64 lowercase hex digits>: this one has uppercase digits (send the HMAC's hex in lowercase)`
+          : `${fleetAuthHeaders.signature} must be v1=<64 lowercase hex digits>`,
       };
     if (!/^\d{1,16}$/.test(timestamp as string)) {
       const unit = /^\d{17,20}$/.test(timestamp as string)

@@ -20,7 +20,15 @@ export interface MinerEndpoint {
   model?: string;
 }
 
-export type PollFailure = "unreachable" | "timeout" | "reply-too-large" | "malformed" | "refused-command" | "no-data";
+export type PollFailure =
+  | "unreachable"
+  | "timeout"
+  | "reply-too-large"
+  | "malformed"
+  | "refused-command"
+  | "no-data"
+  /** Something else answers on the address: a web server, an echo. */
+  | "not-cgminer";
 
 export type PollOutcome =
   | { ok: true; minerId: string; telemetry: Telemetry; elapsedMs: number }
@@ -69,6 +77,7 @@ function requestFor(command: string, parameter = ""): string {
 
 function transportFailure(result: Extract<TransportResult, { ok: false }>): PollFailure {
   if (result.failure === "too-large") return "reply-too-large"; // it answered: not "unreachable"
+  if (result.failure === "not-cgminer") return "not-cgminer";
   return result.failure === "timeout" ? "timeout" : "unreachable";
 }
 

@@ -10,6 +10,7 @@
 
 import { connect, type Socket } from "node:net";
 import { DeadlineSweep } from "./deadline-sweep.ts";
+import { foreignReply } from "./foreign-reply.ts";
 
 export interface TransportOptions {
   /** Deadline for the TCP handshake, ms. */
@@ -26,7 +27,15 @@ export const defaultTransport: TransportOptions = {
   maxReplyBytes: 4 * 1024 * 1024,
 };
 
-export type TransportFailure = "refused" | "connect-timeout" | "timeout" | "reset" | "too-large" | "network";
+export type TransportFailure =
+  | "refused"
+  | "connect-timeout"
+  | "timeout"
+  | "reset"
+  | "too-large"
+  | "network"
+  /** It answered, but as a web server or an echo does (foreign-reply.ts). */
+  | "not-cgminer";
 
 export type TransportResult =
   | { ok: true; raw: Buffer; elapsedMs: number; terminated: boolean }
@@ -117,6 +126,11 @@ export function exchange(
         chunks.push(useful);
       }
       if (nul !== -1) succeed(true);
+      else if (chunks === undefined || received <= payload.length) {
+        // Not ended yet: an HTTP status line (first chunk) or an echo (as long as the request) says so at once.
+        const foreign = foreignReply(chunks ? Buffer.concat(chunks, received) : first, payload);
+        if (foreign) fail("not-cgminer", `${host}:${port} ${foreign}`);
+      }
     });
     socket.once("end", () => {
       if (settled) {

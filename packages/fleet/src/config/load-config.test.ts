@@ -383,7 +383,7 @@ describe("fleet configuration", () => {
       }),
     ).toEqual([
       'OPERATORS_JSON[0].site.energyCostPerKwh: must be a non-negative price in USD per kWh, got "-1"',
-      "OPERATORS_JSON[0].site.poolFeePercent: must be at most 100, got 150",
+      "OPERATORS_JSON[0].site.poolFeePercent: must be at most 10 (a percentage: 2 is 2 %), got 150",
       "OPERATORS_JSON[0].policy.tempWarnC: must be below OPERATORS_JSON[0].policy.tempStopC (95, the default), got 99",
       'OPERATORS_JSON[1].site.energyPriceUsdPerKwh: must be a non-negative price in USD per kWh, got "x"',
     ]);
@@ -394,11 +394,59 @@ describe("fleet configuration", () => {
       problems({ OPERATOR_0_ID: "a", OPERATOR_0_SECRET: secret, OPERATOR_0_MINER_0_IP: "10.0.0.1", TEMP_MAX_C: "90" }),
     ).toEqual(["TEMP_MAX_C: must be at least TEMP_STOP_C (95, the default), got 90"]);
     // A derived setting's problem is the setting it came from: stale telemetry is 2 × the poll interval.
-    expect(problems({ POLL_INTERVAL_MS: "0" })).toEqual(["POLL_INTERVAL_MS: must be greater than 0"]);
+    expect(problems({ POLL_INTERVAL_MS: "0" })).toEqual([
+      "POLL_INTERVAL_MS: must be at least 1000 (milliseconds: 30000 is 30 s), got 0",
+    ]);
     expect(problems({ POLL_INTERVAL_MS: "-5", STALE_TELEMETRY_MS: "0" })).toEqual([
-      "POLL_INTERVAL_MS: must be greater than 0",
+      "POLL_INTERVAL_MS: must be at least 1000 (milliseconds: 30000 is 30 s), got -5",
       "STALE_TELEMETRY_MS: must be greater than 0",
     ]);
+  });
+
+  it("refuses a poll interval under a second, naming the key and its unit (POLL_INTERVAL_MS=30 ran 37 cycles a second)", () => {
+    expect(problems({ POLL_INTERVAL_MS: "30" })).toEqual([
+      "POLL_INTERVAL_MS: must be at least 1000 (milliseconds: 30000 is 30 s), got 30",
+    ]);
+    expect(
+      problems({
+        OPERATORS_JSON: JSON.stringify([
+          { operatorId: "op-1", apiSecret: secret, miners: [{ ip: "10.0.0.1" }], policy: { pollIntervalMs: 500 } },
+        ]),
+      }),
+    ).toEqual([
+      "OPERATORS_JSON[0].policy.pollIntervalMs: must be at least 1000 (milliseconds: 30000 is 30 s), got 500",
+    ]);
+    expect(loadFleetConfig({ POLL_INTERVAL_MS: "1000" }).operators[0]?.policy.pollIntervalMs).toBe(1000);
+  });
+
+  it.each([
+    // Number() would read 16 %: hex is refused, naming the key.
+    ["POOL_FEE_PERCENT", "0x10", "must be a decimal number (hexadecimal, octal and binary are not read)"],
+    ["ENERGY_COST_PER_KWH", "0x1", "must be a decimal number (hexadecimal, octal and binary are not read)"],
+    // A decimal comma is told to be a dot.
+    ["POOL_FEE_PERCENT", "0,05", "must be a decimal number with a dot (0.05, not 0,05)"],
+    ["ENERGY_COST_PER_KWH", "0,05", "must be a decimal number with a dot (0.05, not 0,05)"],
+    ["COOLDOWN_MS", "6e5", "must be a plain decimal number (exponent forms such as 1e3 are not read)"],
+  ])("reads numbers as decimals only: %s=%s is refused naming the key", (key, value, problem) => {
+    expect(problems({ [key]: value })).toEqual([`${key}: ${problem}, got ${JSON.stringify(value)}`]);
+  });
+
+  it.each([
+    ["ENERGY_COST_PER_KWH", "1000", "must be at most 2 (USD per kWh, not cents: 12 cents is 0.12), got 1000"],
+    ["POOL_FEE_PERCENT", "16", "must be at most 10 (a percentage: 2 is 2 %), got 16"],
+  ])("refuses %s=%s, a figure no site has, saying the unit", (key, value, problem) => {
+    expect(problems({ [key]: value })).toEqual([`${key}: ${problem}`]);
+  });
+
+  it("reads plain decimals up to the bounds", () => {
+    expect(loadFleetConfig({ POOL_FEE_PERCENT: "1.5", ENERGY_COST_PER_KWH: ".07" }).operators[0]?.site).toEqual({
+      energyMicroUsdPerKwh: 70_000,
+      poolFeePpm: 15_000,
+    });
+    expect(loadFleetConfig({ ENERGY_COST_PER_KWH: "2", POOL_FEE_PERCENT: "10" }).operators[0]?.site).toEqual({
+      energyMicroUsdPerKwh: 2_000_000,
+      poolFeePpm: 100_000,
+    });
   });
 
   it("refuses an address that looks like IPv4 but is not one, rather than taking it for a host name", () => {

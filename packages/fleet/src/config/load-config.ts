@@ -18,7 +18,7 @@ import { microUsd } from "../core/profit.ts";
 import { parseDecimal } from "../decimal.ts";
 import { defaultFixedMarket, type FixedMarket } from "../market/sources.ts";
 import { modelById, models } from "../models.ts";
-import { boolean, number, oneOf, Problems, type Source, text } from "./env-reader.ts";
+import { boolean, decimalProblem, number, oneOf, Problems, type Source, text } from "./env-reader.ts";
 import { jsonFields, minerKeys, operatorKeys, unknownFleetKeys, unknownJsonFields } from "./known-keys.ts";
 import { type LedgerArchiveConfig, readLedgerArchive } from "./ledger-archive.ts";
 import { minerHostProblem } from "./miner-address.ts";
@@ -61,6 +61,10 @@ export interface FleetConfig {
 }
 
 const idPattern = /^[A-Za-z0-9._-]{1,64}$/;
+/** No site pays more for power (2022's European peaks were under 1 USD): larger is a unit mistake. */
+const maxEnergyMicroUsdPerKwh = 2_000_000;
+/** Pools charge 0–4 % (FPPS at the top); more is a typo or another figure in the fee's place. */
+const maxPoolFeePercent = 10;
 const minSecretLength = 16;
 
 interface RawOperator {
@@ -144,8 +148,12 @@ function policyFrom(env: Source, overrides: Source | undefined, overridesLabel: 
     if (by) return `${by} (${policy[field]})`;
     return `${overrides ? jsonKey(field) : policyEnvKeys[field]} (${policy[field]}, the default)`;
   };
-  for (const issue of policyIssues(policy)) {
+  const issues = policyIssues(policy);
+  for (const issue of issues) {
     if (issue.kind === "value") {
+      // A derived setting's problem is its source's, already said (POLL_INTERVAL_MS=0: one line).
+      const from = derived.get(issue.field);
+      if (from && issues.some((other) => other.kind === "value" && other.field === from)) continue;
       problems.add(
         blame(issue.field) ?? (overrides ? jsonKey(issue.field) : policyEnvKeys[issue.field]),
         issue.problem,
@@ -166,6 +174,17 @@ function policyFrom(env: Source, overrides: Source | undefined, overridesLabel: 
       );
     }
   }
+  return policy;
+}
+
+/**
+ * The thresholds alone, from the policy variables (TEMP_STOP_C, …): what `fleet probe` checks a
+ * miner against, as a cycle would. Throws a ConfigError naming each bad key.
+ */
+export function loadPolicy(env: Record<string, string | undefined>): Policy {
+  const problems = new Problems();
+  const policy = policyFrom(env as Source, undefined, "policy", problems);
+  problems.throwIfAny();
   return policy;
 }
 
@@ -204,10 +223,21 @@ function readOperator(
     );
   if (secret !== null && !secretOf) shared.secrets.set(secret, label(keys.secret));
   const energyText = text(source, keys.energy, label(keys.energy), problems, "0.05") as string;
-  const energy = parseDecimal(energyText) && microUsd(energyText);
-  if (energy === undefined || energy < 0)
+  const energyProblem = decimalProblem(energyText);
+  const energy = energyProblem ? undefined : parseDecimal(energyText) && microUsd(energyText);
+  if (energyProblem && !/^must be a number,/.test(energyProblem)) problems.add(label(keys.energy), energyProblem);
+  else if (energy === undefined || energy < 0)
     problems.add(label(keys.energy), `must be a non-negative price in USD per kWh, got ${JSON.stringify(energyText)}`);
-  const poolFee = number(source, keys.poolFee, label(keys.poolFee), problems, 2, { min: 0, max: 100 });
+  else if (energy > maxEnergyMicroUsdPerKwh)
+    problems.add(
+      label(keys.energy),
+      `must be at most ${maxEnergyMicroUsdPerKwh / 1e6} (USD per kWh, not cents: 12 cents is 0.12), got ${energyText}`,
+    );
+  const poolFee = number(source, keys.poolFee, label(keys.poolFee), problems, 2, {
+    min: 0,
+    max: maxPoolFeePercent,
+    hint: "a percentage: 2 is 2 %",
+  });
   const dryRun = boolean(
     source,
     keys.dryRun,

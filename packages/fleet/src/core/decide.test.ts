@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decisionsOf, divergencesOf, energy, Harness, proofsOf, telemetry } from "../../test/builders.ts";
+import { decisionsOf, divergencesOf, energy, Harness, proofsOf, start, telemetry } from "../../test/builders.ts";
+import { executionVerdict } from "./decide.ts";
 import { recordTypes } from "./records.ts";
 
 const cgminer = (overrides = {}) => telemetry({ family: "cgminer", ...overrides });
@@ -153,6 +154,74 @@ describe("decision rules (pure core)", () => {
         .sort(),
     ).toEqual(["OVER_TEMPERATURE", "STALE_PRICE"]);
     expect(out.dispatch).toEqual([expect.objectContaining({ action: "STOP" })]);
+  });
+
+  it("latches a thermal stop: a miner stopped for OVER_TEMPERATURE is not started again when it cools, until an operator starts it", () => {
+    const h = new Harness({ policy: { cooldownMs: minute } });
+    const hot = h.cycle({ a: cgminer({ maxChipTempC: 97 }) });
+    expect(decisionsOf(hot)[0]).toMatchObject({ action: "STOP", reason: "OVER_TEMPERATURE" });
+    expect(h.state.miners.get("a")).toMatchObject({
+      stoppedByController: true,
+      stoppedFor: { reason: "OVER_TEMPERATURE", decisionId: "op:1:a" },
+      latch: "THERMAL_LATCH",
+    });
+    // It cools (87 °C, then 78 °C) and would be profitable: no RUN, cycle after cycle.
+    const stopped = (maxChipTempC: number) => cgminer({ hashrateThs: "0", powerW: 150, boards: [], maxChipTempC });
+    for (const temperature of [87, 78, 60]) {
+      h.advance(10 * minute);
+      const out = h.cycle({ a: stopped(temperature) });
+      expect(decisionsOf(out)[0]).toMatchObject({ action: "HOLD", reason: "THERMAL_LATCH" });
+      expect(decisionsOf(out)[0]?.detail).toContain("stopped for OVER_TEMPERATURE (decision op:1:a)");
+    }
+    expect(h.dispatched).toEqual([{ minerId: "a", action: "STOP" }]);
+    // An operator's start clears it: the controller governs the miner again.
+    h.manual("a", "RUN");
+    expect(h.state.miners.get("a")).toMatchObject({ stoppedByController: false, stoppedFor: null, latch: null });
+    h.advance(10 * minute);
+    expect(decisionsOf(h.cycle({ a: cgminer() }))[0]).toMatchObject({ action: "HOLD", reason: "RUNNING_PROFITABLY" });
+  });
+
+  it("a thermal STOP that failed does not latch: the next hot cycle stops the miner again", () => {
+    const h = new Harness();
+    h.receiptStatus = "failed";
+    h.cycle({ a: cgminer({ maxChipTempC: 97 }) });
+    expect(h.state.miners.get("a")).toMatchObject({ stoppedByController: false, latch: null });
+    h.receiptStatus = "ok";
+    h.advance(minute);
+    expect(decisionsOf(h.cycle({ a: cgminer({ maxChipTempC: 97 }) }))[0]).toMatchObject({ action: "STOP" });
+  });
+
+  it("a miner an operator stopped is started for profit under its own reason, not PROFITABLE_AGAIN", () => {
+    const h = new Harness({ policy: { cooldownMs: 0 } });
+    h.cycle({ a: cgminer() });
+    h.manual("a", "STOP");
+    expect(h.state.miners.get("a")?.stoppedFor).toMatchObject({ reason: "MANUAL_COMMAND" });
+    const stopped = cgminer({ hashrateThs: "0", powerW: 150, boards: [] });
+    h.setEnergy(energy.justAbove);
+    h.advance(minute);
+    expect(decisionsOf(h.cycle({ a: stopped }))[0]).toMatchObject({ action: "HOLD", reason: "STOPPED_BY_OPERATOR" });
+    h.setEnergy(energy.cheap);
+    h.advance(minute);
+    const run = decisionsOf(h.cycle({ a: stopped }))[0];
+    expect(run).toMatchObject({ action: "RUN", reason: "PROFITABLE_AFTER_MANUAL_STOP" });
+    expect(run?.detail).toMatch(
+      /^stopped by an operator's command \(decision op:manual:\d+\), not for a loss; expected margin \$/,
+    );
+  });
+
+  it("a command for a miner whose firmware is not identified yet is suppressed as FIRMWARE_UNKNOWN, saying to run a cycle first", () => {
+    const verdict = executionVerdict(
+      { mode: "AUTO", dryRun: false },
+      { action: "STOP", origin: "manual" },
+      { family: "unknown", devices: 0 },
+      start,
+    );
+    expect(verdict).toEqual({
+      dispatch: false,
+      reason: "FIRMWARE_UNKNOWN",
+      detail:
+        "the miner's firmware is not identified yet (no successful poll is recorded): STOP not sent; run a cycle first (the loop's next one, or /loop/run-once) and send it again",
+    });
   });
 
   it("HOLDs an over-temperature miner that is not hashing", () => {

@@ -12,7 +12,7 @@ import { planAction } from "../cgminer/firmware.ts";
 import { floorDiv, formatRational, formatScaled, parseDecimal } from "../decimal.ts";
 import { findModel } from "../models.ts";
 import { type Divergence, marketDivergences, minerDivergences } from "./divergence.ts";
-import { applyTelemetry, emptyMemory, type FleetState, type MinerMemory } from "./memory.ts";
+import { applyTelemetry, emptyMemory, type FleetState, type MinerMemory, thermalLatch } from "./memory.ts";
 import { type MinerProfit, minerProfit } from "./miner-profit.ts";
 import type { Policy } from "./policy.ts";
 import { computeProfit, type Economics } from "./profit.ts";
@@ -306,20 +306,39 @@ export function decideCycle(
           reason: "WITHIN_HYSTERESIS",
           detail: `${marginText} is inside the band around break-even: keep running`,
         };
+    } else if (after.latch === thermalLatch) {
+      // A thermal stop latches: started again as soon as it cooled, a miner that overheats trips
+      // again at every warm-up. Only an operator clears it (a start or restart that goes through).
+      hold = {
+        reason: thermalLatch,
+        detail: `stopped for OVER_TEMPERATURE (decision ${after.stoppedFor?.decisionId ?? "archived"}); a thermal stop latches: the controller does not start it again until an operator starts (or restarts) it`,
+      };
     } else if (after.stoppedByController) {
+      const byOperator = after.stoppedFor?.reason === "MANUAL_COMMAND";
       if (unknown)
         hold = {
           reason: unknown.reason,
           detail: `stopped by the controller; ${unknown.detail}; it stays stopped until its margin is known`,
         };
       else if (profitable && !warn)
-        wanted = {
-          action: "RUN",
-          reason: "PROFITABLE_AGAIN",
-          detail: `${marginText} is above break-even plus the band`,
-        };
+        wanted = byOperator
+          ? {
+              action: "RUN",
+              reason: "PROFITABLE_AFTER_MANUAL_STOP",
+              detail: `stopped by an operator's command (decision ${after.stoppedFor?.decisionId}), not for a loss; ${marginText} is above break-even plus the band`,
+            }
+          : {
+              action: "RUN",
+              reason: "PROFITABLE_AGAIN",
+              detail: `${marginText} is above break-even plus the band`,
+            };
       else if (profitable && warn)
         hold = { reason: "TEMPERATURE_WARN", detail: `profitable again but ${warn.detail}: not starting yet` };
+      else if (byOperator)
+        hold = {
+          reason: "STOPPED_BY_OPERATOR",
+          detail: `stopped by an operator's command (decision ${after.stoppedFor?.decisionId}); ${marginText}: stay stopped`,
+        };
       else hold = { reason: "STOPPED_UNPROFITABLE", detail: `${marginText}: stay stopped` };
     } else if (unprofitable) {
       hold = {
@@ -433,6 +452,13 @@ export function executionVerdict(
   }
   if (state.dryRun)
     return { dispatch: false, reason: "DRY_RUN", detail: `dry-run: ${decision.action} decided but not dispatched` };
+  // Not "unsupported": nothing is known yet of what the firmware can do (no poll has succeeded).
+  if (memory.family === "unknown")
+    return {
+      dispatch: false,
+      reason: "FIRMWARE_UNKNOWN",
+      detail: `the miner's firmware is not identified yet (no successful poll is recorded): ${decision.action} not sent; run a cycle first (the loop's next one, or /loop/run-once) and send it again`,
+    };
   const plan = planAction(memory.family, decision.action, { devices: memory.devices, nowMs });
   if (!plan.supported) return { dispatch: false, reason: "UNSUPPORTED_BY_FIRMWARE", detail: plan.why };
   return { dispatch: true };

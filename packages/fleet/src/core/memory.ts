@@ -35,6 +35,18 @@ export interface MinerMemory {
   restartsAtMs: number[];
   /** The controller stopped it (a STOP went through) and has not started it since. */
   stoppedByController: boolean;
+  /**
+   * Why, while stoppedByController: the STOP decision's reason code (OVER_TEMPERATURE,
+   * UNPROFITABLE, MANUAL_COMMAND) and id; null when the records that say are archived and an older
+   * fleet.memory record did not carry it.
+   */
+  stoppedFor: { reason: string; decisionId: string | null } | null;
+  /**
+   * THERMAL_LATCH after a thermal STOP went through: the controller never starts the miner again
+   * on its own (it would trip again as soon as it warmed up); an operator's start or restart that
+   * goes through clears it.
+   */
+  latch: "THERMAL_LATCH" | null;
   family: FirmwareFamily | "unknown";
   devices: number;
 }
@@ -51,8 +63,8 @@ export interface FleetState {
   site: Site;
   configSeq: number | null;
   miners: Map<string, MinerMemory>;
-  /** Decision id → its record's seq. */
-  decisions: Map<string, { seq: number; minerId: string }>;
+  /** Decision id → its record's seq and reason. */
+  decisions: Map<string, { seq: number; minerId: string; reason: string }>;
   /** Decision ids that already have a receipt: never dispatched twice. */
   executed: Set<string>;
   lastCycle: { seq: number; nowMs: number } | null;
@@ -81,6 +93,8 @@ export function emptyMemory(): MinerMemory {
     lastActionAtMs: null,
     restartsAtMs: [],
     stoppedByController: false,
+    stoppedFor: null,
+    latch: null,
     family: "unknown",
     devices: 0,
   };
@@ -112,8 +126,15 @@ export function applyTelemetry(
   };
 }
 
-/** The memory after a receipt: cooldown, restart cap and who stopped the miner. */
-export function applyReceipt(memory: MinerMemory, body: ReceiptBody): MinerMemory {
+/** The reason code of a thermal STOP, and the latch it sets. */
+export const thermalStopReason = "OVER_TEMPERATURE";
+export const thermalLatch = "THERMAL_LATCH";
+
+/**
+ * The memory after a receipt: cooldown, restart cap, and who stopped the miner and why (`reason`:
+ * the reason of the receipt's decision, when it is known).
+ */
+export function applyReceipt(memory: MinerMemory, body: ReceiptBody, reason: string | null = null): MinerMemory {
   const at = Date.parse(body.executedAt);
   const next: MinerMemory = {
     ...memory,
@@ -125,8 +146,16 @@ export function applyReceipt(memory: MinerMemory, body: ReceiptBody): MinerMemor
     next.lowCycles = 0;
   }
   if (body.status === "ok") {
-    if (body.action === "STOP") next.stoppedByController = true;
-    if (body.action === "RUN" || body.action === "RESTART") next.stoppedByController = false;
+    if (body.action === "STOP") {
+      next.stoppedByController = true;
+      next.stoppedFor = { reason: reason ?? "unknown", decisionId: body.decisionId };
+      next.latch = reason === thermalStopReason ? thermalLatch : null;
+    }
+    if (body.action === "RUN" || body.action === "RESTART") {
+      next.stoppedByController = false;
+      next.stoppedFor = null;
+      next.latch = null;
+    }
   }
   return next;
 }
@@ -152,9 +181,19 @@ export function foldRecord(state: FleetState, record: FleetRecord): void {
       state.mode = (record.body as unknown as ModeBody).mode;
       return;
     case recordTypes.memory: {
-      // The same facts the receipts before it gave (a no-op then); after an archive boundary, the only source.
-      for (const minerId of (record.body as unknown as MemoryBody).stoppedByController) {
-        state.miners.set(minerId, { ...memoryOf(state, minerId), stoppedByController: true });
+      // The same facts the receipts before it gave (a no-op then); after an archive boundary, the only
+      // source. Why each was stopped came with it from release 4 of the rules on (`stoppedFor`).
+      const body = record.body as unknown as MemoryBody;
+      for (const minerId of body.stoppedByController) {
+        const earlier = memoryOf(state, minerId);
+        const why = body.stoppedFor?.[minerId];
+        const stoppedFor = why ? { reason: why.reason, decisionId: why.decisionId } : earlier.stoppedFor;
+        state.miners.set(minerId, {
+          ...earlier,
+          stoppedByController: true,
+          stoppedFor,
+          latch: stoppedFor?.reason === thermalStopReason ? thermalLatch : null,
+        });
       }
       return;
     }
@@ -174,16 +213,36 @@ export function foldRecord(state: FleetState, record: FleetRecord): void {
     }
     case recordTypes.decision: {
       const body = record.body as unknown as DecisionBody;
-      state.decisions.set(body.decisionId, { seq: record.seq, minerId: body.minerId });
+      state.decisions.set(body.decisionId, { seq: record.seq, minerId: body.minerId, reason: body.reason });
       return;
     }
     case recordTypes.receipt: {
       const body = record.body as unknown as ReceiptBody;
       state.executed.add(body.decisionId);
-      state.miners.set(body.minerId, applyReceipt(memoryOf(state, body.minerId), body));
+      const reason = state.decisions.get(body.decisionId)?.reason ?? null;
+      state.miners.set(body.minerId, applyReceipt(memoryOf(state, body.minerId), body, reason));
       return;
     }
     default:
       return;
   }
+}
+
+/**
+ * The fleet.memory bodies that re-record the miners the controller stopped and has not started
+ * since, `perRecord` ids to a body, each with why it was stopped (so a thermal latch outlives the
+ * archiving of its STOP). Folding them changes nothing in the state they came from.
+ */
+export function stoppedMinerBodies(state: FleetState, perRecord: number, reason: string): MemoryBody[] {
+  const stopped = [...state.miners]
+    .filter(([, memory]) => memory.stoppedByController)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const bodies: MemoryBody[] = [];
+  for (let from = 0; from < stopped.length; from += perRecord) {
+    const chunk = stopped.slice(from, from + perRecord);
+    const stoppedFor: NonNullable<MemoryBody["stoppedFor"]> = {};
+    for (const [minerId, memory] of chunk) if (memory.stoppedFor) stoppedFor[minerId] = memory.stoppedFor;
+    bodies.push({ stoppedByController: chunk.map(([minerId]) => minerId), stoppedFor, reason });
+  }
+  return bodies;
 }

@@ -57,6 +57,9 @@ export interface Site {
   poolFeePpm: number;
 }
 
+/** The shortest loop period accepted, ms. */
+export const minPollIntervalMs = 1_000;
+
 /** One setting's own problem, or a relation between two settings that does not hold. */
 export type PolicyIssue =
   | { kind: "value"; field: keyof Policy; problem: string }
@@ -75,8 +78,14 @@ export function policyIssues(policy: Policy): PolicyIssue[] {
   for (const [key, setting] of Object.entries(policy) as [keyof Policy, unknown][]) {
     if (typeof setting !== "number" || !Number.isFinite(setting)) value(key, "must be a finite number");
   }
+  // Milliseconds: POLL_INTERVAL_MS=30 (meant as seconds) ran 37 cycles a second and wrote
+  // megabytes of ledger a minute. No miner's figures change that fast.
+  if (!(policy.pollIntervalMs >= minPollIntervalMs))
+    value(
+      "pollIntervalMs",
+      `must be at least ${minPollIntervalMs} (milliseconds: 30000 is 30 s), got ${policy.pollIntervalMs}`,
+    );
   const positive: (keyof Policy)[] = [
-    "pollIntervalMs",
     "staleTelemetryMs",
     "stalePriceMs",
     "staleNetworkMs",

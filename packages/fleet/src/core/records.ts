@@ -51,6 +51,11 @@ export interface ConfigBody {
  */
 export interface MemoryBody {
   stoppedByController: string[];
+  /**
+   * Why each of them was stopped: the STOP decision's reason and id (an OVER_TEMPERATURE one keeps
+   * the thermal latch across the boundary). Absent in records of releases before rules 4.
+   */
+  stoppedFor?: Record<string, { reason: string; decisionId: string | null }>;
   reason: string;
 }
 

@@ -27,8 +27,8 @@ function diskFull(): Error {
   return Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
 }
 
-function report(cycleSeq: number): CycleReport {
-  const zero = { poll: 0, decide: 0, record: 0, execute: 0, total: 12 };
+function report(cycleSeq: number, totalMs = 12): CycleReport {
+  const zero = { poll: 0, decide: 0, record: 0, execute: 0, total: totalMs };
   return {
     operatorId: "op-1",
     cycleSeq,
@@ -94,6 +94,30 @@ describe("the loop's cycle log", () => {
         message: expect.stringMatching(/^cycle failed: the disk holding the ledger is full/),
       },
     ]);
+  });
+
+  it("warns once when cycles take longer than POLL_INTERVAL_MS, then sums the overruns up at most every ten minutes", () => {
+    const clock = new ManualClock(Date.UTC(2026, 8, 1));
+    const { lines, log } = capture();
+    const cycles = new CycleLog({ operatorId: "op-1", clock, log, intervalMs: 1_000 });
+    cycles.done(report(1, 400)); // fits: nothing to say
+    // 20 minutes of cycles of 1.5 s back to back, one of 2.4 s among them.
+    for (let i = 0; i < 800; i++) {
+      cycles.done(report(2 + i, i === 100 ? 2_400 : 1_500));
+      clock.advance(1_500);
+    }
+    const warnings = lines.filter((line) => line.level === "warn");
+    expect(warnings.map((line) => line.message)).toEqual([
+      "a cycle took 1500 ms, longer than POLL_INTERVAL_MS (1000 ms): the next one starts as soon as it ends, so the miners are polled back to back; raise POLL_INTERVAL_MS (or lower CGMINER_TIMEOUT_MS if slow miners hold the poll)",
+      "cycles still take longer than POLL_INTERVAL_MS (1000 ms): 400 of the last 400 cycles, the longest 2400 ms",
+    ]);
+    expect(warnings[1]?.fields).toEqual({
+      operator: "op-1",
+      intervalMs: 1_000,
+      overruns: 400,
+      cycles: 400,
+      longestMs: 2_400,
+    });
   });
 
   it("names the cycle's ledger seq for what it is (cycleSeq), not a cycle count", () => {

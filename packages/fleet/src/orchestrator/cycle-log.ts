@@ -2,10 +2,12 @@
 // disk) fails every one after it, each poll interval, until someone acts: the first failure is
 // logged with its reason, the repeats are summed up at most once a minute ("still failing: N
 // cycles since …"), and the first cycle that succeeds again says so. A different reason is news
-// and is logged at once.
+// and is logged at once. Cycles longer than the poll interval are warned of the same way
+// (cycle-overrun.ts).
 
 import type { Clock } from "../clock.ts";
 import { type CycleFailure, cycleFailure } from "./cycle-failure.ts";
+import { OverrunWatch } from "./cycle-overrun.ts";
 import type { CycleReport } from "./operator-controller.ts";
 
 /** The part of a pino logger this uses. */
@@ -19,6 +21,8 @@ export interface CycleLogOptions {
   operatorId: string;
   clock: Clock;
   log: CycleLogger;
+  /** The loop's POLL_INTERVAL_MS: cycles longer than it are warned of (cycle-overrun.ts). */
+  intervalMs?: number;
 }
 
 /** At most one "still failing" line per minute. */
@@ -34,9 +38,11 @@ interface Failing {
 export class CycleLog {
   private readonly options: CycleLogOptions;
   private failing: Failing | undefined;
+  private readonly overruns: OverrunWatch | undefined;
 
   constructor(options: CycleLogOptions) {
     this.options = options;
+    this.overruns = options.intervalMs === undefined ? undefined : new OverrunWatch(options.intervalMs);
   }
 
   done(report: CycleReport): void {
@@ -60,6 +66,8 @@ export class CycleLog {
       },
       "cycle done",
     );
+    const overrun = this.overruns?.observe(report.timingsMs.total, this.options.clock.now());
+    if (overrun) log.warn({ operator: operatorId, ...overrun.fields }, overrun.message);
   }
 
   failed(error: unknown): void {

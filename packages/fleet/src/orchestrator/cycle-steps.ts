@@ -3,7 +3,7 @@
 // receipts, sign a checkpoint. The caller holds the operator's mutex and records an interruption
 // when this throws (see operator-controller.ts).
 
-import type { CgminerAdapter, MinerEndpoint, PollOutcome } from "../cgminer/adapter.ts";
+import type { CgminerAdapter, MinerEndpoint } from "../cgminer/adapter.ts";
 import type { Clock } from "../clock.ts";
 import { type CycleOutcome, type Dispatch, decideCycle } from "../core/decide.ts";
 import type { FleetState } from "../core/memory.ts";
@@ -31,8 +31,6 @@ export interface CycleContext {
   state: FleetState;
   take: (record: StoredRecordLike) => void;
   appendAndFold: (records: NewRecord[]) => Promise<StoredRecordLike[]>;
-  /** The latest poll per miner, for the fleet view. */
-  latest: Map<string, { seq: number; outcome: PollOutcome }>;
   execute: (dispatch: Dispatch, decisionSeq: number) => Promise<NewRecord | undefined>;
 }
 
@@ -95,7 +93,6 @@ export async function runCycleSteps(context: CycleContext, progress: CycleProgre
     const body = record.body as unknown as TelemetryBody;
     seqs.set(refKey(recordTypes.telemetry, body.minerId), record.seq);
     telemetry.push({ seq: record.seq, body });
-    context.latest.set(body.minerId, { seq: record.seq, outcome: outcomes[index - 2] as PollOutcome });
   }
   seqs.set(refKey(recordTypes.price, "price"), priceSeq);
   seqs.set(refKey(recordTypes.network, "network"), networkSeq);

@@ -5,6 +5,7 @@
 
 import type { DecisionBody, FleetRecord, ProfitBody, TelemetryBody } from "../core/records.ts";
 import { recordTypes } from "../core/records.ts";
+import { minerMargin } from "./fleet-view-state.ts";
 
 export interface HistoryPoint {
   cycle: number;
@@ -14,7 +15,10 @@ export interface HistoryPoint {
   expectedThs: number | null;
   maxChipTempC: number | null;
   powerW: number | null;
+  /** As it ran: $0 for a miner not hashing (stalled, stopped), like the fleet totals count it. */
   marginUsdPerDay: number | null;
+  /** While not hashing: what it would earn if running (expected hashrate, nameplate power). */
+  ifRunningMarginUsdPerDay: number | null;
   action: string | null;
 }
 
@@ -28,6 +32,7 @@ class Ring {
   readonly temp: Float32Array;
   readonly power: Float32Array;
   readonly margin: Float64Array;
+  readonly ifRunning: Float64Array;
   readonly flags: Uint8Array; // bit 0 ok; bits 1-3 action index
   head = 0;
   size = 0;
@@ -40,6 +45,7 @@ class Ring {
     this.temp = new Float32Array(capacity).fill(Number.NaN);
     this.power = new Float32Array(capacity).fill(Number.NaN);
     this.margin = new Float64Array(capacity).fill(Number.NaN);
+    this.ifRunning = new Float64Array(capacity).fill(Number.NaN);
     this.flags = new Uint8Array(capacity);
   }
 
@@ -63,6 +69,7 @@ class Ring {
     this.temp[index] = Number.NaN;
     this.power[index] = Number.NaN;
     this.margin[index] = Number.NaN;
+    this.ifRunning[index] = Number.NaN;
     this.flags[index] = 0;
     this.head = (this.head + 1) % this.capacity;
     this.size = Math.min(this.capacity, this.size + 1);
@@ -117,7 +124,11 @@ export class MinerHistory {
         if (body.minerId === null) return;
         const ring = this.rings.get(body.minerId);
         const index = ring?.latest(body.cycle) ?? -1;
-        if (ring && index >= 0) ring.margin[index] = body.marginMicroUsdPerDay / 1e6;
+        if (ring && index >= 0) {
+          const margin = minerMargin(body);
+          ring.margin[index] = margin.marginUsdPerDay;
+          ring.ifRunning[index] = margin.ifRunningMarginUsdPerDay ?? Number.NaN;
+        }
         return;
       }
       case recordTypes.decision: {
@@ -152,6 +163,7 @@ export class MinerHistory {
         maxChipTempC: orNull(Math.round((ring.temp[i] as number) * 10) / 10),
         powerW: orNull(ring.power[i] as number),
         marginUsdPerDay: orNull(ring.margin[i] as number),
+        ifRunningMarginUsdPerDay: orNull(ring.ifRunning[i] as number),
         action: actions[flags >> 1] || null,
       });
     }

@@ -17,12 +17,23 @@ import {
 import { cycleFailure } from "./cycle-failure.ts";
 import type { NewRecord } from "./recorder.ts";
 
+/**
+ * What happens next to an interrupted decision. An automatic one: the next cycle decides again. A
+ * person's command is never decided again (in MANUAL mode nothing would): its Idempotency-Key now
+ * answers with this proof, so the person sends it again, with a new key, if it is still wanted.
+ */
+export function afterInterruption(decision: Pick<DecisionBody, "origin">): string {
+  return decision.origin === "manual"
+    ? "not retried: check the miner, and send the command again with a new Idempotency-Key if it is still wanted (retrying the same key answers with this proof)"
+    : "not retried, the next cycle decides afresh";
+}
+
 /** The outcome of a decision whose receipt was never recorded: unknown, and said so. */
 export function interruptedProof(
   decisionSeq: number,
-  decision: Pick<DecisionBody, "minerId" | "action" | "decisionId">,
+  decision: Pick<DecisionBody, "minerId" | "action" | "decisionId" | "origin">,
   at: Date,
-  detail = "the controller stopped after recording this decision and before recording its receipt: whether the command reached the miner is unknown; not retried, the next cycle decides afresh",
+  detail = `the controller stopped after recording this decision and before recording its receipt: whether the command reached the miner is unknown; ${afterInterruption(decision)}`,
 ): NewRecord {
   const proof: NegativeProofBody = {
     cycle: null,
@@ -64,9 +75,9 @@ export function failedCycleRecords(
       const decision = state.decisions.get(dispatch.decisionId);
       return interruptedProof(
         decision?.seq ?? cycleSeq,
-        { minerId: dispatch.minerId, action: dispatch.action, decisionId: dispatch.decisionId },
+        { minerId: dispatch.minerId, action: dispatch.action, decisionId: dispatch.decisionId, origin: "auto" },
         at,
-        `the cycle failed before this decision's receipt was recorded (${failure.code}): whether the command reached the miner is unknown; not retried, the next cycle decides afresh`,
+        `the cycle failed before this decision's receipt was recorded (${failure.code}): whether the command reached the miner is unknown; ${afterInterruption({ origin: "auto" })}`,
       );
     }),
   ];

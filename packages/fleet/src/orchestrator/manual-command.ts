@@ -36,23 +36,42 @@ export class UnknownMinerError extends Error {
   }
 }
 
-/** An Idempotency-Key already used for a different request (another miner or action). */
+/** An Idempotency-Key already used for a different request (another miner, action or reason). */
 export class IdempotencyKeyReusedError extends Error {
   readonly key: string;
-  readonly first: { minerId: string; action: Action; decisionId: string; seq: number };
+  readonly first: { minerId: string; action: Action; decisionId: string; seq: number; detail: string };
   constructor(
     key: string,
     first: DecisionBody,
     seq: number,
-    now: { minerId: string; action: Exclude<Action, "HOLD"> },
+    now: { minerId: string; action: Exclude<Action, "HOLD">; detail: string },
   ) {
+    const used = `Idempotency-Key '${key}' was already used for ${first.action} of miner '${first.minerId}'`;
+    const where = `(decision ${first.decisionId}, ledger record #${seq})`;
     super(
-      `Idempotency-Key '${key}' was already used for ${first.action} of miner '${first.minerId}' (decision ${first.decisionId}, ledger record #${seq}); this request is ${now.action} of miner '${now.minerId}': send it with a new key`,
+      first.minerId !== now.minerId || first.action !== now.action
+        ? `${used} ${where}; this request is ${now.action} of miner '${now.minerId}': send it with a new key`
+        : `${used} ${where}, as '${first.detail}'; this request is '${now.detail}': send it with a new key`,
     );
     this.name = "IdempotencyKeyReusedError";
     this.key = key;
-    this.first = { minerId: first.minerId, action: first.action, decisionId: first.decisionId, seq };
+    this.first = {
+      minerId: first.minerId,
+      action: first.action,
+      decisionId: first.decisionId,
+      seq,
+      detail: first.detail,
+    };
   }
+}
+
+/**
+ * The decision's detail: the action, who asked and why. The reason is in the detail (its own
+ * text) and not in `requestedBy` (the operator); records written before that carried it in both
+ * forms with the same detail, so a retry of such a request is still recognised as the same one.
+ */
+export function commandDetail(action: Action, requestedBy: string, reason: string | null): string {
+  return `${action} requested by ${requestedBy}${reason ? ` (${reason})` : ""}`;
 }
 
 export interface ManualContext extends Executor {
@@ -69,34 +88,53 @@ export async function manualCommand(
   minerId: string,
   action: Exclude<Action, "HOLD">,
   requestedBy: string,
+  reason: string | null,
   idempotencyKey?: string,
 ): Promise<ManualResult> {
   const { state, operatorId } = context;
   const endpoint = context.endpoints.get(minerId);
   if (!endpoint) throw new UnknownMinerError(minerId);
   const decisionId = `${operatorId}:manual:${idempotencyKey ?? randomUUID()}`;
+  const detail = commandDetail(action, requestedBy, reason);
   const earlier = state.decisions.get(decisionId);
   if (earlier) {
-    // A key names one request: the same key for another miner or action is a client's mistake,
-    // and answering with the first result would silently drop the second command.
+    // A key names one request: the same key for another miner, action or reason is a client's
+    // mistake, and answering with the first result would silently drop the second command.
     const first = (await context.recorder.get(context.partition, earlier.seq))?.body as unknown as
       | DecisionBody
       | undefined;
-    if (first && (first.minerId !== minerId || first.action !== action))
-      throw new IdempotencyKeyReusedError(idempotencyKey ?? "", first, earlier.seq, { minerId, action });
+    // (The first decision's detail may go on with what a poll found: "; firmware identified …".)
+    const same = first?.detail === detail || first?.detail.startsWith(`${detail}; `);
+    if (first && (first.minerId !== minerId || first.action !== action || !same))
+      throw new IdempotencyKeyReusedError(idempotencyKey ?? "", first, earlier.seq, { minerId, action, detail });
     return await earlierResult(context.recorder, context.partition, decisionId, earlier.seq);
+  }
+
+  // Never polled (a command right after start): the firmware decides how to act, so ask the miner
+  // now rather than refuse. The poll is not recorded (telemetry belongs to a cycle); the decision
+  // says what it found, and the next cycle records the miner's telemetry as usual.
+  let memory = state.miners.get(minerId) ?? emptyMemory();
+  let identified = "";
+  if (memory.family === "unknown") {
+    const poll = await context.adapter.poll(endpoint);
+    if (poll.ok) {
+      const { firmware, boards, model } = poll.telemetry;
+      memory = { ...memory, family: firmware.family, devices: boards.length };
+      identified = `; firmware identified by a poll just now: ${firmware.family}${firmware.name ? ` (${firmware.name}${firmware.version ? ` ${firmware.version}` : ""})` : ""}, ${model ?? "model not reported"}, ${boards.length} board(s)`;
+    } else {
+      identified = `; a poll just now to identify its firmware failed (${poll.reason})`;
+    }
   }
 
   const nowMs = context.clock.now();
   const at = new Date(nowMs);
-  const memory = state.miners.get(minerId) ?? emptyMemory();
   const decision: DecisionBody = {
     cycle: null,
     decisionId,
     minerId,
     action,
     reason: "MANUAL_COMMAND",
-    detail: `${action} requested by ${requestedBy}`,
+    detail: detail + identified,
     origin: "manual",
     requestedBy,
     decidedAt: at.toISOString(),
@@ -118,7 +156,7 @@ export async function manualCommand(
       stage: "execution",
       suppressed: action,
       reason: verdict.reason,
-      detail: verdict.detail,
+      detail: `${verdict.detail}${identified}`,
       decisionId,
     };
     const [stored] = await context.appendAndFold([

@@ -12,24 +12,18 @@
 // (long) poll leaves nothing. A cycle cut short after that is recorded as fleet.cycle-interrupted:
 // by the next cycle when the running controller saw it fail, or by the next start otherwise.
 
-import type { CgminerAdapter, MinerEndpoint, PollOutcome } from "../cgminer/adapter.ts";
+import type { CgminerAdapter, MinerEndpoint } from "../cgminer/adapter.ts";
 import type { Clock } from "../clock.ts";
 import type { OperatorConfig } from "../config/types.ts";
 import type { Dispatch } from "../core/decide.ts";
 import { emptyMemory, emptyState, type FleetState, foldRecord } from "../core/memory.ts";
 import type { Mode } from "../core/policy.ts";
-import {
-  type Action,
-  type DecisionBody,
-  type Json,
-  type MemoryBody,
-  type ModeBody,
-  recordTypes,
-} from "../core/records.ts";
+import { type Action, type Json, type MemoryBody, type ModeBody, recordTypes } from "../core/records.ts";
 import type { MarketCache } from "../market/market-cache.ts";
 import type { CycleReport } from "./cycle-report.ts";
 import { runCycleSteps } from "./cycle-steps.ts";
 import { type Executor, executeDecision } from "./execute-decision.ts";
+import { type CycleSeen, FleetViewState } from "./fleet-view-state.ts";
 import { MinerHistory } from "./history.ts";
 import { failedCycleRecords } from "./interruption.ts";
 import { type ManualResult, manualCommand } from "./manual-command.ts";
@@ -68,13 +62,12 @@ export class OperatorController {
   /** What dispatching a decision needs (see execute-decision.ts). */
   private readonly executor: Executor;
   private readonly state: FleetState = emptyState();
-  /** The latest poll per miner, for the fleet view (not part of the state the core reads). */
-  private readonly latest = new Map<string, { seq: number; outcome: PollOutcome }>();
+  /** What the fleet view shows (not part of the state the core reads), folded from the same records. */
+  private readonly view = new FleetViewState();
   private lastReport: CycleReport | null = null;
   readonly history: MinerHistory;
   /** The latest fleet profit record (totals of the last cycle). */
   private fleetProfit: { cycle: number; body: Json } | null = null;
-  private lastDecision = new Map<string, { seq: number; action: Action; reason: string; at: string }>();
   /** A cycle that failed after its first batch, recorded before this controller's next write. */
   private interruption: NewRecord[] | null = null;
 
@@ -95,15 +88,8 @@ export class OperatorController {
   private take(record: StoredRecordLike): void {
     foldRecord(this.state, record);
     this.history.add(record);
-    if (record.type === recordTypes.decision) {
-      const body = record.body as unknown as DecisionBody;
-      this.lastDecision.set(body.minerId, {
-        seq: record.seq,
-        action: body.action,
-        reason: body.reason,
-        at: body.decidedAt,
-      });
-    } else if (record.type === recordTypes.profit && (record.body as { minerId?: unknown }).minerId === null) {
+    this.view.take(record);
+    if (record.type === recordTypes.profit && (record.body as { minerId?: unknown }).minerId === null) {
       this.fleetProfit = { cycle: Number((record.body as { cycle: number }).cycle), body: record.body };
     }
   }
@@ -148,13 +134,23 @@ export class OperatorController {
     return this.endpoints.has(minerId);
   }
 
-  /** The latest poll, the latest decision and what the controller remembers about a miner. */
+  /**
+   * The latest poll, the model it last reported, its margin in the latest cycle, the latest
+   * decision (and whether it was carried out) and what the controller remembers about a miner.
+   */
   minerView(minerId: string) {
     return {
-      latest: this.latest.get(minerId),
-      decision: this.lastDecision.get(minerId),
+      latest: this.view.latest.get(minerId),
+      identity: this.view.identity.get(minerId),
+      margin: this.view.marginOf(minerId),
+      decision: this.view.decisions.get(minerId),
       memory: this.state.miners.get(minerId) ?? emptyMemory(),
     };
+  }
+
+  /** The latest cycle in the ledger, also when it ran before this process started (no report then). */
+  get lastCycleSeen(): CycleSeen | null {
+    return this.view.cycle;
   }
 
   /** Fleet totals of the latest cycle (the fleet profit record), if any. */
@@ -200,7 +196,6 @@ export class OperatorController {
           state: this.state,
           take: (record) => this.take(record),
           appendAndFold: (records) => this.appendAndFold(records),
-          latest: this.latest,
           execute: (dispatch, decisionSeq) => executeDecision(this.executor, dispatch, decisionSeq),
         },
         {
@@ -240,6 +235,7 @@ export class OperatorController {
     minerId: string,
     action: Exclude<Action, "HOLD">,
     requestedBy: string,
+    reason: string | null = null,
     idempotencyKey?: string,
   ): Promise<ManualResult> {
     return this.mutex.run(async () => {
@@ -255,6 +251,7 @@ export class OperatorController {
         minerId,
         action,
         requestedBy,
+        reason,
         idempotencyKey,
       );
     });

@@ -37,6 +37,7 @@ import { decisionRulesVersion, rulesOf } from "../core/rules-version.ts";
 import { cycleCompleteness } from "./cycle-completeness.ts";
 import { refKey, resolveRef } from "./cycle-refs.ts";
 import type { Recorder, StoredRecordLike } from "./recorder.ts";
+import { describeChange } from "./replay-change.ts";
 
 export interface ReplayDifference {
   cycleSeq: number | null;
@@ -373,7 +374,7 @@ export async function replayPartition(
             type: item.type,
             key: item.key,
             kind: "changed",
-            detail: `${item.type} #${found.seq} differs from its re-derivation`,
+            detail: `${item.type} #${found.seq} differs from its re-derivation: ${describeChange(expected, found.body, canonical)}`,
             expected,
             actual: found.body,
           });

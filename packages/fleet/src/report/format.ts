@@ -2,6 +2,7 @@
 // telemetry, a replay report.
 
 import { planAction } from "../cgminer/firmware.ts";
+import type { Divergence } from "../core/divergence.ts";
 import type { CycleReport } from "../orchestrator/operator-controller.ts";
 import { checkedNothing, type ReplayReport } from "../orchestrator/replay.ts";
 import type { Telemetry } from "../telemetry.ts";
@@ -66,7 +67,11 @@ export function formatCycle(report: CycleReport, options: { all?: boolean } = {}
   return lines.join("\n");
 }
 
-export function formatTelemetry(address: string, t: Telemetry, nowMs: number): string {
+/**
+ * A probe's telemetry; with `checks` (probe-checks.ts), what a cycle would find wrong with it,
+ * by the divergence codes the ledger uses.
+ */
+export function formatTelemetry(address: string, t: Telemetry, nowMs: number, checks?: readonly Divergence[]): string {
   const lines = [
     `${address}: ${t.model ?? "unknown model"} — ${t.firmware.name ?? t.firmware.family} ${t.firmware.version ?? ""}`.trimEnd(),
     `  hashrate   ${t.hashrateThs} TH/s (${t.hashrateWindow} window)${t.expectedThs ? `, expected ${t.expectedThs} TH/s (${t.expectedSource})` : ""}`,
@@ -99,6 +104,13 @@ export function formatTelemetry(address: string, t: Telemetry, nowMs: number): s
         (p) =>
           `    ${p.priority ?? "-"} ${p.url} (${p.user}) ${p.status}: ${p.accepted} accepted, ${p.rejected} rejected`,
       ),
+    );
+  }
+  if (checks && checks.length === 0) lines.push("  checks     none failed (the thresholds a cycle uses)");
+  else if (checks) {
+    lines.push(
+      "  checks a cycle would fail:",
+      ...checks.map((d) => `    ${d.code}${d.blocking ? " (blocking)" : ""}: ${d.detail}`),
     );
   }
   lines.push("  actions this firmware supports over the API:");

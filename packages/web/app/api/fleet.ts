@@ -4,7 +4,7 @@
 
 import { signFleetRequest } from "@pithead/fleet/sign";
 import type { FleetCredential } from "../session/connections.ts";
-import { type CallOptions, callJson, callRaw, serviceUrl } from "./http.ts";
+import { ApiError, type CallOptions, callJson, callRaw, serviceUrl } from "./http.ts";
 
 export type Mode = "AUTO" | "MANUAL";
 
@@ -21,15 +21,37 @@ export interface FleetMiner {
   model: string | null;
   status: "ok" | "failed" | "unknown";
   error: string | null;
+  /** The cycle the telemetry is from. */
+  cycle: number | null;
   hashrateThs: string | number | null;
   expectedThs: string | number | null;
   maxChipTempC: number | null;
   maxBoardTempC: number | null;
+  /** Against the operator's tempWarnC / tempStopC. */
+  temperature: "ok" | "warn" | "stop" | null;
   powerW: number | null;
   powerSource: string | null;
   fansRpm: number[];
   uptimeS: number | null;
-  lastDecision: { seq: number; action: string; reason: string; at: string } | null;
+  /** The latest cycle as it ran ($0 when not hashing) and, apart, what it would earn if running. */
+  margin: {
+    cycle: number;
+    hashing: boolean;
+    revenueUsdPerDay: number;
+    costUsdPerDay: number;
+    marginUsdPerDay: number;
+    ifRunningMarginUsdPerDay: number | null;
+  } | null;
+  lastDecision: {
+    seq: number;
+    action: string;
+    reason: string;
+    detail: string;
+    at: string;
+    /** Set when the action was suppressed (MANUAL mode, dry run, firmware cannot, cooldown…). */
+    notCarriedOut: { seq: number; stage: string; reason: string; detail: string } | null;
+    receipt: { seq: number; status: "ok" | "failed"; effect: string | null; error: string | null } | null;
+  } | null;
   failedPolls: number;
   stoppedByController: boolean;
 }
@@ -50,7 +72,8 @@ export interface FleetView {
   mode: Mode;
   dryRun: boolean;
   cycleRunning: boolean;
-  lastCycle: { cycleSeq: number; now: string; polled: { ok: number; failed: number } } | null;
+  /** fromLedger: the cycle ran before the controller (re)started; its figures are read from its records. */
+  lastCycle: { cycleSeq: number; now: string; polled: { ok: number; failed: number }; fromLedger: boolean } | null;
   totals: FleetTotals | null;
   count: number;
   miners: FleetMiner[];
@@ -64,7 +87,10 @@ export interface HistoryPoint {
   expectedThs: number | null;
   maxChipTempC: number | null;
   powerW: number | null;
+  /** As it ran: $0 while not hashing. */
   marginUsdPerDay: number | null;
+  /** What it would earn if running. */
+  ifRunningMarginUsdPerDay: number | null;
   action: string | null;
 }
 
@@ -110,7 +136,10 @@ export interface ProfitBody {
   cycle: number;
   /** null: the fleet's totals. */
   minerId: string | null;
+  /** "measured": the miner hashed; "nameplate": it did not, and the figures are what it would do if running. */
+  basis: "measured" | "nameplate" | "fleet";
   marginMicroUsdPerDay: number;
+  expectedMarginMicroUsdPerDay: number | null;
 }
 
 export interface NegativeProofBody {
@@ -127,10 +156,17 @@ async function signed(
   operator: FleetCredential,
   method: string,
   path: string,
-  options: Omit<CallOptions, "method" | "body"> & { body?: unknown } = {},
+  options: Omit<CallOptions, "method" | "body"> & { body?: unknown; idempotencyKey?: string } = {},
 ): Promise<Response> {
   const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-  const headers = await signFleetRequest({ operatorId: operator.id, secret: operator.secret, method, path, body });
+  const headers = await signFleetRequest({
+    operatorId: operator.id,
+    secret: operator.secret,
+    method,
+    path,
+    body,
+    ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+  });
   return callRaw("fleet", serviceUrl("fleet", path), {
     method,
     body,
@@ -148,6 +184,18 @@ async function signedJson<T>(
 ): Promise<T> {
   return (await (await signed(operator, method, path, { body, signal })).json()) as T;
 }
+
+export interface CommandAnswer {
+  decisionId: string;
+  /** True when the answer is a retried key's first result. */
+  replayed: boolean;
+  outcome: { kind: "receipt" | "negative-proof"; body: { status?: string; detail?: string; reason?: string } };
+}
+
+/** A command whose answer was lost is sent again (same key) this many times in all. */
+const COMMAND_ATTEMPTS = 3;
+/** No answer (0), or the proxy found the controller unreachable: the command may have run. */
+const retriedStatuses = new Set([0, 502, 503, 504]);
 
 const scoped = (operator: FleetCredential, path: string) => `/operators/${encodeURIComponent(operator.id)}${path}`;
 
@@ -174,11 +222,28 @@ export const fleet = {
   runCycle: (op: FleetCredential) => signedJson<CycleReport>(op, "POST", scoped(op, "/loop/run-once?details=false")),
   setMode: (op: FleetCredential, mode: Mode) =>
     signedJson<{ mode: Mode }>(op, "POST", scoped(op, "/mode"), { mode, reason: "switched on the dashboard" }),
-  command: (op: FleetCredential, minerId: string, verb: "start" | "stop" | "restart") =>
-    signedJson<{
-      decisionId: string;
-      outcome: { kind: "receipt" | "negative-proof"; body: { status?: string; detail?: string; reason?: string } };
-    }>(op, "POST", scoped(op, `/miners/${encodeURIComponent(minerId)}/${verb}`), { reason: "from the dashboard" }),
+  /**
+   * A manual command, with one Idempotency-Key per user action: a retry after the answer was lost
+   * (the network, or the proxy answering 502–504) sends the same key, so the controller answers with
+   * the first result instead of acting twice.
+   */
+  command: async (
+    op: FleetCredential,
+    minerId: string,
+    verb: "start" | "stop" | "restart",
+    idempotencyKey = `dashboard-${crypto.randomUUID()}`,
+  ): Promise<CommandAnswer> => {
+    const path = scoped(op, `/miners/${encodeURIComponent(minerId)}/${verb}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await signed(op, "POST", path, { body: { reason: "from the dashboard" }, idempotencyKey });
+        return (await response.json()) as CommandAnswer;
+      } catch (error) {
+        const status = error instanceof ApiError ? error.status : -1;
+        if (attempt >= COMMAND_ATTEMPTS || !retriedStatuses.has(status)) throw error;
+      }
+    }
+  },
   /**
    * One page of a record type, newest first; `before` pages back (records with seq < before),
    * `after` reads only what is newer (the previous answer's `nextAfter`), `action` (decisions only)

@@ -20,6 +20,8 @@ export interface LineChartProps {
   series: Series[];
   /** Decimal places of the labels. */
   digits?: number;
+  /** What to say when no series has a value (default: none collected yet). */
+  empty?: string;
 }
 
 const WIDTH = 560;
@@ -35,7 +37,9 @@ function timeLabel(ms: number): string {
   });
 }
 
-export function LineChart({ title, unit, series, digits = 1 }: LineChartProps) {
+const NO_DATA = "No data yet: run a cycle to collect some.";
+
+export function LineChart({ title, unit, series, digits = 1, empty = NO_DATA }: LineChartProps) {
   const id = useId();
   const values = series
     .flatMap((s) => s.points.map(([, y]) => y))
@@ -46,14 +50,14 @@ export function LineChart({ title, unit, series, digits = 1 }: LineChartProps) {
   const fmt = (value: number) => value.toLocaleString("en-US", { maximumFractionDigits: digits });
   const description =
     values.length === 0
-      ? `${title}: no data yet. Run a cycle to collect some.`
+      ? `${title}: ${empty}`
       : `${title}: latest ${latest === undefined || latest === null ? "—" : `${fmt(latest)} ${unit}`}, between ${fmt(Math.min(...values))} and ${fmt(Math.max(...values))} ${unit} over ${main?.points.length ?? 0} points.`;
 
   if (values.length === 0) {
     return (
       <figure className="chart">
         <figcaption>{title}</figcaption>
-        <p className="muted">No data yet: run a cycle to collect some.</p>
+        <p className="muted">{empty}</p>
       </figure>
     );
   }

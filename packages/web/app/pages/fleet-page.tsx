@@ -88,9 +88,10 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
     act(`${verb}-${minerId}`, async () => {
       const answer = await fleet.command(operator, minerId, verb);
       const outcome = answer.outcome;
+      const again = answer.replayed ? " (the answer to the first try: it was not sent twice)" : "";
       return outcome.kind === "receipt"
-        ? `${verb} ${minerId}: decision ${answer.decisionId} dispatched, the miner answered ${outcome.body.status ?? "?"}${outcome.body.detail ? ` (${outcome.body.detail})` : ""}.`
-        : `${verb} ${minerId}: decision ${answer.decisionId} recorded but not carried out (negative proof: ${outcome.body.reason ?? "?"}).`;
+        ? `${verb} ${minerId}: decision ${answer.decisionId} dispatched, the miner answered ${outcome.body.status ?? "?"}${outcome.body.detail ? ` (${outcome.body.detail})` : ""}${again}.`
+        : `${verb} ${minerId}: decision ${answer.decisionId} recorded but not carried out (negative proof: ${outcome.body.reason ?? "?"}${outcome.body.detail ? `: ${outcome.body.detail}` : ""})${again}.`;
     });
 
   const margins = marginsToShow(profits.data, lastCycle, view.data?.miners ?? []);
@@ -137,7 +138,7 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
               </button>
               <span className="muted">
                 {data.lastCycle
-                  ? `Last cycle ${formatAgo(data.lastCycle.now)} (ledger record #${data.lastCycle.cycleSeq})`
+                  ? `Last cycle ${formatAgo(data.lastCycle.now)} (ledger record #${data.lastCycle.cycleSeq})${data.lastCycle.fromLedger ? ", before the controller started: its figures are read from the ledger" : ""}`
                   : "No cycle yet"}
                 {data.dryRun && " · dry run: nothing is dispatched"}
               </span>
@@ -198,7 +199,13 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
                 Over time: <code>{chartMiner}</code>
               </h2>
               <ErrorNotice error={history.error} onRetry={history.reload} />
-              {history.data && <MinerCharts minerId={chartMiner} points={history.data.points} />}
+              {history.data && (
+                <MinerCharts
+                  minerId={chartMiner}
+                  points={history.data.points}
+                  lastError={data.miners.find((miner) => miner.id === chartMiner)?.error ?? null}
+                />
+              )}
             </section>
           )}
 

@@ -14,7 +14,7 @@ import {
   minersQuery,
   optionalOperatorParams,
 } from "../schemas.ts";
-import { fleetTotals, minerSummary } from "../views.ts";
+import { fleetTotals, lastCycleView, minerSummary } from "../views.ts";
 
 const commands: Record<string, Exclude<Action, "HOLD">> = { start: "RUN", stop: "STOP", restart: "RESTART" };
 
@@ -39,15 +39,7 @@ export function registerMinerRoutes(app: FastifyInstance, controllers: Controlle
         mode: controller.mode,
         dryRun: controller.dryRun,
         cycleRunning: controller.busy,
-        lastCycle: controller.lastCycle
-          ? {
-              cycleSeq: controller.lastCycle.cycleSeq,
-              now: controller.lastCycle.now,
-              polled: controller.lastCycle.polled,
-              records: controller.lastCycle.records,
-              timingsMs: controller.lastCycle.timingsMs,
-            }
-          : null,
+        lastCycle: lastCycleView(controller),
         totals: fleetTotals(controller),
         count: all.length,
         miners: page.map((miner) => minerSummary(controller, miner.id)),
@@ -75,7 +67,7 @@ export function registerMinerRoutes(app: FastifyInstance, controllers: Controlle
       const view = controller.minerView(request.params.id);
       return {
         ...minerSummary(controller, request.params.id),
-        telemetry: view.latest?.outcome.ok ? view.latest.outcome.telemetry : null,
+        telemetry: view.latest?.ok ? view.latest.telemetry : null,
         memory: { ...view.memory, restartsLastHour: view.memory.restartsAtMs.length },
       };
     },
@@ -122,7 +114,8 @@ export function registerMinerRoutes(app: FastifyInstance, controllers: Controlle
           return await controller.manualCommand(
             request.params.id,
             action,
-            request.body?.reason ? `${requestedBy} (${request.body.reason})` : requestedBy,
+            requestedBy,
+            request.body?.reason ?? null,
             request.headers["idempotency-key"],
           );
         } catch (error) {

@@ -6,8 +6,30 @@ import { useState } from "react";
 import type { FleetMiner } from "../../api/fleet.ts";
 import { StateBadge } from "../../components/state-badge.tsx";
 import { formatDecimal, formatInteger, formatUsd } from "../../lib/format.ts";
+import type { MinerMargin } from "./latest-margins.ts";
 
 export type MinerCommand = "start" | "stop" | "restart";
+
+/** A temperature, marked when over the operator's warning or stop threshold (the text says so too). */
+function Temperature({ value, level }: { value: number | null; level: FleetMiner["temperature"] }) {
+  const text = formatDecimal(value, 0);
+  if (value === null || (level !== "warn" && level !== "stop")) return <>{text}</>;
+  const label = level === "stop" ? "over the stop temperature" : "over the warning temperature";
+  return (
+    <span className={`badge badge-${level === "stop" ? "bad" : "warn"}`} title={label}>
+      {text} <span className="visually-hidden">({label})</span>
+      {level === "stop" ? " hot" : " warm"}
+    </span>
+  );
+}
+
+/** The latest decision, and whether it was carried out: a suppressed STOP must not read as done. */
+export function lastDecisionText(decision: NonNullable<FleetMiner["lastDecision"]>): string {
+  if (decision.notCarriedOut) return `${decision.action} not carried out: ${decision.notCarriedOut.reason}`;
+  if (decision.receipt?.status === "failed")
+    return `${decision.action} failed: ${decision.receipt.error ?? "the miner refused"}`;
+  return `${decision.action} ${decision.reason}`;
+}
 
 /** "4,763–4,919 ×4": the range of the fans' speeds and how many there are. */
 function fans(rpms: number[]): string {
@@ -19,7 +41,7 @@ function fans(rpms: number[]): string {
 
 export function FleetMinerTable(props: {
   miners: FleetMiner[];
-  margins: Map<string, number>;
+  margins: Map<string, MinerMargin>;
   selected: string | null;
   onSelect: (minerId: string) => void;
   onCommand: (minerId: string, command: MinerCommand) => void;
@@ -128,17 +150,39 @@ export function FleetMinerTable(props: {
                 </td>
                 <td className="num">{formatDecimal(miner.hashrateThs, 1)}</td>
                 <td className="num">{formatDecimal(miner.expectedThs, 1)}</td>
-                <td className="num">{formatDecimal(miner.maxChipTempC, 0)}</td>
-                <td className="num">{formatDecimal(miner.maxBoardTempC, 0)}</td>
+                <td className="num">
+                  <Temperature
+                    value={miner.maxChipTempC}
+                    level={miner.maxChipTempC === null ? null : miner.temperature}
+                  />
+                </td>
+                <td className="num">
+                  <Temperature
+                    value={miner.maxBoardTempC}
+                    level={miner.maxChipTempC === null ? miner.temperature : null}
+                  />
+                </td>
                 <td className="num">{fans(miner.fansRpm)}</td>
                 <td className="num">{formatInteger(miner.powerW)}</td>
-                <td className={`num ${margin !== undefined && margin < 0 ? "negative" : ""}`}>{formatUsd(margin)}</td>
-                <td className="decision">
+                <td className={`num ${margin !== undefined && margin.marginUsdPerDay < 0 ? "negative" : ""}`}>
+                  {formatUsd(margin?.marginUsdPerDay)}
+                  {margin?.ifRunningUsdPerDay !== null && margin?.ifRunningUsdPerDay !== undefined && (
+                    <span className="muted wrap"> {formatUsd(margin.ifRunningUsdPerDay)} if running</span>
+                  )}
+                </td>
+                <td
+                  className="decision"
+                  title={miner.lastDecision?.notCarriedOut?.detail ?? miner.lastDecision?.detail}
+                >
                   {miner.lastDecision ? (
-                    <>
-                      <StateBadge state={miner.lastDecision.action} />{" "}
-                      <span className="muted">{miner.lastDecision.reason}</span>
-                    </>
+                    miner.lastDecision.notCarriedOut || miner.lastDecision.receipt?.status === "failed" ? (
+                      <span className="badge badge-warn wrap">{lastDecisionText(miner.lastDecision)}</span>
+                    ) : (
+                      <>
+                        <StateBadge state={miner.lastDecision.action} />{" "}
+                        <span className="muted">{miner.lastDecision.reason}</span>
+                      </>
+                    )
                   ) : (
                     "—"
                   )}

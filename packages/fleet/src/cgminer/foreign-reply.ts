@@ -1,0 +1,13 @@
+// Something answered on the miner's address, but not a CGMiner API: a web server (the miner's own
+// web UI on port 80, a proxy) or a service that echoes what it is sent. Said for what it is, at
+// once, rather than as a malformed reply or a timeout (an echo never ends with the NUL a
+// CGMiner reply ends with, and never closes).
+
+/** Why `received` (the reply so far, no NUL in it yet) is not from a CGMiner API; undefined when it may be. */
+export function foreignReply(received: Buffer, request: string): string | undefined {
+  if (received.length >= 5 && received.toString("latin1", 0, 5) === "HTTP/")
+    return "answered HTTP: not a CGMiner API (is this the web UI port? the API is on 4028)";
+  if (received.length === Buffer.byteLength(request) && received.toString("utf8") === request)
+    return "echoed the request back: not a CGMiner API";
+  return undefined;
+}

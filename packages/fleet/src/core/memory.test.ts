@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { Harness, telemetry } from "../../test/builders.ts";
+import { emptyState, foldRecord, stoppedMinerBodies } from "./memory.ts";
+import { type Json, recordTypes } from "./records.ts";
+
+describe("the miners' memory", () => {
+  it("a thermal latch outlives the archiving of its STOP: fleet.memory records say why each miner was stopped", () => {
+    const h = new Harness({ site: { energyMicroUsdPerKwh: 120_000 } });
+    h.cycle({ hot: telemetry({ family: "cgminer", maxChipTempC: 97 }), dear: telemetry({ family: "cgminer" }) });
+    const [body, ...more] = stoppedMinerBodies(h.state, 1000, "re-recorded");
+    expect(more).toEqual([]);
+    expect(body).toEqual({
+      stoppedByController: ["dear", "hot"],
+      stoppedFor: {
+        dear: { reason: "UNPROFITABLE", decisionId: "op:1:dear" },
+        hot: { reason: "OVER_TEMPERATURE", decisionId: "op:1:hot" },
+      },
+      reason: "re-recorded",
+    });
+    // A restart that reads from the archive boundary has only this record of them.
+    const restarted = emptyState();
+    foldRecord(restarted, {
+      seq: 500,
+      type: recordTypes.memory,
+      at: "2026-01-01T12:00:00.000Z",
+      body: body as unknown as Json,
+    });
+    expect(restarted.miners.get("hot")).toMatchObject({ stoppedByController: true, latch: "THERMAL_LATCH" });
+    expect(restarted.miners.get("dear")).toMatchObject({ stoppedByController: true, latch: null });
+  });
+
+  it("a fleet.memory record of an older release (no stoppedFor) is read as before: stopped, no latch", () => {
+    const state = emptyState();
+    const body = { stoppedByController: ["a"], reason: "re-recorded" };
+    foldRecord(state, { seq: 3, type: recordTypes.memory, at: "2026-01-01T12:00:00.000Z", body });
+    expect(state.miners.get("a")).toMatchObject({ stoppedByController: true, stoppedFor: null, latch: null });
+  });
+});
