@@ -56,12 +56,45 @@ describe("pithead agent credentials", () => {
 
     const verified = pithead(["agent", "credentials", "verify", file]);
     expect(verified.code).toBe(0);
-    expect(verified.stdout).toBe(`✔ valid: https://miner.example.com signed by ${ADDRESS}\n`);
+    const [first, when] = verified.stdout.split("\n");
+    expect(first).toBe(`✔ valid: https://miner.example.com signed by ${ADDRESS}`);
+    // When it was signed, and how long ago, said to be outside the signature.
+    expect(when).toMatch(
+      /^ {2}signed at \d{4}-\d\d-\d\dT[\d:.]+ \(.+\), \d+ seconds? ago \(not covered by the signature\)$/,
+    );
 
     writeFileSync(join(dir, "tampered.txt"), text.replace("tok-123", "tok-124"));
     const tampered = pithead(["agent", "credentials", "verify", "tampered.txt", "--json"]);
     expect(tampered.code).toBe(1);
-    expect(JSON.parse(tampered.stdout)).toMatchObject({ valid: false, token: "tok-124", address: ADDRESS });
+    const report = JSON.parse(tampered.stdout);
+    expect(report).toMatchObject({ valid: false, address: ADDRESS, signed_at: { signed: false } });
+    expect(report.signed_at.age_s).toBeGreaterThanOrEqual(0);
+    // The token is the agent's API key: --json names it by a fingerprint, never prints it.
+    expect(tampered.stdout).not.toContain("tok-124");
+    expect(report.token_fingerprint).toMatch(/^sha256:[0-9a-f]{16}$/);
+  });
+
+  it("signs the API URL without a trailing slash, and says so", () => {
+    const signed = pithead(
+      [
+        "agent",
+        "credentials",
+        "sign",
+        "--api-url",
+        "http://203.0.113.7:8001/",
+        "--token-env",
+        "TOKEN",
+        "--mnemonic",
+        "--json",
+      ],
+      `${MNEMONIC}\n`,
+      { TOKEN: "tok-slash" },
+    );
+    expect(signed.code, signed.stderr).toBe(0);
+    expect((JSON.parse(signed.stdout) as { text: string }).text).toMatch(
+      /^http:\/\/203\.0\.113\.7:8001<seperate>tok-slash\n/,
+    );
+    expect(signed.stderr).toContain("signing http://203.0.113.7:8001 (without the trailing slash");
   });
 
   it("signs with an unencrypted coldkey file and takes the token from API_KEY in .env", () => {

@@ -37,6 +37,7 @@ interface Started {
   database: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stderr: () => string;
+  stdout: () => string;
 }
 
 async function startAgentCli(env: Record<string, string> = {}): Promise<Started> {
@@ -75,7 +76,7 @@ async function startAgentCli(env: Record<string, string> = {}): Promise<Started>
     });
     void exited.then(({ code }) => reject(new Error(`the agent exited (${code}) before listening: ${stderr}`)));
   });
-  return { url, database, exited, stderr: () => stderr };
+  return { url, database, exited, stderr: () => stderr, stdout: () => stdout };
 }
 
 async function complete(url: string, cid: string) {
@@ -102,6 +103,17 @@ function storedMessages(database: string, cid: string): string[] {
 }
 
 const modelCalled = () => vi.waitFor(() => expect(fake.calls).toHaveLength(1), { timeout: 10_000, interval: 20 });
+
+describe("`pithead agent start --json`", () => {
+  it("prints the summary alone on stdout, and its log on stderr", async () => {
+    const agent = await startAgentCli({ LOG_LEVEL: "info" });
+    expect((await complete(agent.url, "json-stdout")).status).toBe(200);
+    child?.kill("SIGTERM");
+    expect(await agent.exited).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(agent.stdout())).toMatchObject({ url: agent.url, provider: "openai", model: "fake-model" });
+    expect(agent.stderr()).toMatch(/"msg":"request completed"/);
+  });
+});
 
 describe("stopping `pithead agent start` while it answers", () => {
   it("lets a request in flight finish on SIGTERM, stores its exchange, and exits 0", async () => {

@@ -62,7 +62,7 @@ describe("conversation history", () => {
     ]);
   });
 
-  it("keeps MAX_CONVERSATION_MESSAGES and sends SMART_HISTORY_COUNT of them", async () => {
+  it("keeps MAX_CONVERSATION_MESSAGES and sends SMART_HISTORY_COUNT of them, from the first question on", async () => {
     const cid = freshCid();
     for (const n of [1, 2, 3]) {
       reply(`answer ${n}`);
@@ -78,10 +78,29 @@ describe("conversation history", () => {
     reply("answer 4");
     await complete(cid, "question 4");
     const sent = fake.calls.at(-1)?.messages ?? [];
-    // system + the 3 newest stored messages + the new question.
-    expect(sent.map((m) => m.role)).toEqual(["system", "assistant", "user", "assistant", "user"]);
-    expect(sent.slice(1, 4).map((m) => m.content)).toEqual(["answer 2", "Task: Chat\nQuery 1: question 3", "answer 3"]);
-    expect(sent[4]?.content).toMatch(/^Task: Chat\n\nInput:\nQuery 1: question 4\n/);
+    // The 3 newest stored messages begin with an answer, which strict chat templates (Mistral,
+    // Gemma) refuse after the system prompt: what is sent begins at the question after it.
+    expect(sent.map((m) => m.role)).toEqual(["system", "user", "assistant", "user"]);
+    expect(sent.slice(1, 3).map((m) => m.content)).toEqual(["Task: Chat\nQuery 1: question 3", "answer 3"]);
+    expect(sent[3]?.content).toMatch(/^Task: Chat\n\nInput:\nQuery 1: question 4\n/);
+  });
+
+  it("cuts an answer of emoji at 50,000 whole characters, stores it intact, and takes it back as previous_outputs", async () => {
+    const cid = freshCid();
+    reply("\u{1F600}".repeat(60_000));
+    const response = await agent.post("/complete", request({ cid, task: "Chat", input: [{ user_query: "smile" }] }));
+    expect(response.status).toBe(200);
+    const output = (response.body as { output: { immediate_response: string; notebook: string } }).output;
+    expect([...output.immediate_response]).toHaveLength(50_000);
+    expect(output.immediate_response.isWellFormed()).toBe(true);
+    const stored = ((await agent.call("GET", `/conversations/${cid}`)).body as Conversation).messages;
+    expect(stored[1]?.content).toBe(output.immediate_response);
+    reply("refined");
+    const refine = await agent.post(
+      "/refine",
+      request({ cid, task: "Chat", input: [{ user_query: "again" }], previous_outputs: [response.body] }),
+    );
+    expect(refine.status, refine.text).toBe(200);
   });
 
   it("leaves the history out when use_conversation_history is false, and still records the exchange", async () => {

@@ -120,6 +120,40 @@ describe("the test console in Chromium", () => {
     await page.close();
   });
 
+  it("says whether the typed key was accepted, and a wrong one refused", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${agent.url}/ui`);
+    await page.getByTestId("api-key").fill("not-the-agent-key-0123456789");
+    await page.getByRole("button", { name: "Use key" }).click();
+    await expect.poll(() => page.getByTestId("key-state").textContent()).toMatch(/^key refused \(HTTP 403\)/);
+    await page.getByTestId("api-key").fill(TEST_KEY);
+    await page.getByRole("button", { name: "Use key" }).click();
+    await expect.poll(() => page.getByTestId("key-state").textContent()).toBe("key set for this tab");
+    await page.close();
+  });
+
+  it("turns the health badge unhealthy, with the reason, after a call the model backend failed, without a reload", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${agent.url}/ui`);
+    await expect.poll(() => page.getByTestId("health-badge").textContent()).toMatch(/^healthy/);
+    // One try and LLM_MAX_RETRIES (2) retries, all failing.
+    for (let i = 0; i < 3; i++) fake.replies.push({ status: 500, error: "CUDA out of memory" });
+    await page.getByTestId("api-key").fill(TEST_KEY);
+    await page.getByRole("button", { name: "Use key" }).click();
+    const panel = page.locator("#panel-complete");
+    await panel.getByTestId("queries").fill("hello");
+    await panel.getByTestId("send").click();
+    // The retries wait their backoff (0.5 s, then 1 s).
+    await expect.poll(() => panel.getByTestId("status").textContent(), { timeout: 15_000 }).toMatch(/^HTTP 502/);
+    await expect
+      .poll(() => page.getByTestId("health-badge").textContent(), { timeout: 5000 })
+      .toBe("unhealthy · fake-model · LLM backend failed: HTTP 500");
+    // The next call that works makes it healthy again.
+    await panel.getByTestId("send").click();
+    await expect.poll(() => page.getByTestId("health-badge").textContent()).toMatch(/^healthy/);
+    await page.close();
+  });
+
   it("works inside an iframe on another localhost origin", async () => {
     const page = await browser.newPage();
     const { port } = embedder.address() as AddressInfo;

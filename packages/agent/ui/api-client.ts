@@ -24,7 +24,19 @@ export function storeKey(key: string): void {
   else sessionStorage.removeItem(KEY_STORAGE);
 }
 
+/** Told after every call but /health's own (the console refreshes its health badge then). */
+let afterCall: ((path: string) => void) | undefined;
+export function afterEachCall(listener: (path: string) => void): void {
+  afterCall = listener;
+}
+
 export async function call(method: string, path: string, body?: unknown): Promise<CallResult> {
+  const result = await send(method, path, body);
+  if (path !== "/health") afterCall?.(path);
+  return result;
+}
+
+async function send(method: string, path: string, body?: unknown): Promise<CallResult> {
   const headers: Record<string, string> = { accept: "application/json" };
   const key = storedKey();
   if (key) headers["x-api-key"] = key;

@@ -2,7 +2,7 @@
 // health and capabilities; every answer with its status and execution time. Plain DOM, no build:
 // the server strips the types of this file and serves it as JavaScript.
 
-import { apiBase, type CallResult, call, storedKey, storeKey } from "./api-client.ts";
+import { afterEachCall, apiBase, type CallResult, call, storedKey, storeKey } from "./api-client.ts";
 
 interface ComponentTab {
   name: string;
@@ -233,27 +233,44 @@ function selectTab(id: string): void {
   }
 }
 
+/** How often the badge is refreshed while the page is open (each call refreshes it too). */
+const HEALTH_EVERY_MS = 15_000;
+
 async function refreshHealth(): Promise<void> {
   const badge = byId<HTMLSpanElement>("health-badge");
   const health = await call("GET", "/health");
-  const body = health.body as { status?: string; model?: string } | null;
+  const body = health.body as { status?: string; model?: string; llm?: { detail?: string } } | null;
   // "unhealthy": the agent answers, but its model backend fails (/health's llm says why).
-  badge.className = health.ok && body?.status === "healthy" ? "badge ok" : "badge down";
-  badge.textContent = health.ok ? `${body?.status ?? "up"} · ${body?.model ?? ""}` : "unreachable";
+  const healthy = health.ok && body?.status === "healthy";
+  badge.className = healthy ? "badge ok" : "badge down";
+  const why = !healthy && body?.llm?.detail ? ` · ${body.llm.detail}` : "";
+  badge.textContent = health.ok ? `${body?.status ?? "up"} · ${body?.model ?? ""}${why}` : "unreachable";
+}
+
+/** Whether the agent takes the key: /conversations needs a valid one (/capabilities takes any). */
+async function keyState(): Promise<string> {
+  if (!storedKey()) return "no key: protected endpoints answer 401";
+  const check = await call("GET", "/conversations");
+  // Accepted: the wording the dashboard's end-to-end tests wait for (test/web-*.test.ts).
+  if (check.ok) return "key set for this tab";
+  if (check.status === 403) return "key refused (HTTP 403): not this agent's API_KEY";
+  const detail = (check.body as { detail?: unknown; error?: unknown } | null) ?? {};
+  return `key not checked: HTTP ${check.status} ${String(detail.detail ?? detail.error ?? "")}`.trim();
 }
 
 function setUpKeyForm(): void {
   const input = byId<HTMLInputElement>("api-key");
   const state = byId<HTMLSpanElement>("key-state");
   input.value = storedKey();
-  const show = () => {
-    state.textContent = storedKey() ? "key set for this tab" : "no key: protected endpoints answer 401";
+  const show = async () => {
+    state.textContent = "checking the key…";
+    state.textContent = await keyState();
   };
-  show();
+  void show();
   byId<HTMLFormElement>("key-form").addEventListener("submit", (event) => {
     event.preventDefault();
     storeKey(input.value.trim());
-    show();
+    void show();
   });
 }
 
@@ -277,6 +294,9 @@ function main(): void {
     panels.append(panel);
   }
   selectTab("complete");
+  // The badge follows the backend: after every call (a failed one may be the first sign), and on a timer.
+  afterEachCall(() => void refreshHealth());
+  setInterval(() => void refreshHealth(), HEALTH_EVERY_MS);
   void refreshHealth();
 }
 

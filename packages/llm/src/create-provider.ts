@@ -7,6 +7,7 @@ import { loadEmbeddedModel } from "./local/embedded-model.ts";
 import type { GpuMode } from "./local/llama-runtime.ts";
 import { createLocalProvider } from "./local/local-provider.ts";
 import { createOpenAiProvider } from "./openai/openai-provider.ts";
+import { hasUserinfo, shownUrl } from "./openai/shown-url.ts";
 import { ensureTinyModel } from "./tiny-model/tiny-model.ts";
 import type { LlmProvider, ProviderKind } from "./types.ts";
 
@@ -61,14 +62,12 @@ function checkInteger(config: ProviderConfig, field: keyof ProviderConfig, min: 
 }
 
 function checkUrl(field: string, value: string): void {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw bad(field, `must be an http(s) URL (got ${JSON.stringify(value)})`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw bad(field, `must be an http(s) URL (got ${JSON.stringify(value)})`);
+  const url = URL.parse(value);
+  if (url === null || (url.protocol !== "http:" && url.protocol !== "https:"))
+    throw bad(field, `must be an http(s) URL (got ${JSON.stringify(shownUrl(value))})`);
+  // fetch refuses such a URL on every call; the password would reach errors and logs.
+  if (hasUserinfo(value))
+    throw bad(field, "must not contain a user name or password: send the key as apiKey (a bearer token)");
 }
 
 /** Throws INVALID_CONFIG naming the first bad setting. */

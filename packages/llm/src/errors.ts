@@ -4,7 +4,7 @@
 export type LlmErrorCode =
   | "INVALID_CONFIG" // a provider setting is missing or out of range (details.field names it)
   | "INVALID_REQUEST" // a request field is wrong (details.field names it)
-  | "MODEL_NOT_FOUND" // the GGUF file does not exist
+  | "MODEL_NOT_FOUND" // the GGUF file does not exist, or (check()) the server does not list the model (details.served)
   | "MODEL_CORRUPT" // not a GGUF file, truncated, or a GGUF llama.cpp cannot load
   | "MODEL_TOO_LARGE" // the model (or its context) does not fit in free RAM/VRAM
   | "GPU_UNAVAILABLE" // gpu: "cuda" was asked for and no CUDA build/device could be used

@@ -18,6 +18,8 @@ export type Behaviour =
   | { kind: "status"; status: number; message: string; headers?: Record<string, string> }
   | { kind: "hang" }
   | { kind: "cut-stream"; text: string[] }
+  /** HTTP 200 headers and the start of a JSON body, then the connection drops. */
+  | { kind: "cut-body" }
   | { kind: "stall-stream"; text: string[] }
   /** HTTP 200 with exactly this body (a broken server: `{}`, text, bad server-sent events). */
   | { kind: "raw"; body: string; contentType: string };
@@ -101,6 +103,10 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
         res.writeHead(200, { "content-type": "text/event-stream" });
         for (const piece of behaviour.text) res.write(`data: ${JSON.stringify(chunk(path, piece, null))}\n\n`);
         return; // The rest never comes; the client has to give up.
+      case "cut-body":
+        res.writeHead(200, { "content-type": "application/json", "content-length": "500" });
+        res.write('{"id":"cmpl-1","choices":[{"message":{"content":"par', () => req.socket.destroy());
+        return;
       case "cut-stream":
         res.writeHead(200, { "content-type": "text/event-stream" });
         // Tear the connection down once the pieces are handed to the kernel (sent before the FIN).

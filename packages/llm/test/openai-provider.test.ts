@@ -127,6 +127,19 @@ describe("OpenAI-compatible provider", () => {
     await expect(llm.check()).resolves.toBeUndefined();
   });
 
+  it("fails the check, naming what is served, when the server does not list the configured model", async () => {
+    const models = { object: "list", data: [{ id: "llama3:latest" }, { id: "other-model" }] };
+    server.script({ kind: "raw", body: JSON.stringify(models), contentType: "application/json" });
+    const missing = await failure(llm.check());
+    expect(missing).toMatchObject({ code: "MODEL_NOT_FOUND", details: { served: ["llama3:latest", "other-model"] } });
+    expect(missing.message).toBe(
+      "model qwen2.5-7b is not served by the LLM server; it serves: llama3:latest, other-model",
+    );
+    // Ollama serves "llama3:latest" as "llama3".
+    const ollama = await createProvider({ provider: "vllm", baseUrl: server.baseUrl, model: "llama3" });
+    await expect(ollama.check()).resolves.toBeUndefined();
+  });
+
   it("sends chat requests to /chat/completions with the key and the sampling settings", async () => {
     server.script({ kind: "answer", text: ["Hello", " there"] });
     const result = await llm.generate({ ...chat, maxTokens: 64, temperature: 0.3, topP: 0.9, seed: 5, stop: ["\n\n"] });
@@ -266,6 +279,41 @@ describe("OpenAI-compatible provider", () => {
     const error = await failure(collect(chat));
     expect(error.code).toBe("UPSTREAM_UNREACHABLE");
     expect(error.message).toMatch(/failed mid-response/);
+  });
+
+  it("retries a connection dropped after the headers, mid-body, like one dropped before them", async () => {
+    server.script({ kind: "cut-body" }, { kind: "answer", text: ["after the drop"] });
+    expect((await llm.generate(chat)).text).toBe("after the drop");
+    expect(server.seen).toHaveLength(2);
+
+    // Within the same budget: 1 try + maxRetries (2), then UPSTREAM_UNREACHABLE.
+    server.seen.length = 0;
+    server.script({ kind: "cut-body" });
+    const error = await failure(llm.generate(chat));
+    expect(error.code).toBe("UPSTREAM_UNREACHABLE");
+    expect(server.seen).toHaveLength(3);
+  });
+
+  it("never shows a key hidden in the base URL's query, and refuses one with a user name or password", async () => {
+    const keyed = await createProvider({
+      provider: "vllm",
+      baseUrl: `${server.baseUrl}?key=QTOKEN`,
+      model: "m",
+      maxRetries: 0,
+    });
+    server.script({ kind: "status", status: 500, message: "internal boom" });
+    const error = await failure(keyed.generate(chat));
+    expect(error.code).toBe("UPSTREAM_HTTP");
+    expect(JSON.stringify(error)).not.toContain("QTOKEN");
+    expect(error.message).not.toContain("QTOKEN");
+    expect(keyed.info().baseUrl).toBe(server.baseUrl);
+    await keyed.close();
+
+    const withPassword = server.baseUrl.replace("http://", "http://user:hunter2@");
+    const refused = await failure(createProvider({ provider: "vllm", baseUrl: withPassword, model: "m" }));
+    expect(refused).toMatchObject({ code: "INVALID_CONFIG", details: { field: "baseUrl" } });
+    expect(refused.message).toMatch(/must not contain a user name or password/);
+    expect(refused.message).not.toContain("hunter2");
   });
 
   it("reports an HTTP 200 that holds no completion as UPSTREAM_INVALID saying what was wrong, never as unreachable", async () => {

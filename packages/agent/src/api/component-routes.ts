@@ -60,12 +60,21 @@ export function registerComponentRoutes(app: HttpServer, deps: AgentDeps): void 
               now: deps.now,
               signal: deadline.signal,
               timeLeftMs: () => deadline.timeLeftMs() + PROVIDER_GRACE_MS,
+              log: request.log,
             }),
           );
         } catch (error) {
           const mapped = toUpstreamError(error);
           if (mapped && !(error instanceof HttpError) && mapped.status !== 504)
-            request.log.warn({ component: name, detail: mapped.message }, "upstream failure");
+            // The answer's detail is generic (llm/llm-errors.ts): the log gets the provider's own words.
+            request.log.warn(
+              {
+                component: name,
+                detail: mapped.message,
+                cause: error instanceof Error ? error.message : String(error),
+              },
+              "upstream failure",
+            );
           throw mapped ?? error;
         }
       },

@@ -3,6 +3,7 @@
 // components, conversations, playbook, /, /health, /capabilities, /docs, /metrics and /ui.
 
 import { createHttpServer, type HttpServer, type HttpServerOptions } from "@pithead/http";
+import { historyRoomWarning } from "../components/fit-history.ts";
 import { createBackendHealth } from "../llm/backend-health.ts";
 import { installApiKeyAuth } from "./auth.ts";
 import { registerComponentRoutes } from "./component-routes.ts";
@@ -22,11 +23,14 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 export async function buildAgentServer(given: AgentDeps, logger?: HttpServerOptions["logger"]): Promise<HttpServer> {
   // The routes call the model through the health tracker, which /health reads.
-  const backend = createBackendHealth(given.model, { now: given.now });
+  let app: HttpServer | undefined;
+  const backend = createBackendHealth(given.model, {
+    now: given.now,
+    // /health shows a generic detail; the operator's log says what the provider said.
+    onFailure: ({ detail, cause, source }) => app?.log.warn({ detail, cause, source }, "the LLM backend is failing"),
+  });
   const deps: AgentDeps = { ...given, model: backend.model };
-  // At once: an HTTP server's context window is known before the first request (vLLM reports it).
-  void backend.check();
-  const app = await createHttpServer({
+  app = await createHttpServer({
     name: "pithead-agent",
     version: deps.version,
     errors: agentErrors,
@@ -71,5 +75,13 @@ export async function buildAgentServer(given: AgentDeps, logger?: HttpServerOpti
   registerPlaybookRoutes(app, deps);
   registerUiRoutes(app, deps.config.uiFrameAncestors);
   refuseOtherMethods();
+  // At once: an HTTP server's context window is known before the first request (vLLM reports it),
+  // and a backend that cannot serve (down, key refused, model not served) is in the log at start.
+  const started = app;
+  void backend.check().then(() => {
+    const info = deps.model.info();
+    const warning = historyRoomWarning(info.contextSize, deps.config.maxTokens, info.provider);
+    if (warning) started.log.warn(warning);
+  });
   return app;
 }

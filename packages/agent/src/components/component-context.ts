@@ -18,4 +18,6 @@ export interface ComponentContext {
   signal: AbortSignal;
   /** Milliseconds left before the request deadline. */
   timeLeftMs: () => number;
+  /** The request's logger (pino's), for what the operator may want to know but the caller not. */
+  log?: { debug(fields: Record<string, unknown>, message: string): void };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { jsonCandidate, parseJsonAnswer } from "./json-answer.ts";
+import { fitOutput, jsonCandidate, parseJsonAnswer } from "./json-answer.ts";
 import { resolveNotebook } from "./notebook.ts";
 import type { PreviousOutput } from "./types.ts";
 
@@ -50,6 +50,19 @@ describe("notebook resolution", () => {
     input: [],
     output: { immediate_response: "r", notebook },
     component: "complete",
+  });
+
+  it("cuts an overlong answer at 50,000 and a notebook at 100,000 whole characters, never inside an emoji", () => {
+    const emoji = "\u{1F600}"; // two UTF-16 units
+    const output = fitOutput({ immediate_response: emoji.repeat(60_000), notebook: `x${emoji.repeat(120_000)}` });
+    expect([...output.immediate_response]).toHaveLength(50_000);
+    expect(output.immediate_response.isWellFormed()).toBe(true);
+    expect([...output.notebook]).toHaveLength(100_000);
+    expect(output.notebook.isWellFormed()).toBe(true);
+    expect(fitOutput({ immediate_response: "short", notebook: "" })).toEqual({
+      immediate_response: "short",
+      notebook: "",
+    });
   });
 
   it("keeps a real notebook, and 'no update' without previous outputs", () => {

@@ -37,10 +37,24 @@ export function parseJsonAnswer(raw: string): ComponentOutputData {
   });
 }
 
+/**
+ * The first `max` characters, counted as the request validation counts them (code points, as Ajv's
+ * maxLength does), so a cut never splits a surrogate pair: half an emoji would be stored as U+FFFD
+ * and would make the answer, sent back as previous_outputs, a 422.
+ */
+export function firstCharacters(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let units = 0;
+  for (let count = 0; count < max && units < text.length; count++) {
+    units += (text.codePointAt(units) as number) > 0xffff ? 2 : 1;
+  }
+  return text.slice(0, units);
+}
+
 /** Cuts the fields to the response limits rather than failing a request the model overran. */
 export function fitOutput(output: ComponentOutputData): ComponentOutputData {
   return {
-    immediate_response: output.immediate_response.slice(0, MAX_IMMEDIATE_RESPONSE),
-    notebook: output.notebook.slice(0, MAX_NOTEBOOK),
+    immediate_response: firstCharacters(output.immediate_response, MAX_IMMEDIATE_RESPONSE),
+    notebook: firstCharacters(output.notebook, MAX_NOTEBOOK),
   };
 }

@@ -60,6 +60,18 @@ const exchange = (user: string, assistant: string): HistoryMessage[] => [
   { role: "assistant", content: assistant },
 ];
 
+/** Cut to fit the window, saying so in the log when stored messages stay out. */
+function fitted(input: ComponentInput, context: ComponentContext, prompt: Prompt, history: HistoryMessage[]) {
+  const chat = fitHistory(context.model, prompt, history, context.maxTokens);
+  if (chat.droppedMessages > 0) {
+    context.log?.debug(
+      { cid: input.cid, stored: history.length, dropped: chat.droppedMessages, maxTokens: chat.maxTokens },
+      "stored history left out of the prompt (no room in the context window, or it began with an answer)",
+    );
+  }
+  return chat;
+}
+
 async function jsonComponent(
   input: ComponentInput,
   context: ComponentContext,
@@ -69,7 +81,7 @@ async function jsonComponent(
   preferredNotebook?: string,
 ): Promise<ComponentResult> {
   const loaded = await loadContext(input, context);
-  const chat = fitHistory(context.model, build(loaded), loaded.history, context.maxTokens);
+  const chat = fitted(input, context, build(loaded), loaded.history);
   const text = await askModel(context, chat.messages, temperature, chat.maxTokens);
   const answer = parseJsonAnswer(text);
   const notebook = resolveNotebook(answer.notebook, input.previous_outputs, preferredNotebook);
@@ -102,7 +114,7 @@ const handlers: Record<ComponentName, (input: ComponentInput, context: Component
     async feedback(input, context) {
       const loaded = await loadContext(input, context);
       const prompt = feedbackPrompt(input, loaded.playbook);
-      const chat = fitHistory(context.model, prompt, loaded.history, context.maxTokens);
+      const chat = fitted(input, context, prompt, loaded.history);
       const text = await askModel(context, chat.messages, TEMPERATURES.feedback, chat.maxTokens);
       const output = fitOutput({ immediate_response: text, notebook: NO_UPDATE });
       return { output, exchange: exchange(`Feedback request: ${input.task}`, output.immediate_response) };

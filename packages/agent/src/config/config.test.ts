@@ -175,6 +175,21 @@ describe("the agent's configuration", () => {
     expect(bad.message).not.toContain("hunter2");
   });
 
+  it("refuses a model server URL with a user name or password, naming the variable, never the password", () => {
+    const bad = errorOf(() =>
+      load({ LLM_PROVIDER: "vllm", VLLM_BASE_URL: "http://user:hunter2@gpu-box:8000/v1", VLLM_MODEL: "m" }),
+    );
+    expect(bad.key).toBe("VLLM_BASE_URL");
+    expect(bad.message).toMatch(/must not contain a user name or password .*put the key in VLLM_API_KEY/);
+    expect(bad.message).not.toContain("hunter2");
+    const openai = errorOf(() => load({ LLM_PROVIDER: "openai", OPENAI_BASE_URL: "https://k:sk-1@proxy/v1" }));
+    expect(openai.key).toBe("OPENAI_BASE_URL");
+    expect(openai.message).not.toContain("sk-1");
+    const notHttp = errorOf(() => load({ LLM_PROVIDER: "vllm", VLLM_BASE_URL: "ftp://u:pw@host/v1?key=QTOKEN" }));
+    expect(notHttp.message).toMatch(/^VLLM_BASE_URL: must be an http\(s\) URL/);
+    expect(notHttp.message).not.toMatch(/pw|QTOKEN/);
+  });
+
   it("names the variable of every bad value", () => {
     const cases: [Record<string, string>, string][] = [
       [{ PORT: "eighty" }, "PORT"],

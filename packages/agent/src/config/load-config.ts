@@ -201,9 +201,22 @@ class Reader {
     const raw = this.text(key) ?? fallback;
     if (raw === undefined) return undefined;
     const parsed = URL.parse(raw);
-    if (parsed !== null && (parsed.protocol === "http:" || parsed.protocol === "https:")) return raw;
-    this.problem(key, `must be an http(s) URL, got "${raw}"`);
-    return fallback;
+    if (parsed === null || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+      // Echoed without what may hold a key: a password, a query.
+      const shown = raw.replace(/\/\/[^/@]*@/, "//***@").replace(/\?.*$/, "?…");
+      this.problem(key, `must be an http(s) URL, got "${shown}"`);
+      return fallback;
+    }
+    // fetch refuses to send such a URL, and the password would be shown wherever the URL is.
+    if (parsed.username !== "" || parsed.password !== "") {
+      const keyVariable = key.replace(/_BASE_URL$/, "_API_KEY");
+      this.problem(
+        key,
+        `must not contain a user name or password (${parsed.host}): ${keyVariable === key ? "remove them" : `put the key in ${keyVariable}`}`,
+      );
+      return fallback;
+    }
+    return raw;
   }
 }
 

@@ -40,6 +40,7 @@ describe("signing credentials", () => {
       token: TOKEN,
       address: ADDRESS,
       wrapped: false,
+      timestamp: lines[3]?.replace("\tTimestamp: ", ""),
     });
   });
 

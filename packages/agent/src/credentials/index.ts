@@ -11,4 +11,12 @@ export {
   SEPARATOR,
 } from "./credentials-file.ts";
 export { addressOf, KeyError, pairFromMnemonic, pairFromSecret, pairFromSeed, type Sr25519Pair } from "./keypair.ts";
-export { type SignedCredentials, signCredentials, type Verification, verifyCredentials } from "./sign-verify.ts";
+export {
+  normalizeApiUrl,
+  type SignedCredentials,
+  signCredentials,
+  tokenFingerprint,
+  type Verification,
+  verifyCredentials,
+} from "./sign-verify.ts";
+export { describeAge, type SignedAt, signedAtOf } from "./signed-at.ts";

@@ -1,5 +1,6 @@
 // Signing and verifying registration credentials (sr25519, as bittensor's Keypair.sign/verify).
 
+import { createHash } from "node:crypto";
 import { u8aToHex } from "@polkadot/util";
 import { decodeAddress, sr25519Sign, sr25519Verify } from "@polkadot/util-crypto";
 import { credentialsMessage, formatCredentials, parseCredentials, pythonIsoformat } from "./credentials-file.ts";
@@ -8,12 +9,28 @@ import { localZoneName } from "./zone-name.ts";
 
 export interface SignedCredentials {
   text: string;
+  /** The URL signed (normalizeApiUrl of the one given). */
+  apiUrl: string;
   message: string;
   address: string;
   signature: string;
 }
 
-export function signCredentials(apiUrl: string, token: string, pair: Sr25519Pair, now = new Date()): SignedCredentials {
+/**
+ * The API URL as the portal should call it: without a trailing slash, which it would put before
+ * "/complete" ("http://host//complete", a redirect or a 404 at FastAPI's router).
+ */
+export function normalizeApiUrl(apiUrl: string): string {
+  return apiUrl.replace(/\/+$/, "");
+}
+
+/** A short, one-way name for a token (the agent's API key), so output can tell keys apart without showing one. */
+export function tokenFingerprint(token: string): string {
+  return `sha256:${createHash("sha256").update(token).digest("hex").slice(0, 16)}`;
+}
+
+export function signCredentials(given: string, token: string, pair: Sr25519Pair, now = new Date()): SignedCredentials {
+  const apiUrl = normalizeApiUrl(given);
   const message = credentialsMessage(apiUrl, token);
   const signature = u8aToHex(sr25519Sign(new TextEncoder().encode(message), pair)).slice(2);
   const address = addressOf(pair);
@@ -23,7 +40,7 @@ export function signCredentials(apiUrl: string, token: string, pair: Sr25519Pair
     signature,
     timestamp: `${pythonIsoformat(now)} (${localZoneName(now)})`,
   });
-  return { text, message, address, signature };
+  return { text, apiUrl, message, address, signature };
 }
 
 export interface Verification {
@@ -37,6 +54,8 @@ export interface Verification {
   reason?: string;
   /** The field that makes the file malformed (not a signature that fails): "signed_by", not SS58. */
   malformed?: "signed_by";
+  /** The Timestamp line, if any: informational, not covered by the signature. */
+  timestamp?: string;
 }
 
 function safeVerify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8Array): boolean {
@@ -50,7 +69,13 @@ function safeVerify(message: Uint8Array, signature: Uint8Array, publicKey: Uint8
 /** Checks a credentials file; parse errors throw CredentialsError naming the field. */
 export function verifyCredentials(text: string): Verification {
   const parsed = parseCredentials(text);
-  const base = { apiUrl: parsed.apiUrl, token: parsed.token, address: parsed.address, wrapped: false };
+  const base = {
+    apiUrl: parsed.apiUrl,
+    token: parsed.token,
+    address: parsed.address,
+    wrapped: false,
+    ...(parsed.timestamp === undefined ? {} : { timestamp: parsed.timestamp }),
+  };
   let publicKey: Uint8Array;
   try {
     publicKey = decodeAddress(parsed.address);

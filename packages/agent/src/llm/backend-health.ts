@@ -31,6 +31,11 @@ export interface BackendHealthOptions {
   freshMs?: number;
   /** Longest a check may take (default 5 s): /health answers within it. */
   checkTimeoutMs?: number;
+  /**
+   * Told when the backend starts failing, or fails differently (not on every probe), with the
+   * provider's own words, which /health does not show.
+   */
+  onFailure?: (failure: { detail: string; cause: string; source: "request" | "check" }) => void;
 }
 
 interface Observation {
@@ -40,10 +45,26 @@ interface Observation {
   source: "request" | "check";
 }
 
+interface Failure {
+  /** Generic: what /health shows. */
+  detail: string;
+  /** The provider's message: what the log shows. */
+  cause: string;
+}
+
 /** A failed call that says something about the backend (not a full queue, a client gone, a long input). */
-function backendFailure(error: unknown): string | undefined {
+function backendFailure(error: unknown): Failure | undefined {
   const failure = classifyLlmError(error);
-  return failure && (failure.status === 502 || failure.status === 504) ? failure.detail : undefined;
+  return failure && (failure.status === 502 || failure.status === 504)
+    ? { detail: failure.detail, cause: failure.log }
+    : undefined;
+}
+
+/** A failed check: whatever it threw says the backend cannot serve. */
+function checkFailure(error: unknown): Failure {
+  const cause = error instanceof Error ? error.message : String(error);
+  const failure = classifyLlmError(error);
+  return failure ? { detail: failure.detail, cause: failure.log } : { detail: "LLM backend check failed", cause };
 }
 
 export function createBackendHealth(model: ChatModel, options: BackendHealthOptions): BackendHealth {
@@ -52,8 +73,10 @@ export function createBackendHealth(model: ChatModel, options: BackendHealthOpti
   let last: Observation | undefined;
   let checking: Promise<void> | undefined;
 
-  const observe = (ok: boolean, source: Observation["source"], detail?: string) => {
-    last = { ok, source, at: options.now(), ...(detail === undefined ? {} : { detail }) };
+  const observe = (ok: boolean, source: Observation["source"], failure?: Failure) => {
+    const news = failure !== undefined && (last === undefined || last.ok || last.detail !== failure.detail);
+    last = { ok, source, at: options.now(), ...(failure === undefined ? {} : { detail: failure.detail }) };
+    if (news) options.onFailure?.({ detail: failure.detail, cause: failure.cause, source });
   };
 
   const check = () => {
@@ -63,8 +86,7 @@ export function createBackendHealth(model: ChatModel, options: BackendHealthOpti
       .call(model, { timeoutMs: checkTimeoutMs })
       .then(
         () => observe(true, "check"),
-        (error: unknown) =>
-          observe(false, "check", classifyLlmError(error)?.detail ?? (error as Error).message ?? String(error)),
+        (error: unknown) => observe(false, "check", checkFailure(error)),
       )
       .finally(() => {
         checking = undefined;
@@ -80,8 +102,8 @@ export function createBackendHealth(model: ChatModel, options: BackendHealthOpti
         observe(true, "request");
         return result;
       } catch (error) {
-        const detail = backendFailure(error);
-        if (detail !== undefined) observe(false, "request", detail);
+        const failure = backendFailure(error);
+        if (failure !== undefined) observe(false, "request", failure);
         throw error;
       }
     },

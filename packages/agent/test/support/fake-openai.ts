@@ -59,14 +59,16 @@ export async function startFakeOpenAi(model = "fake-model"): Promise<FakeOpenAi>
     close: async () => {},
   };
   const server: Server = createServer(async (request, response) => {
-    if (request.method === "GET" && request.url?.endsWith("/models") && fake.models) {
+    // A base URL may carry a query (?key=…): the SDK puts it after the route.
+    const path = new URL(request.url ?? "/", "http://fake").pathname;
+    if (request.method === "GET" && path.endsWith("/models") && fake.models) {
       fake.modelListings += 1;
       const models = fake.models;
       if ("status" in models) send(response, models.status, { error: { message: models.error } });
       else send(response, 200, { object: "list", data: models.data });
       return;
     }
-    if (request.method !== "POST" || !request.url?.endsWith("/chat/completions")) {
+    if (request.method !== "POST" || !path.endsWith("/chat/completions")) {
       send(response, 404, { error: { message: `no route ${request.method} ${request.url}` } });
       return;
     }

@@ -248,12 +248,16 @@ function writePrivateFile(file: string, text: string): void {
 }
 
 async function sign(options: SignOptions): Promise<void> {
-  const { credentialsMessage, signCredentials } = await credentialsPackage();
+  const { credentialsMessage, normalizeApiUrl, signCredentials } = await credentialsPackage();
   const token = await tokenFor(options);
+  const apiUrl = normalizeApiUrl(options.apiUrl);
+  if (apiUrl !== options.apiUrl) {
+    process.stderr.write(`note: signing ${apiUrl} (without the trailing slash: the portal appends /complete to it)\n`);
+  }
   // The URL and token are checked before any secret is asked for.
-  credentialsMessage(options.apiUrl, token);
+  credentialsMessage(apiUrl, token);
   const pair = await keyFor(options);
-  const signed = signCredentials(options.apiUrl, token, pair);
+  const signed = signCredentials(apiUrl, token, pair);
   if (options.output) writePrivateFile(options.output, signed.text);
   if (options.json) {
     printResult(
@@ -280,7 +284,7 @@ function malformedAddress(result: Verification): boolean {
  * is also JSON on stdout, so a script reading stdout gets an answer either way.
  */
 async function verify(file: string, options: { json?: boolean }): Promise<void> {
-  const { verifyCredentials } = await credentialsPackage();
+  const { describeAge, signedAtOf, tokenFingerprint, verifyCredentials } = await credentialsPackage();
   const cannot = (message: string): never => {
     if (options.json) printResult(true, { valid: false, file, error: message }, () => "");
     return fail(message, EXIT_CANNOT);
@@ -301,10 +305,29 @@ async function verify(file: string, options: { json?: boolean }): Promise<void> 
     throw error;
   }
   if (malformedAddress(result)) return cannot(`${file} is not a signed credentials file: ${result.reason}`);
-  printResult(options.json === true, result, () =>
-    result.valid
-      ? `✔ valid: ${result.apiUrl} signed by ${result.address}${result.wrapped ? " (over <Bytes>…</Bytes>)" : ""}`
-      : `✖ invalid: ${result.reason}`,
+  // The token is the agent's API key: the output names it by a fingerprint only.
+  const { token, timestamp, ...shown } = result;
+  const signedAt = signedAtOf(timestamp, new Date());
+  const report = {
+    ...shown,
+    token_fingerprint: tokenFingerprint(token),
+    signed_at: signedAt
+      ? {
+          text: signedAt.text,
+          at: signedAt.at?.toISOString() ?? null,
+          age_s: signedAt.ageS ?? null,
+          signed: false, // the Timestamp line is not covered by the signature
+        }
+      : null,
+  };
+  const age = signedAt?.ageS === undefined ? "" : `, ${describeAge(signedAt.ageS)}`;
+  printResult(options.json === true, report, () =>
+    [
+      result.valid
+        ? `✔ valid: ${result.apiUrl} signed by ${result.address}${result.wrapped ? " (over <Bytes>…</Bytes>)" : ""}`
+        : `✖ invalid: ${result.reason}`,
+      ...(signedAt ? [`  signed at ${signedAt.text}${age} (not covered by the signature)`] : []),
+    ].join("\n"),
   );
   if (!result.valid) process.exitCode = 1;
 }
@@ -321,7 +344,11 @@ async function start(options: { dotenv?: string; port?: string; host?: string; j
     : spinner(`Starting the agent (${config.llm.provider} model, ${config.database.kind} store)`);
   let agent: RunningAgent;
   try {
-    agent = await startAgent(config);
+    // With --json, stdout holds the summary alone (a script parses it): the log goes to stderr.
+    agent = await startAgent(
+      config,
+      options.json ? { logger: { level: config.logLevel, stream: process.stderr } } : {},
+    );
   } catch (error) {
     progress?.fail("The agent did not start");
     const problem =

@@ -20,6 +20,7 @@ import type {
 } from "../types.ts";
 import { chunkOf, completionOf, InvalidResponse, type Usage } from "./response-shape.ts";
 import { nextRetryDelay } from "./retry-policy.ts";
+import { shownUrl } from "./shown-url.ts";
 import { estimatePromptTokens } from "./token-estimate.ts";
 import { type StopCause, toUpstreamError } from "./upstream-errors.ts";
 
@@ -74,11 +75,23 @@ function reportedContextSize(page: unknown, model: string): number | undefined {
   return typeof size === "number" && Number.isInteger(size) && size > 0 ? size : undefined;
 }
 
+/** The model ids a GET /models page lists; undefined when it holds no list (nothing to compare). */
+function servedModels(page: unknown): string[] | undefined {
+  const data = (page as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data) || data.length === 0) return undefined;
+  return data.map((item) => (item as { id?: unknown } | null)?.id).filter((id): id is string => typeof id === "string");
+}
+
+/** Ollama lists "llama3:latest" and serves it as "llama3" too. */
+const isServed = (served: string[], model: string) => served.some((id) => id === model || id === `${model}:latest`);
+
 /** Rough count when a server reports no usage: about 4 characters per token. */
 const estimateTokens = (text: string) => Math.ceil(text.length / 4);
 
 export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvider {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  // What errors and info() name: never the query or userinfo, where a key may hide.
+  const shown = shownUrl(baseUrl);
   const timeoutMs = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
   const client = new OpenAI({
     baseURL: baseUrl,
@@ -98,7 +111,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
 
   async function run(request: GenerateRequest, onText?: (text: string) => void): Promise<GenerateResult> {
     validateRequest(request);
-    if (closed) throw new LlmError("CLOSED", `the provider for ${baseUrl} is closed`);
+    if (closed) throw new LlmError("CLOSED", `the provider for ${shown} is closed`);
     const started = performance.now();
     const deadline = request.timeoutMs ?? timeoutMs;
     const stopper = new AbortController();
@@ -195,7 +208,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
     } catch (error) {
       // A reader who stops a stream keeps what already arrived.
       if (stopped === "abort" && stream && chunks > 0) finish = "abort";
-      else throw toUpstreamError(error, baseUrl, stopped, deadline);
+      else throw toUpstreamError(error, shown, stopped, deadline);
     } finally {
       clearTimeout(timer);
       request.signal?.removeEventListener("abort", onAbort);
@@ -223,7 +236,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
         model: options.model,
         contextSize,
         accelerator: "remote",
-        baseUrl,
+        baseUrl: shown,
       };
     },
     measure(request): PromptMeasure {
@@ -233,7 +246,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
       return { promptTokens, exact: false, contextSize, room };
     },
     async check(checkOptions = {}) {
-      if (closed) throw new LlmError("CLOSED", `the provider for ${baseUrl} is closed`);
+      if (closed) throw new LlmError("CLOSED", `the provider for ${shown} is closed`);
       const deadline = checkOptions.timeoutMs ?? Math.min(timeoutMs, CHECK_TIMEOUT_MS);
       const stopper = new AbortController();
       let stopped: StopCause;
@@ -251,10 +264,21 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
         const page: unknown = await client.models.list({ signal: stopper.signal, timeout: deadline });
         // A window configured by the operator wins over the one the server reports.
         if (options.contextSize === undefined) contextSize = reportedContextSize(page, options.model) ?? contextSize;
+        // A model the server does not list is one every call would be refused (vLLM's 404).
+        const served = servedModels(page);
+        if (served !== undefined && !isServed(served, options.model)) {
+          const listed =
+            served.length > 5 ? `${served.slice(0, 5).join(", ")} and ${served.length - 5} more` : served.join(", ");
+          throw new LlmError(
+            "MODEL_NOT_FOUND",
+            `model ${options.model} is not served by the LLM server; it serves: ${listed}`,
+            { url: shown, model: options.model, served },
+          );
+        }
       } catch (error) {
         // A server without a model list (some proxies) answered, and took the key: nothing to learn.
         if (error instanceof APIError && error.status === 404) return;
-        throw toUpstreamError(error, baseUrl, stopped, deadline);
+        throw toUpstreamError(error, shown, stopped, deadline);
       } finally {
         clearTimeout(timer);
         checkOptions.signal?.removeEventListener("abort", onAbort);

@@ -22,10 +22,32 @@ export function retryAfterOf(error: unknown): number | undefined {
   return error instanceof APIError ? retryAfterMs(error.headers) : undefined;
 }
 
-/** The SDK's rules: dropped connections, 408, 409, 429 and 5xx, unless `x-should-retry` says otherwise. */
+/** Socket failures undici reports when a connection drops while the body is being read. */
+const DROPPED_CODES = new Set(["UND_ERR_SOCKET", "UND_ERR_CLOSED", "ECONNRESET", "EPIPE"]);
+
+/**
+ * A connection dropped after the status line, while the body was read (fetch's "terminated"): the
+ * SDK passes it on as it is, not as an APIConnectionError. Nothing of the answer was used, so it is
+ * as safe to retry as a drop before the headers (the caller does not retry a stream that gave text).
+ */
+export function isDroppedMidBody(error: unknown): boolean {
+  if (error instanceof APIError) return false;
+  let current = (error as { cause?: unknown } | null)?.cause;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && DROPPED_CODES.has(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * The SDK's rules: dropped connections (before the headers or during the body), 408, 409, 429 and
+ * 5xx, unless `x-should-retry` says otherwise.
+ */
 export function isRetryable(error: unknown): boolean {
   if (error instanceof APIUserAbortError || error instanceof APIConnectionTimeoutError) return false;
-  if (error instanceof APIConnectionError) return true;
+  if (error instanceof APIConnectionError || isDroppedMidBody(error)) return true;
   if (!(error instanceof APIError) || typeof error.status !== "number") return false;
   const says = error.headers?.get("x-should-retry");
   if (says === "true") return true;

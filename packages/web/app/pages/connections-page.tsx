@@ -15,6 +15,7 @@ import {
   type FleetCredential,
   normaliseConnections,
 } from "../session/connections.ts";
+import { type AgentHealth, agentHealthCheck } from "./agent-health-check.ts";
 
 interface TestResult {
   name: string;
@@ -67,11 +68,11 @@ async function testConnections(
     }
   }
   if (services.agent) {
-    await probe(
-      "Agent API",
-      async () =>
-        `up, model ${(await callJson<{ model?: string }>("agent", serviceUrl("agent", "/health"))).model ?? "?"}`,
-    );
+    await probe("Agent API", async () => {
+      const check = agentHealthCheck(await callJson<AgentHealth>("agent", serviceUrl("agent", "/health")));
+      if (!check.ok) throw new Error(check.detail);
+      return check.detail;
+    });
     if (connections.agent.apiKey) {
       await probe("Agent API key", async () => {
         await callJson("agent", serviceUrl("agent", "/conversations"), {
