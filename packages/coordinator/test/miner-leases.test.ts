@@ -143,19 +143,34 @@ describe("heartbeats that list the miner's jobs", () => {
     expect(expired?.record?.body).toMatchObject({ miner_id: miner.minerId, attempt: 1, reason: "NOT_RUNNING" });
   });
 
-  it("keep the leases they list, and every lease when the list is absent (the seed's miner.sh) or not complete", async () => {
+  it("keep the leases they list, and every lease when the list is absent (the seed's miner.sh)", async () => {
     const { miner, jobId } = await leased();
     expect((await heartbeat(miner)).body).toMatchObject({ leases_renewed: 1 });
-    expect((await heartbeat(miner, { jobs: [], jobs_complete: false })).body).toMatchObject({
-      leases_renewed: 1,
-      released_jobs: [],
-    });
     expect((await heartbeat(miner, { jobs: [jobId], jobs_complete: true })).body).toMatchObject({
       leases_renewed: 1,
       renewed_jobs: [jobId],
       released_jobs: [],
       lost_jobs: [],
     });
+  });
+
+  it("never renew a lease a list that is not complete leaves out (a job the miner dropped): it runs out, charged as expired", async () => {
+    const { client, miner, jobId } = await leased();
+    const ttlMs = coordinator.running.config.leaseTtlS * 1000;
+    coordinator.clock.advance(ttlMs / 2);
+    // A claim of the miner's is in flight, so its list is not complete: the lease is not taken back
+    // (the job may be on its way), but not kept alive either.
+    expect((await heartbeat(miner, { jobs: [], jobs_complete: false })).body).toMatchObject({
+      leases_renewed: 0,
+      renewed_jobs: [],
+      released_jobs: [],
+    });
+    expect((await jobView(client.key, jobId)).body.state).toBe("LEASED");
+    coordinator.clock.advance(ttlMs / 2 + 1);
+    await coordinator.running.service.sweep();
+    const job = await jobView(client.key, jobId);
+    expect(job.body.state).toBe("QUEUED");
+    expect(items(job.body.leases).map((l) => [Number(l.attempt), String(l.state)])).toEqual([[1, "EXPIRED"]]);
   });
 
   it("name a listed job the miner no longer holds, with why: canceled, expired", async () => {

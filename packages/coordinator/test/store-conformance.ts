@@ -719,6 +719,13 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       const first = await run("h1");
       const replay = await run("h1");
       expect(replay).toMatchObject({ status: 201, body: first.body, replayed: true });
+      // Reads outside the write path see the stored answer too (a keyed claim looks there first).
+      expect(await store.reads.idempotency(owner.keyId, scope.idempotencyKey)).toEqual({
+        requestHash: "h1",
+        status: 201,
+        response: first.body,
+      });
+      expect(await store.reads.idempotency(owner.keyId, unique("idem"))).toBeUndefined();
       expect(await balance(owner.wallet)).toBe(990);
       expect(await codeOf(run("h2"))).toBe("IDEMPOTENCY_KEY_REUSED");
       // A refused op stores nothing: the same key can be used once the request succeeds.

@@ -299,6 +299,39 @@ describe("the compute miner daemon", () => {
     expect(said[1]).toContain("Unknown or revoked API key");
   });
 
+  it("says once that a coordinator whose disk is full cannot record results, not 'reachable again' on each empty claim or heartbeat, and once when it records again", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator, { HEARTBEAT_SECS: "20" });
+    const miner = h.running.miner;
+    coordinator.jobs.push(llmJob({ prompt: "abc", max_tokens: 2 }));
+    await miner.heartbeatOnce();
+    await miner.pollOnce();
+    await miner.idle();
+    const full = { status: 507, body: { error: { code: "STORAGE_FULL", message: "The server's disk is full" } } };
+    const fullBeat = {
+      status: 200,
+      body: { ok: true, server_time: new Date().toISOString(), status: "online", storage_full: true },
+    };
+    coordinator.overrides.set("/v1/miner/proof", [full, full, full]);
+    coordinator.overrides.set("/v1/miner/heartbeat", [full, fullBeat, fullBeat]);
+    for (let round = 0; round < 3; round++) {
+      expect(await miner.deliverPending()).toBeGreaterThanOrEqual(0); // refused: kept for later
+      await miner.heartbeatOnce();
+      await miner.pollOnce(); // answered 204: a read, says nothing about the disk
+    }
+    expect(coordinator.of("/v1/miner/proof")).toHaveLength(3);
+    const said = () =>
+      h.log.lines
+        .filter((l) => /coordinator unavailable|reachable again|cannot record results|records results again/.test(l))
+        .map((l) => /unavailable|reachable again|cannot record|records results again/.exec(l)?.[0]);
+    expect(said()).toEqual(["cannot record"]);
+    // The heartbeat no longer says the disk is full: the kept proof goes, and the log says so once.
+    await miner.heartbeatOnce();
+    expect(await miner.deliverPending()).toBeUndefined();
+    expect(coordinator.of("/v1/miner/proof")).toHaveLength(4);
+    expect(said()).toEqual(["cannot record", "records results again"]);
+  });
+
   it("honours Retry-After on 429 and does not resend a proof the coordinator refused for good", async () => {
     await using coordinator = await startScriptedCoordinator();
     await using h = await minerFor(coordinator);

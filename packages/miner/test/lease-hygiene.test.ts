@@ -2,7 +2,7 @@
 // stepped against the scripted coordinator: results it cannot deliver become fails (never a lease
 // left for its own heartbeats to keep alive), heartbeats list its jobs, say when that list is
 // complete, and a lease the coordinator reports lost stops its job.
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -44,6 +44,21 @@ function workload(name: string, size?: number): Workload {
   };
 }
 
+/**
+ * A job whose result cannot be written: its directory's disk is full. output.png points at
+ * /dev/full, where every write fails with the real ENOSPC.
+ */
+function diskFull(name: string): Workload {
+  return {
+    name,
+    detect: async () => ({ available: true, reason: "test workload" }),
+    run: async (_job: LeasedJob, ctx: WorkloadContext) => {
+      symlinkSync("/dev/full", join(ctx.workDir, "output.png"));
+      return { output: Buffer.alloc(64, 7), contentType: "image/png", metrics: {} };
+    },
+  };
+}
+
 interface Harness extends AsyncDisposable {
   running: RunningMiner;
   log: ReturnType<typeof memoryLogger>;
@@ -63,7 +78,7 @@ async function minerFor(coordinator: ScriptedCoordinator, workDir?: string): Pro
     },
   });
   const { running, clock, log } = await startSteppedMiner(config, {
-    workloads: [workload("big", 4096), workload("slow")],
+    workloads: [workload("big", 4096), workload("slow"), diskFull("full")],
   });
   return {
     running,
@@ -75,6 +90,14 @@ async function minerFor(coordinator: ScriptedCoordinator, workDir?: string): Pro
       await stopped;
     },
   };
+}
+
+/** Hands `job` to the miner and runs it to its outcome (registered first). */
+async function runToEnd(coordinator: ScriptedCoordinator, h: Harness, job: Record<string, unknown>): Promise<void> {
+  coordinator.jobs.push(job);
+  await h.running.miner.heartbeatOnce();
+  await h.running.miner.pollOnce();
+  await h.running.miner.idle();
 }
 
 const heartbeatAnswer = (extra: Record<string, unknown>) => ({
@@ -148,6 +171,72 @@ describe("a result the coordinator cannot take inline", () => {
     expect(fails).toEqual([
       expect.objectContaining({ error_code: "PROOF_REFUSED", message: expect.stringMatching(/422 BAD_SIGNATURE/) }),
     ]);
+  });
+});
+
+describe("a result the miner cannot write to WORK_DIR (disk full)", () => {
+  it("is given back at once (RESULT_NOT_RECORDED, with the OS error), its slot takes the next job, and no beat lists it", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator);
+    const miner = h.running.miner;
+    const job = testJob("full");
+    await runToEnd(coordinator, h, job);
+    expect(coordinator.of("/v1/miner/fail").map((r) => r.body)).toEqual([
+      {
+        id: job.id,
+        error_code: "RESULT_NOT_RECORDED",
+        message: expect.stringMatching(/could not write this job's result to its WORK_DIR \(ENOSPC/),
+      },
+    ]);
+    expect(h.log.lines.some((l) => l.includes("could not record a job's result") && l.includes("ENOSPC"))).toBe(true);
+    // Nothing waits in the outbox for it, nothing keeps its lease, and the slot is free again.
+    expect(await miner.deliverPending()).toBeUndefined();
+    expect(coordinator.of("/v1/miner/proof")).toHaveLength(0);
+    await miner.heartbeatOnce();
+    expect(coordinator.of("/v1/miner/heartbeat").at(-1)?.body).toMatchObject({ jobs: [] });
+    expect(miner.status()).toMatchObject({ slots: 1, running: [], failed: 1, completed: 0 });
+    coordinator.jobs.push(testJob("big"));
+    expect((await miner.pollOnce()).job).toBeDefined();
+  });
+
+  it("is dropped when the coordinator cannot take the fail either: no beat lists it, so its lease runs out", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator);
+    const miner = h.running.miner;
+    const job = testJob("full");
+    coordinator.overrides.set("/v1/miner/fail", [
+      { status: 503, body: { error: { code: "SERVICE_UNAVAILABLE", message: "down" } } },
+    ]);
+    await runToEnd(coordinator, h, job);
+    expect(coordinator.of("/v1/miner/fail")).toHaveLength(1);
+    expect(h.log.lines.some((l) => l.includes("lease is left to expire") && l.includes(String(job.id)))).toBe(true);
+    await miner.heartbeatOnce();
+    expect(coordinator.of("/v1/miner/heartbeat").at(-1)?.body).toMatchObject({ jobs: [] });
+    expect(miner.freeSlots()).toBe(1);
+  });
+});
+
+describe("an answer the outbox cannot record (disk full)", () => {
+  it("leaves the result pending and sends it again with the same Idempotency-Key, saying so once; the outbox goes on", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator);
+    const miner = h.running.miner;
+    const job = testJob("big");
+    await runToEnd(coordinator, h, job);
+    // The answer's record is written aside first: that write finds the disk full.
+    const aside = join(miner.config.workDir, String(job.id), `result.json.${process.pid}.tmp`);
+    symlinkSync("/dev/full", aside);
+    expect(await miner.deliverPending()).toBeGreaterThanOrEqual(0);
+    expect(await miner.deliverPending()).toBeGreaterThanOrEqual(0);
+    rmSync(aside);
+    expect(await miner.deliverPending()).toBeUndefined();
+    const proofs = coordinator.of("/v1/miner/proof");
+    expect(proofs).toHaveLength(3);
+    expect(new Set(proofs.map((p) => p.headers["idempotency-key"])).size).toBe(1);
+    expect(await miner.deliverPending()).toBeUndefined();
+    expect(coordinator.of("/v1/miner/proof")).toHaveLength(3);
+    expect(h.log.lines.filter((l) => l.includes("cannot write to WORK_DIR"))).toHaveLength(1);
+    expect(h.log.lines.filter((l) => l.includes("WORK_DIR takes writes again"))).toHaveLength(1);
   });
 });
 

@@ -58,6 +58,7 @@ export class EngineClient {
   #waiting = 0;
   #ready = false;
   #databaseDown = false;
+  #diskFull = false;
   #closing = false;
   #stopped: Error | undefined;
   #failure: Error | undefined;
@@ -94,6 +95,11 @@ export class EngineClient {
   /** Whether the engine's writes find the database unreachable now (an outage it has logged). */
   get databaseDown(): boolean {
     return this.#databaseDown;
+  }
+
+  /** Whether the engine's writes find the disk full now (an episode it has logged). */
+  get diskFull(): boolean {
+    return this.#diskFull;
   }
 
   get failure(): Error | undefined {
@@ -200,6 +206,9 @@ export class EngineClient {
           break;
         case "outage":
           this.#databaseDown = message.down;
+          break;
+        case "diskFull":
+          this.#diskFull = message.full;
           break;
       }
     }

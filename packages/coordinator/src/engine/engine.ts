@@ -2,18 +2,21 @@
 // and the ledger checkpoints. It runs on the thread that owns the store's writer (a worker thread in
 // a running coordinator, see worker.ts), so a commit's fsync and the SQL never hold up the thread
 // that parses HTTP. The HTTP side reaches it through EngineClient with commands (plain data).
-import { isDatabaseUnavailable } from "@pithead/http";
+import { HttpError, isDatabaseUnavailable, isStorageFull } from "@pithead/http";
 import type { ArchiveReport, Ledger } from "@pithead/ledger";
 import { isFinal } from "../core/model.ts";
+import { errors } from "../errors.ts";
 import { type Claimed, claimJobs } from "../ops/claim-jobs.ts";
 import type { OpsContext } from "../ops/context.ts";
+import type { IdempotencyScope } from "../ops/idempotent.ts";
 import { releaseLeases } from "../ops/release-leases.ts";
 import { type SweepResult, sweep } from "../ops/sweep.ts";
 import { Checkpointer } from "../service/checkpointer.ts";
-import { DatabaseOutage } from "../service/database-outage.ts";
+import { DatabaseOutage, DISK_FULL } from "../service/database-outage.ts";
 import { Dispatcher } from "../service/dispatcher.ts";
 import { LedgerArchiver } from "../service/ledger-archiver.ts";
 import type { CoordinatorStore, JobEvent, Op, Tx, WriteHints } from "../store/types.ts";
+import { claimIdempotent } from "./claim-idempotent.ts";
 import { type CommandInput, type CommandName, type CommandOutput, commandOp, hintsOf } from "./commands.ts";
 
 export interface EngineLog {
@@ -31,6 +34,11 @@ export interface ClaimCall {
   slots: number;
   /** Jobs the miner has finished, proofs on the way: they do not take its slots (see claimJobs). */
   done: readonly string[];
+  /**
+   * The request's Idempotency-Key: a claim that leases stores its answer with the leases (see
+   * claim-idempotent.ts), and those leases are kept for a retry even if the request goes away.
+   */
+  idempotency?: IdempotencyScope;
   wait: {
     /** Wall-clock ms (Date.now()) when the long-poll gives up. */
     deadline: number;
@@ -56,6 +64,8 @@ export interface EngineOptions {
   log: EngineLog;
   /** Told when a database outage begins (true) and ends (false). */
   onOutage?: (down: boolean) => void;
+  /** Told when the disk fills (true) and has room again (false). */
+  onDiskFull?: (full: boolean) => void;
 }
 
 export interface LedgerArchiveSettings {
@@ -78,6 +88,7 @@ export class Engine {
   readonly #ledger: Ledger | undefined;
   readonly #unsubscribe: () => void;
   readonly #outage: DatabaseOutage;
+  readonly #diskFull: DatabaseOutage;
   #sweeper: NodeJS.Timeout | undefined;
   #sweeping = false;
 
@@ -85,12 +96,33 @@ export class Engine {
     this.store = options.store;
     this.#log = options.log;
     const log = options.log;
+    const outageLog = {
+      info: (obj: object, msg: string) => log.info(obj, msg),
+      warn: (obj: object, msg: string) => (log.warn ?? log.error).call(log, obj, msg),
+    };
     this.#outage = new DatabaseOutage({
       clock: options.clock,
-      log: { info: (obj, msg) => log.info(obj, msg), warn: (obj, msg) => (log.warn ?? log.error).call(log, obj, msg) },
+      log: outageLog,
       ...(options.onOutage ? { onChange: options.onOutage } : {}),
     });
-    this.ctx = { ...options.ctx, hearing: this.#outage };
+    // Reads still answer while the disk is full: not "database down" for the long-polls.
+    this.#diskFull = new DatabaseOutage({
+      clock: options.clock,
+      log: outageLog,
+      kind: DISK_FULL,
+      ...(options.onDiskFull ? { onChange: options.onDiskFull } : {}),
+    });
+    const outage = this.#outage;
+    const diskFull = this.#diskFull;
+    this.ctx = {
+      ...options.ctx,
+      // Heartbeats refused for either reason were not heard.
+      hearing: {
+        get since() {
+          return Math.max(outage.since, diskFull.since);
+        },
+      },
+    };
     this.dispatcher = new Dispatcher({
       write: (op, hints) => this.#write(op, hints, "claim"),
       anyClaimable: (workloads) => this.store.reads.claimableExists(workloads, options.clock()),
@@ -143,24 +175,35 @@ export class Engine {
     return this.#outage.down;
   }
 
-  /** A write through the store that tells the outage tracker how it went. */
+  /**
+   * A write through the store that tells the outage trackers how it went. A full disk leaves as the
+   * registry's STORAGE_FULL, so the HTTP side answers 507 without logging each refused request:
+   * the tracker logs the episode.
+   */
   async #write<T>(op: Op<T>, hints: WriteHints | undefined, what: string): Promise<T> {
     try {
       const value = await this.store.write(op, hints);
       this.#outage.succeeded();
+      this.#diskFull.succeeded();
       return value;
     } catch (error) {
+      if (this.#diskFull.failed(error, what)) throw errors.error("STORAGE_FULL");
       this.#outage.failed(error, what);
       throw error;
     }
   }
 
   /**
-   * Logs an error of a background loop, unless it is the database being unreachable: the outage
-   * tracker logs that once (`record`: the failure did not come through #write, note it there).
+   * Logs an error of a background loop, unless it is the database being unreachable or its disk
+   * full: the outage trackers log those once (`record`: the failure did not come through #write,
+   * note it there).
    */
   #quietly(error: unknown, msg: string, obj: object = { err: error }, record?: string): void {
-    const outage = record ? this.#outage.failed(error, record) : isDatabaseUnavailable(error);
+    const outage = record
+      ? this.#outage.failed(error, record) || this.#diskFull.failed(error, record)
+      : isDatabaseUnavailable(error) ||
+        isStorageFull(error) ||
+        (error instanceof HttpError && error.code === "STORAGE_FULL");
     if (!outage) this.#log.error(obj, msg);
   }
 
@@ -170,14 +213,17 @@ export class Engine {
 
   /** Leases jobs at once, or (with `wait`) the moment a matching one commits, until the deadline or abort. */
   claim(call: ClaimCall, signal: AbortSignal): Promise<Claimed[]> {
-    const claim = (tx: Tx) =>
-      claimJobs(tx, this.ctx, {
-        keyId: call.keyId,
-        minerId: call.minerId,
-        maxJobs: call.maxJobs,
-        slots: call.slots,
-        done: call.done,
-      });
+    const input = {
+      keyId: call.keyId,
+      minerId: call.minerId,
+      maxJobs: call.maxJobs,
+      slots: call.slots,
+      done: call.done,
+    };
+    const scope = call.idempotency;
+    const claim = scope
+      ? (tx: Tx) => claimIdempotent(tx, scope, () => claimJobs(tx, this.ctx, input))
+      : (tx: Tx) => claimJobs(tx, this.ctx, input);
     // The done jobs' leases are read with the miner, in the batch's one load.
     const hints = { minerIds: [call.minerId], jobIds: [...call.done] };
     if (call.wait === null) return this.#write(claim, hints, "claim");
@@ -191,6 +237,7 @@ export class Engine {
       inFlight: call.wait.inFlight,
       reputation: call.wait.reputation,
       deadline: call.wait.deadline,
+      keep: scope !== undefined,
       signal,
     });
   }

@@ -33,7 +33,9 @@ export type FromEngine =
   | { t: "events"; events: JobEvent[] }
   | { t: "log"; level: "info" | "warn" | "error"; obj: Record<string, unknown>; msg: string }
   /** A database outage began (down) or ended, as the engine's writes found. */
-  | { t: "outage"; down: boolean };
+  | { t: "outage"; down: boolean }
+  /** The disk filled (full) or has room again, as the engine's writes found (heartbeats say it). */
+  | { t: "diskFull"; full: boolean };
 
 export interface EngineWorkerData {
   db: DatabaseConfig;

@@ -89,6 +89,7 @@ async function start(): Promise<Engine> {
       ledgerArchive: data.ledgerArchive,
       log,
       onOutage: (down) => send({ t: "outage", down }),
+      onDiskFull: (full) => send({ t: "diskFull", full }),
     });
   } catch (error) {
     await store.close().catch(() => {});

@@ -66,6 +66,11 @@ export function leasedJobView({ job, assignment }: Claimed): LeasedJob {
   };
 }
 
+/** A claim's answer (POST /v1/miner/claim), as sent and as stored for an Idempotency-Key's replays. */
+export function claimView(claimed: readonly Claimed[]): JsonValue {
+  return asJson({ jobs: claimed.map(leasedJobView) });
+}
+
 export function keyView(key: ApiKeyRecord): KeyView {
   return {
     id: key.id,

@@ -2,11 +2,14 @@
 //   First contact registers the miner and binds its id to the calling key; later ones must come
 //   from that key. Updates the payout wallet, mode and capabilities, marks the miner online, and
 //   renews the live leases it holds (now + lease TTL, capped by the job's max runtime).
-//   With `jobs` (the jobs the miner says it holds: running, or a result not yet delivered), each
-//   listed job it no longer holds is answered as lost with the reason (canceled, expired, ...), so
-//   the miner stops working on it; its other leases are still renewed, since a job on its way to
-//   the miner is on no list yet. With `jobsComplete` too (the list is all it holds), only the
-//   listed leases are renewed and the others given back: a miner restarted after a crash
+//   With `jobs` (the jobs the miner says it holds: running, or a result not yet delivered), only
+//   the listed leases are renewed, and each listed job it no longer holds is answered as lost with
+//   the reason (canceled, expired, ...), so the miner stops working on it. Its other leases are
+//   left as they are, neither renewed nor taken back: a job on its way to the miner (leased by a
+//   claim whose answer it has not read yet) is on no list yet, and the lease its claim gave lasts
+//   until the next beat lists it; a job the miner dropped (it could not record its result) is on
+//   no list again, and its lease expires. With `jobsComplete` too (the list is all it holds), the
+//   others are given back at once: a miner restarted after a crash
 //   releases the leases of the jobs it lost at once, each costing the job one attempt as the
 //   lease's expiry would have, instead of keeping them alive with its beats until max_runtime_s.
 //   Without `jobs` (the seed's miner.sh) every live lease is renewed.
@@ -188,9 +191,11 @@ async function settleLeases(
     // An expired lease the sweeper has not reached yet is not renewed: it is lost (listed, it is
     // reported below).
     if (!isLeaseHeld(assignment, tx.now, ctx.hearing?.since, ctx.policy.leaseTtlS)) continue;
-    if (listed && input.jobsComplete && !listed.has(assignment.jobId)) {
-      await giveBack(tx, assignment);
-      released.push(assignment.jobId);
+    if (listed && !listed.has(assignment.jobId)) {
+      if (input.jobsComplete) {
+        await giveBack(tx, assignment);
+        released.push(assignment.jobId);
+      }
       continue;
     }
     const leaseExpiresAt = renewedExpiry(assignment, tx.now, ctx.policy.leaseTtlS);

@@ -5,7 +5,7 @@
 //   Errors are not stored: nothing was done, so a retry may run again.
 import type { JsonValue } from "../core/model.ts";
 import { errors } from "../errors.ts";
-import type { Tx } from "../store/types.ts";
+import type { IdempotencyRecord, Tx } from "../store/types.ts";
 
 export interface Answer {
   status: number;
@@ -21,6 +21,14 @@ export interface IdempotencyScope {
   requestHash: string;
 }
 
+/** The stored first answer, replayed; 409 when the key came with another request then. */
+export function replay(scope: IdempotencyScope, previous: IdempotencyRecord): Answer & { replayed: true } {
+  if (previous.requestHash !== scope.requestHash) {
+    throw errors.error("IDEMPOTENCY_KEY_REUSED", { idempotency_key: scope.idempotencyKey });
+  }
+  return { status: previous.status, body: previous.response, replayed: true };
+}
+
 export async function idempotent(
   tx: Tx,
   scope: IdempotencyScope,
@@ -28,12 +36,7 @@ export async function idempotent(
 ): Promise<Answer & { replayed: boolean }> {
   if (scope.idempotencyKey === undefined) return { ...(await op()), replayed: false };
   const previous = await tx.idempotency(scope.keyId, scope.idempotencyKey);
-  if (previous) {
-    if (previous.requestHash !== scope.requestHash) {
-      throw errors.error("IDEMPOTENCY_KEY_REUSED", { idempotency_key: scope.idempotencyKey });
-    }
-    return { status: previous.status, body: previous.response, replayed: true };
-  }
+  if (previous) return replay(scope, previous);
   const answer = await op();
   await tx.putIdempotency(scope.keyId, scope.idempotencyKey, {
     requestHash: scope.requestHash,

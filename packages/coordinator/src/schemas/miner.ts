@@ -52,7 +52,7 @@ export const HeartbeatRequest = Type.Object({
     Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
       maxItems: 1024,
       description:
-        "The jobs this miner holds (running, or a result not yet delivered): lost_jobs names those it no longer holds. Every live lease is still renewed unless jobs_complete says the list is all it holds (a job on its way to the miner is on no list yet)",
+        "The jobs this miner holds (running, or a result not yet delivered): only their leases are renewed, and lost_jobs names those it no longer holds. Its other leases are left to run out (a job on its way to the miner is on no list yet, and its claim's lease lasts until the next beat lists it), or given back at once with jobs_complete",
     }),
   ),
   stopping: Type.Optional(
@@ -89,6 +89,12 @@ export const HeartbeatResponse = Type.Object({
   ),
   max_output_bytes: Type.Optional(
     Type.Integer({ description: "Largest proof output this coordinator accepts inline (413 OUTPUT_TOO_LARGE above)" }),
+  ),
+  storage_full: Type.Optional(
+    Type.Boolean({
+      description:
+        "true: this coordinator's disk is full, so proofs and fails are refused (507 STORAGE_FULL) though this heartbeat's own small write went through; a miner keeps its results until it says false",
+    }),
   ),
 });
 export type HeartbeatResponse = Static<typeof HeartbeatResponse>;

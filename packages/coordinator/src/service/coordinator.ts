@@ -6,12 +6,13 @@
 import type { ArchiveReport } from "@pithead/ledger";
 import type { FastifyBaseLogger } from "fastify";
 import { minerWorkloads } from "../core/matching.ts";
-import type { ApiKeyRecord, Miner } from "../core/model.ts";
-import type { CommandInput, CommandName, CommandOutput } from "../engine/commands.ts";
+import type { ApiKeyRecord, JsonValue, Miner } from "../core/model.ts";
+import type { CommandInput, CommandName, CommandOutput, Replayable } from "../engine/commands.ts";
 import type { EngineClient } from "../engine/engine-client.ts";
 import { errors } from "../errors.ts";
 import type { Claimed } from "../ops/claim-jobs.ts";
 import type { Policy, ReceiptSigner } from "../ops/context.ts";
+import { type IdempotencyScope, replay } from "../ops/idempotent.ts";
 import type { SweepResult } from "../ops/sweep.ts";
 import type { StoreReads } from "../store/types.ts";
 import type { KeyPrincipal } from "./auth.ts";
@@ -48,6 +49,8 @@ export interface ClaimRequestInput {
   done?: readonly string[];
   waitS: number;
   signal: AbortSignal;
+  /** The request's Idempotency-Key (see claimReplayable). */
+  idempotency?: IdempotencyScope;
 }
 
 export class CoordinatorService {
@@ -62,6 +65,8 @@ export class CoordinatorService {
   readonly streams: OpenStreams;
   readonly #engine: EngineClient;
   readonly #closeReads: () => Promise<void>;
+  /** Claims with an Idempotency-Key running here, by key id and key (see claimReplayable). */
+  readonly #keyedClaims = new Map<string, Promise<Replayable>>();
   /** Miner keys' bound miner ids, by key id (see boundMinerId). */
   readonly #boundMiners = new Map<string, string>();
   #log: ServiceLog;
@@ -97,6 +102,14 @@ export class CoordinatorService {
   /** Set once the engine thread died on its own: the coordinator can no longer write. */
   get failure(): Error | undefined {
     return this.#engine.failure;
+  }
+
+  /**
+   * The engine's writes find the disk full (507 STORAGE_FULL), until they have succeeded a while:
+   * heartbeats say so, since a heartbeat's own small write may still fit while proofs do not.
+   */
+  get diskFull(): boolean {
+    return this.#engine.diskFull;
   }
 
   /** Miners in a long-poll right now. */
@@ -158,6 +171,7 @@ export class CoordinatorService {
       maxJobs: input.maxJobs,
       slots: input.slots,
       done: input.done ?? [],
+      ...(input.idempotency ? { idempotency: input.idempotency } : {}),
     };
     let answer: Promise<Claimed[]>;
     if (input.waitS <= 0) {
@@ -188,7 +202,8 @@ export class CoordinatorService {
           if (!input.signal.aborted && claimed.length === 0 && this.#engine.databaseDown)
             reject(errors.error("DATABASE_UNAVAILABLE", undefined, undefined, { "retry-after": "5" }));
           else if (!input.signal.aborted) resolve(claimed);
-          else if (claimed.length > 0) this.#giveBack(claimed);
+          // A keyed claim's jobs stay leased: its stored answer hands them to the retry.
+          else if (claimed.length > 0 && !input.idempotency) this.#giveBack(claimed);
         },
         (error: unknown) => {
           input.signal.removeEventListener("abort", gone);
@@ -196,6 +211,44 @@ export class CoordinatorService {
         },
       );
     });
+  }
+
+  /**
+   * A claim with an Idempotency-Key: the first answer that leased jobs is replayed to every retry
+   * (stored with the leases, engine/claim-idempotent.ts). A retry arriving while the first still
+   * waits here (its client gave up on a long-poll) waits for it, then replays what it got, or claims
+   * afresh if it got nothing: one key never leases twice. `view` is the body the route sends.
+   */
+  async claimReplayable(
+    principal: KeyPrincipal,
+    input: ClaimRequestInput & { idempotency: IdempotencyScope },
+    view: (claimed: Claimed[]) => JsonValue,
+  ): Promise<Replayable> {
+    const scope = input.idempotency;
+    const id = `${scope.keyId}\n${scope.idempotencyKey}`;
+    for (let earlier = this.#keyedClaims.get(id); earlier; earlier = this.#keyedClaims.get(id)) {
+      await earlier.catch(() => {});
+    }
+    const run = (async (): Promise<Replayable> => {
+      const stored = await this.#storedAnswer(scope);
+      if (stored) return stored;
+      const claimed = await this.claim(principal, input);
+      if (claimed.length > 0) return { status: 200, body: view(claimed), replayed: false };
+      // Nothing leased: unless a duplicate in another process stored its answer meanwhile.
+      return (await this.#storedAnswer(scope)) ?? { status: 200, body: view([]), replayed: false };
+    })();
+    this.#keyedClaims.set(id, run);
+    try {
+      return await run;
+    } finally {
+      if (this.#keyedClaims.get(id) === run) this.#keyedClaims.delete(id);
+    }
+  }
+
+  async #storedAnswer(scope: IdempotencyScope): Promise<Replayable | undefined> {
+    if (scope.idempotencyKey === undefined) return undefined;
+    const previous = await this.reads.idempotency(scope.keyId, scope.idempotencyKey);
+    return previous ? replay(scope, previous) : undefined;
   }
 
   #giveBack(claimed: Claimed[]): void {

@@ -26,6 +26,11 @@ export interface WaitRequest {
   inFlight: number;
   reputation: number;
   deadline: number;
+  /**
+   * Jobs its claim commits after the request went away stay leased (a claim with an
+   * Idempotency-Key stored them for the retry that replays its answer); otherwise they go back.
+   */
+  keep?: boolean;
   signal: AbortSignal;
 }
 
@@ -266,8 +271,9 @@ export class Dispatcher implements FollowUpSource {
     if (claimed.length > 0) {
       // A request that went away while its claim was committing cannot receive the jobs: give
       // them straight back rather than leave them leased until the lease expires.
-      if (waiter.done) await this.#options.release(claimed).catch((error: unknown) => this.#options.onError(error));
-      else waiter.resolve(claimed);
+      if (!waiter.done) waiter.resolve(claimed);
+      else if (!waiter.keep)
+        await this.#options.release(claimed).catch((error: unknown) => this.#options.onError(error));
       return;
     }
     if (waiter.missed && !waiter.done) await this.#tryClaim(waiter);

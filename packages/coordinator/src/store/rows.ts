@@ -56,6 +56,11 @@ function bytesOrNull(value: unknown): Uint8Array | null {
   throw new Error("expected a blob column");
 }
 
+/** An idempotency row: the first answer to a request with an Idempotency-Key. */
+export function toIdempotency(row: Row): { requestHash: string; status: number; response: JsonValue } {
+  return { requestHash: str(row.request_hash), status: num(row.status), response: JSON.parse(str(row.response)) };
+}
+
 export function toKey(row: Row): ApiKeyRecord {
   return {
     id: str(row.id),

@@ -220,6 +220,8 @@ export interface StoreReads {
   /** A page of miners in id order, after `after` (keyset paging, as `wallets`). */
   miners(limit: number, after?: string): Promise<MinerView[]>;
   inFlight(minerId: string): Promise<number>;
+  /** The stored first answer to a request with this Idempotency-Key, if one was stored. */
+  idempotency(keyId: string, idempotencyKey: string): Promise<IdempotencyRecord | undefined>;
   /** Whether any job with an open replica for one of these workloads may be claimable now. */
   claimableExists(workloads: readonly string[], now: number): Promise<boolean>;
   wallet(address: string): Promise<WalletView | undefined>;

@@ -63,6 +63,8 @@ export async function startTestCoordinator(
     dir?: TempDir;
     /** Records per archived ledger segment (small in tests; the coordinator's is 4096). */
     ledgerArchiveSegmentRecords?: number;
+    /** The engine thread's entry (a test's faulty disk); default the real one. */
+    engineWorkerUrl?: URL;
   } = {},
 ): Promise<TestCoordinator> {
   const dir = options.dir ?? tempDir();
@@ -89,6 +91,7 @@ export async function startTestCoordinator(
     ...(options.ledgerArchiveSegmentRecords !== undefined
       ? { ledgerArchiveSegmentRecords: options.ledgerArchiveSegmentRecords }
       : {}),
+    ...(options.engineWorkerUrl ? { engineWorkerUrl: options.engineWorkerUrl } : {}),
   });
   const adminKey = running.generatedAdminKey ?? running.config.adminKey ?? "";
   const url = running.url;

@@ -10,12 +10,14 @@
 // result not delivered yet), so the coordinator renews only those, tells which of them it no longer
 // leases to us (canceled, expired: the job is stopped at once and its slot freed) and, when the list
 // is complete, takes back the leases of jobs we do not hold (those a crash lost). A proof the
-// coordinator refuses while the lease is still ours (too large, bad signature) becomes a fail.
+// coordinator refuses while the lease is still ours (too large, bad signature) becomes a fail, and
+// so does a result WORK_DIR cannot take (disk full): sent from memory at once, never left leased.
 //
 // A stop ends polling (and pruning) at once, but heartbeats and deliveries go on until every running
 // job has an outcome: the shutdown grace is only worth something while the leases it protects are
 // renewed, and a miner that fell silent would be marked offline (its leases lost) mid-grace.
 
+import { randomUUID } from "node:crypto";
 import type { MinerConfig } from "../config/load-config.ts";
 import { type AnswerVerdict, judgeAnswer, leaseGone } from "../core/answer.ts";
 import {
@@ -98,6 +100,23 @@ const CLAIM_FIRST_MS = 50;
 /** Most finished jobs one claim names (the coordinator's limit for `done=`). */
 const MAX_DONE_PER_CLAIM = 64;
 
+type DeliveryAnswer = Awaited<ReturnType<CoordinatorClient["deliver"]>>;
+
+/**
+ * What is wrong with the coordinator: unreachable or failing (outage), refusing our key (refused),
+ * or answering but unable to record anything, its disk full (full).
+ */
+type Trouble = "outage" | "refused" | "full";
+
+function troubleOf(error: unknown): Trouble {
+  if (!(error instanceof CoordinatorError)) return "outage";
+  if (error.status === 401 || error.status === 403) return "refused";
+  return error.status === 507 ? "full" : "outage";
+}
+
+/** The fail code of a job given back because its result could not be written to WORK_DIR. */
+const RESULT_NOT_RECORDED = "RESULT_NOT_RECORDED";
+
 export class Miner {
   readonly config: MinerConfig;
   readonly #deps: MinerDeps;
@@ -110,13 +129,15 @@ export class Miner {
   #models: string[] = [];
   readonly #running = new Map<string, RunningJob>();
   #link: LinkState = INITIAL_LINK;
-  /** The last failure was the coordinator refusing our key (logged apart from outages). */
-  #refused = false;
+  /** What is wrong with the coordinator, as its last answer (or none) said; undefined: nothing. */
+  #trouble: Trouble | undefined;
   #registered = false;
   #draining = false;
   #completed = 0;
   #failed = 0;
   #givenBack = 0;
+  /** Outbox deliveries in a row that WORK_DIR refused to record (see deliverPending). */
+  #outboxFailures = 0;
   /** The largest output the coordinator takes with a proof, as its heartbeats say. */
   #maxOutputBytes: number | undefined;
   /** `next` requests in flight: a job may be on its way that no list of ours names yet. */
@@ -206,15 +227,50 @@ export class Miner {
 
   // ── link state: one log line per change ─────────────────────────────────────────────────
 
-  #ok(): void {
-    const step = linkSucceeded(this.#link);
-    this.#link = step.state;
-    this.#refused = false;
-    if (step.change === "up") {
-      this.#log.info("coordinator reachable again", { coordinator: this.config.coordUrl });
-      // Loops sleeping out a backoff go on at once: results are sent and jobs taken now, not up
-      // to a minute later when their own retry would have come.
-      this.#linkUp.notify();
+  /**
+   * The coordinator answered. `wrote`: the answer says it recorded something (a heartbeat, a proof
+   * or fail taken); a read (a claim that found nothing) says nothing about a full disk, so it does
+   * not end that trouble, or the log would alternate between the two every few seconds.
+   */
+  #ok(wrote = true): void {
+    if (!wrote && this.#trouble === "full") return;
+    this.#link = linkSucceeded(this.#link).state;
+    this.#setTrouble(undefined);
+  }
+
+  /** A heartbeat went through, but the coordinator says its disk is full: proofs wait. */
+  #coordinatorFull(): void {
+    this.#link = linkSucceeded(this.#link).state;
+    this.#setTrouble("full", "the coordinator's heartbeat says its disk is full");
+  }
+
+  /** Logs a change of what is wrong with the coordinator, once. */
+  #setTrouble(trouble: Trouble | undefined, error?: string): void {
+    const was = this.#trouble;
+    if (trouble === was) return;
+    this.#trouble = trouble;
+    const coordinator = this.config.coordUrl;
+    switch (trouble) {
+      case undefined:
+        this.#log.info(was === "full" ? "the coordinator records results again" : "coordinator reachable again", {
+          coordinator,
+        });
+        // Loops sleeping out a backoff go on at once: results are sent and jobs taken now, not up
+        // to a minute later when their own retry would have come.
+        this.#linkUp.notify();
+        return;
+      case "refused":
+        // Not an outage: the operator has to fix API_KEY or MINER_ID (retrying cannot).
+        this.#log.error("the coordinator refuses this miner's credentials: check API_KEY and MINER_ID", { error });
+        return;
+      case "full":
+        this.#log.warn(
+          "the coordinator cannot record results (its disk is full): they wait in WORK_DIR and are sent once it can",
+          { error },
+        );
+        return;
+      case "outage":
+        this.#log.warn("coordinator unavailable; retrying with backoff", { error });
     }
   }
 
@@ -230,18 +286,8 @@ export class Miner {
 
   #down(error: unknown): number {
     const message = error instanceof Error ? error.message : String(error);
-    const step = linkFailed(this.#link, message);
-    this.#link = step.state;
-    // A 401/403 is not an outage: the operator has to fix API_KEY or MINER_ID (retrying cannot).
-    const refused = error instanceof CoordinatorError && (error.status === 401 || error.status === 403);
-    if (step.change === "down" || refused !== this.#refused) {
-      if (refused) {
-        this.#log.error("the coordinator refuses this miner's credentials: check API_KEY and MINER_ID", {
-          error: message,
-        });
-      } else this.#log.warn("coordinator unavailable; retrying with backoff", { error: message });
-    }
-    this.#refused = refused;
+    this.#link = linkFailed(this.#link, message).state;
+    this.#setTrouble(troubleOf(error), message);
     const retryAfter = error instanceof CoordinatorError ? error.retryAfterMs : undefined;
     const delay = backoffDelay(this.#backoff, this.#link.failures, this.#random);
     return Math.max(delay, retryAfter ?? 0);
@@ -280,7 +326,8 @@ export class Miner {
     if (reconciling) this.#reconciling = reconciling;
     try {
       const answer = await beat;
-      this.#ok();
+      if (answer.storage_full === true) this.#coordinatorFull();
+      else this.#ok();
       this.#settleLeases(answer);
       if (!this.#registered) {
         this.#registered = true;
@@ -352,7 +399,7 @@ export class Miner {
       // From here to startJob() nothing awaits: no heartbeat can list our jobs in between.
       this.#claiming--;
       this.#claimAnswered.notify();
-      this.#ok();
+      this.#ok(false);
     } catch (error) {
       this.#claiming--;
       this.#claimAnswered.notify();
@@ -424,11 +471,8 @@ export class Miner {
       .then((outcome) => {
         // Its slot is claimed while the outcome is written to the outbox, not after.
         this.#finishing(running);
-        return this.#record(job, outcome);
+        return this.#record(job, outcome).catch((error: unknown) => this.#unrecorded(job, outcome, error));
       })
-      .catch((error: unknown) =>
-        this.#log.error("could not record a job's result", { job: job.id, error: (error as Error).message }),
-      )
       .finally(() => {
         this.#running.delete(job.id);
         // A claim for this slot is on its way, or about to go: the proof waits for its answer.
@@ -468,6 +512,45 @@ export class Miner {
     });
   }
 
+  /**
+   * The outcome could not be written to the outbox (WORK_DIR full or unwritable), so the outbox
+   * cannot deliver it: the job is given back at once with a fail sent from memory (a proof becomes
+   * RESULT_NOT_RECORDED; a fail keeps its own code), so it goes to another attempt now instead of
+   * its lease living on until max_runtime_s and ending charged as a runtime overrun. If that fail
+   * cannot be delivered either, the job is dropped all the same: it leaves #running when this
+   * returns and no heartbeat lists it again, so its lease is not renewed and expires.
+   */
+  async #unrecorded(job: LeasedJob, outcome: JobOutcome, error: unknown): Promise<void> {
+    const why = error instanceof Error ? error.message : String(error);
+    this.#failed++;
+    if (outcome.kind === "failed" && outcome.code === "MINER_SHUTDOWN") this.#givenBack++;
+    this.#log.error("could not record a job's result: giving the job back", { job: job.id, error: why });
+    try {
+      // Whatever was half written (an empty output file) only takes space the disk does not have.
+      this.#deps.store.discard(job.id);
+    } catch {
+      // The directory stays; it holds no entry, so nothing reads it.
+    }
+    const notRecorded = `the miner could not write this job's result to its WORK_DIR (${why})`;
+    const [code, message] =
+      outcome.kind === "failed"
+        ? [outcome.code, `${outcome.message}; ${notRecorded}`]
+        : [RESULT_NOT_RECORDED, notRecorded];
+    const request = { id: job.id, error_code: code, message: message.slice(0, 2000) };
+    let verdict: AnswerVerdict;
+    try {
+      const answer = await this.#deps.client.deliver("/v1/miner/fail", request, randomUUID());
+      verdict = judgeAnswer("fail", { status: answer.status, errorCode: answer.code, details: answer.details });
+      if (verdict === "retry") this.#down(this.#answerError("/v1/miner/fail", answer));
+      else this.#ok(answer.status >= 200 && answer.status < 300);
+    } catch (failure) {
+      this.#down(failure);
+      verdict = "retry";
+    }
+    if (verdict === "acked") this.#log.info("job given back", { job: job.id, code });
+    else this.#log.warn("could not give the job back either: its lease is left to expire", { job: job.id, code });
+  }
+
   /** Writes the outcome to the outbox (fsynced) before anything is sent. */
   async #record(job: LeasedJob, outcome: JobOutcome): Promise<void> {
     const lease = job.lease_token === undefined ? {} : { lease_token: job.lease_token };
@@ -478,8 +561,6 @@ export class Miner {
       return;
     }
     if (outcome.kind === "failed") {
-      this.#failed++;
-      if (outcome.code === "MINER_SHUTDOWN") this.#givenBack++;
       const level = outcome.code === "MINER_SHUTDOWN" ? "info" : "warn";
       this.#log[level]("job failed", {
         job: job.id,
@@ -493,9 +574,11 @@ export class Miner {
         attempt: job.attempt,
         request: { id: job.id, error_code: outcome.code, message: outcome.message.slice(0, 2000) },
       });
+      // Counted once recorded: a result that could not be is counted by #unrecorded.
+      this.#failed++;
+      if (outcome.code === "MINER_SHUTDOWN") this.#givenBack++;
       return;
     }
-    this.#completed++;
     const { bytes, encoding, extension } = encodeOutput(outcome.result);
     const output = this.config.faultCorruptOutput ? corruptOutput(bytes) : bytes;
     const outputSha = sha256Hex(output);
@@ -516,6 +599,7 @@ export class Miner {
       },
       output: { bytes: output, encoding, extension },
     });
+    this.#completed++;
     this.#log.info("job done", { job: job.id, output_sha: outputSha, seconds: outcome.seconds, bytes: output.length });
   }
 
@@ -537,7 +621,7 @@ export class Miner {
       this.#log.error("result output is missing; cannot deliver", { job: entry.job_id });
       return { verdict: "rejected", delayMs: 0 };
     }
-    let answer: Awaited<ReturnType<CoordinatorClient["deliver"]>>;
+    let answer: DeliveryAnswer;
     try {
       answer = await this.#deps.client.deliver(path, body, entry.idempotency_key);
     } catch (error) {
@@ -549,17 +633,9 @@ export class Miner {
       { status: answer.status, errorCode: answer.code, details: answer.details },
       outputSha,
     );
-    if (verdict === "retry") {
-      const error = new CoordinatorError(
-        answer.status,
-        answer.code ?? `HTTP_${answer.status}`,
-        `POST ${this.#deps.client.urlOf(path)} answered ${answer.status} ${answer.code ?? ""}`.trim(),
-        answer.details,
-        answer.retryAfterMs,
-      );
-      return { verdict, delayMs: this.#down(error) };
-    }
-    this.#ok();
+    if (verdict === "retry") return { verdict, delayMs: this.#down(this.#answerError(path, answer)) };
+    // A refusal is a decision, not a write: it says nothing about a full disk.
+    this.#ok(verdict === "acked");
     await this.#deps.store.update(entry, verdict, { status: answer.status, body: answer.body });
     if (verdict === "acked") {
       const b = (answer.body ?? {}) as { state?: unknown; credited?: unknown };
@@ -577,6 +653,17 @@ export class Miner {
       if (entry.kind === "proof" && !leaseGone(answer.code)) return this.#giveBackRefused(entry, answer, outputBytes);
     }
     return { verdict, delayMs: 0 };
+  }
+
+  /** An answer to retry later, as the error the link state reads (status, code, Retry-After). */
+  #answerError(path: string, answer: DeliveryAnswer): CoordinatorError {
+    return new CoordinatorError(
+      answer.status,
+      answer.code ?? `HTTP_${answer.status}`,
+      `POST ${this.#deps.client.urlOf(path)} answered ${answer.status} ${answer.code ?? ""}`.trim(),
+      answer.details,
+      answer.retryAfterMs,
+    );
   }
 
   /** A proof refused while the lease is still ours: the job is given back, saying why. */
@@ -628,9 +715,28 @@ export class Miner {
   async deliverPending(): Promise<number | undefined> {
     let delay: number | undefined;
     for (const entry of this.#deps.store.pending()) {
-      const { verdict, delayMs } = await this.deliver(entry);
-      if (verdict === "retry") {
-        delay = delayMs;
+      let step: { verdict: AnswerVerdict; delayMs: number };
+      try {
+        step = await this.deliver(entry);
+      } catch (error) {
+        // WORK_DIR took no write (the answer's record, a fail in a refused proof's place): the
+        // entry stays pending and goes again, with the same Idempotency-Key, so the coordinator
+        // answers as before. Said once until a write succeeds again.
+        this.#outboxFailures++;
+        if (this.#outboxFailures === 1) {
+          this.#log.error("cannot write to WORK_DIR: results are kept and sent again", {
+            job: entry.job_id,
+            error: (error as Error).message,
+          });
+        }
+        return backoffDelay(this.#backoff, this.#outboxFailures, this.#random);
+      }
+      if (this.#outboxFailures > 0 && step.verdict !== "retry") {
+        this.#log.info("WORK_DIR takes writes again", { failures: this.#outboxFailures });
+        this.#outboxFailures = 0;
+      }
+      if (step.verdict === "retry") {
+        delay = step.delayMs;
         break; // The coordinator is down or busy: the rest would fail the same way.
       }
     }

@@ -38,6 +38,8 @@ export interface HeartbeatAnswer {
   lost_jobs?: { id: string; reason: string }[];
   /** Leases given back because a complete `jobs` did not list them. */
   released_jobs?: string[];
+  /** The coordinator's disk is full: it refuses proofs and fails (507) until it says false. */
+  storage_full?: boolean;
   /** The largest output the coordinator takes inline with a proof. */
   max_output_bytes?: number;
 }

@@ -5,7 +5,6 @@ import type { HttpServer } from "@pithead/http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { JsonValue } from "../../core/model.ts";
 import { errors } from "../../errors.ts";
-import type { Claimed } from "../../ops/claim-jobs.ts";
 import type { IdempotencyScope } from "../../ops/idempotent.ts";
 import {
   ClaimRequest,
@@ -29,7 +28,7 @@ import type { Hold } from "../../service/open-streams.ts";
 import { sendAnswer } from "../answer.ts";
 import { idempotencyScope } from "../idempotency.ts";
 import { assertHashableJson } from "../json-checks.ts";
-import { heartbeatStatus, leasedJobView } from "../views.ts";
+import { claimView, heartbeatStatus, leasedJobView } from "../views.ts";
 
 const miner = { roles: ["miner"] } as const;
 
@@ -61,16 +60,17 @@ export function requestSignal(reply: FastifyReply, closing: AbortSignal, hold?: 
  * Runs a claim; one that waits (a long-poll) is held against the key's cap on open streams and
  * long-polls (429 TOO_MANY_STREAMS when it is full) for as long as it waits.
  */
-async function claimFor(
+async function claimFor<T>(
   service: CoordinatorService,
   reply: FastifyReply,
   closing: AbortSignal,
   principal: KeyPrincipal,
   input: Omit<ClaimRequestInput, "signal">,
-): Promise<Claimed[]> {
+  run: (input: ClaimRequestInput) => Promise<T>,
+): Promise<T> {
   const hold = input.waitS > 0 ? service.streams.hold(principal.keyId) : undefined;
   try {
-    return await service.claim(principal, { ...input, signal: requestSignal(reply, closing, hold) });
+    return await run({ ...input, signal: requestSignal(reply, closing, hold) });
   } finally {
     hold?.release();
   }
@@ -193,6 +193,7 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
         lost_jobs: result.lost,
         released_jobs: result.released,
         max_output_bytes: maxOutputBytes,
+        storage_full: service.diskFull,
       };
     },
   );
@@ -215,13 +216,16 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
     async (request, reply) => {
       const principal = principalOf(request);
       const query = request.query;
-      const claimed = await claimFor(service, reply, app.closing, principal, {
+      const input = {
         minerId: query.miner,
         maxJobs: 1,
         slots: query.slots,
         done: query.done?.split(","),
         waitS: query.wait,
-      });
+      };
+      const claimed = await claimFor(service, reply, app.closing, principal, input, (held) =>
+        service.claim(principal, held),
+      );
       const first = claimed[0];
       if (!first) return reply.code(204).send(null);
       return leasedJobView(first);
@@ -242,14 +246,25 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
     async (request, reply) => {
       const principal = principalOf(request);
       const body = request.body;
-      const claimed = await claimFor(service, reply, app.closing, principal, {
+      const input = {
         minerId: body.miner_id,
         maxJobs: body.max_jobs,
         slots: body.slots ?? body.max_jobs,
         done: body.done,
         waitS: body.wait_s,
-      });
-      return { jobs: claimed.map(leasedJobView) };
+      };
+      const scope = idempotencyScope(request, principal.keyId);
+      // Without a key (the hot path) nothing is read or stored beyond the claim itself.
+      if (scope.idempotencyKey === undefined) {
+        const claimed = await claimFor(service, reply, app.closing, principal, input, (held) =>
+          service.claim(principal, held),
+        );
+        return sendAnswer(reply as FastifyReply, { status: 200, body: claimView(claimed), replayed: false });
+      }
+      const answer = await claimFor(service, reply, app.closing, principal, input, (held) =>
+        service.claimReplayable(principal, { ...held, idempotency: scope }, claimView),
+      );
+      return sendAnswer(reply as FastifyReply, answer);
     },
   );
 

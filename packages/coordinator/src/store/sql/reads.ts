@@ -3,8 +3,16 @@
 import { type ApiKeyRecord, type Assignment, accounts, type Job, jobStates, type Miner } from "../../core/model.ts";
 import { feeFor } from "../../core/money.ts";
 import type { SignedReceipt } from "../../core/receipt.ts";
-import { num, type Row, str, strOrNull, toAssignment, toJob, toKey, toMiner } from "../rows.ts";
-import type { AuditReport, JobListQuery, MinerView, Stats, StoreReads, WalletView } from "../types.ts";
+import { num, type Row, str, strOrNull, toAssignment, toIdempotency, toJob, toKey, toMiner } from "../rows.ts";
+import type {
+  AuditReport,
+  IdempotencyRecord,
+  JobListQuery,
+  MinerView,
+  Stats,
+  StoreReads,
+  WalletView,
+} from "../types.ts";
 import { selectIn } from "./bulk.ts";
 import { placeholders, type Sql, type SqlParam } from "./sql.ts";
 
@@ -121,6 +129,14 @@ export class SqlReads implements StoreReads {
 
   async inFlight(minerId: string): Promise<number> {
     return this.#count("SELECT COUNT(*) AS n FROM assignments WHERE miner_id = ? AND state = 'LEASED'", [minerId]);
+  }
+
+  async idempotency(keyId: string, idempotencyKey: string): Promise<IdempotencyRecord | undefined> {
+    const row = await this.#sql.get(
+      "SELECT request_hash, status, response FROM idempotency WHERE key_id = ? AND idem_key = ?",
+      [keyId, idempotencyKey],
+    );
+    return row ? toIdempotency(row) : undefined;
   }
 
   async claimableExists(workloads: readonly string[], now: number): Promise<boolean> {

@@ -30,6 +30,7 @@ import {
   type Row,
   str,
   toAssignment,
+  toIdempotency,
   toJob,
   toKey,
   toMiner,
@@ -612,8 +613,7 @@ export class SqlTx implements Tx {
       "SELECT request_hash, status, response FROM idempotency WHERE key_id = ? AND idem_key = ?",
       [keyId, idempotencyKey],
     );
-    if (!row) return undefined;
-    return { requestHash: str(row.request_hash), status: num(row.status), response: JSON.parse(str(row.response)) };
+    return row ? toIdempotency(row) : undefined;
   }
 
   async putIdempotency(keyId: string, idempotencyKey: string, record: IdempotencyRecord): Promise<void> {
