@@ -18,18 +18,28 @@ export type ErrorFormatter = (error: HttpError, request?: FastifyRequest) => { s
 
 export const envelopeFormatter: ErrorFormatter = (error) => ({ status: error.status, body: toEnvelope(error) });
 
-/** How often a run of requests answered 503 because the database is unreachable is logged again. */
+/** How often a run of requests answered 503 (database unreachable) or 507 (disk full) is logged again. */
 export const DATABASE_UNAVAILABLE_LOG_EVERY_MS = 60_000;
 
 /**
- * One server's log of requests answered DATABASE_UNAVAILABLE: during an outage every request gets
- * that 503, and a line for each would flood the log with one fact. The first is logged, then at
- * most one line per `everyMs`, which counts the ones left out since the line before.
+ * One server's log of requests answered for one fact about its surroundings (the database is
+ * unreachable, the disk is full): while it lasts every request gets the same answer, and a line for
+ * each would flood the log with one fact. The first is logged, then at most one line per `everyMs`,
+ * which counts the ones left out since the line before.
  */
-export class DatabaseUnavailableLog {
+export class RefusalLog {
   readonly #throttle: LogThrottle;
+  readonly #level: "warn" | "error";
+  readonly #message: string;
+  readonly #status: number;
 
-  constructor(options: { everyMs?: number; now?: () => number } = {}) {
+  constructor(
+    what: { level: "warn" | "error"; message: string; status: number },
+    options: { everyMs?: number; now?: () => number } = {},
+  ) {
+    this.#level = what.level;
+    this.#message = what.message;
+    this.#status = what.status;
     this.#throttle = new LogThrottle({
       everyMs: options.everyMs ?? DATABASE_UNAVAILABLE_LOG_EVERY_MS,
       now: options.now,
@@ -39,13 +49,26 @@ export class DatabaseUnavailableLog {
   note(request: FastifyRequest, error: { message: string; code?: unknown }): void {
     const suppressed = this.#throttle.take();
     if (suppressed === undefined) return;
-    request.log.warn(
+    request.log[this.#level](
       { err: { message: error.message, code: error.code }, ...(suppressed > 0 ? { suppressed } : {}) },
       suppressed > 0
-        ? `database unavailable (${suppressed} more requests answered 503 since the last line)`
-        : "database unavailable",
+        ? `${this.#message} (${suppressed} more requests answered ${this.#status} since the last line)`
+        : this.#message,
     );
   }
+}
+
+/** A server's refusal logs: one per fact, shared by all its routes. */
+export interface RefusalLogs {
+  unavailable: RefusalLog;
+  storageFull: RefusalLog;
+}
+
+export function refusalLogs(options: { everyMs?: number; now?: () => number } = {}): RefusalLogs {
+  return {
+    unavailable: new RefusalLog({ level: "warn", message: "database unavailable", status: 503 }, options),
+    storageFull: new RefusalLog({ level: "error", message: "the disk is full", status: 507 }, options),
+  };
 }
 
 /**
@@ -57,7 +80,7 @@ export function toHttpError(
   error: FastifyError | HttpError | Error,
   request: FastifyRequest,
   registry: ErrorRegistry<string>,
-  unavailableLog?: DatabaseUnavailableLog,
+  logs?: RefusalLogs,
 ): HttpError {
   if (error instanceof HttpError) return error;
   const fastifyError = error as FastifyError & { validationContext?: string };
@@ -104,11 +127,12 @@ export function toHttpError(
     return registry.error("BAD_REQUEST", { reason: error.message });
   }
   if (isStorageFull(error)) {
-    request.log.error({ err: { message: error.message, code: fastifyError.code } }, "the disk is full");
+    if (logs) logs.storageFull.note(request, { message: error.message, code: fastifyError.code });
+    else request.log.error({ err: { message: error.message, code: fastifyError.code } }, "the disk is full");
     return registry.error("STORAGE_FULL");
   }
   if (isDatabaseUnavailable(error)) {
-    if (unavailableLog) unavailableLog.note(request, { message: error.message, code: fastifyError.code });
+    if (logs) logs.unavailable.note(request, { message: error.message, code: fastifyError.code });
     else request.log.warn({ err: { message: error.message, code: fastifyError.code } }, "database unavailable");
     return registry.error("DATABASE_UNAVAILABLE", undefined, undefined, { "retry-after": "5" });
   }
@@ -132,9 +156,9 @@ export function installErrorHandling(
 ): void {
   const send = errorSender(format);
   // One per server: its routes share it, whatever plugin context they were registered in.
-  const unavailableLog = new DatabaseUnavailableLog();
+  const logs = refusalLogs();
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) =>
-    send(toHttpError(error, request, registry, unavailableLog), request, reply),
+    send(toHttpError(error, request, registry, logs), request, reply),
   );
   app.setNotFoundHandler((request, reply) =>
     send(registry.error("NOT_FOUND", { method: request.method, url: request.url.split("?")[0] }), request, reply),

@@ -89,6 +89,17 @@ export function appendEntriesSqlite(
 }
 
 /**
+ * Rolls back to the append's savepoint. SQLite may have rolled the whole transaction back itself
+ * (SQLITE_FULL, SQLITE_IOERR, ...): the savepoint is gone then, and the error to report is the one
+ * that did it, not "no such savepoint".
+ */
+function undoAppend(db: DatabaseSync): void {
+  if (!db.isTransaction) return;
+  db.exec("ROLLBACK TO ledger_append");
+  db.exec("RELEASE ledger_append");
+}
+
+/**
  * Appends one record inside the caller's open transaction (BEGIN IMMEDIATE), so a service's state
  * change and its ledger record commit or roll back together. Synchronous; the record is durable when
  * the caller's COMMIT returns (with synchronous=FULL). A failure here rolls back only this append.
@@ -112,8 +123,7 @@ export function appendInSqliteTransaction(
     db.exec("RELEASE ledger_append");
     return record!;
   } catch (error) {
-    db.exec("ROLLBACK TO ledger_append");
-    db.exec("RELEASE ledger_append");
+    undoAppend(db);
     throw error;
   }
 }
@@ -206,8 +216,7 @@ export function appendBatchInSqliteTransaction(
     db.exec("RELEASE ledger_append");
     return ext.records;
   } catch (error) {
-    db.exec("ROLLBACK TO ledger_append");
-    db.exec("RELEASE ledger_append");
+    undoAppend(db);
     throw error;
   }
 }

@@ -90,6 +90,30 @@ describe("appendBatchInSqliteTransaction", () => {
     await ledger.close();
   });
 
+  it("an error after which SQLite rolled the whole transaction back leaves as itself, not as a lost savepoint", () => {
+    using dir = tempDir();
+    const db = serviceDb(join(dir.path, "full.db"));
+    // What SQLite may do on SQLITE_FULL or SQLITE_IOERR mid-statement: roll the transaction back
+    // and fail the statement. Here the tree nodes' insert does it.
+    const prepare = db.prepare.bind(db);
+    db.prepare = (sql: string) => {
+      const statement = prepare(sql);
+      if (!sql.includes("ledger_nodes") || !sql.startsWith("INSERT")) return statement;
+      return Object.assign(Object.create(statement), {
+        run: () => {
+          db.exec("ROLLBACK");
+          throw Object.assign(new Error("database or disk is full"), { errcode: 13 });
+        },
+      });
+    };
+    db.exec("BEGIN IMMEDIATE");
+    const full = refusal(() => appendBatchInSqliteTransaction(db, "c", [entry({ n: 0 }), entry({ n: 1 })]));
+    expect(full?.message).toBe("database or disk is full");
+    expect(db.isTransaction).toBe(false);
+    expect(sqliteLedgerSize(db, "c")).toBe(0);
+    db.close();
+  });
+
   it("lets an entry cite stored records and earlier entries of its batch, never later ones", () => {
     using dir = tempDir();
     const db = serviceDb(join(dir.path, "s.db"));

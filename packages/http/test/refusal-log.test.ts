@@ -1,5 +1,6 @@
-// During a database outage every request is answered 503 DATABASE_UNAVAILABLE; the log gets the
-// first, then at most one line a minute per server, counting the ones left out since.
+// During a database outage every request is answered 503 DATABASE_UNAVAILABLE, and while the disk is
+// full every write 507 STORAGE_FULL; the log gets the first, then at most one line a minute per
+// server and fact, counting the ones left out since.
 import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHttpServer, defineErrors, type HttpServer } from "../src/index.ts";
@@ -22,6 +23,9 @@ async function build(): Promise<HttpServer> {
     errors,
     logger: { level: "info", stream },
     rateLimit: false,
+  });
+  server.post("/write", async () => {
+    throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
   });
   server.get("/read", async () => {
     // What pg passes on when the database refuses connections.
@@ -84,5 +88,30 @@ describe("requests answered 503 because the database is unreachable", () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe("writes answered 507 because the disk is full", () => {
+  it("log the first, then one line a minute with how many were left out, apart from database outages", async () => {
+    app = await build();
+    const server = app;
+    const fullLines = () =>
+      logLines.map((line) => JSON.parse(line)).filter((line) => String(line.msg).startsWith("the disk is full"));
+    for (let i = 0; i < 40; i++) {
+      const reply = await server.inject({ method: "POST", url: "/write" });
+      expect(reply.statusCode).toBe(507);
+      expect(reply.json().error.code).toBe("STORAGE_FULL");
+    }
+    expect(fullLines()).toHaveLength(1);
+    expect(fullLines()[0]).toMatchObject({ level: 50, err: { code: "ENOSPC" } });
+    // A database outage meanwhile is its own fact, logged at once.
+    await server.inject({ method: "GET", url: "/read" });
+    expect(unavailableLines()).toHaveLength(1);
+
+    vi.setSystemTime(new Date("2025-01-01T00:01:00Z"));
+    await server.inject({ method: "POST", url: "/write" });
+    expect(fullLines()).toHaveLength(2);
+    expect(fullLines()[1]).toMatchObject({ level: 50, suppressed: 39 });
+    expect(fullLines()[1].msg).toContain("39 more requests answered 507");
   });
 });
