@@ -193,9 +193,11 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
     if (options.loop ?? config.loop.enabled) {
       const storage = server.storage;
       for (const controller of fleet.controllers.values()) {
-        const cycles = new CycleLog({ operatorId: controller.operator.id, clock, log });
+        const intervalMs = controller.operator.policy.pollIntervalMs;
+        // The loop's interval, so that cycles longer than it are warned of (cycle-overrun.ts).
+        const cycles = new CycleLog({ operatorId: controller.operator.id, clock, log, intervalMs });
         const loop = new LoopRunner({
-          intervalMs: controller.operator.policy.pollIntervalMs,
+          intervalMs,
           run: async () => {
             cycles.done(await controller.runCycle());
             storage.written();

@@ -1,5 +1,6 @@
 // The fleet with LEDGER_ARCHIVE_DIR, on its JSONL ledger (old sealed segments) and on SQLite (old rows,
-// cut into segments): an operator's oldest records move to the archive, the controller goes on (and restarts, its mode kept), the API answers an archived record
+// cut into segments): an operator's oldest records move to the archive, the controller goes on (and restarts, its mode
+// and the stops it must not undo kept: a thermal latch, an operator's stop), the API answers an archived record
 // with 410 RECORD_ARCHIVED, replay works from the boundary or with the archive, and an archive that
 // fails is one warning while cycles keep appending.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -30,6 +31,7 @@ function describeFleetArchiving(kind: "JSONL" | "SQLite"): void {
   let server: HttpServer;
   let base: string;
   let hot: string;
+  let maintained: string;
   const logged: { level: string; message: string }[] = [];
   const log = {
     info: (_: unknown, message: string) => logged.push({ level: "info", message }),
@@ -44,6 +46,10 @@ function describeFleetArchiving(kind: "JSONL" | "SQLite"): void {
   }
   /** The fleet's archive settings; on SQLite, segments of 64 records (not 4096) for a test this size. */
   const archiveConfig = (dir: string) => ({ dir, afterDays: 1, ...(kind === "SQLite" ? { segmentRecords: 64 } : {}) });
+
+  /** Power cheap enough (0.5 ¢/kWh) that even the cgminer ASC rigs run at a profit: no stop for a loss. */
+  const alpha = () =>
+    operatorFor("alpha", simulator.endpoints(), { secret, site: { energyMicroUsdPerKwh: 5_000, poolFeePpm: 0 } });
 
   async function cycles(n: number) {
     for (let i = 0; i < n; i++) {
@@ -64,14 +70,21 @@ function describeFleetArchiving(kind: "JSONL" | "SQLite"): void {
   beforeAll(async () => {
     simulator = await FleetSimulator.start({ miners: 8, clock, models: ["s19", "s21", "cgminer-asc"] });
     ledger = await openStore();
-    controller = await controllerFor(operatorFor("alpha", simulator.endpoints(), { secret }), ledger, clock);
+    controller = await controllerFor(alpha(), ledger, clock);
     // Two days of history (compressed: a cycle every 30 s for a while, then the clock jumps), a manual mode switch.
     // One miner's cooling fails early on: the controller stops it (a STOP receipt in what gets archived).
     // (A cgminer ASC rig: the family whose firmware can stop and start hashing.)
-    hot = simulator.endpoints().find((endpoint) => endpoint.model === "cgminer-asc")!.id;
+    // Another such rig an operator stops for maintenance, early on too (its STOP is archived as well).
+    [hot, maintained] = simulator
+      .endpoints()
+      .filter((endpoint) => endpoint.model === "cgminer-asc")
+      .map((endpoint) => endpoint.id) as [string, string];
     await simulator.setFault(hot, { kind: "over-temperature" });
-    await cycles(40);
-    expect(controller.minerView(hot).memory.stoppedByController).toBe(true);
+    await cycles(1);
+    await controller.manualCommand(maintained, "STOP", "operator:alpha", "maintenance");
+    await cycles(39);
+    expect(controller.minerView(hot).memory).toMatchObject({ stoppedByController: true, latch: "THERMAL_LATCH" });
+    expect(controller.minerView(maintained).memory).toMatchObject({ latch: "STOPPED_BY_OPERATOR" });
     await controller.setMode("MANUAL", "ops", "maintenance window");
     await cycles(10);
     clock.advance(2 * 86_400_000);
@@ -175,15 +188,32 @@ function describeFleetArchiving(kind: "JSONL" | "SQLite"): void {
     it("restarts on the archived partition with its state (the manual mode, the miners it stopped) kept", async () => {
       await ledger.close();
       ledger = await openStore();
-      controller = await controllerFor(operatorFor("alpha", simulator.endpoints(), { secret }), ledger, clock);
+      controller = await controllerFor(alpha(), ledger, clock);
       expect(controller.mode).toBe("MANUAL");
-      // The miner it stopped (its STOP receipt now archived) is still known as stopped by the controller,
-      // so it is started again when profitable, not left idle as if an operator had stopped it.
-      expect(controller.minerView(hot).memory.stoppedByController).toBe(true);
-      await cycles(1);
-      const report = await ledger.verify(P);
-      expect(report.problems).toEqual([]);
-      expect(report.ok).toBe(true);
+      // The miners it stopped (their STOP receipts now archived) are still known as stopped, and why
+      // (fleet.memory's stoppedFor): the thermal latch and the operator's stop both hold.
+      expect(controller.minerView(hot).memory).toMatchObject({
+        stoppedByController: true,
+        stoppedFor: { reason: "OVER_TEMPERATURE" },
+        latch: "THERMAL_LATCH",
+      });
+      expect(controller.minerView(maintained).memory).toMatchObject({
+        stoppedByController: true,
+        stoppedFor: { reason: "MANUAL_COMMAND" },
+        latch: "STOPPED_BY_OPERATOR",
+      });
+      // Its cooling repaired, the hot one cools down: still not started (HOLD, not a RUN that MANUAL
+      // mode would suppress), and neither is the one under maintenance.
+      await simulator.clearFault(hot, "over-temperature");
+      clock.advance(10 * 60_000);
+      const report = await controller.runCycle();
+      clock.advance(30_000);
+      const decisionOf = (minerId: string) => report.decisions.find((d) => d.minerId === minerId);
+      expect(decisionOf(hot)).toMatchObject({ action: "HOLD", reason: "THERMAL_LATCH" });
+      expect(decisionOf(maintained)).toMatchObject({ action: "HOLD", reason: "STOPPED_BY_OPERATOR" });
+      const verified = await ledger.verify(P);
+      expect(verified.problems).toEqual([]);
+      expect(verified.ok).toBe(true);
     });
 
     it("an archive that fails (the mount is gone) is one warning; cycles go on appending", async () => {

@@ -1,11 +1,13 @@
 // A thermal stop latches (decision rules 4): a miner the controller stopped for OVER_TEMPERATURE
 // stays stopped when it cools, until an operator starts it. Before, it was started again as soon
-// as it cooled and tripped again at every warm-up. A ledger written under rules 3 (by the release
+// as it cooled and tripped again at every warm-up. An operator's stop latches the same way, and
+// the API says which latch holds a miner and why. A ledger written under rules 3 (by the release
 // before: ledgers/rules-3-thermal-restart.jsonl, its STOP, RUN PROFITABLE_AGAIN, STOP, RUN) still
 // replays: its RUNs are reported as decided under older rules, with what differs.
 
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createFleetServer } from "../src/api/fleet-server.ts";
 import { ManualClock } from "../src/clock.ts";
 import type { Json } from "../src/core/records.ts";
 import { decisionRulesVersion } from "../src/core/rules-version.ts";
@@ -68,6 +70,73 @@ describe("the thermal latch", () => {
 
     const replay = await replayPartition(store.ledger, controller.partition, "op-hot");
     expect(replay).toMatchObject({ ok: true, differences: [], rules: decisionRulesVersion });
+  });
+
+  it("the API says why each stopped miner is stopped and that only an operator clears it (latch, stoppedFor)", async () => {
+    const rack = await FleetSimulator.start({ miners: 3, clock, models: ["avalon-1246"], idPrefix: "rack" });
+    await using store = await openTestLedger("sqlite");
+    const controller = await controllerFor(
+      operatorFor("op-api", rack.endpoints(), { policy: { cooldownMs: 5_000 } }),
+      store.ledger,
+      clock,
+    );
+    const server = await createFleetServer({
+      controllers: new Map([["op-api", controller]]),
+      ledger: store.ledger,
+      clock,
+      auth: { disabled: true, legacyBearer: false, maxSkewMs: 60_000 },
+      logger: false,
+    });
+    try {
+      await rack.setFault("rack-001", { kind: "over-temperature" });
+      clock.advance(10 * 60_000);
+      await controller.runCycle(); // rack-001 is stopped for over-temperature
+      const stop = await server.inject({
+        method: "POST",
+        url: "/miners/rack-002/stop",
+        payload: { reason: "fan swap" },
+      });
+      expect(stop.statusCode).toBe(200);
+      clock.advance(5 * 60_000);
+      const next = await controller.runCycle();
+      expect(next.decisions.map((d) => `${d.minerId} ${d.action} ${d.reason}`)).toEqual([
+        "rack-001 HOLD THERMAL_LATCH",
+        "rack-002 HOLD STOPPED_BY_OPERATOR",
+        "rack-003 HOLD RUNNING_PROFITABLY",
+      ]);
+
+      const { miners } = (await server.inject({ url: "/miners" })).json() as { miners: Record<string, unknown>[] };
+      expect(
+        miners.map(({ id, stoppedByController, stoppedFor, latch }) => ({
+          id,
+          stoppedByController,
+          stoppedFor,
+          latch,
+        })),
+      ).toEqual([
+        {
+          id: "rack-001",
+          stoppedByController: true,
+          stoppedFor: { reason: "OVER_TEMPERATURE", decisionId: expect.stringMatching(/^op-api:\d+:rack-001$/) },
+          latch: "THERMAL_LATCH",
+        },
+        {
+          id: "rack-002",
+          stoppedByController: true,
+          stoppedFor: { reason: "MANUAL_COMMAND", decisionId: stop.json().decisionId },
+          latch: "STOPPED_BY_OPERATOR",
+        },
+        { id: "rack-003", stoppedByController: false, stoppedFor: null, latch: null },
+      ]);
+      // One miner's view says the same.
+      expect((await server.inject({ url: "/miners/rack-002" })).json()).toMatchObject({
+        latch: "STOPPED_BY_OPERATOR",
+        memory: { latch: "STOPPED_BY_OPERATOR", stoppedFor: { reason: "MANUAL_COMMAND" } },
+      });
+    } finally {
+      await server.close();
+      await rack.close();
+    }
   });
 
   it("a ledger written under rules 3, which restarted the cooled miner, still replays: the RUNs are rules-changed, naming HOLD against RUN", async () => {

@@ -49,6 +49,8 @@ const hotMiner: FleetMiner = {
   },
   failedPolls: 0,
   stoppedByController: false,
+  stoppedFor: null,
+  latch: null,
 };
 
 describe("the fleet table and charts", () => {
@@ -89,6 +91,83 @@ describe("the fleet table and charts", () => {
     expect(html).toContain("No data: every poll failed (all 45 charted): connect ECONNREFUSED 10.0.0.9:4028");
     expect(html).not.toContain("run a cycle");
   });
+});
+
+describe("why a stopped miner is stopped", () => {
+  /** A miner the controller holds stopped: it hashes nothing now. */
+  const stopped = (id: string, latch: FleetMiner["latch"], reason: string): FleetMiner => ({
+    ...hotMiner,
+    id,
+    hashrateThs: "0",
+    maxChipTempC: 60,
+    temperature: "ok",
+    margin: null,
+    lastDecision: null,
+    stoppedByController: true,
+    stoppedFor: { reason, decisionId: `op:7:${id}` },
+    latch,
+  });
+  const table = (miners: FleetMiner[]) =>
+    renderComponent("pages/fleet/fleet-miner-table.tsx", "FleetMinerTable", {
+      miners,
+      margins: new Map(),
+      selected: null,
+      onSelect: () => {},
+      onCommand: () => {},
+      busy: null,
+    });
+  /** The text of each row's status cell (the third cell), by miner. */
+  const statusCells = (html: string) =>
+    new Map(
+      [...html.matchAll(/<tr[^>]*><th scope="row">.*?>([\w-]+)<\/button><\/th><td>.*?<\/td><td>(.*?)<\/td>/g)].map(
+        ([, id, cell]) => [id, (cell ?? "").replace(/<[^>]+>/g, "").trim()],
+      ),
+    );
+
+  it("a latched miner's row says so and how to clear it; an operator's stop says who stopped it", async () => {
+    const html = await table([
+      stopped("m001", "THERMAL_LATCH", "OVER_TEMPERATURE"),
+      stopped("m002", "STOPPED_BY_OPERATOR", "MANUAL_COMMAND"),
+      stopped("m003", null, "UNPROFITABLE"),
+      { ...hotMiner, id: "m004", lastDecision: null },
+    ]);
+    const cells = statusCells(html);
+    expect(cells.get("m001")).toBe("ok latched: over-temperature stop — start to clear");
+    expect(cells.get("m002")).toBe("ok stopped by operator");
+    expect(cells.get("m003")).toBe("ok stopped");
+    expect(cells.get("m004")).toBe("ok");
+    expect(html).toContain('title="decision op:7:m001"');
+  });
+
+  it("a miner the operator stopped from the dashboard reads 'stopped by operator' on the next refresh (the real API)", async () => {
+    // sim-006 is an Avalon, whose firmware can stop hashing (a soft-off).
+    const test = await startTestFleet({ SIMULATED_MINERS: "8" });
+    const realFetch = globalThis.fetch;
+    vi.stubGlobal("fetch", (url: string, init: RequestInit) =>
+      realFetch(`${test.service.url}${url.replace(/^\/svc\/fleet/, "")}`, init),
+    );
+    try {
+      const operator = { id: OPERATOR, secret: SECRET };
+      await fleet.runCycle(operator);
+      const answer = await fleet.command(operator, "sim-006", "stop");
+      expect(answer.outcome).toMatchObject({ kind: "receipt", body: { status: "ok" } });
+      await fleet.runCycle(operator);
+      const view = await fleet.miners(operator);
+      const miner = view.miners.find((m) => m.id === "sim-006");
+      expect(miner).toMatchObject({
+        stoppedByController: true,
+        stoppedFor: { reason: "MANUAL_COMMAND", decisionId: answer.decisionId },
+        latch: "STOPPED_BY_OPERATOR",
+        lastDecision: { action: "HOLD", reason: "STOPPED_BY_OPERATOR" },
+      });
+      const cells = statusCells(await table(view.miners));
+      expect(cells.get("sim-006")).toBe("ok stopped by operator");
+      expect(cells.get("sim-001")).toBe("ok");
+    } finally {
+      vi.unstubAllGlobals();
+      await test.close();
+    }
+  }, 60_000);
 });
 
 describe("a manual command from the dashboard", () => {

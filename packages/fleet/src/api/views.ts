@@ -42,6 +42,10 @@ export function minerSummary(controller: OperatorController, minerId: string) {
     lastDecision: decision ?? null,
     failedPolls: memory.failedPolls,
     stoppedByController: memory.stoppedByController,
+    /** Why it was stopped (the STOP's reason and decision id); null when not stopped or archived unsaid. */
+    stoppedFor: memory.stoppedFor,
+    /** THERMAL_LATCH or STOPPED_BY_OPERATOR: only an operator's start (or restart) clears it. */
+    latch: memory.latch,
   };
 }
 

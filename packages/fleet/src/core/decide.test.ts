@@ -191,22 +191,37 @@ describe("decision rules (pure core)", () => {
     expect(decisionsOf(h.cycle({ a: cgminer({ maxChipTempC: 97 }) }))[0]).toMatchObject({ action: "STOP" });
   });
 
-  it("a miner an operator stopped is started for profit under its own reason, not PROFITABLE_AGAIN", () => {
+  it("an operator's stop latches: HOLD STOPPED_BY_OPERATOR whatever the margin, until an operator starts it", () => {
     const h = new Harness({ policy: { cooldownMs: 0 } });
     h.cycle({ a: cgminer() });
     h.manual("a", "STOP");
-    expect(h.state.miners.get("a")?.stoppedFor).toMatchObject({ reason: "MANUAL_COMMAND" });
-    const stopped = cgminer({ hashrateThs: "0", powerW: 150, boards: [] });
-    h.setEnergy(energy.justAbove);
+    expect(h.state.miners.get("a")).toMatchObject({
+      stoppedByController: true,
+      stoppedFor: { reason: "MANUAL_COMMAND" },
+      latch: "STOPPED_BY_OPERATOR",
+    });
+    // A maintenance stop: cheap power (a margin well above the band), inside the band, a warm miner.
+    const stopped = (maxChipTempC = 60) => cgminer({ hashrateThs: "0", powerW: 150, boards: [], maxChipTempC });
+    for (const [price, temperature] of [
+      [energy.cheap, 60],
+      [energy.justAbove, 60],
+      [energy.cheap, 87],
+      [energy.cheap, 60],
+    ] as const) {
+      h.setEnergy(price);
+      h.advance(10 * minute);
+      const [decision] = decisionsOf(h.cycle({ a: stopped(temperature) }));
+      expect(decision).toMatchObject({ action: "HOLD", reason: "STOPPED_BY_OPERATOR" });
+      expect(decision?.detail).toMatch(
+        /^stopped by an operator's command \(decision op:manual:\d+\); the controller does not start it again until an operator starts \(or restarts\) it; expected margin \$/,
+      );
+    }
+    expect(h.dispatched).toEqual([]);
+    // An operator's start clears it: the controller governs the miner again.
+    h.manual("a", "RUN");
+    expect(h.state.miners.get("a")).toMatchObject({ stoppedByController: false, stoppedFor: null, latch: null });
     h.advance(minute);
-    expect(decisionsOf(h.cycle({ a: stopped }))[0]).toMatchObject({ action: "HOLD", reason: "STOPPED_BY_OPERATOR" });
-    h.setEnergy(energy.cheap);
-    h.advance(minute);
-    const run = decisionsOf(h.cycle({ a: stopped }))[0];
-    expect(run).toMatchObject({ action: "RUN", reason: "PROFITABLE_AFTER_MANUAL_STOP" });
-    expect(run?.detail).toMatch(
-      /^stopped by an operator's command \(decision op:manual:\d+\), not for a loss; expected margin \$/,
-    );
+    expect(decisionsOf(h.cycle({ a: cgminer() }))[0]).toMatchObject({ action: "HOLD", reason: "RUNNING_PROFITABLY" });
   });
 
   it("a command for a miner whose firmware is not identified yet is suppressed as FIRMWARE_UNKNOWN, saying to run a cycle first", () => {

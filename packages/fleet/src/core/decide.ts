@@ -12,7 +12,14 @@ import { planAction } from "../cgminer/firmware.ts";
 import { floorDiv, formatRational, formatScaled, parseDecimal } from "../decimal.ts";
 import { findModel } from "../models.ts";
 import { type Divergence, marketDivergences, minerDivergences } from "./divergence.ts";
-import { applyTelemetry, emptyMemory, type FleetState, type MinerMemory, thermalLatch } from "./memory.ts";
+import {
+  applyTelemetry,
+  emptyMemory,
+  type FleetState,
+  type MinerMemory,
+  operatorLatch,
+  thermalLatch,
+} from "./memory.ts";
 import { type MinerProfit, minerProfit } from "./miner-profit.ts";
 import type { Policy } from "./policy.ts";
 import { computeProfit, type Economics } from "./profit.ts";
@@ -313,32 +320,26 @@ export function decideCycle(
         reason: thermalLatch,
         detail: `stopped for OVER_TEMPERATURE (decision ${after.stoppedFor?.decisionId ?? "archived"}); a thermal stop latches: the controller does not start it again until an operator starts (or restarts) it`,
       };
+    } else if (after.latch === operatorLatch) {
+      // So does an operator's stop, whatever the margin: automation must not undo a maintenance stop.
+      hold = {
+        reason: operatorLatch,
+        detail: `stopped by an operator's command (decision ${after.stoppedFor?.decisionId ?? "archived"}); the controller does not start it again until an operator starts (or restarts) it${marginText ? `; ${marginText}` : ""}`,
+      };
     } else if (after.stoppedByController) {
-      const byOperator = after.stoppedFor?.reason === "MANUAL_COMMAND";
       if (unknown)
         hold = {
           reason: unknown.reason,
           detail: `stopped by the controller; ${unknown.detail}; it stays stopped until its margin is known`,
         };
       else if (profitable && !warn)
-        wanted = byOperator
-          ? {
-              action: "RUN",
-              reason: "PROFITABLE_AFTER_MANUAL_STOP",
-              detail: `stopped by an operator's command (decision ${after.stoppedFor?.decisionId}), not for a loss; ${marginText} is above break-even plus the band`,
-            }
-          : {
-              action: "RUN",
-              reason: "PROFITABLE_AGAIN",
-              detail: `${marginText} is above break-even plus the band`,
-            };
+        wanted = {
+          action: "RUN",
+          reason: "PROFITABLE_AGAIN",
+          detail: `${marginText} is above break-even plus the band`,
+        };
       else if (profitable && warn)
         hold = { reason: "TEMPERATURE_WARN", detail: `profitable again but ${warn.detail}: not starting yet` };
-      else if (byOperator)
-        hold = {
-          reason: "STOPPED_BY_OPERATOR",
-          detail: `stopped by an operator's command (decision ${after.stoppedFor?.decisionId}); ${marginText}: stay stopped`,
-        };
       else hold = { reason: "STOPPED_UNPROFITABLE", detail: `${marginText}: stay stopped` };
     } else if (unprofitable) {
       hold = {

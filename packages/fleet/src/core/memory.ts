@@ -42,11 +42,11 @@ export interface MinerMemory {
    */
   stoppedFor: { reason: string; decisionId: string | null } | null;
   /**
-   * THERMAL_LATCH after a thermal STOP went through: the controller never starts the miner again
-   * on its own (it would trip again as soon as it warmed up); an operator's start or restart that
-   * goes through clears it.
+   * A stop the controller never undoes on its own, whatever the margin (see latchFor): set by a
+   * thermal STOP or an operator's STOP that went through; an operator's start or restart that goes
+   * through clears it.
    */
-  latch: "THERMAL_LATCH" | null;
+  latch: Latch | null;
   family: FirmwareFamily | "unknown";
   devices: number;
 }
@@ -129,6 +129,22 @@ export function applyTelemetry(
 /** The reason code of a thermal STOP, and the latch it sets. */
 export const thermalStopReason = "OVER_TEMPERATURE";
 export const thermalLatch = "THERMAL_LATCH";
+/** The reason code of an operator's command, and the latch its STOP sets. */
+export const operatorCommandReason = "MANUAL_COMMAND";
+export const operatorLatch = "STOPPED_BY_OPERATOR";
+export type Latch = typeof thermalLatch | typeof operatorLatch;
+
+/**
+ * The latch a STOP that went through sets, by its decision's reason. Thermal: started again as
+ * soon as it cooled, a miner whose cooling failed trips again at every warm-up. An operator's:
+ * automation must not undo a maintenance stop. A STOP for a loss sets none (started again when
+ * profitable), nor one whose reason is unknown (archived, and recorded before rules 4).
+ */
+export function latchFor(stopReason: string | null | undefined): Latch | null {
+  if (stopReason === thermalStopReason) return thermalLatch;
+  if (stopReason === operatorCommandReason) return operatorLatch;
+  return null;
+}
 
 /**
  * The memory after a receipt: cooldown, restart cap, and who stopped the miner and why (`reason`:
@@ -149,7 +165,7 @@ export function applyReceipt(memory: MinerMemory, body: ReceiptBody, reason: str
     if (body.action === "STOP") {
       next.stoppedByController = true;
       next.stoppedFor = { reason: reason ?? "unknown", decisionId: body.decisionId };
-      next.latch = reason === thermalStopReason ? thermalLatch : null;
+      next.latch = latchFor(reason);
     }
     if (body.action === "RUN" || body.action === "RESTART") {
       next.stoppedByController = false;
@@ -192,7 +208,7 @@ export function foldRecord(state: FleetState, record: FleetRecord): void {
           ...earlier,
           stoppedByController: true,
           stoppedFor,
-          latch: stoppedFor?.reason === thermalStopReason ? thermalLatch : null,
+          latch: latchFor(stoppedFor?.reason),
         });
       }
       return;
@@ -230,8 +246,9 @@ export function foldRecord(state: FleetState, record: FleetRecord): void {
 
 /**
  * The fleet.memory bodies that re-record the miners the controller stopped and has not started
- * since, `perRecord` ids to a body, each with why it was stopped (so a thermal latch outlives the
- * archiving of its STOP). Folding them changes nothing in the state they came from.
+ * since, `perRecord` ids to a body, each with why it was stopped (so a thermal latch or an
+ * operator's stop outlives the archiving of its STOP). Folding them changes nothing in the state
+ * they came from.
  */
 export function stoppedMinerBodies(state: FleetState, perRecord: number, reason: string): MemoryBody[] {
   const stopped = [...state.miners]

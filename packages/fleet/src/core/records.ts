@@ -52,8 +52,9 @@ export interface ConfigBody {
 export interface MemoryBody {
   stoppedByController: string[];
   /**
-   * Why each of them was stopped: the STOP decision's reason and id (an OVER_TEMPERATURE one keeps
-   * the thermal latch across the boundary). Absent in records of releases before rules 4.
+   * Why each of them was stopped: the STOP decision's reason and id (an OVER_TEMPERATURE or
+   * MANUAL_COMMAND one keeps its latch across the boundary). Absent in records of releases before
+   * rules 4.
    */
   stoppedFor?: Record<string, { reason: string; decisionId: string | null }>;
   reason: string;

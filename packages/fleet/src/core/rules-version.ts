@@ -15,10 +15,11 @@
 //      negative (counted from its fetch when the source dates it later)
 //   4  a thermal stop latches: a miner the controller stopped for OVER_TEMPERATURE is not started
 //      again when it cools (HOLD THERMAL_LATCH, where it was HOLD TEMPERATURE_WARN and then RUN
-//      PROFITABLE_AGAIN) until an operator starts or restarts it; a miner an operator stopped is
-//      started for profit as RUN PROFITABLE_AFTER_MANUAL_STOP (was PROFITABLE_AGAIN) and held as
-//      STOPPED_BY_OPERATOR (was STOPPED_UNPROFITABLE); an action for a miner whose firmware is not
-//      identified yet is suppressed as FIRMWARE_UNKNOWN (was UNSUPPORTED_BY_FIRMWARE)
+//      PROFITABLE_AGAIN) until an operator starts or restarts it; so does an operator's stop: a
+//      miner stopped by a person's command is held as STOPPED_BY_OPERATOR whatever the margin (was
+//      STOPPED_UNPROFITABLE, then RUN PROFITABLE_AGAIN once profitable) until an operator starts
+//      or restarts it; an action for a miner whose firmware is not identified yet is suppressed as
+//      FIRMWARE_UNKNOWN (was UNSUPPORTED_BY_FIRMWARE)
 export const decisionRulesVersion = 4;
 
 /** The rules a cycle record says it was decided under. */

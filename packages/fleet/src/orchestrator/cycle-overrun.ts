@@ -1,5 +1,5 @@
 // Cycles that take longer than the poll interval. The loop then starts the next cycle as soon as
-// one ends (loop-runner.ts times each from the end of the last), so the miners are polled back to
+// one ends (loop-runner.ts times each from the start of the last), so the miners are polled back to
 // back and the interval the operator set is not the one in force. Worth one warning, not one per
 // cycle: the first overrun is said at once, later ones summed up at most every ten minutes.
 

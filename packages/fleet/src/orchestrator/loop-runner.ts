@@ -1,5 +1,6 @@
-// Runs an operator's cycle every poll interval. The next cycle is timed from the end of the
-// previous one (a slow cycle never piles up behind itself); a failed cycle goes to onError (the
+// Runs an operator's cycle every poll interval. The next cycle starts an interval after the
+// previous one started, or as soon as it ends when it took longer (never two at once: a slow cycle
+// never piles up behind itself; cycle-overrun.ts warns of it); a failed cycle goes to onError (the
 // cycle log, cycle-log.ts) and the loop goes on.
 
 export interface LoopRunnerOptions {

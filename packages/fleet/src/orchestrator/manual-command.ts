@@ -4,7 +4,7 @@
 
 import { randomUUID } from "node:crypto";
 import { executionVerdict } from "../core/decide.ts";
-import { emptyMemory } from "../core/memory.ts";
+import { emptyMemory, operatorCommandReason } from "../core/memory.ts";
 import {
   type Action,
   type DecisionBody,
@@ -133,7 +133,7 @@ export async function manualCommand(
     decisionId,
     minerId,
     action,
-    reason: "MANUAL_COMMAND",
+    reason: operatorCommandReason,
     detail: detail + identified,
     origin: "manual",
     requestedBy,

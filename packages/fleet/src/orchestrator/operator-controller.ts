@@ -16,9 +16,9 @@ import type { CgminerAdapter, MinerEndpoint } from "../cgminer/adapter.ts";
 import type { Clock } from "../clock.ts";
 import type { OperatorConfig } from "../config/types.ts";
 import type { Dispatch } from "../core/decide.ts";
-import { emptyMemory, emptyState, type FleetState, foldRecord } from "../core/memory.ts";
+import { emptyMemory, emptyState, type FleetState, foldRecord, stoppedMinerBodies } from "../core/memory.ts";
 import type { Mode } from "../core/policy.ts";
-import { type Action, type Json, type MemoryBody, type ModeBody, recordTypes } from "../core/records.ts";
+import { type Action, type Json, type ModeBody, recordTypes } from "../core/records.ts";
 import type { MarketCache } from "../market/market-cache.ts";
 import type { CycleReport } from "./cycle-report.ts";
 import { runCycleSteps } from "./cycle-steps.ts";
@@ -280,17 +280,10 @@ export class OperatorController {
         };
         entries.push({ type: recordTypes.mode, body: body as unknown as Json, at: new Date(this.clock.now()) });
       }
-      const stopped = [...this.state.miners]
-        .filter(([, memory]) => memory.stoppedByController)
-        .map(([minerId]) => minerId)
-        .sort();
-      for (let from = 0; from < stopped.length; from += MEMORY_IDS_PER_RECORD) {
-        const body: MemoryBody = {
-          stoppedByController: stopped.slice(from, from + MEMORY_IDS_PER_RECORD),
-          reason: "re-recorded, so that it is read back after older records are archived",
-        };
+      // With why each was stopped: a thermal latch or an operator's stop outlives its STOP's archiving.
+      const reason = "re-recorded, so that it is read back after older records are archived";
+      for (const body of stoppedMinerBodies(this.state, MEMORY_IDS_PER_RECORD, reason))
         entries.push({ type: recordTypes.memory, body: body as unknown as Json, at: new Date(this.clock.now()) });
-      }
       return (await this.appendAndFold(entries)).length;
     });
   }

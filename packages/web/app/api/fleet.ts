@@ -54,6 +54,10 @@ export interface FleetMiner {
   } | null;
   failedPolls: number;
   stoppedByController: boolean;
+  /** Why (the STOP's reason code and decision id); null when not stopped, or when no record says. */
+  stoppedFor: { reason: string; decisionId: string | null } | null;
+  /** A stop only an operator's start (or restart) clears: a thermal one, or the operator's own. */
+  latch: "THERMAL_LATCH" | "STOPPED_BY_OPERATOR" | null;
 }
 
 export interface FleetTotals {

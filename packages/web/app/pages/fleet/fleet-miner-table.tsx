@@ -31,6 +31,18 @@ export function lastDecisionText(decision: NonNullable<FleetMiner["lastDecision"
   return `${decision.action} ${decision.reason}`;
 }
 
+/**
+ * Why a miner the controller holds stopped is stopped, when it is: a latched stop stays until an
+ * operator starts it, so the row says so. Started again outside the controller (by hand, a power
+ * cycle), it hashes: not "stopped" then.
+ */
+export function stoppedText(miner: FleetMiner): string | null {
+  if (!miner.stoppedByController || Number(miner.hashrateThs) > 0) return null;
+  if (miner.latch === "THERMAL_LATCH") return "latched: over-temperature stop — start to clear";
+  if (miner.latch === "STOPPED_BY_OPERATOR") return "stopped by operator";
+  return "stopped";
+}
+
 /** "4,763–4,919 ×4": the range of the fans' speeds and how many there are. */
 function fans(rpms: number[]): string {
   if (rpms.length === 0) return "—";
@@ -87,6 +99,7 @@ export function FleetMinerTable(props: {
         <tbody>
           {miners.map((miner) => {
             const margin = margins.get(miner.id);
+            const stopped = stoppedText(miner);
             return (
               <tr key={miner.id} className={miner.id === selected ? "highlight" : undefined}>
                 <th scope="row">
@@ -103,9 +116,16 @@ export function FleetMinerTable(props: {
                 <td>{miner.model ?? "—"}</td>
                 <td>
                   <StateBadge state={miner.status} />
-                  {/* Started again outside the controller (by hand, a power cycle): it hashes, so not "stopped". */}
-                  {miner.stoppedByController && !(Number(miner.hashrateThs) > 0) && (
-                    <span className="muted"> stopped</span>
+                  {stopped && (
+                    <>
+                      {" "}
+                      <span
+                        className={miner.latch === "THERMAL_LATCH" ? "badge badge-warn wrap" : "muted wrap"}
+                        title={miner.stoppedFor?.decisionId ? `decision ${miner.stoppedFor.decisionId}` : undefined}
+                      >
+                        {stopped}
+                      </span>
+                    </>
                   )}
                   {miner.error && <span className="muted wrap"> {miner.error}</span>}
                 </td>
