@@ -1,7 +1,7 @@
 // `pithead up --postgres URL`: the same stack with the coordinator, the agent and the fleet ledger
 // on PostgreSQL (a real server, embedded for the test run) instead of SQLite files.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signFleetRequest } from "@pithead/fleet/sign";
@@ -114,7 +114,7 @@ describe("pithead up --postgres", () => {
 
   it("refuses to start with another --data on this database, whose ledgers that --data's keys did not sign", async () => {
     const other = await runPithead(
-      ["up", "--json", "--data", otherDataDir, "--postgres", db.url, ...freePorts],
+      ["up", "--json", "--show-keys", "--data", otherDataDir, "--postgres", db.url, ...freePorts],
       120_000,
     );
     expect(other.code).toBe(1);
@@ -124,5 +124,7 @@ describe("pithead up --postgres", () => {
     );
     expect(other.stderr).toContain(`Start with the --data that first ran with this database, or copy its keys.json`);
     expect(other.stderr).not.toContain("Pithead is running");
+    // Refused before anything was written: no keys.json, no logs/ in the --data it named.
+    expect(readdirSync(otherDataDir)).toEqual([]);
   }, 150_000);
 });

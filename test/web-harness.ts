@@ -37,11 +37,15 @@ export interface RunningUp {
 
 /** Runs `pithead up --json` with `args`; resolves once it printed its summary. */
 export function startUp(args: string[], timeoutMs = 110_000): Promise<RunningUp> {
-  const child = spawn(process.execPath, [join(repoRoot, "packages/cli/bin/pithead.js"), "up", "--json", ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, CI: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, "packages/cli/bin/pithead.js"), "up", "--json", "--show-keys", ...args],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, CI: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {

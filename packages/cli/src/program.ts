@@ -30,9 +30,10 @@ export const EXIT_STATUS_HELP = `
 Exit status:
   0    done (for verify commands: everything checked out)
   1    the command ran and failed; for verify commands (ledger, receipt, agent credentials): the check found a problem
-  2    the command line is wrong: an unknown command or option, a missing or malformed value, options that do not go together
-  3    ledger, receipt and agent credentials verify commands: could not run (a server unreachable or
-       refusing, a file missing or not a ledger/receipt/credentials file, a ledger locked by its writer)
+  2    the command line is wrong: an unknown command or option, a missing or malformed value, options that do not go together,
+       a file an option names that is not there (--key-file, --checkpoint, --secret-file, --dotenv…)
+  3    ledger, receipt and agent credentials verify commands: could not run (a server unreachable or refusing,
+       the ledger/receipt/credentials file the command checks missing or not one, a ledger locked by its writer)
   130  a second Ctrl-C while stopping (143 for SIGTERM): stopped without waiting
 `;
 

@@ -183,6 +183,15 @@ describe("pithead ledger verify --checkpoint", () => {
     writeFileSync(join(cwd, "theirs.json"), saved.stdout);
     const failed = await pithead(["ledger", "verify", "data/fleet-ledger", "--checkpoint", "theirs.json"], { cwd });
     expect(failed.code).toBe(1);
+    // Which root is whose, and no "record N" for a checkpoint of size N (its records are 0..N-1).
+    const size = JSON.parse(saved.stdout).size as number;
+    expect(failed.stdout).toMatch(
+      new RegExp(
+        `first bad record: 0: records 0\\.\\.${size - 1} do not match the trusted checkpoint of size ${size}: its root [0-9a-f]{16}… differs from the ledger's root [0-9a-f]{16}… at size ${size}`,
+      ),
+    );
+    expect(failed.stdout).toContain(`\n  also: trusted checkpoint of size ${size} is not signed by`);
+    expect(failed.stdout).not.toContain(`record ${size}:`);
   });
 });
 

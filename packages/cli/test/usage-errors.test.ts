@@ -64,6 +64,35 @@ describe("flags that would be ignored", () => {
     expect(ran.stderr).not.toContain("cannot reach");
   });
 
+  it("a --secret-file that is not there is a wrong command line (2), not a failed verification (1)", async () => {
+    const missing = "/tmp/docfix-no-such-dir/op.secret";
+    const runs = await Promise.all([
+      pithead(["fleet", "cycle", "--operator", "default", "--secret-file", missing, ...nowhere]),
+      pithead(["ledger", "verify", "http://127.0.0.1:1", "--operator", "default", "--secret-file", missing]),
+    ]);
+    expect(runs.map((run) => run.code)).toEqual([2, 2]);
+    for (const run of runs) expect(run.stderr.trim()).toBe(`error: cannot use --secret-file: no such file: ${missing}`);
+  });
+
+  it("a --body-file that cannot be read is a wrong command line (2) too", async () => {
+    const ran = await pithead([
+      "fleet",
+      "sign",
+      "--operator",
+      "default",
+      "--secret",
+      "abcdefghijklmnopqrstuvwxyz012345",
+      "--method",
+      "POST",
+      "--path",
+      "/loop/run-once",
+      "--body-file",
+      "/tmp/docfix-no-such-dir/body.json",
+    ]);
+    expect(ran.code).toBe(2);
+    expect(ran.stderr).toContain("cannot read --body-file");
+  });
+
   it("keys create --wallet is for client and miner keys; its help says what it does for a miner key", async () => {
     const ran = await pithead(["keys", "create", "--role", "admin", "--wallet", "w", ...nowhere], {
       env: { PITHEAD_ADMIN_KEY: "k" },

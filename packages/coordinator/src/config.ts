@@ -122,25 +122,25 @@ export const settings = {
   host: {
     flag: "--host",
     env: "PITHEAD_HOST",
-    description: "interface to listen on (default 127.0.0.1; 0.0.0.0 for every interface)",
+    description: "interface to listen on (default: 127.0.0.1; 0.0.0.0 for every interface)",
     parse: text,
   },
   port: {
     flag: "--port",
     env: "PITHEAD_PORT",
-    description: "TCP port (default 8080, as in the seed COORD_URL)",
+    description: "TCP port (default: 8080, as in the seed COORD_URL)",
     parse: integer(0, 65_535),
   },
   dataDir: {
     flag: "--data",
     env: "PITHEAD_DATA",
-    description: "directory for the database, signing keys and admin.key (default ./data)",
+    description: "directory for the database, signing keys and admin.key (default: ./data)",
     parse: text,
   },
   db: {
     flag: "--db",
     env: "PITHEAD_DB",
-    description: "SQLite file path or postgres:// URL (default <data>/coordinator.db)",
+    description: "SQLite file path or postgres:// URL (default: <data>/coordinator.db)",
     parse: text,
   },
   adminKey: {
@@ -156,95 +156,95 @@ export const settings = {
   feeBps: {
     flag: "--fee-bps",
     env: "PITHEAD_FEE_BPS",
-    description: "coordinator fee per reward in basis points (default 100 = 1%)",
+    description: "coordinator fee per reward in basis points (default: 100 = 1%)",
     parse: integer(0, 10_000),
   },
   leaseTtlS: {
     flag: "--lease-ttl",
     env: "PITHEAD_LEASE_TTL_S",
-    description: "seconds a lease lasts unless a heartbeat renews it (default 120)",
+    description: "seconds a lease lasts unless a heartbeat renews it (default: 120)",
     parse: integer(1, 86_400),
   },
   heartbeatTimeoutS: {
     flag: "--heartbeat-timeout",
     env: "PITHEAD_HEARTBEAT_TIMEOUT_S",
-    description: "seconds of silence before a miner goes offline (default 90)",
+    description: "seconds of silence before a miner goes offline (default: 90)",
     parse: integer(1, 86_400),
   },
   maxInFlightPerMiner: {
     flag: "--max-in-flight",
     env: "PITHEAD_MAX_IN_FLIGHT",
-    description: "most jobs one miner may hold at once (default 64)",
+    description: "most jobs one miner may hold at once (default: 64)",
     parse: integer(1, 10_000),
   },
   defaultTtlS: {
     flag: "--default-ttl",
     env: "PITHEAD_DEFAULT_TTL_S",
-    description: "default ttl_s of a job: seconds to be started (default 3600)",
+    description: "default ttl_s of a job: seconds to be started (default: 3600)",
     parse: integer(1, 30 * 86_400),
   },
   defaultMaxRuntimeS: {
     flag: "--default-max-runtime",
     env: "PITHEAD_DEFAULT_MAX_RUNTIME_S",
-    description: "default max_runtime_s of a job (default 600)",
+    description: "default max_runtime_s of a job (default: 600)",
     parse: integer(1, 7 * 86_400),
   },
   defaultMaxAttempts: {
     flag: "--default-max-attempts",
     env: "PITHEAD_DEFAULT_MAX_ATTEMPTS",
-    description: "default max_attempts of a job (default 3)",
+    description: "default max_attempts of a job (default: 3)",
     parse: integer(1, 100),
   },
   maxOutputBytes: {
     flag: "--max-output-bytes",
     env: "PITHEAD_MAX_OUTPUT_BYTES",
     description:
-      "largest proof output accepted inline, in bytes (default 8 MiB: a 1024x1024 sd_infer PNG is 1-3 MB; larger is 413 OUTPUT_TOO_LARGE and the miner gives the job back)",
+      "largest proof output accepted inline, in bytes (default: 8 MiB: a 1024x1024 sd_infer PNG is 1-3 MB; larger is 413 OUTPUT_TOO_LARGE and the miner gives the job back)",
     parse: integer(0, 64 * 1024 * 1024),
   },
   resultRetentionDays: {
     flag: "--result-retention-days",
     env: "PITHEAD_RESULT_RETENTION_DAYS",
     description:
-      "days a job's output is kept after the job ends; then the sweeper removes it (its hash, metrics and receipts stay); 0 keeps outputs for ever (default 30)",
+      "days a job's output is kept after the job ends; then the sweeper removes it (its hash, metrics and receipts stay); 0 keeps outputs for ever (default: 30)",
     parse: integer(0, 36_500),
   },
   ledgerArchiveDir: {
     flag: "--ledger-archive-dir",
     env: "PITHEAD_LEDGER_ARCHIVE_DIR",
     description:
-      "move ledger records older than --ledger-archive-after-days out of the database into gzip files here (another disk, a NAS mount; about 3 KB per job otherwise stays in the database for ever); default off",
+      "move ledger records older than --ledger-archive-after-days out of the database into gzip files here (another disk, a NAS mount; about 3 KB per job otherwise stays in the database for ever) (default: off)",
     parse: archiveDirectory,
   },
   ledgerArchiveAfterDays: {
     flag: "--ledger-archive-after-days",
     env: "PITHEAD_LEDGER_ARCHIVE_AFTER_DAYS",
-    description: "days ledger records stay in the database before --ledger-archive-dir takes them (default 30)",
+    description: "days ledger records stay in the database before --ledger-archive-dir takes them (default: 30)",
     parse: integer(1, 36_500),
   },
   sweepIntervalMs: {
     flag: "--sweep-interval-ms",
     env: "PITHEAD_SWEEP_INTERVAL_MS",
-    description: "how often expired leases, silent miners and overdue jobs are swept (default 1000)",
+    description: "how often expired leases, silent miners and overdue jobs are swept (default: 1000)",
     parse: integer(10, 600_000),
   },
   rateLimitPerMinute: {
     flag: "--rate-limit",
     env: "PITHEAD_RATE_LIMIT",
-    description: "requests per minute per key; 0 turns it off (default 6000)",
+    description: "requests per minute per key; 0 turns it off (default: 6000)",
     parse: integer(0, 10_000_000),
   },
   maxStreamsPerKey: {
     flag: "--max-streams-per-key",
     env: "PITHEAD_MAX_STREAMS_PER_KEY",
     description:
-      "event streams and long-polls one key may hold open at once (per coordinator process; more is 429); 0 turns it off (default 32)",
+      "event streams and long-polls one key may hold open at once (per coordinator process; more is 429); 0 turns it off (default: 32)",
     parse: integer(0, 1_000_000),
   },
   logLevel: {
     flag: "--log-level",
     env: "PITHEAD_LOG_LEVEL",
-    description: "fatal, error, warn, info, debug, trace or silent (default info)",
+    description: "fatal, error, warn, info, debug, trace or silent (default: info)",
     parse: (raw: string, name: string) => {
       if (!logLevels.includes(raw)) throw new ConfigError(name, `must be one of ${logLevels.join(", ")}`);
       return raw;

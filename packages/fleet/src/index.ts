@@ -99,6 +99,7 @@ export {
 export { partitionFor, type Recorder, type StoredRecordLike } from "./orchestrator/recorder.ts";
 export { checkedNothing, type ReplayDifference, type ReplayReport, replayPartition } from "./orchestrator/replay.ts";
 export { formatCycle, formatReplay, formatTelemetry } from "./report/format.ts";
+export { describeEndpoints } from "./simulator/endpoint-summary.ts";
 export { type Fault, type FaultKind, parseFault } from "./simulator/faults.ts";
 export {
   type Addressing,

@@ -13,6 +13,11 @@ import { LedgerFormatError, openNote, parseCheckpoint, parseVerifierKey, type Ve
 export interface VerifyProblem {
   seq: number;
   reason: string;
+  /**
+   * Set when the problem is a checkpoint's own (malformed, unsigned, another origin, out of order):
+   * no record is at fault, and `seq` is where the checkpoint stands (its size, one past its records).
+   */
+  checkpoint?: true;
 }
 
 export interface VerifyReport {
@@ -203,6 +208,12 @@ export class ChainVerifier {
     else this.dropped++;
   }
 
+  /** A checkpoint's own problem, filed where it stands in the records (see VerifyProblem.checkpoint). */
+  private checkpointProblem(seq: number, reason: string): void {
+    if (this.problems.length < this.maxProblems) this.problems.push({ seq, reason, rank: 0, checkpoint: true });
+    else this.dropped++;
+  }
+
   warn(message: string): void {
     if (!this.warnings.includes(message)) this.warnings.push(message);
   }
@@ -232,7 +243,7 @@ export class ChainVerifier {
     try {
       parsed = parseCheckpoint(note);
     } catch (error) {
-      this.problem(this.count, `${label} checkpoint is malformed: ${(error as Error).message}`);
+      this.checkpointProblem(this.count, `${label} checkpoint is malformed: ${(error as Error).message}`);
       return;
     }
     const { size, rootHash, origin } = parsed;
@@ -241,7 +252,7 @@ export class ChainVerifier {
     if (this.origin === undefined) this.origin = origin;
     else if (origin !== this.origin) {
       vouches = false;
-      this.problem(
+      this.checkpointProblem(
         size,
         `${label} checkpoint of size ${size} has origin ${JSON.stringify(origin)}, expected ${JSON.stringify(this.origin)}`,
       );
@@ -249,7 +260,7 @@ export class ChainVerifier {
     if (this.key) {
       if (openNote(note, this.key) === undefined) {
         vouches = false;
-        this.problem(size, `${label} checkpoint of size ${size} is not signed by ${this.key.keyName}`);
+        this.checkpointProblem(size, `${label} checkpoint of size ${size} is not signed by ${this.key.keyName}`);
       }
     } else if (!this.unsignedWarned) {
       this.unsignedWarned = true;
@@ -257,7 +268,7 @@ export class ChainVerifier {
     }
     if (label === "stored") {
       if (size < this.lastStoredSize) {
-        this.problem(
+        this.checkpointProblem(
           size,
           `checkpoint of size ${size} follows one of size ${this.lastStoredSize}: checkpoints went backwards`,
         );
@@ -265,7 +276,7 @@ export class ChainVerifier {
       this.lastStoredSize = Math.max(this.lastStoredSize, size);
     }
     if (size < this.count) {
-      this.problem(
+      this.checkpointProblem(
         size,
         `${label} checkpoint of size ${size} arrived after record ${this.count - 1}; it cannot be checked in order`,
       );
@@ -542,8 +553,11 @@ export class ChainVerifier {
       const seq = known.length > 0 ? Math.min(...known) : Math.min(m.from, Math.max(m.size - 1, 0));
       this.problem(
         seq,
-        `records ${m.from}..${m.size - 1} do not match the ${m.label} checkpoint of size ${m.size} ` +
-          `(root ${m.actual.slice(0, 16)}…, signed ${m.signed.slice(0, 16)}…): altered or rewritten after it was signed` +
+        `records ${m.from}..${m.size - 1} do not match the ${m.label} checkpoint of size ${m.size}: ` +
+          `its root ${m.signed.slice(0, 16)}… differs from the ledger's root ${m.actual.slice(0, 16)}… at size ${m.size}; ` +
+          (m.label === "trusted"
+            ? "altered or rewritten after it was signed, or the checkpoint is another ledger's"
+            : "altered or rewritten after it was signed") +
           (this.unreadBelow > 0 && m.size > this.unreadBelow
             ? ` (or the frontier ${this.resumedFrom} gives for the archived records 0..${this.unreadBelow - 1} was altered)`
             : ""),
@@ -555,7 +569,7 @@ export class ChainVerifier {
     if (this.dropped > 0) this.warn(`${this.dropped} further problems were not listed`);
     const problems = [...this.problems]
       .sort((a, b) => a.seq - b.seq || a.rank - b.rank)
-      .map(({ seq, reason }) => ({ seq, reason }));
+      .map(({ seq, reason, checkpoint }) => ({ seq, reason, ...(checkpoint ? { checkpoint } : {}) }));
     return {
       ok: problems.length === 0,
       partition: this.partition,

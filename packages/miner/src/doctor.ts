@@ -144,7 +144,9 @@ function readinessProblems(
   if (!workDirWritable) problems.push("WORK_DIR is not writable (the miner would refuse to start)");
   if (!config.coordUrl || !config.apiKey) return problems;
   if (coordinator.apiKey.accepted === false) {
-    problems.push("the coordinator refuses API_KEY (the miner would stop at its first heartbeat)");
+    problems.push(
+      "the coordinator refuses API_KEY (`miner start` would exit 78 at its first heartbeat: retrying cannot fix it)",
+    );
   } else if (coordinator.reachable === false) {
     problems.push("no coordinator answers at COORD_URL (the miner would start and keep retrying)");
   }

@@ -8,6 +8,7 @@
 //   const running = await startMiner(config);
 //   process.once("SIGTERM", () => running.stop());
 
+export { apiKeyOrigin } from "./config/api-key-origin.ts";
 export { CONFIG_KEYS, type ConfigKey, type ConfigKeyDef } from "./config/config-keys.ts";
 export { type EnvFileEntry, EnvFileError, parseEnvFile } from "./config/env-file.ts";
 export { ExpandError, expandValue } from "./config/expand.ts";

@@ -50,6 +50,7 @@ describe("install-miner.sh", () => {
     const unit = readFileSync(unitFile, "utf8");
     for (const line of [
       "User=pithead-miner",
+      "RestartPreventExitStatus=78",
       "NoNewPrivileges=yes",
       "ProtectSystem=strict",
       "ProtectHome=yes",

@@ -70,7 +70,9 @@ describe("miner doctor: the verdict", () => {
     expect(await verdict(coordinator.url)).toMatchObject({ ok: true, problems: [] });
     const refused = await verdict(coordinator.url, "revoked-key");
     expect(refused.ok).toBe(false);
-    expect(refused.problems).toEqual(["the coordinator refuses API_KEY (the miner would stop at its first heartbeat)"]);
+    expect(refused.problems).toEqual([
+      "the coordinator refuses API_KEY (`miner start` would exit 78 at its first heartbeat: retrying cannot fix it)",
+    ]);
     const gone = coordinator.url;
     await coordinator[Symbol.asyncDispose]();
     const down = await verdict(gone);

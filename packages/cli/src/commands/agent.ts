@@ -14,10 +14,12 @@ import { basename, dirname, join, resolve } from "node:path";
 import type { RunningAgent } from "@pithead/agent";
 import type { Sr25519Pair, Verification } from "@pithead/agent/credentials";
 import { type Command, InvalidArgumentError } from "commander";
+import { exitCodesHelp } from "../exit-help.ts";
 import { readProblem } from "../file-problem.ts";
 import { EXIT_CANNOT, EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
 import { spinner } from "../progress.ts";
+import { serverLogger } from "../server-log.ts";
 
 // The agent (Fastify, the model runtime) and the credentials code (sr25519, argon2) load only
 // when one of these commands runs, so they add nothing to every other `pithead` command.
@@ -345,10 +347,9 @@ async function start(options: { dotenv?: string; port?: string; host?: string; j
   let agent: RunningAgent;
   try {
     // With --json, stdout holds the summary alone (a script parses it): the log goes to stderr.
-    agent = await startAgent(
-      config,
-      options.json ? { logger: { level: config.logLevel, stream: process.stderr } } : {},
-    );
+    agent = await startAgent(config, {
+      logger: options.json ? { level: config.logLevel, stream: process.stderr } : serverLogger(config.logLevel),
+    });
   } catch (error) {
     progress?.fail("The agent did not start");
     const problem =
@@ -438,9 +439,18 @@ export function registerAgentCommands(program: Command): void {
     .description("Start the agent miner API (configured by the environment and .env: API_KEY, LLM_PROVIDER, …)")
     // Not --env-file: Node 24 reads that flag anywhere on its command line, before pithead runs.
     .option("--dotenv <file>", "read this .env file (default: ./.env when present)")
-    .option("--port <port>", "listen on this port (overrides PORT, default 8001)", port)
-    .option("--host <host>", "listen on this address (overrides HOST, default 0.0.0.0)")
+    .option("--port <port>", "listen on this port (overrides PORT; default: 8001)", port)
+    .option("--host <host>", "listen on this address (overrides HOST; default: 0.0.0.0)")
     .option("--json", "print where it listens as JSON")
+    .addHelpText(
+      "after",
+      exitCodesHelp({
+        done: "stopped by SIGTERM/SIGINT",
+        failed: "it did not start (the port in use, the model or the database unavailable)",
+        usage: "an option, or a setting the environment or .env gives, refused; a --dotenv that is not there",
+        more: "130 (SIGINT) or 143 (SIGTERM) a second signal while stopping",
+      }),
+    )
     .action((options) => start(options).catch(failWith));
 
   agent

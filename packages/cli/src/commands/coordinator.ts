@@ -16,10 +16,12 @@ import {
 import { closeOnSignals, isStorageFull } from "@pithead/http";
 import { KeyFileError } from "@pithead/ledger";
 import { type Command, Option } from "commander";
+import { exitCodesHelp } from "../exit-help.ts";
 import { notADirectory } from "../file-problem.ts";
 import { EXIT_USAGE, errorMessage, fail } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
 import { spinner } from "../progress.ts";
+import { serverLogger } from "../server-log.ts";
 import { checkCoordinatorKeys } from "../up/ledger-keys-check.ts";
 import { registerJobCommands } from "./jobs.ts";
 import { registerKeyCommands } from "./keys.ts";
@@ -88,6 +90,15 @@ function startCommand(coordinator: Command): void {
     .command("start")
     .description(
       "Start the coordinator. Embedded defaults: a SQLite database under ./data, created with an admin key on first start. Every flag also reads its PITHEAD_* variable; PITHEAD_ADMIN_KEY sets the admin key.",
+    )
+    .addHelpText(
+      "after",
+      exitCodesHelp({
+        done: "stopped by SIGTERM/SIGINT",
+        failed:
+          "it did not start (the port in use, the disk full, the database unreachable) or its store stopped while it ran (a supervisor restarts it)",
+        usage: "a setting a flag or its PITHEAD_* variable gives, refused; a --data that cannot be a directory",
+      }),
     );
   // One flag per setting, generated from the config loader so the two never disagree.
   const attributes = new Map<string, SettingName>();
@@ -123,7 +134,7 @@ function startCommand(coordinator: Command): void {
       await checkCoordinatorKeys(config);
       const running = await startCoordinator({
         flags,
-        logger: { level: flags.logLevel ?? process.env.PITHEAD_LOG_LEVEL ?? "info" },
+        logger: serverLogger(flags.logLevel ?? process.env.PITHEAD_LOG_LEVEL ?? "info"),
       });
       const db = running.config.db.kind === "sqlite" ? `SQLite ${running.config.db.path}` : "PostgreSQL";
       progress.succeed(`coordinator listening on ${running.url} (${db})`);

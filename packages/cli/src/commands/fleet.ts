@@ -9,9 +9,11 @@ import { join } from "node:path";
 import type { CycleReport, FleetConfig, FleetSimulator, Recorder, ReplayReport } from "@pithead/fleet";
 import type { Ledger } from "@pithead/ledger";
 import { Command, Option } from "commander";
+import { exitCodesHelp } from "../exit-help.ts";
 import { fleetSecret } from "../fleet-secret.ts";
 import { EXIT_CANNOT, EXIT_FAILED, EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
 import { progressBar, spinner } from "../progress.ts";
+import { serverLogger } from "../server-log.ts";
 
 // Loaded when a fleet command runs, so `pithead` itself starts without the fleet's dependencies.
 const fleet = () => import("@pithead/fleet");
@@ -92,7 +94,7 @@ function untilSignal(): Promise<string> {
 function startCommand(): Command {
   return new Command("start")
     .description(
-      "Run the fleet controller: the REST API (default port 3001), each operator's loop and its ledger. With no miner configured it runs a simulated fleet.",
+      "Run the fleet controller: the REST API (on port 3001 unless --port or PORT says otherwise), each operator's loop and its ledger. With no miner configured it runs a simulated fleet.",
     )
     .option(...dotenvOption)
     .option("--port <port>", "listen on this port (overrides PORT)", positiveInt("--port"))
@@ -104,7 +106,13 @@ function startCommand(): Command {
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  pithead fleet start                      # 24 simulated miners, API on http://127.0.0.1:3001\n  MINER_0_IP=192.168.1.101 API_SECRET=... pithead fleet start\n",
+      "\nExamples:\n  pithead fleet start                      # 24 simulated miners, API on http://127.0.0.1:3001\n  MINER_0_IP=192.168.1.101 API_SECRET=... pithead fleet start\n" +
+        exitCodesHelp({
+          done: "stopped by SIGTERM/SIGINT",
+          failed: "it did not start (the port in use, the ledger in use by another controller or unreadable)",
+          usage: "an option, or a setting the environment or .env gives, refused; a --dotenv that is not there",
+          more: "130 (SIGINT) or 143 (SIGTERM) a second signal while stopping",
+        }),
     )
     .action(async (options: { dotenv?: string; port?: number; host?: string; loop: boolean; simulated?: string }) => {
       const config = await loadConfig(options.dotenv, { HOST: options.host, SIMULATED_MINERS: options.simulated });
@@ -115,7 +123,7 @@ function startCommand(): Command {
         service = await startFleetService(config, {
           port: options.port,
           loop: options.loop ? undefined : false,
-          logger: { level: process.env.LOG_LEVEL ?? "info" },
+          logger: serverLogger(process.env.LOG_LEVEL ?? "info"),
         });
       } catch (error) {
         progress.fail("the fleet controller did not start");
@@ -128,9 +136,9 @@ function startCommand(): Command {
         );
       }
       if (service.simulator) {
-        const endpoints = service.simulator.endpoints();
+        const { describeEndpoints } = await fleet();
         process.stderr.write(
-          `  no miners configured: simulating ${endpoints.length} miners on ${endpoints[0]?.host}:${endpoints[0]?.port}…${endpoints.at(-1)?.port}\n`,
+          `  no miners configured: ${describeEndpoints(service.simulator.endpoints(), "GET /miners")}\n`,
         );
       }
       for (const [operatorId, file] of service.generatedSecretFiles) {
@@ -203,6 +211,14 @@ function cycleCommand(): Command {
     .option("--dotenv <file>", ".env file for the in-process run (default: ./.env when present)")
     .option("--all", "print every miner's decision, HOLDs included")
     .option("--json", "print the cycle report(s) as JSON")
+    .addHelpText(
+      "after",
+      exitCodesHelp({
+        failed:
+          "the cycle failed, the fleet's ledger is in use or unreadable, or the controller (--url) is unreachable or refuses the request",
+        usage: "an option, a --secret-file or --dotenv that is not there, an operator not configured",
+      }),
+    )
     .action(
       async (options: {
         url?: string;
@@ -369,6 +385,13 @@ function probeCommand(): Command {
       "read the check thresholds (TEMP_STOP_C, …) from this .env file (default: ./.env when present; the environment wins)",
     )
     .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      exitCodesHelp({
+        done: "the miner answered (the checks it prints do not change the code)",
+        failed: "the miner gave no telemetry (unreachable, refused, timed out, not a CGMiner API)",
+      }),
+    )
     .action(async (address: string, options: { model?: string; timeout: number; dotenv?: string; json?: boolean }) => {
       const match = /^(\[[^\]]+\]|[^:]+)(?::(\d{1,5}))?$/.exec(address);
       const port = Number(match?.[2] ?? 4028);
@@ -492,13 +515,9 @@ function simulateCommand(): Command {
         if (options.json) process.stdout.write(`${JSON.stringify({ endpoints })}\n`);
         else {
           progress?.succeed(`${endpoints.length} simulated miners listening (CGMiner API; Ctrl-C to stop)`);
+          const { describeEndpoints } = await fleet();
           const first = endpoints[0];
-          const last = endpoints.at(-1);
-          process.stdout.write(
-            options.addressing === "hosts"
-              ? `  ${first?.host} … ${last?.host}, port ${first?.port}\n`
-              : `  ${first?.host} ports ${first?.port} … ${last?.port}${endpoints.length > 2 ? " (see --json for each)" : ""}\n`,
-          );
+          process.stdout.write(`  ${describeEndpoints(endpoints, "--json")}\n`);
           for (const endpoint of endpoints.slice(0, 8))
             process.stdout.write(`  ${endpoint.id}  ${endpoint.model.padEnd(12)} ${endpoint.host}:${endpoint.port}\n`);
           if (endpoints.length > 8)
@@ -525,6 +544,13 @@ function signCommand(): Command {
     .option("--idempotency-key <key>", "send and sign this Idempotency-Key (POST /miners/:id/start|stop|restart)")
     .option("--url <base>", "print a complete curl command against this base URL")
     .option("--json", "print the headers as JSON")
+    .addHelpText(
+      "after",
+      exitCodesHelp({
+        failed: "the request could not be signed",
+        usage: "an option, a --secret-file or --body-file that cannot be read, a --body that is not JSON",
+      }),
+    )
     .action(
       async (options: {
         operator: string;
@@ -544,7 +570,7 @@ function signCommand(): Command {
           try {
             body = readFileSync(options.bodyFile, "utf8");
           } catch (error) {
-            fail(`cannot read --body-file: ${errorMessage(error)}`);
+            fail(`cannot read --body-file: ${errorMessage(error)}`, EXIT_USAGE);
           }
         }
         if (body !== undefined) {

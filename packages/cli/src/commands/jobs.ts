@@ -14,6 +14,7 @@ import {
 } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import { coordinatorUrlOf } from "../coordinator-url.ts";
+import { exitCodesHelp } from "../exit-help.ts";
 import { upDataDir, upKey, upKeysProblem } from "../local-keys.ts";
 import { fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
@@ -28,9 +29,16 @@ interface ClientOptions {
 
 function withClientOptions(command: Command): Command {
   return command
-    .option("--url <url>", "coordinator URL [PITHEAD_URL, COORD_URL] (default http://127.0.0.1:8080)")
+    .option("--url <url>", "coordinator URL [PITHEAD_URL, COORD_URL] (default: http://127.0.0.1:8080)")
     .option("--key-env <name>", "environment variable holding the client key", "PITHEAD_KEY")
-    .option("--json", "print JSON");
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      exitCodesHelp({
+        failed:
+          "the coordinator refused the request or could not be reached; with --wait, the job ended other than COMPLETED or did not finish in time",
+      }),
+    );
 }
 
 /** The client key (and where it came from): ${--key-env}, else `pithead up`'s keys.json. */

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { CoordinatorApiError, CoordinatorClient } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import { coordinatorUrlOf } from "../coordinator-url.ts";
+import { exitCodesHelp } from "../exit-help.ts";
 import { readableByOthers, readProblem } from "../file-problem.ts";
 import { upKey, upKeysProblem } from "../local-keys.ts";
 import { errorMessage, fail, printResult } from "../output.ts";
@@ -19,7 +20,7 @@ export interface AdminOptions {
 
 export function withAdminOptions(command: Command): Command {
   return command
-    .option("--url <url>", "coordinator URL [PITHEAD_URL, COORD_URL] (default http://127.0.0.1:8080)")
+    .option("--url <url>", "coordinator URL [PITHEAD_URL, COORD_URL] (default: http://127.0.0.1:8080)")
     .option(
       "--data <dir>",
       "the coordinator's data directory, where admin.key is",
@@ -27,9 +28,16 @@ export function withAdminOptions(command: Command): Command {
     )
     .option(
       "--admin-key-file <file>",
-      "read the admin key from this file [default: PITHEAD_ADMIN_KEY, then <data>/admin.key, then <data>/keys.json]",
+      "read the admin key from this file (default: PITHEAD_ADMIN_KEY, then <data>/admin.key, then <data>/keys.json)",
     )
-    .option("--json", "print JSON");
+    .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      exitCodesHelp({
+        failed:
+          "the coordinator refused the request (the error says where the admin key came from) or could not be reached",
+      }),
+    );
 }
 
 /** A key for the coordinator and where it came from, to say so when the coordinator refuses it. */

@@ -54,8 +54,13 @@ export function reportText(report: PartitionReport): string {
           : `  ${range} are archived: not checked here (verify the partition with --archive DIR to check them)`,
     );
   }
-  if (report.firstBad) lines.push(`  first bad record: ${report.firstBad.seq}: ${report.firstBad.reason}`);
-  for (const problem of report.problems.slice(1, 10)) lines.push(`  also record ${problem.seq}: ${problem.reason}`);
+  // A checkpoint's own problem (unsigned, another origin) stands at its size, one past the records
+  // it covers: "record 9" would name a record that is not at fault, or not there at all.
+  const { firstBad } = report;
+  if (firstBad)
+    lines.push(`  ${firstBad.checkpoint ? "first problem" : `first bad record: ${firstBad.seq}`}: ${firstBad.reason}`);
+  for (const problem of report.problems.slice(1, 10))
+    lines.push(`  also${problem.checkpoint ? "" : ` record ${problem.seq}`}: ${problem.reason}`);
   if (report.problems.length > 10) lines.push(`  … ${report.problems.length - 10} more problems (see --json)`);
   for (const warning of report.warnings) lines.push(`  warning: ${warning}`);
   if (report.keyFile && report.checkpoints > 0) lines.push(`  checkpoint signatures checked with ${report.keyFile}`);

@@ -224,7 +224,18 @@ export function verifyCommand(): Command {
     .option("--json", "print the reports as JSON")
     .addHelpText(
       "after",
-      `\nExamples:\n  pithead ledger verify ./data/fleet-ledger\n  pithead ledger verify ./data/fleet-ledger/fleet/default.ledger --archive /mnt/nas/pithead\n  pithead ledger verify ./data/ledger --checkpoint cp-2025-06-01.txt\n  pithead ledger verify ops.export.jsonl --key 'pithead.local+1a2b3c4d+AX…'\n  pithead ledger verify ops.export.jsonl --key-file data/ledger.key\n  pithead ledger verify http://127.0.0.1:8080 --header 'Authorization: Bearer <admin key>'\n  pithead ledger verify http://127.0.0.1:3001 --operator default --secret-file data/fleet-operator.secret\n${EXIT_CODES_HELP}`,
+      "\nExamples (paths as `pithead coordinator start` and `pithead fleet start` make them in ./data; `pithead up` keeps them in ./data/coordinator and ./data/fleet):" +
+        "\n  pithead ledger verify ./data/fleet-ledger" +
+        "\n  pithead ledger verify ./data/fleet-ledger/fleet/default.ledger --archive /mnt/nas/pithead" +
+        "\n  pithead ledger verify ./data/coordinator.db --checkpoint cp-2025-06-01.txt" +
+        "\n  pithead ledger verify ./data/fleet/fleet-ledger                   # after pithead up" +
+        "\n  pithead ledger verify ./data/coordinator/coordinator.db           # after pithead up" +
+        "\n  pithead ledger verify ops.export.jsonl --key 'pithead.local+1a2b3c4d+AX…'" +
+        "\n  pithead ledger verify ops.export.jsonl --key-file ./data/ledger.key" +
+        "\n  pithead ledger verify postgres://pithead@localhost/pithead --key-file ./data/coordinator/ledger.key" +
+        "\n  pithead ledger verify http://127.0.0.1:8080 --header 'Authorization: Bearer <admin key>'" +
+        "\n  pithead ledger verify http://127.0.0.1:3001 --operator default --secret-file ./data/fleet-operator-default.secret" +
+        `\n${EXIT_CODES_HELP}`,
     )
     .action(
       guarded(async (path: string, options: VerifyOptions) => {

@@ -4,6 +4,7 @@
 
 import { existsSync } from "node:fs";
 import {
+  apiKeyOrigin,
   CONFIG_KEYS,
   type ConfigKey,
   type DoctorReport,
@@ -17,10 +18,13 @@ import {
   startMiner,
 } from "@pithead/miner";
 import { Command, Option } from "commander";
+import { exitCodesHelp } from "../exit-help.ts";
 import { errorMessage, fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
 
 const DEFAULT_CONFIG = "/etc/pithead/miner.conf";
+/** EX_CONFIG: the unit's RestartPreventExitStatus, so systemd does not restart a miner whose key is refused. */
+const EXIT_CREDENTIALS_REFUSED = 78;
 
 /** `--coord-url` → `coordUrl`, as commander names option values. */
 function attribute(flag: string): string {
@@ -30,11 +34,11 @@ function attribute(flag: string): string {
 function addConfigOptions(command: Command): Command {
   command.option(
     "--config <file>",
-    `config file (KEY="value" lines; default $MINER_CONFIG, else ${DEFAULT_CONFIG} if present)`,
+    `config file (KEY="value" lines; default: $MINER_CONFIG, else ${DEFAULT_CONFIG} if present)`,
   );
   for (const def of CONFIG_KEYS) {
     const note = def.secret ? " (visible in ps; prefer the config file)" : "";
-    const fallback = def.fallback !== undefined ? ` [default: ${def.fallback}]` : "";
+    const fallback = def.fallback !== undefined ? ` (default: ${def.fallback})` : "";
     command.addOption(new Option(`${def.flag} <value>`, `${def.key}: ${def.description}${note}${fallback}`));
   }
   return command;
@@ -67,7 +71,13 @@ function startCommand(): Command {
       )
       .addHelpText(
         "after",
-        "\nExample:\n  pithead miner start --coord-url http://127.0.0.1:8080 --wallet-addr wallet_demo --api-key $KEY --work-dir ./data/miner\n",
+        "\nExample (API_KEY from the environment or the config file: as a flag it shows in ps):\n  API_KEY=<key> pithead miner start --coord-url http://127.0.0.1:8080 --wallet-addr wallet_demo --work-dir ./data/miner\n  pithead miner start --config /etc/pithead/miner.conf\n" +
+          exitCodesHelp({
+            done: "stopped by SIGTERM/SIGINT",
+            failed: "it could not start (no GPU for ACCEL_MODE=gpu, a WORK_DIR another miner uses) or its stop failed",
+            usage: "a setting refused, from a flag, the environment or the config file",
+            more: "78 (EX_CONFIG) the coordinator refuses its credentials (API_KEY, MINER_ID): retrying cannot fix them, and systemd does not restart it; 130 a second signal while stopping",
+          }),
       ),
   ).action(async (options: Record<string, unknown>) => {
     const config = configFrom(options, true);
@@ -95,6 +105,17 @@ function startCommand(): Command {
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
+    // Refused credentials: retrying cannot fix them, and a miner that keeps running looks healthy
+    // doing nothing. An outage never settles this; the miner retries it with backoff.
+    void running.miner.credentialsRefused().then(async (reason) => {
+      if (stopping) return;
+      stopping = true;
+      await running.stop(0).catch(() => undefined);
+      fail(
+        `the coordinator at ${config.coordUrl} refuses this miner's credentials (${reason}): fix ${apiKeyOrigin(config)} or MINER_ID ${config.minerId}, then start again`,
+        EXIT_CREDENTIALS_REFUSED,
+      );
+    });
   });
 }
 
@@ -127,7 +148,16 @@ function doctorCommand(): Command {
         "Show what this machine can run — accelerator, GPUs, memory, each workload with why (not), models, backends — and whether the coordinator answers",
       )
       .option("--offline", "do not contact the coordinator")
-      .option("--json", "print the report as JSON"),
+      .option("--json", "print the report as JSON")
+      .addHelpText(
+        "after",
+        exitCodesHelp({
+          done: "ready: the miner would start and the coordinator accepts it",
+          failed:
+            "the report names a problem: the miner would not start (a setting unset, the accelerator, no workload it can run, WORK_DIR not writable, API_KEY refused) or no coordinator answers",
+          usage: "a setting refused, from a flag, the environment or the config file",
+        }),
+      ),
   ).action(async (options: Record<string, unknown>) => {
     const config = configFrom(options, false);
     const progress = options.json ? undefined : spinner("checking this machine (GPUs, models, backends)");

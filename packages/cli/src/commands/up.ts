@@ -2,7 +2,7 @@
 // model download, no GPU, no configuration), and `pithead web`: the dashboard alone, in front of
 // services deployed elsewhere.
 
-import { type Command, InvalidArgumentError } from "commander";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { errorMessage, fail } from "../output.ts";
 import { spinner } from "../progress.ts";
 import { ignoredEnvNotice } from "../up/ignored-env.ts";
@@ -68,9 +68,11 @@ async function up(raw: RawUpOptions): Promise<void> {
     if (error instanceof StackStartError || error instanceof KeysFileError) fail(error.message);
     throw error;
   }
-  if (options.json) process.stdout.write(`${JSON.stringify(summaryJson(stack.facts))}\n`);
-  // Keys and the login code go to a terminal only: a stdout that is a log gets where they are kept.
-  else process.stdout.write(summaryText(stack.facts, process.stdout.isTTY === true));
+  // Keys and the login code go to a terminal only (or with --show-keys): a stdout that is a log or
+  // a file gets where they are kept, in the text and the JSON alike.
+  const reveal = options.showKeys || process.stdout.isTTY === true;
+  if (options.json) process.stdout.write(`${JSON.stringify(summaryJson(stack.facts, reveal))}\n`);
+  else process.stdout.write(summaryText(stack.facts, reveal));
 
   const signal = await stopping;
   process.stderr.write(`${signal}: stopping the miner first, then every service\n`);
@@ -149,21 +151,28 @@ export function registerUpCommands(program: Command): void {
       "use this PostgreSQL database (postgres://…) for the coordinator, the agent and the fleet ledger instead of SQLite files",
     )
     .option("--host <address>", "address every service listens on", "127.0.0.1")
-    .option("--port <port>", `dashboard port (default ${DEFAULT_PORTS.dashboard})`, portArgument)
-    .option("--coordinator-port <port>", `coordinator port (default ${DEFAULT_PORTS.coordinator})`, portArgument)
-    .option("--agent-port <port>", `agent API port (default ${DEFAULT_PORTS.agent})`, portArgument)
-    .option("--fleet-port <port>", `fleet controller port (default ${DEFAULT_PORTS.fleet})`, portArgument)
-    .option("--miners <n>", "simulated ASIC miners in the fleet", "36")
+    .option("--port <port>", `dashboard port (default: ${DEFAULT_PORTS.dashboard})`, portArgument)
+    .option("--coordinator-port <port>", `coordinator port (default: ${DEFAULT_PORTS.coordinator})`, portArgument)
+    .option("--agent-port <port>", `agent API port (default: ${DEFAULT_PORTS.agent})`, portArgument)
+    .option("--fleet-port <port>", `fleet controller port (default: ${DEFAULT_PORTS.fleet})`, portArgument)
+    .option("--miners <n>", "simulated ASIC miners in the fleet (default: 36)")
     .option(
       "--ledger-archive-dir <dir>",
-      "move ledger records older than --ledger-archive-after-days to this directory (another disk, a NAS mount): the coordinator's to <dir>/coordinator, the fleet's to <dir>/fleet; default off",
+      "move ledger records older than --ledger-archive-after-days to this directory (another disk, a NAS mount): the coordinator's to <dir>/coordinator, the fleet's to <dir>/fleet (default: off)",
     )
     .option(
       "--ledger-archive-after-days <n>",
-      "days ledger records stay before --ledger-archive-dir takes them (default 30)",
+      "days ledger records stay before --ledger-archive-dir takes them (default: 30)",
     )
     .option("--log-level <level>", "debug, info, warn or error (logs go to <data>/logs)", "info")
-    .option("--json", "print the URLs, login code and keys as one JSON line on stdout (for scripts)")
+    .option(
+      "--json",
+      "print the summary as one JSON line on stdout (for scripts); keys and the login code only on a terminal, else the files that hold them (keys.json, login-code)",
+    )
+    .option(
+      "--show-keys",
+      "print the keys and the login code even when stdout is not a terminal (a pipe, a file, a log)",
+    )
     .addHelpText(
       "after",
       "\nExamples:\n  npx pithead up                                # everything on this machine, data in ./data\n  npx pithead up --postgres postgres://pithead@localhost/pithead\n  npx pithead up --port 9000 --coordinator-port 9080\n  npx pithead up --ledger-archive-dir /mnt/nas/pithead   # old ledger records move there after 30 days\n\nCtrl-C stops the miner first (a running job gets its grace period, 30 s, to finish, or is given back), then every service.\nA --data and the database it ran with belong together: up refuses to start when the ledgers it would write are signed by keys its --data does not hold.\nup configures its services itself and does not read their environment (LEDGER_ARCHIVE_DIR, PITHEAD_LEDGER_ARCHIVE_DIR, …): use the flags above.\nVerify an archived ledger with its archive: pithead ledger verify <data>/fleet/fleet-ledger --archive <dir>/fleet",
@@ -178,7 +187,12 @@ export function registerUpCommands(program: Command): void {
     .option("--coordinator <url>", "the coordinator's base URL, e.g. http://10.0.0.5:8080")
     .option("--fleet <url>", "the fleet controller's base URL, e.g. http://10.0.0.6:3001")
     .option("--agent <url>", "the agent API's base URL, e.g. http://10.0.0.7:8001")
-    .option("--port <port>", "dashboard port", portArgument, String(DEFAULT_PORTS.dashboard))
+    // A port is a string here (portArgument keeps it as typed); its default reads 8090, not "8090".
+    .addOption(
+      new Option("--port <port>", "dashboard port")
+        .argParser(portArgument)
+        .default(String(DEFAULT_PORTS.dashboard), String(DEFAULT_PORTS.dashboard)),
+    )
     .option("--host <address>", "dashboard listen address", "127.0.0.1")
     .addHelpText(
       "after",

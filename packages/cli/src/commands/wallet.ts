@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { CoordinatorApiError, CoordinatorClient } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import { coordinatorUrlOf } from "../coordinator-url.ts";
+import { exitCodesHelp } from "../exit-help.ts";
 import { upDataDir, upKey } from "../local-keys.ts";
 import { fail, printResult } from "../output.ts";
 import { type AdminOptions, adminClient, failApi, withAdminOptions } from "./keys.ts";
@@ -21,9 +22,15 @@ export function registerWalletCommands(program: Command): void {
     .command("balance")
     .description("A wallet's balance: your own with a client or miner key, any address with an admin key")
     .argument("[address]", "wallet address (required with an admin key)")
-    .option("--url <url>", "coordinator URL [PITHEAD_URL, COORD_URL] (default http://127.0.0.1:8080)")
+    .option("--url <url>", "coordinator URL [PITHEAD_URL, COORD_URL] (default: http://127.0.0.1:8080)")
     .option("--key-env <name>", "environment variable holding the API key", "PITHEAD_KEY")
     .option("--json", "print JSON")
+    .addHelpText(
+      "after",
+      exitCodesHelp({
+        failed: "no key, or the coordinator refused it (the error says where it came from) or could not be reached",
+      }),
+    )
     .action(async (address: string | undefined, options: { url?: string; keyEnv: string; json?: boolean }) => {
       const url = coordinatorUrlOf(options.url);
       const fromUp = upKey("client", url, upDataDir());

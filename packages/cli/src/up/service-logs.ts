@@ -19,7 +19,6 @@ export class ServiceLogs {
   constructor(dir: string, rotation = LOG_ROTATION) {
     this.dir = dir;
     this.#rotation = rotation;
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
   }
 
   path(name: ServiceName): string {
@@ -29,6 +28,8 @@ export class ServiceLogs {
   stream(name: ServiceName): RotatingLog {
     let stream = this.streams.get(name);
     if (!stream) {
+      // Made with the first log, not before: a start refused up front leaves no logs/ behind.
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
       stream = new RotatingLog(this.path(name), this.#rotation);
       this.streams.set(name, stream);
     }

@@ -7,6 +7,7 @@
 // the stack is "running" only once the miner has registered, and a service that fails later is
 // reported on the terminal, not only in its log.
 
+import { existsSync } from "node:fs";
 import type { Server } from "node:http";
 import { join } from "node:path";
 import { errorMessage } from "../output.ts";
@@ -15,7 +16,7 @@ import { MinerWatch } from "./miner-watch.ts";
 import { ServiceLogs } from "./service-logs.ts";
 import { coordinatorFlags, fleetSettings } from "./service-settings.ts";
 import { type Closer, minerStopTimeoutMs, type Step, stopInOrder } from "./stop-order.ts";
-import { keysFile, loadOrCreateUpKeys, saveUpKeys, writeSecretFile } from "./up-keys.ts";
+import { FRESH_FLEET_OPERATOR, keysFile, loadOrCreateUpKeys, saveUpKeys, writeSecretFile } from "./up-keys.ts";
 import type { UpOptions } from "./up-options.ts";
 import type { StackFacts } from "./up-summary.ts";
 
@@ -94,11 +95,12 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
   };
 
   try {
-    const { keys: storedKeys } = loadOrCreateUpKeys(dataDir);
-    let keys = storedKeys;
-
+    // A refused start leaves nothing behind: the ledgers are checked before keys.json (or logs/)
+    // is created, with the keys this --data already holds, else the operator fresh keys would have.
+    const held = existsSync(keysFile(dataDir)) ? loadOrCreateUpKeys(dataDir).keys : undefined;
     const { checkStackLedgerKeys } = await import("./ledger-keys-check.ts");
-    await checkStackLedgerKeys(dataDir, postgres, keys.fleet.operatorId);
+    await checkStackLedgerKeys(dataDir, postgres, held?.fleet.operatorId ?? FRESH_FLEET_OPERATOR);
+    let keys = held ?? loadOrCreateUpKeys(dataDir).keys;
 
     const { distDir, ensureDashboardBuilt, generateLoginCode, isBuildCurrent, startDashboard } = await import(
       "@pithead/web"

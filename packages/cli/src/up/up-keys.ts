@@ -28,12 +28,15 @@ export class KeysFileError extends Error {
 
 export const keysFile = (dataDir: string) => join(dataDir, "keys.json");
 
+/** The fleet operator of fresh keys (the ledger check names its partition before keys.json exists). */
+export const FRESH_FLEET_OPERATOR = "default";
+
 function fresh(): UpKeys {
   return {
     version: 1,
     coordinatorAdminKey: generateApiKey("admin").key,
     agentApiKey: randomBytes(32).toString("base64url"),
-    fleet: { operatorId: "default", secret: randomBytes(24).toString("base64url") },
+    fleet: { operatorId: FRESH_FLEET_OPERATOR, secret: randomBytes(24).toString("base64url") },
   };
 }
 

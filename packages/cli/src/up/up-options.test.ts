@@ -20,6 +20,7 @@ describe("pithead up options", () => {
       postgres: undefined,
       simulatedMiners: 36,
       json: false,
+      showKeys: false,
       logLevel: "info",
     });
     expect(DEFAULT_PORTS).toEqual({ dashboard: 8090, coordinator: 8080, agent: 8001, fleet: 3001 });

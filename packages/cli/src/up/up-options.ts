@@ -17,6 +17,8 @@ export interface UpOptions {
    */
   ledgerArchive?: { dir: string; afterDays: number };
   json: boolean;
+  /** Print keys and the login code even where stdout is not a terminal. */
+  showKeys: boolean;
   logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -32,6 +34,7 @@ export interface RawUpOptions {
   ledgerArchiveDir?: string;
   ledgerArchiveAfterDays?: string;
   json?: boolean;
+  showKeys?: boolean;
   logLevel?: string;
 }
 
@@ -126,6 +129,7 @@ export function parseUpOptions(raw: RawUpOptions, cwd = process.cwd()): UpOption
     simulatedMiners: Number(miners),
     ...(archive ? { ledgerArchive: archive } : {}),
     json: raw.json === true,
+    showKeys: raw.showKeys === true,
     logLevel: logLevel as UpOptions["logLevel"],
   };
 }

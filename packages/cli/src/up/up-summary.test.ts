@@ -93,12 +93,39 @@ describe("what pithead up prints", () => {
     }
   });
 
-  it("says the same to scripts as JSON", () => {
+  it("says the same to scripts as JSON on a terminal (or with --show-keys)", () => {
     expect(summaryJson(facts)).toMatchObject({
       status: "running",
+      secretsShown: true,
       loginCode: "ABCD-EFGH",
       urls: facts.urls,
       examples: exampleCommands(facts),
     });
+  });
+
+  it("where stdout is a file or a log, the JSON holds no key and no login code either, only the files that hold them", () => {
+    const json = summaryJson(facts, false);
+    const text = JSON.stringify(json);
+    for (const secret of ["ph_admin_a", "ph_client_c", "agent-key", "s3cret", "ABCD-EFGH"]) {
+      expect(text).not.toContain(secret);
+    }
+    expect(json).toMatchObject({
+      status: "running",
+      secretsShown: false,
+      keysFile: "/srv/data/keys.json",
+      loginCodeFile: "/srv/data/login-code",
+      fleetSecretFile: "/srv/data/fleet-operator.secret",
+      keys: { clientWallet: "up-client", fleetOperator: "default" },
+      keysFileFields: {
+        coordinatorAdmin: "coordinatorAdminKey",
+        coordinatorClient: "client.key",
+        agent: "agentApiKey",
+      },
+      examples: exampleCommands(facts, false),
+    });
+    expect(json).not.toHaveProperty("loginCode");
+    expect(String((json.examples as { command: string }[])[0]?.command)).toContain(
+      `$(node -p "require('/srv/data/keys.json').client.key")`,
+    );
   });
 });

@@ -1,7 +1,8 @@
 // What `pithead up` prints once everything runs: where to open it, the login code, the keys, and
 // commands to try. Pure: the same facts as text for people and as JSON for scripts (`--json`).
-// Keys are printed to a terminal only: where stdout is a log (systemd, a pipe to a file), the text
-// names keys.json instead and the examples read each key from it, so no secret lands in a log line.
+// Keys are printed to a terminal only (or with --show-keys): where stdout is a log (systemd, a pipe
+// to a file), the text and the JSON name keys.json instead and the examples read each key from it,
+// so no secret lands in a log line or a file a script redirected.
 import { resolve } from "node:path";
 
 export interface StackFacts {
@@ -60,8 +61,29 @@ export function exampleCommands(facts: StackFacts, reveal = true): { title: stri
   ];
 }
 
-export function summaryJson(facts: StackFacts): Record<string, unknown> {
-  return { status: "running", ...facts, examples: exampleCommands(facts) };
+/** Where each secret is kept in keys.json, for a script that was given the paths only. */
+const KEYS_FILE_FIELDS = {
+  coordinatorAdmin: "coordinatorAdminKey",
+  coordinatorClient: "client.key",
+  agent: "agentApiKey",
+  fleetSecret: "fleet.secret",
+};
+
+/**
+ * `reveal`: the keys and login code themselves (a terminal, or --show-keys), else, as the text
+ * says, only the files that hold them and examples that read them from there.
+ */
+export function summaryJson(facts: StackFacts, reveal = true): Record<string, unknown> {
+  if (reveal) return { status: "running", secretsShown: true, ...facts, examples: exampleCommands(facts) };
+  const { loginCode: _code, keys, ...rest } = facts;
+  return {
+    status: "running",
+    secretsShown: false,
+    ...rest,
+    keys: { clientWallet: keys.clientWallet, fleetOperator: keys.fleetOperator },
+    keysFileFields: KEYS_FILE_FIELDS,
+    examples: exampleCommands(facts, false),
+  };
 }
 
 /** `reveal`: print the keys themselves (stdout is a terminal), else only where they are. */

@@ -153,6 +153,8 @@ export class Miner {
   /** Fires when the coordinator answers again after an outage. */
   readonly #linkUp = new Notifier();
   readonly #registeredNow = new Notifier();
+  /** Settled with the coordinator's reason once it refuses a heartbeat's credentials (401/403). */
+  readonly #refused = Promise.withResolvers<string>();
   /** Aborted when stop() begins: ends polling for jobs and pruning. */
   readonly #stopping = new AbortController();
   /** Aborted once no job runs any more after stop(): ends heartbeats and the outbox loop. */
@@ -348,7 +350,11 @@ export class Miner {
       return this.config.heartbeatSecs * 1000;
     } catch (error) {
       if (this.#stopped.signal.aborted) return 0;
-      return Math.min(this.config.heartbeatSecs * 1000, this.#down(error));
+      const delay = Math.min(this.config.heartbeatSecs * 1000, this.#down(error));
+      // The answer alone ("401 UNAUTHORIZED: …"), without the request line, which names COORD_URL again.
+      if (this.#trouble === "refused")
+        this.#refused.resolve((error as Error).message.replace(/^\S+ \S+ answered /, ""));
+      return delay;
     } finally {
       if (reconciling && this.#reconciling === reconciling) this.#reconciling = undefined;
     }
@@ -752,6 +758,15 @@ export class Miner {
       this.#log.warn("could not remove old settled results", { count: errors.length, error: errors[0] });
     }
     return removed;
+  }
+
+  /**
+   * Resolves with the coordinator's reason when it refuses this miner's API_KEY/MINER_ID at a
+   * heartbeat. Retrying cannot fix that, so a daemon stops on it (exit 78, which systemd does not
+   * restart) rather than look healthy doing nothing; an outage never resolves it.
+   */
+  credentialsRefused(): Promise<string> {
+    return this.#refused.promise;
   }
 
   // ── loops ───────────────────────────────────────────────────────────────────────────────
