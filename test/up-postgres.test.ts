@@ -93,6 +93,18 @@ describe("pithead up --postgres", () => {
     }
   });
 
+  it("labels its admin key as the one in keys.json, not PITHEAD_ADMIN_KEY (which nobody set)", async () => {
+    const { urls, keys } = up.facts;
+    const listed = (await (
+      await fetch(`${urls.coordinator}/v1/admin/keys`, {
+        headers: { authorization: `Bearer ${keys.coordinatorAdmin}` },
+      })
+    ).json()) as { keys: { role: string; label: string | null }[] };
+    expect(listed.keys.filter((key) => key.role === "admin").map((key) => key.label)).toEqual([
+      "pithead up (keys.json)",
+    ]);
+  });
+
   it("says on the terminal when the coordinator stops taking the compute miner (its key revoked)", async () => {
     const { urls, keys, miner } = up.facts;
     const minerKey = (JSON.parse(readFileSync(join(dataDir, "keys.json"), "utf8")) as { miner: { id: string } }).miner;

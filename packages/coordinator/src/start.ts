@@ -31,6 +31,8 @@ export interface StartOptions {
   checkpointIntervalMs?: number;
   /** Test seam: records per archived ledger segment (default the ledger's 4096). */
   ledgerArchiveSegmentRecords?: number;
+  /** Where a configured admin key comes from, its label in `keys list` (default PITHEAD_ADMIN_KEY). */
+  adminKeyConfiguredBy?: string;
   /** Test seam: the engine thread's module (see EngineClientOptions.workerUrl). */
   engineWorkerUrl?: URL;
 }
@@ -140,7 +142,10 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
       events,
       maxStreamsPerKey: config.maxStreamsPerKey,
     });
-    let adminKey = await service.command("ensureAdminKey", { configured: config.adminKey });
+    let adminKey = await service.command("ensureAdminKey", {
+      configured: config.adminKey,
+      configuredBy: options.adminKeyConfiguredBy,
+    });
     let adminKeyFile: string | undefined;
     let unusableAdminKeyFile: string | undefined;
     if (adminKey.kind === "missing") {

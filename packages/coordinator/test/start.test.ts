@@ -116,6 +116,10 @@ describe("starting the coordinator", () => {
     });
     await running.close();
     await expect(startCoordinator({ ...quiet, config })).rejects.toThrow(/PITHEAD_ADMIN_KEY was revoked/);
+    // The key `pithead up` keeps in keys.json is named as such, not as a variable nobody set.
+    await expect(
+      startCoordinator({ ...quiet, config, adminKeyConfiguredBy: "pithead up (keys.json)" }),
+    ).rejects.toThrow("the admin key from pithead up (keys.json) was revoked");
   });
 
   it("stops cleanly: long-polls are answered and the database lock is released", async () => {

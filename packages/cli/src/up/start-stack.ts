@@ -129,6 +129,7 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
       () =>
         startCoordinator({
           flags: coordinatorFlags(options, keys.coordinatorAdminKey),
+          adminKeyConfiguredBy: "pithead up (keys.json)",
           env: {},
           logger: { level: options.logLevel, stream: logs.stream("coordinator") },
         }),

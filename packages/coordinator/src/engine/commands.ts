@@ -34,7 +34,7 @@ export interface Commands {
   revokeKey: [{ id: string }, ApiKeyRecord];
   fundWallet: [{ scope: IdempotencyScope; address: string; amount: number }, Replayable];
   setDraining: [{ minerId: string; draining: boolean }, Miner];
-  ensureAdminKey: [{ configured: string | undefined; pending?: string }, AdminKeyOutcome];
+  ensureAdminKey: [{ configured: string | undefined; pending?: string; configuredBy?: string }, AdminKeyOutcome];
   releaseLeases: [{ leases: { jobId: string; assignmentId: string }[] }, number];
 }
 
@@ -81,7 +81,8 @@ const handlers: Handlers = {
   fundWallet: (tx, _ctx, { scope, address, amount }) =>
     idempotent(tx, scope, async () => ({ status: 200, body: (await fundWallet(tx, address, amount)) as JsonValue })),
   setDraining: (tx, _ctx, { minerId, draining }) => setDraining(tx, minerId, draining),
-  ensureAdminKey: (tx, _ctx, { configured, pending }) => ensureAdminKey(tx, configured, pending),
+  ensureAdminKey: (tx, _ctx, { configured, pending, configuredBy }) =>
+    ensureAdminKey(tx, configured, pending, configuredBy),
   releaseLeases: (tx, _ctx, { leases }) => releaseLeases(tx, leases),
 };
 

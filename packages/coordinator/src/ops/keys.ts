@@ -138,22 +138,32 @@ export class RevokedAdminKeyError extends Error {
 /** What ensureAdminKey found or did. */
 export type AdminKeyOutcome = { kind: "present" } | { kind: "missing" } | { kind: "created"; key: CreatedKey };
 
+/**
+ * `configuredBy` names where a configured key came from (PITHEAD_ADMIN_KEY, or `pithead up`'s
+ * keys.json): it becomes the key's label, which `keys list` shows, and names it if it was revoked.
+ */
 export async function ensureAdminKey(
   tx: Tx,
   configured: string | undefined,
   pending?: string,
+  configuredBy = "PITHEAD_ADMIN_KEY",
 ): Promise<AdminKeyOutcome> {
   if (configured !== undefined) {
     const hash = hashSecret(configured);
     const existing = await tx.keyByHash(hash);
-    if (existing?.revokedAt !== undefined && existing.revokedAt !== null) throw new RevokedAdminKeyError();
+    if (existing?.revokedAt !== undefined && existing.revokedAt !== null)
+      throw new RevokedAdminKeyError(
+        configuredBy === "PITHEAD_ADMIN_KEY"
+          ? undefined
+          : `the admin key from ${configuredBy} was revoked: put a different admin key there`,
+      );
     if (existing) return { kind: "present" };
     const id = apiKeyId(configured) ?? `env-${hash.slice(0, 12)}`;
     await tx.insertKey({
       id,
       hash,
       role: "admin",
-      label: "PITHEAD_ADMIN_KEY",
+      label: configuredBy,
       wallet: null,
       minerId: null,
       createdAt: tx.now,
@@ -161,7 +171,7 @@ export async function ensureAdminKey(
     });
     // An admin key that appears this way (a first start, or the way back in after a lost admin.key)
     // is evidence like any other key created.
-    await tx.record("coordinator.key.created", { key_id: id, role: "admin", label: "PITHEAD_ADMIN_KEY", wallet: null });
+    await tx.record("coordinator.key.created", { key_id: id, role: "admin", label: configuredBy, wallet: null });
     return { kind: "present" };
   }
   if ((await tx.activeAdminKeys()) > 0) return { kind: "present" };
