@@ -1,6 +1,6 @@
 // The test console in a real browser: Debian's Chromium through playwright-core loads /ui, the
-// user types the key, sends /complete and sees the answer with its time; the page also works
-// inside an iframe on another localhost origin (how the dashboard embeds it).
+// user types the key, sends /complete and sees the answer with its time. The dashboard frames it
+// through its proxy (same-origin), so no other site may frame it unless UI_FRAME_ANCESTORS names it.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -36,11 +36,12 @@ beforeAll(async () => {
       "--disable-component-update",
     ],
   });
-  // Another origin (another port) that frames the console, as the dashboard does.
-  embedder = createServer((_request, response) => {
+  // Another origin (another port) that frames the console it is given.
+  embedder = createServer((request, response) => {
+    const target = new URL(request.url ?? "/", "http://x").searchParams.get("frame") ?? "";
     response.writeHead(200, { "content-type": "text/html" });
     response.end(
-      `<!doctype html><title>dashboard</title><iframe id="agent" src="${agent.url}/ui" width="1000" height="800"></iframe>`,
+      `<!doctype html><title>another site</title><iframe id="agent" src="${target}" width="1000" height="800"></iframe>`,
     );
   });
   await new Promise<void>((resolve) => embedder.listen(0, "127.0.0.1", resolve));
@@ -154,16 +155,50 @@ describe("the test console in Chromium", () => {
     await page.close();
   });
 
-  it("works inside an iframe on another localhost origin", async () => {
+  // Regression: the default list allowed every port of localhost and 127.0.0.1, so any local web app
+  // could frame the console (and the key typed into it).
+  it("is not shown in another site's frame, not even one on this machine", async () => {
     const page = await browser.newPage();
     const { port } = embedder.address() as AddressInfo;
-    await page.goto(`http://127.0.0.1:${port}/`);
-    const frame = page.frameLocator("#agent");
-    await frame.getByTestId("api-key").waitFor();
-    const inner = page.frames().find((f) => f.url().startsWith(`${agent.url}/ui`));
-    if (!inner) throw new Error("the console did not load in the iframe");
-    await sendComplete(inner);
-    expect(await inner.locator("#panel-complete").getByTestId("immediate-response").textContent()).toBe(ANSWER);
+    await page.goto(`http://127.0.0.1:${port}/?frame=${encodeURIComponent(`${agent.url}/ui`)}`);
+    await page.waitForLoadState("load");
+    const inner = page.mainFrame().childFrames()[0];
+    expect(inner?.url()).not.toMatch(/^http/);
     await page.close();
+  });
+
+  it("works inside the frame of a site UI_FRAME_ANCESTORS names", async () => {
+    const { port } = embedder.address() as AddressInfo;
+    const framed = await startTestAgent({
+      LLM_PROVIDER: "openai",
+      OPENAI_BASE_URL: fake.baseUrl,
+      OPENAI_MODEL: "fake-model",
+      UI_FRAME_ANCESTORS: `http://127.0.0.1:${port}`,
+    });
+    // X-Frame-Options cannot name another site: left out, so that it never contradicts the list.
+    expect((await fetch(`${framed.url}/ui`)).headers.get("x-frame-options")).toBeNull();
+    const page = await browser.newPage();
+    try {
+      await page.goto(`http://127.0.0.1:${port}/?frame=${encodeURIComponent(`${framed.url}/ui`)}`);
+      await page.frameLocator("#agent").getByTestId("api-key").waitFor();
+      const inner = page.frames().find((f) => f.url().startsWith(`${framed.url}/ui`));
+      if (!inner) throw new Error("the console did not load in the iframe");
+      await sendComplete(inner);
+      expect(await inner.locator("#panel-complete").getByTestId("immediate-response").textContent()).toBe(ANSWER);
+    } finally {
+      await page.close();
+      await framed.agent.close();
+    }
+  });
+});
+
+describe("the test console's headers", () => {
+  it("may be framed by its own origin only, is never type-sniffed and sends no Referer", async () => {
+    const response = await fetch(`${agent.url}/ui`);
+    const directives = (response.headers.get("content-security-policy") ?? "").split(";").map((d) => d.trim());
+    expect(directives).toContain("frame-ancestors 'self'");
+    expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(response.headers.get("referrer-policy")).toBe("no-referrer");
   });
 });

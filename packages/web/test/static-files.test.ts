@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDashboard, startDashboard } from "../src/index.ts";
+import { PAGE_CSP } from "../src/server/security-headers.ts";
 
 const dist = mkdtempSync(join(tmpdir(), "pithead-web-static-"));
 let dashboard: RunningDashboard;
@@ -32,6 +33,29 @@ describe("the built dashboard", () => {
       expect(csp).toContain("script-src 'self'");
       expect(csp).toContain("connect-src 'self'");
       expect(csp).toContain("frame-ancestors 'none'");
+    }
+  });
+
+  // Regression: /index.html was served as a plain file, without the page's headers, so another
+  // site could frame the whole app through it (it loads and navigates client-side).
+  it("sends the page's headers with every HTML document: /index.html, /, a deep page route", async () => {
+    for (const path of ["/index.html", "/index.html?x=1", "/", "/jobs/7f3c2a/leases", "/ledger/fleet%2Fop-1"]) {
+      const response = await fetch(`${dashboard.url}${path}`);
+      expect(response.status, path).toBe(200);
+      expect(response.headers.get("content-type"), path).toContain("text/html");
+      expect(response.headers.get("content-security-policy"), path).toBe(PAGE_CSP);
+      expect(response.headers.get("x-frame-options"), path).toBe("DENY");
+      expect(response.headers.get("referrer-policy"), path).toBe("no-referrer");
+      expect(response.headers.get("x-content-type-options"), path).toBe("nosniff");
+    }
+  });
+
+  it("sends nosniff, no-referrer and DENY with everything else it answers: assets and errors", async () => {
+    for (const path of ["/assets/index-abc123.js", "/assets/index-gone.js", "/health"]) {
+      const response = await fetch(`${dashboard.url}${path}`);
+      expect(response.headers.get("x-content-type-options"), path).toBe("nosniff");
+      expect(response.headers.get("referrer-policy"), path).toBe("no-referrer");
+      expect(response.headers.get("x-frame-options"), path).toBe("DENY");
     }
   });
 

@@ -1,7 +1,8 @@
 // The test console at GET /ui: TypeScript in packages/agent/ui, its types stripped once at start
 // with Node's own stripTypeScriptTypes (no bundler), served as JavaScript. The page is public (the
-// user types the key into it); it may be framed by the dashboard on localhost, so instead of a
-// blanket X-Frame-Options it sends a CSP frame-ancestors list (UI_FRAME_ANCESTORS).
+// user types the key into it). Who may frame it is the CSP frame-ancestors list UI_FRAME_ANCESTORS
+// ('self' by default: the dashboard frames it through its proxy, same-origin); X-Frame-Options, for
+// browsers without CSP, is sent only when it can say the same ('none' or 'self' alone).
 
 import { readdirSync, readFileSync } from "node:fs";
 import { stripTypeScriptTypes } from "node:module";
@@ -50,6 +51,12 @@ export function loadUiAssets(): Map<string, Asset> {
   return assets;
 }
 
+/** The X-Frame-Options that says what `frameAncestors` says, when one can. */
+export function frameOptionsFor(frameAncestors: string): string | undefined {
+  const value = frameAncestors.trim().toLowerCase();
+  return value === "'none'" ? "DENY" : value === "'self'" ? "SAMEORIGIN" : undefined;
+}
+
 export function registerUiRoutes(app: HttpServer, frameAncestors: string): void {
   const assets = loadUiAssets();
   const csp = [
@@ -60,6 +67,7 @@ export function registerUiRoutes(app: HttpServer, frameAncestors: string): void 
     "img-src 'self' data:",
     `frame-ancestors ${frameAncestors}`,
   ].join("; ");
+  const frameOptions = frameOptionsFor(frameAncestors);
   const send = (name: string) => {
     const asset = assets.get(name);
     if (!asset) throw new Error(`UI asset ${name} is missing`);
@@ -69,12 +77,14 @@ export function registerUiRoutes(app: HttpServer, frameAncestors: string): void 
 
   app.get("/ui", routeConfig, async (_request, reply) => {
     const page = send("index.html");
-    return reply
+    void reply
       .type(page.type)
       .header("content-security-policy", csp)
       .header("cache-control", "no-cache")
       .header("referrer-policy", "no-referrer")
-      .send(page.body);
+      .header("x-content-type-options", "nosniff");
+    if (frameOptions) void reply.header("x-frame-options", frameOptions);
+    return reply.send(page.body);
   });
   app.get(
     "/ui/:file",

@@ -110,9 +110,9 @@ describe("the agent's configuration", () => {
     expect(errorOf(() => loadAgentConfig({}, { cwd: dir, envFile: "missing.env" })).message).toMatch(/does not exist/);
   });
 
-  it("frames the console from this machine by default with valid CSP sources, and checks UI_FRAME_ANCESTORS", () => {
+  it("lets only the console's own origin frame it by default, and checks UI_FRAME_ANCESTORS", () => {
     const { uiFrameAncestors } = load({});
-    expect(uiFrameAncestors).toBe("'self' http://localhost:* http://127.0.0.1:*");
+    expect(uiFrameAncestors).toBe("'self'");
     expect(frameAncestorsProblem(uiFrameAncestors)).toBeUndefined();
     for (const good of [
       "'none'",

@@ -8,8 +8,11 @@
 // There is no syntax for an IPv6 address ("http://[::1]:*" is refused by Chromium): frame from
 // localhost instead.
 
-/** Pages on this machine, under any port: the dashboard in development. */
-export const DEFAULT_FRAME_ANCESTORS = "'self' http://localhost:* http://127.0.0.1:*";
+/**
+ * The console's own origin only. The dashboard frames it through its proxy (/svc/agent/ui), which is
+ * that origin; allowing every port of localhost let any local web app frame the key field.
+ */
+export const DEFAULT_FRAME_ANCESTORS = "'self'";
 
 const SCHEME = "[A-Za-z][A-Za-z0-9+.-]*";
 const HOST = "(?:\\*|(?:\\*\\.)?[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.?)";

@@ -7,6 +7,7 @@ import { createHttpServer, type HttpServer, type HttpServerOptions } from "@pith
 import type { ConnectionBundle } from "./connection-bundle.ts";
 import { dashboardErrors } from "./errors.ts";
 import { registerServiceProxy, type ServiceName } from "./proxy.ts";
+import { registerBaselineHeaders } from "./security-headers.ts";
 import { registerSessionRoutes } from "./session-routes.ts";
 import { registerStaticFiles } from "./static-files.ts";
 
@@ -57,6 +58,7 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
       services: Object.fromEntries(Object.entries(upstreams).map(([name, url]) => [name, url.origin])),
     }),
   });
+  registerBaselineHeaders(app);
   // Only the routes that ask for a limit get one (the login); proxied calls meet the services' own.
   await app.register(rateLimit, {
     global: false,

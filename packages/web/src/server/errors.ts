@@ -7,6 +7,10 @@ export const dashboardErrors = defineErrors({
   SERVICE_NOT_CONFIGURED: { status: 404, message: "This dashboard was started without that service" },
   UPSTREAM_UNAVAILABLE: { status: 502, message: "The service is not answering" },
   UPSTREAM_TIMEOUT: { status: 504, message: "The service did not answer in time" },
+  PAGE_NOT_PROXIED: {
+    status: 403,
+    message: "A service's pages are not shown through the dashboard: open them at the service's own address",
+  },
   NO_LOGIN_CODE: { status: 404, message: "This dashboard has no login code: enter your keys on the Connections page" },
   LOGIN_CODE_WRONG: {
     status: 401,

@@ -3,6 +3,11 @@
 // answers are streamed both ways (server-sent events arrive as they are sent), and the service's
 // own auth headers pass through untouched. Cookies are dropped both ways: every app on localhost
 // shares them, and no service here uses them.
+// A page a service answers would run on the dashboard's origin, next to the keys the tab holds:
+// only the agent's console (/svc/agent/ui, framed and handed the key by the Agent page) may. Any
+// other answer carries a sandboxing CSP (shown as a document, it gets an opaque origin), and a
+// browser loading a service's HTML as a page (its OpenAPI UI) is told to open it at the service's
+// own address, rather than shown a sandboxed page that cannot work.
 
 import {
   request as httpRequest,
@@ -15,6 +20,7 @@ import type { HttpServer } from "@pithead/http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { keepReadingWhenBodyRefused } from "./early-answer.ts";
 import { dashboardErrors } from "./errors.ts";
+import { isActiveDocumentType, isPageLoad, proxiedAnswerHeaders } from "./security-headers.ts";
 
 export const SERVICE_NAMES = ["coordinator", "fleet", "agent"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -88,6 +94,11 @@ export function upstreamPath(rawUrl: string, prefix: string, base: URL): string 
   return `${base.pathname.replace(/\/$/, "")}${rest}`;
 }
 
+/** Whether a raw request URL under `prefix` asks for the agent's console page itself (its assets are not pages). */
+export function isAgentConsole(name: ServiceName, rawUrl: string, prefix: string): boolean {
+  return name === "agent" && rawUrl.slice(prefix.length).split("?")[0] === "/ui";
+}
+
 /** An error answer written by hand: the reply is hijacked, so Fastify's error handler is out of reach. */
 function sendError(
   raw: ServerResponse,
@@ -102,16 +113,23 @@ function sendError(
     return;
   }
   const body = JSON.stringify({ error: { code: error.code, message: error.message, details } });
-  raw.writeHead(error.status, {
-    "content-type": "application/json; charset=utf-8",
-    "content-length": Buffer.byteLength(body),
-    "cache-control": "no-store",
-    "x-request-id": requestId,
-  });
+  raw.writeHead(
+    error.status,
+    proxiedAnswerHeaders(
+      {
+        "content-type": "application/json; charset=utf-8",
+        "content-length": Buffer.byteLength(body),
+        "cache-control": "no-store",
+        "x-request-id": requestId,
+      },
+      "sandboxed",
+    ),
+  );
   raw.end(body);
 }
 
 const label = (name: ServiceName) => `the ${name}`;
+const upperFirst = (text: string) => `${text[0]?.toUpperCase() ?? ""}${text.slice(1)}`;
 
 export async function registerServiceProxy(app: HttpServer, options: ProxyOptions): Promise<void> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -134,6 +152,8 @@ export async function registerServiceProxy(app: HttpServer, options: ProxyOption
     const path = upstreamPath(request.raw.url ?? "", prefix, base);
     // A percent-encoded service name decodes into the route's parameter but not into the raw URL.
     if (path === undefined) throw dashboardErrors.error("UNKNOWN_SERVICE", { service });
+
+    const kind = isAgentConsole(name, request.raw.url ?? "", prefix) ? "console" : "sandboxed";
 
     reply.hijack();
     const raw = reply.raw;
@@ -163,7 +183,23 @@ export async function registerServiceProxy(app: HttpServer, options: ProxyOption
     });
     upstream.on("response", (answer) => {
       answered = true;
-      raw.writeHead(answer.statusCode ?? 502, answer.statusMessage, forwardResponseHeaders(answer.headers));
+      if (kind === "sandboxed" && isPageLoad(request.headers) && isActiveDocumentType(answer.headers["content-type"])) {
+        answer.destroy();
+        const url = `${base.origin}${path}`;
+        sendError(
+          raw,
+          request.id,
+          "PAGE_NOT_PROXIED",
+          `${upperFirst(label(name))}'s pages are not shown through the dashboard, whose origin holds this tab's keys: open ${url} at the ${name}'s own address`,
+          { service: name, url },
+        );
+        return;
+      }
+      raw.writeHead(
+        answer.statusCode ?? 502,
+        answer.statusMessage,
+        proxiedAnswerHeaders(forwardResponseHeaders(answer.headers), kind),
+      );
       raw.flushHeaders();
       answer.pipe(raw);
       answer.on("error", () => raw.destroy());
@@ -197,7 +233,7 @@ export async function registerServiceProxy(app: HttpServer, options: ProxyOption
         raw,
         request.id,
         timedOut ? "UPSTREAM_TIMEOUT" : "UPSTREAM_UNAVAILABLE",
-        `${label(name)[0]?.toUpperCase()}${label(name).slice(1)} (${base.origin}) is not answering: ${error.code ?? error.message}`,
+        `${upperFirst(label(name))} (${base.origin}) is not answering: ${error.code ?? error.message}`,
         { service: name, url: base.origin, reason: error.code ?? error.message },
       );
     });

@@ -1,7 +1,7 @@
 // Serves the built SPA from dist/: hashed assets cached for a year, index.html never cached and
-// answered for every page route (/jobs/<id>, /fleet, …) so a reload or a shared link works. The
-// page gets a strict Content-Security-Policy: its own scripts only, connections to its own origin
-// only (every service is behind /svc/), frames from its own origin only (the agent's console).
+// answered for every page route (/jobs/<id>, /fleet, …) so a reload or a shared link works. Every
+// file goes out under the page's Content-Security-Policy, not only the page routes: /index.html
+// itself, or an SVG, opened as a document is a page of this origin too.
 
 import { statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -9,6 +9,7 @@ import { extname, join, normalize, sep } from "node:path";
 import type { HttpServer } from "@pithead/http";
 import type { FastifyReply } from "fastify";
 import { dashboardErrors } from "./errors.ts";
+import { PAGE_CSP } from "./security-headers.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -23,19 +24,6 @@ const TYPES: Record<string, string> = {
   ".woff2": "font/woff2",
   ".txt": "text/plain; charset=utf-8",
 };
-
-export const PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "frame-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "object-src 'none'",
-].join("; ");
 
 /** The file under `root` that `urlPath` names, or undefined when it would leave `root`. */
 export function resolveInside(root: string, urlPath: string): string | undefined {
@@ -55,12 +43,15 @@ export function isPageRoute(urlPath: string): boolean {
   return extname(urlPath) === "" && !urlPath.startsWith("/svc/") && !urlPath.startsWith("/assets/");
 }
 
-/** The build's files are small (the largest, a source map, is about a megabyte): sent whole, with their length. */
+/**
+ * The build's files are small (the largest, a source map, is about a megabyte): sent whole, with
+ * their length. The other headers every answer gets are added by registerBaselineHeaders.
+ */
 async function sendFile(reply: FastifyReply, file: string, cache: string) {
   return reply
     .type(TYPES[extname(file)] ?? "application/octet-stream")
     .header("cache-control", cache)
-    .header("x-content-type-options", "nosniff")
+    .header("content-security-policy", PAGE_CSP)
     .send(await readFile(file));
 }
 
@@ -77,10 +68,6 @@ export function registerStaticFiles(app: HttpServer, distDir: string): void {
           { path: "index.html" },
           `The dashboard is not built (${index} is missing)`,
         );
-      void reply
-        .header("content-security-policy", PAGE_CSP)
-        .header("referrer-policy", "no-referrer")
-        .header("x-frame-options", "DENY");
       return sendFile(reply, index, "no-cache");
     }
     const file = resolveInside(root, urlPath);
