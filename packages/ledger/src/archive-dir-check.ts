@@ -4,14 +4,15 @@
 // says EROFS, EACCES or ENOSPC as the kernel does.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { PRIVATE_DIR_MODE } from "./private-files.ts";
 
-/** mkdir -p with the real cause on failure. Returns the directories it made, outermost first. */
+/** mkdir -p (each new directory 0700) with the real cause on failure. Returns the directories it made, outermost first. */
 export function makeDirsReporting(dir: string): string[] {
   const missing: string[] = [];
   for (let d = resolve(dir); !existsSync(d); d = dirname(d)) missing.unshift(d);
   for (const d of missing) {
     try {
-      mkdirSync(d);
+      mkdirSync(d, { mode: PRIVATE_DIR_MODE });
     } catch (error) {
       // Another process (or archive run) made it meanwhile: what we wanted.
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;

@@ -7,6 +7,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from "node:fs
 import { join } from "node:path";
 import type { ArchivedRange } from "./backend.ts";
 import { Frontier } from "./merkle.ts";
+import { PRIVATE_FILE_MODE } from "./private-files.ts";
 import { SEALED_DIR } from "./sealed-segments.ts";
 
 export const MANIFEST_NAME = "archived.jsonl";
@@ -149,7 +150,7 @@ export function appendManifestLine(dir: string, entry: ArchiveEntry): void {
     archived_at: entry.archived_at,
     archive: entry.archive,
   })}\n`;
-  const fd = openSync(manifestPath(dir), "a");
+  const fd = openSync(manifestPath(dir), "a", PRIVATE_FILE_MODE);
   try {
     writeSync(fd, line);
     fsyncSync(fd);

@@ -10,6 +10,7 @@ import { open, rename } from "node:fs/promises";
 import type { Checkpoint } from "./backend.ts";
 import { canonicalJson } from "./json.ts";
 import type { Ledger } from "./ledger.ts";
+import { PRIVATE_FILE_MODE } from "./private-files.ts";
 
 export const EXPORT_FORMAT = "pithead-ledger-export";
 
@@ -68,8 +69,8 @@ export async function* exportLines(ledger: Ledger, partition: string): AsyncIter
 }
 
 /**
- * Writes the export of `partition` to `file` (atomically: a temp file renamed into place). `from`: its
- * first record (above 0 when the older ones are archived).
+ * Writes the export of `partition` to `file` (atomically: a temp file renamed into place), 0600 like the
+ * records it copies. `from`: its first record (above 0 when the older ones are archived).
  */
 export async function exportPartition(
   ledger: Ledger,
@@ -77,7 +78,7 @@ export async function exportPartition(
   file: string,
 ): Promise<{ records: number; checkpoints: number; bytes: number; from: number }> {
   const temp = `${file}.tmp-${process.pid}`;
-  const handle = await open(temp, "w");
+  const handle = await open(temp, "w", PRIVATE_FILE_MODE);
   let records = 0;
   let checkpoints = 0;
   let bytes = 0;

@@ -7,6 +7,7 @@
 // every group commit, and a synchronous write can wait for the filesystem journal while an fsync of the
 // records file commits, stalling the event loop. Entries on their way to the file are served from memory.
 import { closeSync, fdatasync, fstatSync, ftruncateSync, openSync, readSync, write } from "node:fs";
+import { PRIVATE_FILE_MODE } from "./private-files.ts";
 
 function writeAll(fd: number, chunk: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -38,7 +39,7 @@ export class FixedFile {
     this.entrySize = entrySize;
     this.writable = writable;
     try {
-      this.fd = openSync(path, writable ? "a+" : "r");
+      this.fd = openSync(path, writable ? "a+" : "r", PRIVATE_FILE_MODE);
     } catch (error) {
       if (writable || (error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
       this.fd = undefined;

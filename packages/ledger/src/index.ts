@@ -39,6 +39,7 @@ export {
   postgresLedgerSize,
 } from "./postgres-append.ts";
 export { migratePostgresLedger, postgresLedgerMigrations } from "./postgres-schema.ts";
+export { preparePrivateSqlite } from "./private-files.ts";
 export {
   type ConsistencyProof,
   type InclusionProof,

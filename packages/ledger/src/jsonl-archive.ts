@@ -28,6 +28,7 @@ import { LedgerCorruptError } from "./backend.ts";
 import { sha256, ZERO_HASH_HEX } from "./hash.ts";
 import { fsyncDir } from "./jsonl-seal.ts";
 import { Frontier, leafHash, type NodeRef } from "./merkle.ts";
+import { PRIVATE_FILE_MODE } from "./private-files.ts";
 import { recordLineLayout } from "./record-line.ts";
 import { gunzipFile, SEALED_DIR, type Segment } from "./sealed-segments.ts";
 
@@ -101,7 +102,7 @@ async function copyDurably(bytes: Buffer, dir: string, name: string): Promise<st
   const path = join(dir, name);
   const temp = `${path}.tmp`;
   try {
-    const handle = await open(temp, "w");
+    const handle = await open(temp, "w", PRIVATE_FILE_MODE);
     try {
       await handle.writeFile(bytes);
       await handle.sync();

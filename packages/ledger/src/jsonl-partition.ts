@@ -11,13 +11,14 @@
 // cached frontier, and whose last record must be in records.jsonl where index.bin says), so a crash
 // can cost at most a re-hash of the records after that checkpoint. What the scan of records.jsonl
 // finds is judged by jsonl-open-verdict.ts: a torn tail is moved aside, damage refuses writing.
+// Every file here is made 0600 and every directory 0700 (private-files.ts); a writer's open tightens
+// files an older version left readable by others.
 import { isUtf8 } from "node:buffer";
 import {
   closeSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
-  mkdirSync,
   openSync,
   readFileSync,
   readSync,
@@ -43,9 +44,10 @@ import { cleanUpAfterCrash, fsyncDir, swapLiveTail, writeSegment } from "./jsonl
 import { forEachLine } from "./line-reader.ts";
 import { Frontier, leafHash, type NodeRef, popcount } from "./merkle.ts";
 import { acquirePidLock, releasePidLock } from "./pid-lock.ts";
+import { filesIn, makePrivateDir, PRIVATE_FILE_MODE, tightenFiles } from "./private-files.ts";
 import { MAX_RECORD_BYTES, type StoredRecord } from "./record.ts";
 import { type LineLayout, recordLineLayout } from "./record-line.ts";
-import { segmentLabel } from "./sealed-segments.ts";
+import { SEALED_DIR, segmentLabel } from "./sealed-segments.ts";
 
 export function partitionDir(root: string, partition: string): string {
   const segments = partition.split("/");
@@ -87,7 +89,7 @@ function moveTailAside(file: string, offset: number, partition: string, reason: 
     const tail = Buffer.alloc(size - offset);
     readSync(fd, tail, 0, tail.length, offset);
     const movedTo = `${file}.torn-${stamp()}`;
-    writeFileSync(movedTo, tail, { flag: "wx" });
+    writeFileSync(movedTo, tail, { flag: "wx", mode: PRIVATE_FILE_MODE });
     const aside = openSync(movedTo, "r");
     fsyncSync(aside);
     closeSync(aside);
@@ -203,9 +205,13 @@ export class JsonlPartition {
   private async load(): Promise<void> {
     if (this.writable) {
       const created = !existsDir(this.dir);
-      mkdirSync(this.dir, { recursive: true });
+      makePrivateDir(this.dir);
       acquirePidLock(this.lockPath, this.name);
       this.ownsLock = true;
+      // Files an older Pithead wrote 0644 (sealed segments and the archive manifest included).
+      const files = [...filesIn(this.dir), ...filesIn(join(this.dir, SEALED_DIR))];
+      for (const said of tightenFiles(files))
+        this.onWarning?.(`ledger partition ${JSON.stringify(this.name)}: ${said}`);
       const leftovers = cleanUpAfterCrash(this.dir, this.recordsPath);
       if (leftovers.length > 0) {
         // A repair is reported, never silent: these were copies (every record is still in a file).
@@ -214,7 +220,7 @@ export class JsonlPartition {
         );
       }
       for (const said of repairArchive(this.dir, this.name, readManifest(this.dir))) this.onWarning?.(said);
-      this.handle = await open(this.recordsPath, "a");
+      this.handle = await open(this.recordsPath, "a", PRIVATE_FILE_MODE);
       await this.handle.datasync();
       if (created) fsyncDir(dirname(this.dir));
       fsyncDir(this.dir);
@@ -627,7 +633,7 @@ export class JsonlPartition {
       try {
         // The old handles point at the replaced file: appends there would be lost.
         await this.handle?.close();
-        this.handle = await open(this.recordsPath, "a");
+        this.handle = await open(this.recordsPath, "a", PRIVATE_FILE_MODE);
         this.files.sealed(segment, cut, cutBytes);
       } catch (error) {
         this.broken = new LedgerCorruptError(
@@ -678,7 +684,7 @@ export class JsonlPartition {
     // The caches up to this size must be durable before a checkpoint vouches for them on the next open.
     await Promise.all([this.index.sync(), this.tree.sync()]);
     const line = `${canonicalJson({ ...checkpoint })}\n`;
-    const handle = await open(this.checkpointsPath, "a");
+    const handle = await open(this.checkpointsPath, "a", PRIVATE_FILE_MODE);
     try {
       await handle.write(line);
       await handle.datasync();

@@ -17,6 +17,7 @@ import { open, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "./private-files.ts";
 import {
   firstSeqOf,
   gunzipFileSync,
@@ -58,7 +59,7 @@ export async function writeSegment(
   to: number,
 ): Promise<Segment> {
   const sealedDir = join(dir, SEALED_DIR);
-  if (mkdirSync(sealedDir, { recursive: true }) !== undefined) fsyncDir(dir);
+  if (mkdirSync(sealedDir, { recursive: true, mode: PRIVATE_DIR_MODE }) !== undefined) fsyncDir(dir);
   const name = segmentName(from, to);
   const path = join(sealedDir, name);
   const temp = `${path}.tmp`;
@@ -67,7 +68,7 @@ export async function writeSegment(
   await pipeline(
     createReadStream(recordsPath, { start: 0, end: bytes - 1, highWaterMark: 4 << 20 }),
     createGzip({ level: SEGMENT_GZIP_LEVEL, chunkSize: 1 << 20 }),
-    createWriteStream(temp, { highWaterMark: 1 << 20 }),
+    createWriteStream(temp, { highWaterMark: 1 << 20, mode: PRIVATE_FILE_MODE }),
   );
   await fsyncFile(temp);
   await rename(temp, path);
@@ -83,7 +84,7 @@ export async function writeSegment(
 export async function swapLiveTail(dir: string, recordsPath: string, from: number, to: number): Promise<void> {
   const next = `${recordsPath}.next`;
   const source = await open(recordsPath, "r");
-  const target = await open(next, "w");
+  const target = await open(next, "w", PRIVATE_FILE_MODE);
   try {
     const buf = Buffer.allocUnsafe(Math.min(Math.max(to - from, 1), 4 << 20));
     for (let at = from; at < to; ) {

@@ -1,9 +1,8 @@
 // openLedger: picks the store and wraps it in the common Ledger.
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type { LedgerBackend, LedgerRecovery } from "./backend.ts";
 import { JsonlBackend } from "./jsonl-store.ts";
 import { type Ledger, type LedgerOptions, StoreLedger } from "./ledger.ts";
+import { makePrivateDir } from "./private-files.ts";
 
 export type LedgerStoreOptions =
   | {
@@ -23,7 +22,10 @@ export type OpenLedgerOptions = LedgerStoreOptions &
   LedgerOptions & {
     /** Called for every repair made on open (a torn last line moved aside); also listed in `ledger.recovered`. */
     onRecovery?: (recovery: LedgerRecovery) => void;
-    /** Called for what an operator should hear that fails no call: JSONL sealing stopped (a full disk). */
+    /**
+     * Called for what an operator should hear that fails no call: JSONL sealing stopped (a full disk),
+     * a file left readable by other users that could not be made 0600 (private-files.ts).
+     */
     onWarning?: (message: string) => void;
   };
 
@@ -36,7 +38,7 @@ export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
   let backend: LedgerBackend;
   switch (options.store) {
     case "jsonl":
-      mkdirSync(options.dir, { recursive: true });
+      makePrivateDir(options.dir);
       if (options.sealBytes !== undefined && !(Number.isSafeInteger(options.sealBytes) && options.sealBytes >= 0)) {
         throw new RangeError(
           `sealBytes must be a whole number of bytes, 0 or more (0 = never seal), got ${options.sealBytes}`,
@@ -49,9 +51,8 @@ export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
       break;
     // Loaded on demand: a JSONL user (or a CLI call) need not pay for pg.
     case "sqlite": {
-      if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
       const { SqliteBackend } = await import("./sqlite-store.ts");
-      backend = new SqliteBackend(options.path);
+      backend = new SqliteBackend(options.path, options.onWarning);
       break;
     }
     case "postgres": {

@@ -6,6 +6,7 @@
 import { closeSync, fsyncSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { LedgerLockedError } from "./backend.ts";
+import { PRIVATE_FILE_MODE } from "./private-files.ts";
 
 export interface LockHolder {
   pid: number;
@@ -69,11 +70,14 @@ export interface LockRefusal {
   reason: string;
 }
 
-/** Takes `file` as a lock; answers undefined once taken, or why not when a live process holds it. */
-export function tryLockFile(file: string, mode = 0o644): LockRefusal | undefined {
+/**
+ * Takes `file` as a lock (0600: it names the process and host) and answers undefined once taken, or
+ * why not when a live process holds it.
+ */
+export function tryLockFile(file: string): LockRefusal | undefined {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = openSync(file, "wx", mode);
+      const fd = openSync(file, "wx", PRIVATE_FILE_MODE);
       try {
         const started = processStarted(process.pid) ?? "";
         writeSync(fd, `${process.pid}\n${hostname()}\n${new Date().toISOString()}\n${started}\n`);

@@ -1,6 +1,7 @@
 // The SQLite store (node:sqlite): WAL with synchronous=FULL, so a commit is on disk when it
 // returns; a group commit is one transaction. The one-writer rule of a standalone Ledger is a row in
-// ledger_writers naming the writer's pid; a row left by a dead process is taken over.
+// ledger_writers naming the writer's pid; a row left by a dead process is taken over. The database
+// and its -wal/-shm are 0600 (private-files.ts).
 
 import { hostname } from "node:os";
 import { DatabaseSync } from "node:sqlite";
@@ -20,6 +21,7 @@ import type { PreparedEntry } from "./entry.ts";
 import { nextTurn } from "./group-commit.ts";
 import { leafHash, type NodeRef } from "./merkle.ts";
 import { holderRunning, processStarted } from "./pid-lock.ts";
+import { preparePrivateSqlite } from "./private-files.ts";
 import { refKey } from "./proof-plan.ts";
 import type { StoredRecord } from "./record.ts";
 import {
@@ -93,9 +95,11 @@ export class SqliteBackend extends SqlArchivingBackend implements LedgerBackend 
     return `${MANIFEST_TABLE} of ${this.path}`;
   }
 
-  constructor(path: string) {
+  /** `onWarning`: told of database files left readable by other users (private-files.ts). */
+  constructor(path: string, onWarning?: (message: string) => void) {
     super();
     this.path = path;
+    for (const warning of preparePrivateSqlite(path)) onWarning?.(warning);
     this.db = openSqliteDatabase(path);
     migrateSqliteLedger(this.db);
   }
