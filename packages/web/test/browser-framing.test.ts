@@ -70,10 +70,9 @@ describe("the dashboard in Chromium", () => {
     try {
       await page.goto(`${setup.dashboard.url}/`);
       await expect.poll(() => framedTitle(page)).toBe(CONSOLE_TITLE);
-      const reached = await page.evaluate(() => {
-        const frame = document.getElementById("console") as HTMLIFrameElement;
-        return frame.contentDocument?.getElementById("api-key")?.tagName;
-      });
+      const reached = await page.evaluate<string | undefined>(
+        'document.getElementById("console").contentDocument?.getElementById("api-key")?.tagName',
+      );
       expect(reached).toBe("INPUT");
     } finally {
       await page.close();
@@ -94,7 +93,7 @@ describe("the dashboard in Chromium", () => {
       // document's origin is its own, without the tab's storage.
       await page.goto(`${setup.dashboard.url}/svc/coordinator/untyped`);
       expect(await page.title()).not.toBe("ran");
-      expect(await page.evaluate(() => window.origin)).toBe("null");
+      expect(await page.evaluate<string>("window.origin")).toBe("null");
     } finally {
       await page.close();
     }

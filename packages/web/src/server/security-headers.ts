@@ -49,12 +49,13 @@ export function registerBaselineHeaders(app: HttpServer): void {
  */
 export function proxiedAnswerHeaders(headers: OutgoingHttpHeaders, kind: "console" | "sandboxed"): OutgoingHttpHeaders {
   const own = headers["content-security-policy"];
-  const kept = own === undefined ? [] : Array.isArray(own) ? own : [String(own)];
+  const kept: string[] = own === undefined ? [] : Array.isArray(own) ? own.map(String) : [String(own)];
   return {
     ...headers,
     ...BASELINE,
     "x-frame-options": kind === "console" ? "SAMEORIGIN" : "DENY",
-    "content-security-policy": [...kept, kind === "console" ? CONSOLE_CSP : SANDBOX_CSP],
+    // Comma-separated policies are each enforced, as separate headers would be (CSP Level 3).
+    "content-security-policy": [...kept, kind === "console" ? CONSOLE_CSP : SANDBOX_CSP].join(", "),
   };
 }
 
