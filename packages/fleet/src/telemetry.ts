@@ -1,5 +1,8 @@
 // Normalised telemetry: one shape for every firmware, as recorded in `fleet.telemetry` records.
 // Hashrates are decimal strings in TH/s (exact in the record), temperatures °C to 0.1, power W.
+// The code that builds these objects writes their keys in canonical JSON order (sorted), as the
+// ledger serialises them: a cycle records 10,000 of them, and the ledger's canonical JSON then
+// serialises each as it is instead of copying it with its keys sorted first.
 
 import type { FirmwareFamily } from "./models.ts";
 

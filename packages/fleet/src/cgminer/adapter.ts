@@ -75,6 +75,27 @@ function requestFor(command: string, parameter = ""): string {
   return request;
 }
 
+/** What a poll sends: its commands, and the request that asks for them all joined with `+`. */
+interface PollPlan {
+  commands: readonly string[];
+  joinedRequest: string;
+}
+
+/** Plans by firmware family, full and routine: the same two per family for every poll. */
+const fullPlans = new Map<string, PollPlan>();
+const routinePlans = new Map<string, PollPlan>();
+
+function pollPlan(family: FirmwareFamily | "unknown", full: boolean): PollPlan {
+  const plans = full ? fullPlans : routinePlans;
+  let plan = plans.get(family);
+  if (plan === undefined) {
+    const commands = full ? pollCommands(family) : routinePollCommands(family);
+    plan = { commands, joinedRequest: requestFor(commands.join("+")) };
+    plans.set(family, plan);
+  }
+  return plan;
+}
+
 function transportFailure(result: Extract<TransportResult, { ok: false }>): PollFailure {
   if (result.failure === "too-large") return "reply-too-large"; // it answered: not "unreachable"
   if (result.failure === "not-cgminer") return "not-cgminer";
@@ -113,15 +134,11 @@ export class CgminerAdapter {
     return profile.facts === null || profile.facts.model === null || profile.routinePolls + 1 >= this.fullPollEvery;
   }
 
-  private commandsFor(profile: Profile, full: boolean): string[] {
-    return full ? pollCommands(profile.family) : routinePollCommands(profile.family);
-  }
-
   /** The request payloads the next poll of this miner sends, in order (the benchmark's floor sends the same). */
   pollRequests(minerId: string): string[] {
     const profile = this.stored(minerId);
-    const commands = this.commandsFor(profile, this.pollFull(profile));
-    return (profile.joined ? [commands.join("+")] : commands).map((command) => requestFor(command));
+    const plan = pollPlan(profile.family, this.pollFull(profile));
+    return profile.joined ? [plan.joinedRequest] : plan.commands.map((command) => requestFor(command));
   }
 
   /** Sends one raw command and returns the transport result (for probes and the benchmark floor). */
@@ -163,7 +180,8 @@ export class CgminerAdapter {
     started: number,
     askAgain = true,
   ): Promise<PollOutcome | "restarted"> {
-    const commands = this.commandsFor(profile, full);
+    const plan = pollPlan(profile.family, full);
+    const commands = plan.commands;
     const context = { configuredModel: endpoint.model, known: full ? undefined : (profile.facts ?? undefined) };
     const raws: Buffer[] = [];
     const failed = (failure: PollFailure, reason: string): PollOutcome => {
@@ -184,7 +202,7 @@ export class CgminerAdapter {
     let reading: Reading | undefined;
     let joinedUnreadable = false;
     if (profile.joined) {
-      const result = await this.send(endpoint, commands.join("+"));
+      const result = await exchange(endpoint.host, endpoint.port, plan.joinedRequest, this.transport);
       if (!result.ok) return failed(transportFailure(result), result.message);
       raws.push(result.raw);
       const joined = await this.readings.run(() => readJoined(commands, result.raw, context));

@@ -87,14 +87,15 @@ function antminerBoards(
     if (expected !== null && detected !== undefined && detected < expected) {
       errors.push(`board ${slot}: ${detected} of ${expected} chips detected`);
     }
+    // Keys in canonical (sorted) order: see telemetry.ts.
     boards.push({
-      index: slot,
-      hashrateThs: rateValue === undefined ? null : thsFrom(rateValue, unit),
-      chipTempsC: chipTemps.map(roundTemp),
       boardTempsC: boardTemps.map(roundTemp),
-      chipsGood: good,
+      chipTempsC: chipTemps.map(roundTemp),
       chipsBad: bad,
       chipsExpected: expected,
+      chipsGood: good,
+      hashrateThs: rateValue === undefined ? null : thsFrom(rateValue, unit),
+      index: slot,
       status: null,
     });
   }

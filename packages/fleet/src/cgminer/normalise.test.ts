@@ -140,6 +140,29 @@ describe("normalised telemetry per firmware", () => {
     expect(t.errors).toContain("Avalon error codes ECHU[512]");
   });
 
+  it("every firmware's telemetry has its keys in canonical JSON order, so the ledger records it without reordering a copy", () => {
+    const all = [
+      telemetryOf(joined(["version", "summary", "devs", "pools"], "cgminer-joined")),
+      telemetryOf(joined(["version", "summary", "pools", "stats"], "bmminer-s19-joined")),
+      telemetryOf([single("stats", "bmminer-s9-stats")], "s9"),
+      telemetryOf([single("summary", "btminer-summary"), single("devs", "btminer-devs")], "m30s"),
+      telemetryOf([single("summary", "avalon-summary"), single("stats", "avalon-1047-stats")]),
+    ];
+    const unsorted: string[] = [];
+    const visit = (value: unknown, path: string): void => {
+      if (Array.isArray(value)) {
+        for (const [i, item] of value.entries()) visit(item, `${path}[${i}]`);
+      } else if (value !== null && typeof value === "object") {
+        const keys = Object.keys(value);
+        if (keys.join() !== [...keys].sort().join()) unsorted.push(path);
+        for (const key of keys) visit((value as Record<string, unknown>)[key], `${path}.${key}`);
+      }
+    };
+    for (const [i, t] of all.entries()) visit(t, `telemetry${i}`);
+    expect(all.every((t) => t.boards.length > 0 && t.pools !== undefined)).toBe(true);
+    expect(unsorted).toEqual([]);
+  });
+
   it("fails, with a reason, when no reply carries a hashrate", () => {
     const result = normalise({
       replies: [single("restart", "access-denied")],

@@ -64,14 +64,15 @@ function section(replies: readonly CommandReply[], name: string): JsonObject[] {
 }
 
 function readPools(rows: readonly JsonObject[]): PoolTelemetry[] {
+  // Keys in canonical (sorted) order, like every object of a telemetry record: see telemetry.ts.
   return rows.map((row) => ({
-    url: pickText(row, "URL", "url") ?? "",
-    user: pickText(row, "User", "user") ?? "",
-    status: pickText(row, "Status", "status") ?? "unknown",
-    priority: pickNumber(row, "Priority") ?? null,
     accepted: pickNumber(row, "Accepted") ?? 0,
+    priority: pickNumber(row, "Priority") ?? null,
     rejected: pickNumber(row, "Rejected") ?? 0,
     stale: pickNumber(row, "Stale") ?? 0,
+    status: pickText(row, "Status", "status") ?? "unknown",
+    url: pickText(row, "URL", "url") ?? "",
+    user: pickText(row, "User", "user") ?? "",
   }));
 }
 
@@ -88,13 +89,13 @@ function devsBoards(rows: readonly JsonObject[], model: ModelSpec | undefined, e
     const temperature = pickNumber(row, "Temperature");
     const chips = pickNumber(row, "Effective Chips");
     return {
-      index,
-      hashrateThs: mhs === undefined ? null : thsFrom(mhs, -6),
-      chipTempsC: [chipMax, chipAvg].filter((t): t is number => t !== undefined).map(roundTemp),
       boardTempsC: temperature === undefined ? [] : [roundTemp(temperature)],
-      chipsGood: chips ?? null,
+      chipTempsC: [chipMax, chipAvg].filter((t): t is number => t !== undefined).map(roundTemp),
       chipsBad: null,
       chipsExpected: model?.chipsPerBoard ?? null,
+      chipsGood: chips ?? null,
+      hashrateThs: mhs === undefined ? null : thsFrom(mhs, -6),
+      index,
       status,
     };
   });
@@ -172,13 +173,13 @@ export function normalise(input: NormaliseInput): NormaliseResult {
       return Array.from({ length: count }, (_, board) => {
         const chips = fields.countNonZero(`PVT_T${board}`);
         return {
-          index: moduleIndex * 10 + board,
-          hashrateThs: perBoard[board] === undefined ? null : thsFrom(perBoard[board] as number, -3),
-          chipTempsC: maxTemps[board] === undefined ? [] : [roundTemp(maxTemps[board] as number)],
           boardTempsC: avgTemps[board] === undefined ? [] : [roundTemp(avgTemps[board] as number)],
-          chipsGood: chips,
+          chipTempsC: maxTemps[board] === undefined ? [] : [roundTemp(maxTemps[board] as number)],
           chipsBad: null,
           chipsExpected: spec?.chipsPerBoard ?? null,
+          chipsGood: chips,
+          hashrateThs: perBoard[board] === undefined ? null : thsFrom(perBoard[board] as number, -3),
+          index: moduleIndex * 10 + board,
           status: null,
         };
       });
@@ -273,31 +274,33 @@ export function normalise(input: NormaliseInput): NormaliseResult {
       toText(description) ??
       null);
 
+  const uptimeS =
+    pickNumber(summary, "Elapsed") ??
+    (antStats ? pickNumber(antStats, "Elapsed") : undefined) ??
+    (firstModule ? fieldNumber(firstModule, "Elapsed") : undefined) ??
+    null;
+  // Keys in canonical (sorted) order: see telemetry.ts.
   const telemetry: Telemetry = {
+    accepted: pickNumber(summary, "Accepted") ?? null,
+    boards,
+    errors,
+    expectedSource,
+    expectedThs: expected ?? null,
+    fansRpm: fans,
     firmware: { family: family as FirmwareFamily | "unknown", name: firmwareName, version: firmwareVersion },
-    model,
+    hardwareErrors: pickNumber(summary, "Hardware Errors") ?? null,
     hashrateThs: hashrate.ths,
     hashrateWindow: hashrate.window,
-    expectedThs: expected ?? null,
-    expectedSource,
-    powerW: power === undefined ? null : Math.round(power) || 0,
-    powerSource,
-    powerNote,
-    maxChipTempC: maxOf(chipTemps),
     maxBoardTempC: maxOf(boardTemps),
-    boards,
-    fansRpm: fans,
+    maxChipTempC: maxOf(chipTemps),
+    model,
     pools: readPools(section(replies, "POOLS")),
-    uptimeS:
-      pickNumber(summary, "Elapsed") ??
-      (antStats ? pickNumber(antStats, "Elapsed") : undefined) ??
-      (firstModule ? fieldNumber(firstModule, "Elapsed") : undefined) ??
-      null,
-    accepted: pickNumber(summary, "Accepted") ?? null,
-    rejected: pickNumber(summary, "Rejected") ?? null,
-    hardwareErrors: pickNumber(summary, "Hardware Errors") ?? null,
-    errors,
+    powerNote,
+    powerSource,
+    powerW: power === undefined ? null : Math.round(power) || 0,
     rawSha256: input.rawSha256,
+    rejected: pickNumber(summary, "Rejected") ?? null,
+    uptimeS,
   };
   return { ok: true, telemetry };
 }

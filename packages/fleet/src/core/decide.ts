@@ -144,16 +144,17 @@ export function decideCycle(
     const decisionId = decisionIdFor(operatorId, cycle, minerId);
 
     const decide = (action: Action, reason: string, detail: string, cites: Ref[]) => {
+      // Bodies are built with their keys in canonical (sorted) order: see withCites.
       const decision: DecisionBody = {
-        cycle,
-        decisionId,
-        minerId,
         action,
-        reason,
-        detail,
-        origin: "auto",
-        requestedBy: null,
+        cycle,
         decidedAt,
+        decisionId,
+        detail,
+        minerId,
+        origin: "auto",
+        reason,
+        requestedBy: null,
       };
       outcome.decisions.push({
         type: recordTypes.decision,
@@ -166,13 +167,13 @@ export function decideCycle(
     const suppress = (wanted: Action, reason: string, detail: string) => {
       const proof: NegativeProofBody = {
         cycle,
+        decisionId,
+        detail,
         key: `${minerId}:policy`,
         minerId,
+        reason,
         stage: "policy",
         suppressed: wanted,
-        reason,
-        detail,
-        decisionId,
       };
       outcome.suppressions.push({
         type: recordTypes.negativeProof,
@@ -202,15 +203,20 @@ export function decideCycle(
             type: recordTypes.profit,
             key: minerId,
             body: {
-              cycle,
-              key: minerId,
-              minerId,
               basis: figures.basis,
-              hashrateThs: figures.hashrateThs,
-              powerW: figures.powerW,
-              ...profit,
-              expectedRevenueMicroUsdPerDay: economic.revenueMicroUsdPerDay,
+              costMicroUsdPerDay: profit.costMicroUsdPerDay,
+              cycle,
               expectedMarginMicroUsdPerDay: economic.marginMicroUsdPerDay,
+              expectedRevenueMicroUsdPerDay: economic.revenueMicroUsdPerDay,
+              hashpriceMicroUsdPerThDay: profit.hashpriceMicroUsdPerThDay,
+              hashrateThs: figures.hashrateThs,
+              key: minerId,
+              marginMicroUsdPerDay: profit.marginMicroUsdPerDay,
+              minerId,
+              powerW: figures.powerW,
+              revenueBtcPerDay: profit.revenueBtcPerDay,
+              revenueMicroUsdPerDay: profit.revenueMicroUsdPerDay,
+              revenueMsatPerDay: profit.revenueMsatPerDay,
             },
             cites: [telemetryRef, ...marketRefs],
           });
@@ -243,13 +249,13 @@ export function decideCycle(
     if (blocking.length > 0) {
       const proof: NegativeProofBody = {
         cycle,
+        decisionId: null,
+        detail: blocking.map((d) => d.detail).join("; "),
         key: `${minerId}:gate`,
         minerId,
+        reason: blocking.map((d) => d.code).join(","),
         stage: "gate",
         suppressed: "decision",
-        reason: blocking.map((d) => d.code).join(","),
-        detail: blocking.map((d) => d.detail).join("; "),
-        decisionId: null,
       };
       outcome.decisions.push({
         type: recordTypes.negativeProof,
@@ -480,13 +486,13 @@ function planExecution(state: FleetState, outcome: CycleOutcome, decision: Decis
   }
   const proof: NegativeProofBody = {
     cycle: decision.cycle,
+    decisionId: decision.decisionId,
+    detail: verdict.detail,
     key: `${decision.minerId}:execution`,
     minerId: decision.minerId,
+    reason: verdict.reason,
     stage: "execution",
     suppressed: decision.action,
-    reason: verdict.reason,
-    detail: verdict.detail,
-    decisionId: decision.decisionId,
   };
   outcome.suppressions.push({
     type: recordTypes.negativeProof,

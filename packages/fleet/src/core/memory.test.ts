@@ -35,4 +35,28 @@ describe("the miners' memory", () => {
     foldRecord(state, { seq: 3, type: recordTypes.memory, at: "2026-01-01T12:00:00.000Z", body });
     expect(state.miners.get("a")).toMatchObject({ stoppedByController: true, stoppedFor: null, latch: null });
   });
+
+  it("HOLD decisions are not kept from cycle to cycle (the state grew by the fleet every cycle); a STOP's is, and its receipt latches", () => {
+    const h = new Harness();
+    const fleet = () => {
+      const observations: Record<string, ReturnType<typeof telemetry>> = {
+        hot: telemetry({ family: "cgminer", maxChipTempC: 97 }),
+      };
+      for (let i = 0; i < 50; i++) observations[`m${i}`] = telemetry();
+      return observations;
+    };
+    for (let cycle = 0; cycle < 3; cycle++) {
+      h.cycle(fleet());
+      h.now += 60_000;
+    }
+    const decided = h.records.filter((record) => record.type === recordTypes.decision);
+    expect(decided.length).toBe(3 * 51);
+    // The hot miner, still hashing, is stopped every cycle; the 50 others are HOLDs, 150 of them.
+    expect([...h.state.decisions.values()].map(({ minerId, reason }) => `${minerId} ${reason}`)).toEqual([
+      "hot OVER_TEMPERATURE",
+      "hot OVER_TEMPERATURE",
+      "hot OVER_TEMPERATURE",
+    ]);
+    expect(h.state.miners.get("hot")).toMatchObject({ stoppedByController: true, latch: "THERMAL_LATCH" });
+  });
 });

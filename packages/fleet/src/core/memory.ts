@@ -63,7 +63,7 @@ export interface FleetState {
   site: Site;
   configSeq: number | null;
   miners: Map<string, MinerMemory>;
-  /** Decision id → its record's seq and reason. */
+  /** Decision id → its record's seq and reason, for the decisions that act (not HOLD). */
   decisions: Map<string, { seq: number; minerId: string; reason: string }>;
   /** Decision ids that already have a receipt: never dispatched twice. */
   executed: Set<string>;
@@ -229,7 +229,10 @@ export function foldRecord(state: FleetState, record: FleetRecord): void {
     }
     case recordTypes.decision: {
       const body = record.body as unknown as DecisionBody;
-      state.decisions.set(body.decisionId, { seq: record.seq, minerId: body.minerId, reason: body.reason });
+      // Only what can be dispatched: a HOLD never gets a receipt and is never settled or asked for
+      // by id, and kept it would grow the map by the whole fleet every cycle.
+      if (body.action !== "HOLD")
+        state.decisions.set(body.decisionId, { seq: record.seq, minerId: body.minerId, reason: body.reason });
       return;
     }
     case recordTypes.receipt: {

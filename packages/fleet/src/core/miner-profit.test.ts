@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { telemetry } from "../../test/builders.ts";
 import { modelById } from "../models.ts";
 import { minerProfit } from "./miner-profit.ts";
+import { computeProfit } from "./profit.ts";
 
 const economics = {
   microUsdPerBtc: 100_000_000_000,
@@ -35,5 +36,19 @@ describe("a miner's profit figures", () => {
       reason: "PROFIT_UNAVAILABLE",
       detail: "its profit cannot be computed from 9000 TH/s and 3278 W: revenue is out of the exact integer range",
     });
+  });
+
+  it("judge each miner at the expected figures of its own cycle's economics, whether figured afresh or remembered", () => {
+    const dearer = { ...economics, energyMicroUsdPerKwh: 90_000 };
+    const judged = (set: typeof economics) => {
+      const figures = minerProfit(telemetry(), modelById("s19"), true, set);
+      if (!figures.known) throw new Error(figures.detail);
+      return figures.economic;
+    };
+    const s19 = modelById("s19");
+    const expectedPowerW = Math.round(95 * (s19?.joulesPerTh ?? 0));
+    for (const set of [economics, dearer, economics, dearer])
+      expect(judged(set)).toEqual(computeProfit("95", expectedPowerW, set));
+    expect(judged(dearer).marginMicroUsdPerDay).toBeLessThan(judged(economics).marginMicroUsdPerDay);
   });
 });

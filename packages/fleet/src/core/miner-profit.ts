@@ -58,7 +58,7 @@ export function minerProfit(
   try {
     const profit = computeProfit(hashrateThs, powerW, economics);
     const economic =
-      expectedThs !== null && expectedPowerW !== null ? computeProfit(expectedThs, expectedPowerW, economics) : profit;
+      expectedThs !== null && expectedPowerW !== null ? expectedProfit(expectedThs, expectedPowerW, economics) : profit;
     return { known: true, basis: hashing ? "measured" : "nameplate", hashrateThs, powerW, profit, economic };
   } catch (error) {
     // Bounds upstream keep real figures inside the exact range; this is the last guard, per miner.
@@ -68,4 +68,25 @@ export function minerProfit(
       detail: `its profit cannot be computed from ${hashrateThs} TH/s and ${powerW} W: ${error instanceof Error ? error.message : String(error)}`,
     };
   }
+}
+
+// The expected figures per (rate, power) for one set of economics (a cycle's): they come from a
+// model's nameplate or the rate its firmware reports, so a fleet of a few models asks for the same
+// few thousands of times a cycle. Read only, like the figures decide() gets.
+const expectedFigures = new WeakMap<Economics, Map<string, Profit>>();
+const maxExpectedFigures = 1_000;
+
+function expectedProfit(expectedThs: string, powerW: number, economics: Economics): Profit {
+  let known = expectedFigures.get(economics);
+  if (known === undefined) {
+    known = new Map();
+    expectedFigures.set(economics, known);
+  }
+  const key = `${expectedThs} ${powerW}`;
+  let profit = known.get(key);
+  if (profit === undefined) {
+    profit = computeProfit(expectedThs, powerW, economics);
+    if (known.size < maxExpectedFigures) known.set(key, profit);
+  }
+  return profit;
 }

@@ -222,7 +222,31 @@ export interface FleetRecord {
   hash?: string;
 }
 
-/** Adds `cites` to a body, as the ledger expects it. */
+/**
+ * Adds `cites` to a body, as the ledger expects it: where canonical JSON puts it, among keys in
+ * sorted order. A body built with its keys sorted (as a cycle's are) then comes out sorted, and the
+ * ledger serialises it as it is instead of copying it into that order first.
+ */
 export function withCites<T extends object>(body: T, cites: readonly number[]): T & { cites: number[] } {
-  return { ...body, cites: [...new Set(cites)].sort((a, b) => a - b) };
+  const sorted = ascendingUnique(cites);
+  const result: Record<string, unknown> = {};
+  let placed = false;
+  for (const key of Object.keys(body)) {
+    if (key === "cites") continue;
+    if (!placed && key > "cites") {
+      result.cites = sorted;
+      placed = true;
+    }
+    result[key] = (body as Record<string, unknown>)[key];
+  }
+  if (!placed) result.cites = sorted;
+  return result as T & { cites: number[] };
+}
+
+/** The seqs sorted, each once; most lists already are (a cycle's are built in write order). */
+function ascendingUnique(cites: readonly number[]): number[] {
+  for (let i = 1; i < cites.length; i++) {
+    if (!((cites[i - 1] as number) < (cites[i] as number))) return [...new Set(cites)].sort((a, b) => a - b);
+  }
+  return cites.slice();
 }

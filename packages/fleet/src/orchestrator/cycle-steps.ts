@@ -10,7 +10,7 @@ import type { FleetState } from "../core/memory.ts";
 import { type CycleBody, type Json, recordTypes, type TelemetryBody } from "../core/records.ts";
 import { decisionRulesVersion } from "../core/rules-version.ts";
 import type { MarketCache } from "../market/market-cache.ts";
-import { bodyOf, refKey } from "./cycle-refs.ts";
+import { bodyOf, CycleSeqs } from "./cycle-refs.ts";
 import { type CycleReport, cycleReport } from "./cycle-report.ts";
 import { mapLimit } from "./map-limit.ts";
 import { networkBody, priceBody, telemetryBody } from "./observe.ts";
@@ -84,18 +84,18 @@ export async function runCycleSteps(context: CycleContext, progress: CycleProgre
   context.take(cycleRecord);
   let recordSpent = recordTimer.stop();
 
-  const seqs = new Map<string, number>();
+  const seqs = new CycleSeqs();
   const telemetry: { seq: number; body: TelemetryBody }[] = [];
   const priceSeq = (observed[0] as StoredRecordLike).seq;
   const networkSeq = (observed[1] as StoredRecordLike).seq;
   for (let index = 2; index < observed.length; index++) {
     const record = observed[index] as StoredRecordLike;
     const body = record.body as unknown as TelemetryBody;
-    seqs.set(refKey(recordTypes.telemetry, body.minerId), record.seq);
+    seqs.set(recordTypes.telemetry, body.minerId, record.seq);
     telemetry.push({ seq: record.seq, body });
   }
-  seqs.set(refKey(recordTypes.price, "price"), priceSeq);
-  seqs.set(refKey(recordTypes.network, "network"), networkSeq);
+  seqs.set(recordTypes.price, "price", priceSeq);
+  seqs.set(recordTypes.network, "network", networkSeq);
 
   // 2. Decide (pure), against the state as it was before this cycle's observations.
   const decideTimer = phaseTimer();
@@ -123,7 +123,7 @@ export async function runCycleSteps(context: CycleContext, progress: CycleProgre
       tier.map((planned) => ({ type: planned.type, body: bodyOf(planned, seqs), at })),
     );
     for (const [index, planned] of tier.entries()) {
-      seqs.set(refKey(planned.type, planned.key), (stored[index] as StoredRecordLike).seq);
+      seqs.set(planned.type, planned.key, (stored[index] as StoredRecordLike).seq);
     }
     records += stored.length;
   }
@@ -133,7 +133,7 @@ export async function runCycleSteps(context: CycleContext, progress: CycleProgre
   const executeTimer = phaseTimer();
   progress.reached("receipts", outcome.dispatch);
   const receipts = await mapLimit(outcome.dispatch, context.concurrency, (dispatch) =>
-    context.execute(dispatch, seqs.get(refKey(recordTypes.decision, dispatch.minerId)) as number),
+    context.execute(dispatch, seqs.get(recordTypes.decision, dispatch.minerId) as number),
   );
   const storedReceipts = await context.appendAndFold(receipts.filter((entry) => entry !== undefined));
   records += storedReceipts.length;

@@ -8,11 +8,11 @@ export function telemetryBody(cycle: number, outcome: PollOutcome): TelemetryBod
   if (outcome.ok) return { cycle, minerId: outcome.minerId, ok: true, telemetry: outcome.telemetry };
   return {
     cycle,
+    failure: outcome.failure,
     minerId: outcome.minerId,
     ok: false,
-    failure: outcome.failure,
-    reason: outcome.reason,
     rawSha256: outcome.rawSha256,
+    reason: outcome.reason,
   };
 }
 

@@ -35,7 +35,7 @@ import type {
 import { recordTypes, withCites } from "../core/records.ts";
 import { decisionRulesVersion, rulesOf } from "../core/rules-version.ts";
 import { cycleCompleteness } from "./cycle-completeness.ts";
-import { refKey, resolveRef } from "./cycle-refs.ts";
+import { CycleSeqs, refKey, resolveRef } from "./cycle-refs.ts";
 import type { Recorder, StoredRecordLike } from "./recorder.ts";
 import { describeChange } from "./replay-change.ts";
 
@@ -270,24 +270,24 @@ export async function replayPartition(
     const telemetry: { seq: number; body: TelemetryBody }[] = [];
     let price: { seq: number; body: PriceBody } | undefined;
     let network: { seq: number; body: NetworkBody } | undefined;
-    const seqs = new Map<string, number>();
+    const seqs = new CycleSeqs();
     const actual = new Map<string, StoredRecordLike>();
     for (const record of current.records) {
       const body = record.body as Record<string, Json>;
       if (record.type === recordTypes.telemetry) {
         telemetry.push({ seq: record.seq, body: record.body as unknown as TelemetryBody });
-        seqs.set(refKey(record.type, String(body.minerId)), record.seq);
+        seqs.set(record.type, String(body.minerId), record.seq);
       } else if (record.type === recordTypes.price) {
         price = { seq: record.seq, body: record.body as unknown as PriceBody };
-        seqs.set(refKey(record.type, "price"), record.seq);
+        seqs.set(record.type, "price", record.seq);
       } else if (record.type === recordTypes.network) {
         network = { seq: record.seq, body: record.body as unknown as NetworkBody };
-        seqs.set(refKey(record.type, "network"), record.seq);
+        seqs.set(record.type, "network", record.seq);
       } else if (derivedTypes.has(record.type) && typeof body.key === "string") {
-        seqs.set(refKey(record.type, body.key), record.seq);
+        seqs.set(record.type, body.key, record.seq);
         actual.set(refKey(record.type, body.key), record);
       } else if (record.type === recordTypes.decision) {
-        seqs.set(refKey(record.type, String(body.minerId)), record.seq);
+        seqs.set(record.type, String(body.minerId), record.seq);
         actual.set(refKey(record.type, String(body.minerId)), record);
       }
     }
