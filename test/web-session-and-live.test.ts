@@ -2,7 +2,11 @@
 // console out too; the Jobs page keeps refreshing its list and the wallet balance under steady
 // traffic, pages the wallets past the first page and marks figures from before a failure; a job
 // is canceled from its page; Connections refuses an operator without its secret; stop and restart
-// ask once more; a dashboard whose agent is down says so instead of blaming the key. Screenshots: artifacts/screenshots/<test>-<step>.png.
+// ask once more; a dashboard whose agent is down says so instead of blaming the key. By keyboard,
+// focus lands on the new page's heading after logging in or submitting, on Confirm when a command
+// asks once more and back after Cancel; at 390×844 a miner's stop confirmation stays inside the
+// table's frame; the connection test names a miner key typed as the client key; a revoked key is
+// said once on the Jobs page. Screenshots: artifacts/screenshots/<test>-<step>.png.
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -11,7 +15,7 @@ import { join } from "node:path";
 import { ensureDashboardBuilt, type RunningDashboard, startDashboard } from "@pithead/web";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { laptop, launchChromium, type RunningUp, screenshot, startUp } from "./web-harness.ts";
+import { laptop, launchChromium, phone, type RunningUp, screenshot, startUp } from "./web-harness.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "pithead-web-live-"));
 const allPortsFree = ["--port", "0", "--coordinator-port", "0", "--agent-port", "0", "--fleet-port", "0"];
@@ -49,6 +53,19 @@ function coordinatorCall(path: string, key: string, body?: unknown): Promise<Res
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
+}
+
+/** POST or DELETE on the coordinator with the admin key `pithead up` printed; the answer's JSON. */
+async function admin(method: "POST" | "DELETE", path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response =
+    method === "POST"
+      ? await coordinatorCall(path, up.facts.keys.coordinatorAdmin, body)
+      : await fetch(`${up.facts.urls.coordinator}${path}`, {
+          method,
+          headers: { authorization: `Bearer ${up.facts.keys.coordinatorAdmin}` },
+        });
+  if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+  return (await response.json()) as Record<string, unknown>;
 }
 
 describe("the dashboard's session and live pages", () => {
@@ -255,6 +272,155 @@ describe("a dashboard whose agent API is down", () => {
     expect(await tab.getByText("did not take the key").count()).toBe(0);
     expect(await tab.locator('iframe[title="Agent test console"]').count()).toBe(0);
     await screenshot(tab, "agent-down", "1-not-answering");
+    await tab.context().close();
+  });
+});
+
+/** What has keyboard focus: its tag and its accessible name as a person would read it. */
+function focused(target: Page): Promise<string> {
+  // Source text: it runs in the page, and the repository's tsconfig has no DOM types.
+  return target.evaluate<string>(`(() => {
+    const element = document.activeElement;
+    if (!element) return "none";
+    const name = element.getAttribute("aria-label") ?? element.textContent ?? "";
+    return element.tagName.toLowerCase() + ": " + name.replace(/\\s+/g, " ").trim();
+  })()`);
+}
+
+async function logInByKeyboard(target: Page): Promise<void> {
+  await target.goto(up.facts.urls.dashboard);
+  await target.getByLabel("Login code").focus();
+  await target.keyboard.type(up.facts.loginCode);
+  await target.keyboard.press("Enter");
+  await target.getByRole("heading", { name: "Jobs", level: 1 }).waitFor();
+}
+
+describe("the dashboard by keyboard", () => {
+  // A tab of its own: the shared page is logged in already, and these log in by keyboard.
+  let page: Page;
+  beforeAll(async () => {
+    page = await (await browser.newContext({ viewport: laptop })).newPage();
+  });
+  afterAll(async () => {
+    await page?.context().close();
+  });
+
+  it("puts focus on the Jobs heading after logging in, and on the job's heading after submitting by Enter", async () => {
+    await logInByKeyboard(page);
+    await expect.poll(() => focused(page)).toBe("h1: Jobs");
+    await page.getByLabel("Prompt").fill("by keyboard");
+    await page.getByRole("button", { name: "Submit job" }).focus();
+    await page.keyboard.press("Enter");
+    await page.waitForURL(/\/jobs\/[0-9a-f-]{36}$/);
+    await expect.poll(() => focused(page)).toMatch(/^h1: Job /);
+  });
+
+  it("moves focus onto Confirm when a fleet command asks once more, and back onto the command after Cancel", async () => {
+    await page.getByRole("link", { name: "Fleet", exact: true }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => focused(page)).toBe("h1: Fleet");
+    await page.getByRole("button", { name: "Restart miner sim-003" }).waitFor();
+    await page.getByRole("button", { name: "Restart miner sim-003" }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => focused(page)).toBe("button: Confirm restart sim-003");
+    await page.keyboard.press("Tab");
+    expect(await focused(page)).toBe("button: Cancel");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => focused(page)).toBe("button: Restart miner sim-003");
+    // Asked again and confirmed by Enter alone: the command is sent, and focus comes back once done.
+    await page.keyboard.press("Enter");
+    await expect.poll(() => focused(page)).toBe("button: Confirm restart sim-003");
+    await page.keyboard.press("Enter");
+    await expect
+      .poll(() => page.getByTestId("fleet-message").textContent(), { timeout: 20_000 })
+      .toMatch(/^restart sim-003: decision/);
+    await expect.poll(() => focused(page)).toBe("button: Restart miner sim-003");
+  });
+
+  it("moves focus onto the answer when canceling a job asks once more, back after Keep it, and says why it ended once", async () => {
+    const response = await fetch(`${up.facts.urls.coordinator}/v1/jobs`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${up.facts.keys.coordinatorClient}`,
+        "content-type": "application/json",
+        "idempotency-key": crypto.randomUUID(),
+      },
+      // No miner of `pithead up` runs this workload: the job waits in the queue to be canceled.
+      body: JSON.stringify({ workload: "keyboard_only", params: {}, reward: 1 }),
+    });
+    expect(response.status).toBe(201);
+    const job = (await response.json()) as { id: string };
+    await page.goto(`${up.facts.urls.dashboard}/jobs/${job.id}`);
+    await expect.poll(() => page.getByTestId("job-state").textContent()).toBe("QUEUED");
+    await page.getByRole("button", { name: "Cancel job" }).focus();
+    await page.keyboard.press("Enter");
+    await expect.poll(() => focused(page)).toBe("button: Yes, cancel the job");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => focused(page)).toBe("button: Cancel job");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Enter");
+    await expect.poll(() => page.getByTestId("job-state").textContent(), { timeout: 15_000 }).toBe("CANCELED");
+    await expect.poll(() => focused(page)).toMatch(/^h1: Job /);
+    // The state arrives by the job's event stream first, its error with the job read again.
+    await expect.poll(() => page.locator("main").textContent()).toContain("canceled by the client");
+    const text = (await page.locator("main").textContent()) ?? "";
+    expect(text.split("canceled by the client").length - 1).toBe(1);
+    expect(text).not.toContain("CANCELED: canceled");
+    await screenshot(page, "keyboard", "1-job-canceled");
+  });
+});
+
+describe("the dashboard at a phone's width", () => {
+  it("keeps Confirm and Cancel of a miner's stop inside the table's frame at 390×844", async () => {
+    const context = await browser.newContext({ viewport: phone, isMobile: true, hasTouch: true });
+    const small = await context.newPage();
+    await logInByKeyboard(small);
+    await small.getByRole("link", { name: "Fleet", exact: true }).click();
+    await small.getByRole("button", { name: "Stop miner sim-003" }).click();
+    const confirm = small.getByRole("button", { name: "Confirm stop sim-003" });
+    await confirm.waitFor();
+    await screenshot(small, "phone-confirm", "1-stop-asked");
+    const frame = await small.locator(".table-wrap").filter({ has: confirm }).boundingBox();
+    if (!frame) throw new Error("no table frame");
+    const right = Math.min(frame.x + frame.width, phone.width);
+    for (const button of [confirm, small.getByRole("button", { name: "Cancel", exact: true })]) {
+      const box = await button.boundingBox();
+      if (!box) throw new Error("a confirmation button is not shown");
+      expect(box.x).toBeGreaterThanOrEqual(frame.x);
+      expect(box.x + box.width).toBeLessThanOrEqual(right);
+    }
+    await context.close();
+  });
+});
+
+describe("keys on the Connections page and the Jobs page", () => {
+  it("says a miner key typed as the client key is a miner key, not a client key", async () => {
+    const miner = await admin("POST", "/v1/admin/keys", { role: "miner", label: "typed-as-client" });
+    await page.goto(`${up.facts.urls.dashboard}/connections`);
+    await page.getByLabel("Client key", { exact: true }).fill(String(miner.key));
+    await page.getByRole("button", { name: "Test connections" }).click();
+    const line = page.getByRole("region", { name: "Connection test" }).locator("li", { hasText: "client key" });
+    await expect.poll(() => line.textContent(), { timeout: 15_000 }).toContain("this is a miner key, not a client key");
+    expect(await line.getAttribute("class")).toBe("step-bad");
+  });
+
+  it("says a revoked key once on the Jobs page, as revoked or from an earlier start", async () => {
+    const second = await admin("POST", "/v1/admin/keys", { role: "admin", label: "to-revoke" });
+    const tab = await (await browser.newContext({ viewport: laptop })).newPage();
+    await tab.goto(`${up.facts.urls.dashboard}/connections`);
+    await tab.getByLabel("Admin key", { exact: true }).fill(String(second.key));
+    await tab.getByRole("button", { name: "Save keys for this tab" }).click();
+    await tab.getByRole("link", { name: "Jobs", exact: true }).click();
+    await tab.getByRole("table", { name: "Jobs, newest first" }).waitFor();
+    await admin("DELETE", `/v1/admin/keys/${String(second.id)}`);
+    const refused = tab.getByRole("alert").filter({ hasText: "was refused" });
+    await expect.poll(() => refused.count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    // Every panel has had its turn to fail (the miners, wallets and queue are read every 10 s).
+    await tab.waitForTimeout(11_000);
+    expect(await refused.count()).toBe(1);
+    expect(await refused.textContent()).toContain("revoked, or the stack was started again with new keys");
+    await screenshot(tab, "revoked", "1-one-alert");
     await tab.context().close();
   });
 });

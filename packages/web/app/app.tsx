@@ -4,6 +4,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { ErrorBoundary } from "./components/error-boundary.tsx";
 import { ErrorNotice, Loading } from "./components/notice.tsx";
+import { focusPageHeading } from "./lib/focus.ts";
 import { Link, navigate, useLocation } from "./lib/router.tsx";
 import { useLoad } from "./lib/use-load.ts";
 import { AgentPage } from "./pages/agent-page.tsx";
@@ -62,21 +63,24 @@ export function App() {
   const { path } = useLocation();
   const server = useLoad((signal) => fetchServerInfo(signal), []);
   const [connections, setConnectionsState] = useState<Connections>(() => loadConnections() ?? emptyConnections());
-  const main = useRef<HTMLElement>(null);
 
   useEffect(() => {
     if (path === "/") navigate("/jobs", { replace: true });
   }, [path]);
 
-  // A new page: move focus to its heading so keyboard and screen-reader users land on it.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every page change
+  // A new page (a link, a submitted form, logging in or out): focus moves to its heading so
+  // keyboard and screen-reader users land on it, whatever had focus before (often a button the
+  // change removed). Not on the first page of a visit, nor its redirect from "/": focus starts at
+  // the top of the document there.
+  const signedIn = hasAnyKey(connections);
+  const showLogin = !signedIn && Boolean(server.data?.loginCode) && path !== "/connections";
+  const view = !server.data ? "loading" : showLogin ? "login" : path;
+  const previousView = useRef<string | null>(null);
   useEffect(() => {
-    const heading = main.current?.querySelector("h1");
-    if (heading instanceof HTMLElement && document.activeElement !== document.body) {
-      heading.tabIndex = -1;
-      heading.focus({ preventScroll: true });
-    }
-  }, [path]);
+    const previous = previousView.current;
+    previousView.current = view;
+    if (previous !== null && previous !== "loading" && previous !== "/") focusPageHeading();
+  }, [view]);
 
   const state = useMemo<AppState | null>(() => {
     if (!server.data) return null;
@@ -104,8 +108,6 @@ export function App() {
     );
   }
 
-  const signedIn = hasAnyKey(connections);
-  const showLogin = !signedIn && state.server.loginCode && path !== "/connections";
   const current = PAGES.find((page) => path === page.path || path.startsWith(`${page.path}/`))?.path;
 
   return (
@@ -129,7 +131,7 @@ export function App() {
           </ul>
         </nav>
       </header>
-      <main className="page" id="main" ref={main}>
+      <main className="page" id="main">
         <ErrorBoundary resetKey={path}>
           {showLogin ? (
             <LoginPage />

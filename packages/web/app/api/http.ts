@@ -14,18 +14,31 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly service: ServiceName | "dashboard";
+  /** The envelope's `details` (e.g. a refused role's `{ role, allowed }`), when the service sent any. */
+  readonly details: Record<string, unknown> | undefined;
 
-  constructor(service: ServiceName | "dashboard", status: number, code: string, message: string) {
+  constructor(
+    service: ServiceName | "dashboard",
+    status: number,
+    code: string,
+    message: string,
+    details?: Record<string, unknown>,
+  ) {
     super(message);
     this.name = "ApiError";
     this.service = service;
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
 /** The message and code inside an error body, whichever convention the service follows. */
-export function describeErrorBody(status: number, body: unknown, text: string): { code: string; message: string } {
+export function describeErrorBody(
+  status: number,
+  body: unknown,
+  text: string,
+): { code: string; message: string; details?: Record<string, unknown> } {
   if (typeof body === "object" && body !== null) {
     const { error, detail } = body as { error?: unknown; detail?: unknown };
     if (typeof error === "object" && error !== null) {
@@ -43,6 +56,7 @@ export function describeErrorBody(status: number, body: unknown, text: string): 
       return {
         code: typeof code === "string" ? code : `HTTP_${status}`,
         message: `${typeof message === "string" ? message : "Request failed"}${field}${limit}`,
+        ...(typeof details === "object" && details !== null ? { details: details as Record<string, unknown> } : {}),
       };
     }
     if (typeof error === "string") return { code: `HTTP_${status}`, message: error };
@@ -70,9 +84,23 @@ export function refusedKeyHint(headers: Record<string, string> | undefined): str
   const pithead = /^ph_([a-z]+)_([0-9a-f]{12})_/.exec(sent);
   const which = pithead ? `the ${pithead[1]} key ${pithead[2]}` : "the key this dashboard holds";
   return (
-    `${which} was refused (a stack started again makes new keys). ` +
-    "Log in again with the login code pithead up printed, or enter the current key on the Connections page"
+    `${which} was refused: it was revoked, or the stack was started again with new keys. ` +
+    "Log in again with the login code pithead up printed, or enter a current key on the Connections page"
   );
+}
+
+/**
+ * The refused-key errors (401) among a page's loads, each said once: one key refused fails every
+ * panel it reads, and the page shows it once rather than above each panel.
+ */
+export function refusedKeyErrors(errors: readonly unknown[]): ApiError[] {
+  const seen = new Map<string, ApiError>();
+  for (const error of errors) if (isKeyRefused(error) && !seen.has(error.message)) seen.set(error.message, error);
+  return [...seen.values()];
+}
+
+export function isKeyRefused(error: unknown): error is ApiError {
+  return error instanceof ApiError && error.status === 401;
 }
 
 export interface CallOptions {
@@ -123,9 +151,9 @@ export async function callRaw(
   } catch {
     body = undefined;
   }
-  const { code, message } = describeErrorBody(response.status, body, text);
+  const { code, message, details } = describeErrorBody(response.status, body, text);
   const hint = response.status === 401 ? refusedKeyHint(options.headers) : undefined;
-  throw new ApiError(service, response.status, code, hint ? `${message}: ${hint}` : message);
+  throw new ApiError(service, response.status, code, hint ? `${message}: ${hint}` : message, details);
 }
 
 export async function callJson<T>(

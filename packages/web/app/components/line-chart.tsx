@@ -3,6 +3,7 @@
 // missing. No chart library: this is all the dashboard needs.
 
 import { useId } from "react";
+import { formatClock } from "../lib/format.ts";
 import { niceScale } from "./chart-scale.ts";
 
 export interface Series {
@@ -27,15 +28,6 @@ export interface LineChartProps {
 const WIDTH = 560;
 const HEIGHT = 200;
 const PAD = { left: 56, right: 12, top: 12, bottom: 34 };
-
-function timeLabel(ms: number): string {
-  return new Date(ms).toLocaleTimeString("en-GB", {
-    hour: "2-digit",
-    minute: "2-digit",
-    second: "2-digit",
-    hour12: false,
-  });
-}
 
 const NO_DATA = "No data yet: run a cycle to collect some.";
 
@@ -112,11 +104,11 @@ export function LineChart({ title, unit, series, digits = 1, empty = NO_DATA }: 
               y={HEIGHT - PAD.bottom + 16}
               textAnchor={index === 0 ? "start" : index === 2 ? "end" : "middle"}
             >
-              {timeLabel(tick)}
+              {formatClock(tick)}
             </text>
           ))}
           <text className="chart-axis-label" x={PAD.left} y={HEIGHT - 4}>
-            time
+            time (UTC)
           </text>
           <text
             className="chart-axis-label"

@@ -17,10 +17,21 @@ export function formatUsd(value: number | null | undefined): string {
   return `${value < 0 ? "−" : ""}$${Math.abs(value).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }
 
+/**
+ * "2026-11-23 05:10:31 UTC": the same on every screen whatever the browser's locale and zone, in the
+ * zone the services log and sign in, and sorting as it reads.
+ */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return "—";
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString("en-GB", { hour12: false });
+  if (Number.isNaN(date.getTime())) return iso;
+  const text = date.toISOString();
+  return `${text.slice(0, 10)} ${text.slice(11, 19)} UTC`;
+}
+
+/** "05:10:31": the time of day in UTC, for a chart's axis (which says UTC once). */
+export function formatClock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
 }
 
 export function formatAgo(iso: string | null | undefined, now = Date.now()): string {

@@ -15,6 +15,7 @@ import {
   type FleetCredential,
   normaliseConnections,
 } from "../session/connections.ts";
+import { checkCoordinatorKey } from "../session/key-role.ts";
 import { type AgentHealth, agentHealthCheck } from "./agent-health-check.ts";
 
 interface TestResult {
@@ -42,17 +43,12 @@ async function testConnections(
   };
   if (services.coordinator) {
     await probe("Coordinator", async () => `up, ${build(await coordinator.health())}`);
+    // Each key is checked for its field's role, not only accepted: a miner key passes routes
+    // every role may call and would fail only when a job is submitted.
     if (connections.coordinator.adminKey)
-      await probe(
-        "Coordinator admin key",
-        async () =>
-          `accepted: ${(await coordinator.stats(connections.coordinator.adminKey)).miners.online} miners online`,
-      );
+      await probe("Coordinator admin key", () => checkCoordinatorKey("admin", connections.coordinator.adminKey));
     if (connections.coordinator.clientKey)
-      await probe(
-        "Coordinator client key",
-        async () => `accepted: wallet ${(await coordinator.balance(connections.coordinator.clientKey)).address}`,
-      );
+      await probe("Coordinator client key", () => checkCoordinatorKey("client", connections.coordinator.clientKey));
   }
   if (services.fleet) {
     await probe("Fleet controller", async () => {

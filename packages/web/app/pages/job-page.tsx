@@ -7,6 +7,7 @@ import { coordinator, FINAL_STATES, type JobEvent, type JobResult } from "../api
 import { CheckSteps } from "../components/check-steps.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
 import { StateBadge } from "../components/state-badge.tsx";
+import { focusOnMount, focusPageHeading } from "../lib/focus.ts";
 import { formatInteger, formatTime, plural, shortId } from "../lib/format.ts";
 import { Link } from "../lib/router.tsx";
 import { LiveLabel, useEventStream } from "../lib/use-events.tsx";
@@ -15,6 +16,7 @@ import { useApp } from "../session/app-context.tsx";
 import { type CheckpointWire, checkInclusion, type InclusionProofWire } from "../verify/inclusion.ts";
 import { checkReceipt, outputBytes, type ReceiptCheck } from "../verify/receipt.ts";
 import type { LedgerRecord } from "../verify/record.ts";
+import { errorText } from "./jobs/job-error.ts";
 import { JobLoadError } from "./jobs/job-load-error.tsx";
 import { LeaseTable } from "./jobs/lease-table.tsx";
 
@@ -154,9 +156,11 @@ function LedgerEvidence({ jobId, readKey }: { jobId: string; readKey: string }) 
   );
 }
 
-/** Cancels after a second click: what is still escrowed goes back to the client's wallet. */
+// Focus follows the question: onto "Yes, cancel the job" when it is asked, back onto "Cancel job"
+// after "Keep it", and onto the page's heading once the job is canceled (this control goes away).
 function CancelJob({ cancel, onCanceled }: { cancel: () => Promise<unknown>; onCanceled: () => void }) {
   const [asking, setAsking] = useState(false);
+  const [askedBefore, setAskedBefore] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
   const confirm = async () => {
@@ -165,7 +169,9 @@ function CancelJob({ cancel, onCanceled }: { cancel: () => Promise<unknown>; onC
     try {
       await cancel();
       setAsking(false);
+      setAskedBefore(false);
       onCanceled();
+      focusPageHeading();
     } catch (failure) {
       setError(failure);
     } finally {
@@ -177,7 +183,7 @@ function CancelJob({ cancel, onCanceled }: { cancel: () => Promise<unknown>; onC
       {asking ? (
         <div className="row">
           <span>Cancel this job? What is still escrowed is refunded to the client wallet.</span>
-          <button type="button" className="danger" onClick={confirm} disabled={busy}>
+          <button type="button" className="danger" onClick={confirm} disabled={busy} ref={focusOnMount}>
             {busy ? "Canceling…" : "Yes, cancel the job"}
           </button>
           <button type="button" onClick={() => setAsking(false)} disabled={busy}>
@@ -186,7 +192,14 @@ function CancelJob({ cancel, onCanceled }: { cancel: () => Promise<unknown>; onC
         </div>
       ) : (
         <div>
-          <button type="button" onClick={() => setAsking(true)}>
+          <button
+            type="button"
+            ref={askedBefore ? focusOnMount : undefined}
+            onClick={() => {
+              setAsking(true);
+              setAskedBefore(true);
+            }}
+          >
             Cancel job
           </button>
         </div>
@@ -292,9 +305,7 @@ export function JobPage({ id }: { id: string }) {
             {job.data.error && (
               <>
                 <dt>Error</dt>
-                <dd>
-                  {job.data.error.code}: {job.data.error.message}
-                </dd>
+                <dd>{errorText(job.data)}</dd>
               </>
             )}
           </dl>
@@ -359,12 +370,7 @@ export function JobPage({ id }: { id: string }) {
               )}
             </>
           )}
-          {final && state !== "COMPLETED" && (
-            <Notice tone="warn">
-              The job ended {state}: it has no result.
-              {job.data.error ? ` ${job.data.error.code}: ${job.data.error.message}` : ""}
-            </Notice>
-          )}
+          {final && state !== "COMPLETED" && <Notice tone="warn">The job ended {state}: it has no result.</Notice>}
         </>
       )}
     </section>

@@ -3,6 +3,7 @@
 
 import { useCallback, useEffect, useId, useRef, useState } from "react";
 import { coordinator, JOB_STATES, type JobEvent, type Wallet } from "../api/coordinator.ts";
+import { isKeyRefused, refusedKeyErrors } from "../api/http.ts";
 import { CursorPager } from "../components/cursor-pager.tsx";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
 import { formatInteger } from "../lib/format.ts";
@@ -137,6 +138,10 @@ export function JobsPage() {
       </Notice>
     );
 
+  // A refused key (revoked, or a stack started again) fails every panel it reads: said once, on top.
+  const loads = [stats, miners, wallets, jobs, balance, everyMiner];
+  const refused = refusedKeyErrors(loads.map((load) => load.error));
+  const panelError = (error: unknown) => (isKeyRefused(error) ? undefined : error);
   const shownJobs = applyPatches(jobs.data?.jobs ?? [], patches);
   const clientWallet: Wallet | undefined = balance.data && {
     address: balance.data.address,
@@ -153,11 +158,21 @@ export function JobsPage() {
         {readKey && <LiveLabel {...live} />}
       </div>
       {!readKey && <Notice tone="warn">Add a coordinator key on the Connections page to see and submit jobs.</Notice>}
+      {refused.map((error) => (
+        <ErrorNotice
+          key={error.message}
+          error={error}
+          stale={loads.some((load) => isKeyRefused(load.error) && load.data !== undefined)}
+          onRetry={() => {
+            for (const load of loads) if (isKeyRefused(load.error)) load.reload();
+          }}
+        />
+      ))}
 
       {adminKey ? (
         <section aria-labelledby="queue-heading">
           <h2 id="queue-heading">Queue</h2>
-          <ErrorNotice error={stats.error} stale={stats.data !== undefined} onRetry={stats.reload} />
+          <ErrorNotice error={panelError(stats.error)} stale={stats.data !== undefined} onRetry={stats.reload} />
           {stats.data ? <QueueStats stats={stats.data} /> : !stats.error && <Loading what="the queue" />}
         </section>
       ) : (
@@ -208,8 +223,8 @@ export function JobsPage() {
               </select>
             </div>
           </div>
-          <ErrorNotice error={jobs.error} stale={jobs.data !== undefined} onRetry={jobs.reload} />
-          {jobs.data ? <JobTable jobs={shownJobs} /> : readKey && !jobs.error && <Loading what="jobs" />}
+          <ErrorNotice error={panelError(jobs.error)} stale={jobs.data !== undefined} onRetry={jobs.reload} />
+          {jobs.data ? <JobTable jobs={shownJobs} state={state} /> : readKey && !jobs.error && <Loading what="jobs" />}
           <div className="row">
             {cursors.length > 0 && (
               <button type="button" onClick={() => setCursors(cursors.slice(0, -1))}>
@@ -229,7 +244,7 @@ export function JobsPage() {
         <>
           <section aria-labelledby="miners-heading">
             <h2 id="miners-heading">Compute miners</h2>
-            <ErrorNotice error={miners.error} stale={miners.data !== undefined} onRetry={miners.reload} />
+            <ErrorNotice error={panelError(miners.error)} stale={miners.data !== undefined} onRetry={miners.reload} />
             {miners.data ? (
               <MinerTable miners={minerPage} first={minerCursors.length * MINER_PAGE + 1} />
             ) : (
@@ -246,7 +261,11 @@ export function JobsPage() {
           </section>
           <section aria-labelledby="wallets-heading">
             <h2 id="wallets-heading">Wallets</h2>
-            <ErrorNotice error={wallets.error} stale={wallets.data !== undefined} onRetry={wallets.reload} />
+            <ErrorNotice
+              error={panelError(wallets.error)}
+              stale={wallets.data !== undefined}
+              onRetry={wallets.reload}
+            />
             {wallets.data ? (
               <WalletTable
                 wallets={walletPage}

@@ -2,9 +2,10 @@
 // near the name so they are in view on a laptop), hashrate against expected, temperatures, fans,
 // power, margin and the last decision. Stop and restart interrupt mining: they ask once more.
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { FleetMiner } from "../../api/fleet.ts";
 import { StateBadge } from "../../components/state-badge.tsx";
+import { focusOnMount } from "../../lib/focus.ts";
 import { formatDecimal, formatInteger, formatUsd } from "../../lib/format.ts";
 import type { MinerMargin } from "./latest-margins.ts";
 
@@ -61,6 +62,15 @@ export function FleetMinerTable(props: {
 }) {
   const { miners, margins, selected, onSelect, onCommand, busy } = props;
   const [confirming, setConfirming] = useState<{ minerId: string; command: MinerCommand } | null>(null);
+  // Focus follows the question: onto Confirm when it appears (focusOnMount), back onto the button
+  // that asked after Cancel, or after Confirm once the command is done and the buttons work again.
+  const commandButtons = useRef(new Map<string, HTMLButtonElement>());
+  const [returnFocusTo, setReturnFocusTo] = useState<string | null>(null);
+  useEffect(() => {
+    if (returnFocusTo === null || busy !== null) return;
+    commandButtons.current.get(returnFocusTo)?.focus();
+    setReturnFocusTo(null);
+  }, [returnFocusTo, busy]);
   if (miners.length === 0) return <p className="muted">This operator has no miners.</p>;
   return (
     <div className="table-wrap">
@@ -131,19 +141,32 @@ export function FleetMinerTable(props: {
                 </td>
                 <td>
                   {confirming?.minerId === miner.id ? (
-                    <div className="cell-actions">
+                    // On a phone the two stack and Confirm drops the miner's id (still in its
+                    // accessible name): both stay inside the table's frame.
+                    <div className="cell-actions confirming">
                       <button
                         type="button"
                         className="small danger"
                         disabled={busy !== null}
+                        ref={focusOnMount}
+                        aria-label={`Confirm ${confirming.command} ${miner.id}`}
                         onClick={() => {
                           setConfirming(null);
+                          setReturnFocusTo(`${confirming.command} ${miner.id}`);
                           onCommand(miner.id, confirming.command);
                         }}
                       >
-                        Confirm {confirming.command} {miner.id}
+                        Confirm {confirming.command}
+                        <span className="wide-only"> {miner.id}</span>
                       </button>
-                      <button type="button" className="small" onClick={() => setConfirming(null)}>
+                      <button
+                        type="button"
+                        className="small"
+                        onClick={() => {
+                          setConfirming(null);
+                          setReturnFocusTo(`${confirming.command} ${miner.id}`);
+                        }}
+                      >
                         Cancel
                       </button>
                     </div>
@@ -155,11 +178,19 @@ export function FleetMinerTable(props: {
                           type="button"
                           className="small"
                           disabled={busy !== null}
-                          onClick={() =>
-                            command === "start"
-                              ? onCommand(miner.id, command)
-                              : setConfirming({ minerId: miner.id, command })
-                          }
+                          ref={(element) => {
+                            if (element) commandButtons.current.set(`${command} ${miner.id}`, element);
+                            else commandButtons.current.delete(`${command} ${miner.id}`);
+                          }}
+                          onClick={() => {
+                            if (command !== "start") {
+                              setConfirming({ minerId: miner.id, command });
+                              return;
+                            }
+                            // Disabled while it runs: focus comes back when it is done.
+                            setReturnFocusTo(`${command} ${miner.id}`);
+                            onCommand(miner.id, command);
+                          }}
                           aria-label={`${command[0]?.toUpperCase()}${command.slice(1)} miner ${miner.id}`}
                         >
                           {command}

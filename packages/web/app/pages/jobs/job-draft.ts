@@ -15,6 +15,39 @@ export interface Draft {
   quorum: string;
 }
 
+/**
+ * What the Parameters box holds for a workload when the form opens on it: the fields its miners need
+ * (sd_infer's prompt) and the usual ones at their defaults. The required fields mirror the
+ * coordinator's rules (packages/coordinator/src/core/workload-params.ts); the dashboard does not
+ * depend on the coordinator package, so they are written again here.
+ */
+const PARAMS_TEMPLATES: Record<string, object> = {
+  sd_infer: { prompt: "a lighthouse on a cliff at dusk", steps: 20, width: 512, height: 512 },
+  torch_bench: { n: 1024, iters: 100 },
+};
+
+export function paramsTemplate(workload: string): string {
+  const template = PARAMS_TEMPLATES[workload];
+  return template ? JSON.stringify(template, null, 2) : "{}";
+}
+
+/** The draft for another workload: its template replaces the parameters, unless the user wrote their own. */
+export function withWorkload(draft: Draft, workload: string): Draft {
+  const params = draft.params.trim();
+  const untouched = params === "" || params === "{}" || draft.params === paramsTemplate(draft.workload);
+  return { ...draft, workload, params: untouched ? paramsTemplate(workload) : draft.params };
+}
+
+/**
+ * The problem to show after an edit: none before the first Submit found one; after it, the draft is
+ * checked again, so fixing the field clears the message (and a problem left elsewhere replaces it).
+ */
+export function problemAfterEdit(shown: string | null, draft: Draft): string | null {
+  if (shown === null) return null;
+  const job = buildJob(draft);
+  return typeof job === "string" ? job : null;
+}
+
 /** The request, or the first problem as "field: message". */
 export function buildJob(draft: Draft): SubmitJob | string {
   const whole = (text: string, name: string, min: number, max: number): number | string => {
@@ -35,6 +68,10 @@ export function buildJob(draft: Draft): SubmitJob | string {
     } catch (error) {
       return `Parameters: not JSON (${(error as Error).message})`;
     }
+    // The one required field of the built-in workloads besides llm_gen's prompt (see PARAMS_TEMPLATES).
+    const prompt = (params as { prompt?: unknown } | null)?.prompt;
+    if (draft.workload === "sd_infer" && (typeof prompt !== "string" || prompt.trim() === ""))
+      return 'Parameters: sd_infer needs "prompt", the text of the picture to draw';
   }
   const reward = whole(draft.reward, "Reward", 0, 1_000_000_000_000);
   if (typeof reward === "string") return reward;

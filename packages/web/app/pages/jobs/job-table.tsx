@@ -4,9 +4,15 @@ import type { Job } from "../../api/coordinator.ts";
 import { StateBadge } from "../../components/state-badge.tsx";
 import { formatAgo, formatInteger, shortId } from "../../lib/format.ts";
 import { Link } from "../../lib/router.tsx";
+import { errorCodeBesideState } from "./job-error.ts";
 
-export function JobTable({ jobs }: { jobs: Job[] }) {
-  if (jobs.length === 0) return <p className="muted">No jobs yet. Submit one with the form.</p>;
+/** What an empty list says: with a state filter there may well be jobs, just none in that state. */
+export function noJobsText(state: string): string {
+  return state === "" ? "No jobs yet. Submit one with the form." : `No ${state.toLowerCase()} jobs.`;
+}
+
+export function JobTable({ jobs, state = "" }: { jobs: Job[] /** The state filter, "" for all. */; state?: string }) {
+  if (jobs.length === 0) return <p className="muted">{noJobsText(state)}</p>;
   return (
     <div className="table-wrap">
       <table>
@@ -35,7 +41,7 @@ export function JobTable({ jobs }: { jobs: Job[] }) {
               <td>{job.workload}</td>
               <td>
                 <StateBadge state={job.state} />
-                {job.error && <span className="muted"> {job.error.code}</span>}
+                {errorCodeBesideState(job) && <span className="muted"> {errorCodeBesideState(job)}</span>}
               </td>
               <td className="num">{formatInteger(job.reward)}</td>
               <td>{job.attempt}</td>

@@ -1,6 +1,7 @@
-// Submit a job: the workload, its parameters (a prompt for llm_gen, JSON for the others), the
-// reward escrowed from the client's wallet, and how the result is verified. Bad input is named
-// by field before anything is sent; the coordinator's own refusals are shown as they come. With the
+// Submit a job: the workload, its parameters (a prompt for llm_gen, JSON for the others, starting
+// from a template with the fields its miners need), the reward escrowed from the client's wallet,
+// and how the result is verified. Bad input is named by field before anything is sent, and the
+// message goes once the field is fixed; the coordinator's own refusals are shown as they come. With the
 // admin key the form also says which workloads the online miners run, and warns before a job no
 // online miner can take (or more replicas than miners to run them).
 
@@ -8,7 +9,7 @@ import { type FormEvent, useId, useRef, useState } from "react";
 import { coordinator, type Job, type MinerView } from "../../api/coordinator.ts";
 import { ErrorNotice } from "../../components/notice.tsx";
 import { plural } from "../../lib/format.ts";
-import { buildJob, type Draft } from "./job-draft.ts";
+import { buildJob, type Draft, paramsTemplate, problemAfterEdit, withWorkload } from "./job-draft.ts";
 import { capacityWarning, onlineCapacity } from "./miner-capacity.ts";
 
 const DEFAULT_WORKLOADS = ["llm_gen", "torch_bench", "sd_infer"];
@@ -28,7 +29,7 @@ export function SubmitForm({
     workload: "llm_gen",
     prompt: "Hello, miner",
     maxTokens: "16",
-    params: "{}",
+    params: paramsTemplate("llm_gen"),
     reward: "1000",
     maxRuntime: "",
     verification: "none",
@@ -40,10 +41,12 @@ export function SubmitForm({
   const [busy, setBusy] = useState(false);
   // One key per submission attempt: a retry after a dropped answer replays instead of paying twice.
   const idempotencyKey = useRef(crypto.randomUUID());
-  const set = (patch: Partial<Draft>) => {
-    setDraft({ ...draft, ...patch });
+  const change = (next: Draft) => {
+    setDraft(next);
+    setProblem(problemAfterEdit(problem, next));
     idempotencyKey.current = crypto.randomUUID();
   };
+  const set = (patch: Partial<Draft>) => change({ ...draft, ...patch });
   const workloads = (miners ?? []).flatMap((miner) => miner.capabilities?.workloads ?? []);
   const options = [...new Set([...workloads, ...DEFAULT_WORKLOADS])];
   const capacity = miners && onlineCapacity(miners);
@@ -78,7 +81,7 @@ export function SubmitForm({
           <select
             id={`${id}-workload`}
             value={draft.workload}
-            onChange={(event) => set({ workload: event.target.value })}
+            onChange={(event) => change(withWorkload(draft, event.target.value))}
             aria-describedby={capacity ? `${id}-workload-hint` : undefined}
           >
             {options.map((name) => (
@@ -135,7 +138,7 @@ export function SubmitForm({
           <label htmlFor={`${id}-params`}>Parameters (JSON)</label>
           <textarea
             id={`${id}-params`}
-            rows={4}
+            rows={6}
             spellCheck={false}
             value={draft.params}
             onChange={(event) => set({ params: event.target.value })}
