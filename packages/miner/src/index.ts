@@ -37,6 +37,7 @@ export {
   type MinerCapabilities,
 } from "./net/coordinator-client.ts";
 export { type OutboxEntry, ResultStore } from "./store/result-store.ts";
+export { WORK_DIR_LOCK, WorkDirInUseError } from "./store/work-dir-lock.ts";
 export { llmRequest } from "./workloads/llm-gen.ts";
 export { KNOWN_WORKLOADS } from "./workloads/registry.ts";
 export { txt2imgBody } from "./workloads/sd-infer.ts";

@@ -1,9 +1,9 @@
 // `pithead miner start` and `doctor` as an operator runs them: a child process of the real CLI.
-// A configuration error exits 2 with every problem in one message and writes nothing; doctor
-// exits 1 where start would refuse.
+// A configuration error (ACCEL_MODE=gpu without a GPU among them) exits 2 with every problem in one
+// message and writes nothing; doctor exits 1 where start would refuse.
 
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -61,6 +61,33 @@ describe("pithead miner", () => {
       "",
     ]);
     expect(existsSync(join(workDir, "miner.key"))).toBe(false);
+  });
+
+  it("start --accel-mode gpu on a machine without a GPU refuses the setting (exit 2) and writes nothing", async () => {
+    // The missing GPU is what is faked: an nvidia-smi first on PATH that finds no driver, as it does
+    // on a box without one.
+    const bin = join(cwd, "no-gpu-bin");
+    mkdirSync(bin);
+    writeFileSync(
+      join(bin, "nvidia-smi"),
+      '#!/bin/sh\necho "NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver."\nexit 9\n',
+    );
+    chmodSync(join(bin, "nvidia-smi"), 0o755);
+    const workDir = join(cwd, "no-gpu");
+    const result = await run(
+      process.execPath,
+      [cli, "miner", "start", ...connection, "--work-dir", workDir, "--accel-mode", "gpu", "--workloads", "llm_gen"],
+      { cwd, env: { ...clean, PATH: `${bin}:${clean.PATH}` } },
+    ).then(
+      (done) => ({ code: 0, ...done }) as Failure,
+      (error: Failure) => error,
+    );
+    expect(result.stderr).toBe(
+      "error: ACCEL_MODE=gpu but nvidia-smi found no NVIDIA GPU (install the driver, or set ACCEL_MODE=auto or cpu)\n",
+    );
+    expect(result.code).toBe(2);
+    // Neither the key nor WORK_DIR itself: the README's "checked before anything is written".
+    expect(existsSync(workDir)).toBe(false);
   });
 
   it("doctor --offline is not ready (exit 1) without the settings start requires, and names them", async () => {

@@ -16,6 +16,7 @@ import {
 } from "../src/index.ts";
 import { TorchBenchWorkload } from "../src/workloads/torch-bench.ts";
 import { type A1111Server, startA1111Server } from "./support/a1111-server.ts";
+import { leaveLockOfCrashedMiner } from "./support/crashed-lock.ts";
 import { ADMIN_KEY, type RealCoordinator, type Reply, startRealCoordinator } from "./support/real-coordinator.ts";
 import { startSteppedMiner } from "./support/stepped-miner.ts";
 import { noisyPng } from "./support/tiny-png.ts";
@@ -171,6 +172,7 @@ describe("a lease ends with the work it stands for", () => {
     await crashed.running.miner.heartbeatOnce();
     expect((await crashed.running.miner.pollOnce()).job?.id).toBe(lost);
     // kill -9: the process is gone, its lease is not. A new process starts in its place.
+    leaveLockOfCrashedMiner(crashed.workDir);
     const restarted = await miner({ workloads: [endless(workload)], same: crashed });
     await restarted.running.miner.heartbeatOnce();
     expect(restarted.log.lines.some((l) => l.includes("took back leases") && l.includes(lost))).toBe(true);
@@ -194,6 +196,7 @@ describe("a lease ends with the work it stands for", () => {
     await crashed.running.miner.heartbeatOnce();
     await crashed.running.miner.pollOnce();
     await crashed.running.miner.idle(); // the proof is in WORK_DIR, not sent: then the crash
+    leaveLockOfCrashedMiner(crashed.workDir);
     const restarted = await miner({ workloads: [quick], same: crashed });
     await restarted.running.miner.heartbeatOnce();
     expect(await inFlight(restarted.minerId)).toBe(1);

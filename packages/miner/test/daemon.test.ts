@@ -332,6 +332,37 @@ describe("the compute miner daemon", () => {
     expect(said()).toEqual(["cannot record", "records results again"]);
   });
 
+  it("warns once when this machine's clock is over a minute off the coordinator's, not on each heartbeat, and says when they agree again", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator);
+    const miner = h.running.miner;
+    // The coordinator's server_time, `offsetMs` from the miner's clock (which stands still here).
+    const beat = (offsetMs: number) => ({
+      status: 200,
+      body: { ok: true, status: "online", server_time: new Date(h.clock.now() + offsetMs).toISOString() },
+    });
+    coordinator.overrides.set("/v1/miner/heartbeat", [
+      beat(300_000),
+      beat(300_000),
+      beat(301_000),
+      beat(30_000),
+      beat(-7_200_000),
+      beat(-7_200_000),
+    ]);
+    const clockLines = () => h.log.lines.filter((l) => l.includes("clock"));
+    for (let i = 0; i < 3; i++) await miner.heartbeatOnce();
+    expect(clockLines()).toHaveLength(1);
+    expect(clockLines()[0]).toMatch(
+      /WARN {2}this machine's clock is 5 min 0 s behind the coordinator's: log and result times will not match its receipts \(set up NTP\) coordinator=\S+ skew_s=-300$/,
+    );
+    await miner.heartbeatOnce(); // 30 s off: within the minute
+    expect(clockLines()[1]).toMatch(/INFO {2}this machine's clock agrees with the coordinator's again/);
+    await miner.heartbeatOnce();
+    await miner.heartbeatOnce();
+    expect(clockLines()[2]).toMatch(/WARN {2}this machine's clock is 2 h 0 min ahead of the coordinator's/);
+    expect(clockLines()).toHaveLength(3);
+  });
+
   it("honours Retry-After on 429 and does not resend a proof the coordinator refused for good", async () => {
     await using coordinator = await startScriptedCoordinator();
     await using h = await minerFor(coordinator);

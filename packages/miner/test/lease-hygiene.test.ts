@@ -14,6 +14,7 @@ import {
   type Workload,
   type WorkloadContext,
 } from "../src/index.ts";
+import { leaveLockOfCrashedMiner } from "./support/crashed-lock.ts";
 import type { ManualClock } from "./support/manual-clock.ts";
 import { type ScriptedCoordinator, startScriptedCoordinator } from "./support/scripted-coordinator.ts";
 import { startSteppedMiner } from "./support/stepped-miner.ts";
@@ -276,6 +277,7 @@ describe("heartbeats and the leases they keep", () => {
     await crashed.running.miner.heartbeatOnce();
     await crashed.running.miner.pollOnce();
     await crashed.running.miner.idle();
+    leaveLockOfCrashedMiner(workDir);
     await using restarted = await minerFor(coordinator, workDir);
     coordinator.overrides.set("/v1/miner/heartbeat", [
       heartbeatAnswer({ released_jobs: ["20000000-0000-4000-8000-000000000001"] }),

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LeasedJob } from "../src/index.ts";
 import { LlmGenWorkload, remainingMs } from "../src/workloads/llm-gen.ts";
@@ -12,9 +13,12 @@ import { startA1111Server } from "./support/a1111-server.ts";
 
 const cpu = { accel: "cpu" as const, vramMb: 0, freeRamMb: () => 8000 };
 
-/** torch_bench's computation redone in exact int64 arithmetic: the digest an exact result must have. */
+/**
+ * torch_bench's computation redone in exact int64 arithmetic: the digest an exact result must have,
+ * of the matrix as little-endian int32 bytes (struct's "<i", no NumPy).
+ */
 const INT64_REFERENCE = `
-import hashlib, json, sys, torch
+import hashlib, json, struct, sys, torch
 a = json.loads(sys.stdin.read()); n, p, seed = a["n"], a["p"], a["seed"]
 i = torch.arange(n * n, dtype=torch.int64)
 v = (i * 1103515245 + 12345 + seed) % 2147483648
@@ -22,8 +26,29 @@ v = (v * 1103515245 + 12345) % 2147483648
 x = ((v >> 16) % p).reshape(n, n)
 for _ in range(a["iters"]):
     x = (x @ x) % p
-print(hashlib.sha256(x.to(torch.int32).numpy().astype("<i4").tobytes()).hexdigest())
+print(hashlib.sha256(struct.pack(f"<{n * n}i", *x.flatten().tolist())).hexdigest())
 `;
+/**
+ * Runs the Python script named by argv[1] in a torch without NumPy, as a pip torch installed alone
+ * is: Tensor.numpy() raises "Numpy is not available" and `import numpy` fails. (Debian's torch
+ * imports NumPy itself, so it is loaded first and then hidden from the script.)
+ */
+const WITHOUT_NUMPY = `
+import runpy, sys, torch
+def no_numpy(self, *args, **kwargs):
+    raise RuntimeError("Numpy is not available")
+torch.Tensor.numpy = no_numpy
+class NoNumpy:
+    def find_spec(self, name, path=None, target=None):
+        if name == "numpy" or name.startswith("numpy."):
+            raise ImportError("No module named 'numpy'")
+for name in [m for m in sys.modules if m == "numpy" or m.startswith("numpy.")]:
+    del sys.modules[name]
+sys.meta_path.insert(0, NoNumpy())
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+`;
+const TORCH_BENCH_SCRIPT = fileURLToPath(new URL("../src/workloads/torch-bench.py", import.meta.url));
 const limits = { maxRuntimeS: 60, vramMb: 0, freeRamMb: 8000 };
 
 function job(workload: string, params: unknown): LeasedJob {
@@ -315,5 +340,28 @@ describe("torch_bench", () => {
     });
     expect(reference.stderr).toBe("");
     expect(reference.stdout.trim()).toBe(result.digest);
+  });
+
+  it("proves the same digest with or without NumPy: the little-endian int32 bytes miners with NumPy proved", async () => {
+    const { python } = await torchHere();
+    if (!python) return;
+    const input = JSON.stringify({ n: 64, iters: 5, seed: 123456789, device: "cpu" });
+    const digestOf = (args: string[]) => {
+      const ran = spawnSync(python, args, { input, encoding: "utf8" });
+      expect(ran.status, ran.stderr).toBe(0);
+      return (JSON.parse(ran.stdout.trim().split("\n").at(-1) ?? "") as { result: { digest: string } }).result.digest;
+    };
+    const withNumpy = digestOf([TORCH_BENCH_SCRIPT]);
+    const withoutNumpy = digestOf(["-c", WITHOUT_NUMPY, TORCH_BENCH_SCRIPT]);
+    // What a miner with NumPy proved for these inputs before the fix (ints.numpy().astype("<i4")):
+    // results of miners already deployed stay valid, and one without NumPy agrees with them.
+    const deployed = "ed0851426d4ed6688b609560b7be44be68d2291c62429ca6f901480e1aabe5e9";
+    expect(withNumpy).toBe(deployed);
+    expect(withoutNumpy).toBe(deployed);
+    const reference = spawnSync(python, ["-c", INT64_REFERENCE], {
+      input: JSON.stringify({ n: 64, iters: 5, seed: 123456789, p: 251 }),
+      encoding: "utf8",
+    });
+    expect(reference.stdout.trim()).toBe(deployed);
   });
 });

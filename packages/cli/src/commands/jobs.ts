@@ -1,82 +1,30 @@
-// `pithead jobs submit|get|result|watch`: the client side of the coordinator, with a client key
-// from PITHEAD_KEY (or another variable named by --key-env; never a flag, which `ps` would show),
-// else, for a coordinator on this machine, the client key `pithead up` keeps in <data>/keys.json.
+// `pithead jobs submit|get|list|result|receipt|watch|cancel`: the client side of the coordinator
+// (the client key and options they share: jobs-client.ts; list and cancel: jobs-list.ts, jobs-cancel.ts).
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import {
   CoordinatorApiError,
-  CoordinatorClient,
+  type CoordinatorClient,
   type JobResult,
-  type JobView,
   type SignedReceipt,
   type SubmitJobRequest,
 } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
-import { coordinatorUrlOf } from "../coordinator-url.ts";
-import { exitCodesHelp } from "../exit-help.ts";
-import { upDataDir, upKey, upKeysProblem } from "../local-keys.ts";
 import { fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
 import { CoordinatorLost, finalStates, followJob } from "./follow-job.ts";
-import { failApi, type KeyInUse } from "./keys.ts";
-
-interface ClientOptions {
-  url?: string;
-  keyEnv: string;
-  json?: boolean;
-}
-
-function withClientOptions(command: Command): Command {
-  return command
-    .option("--url <url>", "coordinator URL [PITHEAD_URL, COORD_URL] (default: http://127.0.0.1:8080)")
-    .option("--key-env <name>", "environment variable holding the client key", "PITHEAD_KEY")
-    .option("--json", "print JSON")
-    .addHelpText(
-      "after",
-      exitCodesHelp({
-        failed:
-          "the coordinator refused the request or could not be reached; with --wait, the job ended other than COMPLETED or did not finish in time",
-      }),
-    );
-}
-
-/** The client key (and where it came from): ${--key-env}, else `pithead up`'s keys.json. */
-function clientKeyOf(options: ClientOptions, url: string): KeyInUse | undefined {
-  const fromEnv = process.env[options.keyEnv];
-  if (fromEnv) return { key: fromEnv, source: options.keyEnv };
-  const fromUp = upKey("client", url, upDataDir());
-  return fromUp ? { key: fromUp, source: `${join(upDataDir(), "keys.json")} (pithead up's keys)` } : undefined;
-}
-
-/** The client for a command, and where its key came from (named by failApi when it is refused). */
-function client(options: ClientOptions): { api: CoordinatorClient; source: string } {
-  const url = coordinatorUrlOf(options.url);
-  const found = clientKeyOf(options, url);
-  if (!found) {
-    const upFile = upKeysProblem("client", upDataDir(), url);
-    fail(
-      `no client key: set ${options.keyEnv} (create one with \`pithead keys create --role client\`), or run beside the ${upDataDir()}/keys.json of \`pithead up\`${upFile ? `; ${upFile}` : ""}`,
-    );
-  }
-  return { api: new CoordinatorClient(url, found.key), source: found.source };
-}
-
-function integer(name: string, min: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min)
-      throw new InvalidArgumentError(`${name} must be an integer >= ${min}`);
-    return Number(value);
-  };
-}
-
-/** A job id argument: a UUID, refused here with an example rather than by the server's schema. */
-function jobId(value: string): string {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
-    throw new InvalidArgumentError("must be a job id, a UUID such as 01a202e5-1f38-72d2-966a-a0639720a295");
-  }
-  return value;
-}
+import { registerJobCancelCommand } from "./jobs-cancel.ts";
+import {
+  type ClientOptions,
+  client,
+  describeJob,
+  integer,
+  jobId,
+  removedOutput,
+  withClientOptions,
+} from "./jobs-client.ts";
+import { registerJobListCommand } from "./jobs-list.ts";
+import { failApi } from "./keys.ts";
 
 function json(value: string): unknown {
   try {
@@ -84,25 +32,6 @@ function json(value: string): unknown {
   } catch {
     throw new InvalidArgumentError('must be JSON, e.g. \'{"prompt":"hello"}\'');
   }
-}
-
-/** `url`: the --url the command was given, carried into the commands it suggests. */
-function describeJob(job: JobView, url?: string): string {
-  const error = job.error ? ` ${job.error.code}: ${job.error.message}` : "";
-  const line = `${job.id}  ${job.state}  ${job.workload}  reward ${job.reward} × ${job.verification.replicas}  attempt ${job.attempt}${error}`;
-  if (!job.output_removed_at) return line;
-  return [line, ...removedOutput(job.id, job.output_sha, job.output_removed_at, url).map((more) => `  ${more}`)].join(
-    "\n",
-  );
-}
-
-/** A removed output: what is left (the hash, the signed receipt) and how to get the receipt. */
-function removedOutput(id: string, outputSha: unknown, removedAt: unknown, url?: string): string[] {
-  const where = url === undefined ? "" : ` --url ${url}`;
-  return [
-    `output removed ${String(removedAt)} (the coordinator's result retention); output_sha ${String(outputSha)}`,
-    `its signed receipt remains: pithead jobs receipt ${id}${where} --json > receipt.json && pithead receipt verify receipt.json`,
-  ];
 }
 
 /** Follows the job's event stream until it is final (or the deadline passes): its last state. */
@@ -141,7 +70,9 @@ function printJobResult(result: JobResult, options: { json?: boolean; output?: s
 }
 
 export function registerJobCommands(program: Command): void {
-  const jobs = program.command("jobs").description("Submit jobs to a coordinator and follow them (client key)");
+  const jobs = program
+    .command("jobs")
+    .description("Submit jobs to a coordinator, list, follow and cancel them (client key)");
 
   withClientOptions(
     jobs
@@ -253,6 +184,8 @@ export function registerJobCommands(program: Command): void {
     }
   });
 
+  registerJobListCommand(jobs);
+
   withClientOptions(
     jobs
       .command("result")
@@ -336,4 +269,6 @@ export function registerJobCommands(program: Command): void {
       failApi(error, source);
     }
   });
+
+  registerJobCancelCommand(jobs);
 }

@@ -74,8 +74,9 @@ function startCommand(): Command {
         "\nExample (API_KEY from the environment or the config file: as a flag it shows in ps):\n  API_KEY=<key> pithead miner start --coord-url http://127.0.0.1:8080 --wallet-addr wallet_demo --work-dir ./data/miner\n  pithead miner start --config /etc/pithead/miner.conf\n" +
           exitCodesHelp({
             done: "stopped by SIGTERM/SIGINT",
-            failed: "it could not start (no GPU for ACCEL_MODE=gpu, a WORK_DIR another miner uses) or its stop failed",
-            usage: "a setting refused, from a flag, the environment or the config file",
+            failed: "it could not start (another miner uses WORK_DIR, no workload can run here) or its stop failed",
+            usage:
+              "a setting refused, from a flag, the environment or the config file, ACCEL_MODE=gpu without a GPU among them; nothing was written",
             more: "78 (EX_CONFIG) the coordinator refuses its credentials (API_KEY, MINER_ID): retrying cannot fix them, and systemd does not restart it; 130 a second signal while stopping",
           }),
       ),
@@ -85,8 +86,9 @@ function startCommand(): Command {
     try {
       running = await startMiner(config);
     } catch (error) {
-      // A value the configuration refuses is the command line's (2), wherever it was found; a
-      // start check that fails (no GPU for ACCEL_MODE=gpu, a busy WORK_DIR) is a failed run (1).
+      // A value the configuration refuses is the command line's (2), wherever it was found, and so
+      // is ACCEL_MODE=gpu on a machine without one (refused before anything is written); a start
+      // check that fails later (another miner's WORK_DIR, no workload to offer) is a failed run (1).
       if (error instanceof MinerConfigError) fail(error.message, 2);
       if (error instanceof MinerStartError) fail(error.message);
       fail(errorMessage(error));

@@ -29,6 +29,7 @@ import {
   linkFailed,
   linkSucceeded,
 } from "../core/backoff.ts";
+import { CLOCK_SKEW_WARN_MS, clockSkewMs, describeSkew } from "../core/clock-skew.ts";
 import { fitsInline, outputTooLargeMessage } from "../core/output-limit.ts";
 import { corruptOutput, proofMessage, sha256Hex } from "../core/proof.ts";
 import type { MinerKey } from "../identity/miner-key.ts";
@@ -140,6 +141,8 @@ export class Miner {
   #outboxFailures = 0;
   /** The largest output the coordinator takes with a proof, as its heartbeats say. */
   #maxOutputBytes: number | undefined;
+  /** This machine's clock was last seen more than CLOCK_SKEW_WARN_MS off the coordinator's (said once). */
+  #clockSkewed = false;
   /** `next` requests in flight: a job may be on its way that no list of ours names yet. */
   #claiming = 0;
   /** A heartbeat with a complete job list in flight: claims wait for it (see heartbeatOnce). */
@@ -310,6 +313,7 @@ export class Miner {
     // The list is complete only while no `next` is in flight (a job on its way is on no list yet,
     // and would be taken back); claims wait until a beat that says "complete" is answered.
     const complete = listed && this.#claiming === 0;
+    const sentAt = this.#clock.now();
     // A beat still on its way when the miner has stopped is dropped: stop() must not wait on it.
     const beat = this.#deps.client.heartbeat(
       {
@@ -328,6 +332,7 @@ export class Miner {
     if (reconciling) this.#reconciling = reconciling;
     try {
       const answer = await beat;
+      this.#checkClock(answer.server_time, sentAt);
       if (answer.storage_full === true) this.#coordinatorFull();
       else this.#ok();
       this.#settleLeases(answer);
@@ -358,6 +363,22 @@ export class Miner {
     } finally {
       if (reconciling && this.#reconciling === reconciling) this.#reconciling = undefined;
     }
+  }
+
+  /** Says once when this machine's clock is far off the coordinator's, and once when they agree again. */
+  #checkClock(serverTime: string | undefined, sentAt: number): void {
+    const skew = clockSkewMs(serverTime, sentAt, this.#clock.now());
+    if (skew === undefined) return;
+    const skewed = Math.abs(skew) > CLOCK_SKEW_WARN_MS;
+    if (skewed === this.#clockSkewed) return;
+    this.#clockSkewed = skewed;
+    if (skewed) {
+      this.#log.warn(
+        `this machine's clock is ${describeSkew(skew)} the coordinator's: log and result times will not match its receipts (set up NTP)`,
+        { coordinator: this.config.coordUrl, skew_s: Math.round(skew / 1000) },
+      );
+    } else
+      this.#log.info("this machine's clock agrees with the coordinator's again", { coordinator: this.config.coordUrl });
   }
 
   /** Acts on what a heartbeat answer says about our leases and the coordinator's output limit. */
