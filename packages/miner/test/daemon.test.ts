@@ -332,6 +332,32 @@ describe("the compute miner daemon", () => {
     expect(said()).toEqual(["cannot record", "records results again"]);
   });
 
+  it("says once that another process holds its MINER_ID (409 MINER_ID_IN_USE), not that the coordinator is unavailable, and registers once that one is gone", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    await using h = await minerFor(coordinator);
+    const miner = h.running.miner;
+    const inUse = {
+      status: 409,
+      body: {
+        error: { code: "MINER_ID_IN_USE", message: "miner id m1 is online with another public key", details: {} },
+      },
+    };
+    coordinator.overrides.set("/v1/miner/heartbeat", [inUse, inUse]);
+    await miner.heartbeatOnce();
+    await miner.heartbeatOnce();
+    const said = () =>
+      h.log.lines.filter((l) => /another process is running as miner|unavailable|reachable again|any more/.test(l));
+    expect(said()).toHaveLength(1);
+    expect(said()[0]).toMatch(
+      /WARN {2}another process is running as miner \S+ with another key: this one waits until it stops/,
+    );
+    expect(miner.status().registered).toBe(false);
+    await miner.heartbeatOnce();
+    expect(miner.status().registered).toBe(true);
+    expect(said()[1]).toMatch(/INFO {2}no other process holds this miner id any more/);
+    expect(said()).toHaveLength(2);
+  });
+
   it("warns once when this machine's clock is over a minute off the coordinator's, not on each heartbeat, and says when they agree again", async () => {
     await using coordinator = await startScriptedCoordinator();
     await using h = await minerFor(coordinator);

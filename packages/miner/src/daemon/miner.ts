@@ -107,11 +107,13 @@ type DeliveryAnswer = Awaited<ReturnType<CoordinatorClient["deliver"]>>;
  * What is wrong with the coordinator: unreachable or failing (outage), refusing our key (refused),
  * or answering but unable to record anything, its disk full (full).
  */
-type Trouble = "outage" | "refused" | "full";
+type Trouble = "outage" | "refused" | "full" | "id-in-use";
 
 function troubleOf(error: unknown): Trouble {
   if (!(error instanceof CoordinatorError)) return "outage";
   if (error.status === 401 || error.status === 403) return "refused";
+  // Another live process beats for this MINER_ID with another key: it clears when that one stops.
+  if (error.status === 409 && error.code === "MINER_ID_IN_USE") return "id-in-use";
   return error.status === 507 ? "full" : "outage";
 }
 
@@ -257,9 +259,14 @@ export class Miner {
     const coordinator = this.config.coordUrl;
     switch (trouble) {
       case undefined:
-        this.#log.info(was === "full" ? "the coordinator records results again" : "coordinator reachable again", {
-          coordinator,
-        });
+        this.#log.info(
+          was === "full"
+            ? "the coordinator records results again"
+            : was === "id-in-use"
+              ? "no other process holds this miner id any more"
+              : "coordinator reachable again",
+          { coordinator },
+        );
         // Loops sleeping out a backoff go on at once: results are sent and jobs taken now, not up
         // to a minute later when their own retry would have come.
         this.#linkUp.notify();
@@ -271,6 +278,12 @@ export class Miner {
       case "full":
         this.#log.warn(
           "the coordinator cannot record results (its disk is full): they wait in WORK_DIR and are sent once it can",
+          { error },
+        );
+        return;
+      case "id-in-use":
+        this.#log.warn(
+          `another process is running as miner ${this.config.minerId} with another key: this one waits until it stops (stop one of them, or give each its own MINER_ID)`,
           { error },
         );
         return;
