@@ -51,6 +51,13 @@ export function clientErrorHandler(
   return (error, socket) => {
     // A reset connection has no one to answer.
     if (error.code === "ECONNRESET" || socket.destroyed) return;
+    // A connection that sent nothing at all within the headers timeout is closed without a word: no
+    // one asked anything, and a client that sends its request just as it closes reads no 408 as
+    // the answer to it (it sees the connection close unanswered, which clients retry).
+    if (error.code === "ERR_HTTP_REQUEST_TIMEOUT" && socket.bytesRead === 0) {
+      socket.destroy();
+      return;
+    }
     const httpError = clientErrorToHttpError(error, registry);
     log.debug({ err: { code: error.code, message: error.message }, status: httpError.status }, "client error");
     // An answer already under way on this connection (a body that went wrong mid-way) must not be

@@ -6,6 +6,7 @@ import pino, { type DestinationStream } from "pino";
 import { installBearerAuth, type ResolvePrincipal } from "./auth.ts";
 import { createAuthFailureLimiter, FAILED_AUTH_MAX } from "./auth-failures.ts";
 import { clientErrorHandler } from "./client-errors.ts";
+import { defaultMaxConnections, installConnectionCap } from "./connection-cap.ts";
 import { installContentEncodingCheck } from "./content-encoding.ts";
 import { diskFreeBytes, installDiskSpaceGauge } from "./disk-space.ts";
 import { type DocsOptions, installDocs } from "./docs.ts";
@@ -20,6 +21,7 @@ import type { ErrorRegistry } from "./errors.ts";
 import { installJsonBodies } from "./json-body.ts";
 import { requestForLog } from "./log-request.ts";
 import { installMetrics } from "./metrics.ts";
+import { openFileLimit } from "./open-file-limit.ts";
 import { installRateLimit, type RateLimitOptions } from "./rate-limit.ts";
 import { installClosingSignal } from "./shutdown.ts";
 import { sourceCommit } from "./source-commit.ts";
@@ -50,6 +52,16 @@ export interface HttpServerOptions {
    * receiving counts: a long-poll or a stream answered slowly is not cut.
    */
   requestTimeoutMs?: number;
+  /**
+   * Most milliseconds from connecting, or from the first byte of a later request on the connection,
+   * until the request's headers are in (default 15 000, at most `requestTimeoutMs`). A connection
+   * that sends nothing in that time is closed without an answer; one that began a request, 408.
+   */
+  headersTimeoutMs?: number;
+  /** How long a connection may sit idle between two requests before it is closed (default 72 000). */
+  keepAliveTimeoutMs?: number;
+  /** Most connections open at once; past it new ones are closed unanswered (default: README). */
+  maxConnections?: number;
   logger?: { level?: string; stream?: DestinationStream } | false;
   docs?: Omit<DocsOptions, "version">;
   /** Prometheus /metrics; `public: false` (default) needs a bearer key like any other route. */
@@ -67,6 +79,20 @@ export interface HttpServerOptions {
 }
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
+/**
+ * Longer than the 10 s a browser keeps a connection it opened ahead of need (a preconnect) unused,
+ * so the browser gives it up first; short enough that sockets opened and left silent are shed within
+ * about 19 s (under Node's 60 s, checked every 30 s, 20 000 of them held a process at its open-file
+ * limit).
+ */
+const DEFAULT_HEADERS_TIMEOUT_MS = 15_000;
+/**
+ * Longer than the 60 s after which the proxies put in front of servers (nginx's upstream keepalive,
+ * cloud load balancers) drop an idle connection themselves, so the proxy never sends a request on a
+ * connection this server is closing. Sockets that a client leaves idle cost a request each, and
+ * `maxConnections` bounds how many there can be.
+ */
+const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 const requestIdPattern = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -81,9 +107,10 @@ export const redactedHeaders = [
 
 /**
  * A Fastify server with everything Pithead servers share: the error registry and envelope, strict
- * body validation, request ids (X-Request-Id), redacted pino logs, body limits, bearer auth,
- * rate limits (failed authentications included), OpenAPI at /docs, /health, /metrics and a
- * `closing` signal for graceful shutdown. README.md says what a client sees.
+ * body validation, request ids (X-Request-Id), redacted pino logs, body limits, connection
+ * timeouts and a connection cap, bearer auth, rate limits (failed authentications included),
+ * OpenAPI at /docs, /health, /metrics and a `closing` signal for graceful shutdown. README.md says
+ * what a client sees.
  */
 export async function createHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const logger =
@@ -100,18 +127,27 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
         );
   const sendError = errorSender(options.formatError);
   const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  // Node refuses a headers timeout longer than the request timeout.
+  const headersTimeoutMs = Math.min(options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeoutMs);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Fastify's default (0) turns Node's limit off: a body that stops arriving half-way would hold
     // its request, and a slot of whatever limits it, for ever.
     requestTimeout: requestTimeoutMs,
-    // Node looks for late requests on this interval (30 s by default): a quarter of the limit
-    // answers a late one within 1.25 times the limit.
-    // Node's limit is given at construction as well: set only afterwards, Node did not apply it.
+    // Node's idle timeout between requests. Not Fastify's connectionTimeout (Node's server.timeout):
+    // that one counts silence during a request too, and would cut a long-poll, a quiet event stream
+    // or a slow LLM answer.
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+    // Node looks for late requests on this interval (30 s by default): a quarter of the shorter
+    // limit answers a late one within 1.25 times the limit.
+    // Node's limits are given at construction as well: set only afterwards, Node did not apply them.
+    // The headers timeout runs from the moment a connection opens, so it also closes sockets that
+    // never send anything; once the headers are in, only the request timeout (receiving) applies.
     http: {
       requestTimeout: requestTimeoutMs,
-      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(requestTimeoutMs / 4))),
+      headersTimeout: headersTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(headersTimeoutMs / 4))),
     },
     trustProxy: options.trustProxy ?? false,
     requestIdHeader: false,
@@ -133,6 +169,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  installConnectionCap(app.server, options.maxConnections ?? defaultMaxConnections(openFileLimit()), app.log);
   app.setValidatorCompiler(validatorCompiler);
   installErrorHandling(app, options.errors, options.formatError);
   installJsonBodies(app, options.errors);

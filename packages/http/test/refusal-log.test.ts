@@ -1,22 +1,17 @@
 // During a database outage every request is answered 503 DATABASE_UNAVAILABLE, and while the disk is
 // full every write 507 STORAGE_FULL; the log gets the first, then at most one line a minute per
 // server and fact, counting the ones left out since.
-import { Writable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createHttpServer, defineErrors, type HttpServer } from "../src/index.ts";
+import { logSink } from "./log-sink.ts";
 
 const errors = defineErrors({});
 let app: HttpServer | undefined;
 let logLines: string[] = [];
 
 async function build(): Promise<HttpServer> {
-  logLines = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
+  const { stream, lines } = logSink();
+  logLines = lines;
   const server = await createHttpServer({
     name: "outage-demo",
     version: "1.0.0",

@@ -4,7 +4,6 @@ import { type AddressInfo, connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { Writable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { Type } from "typebox";
 import { afterEach, describe, expect, it } from "vitest";
@@ -16,6 +15,7 @@ import {
   hashSecret,
   type Principal,
 } from "../src/index.ts";
+import { logSink } from "./log-sink.ts";
 
 const errors = defineErrors({ WIDGET_MISSING: { status: 404, message: "No such widget" } });
 
@@ -36,14 +36,9 @@ let lookups = 0;
 async function build(
   extra: { rateLimit?: number; bodyLimit?: number; requestTimeoutMs?: number } = {},
 ): Promise<HttpServer> {
-  logLines = [];
+  const { stream, lines } = logSink();
+  logLines = lines;
   lookups = 0;
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
   const server = await createHttpServer({
     name: "demo",
     version: "1.2.3",
