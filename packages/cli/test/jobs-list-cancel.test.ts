@@ -50,6 +50,33 @@ async function listJson(args: string[]): Promise<{ jobs: JobView[]; next_cursor:
   return JSON.parse(ran.stdout);
 }
 
+describe("pithead jobs submit", () => {
+  it("says on stderr, and still submits, when no online miner offers the workload", async () => {
+    // A client of its own: the list tests count the fixture client's jobs.
+    const admin = new CoordinatorClient(coordinator.url, ADMIN_KEY);
+    const other = await admin.createKey({ role: "client", label: "jobs submit" });
+    await admin.fund(other.wallet ?? "", 100);
+    const ran = await pithead(
+      [
+        "jobs",
+        "submit",
+        "--url",
+        coordinator.url,
+        "--workload",
+        "sd_infer",
+        "--params",
+        '{"prompt":"a fox"}',
+        "--reward",
+        "5",
+      ],
+      { env: { PITHEAD_KEY: other.key ?? "" } },
+    );
+    expect(ran.code).toBe(0);
+    expect(ran.stderr).toMatch(/^warning: .*sd_infer/m);
+    expect(ran.stdout).toMatch(/QUEUED/);
+  });
+});
+
 describe("pithead jobs list", () => {
   it("pages through the client's jobs newest first, each --cursor going on where the page before ended", async () => {
     const seen: string[] = [];

@@ -41,6 +41,11 @@ export const errors = defineErrors({
     message: "This wallet belongs to another miner key: only a miner key bound to it may be paid into it",
   },
   LAST_ADMIN_KEY: { status: 409, message: "Refusing to revoke the last active admin key" },
+  MINER_ID_IN_USE: {
+    status: 409,
+    message:
+      "Another process is running as this miner id with another proof-signing key; this one is accepted once the other stops or has been silent for the heartbeat timeout",
+  },
   MINER_ID_KEY_ACTIVE: {
     status: 409,
     message:

@@ -3,7 +3,7 @@
 // engine thread (engine/worker.ts) owns the store's writer, the dispatcher and the sweeper.
 import { mkdirSync } from "node:fs";
 import type { HttpServer, HttpServerOptions } from "@pithead/http";
-import { type Ledger, loadOrCreateSigner, openLedger } from "@pithead/ledger";
+import { type Ledger, loadOrCreateSigner, openLedger, preparePrivateSqlite } from "@pithead/ledger";
 import { type CoordinatorConfig, loadConfig, type RawSettings } from "./config.ts";
 import { EngineClient } from "./engine/engine-client.ts";
 import { createCoordinatorApp } from "./http/app.ts";
@@ -61,6 +61,9 @@ const LEDGER_PARTITION = "coordinator";
 export async function startCoordinator(options: StartOptions = {}): Promise<RunningCoordinator> {
   const config: CoordinatorConfig = loadConfig(options.flags, options.env ?? process.env, options.config);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  // Made 0600 before any connection opens it (a database an older version left 0644 tightened);
+  // what cannot be is logged once the logger exists.
+  const openToOthers = config.db.kind === "sqlite" ? preparePrivateSqlite(config.db.path) : [];
   const clock = options.clock ?? Date.now;
   // Both keys are created here (if missing) before the engine thread loads them from the same files.
   const signer = loadOrCreateReceiptSigner(config.receiptKeyFile);
@@ -161,6 +164,7 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
     app = await createCoordinatorApp(service, config, options.logger, ledger);
     service.useLogger(app.log);
     log = app.log;
+    for (const warning of openToOthers) app.log.warn(warning);
     if (unusableAdminKeyFile) {
       app.log.warn(
         { file: unusableAdminKeyFile },

@@ -109,20 +109,59 @@ describe("a job given back with /fail", () => {
   });
 
   it("for any other reason stays away from that miner, and the job, queued again, says why its lease failed", async () => {
+    const { client, miner, jobId, workload } = await leased({ maxAttempts: 3 });
+    const message = "the model needs 9000 MB of VRAM and this GPU has 8192 MB free";
+    const fail = await coordinator.call("POST", "/v1/miner/fail", {
+      key: miner.key,
+      body: { id: jobId, error_code: "INSUFFICIENT_MEMORY", message },
+    });
+    expect(fail.body).toMatchObject({ ok: true, state: "QUEUED", requeued: true });
+    const next = await coordinator.call("GET", `/v1/miner/next?miner=${miner.minerId}&slots=1`, { key: miner.key });
+    expect(next.status).toBe(204);
+    // The job itself says why it still waits (what `pithead jobs get` prints), not only its lease.
+    const job = await jobView(client.key, jobId);
+    expect(job.body).toMatchObject({ state: "QUEUED", escrow: 100 });
+    expect(job.body.error).toMatchObject({ code: "INSUFFICIENT_MEMORY", message: expect.stringContaining(message) });
+    expect(job.body.leases).toEqual([
+      expect.objectContaining({
+        miner_id: miner.minerId,
+        state: "FAILED",
+        error: { code: "INSUFFICIENT_MEMORY", message },
+      }),
+    ]);
+    const listed = await coordinator.call("GET", "/v1/jobs?limit=500", { key: client.key });
+    expect(items(listed.body.jobs).find((j) => String(j.id) === jobId)?.error?.code).toBe("INSUFFICIENT_MEMORY");
+    // Another miner completes it: the error goes with the wait.
+    const other = await coordinator.miner(`lease-other-${counter}`, { capabilities: { workloads: [workload] } });
+    const taken = await coordinator.call("GET", `/v1/miner/next?miner=${other.minerId}&slots=1`, { key: other.key });
+    expect(taken.body.id).toBe(jobId);
+    await coordinator.call("POST", "/v1/miner/proof", {
+      key: other.key,
+      body: { id: jobId, output_sha: sha256("ok"), output: "ok", metrics: {} },
+    });
+    expect((await jobView(client.key, jobId)).body).toMatchObject({ state: "COMPLETED", error: null });
+  });
+
+  it("with BAD_PARAMS (the job itself is bad) fails the job at once with the miner's code and message, and refunds the client", async () => {
     const { client, miner, jobId } = await leased({ maxAttempts: 3 });
+    const before = await coordinator.call("GET", "/v1/wallet/balance", { key: client.key });
     const message = "the prompt is 60001 tokens but pithead-tiny-260 has room for 16383";
     const fail = await coordinator.call("POST", "/v1/miner/fail", {
       key: miner.key,
       body: { id: jobId, error_code: "BAD_PARAMS", message },
     });
-    expect(fail.body).toMatchObject({ ok: true, state: "QUEUED", requeued: true });
-    const next = await coordinator.call("GET", `/v1/miner/next?miner=${miner.minerId}&slots=1`, { key: miner.key });
-    expect(next.status).toBe(204);
+    expect(fail.body).toMatchObject({ ok: true, state: "FAILED", requeued: false });
     const job = await jobView(client.key, jobId);
-    expect(job.body).toMatchObject({ state: "QUEUED", error: null });
-    expect(job.body.leases).toEqual([
-      expect.objectContaining({ miner_id: miner.minerId, state: "FAILED", error: { code: "BAD_PARAMS", message } }),
-    ]);
+    expect(job.body).toMatchObject({ state: "FAILED", escrow: 0, error: { code: "BAD_PARAMS" } });
+    expect(job.body.error?.message).toContain(message);
+    const after = await coordinator.call("GET", "/v1/wallet/balance", { key: client.key });
+    expect(Number(after.body.balance)).toBe(Number(before.body.balance) + 100);
+    // Sent again (its answer was lost): the same answer.
+    const again = await coordinator.call("POST", "/v1/miner/fail", {
+      key: miner.key,
+      body: { id: jobId, error_code: "BAD_PARAMS", message },
+    });
+    expect(again.body).toMatchObject({ ok: true, state: "FAILED", requeued: false });
   });
 });
 

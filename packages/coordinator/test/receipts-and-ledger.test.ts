@@ -29,7 +29,10 @@ beforeAll(async () => {
   coordinator = await startTestCoordinator({ config: { feeBps: 250 } });
   const client = await coordinator.client(10_000);
   clientKey = client.key;
-  const miner = await coordinator.miner("receipt-miner", { wallet: "miner_wallet_r" });
+  const miner = await coordinator.miner("receipt-miner", {
+    wallet: "miner_wallet_r",
+    capabilities: { workloads: ["llm_gen"] },
+  });
   const job = await coordinator.call("POST", "/v1/jobs", {
     key: client.key,
     body: { workload: "llm_gen", params: { prompt: "abc" }, reward: 1_000 },

@@ -190,7 +190,9 @@ describe("the miner routes", () => {
   it("verifies signed proofs when the miner registered a public key", async () => {
     const { publicKey, privateKey } = generateKeyPairSync("ed25519");
     const raw = publicKey.export({ format: "der", type: "spki" }).subarray(-32).toString("base64");
-    const miner = await coordinator.miner("signing-miner", { capabilities: { public_key: raw } });
+    const miner = await coordinator.miner("signing-miner", {
+      capabilities: { workloads: ["llm_gen"], public_key: raw },
+    });
     const client = await coordinator.client();
     const job = await inject("POST", "/v1/jobs", {
       key: client.key,

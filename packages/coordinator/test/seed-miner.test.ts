@@ -1,11 +1,16 @@
-// Acceptance: the seed's miner.sh (§5), extracted from the seed text and run unchanged with bash,
-// curl and jq against a real coordinator over HTTP: its heartbeats register the miner, a submitted
-// torch_bench job is handed out, its proof is accepted and the wallet balance rises.
+// Acceptance (issue #3): the seed's miner.sh (§5), extracted from the seed text and run UNCHANGED
+// with bash, curl and jq against a real coordinator over HTTP: its heartbeats register the miner, a
+// submitted torch_bench job is handed out, its proof is accepted and the wallet balance rises.
 //
-// miner.sh writes /var/log/aitbc-miner.log (we run as root) and sources a venv that does not exist
-// here, so the torch_bench step fails; run_job is called as `run_job "$J" || log …`, where bash
-// ignores `set -e`, so the script carries on and posts a proof of the (empty) output. The test
-// checks the coordinator recorded exactly that output's hash.
+// As written, the seed's torch_bench never produces output: in `/bin/bash -lc "source
+// /opt/aitbc-miner/.venv/bin/activate && python - <<'PY' … PY"` the double quotes of its
+// `print(f"throughput_ops=…")` end the `bash -lc "…"` string, so Python (where the installer's venv
+// exists; where it does not, `source` fails first) is handed a program cut off mid-line and out.txt
+// stays EMPTY, with or without PyTorch. run_job is called as `run_job "$J" || log …`, where bash
+// ignores `set -e`, so the script carries on and proves that empty out.txt. The seed's contract is
+// that this proof is accepted and paid: the test checks the coordinator recorded exactly the hash of
+// the out.txt the script wrote (the SHA-256 of zero bytes) and the wallet rose by reward less fee.
+// Nothing is installed or patched for it: no venv, no PyTorch, no edited copy of the script.
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -25,6 +30,12 @@ const canRun =
       return false;
     }
   });
+
+/** The seed's print line: its double quotes end the surrounding `bash -lc "…"` string. */
+const SEED_PRINT = 'print(f"throughput_ops={100}, seconds={elapsed:.4f}")';
+const REWARD = 500;
+/** Reward less the test coordinator's default fee (100 basis points). */
+const PAID = REWARD - (REWARD * 100) / 10_000;
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tries = 200): Promise<T> {
   for (let i = 0; i < tries; i++) {
@@ -48,11 +59,13 @@ describe.skipIf(!canRun)("the seed's miner.sh against a real coordinator", () =>
     await coordinator?.[Symbol.asyncDispose]();
   });
 
-  it("registers by heartbeat, takes a torch_bench job, proves it, and gets paid", async () => {
+  it("registers by heartbeat, takes a torch_bench job, proves its (empty) output, and gets paid", async () => {
+    const verbatim = seedScript("## 5) Miner Runtime");
+    expect(verbatim).toContain('req POST "/v1/miner/proof" "$proof"');
+    expect(verbatim).toContain(SEED_PRINT);
     const script = join(coordinator.dir.path, "miner.sh");
-    writeFileSync(script, seedScript("## 5) Miner Runtime"));
+    writeFileSync(script, verbatim);
     chmodSync(script, 0o755);
-    expect(readFileSync(script, "utf8")).toContain('req POST "/v1/miner/proof" "$proof"');
 
     const minerKey = await coordinator.key("miner", { label: "seed miner" });
     const workDir = join(coordinator.dir.path, "work");
@@ -91,9 +104,11 @@ describe.skipIf(!canRun)("the seed's miner.sh against a real coordinator", () =>
     const client = await coordinator.client(1_000);
     const submitted = await coordinator.call("POST", "/v1/jobs", {
       key: client.key,
-      body: { workload: "torch_bench", params: { size: 1024, iterations: 100 }, reward: 500 },
+      body: { workload: "torch_bench", params: { size: 1024, iterations: 100 }, reward: REWARD },
     });
     expect(submitted.status).toBe(201);
+    // The seed's miner declares no workloads and is offered torch_bench: no "no miner runs it" warning.
+    expect(submitted.body.warnings).toBeUndefined();
     const jobId = String(submitted.body.id);
 
     // Follow the job's own event stream until it is final.
@@ -107,18 +122,23 @@ describe.skipIf(!canRun)("the seed's miner.sh against a real coordinator", () =>
     });
     expect(states).toEqual(["QUEUED", "LEASED", "COMPLETED"]);
 
+    // The quoting bug: out.txt is empty, and the coordinator recorded exactly its hash.
     const out = readFileSync(join(workDir, jobId, "out.txt"));
+    expect(out.byteLength).toBe(0);
     const result = await coordinator.call("GET", `/v1/jobs/${jobId}/result`, { key: client.key });
     expect(result.status).toBe(200);
     expect(result.body.output_sha).toBe(sha256(out));
     expect(result.body.receipt?.receipt).toMatchObject({
       miner_id: "seed-host-gpu0",
       wallet: "wallet_demo",
-      reward: 495,
+      output_sha: sha256(out),
+      reward: PAID,
     });
+    const job = await coordinator.call("GET", `/v1/jobs/${jobId}`, { key: client.key });
+    expect(job.body).toMatchObject({ state: "COMPLETED", output_sha: sha256(out), error: null });
 
     const after = await coordinator.call("GET", "/v1/wallet/balance", { key: minerKey.key });
-    expect(after.body).toMatchObject({ address: "wallet_demo", balance: 495, pending: 0 });
+    expect(after.body).toMatchObject({ address: "wallet_demo", balance: PAID, pending: 0 });
     await waitFor("the miner's log line", async () =>
       minerOutput.includes(`[JOB] done id=${jobId}`) ? true : undefined,
     );

@@ -906,6 +906,24 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       expect((await store.reads.wallet(accounts.fee))?.balance).toBe(stats.fees);
     });
 
+    it("reads an account's postings newest first, a page at a time, and its balance through any of them", async () => {
+      const owner = await client();
+      await submit(owner, { reward: 7 });
+      await submit(owner, { reward: 5 });
+      const all = await store.reads.postings(owner.wallet, 10);
+      expect(all.map((p) => [p.kind, p.amount])).toEqual([
+        ["escrow", -5],
+        ["escrow", -7],
+        ["fund", expect.any(Number)],
+      ]);
+      expect(all[0]?.id).toBeGreaterThan(all[1]?.id ?? Number.POSITIVE_INFINITY);
+      const older = await store.reads.postings(owner.wallet, 10, all[0]?.id);
+      expect(older.map((p) => p.id)).toEqual(all.slice(1).map((p) => p.id));
+      const balance = (await store.reads.wallet(owner.wallet))?.balance;
+      expect(await store.reads.balanceThrough(owner.wallet, all[0]?.id ?? 0)).toBe(balance);
+      expect(await store.reads.balanceThrough(owner.wallet, all[1]?.id ?? 0)).toBe((balance ?? 0) + 5);
+    });
+
     it("records every job, lease, proof, receipt and posting in a ledger that verifies", async () => {
       const owner = await client();
       const job = await submit(owner);

@@ -143,6 +143,10 @@ export function registerJobCommands(program: Command): void {
       };
       try {
         const job = await api.submit(request, randomUUID());
+        // Taken, but maybe never run as things are (no online miner offers the workload): said now,
+        // on stderr, rather than when the job expires at its ttl.
+        for (const warning of (job as { warnings?: { message: string }[] }).warnings ?? [])
+          process.stderr.write(`warning: ${warning.message}\n`);
         if (!options.wait) {
           printResult(options.json === true, job, () => describeJob(job, options.url));
           return;

@@ -10,10 +10,14 @@ const withConstraints = (constraints: Job["constraints"], extra: Partial<Job> = 
   ({ ...baseJob, constraints, ...extra }) as Job;
 
 describe("matching", () => {
-  it("gives a miner that declares nothing the seed's workloads", () => {
-    expect(defaultWorkloads).toEqual(["torch_bench", "sd_infer", "llm_gen"]);
-    expect(mismatch(baseJob, baseMiner)).toBeUndefined();
+  it("offers a miner that declares nothing (the seed's miner.sh) only torch_bench, the one seed workload it really runs", () => {
+    expect(defaultWorkloads).toEqual(["torch_bench"]);
+    expect(mismatch({ ...baseJob, workload: "torch_bench" } as Job, baseMiner)).toBeUndefined();
+    // Its llm_gen and sd_infer are stubs that print a placeholder: a client would pay for nothing.
+    expect(mismatch(baseJob, baseMiner)).toMatch(/does not run llm_gen/);
+    expect(mismatch({ ...baseJob, workload: "sd_infer" } as Job, baseMiner)).toMatch(/does not run sd_infer/);
     expect(mismatch({ ...baseJob, workload: "custom" } as Job, baseMiner)).toMatch(/does not run custom/);
+    expect(mismatch(baseJob, withCaps({ workloads: ["llm_gen"] }))).toBeUndefined();
   });
 
   it("checks every constraint and says which one failed", () => {
@@ -21,16 +25,19 @@ describe("matching", () => {
       { workloads: ["llm_gen"], models: ["tiny"], gpus: [{ name: "RTX", memory_mb: 16_000 }], region: "eu" },
       { gpu: true },
     );
-    expect(mismatch(withConstraints({ gpu: true }), baseMiner)).toBe("needs a GPU");
+    expect(mismatch(withConstraints({ gpu: true }), withCaps({ workloads: ["llm_gen"] }))).toBe("needs a GPU");
     expect(mismatch(withConstraints({ gpu: true }), gpuMiner)).toBeUndefined();
     expect(mismatch(withConstraints({ min_vram_mb: 24_000 }), gpuMiner)).toMatch(/VRAM/);
     expect(mismatch(withConstraints({ min_vram_mb: 8_000 }), gpuMiner)).toBeUndefined();
     expect(mismatch(withConstraints({ models: ["tiny", "big"] }), gpuMiner)).toBe("lacks model big");
     expect(mismatch(withConstraints({ region: "us" }), gpuMiner)).toMatch(/region/);
     expect(mismatch(withConstraints({ min_reputation: 600 }), gpuMiner)).toMatch(/reputation/);
-    expect(mismatch(withConstraints({}, { maxRuntimeS: 600 }), withCaps({ limits: { max_runtime_s: 60 } }))).toMatch(
-      /at most 60/,
-    );
+    expect(
+      mismatch(
+        withConstraints({}, { maxRuntimeS: 600 }),
+        withCaps({ workloads: ["llm_gen"], limits: { max_runtime_s: 60 } }),
+      ),
+    ).toMatch(/at most 60/);
   });
 
   it("takes VRAM from the declared limit, else the biggest GPU", () => {

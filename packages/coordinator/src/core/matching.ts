@@ -2,8 +2,12 @@
 // and call `mismatch` on the candidates for the rest.
 import type { Job, Miner } from "./model.ts";
 
-/** What the seed's miner.sh runs; a miner that declares no capabilities is taken to run these. */
-export const defaultWorkloads: readonly string[] = ["torch_bench", "sd_infer", "llm_gen"];
+/**
+ * What a miner that declares no workloads (the seed's miner.sh) is offered: torch_bench only. The
+ * seed's llm_gen and sd_infer are stubs that write a placeholder line ("stub: run text generation
+ * here"), so a client would pay in full for nothing; a miner that really runs them declares them.
+ */
+export const defaultWorkloads: readonly string[] = ["torch_bench"];
 
 export function minerWorkloads(miner: Miner): readonly string[] {
   const declared = miner.capabilities?.workloads;

@@ -7,11 +7,15 @@
 //   A job given back because the miner is stopping (MINER_SHUTDOWN) did not fail on that miner:
 //   it costs what any /fail costs (one attempt, recorded), but the same miner may take the job
 //   again once it is back; any other code keeps the job away from that miner.
+//   A code that says the job itself is bad (JOB_FAULT_CODES: BAD_PARAMS, e.g. a prompt longer than
+//   the model's context) fails the whole job at once with that code and the miner's message, and
+//   refunds the client: no other miner may take it after this one failed it, so requeued it would
+//   only wait out its TTL with the escrow held.
 import { errors } from "../errors.ts";
 import type { Tx } from "../store/types.ts";
 import { AssignmentSet } from "./assignment-set.ts";
 import { saveJob } from "./job-writes.ts";
-import { loseLease } from "./settle.ts";
+import { failBadJob, loseLease } from "./settle.ts";
 
 export interface FailInput {
   minerId: string;
@@ -30,6 +34,13 @@ export interface FailAnswer {
 /** Codes that say the miner gave the job back, not that the job failed on it. */
 const GIVE_BACK_CODES = new Set(["MINER_SHUTDOWN"]);
 
+/**
+ * Codes Pithead's miner sends when the job, not the miner, is at fault. The others it sends depend
+ * on the miner (INSUFFICIENT_MEMORY, MODEL_NOT_AVAILABLE, BACKEND_*, WORKLOAD_*,
+ * MAX_RUNTIME_EXCEEDED, OUTPUT_TOO_LARGE, PROOF_REFUSED, RESULT_NOT_RECORDED): another may succeed.
+ */
+export const JOB_FAULT_CODES: ReadonlySet<string> = new Set(["BAD_PARAMS"]);
+
 export async function failLease(tx: Tx, input: FailInput): Promise<FailAnswer> {
   const job = await tx.job(input.jobId);
   if (!job) throw errors.error("JOB_NOT_FOUND", { job_id: input.jobId });
@@ -42,6 +53,11 @@ export async function failLease(tx: Tx, input: FailInput): Promise<FailAnswer> {
       return { ok: true, job_id: job.id, state: job.state, requeued: job.state !== "FAILED" };
     }
     throw errors.error("LEASE_NOT_HELD", { job_id: job.id, job_state: job.state, lease_state: last?.state ?? null });
+  }
+  if (JOB_FAULT_CODES.has(input.errorCode)) {
+    const ended = await failBadJob(tx, job, assignments, held, input.errorCode, input.message);
+    await assignments.save(tx);
+    return { ok: true, job_id: job.id, state: ended.state, requeued: false };
   }
   const loss = GIVE_BACK_CODES.has(input.errorCode) ? "given_back" : "failed";
   let saved = await loseLease(tx, job, assignments, held, loss, input.errorCode, input.message);

@@ -22,8 +22,15 @@
 //   client would spend what the miner earns). Otherwise a miner key could read another tenant's
 //   balance just by naming its wallet. Repeating the miner's current wallet is never refused, so miners that shared a
 //   wallet before this rule keep being paid.
+//   One process per miner id: while the id is online (heard within the heartbeat timeout, not
+//   stopping) with one proof-signing public key, a beat with another key is refused (409
+//   MINER_ID_IN_USE): two processes sharing MINER_ID and API_KEY would otherwise re-register their
+//   own keys in turn and fail each other's proofs BAD_SIGNATURE. The one already registered keeps
+//   working; the other is taken once the first stops (a beat with `stopping`: at once) or has been
+//   silent for the heartbeat timeout (it died, or a restarted miner whose WORK_DIR and so its key
+//   were wiped: it waits at most that long).
 //   Refuses (before writing): a key bound to another miner id, a miner id of another key, a
-//   malformed public key, a wallet as above. Ledger: registration and capability changes (not
+//   malformed public key, another public key while the id is online as above, a wallet as above. Ledger: registration and capability changes (not
 //   every beat), and a lease record for each lease given back.
 
 import { canonicalJson } from "../core/canonical.ts";
@@ -109,6 +116,7 @@ export async function heartbeat(tx: Tx, ctx: OpsContext, input: HeartbeatInput):
   if (publicKey !== null) checkPublicKey(publicKey);
   const existing = await tx.miner(input.minerId);
   if (existing && existing.keyId !== key.id) throw await minerIdTaken(tx, existing);
+  if (existing && publicKey !== null) checkOneProcess(existing, publicKey, tx.now, ctx.policy.heartbeatTimeoutS);
   await checkPayoutWallet(tx, key, existing, input.wallet);
 
   const declared = {
@@ -143,6 +151,24 @@ export async function heartbeat(tx: Tx, ctx: OpsContext, input: HeartbeatInput):
   }
   const leases = await settleLeases(tx, ctx, miner.id, input);
   return { miner, registered: !existing, leasesRenewed: leases.renewed.length, ...leases };
+}
+
+/** Refuses a second process (another public key) while the miner id is online with its own. */
+function checkOneProcess(existing: Miner, publicKey: string, now: number, heartbeatTimeoutS: number): void {
+  if (existing.publicKey === null || existing.publicKey === publicKey) return;
+  const freeAt = existing.lastSeenAt + heartbeatTimeoutS * 1000;
+  if (!existing.online || existing.stopping || now >= freeAt) return;
+  throw errors.error(
+    "MINER_ID_IN_USE",
+    {
+      miner_id: existing.id,
+      field: "body.capabilities.public_key",
+      last_seen_at: new Date(existing.lastSeenAt).toISOString(),
+      accepted_from: new Date(freeAt).toISOString(),
+      heartbeat_timeout_s: heartbeatTimeoutS,
+    },
+    `Another process is running as miner ${existing.id} with another proof-signing key (last heard ${new Date(existing.lastSeenAt).toISOString()}): two processes with one MINER_ID would fail each other's proofs. Stop one, or give each its own MINER_ID. This key is accepted once the other stops, or after it has been silent for the heartbeat timeout (${heartbeatTimeoutS} s, at ${new Date(freeAt).toISOString()}): a miner restarted with a new key waits at most that long.`,
+  );
 }
 
 /** The payout wallet rules of the contract above. */

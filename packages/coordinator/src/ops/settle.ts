@@ -88,6 +88,9 @@ export async function completeJob(
     escrow: 0,
     finishedAt: tx.now,
     outputSha: decision.outputSha,
+    // A lost lease's error said why the job was still waiting; it completed after all.
+    errorCode: null,
+    errorMessage: null,
   });
   await tx.record("coordinator.job.completed", {
     job_id: job.id,
@@ -142,7 +145,9 @@ export type LeaseLoss = "expired" | "failed" | "given_back" | "offline";
  * A lease ended without a proof: the replica goes back to the queue (attempt + 1) with a new start
  * deadline. A replica that lost its lease at attempt max_attempts is not requeued: the job goes on
  * with its other replicas while its quorum can still be reached, else it fails and its escrow is
- * refunded (for a single replica: after max_attempts lost leases).
+ * refunded (for a single replica: after max_attempts lost leases). A job that goes on carries the
+ * lost lease's code and message as its error, so a client reading the job (`pithead jobs get`)
+ * sees why it still waits; completion clears it.
  */
 export async function loseLease(
   tx: Tx,
@@ -168,7 +173,12 @@ export async function loseLease(
     attempt: assignment.attempt,
     reason: code,
   });
-  const lost: Job = { ...job, leasesLost: job.leasesLost + 1 };
+  const lost: Job = {
+    ...job,
+    leasesLost: job.leasesLost + 1,
+    errorCode: code,
+    errorMessage: `${message} (the lease of miner ${assignment.minerId} at attempt ${assignment.attempt} ended without a proof; the job waits for another lease)`,
+  };
   if (!replicaExhausted(assignment, job)) {
     // The reopened slot has a deadline: a job no miner can take (its only capable miner failed it)
     // expires and is refunded instead of waiting forever.
@@ -182,4 +192,28 @@ export async function loseLease(
     return endJob(tx, lost, assignments, "FAILED", "ATTEMPTS_EXHAUSTED", `${what} (last: ${code})`);
   }
   return saveJob(tx, job, { ...lost, state: liveState(assignments.all) });
+}
+
+/**
+ * A miner failed a lease because the job itself cannot run (BAD_PARAMS): the lease fails (recorded;
+ * no reputation lost, the miner was right) and the whole job fails at once with the miner's code and
+ * message, refunded, instead of waiting for a miner that is allowed to take it (none that failed it is).
+ */
+export async function failBadJob(
+  tx: Tx,
+  job: Job,
+  assignments: AssignmentSet,
+  assignment: Assignment,
+  code: string,
+  message: string,
+): Promise<Job> {
+  assignments.update({ ...assignment, state: "FAILED", failCode: code, failMessage: message, endedAt: tx.now });
+  await tx.record("coordinator.lease.failed", {
+    job_id: job.id,
+    miner_id: assignment.minerId,
+    attempt: assignment.attempt,
+    reason: code,
+  });
+  const why = `${message} (miner ${assignment.minerId}: ${code} means the job itself cannot run, so it is not retried)`;
+  return endJob(tx, { ...job, leasesLost: job.leasesLost + 1 }, assignments, "FAILED", code, why);
 }

@@ -107,6 +107,25 @@ export const JobView = Type.Object({
 });
 export type JobView = Static<typeof JobView>;
 
+export const SubmitWarning = Type.Object({
+  code: Type.String({ description: "NO_MINER_OFFERS_WORKLOAD: no online miner offers the job's workload now" }),
+  workload: Type.String(),
+  offered: Type.Array(Type.String(), { description: "The workloads online miners offer (at most 20)" }),
+  message: Type.String(),
+});
+
+/** The submit answer: the job, and what the client should know about its chances. */
+export const SubmittedJob = Type.Object({
+  ...JobView.properties,
+  warnings: Type.Optional(
+    Type.Array(SubmitWarning, {
+      description:
+        "Present when the job was taken (201, queued) but may never run as things are: no online miner offers its workload, so it waits for one and expires at ttl_s if none comes",
+    }),
+  ),
+});
+export type SubmittedJob = Static<typeof SubmittedJob>;
+
 export const JobListQuery = Type.Object({
   state: Type.Optional(JobState),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),

@@ -215,3 +215,28 @@ export const BalanceResponse = Type.Object({
   updated_at: Type.Union([Timestamp, Type.Null()]),
 });
 export type BalanceResponse = Static<typeof BalanceResponse>;
+
+export const StatementQuery = Type.Object({
+  address: Type.Optional(WalletAddress),
+  cursor: Type.Optional(Type.String({ maxLength: 64, description: "next_cursor of the page before" })),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+});
+export type StatementQuery = Static<typeof StatementQuery>;
+
+export const StatementEntry = Type.Object({
+  posting_id: Type.Integer(),
+  at: Timestamp,
+  kind: Type.String({ description: "fund, escrow, payout, fee or refund" }),
+  job_id: Type.Union([Type.String(), Type.Null()]),
+  transfer_id: Type.String(),
+  amount: Type.Integer({ description: "Into the wallet (positive) or out of it (negative), smallest unit" }),
+  balance_after: Type.Integer({ description: "The wallet's balance just after this movement" }),
+});
+
+export const StatementResponse = Type.Object({
+  address: Type.String(),
+  balance: Amount,
+  entries: Type.Array(StatementEntry, { description: "Newest first" }),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type StatementResponse = Static<typeof StatementResponse>;

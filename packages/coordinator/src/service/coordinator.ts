@@ -19,6 +19,7 @@ import type { KeyPrincipal } from "./auth.ts";
 import { KEY_CACHE_TTL_MS, KeyResolver } from "./auth.ts";
 import type { EventHub } from "./event-hub.ts";
 import { OpenStreams } from "./open-streams.ts";
+import { WorkloadOffers } from "./workload-offers.ts";
 
 export type ServiceLog = Pick<FastifyBaseLogger, "info" | "warn" | "error">;
 
@@ -63,6 +64,8 @@ export class CoordinatorService {
   readonly keys: KeyResolver;
   /** The event streams and long-polls each key holds open. */
   readonly streams: OpenStreams;
+  /** What the online miners offer (the submit answer warns about a workload none does). */
+  readonly offers: WorkloadOffers;
   readonly #engine: EngineClient;
   readonly #closeReads: () => Promise<void>;
   /** Claims with an Idempotency-Key running here, by key id and key (see claimReplayable). */
@@ -82,6 +85,7 @@ export class CoordinatorService {
     this.events = options.events;
     this.#log = options.log ?? silent;
     this.keys = new KeyResolver(this.reads);
+    this.offers = new WorkloadOffers(this.reads, this.clock, options.policy.heartbeatTimeoutS);
     this.streams = new OpenStreams({
       max: options.maxStreamsPerKey,
       activeKeys: (ids) => this.reads.activeKeys(ids),

@@ -164,6 +164,15 @@ export interface MinerView extends Miner {
   inFlight: number;
 }
 
+/** One posting as a statement lists it. */
+export interface PostingView extends Posting {
+  id: number;
+  transferId: string;
+  kind: string;
+  jobId: string | null;
+  at: number;
+}
+
 export interface WalletView {
   address: string;
   balance: number;
@@ -228,7 +237,10 @@ export interface StoreReads {
   wallets(limit: number, after?: string): Promise<WalletView[]>;
   /** Escrow held for the wallet's live jobs, plus payouts its proofs await from a quorum. */
   pending(address: string, feeBps: number): Promise<number>;
-  postings(account: string, limit: number): Promise<(Posting & { kind: string; jobId: string | null; at: number })[]>;
+  /** An account's postings, newest first, those before posting `beforeId` when given. */
+  postings(account: string, limit: number, beforeId?: number): Promise<PostingView[]>;
+  /** The account's balance just after posting `id` (the sum of its postings up to it). */
+  balanceThrough(account: string, id: number): Promise<number>;
   stats(now: number): Promise<Stats>;
   audit(): Promise<AuditReport>;
 }

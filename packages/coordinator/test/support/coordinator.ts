@@ -189,3 +189,31 @@ export async function completedJob(
   if (proof.status !== 200) throw new Error(`proof refused: ${JSON.stringify(proof.body)}`);
   return String(job.body.id);
 }
+
+let leasedCounter = 0;
+
+/**
+ * A job of a workload of its own (jobs other tests left queued stay away), submitted by a new client
+ * and leased to a new miner that declares that workload.
+ */
+export async function leasedJob(
+  coordinator: TestCoordinator,
+  options: { reward?: number; funds?: number } = {},
+): Promise<{
+  client: { key: string; wallet: string };
+  miner: { key: string; minerId: string; wallet: string };
+  jobId: string;
+  workload: string;
+}> {
+  const workload = `leased_work_${process.pid}_${++leasedCounter}`;
+  const client = await coordinator.client(options.funds);
+  const miner = await coordinator.miner(`leased-miner-${leasedCounter}`, { capabilities: { workloads: [workload] } });
+  const job = await coordinator.call("POST", "/v1/jobs", {
+    key: client.key,
+    body: { workload, reward: options.reward ?? 100 },
+  });
+  if (job.status !== 201) throw new Error(`submit failed: ${JSON.stringify(job.body)}`);
+  const next = await coordinator.call("GET", `/v1/miner/next?miner=${miner.minerId}&slots=1`, { key: miner.key });
+  if (next.body.id !== job.body.id) throw new Error(`the miner was not handed the job: ${JSON.stringify(next.body)}`);
+  return { client, miner, jobId: String(job.body.id), workload };
+}

@@ -16,6 +16,7 @@ import {
   ReceiptQuery,
   SignedReceipt,
   SubmitJobRequest,
+  SubmittedJob,
 } from "../../schemas/index.ts";
 import type { KeyPrincipal } from "../../service/auth.ts";
 import type { CoordinatorService } from "../../service/coordinator.ts";
@@ -54,6 +55,16 @@ export function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
+function noMinerWarning(workload: string, offered: readonly string[]): { [key: string]: JsonValue } {
+  const others = offered.length === 0 ? "no miner is online" : `online miners offer ${offered.slice(0, 20).join(", ")}`;
+  return {
+    code: "NO_MINER_OFFERS_WORKLOAD",
+    workload,
+    offered: offered.slice(0, 20),
+    message: `No online miner offers ${workload} now (${others}): the job is queued and waits for a miner that runs it, and expires at ttl_s (start_by) if none takes it. A miner offers a workload by declaring it in capabilities.workloads; one that declares none (the seed's miner.sh) runs torch_bench only.`,
+  };
+}
+
 export function registerJobRoutes(
   app: HttpServer,
   service: CoordinatorService,
@@ -69,7 +80,7 @@ export function registerJobRoutes(
         tags: ["jobs"],
         summary: "Submit a job; reward × replicas is escrowed from the client's wallet",
         body: SubmitJobRequest,
-        response: { 201: JobView, ...errorResponses(400, 401, 403, 409, 413, 422) },
+        response: { 201: SubmittedJob, ...errorResponses(400, 401, 403, 409, 413, 422) },
       },
     },
     async (request, reply) => {
@@ -115,7 +126,13 @@ export function registerJobRoutes(
         },
       });
       void reply.header("location", `/v1/jobs/${(answer.body as { id: string }).id}`);
-      return sendAnswer(reply as FastifyReply, answer);
+      // Still taken (a miner may come), but the client hears now rather than at ttl_s.
+      const offered = answer.status === 201 ? await service.offers.missing(body.workload) : undefined;
+      if (offered === undefined) return sendAnswer(reply as FastifyReply, answer);
+      return sendAnswer(reply as FastifyReply, {
+        ...answer,
+        body: { ...(answer.body as Record<string, JsonValue>), warnings: [noMinerWarning(body.workload, offered)] },
+      });
     },
   );
 

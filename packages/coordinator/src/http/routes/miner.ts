@@ -129,7 +129,33 @@ function checkProof(body: ProofRequest, maxBytes: number): Uint8Array | null {
   return output;
 }
 
+/**
+ * Logs a second process refused as a miner id (MINER_ID_IN_USE) once, not at every beat it retries
+ * (nor again after each beat of the process that holds the id): again only for yet another key, or
+ * after the refused key got in.
+ */
+class TwinLog {
+  readonly #refused = new Map<string, string>();
+
+  async watch<T>(request: FastifyRequest, minerId: string, publicKey: string | undefined, beat: () => Promise<T>) {
+    try {
+      const result = await beat();
+      if (publicKey !== undefined && this.#refused.get(minerId) === publicKey) this.#refused.delete(minerId);
+      return result;
+    } catch (error) {
+      const refusal = error as { code?: unknown; message?: unknown };
+      if (refusal.code === "MINER_ID_IN_USE" && this.#refused.get(minerId) !== publicKey) {
+        if (this.#refused.size >= 10_000) this.#refused.clear();
+        this.#refused.set(minerId, publicKey ?? "");
+        request.log.warn({ code: "MINER_ID_IN_USE", miner_id: minerId }, String(refusal.message));
+      }
+      throw error;
+    }
+  }
+}
+
 export function registerMinerRoutes(app: HttpServer, service: CoordinatorService, maxOutputBytes: number): void {
+  const twins = new TwinLog();
   const proofBodyLimit = Math.ceil((maxOutputBytes * 4) / 3) + 64 * 1024;
 
   const prove = (minerId: string, body: ProofRequest, scope: IdempotencyScope) => {
@@ -163,25 +189,27 @@ export function registerMinerRoutes(app: HttpServer, service: CoordinatorService
     async (request) => {
       const principal = principalOf(request);
       const body = request.body;
-      const result = await service.command("heartbeat", {
-        keyId: principal.keyId,
-        minerId: body.miner_id,
-        wallet: body.wallet,
-        mode: body.mode,
-        gpu: body.gpu === true || body.gpu === 1,
-        jobs: body.jobs ?? null,
-        jobsComplete: body.jobs_complete === true,
-        stopping: body.stopping === true,
-        capabilities: body.capabilities
-          ? {
-              ...body.capabilities,
-              gpu:
-                body.capabilities.gpu === undefined
-                  ? undefined
-                  : body.capabilities.gpu === true || body.capabilities.gpu === 1,
-            }
-          : null,
-      });
+      const result = await twins.watch(request, body.miner_id, body.capabilities?.public_key, () =>
+        service.command("heartbeat", {
+          keyId: principal.keyId,
+          minerId: body.miner_id,
+          wallet: body.wallet,
+          mode: body.mode,
+          gpu: body.gpu === true || body.gpu === 1,
+          jobs: body.jobs ?? null,
+          jobsComplete: body.jobs_complete === true,
+          stopping: body.stopping === true,
+          capabilities: body.capabilities
+            ? {
+                ...body.capabilities,
+                gpu:
+                  body.capabilities.gpu === undefined
+                    ? undefined
+                    : body.capabilities.gpu === true || body.capabilities.gpu === 1,
+              }
+            : null,
+        }),
+      );
       return {
         ok: true,
         server_time: new Date(service.clock()).toISOString(),

@@ -1,11 +1,28 @@
-// GET /v1/wallet/balance. The seed's quick-start calls it with no key at all; that answer tells the
-// operator exactly how to ask instead of being an error page.
+// GET /v1/wallet/balance and /v1/wallet/statement. The seed's quick-start calls the balance with no
+// key at all; that answer tells the operator exactly how to ask instead of being an error page.
 import type { HttpServer } from "@pithead/http";
 import { errors } from "../../errors.ts";
-import { BalanceQuery, BalanceResponse, errorResponses } from "../../schemas/index.ts";
+import {
+  BalanceQuery,
+  BalanceResponse,
+  errorResponses,
+  StatementQuery,
+  StatementResponse,
+} from "../../schemas/index.ts";
 import type { KeyPrincipal } from "../../service/auth.ts";
 import type { CoordinatorService } from "../../service/coordinator.ts";
 import { iso } from "../views.ts";
+import { principalOf } from "./miner.ts";
+
+function statementCursor(postingId: number): string {
+  return Buffer.from(`posting:${postingId}`, "utf8").toString("base64url");
+}
+
+function afterCursor(cursor: string): number {
+  const match = /^posting:(\d{1,15})$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
+  if (!match?.[1]) throw errors.error("INVALID_CURSOR", { field: "querystring.cursor" });
+  return Number(match[1]);
+}
 
 /** What to do without a key, with a command that works as pasted against this coordinator. */
 export function noKeyHelp(origin: string) {
@@ -97,6 +114,49 @@ export function registerWalletRoutes(app: HttpServer, service: CoordinatorServic
         balance: wallet?.balance ?? 0,
         pending: await service.reads.pending(address, service.ctx.policy.feeBps),
         updated_at: wallet ? iso(wallet.updatedAt) : null,
+      };
+    },
+  );
+  app.get(
+    "/v1/wallet/statement",
+    {
+      config: { roles: ["client", "miner", "admin"] },
+      schema: {
+        tags: ["wallet"],
+        summary:
+          "A wallet's movements from the ledger's postings, newest first, with the balance after each: the caller's own (miner or client key), any with an admin key",
+        querystring: StatementQuery,
+        response: { 200: StatementResponse, ...errorResponses(400, 401, 403, 409, 422) },
+      },
+    },
+    async (request) => {
+      const query = request.query;
+      const address = await walletOf(service, principalOf(request), query.address);
+      const before = query.cursor === undefined ? undefined : afterCursor(query.cursor);
+      const page = await service.reads.postings(address, query.limit + 1, before);
+      const shown = page.slice(0, query.limit);
+      // The balance after the newest shown posting, then back one posting at a time.
+      let balance = shown[0] === undefined ? 0 : await service.reads.balanceThrough(address, shown[0].id);
+      const entries = shown.map((posting) => {
+        const entry = {
+          posting_id: posting.id,
+          at: iso(posting.at),
+          kind: posting.kind,
+          job_id: posting.jobId,
+          transfer_id: posting.transferId,
+          amount: posting.amount,
+          balance_after: balance,
+        };
+        balance -= posting.amount;
+        return entry;
+      });
+      const wallet = await service.reads.wallet(address);
+      const last = shown.at(-1);
+      return {
+        address,
+        balance: wallet?.balance ?? 0,
+        entries,
+        next_cursor: page.length > query.limit && last ? statementCursor(last.id) : null,
       };
     },
   );

@@ -9,6 +9,7 @@ import type {
   IdempotencyRecord,
   JobListQuery,
   MinerView,
+  PostingView,
   Stats,
   StoreReads,
   WalletView,
@@ -175,18 +176,29 @@ export class SqlReads implements StoreReads {
     return awaiting.reduce((total, row) => total + num(row.reward) - feeFor(num(row.reward), feeBps), escrow);
   }
 
-  async postings(account: string, limit: number) {
-    const rows = await this.#sql.all("SELECT * FROM postings WHERE account = ? ORDER BY id DESC LIMIT ?", [
+  async postings(account: string, limit: number, beforeId?: number): Promise<PostingView[]> {
+    const rows = await this.#sql.all("SELECT * FROM postings WHERE account = ? AND id < ? ORDER BY id DESC LIMIT ?", [
       account,
+      beforeId ?? Number.MAX_SAFE_INTEGER,
       limit,
     ]);
     return rows.map((row) => ({
+      id: num(row.id),
+      transferId: str(row.transfer_id),
       account: str(row.account),
       amount: num(row.amount),
       kind: str(row.kind),
       jobId: strOrNull(row.job_id),
       at: num(row.at),
     }));
+  }
+
+  async balanceThrough(account: string, id: number): Promise<number> {
+    const row = await this.#sql.get(
+      "SELECT COALESCE(SUM(amount), 0) AS total FROM postings WHERE account = ? AND id <= ?",
+      [account, id],
+    );
+    return num(row?.total ?? 0);
   }
 
   async stats(now: number): Promise<Stats> {

@@ -15,7 +15,7 @@ export class DatabaseInUseError extends Error {
 
 export function acquireProcessLock(databasePath: string): () => void {
   const lockPath = `${databasePath}.lock`;
-  const refused = tryLockFile(lockPath, 0o600);
+  const refused = tryLockFile(lockPath);
   if (refused) {
     const holder = refused.holder;
     if (!holder) throw new Error(`${databasePath}: ${refused.reason}`);

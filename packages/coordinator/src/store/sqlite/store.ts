@@ -3,10 +3,14 @@
 // the same file, so a state change and its ledger record commit together. The writer commits with
 // synchronous=NORMAL and WalSync fsyncs the -wal file while the next batch runs; a batch is
 // answered once that fsync finished (wal-sync.ts says why that is as durable as FULL).
-import { mkdirSync, realpathSync } from "node:fs";
-import { dirname } from "node:path";
+import { realpathSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
-import { appendBatchInSqliteTransaction, migrateSqliteLedger, sqliteLedgerSize } from "@pithead/ledger";
+import {
+  appendBatchInSqliteTransaction,
+  migrateSqliteLedger,
+  preparePrivateSqlite,
+  sqliteLedgerSize,
+} from "@pithead/ledger";
 import { GroupCommit, type TxDriver, type TxSession } from "../group-commit.ts";
 import { num } from "../rows.ts";
 import { SqlReads } from "../sql/reads.ts";
@@ -35,7 +39,9 @@ export interface SqliteStoreOptions {
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): CoordinatorStore {
-  mkdirSync(dirname(options.path), { recursive: true });
+  // The file and its -wal/-shm are 0600 (clients' prompts and outputs, wallets, key hashes). What
+  // stays readable by others is logged by startCoordinator, which prepared the file before this thread.
+  preparePrivateSqlite(options.path);
   const release = acquireProcessLock(options.path);
   let writer: DatabaseSync | undefined;
   let reader: DatabaseSync | undefined;
