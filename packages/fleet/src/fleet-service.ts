@@ -59,6 +59,14 @@ function simulatedSecret(dataDir: string, operatorId: string): { secret: string;
   return { secret, file };
 }
 
+/**
+ * Where an operator's state snapshot is kept: beside the ledger's other local files, not evidence
+ * (deleting it only makes the next start fold the whole partition).
+ */
+export function snapshotFile(dataDir: string, operatorId: string): string {
+  return join(dataDir, `fleet-state-${operatorId}.snapshot`);
+}
+
 /** Opens the ledger, the simulated fleet if any, and one controller per operator. */
 export async function openFleet(
   config: FleetConfig,
@@ -116,16 +124,28 @@ export async function openFleet(
           market,
           clock,
           concurrency: config.concurrency,
+          snapshot: { file: snapshotFile(config.dataDir, operator.id) },
         }),
       );
     }
     const sim = simulator;
+    const saveSnapshots = async () => {
+      await Promise.all(
+        [...controllers.values()].map((controller) =>
+          controller.saveSnapshot().catch((error: unknown) => {
+            options.onLedgerWarning?.(snapshotFailure(controller.operator.id, error));
+          }),
+        ),
+      );
+    };
     return {
       controllers,
       ledger,
       simulator,
       generatedSecretFiles,
       async close() {
+        // A clean shutdown leaves a fresh snapshot: the next start folds only the last cycle.
+        await saveSnapshots();
         await sim?.close();
         await ledger.close();
       },
@@ -137,6 +157,32 @@ export async function openFleet(
       throw unreadableAtStart(error, config.ledger, ledgerLocation(config.ledger, config.dataDir));
     throw error;
   }
+}
+
+function snapshotFailure(operatorId: string, error: unknown): string {
+  return `the state snapshot of operator '${operatorId}' could not be written (${error instanceof Error ? error.message : String(error)}): nothing is lost, the next start folds more of the ledger`;
+}
+
+/** The one line a start says about where its state came from. */
+function startLine(controller: OperatorController): { fields: Record<string, unknown>; message: string } | null {
+  const start = controller.startReport;
+  if (!start) return null;
+  const operator = controller.operator.id;
+  if (start.from === "snapshot")
+    return {
+      fields: { operator, from: "snapshot", snapshotSeq: start.snapshotSeq, records: start.records },
+      message: `operator '${operator}': state loaded from its snapshot (through record #${start.snapshotSeq}) and the ${start.records} records after it`,
+    };
+  return {
+    fields: {
+      operator,
+      from: "ledger",
+      fromSeq: start.fromSeq,
+      records: start.records,
+      snapshotNotUsed: start.snapshotNotUsed,
+    },
+    message: `operator '${operator}': state folded from the ledger (${start.records} records from #${start.fromSeq})${start.snapshotNotUsed ? `; its state snapshot was not used: ${start.snapshotNotUsed}` : ""}`,
+  };
 }
 
 /** Opens the fleet, serves the API and runs each operator's loop. */
@@ -165,6 +211,10 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
     warn = (message) => {
       log.warn(message);
     };
+    for (const controller of fleet.controllers.values()) {
+      const line = startLine(controller);
+      if (line) server.log.info(line.fields, line.message);
+    }
     // A torn last record (a crash mid-append) was moved aside when the writers opened: say so.
     for (const repair of fleet.ledger.recovered) {
       server.log.warn(
@@ -201,6 +251,11 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
           run: async () => {
             cycles.done(await controller.runCycle());
             storage.written();
+            // Encoded now, between cycles; written in the background (at most every 10 minutes).
+            if (controller.snapshotDue())
+              controller.saveSnapshot().catch((error: unknown) => {
+                log.warn(snapshotFailure(controller.operator.id, error));
+              });
             // Off the cycle's path: the run goes on in the background, at most hourly.
             archiving?.afterCycle();
           },

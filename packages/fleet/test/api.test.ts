@@ -446,6 +446,7 @@ describe("fleet API", () => {
       stage: "execution",
       suppressed: "STOP",
       reason: "MANUAL_MODE",
+      detail: expect.stringContaining("MANUAL mode"),
     });
     expect(run.body.receipts).toEqual([]);
     expect(simulator.miner(hot).commandLog.length).toBe(before);

@@ -77,7 +77,13 @@ describe("a cycle never fails because of one miner's or one source's numbers", (
     ]);
     expect(report.receipts).toEqual([expect.objectContaining({ minerId: "sim-001", status: "ok" })]);
     expect(report.negativeProofs).toEqual([
-      { minerId: "wild", stage: "gate", suppressed: "decision", reason: "IMPOSSIBLE_HASHRATE" },
+      {
+        minerId: "wild",
+        stage: "gate",
+        suppressed: "decision",
+        reason: "IMPOSSIBLE_HASHRATE",
+        detail: expect.any(String),
+      },
     ]);
     const replay = await replayPartition(store.ledger, patched.partition, "op-wild");
     expect(replay).toMatchObject({ ok: true, differences: [] });
@@ -109,7 +115,13 @@ describe("a cycle never fails because of one miner's or one source's numbers", (
       expect.objectContaining({ minerId: "sim-003", action: "STOP", reason: "OVER_TEMPERATURE" }),
     ]);
     expect(report.negativeProofs).toEqual([
-      { minerId: "sim-004", stage: "gate", suppressed: "decision", reason: "IMPLAUSIBLE_NETWORK" },
+      {
+        minerId: "sim-004",
+        stage: "gate",
+        suppressed: "decision",
+        reason: "IMPLAUSIBLE_NETWORK",
+        detail: expect.any(String),
+      },
     ]);
     const divergences = [];
     for await (const record of store.ledger.read(controller.partition, { type: recordTypes.divergence }))
@@ -277,7 +289,13 @@ describe("the simulator's impossible:counters-backwards fault", () => {
     clock.advance(30_000);
     const second = await controller.runCycle();
     expect(second.negativeProofs).toEqual([
-      { minerId: "sim-001", stage: "gate", suppressed: "decision", reason: "COUNTERS_BACKWARDS" },
+      {
+        minerId: "sim-001",
+        stage: "gate",
+        suppressed: "decision",
+        reason: "COUNTERS_BACKWARDS",
+        detail: expect.any(String),
+      },
     ]);
   });
 });

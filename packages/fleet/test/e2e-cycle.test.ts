@@ -60,8 +60,14 @@ describe("one cycle over 200 simulated miners", () => {
     expect(new Set(holds.map((d) => d.reason))).toEqual(new Set(["RUNNING_PROFITABLY"]));
     expect(report.negativeProofs).toEqual(
       expect.arrayContaining([
-        { minerId: dark, stage: "gate", suppressed: "decision", reason: "STALE_TELEMETRY" },
-        { minerId: garbled, stage: "gate", suppressed: "decision", reason: "STALE_TELEMETRY" },
+        { minerId: dark, stage: "gate", suppressed: "decision", reason: "STALE_TELEMETRY", detail: expect.any(String) },
+        {
+          minerId: garbled,
+          stage: "gate",
+          suppressed: "decision",
+          reason: "STALE_TELEMETRY",
+          detail: expect.any(String),
+        },
       ]),
     );
     expect(report.negativeProofs).toHaveLength(2);

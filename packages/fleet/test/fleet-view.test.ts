@@ -93,6 +93,9 @@ describe("the fleet view", () => {
       records: null,
       timingsMs: null,
       fromLedger: true,
+      gated: {},
+      marketUsable: true,
+      marketProblems: [],
     });
     expect(view(restarted)).toEqual(before);
     const failed = minerSummary(restarted, "sim-002");

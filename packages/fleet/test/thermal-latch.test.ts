@@ -5,17 +5,16 @@
 // before: ledgers/rules-3-thermal-restart.jsonl, its STOP, RUN PROFITABLE_AGAIN, STOP, RUN) still
 // replays: its RUNs are reported as decided under older rules, with what differs.
 
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFleetServer } from "../src/api/fleet-server.ts";
 import { ManualClock } from "../src/clock.ts";
-import type { Json } from "../src/core/records.ts";
 import { decisionRulesVersion } from "../src/core/rules-version.ts";
 import { replayPartition } from "../src/orchestrator/replay.ts";
 import { formatReplay } from "../src/report/format.ts";
 import { FleetSimulator } from "../src/simulator/fleet-simulator.ts";
 import { controllerFor, operatorFor } from "./helpers.ts";
 import { openTestLedger } from "./ledger.ts";
+import { appendRecordedLedger } from "./recorded-ledger.ts";
 
 const clock = new ManualClock(Date.UTC(2026, 5, 1, 6));
 let simulator: FleetSimulator;
@@ -141,14 +140,11 @@ describe("the thermal latch", () => {
 
   it("a ledger written under rules 3, which restarted the cooled miner, still replays: the RUNs are rules-changed, naming HOLD against RUN", async () => {
     await using store = await openTestLedger("jsonl");
-    const lines = readFileSync(new URL("./ledgers/rules-3-thermal-restart.jsonl", import.meta.url), "utf8")
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line) as { seq: number; type: string; at: string; body: Json });
-    // One at a time: a record may only cite records already stored.
-    for (const { seq, type, at, body } of lines) {
-      expect((await store.ledger.append("fleet/op-thermal", type, body, { at: new Date(at) })).seq).toBe(seq);
-    }
+    await appendRecordedLedger(
+      store.ledger,
+      "fleet/op-thermal",
+      new URL("./ledgers/rules-3-thermal-restart.jsonl", import.meta.url),
+    );
 
     const replay = await replayPartition(store.ledger, "fleet/op-thermal", "op-thermal");
     expect(replay.ok).toBe(true);

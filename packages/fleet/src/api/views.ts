@@ -1,6 +1,7 @@
 // What the API shows of a miner and of the fleet: the latest telemetry, the latest decision and
 // the controller's memory, flattened for the dashboard.
 
+import { floorDiv, formatScaled, parseDecimal } from "../decimal.ts";
 import type { OperatorController } from "../orchestrator/operator-controller.ts";
 
 export function minerSummary(controller: OperatorController, minerId: string) {
@@ -39,6 +40,12 @@ export function minerSummary(controller: OperatorController, minerId: string) {
      * the totals) and, apart, what it would earn if running; null when it did not answer in it.
      */
     margin,
+    /**
+     * The evidence gate blocked the miner in its latest cycle (lost comms, stale telemetry, an
+     * impossible reading, unusable market data): no decision was made, so `lastDecision` is an
+     * older cycle's. `reason` lists the blocking codes, `detail` says each.
+     */
+    gate: latest?.gate ? { cycle: latest.cycle, ...latest.gate } : null,
     lastDecision: decision ?? null,
     failedPolls: memory.failedPolls,
     stoppedByController: memory.stoppedByController,
@@ -64,6 +71,7 @@ export function lastCycleView(controller: OperatorController) {
       records: report.records as number | null,
       timingsMs: report.timingsMs as typeof report.timingsMs | null,
       fromLedger: false,
+      ...gateCounts(seen),
     };
   if (!seen) return null;
   return {
@@ -73,23 +81,87 @@ export function lastCycleView(controller: OperatorController) {
     records: null,
     timingsMs: null,
     fromLedger: true,
+    ...gateCounts(seen),
   };
 }
 
+/** What blocked decisions in the cycle: miners per gate code, and whether its market data was usable. */
+function gateCounts(seen: NonNullable<OperatorController["lastCycleSeen"]>) {
+  return {
+    gated: seen.gated,
+    marketUsable: seen.marketProblems.length === 0,
+    marketProblems: seen.marketProblems,
+  };
+}
+
+/**
+ * The fleet totals: of the latest cycle with a fleet profit record, which is an older one when the
+ * latest cycle's market data was unusable (`current: false`, `cycle` and `at` say which: shown as
+ * is, they would read as today's money). In a current cycle the totals are the rows': hashrate and
+ * power add up every miner that reported them (an unknown margin still hashes), money adds up the
+ * miners whose margin is known ($0 for one not hashing), and every miner left out of either is in
+ * `excludedMiners` with why (`inHashrate` / `inPower` say what it still counts in).
+ */
 export function fleetTotals(controller: OperatorController) {
   const totals = controller.fleetTotals;
   if (!totals) return null;
+  const seen = controller.lastCycleSeen;
   const body = totals.body as Record<string, unknown>;
+  const current = seen !== null && totals.cycle === seen.cycleSeq;
+  const recorded = (body.excludedMiners as { minerId: string; reason: string }[] | undefined) ?? [];
+  const rows = current ? rowTotals(controller, totals.cycle, recorded) : undefined;
   return {
     cycle: totals.cycle,
-    hashrateThs: body.hashrateThs,
-    powerW: body.powerW,
+    /** The clock of the cycle they are from. */
+    at: seen?.totalsFrom?.cycleSeq === totals.cycle ? seen.totalsFrom.now : null,
+    /** False: the latest cycle has no totals (its market data was unusable); these are `cycle`'s. */
+    current,
+    /** Whether the latest cycle's market data was usable (see lastCycle.marketProblems). */
+    marketUsable: seen === null || seen.marketProblems.length === 0,
+    hashrateThs: rows?.hashrateThs ?? body.hashrateThs,
+    powerW: rows?.powerW ?? body.powerW,
     revenueBtcPerDay: body.revenueBtcPerDay,
     revenueUsdPerDay: Number(body.revenueMicroUsdPerDay) / 1e6,
     costUsdPerDay: Number(body.costMicroUsdPerDay) / 1e6,
     marginUsdPerDay: Number(body.marginMicroUsdPerDay) / 1e6,
     hashpriceUsdPerThDay: Number(body.hashpriceMicroUsdPerThDay) / 1e6,
-    /** Hashing miners the totals leave out, and why (an unknown margin is not a $0 cost). */
-    excludedMiners: (body.excludedMiners as { minerId: string; reason: string }[] | undefined) ?? [],
+    /** Miners the money totals leave out, and why (an unknown margin is not a $0 cost). */
+    excludedMiners: rows?.excluded ?? recorded.map((miner) => ({ ...miner, inHashrate: false, inPower: false })),
   };
+}
+
+/** The totals of a cycle's rows: see fleetTotals. */
+function rowTotals(
+  controller: OperatorController,
+  cycle: number,
+  recorded: readonly { minerId: string; reason: string }[],
+) {
+  const why = new Map(recorded.map((miner) => [miner.minerId, miner.reason]));
+  let mhs = 0n;
+  let powerW = 0;
+  const excluded: { minerId: string; reason: string; inHashrate: boolean; inPower: boolean }[] = [];
+  for (const { id } of controller.miners()) {
+    const { latest, margin } = controller.minerView(id);
+    const polled = latest !== undefined && latest.cycle === cycle;
+    // A figure the gate found impossible (a 560 TH/s spike) is no figure to add up.
+    const believable = polled && latest.ok && !latest.gate?.reason.includes("IMPOSSIBLE");
+    const t = believable && latest.ok ? latest.telemetry : undefined;
+    const hashrate = t ? parseDecimal(t.hashrateThs) : undefined;
+    if (hashrate) mhs += floorDiv(hashrate.num * 1_000_000n, hashrate.den);
+    if (t?.powerW !== null && t?.powerW !== undefined) powerW += t.powerW;
+    if (margin !== null) continue;
+    const reason =
+      why.get(id) ??
+      (!polled
+        ? "NOT_POLLED"
+        : latest.gate
+          ? latest.gate.reason
+          : !latest.ok
+            ? "POLL_FAILED"
+            : latest.telemetry.powerW === null
+              ? "MARGIN_UNKNOWN"
+              : "NO_PROFIT_FIGURES");
+    excluded.push({ minerId: id, reason, inHashrate: hashrate !== undefined, inPower: typeof t?.powerW === "number" });
+  }
+  return { hashrateThs: formatScaled(mhs, 6), powerW, excluded };
 }

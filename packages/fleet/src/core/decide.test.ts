@@ -504,4 +504,25 @@ describe("decision rules (pure core)", () => {
     h.append(recordTypes.config, { ...last, mode: "AUTO" } as never);
     expect(h.state.mode).toBe("MANUAL");
   });
+
+  it("a miner at 3 % of its expected rate is not hashing for the rules, but its power draw is a cost in its figures and the totals (rules 5)", () => {
+    const h = new Harness();
+    const crawling = telemetry({ hashrateThs: "2.85", powerW: 1900, powerSource: "reported" });
+    const out = h.cycle({ crawling, fine: telemetry() });
+    const profit = out.evidence.find((p) => p.type === recordTypes.profit && p.key === "crawling")?.body as {
+      basis: string;
+      hashrateThs: string;
+      powerW: number;
+      costMicroUsdPerDay: number;
+    };
+    expect(profit).toMatchObject({ basis: "measured", hashrateThs: "2.85", powerW: 1900 });
+    expect(profit.costMicroUsdPerDay).toBeGreaterThan(0);
+    const fleet = out.decisions.find((p) => p.type === recordTypes.profit)?.body as {
+      powerW: number;
+      hashrateThs: string;
+    };
+    expect(fleet).toMatchObject({ powerW: 1900 + 3278, hashrateThs: "97.85" });
+    // The rules still see a miner that does not hash: counting towards a restart, no RUN/STOP verdict.
+    expect(decisionsOf(out)[0]).toMatchObject({ minerId: "crawling", action: "HOLD", reason: "NOT_HASHING" });
+  });
 });

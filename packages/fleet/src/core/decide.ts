@@ -194,9 +194,13 @@ export function decideCycle(
       const expectedThs = t.expectedThs ?? (spec ? String(spec.nameplateThs) : null);
       const expected = expectedThs === null ? 0 : Number(expectedThs);
       hashing = ths > 0 && (expected === 0 || ths >= expected * 0.05);
+      // Under 5 % of its expected rate a miner counts as not hashing for the rules (a restart, not
+      // a RUN/STOP verdict), but what it measures it draws and earns: its figures are measured, and
+      // in the totals (decision rules 5; it was priced at nameplate "if running", $0 as it ran).
+      const measuring = ths > 0;
       const impossible = findings.some((d) => d.code.startsWith("IMPOSSIBLE"));
       if (economics && !impossible) {
-        figures = minerProfit(t, spec, hashing, economics);
+        figures = minerProfit(t, spec, measuring, economics);
         if (figures.known) {
           const { profit, economic } = figures;
           outcome.evidence.push({
@@ -220,7 +224,7 @@ export function decideCycle(
             },
             cites: [telemetryRef, ...marketRefs],
           });
-          if (hashing) {
+          if (measuring) {
             const rational = parseDecimal(figures.hashrateThs) ?? { num: 0n, den: 1n };
             fleetTotals.mhs += floorDiv(rational.num * 1_000_000n, rational.den);
             fleetTotals.powerW += figures.powerW;
@@ -229,7 +233,7 @@ export function decideCycle(
             fleetTotals.costMicroUsd += profit.costMicroUsdPerDay;
             fleetTotals.miners++;
           }
-        } else if (hashing) {
+        } else if (measuring) {
           fleetTotals.excluded.push({ minerId, reason: figures.reason });
         }
       }
@@ -299,7 +303,20 @@ export function decideCycle(
 
     let wanted: { action: Exclude<Action, "HOLD">; reason: string; detail: string } | undefined;
     let hold: { reason: string; detail: string } | undefined;
-    if (hashing) {
+    if (hashing && after.latch !== null) {
+      // Started again outside the controller (by hand, at the miner) while latched: it hashes, but
+      // the latch still says an operator or a thermal trip wants it stopped. Acting on it (a RUN
+      // verdict, a restart) would quietly undo that; only an operator's start or stop settles it
+      // (decision rules 5: it was decided as if not latched).
+      const why =
+        after.latch === thermalLatch
+          ? `stopped for OVER_TEMPERATURE (decision ${after.stoppedFor?.decisionId ?? "archived"}), a thermal stop latches`
+          : `stopped by an operator's command (decision ${after.stoppedFor?.decisionId ?? "archived"})`;
+      hold = {
+        reason: after.latch,
+        detail: `hashing again (${t.hashrateThs} TH/s) although ${why}: someone started it outside Pithead; the controller takes no action on it until an operator starts it from Pithead (clears the latch) or stops it again${marginText ? `; ${marginText}` : ""}`,
+      };
+    } else if (hashing) {
       if (unprofitable)
         wanted = { action: "STOP", reason: "UNPROFITABLE", detail: `${marginText} is below break-even minus the band` };
       else if (after.lowCycles >= policy.underperformCycles) {

@@ -20,7 +20,12 @@
 //      STOPPED_UNPROFITABLE, then RUN PROFITABLE_AGAIN once profitable) until an operator starts
 //      or restarts it; an action for a miner whose firmware is not identified yet is suppressed as
 //      FIRMWARE_UNKNOWN (was UNSUPPORTED_BY_FIRMWARE)
-export const decisionRulesVersion = 4;
+//   5  a latched miner that hashes again (started by hand outside Pithead) is still held by its
+//      latch: HOLD STOPPED_BY_OPERATOR or HOLD THERMAL_LATCH saying it hashes again, where it was
+//      decided as if not latched (HOLD RUNNING_PROFITABLY, or a RESTART / STOP by the margin); a
+//      miner measuring under 5 % of its expected rate (not hashing, for the rules) has measured
+//      profit figures and counts in the fleet totals (its draw was priced at $0 as it ran)
+export const decisionRulesVersion = 5;
 
 /** The rules a cycle record says it was decided under. */
 export function rulesOf(cycle: { rules?: unknown }): number {

@@ -37,6 +37,8 @@ function report(cycleSeq: number, totalMs = 12): CycleReport {
     dryRun: false,
     miners: 3,
     polled: { ok: 3, failed: 0 },
+    pollFailures: {},
+    market: { price: { source: "fixed", error: null }, network: { source: "fixed", error: null } },
     decisions: [],
     negativeProofs: [],
     receipts: [],
@@ -45,6 +47,17 @@ function report(cycleSeq: number, totalMs = 12): CycleReport {
     checkpoint: null,
     timingsMs: zero,
     cpuMs: zero,
+  };
+}
+
+/** A cycle of `miners` miners whose polls all answered, with what else the test says went on. */
+function fleetReport(cycleSeq: number, overrides: Partial<CycleReport> = {}, miners = 1000): CycleReport {
+  return {
+    ...report(cycleSeq),
+    miners,
+    polled: { ok: miners, failed: 0 },
+    market: { price: { source: "coingecko", error: null }, network: { source: "mempool", error: null } },
+    ...overrides,
   };
 }
 
@@ -130,5 +143,148 @@ describe("the loop's cycle log", () => {
         message: "cycle done",
       },
     ]);
+  });
+});
+
+const ids = (n: number) => Array.from({ length: n }, (_, i) => `sim-${String(i).padStart(4, "0")}`);
+
+const gated = (code: string, detail: string, miners: string[]) =>
+  miners.map((minerId) => ({ minerId, stage: "gate", suppressed: "decision", reason: code, detail }));
+
+/** Runs `cycles` cycles 30 s apart and returns the lines other than "cycle done". */
+function run(log: CycleLog, clock: ManualClock, lines: Line[], reports: CycleReport[]): Line[] {
+  for (const cycle of reports) {
+    log.done(cycle);
+    clock.advance(30_000);
+  }
+  return lines.filter((line) => line.message !== "cycle done");
+}
+
+describe("the log says what goes wrong across the fleet", () => {
+  it("warns once when every poll fails (the simulator was killed), sums it up while it lasts, and says when it clears", () => {
+    const clock = new ManualClock(Date.UTC(2026, 8, 1));
+    const { lines, log } = capture();
+    const cycles = new CycleLog({ operatorId: "op-1", clock, log });
+    const down = { polled: { ok: 0, failed: 1000 }, pollFailures: { unreachable: 1000 } };
+    const said = run(cycles, clock, lines, [
+      fleetReport(1),
+      ...Array.from({ length: 30 }, (_, i) => fleetReport(2 + i, down)), // 15 minutes
+      fleetReport(40),
+    ]);
+    expect(said.map((line) => [line.level, line.message])).toEqual([
+      ["warn", "1000 of 1000 miners: polls failed: failed polls by why: unreachable 1000"],
+      [
+        "warn",
+        "still 1000 of 1000 miners: polls failed, 21 cycles since 2026-09-01T00:00:30.000Z: failed polls by why: unreachable 1000",
+      ],
+      ["info", "cleared: polls failed, after 30 cycles since 2026-09-01T00:00:30.000Z"],
+    ]);
+    expect(said[0]?.fields).toMatchObject({ operator: "op-1", condition: "polls-failed", count: 1000 });
+  });
+
+  it("warns at once when 10 % of the miners go offline together, not for one flaky miner", () => {
+    const clock = new ManualClock(Date.UTC(2026, 8, 1));
+    const { lines, log } = capture();
+    const cycles = new CycleLog({ operatorId: "op-1", clock, log });
+    const said = run(cycles, clock, lines, [
+      fleetReport(1, { polled: { ok: 999, failed: 1 }, pollFailures: { timeout: 1 } }),
+      fleetReport(2, { polled: { ok: 900, failed: 100 }, pollFailures: { unreachable: 100 } }),
+    ]);
+    expect(said.map((line) => line.message)).toEqual([
+      "100 of 1000 miners: polls failed: failed polls by why: unreachable 100",
+    ]);
+  });
+
+  it("says the price source has been failing, and that every miner is gated by STALE_PRICE because of it, once each", () => {
+    const clock = new ManualClock(Date.UTC(2026, 8, 1));
+    const { lines, log } = capture();
+    const cycles = new CycleLog({ operatorId: "op-1", clock, log });
+    const failing = {
+      price: { source: "coingecko", error: "HTTP 503 Service Unavailable" },
+      network: { source: "mempool", error: null },
+    };
+    const stale = {
+      market: failing,
+      negativeProofs: gated("STALE_PRICE", "BTC price is 630 s old (limit 600 s)", ids(1000)),
+    };
+    const said = run(cycles, clock, lines, [
+      ...Array.from({ length: 20 }, (_, i) => fleetReport(1 + i, { market: failing })), // fresh from the cache
+      ...Array.from({ length: 4 }, (_, i) => fleetReport(30 + i, stale)),
+      fleetReport(40),
+    ]);
+    expect(said.map((line) => [line.level, line.message])).toEqual([
+      ["warn", "the price source is failing: coingecko: HTTP 503 Service Unavailable"],
+      [
+        "warn",
+        "still the price source is failing, 21 cycles since 2026-09-01T00:00:00.000Z: coingecko: HTTP 503 Service Unavailable",
+      ],
+      [
+        "warn",
+        "1000 of 1000 miners: gated by STALE_PRICE: BTC price is 630 s old (limit 600 s); the source's last fetch failed: HTTP 503 Service Unavailable",
+      ],
+      ["info", "cleared: the price source is failing, after 24 cycles since 2026-09-01T00:00:00.000Z"],
+      ["info", "cleared: gated by STALE_PRICE, after 4 cycles since 2026-09-01T00:10:00.000Z"],
+    ]);
+    expect(said[2]?.fields).toMatchObject({ condition: "gate:STALE_PRICE", count: 1000, examples: ids(5) });
+  });
+
+  it("warns when an implausible price gates every miner", () => {
+    const clock = new ManualClock(Date.UTC(2026, 8, 1));
+    const { lines, log } = capture();
+    const cycles = new CycleLog({ operatorId: "op-1", clock, log });
+    const detail = "BTC price $0.50 from coingecko is outside $1,000…$10,000,000";
+    const said = run(cycles, clock, lines, [
+      fleetReport(1, { negativeProofs: gated("IMPLAUSIBLE_PRICE", detail, ids(3)) }, 3),
+      fleetReport(2, { negativeProofs: gated("IMPLAUSIBLE_PRICE", detail, ids(3)) }, 3),
+    ]);
+    expect(said.map((line) => line.message)).toEqual([`3 of 3 miners: gated by IMPLAUSIBLE_PRICE: ${detail}`]);
+  });
+
+  it("warns once of an over-temperature STOP the firmware cannot carry out, not every cycle", () => {
+    const clock = new ManualClock(Date.UTC(2026, 8, 1));
+    const { lines, log } = capture();
+    const cycles = new CycleLog({ operatorId: "op-1", clock, log });
+    const hot = {
+      decisions: [
+        {
+          minerId: "sim-0007",
+          decisionId: "op-1:1:sim-0007",
+          action: "STOP" as const,
+          reason: "OVER_TEMPERATURE",
+          detail: "chip 97 °C ≥ 95 °C: stopping regardless of profit and cooldown",
+        },
+      ],
+      negativeProofs: [
+        {
+          minerId: "sim-0007",
+          stage: "execution",
+          suppressed: "STOP",
+          reason: "UNSUPPORTED_BY_FIRMWARE",
+          detail: "bmminer has no STOP over the API",
+        },
+      ],
+    };
+    const said = run(
+      cycles,
+      clock,
+      lines,
+      Array.from({ length: 10 }, (_, i) => fleetReport(1 + i, hot)),
+    );
+    expect(said.map((line) => line.message)).toEqual([
+      "1 of 1000 miners: STOP (OVER_TEMPERATURE) not carried out (UNSUPPORTED_BY_FIRMWARE): bmminer has no STOP over the API",
+    ]);
+    expect(said[0]?.fields).toMatchObject({ examples: ["sim-0007"] });
+  });
+
+  it("says nothing of what a person chose: MANUAL mode and dry-run suppressions", () => {
+    const clock = new ManualClock(Date.UTC(2026, 8, 1));
+    const { lines, log } = capture();
+    const cycles = new CycleLog({ operatorId: "op-1", clock, log });
+    const manual = {
+      negativeProofs: [
+        { minerId: "sim-0001", stage: "execution", suppressed: "STOP", reason: "MANUAL_MODE", detail: "MANUAL" },
+      ],
+    };
+    expect(run(cycles, clock, lines, [fleetReport(1, manual), fleetReport(2, manual)])).toEqual([]);
   });
 });

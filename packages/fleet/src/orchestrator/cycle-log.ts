@@ -3,11 +3,13 @@
 // logged with its reason, the repeats are summed up at most once a minute ("still failing: N
 // cycles since …"), and the first cycle that succeeds again says so. A different reason is news
 // and is logged at once. Cycles longer than the poll interval are warned of the same way
-// (cycle-overrun.ts).
+// (cycle-overrun.ts), and what completed cycles show going wrong across the fleet (a dead
+// simulator, a failing price source, every miner gated) the same way (fleet-conditions.ts).
 
 import type { Clock } from "../clock.ts";
 import { type CycleFailure, cycleFailure } from "./cycle-failure.ts";
 import { OverrunWatch } from "./cycle-overrun.ts";
+import { FleetConditions } from "./fleet-conditions.ts";
 import type { CycleReport } from "./operator-controller.ts";
 
 /** The part of a pino logger this uses. */
@@ -39,6 +41,8 @@ export class CycleLog {
   private readonly options: CycleLogOptions;
   private failing: Failing | undefined;
   private readonly overruns: OverrunWatch | undefined;
+  /** What the completed cycles show going wrong fleet-wide (fleet-conditions.ts). */
+  private readonly conditions = new FleetConditions();
 
   constructor(options: CycleLogOptions) {
     this.options = options;
@@ -66,6 +70,8 @@ export class CycleLog {
       },
       "cycle done",
     );
+    for (const line of this.conditions.observe(report, this.options.clock.now()))
+      log[line.level]({ operator: operatorId, ...line.fields }, line.message);
     const overrun = this.overruns?.observe(report.timingsMs.total, this.options.clock.now());
     if (overrun) log.warn({ operator: operatorId, ...overrun.fields }, overrun.message);
   }

@@ -4,7 +4,15 @@
 import type { PollOutcome } from "../cgminer/adapter.ts";
 import type { CycleOutcome } from "../core/decide.ts";
 import type { Mode } from "../core/policy.ts";
-import type { Action, CycleBody, DecisionBody, NegativeProofBody, ReceiptBody } from "../core/records.ts";
+import type {
+  Action,
+  CycleBody,
+  DecisionBody,
+  NegativeProofBody,
+  NetworkBody,
+  PriceBody,
+  ReceiptBody,
+} from "../core/records.ts";
 import { recordTypes } from "../core/records.ts";
 import type { Spent } from "./phase-timer.ts";
 import type { StoredRecordLike } from "./recorder.ts";
@@ -17,8 +25,15 @@ export interface CycleReport {
   dryRun: boolean;
   miners: number;
   polled: { ok: number; failed: number };
+  /** The failed polls by why (`connect-refused`, `timeout`, …): what the log says of a fleet-wide outage. */
+  pollFailures: Record<string, number>;
+  /** Where the market figures came from and the last fetch's error (a cached figure can hide one). */
+  market: {
+    price: { source: string | null; error: string | null };
+    network: { source: string | null; error: string | null };
+  };
   decisions: { minerId: string; decisionId: string; action: Action; reason: string; detail: string }[];
-  negativeProofs: { minerId: string; stage: string; suppressed: string; reason: string }[];
+  negativeProofs: { minerId: string; stage: string; suppressed: string; reason: string; detail: string }[];
   receipts: { minerId: string; decisionId: string; action: Action; status: "ok" | "failed"; detail: string }[];
   divergences: number;
   records: number;
@@ -36,6 +51,8 @@ export function cycleReport(cycle: {
   operatorId: string;
   cycleSeq: number;
   body: CycleBody;
+  price: PriceBody;
+  network: NetworkBody;
   outcomes: PollOutcome[];
   outcome: CycleOutcome;
   receipts: StoredRecordLike[];
@@ -52,6 +69,11 @@ export function cycleReport(cycle: {
     dryRun: cycle.body.dryRun,
     miners: cycle.body.miners,
     polled: { ok: outcomes.filter((o) => o.ok).length, failed: outcomes.filter((o) => !o.ok).length },
+    pollFailures: failuresOf(outcomes),
+    market: {
+      price: { source: cycle.price.source, error: cycle.price.error },
+      network: { source: cycle.network.source, error: cycle.network.error },
+    },
     decisions: outcome.decisions
       .filter((planned) => planned.type === recordTypes.decision)
       .map((planned) => {
@@ -68,7 +90,13 @@ export function cycleReport(cycle: {
       .filter((planned) => planned.type === recordTypes.negativeProof)
       .map((planned) => {
         const body = planned.body as NegativeProofBody;
-        return { minerId: body.minerId, stage: body.stage, suppressed: body.suppressed, reason: body.reason };
+        return {
+          minerId: body.minerId,
+          stage: body.stage,
+          suppressed: body.suppressed,
+          reason: body.reason,
+          detail: body.detail,
+        };
       }),
     receipts: cycle.receipts.map((record) => {
       const body = record.body as unknown as ReceiptBody;
@@ -98,4 +126,10 @@ export function cycleReport(cycle: {
       total: spent.total.cpuMs,
     },
   };
+}
+
+function failuresOf(outcomes: PollOutcome[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const outcome of outcomes) if (!outcome.ok) counts[outcome.failure] = (counts[outcome.failure] ?? 0) + 1;
+  return counts;
 }

@@ -154,6 +154,8 @@ export async function runCycleSteps(context: CycleContext, progress: CycleProgre
     operatorId: context.operatorId,
     cycleSeq: cycle,
     body: cycleBody,
+    price,
+    network,
     outcomes,
     outcome,
     receipts: storedReceipts,

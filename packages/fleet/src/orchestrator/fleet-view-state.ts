@@ -7,6 +7,7 @@ import {
   type Action,
   type CycleBody,
   type DecisionBody,
+  type DivergenceBody,
   type NegativeProofBody,
   type ProfitBody,
   type ReceiptBody,
@@ -16,9 +17,21 @@ import {
 import type { Telemetry } from "../telemetry.ts";
 import type { StoredRecordLike } from "./recorder.ts";
 
-export type LatestPoll =
+/** The evidence gate's negative proof of the miner's latest cycle: no decision was made in it. */
+export interface GateView {
+  seq: number;
+  /** The blocking divergences' codes, as the proof lists them ("LOST_COMMS,STALE_PRICE"). */
+  reason: string;
+  detail: string;
+}
+
+export type LatestPoll = (
   | { seq: number; cycle: number; ok: true; telemetry: Telemetry }
-  | { seq: number; cycle: number; ok: false; reason: string };
+  | { seq: number; cycle: number; ok: false; reason: string }
+) & {
+  /** Set when the gate blocked the miner in that cycle; its last decision is then an older one. */
+  gate?: GateView;
+};
 
 /**
  * A miner's economics in a cycle as it ran: measured for a hashing miner, $0 revenue and $0 cost
@@ -55,6 +68,12 @@ export interface CycleSeen {
   now: string;
   mode: string;
   polled: { ok: number; failed: number };
+  /** Miners the evidence gate blocked in this cycle, by divergence code (one miner can count under two). */
+  gated: Record<string, number>;
+  /** What made the cycle's market data unusable (stale, implausible, dated ahead): no profit, no totals. */
+  marketProblems: { code: string; detail: string }[];
+  /** The latest cycle with fleet totals (a fleet profit record), this one or an older one. */
+  totalsFrom: { cycleSeq: number; now: string } | null;
 }
 
 export function minerMargin(body: ProfitBody): MinerMargin {
@@ -82,7 +101,21 @@ export class FleetViewState {
     switch (record.type) {
       case recordTypes.cycle: {
         const body = record.body as unknown as CycleBody;
-        this.cycle = { cycleSeq: record.seq, now: body.now, mode: body.mode, polled: { ok: 0, failed: 0 } };
+        this.cycle = {
+          cycleSeq: record.seq,
+          now: body.now,
+          mode: body.mode,
+          polled: { ok: 0, failed: 0 },
+          gated: {},
+          marketProblems: [],
+          totalsFrom: this.cycle?.totalsFrom ?? null,
+        };
+        return;
+      }
+      case recordTypes.divergence: {
+        const body = record.body as unknown as DivergenceBody;
+        if (body.minerId === null && this.cycle?.cycleSeq === body.cycle)
+          this.cycle.marketProblems.push({ code: body.code, detail: body.detail });
         return;
       }
       case recordTypes.telemetry: {
@@ -99,6 +132,8 @@ export class FleetViewState {
       case recordTypes.profit: {
         const body = record.body as unknown as ProfitBody;
         if (body.minerId !== null) this.margins.set(body.minerId, minerMargin(body));
+        else if (this.cycle?.cycleSeq === body.cycle)
+          this.cycle.totalsFrom = { cycleSeq: body.cycle, now: this.cycle.now };
         return;
       }
       case recordTypes.decision: {
@@ -119,6 +154,14 @@ export class FleetViewState {
       }
       case recordTypes.negativeProof: {
         const body = record.body as unknown as NegativeProofBody;
+        if (body.stage === "gate") {
+          const poll = this.latest.get(body.minerId);
+          if (poll && poll.cycle === body.cycle)
+            poll.gate = { seq: record.seq, reason: body.reason, detail: body.detail };
+          if (this.cycle?.cycleSeq === body.cycle)
+            for (const code of body.reason.split(",")) this.cycle.gated[code] = (this.cycle.gated[code] ?? 0) + 1;
+          return;
+        }
         const decision = this.decisions.get(body.minerId);
         if (decision && decision.action !== "HOLD" && body.decisionId === decision.decisionId)
           decision.notCarriedOut = { seq: record.seq, stage: body.stage, reason: body.reason, detail: body.detail };

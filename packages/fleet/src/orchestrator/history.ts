@@ -24,6 +24,32 @@ export interface HistoryPoint {
 
 const actions = ["", "HOLD", "RUN", "STOP", "RESTART"];
 
+/** A ring's columns (every array of Ring below) and their element types. */
+const columnTypes = {
+  cycle: Float64Array,
+  at: Float64Array,
+  hashrate: Float64Array,
+  expected: Float64Array,
+  temp: Float32Array,
+  power: Float32Array,
+  margin: Float64Array,
+  ifRunning: Float64Array,
+  flags: Uint8Array,
+} as const;
+type Column = keyof typeof columnTypes;
+const columns = Object.keys(columnTypes) as Column[];
+
+/**
+ * The rings as they are, for the state snapshot (state-snapshot.ts): each miner's head and size,
+ * and per column one array of every ring's slots, miner after miner (binary: NaN stays NaN).
+ */
+export interface HistorySnapshot {
+  capacity: number;
+  cycleAt: [number, number][];
+  miners: { id: string; head: number; size: number }[];
+  columns: Record<Column, Float64Array | Float32Array | Uint8Array>;
+}
+
 class Ring {
   readonly cycle: Float64Array;
   readonly at: Float64Array;
@@ -143,6 +169,45 @@ export class MinerHistory {
       default:
         return;
     }
+  }
+
+  /** Everything it holds, copied (see HistorySnapshot). */
+  toSnapshot(): HistorySnapshot {
+    const rings = [...this.rings];
+    const capacity = this.capacity;
+    const out = {} as HistorySnapshot["columns"];
+    for (const column of columns) {
+      const all = new columnTypes[column](rings.length * capacity);
+      rings.forEach(([, ring], index) => {
+        all.set(ring[column] as Float64Array, index * capacity);
+      });
+      out[column] = all;
+    }
+    return {
+      capacity,
+      cycleAt: [...this.cycleAt],
+      miners: rings.map(([id, ring]) => ({ id, head: ring.head, size: ring.size })),
+      columns: out,
+    };
+  }
+
+  /** Holds exactly what `toSnapshot` copied instead of what it held (the same capacity). */
+  restore(snapshot: HistorySnapshot): void {
+    const capacity = this.capacity;
+    if (snapshot.capacity !== capacity)
+      throw new Error(`its charts keep ${snapshot.capacity} points per miner, these ${capacity}`);
+    this.rings.clear();
+    this.cycleAt.clear();
+    for (const [cycle, ms] of snapshot.cycleAt) this.cycleAt.set(cycle, ms);
+    snapshot.miners.forEach(({ id, head, size }, index) => {
+      const ring = this.ring(id);
+      for (const column of columns) {
+        const from = snapshot.columns[column].subarray(index * capacity, (index + 1) * capacity);
+        (ring[column] as Float64Array).set(from as Float64Array);
+      }
+      ring.head = head;
+      ring.size = size;
+    });
   }
 
   /** The newest `limit` points of a miner, oldest first. */

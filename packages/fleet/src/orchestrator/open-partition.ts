@@ -2,6 +2,10 @@
 // state is only ever the fold of those records), settles what the last run left open, and records
 // the configuration when it changed.
 //
+// With a state snapshot (state-snapshot.ts) whose last record is still the ledger's, only the
+// records after it are folded: a restart costs what happened since, not the whole history. The
+// last cycle is always among them (the snapshot's state is cut just before a cycle record).
+//
 // Left open by a process that ended mid-cycle (killed, crashed, lost power): actions decided but
 // without a receipt or a suppression, and a last cycle that did not write all its steps. Each
 // decision gets a negative proof (never retried on old evidence), the cycle a
@@ -29,11 +33,30 @@ import { cycleCompleteness } from "./cycle-completeness.ts";
 import { refKey } from "./cycle-refs.ts";
 import { interruptedProof } from "./interruption.ts";
 import type { NewRecord, Recorder, StoredRecordLike } from "./recorder.ts";
+import type { StartFacts } from "./start-facts.ts";
+import type { DecodedSnapshot } from "./state-snapshot.ts";
 import { readBack } from "./unreadable-partition.ts";
 
+/** How a start got its state: from a snapshot and the records after it, or by folding them all. */
+export type StartReport =
+  | { from: "snapshot"; snapshotSeq: number; records: number }
+  | { from: "boundary"; fromSeq: number; records: number; snapshotNotUsed: string | null };
+
+/** The state snapshot a start may use (see state-snapshot.ts), and how to load it into the controller. */
+export interface StartSnapshot {
+  /** The file decoded; undefined: there is none. */
+  found: DecodedSnapshot | { problem: string } | undefined;
+  /** Loads it (throws: it cannot be, and the start folds everything instead). */
+  restore(snapshot: DecodedSnapshot): void;
+  /** Undoes a restore that threw halfway. */
+  reset(): void;
+}
+
 /**
- * Folds every record of the partition through `take` (which updates `state` in place) and returns
- * the last configuration recorded and the records that settle an interrupted last run.
+ * Folds the records of the partition through `take` (which updates `state` and `facts()` in place)
+ * and returns the last configuration recorded and the records that settle an interrupted last run.
+ * With a usable snapshot, only the records after its state's cut point are read: those up to the
+ * snapshot's own seq through `takeState` (its view already holds them), the rest through `take`.
  */
 export async function readPartition(source: {
   recorder: Recorder;
@@ -41,12 +64,14 @@ export async function readPartition(source: {
   operatorId: string;
   clock: Clock;
   state: FleetState;
+  facts: () => StartFacts;
   take: (record: StoredRecordLike) => void;
-}): Promise<{ lastConfig: Json | undefined; settle: NewRecord[] }> {
+  takeState: (record: StoredRecordLike) => void;
+  snapshot?: StartSnapshot;
+  /** Called with the last cycle's record before it is folded (the controller keeps the state then). */
+  beforeLastCycle?: (record: StoredRecordLike) => void;
+}): Promise<{ lastConfig: Json | undefined; settle: NewRecord[]; start: StartReport }> {
   const { recorder, partition, operatorId, state } = source;
-  let lastConfig: Json | undefined;
-  // Actions decided but without a receipt or a suppression: the controller stopped in between.
-  const unsettled = new Map<string, { seq: number; body: DecisionBody }>();
   // The last cycle, to tell whether it wrote everything: re-derived against the state before it.
   let lastCycle: StoredRecordLike | undefined;
   // Records moved to the ledger's archive are not read back: the state starts at the boundary (the
@@ -58,31 +83,43 @@ export async function readPartition(source: {
     operatorId,
   ))
     lastCycle = record;
+  const snapshot = source.snapshot ? await usableSnapshot(source.snapshot, recorder, partition, fromSeq) : undefined;
+  let readFrom = fromSeq;
+  let viewFrom = fromSeq;
+  let notUsed: string | null = typeof snapshot === "string" ? snapshot : null;
+  let used = false;
+  if (snapshot !== undefined && typeof snapshot !== "string") {
+    try {
+      source.snapshot?.restore(snapshot);
+      used = true;
+      readFrom = snapshot.stateSeq + 1;
+      viewFrom = snapshot.seq + 1;
+    } catch (error) {
+      source.snapshot?.reset();
+      notUsed = `it could not be loaded (${error instanceof Error ? error.message : String(error)})`;
+    }
+  }
   let beforeLast: FleetState | undefined;
   const lastCycleRecords: StoredRecordLike[] = [];
   let lastRecorded = false;
+  let records = 0;
   for await (const record of readBack(
-    recorder.read(partition, fromSeq > 0 ? { fromSeq } : {}),
+    recorder.read(partition, readFrom > 0 ? { fromSeq: readFrom } : {}),
     partition,
     operatorId,
   )) {
-    source.take(record);
+    records++;
+    if (lastCycle && record.seq === lastCycle.seq) source.beforeLastCycle?.(record);
+    if (record.seq >= viewFrom) source.take(record);
+    else source.takeState(record);
     if (lastCycle && record.seq === lastCycle.seq) beforeLast = structuredClone(state);
     else if (lastCycle && (record.body as { cycle?: unknown }).cycle === lastCycle.seq) {
       if (record.type === recordTypes.cycleInterrupted) lastRecorded = true;
       else lastCycleRecords.push(record);
     }
-    if (record.type === recordTypes.config) lastConfig = record.body;
-    const body = record.body as { decisionId?: unknown; stage?: unknown; action?: unknown };
-    if (record.type === recordTypes.decision && body.action !== "HOLD") {
-      unsettled.set(String(body.decisionId), { seq: record.seq, body: record.body as unknown as DecisionBody });
-    } else if (
-      record.type === recordTypes.receipt ||
-      (record.type === recordTypes.negativeProof && body.stage === "execution")
-    ) {
-      unsettled.delete(String(body.decisionId));
-    }
   }
+  const facts = source.facts();
+  const unsettled = facts.unsettled;
   // Never retried on old evidence and never left without an outcome: each gets a negative proof.
   const at = new Date(source.clock.now());
   const cut =
@@ -110,7 +147,39 @@ export async function readPartition(source: {
       : []),
     ...[...unsettled.values()].map(({ seq, body }) => interruptedProof(seq, body, at)),
   ];
-  return { lastConfig, settle };
+  const start: StartReport = used
+    ? { from: "snapshot", snapshotSeq: readFrom - 1, records }
+    : { from: "boundary", fromSeq, records, snapshotNotUsed: notUsed };
+  return { lastConfig: facts.lastConfig, settle, start };
+}
+
+/**
+ * The snapshot, or why it is not used: it must continue this partition's ledger as it is now (its
+ * last record's hash still at its seq: a ledger rewound, replaced or rewritten since has another),
+ * and every record after its state must still be here (not archived since).
+ */
+async function usableSnapshot(
+  snapshot: StartSnapshot,
+  recorder: Recorder,
+  partition: string,
+  fromSeq: number,
+): Promise<DecodedSnapshot | string | undefined> {
+  const found = snapshot.found;
+  if (found === undefined) return "there is none";
+  if ("problem" in found) return found.problem;
+  if (found.partition !== partition) return `it is partition ${found.partition}'s`;
+  if (found.stateSeq + 1 < fromSeq) return `records up to #${fromSeq - 1} were archived after it was written`;
+  if (found.fromSeq > fromSeq) return "the ledger's archive boundary moved back (another ledger?)";
+  let record: StoredRecordLike | undefined;
+  try {
+    record = await recorder.get(partition, found.seq);
+  } catch (error) {
+    return `its record #${found.seq} cannot be read (${error instanceof Error ? error.message : String(error)})`;
+  }
+  if (!record) return `the ledger has no record #${found.seq} (rewound or replaced since)`;
+  if (record.hash !== found.hash)
+    return `the ledger's record #${found.seq} is not the one it was folded up to (rewound, replaced or rewritten since)`;
+  return found;
 }
 
 /** The configuration record (and a mode switch it causes) to write, none if it did not change. */

@@ -28,8 +28,12 @@ import { MinerHistory } from "./history.ts";
 import { failedCycleRecords } from "./interruption.ts";
 import { type ManualResult, manualCommand } from "./manual-command.ts";
 import { Mutex } from "./mutex.ts";
-import { configRecords, readPartition } from "./open-partition.ts";
+import { configRecords, readPartition, type StartReport } from "./open-partition.ts";
 import { type NewRecord, partitionFor, type Recorder, type StoredRecordLike } from "./recorder.ts";
+import { readSnapshotFile } from "./snapshot-file.ts";
+import { type SaveOutcome, SnapshotKeeper, type SnapshotOptions } from "./snapshot-keeper.ts";
+import { StartFacts } from "./start-facts.ts";
+import { type DecodedSnapshot, decodeSnapshot, restoreView } from "./state-snapshot.ts";
 
 /** Miner ids per fleet.memory record: a 10,000-miner fleet stopped for a loss fits in ten. */
 const MEMORY_IDS_PER_RECORD = 1000;
@@ -47,6 +51,8 @@ export interface ControllerOptions {
   concurrency?: number;
   /** Points per miner kept for the charts. */
   historyPoints?: number;
+  /** Keep a state snapshot there, and start from it (absent: every start folds the partition). */
+  snapshot?: SnapshotOptions;
 }
 
 export class OperatorController {
@@ -62,10 +68,18 @@ export class OperatorController {
   /** What dispatching a decision needs (see execute-decision.ts). */
   private readonly executor: Executor;
   private readonly state: FleetState = emptyState();
+  /** What a start needs besides the state (the last configuration, unsettled decisions). */
+  private facts = new StartFacts();
+  private readonly snapshots: SnapshotKeeper | undefined;
+  /** While the partition is read back on open (the snapshot keeper is told of the last cycle only). */
+  private opening = true;
+  /** How this controller's start got its state. */
+  startReport: StartReport | null = null;
   /** What the fleet view shows (not part of the state the core reads), folded from the same records. */
   private readonly view = new FleetViewState();
   private lastReport: CycleReport | null = null;
   readonly history: MinerHistory;
+  private readonly historyPoints: number | undefined;
   /** The latest fleet profit record (totals of the last cycle). */
   private fleetProfit: { cycle: number; body: Json } | null = null;
   /** A cycle that failed after its first batch, recorded before this controller's next write. */
@@ -80,13 +94,23 @@ export class OperatorController {
     this.clock = options.clock;
     this.concurrency = options.concurrency ?? 256;
     this.endpoints = new Map(options.operator.miners.map((miner) => [miner.id, miner]));
+    this.historyPoints = options.historyPoints;
     this.history = new MinerHistory(options.historyPoints);
     this.executor = { state: this.state, endpoints: this.endpoints, adapter: this.adapter, clock: this.clock };
+    this.snapshots = options.snapshot ? new SnapshotKeeper(options.snapshot) : undefined;
+  }
+
+  /** The state the core reads and what a start needs besides (the rest of take, without the view). */
+  private takeState(record: StoredRecordLike): void {
+    if (!this.opening) this.snapshots?.beforeCycle(record, this.state, this.facts);
+    foldRecord(this.state, record);
+    this.facts.take(record);
+    this.snapshots?.followed(record);
   }
 
   /** Everything the controller keeps in memory follows the records: the state, charts, latest decisions. */
   private take(record: StoredRecordLike): void {
-    foldRecord(this.state, record);
+    this.takeState(record);
     this.history.add(record);
     this.view.take(record);
     if (record.type === recordTypes.profit && (record.body as { minerId?: unknown }).minerId === null) {
@@ -97,17 +121,72 @@ export class OperatorController {
   /** Rebuilds the state from the partition and records the configuration if it changed. */
   static async open(options: ControllerOptions): Promise<OperatorController> {
     const controller = new OperatorController(options);
-    const { lastConfig, settle } = await readPartition({
+    const keeper = controller.snapshots;
+    const found = keeper ? await controller.readSnapshot(keeper.file) : undefined;
+    const { lastConfig, settle, start } = await readPartition({
       recorder: controller.recorder,
       partition: controller.partition,
       operatorId: options.operator.id,
       clock: controller.clock,
       state: controller.state,
+      facts: () => controller.facts,
       take: (record) => controller.take(record),
+      takeState: (record) => controller.takeState(record),
+      ...(keeper
+        ? {
+            snapshot: {
+              found,
+              restore: (snapshot: DecodedSnapshot) => controller.restore(snapshot, keeper),
+              reset: () => controller.restore(undefined, keeper),
+            },
+            beforeLastCycle: (record: StoredRecordLike) =>
+              keeper.beforeCycle(record, controller.state, controller.facts),
+          }
+        : {}),
     });
+    controller.startReport = start;
+    if (keeper && start.from === "boundary") keeper.fromSeq = start.fromSeq;
+    controller.opening = false;
     await controller.appendAndFold(settle);
     await controller.appendAndFold(configRecords(options.operator, lastConfig, controller.state, controller.clock));
     return controller;
+  }
+
+  /** The snapshot file decoded, or why it cannot be (none: undefined). */
+  private async readSnapshot(file: string): Promise<DecodedSnapshot | { problem: string } | undefined> {
+    try {
+      const bytes = await readSnapshotFile(file);
+      return bytes && decodeSnapshot(bytes);
+    } catch (error) {
+      return { problem: `it cannot be read (${error instanceof Error ? error.message : String(error)})` };
+    }
+  }
+
+  /** Holds what a snapshot held (undefined: nothing, as before any record). */
+  private restore(snapshot: DecodedSnapshot | undefined, keeper: SnapshotKeeper): void {
+    Object.assign(this.state, snapshot?.state ?? emptyState());
+    this.facts = snapshot?.facts ?? new StartFacts();
+    restoreView(this.view, snapshot?.view ?? { ...new FleetViewState() });
+    this.history.restore(snapshot?.history ?? new MinerHistory(this.historyPoints).toSnapshot());
+    this.fleetProfit = snapshot?.fleetProfit ?? null;
+    if (snapshot) keeper.loaded(snapshot.stateSeq, snapshot.fromSeq);
+  }
+
+  /** A state snapshot is due (see SnapshotOptions.everyMs); saveSnapshot writes it. */
+  snapshotDue(): boolean {
+    return this.snapshots?.due(this.clock.now()) ?? false;
+  }
+
+  /**
+   * Writes the state snapshot (encoded at once, written in the background of the returned promise):
+   * after a cycle when one is due, and on a clean shutdown. Rejects when the file cannot be written.
+   */
+  saveSnapshot(): Promise<SaveOutcome> {
+    if (!this.snapshots) return Promise.resolve({ written: false, why: "no snapshot file is configured" });
+    return this.snapshots.save(
+      { partition: this.partition, view: this.view, history: this.history, fleetProfit: this.fleetProfit },
+      this.clock.now(),
+    );
   }
 
   get mode(): Mode {

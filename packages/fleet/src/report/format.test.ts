@@ -65,3 +65,30 @@ describe("the replay summary", () => {
     ]);
   });
 });
+
+describe("the replay summary of a cycle cut short", () => {
+  it("says which cycle was interrupted and why, in words, not as a record type and key", () => {
+    const text = formatReplay(
+      report({
+        interrupted: 1,
+        differences: [
+          {
+            cycleSeq: 98641,
+            type: "fleet.cycle-interrupted",
+            key: "98641",
+            kind: "interrupted",
+            detail:
+              "cycle #98641 was interrupted (PROCESS_STOPPED, record #98702): its decisions were never written; the controller stopped during the cycle",
+            expected: null,
+            actual: null,
+          },
+        ],
+      }),
+    );
+    expect(text.split("\n").slice(1)).toEqual([
+      "  and 1 cycle cut short or still running (evidence, not counted):",
+      "  cycle #98641 was interrupted (PROCESS_STOPPED, record #98702): its decisions were never written; the controller stopped during the cycle",
+    ]);
+    expect(text).not.toContain("fleet.cycle-interrupted '98641'");
+  });
+});

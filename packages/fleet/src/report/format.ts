@@ -160,7 +160,9 @@ export function formatReplay(report: ReplayReport): string {
   if (cutShort.length > 0) {
     lines.push(
       `  and ${count(cutShort.length, "cycle")} cut short or still running (evidence, not counted):`,
-      ...cutShort.slice(0, 20).map(line),
+      // Their detail already names the cycle and why ("cycle #98641 was interrupted (…)"): the
+      // record type and key in front of it would only repeat the number.
+      ...cutShort.slice(0, 20).map((d) => `  ${d.detail}`),
     );
   }
   if (history.length > 0) {

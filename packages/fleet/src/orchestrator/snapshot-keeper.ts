@@ -1,0 +1,93 @@
+// A controller's side of its state snapshot (state-snapshot.ts): it follows the records the
+// controller folds, keeps the state as it was just before the latest cycle record (encoded then, a
+// few milliseconds per cycle), and writes the file when asked (after a cycle when one is due, on
+// a clean shutdown), one write at a time.
+//
+// It writes nothing once the controller's state stops being the fold of a contiguous run of
+// records (a cycle that failed between appending records and folding them): the last snapshot
+// written stays valid, and the next start folds from it.
+
+import type { FleetState } from "../core/memory.ts";
+import { recordTypes } from "../core/records.ts";
+import type { StoredRecordLike } from "./recorder.ts";
+import { writeSnapshotFile } from "./snapshot-file.ts";
+import type { StartFacts } from "./start-facts.ts";
+import { encodeSnapshot, encodeStatePart, type SnapshotParts } from "./state-snapshot.ts";
+
+export interface SnapshotOptions {
+  /** Where it is kept (fleet-service: `<DATA_DIR>/fleet-state-<operator>.snapshot`). */
+  file: string;
+  /** How often a cycle is followed by a write, at most (default 10 minutes). */
+  everyMs?: number;
+}
+
+export type SaveOutcome = { written: true; seq: number; bytes: number } | { written: false; why: string };
+
+export class SnapshotKeeper {
+  readonly file: string;
+  readonly everyMs: number;
+  /** The archive boundary this controller's fold began at (an earlier one when it began from a snapshot). */
+  fromSeq = 0;
+  private next: number | undefined;
+  private lastHash = "";
+  private stopped: string | null = null;
+  private statePart: string | null = null;
+  private lastWrittenMs = Number.NEGATIVE_INFINITY;
+  private writing: Promise<SaveOutcome> | null = null;
+
+  constructor(options: SnapshotOptions) {
+    this.file = options.file;
+    this.everyMs = options.everyMs ?? 600_000;
+  }
+
+  /** After a snapshot's state (cut after `stateSeq`) was loaded: the next record is the one after it. */
+  loaded(stateSeq: number, fromSeq: number): void {
+    this.next = stateSeq + 1;
+    this.fromSeq = fromSeq;
+  }
+
+  /** Before a cycle record is folded: the state then is what a start re-examines that cycle against. */
+  beforeCycle(record: StoredRecordLike, state: FleetState, facts: StartFacts): void {
+    if (record.type !== recordTypes.cycle || this.stopped !== null) return;
+    if (this.next !== undefined && record.seq !== this.next) return; // followed() stops it
+    this.statePart = encodeStatePart(record.seq - 1, state, facts);
+  }
+
+  /** After every record folded, in order. */
+  followed(record: StoredRecordLike): void {
+    if (this.next !== undefined && record.seq !== this.next && this.stopped === null)
+      this.stopped = `the state stopped following the ledger at record #${this.next} (#${record.seq} came next)`;
+    this.next = record.seq + 1;
+    this.lastHash = record.hash;
+  }
+
+  due(nowMs: number): boolean {
+    return this.stopped === null && this.statePart !== null && nowMs - this.lastWrittenMs >= this.everyMs;
+  }
+
+  /**
+   * Encodes the snapshot now (synchronously: the state cannot change meanwhile) and writes it; a
+   * write in progress is waited for instead of starting a second one.
+   */
+  save(parts: Omit<SnapshotParts, "statePart" | "seq" | "hash" | "fromSeq">, nowMs: number): Promise<SaveOutcome> {
+    if (this.writing) return this.writing;
+    if (this.stopped !== null) return Promise.resolve({ written: false, why: this.stopped });
+    if (this.statePart === null || this.next === undefined)
+      return Promise.resolve({ written: false, why: "no cycle has been folded yet" });
+    const seq = this.next - 1;
+    const bytes = encodeSnapshot({
+      ...parts,
+      fromSeq: this.fromSeq,
+      statePart: this.statePart,
+      seq,
+      hash: this.lastHash,
+    });
+    this.lastWrittenMs = nowMs;
+    this.writing = writeSnapshotFile(this.file, bytes)
+      .then((): SaveOutcome => ({ written: true, seq, bytes: bytes.length }))
+      .finally(() => {
+        this.writing = null;
+      });
+    return this.writing;
+  }
+}
