@@ -11,6 +11,7 @@ import { navigate, useLocation } from "../lib/router.tsx";
 import { useInterval, useLoad } from "../lib/use-load.ts";
 import { useApp } from "../session/app-context.tsx";
 import type { FleetCredential } from "../session/connections.ts";
+import { gateBanner, latchedHashingNote, staleTotalsNote } from "./fleet/fleet-health.ts";
 import { FleetMinerTable, type MinerCommand } from "./fleet/fleet-miner-table.tsx";
 import { latestCycleMargins, marginsToShow } from "./fleet/latest-margins.ts";
 import { MinerCharts } from "./fleet/miner-charts.tsx";
@@ -99,6 +100,9 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
   const allEntries = loaded ? timelineEntries(loaded) : [];
   const entries = allEntries.slice(0, timelineLength);
   const data = view.data;
+  const gates = data ? gateBanner(data.lastCycle, data.count) : null;
+  const staleTotals = data?.totals ? staleTotalsNote(data.totals, data.lastCycle) : null;
+  const latchedHashing = data ? latchedHashingNote(data.miners) : null;
 
   return (
     <>
@@ -151,8 +155,23 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
             <ErrorNotice error={actionError} title="Not done" />
           </section>
 
+          {gates && (
+            <div className={`notice notice-${gates.tone}`} role="status" data-testid="fleet-gates">
+              {gates.text}
+            </div>
+          )}
+          {latchedHashing && (
+            <div className="notice notice-warn" role="status" data-testid="fleet-latched-hashing">
+              {latchedHashing}
+            </div>
+          )}
+          {staleTotals && (
+            <div className="notice notice-warn" role="status" data-testid="fleet-stale-totals">
+              {staleTotals}
+            </div>
+          )}
           {data.totals && (
-            <section className="cards" aria-label="Fleet totals">
+            <section className="cards" aria-label={staleTotals ? "Fleet totals (from an older cycle)" : "Fleet totals"}>
               <div className="card">
                 <span className="card-label">hashrate</span>
                 <span className="card-value">{formatHashrate(data.totals.hashrateThs)}</span>

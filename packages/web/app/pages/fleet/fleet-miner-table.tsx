@@ -1,13 +1,23 @@
 // The fleet's miners: model, status, the manual commands (recorded as the operator's decisions;
 // near the name so they are in view on a laptop), hashrate against expected, temperatures, fans,
 // power, margin and the last decision. Stop and restart interrupt mining: they ask once more.
+// A thousand miners are searched, filtered and sorted here (kept in the address, and across the
+// live refresh, which only brings new rows to the same query).
 
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import type { FleetMiner } from "../../api/fleet.ts";
 import { StateBadge } from "../../components/state-badge.tsx";
 import { focusOnMount } from "../../lib/focus.ts";
 import { formatDecimal, formatInteger, formatUsd } from "../../lib/format.ts";
+import { FleetTableControls } from "./fleet-table-controls.tsx";
 import type { MinerMargin } from "./latest-margins.ts";
+import { filterMiners, quickFilterCounts, type RowContext } from "./miner-filters.ts";
+import { nextSort, type SortKey, sortMiners } from "./miner-sort.ts";
+import { gateHold, latestCycleOf, shownMargin, stoppedText } from "./miner-state.ts";
+import { modelDisplayName } from "./model-names.ts";
+import { SortHeader } from "./sort-header.tsx";
+import { useStickyColumnWidth } from "./use-sticky-column.ts";
+import { useTableQuery } from "./use-table-query.ts";
 
 export type MinerCommand = "start" | "stop" | "restart";
 
@@ -32,18 +42,6 @@ export function lastDecisionText(decision: NonNullable<FleetMiner["lastDecision"
   return `${decision.action} ${decision.reason}`;
 }
 
-/**
- * Why a miner the controller holds stopped is stopped, when it is: a latched stop stays until an
- * operator starts it, so the row says so. Started again outside the controller (by hand, a power
- * cycle), it hashes: not "stopped" then.
- */
-export function stoppedText(miner: FleetMiner): string | null {
-  if (!miner.stoppedByController || Number(miner.hashrateThs) > 0) return null;
-  if (miner.latch === "THERMAL_LATCH") return "latched: over-temperature stop — start to clear";
-  if (miner.latch === "STOPPED_BY_OPERATOR") return "stopped by operator";
-  return "stopped";
-}
-
 /** "4,763–4,919 ×4": the range of the fans' speeds and how many there are. */
 function fans(rpms: number[]): string {
   if (rpms.length === 0) return "—";
@@ -61,6 +59,16 @@ export function FleetMinerTable(props: {
   busy: string | null;
 }) {
   const { miners, margins, selected, onSelect, onCommand, busy } = props;
+  const table = useTableQuery();
+  const { search, filter, sort } = table.query;
+  const context: RowContext = useMemo(() => ({ margins, latestCycle: latestCycleOf(miners) }), [margins, miners]);
+  const counts = useMemo(() => quickFilterCounts(miners, search, context), [miners, search, context]);
+  const rows = useMemo(
+    () => sortMiners(filterMiners(miners, search, filter, context), sort, context),
+    [miners, search, filter, sort, context],
+  );
+  const frame = useRef<HTMLDivElement>(null);
+  useStickyColumnWidth(frame, rows.length > 0);
   const [confirming, setConfirming] = useState<{ minerId: string; command: MinerCommand } | null>(null);
   // Focus follows the question: onto Confirm when it appears (focusOnMount), back onto the button
   // that asked after Cancel, or after Confirm once the command is done and the buttons work again.
@@ -72,177 +80,201 @@ export function FleetMinerTable(props: {
     setReturnFocusTo(null);
   }, [returnFocusTo, busy]);
   if (miners.length === 0) return <p className="muted">This operator has no miners.</p>;
+  const onSort = (column: SortKey) => table.setSort(nextSort(sort, column));
+  const header = (column: SortKey, label: string, numeric = false) => (
+    <SortHeader column={column} sort={sort} onSort={onSort} numeric={numeric}>
+      {label}
+    </SortHeader>
+  );
   return (
-    <div className="table-wrap">
-      <table className="fleet-table">
-        <caption className="visually-hidden">Miners of the operator</caption>
-        <thead>
-          <tr>
-            <th scope="col">Miner</th>
-            <th scope="col">Model</th>
-            <th scope="col">Status</th>
-            <th scope="col">Actions</th>
-            <th scope="col" className="num">
-              Hashrate TH/s
-            </th>
-            <th scope="col" className="num">
-              Expected TH/s
-            </th>
-            <th scope="col" className="num">
-              Chip °C
-            </th>
-            <th scope="col" className="num">
-              Board °C
-            </th>
-            <th scope="col" className="num">
-              Fans rpm
-            </th>
-            <th scope="col" className="num">
-              Power W
-            </th>
-            <th scope="col" className="num">
-              Margin $/day
-            </th>
-            <th scope="col">Last decision</th>
-          </tr>
-        </thead>
-        <tbody>
-          {miners.map((miner) => {
-            const margin = margins.get(miner.id);
-            const stopped = stoppedText(miner);
-            return (
-              <tr key={miner.id} className={miner.id === selected ? "highlight" : undefined}>
-                <th scope="row">
-                  <button
-                    type="button"
-                    className="link-button"
-                    onClick={() => onSelect(miner.id)}
-                    aria-pressed={miner.id === selected}
-                    aria-label={`Chart miner ${miner.id}`}
-                  >
-                    {miner.id}
-                  </button>
-                </th>
-                <td>{miner.model ?? "—"}</td>
-                <td>
-                  <StateBadge state={miner.status} />
-                  {stopped && (
-                    <>
-                      {" "}
-                      <span
-                        className={miner.latch === "THERMAL_LATCH" ? "badge badge-warn wrap" : "muted wrap"}
-                        title={miner.stoppedFor?.decisionId ? `decision ${miner.stoppedFor.decisionId}` : undefined}
-                      >
-                        {stopped}
-                      </span>
-                    </>
-                  )}
-                  {miner.error && <span className="muted wrap"> {miner.error}</span>}
-                </td>
-                <td>
-                  {confirming?.minerId === miner.id ? (
-                    // On a phone the two stack and Confirm drops the miner's id (still in its
-                    // accessible name): both stay inside the table's frame.
-                    <div className="cell-actions confirming">
-                      <button
-                        type="button"
-                        className="small danger"
-                        disabled={busy !== null}
-                        ref={focusOnMount}
-                        aria-label={`Confirm ${confirming.command} ${miner.id}`}
-                        onClick={() => {
-                          setConfirming(null);
-                          setReturnFocusTo(`${confirming.command} ${miner.id}`);
-                          onCommand(miner.id, confirming.command);
-                        }}
-                      >
-                        Confirm {confirming.command}
-                        <span className="wide-only"> {miner.id}</span>
-                      </button>
-                      <button
-                        type="button"
-                        className="small"
-                        onClick={() => {
-                          setConfirming(null);
-                          setReturnFocusTo(`${confirming.command} ${miner.id}`);
-                        }}
-                      >
-                        Cancel
-                      </button>
-                    </div>
-                  ) : (
-                    <div className="cell-actions">
-                      {(["start", "stop", "restart"] as const).map((command) => (
-                        <button
-                          key={command}
-                          type="button"
-                          className="small"
-                          disabled={busy !== null}
-                          ref={(element) => {
-                            if (element) commandButtons.current.set(`${command} ${miner.id}`, element);
-                            else commandButtons.current.delete(`${command} ${miner.id}`);
-                          }}
-                          onClick={() => {
-                            if (command !== "start") {
-                              setConfirming({ minerId: miner.id, command });
-                              return;
-                            }
-                            // Disabled while it runs: focus comes back when it is done.
-                            setReturnFocusTo(`${command} ${miner.id}`);
-                            onCommand(miner.id, command);
-                          }}
-                          aria-label={`${command[0]?.toUpperCase()}${command.slice(1)} miner ${miner.id}`}
-                        >
-                          {command}
-                        </button>
-                      ))}
-                    </div>
-                  )}
-                </td>
-                <td className="num">{formatDecimal(miner.hashrateThs, 1)}</td>
-                <td className="num">{formatDecimal(miner.expectedThs, 1)}</td>
-                <td className="num">
-                  <Temperature
-                    value={miner.maxChipTempC}
-                    level={miner.maxChipTempC === null ? null : miner.temperature}
-                  />
-                </td>
-                <td className="num">
-                  <Temperature
-                    value={miner.maxBoardTempC}
-                    level={miner.maxChipTempC === null ? miner.temperature : null}
-                  />
-                </td>
-                <td className="num">{fans(miner.fansRpm)}</td>
-                <td className="num">{formatInteger(miner.powerW)}</td>
-                <td className={`num ${margin !== undefined && margin.marginUsdPerDay < 0 ? "negative" : ""}`}>
-                  {formatUsd(margin?.marginUsdPerDay)}
-                  {margin?.ifRunningUsdPerDay !== null && margin?.ifRunningUsdPerDay !== undefined && (
-                    <span className="muted wrap"> {formatUsd(margin.ifRunningUsdPerDay)} if running</span>
-                  )}
-                </td>
-                <td
-                  className="decision"
-                  title={miner.lastDecision?.notCarriedOut?.detail ?? miner.lastDecision?.detail}
-                >
-                  {miner.lastDecision ? (
-                    miner.lastDecision.notCarriedOut || miner.lastDecision.receipt?.status === "failed" ? (
-                      <span className="badge badge-warn wrap">{lastDecisionText(miner.lastDecision)}</span>
-                    ) : (
-                      <>
-                        <StateBadge state={miner.lastDecision.action} />{" "}
-                        <span className="muted">{miner.lastDecision.reason}</span>
-                      </>
-                    )
-                  ) : (
-                    "—"
-                  )}
-                </td>
+    <>
+      <FleetTableControls
+        search={search}
+        onSearch={table.setSearch}
+        filter={filter}
+        onFilter={table.setFilter}
+        counts={counts}
+        shown={rows.length}
+        total={miners.length}
+      />
+      {rows.length === 0 ? (
+        <div className="notice" data-testid="no-miner-matches">
+          No miner matches{search.trim() ? ` “${search.trim()}”` : ""}
+          {filter !== "all" ? " in this filter" : ""}.{" "}
+          <button type="button" className="small" onClick={table.showAll}>
+            Show all miners
+          </button>
+        </div>
+      ) : (
+        <div className="table-wrap fleet-table-wrap" ref={frame}>
+          <table className="fleet-table">
+            <caption className="visually-hidden">Miners of the operator</caption>
+            <thead>
+              <tr>
+                {header("miner", "Miner")}
+                {header("model", "Model")}
+                {header("status", "Status")}
+                <th scope="col">Actions</th>
+                {header("hashrate", "Hashrate TH/s", true)}
+                {header("expected", "Expected TH/s", true)}
+                {header("chip", "Chip °C", true)}
+                {header("board", "Board °C", true)}
+                {header("fans", "Fans rpm", true)}
+                {header("power", "Power W", true)}
+                {header("margin", "Margin $/day", true)}
+                {header("decision", "Last decision")}
               </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+            </thead>
+            <tbody>
+              {rows.map((miner) => {
+                const margin = shownMargin(miner, margins);
+                const stopped = stoppedText(miner);
+                const gated = gateHold(miner, context.latestCycle);
+                return (
+                  <tr key={miner.id} className={miner.id === selected ? "highlight" : undefined}>
+                    <th scope="row">
+                      <button
+                        type="button"
+                        className="link-button"
+                        onClick={() => onSelect(miner.id)}
+                        aria-pressed={miner.id === selected}
+                        aria-label={`Chart miner ${miner.id}`}
+                      >
+                        {miner.id}
+                      </button>
+                    </th>
+                    <td>{modelDisplayName(miner.model) ?? "—"}</td>
+                    <td>
+                      <StateBadge state={miner.status} />
+                      {stopped && (
+                        <>
+                          {" "}
+                          <span
+                            className={miner.latch === "THERMAL_LATCH" ? "badge badge-warn wrap" : "muted wrap"}
+                            title={miner.stoppedFor?.decisionId ? `decision ${miner.stoppedFor.decisionId}` : undefined}
+                          >
+                            {stopped}
+                          </span>
+                        </>
+                      )}
+                      {miner.error && <span className="muted wrap cell-note"> {miner.error}</span>}
+                    </td>
+                    <td>
+                      {confirming?.minerId === miner.id ? (
+                        // On a phone the two stack and Confirm drops the miner's id (still in its
+                        // accessible name): both stay inside the table's frame.
+                        <div className="cell-actions confirming">
+                          <button
+                            type="button"
+                            className="small danger"
+                            disabled={busy !== null}
+                            ref={focusOnMount}
+                            aria-label={`Confirm ${confirming.command} ${miner.id}`}
+                            onClick={() => {
+                              setConfirming(null);
+                              setReturnFocusTo(`${confirming.command} ${miner.id}`);
+                              onCommand(miner.id, confirming.command);
+                            }}
+                          >
+                            Confirm {confirming.command}
+                            <span className="wide-only"> {miner.id}</span>
+                          </button>
+                          <button
+                            type="button"
+                            className="small"
+                            onClick={() => {
+                              setConfirming(null);
+                              setReturnFocusTo(`${confirming.command} ${miner.id}`);
+                            }}
+                          >
+                            Cancel
+                          </button>
+                        </div>
+                      ) : (
+                        <div className="cell-actions">
+                          {(["start", "stop", "restart"] as const).map((command) => (
+                            <button
+                              key={command}
+                              type="button"
+                              className="small"
+                              disabled={busy !== null}
+                              ref={(element) => {
+                                if (element) commandButtons.current.set(`${command} ${miner.id}`, element);
+                                else commandButtons.current.delete(`${command} ${miner.id}`);
+                              }}
+                              onClick={() => {
+                                if (command !== "start") {
+                                  setConfirming({ minerId: miner.id, command });
+                                  return;
+                                }
+                                // Disabled while it runs: focus comes back when it is done.
+                                setReturnFocusTo(`${command} ${miner.id}`);
+                                onCommand(miner.id, command);
+                              }}
+                              aria-label={`${command[0]?.toUpperCase()}${command.slice(1)} miner ${miner.id}`}
+                            >
+                              {command}
+                            </button>
+                          ))}
+                        </div>
+                      )}
+                    </td>
+                    <td className="num">{formatDecimal(miner.hashrateThs, 1)}</td>
+                    <td className="num">{formatDecimal(miner.expectedThs, 1)}</td>
+                    <td className="num">
+                      <Temperature
+                        value={miner.maxChipTempC}
+                        level={miner.maxChipTempC === null ? null : miner.temperature}
+                      />
+                    </td>
+                    <td className="num">
+                      <Temperature
+                        value={miner.maxBoardTempC}
+                        level={miner.maxChipTempC === null ? miner.temperature : null}
+                      />
+                    </td>
+                    <td className="num">{fans(miner.fansRpm)}</td>
+                    <td className="num">{formatInteger(miner.powerW)}</td>
+                    <td className={`num ${margin !== undefined && margin.marginUsdPerDay < 0 ? "negative" : ""}`}>
+                      {formatUsd(margin?.marginUsdPerDay)}
+                      {margin?.ifRunningUsdPerDay !== null && margin?.ifRunningUsdPerDay !== undefined && (
+                        <span className="muted wrap"> {formatUsd(margin.ifRunningUsdPerDay)} if running</span>
+                      )}
+                    </td>
+                    <td
+                      className="decision"
+                      title={miner.lastDecision?.notCarriedOut?.detail ?? miner.lastDecision?.detail}
+                    >
+                      {gated && (
+                        <>
+                          <span
+                            className="badge badge-warn wrap"
+                            title={`No decision in the latest cycle: ${gated.detail ?? "its evidence checks blocked one"} (the negative proof is in the timeline)`}
+                          >
+                            held by the evidence checks{gated.reason ? `: ${gated.reason.split(",").join(", ")}` : ""}
+                          </span>{" "}
+                        </>
+                      )}
+                      {miner.lastDecision ? (
+                        miner.lastDecision.notCarriedOut || miner.lastDecision.receipt?.status === "failed" ? (
+                          <span className="badge badge-warn wrap">{lastDecisionText(miner.lastDecision)}</span>
+                        ) : (
+                          <>
+                            <StateBadge state={miner.lastDecision.action} />{" "}
+                            <span className="muted">{miner.lastDecision.reason}</span>
+                          </>
+                        )
+                      ) : (
+                        "—"
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
   );
 }
