@@ -36,7 +36,9 @@ export function listFiles(dir: string): string[] {
 /** The files a build reads that can change in a checkout (dependencies under node_modules are pinned). */
 export function buildInputs(): string[] {
   const signModule = fileURLToPath(import.meta.resolve("@pithead/fleet/sign"));
-  return [...listFiles(appDir), join(webRoot, "package.json"), signModule];
+  // The build's own configuration too: a build made under another one (a development bundle) is stale.
+  const buildScript = fileURLToPath(new URL("./vite-build.ts", import.meta.url));
+  return [...listFiles(appDir), join(webRoot, "package.json"), signModule, buildScript];
 }
 
 /**

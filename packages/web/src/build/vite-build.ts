@@ -11,6 +11,9 @@ import { appDir, distDir } from "./build-inputs.ts";
 export function viteConfig(outDir: string): InlineConfig {
   return {
     configFile: false,
+    // Whatever NODE_ENV the caller runs under (a test run sets "test"): the dashboard people use is
+    // React's production build; Vite otherwise follows NODE_ENV into a development bundle.
+    mode: "production",
     root: appDir,
     // Absolute asset URLs: the SPA's routes are nested (/jobs/<id>), relative ones would break there.
     base: "/",
@@ -22,5 +25,6 @@ export function viteConfig(outDir: string): InlineConfig {
 
 if (process.argv[1] && resolve(process.argv[1]) === resolve(import.meta.filename)) {
   const outDir = resolve(process.argv[2] ?? distDir);
+  process.env.NODE_ENV = "production";
   await build(viteConfig(outDir));
 }
