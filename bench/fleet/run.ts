@@ -135,6 +135,8 @@ try {
     market: new MarketCache({ price: source, network: source, clock: systemClock }),
     clock: systemClock,
     concurrency,
+    // As the service runs it: the state a restart would load is encoded at each cycle record.
+    snapshot: { file: join(dir, "bench.snapshot") },
   });
 
   // Warm-up: the first cycle learns each miner's firmware (and which refuse joined commands).
