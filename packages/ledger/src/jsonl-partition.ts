@@ -41,7 +41,7 @@ import { encodeJsonlBatch } from "./jsonl-batch.ts";
 import { openVerdict, type ScanFindings } from "./jsonl-open-verdict.ts";
 import { RecordFiles } from "./jsonl-record-files.ts";
 import { cleanUpAfterCrash, fsyncDir, swapLiveTail, writeSegment } from "./jsonl-seal.ts";
-import { forEachLine } from "./line-reader.ts";
+import { fdSource, forEachLineOf } from "./line-reader.ts";
 import { Frontier, leafHash, type NodeRef, popcount } from "./merkle.ts";
 import { acquirePidLock, releasePidLock } from "./pid-lock.ts";
 import { filesIn, makePrivateDir, PRIVATE_FILE_MODE, tightenFiles } from "./private-files.ts";
@@ -147,6 +147,8 @@ export class JsonlPartition {
   /** Seal when records.jsonl exceeds this many bytes (0: never). */
   private readonly sealBytes: number;
   private sealing: Promise<void> | undefined;
+  /** A reader's refresh in progress (and those asked for after it), chained: see refresh. */
+  private refreshing: Promise<void> = Promise.resolve();
   /** Set while the live file is swapped: commits wait for it. */
   private holding: Promise<void> | undefined;
   private committing: Promise<unknown> | undefined;
@@ -225,12 +227,14 @@ export class JsonlPartition {
       if (created) fsyncDir(dirname(this.dir));
       fsyncDir(this.dir);
     }
+    // Checkpoints before records.jsonl is opened: a checkpoint signed later may cover records that a
+    // seal in the writer's process put only in a records.jsonl newer than the one opened (not damage).
+    this.loadCheckpoints();
     try {
       this.files.open();
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }
-    this.loadCheckpoints();
     this.files.loadManifest();
     this.index = new FixedFile(join(this.dir, "index.bin"), 8, this.writable);
     this.tree = new FixedFile(join(this.dir, "tree.bin"), 32, this.writable);
@@ -465,7 +469,12 @@ export class JsonlPartition {
       return { tornBytes: 0 };
     }
     const liveStart = files.liveStart;
-    const fileSize = statSync(this.recordsPath).size;
+    // The file that was opened and located, not whatever is at its name now: a seal in the writer's
+    // process may swap records.jsonl meanwhile, and the new file read at the old one's offsets would
+    // look like damage (or end the read early). The old file still holds every record appended before
+    // the swap; the next refresh reopens the new one.
+    const fd = files.fd;
+    const fileSize = fstatSync(fd).size;
     if (fileSize < end - liveStart) {
       finish();
       const reason = `the file ends here, before the end of record ${frontier.size - 1} (byte ${end - liveStart}): it was cut`;
@@ -473,8 +482,9 @@ export class JsonlPartition {
     }
     let tornBytes = 0;
     if (fileSize > end - liveStart) {
-      const result = await forEachLine(
-        this.recordsPath,
+      const result = await forEachLineOf(
+        fdSource(fd),
+        fileSize,
         (buf, start, lineEnd, offset) => onLine(buf, start, lineEnd, offset + liveStart),
         { from: end - liveStart },
       );
@@ -508,9 +518,26 @@ export class JsonlPartition {
     }
   }
 
-  /** A reader catches up with what the writer process appended since (reopening records.jsonl the writer swapped). */
+  /**
+   * A reader catches up with what the writer process appended since (reopening records.jsonl the
+   * writer swapped). One at a time, each begun after it was asked for (so it sees every append
+   * acknowledged before): two at once would index the same records twice, and a reopen would close
+   * the file the other one's scan reads.
+   */
   async refresh(): Promise<void> {
     if (this.writable) return;
+    const run = this.refreshing.then(() => this.catchUp());
+    this.refreshing = run.catch(() => undefined);
+    await run;
+  }
+
+  private async catchUp(): Promise<void> {
+    // Checkpoints first, as on open: each then covers only records in the file read or the segments listed.
+    try {
+      if (statSync(this.checkpointsPath).size !== this.checkpointBytes) this.loadCheckpoints();
+    } catch {
+      // no checkpoints yet
+    }
     try {
       if (this.files.fd === undefined || this.files.swapped()) {
         this.files.open();
@@ -519,20 +546,10 @@ export class JsonlPartition {
     } catch {
       // no records yet (or the file is being swapped: the next read catches up)
     }
-    try {
-      if (statSync(this.checkpointsPath).size !== this.checkpointBytes) this.loadCheckpoints();
-    } catch {
-      // no checkpoints yet
-    }
     // The writer archived segments: they are no longer read (their records answer RECORD_ARCHIVED).
     this.files.loadManifest();
     if (this.damage) return;
-    const scanned = await this.scan();
-    // The scan reads records.jsonl by name: if the writer swapped it meanwhile, what looked wrong was
-    // the new file read at the old one's offsets (no record of it can pass as the next one): the next
-    // refresh reopens it.
-    if (scanned.stop && this.files.swapped()) return;
-    this.settle(scanned);
+    this.settle(await this.scan());
   }
 
   /** Throws the damage a reader met when a read reaches past the records it could read. */
@@ -825,6 +842,7 @@ export class JsonlPartition {
   }
 
   async close(): Promise<void> {
+    await this.refreshing; // its scan reads the fd closed below
     await this.sealing;
     await this.archiving;
     await this.handle?.close();

@@ -1,7 +1,25 @@
 // Streams a file line by line as byte ranges of a shared buffer (no string per line), which keeps
 // verify close to the speed of hashing. Lines are handed out synchronously; the callback must not
 // keep the buffer.
-import { type FileHandle, open } from "node:fs/promises";
+import { read } from "node:fs";
+import { open } from "node:fs/promises";
+
+/** What chunks are read from: a FileHandle, or an fd the caller holds open (fdSource). */
+export interface ChunkSource {
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
+
+/** Reads through an open fd, off the event loop's thread; the caller keeps it open until done. */
+export function fdSource(fd: number): ChunkSource {
+  return {
+    read: (buffer, offset, length, position) =>
+      new Promise((resolve, reject) =>
+        read(fd, buffer, offset, length, position, (error, bytesRead) =>
+          error ? reject(error) : resolve({ bytesRead }),
+        ),
+      ),
+  };
+}
 
 export interface LineReadResult {
   /** Bytes after the last newline: a torn (partially written) last line, if any. */
@@ -18,7 +36,7 @@ const CHUNK = 1 << 20;
  * is carried to the front of the next chunk; a line longer than the buffer grows it.
  */
 export async function readInChunks(
-  handle: FileHandle,
+  handle: ChunkSource,
   from: number,
   total: number,
   chunk: number,
@@ -54,27 +72,37 @@ export async function forEachLine(
   options: { from?: number; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<LineReadResult> {
   const handle = await open(file, "r");
-  let chunkOffset = options.from ?? 0;
   try {
-    return await readInChunks(
-      handle,
-      chunkOffset,
-      (await handle.stat()).size,
-      CHUNK,
-      (buf, filled) => {
-        let lineStart = 0;
-        let nl = buf.indexOf(0x0a, 0);
-        while (nl >= 0 && nl < filled) {
-          onLine(buf, lineStart, nl, chunkOffset + lineStart);
-          lineStart = nl + 1;
-          nl = buf.indexOf(0x0a, lineStart);
-        }
-        chunkOffset += lineStart;
-        return lineStart;
-      },
-      options.onProgress,
-    );
+    return await forEachLineOf(handle, (await handle.stat()).size, onLine, options);
   } finally {
     await handle.close();
   }
+}
+
+/** The same for the first `total` bytes of a file already open (read as that file, whatever its name now is). */
+export async function forEachLineOf(
+  source: ChunkSource,
+  total: number,
+  onLine: (buf: Buffer, start: number, end: number, offset: number) => void,
+  options: { from?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<LineReadResult> {
+  let chunkOffset = options.from ?? 0;
+  return await readInChunks(
+    source,
+    chunkOffset,
+    total,
+    CHUNK,
+    (buf, filled) => {
+      let lineStart = 0;
+      let nl = buf.indexOf(0x0a, 0);
+      while (nl >= 0 && nl < filled) {
+        onLine(buf, lineStart, nl, chunkOffset + lineStart);
+        lineStart = nl + 1;
+        nl = buf.indexOf(0x0a, lineStart);
+      }
+      chunkOffset += lineStart;
+      return lineStart;
+    },
+    options.onProgress,
+  );
 }
