@@ -158,7 +158,11 @@ describe("the dashboard's session and live pages", () => {
       pageNo < 5 && (await wallets.getByRole("button", { name: "Next wallets" }).count());
       pageNo++
     ) {
+      // Collected only once the page has turned: the label names the next rows (a second page's
+      // label matched the pattern before the third page arrived, and its rows were read twice).
+      const shown = await wallets.getByText(/wallets \d+–\d+/).textContent();
       await wallets.getByRole("button", { name: "Next wallets" }).click();
+      await expect.poll(() => wallets.getByText(/wallets \d+–\d+/).textContent()).not.toBe(shown);
       await expect.poll(() => wallets.getByText(/wallets \d+–\d+/).textContent()).toMatch(/wallets [1-9]\d{2}–/);
       await collect();
       // Not on this page (it sorts first), the client wallet is still shown, on top.
