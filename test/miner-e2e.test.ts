@@ -6,13 +6,13 @@
 //  3. the coordinator SIGKILLed mid-job and restarted: the result arrives exactly once;
 //  4. a job over its max_runtime_s is killed and reported, and the slot takes the next job.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type RunningCoordinator, type SignedReceipt, startCoordinator, verifyReceipt } from "@pithead/coordinator";
 import { loadMinerConfig, memoryLogger, ResultStore, type RunningMiner, startMiner } from "@pithead/miner";
 import { freePort } from "@pithead/testkit";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFailed } from "vitest";
 
 const ADMIN_KEY = "admin-key-for-miner-e2e-0123456789";
 const REPO = resolve(import.meta.dirname, "..");
@@ -92,14 +92,25 @@ class Api {
   }
 }
 
+/**
+ * A coordinator's log kept in memory and printed only if the running test fails: written to this
+ * process's stdout it would fill every CI run's output (startCoordinator leaves PITHEAD_LOG_LEVEL
+ * to whoever passes the logger).
+ */
+function logShownOnFailure(): { level: string; stream: { write(line: string): void } } {
+  const lines: string[] = [];
+  onTestFailed(() => console.error(`--- the coordinator's log ---\n${lines.join("")}`));
+  return { level: "info", stream: { write: (line) => void lines.push(line) } };
+}
+
 async function coordinatorInProcess(): Promise<{ coordinator: RunningCoordinator; api: Api }> {
   const coordinator = await startCoordinator({
     env: {
       PITHEAD_DATA: mkdtempSync(join(tmpdir(), "miner-e2e-coord-")),
       PITHEAD_PORT: "0",
       PITHEAD_ADMIN_KEY: ADMIN_KEY,
-      PITHEAD_LOG_LEVEL: "silent",
     },
+    logger: logShownOnFailure(),
   });
   cleanups.push(async () => {
     // Idle keep-alive sockets (the miners' and this test's fetch) would hold close() for ~72 s.
@@ -226,16 +237,27 @@ describe("compute miner end to end", () => {
       PITHEAD_DATA: dataDir,
       PITHEAD_PORT: String(port),
       PITHEAD_ADMIN_KEY: ADMIN_KEY,
-      PITHEAD_LOG_LEVEL: "silent",
+      PITHEAD_LOG_LEVEL: "info",
     };
+    // Both coordinators' logs (and anything they print on stderr) go to a file, shown only on failure.
+    const logFile = join(dataDir, "coordinator-child.log");
+    onTestFailed(() => {
+      console.error(`--- ${logFile} ---\n${existsSync(logFile) ? readFileSync(logFile, "utf8") : "(none)"}`);
+    });
+    let stdout = "";
     const launch = async (): Promise<ChildProcess> => {
+      const log = openSync(logFile, "a");
       const child = spawn(process.execPath, [join(REPO, "test/miner-coordinator-child.ts")], {
         env,
-        stdio: ["ignore", "pipe", "inherit"],
+        stdio: ["ignore", "pipe", log],
       });
+      closeSync(log);
       cleanups.push(async () => child.kill("SIGKILL"));
       await new Promise<void>((resolve, reject) => {
-        child.stdout?.on("data", (chunk: Buffer) => chunk.toString().includes("listening") && resolve());
+        child.stdout?.on("data", (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (chunk.toString().includes("listening")) resolve();
+        });
         child.once("exit", (code) => reject(new Error(`coordinator exited with ${code}`)));
       });
       return child;
@@ -285,6 +307,9 @@ describe("compute miner end to end", () => {
     expect(await api.balance("wallet_survivor")).toBe(credited);
     const receipts = (await api.call<ResultBody>("GET", `/v1/jobs/${id}/result`, clientKey)).body.receipts;
     expect(receipts).toHaveLength(1);
+    // The child's stdout is its one protocol line per start; its log went to the file.
+    expect(stdout.trim().split("\n")).toEqual([`listening ${api.url}`, `listening ${api.url}`]);
+    expect(readFileSync(logFile, "utf8")).toContain('"msg":"Server listening at');
   });
 
   it("a job over its max_runtime_s is killed and reported failed, and the slot takes the next job", async () => {

@@ -8,6 +8,7 @@ export { LedgerHeadMovedError } from "./batch-citations.ts";
 export type { ChainHead } from "./chain.ts";
 export type { VerifyProblem, VerifyReport } from "./chain-verifier.ts";
 export { type Citation, citationsOf } from "./citations.ts";
+export { DurableWriteError, writeFileDurably, writeFileSynced } from "./durable-file.ts";
 export { type PreparedEntry as PreparedLedgerEntry, prepareEntry as prepareLedgerEntry } from "./entry.ts";
 export { EXPORT_FORMAT, type ExportHeader, exportLines, exportPartition } from "./export.ts";
 export { LedgerHttpError, type LedgerRoutesOptions, ledgerRoutes } from "./http-routes.ts";

@@ -1,7 +1,7 @@
 // Moving a JSONL partition's oldest sealed segments to an archive directory
 // (`<archive>/<partition>/<segment name>`, the same gz bytes), recorded in sealed/archived.jsonl
 // (archive-manifest.ts). Each segment moves in crash-safe steps:
-//   1. copy to `<name>.tmp` in the archive, fsync, rename, fsync the directory;
+//   1. copy to `<name>.tmp` in the archive, fsync, rename, fsync the directory (durable-file.ts);
 //   2. re-read the archived copy and compare its sha256 with the local file's;
 //   3. append the manifest line (fsynced);
 //   4. delete the local segment, fsync sealed/.
@@ -12,10 +12,9 @@
 // (writeArchivedCopy) serve the SQL stores too (sql-archive.ts), so every store writes the same files.
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { open, readFile, rename } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { makeDirsReporting } from "./archive-dir-check.ts";
 import { type ArchiveDirs, ArchiveUnavailableError, archiveDirList, locateArchivedSegment } from "./archive-locate.ts";
 import {
   type ArchiveEntry,
@@ -25,10 +24,10 @@ import {
   manifestPath,
 } from "./archive-manifest.ts";
 import { LedgerCorruptError } from "./backend.ts";
+import { writeFileDurably } from "./durable-file.ts";
 import { sha256, ZERO_HASH_HEX } from "./hash.ts";
 import { fsyncDir } from "./jsonl-seal.ts";
 import { Frontier, leafHash, type NodeRef } from "./merkle.ts";
-import { PRIVATE_FILE_MODE } from "./private-files.ts";
 import { recordLineLayout } from "./record-line.ts";
 import { gunzipFile, SEALED_DIR, type Segment } from "./sealed-segments.ts";
 
@@ -89,34 +88,6 @@ async function fileSha256Async(path: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** mkdir -p whose new directories are made durable in their parents (a failure names its real cause). */
-function makeDirDurable(dir: string): void {
-  for (const d of makeDirsReporting(dir)) fsyncDir(dirname(d));
-}
-
-/** Step 1: the segment's bytes to `<dir>/<name>` through `<name>.tmp`, durably (off the event loop's thread). */
-async function copyDurably(bytes: Buffer, dir: string, name: string): Promise<string> {
-  makeDirDurable(dir);
-  const path = join(dir, name);
-  const temp = `${path}.tmp`;
-  try {
-    const handle = await open(temp, "w", PRIVATE_FILE_MODE);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    // A full disk leaves a partial copy: it is nothing yet, and it would hold the space until the next run.
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  fsyncDir(dir);
-  return path;
 }
 
 /** Removes `.tmp` leftovers of step 1 in a partition's archive directory. Returns what it removed. */
@@ -411,7 +382,9 @@ export async function writeArchivedCopy(
   entry: ArchiveEntry,
   what: string,
 ): Promise<void> {
-  const archived = await copyDurably(bytes, target, entry.name);
+  const archived = join(target, entry.name);
+  // Through `<name>.tmp`, which removeArchiveTemps clears if a crash leaves it.
+  await writeFileDurably(archived, bytes);
   const copy = await fileSha256Async(archived);
   if (copy !== entry.sha256) {
     rmSync(archived, { force: true });

@@ -6,6 +6,7 @@
 // Layout (one directory per job, as the seed's miner.sh used):
 //   WORK_DIR/<job id>/output.<ext>    the output bytes, written and fsynced first
 //   WORK_DIR/<job id>/result.json     the entry, written to a temp file, fsynced, renamed
+//                                     (both by @pithead/ledger's durable-file: 0600, off the event loop)
 // The rename is the commit point: before it there is no entry (the job is simply unproved and
 // its lease expires); after it the entry is complete.
 //
@@ -16,8 +17,9 @@
 
 import { randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { open, opendir, readFile, rename, rm } from "node:fs/promises";
+import { opendir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
+import { writeFileDurably, writeFileSynced } from "@pithead/ledger";
 import type { OutboxKind } from "../core/answer.ts";
 import { OutboxIndex } from "./outbox-index.ts";
 
@@ -57,27 +59,6 @@ function parseEntry(jobId: string, text: string): OutboxEntry | undefined {
   }
 }
 
-// Writes and fsyncs run on libuv's thread pool, not the event loop: an in-process generation's
-// token loop (the next job, claimed ahead) runs on that loop and would stall for every fsync.
-async function writeDurably(file: string, data: Uint8Array | string): Promise<void> {
-  const handle = await open(file, "w", 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 export interface NewEntry {
   kind: OutboxKind;
   jobId: string;
@@ -113,7 +94,7 @@ export class ResultStore {
     let outputFile: string | null = null;
     if (entry.output) {
       outputFile = `output.${entry.output.extension}`;
-      await writeDurably(join(dir, outputFile), entry.output.bytes);
+      await writeFileSynced(join(dir, outputFile), entry.output.bytes);
     }
     const saved: OutboxEntry = {
       version: 1,
@@ -137,10 +118,7 @@ export class ResultStore {
 
   async #write(entry: OutboxEntry): Promise<void> {
     const dir = this.jobDir(entry.job_id);
-    const temp = join(dir, `result.json.${process.pid}.tmp`);
-    await writeDurably(temp, `${JSON.stringify(entry, null, 2)}\n`);
-    await rename(temp, join(dir, "result.json"));
-    await fsyncDir(dir);
+    await writeFileDurably(join(dir, "result.json"), `${JSON.stringify(entry, null, 2)}\n`);
   }
 
   /** Records one delivery try; `state` other than pending settles the entry for good. */
