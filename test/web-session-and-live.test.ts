@@ -6,9 +6,11 @@
 // focus lands on the new page's heading after logging in or submitting, on Confirm when a command
 // asks once more and back after Cancel; at 390×844 a miner's stop confirmation stays inside the
 // table's frame; the connection test names a miner key typed as the client key; a revoked key is
-// said once on the Jobs page. Screenshots: artifacts/screenshots/<test>-<step>.png.
+// said once on the Jobs page; another machine's bad keys through the dashboard leave this browser's
+// new key accepted. Screenshots: artifacts/screenshots/<test>-<step>.png.
 
 import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -398,13 +400,18 @@ describe("the dashboard at a phone's width", () => {
   });
 });
 
+/** Types `key` as the client key on Connections and tests it; the test's line about that key. */
+async function testClientKey(target: Page, key: string) {
+  await target.goto(`${up.facts.urls.dashboard}/connections`);
+  await target.getByLabel("Client key", { exact: true }).fill(key);
+  await target.getByRole("button", { name: "Test connections" }).click();
+  return target.getByRole("region", { name: "Connection test" }).locator("li", { hasText: "client key" });
+}
+
 describe("keys on the Connections page and the Jobs page", () => {
   it("says a miner key typed as the client key is a miner key, not a client key", async () => {
     const miner = await admin("POST", "/v1/admin/keys", { role: "miner", label: "typed-as-client" });
-    await page.goto(`${up.facts.urls.dashboard}/connections`);
-    await page.getByLabel("Client key", { exact: true }).fill(String(miner.key));
-    await page.getByRole("button", { name: "Test connections" }).click();
-    const line = page.getByRole("region", { name: "Connection test" }).locator("li", { hasText: "client key" });
+    const line = await testClientKey(page, String(miner.key));
     await expect.poll(() => line.textContent(), { timeout: 15_000 }).toContain("this is a miner key, not a client key");
     expect(await line.getAttribute("class")).toBe("step-bad");
   });
@@ -425,6 +432,38 @@ describe("keys on the Connections page and the Jobs page", () => {
     expect(await refused.count()).toBe(1);
     expect(await refused.textContent()).toContain("revoked, or the stack was started again with new keys");
     await screenshot(tab, "revoked", "1-one-alert");
+    await tab.context().close();
+  });
+});
+
+// Last: before the fix it spent the failed-authentication budget of every browser behind the dashboard.
+describe("a bad key sent through the dashboard", () => {
+  it("spends its sender's budget of failed authentications, not that of another browser typing a new key", async () => {
+    // Someone else behind the same dashboard (another machine) sending a bad key until refused.
+    const fromElsewhere = () =>
+      new Promise<number>((done, fail) => {
+        const url = `${up.facts.urls.dashboard}/svc/coordinator/v1/wallet/balance`;
+        const call = request(
+          url,
+          { localAddress: "127.0.0.2", headers: { authorization: "Bearer ph_client_bad" } },
+          (answer) => {
+            answer.resume();
+            answer.on("end", () => done(answer.statusCode ?? 0));
+          },
+        );
+        call.on("error", fail);
+        call.end();
+      });
+    let refusedAfter = 0;
+    while ((await fromElsewhere()) !== 429) if (++refusedAfter > 100) throw new Error("never refused");
+    expect(refusedAfter).toBe(60);
+    // A client key this coordinator has never seen, typed in this browser.
+    const fresh = await admin("POST", "/v1/admin/keys", { role: "client", wallet: "fresh-wallet" });
+    const tab = await (await browser.newContext({ viewport: laptop })).newPage();
+    const line = await testClientKey(tab, String(fresh.key));
+    await expect.poll(() => line.textContent(), { timeout: 15_000 }).toContain("accepted: wallet fresh-wallet");
+    expect(await line.getAttribute("class")).toBe("step-ok");
+    await screenshot(tab, "auth-budget", "1-fresh-key-accepted");
     await tab.context().close();
   });
 });

@@ -3,7 +3,11 @@
 // this budget a client could make any number of them. Past the budget an address is answered 429
 // without a lookup until its window ends, except for keys that authenticated recently (from any
 // address): they are still looked up (a revocation still counts), so a bad client behind a shared
-// NAT address does not lock out the valid keys already in use there.
+// NAT address does not lock out the valid keys already in use there. Behind the dashboard's proxy,
+// the address is the browser's, which the proxy forwards with a secret (forwardedClient below).
+
+import { isIP } from "node:net";
+import { timingSafeEqualString } from "./secrets.ts";
 
 /** The most failed authentications an address gets per window, whatever the rate limit allows. */
 export const FAILED_AUTH_MAX = 60;
@@ -86,4 +90,30 @@ export function createAuthFailureLimiter(options: AuthFailureLimiterOptions): Au
       return true;
     },
   };
+}
+
+/**
+ * The header a trusted proxy (the dashboard that `pithead up` starts) proves itself with: a secret
+ * shared for one run. Compared in constant time, removed from the request before anything else
+ * reads it, and never logged.
+ */
+export const PROXY_SECRET_HEADER = "x-pithead-proxy-secret";
+/** The address of the proxy's own client (a browser), believed only beside the proxy's secret. */
+export const FORWARDED_CLIENT_HEADER = "x-pithead-client-address";
+
+/**
+ * The client address a request proves through the proxy, or undefined. Every request a dashboard
+ * forwards comes from the dashboard's address, so without this one person's bad key would spend
+ * the failed-authentication budget of everyone behind it; X-Forwarded-For alone is no proof, as any
+ * local process could send it. Undefined unless `secret` is set, the request carries it exactly,
+ * and the forwarded address is an IP address.
+ */
+export function forwardedClient(
+  headers: Record<string, string | string[] | undefined>,
+  secret: string | undefined,
+): string | undefined {
+  const sent = headers[PROXY_SECRET_HEADER];
+  if (!secret || typeof sent !== "string" || !timingSafeEqualString(sent, secret)) return undefined;
+  const address = headers[FORWARDED_CLIENT_HEADER];
+  return typeof address === "string" && isIP(address) !== 0 ? address : undefined;
 }

@@ -1,5 +1,10 @@
 export { bearerToken, installBearerAuth, type Principal, type ResolvePrincipal } from "./auth.ts";
-export { type AuthFailureLimiter, createAuthFailureLimiter } from "./auth-failures.ts";
+export {
+  type AuthFailureLimiter,
+  createAuthFailureLimiter,
+  FORWARDED_CLIENT_HEADER,
+  PROXY_SECRET_HEADER,
+} from "./auth-failures.ts";
 export { boundedEcho } from "./echo.ts";
 export { type ErrorFormatter, envelopeFormatter, toHttpError } from "./error-handler.ts";
 export {

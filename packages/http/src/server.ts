@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import pino, { type DestinationStream } from "pino";
 import { installBearerAuth, type ResolvePrincipal } from "./auth.ts";
-import { createAuthFailureLimiter, FAILED_AUTH_MAX } from "./auth-failures.ts";
+import { createAuthFailureLimiter, FAILED_AUTH_MAX, forwardedClient, PROXY_SECRET_HEADER } from "./auth-failures.ts";
 import { clientErrorHandler } from "./client-errors.ts";
 import { defaultMaxConnections, installConnectionCap } from "./connection-cap.ts";
 import { installContentEncodingCheck } from "./content-encoding.ts";
@@ -74,6 +74,13 @@ export interface HttpServerOptions {
   auth?: { resolve: ResolvePrincipal };
   rateLimit?: RateLimitOptions | false;
   trustProxy?: boolean;
+  /**
+   * The secret of the dashboard's proxy (`pithead up` makes one per run): a request that carries it
+   * counts as coming from the browser address the proxy forwards (request.ip), for the budget of
+   * failed authentications and the rate limit. Default: PITHEAD_PROXY_SECRET from the environment,
+   * else none (every request is its socket's address, whatever it claims).
+   */
+  proxySecret?: string;
   /** Refuse JSON bodies with lone UTF-16 surrogates (servers that hash or sign what they are sent). */
   wellFormedStrings?: boolean;
 }
@@ -102,6 +109,7 @@ export const redactedHeaders = [
   'req.headers["x-api-key"]',
   'req.headers["x-pithead-signature"]',
   'req.headers["idempotency-key"]',
+  `req.headers["${PROXY_SECRET_HEADER}"]`,
   "req.headers.cookie",
 ];
 
@@ -179,6 +187,7 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     void reply.header("x-request-id", request.id);
   });
 
+  installForwardedClient(app, options.proxySecret ?? (process.env.PITHEAD_PROXY_SECRET || undefined));
   if (options.docs) await installDocs(app, { ...options.docs, version: options.version });
   if (options.auth) {
     // A rate-limited server also limits failed authentications, which its rate limit never sees
@@ -226,4 +235,18 @@ export async function createHttpServer(options: HttpServerOptions): Promise<Http
     };
   });
   return app;
+}
+
+/**
+ * Before anything reads the request (auth, rate limits, handlers): the proxy's secret leaves the
+ * headers whatever its value, and when it matches, request.ip becomes the browser's address the
+ * proxy forwarded (see forwardedClient).
+ */
+function installForwardedClient(app: FastifyInstance, secret: string | undefined): void {
+  app.addHook("onRequest", async (request) => {
+    if (request.headers[PROXY_SECRET_HEADER] === undefined) return;
+    const client = forwardedClient(request.headers, secret);
+    delete request.headers[PROXY_SECRET_HEADER];
+    if (client !== undefined) Object.defineProperty(request, "ip", { value: client });
+  });
 }

@@ -23,6 +23,7 @@ import {
   loadConnections,
   saveConnections,
 } from "./session/connections.ts";
+import { announceForget, onForgottenElsewhere } from "./session/forget-everywhere.ts";
 import { fetchServerInfo } from "./session/login.ts";
 
 const PAGES = [
@@ -63,6 +64,17 @@ export function App() {
   const { path } = useLocation();
   const server = useLoad((signal) => fetchServerInfo(signal), []);
   const [connections, setConnectionsState] = useState<Connections>(() => loadConnections() ?? emptyConnections());
+  // Set when another tab's "Forget keys" logged this one out: said until the next login.
+  const [forgottenElsewhere, setForgottenElsewhere] = useState(false);
+  useEffect(
+    () =>
+      onForgottenElsewhere(() => {
+        forgetConnections();
+        setConnectionsState(emptyConnections());
+        setForgottenElsewhere(true);
+      }),
+    [],
+  );
 
   useEffect(() => {
     if (path === "/") navigate("/jobs", { replace: true });
@@ -89,7 +101,11 @@ export function App() {
       connections,
       setConnections: (next) => {
         if (next) saveConnections(next);
-        else forgetConnections();
+        else {
+          forgetConnections();
+          announceForget();
+        }
+        setForgottenElsewhere(false);
         setConnectionsState(next ?? emptyConnections());
       },
     };
@@ -132,6 +148,11 @@ export function App() {
         </nav>
       </header>
       <main className="page" id="main">
+        {forgottenElsewhere && (
+          <div className="notice notice-info" role="status" data-testid="forgotten-elsewhere">
+            Logged out: the keys were forgotten in another tab of this dashboard.
+          </div>
+        )}
         <ErrorBoundary resetKey={path}>
           {showLogin ? (
             <LoginPage />

@@ -3,7 +3,8 @@
 // from before paging (every miner, no next_after) is one last page, the submit form hears of a
 // miner past the first page; the fleet timeline asks for the actions only (signed, through the
 // proxy) and says when cycles held every miner; "Forget keys" logs out: back to the login screen
-// with nothing kept; Test connections names each server's build; a job whose output the result
+// with nothing kept, in every open tab; a coordinator's refusal of a submitted job goes once the
+// form is edited; Test connections names each server's build; a job whose output the result
 // retention removed says so and still shows its ledger evidence.
 // Screenshots: artifacts/screenshots/<test>-<step>.png.
 
@@ -125,6 +126,8 @@ beforeAll(async () => {
       logger: false,
       upstreams: { coordinator: coordinator.url, fleet: fleet.service.url },
       login: { code: CODE, bundle },
+      // Every test here logs in, some in two tabs: more than the default 10 a minute from one address.
+      loginAttemptsPerMinute: 60,
     }),
     startDashboard({
       distDir: built.distDir,
@@ -286,6 +289,62 @@ describe("Forget keys", () => {
     await page.reload();
     await page.getByLabel("Login code").waitFor();
     await logIn(page);
+    await page.context().close();
+  });
+
+  it("forgets in every open tab: another tab of the dashboard is logged out too, and says why", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const [here, other] = [await context.newPage(), await context.newPage()];
+    // Each tab logged in on its own: each keeps its own copy of the keys (sessionStorage).
+    await logIn(here);
+    await logIn(other);
+    await other.getByRole("link", { name: "Fleet", exact: true }).click();
+    await other.getByRole("heading", { name: "Fleet", level: 1 }).waitFor();
+    await here.getByRole("link", { name: "Connections", exact: true }).click();
+    await here.getByRole("button", { name: "Forget keys" }).click();
+    await other.getByRole("heading", { name: "Log in to Pithead" }).waitFor({ timeout: 5_000 });
+    expect(await other.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await other.getByTestId("forgotten-elsewhere").textContent()).toBe(
+      "Logged out: the keys were forgotten in another tab of this dashboard.",
+    );
+    await shot(other, "forget-keys", "2-other-tab-logged-out");
+    // The tab it was pressed in knows why it is logged out: it is not told another tab did it.
+    await here.getByLabel("Login code").waitFor();
+    expect(await here.getByTestId("forgotten-elsewhere").count()).toBe(0);
+    // Logging in again in that tab leaves the first one as it is (logged out) and drops the notice.
+    await logIn(other);
+    expect(await other.getByTestId("forgotten-elsewhere").count()).toBe(0);
+    // The button says what it does before it is pressed.
+    await logIn(here);
+    await here.getByRole("link", { name: "Connections", exact: true }).click();
+    expect(await here.getByTestId("forget-keys-hint").textContent()).toBe(
+      "Forget keys logs out every open tab of this dashboard in this browser, not only this one.",
+    );
+    await context.close();
+  });
+});
+
+describe("the submit form after a refusal", () => {
+  it("drops the coordinator's refusal once the form is edited, and shows it again only for a new refusal", async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    await logIn(page);
+    const form = page.getByRole("form", { name: "Submit a job" });
+    await form.getByLabel("Reward").fill("999999999999");
+    await form.getByRole("button", { name: "Submit job" }).click();
+    const refusal = form.getByRole("alert");
+    await expect
+      .poll(() => refusal.textContent(), { timeout: 15_000 })
+      .toMatch(/^Not submitted: Coordinator: Wallet browser-client has/);
+    await shot(page, "submit-refusal", "1-refused");
+    // The reward is what was refused: changed, the refusal is about a form no longer on screen.
+    await form.getByLabel("Reward").fill("5");
+    expect(await refusal.count()).toBe(0);
+    await form.getByLabel("Reward").fill("999999999999");
+    await form.getByRole("button", { name: "Submit job" }).click();
+    await expect.poll(() => refusal.count(), { timeout: 15_000 }).toBe(1);
+    // Any field counts, not only the one refused.
+    await form.getByLabel("Prompt").fill("another prompt");
+    expect(await refusal.count()).toBe(0);
     await page.context().close();
   });
 });

@@ -80,9 +80,12 @@ describe("the quick filters", () => {
     expect(gateHold(fine, CYCLE)).toBeNull();
     // Not polled in the latest cycle (a miner added since): not held in it.
     expect(gateHold({ ...gated, cycle: CYCLE - 60 }, CYCLE)).toBeNull();
-    const reported = { ...fine, gate: { cycle: CYCLE, reason: "IMPOSSIBLE_HASHRATE", detail: "560 TH/s" } };
+    const reported = {
+      ...fine,
+      gate: { cycle: CYCLE, seq: CYCLE + 3, reason: "IMPOSSIBLE_HASHRATE", detail: "560 TH/s" },
+    };
     expect(gateHold(reported, CYCLE)).toEqual({ reason: "IMPOSSIBLE_HASHRATE", detail: "560 TH/s" });
-    expect(gateHold({ ...gated, gate: null } as FleetMiner, CYCLE)).toBeNull();
+    expect(gateHold({ ...gated, gate: null }, CYCLE)).toBeNull();
   });
 
   it("hot: the rows with a temperature badge (warning or stop)", () => {

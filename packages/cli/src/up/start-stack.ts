@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { errorMessage } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
 import { MinerWatch } from "./miner-watch.ts";
+import { newProxySecret, startWithProxySecret } from "./proxy-secret.ts";
 import { ServiceLogs } from "./service-logs.ts";
 import { coordinatorFlags, fleetSettings } from "./service-settings.ts";
 import { type Closer, minerStopTimeoutMs, type Step, stopInOrder } from "./stop-order.ts";
@@ -122,17 +123,20 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
           }
         })();
 
+    const proxySecret = newProxySecret();
     const { startCoordinator } = await import("@pithead/coordinator");
     const coordinator = await run(
       `starting the coordinator (${postgres ? "PostgreSQL" : "SQLite"})`,
       (c) => `coordinator on ${c.url}`,
       () =>
-        startCoordinator({
-          flags: coordinatorFlags(options, keys.coordinatorAdminKey),
-          adminKeyConfiguredBy: "pithead up (keys.json)",
-          env: {},
-          logger: { level: options.logLevel, stream: logs.stream("coordinator") },
-        }),
+        startWithProxySecret(proxySecret, () =>
+          startCoordinator({
+            flags: coordinatorFlags(options, keys.coordinatorAdminKey),
+            adminKeyConfiguredBy: "pithead up (keys.json)",
+            env: {},
+            logger: { level: options.logLevel, stream: logs.stream("coordinator") },
+          }),
+        ),
     );
     closers.push({ name: "coordinator", close: () => closeServer(coordinator.app.server, () => coordinator.close()) });
     watchServer("coordinator", coordinator.app.server, () => stopping, logs.dir);
@@ -160,22 +164,24 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
       "starting the agent API (tiny model)",
       (a) => `agent API on ${a.url}`,
       () =>
-        startAgent(
-          loadAgentConfig(
-            {
-              API_KEY: keys.agentApiKey,
-              HOST: host,
-              PORT: String(ports.agent),
-              DATA_DIR: agentDir,
-              DATABASE_URL: postgres ?? `sqlite:///${join(agentDir, "agent.db")}`,
-              LLM_PROVIDER: "local",
-              // The tiny model only continues characters: a long answer shows nothing more, slowly.
-              MAX_TOKENS: "256",
-              LOG_LEVEL: options.logLevel,
-            },
-            { envFile: false, cwd: dataDir },
+        startWithProxySecret(proxySecret, () =>
+          startAgent(
+            loadAgentConfig(
+              {
+                API_KEY: keys.agentApiKey,
+                HOST: host,
+                PORT: String(ports.agent),
+                DATA_DIR: agentDir,
+                DATABASE_URL: postgres ?? `sqlite:///${join(agentDir, "agent.db")}`,
+                LLM_PROVIDER: "local",
+                // The tiny model only continues characters: a long answer shows nothing more, slowly.
+                MAX_TOKENS: "256",
+                LOG_LEVEL: options.logLevel,
+              },
+              { envFile: false, cwd: dataDir },
+            ),
+            { logger: { level: options.logLevel, stream: logs.stream("agent") } },
           ),
-          { logger: { level: options.logLevel, stream: logs.stream("agent") } },
         ),
     );
     closers.push({ name: "agent", close: () => closeServer(agent.app.server, () => agent.close()) });
@@ -188,9 +194,11 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
       `starting the fleet controller (${options.simulatedMiners} simulated miners)`,
       (f) => `fleet controller on ${f.url}`,
       () =>
-        startFleetService(loadFleetConfig(fleetSettings(options, keys.fleet)), {
-          logger: { level: options.logLevel, stream: logs.stream("fleet") },
-        }),
+        startWithProxySecret(proxySecret, () =>
+          startFleetService(loadFleetConfig(fleetSettings(options, keys.fleet)), {
+            logger: { level: options.logLevel, stream: logs.stream("fleet") },
+          }),
+        ),
     );
     closers.push({ name: "fleet", close: () => closeServer(fleet.server.server, () => fleet.close()) });
     watchServer("fleet", fleet.server.server, () => stopping, logs.dir);
@@ -256,6 +264,7 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
           host,
           port: ports.dashboard,
           upstreams: { coordinator: coordinator.url, fleet: fleet.url, agent: agent.url },
+          proxySecret,
           login: {
             code: loginCode,
             bundle: {

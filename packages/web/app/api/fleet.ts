@@ -1,6 +1,11 @@
 // The fleet controller's API as the dashboard uses it: every call signed in the browser with
 // the operator's secret (Web Crypto HMAC-SHA256 through the fleet's own browser-safe helper), over
 // the path the fleet sees (the proxy forwards /svc/fleet/<path> as <path>, byte for byte).
+//
+// The answers' types are written out here rather than imported: the fleet's views are inferred from
+// its server code (packages/fleet/src/api/views.ts), which a browser build cannot type-check, and
+// @pithead/fleet exports no types of them. They follow GET /operators/:id/miners as the controller
+// answers it; a field a controller from before it may leave out is optional.
 
 import { signFleetRequest } from "@pithead/fleet/sign";
 import type { FleetCredential } from "../session/connections.ts";
@@ -19,6 +24,7 @@ export interface FleetMiner {
   host: string | null;
   port: number | null;
   model: string | null;
+  firmware?: { family: string; name: string | null; version: string | null } | null;
   status: "ok" | "failed" | "unknown";
   error: string | null;
   /** The cycle the telemetry is from. */
@@ -33,6 +39,8 @@ export interface FleetMiner {
   powerSource: string | null;
   fansRpm: number[];
   uptimeS: number | null;
+  /** What the miner's own status said was wrong (a failing chip, a dead fan). */
+  problems?: string[];
   /** The latest cycle as it ran ($0 when not hashing) and, apart, what it would earn if running. */
   margin: {
     cycle: number;
@@ -42,8 +50,15 @@ export interface FleetMiner {
     marginUsdPerDay: number;
     ifRunningMarginUsdPerDay: number | null;
   } | null;
+  /**
+   * The evidence gate held the miner in its latest cycle (lost comms, stale telemetry, an impossible
+   * reading, unusable market data): no decision was made in it, so `lastDecision` is an older one.
+   * `reason` lists the blocking codes ("LOST_COMMS,STALE_PRICE"), `detail` says each.
+   */
+  gate?: { cycle: number; seq: number; reason: string; detail: string } | null;
   lastDecision: {
     seq: number;
+    decisionId?: string;
     action: string;
     reason: string;
     detail: string;
@@ -60,14 +75,44 @@ export interface FleetMiner {
   latch: "THERMAL_LATCH" | "STOPPED_BY_OPERATOR" | null;
 }
 
+/** A miner the money totals leave out (an unknown margin is not a $0 cost), and what it still counts in. */
+export interface ExcludedMiner {
+  minerId: string;
+  /** Why: NOT_POLLED, POLL_FAILED, MARGIN_UNKNOWN, a gate's codes… */
+  reason: string;
+  inHashrate: boolean;
+  inPower: boolean;
+}
+
 export interface FleetTotals {
+  /** The cycle they are from: an older one than `lastCycle` when the latest had no totals. */
   cycle: number;
+  /** The clock of that cycle. */
+  at?: string | null;
+  /** False: the latest cycle has no totals of its own (its market data was unusable). */
+  current?: boolean;
+  /** Whether the latest cycle's market data was usable. */
+  marketUsable?: boolean;
   hashrateThs: string | number;
   powerW: number;
   revenueUsdPerDay: number;
   costUsdPerDay: number;
   marginUsdPerDay: number;
   hashpriceUsdPerThDay: number;
+  excludedMiners?: ExcludedMiner[];
+}
+
+export interface LastCycle {
+  cycleSeq: number;
+  now: string;
+  polled: { ok: number; failed: number };
+  /** The cycle ran before the controller (re)started: its figures are read from its records. */
+  fromLedger: boolean;
+  /** Miners the evidence gate held in the cycle, by divergence code (one miner can count under two). */
+  gated?: Record<string, number>;
+  marketUsable?: boolean;
+  /** What made the cycle's market data unusable (stale, implausible, dated ahead). */
+  marketProblems?: { code: string; detail: string }[];
 }
 
 export interface FleetView {
@@ -76,9 +121,9 @@ export interface FleetView {
   mode: Mode;
   dryRun: boolean;
   cycleRunning: boolean;
-  /** fromLedger: the cycle ran before the controller (re)started; its figures are read from its records. */
-  lastCycle: { cycleSeq: number; now: string; polled: { ok: number; failed: number }; fromLedger: boolean } | null;
+  lastCycle: LastCycle | null;
   totals: FleetTotals | null;
+  /** Every miner of the operator; `miners` is all of them unless the fleet is over the page size. */
   count: number;
   miners: FleetMiner[];
 }

@@ -288,6 +288,9 @@ export function ConnectionsPage({ intro = false }: { intro?: boolean }) {
             Forget keys
           </button>
         </div>
+        <p className="hint" data-testid="forget-keys-hint">
+          Forget keys logs out every open tab of this dashboard in this browser, not only this one.
+        </p>
         {saved && <Notice tone="ok">Saved for this tab.</Notice>}
         {problem && (
           <div className="notice notice-error" role="alert">

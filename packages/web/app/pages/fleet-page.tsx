@@ -6,13 +6,14 @@ import { useEffect, useId, useState } from "react";
 import { type CycleReport, fleet, type Mode, type ProfitBody } from "../api/fleet.ts";
 import { errorMessage } from "../api/http.ts";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
-import { formatAgo, formatHashrate, formatPower, formatUsd, plural } from "../lib/format.ts";
+import { formatAgo, formatHashrate, formatInteger, formatPower, formatUsd, plural } from "../lib/format.ts";
 import { navigate, useLocation } from "../lib/router.tsx";
 import { useInterval, useLoad } from "../lib/use-load.ts";
 import { useApp } from "../session/app-context.tsx";
 import type { FleetCredential } from "../session/connections.ts";
-import { gateBanner, latchedHashingNote, staleTotalsNote } from "./fleet/fleet-health.ts";
+import { excludedMinersNote, staleTotalsNote } from "./fleet/fleet-health.ts";
 import { FleetMinerTable, type MinerCommand } from "./fleet/fleet-miner-table.tsx";
+import { fleetWarnings } from "./fleet/fleet-warnings.ts";
 import { latestCycleMargins, marginsToShow } from "./fleet/latest-margins.ts";
 import { MinerCharts } from "./fleet/miner-charts.tsx";
 import { Timeline } from "./fleet/timeline.tsx";
@@ -100,9 +101,10 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
   const allEntries = loaded ? timelineEntries(loaded) : [];
   const entries = allEntries.slice(0, timelineLength);
   const data = view.data;
-  const gates = data ? gateBanner(data.lastCycle, data.count) : null;
+  // The whole fleet's, whatever the table below shows.
+  const warnings = data ? fleetWarnings(data) : [];
   const staleTotals = data?.totals ? staleTotalsNote(data.totals, data.lastCycle) : null;
-  const latchedHashing = data ? latchedHashingNote(data.miners) : null;
+  const excluded = data?.totals ? excludedMinersNote(data.totals) : null;
 
   return (
     <>
@@ -155,15 +157,18 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
             <ErrorNotice error={actionError} title="Not done" />
           </section>
 
-          {gates && (
-            <div className={`notice notice-${gates.tone}`} role="status" data-testid="fleet-gates">
-              {gates.text}
-            </div>
-          )}
-          {latchedHashing && (
-            <div className="notice notice-warn" role="status" data-testid="fleet-latched-hashing">
-              {latchedHashing}
-            </div>
+          {warnings.length > 0 && (
+            <section
+              className={`notice notice-${warnings.some((warning) => warning.tone === "warn") ? "warn" : "info"}`}
+              aria-label="Fleet-wide warnings"
+              data-testid="fleet-warnings"
+            >
+              <ul className="plain-list" aria-live="polite">
+                {warnings.map((warning) => (
+                  <li key={warning.key}>{warning.text}</li>
+                ))}
+              </ul>
+            </section>
           )}
           {staleTotals && (
             <div className="notice notice-warn" role="status" data-testid="fleet-stale-totals">
@@ -194,7 +199,20 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
                   {formatUsd(data.totals.marginUsdPerDay)}
                 </span>
               </div>
+              {data.totals.excludedMiners && (
+                <div className="card">
+                  <span className="card-label">miners counted in margin</span>
+                  <span className={`card-value ${excluded ? "warn" : ""}`}>
+                    {formatInteger(data.count - data.totals.excludedMiners.length)} of {formatInteger(data.count)}
+                  </span>
+                </div>
+              )}
             </section>
+          )}
+          {excluded && (
+            <p className="muted" data-testid="fleet-excluded">
+              {excluded}
+            </p>
           )}
 
           <section aria-labelledby="fleet-miners-heading">

@@ -22,6 +22,8 @@ export interface DashboardServerOptions {
   login?: { code: string; bundle: ConnectionBundle };
   logger?: HttpServerOptions["logger"];
   connectTimeoutMs?: number;
+  /** Shared with the services for one run: see ProxyOptions.proxySecret. */
+  proxySecret?: string;
   /** Login attempts per minute and address (default 10). */
   loginAttemptsPerMinute?: number;
 }
@@ -71,7 +73,11 @@ export async function createDashboardServer(options: DashboardServerOptions): Pr
       ),
   });
   registerSessionRoutes(app, { upstreams, login: options.login, attemptsPerMinute: options.loginAttemptsPerMinute });
-  await registerServiceProxy(app, { upstreams, connectTimeoutMs: options.connectTimeoutMs });
+  await registerServiceProxy(app, {
+    upstreams,
+    connectTimeoutMs: options.connectTimeoutMs,
+    proxySecret: options.proxySecret,
+  });
   registerStaticFiles(app, options.distDir);
   return app;
 }

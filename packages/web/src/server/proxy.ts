@@ -16,7 +16,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { HttpServer } from "@pithead/http";
+import { FORWARDED_CLIENT_HEADER, type HttpServer, PROXY_SECRET_HEADER } from "@pithead/http";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { keepReadingWhenBodyRefused } from "./early-answer.ts";
 import { dashboardErrors } from "./errors.ts";
@@ -27,6 +27,12 @@ export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface ProxyOptions {
   upstreams: Partial<Record<ServiceName, URL>>;
+  /**
+   * The secret the services share with this proxy for one run (`pithead up`): sent with each
+   * browser's address, so a service budgets failed authentications per browser, not per dashboard.
+   * Without it (a dashboard in front of remote services) every request is the dashboard's address.
+   */
+  proxySecret?: string;
   /** Give up on a service that does not accept the connection within this time (default 10 s). */
   connectTimeoutMs?: number;
 }
@@ -55,16 +61,22 @@ function connectionListed(headers: IncomingHttpHeaders): Set<string> {
   );
 }
 
-/** The headers to send upstream: the client's, less hop-by-hop, Host and cookies, plus X-Forwarded-*. */
+/**
+ * The headers to send upstream: the client's, less hop-by-hop, Host, cookies and anything claiming
+ * to be this proxy's, plus X-Forwarded-* and, with `proxySecret`, the client's address with the
+ * secret that makes a service believe it.
+ */
 export function forwardRequestHeaders(
   request: { headers: IncomingHttpHeaders; ip: string; protocol: string; id: string },
   prefix: string,
+  proxySecret?: string,
 ): OutgoingHttpHeaders {
   const listed = connectionListed(request.headers);
   const out: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue;
     if (name === "host" || name === "cookie" || name.startsWith("x-forwarded-")) continue;
+    if (name === PROXY_SECRET_HEADER || name === FORWARDED_CLIENT_HEADER) continue;
     out[name] = value;
   }
   out["x-forwarded-for"] = request.ip;
@@ -72,6 +84,10 @@ export function forwardRequestHeaders(
   if (request.headers.host) out["x-forwarded-host"] = request.headers.host;
   out["x-forwarded-prefix"] = prefix;
   out["x-request-id"] = request.id;
+  if (proxySecret) {
+    out[PROXY_SECRET_HEADER] = proxySecret;
+    out[FORWARDED_CLIENT_HEADER] = request.ip;
+  }
   return out;
 }
 
@@ -164,7 +180,7 @@ export async function registerServiceProxy(app: HttpServer, options: ProxyOption
       port: base.port || (base.protocol === "https:" ? 443 : 80),
       method: request.method,
       path,
-      headers: { ...forwardRequestHeaders(request, prefix), host: base.host },
+      headers: { ...forwardRequestHeaders(request, prefix, options.proxySecret), host: base.host },
       // One connection per request: streams (SSE) hold theirs for long, and nothing is shared by accident.
       agent: false,
     });

@@ -1,28 +1,18 @@
 // What the Fleet page says above the totals about the latest cycle: the totals are an older
 // cycle's when the latest one's market data was unusable (a stale or absurd price leaves no fleet
 // profit record, and last hour's money shown as today's misleads), and which miners the evidence
-// gate held (every miner gated by STALE_PRICE means no decision was made on any of them).
+// gate held (every miner gated by STALE_PRICE means no decision was made on any of them), which
+// latched miners hash again, and which miners the money totals leave out and why.
 // Pure functions of the /miners answer.
 
-import { formatTime } from "../../lib/format.ts";
+import type { ExcludedMiner, FleetMiner, FleetTotals, LastCycle } from "../../api/fleet.ts";
+import { formatTime, plural } from "../../lib/format.ts";
 
 /** The fields of /miners' `totals` read here (older controllers send only `cycle`). */
-export interface TotalsCycle {
-  cycle: number;
-  /** The clock of the cycle they are from. */
-  at?: string | null;
-  /** False: the latest cycle has no totals of its own. */
-  current?: boolean;
-}
+export type TotalsCycle = Pick<FleetTotals, "cycle" | "at" | "current">;
 
 /** The fields of /miners' `lastCycle` read here. */
-export interface GatedCycle {
-  cycleSeq: number;
-  /** Miners the evidence gate held in the cycle, by divergence code. */
-  gated?: Record<string, number>;
-  marketUsable?: boolean;
-  marketProblems?: { code: string; detail: string }[];
-}
+export type GatedCycle = Pick<LastCycle, "cycleSeq" | "gated" | "marketUsable" | "marketProblems">;
 
 /**
  * Null when the totals are the latest cycle's; else where they are from, said so that nobody reads
@@ -63,11 +53,7 @@ export function gateBanner(lastCycle: GatedCycle | null, miners: number): GateBa
 }
 
 /** The fields of a /miners row read here. */
-export interface LatchedRow {
-  id: string;
-  hashrateThs: string | number | null;
-  latch: "THERMAL_LATCH" | "STOPPED_BY_OPERATOR" | null;
-}
+export type LatchedRow = Pick<FleetMiner, "id" | "hashrateThs" | "latch">;
 
 /**
  * Latched miners that hash again (someone started them at the miner, outside Pithead): the
@@ -92,4 +78,29 @@ export function latchedHashingNote(miners: readonly LatchedRow[]): string | null
   const thermalTotal = hashing.length - operatorTotal;
   if (thermalTotal > 0) parts.push(`${list(thermal, thermalTotal)} latched by an over-temperature stop`);
   return `Hashing again although ${parts.join(", and ")}: started outside Pithead, so the controller takes no action on ${hashing.length === 1 ? "it" : "them"}. Start ${hashing.length === 1 ? "it" : "them"} from Pithead to clear the latch, or stop ${hashing.length === 1 ? "it" : "them"} again.`;
+}
+
+/** "sim-002 and sim-004", at most `shown` named and "and N more". */
+export function someIds(ids: readonly string[], shown = 10): string {
+  const named = ids.slice(0, shown).join(", ");
+  return ids.length > shown ? `${named} and ${ids.length - shown} more` : named;
+}
+
+function stillCounted(miner: ExcludedMiner): string {
+  if (miner.inHashrate && miner.inPower) return "still in hashrate and power";
+  if (miner.inHashrate) return "still in hashrate, not in power";
+  if (miner.inPower) return "still in power, not in hashrate";
+  return "not in hashrate or power";
+}
+
+/**
+ * Which miners the money totals leave out and why, said beside them: a fleet margin read without it
+ * looks like the whole fleet's. Null when every miner is in.
+ */
+export function excludedMinersNote(totals: Pick<FleetTotals, "excludedMiners">): string | null {
+  const excluded = totals.excludedMiners ?? [];
+  if (excluded.length === 0) return null;
+  const shown = excluded.slice(0, 10).map((miner) => `${miner.minerId} (${miner.reason}; ${stillCounted(miner)})`);
+  const more = excluded.length > shown.length ? ` and ${excluded.length - shown.length} more` : "";
+  return `Revenue, energy and margin leave out ${plural(excluded.length, "miner")}: ${shown.join(", ")}${more}.`;
 }

@@ -26,11 +26,6 @@ export function latestCycleOf(miners: readonly FleetMiner[]): number | null {
   return latest;
 }
 
-/** The controller's own word on the gate: a newer /miners field than this dashboard's row type. */
-interface ReportedGate {
-  gate?: { cycle: number; reason: string; detail: string } | null;
-}
-
 export interface GateHold {
   /** The blocking checks' codes ("LOST_COMMS,STALE_TELEMETRY"); null when the controller does not say. */
   reason: string | null;
@@ -45,7 +40,7 @@ export interface GateHold {
  * and a decision's ledger seq is above its cycle's, the cycle record being written first.
  */
 export function gateHold(miner: FleetMiner, latestCycle: number | null): GateHold | null {
-  const reported = (miner as FleetMiner & ReportedGate).gate;
+  const reported = miner.gate;
   if (reported !== undefined) return reported === null ? null : { reason: reported.reason, detail: reported.detail };
   if (latestCycle === null || miner.cycle !== latestCycle) return null;
   if (miner.lastDecision !== null && miner.lastDecision.seq > latestCycle) return null;

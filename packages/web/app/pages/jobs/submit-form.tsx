@@ -1,9 +1,9 @@
 // Submit a job: the workload, its parameters (a prompt for llm_gen, JSON for the others, starting
 // from a template with the fields its miners need), the reward escrowed from the client's wallet,
 // and how the result is verified. Bad input is named by field before anything is sent, and the
-// message goes once the field is fixed; the coordinator's own refusals are shown as they come. With the
-// admin key the form also says which workloads the online miners run, and warns before a job no
-// online miner can take (or more replicas than miners to run them).
+// message goes once the field is fixed; a coordinator's refusal stays until the form is edited. With
+// the admin key the form also says which workloads the online miners run, and warns before a job
+// no online miner can take (or more replicas than miners to run them).
 
 import { type FormEvent, useId, useRef, useState } from "react";
 import { coordinator, type Job, type MinerView } from "../../api/coordinator.ts";
@@ -44,6 +44,9 @@ export function SubmitForm({
   const change = (next: Draft) => {
     setDraft(next);
     setProblem(problemAfterEdit(problem, next));
+    // The coordinator refused the form as it was sent: once edited, that answer is about values no
+    // longer on screen (a new submit brings its own).
+    setError(undefined);
     idempotencyKey.current = crypto.randomUUID();
   };
   const set = (patch: Partial<Draft>) => change({ ...draft, ...patch });
