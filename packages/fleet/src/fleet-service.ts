@@ -251,7 +251,7 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
           run: async () => {
             cycles.done(await controller.runCycle());
             storage.written();
-            // Encoded now, between cycles; written in the background (at most every 10 minutes).
+            // Encoded between cycles a slice at a time, then written (at most every 10 minutes).
             if (controller.snapshotDue())
               controller.saveSnapshot().catch((error: unknown) => {
                 log.warn(snapshotFailure(controller.operator.id, error));

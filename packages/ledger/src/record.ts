@@ -38,9 +38,12 @@ export function assertType(type: unknown, path = "type"): asserts type is string
 }
 
 // Appends in the same millisecond share one formatted timestamp (toISOString costs more than the rest
-// of preparing a small record).
+// of preparing a small record), and so do the records of a batch stamped with one instant (a fleet
+// cycle's 30,000 records carry its start time).
 let lastNow = -1;
 let lastNowText = "";
+let lastAt = Number.NaN;
+let lastAtText = "";
 
 /** ISO-8601 UTC with milliseconds, always 24 characters. */
 export function formatAt(at: Date | undefined, path = "at"): string {
@@ -52,10 +55,15 @@ export function formatAt(at: Date | undefined, path = "at"): string {
     }
     return lastNowText;
   }
-  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new LedgerValueError(path, "must be a valid Date");
+  if (!(at instanceof Date)) throw new LedgerValueError(path, "must be a valid Date");
+  const ms = at.getTime();
+  if (ms === lastAt) return lastAtText; // never NaN: NaN equals nothing
+  if (Number.isNaN(ms)) throw new LedgerValueError(path, "must be a valid Date");
   const text = at.toISOString();
   // Years outside 0000..9999 come out as ±YYYYYY, longer than 24 characters.
   if (text.length !== 24) throw new LedgerValueError(path, `year must be between 0000 and 9999 (${text})`);
+  lastAt = ms;
+  lastAtText = text;
   return text;
 }
 

@@ -17,6 +17,9 @@ import { networkBody, priceBody, telemetryBody } from "./observe.ts";
 import { addSpent, phaseTimer } from "./phase-timer.ts";
 import type { NewRecord, Recorder, StoredRecordLike } from "./recorder.ts";
 
+/** Captured at load: tests that install fake timers must not stall a cycle. */
+const nextTurn: (callback: () => void) => void = globalThis.setImmediate;
+
 export interface CycleContext {
   operatorId: string;
   partition: string;
@@ -68,49 +71,66 @@ export async function runCycleSteps(context: CycleContext, progress: CycleProgre
   const cycle = await recorder.size(partition);
   const price = priceBody(cycle, market);
   const network = networkBody(cycle, market);
-  const [cycleRecord, ...observed] = await recorder.appendBatch(partition, [
+  const bodies = outcomes.map((result) => telemetryBody(cycle, result));
+  const storing = recorder.appendBatch(partition, [
     { type: recordTypes.cycle, body: cycleBody as unknown as Json, at },
     { type: recordTypes.price, body: price as unknown as Json, at },
     { type: recordTypes.network, body: network as unknown as Json, at },
-    ...outcomes.map((result) => ({
-      type: recordTypes.telemetry,
-      body: telemetryBody(cycle, result) as unknown as Json,
-      at,
-    })),
+    ...bodies.map((body) => ({ type: recordTypes.telemetry, body: body as unknown as Json, at })),
   ]);
-  if (cycleRecord?.seq !== cycle)
-    throw new Error(`internal: the cycle record went to #${cycleRecord?.seq}, not #${cycle}: another writer?`);
-  progress.written(cycle);
-  context.take(cycleRecord);
+  storing.catch(() => {}); // awaited below, after the decision: not an unhandled rejection meanwhile
+  // One turn, in which the ledger's group commit encodes the batch and starts writing it.
+  await new Promise<void>((resolve) => nextTurn(resolve));
   let recordSpent = recordTimer.stop();
 
+  // The seqs the batch gets: the partition's size onward, in order (checked once it is stored).
   const seqs = new CycleSeqs();
   const telemetry: { seq: number; body: TelemetryBody }[] = [];
-  const priceSeq = (observed[0] as StoredRecordLike).seq;
-  const networkSeq = (observed[1] as StoredRecordLike).seq;
-  for (let index = 2; index < observed.length; index++) {
-    const record = observed[index] as StoredRecordLike;
-    const body = record.body as unknown as TelemetryBody;
-    seqs.set(recordTypes.telemetry, body.minerId, record.seq);
-    telemetry.push({ seq: record.seq, body });
+  const priceSeq = cycle + 1;
+  const networkSeq = cycle + 2;
+  for (const [index, body] of bodies.entries()) {
+    seqs.set(recordTypes.telemetry, body.minerId, cycle + 3 + index);
+    telemetry.push({ seq: cycle + 3 + index, body });
   }
   seqs.set(recordTypes.price, "price", priceSeq);
   seqs.set(recordTypes.network, "network", networkSeq);
 
-  // 2. Decide (pure), against the state as it was before this cycle's observations.
+  // 2. Decide (pure), against the state as it was before this cycle's observations, while the
+  //    batch is written and flushed: it reads the observations and their seqs, not the ledger.
   const decideTimer = phaseTimer();
-  const outcome: CycleOutcome = decideCycle(
-    state,
-    {
-      cycleSeq: cycle,
-      telemetry,
-      price: { seq: priceSeq, body: price },
-      network: { seq: networkSeq, body: network },
-    },
-    nowMs,
-    context.operatorId,
-  );
+  let decided: { outcome: CycleOutcome } | { error: unknown };
+  try {
+    decided = {
+      outcome: decideCycle(
+        state,
+        {
+          cycleSeq: cycle,
+          telemetry,
+          price: { seq: priceSeq, body: price },
+          network: { seq: networkSeq, body: network },
+        },
+        nowMs,
+        context.operatorId,
+      ),
+    };
+  } catch (error) {
+    decided = { error };
+  }
   const decideSpent = decideTimer.stop();
+
+  const storedTimer = phaseTimer();
+  const [cycleRecord, ...observed] = await storing;
+  const last = observed[observed.length - 1];
+  if (cycleRecord?.seq !== cycle || observed.length !== bodies.length + 2 || last?.seq !== cycle + observed.length)
+    throw new Error(
+      `internal: the cycle's records went to #${cycleRecord?.seq}..#${last?.seq}, not #${cycle}..#${cycle + bodies.length + 2}: another writer?`,
+    );
+  progress.written(cycle);
+  context.take(cycleRecord);
+  recordSpent = addSpent(recordSpent, storedTimer.stop());
+  // Thrown once the cycle's first batch is accounted for, as a failure after it always was.
+  if ("error" in decided) throw decided.error;
+  const outcome = decided.outcome;
 
   // 3. Record the evidence, the decisions and the suppressions, tier by tier: each tier cites
   //    the one before, so each is one batch committed before the next is prepared.

@@ -178,14 +178,16 @@ export class OperatorController {
   }
 
   /**
-   * Writes the state snapshot (encoded at once, written in the background of the returned promise):
-   * after a cycle when one is due, and on a clean shutdown. Rejects when the file cannot be written.
+   * Writes the state snapshot: after a cycle when one is due, and on a clean shutdown. Encoded a
+   * slice at a time under the operator's mutex (what it encodes cannot change meanwhile, and the
+   * event loop is never held for long), then written. Rejects when the file cannot be written.
    */
   saveSnapshot(): Promise<SaveOutcome> {
     if (!this.snapshots) return Promise.resolve({ written: false, why: "no snapshot file is configured" });
     return this.snapshots.save(
-      { partition: this.partition, view: this.view, history: this.history, fleetProfit: this.fleetProfit },
+      () => ({ partition: this.partition, view: this.view, history: this.history, fleetProfit: this.fleetProfit }),
       this.clock.now(),
+      (work) => this.mutex.run(work),
     );
   }
 

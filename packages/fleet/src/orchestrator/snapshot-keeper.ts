@@ -1,7 +1,7 @@
 // A controller's side of its state snapshot (state-snapshot.ts): it follows the records the
-// controller folds, keeps the state as it was just before the latest cycle record (encoded then, a
-// few milliseconds per cycle), and writes the file when asked (after a cycle when one is due, on
-// a clean shutdown), one write at a time.
+// controller folds, keeps the state as it was just before the latest cycle record (copied then,
+// about a millisecond per cycle, and encoded only when written), and writes the file when asked
+// (after a cycle when one is due, on a clean shutdown), one write at a time.
 //
 // It writes nothing once the controller's state stops being the fold of a contiguous run of
 // records (a cycle that failed between appending records and folding them): the last snapshot
@@ -12,7 +12,7 @@ import { recordTypes } from "../core/records.ts";
 import type { StoredRecordLike } from "./recorder.ts";
 import { writeSnapshotFile } from "./snapshot-file.ts";
 import type { StartFacts } from "./start-facts.ts";
-import { encodeSnapshot, encodeStatePart, type SnapshotParts } from "./state-snapshot.ts";
+import { cutState, encodeSnapshotInSlices, type SnapshotParts, type StateCut } from "./state-snapshot.ts";
 
 export interface SnapshotOptions {
   /** Where it is kept (fleet-service: `<DATA_DIR>/fleet-state-<operator>.snapshot`). */
@@ -31,7 +31,7 @@ export class SnapshotKeeper {
   private next: number | undefined;
   private lastHash = "";
   private stopped: string | null = null;
-  private statePart: string | null = null;
+  private cut: StateCut | null = null;
   private lastWrittenMs = Number.NEGATIVE_INFINITY;
   private writing: Promise<SaveOutcome> | null = null;
 
@@ -50,7 +50,7 @@ export class SnapshotKeeper {
   beforeCycle(record: StoredRecordLike, state: FleetState, facts: StartFacts): void {
     if (record.type !== recordTypes.cycle || this.stopped !== null) return;
     if (this.next !== undefined && record.seq !== this.next) return; // followed() stops it
-    this.statePart = encodeStatePart(record.seq - 1, state, facts);
+    this.cut = cutState(record.seq - 1, state, facts);
   }
 
   /** After every record folded, in order. */
@@ -62,32 +62,45 @@ export class SnapshotKeeper {
   }
 
   due(nowMs: number): boolean {
-    return this.stopped === null && this.statePart !== null && nowMs - this.lastWrittenMs >= this.everyMs;
+    return this.stopped === null && this.cut !== null && nowMs - this.lastWrittenMs >= this.everyMs;
   }
 
   /**
-   * Encodes the snapshot now (synchronously: the state cannot change meanwhile) and writes it; a
-   * write in progress is waited for instead of starting a second one.
+   * Encodes the snapshot a slice at a time (state-snapshot.ts: the event loop turns between
+   * slices) inside `hold`, which keeps the state, view and charts from changing meanwhile (the
+   * controller's mutex: a cycle or command waits for the encode), then writes it; a save in
+   * progress is waited for instead of starting a second one. `parts` is read once held.
    */
-  save(parts: Omit<SnapshotParts, "statePart" | "seq" | "hash" | "fromSeq">, nowMs: number): Promise<SaveOutcome> {
+  save(
+    parts: () => Pick<SnapshotParts, "partition" | "view" | "history" | "fleetProfit">,
+    nowMs: number,
+    hold: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
+  ): Promise<SaveOutcome> {
     if (this.writing) return this.writing;
     if (this.stopped !== null) return Promise.resolve({ written: false, why: this.stopped });
-    if (this.statePart === null || this.next === undefined)
+    if (this.cut === null || this.next === undefined)
       return Promise.resolve({ written: false, why: "no cycle has been folded yet" });
-    const seq = this.next - 1;
-    const bytes = encodeSnapshot({
-      ...parts,
-      fromSeq: this.fromSeq,
-      statePart: this.statePart,
-      seq,
-      hash: this.lastHash,
-    });
     this.lastWrittenMs = nowMs;
-    this.writing = writeSnapshotFile(this.file, bytes)
-      .then((): SaveOutcome => ({ written: true, seq, bytes: bytes.length }))
-      .finally(() => {
-        this.writing = null;
-      });
+    this.writing = this.encodeAndWrite(parts, hold).finally(() => {
+      this.writing = null;
+    });
     return this.writing;
+  }
+
+  private async encodeAndWrite(
+    parts: () => Pick<SnapshotParts, "partition" | "view" | "history" | "fleetProfit">,
+    hold: <T>(work: () => Promise<T>) => Promise<T>,
+  ): Promise<SaveOutcome> {
+    const encoded = await hold(async (): Promise<{ seq: number; bytes: Buffer } | { why: string }> => {
+      // Looked at again once held: a cycle that ran in between may have moved them on.
+      if (this.stopped !== null) return { why: this.stopped };
+      if (this.cut === null || this.next === undefined) return { why: "no cycle has been folded yet" };
+      const seq = this.next - 1;
+      const sliced = { ...parts(), fromSeq: this.fromSeq, cut: this.cut, seq, hash: this.lastHash };
+      return { seq, bytes: await encodeSnapshotInSlices(sliced) };
+    });
+    if ("why" in encoded) return { written: false, why: encoded.why };
+    await writeSnapshotFile(this.file, encoded.bytes);
+    return { written: true, seq: encoded.seq, bytes: encoded.bytes.length };
   }
 }
