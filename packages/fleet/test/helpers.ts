@@ -1,6 +1,9 @@
 // Wiring shared by the integration tests: an operator over a simulated fleet, a real ledger
 // and the fixed market source, all on one manual clock.
 
+import type { HttpServer } from "@pithead/http";
+import type { Ledger } from "@pithead/ledger";
+import { createFleetServer } from "../src/api/fleet-server.ts";
 import { CgminerAdapter } from "../src/cgminer/adapter.ts";
 import type { ManualClock } from "../src/clock.ts";
 import type { OperatorConfig } from "../src/config/types.ts";
@@ -48,6 +51,17 @@ export async function listenLocal(server: {
   await server.listen({ host: "127.0.0.1", port: 0 });
   const address = server.server.address() as { port: number } | null;
   return `http://127.0.0.1:${address?.port ?? 0}`;
+}
+
+/** A fleet server over `controllers` that checks signed requests, listening on loopback. */
+export async function signedServer(
+  controllers: Map<string, OperatorController>,
+  ledger: Ledger,
+  clock: ManualClock,
+): Promise<{ server: HttpServer; base: string }> {
+  const auth = { disabled: false, legacyBearer: false, maxSkewMs: 60_000 };
+  const server = await createFleetServer({ controllers, ledger, clock, auth, logger: false });
+  return { server, base: await listenLocal(server) };
 }
 
 /** A recorder that "crashes" (throws `message`) when a batch with a record of `type` is written. */

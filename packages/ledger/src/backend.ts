@@ -98,6 +98,12 @@ export interface LedgerBackend {
     onProgress?: (done: number, total: number) => void,
     options?: { archive?: ArchiveDirs },
   ): Promise<void>;
+  /**
+   * Runs `task` (a verify of the partition that reads the store itself, on a thread of its own) with
+   * nothing this process does moving the partition's records meanwhile (JSONL: no seal or archive run
+   * of its writer; a run in progress finishes first). Without it, the task simply runs.
+   */
+  holdStill?<T>(partition: string, task: () => Promise<T>): Promise<T>;
   /** Moves old records to an archive as gzip segments (JSONL: its sealed segments; SQL: rows cut into segments, sql-archive.ts). */
   archive?(partition: string, options: ArchiveOptions): Promise<ArchiveReport>;
   /** What of the partition is archived (undefined: nothing). */

@@ -203,9 +203,13 @@ export class JsonlBackend implements LedgerBackend {
         ...(options.archive !== undefined ? { archive: options.archive } : {}),
         partition: name,
       });
+    await this.holdStill(name, run);
+  }
+
+  async holdStill<T>(name: string, task: () => Promise<T>): Promise<T> {
     // This process's own writer holds off sealing meanwhile: a seal would move records under the verify.
-    if (this.writable.has(name)) await (await this.open.get(name)!).whileVerifying(run);
-    else await run();
+    if (this.writable.has(name)) return await (await this.open.get(name)!).whileVerifying(task);
+    return await task();
   }
 
   async archive(name: string, options: ArchiveOptions): Promise<ArchiveReport> {

@@ -11,19 +11,21 @@ import {
   type StoredLine,
   type TreeHead,
 } from "./backend.ts";
-import { ChainVerifier, type VerifyReport } from "./chain-verifier.ts";
+import { ChainVerifier, type ChainVerifierOptions, type VerifyReport } from "./chain-verifier.ts";
 import { type PreparedEntry, prepareEntry } from "./entry.ts";
 import { GroupCommit } from "./group-commit.ts";
 import { sha256 } from "./hash.ts";
 import type { Json } from "./json.ts";
 import { LedgerValueError } from "./json.ts";
 import type { ArchiveOptions, ArchiveReport } from "./jsonl-archive.ts";
+import type { LedgerStoreOptions } from "./open-ledger.ts";
 import { assertPartition } from "./partition.ts";
 import { consistencyPlan, evaluatePlan, inclusionPlan, type Plan, planRefs, subtreePlan } from "./proof-plan.ts";
 import type { ConsistencyProof, InclusionProof } from "./proofs.ts";
 import { assertType, type StoredRecord, storedRecordAt } from "./record.ts";
 import { checkpointText, signNote } from "./signed-note.ts";
 import type { LedgerSigner } from "./signer.ts";
+import { VerifyThreads } from "./verify-thread.ts";
 
 export interface Ledger {
   /** Appends one record; resolves only after its bytes are durable. */
@@ -49,7 +51,9 @@ export interface Ledger {
   consistencyProof(partition: string, fromSize: number, toSize?: number): Promise<ConsistencyProof>;
   treeHead(partition: string): Promise<TreeHead>;
   /**
-   * Checks the partition end to end. `requireCheckpoint`: records that no checkpoint signed with the
+   * Checks the partition end to end, on a thread of its own where the store can be opened again (any
+   * openLedger store but an in-memory SQLite database): this thread's event loop stays free meanwhile.
+   * `requireCheckpoint`: records that no checkpoint signed with the
    * verifier key covers are always named in a warning; with it, none covered at all is a problem.
    * Defaults to true when openLedger was given a `verifierKey` (an auditor's key), false with a signer only.
    */
@@ -159,10 +163,19 @@ export class StoreLedger implements Ledger {
   private readonly groups = new Map<string, GroupCommit>();
   private readonly writers = new Map<string, Promise<void>>();
   private readonly checkpointMutex = new KeyedMutex();
+  /** How a verify thread opens the same store (verify-thread.ts); without it, verify runs on this thread. */
+  private readonly reopen: LedgerStoreOptions | undefined;
+  private readonly verifyThreads = new VerifyThreads();
   private closed = false;
 
-  constructor(backend: LedgerBackend, options: LedgerOptions, recovered: LedgerRecovery[]) {
+  constructor(
+    backend: LedgerBackend,
+    options: LedgerOptions,
+    recovered: LedgerRecovery[],
+    reopen?: LedgerStoreOptions,
+  ) {
     this.backend = backend;
+    this.reopen = reopen;
     this.signer = options.signer;
     this.origin = options.signer?.origin ?? options.origin;
     this.verifierKey = options.verifierKey ?? options.signer?.verifierKey;
@@ -425,14 +438,30 @@ export class StoreLedger implements Ledger {
   async verify(partition: string, options: VerifyOptions = {}): Promise<VerifyReport> {
     this.open(partition);
     const origin = this.originOf(partition);
-    const verifier = new ChainVerifier({
+    const verifierOptions: ChainVerifierOptions = {
       partition,
       ...(this.verifierKey ? { verifierKey: this.verifierKey } : {}),
       ...(origin ? { origin } : {}),
       requireCoverage: options.requireCheckpoint ?? this.keyGiven,
-    });
-    verifier.trust(options.trustedCheckpoints ?? []);
+    };
+    const trusted = options.trustedCheckpoints ?? [];
+    // Here even when a thread verifies: a bad key or trusted note is the caller's error, said at once.
+    const verifier = new ChainVerifier(verifierOptions);
+    verifier.trust(trusted);
     if (options.archive !== undefined && !this.backend.archivedLines) throw this.archiveUnsupported();
+    const store = this.reopen;
+    if (store) {
+      const job = {
+        store,
+        partition,
+        verifier: verifierOptions,
+        trusted,
+        ...(options.archive !== undefined ? { archive: options.archive } : {}),
+        progress: options.onProgress !== undefined,
+      };
+      const run = () => this.verifyThreads.run(job, options.onProgress);
+      return this.backend.holdStill ? await this.backend.holdStill(partition, run) : await run();
+    }
     await this.backend.verify(
       partition,
       verifier,
@@ -488,6 +517,7 @@ export class StoreLedger implements Ledger {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.verifyThreads.stop(new LedgerClosedError());
     await Promise.all([...this.groups.values()].map((g) => g.drained()));
     await Promise.allSettled(this.writers.values());
     await this.backend.close();

@@ -35,7 +35,16 @@ export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
     recovered.push(recovery);
     options.onRecovery?.(recovery);
   };
-  let backend: LedgerBackend;
+  const backend = await openStoreBackend(options, onRecovery, options.onWarning);
+  return new StoreLedger(backend, options, recovered, reopenable(options));
+}
+
+/** The store alone (a verify thread opens its own, verify-thread-worker.ts). */
+export async function openStoreBackend(
+  options: LedgerStoreOptions,
+  onRecovery: (recovery: LedgerRecovery) => void,
+  onWarning?: (message: string) => void,
+): Promise<LedgerBackend> {
   switch (options.store) {
     case "jsonl":
       makePrivateDir(options.dir);
@@ -44,26 +53,36 @@ export async function openLedger(options: OpenLedgerOptions): Promise<Ledger> {
           `sealBytes must be a whole number of bytes, 0 or more (0 = never seal), got ${options.sealBytes}`,
         );
       }
-      backend = new JsonlBackend(options.dir, onRecovery, {
+      return new JsonlBackend(options.dir, onRecovery, {
         ...(options.sealBytes === undefined ? {} : { sealBytes: options.sealBytes }),
-        ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+        ...(onWarning ? { onWarning } : {}),
       });
-      break;
     // Loaded on demand: a JSONL user (or a CLI call) need not pay for pg.
     case "sqlite": {
       const { SqliteBackend } = await import("./sqlite-store.ts");
-      backend = new SqliteBackend(options.path, options.onWarning);
-      break;
+      return new SqliteBackend(options.path, onWarning);
     }
     case "postgres": {
       const { PostgresBackend } = await import("./postgres-store.ts");
-      backend = await PostgresBackend.open(options.url);
-      break;
+      return await PostgresBackend.open(options.url);
     }
     default:
       throw new Error(
         `unknown ledger store ${JSON.stringify((options as { store?: unknown }).store)}: use jsonl, sqlite or postgres`,
       );
   }
-  return new StoreLedger(backend, options, recovered);
+}
+
+/** Where another thread finds the same records; none for an in-memory SQLite database, which only this connection sees. */
+function reopenable(options: LedgerStoreOptions): LedgerStoreOptions | undefined {
+  switch (options.store) {
+    case "jsonl":
+      return { store: "jsonl", dir: options.dir };
+    case "sqlite":
+      return options.path === "" || options.path.includes(":memory:") || options.path.startsWith("file:")
+        ? undefined
+        : { store: "sqlite", path: options.path };
+    case "postgres":
+      return { store: "postgres", url: options.url };
+  }
 }

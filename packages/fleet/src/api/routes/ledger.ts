@@ -3,7 +3,7 @@
 // The ledger package's own routes (checkpoint, records with inclusion proofs, consistency,
 // export) are mounted beside these, restricted to the operator's partition.
 
-import type { Ledger } from "@pithead/ledger";
+import type { Ledger, VerifyReport } from "@pithead/ledger";
 import type { FastifyInstance } from "fastify";
 import type { TObject } from "typebox";
 import { recordTypes } from "../../core/records.ts";
@@ -27,8 +27,22 @@ const lists: Record<string, { type: string; query: TObject }> = {
   configs: { type: recordTypes.config, query: pageQuery },
 };
 
+/**
+ * One run per key at a time: a request that comes while one runs waits for its result instead of
+ * starting another (a verify or replay reads the whole partition).
+ */
+function shared<T>(running: Map<string, Promise<T>>, key: string, start: () => Promise<T>): Promise<T> {
+  let run = running.get(key);
+  if (!run) {
+    run = start().finally(() => running.delete(key));
+    running.set(key, run);
+  }
+  return run;
+}
+
 export function registerLedgerRoutes(app: FastifyInstance, controllers: Controllers, ledger: Ledger): void {
   const replays = new Map<string, Promise<ReplayReport>>();
+  const verifies = new Map<string, Promise<VerifyReport>>();
   app.get(
     "/ledger/status",
     {
@@ -101,8 +115,9 @@ export function registerLedgerRoutes(app: FastifyInstance, controllers: Controll
       },
     },
     async (request) => {
-      const controller = controllerFor(request, controllers);
-      return await ledger.verify(controller.partition);
+      const { partition } = controllerFor(request, controllers);
+      // On the ledger's own thread (the service keeps serving); one per partition at a time.
+      return await shared(verifies, partition, () => ledger.verify(partition));
     },
   );
 
@@ -117,15 +132,9 @@ export function registerLedgerRoutes(app: FastifyInstance, controllers: Controll
     },
     async (request) => {
       const controller = controllerFor(request, controllers);
-      // One replay per operator at a time: a request that comes while one runs gets its result.
-      let running = replays.get(controller.operator.id);
-      if (!running) {
-        running = replayPartition(ledger, controller.partition, controller.operator.id).finally(() =>
-          replays.delete(controller.operator.id),
-        );
-        replays.set(controller.operator.id, running);
-      }
-      const report = await running;
+      const report = await shared(replays, controller.operator.id, () =>
+        replayPartition(ledger, controller.partition, controller.operator.id),
+      );
       return {
         ...report,
         differences: report.differences.slice(0, 100),
