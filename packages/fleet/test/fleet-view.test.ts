@@ -4,6 +4,7 @@
 // the manual commands' edge cases (never polled, a reused key, one cut short by a crash).
 
 import { describe, expect, it } from "vitest";
+import { createFleetServer } from "../src/api/fleet-server.ts";
 import { lastCycleView, minerSummary } from "../src/api/views.ts";
 import { ManualClock } from "../src/clock.ts";
 import { recordTypes } from "../src/core/records.ts";
@@ -98,6 +99,20 @@ describe("the fleet view", () => {
       marketProblems: [],
     });
     expect(view(restarted)).toEqual(before);
+    // The ledger's status names the same last cycle as /miners (it said none until a new cycle ran).
+    const server = await createFleetServer({
+      controllers: new Map([["op-r", restarted]]),
+      ledger: store.ledger,
+      clock,
+      auth: { disabled: true, legacyBearer: false, maxSkewMs: 60_000 },
+      logger: false,
+    });
+    try {
+      const status = await server.inject({ method: "GET", url: "/ledger/status" });
+      expect(status.json()).toMatchObject({ lastCycle: { cycleSeq: report.cycleSeq, now: report.now } });
+    } finally {
+      await server.close();
+    }
     const failed = minerSummary(restarted, "sim-002");
     expect(failed).toMatchObject({ status: "failed", model: expect.stringMatching(/Avalon/i) });
     expect(failed.model).not.toBe(operator.miners[1]?.model);

@@ -7,10 +7,12 @@ import type { Ledger, VerifyReport } from "@pithead/ledger";
 import type { FastifyInstance } from "fastify";
 import type { TObject } from "typebox";
 import { recordTypes } from "../../core/records.ts";
+import type { OperatorController } from "../../orchestrator/operator-controller.ts";
 import { type ReplayReport, replayPartition } from "../../orchestrator/replay.ts";
 import { type PageQuery, readPage } from "../ledger-page.ts";
 import { type Controllers, controllerFor } from "../operator-scope.ts";
 import { cyclePageQuery, decisionPageQuery, optionalOperatorParams, pageQuery } from "../schemas.ts";
+import { lastCycleView } from "../views.ts";
 
 /** Each list, its record type and its filters (those of a cycle's records add `cycle`). */
 const lists: Record<string, { type: string; query: TObject }> = {
@@ -38,6 +40,12 @@ function shared<T>(running: Map<string, Promise<T>>, key: string, start: () => P
     running.set(key, run);
   }
   return run;
+}
+
+/** The latest cycle, from this process's report or, after a restart, from the ledger's records. */
+function lastCycleOf(controller: OperatorController): { cycleSeq: number; now: string } | null {
+  const cycle = lastCycleView(controller);
+  return cycle ? { cycleSeq: cycle.cycleSeq, now: cycle.now } : null;
 }
 
 export function registerLedgerRoutes(app: FastifyInstance, controllers: Controllers, ledger: Ledger): void {
@@ -79,9 +87,8 @@ export function registerLedgerRoutes(app: FastifyInstance, controllers: Controll
         verifierKey: ledger.verifierKey ?? null,
         mode: controller.mode,
         dryRun: controller.dryRun,
-        lastCycle: controller.lastCycle
-          ? { cycleSeq: controller.lastCycle.cycleSeq, now: controller.lastCycle.now }
-          : null,
+        // Also a cycle that ran before this process started (as /miners says it).
+        lastCycle: lastCycleOf(controller),
       };
     },
   );
