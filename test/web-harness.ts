@@ -2,7 +2,7 @@
 // Debian's Chromium through playwright-core, and screenshots kept under artifacts/screenshots.
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 
@@ -103,6 +103,21 @@ export function runPithead(
       done({ code, stdout, stderr });
     });
   });
+}
+
+/** Logs `target` in to the dashboard with the login code `pithead up` printed; resolves on the Jobs page. */
+export async function logIn(target: Page, facts: UpFacts): Promise<void> {
+  await target.goto(facts.urls.dashboard);
+  await target.getByLabel("Login code").fill(facts.loginCode);
+  await target.getByRole("button", { name: "Log in" }).click();
+  await target.getByRole("heading", { name: "Jobs", level: 1 }).waitFor();
+}
+
+/** After a file's tests: the browser closed, `pithead up` stopped (Ctrl-C), its data removed. */
+export async function stopAll(browser: Browser | undefined, up: RunningUp | undefined, dataDir: string): Promise<void> {
+  await browser?.close();
+  if (up?.child.exitCode === null) await up.interrupt();
+  rmSync(dataDir, { recursive: true, force: true });
 }
 
 export function launchChromium(): Promise<Browser> {

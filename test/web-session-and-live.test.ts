@@ -9,7 +9,7 @@
 // said once on the Jobs page; another machine's bad keys through the dashboard leave this browser's
 // new key accepted. Screenshots: artifacts/screenshots/<test>-<step>.png.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { request } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -17,7 +17,16 @@ import { join } from "node:path";
 import { ensureDashboardBuilt, type RunningDashboard, startDashboard } from "@pithead/web";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { laptop, launchChromium, phone, type RunningUp, screenshot, startUp } from "./web-harness.ts";
+import {
+  laptop,
+  launchChromium,
+  logIn as logInAs,
+  phone,
+  type RunningUp,
+  screenshot,
+  startUp,
+  stopAll,
+} from "./web-harness.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "pithead-web-live-"));
 const allPortsFree = ["--port", "0", "--coordinator-port", "0", "--agent-port", "0", "--fleet-port", "0"];
@@ -32,18 +41,9 @@ beforeAll(async () => {
   page = await (await browser.newContext({ viewport: laptop })).newPage();
 }, 180_000);
 
-afterAll(async () => {
-  await browser?.close();
-  if (up?.child.exitCode === null) await up.interrupt();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => stopAll(browser, up, dataDir));
 
-async function logIn(target: Page): Promise<void> {
-  await target.goto(up.facts.urls.dashboard);
-  await target.getByLabel("Login code").fill(up.facts.loginCode);
-  await target.getByRole("button", { name: "Log in" }).click();
-  await target.getByRole("heading", { name: "Jobs", level: 1 }).waitFor();
-}
+const logIn = (target: Page) => logInAs(target, up.facts);
 
 /** The coordinator's API as a script calls it, with the keys `pithead up` printed. */
 function coordinatorCall(path: string, key: string, body?: unknown): Promise<Response> {
@@ -81,11 +81,12 @@ describe("the dashboard's session and live pages", () => {
     await page.getByRole("link", { name: "Connections", exact: true }).click();
     await page.getByRole("button", { name: "Forget keys" }).click();
     await expect.poll(() => page.evaluate(() => sessionStorage.length)).toBe(0);
-    // The console itself, in this tab: it no longer holds a key.
+    // The console's own copy of the key, in this tab's storage, is gone too.
+    expect(await page.evaluate(() => sessionStorage.getItem("pithead-agent-api-key"))).toBeNull();
+    // Opened alone in this tab, the console is the Agent page (which frames it), logged out.
     await page.goto(`${up.facts.urls.dashboard}/svc/agent/ui`);
-    await expect
-      .poll(() => page.locator("#key-state").textContent(), { timeout: 10_000 })
-      .not.toBe("key set for this tab");
+    await expect.poll(() => new URL(page.url()).pathname).toBe("/agent");
+    await page.getByLabel("Login code").waitFor();
     await screenshot(page, "logout", "1-console-signed-out");
   });
 

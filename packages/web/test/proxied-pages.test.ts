@@ -87,4 +87,20 @@ describe("the agent's console through the proxy", () => {
     expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
   });
+
+  it("opened in a tab of its own, sends the tab to the Agent page, where the console is framed", async () => {
+    // Alone in a tab it would hear no "Forget keys" from the dashboard's other tabs and keep its key.
+    const response = await fetch(`${setup.dashboard.url}/svc/agent/ui`, {
+      headers: navigation("document"),
+      redirect: "manual",
+    });
+    expect(response.status).toBe(303);
+    expect(response.headers.get("location")).toBe("/agent");
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    // Its scripts and styles are no pages: the frame still loads them.
+    const script = await fetch(`${setup.dashboard.url}/svc/agent/ui/app.js`, {
+      headers: { "sec-fetch-dest": "script", "sec-fetch-mode": "no-cors", "sec-fetch-site": "same-origin" },
+    });
+    expect(script.status).toBe(200);
+  });
 });

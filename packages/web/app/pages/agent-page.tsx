@@ -1,4 +1,5 @@
-// Agent: the agent's own test console (served by the agent at /ui), framed through the proxy so
+// Agent: what the agent is doing for the network (the Activity panel: its /metrics and /health,
+// read with this tab's key), then the agent's own test console (served by the agent at /ui), framed through the proxy so
 // it is same-origin with the dashboard. The key is handed over through the console's own key
 // field, so it never appears in a URL. The agent's /health is asked first: a console that cannot
 // load is the agent being down, not a key the console refused.
@@ -8,6 +9,7 @@ import { ApiError, callJson, errorMessage, serviceUrl } from "../api/http.ts";
 import { Loading, Notice } from "../components/notice.tsx";
 import { useLoad } from "../lib/use-load.ts";
 import { useApp } from "../session/app-context.tsx";
+import { ActivityPanel } from "./agent/activity-panel.tsx";
 
 function AgentDown({ url, error, onRetry }: { url: string; error: unknown; onRetry: () => void }) {
   // The proxy's 502/504 already says "not answering" and why; any other answer is the agent's own.
@@ -67,7 +69,7 @@ export function AgentPage() {
     <section className="agent-page">
       <div className="page-head">
         <h1>Agent</h1>
-        <span className="muted">the agent's own console: the seven components, history and playbook</span>
+        <span className="muted">its activity for the network, and its own console</span>
       </div>
       {health.error !== undefined && !health.loading ? (
         <AgentDown url={agent.url} error={health.error} onRetry={health.reload} />
@@ -75,6 +77,9 @@ export function AgentPage() {
         <Loading what="the agent API" />
       ) : (
         <>
+          <ActivityPanel agentKey={key} />
+          <h2>Console</h2>
+          <p className="muted">The agent's own console: the seven components, history and playbook.</p>
           {!key && (
             <Notice tone="warn">
               No agent API key in this tab: type it into the console's key field, or add it on Connections.

@@ -4,7 +4,9 @@
 // own auth headers pass through untouched. Cookies are dropped both ways: every app on localhost
 // shares them, and no service here uses them.
 // A page a service answers would run on the dashboard's origin, next to the keys the tab holds:
-// only the agent's console (/svc/agent/ui, framed and handed the key by the Agent page) may. Any
+// only the agent's console (/svc/agent/ui, framed and handed the key by the Agent page) may, and
+// only in that frame: opened in a tab of its own, it would hear no "Forget keys" from the other
+// tabs and keep its key, so such a tab is sent to the Agent page, which frames it. Any
 // other answer carries a sandboxing CSP (shown as a document, it gets an opaque origin), and a
 // browser loading a service's HTML as a page (its OpenAPI UI) is told to open it at the service's
 // own address, rather than shown a sandboxed page that cannot work.
@@ -20,7 +22,7 @@ import { FORWARDED_CLIENT_HEADER, type HttpServer, PROXY_SECRET_HEADER } from "@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { keepReadingWhenBodyRefused } from "./early-answer.ts";
 import { dashboardErrors } from "./errors.ts";
-import { isActiveDocumentType, isPageLoad, proxiedAnswerHeaders } from "./security-headers.ts";
+import { isActiveDocumentType, isPageLoad, isTopLevelPage, proxiedAnswerHeaders } from "./security-headers.ts";
 
 export const SERVICE_NAMES = ["coordinator", "fleet", "agent"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -110,6 +112,9 @@ export function upstreamPath(rawUrl: string, prefix: string, base: URL): string 
   return `${base.pathname.replace(/\/$/, "")}${rest}`;
 }
 
+/** The dashboard's Agent page: where the console is framed, and where a tab that opened it alone is sent. */
+export const AGENT_PAGE = "/agent";
+
 /** Whether a raw request URL under `prefix` asks for the agent's console page itself (its assets are not pages). */
 export function isAgentConsole(name: ServiceName, rawUrl: string, prefix: string): boolean {
   return name === "agent" && rawUrl.slice(prefix.length).split("?")[0] === "/ui";
@@ -170,6 +175,10 @@ export async function registerServiceProxy(app: HttpServer, options: ProxyOption
     if (path === undefined) throw dashboardErrors.error("UNKNOWN_SERVICE", { service });
 
     const kind = isAgentConsole(name, request.raw.url ?? "", prefix) ? "console" : "sandboxed";
+    // A browser without Fetch Metadata (none current) says neither, and is served the console as before.
+    if (kind === "console" && isTopLevelPage(request.headers)) {
+      return reply.code(303).header("location", AGENT_PAGE).header("cache-control", "no-store").send();
+    }
 
     reply.hijack();
     const raw = reply.raw;

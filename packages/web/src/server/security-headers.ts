@@ -65,6 +65,11 @@ export function isPageLoad(headers: { "sec-fetch-dest"?: string | string[]; "sec
   return headers["sec-fetch-mode"] === "navigate" || ["document", "iframe", "frame", "embed", "object"].includes(dest);
 }
 
+/** A page loaded into a tab of its own (not a frame), by its Fetch Metadata. */
+export function isTopLevelPage(headers: { "sec-fetch-dest"?: string | string[] }): boolean {
+  return headers["sec-fetch-dest"] === "document";
+}
+
 /** A type a browser runs scripts in when it shows it: HTML, XHTML, SVG, XML. */
 export function isActiveDocumentType(contentType: string | string[] | undefined): boolean {
   const type = String(contentType ?? "")

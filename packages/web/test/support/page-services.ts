@@ -68,6 +68,7 @@ function agentRoutes(app: HttpServer): void {
         `<!doctype html><title>${CONSOLE_TITLE}</title><form id="key-form"><input id="api-key" /><button>Use key</button></form>`,
       ),
   );
+  app.get("/ui/app.js", hidden, async (_request, reply) => reply.type("text/javascript").send("void 0;"));
 }
 
 /** The services and a dashboard proxying them; `prepareDist` writes the build it serves. */
