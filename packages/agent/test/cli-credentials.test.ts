@@ -37,7 +37,7 @@ describe("pithead agent credentials", () => {
         "--api-url",
         "https://miner.example.com",
         "--token",
-        "tok-123",
+        "tok-123-0123456789",
         "--mnemonic",
         "-o",
         file,
@@ -50,7 +50,7 @@ describe("pithead agent credentials", () => {
     const text = readFileSync(file, "utf8");
     expect(text).toMatch(
       new RegExp(
-        `^https://miner\\.example\\.com<seperate>tok-123\\n\\tSigned by: ${ADDRESS}\\n\\tSignature: [0-9a-f]{128}\\n\\tTimestamp: .+\\n$`,
+        `^https://miner\\.example\\.com<seperate>tok-123-0123456789\\n\\tSigned by: ${ADDRESS}\\n\\tSignature: [0-9a-f]{128}\\n\\tTimestamp: .+\\n$`,
       ),
     );
 
@@ -63,7 +63,7 @@ describe("pithead agent credentials", () => {
       /^ {2}signed at \d{4}-\d\d-\d\dT[\d:.]+ \(.+\), \d+ seconds? ago \(not covered by the signature\)$/,
     );
 
-    writeFileSync(join(dir, "tampered.txt"), text.replace("tok-123", "tok-124"));
+    writeFileSync(join(dir, "tampered.txt"), text.replace("tok-123-0123456789", "tok-124"));
     const tampered = pithead(["agent", "credentials", "verify", "tampered.txt", "--json"]);
     expect(tampered.code).toBe(1);
     const report = JSON.parse(tampered.stdout);
@@ -88,17 +88,17 @@ describe("pithead agent credentials", () => {
         "--json",
       ],
       `${MNEMONIC}\n`,
-      { TOKEN: "tok-slash" },
+      { TOKEN: "tok-slash-0123456789" },
     );
     expect(signed.code, signed.stderr).toBe(0);
     expect((JSON.parse(signed.stdout) as { text: string }).text).toMatch(
-      /^http:\/\/203\.0\.113\.7:8001<seperate>tok-slash\n/,
+      /^http:\/\/203\.0\.113\.7:8001<seperate>tok-slash-0123456789\n/,
     );
     expect(signed.stderr).toContain("signing http://203.0.113.7:8001 (without the trailing slash");
   });
 
   it("signs with an unencrypted coldkey file and takes the token from API_KEY in .env", () => {
-    writeFileSync(join(dir, ".env"), "API_KEY=key-from-dotenv\n");
+    writeFileSync(join(dir, ".env"), "API_KEY=key-from-dotenv-0123\n");
     const signed = pithead([
       "agent",
       "credentials",
@@ -112,12 +112,12 @@ describe("pithead agent credentials", () => {
     expect(signed.code, signed.stderr).toBe(0);
     const result = JSON.parse(signed.stdout) as { address: string; text: string };
     expect(result.address).toBe(ADDRESS);
-    expect(result.text.split("\n")[0]).toBe("http://203.0.113.7:8001<seperate>key-from-dotenv");
+    expect(result.text.split("\n")[0]).toBe("http://203.0.113.7:8001<seperate>key-from-dotenv-0123");
     rmSync(join(dir, ".env"));
   });
 
   it("fails with one clear line on bad input", () => {
-    const token = { TOKEN: "t" };
+    const token = { TOKEN: "tok-bad-input-0123456789" };
     const noSource = pithead(
       ["agent", "credentials", "sign", "--api-url", "https://m.example", "--token-env", "TOKEN"],
       "",
@@ -145,9 +145,37 @@ describe("pithead agent credentials", () => {
     expect(badSeed.stderr).toMatch(/the seed must be 32 bytes of hex/);
   });
 
+  it("refuses a token the agent would refuse as API_KEY and a URL the portal cannot append /complete to, signing nothing", () => {
+    const SEED = { SEED: `0x${"ab".repeat(32)}` };
+    const sign = (url: string, env: Record<string, string>) =>
+      pithead(["agent", "credentials", "sign", "--api-url", url, "--seed", "--secret-env", "SEED", "--json"], "", {
+        ...SEED,
+        ...env,
+      });
+    const short = sign("https://m.example.com", { API_KEY: "abc" });
+    expect(short.code).toBe(2);
+    expect(short.stdout).toBe("");
+    expect(short.stderr).toBe(
+      "error: the token is the agent's API_KEY, and it must be at least 16 characters (got 3): a short key can be guessed. make one with `npx pithead agent new-key` (token)\n",
+    );
+    const placeholder = sign("https://m.example.com", { API_KEY: "your-secure-api-key" });
+    expect(placeholder.code).toBe(2);
+    expect(placeholder.stderr).toMatch(/it is still the example placeholder/);
+    for (const url of ["https://m.example.com/x?y=1#z", "https://m.example.com/x?y=1", "https://m.example.com/x#"]) {
+      const refused = sign(url, { API_KEY: "key-of-the-agent-0123" });
+      expect(refused.code, url).toBe(2);
+      expect(refused.stdout, url).toBe("");
+      expect(refused.stderr, url).toMatch(
+        /^error: api_url must not have a query or fragment .*appends \/complete.* \(api_url\)\n$/,
+      );
+    }
+    // The same seed and a good key and URL sign.
+    expect(sign("https://m.example.com/x", { API_KEY: "key-of-the-agent-0123" }).code).toBe(0);
+  });
+
   it("names --password-env or a terminal when an encrypted coldkey gets no password, and an empty variable as empty", () => {
     const sign = ["agent", "credentials", "sign", "--api-url", "https://m.example", "--token-file", "token.txt"];
-    writeFileSync(join(dir, "token.txt"), "t\n");
+    writeFileSync(join(dir, "token.txt"), "tok-file-0123456789\n");
     const coldkey = ["--coldkey", join(FIXTURES, "coldkey-nacl")];
     // No terminal and nothing on stdin (a service, a script): no hash-wasm "Password must be specified".
     const nothing = pithead([...sign, ...coldkey], "");
@@ -216,19 +244,21 @@ describe("pithead agent credentials", () => {
   it("takes the token from --token-env or --token-file, and warns that --token shows it to ps", () => {
     const sign = ["agent", "credentials", "sign", "--api-url", "https://m.example", "--mnemonic", "--json"];
     const firstLine = (stdout: string) => (JSON.parse(stdout) as { text: string }).text.split("\n")[0];
-    const fromEnv = pithead([...sign, "--token-env", "MINER_TOKEN"], `${MNEMONIC}\n`, { MINER_TOKEN: "tok-env" });
+    const fromEnv = pithead([...sign, "--token-env", "MINER_TOKEN"], `${MNEMONIC}\n`, {
+      MINER_TOKEN: "tok-env-0123456789",
+    });
     expect(fromEnv.code, fromEnv.stderr).toBe(0);
     expect(fromEnv.stderr).toBe("");
-    expect(firstLine(fromEnv.stdout)).toBe("https://m.example<seperate>tok-env");
+    expect(firstLine(fromEnv.stdout)).toBe("https://m.example<seperate>tok-env-0123456789");
 
-    writeFileSync(join(dir, "miner.token"), "tok-file\n");
+    writeFileSync(join(dir, "miner.token"), "tok-file-0123456789\n");
     const fromFile = pithead([...sign, "--token-file", "miner.token"], `${MNEMONIC}\n`);
     expect(fromFile.code, fromFile.stderr).toBe(0);
-    expect(firstLine(fromFile.stdout)).toBe("https://m.example<seperate>tok-file");
+    expect(firstLine(fromFile.stdout)).toBe("https://m.example<seperate>tok-file-0123456789");
 
-    const onCommandLine = pithead([...sign, "--token", "tok-arg"], `${MNEMONIC}\n`);
+    const onCommandLine = pithead([...sign, "--token", "tok-arg-0123456789"], `${MNEMONIC}\n`);
     expect(onCommandLine.code, onCommandLine.stderr).toBe(0);
-    expect(firstLine(onCommandLine.stdout)).toBe("https://m.example<seperate>tok-arg");
+    expect(firstLine(onCommandLine.stdout)).toBe("https://m.example<seperate>tok-arg-0123456789");
     expect(onCommandLine.stderr).toMatch(/^warning: --token puts the API key on the command line.*--token-env/);
 
     const both = pithead([...sign, "--token", "a", "--token-env", "MINER_TOKEN"], "", { MINER_TOKEN: "b" });

@@ -103,6 +103,17 @@ describe("upstream model failures", () => {
     expect((await agent.call("GET", "/conversations/upstream-invalid")).status).toBe(404);
   });
 
+  it("answers 502 'invalid response' when the model server sends an answer over 64 MiB, instead of reading it all", async () => {
+    const { lines, stream } = logLines();
+    await using agent = await startTestAgent(openAi(), { logger: { level: "warn", stream } });
+    fake.replies.push({ giantMib: 600 });
+    const response = await agent.post("/complete", request({ cid: "upstream-giant" }));
+    expect(response.status).toBe(502);
+    expect(response.body).toEqual({ detail: "LLM backend answered an invalid response" });
+    expect(lines.join("")).toMatch(/a body over the 64 MiB limit/);
+    expect((await agent.call("GET", "/conversations/upstream-giant")).status).toBe(404);
+  });
+
   it("answers 502 for an empty completion instead of an empty answer, and keeps history in whole exchanges", async () => {
     await using agent = await startTestAgent(openAi());
     fake.replies.push({ text: "" });
@@ -212,8 +223,10 @@ describe("history and the context window of an OpenAI-compatible server (LLM_CON
 
     const tooLong = await agent.post("/complete", ask("w".repeat(9500)));
     expect(tooLong.status).toBe(422);
-    const [detail] = (tooLong.body as { detail: { loc: string[]; msg: string }[] }).detail;
+    const [detail] = (tooLong.body as { detail: { loc: string[]; msg: string; input: unknown }[] }).detail;
     expect(detail?.loc).toEqual(["body", "input"]);
+    // pydantic-shaped: the field as sent (a long string is cut, as in every echo).
+    expect(detail?.input).toEqual([{ user_query: expect.stringMatching(/^w{100,}… \(9500 characters\)$/) }]);
     expect(detail?.msg).toMatch(
       /^the input .* is about \d+ tokens, but fake-model holds 3000 per request.*LLM_CONTEXT_SIZE$/,
     );

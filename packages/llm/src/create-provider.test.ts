@@ -37,5 +37,8 @@ describe("validateConfig", () => {
     expect(fieldOf({ provider: "vllm", baseUrl: "http://h/v1" })).toBe("model");
     expect(fieldOf({ provider: "openai", model: "gpt-4o-mini" })).toBe("apiKey");
     expect(fieldOf({ provider: "openai", apiKey: "k", model: "m", maxRetries: 100 })).toBe("maxRetries");
+    expect(fieldOf({ provider: "vllm", baseUrl: "http://h/v1", model: "m", maxResponseBytes: 10 })).toBe(
+      "maxResponseBytes",
+    );
   });
 });

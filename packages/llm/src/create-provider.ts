@@ -45,6 +45,8 @@ export interface ProviderConfig {
   timeoutMs?: number;
   /** openai/vllm: retries after 429/5xx/connection failures (default 2). */
   maxRetries?: number;
+  /** openai/vllm: largest answer body read, in bytes (default 64 MiB); a larger one is UPSTREAM_INVALID. */
+  maxResponseBytes?: number;
 }
 
 const OPENAI_URL = "https://api.openai.com/v1";
@@ -110,6 +112,7 @@ export function validateConfig(config: ProviderConfig): void {
   if (config.model === undefined) throw bad("model", `is required for provider "${config.provider}"`);
   if (baseUrl.startsWith(OPENAI_URL) && !config.apiKey) throw bad("apiKey", `is required for ${OPENAI_URL}`);
   checkInteger(config, "maxRetries", 0, 20);
+  checkInteger(config, "maxResponseBytes", 1024, 2 ** 30);
 }
 
 export async function createProvider(config: ProviderConfig): Promise<LlmProvider> {
@@ -123,6 +126,7 @@ export async function createProvider(config: ProviderConfig): Promise<LlmProvide
       timeoutMs: config.timeoutMs,
       maxRetries: config.maxRetries,
       contextSize: config.contextSize,
+      maxResponseBytes: config.maxResponseBytes,
     });
   }
   const modelPath = config.modelPath ?? ensureTinyModel(join(config.dataDir ?? "./data", "models"));

@@ -22,7 +22,13 @@ export type Behaviour =
   | { kind: "cut-body" }
   | { kind: "stall-stream"; text: string[] }
   /** HTTP 200 with exactly this body (a broken server: `{}`, text, bad server-sent events). */
-  | { kind: "raw"; body: string; contentType: string };
+  | { kind: "raw"; body: string; contentType: string }
+  /**
+   * HTTP 200 with an answer of `mib` MiB (JSON, or one 1 MiB event after another when streamed),
+   * sent as fast as the client reads; `declare` sends its length up front. `sent` counts the bytes
+   * written before the client stopped reading (`done` when the server stopped writing).
+   */
+  | { kind: "giant"; mib: number; declare?: boolean; sent?: { bytes: number; done: boolean } };
 
 export interface FakeOpenAiServer {
   baseUrl: string;
@@ -76,6 +82,51 @@ function answer(
   );
 }
 
+const MIB = 2 ** 20;
+
+/** Writes a `b.mib` MiB answer, waiting for the client to read each piece, until done or the client goes. */
+function giant(
+  path: string,
+  body: Record<string, unknown>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  b: Extract<Behaviour, { kind: "giant" }>,
+) {
+  const sent = b.sent ?? { bytes: 0, done: false };
+  const piece = "H".repeat(MIB);
+  const stream = body.stream === true;
+  const head =
+    '{"id":"cmpl-1","object":"chat.completion","model":"served-model","choices":[{"index":0,"message":{"role":"assistant","content":"';
+  const tail = '"},"finish_reason":"stop"}]}';
+  const event = `data: ${JSON.stringify(chunk(path, piece, null))}\n\n`;
+  const parts = stream ? [] : [head];
+  for (let i = 0; i < b.mib; i++) parts.push(stream ? event : piece);
+  parts.push(stream ? "data: [DONE]\n\n" : tail);
+  const length = parts.reduce((sum, part) => sum + Buffer.byteLength(part), 0);
+  res.writeHead(200, {
+    "content-type": stream ? "text/event-stream" : "application/json",
+    ...(b.declare ? { "content-length": String(length) } : {}),
+  });
+  let next = 0;
+  const finish = () => {
+    sent.done = true;
+  };
+  req.socket.once("close", finish);
+  const pump = () => {
+    while (next < parts.length) {
+      const part = parts[next++] as string;
+      if (res.destroyed) return finish();
+      sent.bytes += Buffer.byteLength(part);
+      if (!res.write(part)) {
+        res.once("drain", pump);
+        return;
+      }
+    }
+    res.end(finish);
+  };
+  pump();
+}
+
 export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
   const seen: SeenRequest[] = [];
   let script: Behaviour[] = [{ kind: "answer", text: ["Hello"] }];
@@ -107,6 +158,8 @@ export async function startFakeOpenAiServer(): Promise<FakeOpenAiServer> {
         res.writeHead(200, { "content-type": "application/json", "content-length": "500" });
         res.write('{"id":"cmpl-1","choices":[{"message":{"content":"par', () => req.socket.destroy());
         return;
+      case "giant":
+        return giant(path, body, req, res, behaviour);
       case "cut-stream":
         res.writeHead(200, { "content-type": "text/event-stream" });
         // Tear the connection down once the pieces are handed to the kernel (sent before the FIN).

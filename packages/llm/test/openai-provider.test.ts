@@ -360,6 +360,31 @@ describe("OpenAI-compatible provider", () => {
     expect((await failure(collect(chat))).message).toMatch(/a stream that ended without a completion$/);
   });
 
+  it("stops reading an answer past 64 MiB: UPSTREAM_INVALID naming the limit, never unreachable, never retried", async () => {
+    const LIMIT = 64 * 2 ** 20;
+    const cases: [string, GenerateRequest, boolean][] = [
+      ["a JSON body", chat, false],
+      ["an event stream", chat, true],
+      ["a JSON body of declared length", chat, false],
+    ];
+    for (const [what, request, streamed] of cases) {
+      server.seen.length = 0;
+      const sent = { bytes: 0, done: false };
+      server.script({ kind: "giant", mib: 256, declare: what.includes("declared"), sent });
+      const error = await failure(streamed ? collect(request) : llm.generate(request));
+      expect(error.code, what).toBe("UPSTREAM_INVALID");
+      expect(error.message, what).toMatch(/answered an invalid response: a body (of 256 MiB, )?over the 64 MiB limit/);
+      expect(server.seen, what).toHaveLength(1);
+      // The connection is closed: the server could not write the rest of its 256 MiB.
+      await expect.poll(() => sent.done, { timeout: 10_000 }).toBe(true);
+      expect(sent.bytes, what).toBeLessThan(LIMIT + 32 * 2 ** 20);
+      if (what.includes("declared")) expect(sent.bytes, what).toBeLessThan(LIMIT);
+    }
+    // An answer under the limit still comes through whole.
+    server.script({ kind: "giant", mib: 2 });
+    expect((await llm.generate(chat)).text).toHaveLength(2 * 2 ** 20);
+  });
+
   it("keeps what arrived when the caller aborts a stream, and ABORTED when nothing had", async () => {
     server.script({ kind: "stall-stream", text: ["one ", "two "] });
     const controller = new AbortController();

@@ -3,7 +3,8 @@
 // `{"detail": [{type, loc, msg, input}]}` (pydantic's types and messages), and slowapi's
 // `{"error": "Rate limit exceeded: 20 per 1 minute"}` for 429.
 
-import { defineErrors, type ErrorFormatter, type HttpError } from "@pithead/http";
+import { boundedEcho, defineErrors, type ErrorFormatter, type HttpError } from "@pithead/http";
+import { sentBody } from "./sent-body.ts";
 import { validationDetail } from "./validation-errors.ts";
 
 export const agentErrors = defineErrors({
@@ -61,11 +62,20 @@ export const formatAgentError: ErrorFormatter = (error: HttpError, request) => {
         },
       };
     }
-    case "CONTEXT_OVERFLOW":
+    case "CONTEXT_OVERFLOW": {
+      // Like any pydantic error on ["body","input"], it echoes that field as sent (bounded).
+      const sent = request ? sentBody(request) : undefined;
+      const input =
+        sent !== null && typeof sent === "object" && Object.hasOwn(sent, "input")
+          ? (sent as { input: unknown }).input
+          : null;
       return {
         status: 422,
-        body: { detail: [{ type: "value_error", loc: ["body", "input"], msg: error.message, input: null }] },
+        body: {
+          detail: [{ type: "value_error", loc: ["body", "input"], msg: error.message, input: boundedEcho(input) }],
+        },
       };
+    }
     case "PAYLOAD_TOO_LARGE":
       return { status: 413, body: { detail: TOO_LARGE_DETAIL } };
     case "RATE_LIMITED":

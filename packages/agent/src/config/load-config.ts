@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type DatabaseLocation, parseDatabaseUrl } from "../store/database-url.ts";
+import { apiKeyProblem } from "./api-key-rule.ts";
 import { parseDotenv } from "./dotenv.ts";
 import { DEFAULT_FRAME_ANCESTORS, frameAncestorsProblem } from "./frame-ancestors.ts";
 
@@ -115,15 +116,6 @@ export interface LoadConfigOptions {
 }
 
 type Env = Record<string, string | undefined>;
-
-const PLACEHOLDER_KEYS = new Set(["your-secure-random-api-key-here", "your-secure-api-key", "changeme"]);
-
-/**
- * The shortest API_KEY accepted (the fleet's floor for its secrets). The key is all that guards a
- * paid model and the conversations on a port the orchestrator reaches from the internet; the
- * reference's `secrets.token_urlsafe(32)` and `pithead agent new-key` make 43 characters.
- */
-export const MIN_API_KEY_LENGTH = 16;
 
 /** MAX_TOKENS of the reference, for real models. */
 export const DEFAULT_MAX_TOKENS = 4000;
@@ -307,13 +299,9 @@ export function loadAgentConfig(env: Env = process.env, options: LoadConfigOptio
       "API_KEY",
       "is not set: the agent refuses to start without one. make one with `npx pithead agent new-key` and set API_KEY in the environment or .env",
     );
-  } else if (PLACEHOLDER_KEYS.has(apiKey)) {
-    read.problem("API_KEY", "is still the example placeholder: set a random secret of your own");
-  } else if (apiKey.length < MIN_API_KEY_LENGTH) {
-    read.problem(
-      "API_KEY",
-      `must be at least ${MIN_API_KEY_LENGTH} characters (got ${apiKey.length}): a short key can be guessed. make one with \`npx pithead agent new-key\``,
-    );
+  } else {
+    const problem = apiKeyProblem(apiKey);
+    if (problem) read.problem("API_KEY", problem);
   }
 
   const dataDir = resolve(cwd, read.text("DATA_DIR") ?? "data");

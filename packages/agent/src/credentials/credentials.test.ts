@@ -107,6 +107,30 @@ describe("signing credentials", () => {
     expect(() => credentialsMessage(API_URL, "a<seperate>b")).toThrow(/<seperate>/);
   });
 
+  it("refuses to sign what would register an agent no one can call: a key the agent refuses, a URL with a query or fragment", () => {
+    const pair = pairFromMnemonic(MNEMONIC);
+    const refusal = (url: string, token: string) => {
+      try {
+        signCredentials(url, token, pair);
+        return undefined;
+      } catch (error) {
+        return error instanceof CredentialsError ? error.field : String(error);
+      }
+    };
+    expect(refusal(API_URL, "abc")).toBe("token");
+    expect(refusal(API_URL, "x".repeat(15))).toBe("token");
+    expect(refusal(API_URL, "your-secure-random-api-key-here")).toBe("token");
+    expect(refusal(`${API_URL}/x?y=1#z`, TOKEN)).toBe("api_url");
+    expect(refusal(`${API_URL}/x?`, TOKEN)).toBe("api_url");
+    expect(refusal(`${API_URL}/x#`, TOKEN)).toBe("api_url");
+    expect(refusal(`${API_URL}/x`, "x".repeat(16))).toBeUndefined();
+    // Verifying still reads a file signed elsewhere with a short token.
+    const message = `${API_URL}<seperate>abc`;
+    const signature = u8aToHex(sr25519Sign(new TextEncoder().encode(message), pair)).slice(2);
+    const text = formatCredentials({ message, address: addressOf(pair), signature });
+    expect(verifyCredentials(text)).toMatchObject({ valid: true, token: "abc" });
+  });
+
   it("writes timestamps as Python's isoformat does", () => {
     expect(pythonIsoformat(new Date(2024, 10, 5, 6, 7, 8, 0))).toBe("2024-11-05T06:07:08");
     expect(pythonIsoformat(new Date(2024, 10, 5, 6, 7, 8, 9))).toBe("2024-11-05T06:07:08.009000");

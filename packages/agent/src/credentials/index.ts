@@ -14,6 +14,7 @@ export { addressOf, KeyError, pairFromMnemonic, pairFromSecret, pairFromSeed, ty
 export {
   normalizeApiUrl,
   type SignedCredentials,
+  signableMessage,
   signCredentials,
   tokenFingerprint,
   type Verification,

@@ -3,7 +3,14 @@
 import { createHash } from "node:crypto";
 import { u8aToHex } from "@polkadot/util";
 import { decodeAddress, sr25519Sign, sr25519Verify } from "@polkadot/util-crypto";
-import { credentialsMessage, formatCredentials, parseCredentials, pythonIsoformat } from "./credentials-file.ts";
+import { apiKeyProblem } from "../config/api-key-rule.ts";
+import {
+  CredentialsError,
+  credentialsMessage,
+  formatCredentials,
+  parseCredentials,
+  pythonIsoformat,
+} from "./credentials-file.ts";
 import { addressOf, type Sr25519Pair } from "./keypair.ts";
 import { localZoneName } from "./zone-name.ts";
 
@@ -29,9 +36,29 @@ export function tokenFingerprint(token: string): string {
   return `sha256:${createHash("sha256").update(token).digest("hex").slice(0, 16)}`;
 }
 
+/**
+ * The message to sign, refusing what would register an agent no one can call (CredentialsError):
+ * a URL with a query or fragment, after which the portal's "/complete" lands in the query or the
+ * fragment instead of the path, and a token the agent refuses as its API_KEY (too short, a
+ * placeholder), which would also publish a guessable key. (Verifying still reads such files.)
+ */
+export function signableMessage(apiUrl: string, token: string): string {
+  const message = credentialsMessage(apiUrl, token);
+  const url = new URL(apiUrl);
+  if (url.search !== "" || url.hash !== "" || /[?#]/.test(apiUrl)) {
+    throw new CredentialsError(
+      "api_url",
+      `api_url must not have a query or fragment ("${apiUrl}"): the portal appends /complete to it, which would land after the ? or #`,
+    );
+  }
+  const problem = apiKeyProblem(token);
+  if (problem) throw new CredentialsError("token", `the token is the agent's API_KEY, and it ${problem}`);
+  return message;
+}
+
 export function signCredentials(given: string, token: string, pair: Sr25519Pair, now = new Date()): SignedCredentials {
   const apiUrl = normalizeApiUrl(given);
-  const message = credentialsMessage(apiUrl, token);
+  const message = signableMessage(apiUrl, token);
   const signature = u8aToHex(sr25519Sign(new TextEncoder().encode(message), pair)).slice(2);
   const address = addressOf(pair);
   const text = formatCredentials({

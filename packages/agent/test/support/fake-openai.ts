@@ -17,7 +17,9 @@ export type Reply =
   | { status: number; error: string; headers?: Record<string, string> }
   | { hang: true }
   /** HTTP 200 with exactly this body: a broken server (`{}`, `{"choices":[]}`, text). */
-  | { raw: string; contentType?: string };
+  | { raw: string; contentType?: string }
+  /** HTTP 200 with a completion of `mib` MiB, written as fast as the client reads it. */
+  | { giantMib: number };
 
 export interface FakeOpenAi {
   /** Base URL including /v1, for OPENAI_BASE_URL / VLLM_BASE_URL. */
@@ -39,6 +41,27 @@ async function readBody(request: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** A `mib` MiB completion, one MiB at a time, each after the client has taken the last. */
+function sendGiant(response: ServerResponse, mib: number): void {
+  const piece = "H".repeat(2 ** 20);
+  let left = mib;
+  response.writeHead(200, { "content-type": "application/json" });
+  response.write(
+    '{"id":"chatcmpl-giant","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"',
+  );
+  const pump = () => {
+    while (left > 0 && !response.destroyed) {
+      left -= 1;
+      if (!response.write(piece)) {
+        response.once("drain", pump);
+        return;
+      }
+    }
+    if (!response.destroyed) response.end('"},"finish_reason":"stop"}]}');
+  };
+  pump();
 }
 
 function send(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -85,6 +108,10 @@ export async function startFakeOpenAi(model = "fake-model"): Promise<FakeOpenAi>
     if ("raw" in reply) {
       response.writeHead(200, { "content-type": reply.contentType ?? "application/json" });
       response.end(reply.raw);
+      return;
+    }
+    if ("giantMib" in reply) {
+      sendGiant(response, reply.giantMib);
       return;
     }
     if ("status" in reply) {

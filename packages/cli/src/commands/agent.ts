@@ -250,14 +250,14 @@ function writePrivateFile(file: string, text: string): void {
 }
 
 async function sign(options: SignOptions): Promise<void> {
-  const { credentialsMessage, normalizeApiUrl, signCredentials } = await credentialsPackage();
+  const { normalizeApiUrl, signableMessage, signCredentials } = await credentialsPackage();
   const token = await tokenFor(options);
   const apiUrl = normalizeApiUrl(options.apiUrl);
   if (apiUrl !== options.apiUrl) {
     process.stderr.write(`note: signing ${apiUrl} (without the trailing slash: the portal appends /complete to it)\n`);
   }
   // The URL and token are checked before any secret is asked for.
-  credentialsMessage(apiUrl, token);
+  signableMessage(apiUrl, token);
   const pair = await keyFor(options);
   const signed = signCredentials(apiUrl, token, pair);
   if (options.output) writePrivateFile(options.output, signed.text);

@@ -21,6 +21,7 @@ import { LlmError } from "../errors.ts";
 import { type GgufHeader, metadataNumber, readGgufHeader } from "../gguf/gguf-reader.ts";
 import { type GpuMode, llamaRuntime, takeLlamaErrors } from "./llama-runtime.ts";
 import { checkModelFits } from "./memory-check.ts";
+import { gateFirstSampleAfterDecode } from "./sample-gate.ts";
 
 export interface EmbeddedModelOptions {
   modelPath: string;
@@ -116,6 +117,16 @@ export async function loadEmbeddedModel(options: EmbeddedModelOptions): Promise<
       throw tooLarge(file, `a context of ${parallel} × ${options.contextSize ?? "auto"} tokens`, error);
     }
     throw error;
+  }
+  // Concurrent sequences would otherwise sample from each other's logits (see sample-gate.ts).
+  if (parallel > 1) {
+    try {
+      gateFirstSampleAfterDecode(context);
+    } catch (error) {
+      await context.dispose();
+      await model.dispose();
+      throw error;
+    }
   }
 
   let chatWrapper: ChatWrapper | undefined;

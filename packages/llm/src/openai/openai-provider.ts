@@ -18,6 +18,7 @@ import type {
   ProviderKind,
   StreamEvent,
 } from "../types.ts";
+import { cappedFetch, DEFAULT_MAX_RESPONSE_BYTES } from "./capped-fetch.ts";
 import { chunkOf, completionOf, InvalidResponse, type Usage } from "./response-shape.ts";
 import { nextRetryDelay } from "./retry-policy.ts";
 import { shownUrl } from "./shown-url.ts";
@@ -42,6 +43,8 @@ export interface OpenAiProviderOptions {
    * learns it from a server that reports it (vLLM's max_model_len).
    */
   contextSize?: number;
+  /** Largest answer body read, in bytes (default 64 MiB); past it the call fails with UPSTREAM_INVALID. */
+  maxResponseBytes?: number;
 }
 
 /** Resolves after `ms`, or as soon as `signal` fires. */
@@ -101,6 +104,8 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
     maxRetries: 0,
     timeout: timeoutMs,
     logLevel: "off",
+    // The SDK would otherwise read an answer of any size into memory (capped-fetch.ts).
+    fetch: cappedFetch(options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES),
   });
   // OpenAI's own API wants max_completion_tokens (reasoning models reject max_tokens); the
   // compatible servers know max_tokens.
