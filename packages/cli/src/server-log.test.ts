@@ -1,5 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { compactLogLine, serverLogger } from "./server-log.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pithead-server-log-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** What pino writes for an entry: one JSON line. */
 const pinoLine = (level: number, msg: string, extra: Record<string, unknown> = {}) =>
@@ -47,9 +53,14 @@ describe("a server's log when started from the CLI", () => {
   });
 
   it("elsewhere (systemd, a pipe, a file), stays JSON for log shippers", () => {
-    // No stream of its own: the server's pino writes its JSON lines to stdout as ever.
-    expect(serverLogger("info", { isTTY: false, write: () => true })).toEqual({ level: "info" });
-    expect(serverLogger("debug", { write: () => true })).toEqual({ level: "debug" });
+    const path = join(dir, "stdout.log");
+    const fd = openSync(path, "a");
+    const options = serverLogger("debug", { isTTY: false, fd, write: () => true });
+    const line = pinoLine(30, "Server listening at http://127.0.0.1:3001");
+    options.stream.write(line);
+    closeSync(fd);
+    expect(options.level).toBe("debug");
+    expect(readFileSync(path, "utf8")).toBe(line);
   });
 
   it("formats a pino line with its local time and leaves a line that is not JSON as it is", () => {

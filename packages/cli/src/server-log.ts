@@ -1,7 +1,10 @@
 // Where `coordinator start`, `agent start` and `fleet start` send their servers' pino log. Stdout
 // that is not a terminal (systemd, a pipe, a file) keeps the JSON lines a log shipper reads; on a
 // terminal each line becomes one short "HH:MM:SS LEVEL message key=value" line (as the miner
-// logs), so the friendly start-up lines are not buried among JSON.
+// logs), so the friendly start-up lines are not buried among JSON. Off a terminal the lines go
+// through fd-log.ts: a full disk or a closed pipe drops log lines, it never stops the server.
+
+import { FdLog } from "./fd-log.ts";
 
 const LEVELS: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
 /** Said by every line, or noise on a terminal (the request's socket). */
@@ -101,9 +104,9 @@ export function requestLines(): (line: string) => string {
 /** The `logger` option of a server started from the CLI: JSON on stdout, compact lines on a terminal. */
 export function serverLogger(
   level: string,
-  stdout: { isTTY?: boolean; write(text: string): unknown } = process.stdout,
-): { level: string; stream?: { write(line: string): void } } {
-  if (stdout.isTTY !== true) return { level };
+  stdout: { isTTY?: boolean; fd?: number; write(text: string): unknown } = process.stdout,
+): { level: string; stream: { write(line: string): void } } {
+  if (stdout.isTTY !== true) return { level, stream: new FdLog(stdout.fd ?? 1) };
   // "\r" and erase-line first: a line logged while a spinner is drawn replaces it (it redraws below).
   const format = requestLines();
   const write = (line: string) => {

@@ -3,6 +3,13 @@
 // refused; the locks die with the connection, so a crashed writer never leaves one stale). Each
 // group commit is one transaction on a pooled connection, taking the partition's head row lock
 // like transactional appenders do, so even a lost lock session could never fork the chain.
+//
+// A lock session lost with its server (a PostgreSQL restart) is opened again, and its locks taken
+// again, before the next commit (and in the background meanwhile, see `relock`): until the server
+// is back a commit fails with the connection's own error (a database outage, 503 to a client), and
+// if another process took a lock meanwhile, the commit is refused (LedgerLockedError) — this
+// process no longer writes that partition. A commit reads the head inside its own transaction,
+// so records another writer appended meanwhile are continued, never overwritten.
 
 import { checkout } from "@pithead/sql";
 import pg from "pg";
@@ -42,6 +49,15 @@ import {
 const PAGE = 2000;
 /** The advisory lock key of a partition's writer ($1 = partition). */
 const LOCK_KEY = "hashtextextended('pithead.ledger.writer/' || $1, 0)";
+/** How often the locks of a lost lock session are tried again while the server is away. */
+const RELOCK_RETRY_MS = 1000;
+
+async function tryAdvisoryLock(session: pg.Client, partition: string): Promise<boolean> {
+  const { rows } = await session.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`, [
+    partition,
+  ]);
+  return rows[0]?.locked === true;
+}
 
 interface CheckpointRow {
   size: string;
@@ -78,8 +94,13 @@ export class PostgresBackend extends SqlArchivingBackend implements LedgerBacken
   private readonly pool: pg.Pool;
   private readonly url: string;
   private session: Promise<pg.Client> | undefined;
-  private sessionLost: Error | undefined;
+  /** Partitions whose advisory lock the current lock session holds. */
   private readonly held = new Set<string>();
+  /** Partitions whose lock died with a lost session: taken again before their next commit. */
+  private readonly lost = new Set<string>();
+  private relocking: Promise<void> | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private closed = false;
 
   protected readonly manifestLabel = MANIFEST_TABLE;
 
@@ -90,20 +111,74 @@ export class PostgresBackend extends SqlArchivingBackend implements LedgerBacken
   }
 
   private lockSession(): Promise<pg.Client> {
-    this.session ??= (async () => {
-      const client = new pg.Client({ connectionString: this.url });
-      client.on("error", (error) => {
-        this.sessionLost = new Error(
-          `the ledger's PostgreSQL lock session was lost (${error.message}); reopen the ledger`,
-        );
-      });
+    if (this.session) return this.session;
+    const client = new pg.Client({ connectionString: this.url });
+    const session = (async () => {
       await client.connect();
       return client;
     })();
-    this.session.catch(() => {
-      this.session = undefined;
+    this.session = session;
+    // The server going away ends the session ('error', then 'end'; a clean end only 'end').
+    const gone = () => this.sessionGone(session);
+    client.on("error", gone);
+    client.on("end", gone);
+    session.catch(() => {
+      if (this.session === session) this.session = undefined;
     });
-    return this.session;
+    return session;
+  }
+
+  /** Its locks died with it: remembered, to be taken again as soon as the server answers. */
+  private sessionGone(session: Promise<pg.Client>): void {
+    if (this.session !== session) return;
+    this.session = undefined;
+    for (const partition of this.held) this.lost.add(partition);
+    this.held.clear();
+    this.scheduleRelock();
+  }
+
+  /**
+   * Retried in the background too (every second, not keeping the process alive), so the locks are
+   * this process's again as soon as the server is back, not only at the next commit. A lock another
+   * process took meanwhile is not waited for: the next commit of that partition says so.
+   */
+  private scheduleRelock(): void {
+    if (this.closed || this.retry || this.lost.size === 0) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.relock().catch(() => this.scheduleRelock());
+    }, RELOCK_RETRY_MS);
+    this.retry.unref();
+  }
+
+  /**
+   * A new lock session, and the lock of every partition the lost one held tried again; those
+   * another process holds now stay in `lost`. Throws while the server cannot be reached.
+   */
+  private relock(): Promise<void> {
+    if (this.lost.size === 0) return Promise.resolve();
+    this.relocking ??= (async () => {
+      const session = await this.lockSession();
+      for (const partition of [...this.lost]) {
+        if (!(await tryAdvisoryLock(session, partition))) continue;
+        this.lost.delete(partition);
+        this.held.add(partition);
+      }
+    })().finally(() => {
+      this.relocking = undefined;
+    });
+    return this.relocking;
+  }
+
+  /** Before writing `partition` again after its lock session was lost: its lock, or a refusal. */
+  private async retakeLock(partition: string): Promise<void> {
+    await this.relock();
+    if (this.lost.has(partition)) {
+      throw new LedgerLockedError(
+        partition,
+        "this process's PostgreSQL lock session was lost (the server restarted or the connection dropped) and another process took the partition's advisory lock meanwhile; this one no longer writes it",
+      );
+    }
   }
 
   static async open(url: string): Promise<PostgresBackend> {
@@ -121,16 +196,16 @@ export class PostgresBackend extends SqlArchivingBackend implements LedgerBacken
 
   async acquireWriter(partition: string): Promise<void> {
     if (this.held.has(partition)) return;
+    if (this.lost.has(partition)) return await this.retakeLock(partition);
     const session = await this.lockSession();
-    const { rows } = await session.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`, [
-      partition,
-    ]);
-    if (!rows[0]?.locked) throw new LedgerLockedError(partition, "another process holds its PostgreSQL advisory lock");
+    if (!(await tryAdvisoryLock(session, partition)))
+      throw new LedgerLockedError(partition, "another process holds its PostgreSQL advisory lock");
     this.held.add(partition);
   }
 
   async commit(partition: string, entries: readonly PreparedEntry[]): Promise<StoredRecord[]> {
-    if (this.sessionLost) throw this.sessionLost;
+    // Never without the partition's lock: a session lost since is opened and its locks retaken first.
+    if (this.lost.has(partition)) await this.retakeLock(partition);
     const client = await checkout(this.pool);
     try {
       return await inTransaction(client, async () => {
@@ -409,7 +484,12 @@ export class PostgresBackend extends SqlArchivingBackend implements LedgerBacken
   }
 
   async close(): Promise<void> {
-    const session = await this.session?.catch(() => undefined);
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.lost.clear();
+    const pending = this.session;
+    this.session = undefined;
+    const session = await pending?.catch(() => undefined);
     // Ending the session releases every advisory lock it holds.
     await session?.end().catch(() => undefined);
     this.held.clear();

@@ -15,6 +15,7 @@ import type { RunningAgent } from "@pithead/agent";
 import type { Sr25519Pair, Verification } from "@pithead/agent/credentials";
 import { type Command, InvalidArgumentError } from "commander";
 import { exitCodesHelp } from "../exit-help.ts";
+import { FdLog } from "../fd-log.ts";
 import { readProblem } from "../file-problem.ts";
 import { EXIT_CANNOT, EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
@@ -348,7 +349,7 @@ async function start(options: { dotenv?: string; port?: string; host?: string; j
   try {
     // With --json, stdout holds the summary alone (a script parses it): the log goes to stderr.
     agent = await startAgent(config, {
-      logger: options.json ? { level: config.logLevel, stream: process.stderr } : serverLogger(config.logLevel),
+      logger: options.json ? { level: config.logLevel, stream: new FdLog(2) } : serverLogger(config.logLevel),
     });
   } catch (error) {
     progress?.fail("The agent did not start");

@@ -7,6 +7,7 @@ import {
   apiKeyOrigin,
   CONFIG_KEYS,
   type ConfigKey,
+  createLogger,
   type DoctorReport,
   type LoadMinerConfigOptions,
   loadMinerConfig,
@@ -18,7 +19,9 @@ import {
   startMiner,
 } from "@pithead/miner";
 import { Command, Option } from "commander";
+import { droppedNoticeText } from "../dropped-log-lines.ts";
 import { exitCodesHelp } from "../exit-help.ts";
+import { FdLog } from "../fd-log.ts";
 import { errorMessage, fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
 
@@ -84,7 +87,11 @@ function startCommand(): Command {
     const config = configFrom(options, true);
     let running: Awaited<ReturnType<typeof startMiner>>;
     try {
-      running = await startMiner(config);
+      // Its log on stdout: a full disk or a closed pipe drops lines (fd-log.ts), never the miner.
+      const stdout = new FdLog(1, droppedNoticeText);
+      running = await startMiner(config, {
+        log: createLogger(config.logLevel, (line) => stdout.write(`${line}\n`)),
+      });
     } catch (error) {
       // A value the configuration refuses is the command line's (2), wherever it was found, and so
       // is ACCEL_MODE=gpu on a machine without one (refused before anything is written); a start

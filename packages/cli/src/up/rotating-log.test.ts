@@ -2,10 +2,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { fullDisk } from "../../test/support/full-disk.ts";
 import { RotatingLog } from "./rotating-log.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pithead-rotating-log-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const disk = fullDisk();
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  disk?.[Symbol.dispose]();
+});
 
 const write = (log: RotatingLog, line: string) =>
   new Promise<void>((resolve, reject) => log.write(`${line}\n`, (error) => (error ? reject(error) : resolve())));
@@ -49,4 +54,28 @@ describe("a service log of pithead up", () => {
     expect(readFileSync(`${path}.1`, "utf8")).toBe(lineOf("a").repeat(9).concat(lineOf("b")));
     expect(readFileSync(path, "utf8")).toBe(lineOf("c"));
   });
+});
+
+describe("a service log of pithead up on a full disk", () => {
+  it.skipIf(disk === undefined)(
+    "drops the lines it cannot write (never an error that stops the stack), keeps the others whole, and says how many once space is back",
+    async () => {
+      if (!disk) return;
+      const path = join(disk.path, "coordinator.log");
+      const log = new RotatingLog(path, { maxBytes: 1_000_000, keep: 1 });
+      await write(log, "before");
+      disk.fill();
+      // Longer than any space left: none of these fit.
+      for (let i = 0; i < 5; i++) await write(log, `lost ${i} ${"x".repeat(8192)}`);
+      expect(readFileSync(path, "utf8")).toBe("before\n");
+      expect(log.droppedLines).toBe(5);
+      disk.free();
+      await write(log, "after");
+      await end(log);
+      const lines = readFileSync(path, "utf8").trimEnd().split("\n");
+      expect(lines[0]).toBe("before");
+      expect(JSON.parse(lines[1] as string)).toMatchObject({ level: 40, msg: "5 log lines dropped: disk full" });
+      expect(lines.slice(2)).toEqual(["after"]);
+    },
+  );
 });

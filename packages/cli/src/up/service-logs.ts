@@ -1,9 +1,11 @@
 // Each service of `pithead up` logs to its own file under <data>/logs, so the terminal keeps the
 // URLs, keys and progress readable; `tail -f data/logs/coordinator.log` shows the details. Each
-// file rotates by size (see rotating-log.ts), so a stack left running does not fill the disk.
+// file rotates by size (see rotating-log.ts), so a stack left running does not fill the disk. On a
+// full disk a line is dropped and counted, and said once space is back ("N log lines dropped").
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { droppedNoticeText } from "../dropped-log-lines.ts";
 import { RotatingLog } from "./rotating-log.ts";
 
 /** Per service: the current file up to 16 MiB, and three older ones. */
@@ -30,7 +32,11 @@ export class ServiceLogs {
     if (!stream) {
       // Made with the first log, not before: a start refused up front leaves no logs/ behind.
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      stream = new RotatingLog(this.path(name), this.#rotation);
+      stream = new RotatingLog(this.path(name), {
+        ...this.#rotation,
+        // The miner's log is text lines (its daemon's format), the servers' are pino JSON lines.
+        ...(name === "miner" ? { notice: droppedNoticeText } : {}),
+      });
       this.streams.set(name, stream);
     }
     return stream;

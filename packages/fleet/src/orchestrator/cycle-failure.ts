@@ -1,12 +1,13 @@
-// Why a cycle failed, as the loop's log names it. A full disk or a ledger another controller holds
-// is a known condition with nothing to debug: it gets a code and a reason, never a stack trace.
+// Why a cycle failed, as the loop's log names it. A full disk, a ledger database that cannot be
+// reached (a PostgreSQL restart: cycles resume by themselves once it answers) or a ledger another
+// controller holds is a known condition with nothing to debug: a code and a reason, no stack trace.
 // Anything else is unexpected, and its stack is what a bug report needs.
 
-import { isStorageFull } from "@pithead/http";
+import { isDatabaseUnavailable, isStorageFull } from "@pithead/http";
 import { LedgerLockedError } from "@pithead/ledger";
 
 export type CycleFailure =
-  | { known: true; code: "STORAGE_FULL" | "LEDGER_IN_USE"; reason: string }
+  | { known: true; code: "STORAGE_FULL" | "LEDGER_IN_USE" | "DATABASE_UNAVAILABLE"; reason: string }
   | { known: false; code: "UNEXPECTED"; reason: string };
 
 export function cycleFailure(error: unknown): CycleFailure {
@@ -18,6 +19,12 @@ export function cycleFailure(error: unknown): CycleFailure {
       known: true,
       code: "STORAGE_FULL",
       reason: `the disk holding the ledger is full (${message}): no cycle can be recorded until space is freed`,
+    };
+  if (isDatabaseUnavailable(error))
+    return {
+      known: true,
+      code: "DATABASE_UNAVAILABLE",
+      reason: `the ledger's database cannot be reached (${message}): cycles resume once it answers`,
     };
   return { known: false, code: "UNEXPECTED", reason: message };
 }
