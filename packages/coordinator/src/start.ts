@@ -161,7 +161,8 @@ export async function startCoordinator(options: StartOptions = {}): Promise<Runn
     }
     const created = adminKey.kind === "created" ? adminKey.key : undefined;
     const running = service;
-    app = await createCoordinatorApp(service, config, options.logger, ledger);
+    // Without a logger from the caller, the configured level (--log-level, PITHEAD_LOG_LEVEL) holds.
+    app = await createCoordinatorApp(service, config, options.logger ?? { level: config.logLevel }, ledger);
     service.useLogger(app.log);
     log = app.log;
     for (const warning of openToOthers) app.log.warn(warning);
