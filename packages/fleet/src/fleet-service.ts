@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { dirname, join } from "node:path";
 import type { HttpServer, HttpServerOptions } from "@pithead/http";
 import { type Ledger, loadOrCreateSigner, openLedger } from "@pithead/ledger";
+import { apiPortFailure, holdApiPort } from "./api/api-port.ts";
 import { createFleetServer } from "./api/fleet-server.ts";
 import { CgminerAdapter } from "./cgminer/adapter.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -18,6 +19,7 @@ import { cycleFailure } from "./orchestrator/cycle-failure.ts";
 import { CycleLog } from "./orchestrator/cycle-log.ts";
 import { LedgerArchiver } from "./orchestrator/ledger-archiver.ts";
 import { LoopRunner } from "./orchestrator/loop-runner.ts";
+import { noSnapshot } from "./orchestrator/open-partition.ts";
 import { OperatorController } from "./orchestrator/operator-controller.ts";
 import { UnreadablePartitionError, unreadableAtStart } from "./orchestrator/unreadable-partition.ts";
 import { FleetSimulator } from "./simulator/fleet-simulator.ts";
@@ -125,6 +127,7 @@ export async function openFleet(
           clock,
           concurrency: config.concurrency,
           snapshot: { file: snapshotFile(config.dataDir, operator.id) },
+          onSnapshotFailure: (error) => options.onLedgerWarning?.(snapshotFailure(operator.id, error)),
         }),
       );
     }
@@ -163,17 +166,25 @@ function snapshotFailure(operatorId: string, error: unknown): string {
   return `the state snapshot of operator '${operatorId}' could not be written (${error instanceof Error ? error.message : String(error)}): nothing is lost, the next start folds more of the ledger`;
 }
 
-/** The one line a start says about where its state came from. */
-function startLine(controller: OperatorController): { fields: Record<string, unknown>; message: string } | null {
+/**
+ * The one line a start says about where its state came from: a warning when a snapshot was there
+ * and could not be used (a slow start someone filtering warnings should hear of), else info.
+ */
+function startLine(
+  controller: OperatorController,
+): { level: "info" | "warn"; fields: Record<string, unknown>; message: string } | null {
   const start = controller.startReport;
   if (!start) return null;
   const operator = controller.operator.id;
   if (start.from === "snapshot")
     return {
+      level: "info",
       fields: { operator, from: "snapshot", snapshotSeq: start.snapshotSeq, records: start.records },
       message: `operator '${operator}': state loaded from its snapshot (through record #${start.snapshotSeq}) and the ${start.records} records after it`,
     };
+  const unusable = start.snapshotNotUsed !== null && start.snapshotNotUsed !== noSnapshot;
   return {
+    level: unusable ? "warn" : "info",
     fields: {
       operator,
       from: "ledger",
@@ -192,7 +203,16 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
   let warn = (message: string): void => {
     process.stderr.write(`warning: ${message}\n`);
   };
-  const fleet = await openFleet(config, { clock, onLedgerWarning: (message) => warn(message) });
+  // Held before the simulated miners bind ports of their own (api-port.ts), released to listen.
+  const host = config.server.host;
+  const held = await holdApiPort(host, options.port ?? config.server.port);
+  let fleet: OpenFleet;
+  try {
+    fleet = await openFleet(config, { clock, onLedgerWarning: (message) => warn(message) });
+  } catch (error) {
+    await held.release();
+    throw error;
+  }
   const loops: LoopRunner[] = [];
   let archiver: LedgerArchiver | undefined;
   let server: HttpServer | undefined;
@@ -213,7 +233,7 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
     };
     for (const controller of fleet.controllers.values()) {
       const line = startLine(controller);
-      if (line) server.log.info(line.fields, line.message);
+      if (line) server.log[line.level](line.fields, line.message);
     }
     // A torn last record (a crash mid-append) was moved aside when the writers opened: say so.
     for (const repair of fleet.ledger.recovered) {
@@ -222,10 +242,11 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
         repair.message,
       );
     }
-    await server.listen({ host: config.server.host, port: options.port ?? config.server.port });
-    const address = server.server.address();
-    const port = typeof address === "object" && address ? address.port : config.server.port;
-    const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
+    await held.release();
+    await server.listen({ host, port: held.port }).catch((error: unknown) => {
+      throw apiPortFailure(error, host, held.port);
+    });
+    const urlHost = host.includes(":") ? `[${host}]` : host;
     const archive = config.ledger.archive;
     if (archive) {
       archiver = new LedgerArchiver({
@@ -251,11 +272,6 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
           run: async () => {
             cycles.done(await controller.runCycle());
             storage.written();
-            // Encoded between cycles a slice at a time, then written (at most every 10 minutes).
-            if (controller.snapshotDue())
-              controller.saveSnapshot().catch((error: unknown) => {
-                log.warn(snapshotFailure(controller.operator.id, error));
-              });
             // Off the cycle's path: the run goes on in the background, at most hourly.
             archiving?.afterCycle();
           },
@@ -273,7 +289,7 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
     return {
       ...fleet,
       server: running,
-      url: `http://${host}:${port}`,
+      url: `http://${urlHost}:${held.port}`,
       ...(archiving ? { archiver: archiving } : {}),
       async close() {
         await Promise.all(loops.map((loop) => loop.stop()));
@@ -283,6 +299,7 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
       },
     };
   } catch (error) {
+    await held.release();
     await Promise.all(loops.map((loop) => loop.stop()));
     await archiver?.close();
     await server?.close();

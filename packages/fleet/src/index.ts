@@ -1,5 +1,6 @@
 // @pithead/fleet: the ASIC fleet controller (specs/fleet.md).
 
+export { ApiPortError } from "./api/api-port.ts";
 export { fleetErrors } from "./api/errors.ts";
 export { createFleetServer, type FleetServerOptions, fleetApiVersion } from "./api/fleet-server.ts";
 export { canonicalRequest, fleetAuthHeaders, type SignInput, signatureVersion, signFleetRequest } from "./auth/sign.ts";
@@ -89,6 +90,7 @@ export {
 export { type FirmwareFamily, findModel, type ModelSpec, modelById, models } from "./models.ts";
 export { claimLedger, FleetLedgerInUseError, ledgerLocation } from "./orchestrator/claim-ledger.ts";
 export { type HistoryPoint, MinerHistory } from "./orchestrator/history.ts";
+export { NewerRulesError } from "./orchestrator/newer-rules.ts";
 export {
   type CycleReport,
   IdempotencyKeyReusedError,

@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Ledger, loadOrCreateSigner, openLedger } from "@pithead/ledger";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CgminerAdapter } from "../src/cgminer/adapter.ts";
 import { ManualClock } from "../src/clock.ts";
 import { loadFleetConfig } from "../src/config/load-config.ts";
@@ -251,6 +251,9 @@ describe("the state snapshot", () => {
           // person's command whose receipt is lost (unsettled until a start settles it, snapshots carry it).
           if (rng.next() < 0.6) {
             await crashing.runCycle().catch(() => undefined);
+            // A cycle that went through writes a due snapshot in the background: done before another
+            // controller writes the same file (one process never runs two on one file).
+            await (crashing as unknown as { snapshots: { writing: Promise<unknown> | null } }).snapshots.writing;
             disk.disarm();
             controller = rng.next() < 0.5 ? await open() : crashing;
           } else {
@@ -486,6 +489,25 @@ describe("the state snapshot", () => {
     expect(await ledger.ledger.verify("fleet/op-forge")).toEqual(verifyBefore);
   });
 
+  it("a cycle run through POST /loop/run-once (the loop off) writes it, not only a shutdown", async () => {
+    const data = mkdtempSync(join(tmpdir(), "pithead-fleet-snapshot-"));
+    const env = { DATA_DIR: data, AUTH_DISABLED: "true", LOOP_ENABLED: "false", PORT: "0", SIMULATED_MINERS: "3" };
+    const service = await startFleetService(loadFleetConfig(env), { logger: false });
+    try {
+      const file = snapshotFile(data, "default");
+      const ran = await service.server.inject({ method: "POST", url: "/loop/run-once" });
+      expect(ran.statusCode).toBe(200);
+      // Written in the background after the cycle; the process is still running (a SIGKILL now loses nothing).
+      await vi.waitFor(() => expect(existsSync(file)).toBe(true), { timeout: 10_000 });
+      const decoded = decodeSnapshot(readFileSync(file));
+      expect("problem" in decoded).toBe(false);
+      expect((decoded as { seq: number }).seq).toBeGreaterThan(ran.json<{ cycleSeq: number }>().cycleSeq);
+    } finally {
+      await service.close();
+      rmSync(data, { recursive: true, force: true });
+    }
+  });
+
   it("the service writes it on a clean shutdown and the next start says it loaded it", async () => {
     const data = mkdtempSync(join(tmpdir(), "pithead-fleet-snapshot-"));
     const env = {
@@ -496,7 +518,7 @@ describe("the state snapshot", () => {
       PORT: "0",
       SIMULATED_MINERS: "3",
     };
-    const lines: { msg: string; operator?: string }[] = [];
+    const lines: { msg: string; level: number; operator?: string }[] = [];
     const logger = { level: "info", stream: { write: (line: string) => lines.push(JSON.parse(line)) } };
     try {
       const first = await startFleetService(loadFleetConfig(env), { logger: false, loop: false });
@@ -521,9 +543,21 @@ describe("the state snapshot", () => {
       lines.length = 0;
       const third = await startFleetService(loadFleetConfig(env), { logger: logger as never, loop: false });
       await third.close();
-      expect(lines.find((line) => line.operator === "op-svc")?.msg).toMatch(
+      const none = lines.find((line) => line.operator === "op-svc");
+      expect(none?.msg).toMatch(
         /state folded from the ledger \(\d+ records from #0\); its state snapshot was not used: there is none$/,
       );
+      expect(none?.level).toBe(30); // info: none is what a first start has
+      // One that is there but cannot be used is a warning (someone filtering warn+ hears of the slow start).
+      const written = readFileSync(file);
+      written.writeUInt8(written.readUInt8(written.length - 1) ^ 0xff, written.length - 1);
+      writeFileSync(file, written);
+      lines.length = 0;
+      const fourth = await startFleetService(loadFleetConfig(env), { logger: logger as never, loop: false });
+      await fourth.close();
+      const damaged = lines.find((line) => line.operator === "op-svc");
+      expect(damaged?.msg).toMatch(/its state snapshot was not used: it is damaged \(checksum\)$/);
+      expect(damaged?.level).toBe(40);
     } finally {
       rmSync(data, { recursive: true, force: true });
     }

@@ -63,9 +63,12 @@ export interface FleetState {
   site: Site;
   configSeq: number | null;
   miners: Map<string, MinerMemory>;
-  /** Decision id → its record's seq and reason, for the decisions that act (not HOLD). */
-  decisions: Map<string, { seq: number; minerId: string; reason: string }>;
-  /** Decision ids that already have a receipt: never dispatched twice. */
+  /**
+   * Decision id → its record's seq and reason, for the decisions that act (not HOLD): a person's
+   * (an idempotency key is answered from them) and the latest cycle's (`cycle`), not older cycles'.
+   */
+  decisions: Map<string, { seq: number; minerId: string; reason: string; cycle: number | null }>;
+  /** Decision ids that already have a receipt (those still in `decisions`): never dispatched twice. */
   executed: Set<string>;
   lastCycle: { seq: number; nowMs: number } | null;
 }
@@ -176,6 +179,20 @@ export function applyReceipt(memory: MinerMemory, body: ReceiptBody, reason: str
   return next;
 }
 
+/**
+ * A cycle's decisions are dispatched, receipted or suppressed before the next cycle begins (a
+ * failed one is settled by a negative proof, never a receipt), so nothing looks one up after it.
+ * Kept, they grew the state by every acting decision ever: one a cycle for each miner held back
+ * (MANUAL mode, a gate, a cooldown), about 250 a cycle at 2,000 simulated miners.
+ */
+function forgetCycleDecisions(state: FleetState): void {
+  for (const [decisionId, decision] of state.decisions) {
+    if (decision.cycle === null) continue;
+    state.decisions.delete(decisionId);
+    state.executed.delete(decisionId);
+  }
+}
+
 function memoryOf(state: FleetState, minerId: string): MinerMemory {
   return state.miners.get(minerId) ?? emptyMemory();
 }
@@ -215,6 +232,7 @@ export function foldRecord(state: FleetState, record: FleetRecord): void {
     }
     case recordTypes.cycle: {
       const body = record.body as unknown as CycleBody;
+      forgetCycleDecisions(state);
       state.lastCycle = { seq: record.seq, nowMs: Date.parse(body.now) };
       return;
     }
@@ -232,7 +250,12 @@ export function foldRecord(state: FleetState, record: FleetRecord): void {
       // Only what can be dispatched: a HOLD never gets a receipt and is never settled or asked for
       // by id, and kept it would grow the map by the whole fleet every cycle.
       if (body.action !== "HOLD")
-        state.decisions.set(body.decisionId, { seq: record.seq, minerId: body.minerId, reason: body.reason });
+        state.decisions.set(body.decisionId, {
+          seq: record.seq,
+          minerId: body.minerId,
+          reason: body.reason,
+          cycle: body.cycle ?? null,
+        });
       return;
     }
     case recordTypes.receipt: {

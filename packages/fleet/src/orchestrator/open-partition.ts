@@ -32,6 +32,7 @@ import { decisionRulesVersion, rulesOf } from "../core/rules-version.ts";
 import { cycleCompleteness } from "./cycle-completeness.ts";
 import { refKey } from "./cycle-refs.ts";
 import { interruptedProof } from "./interruption.ts";
+import { refuseNewerRules } from "./newer-rules.ts";
 import type { NewRecord, Recorder, StoredRecordLike } from "./recorder.ts";
 import type { StartFacts } from "./start-facts.ts";
 import type { DecodedSnapshot } from "./state-snapshot.ts";
@@ -41,6 +42,9 @@ import { readBack } from "./unreadable-partition.ts";
 export type StartReport =
   | { from: "snapshot"; snapshotSeq: number; records: number }
   | { from: "boundary"; fromSeq: number; records: number; snapshotNotUsed: string | null };
+
+/** Why a start did not use a snapshot when it has none: a first start (any other reason is a warning). */
+export const noSnapshot = "there is none";
 
 /** The state snapshot a start may use (see state-snapshot.ts), and how to load it into the controller. */
 export interface StartSnapshot {
@@ -83,6 +87,8 @@ export async function readPartition(source: {
     operatorId,
   ))
     lastCycle = record;
+  // Before anything is folded or written: a newer Pithead's cycles are not this build's to follow.
+  refuseNewerRules(partition, lastCycle);
   const snapshot = source.snapshot ? await usableSnapshot(source.snapshot, recorder, partition, fromSeq) : undefined;
   let readFrom = fromSeq;
   let viewFrom = fromSeq;
@@ -165,7 +171,7 @@ async function usableSnapshot(
   fromSeq: number,
 ): Promise<DecodedSnapshot | string | undefined> {
   const found = snapshot.found;
-  if (found === undefined) return "there is none";
+  if (found === undefined) return noSnapshot;
   if ("problem" in found) return found.problem;
   if (found.partition !== partition) return `it is partition ${found.partition}'s`;
   if (found.stateSeq + 1 < fromSeq) return `records up to #${fromSeq - 1} were archived after it was written`;

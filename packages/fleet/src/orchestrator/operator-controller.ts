@@ -53,6 +53,8 @@ export interface ControllerOptions {
   historyPoints?: number;
   /** Keep a state snapshot there, and start from it (absent: every start folds the partition). */
   snapshot?: SnapshotOptions;
+  /** Told when the snapshot written after a cycle could not be (nothing is lost: a start folds more). */
+  onSnapshotFailure?: (error: unknown) => void;
 }
 
 export class OperatorController {
@@ -71,6 +73,7 @@ export class OperatorController {
   /** What a start needs besides the state (the last configuration, unsettled decisions). */
   private facts = new StartFacts();
   private readonly snapshots: SnapshotKeeper | undefined;
+  private readonly onSnapshotFailure: ((error: unknown) => void) | undefined;
   /** While the partition is read back on open (the snapshot keeper is told of the last cycle only). */
   private opening = true;
   /** How this controller's start got its state. */
@@ -98,6 +101,7 @@ export class OperatorController {
     this.history = new MinerHistory(options.historyPoints);
     this.executor = { state: this.state, endpoints: this.endpoints, adapter: this.adapter, clock: this.clock };
     this.snapshots = options.snapshot ? new SnapshotKeeper(options.snapshot) : undefined;
+    this.onSnapshotFailure = options.onSnapshotFailure;
   }
 
   /** The state the core reads and what a start needs besides (the rest of take, without the view). */
@@ -172,11 +176,6 @@ export class OperatorController {
     if (snapshot) keeper.loaded(snapshot.stateSeq, snapshot.fromSeq);
   }
 
-  /** A state snapshot is due (see SnapshotOptions.everyMs); saveSnapshot writes it. */
-  snapshotDue(): boolean {
-    return this.snapshots?.due(this.clock.now()) ?? false;
-  }
-
   /**
    * Writes the state snapshot: after a cycle when one is due, and on a clean shutdown. Encoded a
    * slice at a time under the operator's mutex (what it encodes cannot change meanwhile, and the
@@ -246,9 +245,18 @@ export class OperatorController {
     return stored;
   }
 
-  /** Runs one full cycle; cycles and commands of one operator never overlap. */
-  runCycle(): Promise<CycleReport> {
-    return this.mutex.run(() => this.cycle());
+  /**
+   * Runs one full cycle; cycles and commands of one operator never overlap. Every cycle comes
+   * through here (the loop, POST /loop/run-once, `pithead fleet cycle`), so here a snapshot that is
+   * due (SnapshotOptions.everyMs) is written, in the background: the next cycle waits for its encode.
+   */
+  async runCycle(): Promise<CycleReport> {
+    const report = await this.mutex.run(() => this.cycle());
+    if (this.snapshots?.due(this.clock.now()))
+      this.saveSnapshot().catch((error: unknown) => {
+        this.onSnapshotFailure?.(error);
+      });
+    return report;
   }
 
   /** Records the cycle that failed in this process (see cycle()), before anything else is written. */

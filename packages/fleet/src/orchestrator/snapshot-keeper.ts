@@ -68,15 +68,24 @@ export class SnapshotKeeper {
   /**
    * Encodes the snapshot a slice at a time (state-snapshot.ts: the event loop turns between
    * slices) inside `hold`, which keeps the state, view and charts from changing meanwhile (the
-   * controller's mutex: a cycle or command waits for the encode), then writes it; a save in
-   * progress is waited for instead of starting a second one. `parts` is read once held.
+   * controller's mutex: a cycle or command waits for the encode), then writes it. One write at a
+   * time: a save asked for during one (a shutdown just after a cycle's own save began) waits for
+   * it, then writes again if records were folded since. `parts` is read once held.
    */
   save(
     parts: () => Pick<SnapshotParts, "partition" | "view" | "history" | "fleetProfit">,
     nowMs: number,
     hold: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
   ): Promise<SaveOutcome> {
-    if (this.writing) return this.writing;
+    const writing = this.writing;
+    if (writing)
+      return writing
+        .catch(() => undefined)
+        .then((earlier) =>
+          earlier?.written && this.next !== undefined && earlier.seq === this.next - 1
+            ? earlier
+            : this.save(parts, nowMs, hold),
+        );
     if (this.stopped !== null) return Promise.resolve({ written: false, why: this.stopped });
     if (this.cut === null || this.next === undefined)
       return Promise.resolve({ written: false, why: "no cycle has been folded yet" });
