@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import type { HttpServer, HttpServerOptions } from "@pithead/http";
 import { type Ledger, loadOrCreateSigner, openLedger } from "@pithead/ledger";
 import { apiPortFailure, holdApiPort } from "./api/api-port.ts";
+import { fleetErrors } from "./api/errors.ts";
 import { createFleetServer } from "./api/fleet-server.ts";
 import { CgminerAdapter } from "./cgminer/adapter.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -17,6 +18,7 @@ import { marketFromConfig } from "./market/from-config.ts";
 import { claimLedger, ledgerLocation } from "./orchestrator/claim-ledger.ts";
 import { cycleFailure } from "./orchestrator/cycle-failure.ts";
 import { CycleLog } from "./orchestrator/cycle-log.ts";
+import { DatabaseHealth } from "./orchestrator/database-health.ts";
 import { LedgerArchiver } from "./orchestrator/ledger-archiver.ts";
 import { LoopRunner } from "./orchestrator/loop-runner.ts";
 import { noSnapshot } from "./orchestrator/open-partition.ts";
@@ -216,6 +218,7 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
   const loops: LoopRunner[] = [];
   let archiver: LedgerArchiver | undefined;
   let server: HttpServer | undefined;
+  const database = new DatabaseHealth(() => clock.now());
   try {
     server = await createFleetServer({
       controllers: fleet.controllers,
@@ -224,7 +227,16 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
       auth: config.auth,
       rateLimitPerMinute: config.rateLimitPerMinute,
       logger: options.logger,
-      health: () => (fleet.simulator ? { simulated: true } : {}),
+      health: () => {
+        const downSince = database.downSince;
+        if (downSince !== undefined)
+          throw fleetErrors.error(
+            "DATABASE_UNAVAILABLE",
+            { since: new Date(downSince).toISOString() },
+            "The fleet's ledger database cannot be reached since the time given: cycles resume once it answers",
+          );
+        return fleet.simulator ? { simulated: true } : {};
+      },
       dataDir: config.dataDir,
     });
     const log = server.log;
@@ -272,12 +284,14 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
           run: async () => {
             cycles.done(await controller.runCycle());
             storage.written();
+            database.cycleRecorded();
             // Off the cycle's path: the run goes on in the background, at most hourly.
             archiving?.afterCycle();
           },
           onError: (error) => {
             // A cycle that cannot record is what /health reports (a monitor hears of the full disk).
             if (cycleFailure(error).code === "STORAGE_FULL") storage.full();
+            database.cycleFailed(error);
             cycles.failed(error);
           },
         });
