@@ -250,7 +250,11 @@ function cycleCommand(): Command {
         const progress = spinner("opening the ledger and the fleet");
         let opened: Awaited<ReturnType<typeof openFleet>>;
         try {
-          opened = await openFleet(config);
+          // A snapshot that cannot be written, a ledger file it cannot make private: said, not lost.
+          opened = await openFleet(config, {
+            onLedgerWarning: (message) =>
+              process.stderr.write(`${process.stderr.isTTY ? "\r\x1b[2K" : ""}warning: ${message}\n`),
+          });
         } catch (error) {
           progress.fail("cannot open the fleet");
           if ((error as Error).name === "FleetLedgerInUseError")
