@@ -34,6 +34,8 @@ export class SnapshotKeeper {
   private cut: StateCut | null = null;
   private lastWrittenMs = Number.NEGATIVE_INFINITY;
   private writing: Promise<SaveOutcome> | null = null;
+  /** What the last write of this process wrote (a save with nothing folded since writes nothing). */
+  private lastWritten: { seq: number; bytes: number } | null = null;
 
   constructor(options: SnapshotOptions) {
     this.file = options.file;
@@ -78,14 +80,8 @@ export class SnapshotKeeper {
     hold: <T>(work: () => Promise<T>) => Promise<T> = (work) => work(),
   ): Promise<SaveOutcome> {
     const writing = this.writing;
-    if (writing)
-      return writing
-        .catch(() => undefined)
-        .then((earlier) =>
-          earlier?.written && this.next !== undefined && earlier.seq === this.next - 1
-            ? earlier
-            : this.save(parts, nowMs, hold),
-        );
+    // Whether that write already holds everything is known only once held (a cycle may be running).
+    if (writing) return writing.catch(() => undefined).then(() => this.save(parts, nowMs, hold));
     if (this.stopped !== null) return Promise.resolve({ written: false, why: this.stopped });
     if (this.cut === null || this.next === undefined)
       return Promise.resolve({ written: false, why: "no cycle has been folded yet" });
@@ -100,16 +96,21 @@ export class SnapshotKeeper {
     parts: () => Pick<SnapshotParts, "partition" | "view" | "history" | "fleetProfit">,
     hold: <T>(work: () => Promise<T>) => Promise<T>,
   ): Promise<SaveOutcome> {
-    const encoded = await hold(async (): Promise<{ seq: number; bytes: Buffer } | { why: string }> => {
+    type Held = { seq: number; bytes: Buffer } | { why: string } | { same: { seq: number; bytes: number } };
+    const encoded = await hold(async (): Promise<Held> => {
       // Looked at again once held: a cycle that ran in between may have moved them on.
       if (this.stopped !== null) return { why: this.stopped };
       if (this.cut === null || this.next === undefined) return { why: "no cycle has been folded yet" };
       const seq = this.next - 1;
+      // Nothing folded since the last write: it stands (a save asked for during it, or twice).
+      if (this.lastWritten?.seq === seq) return { same: this.lastWritten };
       const sliced = { ...parts(), fromSeq: this.fromSeq, cut: this.cut, seq, hash: this.lastHash };
       return { seq, bytes: await encodeSnapshotInSlices(sliced) };
     });
     if ("why" in encoded) return { written: false, why: encoded.why };
+    if ("same" in encoded) return { written: true, ...encoded.same };
     await writeSnapshotFile(this.file, encoded.bytes);
-    return { written: true, seq: encoded.seq, bytes: encoded.bytes.length };
+    this.lastWritten = { seq: encoded.seq, bytes: encoded.bytes.length };
+    return { written: true, ...this.lastWritten };
   }
 }
