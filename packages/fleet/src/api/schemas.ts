@@ -103,3 +103,36 @@ export const idempotencyHeader = Type.Object({
     }),
   ),
 });
+
+/** GET /miners' `conditions` (fleet-conditions.ts); the rest of the answer is described by its summary. */
+const fleetCondition = Type.Object({
+  code: Type.String({
+    description: 'what it is, stable across cycles: "polls-failed", "price-source", "gate:STALE_PRICE", …',
+  }),
+  severity: Type.Literal("warn"),
+  since: Type.Union([Type.String({ format: "date-time" }), Type.Null()], {
+    description:
+      "when the first cycle that showed it ran, of this process: one that held before a restart counts from the first cycle after it; null: not known (read back after a restart, before a cycle ran)",
+  }),
+  cycles: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+    description: "consecutive cycles that showed it; null: not known (read back after a restart)",
+  }),
+  count: Type.Integer({ minimum: 1, description: "miners it concerns (1 for a market source)" }),
+  of: Type.Union([Type.Integer(), Type.Null()], { description: "the fleet's size; null for a market source" }),
+  text: Type.String({ description: "the controller's words for it, as its log says them" }),
+  examples: Type.Array(Type.String(), { maxItems: 5, description: "up to five miner ids it concerns" }),
+});
+
+export const minersResponse = Type.Object(
+  {
+    conditions: Type.Array(fleetCondition, {
+      description:
+        "what the latest cycle shows going wrong fleet-wide, as the controller's log warns of it: polls failing for a share of the fleet, a market source failing, the evidence gate holding miners, latched miners hashing again, actions not carried out, commands the miners refused ([]: nothing, or no cycle yet)",
+    }),
+    conditionsNote: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "set when the conditions were read back from the latest cycle's records after a restart: what is not known then (since when, a market source's failure, why polls failed)",
+    }),
+  },
+  { additionalProperties: true },
+);

@@ -5,6 +5,9 @@
 // starts (what, how many, an example), a "still …" line at most every 10 minutes while it lasts
 // (at once when it has doubled since the last line), and one info line when it clears.
 //
+// The same conditions, as they stand after the latest cycle, are what GET /miners answers
+// (`current()`), so the dashboard says what the controller says rather than its own version.
+//
 // Pure: fed one cycle report at a time with the clock's time, it returns the lines to log.
 
 import type { CycleReport } from "./cycle-report.ts";
@@ -15,8 +18,30 @@ export interface ConditionLine {
   message: string;
 }
 
+/** A condition as the latest cycle leaves it, for the API (GET /miners `conditions`). */
+export interface FleetCondition {
+  /** Stable across cycles: what the condition is ("polls-failed", "price-source", "gate:STALE_PRICE"). */
+  code: string;
+  severity: "warn";
+  /**
+   * When the first cycle of this process that showed it ran (a condition that held before a restart
+   * counts from the first cycle after it); null: not known (read back after a restart).
+   */
+  since: string | null;
+  /** Consecutive cycles that showed it; null: not known (read back after a restart). */
+  cycles: number | null;
+  /** How many miners (1 for a market source). */
+  count: number;
+  /** The fleet's size beside the count; null for a market source. */
+  of: number | null;
+  /** The log's words: what, how many, one example of it as a record says it. */
+  text: string;
+  /** Up to five miner ids it concerns. */
+  examples: string[];
+}
+
 /** One condition as one cycle shows it. */
-interface Seen {
+export interface Seen {
   /** Stable across cycles: what the condition is, not how big. */
   key: string;
   /** What it is, in words, without the count ("gated by STALE_PRICE"). */
@@ -97,14 +122,39 @@ export class FleetConditions {
     }
     return lines;
   }
+
+  /** The conditions the latest observed cycle showed, oldest first. */
+  current(): FleetCondition[] {
+    return [...this.active.values()].map(({ seen, sinceMs, cycles }) => conditionOf(seen, iso(sinceMs), cycles));
+  }
+}
+
+/** A condition one cycle shows, as the API says it. */
+export function conditionOf(seen: Seen, since: string | null, cycles: number | null): FleetCondition {
+  return {
+    code: seen.key,
+    severity: "warn",
+    since,
+    cycles,
+    count: seen.count,
+    of: seen.of,
+    text: `${startLine(seen)}: ${seen.detail}`,
+    examples: seen.examples,
+  };
 }
 
 function startLine(condition: Seen): string {
   return condition.of === null ? condition.what : `${condition.count} of ${condition.of} miners: ${condition.what}`;
 }
 
+/** What of a cycle's report the conditions are read from (also rebuilt from its records after a restart). */
+export type ConditionInput = Pick<
+  CycleReport,
+  "miners" | "polled" | "pollFailures" | "market" | "decisions" | "negativeProofs" | "receipts"
+>;
+
 /** The conditions one cycle shows, by key. */
-export function conditionsOf(report: CycleReport): Map<string, Seen> {
+export function conditionsOf(report: ConditionInput): Map<string, Seen> {
   const seen = new Map<string, Seen>();
   const fleet = report.miners;
   const add = (key: string, what: string, of: number, detail: string, example: string | null) => {

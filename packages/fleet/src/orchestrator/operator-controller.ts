@@ -23,6 +23,7 @@ import type { MarketCache } from "../market/market-cache.ts";
 import type { CycleReport } from "./cycle-report.ts";
 import { runCycleSteps } from "./cycle-steps.ts";
 import { type Executor, executeDecision } from "./execute-decision.ts";
+import { type FleetCondition, FleetConditions } from "./fleet-conditions.ts";
 import { type CycleSeen, FleetViewState } from "./fleet-view-state.ts";
 import { MinerHistory } from "./history.ts";
 import { failedCycleRecords } from "./interruption.ts";
@@ -81,6 +82,8 @@ export class OperatorController {
   /** What the fleet view shows (not part of the state the core reads), folded from the same records. */
   private readonly view = new FleetViewState();
   private lastReport: CycleReport | null = null;
+  /** What this process's cycles show going wrong fleet-wide (not in the records: none before the first). */
+  private readonly conditions = new FleetConditions();
   readonly history: MinerHistory;
   private readonly historyPoints: number | undefined;
   /** The latest fleet profit record (totals of the last cycle). */
@@ -206,6 +209,11 @@ export class OperatorController {
     return this.lastReport;
   }
 
+  /** The fleet-wide conditions as of this process's latest cycle; null before it ran one. */
+  get fleetConditions(): FleetCondition[] | null {
+    return this.lastReport ? this.conditions.current() : null;
+  }
+
   miners(): MinerEndpoint[] {
     return [...this.endpoints.values()];
   }
@@ -298,6 +306,7 @@ export class OperatorController {
         },
       );
       this.lastReport = report;
+      this.conditions.observe(report, this.clock.now());
       return report;
     } catch (error) {
       // Written up to `step`: the next write records why the cycle stopped there, and settles

@@ -115,6 +115,23 @@ export interface LastCycle {
   marketProblems?: { code: string; detail: string }[];
 }
 
+/** A fleet-wide condition as the controller says it (its fleet-conditions.ts, the ones its log warns of). */
+export interface FleetCondition {
+  /** Stable across cycles: "polls-failed", "price-source", "gate:STALE_PRICE", … */
+  code: string;
+  severity: "warn";
+  /** When the first cycle that showed it ran; null: not known (read back after a restart). */
+  since: string | null;
+  /** Consecutive cycles that showed it; null: not known. */
+  cycles: number | null;
+  count: number;
+  /** The fleet's size; null for a market source. */
+  of: number | null;
+  text: string;
+  /** Up to five miner ids it concerns. */
+  examples: string[];
+}
+
 export interface FleetView {
   operatorId: string;
   label: string;
@@ -122,6 +139,13 @@ export interface FleetView {
   dryRun: boolean;
   cycleRunning: boolean;
   lastCycle: LastCycle | null;
+  /**
+   * What the latest cycle shows going wrong fleet-wide, in the controller's words; absent from an
+   * older controller's answer (the page then works them out from the rows).
+   */
+  conditions?: FleetCondition[];
+  /** Set when the controller read its conditions back after a restart: what it cannot know then. */
+  conditionsNote?: string | null;
   totals: FleetTotals | null;
   /** Every miner of the operator; `miners` is all of them unless the fleet is over the page size. */
   count: number;

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Action } from "../../core/records.ts";
 import { IdempotencyKeyReusedError, UnknownMinerError } from "../../orchestrator/operator-controller.ts";
+import { conditionsView } from "../conditions-view.ts";
 import { fleetErrors } from "../errors.ts";
 import { type Controllers, controllerFor } from "../operator-scope.ts";
 import {
@@ -12,6 +13,7 @@ import {
   idempotencyHeader,
   minerParams,
   minersQuery,
+  minersResponse,
   optionalOperatorParams,
 } from "../schemas.ts";
 import { fleetTotals, lastCycleView, minerSummary } from "../views.ts";
@@ -27,6 +29,7 @@ export function registerMinerRoutes(app: FastifyInstance, controllers: Controlle
         tags: ["fleet"],
         params: optionalOperatorParams,
         querystring: minersQuery,
+        response: { 200: minersResponse },
       },
     },
     async (request) => {
@@ -40,6 +43,7 @@ export function registerMinerRoutes(app: FastifyInstance, controllers: Controlle
         dryRun: controller.dryRun,
         cycleRunning: controller.busy,
         lastCycle: lastCycleView(controller),
+        ...conditionsView(controller),
         totals: fleetTotals(controller),
         count: all.length,
         miners: page.map((miner) => minerSummary(controller, miner.id)),

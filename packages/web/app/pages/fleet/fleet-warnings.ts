@@ -1,13 +1,14 @@
 // What is wrong across the fleet, for one banner on the Fleet page: the evidence gate holding
-// miners, latched miners hashing again, polls failing, actions the controller decided but could not
-// carry out, commands the miners refused. The controller logs these fleet-wide conditions
-// (packages/fleet's fleet-conditions.ts) but its API has no list of them, so they are read here
-// from the same /miners answer: every miner's row, not the rows the table shows, so a search or a
-// filter never hides one.
+// miners, latched miners hashing again, polls failing, a market source failing, actions the
+// controller decided but could not carry out, commands the miners refused. The controller says
+// these fleet-wide conditions in /miners' `conditions` (packages/fleet's fleet-conditions.ts, the
+// ones its log warns of), and the banner shows those, in its words. An older controller sends no
+// such field: then they are worked out here from the same answer, every miner's row, not the rows
+// the table shows, so a search or a filter never hides one.
 // Pure functions of the /miners answer.
 
-import type { FleetMiner, FleetView } from "../../api/fleet.ts";
-import { formatInteger } from "../../lib/format.ts";
+import type { FleetCondition, FleetMiner, FleetView } from "../../api/fleet.ts";
+import { formatInteger, formatTime } from "../../lib/format.ts";
 import { gateBanner, latchedHashingNote, someIds } from "./fleet-health.ts";
 
 export interface FleetWarning {
@@ -39,7 +40,32 @@ function grouped(rows: readonly FleetMiner[], keyOf: (miner: FleetMiner) => stri
   return groups;
 }
 
-export function fleetWarnings(view: Pick<FleetView, "lastCycle" | "count" | "miners">): FleetWarning[] {
+/** One of the controller's conditions as a banner line: its words, which miners, since when. */
+function conditionWarning(condition: FleetCondition): FleetWarning {
+  const { examples, count, cycles, since } = condition;
+  const miners = examples.length === 0 ? "" : ` (${examples.length < count ? "e.g. " : ""}${examples.join(", ")})`;
+  const lasting =
+    since !== null && cycles !== null && cycles > 1 ? `, for ${cycles} cycles since ${formatTime(since)}` : "";
+  return {
+    key: `condition:${condition.code}`,
+    tone: "warn",
+    text: `${condition.text.replace(/\.$/, "")}${miners}${lasting}.`,
+  };
+}
+
+export function fleetWarnings(
+  view: Pick<FleetView, "lastCycle" | "count" | "miners" | "conditions" | "conditionsNote">,
+): FleetWarning[] {
+  if (view.conditions) {
+    const warnings = view.conditions.map(conditionWarning);
+    if (view.conditionsNote) warnings.push({ key: "conditions-note", tone: "info", text: view.conditionsNote });
+    return warnings;
+  }
+  return ownWarnings(view);
+}
+
+/** For a controller that sends no `conditions`: the conditions as the rows show them. */
+function ownWarnings(view: Pick<FleetView, "lastCycle" | "count" | "miners">): FleetWarning[] {
   const warnings: FleetWarning[] = [];
   const { lastCycle, count, miners } = view;
   const ofFleet = (n: number) => `${formatInteger(n)} of ${formatInteger(count)} miners`;
