@@ -41,7 +41,7 @@ import {
   type LeasedJob,
   type MinerCapabilities,
 } from "../net/coordinator-client.ts";
-import type { OutboxEntry, ResultStore } from "../store/result-store.ts";
+import type { OutboxEntry, ResultStore, SweptLeftovers } from "../store/result-store.ts";
 import type { Availability, MachineView, Workload, WorkloadResult } from "../workloads/workload.ts";
 import { type Clock, Notifier } from "./clock.ts";
 import { JobAbort, type JobOutcome, runJob } from "./job-runner.ts";
@@ -783,8 +783,31 @@ export class Miner {
     return delay;
   }
 
-  /** Removes settled results kept longer than RESULT_RETENTION_DAYS; returns how many. */
+  /**
+   * Removes what crashed jobs left in WORK_DIR (folders never committed, old temps; see
+   * ResultStore.sweepLeftovers) and says so in one line. At start, and then with every prune.
+   */
+  async sweepLeftovers(): Promise<SweptLeftovers> {
+    const swept = await this.#deps.store.sweepLeftovers();
+    if (swept.folders > 0 || swept.tempFiles > 0) {
+      this.#log.info("removed what crashed jobs left in WORK_DIR", {
+        folders: swept.folders,
+        temp_files: swept.tempFiles,
+        bytes: swept.bytes,
+      });
+    }
+    if (swept.errors.length > 0) {
+      this.#log.warn("could not remove what crashed jobs left in WORK_DIR", {
+        count: swept.errors.length,
+        error: swept.errors[0],
+      });
+    }
+    return swept;
+  }
+
+  /** Removes settled results kept longer than RESULT_RETENTION_DAYS (and crashes' leftovers); returns how many results. */
   async pruneOnce(): Promise<number> {
+    await this.sweepLeftovers();
     const retentionMs = this.config.resultRetentionDays * 86_400_000;
     const { removed, errors } = await this.#deps.store.prune(retentionMs, this.#stopping.signal);
     if (removed > 0) this.#log.debug("pruned old settled results", { removed });

@@ -76,6 +76,8 @@ export async function startMiner(config: MinerConfig, options: StartMinerOptions
       log,
       random: options.random,
     });
+    // Before any job runs: what a crash left (a job folder never committed) goes now.
+    await miner.sweepLeftovers();
     availability = await miner.prepare();
   } catch (error) {
     await Promise.all(workloads.map((w) => w.close?.()));

@@ -14,10 +14,16 @@
 // outbox-index.ts), and prune() removes settled ones past the retention a few at a time, each
 // directory first renamed out of the way (WORK_DIR/.pruned-<job id>, which no scan takes for an
 // entry) so a crash mid-removal leaves nothing half there; load() clears such leftovers.
+//
+// What a crash leaves outside that: a job folder made but never committed (the miner died, or the
+// write failed, before result.json's rename) and temps of older versions (result.json.<pid>.tmp).
+// load() notes them in its one pass and sweepLeftovers() removes them (see there). A new job folder
+// is flushed into WORK_DIR before its first result.json is committed: without that a power cut can
+// lose the folder, and the durably renamed result.json in it with it.
 
 import { randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
-import { opendir, readFile, rm } from "node:fs/promises";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { lstat, open, opendir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { writeFileDurably, writeFileSynced } from "@pithead/ledger";
 import type { OutboxKind } from "../core/answer.ts";
@@ -48,6 +54,60 @@ const UUIDISH = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const PRUNED_PREFIX = ".pruned-";
 /** result.json files read at once while load() indexes WORK_DIR. */
 const LOAD_BATCH = 64;
+/**
+ * The coordinator's job ids are UUIDs: only a folder so named is ever taken for a crashed job's, so
+ * WORK_DIR/models (the tiny model) and whatever else an operator keeps there is never swept.
+ */
+const JOB_ID_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The temp name of versions before @pithead/ledger's durable-file; nothing that can hold WORK_DIR writes it now. */
+const OLD_TEMP = /^result\.json\.\d+\.tmp$/;
+/**
+ * How old a job folder without result.json must be before it is taken for a crash's leftover. None
+ * of this process's jobs is swept whatever its age (jobDir() takes a folder off the list), so this
+ * is a margin, and time for the operator to look at what a crashed job left.
+ */
+export const LEFTOVER_AGE_MS = 60 * 60_000;
+/** A filesystem that cannot fsync a directory (Windows, some network and FUSE mounts): the files stand. */
+const DIR_SYNC_UNSUPPORTED = new Set(["EINVAL", "ENOTSUP", "EOPNOTSUPP", "EISDIR", "EPERM", "EBADF"]);
+
+/** What sweepLeftovers() removed. */
+export interface SweptLeftovers {
+  folders: number;
+  tempFiles: number;
+  bytes: number;
+  /** Why any could not be removed (each is dropped from the list: not retried in a loop). */
+  errors: string[];
+}
+
+/** fsyncs a directory, so the entries just made in it survive a power cut. */
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if (!DIR_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? "")) throw error;
+  }
+}
+
+/** Bytes of the files under `dir` (0 when it is gone). */
+async function bytesUnder(dir: string): Promise<number> {
+  const dirents = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const sizes = await Promise.all(
+    dirents
+      .filter((d) => d.isFile())
+      .map((d) =>
+        lstat(join(d.parentPath, d.name)).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ),
+  );
+  return sizes.reduce((sum, size) => sum + size, 0);
+}
 
 /** The entry in a job directory's result.json text, or undefined when it is not a complete one. */
 function parseEntry(jobId: string, text: string): OutboxEntry | undefined {
@@ -72,6 +132,12 @@ export class ResultStore {
   readonly #now: () => number;
   /** Built by load() (or, in a one-shot command, the first read of it) and kept by every write. */
   #index: OutboxIndex | undefined;
+  /** Job folders this process made whose creation is not yet flushed into WORK_DIR. */
+  readonly #unflushed = new Set<string>();
+  /** Job folders load() found without result.json, not yet removed nor taken by a job. */
+  readonly #unfinished = new Set<string>();
+  /** Old-name temps load() found. */
+  #oldTemps: string[] = [];
 
   constructor(workDir: string, now: () => number = Date.now) {
     this.workDir = workDir;
@@ -83,7 +149,8 @@ export class ResultStore {
   jobDir(jobId: string): string {
     if (!UUIDISH.test(jobId)) throw new Error(`job id ${JSON.stringify(jobId)} is not a plain name`);
     const dir = join(this.workDir, jobId);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (mkdirSync(dir, { recursive: true, mode: 0o700 }) !== undefined) this.#unflushed.add(jobId);
+    this.#unfinished.delete(jobId);
     this.#index?.reuse(jobId);
     return dir;
   }
@@ -91,6 +158,11 @@ export class ResultStore {
   /** Writes a new pending entry (output first, then result.json) and returns it. */
   async save(entry: NewEntry): Promise<OutboxEntry> {
     const dir = this.jobDir(entry.jobId);
+    // Once per job: the folder's own entry in WORK_DIR must be on disk before the commit inside it.
+    if (this.#unflushed.has(entry.jobId)) {
+      await syncDirectory(this.workDir);
+      this.#unflushed.delete(entry.jobId);
+    }
     let outputFile: string | null = null;
     if (entry.output) {
       outputFile = `output.${entry.output.extension}`;
@@ -138,18 +210,29 @@ export class ResultStore {
   /**
    * Indexes WORK_DIR: one pass reading every result.json, a batch at a time, so a large history
    * does not hold up the event loop (other services share the process under `pithead up`). Call
-   * it once before the daemon uses the store; directories left by a prune cut short are removed.
+   * it once before the daemon uses the store; directories left by a prune cut short are removed,
+   * folders without result.json and old-name temps are noted for sweepLeftovers().
    */
   async load(): Promise<{ pending: number; settled: number }> {
     const index = new OutboxIndex();
     const leftovers: string[] = [];
+    const oldTemps: string[] = [];
     let batch: string[] = [];
     const indexBatch = async () => {
+      const listings = await Promise.all(batch.map((jobId) => readdir(join(this.workDir, jobId)).catch(() => null)));
+      const committed: string[] = [];
+      listings.forEach((names, i) => {
+        const jobId = batch[i] as string;
+        if (names === null) return;
+        for (const name of names) if (OLD_TEMP.test(name)) oldTemps.push(join(this.workDir, jobId, name));
+        if (names.includes("result.json")) committed.push(jobId);
+        else if (JOB_ID_UUID.test(jobId)) this.#unfinished.add(jobId);
+      });
       const texts = await Promise.all(
-        batch.map((jobId) => readFile(join(this.workDir, jobId, "result.json"), "utf8").catch(() => "")),
+        committed.map((jobId) => readFile(join(this.workDir, jobId, "result.json"), "utf8").catch(() => "")),
       );
       texts.forEach((text, i) => {
-        const entry = parseEntry(batch[i] as string, text);
+        const entry = parseEntry(committed[i] as string, text);
         if (entry) index.track(entry);
       });
       batch = [];
@@ -165,7 +248,52 @@ export class ResultStore {
     await indexBatch();
     for (const name of leftovers) await rm(join(this.workDir, name), { recursive: true, force: true });
     this.#index = index;
+    this.#oldTemps = oldTemps;
     return { pending: index.pending.size, settled: index.settledCount };
+  }
+
+  /**
+   * Removes what crashed jobs left, as load() found it: old-name temps, and job folders (named by a
+   * UUID) without result.json last changed at least LEFTOVER_AGE_MS ago. A folder with a result.json
+   * (pending or not, readable or not) is never touched, nor one a job of this process has taken
+   * since load().
+   * Younger folders stay listed for a later call (the prune loop's), so a miner restarted seconds
+   * after a crash still clears them.
+   */
+  async sweepLeftovers(): Promise<SweptLeftovers> {
+    const swept: SweptLeftovers = { folders: 0, tempFiles: 0, bytes: 0, errors: [] };
+    for (const temp of this.#oldTemps.splice(0)) {
+      try {
+        const { size } = await lstat(temp);
+        await rm(temp, { force: true });
+        swept.tempFiles++;
+        swept.bytes += size;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+          swept.errors.push(`${temp}: ${(error as Error).message}`);
+      }
+    }
+    for (const jobId of [...this.#unfinished]) {
+      const dir = join(this.workDir, jobId);
+      const changed = await stat(dir).then(
+        (s) => s.mtimeMs,
+        () => undefined,
+      );
+      if (changed !== undefined && this.#now() - changed < LEFTOVER_AGE_MS) continue;
+      // Checked again after the await, with none from here to the rename: a job may have taken it.
+      if (!this.#unfinished.delete(jobId) || changed === undefined || existsSync(join(dir, "result.json"))) continue;
+      const doomed = join(this.workDir, `${PRUNED_PREFIX}${jobId}`);
+      try {
+        renameSync(dir, doomed);
+        swept.bytes += await bytesUnder(doomed);
+        await rm(doomed, { recursive: true, force: true });
+        swept.folders++;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+          swept.errors.push(`${jobId}: ${(error as Error).message}`);
+      }
+    }
+    return swept;
   }
 
   /** The index; a store nobody loaded (a one-shot command) builds it with one synchronous pass. */
@@ -207,6 +335,7 @@ export class ResultStore {
       return;
     }
     rmSync(join(this.workDir, jobId), { recursive: true, force: true });
+    this.#unflushed.delete(jobId);
   }
 
   /** The POST body as sent: the stored request plus the output, encoded as recorded. */
