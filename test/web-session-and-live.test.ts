@@ -150,30 +150,43 @@ describe("the dashboard's session and live pages", () => {
     }
     await page.reload();
     const wallets = page.getByRole("region", { name: "Wallets" });
-    await wallets.getByRole("table").waitFor();
-    const seen = new Set<string>();
-    const collect = async () => {
-      for (const code of await wallets.locator("tbody code").allTextContents()) seen.add(code);
-    };
-    await collect();
-    for (
-      let pageNo = 0;
-      pageNo < 5 && (await wallets.getByRole("button", { name: "Next wallets" }).count());
-      pageNo++
-    ) {
-      // Collected only once the page has turned: the label names the next rows (a second page's
-      // label matched the pattern before the third page arrived, and its rows were read twice).
-      const shown = await wallets.getByText(/wallets \d+–\d+/).textContent();
-      await wallets.getByRole("button", { name: "Next wallets" }).click();
-      await expect.poll(() => wallets.getByText(/wallets \d+–\d+/).textContent()).not.toBe(shown);
-      await expect.poll(() => wallets.getByText(/wallets \d+–\d+/).textContent()).toMatch(/wallets [1-9]\d{2}–/);
-      await collect();
-      // Not on this page (it sorts first), the client wallet is still shown, on top.
-      await expect
-        .poll(() => wallets.locator("tbody tr").first().textContent())
-        .toContain("up-client · your client wallet (kept on top; not on this page)");
+    const next = wallets.getByRole("button", { name: "Next wallets" });
+    const rows = wallets.locator("tbody tr");
+    const pinnedNote = "up-client · your client wallet (kept on top; not on this page)";
+    // One look at the table: the range line, the top row and the page's own wallets (the pinned
+    // client wallet left out).
+    const look = async () => ({
+      range: await wallets.getByText(/^wallets \d/).textContent(),
+      top: await rows.first().textContent(),
+      addresses: await rows.filter({ hasNotText: pinnedNote }).locator("code").allTextContents(),
+    });
+    await expect
+      .poll(async () => (await look()).range, { timeout: 15_000 })
+      .toBe("wallets 1–100, more follow (in address order)");
+    let shown = await look();
+    expect(shown.addresses).toHaveLength(100);
+    const seen = [...shown.addresses];
+    for (let first = 101; (await next.count()) > 0; first += 100) {
+      expect(first, "more pages than 206 wallets need").toBeLessThan(500);
+      const before = shown.addresses;
+      await next.click();
+      // The range line turns as soon as Next is pressed, over the last page's rows until the next
+      // answer comes (those rows were once read twice and this page's never): wait for new rows.
+      await expect.poll(async () => (await look()).addresses[0], { timeout: 15_000 }).not.toBeOneOf(before);
+      shown = await look();
+      const more = (await next.count()) > 0;
+      expect(shown).toEqual({
+        range: `wallets ${first}–${first + shown.addresses.length - 1}, ${more ? "more follow" : "the last"} (in address order)`,
+        // Not on this page (it sorts first), the client wallet is still shown, on top.
+        top: expect.stringContaining(pinnedNote),
+        addresses: [...shown.addresses].sort(),
+      });
+      if (more) expect(shown.addresses).toHaveLength(100);
+      seen.push(...shown.addresses);
     }
     await screenshot(page, "wallets", "1-last-page");
+    // Every wallet once, in address order across the pages.
+    expect(seen).toEqual([...new Set(seen)].sort());
     for (let index = 0; index < 205; index++) expect(seen).toContain(`wallet-${String(index).padStart(3, "0")}`);
     expect(seen).toContain("up-client");
   });
