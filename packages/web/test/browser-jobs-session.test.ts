@@ -179,8 +179,7 @@ describe("the compute miners, paged", () => {
     await logIn(page);
     const miners = page.getByRole("region", { name: "Compute miners" });
     const next = miners.getByRole("button", { name: "Next miners" });
-    // The range line turns as soon as Next or Previous is pressed, over the last page's rows until
-    // the next answer comes: a page is shown when its range line and its rows both are.
+    // A page is shown when its range line and its rows both are (the next test: never one without the other).
     const shown = async () => ({
       range: await miners.getByText(/^miners \d/).textContent(),
       ids: await miners.locator("tbody td:first-child code").allTextContents(),
@@ -203,6 +202,37 @@ describe("the compute miners, paged", () => {
     await expect
       .poll(() => page.getByText(/^Online miners run/).textContent(), { timeout: 15_000 })
       .toContain("rare_work (1 miner)");
+    await page.context().close();
+  });
+
+  it("while the next page is read, labels no rows with it and offers no second Next", async () => {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+    // The second page's answer is held until the test lets it go.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(/\/v1\/admin\/miners\?.*after=/, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await logIn(page);
+    const miners = page.getByRole("region", { name: "Compute miners" });
+    const next = miners.getByRole("button", { name: "Next miners" });
+    await expect.poll(() => miners.locator("tbody tr").count(), { timeout: 15_000 }).toBe(100);
+    await next.click();
+    // Before: "miners 101–200, more follow" over miner-000…miner-099, and a Next that skipped a page.
+    await miners.getByText("Loading miners").waitFor({ timeout: 15_000 });
+    expect(await miners.getByText(/^miners \d/).count()).toBe(0);
+    expect(await next.count()).toBe(0);
+    expect(await miners.locator("tbody tr").count()).toBe(0);
+    release();
+    await expect
+      .poll(async () => (await miners.locator("tbody td:first-child code").allTextContents()).at(0), {
+        timeout: 15_000,
+      })
+      .toBe(minerId(100));
+    expect(await miners.getByText(/^miners \d/).textContent()).toBe("miners 101–200, more follow (in miner id order)");
     await page.context().close();
   });
 

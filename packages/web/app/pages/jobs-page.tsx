@@ -45,7 +45,12 @@ export function JobsPage() {
 
   const stats = useLoad(adminKey ? (signal) => coordinator.stats(adminKey, signal) : null, [adminKey]);
   const miners = useLoad(
-    adminKey ? (signal) => coordinator.miners(adminKey, { after: minersAfter, limit: MINER_PAGE }, signal) : null,
+    adminKey
+      ? (signal) =>
+          coordinator
+            .miners(adminKey, { after: minersAfter, limit: MINER_PAGE }, signal)
+            .then((answer) => ({ ...answer, pageAfter: minersAfter }))
+      : null,
     [adminKey, minersAfter],
   );
   // The submit form warns about workloads no online miner runs: that needs every miner, not the
@@ -57,12 +62,22 @@ export function JobsPage() {
     [adminKey, clientKey],
   );
   const wallets = useLoad(
-    adminKey ? (signal) => coordinator.wallets(adminKey, { after: walletsAfter, limit: WALLET_PAGE }, signal) : null,
+    adminKey
+      ? (signal) =>
+          coordinator
+            .wallets(adminKey, { after: walletsAfter, limit: WALLET_PAGE }, signal)
+            .then((answer) => ({ ...answer, pageAfter: walletsAfter }))
+      : null,
     [adminKey, walletsAfter],
   );
   const balance = useLoad(clientKey ? (signal) => coordinator.balance(clientKey, signal) : null, [clientKey]);
   const jobs = useLoad(
-    readKey ? (signal) => coordinator.jobs(readKey, { state: state || undefined, cursor }, signal) : null,
+    readKey
+      ? (signal) =>
+          coordinator
+            .jobs(readKey, { state: state || undefined, cursor }, signal)
+            .then((answer) => ({ ...answer, pageOf: `${state}/${cursor ?? ""}` }))
+      : null,
     [readKey, state, cursor],
   );
 
@@ -148,8 +163,14 @@ export function JobsPage() {
     balance: balance.data.balance,
     updated_at: balance.data.updated_at ?? "",
   };
-  const walletPage = wallets.data?.wallets ?? [];
-  const minerPage = miners.data?.miners ?? [];
+  // The answer for the page asked for: the last one stays in useLoad until the next arrives, and
+  // shown meanwhile under the new page's range line and Next button it would mislabel the rows
+  // (and a second click on Next would skip a page). Until it comes the table says it is loading.
+  const minersShown = miners.data?.pageAfter === minersAfter ? miners.data : undefined;
+  const walletsShown = wallets.data?.pageAfter === walletsAfter ? wallets.data : undefined;
+  const jobsCurrent = jobs.data?.pageOf === `${state}/${cursor ?? ""}`;
+  const walletPage = walletsShown?.wallets ?? [];
+  const minerPage = minersShown?.miners ?? [];
 
   return (
     <section>
@@ -231,7 +252,7 @@ export function JobsPage() {
                 Newer jobs
               </button>
             )}
-            {jobs.data?.next_cursor && (
+            {jobsCurrent && jobs.data?.next_cursor && (
               <button type="button" onClick={() => setCursors([...cursors, jobs.data?.next_cursor as string])}>
                 Older jobs
               </button>
@@ -245,7 +266,7 @@ export function JobsPage() {
           <section aria-labelledby="miners-heading">
             <h2 id="miners-heading">Compute miners</h2>
             <ErrorNotice error={panelError(miners.error)} stale={miners.data !== undefined} onRetry={miners.reload} />
-            {miners.data ? (
+            {minersShown ? (
               <MinerTable miners={minerPage} first={minerCursors.length * MINER_PAGE + 1} />
             ) : (
               !miners.error && <Loading what="miners" />
@@ -256,7 +277,7 @@ export function JobsPage() {
               pageSize={MINER_PAGE}
               cursors={minerCursors}
               setCursors={setMinerCursors}
-              page={miners.data && { shown: minerPage.length, nextAfter: miners.data.next_after ?? null }}
+              page={minersShown && { shown: minerPage.length, nextAfter: minersShown.next_after ?? null }}
             />
           </section>
           <section aria-labelledby="wallets-heading">
@@ -266,7 +287,7 @@ export function JobsPage() {
               stale={wallets.data !== undefined}
               onRetry={wallets.reload}
             />
-            {wallets.data ? (
+            {walletsShown ? (
               <WalletTable
                 wallets={walletPage}
                 highlight={clientWallet?.address}
@@ -286,7 +307,7 @@ export function JobsPage() {
               pageSize={WALLET_PAGE}
               cursors={walletCursors}
               setCursors={setWalletCursors}
-              page={wallets.data && { shown: walletPage.length, nextAfter: wallets.data.next_after ?? null }}
+              page={walletsShown && { shown: walletPage.length, nextAfter: walletsShown.next_after ?? null }}
             />
           </section>
         </>
