@@ -15,5 +15,7 @@ export function coordinatorUrlOf(flag: string | undefined, env: NodeJS.ProcessEn
   if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
     fail(`${source}: "${url}" is not an http(s) URL (e.g. http://127.0.0.1:8080)`, 2);
   }
-  return url;
+  // The API's own prefix pasted with the address (".../v1", as routes are written in the docs): the
+  // commands add /v1/... themselves, so it would 404 every call. Taken as the base URL it names.
+  return url.replace(/\/v1\/*$/, "");
 }

@@ -5,7 +5,18 @@
 /** Query parameter names whose values never reach a log line. */
 const SECRET_PARAM = /(code|key|token|secret|password|passwd|signature|auth|session)/i;
 
+/**
+ * A Pithead API key (`ph_<role>_<id>_<secret>`, see secrets.ts) anywhere in the URL: a user who pastes
+ * the key where its id belongs (`DELETE /v1/admin/keys/<the key>`) would otherwise log the secret.
+ * The id part stays, so the line still says which key it was.
+ */
+const API_KEY_IN_URL = /(ph_[a-z]+_[0-9a-f]{12}_)[A-Za-z0-9_-]+/g;
+
 export function redactedUrl(url: string): string {
+  return redactedQuery(url.replace(API_KEY_IN_URL, "$1[redacted]"));
+}
+
+function redactedQuery(url: string): string {
   const query = url.indexOf("?");
   if (query < 0) return url;
   const params = url

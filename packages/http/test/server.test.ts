@@ -528,6 +528,15 @@ describe("authentication", () => {
     expect(logs).not.toContain(client.key);
     expect(logs).toContain("/widgets?limit=5&code=[redacted]&api_key=[redacted]");
   });
+
+  it("never writes a key pasted into the path where its id belongs; the id stays", async () => {
+    const server = await build();
+    const [, role, id] = client.key.split("_");
+    await server.inject({ method: "DELETE", url: `/keys/${client.key}`, headers: auth(admin.key) });
+    const logs = logLines.join("");
+    expect(logs).not.toContain(client.key);
+    expect(logs).toContain(`/keys/ph_${role}_${id}_[redacted]`);
+  });
 });
 
 describe("rate limits, request ids and shutdown", () => {

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { nextSteps } from "./coordinator.ts";
+import { nextSteps, startRefusal } from "./coordinator.ts";
 
 const root = mkdtempSync(join(tmpdir(), "pithead-cli-next-steps-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -74,5 +74,29 @@ describe("the next steps after coordinator start", () => {
     );
     expect(lines[0]).not.toContain("the coordinator that created it");
     for (const line of commands(lines)) expect(line).not.toMatch(/--data|--admin-key-file/);
+  });
+});
+
+describe("a start the OS refuses names what to change", () => {
+  const osError = (code: string, message: string, path?: string) =>
+    Object.assign(new Error(message), { code, ...(path ? { path } : {}) });
+
+  it("a data directory it may not write: the path, the reason and --data, not Node's EACCES line", () => {
+    const refused = startRefusal(osError("EACCES", "EACCES: permission denied, mkdir '/srv/x'", "/srv/x"), undefined);
+    expect(refused?.exitCode).toBe(1);
+    expect(refused?.message).toBe(
+      "cannot write /srv/x: permission denied: start as a user who may write there, or pass another --data (PITHEAD_DATA)",
+    );
+  });
+
+  it("a --host that is not this machine's: a usage error (exit 2) naming the flag", () => {
+    const refused = startRefusal(osError("ENOTFOUND", "getaddrinfo ENOTFOUND 999.1.1.1"), "--host 999.1.1.1");
+    expect(refused?.exitCode).toBe(2);
+    expect(refused?.message).toMatch(/^--host 999\.1\.1\.1 is not an address of this machine \(getaddrinfo/);
+    expect(startRefusal(osError("EADDRNOTAVAIL", "listen EADDRNOTAVAIL"), "--host 10.9.9.9")?.exitCode).toBe(2);
+  });
+
+  it("anything else is left to the generic error line", () => {
+    expect(startRefusal(new Error("boom"), "--host 127.0.0.1")).toBeUndefined();
   });
 });

@@ -160,6 +160,14 @@ function startCommand(coordinator: Command): void {
       if (error instanceof ConfigError) fail(error.message, EXIT_USAGE);
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") fail(`the port is already in use (${(error as Error).message})`);
+      const host =
+        flags.host !== undefined
+          ? `--host ${flags.host}`
+          : process.env.PITHEAD_HOST
+            ? `PITHEAD_HOST ${process.env.PITHEAD_HOST}`
+            : undefined;
+      const refused = startRefusal(error, host);
+      if (refused) fail(refused.message, refused.exitCode);
       // SQLite says only "database or disk is full": name the place to free.
       if (isStorageFull(error) && !(error instanceof KeyFileError))
         fail(`the disk holding ${where} is full (${errorMessage(error)}): free some space and start again`);
@@ -168,6 +176,31 @@ function startCommand(coordinator: Command): void {
       fail(problem ?? errorMessage(error));
     }
   });
+}
+
+/**
+ * A start refused by the OS, in a line naming what to change: Node's own text ("EACCES: permission
+ * denied, mkdir '/srv/x'", "getaddrinfo ENOTFOUND 10.0.0.300") names neither the flag nor the fix.
+ */
+export function startRefusal(
+  error: unknown,
+  host: string | undefined,
+): { message: string; exitCode: number } | undefined {
+  const { code, path } = error as NodeJS.ErrnoException;
+  if ((code === "EACCES" || code === "EPERM" || code === "EROFS") && typeof path === "string") {
+    const why = code === "EROFS" ? "the file system is read-only" : "permission denied";
+    return {
+      message: `cannot write ${path}: ${why}: start as a user who may write there, or pass another --data (PITHEAD_DATA)`,
+      exitCode: 1,
+    };
+  }
+  if ((code === "ENOTFOUND" || code === "EADDRNOTAVAIL" || code === "EAI_AGAIN") && host !== undefined) {
+    return {
+      message: `${host} is not an address of this machine (${errorMessage(error)}): use 127.0.0.1, 0.0.0.0 (every interface) or one of its own addresses`,
+      exitCode: EXIT_USAGE,
+    };
+  }
+  return undefined;
 }
 
 export function registerCoordinatorCommands(program: Command): void {

@@ -2,6 +2,7 @@
 // (the client key and options they share: jobs-client.ts; list and cancel: jobs-list.ts, jobs-cancel.ts).
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import {
   CoordinatorApiError,
   type CoordinatorClient,
@@ -10,7 +11,7 @@ import {
   type SubmitJobRequest,
 } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
-import { fail, printResult } from "../output.ts";
+import { EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
 import { CoordinatorLost, finalStates, followJob } from "./follow-job.ts";
 import { registerJobCancelCommand } from "./jobs-cancel.ts";
@@ -54,19 +55,42 @@ async function waitFinal(
   }
 }
 
+/** Why --output cannot be written, naming the path: Node's "ENOENT: no such file or directory, open" does not. */
+function outputProblem(path: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return `${dirname(resolve(path))} does not exist`;
+  if (code === "EISDIR") return `${path} is a directory: name a file`;
+  if (code === "EACCES" || code === "EPERM") return `permission denied writing ${path}`;
+  return errorMessage(error);
+}
+
 function printJobResult(result: JobResult, options: { json?: boolean; output?: string }): void {
   if (options.output && result.output !== null) {
-    writeFileSync(options.output, Buffer.from(result.output, result.output_encoding === "base64" ? "base64" : "utf8"));
+    try {
+      writeFileSync(
+        options.output,
+        Buffer.from(result.output, result.output_encoding === "base64" ? "base64" : "utf8"),
+      );
+    } catch (error) {
+      fail(`cannot write --output ${options.output}: ${outputProblem(options.output, error)}`, EXIT_USAGE);
+    }
   }
   printResult(options.json === true, result, () =>
     [
       `output_sha ${result.output_sha}`,
-      options.output ? `output written to ${options.output}` : (result.output ?? "(no inline output)"),
+      options.output && result.output !== null
+        ? `output written to ${options.output}`
+        : (result.output ?? "(no inline output)"),
       result.receipt ? `receipt ${result.receipt.receipt.receipt_id} (verify with \`pithead receipt verify\`)` : "",
     ]
       .filter(Boolean)
       .join("\n"),
   );
+  // Asked for the output, and there is none to write (the miner sent only its hash): not a success.
+  if (options.output && result.output === null)
+    fail(
+      `job ${result.job_id} has no inline output (its miner sent only output_sha): nothing written to ${options.output}`,
+    );
 }
 
 export function registerJobCommands(program: Command): void {
@@ -179,7 +203,7 @@ export function registerJobCommands(program: Command): void {
           describeJob(job, options.url),
           ...(job.leases ?? []).map(
             (lease) =>
-              `  lease ${lease.attempt} ${lease.miner_id} ${lease.state}${lease.error ? `: ${lease.error.code} ${lease.error.message}` : ""}`,
+              `  lease ${lease.attempt} ${lease.miner_id} ${lease.state}${lease.error ? `: ${lease.error.code} ${lease.error.message}` : ""}${lease.verdict === "disagree" ? ": its output_sha disagreed with the quorum (not paid)" : ""}`,
           ),
         ].join("\n"),
       );
@@ -201,15 +225,23 @@ export function registerJobCommands(program: Command): void {
     const { api, source } = client(options);
     try {
       if (options.wait) {
+        await api.job(id);
         const progress = spinner(`waiting for job ${id}`);
         const state = await waitFinal(api, id, options.wait, (next) => progress.update(`job ${id} ${next}`));
-        if (finalStates.has(state)) progress.succeed(`job ${id} ${state}`);
-        else progress.fail(`job ${id} not finished after ${options.wait} s`);
+        if (state === "COMPLETED") progress.succeed(`job ${id} ${state}`);
+        else if (finalStates.has(state)) progress.fail(`job ${id} ${state}`);
+        else {
+          // Asking for the result now would only say "not ready" again, with a hint to wait.
+          progress.fail(`job ${id} not finished after ${options.wait} s${state ? ` (${state})` : ""}`);
+          fail(`job ${id} has no result yet: wait longer (--wait), or follow it with \`pithead jobs watch ${id}\``);
+        }
       }
       printJobResult(await api.result(id), options);
     } catch (error) {
-      if (error instanceof CoordinatorApiError && error.status === 425)
-        fail(`job ${id} has no result yet (try --wait 60)`);
+      if (error instanceof CoordinatorApiError && error.status === 425) {
+        const state = typeof error.details?.state === "string" ? ` is ${error.details.state}:` : "";
+        fail(`job ${id}${state} no result yet (try --wait 60)`);
+      }
       // Exit 1 (the command ran and failed: there is no output to give), saying what is left.
       if (error instanceof CoordinatorApiError && error.code === "OUTPUT_REMOVED")
         fail(
@@ -254,6 +286,9 @@ export function registerJobCommands(program: Command): void {
     let printed = -1;
     const { api, source } = client(options);
     try {
+      // Reached, allowed and the job there before following: a coordinator never reached is one
+      // error line now, not "connection lost; reconnecting…" for a minute.
+      await api.job(id);
       await followJob(
         api,
         id,

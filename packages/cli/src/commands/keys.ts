@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CoordinatorApiError, CoordinatorClient } from "@pithead/coordinator";
+import { apiKeyId } from "@pithead/http";
 import { type Command, InvalidArgumentError } from "commander";
 import { coordinatorUrlOf } from "../coordinator-url.ts";
 import { exitCodesHelp } from "../exit-help.ts";
@@ -125,6 +126,11 @@ export function failApi(error: unknown, source?: string): never {
 
 const roles = ["client", "miner", "admin"];
 
+/** The id to revoke: a pasted key (`ph_<role>_<id>_<secret>`) gives its id, so its secret never leaves this machine. */
+export function keyIdOf(value: string): string {
+  return apiKeyId(value.trim()) ?? value.trim();
+}
+
 export function registerKeyCommands(program: Command): void {
   const keys = program.command("keys").description("Create, list and revoke a coordinator's API keys (admin)");
 
@@ -195,13 +201,18 @@ export function registerKeyCommands(program: Command): void {
   );
 
   withAdminOptions(
-    keys.command("revoke").description("Revoke a key: refused from its next request on").argument("<id>", "key id"),
+    keys
+      .command("revoke")
+      .description("Revoke a key: refused from its next request on")
+      .argument("<id>", "key id (as `keys list` shows it), or the key itself: only its id is sent", keyIdOf),
   ).action(async (id: string, options: AdminOptions) => {
     const admin = adminClient(options);
     try {
       const revoked = await admin.api.revokeKey(id);
       printResult(options.json === true, revoked, () => `revoked ${revoked.id} (${revoked.role})`);
     } catch (error) {
+      if (error instanceof CoordinatorApiError && error.code === "KEY_NOT_FOUND")
+        fail(`this coordinator has no key ${id} [KEY_NOT_FOUND]: \`pithead keys list\` shows the ids`);
       failApi(error, admin.source);
     }
   });

@@ -61,4 +61,14 @@ describe("what receipt verify checks in a job result", () => {
       `receipts[0] (receipt r-miner-a) does not verify against key ${verify.keyId}: the receipt says it was signed by key ${foreignKeyId}, another key (another coordinator's, or one this coordinator no longer signs with)`,
     );
   });
+
+  it("a signature that cannot be Ed25519, or another algorithm, is named as such, not as an edited receipt", () => {
+    const garbled = jobResult(signReceipt).receipts[0]!;
+    expect(checkReceipts({ ...garbled, signature: "abc" }, verify).problems[0]?.message).toBe(
+      `receipt (receipt r-miner-a) does not verify against key ${verify.keyId}: its signature is not an Ed25519 signature (64 bytes in base64), so it was damaged or never made by a coordinator`,
+    );
+    expect(checkReceipts({ ...garbled, algorithm: "RSA" }, verify).problems[0]?.message).toBe(
+      `receipt (receipt r-miner-a) does not verify against key ${verify.keyId}: its algorithm is "RSA", not "Ed25519"`,
+    );
+  });
 });

@@ -98,7 +98,18 @@ function notVerified(field: string, signed: SignedReceipt, keyId: string): strin
   if (signed.key_id !== keyId) {
     return `${head}: the receipt says it was signed by key ${signed.key_id}, another key (another coordinator's, or one this coordinator no longer signs with)`;
   }
+  // A signature that cannot be one was damaged or made up, not the receipt edited: say which.
+  if (signed.algorithm !== "Ed25519")
+    return `${head}: its algorithm is ${JSON.stringify(signed.algorithm)}, not "Ed25519"`;
+  if (!isEd25519Signature(signed.signature))
+    return `${head}: its signature is not an Ed25519 signature (64 bytes in base64), so it was damaged or never made by a coordinator`;
   return `${head}, the key it says signed it: it was altered after it was signed`;
+}
+
+function isEd25519Signature(value: unknown): boolean {
+  return (
+    typeof value === "string" && /^[A-Za-z0-9+/]+={0,2}$/.test(value) && Buffer.from(value, "base64").length === 64
+  );
 }
 
 /** Checks every receipt in `document` with `verifier`, and a job result's fields against them. */

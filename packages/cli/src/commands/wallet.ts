@@ -15,6 +15,35 @@ function amount(value: string): number {
   return Number(value);
 }
 
+interface BalanceOptions {
+  url?: string;
+  keyEnv: string;
+  data?: string;
+  adminKeyFile?: string;
+  json?: boolean;
+}
+
+/** An operator reads any wallet with the admin key found as `wallet fund` finds it (--data, --admin-key-file). */
+async function adminBalance(address: string | undefined, options: BalanceOptions): Promise<void> {
+  if (!address)
+    fail("the admin key reads any wallet: name it, as in `pithead wallet balance <address> --data <dir>`", 2);
+  const admin = adminClient({
+    url: options.url,
+    data: options.data ?? process.env.PITHEAD_DATA ?? "./data",
+    adminKeyFile: options.adminKeyFile,
+  });
+  try {
+    const balance = await admin.api.balance(address);
+    printResult(
+      options.json === true,
+      balance,
+      () => `${balance.address}: ${balance.balance} (pending ${balance.pending})`,
+    );
+  } catch (error) {
+    failApi(error, admin.source);
+  }
+}
+
 export function registerWalletCommands(program: Command): void {
   const wallet = program.command("wallet").description("Wallet balances and funding");
 
@@ -24,6 +53,11 @@ export function registerWalletCommands(program: Command): void {
     .argument("[address]", "wallet address (required with an admin key)")
     .option("--url <url>", "coordinator URL [PITHEAD_URL, COORD_URL] (default: http://127.0.0.1:8080)")
     .option("--key-env <name>", "environment variable holding the API key", "PITHEAD_KEY")
+    .option(
+      "--data <dir>",
+      "read any address with the admin key in the coordinator's data directory, as `wallet fund` does",
+    )
+    .option("--admin-key-file <file>", "read any address with the admin key in this file")
     .option("--json", "print JSON")
     .addHelpText(
       "after",
@@ -31,8 +65,9 @@ export function registerWalletCommands(program: Command): void {
         failed: "no key, or the coordinator refused it (the error says where it came from) or could not be reached",
       }),
     )
-    .action(async (address: string | undefined, options: { url?: string; keyEnv: string; json?: boolean }) => {
+    .action(async (address: string | undefined, options: BalanceOptions) => {
       const url = coordinatorUrlOf(options.url);
+      if (options.data !== undefined || options.adminKeyFile !== undefined) return adminBalance(address, options);
       const fromUp = upKey("client", url, upDataDir());
       const [key, source] = process.env[options.keyEnv]
         ? [process.env[options.keyEnv], options.keyEnv]
@@ -50,6 +85,11 @@ export function registerWalletCommands(program: Command): void {
       } catch (error) {
         if (error instanceof CoordinatorApiError && error.details?.field === "querystring.address") {
           fail("an admin key reads any wallet: name it, as in `pithead wallet balance <address>`");
+        }
+        if (error instanceof CoordinatorApiError && error.code === "NOT_YOUR_WALLET") {
+          fail(
+            `${error.message} [${error.code}]; the key used came from ${source}. To read ${address}, use the admin key: add --data <the coordinator's data dir> or --admin-key-file <file>`,
+          );
         }
         failApi(error, source);
       }

@@ -147,7 +147,7 @@ export type LeaseLoss = "expired" | "failed" | "given_back" | "offline";
  * with its other replicas while its quorum can still be reached, else it fails and its escrow is
  * refunded (for a single replica: after max_attempts lost leases). A job that goes on carries the
  * lost lease's code and message as its error, so a client reading the job (`pithead jobs get`)
- * sees why it still waits; completion clears it.
+ * sees why it took another attempt; completion clears it.
  */
 export async function loseLease(
   tx: Tx,
@@ -177,7 +177,8 @@ export async function loseLease(
     ...job,
     leasesLost: job.leasesLost + 1,
     errorCode: code,
-    errorMessage: `${message} (the lease of miner ${assignment.minerId} at attempt ${assignment.attempt} ended without a proof; the job waits for another lease)`,
+    // Past tense: the message stays on the job until it completes, also once another lease holds it.
+    errorMessage: `${message} (the lease of miner ${assignment.minerId} at attempt ${assignment.attempt} ended without a proof, and the job went back to the queue)`,
   };
   if (!replicaExhausted(assignment, job)) {
     // The reopened slot has a deadline: a job no miner can take (its only capable miner failed it)

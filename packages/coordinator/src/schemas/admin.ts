@@ -1,16 +1,20 @@
 // Admin wire types.
+import { rejectUnknownFields } from "@pithead/http";
 import { type Static, Type } from "typebox";
 import { Amount, MinerId, StringEnum, Timestamp, WalletAddress } from "./common.ts";
 import { MinerCapabilities } from "./miner.ts";
 
-export const CreateKeyRequest = Type.Object({
-  role: StringEnum(["client", "miner", "admin"]),
-  label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  wallet: Type.Optional(WalletAddress),
-  // A miner key only: bound to this miner id. A registered id moves to the new key (reputation and
-  // all) once its old key is revoked: how a miner key is rotated without losing the id.
-  miner_id: Type.Optional(MinerId),
-});
+/** Unknown fields are refused: a mistyped "walet" or "minerid" would mint a key bound to nothing. */
+export const CreateKeyRequest = rejectUnknownFields(
+  Type.Object({
+    role: StringEnum(["client", "miner", "admin"]),
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    wallet: Type.Optional(WalletAddress),
+    // A miner key only: bound to this miner id. A registered id moves to the new key (reputation and
+    // all) once its old key is revoked: how a miner key is rotated without losing the id.
+    miner_id: Type.Optional(MinerId),
+  }),
+);
 export type CreateKeyRequest = Static<typeof CreateKeyRequest>;
 
 export const KeyView = Type.Object({
@@ -41,7 +45,10 @@ export const KeyIdParams = Type.Object({ id: Type.String({ pattern: "^[A-Za-z0-9
 export const MinerIdParams = Type.Object({ id: Type.String({ pattern: "^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$" }) });
 export const WalletParams = Type.Object({ address: WalletAddress });
 
-export const FundRequest = Type.Object({ amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000_000_000 }) });
+/** Money enters the books only here: a body that says more than `amount` is refused, not half-read. */
+export const FundRequest = rejectUnknownFields(
+  Type.Object({ amount: Type.Integer({ minimum: 1, maximum: 1_000_000_000_000_000 }) }),
+);
 export type FundRequest = Static<typeof FundRequest>;
 export const FundResponse = Type.Object({ address: Type.String(), balance: Amount });
 

@@ -212,10 +212,12 @@ export function registerJobRoutes(
         );
       }
       if (job.state !== "COMPLETED") {
+        // Why, in words: "CANCELED (CANCELED)" told the client nothing it did not know.
+        const why = [job.errorCode === job.state ? null : job.errorCode, job.errorMessage].filter(Boolean).join(": ");
         throw errors.error(
           "JOB_FINAL",
           { job_id: job.id, state: job.state, error: job.errorCode },
-          `The job ended ${job.state} (${job.errorCode ?? "no reason"}): it has no result`,
+          `The job ended ${job.state}${why ? ` (${why})` : ""}: it has no result`,
         );
       }
       if (job.outputRemovedAt) {
@@ -262,6 +264,15 @@ export function registerJobRoutes(
       const receipts = await service.reads.receipts(job.id);
       const wanted = request.query.miner_id;
       const receipt = wanted === undefined ? receipts[0] : receipts.find((r) => r.receipt.miner_id === wanted);
+      if (!receipt && wanted !== undefined && receipts.length > 0) {
+        // The job has receipts, just none for this miner: say whose there are, not "it did not complete".
+        const paid = receipts.map((r) => r.receipt.miner_id);
+        throw errors.error(
+          "RECEIPT_NOT_FOUND",
+          { job_id: job.id, state: job.state, miner_id: wanted, miner_ids: paid, field: "querystring.miner_id" },
+          `This job has no receipt for miner ${wanted}: it paid ${paid.join(", ")}`,
+        );
+      }
       if (!receipt) throw errors.error("RECEIPT_NOT_FOUND", { job_id: job.id, state: job.state });
       return receipt;
     },

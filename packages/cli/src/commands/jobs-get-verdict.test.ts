@@ -1,0 +1,71 @@
+// `pithead jobs get` of a replicated job: a lease whose proof disagreed with the quorum showed as
+// plain "PROVED", like the paid ones. It now says it disagreed and was not paid.
+import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pithead } from "../../test/support/run-pithead.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pithead-cli-jobs-verdict-"));
+const data = join(dir, "coordinator");
+let coordinator: RunningCoordinator;
+
+async function call(path: string, key: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(coordinator.url + path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+async function keyOf(...args: string[]): Promise<string> {
+  const ran = await pithead(["keys", "create", ...args, "--url", coordinator.url, "--data", data, "--json"]);
+  return String((JSON.parse(ran.stdout) as { key: string }).key);
+}
+
+beforeAll(async () => {
+  coordinator = await startCoordinator({ flags: { port: "0", dataDir: data }, env: {}, logger: false, sweeper: false });
+});
+afterAll(async () => {
+  await coordinator?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("jobs get of a replicated job", () => {
+  it("marks the lease whose output disagreed with the quorum as not paid", async () => {
+    const clientKey = await keyOf("--role", "client", "--wallet", "w");
+    await pithead(["wallet", "fund", "w", "1000", "--url", coordinator.url, "--data", data]);
+    const env = { PITHEAD_KEY: clientKey, PITHEAD_URL: coordinator.url };
+    const submitted = await pithead(
+      ["jobs", "submit", "--workload", "echo", "--reward", "10", "--replicas", "3", "--quorum", "2", "--json"],
+      { env },
+    );
+    const id = String((JSON.parse(submitted.stdout) as { id: string }).id);
+    for (const [miner, output] of [
+      ["rig-a", "same"],
+      ["rig-b", "other"],
+      ["rig-c", "same"],
+    ] as const) {
+      const key = await keyOf("--role", "miner");
+      await call("/v1/miner/heartbeat", key, {
+        miner_id: miner,
+        wallet: `w-${miner}`,
+        mode: "cpu",
+        gpu: 0,
+        capabilities: { workloads: ["echo"] },
+      });
+      expect((await call(`/v1/miner/next?miner=${miner}&slots=1`, key)).id).toBe(id);
+      const sha = createHash("sha256").update(output).digest("hex");
+      await call("/v1/miner/proof", key, { id, mode: "cpu", output_sha: sha, metrics: {} });
+    }
+
+    const ran = await pithead(["jobs", "get", id], { env });
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain("COMPLETED");
+    expect(ran.stdout).toContain("  lease 1 rig-b PROVED: its output_sha disagreed with the quorum (not paid)");
+    expect(ran.stdout).toMatch(/ {2}lease 1 rig-a PROVED$/m);
+  });
+});

@@ -1,0 +1,98 @@
+// `pithead jobs result ID --output FILE`: a job whose miner sent only its hash used to print
+// "output written to FILE" and write nothing; a FILE that cannot be written crashed with Node's
+// ENOENT line. Now: nothing to write is exit 1 saying so; an unwritable FILE is exit 2 naming why.
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pithead } from "../../test/support/run-pithead.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "pithead-cli-result-output-"));
+const data = join(dir, "coordinator");
+let coordinator: RunningCoordinator;
+let env: Record<string, string>;
+let minerKey: string;
+
+async function call(path: string, key: string, body?: unknown): Promise<Record<string, unknown>> {
+  const response = await fetch(coordinator.url + path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return (await response.json()) as Record<string, unknown>;
+}
+
+async function keyOf(...args: string[]): Promise<string> {
+  const ran = await pithead(["keys", "create", ...args, "--url", coordinator.url, "--data", data, "--json"]);
+  return String((JSON.parse(ran.stdout) as { key: string }).key);
+}
+
+/** A job completed by a miner that sends `output` inline, or only its hash. */
+async function completed(output: string | null): Promise<string> {
+  const submitted = await pithead(["jobs", "submit", "--workload", "echo", "--reward", "1", "--json"], { env });
+  const id = String((JSON.parse(submitted.stdout) as { id: string }).id);
+  const leased = await call("/v1/miner/next?miner=rig&slots=1", minerKey);
+  expect(leased.id).toBe(id);
+  const sha = createHash("sha256")
+    .update(output ?? "kept by the miner")
+    .digest("hex");
+  const proof = await call("/v1/miner/proof", minerKey, {
+    id,
+    mode: "cpu",
+    output_sha: sha,
+    metrics: {},
+    ...(output === null ? {} : { output }),
+  });
+  expect(proof.state).toBe("COMPLETED");
+  return id;
+}
+
+beforeAll(async () => {
+  coordinator = await startCoordinator({ flags: { port: "0", dataDir: data }, env: {}, logger: false, sweeper: false });
+  const clientKey = await keyOf("--role", "client", "--wallet", "w");
+  await pithead(["wallet", "fund", "w", "100", "--url", coordinator.url, "--data", data]);
+  env = { PITHEAD_KEY: clientKey, PITHEAD_URL: coordinator.url };
+  minerKey = await keyOf("--role", "miner");
+  await call("/v1/miner/heartbeat", minerKey, {
+    miner_id: "rig",
+    wallet: "rig-wallet",
+    mode: "cpu",
+    gpu: 0,
+    capabilities: { workloads: ["echo"] },
+  });
+});
+afterAll(async () => {
+  await coordinator?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("jobs result --output", () => {
+  it("writes an inline output to the file", async () => {
+    const id = await completed("hello");
+    const file = join(dir, "hello.txt");
+    const ran = await pithead(["jobs", "result", id, "--output", file], { env });
+    expect(ran.code).toBe(0);
+    expect(ran.stdout).toContain(`output written to ${file}`);
+    expect(readFileSync(file, "utf8")).toBe("hello");
+  });
+
+  it("a job with no inline output: says nothing was written, exit 1, no file", async () => {
+    const id = await completed(null);
+    const file = join(dir, "none.txt");
+    const ran = await pithead(["jobs", "result", id, "--output", file], { env });
+    expect(ran.code).toBe(1);
+    expect(ran.stdout).not.toContain("output written");
+    expect(ran.stderr).toContain(`has no inline output (its miner sent only output_sha): nothing written to ${file}`);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("a file in a folder that is not there: exit 2 naming the folder, no stack trace", async () => {
+    const id = await completed("hi");
+    const file = join(dir, "missing", "out.txt");
+    const ran = await pithead(["jobs", "result", id, "--output", file], { env });
+    expect(ran.code).toBe(2);
+    expect(ran.stderr.trim()).toBe(`error: cannot write --output ${file}: ${join(dir, "missing")} does not exist`);
+  });
+});
