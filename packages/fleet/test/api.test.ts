@@ -261,6 +261,22 @@ describe("fleet API", () => {
     await call("POST", `/operators/alpha/miners/${rig}/start`);
   });
 
+  it("a command the firmware cannot carry out answers its negative proof as recorded, the same as a retry does", async () => {
+    const s19 = simulator.endpoints()[1]?.id as string; // stock bmminer: no stop command on the API
+    const command = () =>
+      call("POST", `/operators/alpha/miners/${s19}/stop`, {
+        body: { reason: "maintenance" },
+        headers: { "idempotency-key": "stop-s19-1" },
+      });
+    const first = await command();
+    expect(first.body).toMatchObject({
+      replayed: false,
+      outcome: { kind: "negative-proof", body: { reason: "UNSUPPORTED_BY_FIRMWARE", cites: [first.body.decisionSeq] } },
+    });
+    const again = await command();
+    expect(again.body).toEqual({ ...first.body, replayed: true });
+  });
+
   it("signs the Idempotency-Key: a fresh command whose key an attacker swapped for an old one is refused, not answered with the old result", async () => {
     const rig = simulator.endpoints()[0]?.id as string; // a cgminer rig: start is harmless
     const old = await call("POST", `/operators/alpha/miners/${rig}/start`, {
@@ -381,6 +397,9 @@ describe("fleet API", () => {
     const runOnce = await call("POST", "/operators/alpha/loop/run-once?detail=false");
     expect(runOnce.status).toBe(422);
     expect(runOnce.body.error?.message).toBe("querystring.detail is not a field of this request (known: details)");
+    const status = await call("GET", "/operators/alpha/ledger/status?partition=fleet/beta");
+    expect(status.status).toBe(422);
+    expect(status.body.error?.message).toBe("querystring.partition is not a field of this request (it takes no query)");
     // Still authentication first: an unsigned caller learns nothing about the fields.
     expect((await call("GET", "/operators/alpha/ledger/decisions?minerid=x", { unsigned: true })).status).toBe(401);
   });

@@ -277,6 +277,80 @@ describe("pithead fleet", () => {
     }
   });
 
+  it("a line of ./.env that is not a setting stops the start naming the file and line, not a simulated fleet", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pithead-fleet-dotenv-typo-"));
+    try {
+      writeFileSync(join(dir, ".env"), "API_SECRET=0123456789abcdef0\nMINER_0_IP 192.168.1.101\n");
+      const refused = await run(process.execPath, [cli, "fleet", "start", "--port", "0"], {
+        cwd: dir,
+        env: { ...clean, DATA_DIR: join(dir, "data") },
+      }).catch((error: { code: number; stderr: string }) => error);
+      expect(refused).toMatchObject({ code: 2 });
+      expect((refused as { stderr: string }).stderr).toContain(
+        'error: .env:2: expected KEY=value, got "MINER_0_IP 192.168.1.101"\n',
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("sign and replay call a mistyped --path, --method or --operator a command-line error (2), naming what there is", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "pithead-fleet-usage-"));
+    try {
+      const env = { ...clean, DATA_DIR: join(dir, "data"), FLEET_SECRET: "0123456789abcdef0" };
+      const refused = (args: string[]) =>
+        run(process.execPath, [cli, "fleet", ...args], { cwd: dir, env }).catch(
+          (error: { code: number; stderr: string }) => error,
+        );
+      expect(await refused(["sign", "--operator", "default", "--path", "miners"])).toMatchObject({
+        code: 2,
+        stderr: "error: --path must start with '/' (the path with its query, e.g. /miners), got 'miners'\n",
+      });
+      expect(await refused(["sign", "--operator", "default", "--path", "/miners", "--method", "FETCH"])).toMatchObject({
+        code: 2,
+        stderr: "error: --method must be one of GET, HEAD, POST, PUT, PATCH, DELETE, got 'FETCH'\n",
+      });
+      expect(await refused(["cycle", "--operator", "default", "--secret-file", "default.secret"])).toMatchObject({
+        code: 2,
+        stderr:
+          "error: --secret-file signs the request to a running controller: give its --url too (without --url the cycle runs in-process)\n",
+      });
+      expect(await refused(["replay", "--operator", "defualt"])).toMatchObject({
+        code: 2,
+        stderr:
+          "error: --operator: no operator 'defualt' is configured and its partition fleet/defualt is empty (configured: default)\n",
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("simulate and start refuse a bad --models, --fault, --miners or port naming the option (2), not in Node's words", async () => {
+    const refused = (args: string[]) =>
+      run(process.execPath, [cli, "fleet", ...args], { cwd, env: clean }).catch(
+        (error: { code: number; stderr: string }) => error,
+      );
+    const cases: [string[], string][] = [
+      [
+        ["simulate", "--models", "s19,s99"],
+        "error: --models: unknown model 's99' (known: s9, s17-pro, s19, s19-xp, s21, m30s, avalon-1246, cgminer-asc)",
+      ],
+      [
+        ["simulate", "--miners", "2", "--fault", "sim-009=hang"],
+        "error: --fault sim-009=hang: no simulated miner 'sim-009'",
+      ],
+      [["simulate", "--fault", "sim-001=melting"], "error: --fault sim-001=melting: unknown fault 'melting'"],
+      [["simulate", "--miners", "0"], "error: --miners must be a whole number of miners, at least 1, got '0'"],
+      [["simulate", "--miners", "10", "--base-port", "65530"], "error: --base-port 65530 leaves no room for 10 miners"],
+      [["start", "--port", "99999"], "error: --port must be a port number, 0 to 65535, got '99999'"],
+    ];
+    for (const [args, message] of cases) {
+      const result = (await refused(args)) as { code: number; stderr: string };
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr, args.join(" ")).toContain(message);
+    }
+  });
+
   it("probe names a Whatsminer's model, and refuses a zero timeout or an unknown --model naming the flag", async () => {
     await using whatsminers = await FleetSimulator.start({ miners: 1, models: ["m30s"] });
     const [m30s] = whatsminers.endpoints();

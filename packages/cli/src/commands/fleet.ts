@@ -18,6 +18,11 @@ import { serverLogger } from "../server-log.ts";
 // Loaded when a fleet command runs, so `pithead` itself starts without the fleet's dependencies.
 const fleet = () => import("@pithead/fleet");
 
+/** A .env problem, naming --dotenv when that option named the file (else it is ./.env). */
+function dotenvProblem(dotenv: string | undefined, error: Error): string {
+  return dotenv === undefined ? error.message : `--dotenv: ${error.message}`;
+}
+
 /**
  * The configuration from the environment and a .env file: --dotenv's file, which must exist, or
  * ./.env when present. (Not --env-file: Node takes that flag for itself before Pithead runs.)
@@ -31,7 +36,7 @@ async function loadConfig(
   try {
     env = { ...environmentWithDotenv(process.env, dotenv) };
   } catch (error) {
-    if (error instanceof DotenvFileError) fail(`--dotenv: ${error.message}`, 2);
+    if (error instanceof DotenvFileError) fail(dotenvProblem(dotenv, error), 2);
     throw error;
   }
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) env[key] = value;
@@ -49,7 +54,7 @@ async function loadProbePolicy(dotenv: string | undefined) {
   try {
     return loadPolicy(environmentWithDotenv(process.env, dotenv));
   } catch (error) {
-    if (error instanceof DotenvFileError) fail(`--dotenv: ${error.message}`, 2);
+    if (error instanceof DotenvFileError) fail(dotenvProblem(dotenv, error), 2);
     if (error instanceof ConfigError) fail(error.message, 2);
     throw error;
   }
@@ -64,6 +69,16 @@ function positiveInt(name: string) {
   return (value: string): number => {
     const parsed = Number(value);
     if (!Number.isInteger(parsed) || parsed < 0) fail(`${name} must be a whole number, got '${value}'`, EXIT_USAGE);
+    return parsed;
+  };
+}
+
+/** A TCP port: refused here naming the option, not by Node's listen() in its own words. */
+function portNumber(name: string, min: 0 | 1) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min || parsed > 65535)
+      fail(`${name} must be a port number, ${min} to 65535, got '${value}'`, EXIT_USAGE);
     return parsed;
   };
 }
@@ -97,7 +112,7 @@ function startCommand(): Command {
       "Run the fleet controller: the REST API (on port 3001 unless --port or PORT says otherwise), each operator's loop and its ledger. With no miner configured it runs a simulated fleet.",
     )
     .option(...dotenvOption)
-    .option("--port <port>", "listen on this port (overrides PORT)", positiveInt("--port"))
+    .option("--port <port>", "listen on this port (overrides PORT)", portNumber("--port", 0))
     .option("--host <host>", "listen on this address (overrides HOST)")
     .option("--no-loop", "do not run cycles on a period; only /loop/run-once")
     .option(
@@ -229,6 +244,13 @@ function cycleCommand(): Command {
         all?: boolean;
         json?: boolean;
       }) => {
+        // In-process the ledger is written directly and nothing is signed: a secret given without
+        // --url most likely means the --url was forgotten, and would otherwise be ignored.
+        if (!options.url && (options.secret !== undefined || options.secretFile !== undefined))
+          fail(
+            `${options.secretFile !== undefined ? "--secret-file" : "--secret"} signs the request to a running controller: give its --url too (without --url the cycle runs in-process)`,
+            EXIT_USAGE,
+          );
         if (options.url) {
           if (!options.operator) fail("--operator is required with --url", EXIT_USAGE);
           const secret = fleetSecret(options, true) as string;
@@ -323,6 +345,16 @@ function replayCommand(): Command {
     )
     .option(...dotenvOption)
     .option("--json", "print the replay report(s) as JSON")
+    .addHelpText(
+      "after",
+      exitCodesHelp({
+        done: "every decision re-derived matches",
+        failed:
+          "a decision under the current rules differs, the ledger is damaged, or an --operator's partition is empty",
+        usage: "an option, a --dotenv that is not there, an --operator neither configured nor recorded",
+        more: "3 nothing could be checked (an --archive directory or an archived segment not found, no cycle re-derivable)",
+      }),
+    )
     .action(async (options: { operator?: string; archive: string[]; dotenv?: string; json?: boolean }) => {
       for (const archive of options.archive) {
         // A directory that is not there is most likely an unmounted disk, not a typo: the replay cannot run.
@@ -345,6 +377,13 @@ function replayCommand(): Command {
         for (const operatorId of operators) {
           const partition = partitionFor(operatorId);
           const total = await ledger.size(partition);
+          const configured = config.operators.map((operator) => operator.id);
+          // A typo: say which operators there are. (One no longer configured still replays its ledger.)
+          if (total === 0 && options.operator && !configured.includes(operatorId))
+            fail(
+              `--operator: no operator '${operatorId}' is configured and its partition ${partition} is empty (configured: ${configured.join(", ")})`,
+              EXIT_USAGE,
+            );
           if (total === 0 && options.operator)
             fail(`partition ${partition} is empty: no cycles recorded for operator '${operatorId}'`);
           const bar = progressBar(`replaying ${partition}`, total);
@@ -447,7 +486,7 @@ function probeCommand(): Command {
 function simulateCommand(): Command {
   return new Command("simulate")
     .description("Serve simulated miners over the CGMiner API on real TCP listeners until Ctrl-C")
-    .option("--miners <n>", "how many miners", positiveInt("--miners"), 24)
+    .option("--miners <n>", "how many miners", atLeastOne("--miners", "miners"), 24)
     .addOption(
       new Option(
         "--addressing <mode>",
@@ -460,10 +499,10 @@ function simulateCommand(): Command {
     .option(
       "--base-port <port>",
       "first port for --addressing ports (default: ports chosen by the kernel)",
-      positiveInt("--base-port"),
+      portNumber("--base-port", 1),
     )
     .option("--base <address>", "first loopback address for --addressing hosts", "127.1.0.1")
-    .option("--port <port>", "port for --addressing hosts", positiveInt("--port"), 4028)
+    .option("--port <port>", "port for --addressing hosts", portNumber("--port", 1), 4028)
     .option(
       "--models <ids>",
       "comma-separated model ids to cycle through (s9, s17-pro, s19, s19-xp, s21, m30s, avalon-1246, cgminer-asc)",
@@ -475,6 +514,14 @@ function simulateCommand(): Command {
     )
     .option("--seed <n>", "random seed", positiveInt("--seed"), 1)
     .option("--json", "print the endpoints as JSON (one line) once listening")
+    .addHelpText(
+      "after",
+      exitCodesHelp({
+        done: "stopped by Ctrl-C (SIGINT) or SIGTERM",
+        failed: "it did not start (a port in use, an address not on this machine)",
+        usage: "an option or its value: an unknown --models id, a --fault for a miner or of a kind there is not",
+      }),
+    )
     .action(
       async (options: {
         miners: number;
@@ -488,14 +535,37 @@ function simulateCommand(): Command {
         seed: number;
         json?: boolean;
       }) => {
-        const { FleetSimulator, parseFault } = await fleet();
+        const { FleetSimulator, modelById, models, parseFault } = await fleet();
+        // The command line's mistakes are said naming the option, before any listener opens.
+        const modelIds = options.models?.split(",").map((id) => id.trim());
+        const unknownModel = modelIds?.find((id) => !modelById(id));
+        if (unknownModel !== undefined)
+          fail(
+            `--models: unknown model '${unknownModel}' (known: ${models.map((model) => model.id).join(", ")})`,
+            EXIT_USAGE,
+          );
+        if (options.basePort !== undefined && options.basePort + options.miners - 1 > 65535)
+          fail(
+            `--base-port ${options.basePort} leaves no room for ${options.miners} miners (ports up to 65535): at most ${65536 - options.miners}`,
+            EXIT_USAGE,
+          );
+        const faults: { spec: string; minerId: string; fault: ReturnType<typeof parseFault> }[] = [];
+        for (const spec of options.fault ?? []) {
+          const [minerId, fault] = spec.split("=", 2);
+          if (!minerId || !fault) fail(`--fault must be <miner>=<fault>, got '${spec}'`, EXIT_USAGE);
+          try {
+            faults.push({ spec, minerId, fault: parseFault(fault) });
+          } catch (error) {
+            fail(`--fault ${spec}: ${errorMessage(error)}`, EXIT_USAGE);
+          }
+        }
         const progress = options.json ? undefined : spinner(`starting ${options.miners} simulated miners`);
         let simulator: FleetSimulator;
         try {
           simulator = await FleetSimulator.start({
             miners: options.miners,
             seed: options.seed,
-            models: options.models?.split(",").map((id) => id.trim()),
+            models: modelIds,
             addressing:
               options.addressing === "hosts"
                 ? { mode: "hosts", base: options.base, port: options.port }
@@ -505,15 +575,15 @@ function simulateCommand(): Command {
           progress?.fail("the simulator did not start");
           fail(errorMessage(error));
         }
-        try {
-          for (const spec of options.fault ?? []) {
-            const [minerId, fault] = spec.split("=", 2);
-            if (!minerId || !fault) fail(`--fault must be <miner>=<fault>, got '${spec}'`, EXIT_USAGE);
-            await simulator.setFault(minerId, parseFault(fault));
+        for (const { spec, minerId, fault } of faults) {
+          try {
+            await simulator.setFault(minerId, fault);
+          } catch (error) {
+            // A miner id the fleet does not have (sim-001 … as many as --miners).
+            progress?.fail("the simulator did not start");
+            await simulator.close();
+            fail(`--fault ${spec}: ${errorMessage(error)}`, EXIT_USAGE);
           }
-        } catch (error) {
-          await simulator.close();
-          fail(errorMessage(error));
         }
         const endpoints = simulator.endpoints();
         if (options.json) process.stdout.write(`${JSON.stringify({ endpoints })}\n`);
@@ -534,6 +604,8 @@ function simulateCommand(): Command {
       },
     );
 }
+
+const httpMethods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"];
 
 function signCommand(): Command {
   return new Command("sign")
@@ -569,6 +641,11 @@ function signCommand(): Command {
         json?: boolean;
       }) => {
         const secret = fleetSecret(options, true) as string;
+        // The command line's mistakes (2), not a request that could not be signed (1).
+        if (!options.path.startsWith("/"))
+          fail(`--path must start with '/' (the path with its query, e.g. /miners), got '${options.path}'`, EXIT_USAGE);
+        if (!httpMethods.includes(options.method.toUpperCase()))
+          fail(`--method must be one of ${httpMethods.join(", ")}, got '${options.method}'`, EXIT_USAGE);
         let body = options.body;
         if (options.bodyFile) {
           try {

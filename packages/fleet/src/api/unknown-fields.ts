@@ -47,7 +47,10 @@ function check(location: "querystring" | "body", value: unknown, schema: unknown
   if (unknown === undefined) return;
   const field = `${location}.${unknown}`;
   const known = [...allowed].sort();
-  const message = `${field} is not a field of this request (known: ${known.length > 0 ? known.join(", ") : "none"})`;
+  const message =
+    known.length > 0
+      ? `${field} is not a field of this request (known: ${known.join(", ")})`
+      : `${field} is not a field of this request (it takes no ${location === "body" ? "body fields" : "query"})`;
   throw fleetErrors.error(
     "VALIDATION_FAILED",
     {

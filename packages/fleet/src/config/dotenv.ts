@@ -1,29 +1,81 @@
-// Reads a .env file (KEY=value lines, # comments, optional quotes, `export ` prefix) into a map.
+// Reads a .env file (KEY=value lines, # comments, `export ` prefix, quotes) into a map.
 // Values already in the environment win, as with every dotenv loader operators know.
+// A line that is not a setting is an error naming it: ignored, a typo such as `MINER_0_IP 10.0.0.5`
+// would start the controller on a simulated fleet. A quoted value may span lines (an
+// OPERATORS_JSON laid out over several), and a comment may follow its closing quote.
 
 import { existsSync, readFileSync } from "node:fs";
 
+/** A line of a .env file that is not a setting; `line` counts from 1. */
+export class DotenvSyntaxError extends Error {
+  readonly line: number;
+  readonly reason: string;
+  constructor(line: number, reason: string) {
+    super(`line ${line}: ${reason}`);
+    this.name = "DotenvSyntaxError";
+    this.line = line;
+    this.reason = reason;
+  }
+}
+
+const setting = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*/;
+const escapes: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\" };
+
 export function parseDotenv(text: string): Map<string, string> {
   const values = new Map<string, string>();
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
+  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const lineNo = index + 1;
+    const line = (lines[index] as string).trim();
     if (line === "" || line.startsWith("#")) continue;
-    const match = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)$/.exec(line);
-    if (!match) continue;
-    let value = match[2] ?? "";
-    const quote = value[0];
-    if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
-      value = value.slice(1, -1);
-      if (quote === '"') value = value.replace(/\\n/g, "\n").replace(/\\"/g, '"');
-    } else {
-      value = value.replace(/\s+#.*$/, "");
+    const match = setting.exec(line);
+    if (!match) {
+      const shown = line.length > 40 ? `${line.slice(0, 40)}…` : line;
+      throw new DotenvSyntaxError(lineNo, `expected KEY=value, got ${JSON.stringify(shown)}`);
     }
-    values.set(match[1] as string, value);
+    const key = match[1] as string;
+    let rest = line.slice(match[0].length);
+    const quote = rest[0];
+    if (quote !== '"' && quote !== "'") {
+      values.set(key, rest.startsWith("#") ? "" : rest.replace(/\s+#.*$/, "").trim());
+      continue;
+    }
+    // A quoted value: read on, across lines, up to the closing quote.
+    let value = "";
+    let i = 1;
+    for (;;) {
+      if (i >= rest.length) {
+        if (index + 1 >= lines.length)
+          throw new DotenvSyntaxError(lineNo, `the ${quote} quote opened in ${key} is never closed`);
+        index++;
+        value += "\n";
+        rest = lines[index] as string;
+        i = 0;
+        continue;
+      }
+      const char = rest[i] as string;
+      if (char === quote) break;
+      if (quote === '"' && char === "\\" && i + 1 < rest.length) {
+        const next = rest[i + 1] as string;
+        value += escapes[next] ?? `\\${next}`;
+        i += 2;
+        continue;
+      }
+      value += char;
+      i++;
+    }
+    const after = rest.slice(i + 1).trim();
+    if (after !== "" && !after.startsWith("#"))
+      throw new DotenvSyntaxError(
+        index + 1,
+        `unexpected ${JSON.stringify(after.slice(0, 20))} after the closing ${quote} quote of ${key}`,
+      );
+    values.set(key, value);
   }
   return values;
 }
 
-/** A .env file that was asked for by name and cannot be read. */
+/** A .env file that cannot be read, or holds a line that is not a setting. */
 export class DotenvFileError extends Error {
   readonly path: string;
   constructor(path: string, cause: unknown) {
@@ -38,7 +90,9 @@ export class DotenvFileError extends Error {
             : cause instanceof Error
               ? cause.message
               : String(cause);
-    super(`cannot read ${path}: ${why}`);
+    super(
+      cause instanceof DotenvSyntaxError ? `${path}:${cause.line}: ${cause.reason}` : `cannot read ${path}: ${why}`,
+    );
     this.name = "DotenvFileError";
     this.path = path;
   }
@@ -53,13 +107,13 @@ export function environmentWithDotenv(env: NodeJS.ProcessEnv, file?: string): Re
   const merged: Record<string, string | undefined> = { ...env };
   const path = file ?? ".env";
   if (file === undefined && !existsSync(path)) return merged;
-  let text: string;
+  let values: Map<string, string>;
   try {
-    text = readFileSync(path, "utf8");
+    values = parseDotenv(readFileSync(path, "utf8"));
   } catch (error) {
     throw new DotenvFileError(path, error);
   }
-  for (const [key, value] of parseDotenv(text)) {
+  for (const [key, value] of values) {
     if (merged[key] === undefined) merged[key] = value;
   }
   return merged;

@@ -461,6 +461,22 @@ describe("fleet configuration", () => {
     ).toHaveLength(2);
   });
 
+  it("says to move a port written into the miner's IP to its port key (the form `fleet probe` takes)", () => {
+    expect(problems({ MINER_0_IP: "10.0.0.5:4029", API_SECRET: secret })).toEqual([
+      'MINER_0_IP: has a port in it ("10.0.0.5:4029"): give the host alone (10.0.0.5) and the port as MINER_0_PORT (4029)',
+    ]);
+    // Only that line: the same typo under two operators is not also "already configured".
+    const miners = '"miners":[{"ip":"s19-01.lan:4029"}]';
+    expect(
+      problems({
+        OPERATORS_JSON: `[{"operatorId":"a","apiSecret":"${secret}",${miners}},{"operatorId":"b","apiSecret":"${secret}-b",${miners}}]`,
+      }),
+    ).toEqual([
+      'OPERATORS_JSON[0].miners[0].ip: has a port in it ("s19-01.lan:4029"): give the host alone (s19-01.lan) and the port as OPERATORS_JSON[0].miners[0].port (4029)',
+      'OPERATORS_JSON[1].miners[0].ip: has a port in it ("s19-01.lan:4029"): give the host alone (s19-01.lan) and the port as OPERATORS_JSON[1].miners[0].port (4029)',
+    ]);
+  });
+
   it("refuses fixed market figures no real market has", () => {
     expect(problems({ FIXED_DIFFICULTY: "1", FIXED_BTC_PRICE_USD: "0.5" })).toEqual([
       "FIXED_BTC_PRICE_USD: must be a plausible BTC price, 1000…10000000 USD, got 0.5",

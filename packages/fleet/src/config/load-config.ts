@@ -178,6 +178,19 @@ function policyFrom(env: Source, overrides: Source | undefined, overridesLabel: 
 }
 
 /**
+ * `192.168.1.101:4029` where the host alone belongs (`fleet probe` takes that form, so it gets
+ * written here too): said with the key the port goes in, rather than "not a host name".
+ */
+function hostWithPortProblem(host: string, portKey: string): string | undefined {
+  const colon = host.lastIndexOf(":");
+  if (colon <= 0 || host.indexOf(":") !== colon) return undefined;
+  const port = host.slice(colon + 1);
+  const bare = host.slice(0, colon);
+  if (!/^[0-9]{1,5}$/.test(port) || minerHostProblem(bare) !== undefined) return undefined;
+  return `has a port in it (${JSON.stringify(host)}): give the host alone (${bare}) and the port as ${portKey} (${port})`;
+}
+
+/**
  * The thresholds alone, from the policy variables (TEMP_STOP_C, …): what `fleet probe` checks a
  * miner against, as a cycle would. Throws a ConfigError naming each bad key.
  */
@@ -256,7 +269,7 @@ function readOperator(
       problems.add(ml(miner.keys.ip), "is required (the miner's address)");
       continue;
     }
-    const hostProblem = minerHostProblem(host);
+    const hostProblem = hostWithPortProblem(host, ml(miner.keys.port)) ?? minerHostProblem(host);
     if (hostProblem) problems.add(ml(miner.keys.ip), hostProblem);
     const port = number(miner.source, miner.keys.port, ml(miner.keys.port), problems, 4028, {
       min: 1,
@@ -278,18 +291,19 @@ function readOperator(
     if (earlier) problems.add(ml(miner.keys.id), `duplicates the miner id ${JSON.stringify(minerId)} of ${earlier}`);
     seenIds.set(minerId, ml(miner.keys.id));
     const address = `${host}:${port}`;
-    const sameAddress = seenAddresses.get(address);
+    // A host refused above is not an address: comparing it would only add a confusing line.
+    const sameAddress = hostProblem ? undefined : seenAddresses.get(address);
     if (sameAddress) problems.add(ml(miner.keys.ip), `${address} is already configured as ${sameAddress}`);
     seenAddresses.set(address, ml(miner.keys.ip));
     // Under two operators one machine would be decided for (and stopped) twice, and each would
     // see the other's miner: refused naming both.
-    const elsewhere = shared.addresses.get(address);
+    const elsewhere = hostProblem ? undefined : shared.addresses.get(address);
     if (!sameAddress && elsewhere && elsewhere.operator !== raw)
       problems.add(
         ml(miner.keys.ip),
         `${address} is already configured under another operator as ${elsewhere.key}: a miner belongs to one operator`,
       );
-    if (!elsewhere) shared.addresses.set(address, { key: ml(miner.keys.ip), operator: raw });
+    if (!elsewhere && !hostProblem) shared.addresses.set(address, { key: ml(miner.keys.ip), operator: raw });
     miners.push({ id: minerId, host, port, ...(model ? { model: model.toLowerCase() } : {}) });
   }
   const policy = policyFrom(env, raw.policy, raw.policyLabel, problems);

@@ -166,7 +166,12 @@ export async function manualCommand(
       decisionId,
       decisionSeq,
       replayed: false,
-      outcome: { kind: "negative-proof", seq: (stored as StoredRecordLike).seq, body: proof },
+      // The record as stored (its cites included), as a retried key answers it.
+      outcome: {
+        kind: "negative-proof",
+        seq: (stored as StoredRecordLike).seq,
+        body: (stored as StoredRecordLike).body as unknown as NegativeProofBody,
+      },
     };
   }
   const receipt = await executeDecision(

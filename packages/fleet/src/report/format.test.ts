@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { CycleReport } from "../orchestrator/cycle-report.ts";
 import type { ReplayReport } from "../orchestrator/replay.ts";
-import { formatReplay } from "./format.ts";
+import { formatCycle, formatReplay } from "./format.ts";
 
 const report = (overrides: Partial<ReplayReport>): ReplayReport => ({
   partition: "fleet/default",
@@ -90,5 +91,52 @@ describe("the replay summary of a cycle cut short", () => {
       "  cycle #98641 was interrupted (PROCESS_STOPPED, record #98702): its decisions were never written; the controller stopped during the cycle",
     ]);
     expect(text).not.toContain("fleet.cycle-interrupted '98641'");
+  });
+});
+
+describe("the cycle summary", () => {
+  const cycle = (overrides: Partial<CycleReport>): CycleReport => ({
+    operatorId: "default",
+    cycleSeq: 33,
+    now: "2026-11-23T11:33:37.859Z",
+    mode: "AUTO",
+    dryRun: false,
+    miners: 3,
+    polled: { ok: 0, failed: 3 },
+    pollFailures: {},
+    market: { price: { source: "fixed", error: null }, network: { source: "fixed", error: null } },
+    decisions: [],
+    negativeProofs: [],
+    receipts: [],
+    divergences: 0,
+    records: 12,
+    checkpoint: null,
+    timingsMs: { poll: 0, decide: 0, record: 0, execute: 0, total: 5010 },
+    cpuMs: { poll: 0, decide: 0, record: 0, execute: 0, total: 0 },
+    ...overrides,
+  });
+
+  it("says why polls failed and why each miner was held back, not only the gate's code", () => {
+    const text = formatCycle(
+      cycle({
+        pollFailures: { unreachable: 1, timeout: 2 },
+        negativeProofs: [
+          {
+            minerId: "closed",
+            stage: "gate",
+            suppressed: "decision",
+            reason: "LOST_COMMS",
+            detail: "3 failed polls in a row (last: 127.0.0.1:18084 refused the connection (API not listening))",
+          },
+        ],
+      }),
+    );
+    expect(text.split("\n")).toEqual([
+      "operator default: cycle at 2026-11-23T11:33:37.859Z (ledger record #33), AUTO — 3 miners, 0 answered, 3 failed (timeout 2, unreachable 1), 12 records in 5.01 s",
+      "",
+      "suppressed (negative proofs):",
+      "MINER   STAGE  SUPPRESSED  REASON      DETAIL",
+      "closed  gate   decision    LOST_COMMS  3 failed polls in a row (last: 127.0.0.1:18084 refused the connection (API not listening))",
+    ]);
   });
 });

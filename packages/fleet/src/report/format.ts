@@ -28,10 +28,16 @@ function table(rows: string[][]): string {
     .join("\n");
 }
 
+/** " (timeout 2, unreachable 1)": why the polls failed, which the table's gate reasons do not say. */
+function failedBy(failures: Record<string, number>): string {
+  const entries = Object.entries(failures).sort(([, a], [, b]) => b - a);
+  return entries.length === 0 ? "" : ` (${entries.map(([why, n]) => `${why} ${n}`).join(", ")})`;
+}
+
 export function formatCycle(report: CycleReport, options: { all?: boolean } = {}): string {
   const lines: string[] = [];
   lines.push(
-    `operator ${report.operatorId}: cycle at ${report.now} (ledger record #${report.cycleSeq}), ${report.mode}${report.dryRun ? ", dry-run" : ""} — ${report.miners} miners, ${report.polled.ok} answered, ${report.polled.failed} failed, ${report.records} records in ${(report.timingsMs.total / 1000).toFixed(2)} s`,
+    `operator ${report.operatorId}: cycle at ${report.now} (ledger record #${report.cycleSeq}), ${report.mode}${report.dryRun ? ", dry-run" : ""} — ${report.miners} miners, ${report.polled.ok} answered, ${report.polled.failed} failed${failedBy(report.pollFailures)}, ${report.records} records in ${(report.timingsMs.total / 1000).toFixed(2)} s`,
   );
   const counts = new Map<string, number>();
   for (const decision of report.decisions)
@@ -49,8 +55,8 @@ export function formatCycle(report: CycleReport, options: { all?: boolean } = {}
       "",
       "suppressed (negative proofs):",
       table([
-        ["MINER", "STAGE", "SUPPRESSED", "REASON"],
-        ...report.negativeProofs.map((p) => [p.minerId, p.stage, p.suppressed, p.reason]),
+        ["MINER", "STAGE", "SUPPRESSED", "REASON", "DETAIL"],
+        ...report.negativeProofs.map((p) => [p.minerId, p.stage, p.suppressed, p.reason, p.detail]),
       ]),
     );
   }
