@@ -209,6 +209,27 @@ describe("CGMiner adapter over TCP", () => {
     }
   });
 
+  it("a slow miner that answers one command at a time is not waited on past the poll's deadline", async () => {
+    // A Whatsminer refuses joined commands: its first poll is a refused join, five commands one by
+    // one, then four more once its family is known. At 450 ms a reply that is ten replies (4.5 s);
+    // the poll ends at twice the 800 ms exchange deadline with what it read by then (its summary).
+    const target = endpoint("m30s");
+    simulator.miner(target.id).setFault({ kind: "slow", delayMs: 450 });
+    try {
+      const result = await new CgminerAdapter(fast).poll(target);
+      expect(result.ok).toBe(true);
+      expect(result.elapsedMs).toBeLessThan(3_500);
+      if (result.ok) expect(Number(result.telemetry.hashrateThs)).toBeGreaterThan(0);
+      // Slower still, nothing useful came back in time: a timeout, said as the poll's deadline.
+      simulator.miner(target.id).setFault({ kind: "slow", delayMs: 700 });
+      const late = await new CgminerAdapter(fast).poll(target);
+      expect(late).toMatchObject({ ok: false, failure: "timeout" });
+      if (!late.ok) expect(late.reason).toContain("the poll passed its deadline (1600 ms");
+    } finally {
+      simulator.miner(target.id).clearFault("slow");
+    }
+  });
+
   it.each([
     ["missing-comma", true, "missing comma"],
     ["trailing-comma", true, "trailing comma"],

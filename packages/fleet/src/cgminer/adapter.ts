@@ -62,6 +62,13 @@ interface Profile {
 /** A full poll (version, devdetails: what the machine is) at least this often, in polls. */
 const defaultFullPollEvery = 120;
 
+/**
+ * A whole poll (every request to one miner, joined or one by one, a re-ask included) ends within
+ * this many exchange deadlines: a firmware that refuses joins and answers each command slowly
+ * would otherwise hold the cycle for up to ten of them ("a slow miner never stalls the cycle").
+ */
+const pollBudgetExchanges = 2;
+
 /** Read requests by command: a fleet sends the same few thousands of times a cycle. */
 const readRequests = new Map<string, string>();
 
@@ -146,6 +153,21 @@ export class CgminerAdapter {
     return exchange(endpoint.host, endpoint.port, requestFor(command, parameter), this.transport);
   }
 
+  /**
+   * The transport for a poll's next request: its deadlines cut to what is left of the poll's own
+   * (pollBudgetMs from its start), or undefined once nothing is left.
+   */
+  private withinPoll(started: number): TransportOptions | undefined {
+    const left = started + this.transport.totalTimeoutMs * pollBudgetExchanges - performance.now();
+    if (left < 1) return undefined;
+    if (left >= this.transport.totalTimeoutMs) return this.transport;
+    return {
+      ...this.transport,
+      totalTimeoutMs: left,
+      connectTimeoutMs: Math.min(this.transport.connectTimeoutMs, left),
+    };
+  }
+
   async poll(endpoint: MinerEndpoint): Promise<PollOutcome> {
     const started = performance.now();
     const profile = { ...this.stored(endpoint.id) };
@@ -201,8 +223,12 @@ export class CgminerAdapter {
     // The network part here; the reading (parse, normalise, hash) runs with other polls' readings.
     let reading: Reading | undefined;
     let joinedUnreadable = false;
+    const pastDeadline = () =>
+      `the poll passed its deadline (${this.transport.totalTimeoutMs * pollBudgetExchanges} ms, ${pollBudgetExchanges}× CGMINER_TIMEOUT_MS)`;
     if (profile.joined) {
-      const result = await exchange(endpoint.host, endpoint.port, plan.joinedRequest, this.transport);
+      const transport = this.withinPoll(started);
+      if (!transport) return failed("timeout", pastDeadline());
+      const result = await exchange(endpoint.host, endpoint.port, plan.joinedRequest, transport);
       if (!result.ok) return failed(transportFailure(result), result.message);
       raws.push(result.raw);
       const joined = await this.readings.run(() => readJoined(commands, result.raw, context));
@@ -214,8 +240,18 @@ export class CgminerAdapter {
     if (!reading) {
       const earlier = [...raws];
       const exchanges: SingleExchange[] = [];
+      let outOfTime = false;
       for (const command of commands) {
-        const result = await this.send(endpoint, command);
+        const transport = this.withinPoll(started);
+        if (!transport) {
+          // A firmware that answers one command at a time, slowly: what came back is read, the
+          // rest is not asked, so the cycle does not wait on this miner past the deadline.
+          if (exchanges.length === 0) return failed("timeout", pastDeadline());
+          outOfTime = true;
+          exchanges.push({ command, ok: false, message: `not asked: ${pastDeadline()}` });
+          continue;
+        }
+        const result = await exchange(endpoint.host, endpoint.port, requestFor(command), transport);
         if (!result.ok) {
           if (exchanges.length === 0) return failed(transportFailure(result), result.message);
           exchanges.push({ command, ok: false, message: result.message });
@@ -225,6 +261,8 @@ export class CgminerAdapter {
         exchanges.push({ command, ok: true, raw: result.raw });
       }
       reading = await this.readings.run(() => readSeparate(exchanges, earlier, context));
+      // Nothing usable before the deadline: that is the poll's failure, not the first refusal.
+      if (!reading.ok && outOfTime) return failed("timeout", pastDeadline());
       // Some command answered on its own: joins are what this firmware garbles.
       if (joinedUnreadable && (reading.ok || reading.failure === "no-data")) profile.joined = false;
     }
@@ -238,9 +276,13 @@ export class CgminerAdapter {
       full &&
       askAgain &&
       family !== profile.family &&
-      pollCommands(family).some((command) => !commands.includes(command))
+      pollCommands(family).some((command) => !commands.includes(command)) &&
+      this.withinPoll(started)
     ) {
-      return await this.pollOnce(endpoint, { ...profile, family }, true, started, false);
+      const again = await this.pollOnce(endpoint, { ...profile, family }, true, started, false);
+      // Out of time while asking again: what the first asking read stands (the model is learnt
+      // at the next poll, which is full again since no model is known).
+      if (again.ok) return again;
     }
     const restarted =
       telemetry.firmware.family !== profile.family ||
