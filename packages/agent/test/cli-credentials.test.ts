@@ -227,6 +227,19 @@ describe("pithead agent credentials", () => {
     expect(sign.stderr).toBe("error: --dotenv: /nope/.env does not exist\n");
     expect(pithead(["agent", "start", "--help"]).stdout).toContain("--dotenv <file>");
   });
+  it("refuses an --output it cannot write before asking for a secret, naming the user's path", () => {
+    const sign = ["agent", "credentials", "sign", "--api-url", "https://m.example", "--token", "tok-out-0123456789"];
+    const missing = join(dir, "no-such-folder", "creds.txt");
+    const noFolder = pithead([...sign, "--mnemonic", "-o", missing], `${MNEMONIC}\n`);
+    expect(noFolder.code).toBe(2);
+    expect(noFolder.stderr).toContain(`error: --output: the folder ${join(dir, "no-such-folder")} does not exist`);
+    // Before: the mnemonic was read and used, then "ENOENT … open '…/.creds.txt.1234.ab12cd34.tmp'".
+    expect(noFolder.stderr).not.toMatch(/\.tmp|ENOENT/);
+    const folder = pithead([...sign, "--mnemonic", "-o", dir], `${MNEMONIC}\n`);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`error: --output: ${dir} is a folder`);
+  });
+
   it("leaves the credentials file mode 600 when it overwrites one that others could read", () => {
     const file = join(dir, "existing_credentials.txt");
     writeFileSync(file, "an older file\n");

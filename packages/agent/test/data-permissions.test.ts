@@ -1,7 +1,7 @@
 // Who may read the agent's SQLite database (every conversation and playbook): the agent's user
 // alone, under the usual umask 022 — the folder 0700, the database and its -wal/-shm files 0600.
 
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -85,5 +85,26 @@ describe("the agent's data on disk", () => {
       level: 40,
       msg: `the database folder ${shared} is open to other users (mode 755); the database files are kept 0600, but \`chmod 700 ${shared}\` hides them too`,
     });
+  });
+
+  it("refuses a DATABASE_URL naming a file that is not a database, leaving its mode and content as they were", async () => {
+    // As DATABASE_URL=sqlite:////etc/passwd did: made 0600 (readable by root alone), then refused.
+    const folder = join(root, "etc");
+    mkdirSync(folder, { mode: 0o755 });
+    const file = join(folder, "passwd");
+    writeFileSync(file, "root:x:0:0:root:/root:/bin/bash\n", { mode: 0o644 });
+    chmodSync(file, 0o644);
+    const refused = await startIn(join(root, "data-etc"), file).then(
+      () => undefined,
+      (error: unknown) => error as Error & { key?: string },
+    );
+    expect(refused?.name).toBe("ConfigError");
+    expect(refused?.key).toBe("DATABASE_URL");
+    expect(refused?.message).toBe(
+      `DATABASE_URL: ${file} is not a SQLite database (it does not begin with SQLite's header); it is left as it was`,
+    );
+    expect(mode(file)).toBe("644");
+    expect(readFileSync(file, "utf8")).toBe("root:x:0:0:root:/root:/bin/bash\n");
+    expect(readdirSync(folder)).toEqual(["passwd"]);
   });
 });

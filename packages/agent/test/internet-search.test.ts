@@ -3,6 +3,7 @@
 
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { request, startTestAgent } from "./support/agent-harness.ts";
 import { type FakeOpenAi, startFakeOpenAi } from "./support/fake-openai.ts";
@@ -158,6 +159,32 @@ describe("/internet_search through SearXNG", () => {
     const response = await agent.post("/internet_search", request());
     expect(response.status).toBe(502);
     expect((response.body as { detail: string }).detail).toContain(message);
+  });
+
+  it("answers a backend that is down with a generic 502: its address and the system's words go to the log only", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    await using agent = await startTestAgent(env({ SEARCH_BACKEND_URL: `http://127.0.0.1:${port}/searx` }), {
+      logger: { level: "warn", stream },
+    });
+    const response = await agent.post("/internet_search", request());
+    expect(response.status).toBe(502);
+    expect(response.body).toEqual({ detail: "Search backend unreachable" });
+    expect(lines.join("")).toContain(`Search backend 127.0.0.1:${port} unreachable: connect ECONNREFUSED`);
+    mode = "error";
+    await using failing = await startTestAgent(env());
+    expect((await failing.post("/internet_search", request())).body).toEqual({
+      detail: "Search backend answered HTTP 500",
+    });
   });
 
   it("answers 504 when the backend does not answer before the deadline", async () => {

@@ -115,9 +115,14 @@ describe("the test console in Chromium", () => {
     page.on("console", (message) => {
       if (message.type() === "error" || message.type() === "warning") errors.push(message.text());
     });
+    const requested: string[] = [];
+    page.on("request", (request) => requested.push(new URL(request.url()).pathname));
     await page.goto(`${agent.url}/ui`);
     await expect.poll(() => page.getByTestId("health-badge").textContent()).toContain("healthy");
+    await page.waitForLoadState("networkidle");
     expect(errors).toEqual([]);
+    // The page names its icon: no /favicon.ico request, whose 404 was a console error.
+    expect(requested).not.toContain("/favicon.ico");
     await page.close();
   });
 

@@ -297,6 +297,40 @@ describe("/health and the model backend", () => {
     expect(dropped).toContain('"cid":"no-room"');
   });
 
+  it("says unhealthy when model calls run into the request deadline, though the server still lists its model", async () => {
+    // A stuck vLLM: GET /models answers at once, completions never do.
+    fake.models = { data: [{ id: "fake-model", object: "model" }] };
+    const { lines, stream } = logLines();
+    await using agent = await startTestAgent(openAi({ REQUEST_TIMEOUT: "0.3" }), { logger: { level: "warn", stream } });
+    expect(await health(agent)).toMatchObject({ status: "healthy", llm: { status: "ok", source: "check" } });
+    fake.replies.push({ hang: true });
+    expect((await agent.post("/complete", request({ cid: "health-deadline" }))).status).toBe(504);
+    const body = await health(agent);
+    expect(body).toMatchObject({ status: "unhealthy", llm: { status: "failing", source: "request" } });
+    expect(body.llm.detail).toBe("LLM backend did not answer in time");
+    expect(lines.find((line) => line.includes("the LLM backend is failing"))).toContain("0.3 seconds");
+  });
+
+  it("does not count a caller that went away against the model backend", async () => {
+    fake.models = { data: [{ id: "fake-model", object: "model" }] };
+    await using agent = await startTestAgent(openAi());
+    expect(await health(agent)).toMatchObject({ status: "healthy" });
+    fake.replies.push({ hang: true });
+    const abandonedBefore = fake.abandoned;
+    const gone = new AbortController();
+    const call = fetch(`${agent.url}/complete`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": TEST_KEY },
+      body: JSON.stringify(request({ cid: "health-gone" })),
+      signal: gone.signal,
+    }).catch(() => undefined);
+    await vi.waitFor(() => expect(fake.calls.length).toBe(1), { timeout: 2000, interval: 20 });
+    gone.abort();
+    await call;
+    await vi.waitFor(() => expect(fake.abandoned).toBe(abandonedBefore + 1), { timeout: 2000, interval: 20 });
+    expect(await health(agent)).toMatchObject({ status: "healthy", llm: { status: "ok" } });
+  });
+
   it("follows the outcome of model calls, and checks again only when it has heard nothing for a while", async () => {
     fake.models = { data: [{ id: "fake-model", object: "model", max_model_len: 32768 }] };
     await using agent = await startTestAgent(openAi());

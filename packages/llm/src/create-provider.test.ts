@@ -31,9 +31,15 @@ describe("validateConfig", () => {
     expect(fieldOf({ provider: "local", gpuLayers: "some" })).toBe("gpuLayers");
     expect(fieldOf({ provider: "local", modelPath: "" })).toBe("modelPath");
     expect(fieldOf({ provider: "local", timeoutMs: -5 })).toBe("timeoutMs");
+    // Past 2^31 - 1 ms a Node timer fires at once: every call would time out immediately.
+    expect(fieldOf({ provider: "vllm", baseUrl: "http://h/v1", model: "m", timeoutMs: 9_999_999_999 })).toBe(
+      "timeoutMs",
+    );
     expect(fieldOf({ provider: "vllm", model: "m" })).toBe("baseUrl");
     expect(fieldOf({ provider: "vllm", baseUrl: "ftp://host/v1", model: "m" })).toBe("baseUrl");
     expect(fieldOf({ provider: "vllm", baseUrl: "not a url", model: "m" })).toBe("baseUrl");
+    // The endpoint pasted as the base: …/chat/completions/chat/completions answered 404 on every call.
+    expect(fieldOf({ provider: "vllm", baseUrl: "http://h:8000/v1/chat/completions", model: "m" })).toBe("baseUrl");
     expect(fieldOf({ provider: "vllm", baseUrl: "http://h/v1" })).toBe("model");
     expect(fieldOf({ provider: "openai", model: "gpt-4o-mini" })).toBe("apiKey");
     expect(fieldOf({ provider: "openai", apiKey: "k", model: "m", maxRetries: 100 })).toBe("maxRetries");

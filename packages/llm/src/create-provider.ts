@@ -8,6 +8,7 @@ import type { GpuMode } from "./local/llama-runtime.ts";
 import { createLocalProvider } from "./local/local-provider.ts";
 import { createOpenAiProvider } from "./openai/openai-provider.ts";
 import { hasUserinfo, shownUrl } from "./openai/shown-url.ts";
+import { timeoutProblem } from "./request-validation.ts";
 import { ensureTinyModel } from "./tiny-model/tiny-model.ts";
 import type { LlmProvider, ProviderKind } from "./types.ts";
 
@@ -70,6 +71,12 @@ function checkUrl(field: string, value: string): void {
   // fetch refuses such a URL on every call; the password would reach errors and logs.
   if (hasUserinfo(value))
     throw bad(field, "must not contain a user name or password: send the key as apiKey (a bearer token)");
+  // The client adds /chat/completions: a pasted endpoint URL made every call a bare 404.
+  const endpoint = /\/(chat\/completions|completions)\/*$/.exec(url.pathname);
+  if (endpoint !== null) {
+    const base = `${url.origin}${url.pathname.slice(0, endpoint.index)}`;
+    throw bad(field, `is an endpoint, not the server's base URL: use ${base} (the client adds /chat/completions)`);
+  }
 }
 
 /** Throws INVALID_CONFIG naming the first bad setting. */
@@ -78,12 +85,8 @@ export function validateConfig(config: ProviderConfig): void {
   if (!["local", "openai", "vllm"].includes(config.provider)) {
     throw bad("provider", `must be "local", "openai" or "vllm" (got ${JSON.stringify(config.provider)})`);
   }
-  if (
-    config.timeoutMs !== undefined &&
-    !(typeof config.timeoutMs === "number" && config.timeoutMs > 0 && Number.isFinite(config.timeoutMs))
-  ) {
-    throw bad("timeoutMs", `must be a positive number of milliseconds (got ${JSON.stringify(config.timeoutMs)})`);
-  }
+  const timeout = config.timeoutMs === undefined ? undefined : timeoutProblem(config.timeoutMs);
+  if (timeout !== undefined) throw bad("timeoutMs", timeout);
   if (config.model !== undefined && (typeof config.model !== "string" || config.model.trim() === "")) {
     throw bad("model", "must be a non-empty string");
   }

@@ -45,4 +45,9 @@ describe("validateRequest", () => {
     expect(fieldOf({ prompt: "a", stop: ["ok", ""] })).toBe("stop[1]");
     expect(fieldOf({ prompt: "a", timeoutMs: 0 })).toBe("timeoutMs");
   });
+
+  it("refuses a deadline longer than a timer holds instead of timing out at once", () => {
+    expect(fieldOf({ prompt: "a", timeoutMs: 9_999_999_999 })).toBe("timeoutMs");
+    expect(() => validateRequest({ prompt: "a", timeoutMs: 2 ** 31 - 1 })).not.toThrow();
+  });
 });

@@ -6,6 +6,17 @@ import type { GenerateRequest } from "./types.ts";
 
 const roles = new Set(["system", "user", "assistant"]);
 export const MAX_STOP_SEQUENCES = 16;
+/**
+ * The longest deadline: what a Node timer holds (2^31 - 1 ms, 24.8 days). Past it a timer fires at
+ * once, so a "no limit" timeout of 9999999999 ms timed every call out immediately.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Why a deadline setting is refused, or undefined when it is fine. */
+export function timeoutProblem(value: unknown): string | undefined {
+  if (typeof value === "number" && Number.isFinite(value) && value > 0 && value <= MAX_TIMEOUT_MS) return undefined;
+  return `must be a positive number of milliseconds, at most ${MAX_TIMEOUT_MS} (24.8 days) (got ${JSON.stringify(value)})`;
+}
 
 function invalid(field: string, message: string): LlmError {
   return new LlmError("INVALID_REQUEST", `${field} ${message}`, { field });
@@ -55,8 +66,7 @@ export function validateRequest(request: GenerateRequest): void {
       if (typeof s !== "string" || s.length === 0) throw invalid(`stop[${i}]`, "must be a non-empty string");
     });
   }
-  if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-    throw invalid("timeoutMs", `must be a positive number of milliseconds (got ${timeoutMs})`);
-  }
+  const timeout = timeoutMs === undefined ? undefined : timeoutProblem(timeoutMs);
+  if (timeout !== undefined) throw invalid("timeoutMs", timeout);
   if (onProgress !== undefined && typeof onProgress !== "function") throw invalid("onProgress", "must be a function");
 }

@@ -124,10 +124,25 @@ describe("pithead llm", () => {
       pithead("llm", "generate", "hi", "--provider", "vllm", "--model", "m"),
       pithead("llm", "generate", "hi", "--provider", "vllm", "--base-url", "not a url", "--model", "m"),
       pithead("llm", "generate", "hi", "--model", file, "--temperature", "5"),
+      // Past 2^31 - 1 ms a timer fires at once: it timed the request out immediately.
+      pithead(
+        "llm",
+        "generate",
+        "hi",
+        "--provider",
+        "vllm",
+        "--base-url",
+        "http://127.0.0.1:1/v1",
+        "--model",
+        "m",
+        "--timeout",
+        "9999999999",
+      ),
     ]);
-    expect(runs.map((ran) => ran.code)).toEqual([2, 2, 2, 2, 2]);
+    expect(runs.map((ran) => ran.code)).toEqual([2, 2, 2, 2, 2, 2]);
     expect(runs[3]?.stderr).toMatch(/^error: --base-url must be an http\(s\) URL .*\[INVALID_CONFIG\]/);
-    expect(runs[4]?.stderr).toMatch(/temperature must be between 0 and 2 .*\[INVALID_REQUEST\]/);
+    expect(runs[4]?.stderr).toMatch(/^error: --temperature must be between 0 and 2 .*\[INVALID_REQUEST\]/m);
+    expect(runs[5]?.stderr).toMatch(/^error: --timeout must be a positive number of milliseconds, at most 2147483647/m);
     // A model file that is not there is not a command-line error: the run failed (1).
     expect((await pithead("llm", "generate", "hi", "--model", join(dir, "missing.gguf"))).code).toBe(1);
   });

@@ -13,7 +13,7 @@ export function toUpstreamError(error: unknown): HttpError | undefined {
   if (error instanceof EmptyAnswerError) return agentErrors.error("LLM_EMPTY_ANSWER", undefined, error.message);
   if (error instanceof InputTooLongError) return agentErrors.error("CONTEXT_OVERFLOW", undefined, error.message);
   if (error instanceof SearchError) {
-    return agentErrors.error(error.status === 504 ? "SEARCH_TIMEOUT" : "SEARCH_FAILED", undefined, error.message);
+    return agentErrors.error(error.status === 504 ? "SEARCH_TIMEOUT" : "SEARCH_FAILED", undefined, error.detail);
   }
   const failure = classifyLlmError(error);
   if (!failure) return undefined;

@@ -142,6 +142,31 @@ describe("the agent's configuration", () => {
     );
   });
 
+  it("refuses a base URL that is the chat endpoint itself, saying which base URL to set", () => {
+    const vllm = errorOf(() =>
+      load({ LLM_PROVIDER: "vllm", VLLM_BASE_URL: "http://gpu-box:8000/v1/chat/completions", VLLM_MODEL: "m" }),
+    );
+    expect(vllm.message).toBe(
+      "VLLM_BASE_URL: is an endpoint (/chat/completions), not the server's base URL: set http://gpu-box:8000/v1 (the client adds /chat/completions)",
+    );
+    const openai = errorOf(() =>
+      load({ LLM_PROVIDER: "openai", OPENAI_BASE_URL: "https://proxy.example/v1/completions/" }),
+    );
+    expect(openai.key).toBe("OPENAI_BASE_URL");
+    expect(openai.message).toContain("set https://proxy.example/v1 ");
+    expect(load({ LLM_PROVIDER: "openai", OPENAI_BASE_URL: "http://127.0.0.1:8080/v1/" }).llm).toMatchObject({
+      baseUrl: "http://127.0.0.1:8080/v1/",
+    });
+  });
+
+  it("refuses a REQUEST_TIMEOUT or SHUTDOWN_TIMEOUT longer than a day instead of timing out every request at once", () => {
+    expect(errorOf(() => load({ REQUEST_TIMEOUT: "99999999" })).message).toBe(
+      'REQUEST_TIMEOUT: must be at most 86400 seconds (a day), got "99999999"',
+    );
+    expect(errorOf(() => load({ SHUTDOWN_TIMEOUT: "3000000" })).key).toBe("SHUTDOWN_TIMEOUT");
+    expect(load({ REQUEST_TIMEOUT: "86400" }).requestTimeoutMs).toBe(86_400_000);
+  });
+
   it("configures OpenAI and vLLM by the reference's variable names", () => {
     expect(load({ LLM_PROVIDER: "openai", OPENAI_API_KEY: "sk-x", OPENAI_MODEL: "gpt-4o" }).llm).toMatchObject({
       provider: "openai",

@@ -125,6 +125,9 @@ export const TINY_MODEL_MAX_TOKENS = 128;
 /** Wrong API keys answered 403 per minute and client address before the rest get 429. */
 export const DEFAULT_AUTH_FAILURE_LIMIT = 10;
 
+/** The longest REQUEST_TIMEOUT / SHUTDOWN_TIMEOUT: a day, far inside what a timer can hold. */
+export const MAX_TIMEOUT_S = 86_400;
+
 /** Reads variables, noting each bad one (the fallback stands in) so every problem is reported. */
 class Reader {
   private readonly env: Env;
@@ -167,8 +170,13 @@ class Reader {
     const raw = this.text(key);
     if (raw === undefined) return fallback;
     const value = Number(raw);
-    if (/^\d+(\.\d+)?$/.test(raw) && (value > 0 || allowZero)) return value;
-    this.problem(key, `must be a ${allowZero ? "non-negative" : "positive"} number of seconds, got "${raw}"`);
+    if (!/^\d+(\.\d+)?$/.test(raw) || !(value > 0 || allowZero)) {
+      this.problem(key, `must be a ${allowZero ? "non-negative" : "positive"} number of seconds, got "${raw}"`);
+    } else if (value > MAX_TIMEOUT_S) {
+      // Node's timers hold at most 2^31 - 1 ms (24.8 days) and fire at once past it: a "no limit"
+      // REQUEST_TIMEOUT=99999999 answered every request 504 at once.
+      this.problem(key, `must be at most ${MAX_TIMEOUT_S} seconds (a day), got "${raw}"`);
+    } else return value;
     return fallback;
   }
 
@@ -210,6 +218,24 @@ class Reader {
     }
     return raw;
   }
+
+  /**
+   * An OpenAI-compatible server's base URL (…/v1). The client adds /chat/completions itself, so a
+   * pasted endpoint URL (…/v1/chat/completions) asked for …/chat/completions/chat/completions: every
+   * call a 404 that did not say why.
+   */
+  baseUrl(key: string, fallback?: string): string | undefined {
+    const url = this.url(key, fallback);
+    if (url === undefined) return undefined;
+    const { origin, pathname } = new URL(url);
+    const endpoint = /\/(chat\/completions|completions)\/*$/.exec(pathname);
+    if (endpoint === null) return url;
+    this.problem(
+      key,
+      `is an endpoint (${endpoint[0].replace(/\/+$/, "")}), not the server's base URL: set ${origin}${pathname.slice(0, endpoint.index)} (the client adds /chat/completions)`,
+    );
+    return fallback;
+  }
 }
 
 function readEnvFile(options: LoadConfigOptions, cwd: string): Env {
@@ -229,7 +255,7 @@ function llmSettings(read: Reader): LlmSettings {
   switch (provider) {
     case "openai": {
       const apiKey = read.text("OPENAI_API_KEY");
-      const baseUrl = read.url("OPENAI_BASE_URL");
+      const baseUrl = read.baseUrl("OPENAI_BASE_URL");
       // A custom base URL (a proxy, a local OpenAI-compatible server) may not need a key.
       if (!apiKey && !baseUrl) read.problem("OPENAI_API_KEY", "is required when LLM_PROVIDER=openai");
       return {
@@ -245,7 +271,7 @@ function llmSettings(read: Reader): LlmSettings {
     case "vllm":
       return {
         provider,
-        baseUrl: read.url("VLLM_BASE_URL", "http://localhost:8000/v1"),
+        baseUrl: read.baseUrl("VLLM_BASE_URL", "http://localhost:8000/v1"),
         apiKey: read.text("VLLM_API_KEY"),
         model: read.text("VLLM_MODEL") ?? "hugging-quants/Meta-Llama-3.1-8B-Instruct-AWQ-INT4",
         gpu,

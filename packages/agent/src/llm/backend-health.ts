@@ -3,6 +3,7 @@
 // no tokens spent), shared by concurrent probes and bounded in time. The newest observation wins:
 // under traffic the calls speak, when idle the check does.
 
+import { HttpError } from "@pithead/http";
 import type { ChatModel } from "./chat-model.ts";
 import { classifyLlmError } from "./llm-errors.ts";
 
@@ -60,6 +61,21 @@ function backendFailure(error: unknown): Failure | undefined {
     : undefined;
 }
 
+/**
+ * A call still running when its request's deadline (REQUEST_TIMEOUT) aborted it: the backend did
+ * not answer in time. The deadline fires first (the provider's own timeout is the time left), so
+ * without this a stuck server whose model list still answers kept /health "healthy". A client that
+ * went away or a shutdown is not the backend's doing.
+ */
+function deadlineFailure(signal: AbortSignal | undefined): Failure | undefined {
+  const reason: unknown = signal?.aborted ? signal.reason : undefined;
+  if (!(reason instanceof HttpError) || reason.code !== "REQUEST_TIMEOUT") return undefined;
+  return {
+    detail: "LLM backend did not answer in time",
+    cause: `no answer before the request deadline: ${reason.message}`,
+  };
+}
+
 /** A failed check: whatever it threw says the backend cannot serve. */
 function checkFailure(error: unknown): Failure {
   const cause = error instanceof Error ? error.message : String(error);
@@ -102,7 +118,7 @@ export function createBackendHealth(model: ChatModel, options: BackendHealthOpti
         observe(true, "request");
         return result;
       } catch (error) {
-        const failure = backendFailure(error);
+        const failure = backendFailure(error) ?? deadlineFailure(request.signal);
         if (failure !== undefined) observe(false, "request", failure);
         throw error;
       }

@@ -20,12 +20,18 @@ export interface SearchBackend {
   search(query: string, signal: AbortSignal): Promise<SearchAnswer>;
 }
 
-/** A search backend failure with the HTTP status the agent answers with (502 or 504). */
+/**
+ * A search backend failure with the HTTP status the agent answers with (502 or 504). `detail` is
+ * what the caller reads: no address of the backend and no system error text (as for the model
+ * server, llm/llm-errors.ts); the message, for the log, has both.
+ */
 export class SearchError extends Error {
   readonly status: 502 | 504;
-  constructor(status: 502 | 504, message: string) {
+  readonly detail: string;
+  constructor(status: 502 | 504, detail: string, message = detail) {
     super(message);
     this.name = "SearchError";
     this.status = status;
+    this.detail = detail;
   }
 }

@@ -50,18 +50,25 @@ export function searxngBackend(options: SearxngOptions): SearchBackend {
         if (signal.aborted) throw signal.reason;
         const reason =
           error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : "";
-        throw new SearchError(502, `Search backend ${url.host} unreachable: ${reason}`);
+        throw new SearchError(502, "Search backend unreachable", `Search backend ${url.host} unreachable: ${reason}`);
       }
       if (response.status === 403) {
         throw new SearchError(502, "Search backend refused format=json: enable `json` in SearXNG's search.formats");
       }
-      if (!response.ok) throw new SearchError(502, `Search backend ${url.host} answered HTTP ${response.status}`);
+      if (!response.ok) {
+        const detail = `Search backend answered HTTP ${response.status}`;
+        throw new SearchError(502, detail, `${detail} (${url.host})`);
+      }
       let body: unknown;
       try {
         body = await response.json();
       } catch {
         if (signal.aborted) throw signal.reason;
-        throw new SearchError(502, `Search backend ${url.host} did not answer JSON`);
+        throw new SearchError(
+          502,
+          "Search backend did not answer JSON",
+          `Search backend ${url.host} did not answer JSON`,
+        );
       }
       return parseSearxngResponse(query, body, options.maxResults);
     },

@@ -8,7 +8,7 @@
 // the CLI; 1 for what fails when it runs (a coldkey that will not open, a port in use, the model).
 
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import type { RunningAgent } from "@pithead/agent";
@@ -246,8 +246,22 @@ function writePrivateFile(file: string, text: string): void {
     renameSync(temporary, file);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw error;
+    // The error names the temporary file, which the user never asked for: name theirs.
+    const code = (error as NodeJS.ErrnoException).code;
+    fail(`cannot write ${file} (--output): ${code ?? errorMessage(error)}`);
   }
+}
+
+/**
+ * An --output that cannot be written, found before a secret is asked for and the coldkey unlocked
+ * (seconds of argon2), instead of after, in the words of a temporary file's ENOENT.
+ */
+function outputProblem(file: string): string | undefined {
+  const folder = dirname(resolve(file));
+  if (!existsSync(folder)) return `the folder ${folder} does not exist`;
+  if (!statSync(folder).isDirectory()) return `${folder} is not a folder`;
+  if (existsSync(file) && statSync(file).isDirectory()) return `${file} is a folder`;
+  return undefined;
 }
 
 async function sign(options: SignOptions): Promise<void> {
@@ -257,8 +271,10 @@ async function sign(options: SignOptions): Promise<void> {
   if (apiUrl !== options.apiUrl) {
     process.stderr.write(`note: signing ${apiUrl} (without the trailing slash: the portal appends /complete to it)\n`);
   }
-  // The URL and token are checked before any secret is asked for.
+  // The URL, the token and where the file goes are checked before any secret is asked for.
   signableMessage(apiUrl, token);
+  const output = options.output === undefined ? undefined : outputProblem(options.output);
+  if (output !== undefined) usage(`--output: ${output}`);
   const pair = await keyFor(options);
   const signed = signCredentials(apiUrl, token, pair);
   if (options.output) writePrivateFile(options.output, signed.text);

@@ -39,7 +39,7 @@ function decimal(name: string) {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-/** The `generate` option that sets each provider setting, to name it in errors. */
+/** The `generate` option that sets each provider setting or request field, to name it in errors. */
 const FLAG_OF_SETTING: Record<string, string> = {
   model: "--model",
   modelPath: "--model",
@@ -48,6 +48,10 @@ const FLAG_OF_SETTING: Record<string, string> = {
   gpu: "--gpu",
   contextSize: "--context-size",
   timeoutMs: "--timeout",
+  maxTokens: "--max-tokens",
+  temperature: "--temperature",
+  seed: "--seed",
+  stop: "--stop",
 };
 
 /**
@@ -57,9 +61,9 @@ const FLAG_OF_SETTING: Record<string, string> = {
 function failWith(error: unknown): never {
   if (isLlmError(error)) {
     // A setting's name is the library's; the user typed a flag, so the flag is named instead.
-    const flag = error.code === "INVALID_CONFIG" ? FLAG_OF_SETTING[error.details.field ?? ""] : undefined;
-    const message = flag ? error.message.replace(new RegExp(`^${error.details.field}\\b`), flag) : error.message;
     const badValue = error.code === "INVALID_CONFIG" || error.code === "INVALID_REQUEST";
+    const flag = badValue ? FLAG_OF_SETTING[error.details.field ?? ""] : undefined;
+    const message = flag ? error.message.replace(new RegExp(`^${error.details.field}\\b`), flag) : error.message;
     fail(`${message} [${error.code}]`, badValue ? EXIT_USAGE : 1);
   }
   fail(errorMessage(error));
