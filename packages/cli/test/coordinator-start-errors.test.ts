@@ -1,7 +1,7 @@
 // `pithead coordinator start` refusing what it is given: a malformed flag or PITHEAD_* value is a
 // usage error (2) like every command's; a --data or admin.key that cannot be one is named with what
 // to do, not as the OS's bare EEXIST/EISDIR.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -37,6 +37,19 @@ describe("pithead coordinator start", () => {
       `error: --data: ${file} is a file, not a directory: pass a directory (it is created if missing)`,
     );
     expect(lastLine(under.stderr)).toContain(`${file} is a file, so ${join(file, "sub")} cannot be made under it`);
+  });
+
+  it("exits 2 for a --db naming a file that is not a database, leaving its mode and bytes as they were", async () => {
+    const wrong = join(dir, "hosts");
+    writeFileSync(wrong, "127.0.0.1 localhost\n");
+    chmodSync(wrong, 0o644);
+    const ran = await pithead(["coordinator", "start", "--port", "0", "--data", join(dir, "db-data"), "--db", wrong]);
+    expect(ran.code).toBe(2);
+    expect(lastLine(ran.stderr)).toBe(
+      `error: --db / PITHEAD_DB: ${wrong} is not a SQLite database (it does not begin with SQLite's header); it is left as it was`,
+    );
+    expect((statSync(wrong).mode & 0o777).toString(8)).toBe("644");
+    expect(readFileSync(wrong, "utf8")).toBe("127.0.0.1 localhost\n");
   });
 
   it("names an admin.key that is a directory and says what to do", async () => {

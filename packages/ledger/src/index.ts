@@ -40,7 +40,7 @@ export {
   postgresLedgerSize,
 } from "./postgres-append.ts";
 export { migratePostgresLedger, postgresLedgerMigrations } from "./postgres-schema.ts";
-export { preparePrivateSqlite } from "./private-files.ts";
+export { NotASqliteDatabase, preparePrivateSqlite } from "./private-files.ts";
 export {
   type ConsistencyProof,
   type InclusionProof,

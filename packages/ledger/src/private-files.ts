@@ -6,6 +6,7 @@
 // for the operator, never a refusal to start.
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { sqliteFileProblem } from "@pithead/sql";
 
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
@@ -57,6 +58,16 @@ export function filesIn(dir: string): string[] {
   }
 }
 
+/** The file a SQLite store was told to open is something else; it was left untouched. */
+export class NotASqliteDatabase extends Error {
+  readonly path: string;
+  constructor(path: string, problem: string) {
+    super(problem);
+    this.name = "NotASqliteDatabase";
+    this.path = path;
+  }
+}
+
 /**
  * Before SQLite opens the database at `path` (not ":memory:"): makes its directory (0700) and the
  * file itself, empty and 0600, if missing. SQLite takes an empty file as a new database and gives the
@@ -65,6 +76,10 @@ export function filesIn(dir: string): string[] {
  */
 export function preparePrivateSqlite(path: string): string[] {
   if (path === ":memory:" || path === "") return [];
+  // A path that names another kind of file (--db /etc/passwd) is refused before anything is
+  // made or tightened: that file keeps its mode.
+  const problem = sqliteFileProblem(path);
+  if (problem !== undefined) throw new NotASqliteDatabase(path, problem);
   makePrivateDir(dirname(path));
   try {
     closeSync(openSync(path, "wx", PRIVATE_FILE_MODE));

@@ -2,7 +2,16 @@
 // owner alone, under the usual umask 022 and in a 0755 directory such as /var/lib/pithead. Every
 // file a store, a seal, an archive run or an export writes is 0600 and every directory it makes
 // 0700; files an older version left 0644 are tightened when a writer opens them.
-import { appendFileSync, chmodSync, chownSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -152,6 +161,19 @@ describe("ledger files are readable by their owner alone", () => {
       await ledger.close();
       old.close();
     }
+  });
+
+  it("SQLite: a path naming a file that is not a database is refused, the file's mode and bytes as they were", async () => {
+    using dir = tempDir();
+    const path = join(openDir(join(dir.path, "data")), "passwd");
+    writeFileSync(path, "root:x:0:0:root:/root:/bin/bash\n");
+    chmodSync(path, 0o644);
+    await expect(openLedger({ store: "sqlite", path, signer })).rejects.toThrow(
+      `${path} is not a SQLite database (it does not begin with SQLite's header); it is left as it was`,
+    );
+    expect(mode(path)).toBe("644");
+    expect(readFileSync(path, "utf8")).toBe("root:x:0:0:root:/root:/bin/bash\n");
+    expect(readdirSync(join(dir.path, "data"))).toEqual(["passwd"]);
   });
 
   it.skipIf(process.getuid?.() !== 0)(

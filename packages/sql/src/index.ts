@@ -9,3 +9,4 @@ export {
 } from "./migrations.ts";
 export { migratePostgres } from "./postgres.ts";
 export { migrateSqlite } from "./sqlite.ts";
+export { sqliteFileProblem } from "./sqlite-file.ts";

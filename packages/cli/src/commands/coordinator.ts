@@ -14,7 +14,7 @@ import {
   startCoordinator,
 } from "@pithead/coordinator";
 import { closeOnSignals, isStorageFull } from "@pithead/http";
-import { KeyFileError } from "@pithead/ledger";
+import { KeyFileError, NotASqliteDatabase } from "@pithead/ledger";
 import { type Command, Option } from "commander";
 import { exitCodesHelp } from "../exit-help.ts";
 import { notADirectory } from "../file-problem.ts";
@@ -158,6 +158,7 @@ function startCommand(coordinator: Command): void {
       progress.fail("the coordinator did not start");
       // A malformed flag or PITHEAD_* value: a usage error, as for every command.
       if (error instanceof ConfigError) fail(error.message, EXIT_USAGE);
+      if (error instanceof NotASqliteDatabase) fail(`--db / PITHEAD_DB: ${error.message}`, EXIT_USAGE);
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EADDRINUSE") fail(`the port is already in use (${(error as Error).message})`);
       const host =

@@ -5,8 +5,9 @@
 // is 0700. An existing folder is tightened only when it is the agent's own (DATA_DIR): anywhere
 // else it may be shared (the working directory, /srv), so it is left as it is, with a warning.
 
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { sqliteFileProblem } from "@pithead/sql";
 import { ConfigError } from "../../config/load-config.ts";
 
 const PRIVATE_FILE = 0o600;
@@ -23,36 +24,13 @@ export interface PrivateDatabaseOptions {
   ownFolder: boolean;
 }
 
-/** The first 16 bytes of every SQLite database file (sqlite.org/fileformat.html). */
-const SQLITE_HEADER = Buffer.from("SQLite format 3\0", "latin1");
-
-/**
- * Why an existing file is not a SQLite database, or undefined (one, or empty: SQLite takes an empty
- * file as a new database). Checked before anything is tightened: DATABASE_URL=sqlite:////etc/passwd
- * (a typo, a wrong file) made /etc/passwd 0600 before SQLite said "file is not a database".
- */
-function notADatabase(path: string): string | undefined {
-  const stat = statSync(path);
-  if (!stat.isFile()) return `${path} is not a file`;
-  if (stat.size === 0) return undefined;
-  const head = Buffer.alloc(SQLITE_HEADER.length);
-  const fd = openSync(path, "r");
-  try {
-    readSync(fd, head, 0, head.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  return head.equals(SQLITE_HEADER)
-    ? undefined
-    : `${path} is not a SQLite database (it does not begin with SQLite's header); it is left as it was`;
-}
-
 /**
  * Prepares `path` (a file, not ":memory:"); returns a line for each thing it could not make private.
  * Throws a ConfigError naming DATABASE_URL when the file there is not a database, touching nothing.
  */
 export function preparePrivateDatabase(path: string, options: PrivateDatabaseOptions): string[] {
-  const problem = existsSync(path) ? notADatabase(path) : undefined;
+  // Checked before anything is tightened: a wrong file (DATABASE_URL=sqlite:////etc/passwd) stays as it was.
+  const problem = sqliteFileProblem(path);
   if (problem !== undefined) throw new ConfigError("DATABASE_URL", problem);
   const warnings: string[] = [];
   const folder = dirname(path);
