@@ -147,7 +147,7 @@ function startCommand(): Command {
       progress.succeed(`fleet controller listening on ${service.url} (OpenAPI at ${service.url}/docs)`);
       for (const controller of service.controllers.values()) {
         process.stderr.write(
-          `  operator ${controller.operator.id}: ${controller.miners().length} miners, ${controller.mode}${controller.dryRun ? ", dry-run" : ""}, ledger partition ${controller.partition}\n`,
+          `  operator ${controller.operator.id}: ${controller.miners().length} miner${controller.miners().length === 1 ? "" : "s"}, ${controller.mode}${controller.dryRun ? ", dry-run" : ""}, ledger partition ${controller.partition}\n`,
         );
       }
       if (service.simulator) {
