@@ -6,7 +6,9 @@
 import { accessSync, constants, existsSync } from "node:fs";
 import { dirname } from "node:path";
 import type { GpuInfo } from "@pithead/llm";
+import { apiKeyOrigin } from "./config/api-key-origin.ts";
 import type { MinerConfig } from "./config/load-config.ts";
+import { isPlaceholderApiKey, placeholderApiKeyText } from "./config/placeholder-api-key.ts";
 import { detectMachine, largestVramMb } from "./machine/machine.ts";
 import { CoordinatorClient, versionedBaseHint } from "./net/coordinator-client.ts";
 import { ResultStore } from "./store/result-store.ts";
@@ -64,11 +66,12 @@ async function checkCoordinator(config: MinerConfig): Promise<DoctorReport["coor
   try {
     status = (await fetch(health, { signal: AbortSignal.timeout(5000) })).status;
   } catch (error) {
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    // fetch says only "fetch failed": why is in its cause (ECONNREFUSED, ENOTFOUND, "bad port").
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     return {
       url: config.coordUrl,
       reachable: false,
-      detail: `unreachable (${cause ?? (error as Error).message})`,
+      detail: `unreachable (${cause?.code ?? cause?.message ?? (error as Error).message})`,
       apiKey: notChecked("not checked"),
     };
   }
@@ -96,6 +99,7 @@ async function checkCoordinator(config: MinerConfig): Promise<DoctorReport["coor
  */
 async function checkApiKey(config: MinerConfig): Promise<DoctorReport["coordinator"]["apiKey"]> {
   if (!config.apiKey) return { accepted: false, detail: "API_KEY is not set" };
+  if (isPlaceholderApiKey(config.apiKey)) return { accepted: false, detail: placeholderApiKeyText("API_KEY") };
   const client = new CoordinatorClient({ baseUrl: config.coordUrl, apiKey: config.apiKey, timeoutMs: 5000 });
   const path = "/v1/wallet/balance";
   let answer: Awaited<ReturnType<CoordinatorClient["request"]>>;
@@ -142,11 +146,18 @@ function readinessProblems(
   if (accelProblem !== undefined) problems.push(`the accelerator: ${accelProblem} (the miner would refuse to start)`);
   if (!workloads.some((w) => w.available)) problems.push("no workload can run here (the miner would refuse to start)");
   if (!workDirWritable) problems.push("WORK_DIR is not writable (the miner would refuse to start)");
+  // Offline too: the installer's placeholder is never a key any coordinator takes.
+  const placeholder = isPlaceholderApiKey(config.apiKey);
+  if (placeholder)
+    problems.push(
+      `${placeholderApiKeyText(apiKeyOrigin(config))} (\`miner start\` would exit 78 at its first heartbeat)`,
+    );
   if (!config.coordUrl || !config.apiKey) return problems;
   if (coordinator.apiKey.accepted === false) {
-    problems.push(
-      "the coordinator refuses API_KEY (`miner start` would exit 78 at its first heartbeat: retrying cannot fix it)",
-    );
+    if (!placeholder)
+      problems.push(
+        "the coordinator refuses API_KEY (`miner start` would exit 78 at its first heartbeat: retrying cannot fix it)",
+      );
   } else if (coordinator.reachable === false) {
     problems.push("no coordinator answers at COORD_URL (the miner would start and keep retrying)");
   }

@@ -21,6 +21,7 @@ export {
   MinerConfigError,
   redactConfig,
 } from "./config/load-config.ts";
+export { isPlaceholderApiKey, placeholderApiKeyText } from "./config/placeholder-api-key.ts";
 export { type AnswerVerdict, type CoordinatorAnswer, judgeAnswer, type OutboxKind } from "./core/answer.ts";
 export { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF } from "./core/backoff.ts";
 export { proofMessage, sha256Hex } from "./core/proof.ts";

@@ -80,6 +80,32 @@ describe("miner doctor: the verdict", () => {
     expect(down.problems.join()).toContain("no coordinator answers at COORD_URL");
   });
 
+  it.each([false, true])(
+    "names the installer's placeholder API_KEY CHANGE_ME as a problem, offline=%s, without sending it",
+    async (offline) => {
+      await using coordinator = await startScriptedCoordinator();
+      const report = await minerDoctor(config(coordinator.url, "CHANGE_ME"), {
+        detectGpus: async () => [],
+        workloads: runnable,
+        offline,
+      });
+      expect(report.ok).toBe(false);
+      // "environment variable API_KEY", longer under systemd (apiKeyOrigin).
+      expect(report.problems).toHaveLength(1);
+      expect(report.problems[0]).toMatch(
+        /^environment variable API_KEY.* is still the installer's placeholder CHANGE_ME: set it to the miner key `pithead keys create --role miner` printed \(`miner start` would exit 78 at its first heartbeat\)$/,
+      );
+      expect(coordinator.of("/v1/wallet/balance")).toHaveLength(0);
+      if (!offline) expect(report.coordinator).toMatchObject({ reachable: false, apiKey: { accepted: false } });
+    },
+  );
+
+  it('says why a coordinator is unreachable where fetch says only "fetch failed"', async () => {
+    // Port 1 is one fetch refuses to connect to ("bad port"), as a mistyped COORD_URL may name.
+    const report = await doctor("http://127.0.0.1:1");
+    expect(report.coordinator.detail).toBe("unreachable (bad port)");
+  });
+
   it("with --offline judges the machine alone", async () => {
     const report = await minerDoctor(config("http://127.0.0.1:9"), {
       detectGpus: async () => [],

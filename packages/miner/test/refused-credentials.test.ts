@@ -23,9 +23,9 @@ afterAll(() => {
   rmSync(cwd, { recursive: true, force: true });
 });
 
-function startCli(coordinator: ScriptedCoordinator, name: string) {
+function startCli(coordinator: ScriptedCoordinator, name: string, apiKey = "k-refused") {
   const config = join(cwd, `${name}.conf`);
-  writeFileSync(config, `COORD_URL="${coordinator.url}"\nWALLET_ADDR="wallet_demo"\nAPI_KEY="k-refused"\n`);
+  writeFileSync(config, `COORD_URL="${coordinator.url}"\nWALLET_ADDR="wallet_demo"\nAPI_KEY="${apiKey}"\n`);
   const child = spawn(
     process.execPath,
     [
@@ -64,6 +64,16 @@ describe("miner start with credentials the coordinator refuses", () => {
       `error: the coordinator at ${coordinator.url} refuses this miner's credentials (401 UNAUTHORIZED: Unknown or revoked API key): fix API_KEY in ${run.config} or MINER_ID ${last?.match(/MINER_ID (\S+),/)?.[1]}, then start again`,
     );
     expect(coordinator.of("/v1/miner/heartbeat")).toHaveLength(1);
+  }, 30_000);
+
+  it("names the installer's placeholder CHANGE_ME as such, and the command that prints a key", async () => {
+    await using coordinator = await startScriptedCoordinator();
+    coordinator.overrides.set("/v1/miner/heartbeat", Array(50).fill(unauthorized));
+    const run = startCli(coordinator, "placeholder", "CHANGE_ME");
+    expect(await run.exited).toBe(78);
+    expect(run.stderr().trim().split("\n").at(-1)).toBe(
+      `error: the coordinator at ${coordinator.url} refuses this miner's credentials (401 UNAUTHORIZED: Unknown or revoked API key): API_KEY in ${run.config} is still the installer's placeholder CHANGE_ME: set it to the miner key \`pithead keys create --role miner\` printed, then start again`,
+    );
   }, 30_000);
 
   it("keeps retrying through an outage (503) and stops only when told", async () => {

@@ -14,6 +14,22 @@ describe("a refused key", () => {
     expect(hint).not.toContain("secretsecret");
   });
 
+  it("says how to get back to the login screen, which a tab holding keys does not show", () => {
+    const hint = refusedKeyHint({ "x-api-key": "k" }) ?? "";
+    expect(hint).toContain("Forget keys on the Connections page, then enter the login code pithead up printed");
+  });
+
+  it("names a fleet operator's secret refused (a bad signature, an unknown operator), not a clock or a replay", () => {
+    const signed = { "x-pithead-operator": "default", "x-pithead-signature": "v1=abc" };
+    const hint = refusedKeyHint(signed, "AUTH_BAD_SIGNATURE") ?? "";
+    expect(hint).toContain("the secret this tab holds for operator default was refused");
+    expect(hint).toContain("started again with new keys");
+    expect(hint).not.toContain("abc");
+    expect(refusedKeyHint(signed, "AUTH_UNKNOWN_OPERATOR")).toBe(hint);
+    expect(refusedKeyHint(signed, "AUTH_STALE_TIMESTAMP")).toBeUndefined();
+    expect(refusedKeyHint(signed, "AUTH_REPLAYED_NONCE")).toBeUndefined();
+  });
+
   it("is one message for every panel the same key failed, and one per key refused", () => {
     const refused = (id: string) =>
       new ApiError("coordinator", 401, "UNAUTHORIZED", `Unknown or revoked API key: the admin key ${id} was refused`);

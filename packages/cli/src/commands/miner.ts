@@ -9,12 +9,14 @@ import {
   type ConfigKey,
   createLogger,
   type DoctorReport,
+  isPlaceholderApiKey,
   type LoadMinerConfigOptions,
   loadMinerConfig,
   type MinerConfig,
   MinerConfigError,
   MinerStartError,
   minerDoctor,
+  placeholderApiKeyText,
   ResultStore,
   startMiner,
 } from "@pithead/miner";
@@ -120,8 +122,12 @@ function startCommand(): Command {
       if (stopping) return;
       stopping = true;
       await running.stop(0).catch(() => undefined);
+      // The installer's placeholder is named as such: "fix API_KEY" alone reads as a typo to find.
+      const fix = isPlaceholderApiKey(config.apiKey)
+        ? placeholderApiKeyText(apiKeyOrigin(config))
+        : `fix ${apiKeyOrigin(config)} or MINER_ID ${config.minerId}`;
       fail(
-        `the coordinator at ${config.coordUrl} refuses this miner's credentials (${reason}): fix ${apiKeyOrigin(config)} or MINER_ID ${config.minerId}, then start again`,
+        `the coordinator at ${config.coordUrl} refuses this miner's credentials (${reason}): ${fix}, then start again`,
         EXIT_CREDENTIALS_REFUSED,
       );
     });

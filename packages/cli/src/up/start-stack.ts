@@ -12,11 +12,12 @@ import type { Server } from "node:http";
 import { join } from "node:path";
 import { errorMessage } from "../output.ts";
 import { postgresProblem } from "../postgres-problem.ts";
+import { dataDirProblem } from "./data-dir.ts";
 import { MinerWatch } from "./miner-watch.ts";
 import { newProxySecret, startWithProxySecret } from "./proxy-secret.ts";
 import { ServiceLogs } from "./service-logs.ts";
 import { coordinatorFlags, fleetSettings } from "./service-settings.ts";
-import { type Closer, minerStopTimeoutMs, type Step, stopInOrder } from "./stop-order.ts";
+import { type Closer, minerStopOutcome, minerStopTimeoutMs, type Step, stopInOrder } from "./stop-order.ts";
 import { FRESH_FLEET_OPERATOR, keysFile, loadOrCreateUpKeys, saveUpKeys, writeSecretFile } from "./up-keys.ts";
 import type { UpOptions } from "./up-options.ts";
 import type { StackFacts } from "./up-summary.ts";
@@ -74,6 +75,8 @@ function watchServer(name: string, server: Server, stopping: () => boolean, logs
 
 export async function startStack(options: UpOptions, step: Step): Promise<RunningStack> {
   const { dataDir, host, ports, postgres } = options;
+  const dataProblem = dataDirProblem(dataDir);
+  if (dataProblem) throw new StackStartError(dataProblem);
   const logs = new ServiceLogs(join(dataDir, "logs"));
   const closers: Closer[] = [];
   let stopping = false;
@@ -223,10 +226,14 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
       (m) => `compute miner ${minerKey.minerId} registered, offering ${[...m.miner.offered.keys()].join(", ")}`,
       async () => {
         const started = await startMiner(minerConfig, { log: minerWatch.logger });
+        let stopped: { gaveBack: number; pending: number } | undefined;
         // Stopped with the others if it never registers (the catch below closes every closer).
         closers.push({
           name: "miner",
-          close: () => started.stop(),
+          close: async () => {
+            stopped = await started.stop();
+          },
+          outcome: () => (stopped ? minerStopOutcome(stopped, minerConfig.workDir) : undefined),
           // Its running jobs get the grace period, then are given back while the coordinator listens.
           timeoutMs: minerStopTimeoutMs(minerConfig.shutdownGraceSecs),
           note: () => {

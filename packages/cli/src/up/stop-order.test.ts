@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { type Closer, minerStopTimeoutMs, STOP_TIMEOUT_MS, type Step, stopInOrder } from "./stop-order.ts";
+import {
+  type Closer,
+  minerStopOutcome,
+  minerStopTimeoutMs,
+  STOP_TIMEOUT_MS,
+  type Step,
+  stopInOrder,
+} from "./stop-order.ts";
 
 /** The spinner, as lines. */
 function recordingStep(lines: string[]): Step {
@@ -86,5 +93,31 @@ describe("stopping pithead up", () => {
     await vi.runAllTimersAsync();
     await stopped;
     expect(lines[0]).toBe("… stopping the miner (a running job gets up to 30 s to finish, then is given back)");
+  });
+
+  it("says once the miner stopped what became of its work: jobs given back, results kept for the next start", async () => {
+    const lines: string[] = [];
+    let stopped = { gaveBack: 0, pending: 0 };
+    const stopped$ = stopInOrder(
+      [
+        {
+          name: "miner",
+          close: async () => {
+            stopped = { gaveBack: 1, pending: 2 };
+          },
+          outcome: () => minerStopOutcome(stopped, "/data/miner"),
+        },
+      ],
+      recordingStep(lines),
+    );
+    await vi.runAllTimersAsync();
+    await stopped$;
+    expect(lines.at(-1)).toBe(
+      "✔ miner stopped (0.0 s): 1 running job given back to the coordinator; 2 results not yet delivered, kept in /data/miner and sent at the next start",
+    );
+    expect(minerStopOutcome({ gaveBack: 0, pending: 0 }, "/data/miner")).toBeUndefined();
+    expect(minerStopOutcome({ gaveBack: 3, pending: 0 }, "/data/miner")).toBe(
+      "3 running jobs given back to the coordinator",
+    );
   });
 });

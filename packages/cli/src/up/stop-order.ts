@@ -23,6 +23,8 @@ export interface Closer {
   timeoutMs?: number;
   /** Said while it stops, e.g. how long a running job may still take (read when it stops). */
   note?: () => string | undefined;
+  /** Said once it stopped, e.g. the jobs the miner gave back (read after close resolved). */
+  outcome?: () => string | undefined;
 }
 
 export const STOP_ORDER: readonly ServiceName[] = ["miner", "dashboard", "fleet", "agent", "coordinator"];
@@ -41,10 +43,26 @@ export function minerStopTimeoutMs(graceSecs: number): number {
   return graceSecs * 1000 + MINER_STOP_MARGIN_MS;
 }
 
+/**
+ * What became of the miner's work when it stopped: the jobs it gave back (the coordinator leases
+ * them again) and results not yet delivered (kept in WORK_DIR, sent at the next start). Nothing to
+ * say when it finished everything.
+ */
+export function minerStopOutcome(stopped: { gaveBack: number; pending: number }, workDir: string): string | undefined {
+  const said: string[] = [];
+  if (stopped.gaveBack > 0)
+    said.push(`${stopped.gaveBack} running ${stopped.gaveBack === 1 ? "job" : "jobs"} given back to the coordinator`);
+  if (stopped.pending > 0)
+    said.push(
+      `${stopped.pending} ${stopped.pending === 1 ? "result" : "results"} not yet delivered, kept in ${workDir} and sent at the next start`,
+    );
+  return said.length > 0 ? said.join("; ") : undefined;
+}
+
 /** Closes every closer in STOP_ORDER, one at a time, each within its time limit. */
 export async function stopInOrder(closers: Closer[], step?: Step): Promise<void> {
   const ordered = [...closers].sort((a, b) => STOP_ORDER.indexOf(a.name) - STOP_ORDER.indexOf(b.name));
-  for (const { name, close, timeoutMs = STOP_TIMEOUT_MS, note } of ordered) {
+  for (const { name, close, timeoutMs = STOP_TIMEOUT_MS, note, outcome } of ordered) {
     const said = note?.();
     const progress = step?.(`stopping the ${name}${said ? ` (${said})` : ""}`);
     const started = Date.now();
@@ -55,7 +73,12 @@ export async function stopInOrder(closers: Closer[], step?: Step): Promise<void>
     try {
       if ((await Promise.race([close(), late])) === "late")
         progress?.fail(`the ${name} did not stop within ${Math.round(timeoutMs / 1000)} s; going on`);
-      else progress?.succeed(`${name} stopped (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+      else {
+        const after = outcome?.();
+        progress?.succeed(
+          `${name} stopped (${((Date.now() - started) / 1000).toFixed(1)} s)${after ? `: ${after}` : ""}`,
+        );
+      }
     } catch (error) {
       progress?.fail(`the ${name} did not stop cleanly: ${errorMessage(error)}`);
     } finally {

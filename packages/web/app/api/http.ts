@@ -74,18 +74,31 @@ export function describeErrorBody(
   return { code: `HTTP_${status}`, message: snippet ? `HTTP ${status}: ${snippet}` : `HTTP ${status}` };
 }
 
+/** How a tab holding keys gets back to the login screen, which shows only to a tab holding none. */
+const LOG_IN_AGAIN = "Log in again (Forget keys on the Connections page, then enter the login code pithead up printed)";
+
 /**
  * What to add to a 401 for a request that sent a key: which key was refused (by the public id a
  * Pithead key carries, never the secret) and what fixes it.
  */
-export function refusedKeyHint(headers: Record<string, string> | undefined): string | undefined {
+export function refusedKeyHint(headers: Record<string, string> | undefined, code?: string): string | undefined {
+  // A signed fleet request: an unknown operator or a signature that does not match is the secret
+  // (a stale tab after a new start, or a changed secret); a stale timestamp or a replay is not.
+  const operator = headers?.["x-pithead-operator"];
+  if (operator !== undefined) {
+    if (code !== "AUTH_BAD_SIGNATURE" && code !== "AUTH_UNKNOWN_OPERATOR") return undefined;
+    return (
+      `the secret this tab holds for operator ${operator} was refused: it was changed, or the stack was started again with new keys. ` +
+      `${LOG_IN_AGAIN}, or enter the current secret on the Connections page`
+    );
+  }
   const sent = headers?.authorization?.replace(/^Bearer\s+/i, "") ?? headers?.["x-api-key"];
   if (!sent) return undefined;
   const pithead = /^ph_([a-z]+)_([0-9a-f]{12})_/.exec(sent);
   const which = pithead ? `the ${pithead[1]} key ${pithead[2]}` : "the key this dashboard holds";
   return (
     `${which} was refused: it was revoked, or the stack was started again with new keys. ` +
-    "Log in again with the login code pithead up printed, or enter a current key on the Connections page"
+    `${LOG_IN_AGAIN}, or enter a current key on the Connections page`
   );
 }
 
@@ -152,7 +165,7 @@ export async function callRaw(
     body = undefined;
   }
   const { code, message, details } = describeErrorBody(response.status, body, text);
-  const hint = response.status === 401 ? refusedKeyHint(options.headers) : undefined;
+  const hint = response.status === 401 ? refusedKeyHint(options.headers, code) : undefined;
   throw new ApiError(service, response.status, code, hint ? `${message}: ${hint}` : message, details);
 }
 

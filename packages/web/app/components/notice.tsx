@@ -21,6 +21,8 @@ export function ErrorNotice({
       {title && <strong>{title}: </strong>}
       <span>{errorMessage(error)}</span>
       {stale && <span> (showing what was loaded before: it may be out of date)</span>}
+      {/* A space, so the message and "Try again" never read as one word ("ECONNREFUSEDTry again"). */}
+      {onRetry && " "}
       {onRetry && (
         <button type="button" className="link-button" onClick={onRetry}>
           Try again

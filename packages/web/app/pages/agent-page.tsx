@@ -41,7 +41,9 @@ export function AgentPage() {
   );
   if (!agent)
     return (
-      <Notice tone="warn">This dashboard was started without an agent API (pass --agent URL to `pithead web`).</Notice>
+      <Notice tone="warn">
+        This dashboard was started without an agent API (pass <code>--agent URL</code> to <code>pithead web</code>).
+      </Notice>
     );
   const key = connections.agent.apiKey;
 

@@ -174,7 +174,9 @@ export function ConnectionsPage({ intro = false }: { intro?: boolean }) {
         </Notice>
       )}
       {connections.source === "login-code" && !intro && (
-        <Notice tone="ok">These keys came with the login code of `pithead up`. They stay in this tab only.</Notice>
+        <Notice tone="ok">
+          These keys came with the login code of <code>pithead up</code>. They stay in this tab only.
+        </Notice>
       )}
 
       <h2>Services</h2>

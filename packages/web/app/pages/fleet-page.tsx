@@ -292,7 +292,8 @@ export function FleetPage() {
   if (!server.services.fleet)
     return (
       <Notice tone="warn">
-        This dashboard was started without a fleet controller (pass --fleet URL to `pithead web`).
+        This dashboard was started without a fleet controller (pass <code>--fleet URL</code> to <code>pithead web</code>
+        ).
       </Notice>
     );
   const credentials = connections.fleet.operators;

@@ -350,9 +350,12 @@ export function JobPage({ id }: { id: string }) {
                         <div key={name} className="fact">
                           <dt>{name}</dt>
                           <dd>
+                            {/* A name (the model, why it finished) as text, not a JSON string in quotes. */}
                             {typeof value === "number"
                               ? value.toLocaleString("en-US", { maximumFractionDigits: 3 })
-                              : JSON.stringify(value)}
+                              : typeof value === "string"
+                                ? value
+                                : JSON.stringify(value)}
                           </dd>
                         </div>
                       ))}

@@ -149,7 +149,8 @@ export function JobsPage() {
   if (!server.services.coordinator)
     return (
       <Notice tone="warn">
-        This dashboard was started without a coordinator (pass --coordinator URL to `pithead web`).
+        This dashboard was started without a coordinator (pass <code>--coordinator URL</code> to{" "}
+        <code>pithead web</code>).
       </Notice>
     );
 

@@ -22,6 +22,7 @@ import { FORWARDED_CLIENT_HEADER, type HttpServer, PROXY_SECRET_HEADER } from "@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { keepReadingWhenBodyRefused } from "./early-answer.ts";
 import { dashboardErrors } from "./errors.ts";
+import { OutageLog } from "./outage-log.ts";
 import { isActiveDocumentType, isPageLoad, isTopLevelPage, proxiedAnswerHeaders } from "./security-headers.ts";
 
 export const SERVICE_NAMES = ["coordinator", "fleet", "agent"] as const;
@@ -154,6 +155,7 @@ const upperFirst = (text: string) => `${text[0]?.toUpperCase() ?? ""}${text.slic
 
 export async function registerServiceProxy(app: HttpServer, options: ProxyOptions): Promise<void> {
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const outages = new OutageLog<ServiceName>();
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const { service } = request.params as { service: string };
@@ -208,6 +210,7 @@ export async function registerServiceProxy(app: HttpServer, options: ProxyOption
     });
     upstream.on("response", (answer) => {
       answered = true;
+      outages.answered(name, request.log);
       if (kind === "sandboxed" && isPageLoad(request.headers) && isActiveDocumentType(answer.headers["content-type"])) {
         answer.destroy();
         const url = `${base.origin}${path}`;
@@ -250,10 +253,7 @@ export async function registerServiceProxy(app: HttpServer, options: ProxyOption
       // sending the rest of a body the service already answered is no failure of the answer.
       if (answered) return;
       const timedOut = error.code === "ETIMEDOUT";
-      request.log.warn(
-        { service: name, url: base.origin, code: error.code, message: error.message },
-        "service unreachable",
-      );
+      outages.failed(name, request.log, { url: base.origin, code: error.code, message: error.message });
       sendError(
         raw,
         request.id,

@@ -150,7 +150,7 @@ export function FleetMinerTable(props: {
                         <>
                           {" "}
                           <span
-                            className={miner.latch === "THERMAL_LATCH" ? "badge badge-warn wrap" : "muted wrap"}
+                            className={miner.latch === "THERMAL_LATCH" ? "badge badge-warn words" : "muted words"}
                             title={miner.stoppedFor?.decisionId ? `decision ${miner.stoppedFor.decisionId}` : undefined}
                           >
                             {stopped}
@@ -238,7 +238,7 @@ export function FleetMinerTable(props: {
                     <td className={`num ${margin !== undefined && margin.marginUsdPerDay < 0 ? "negative" : ""}`}>
                       {formatUsd(margin?.marginUsdPerDay)}
                       {margin?.ifRunningUsdPerDay !== null && margin?.ifRunningUsdPerDay !== undefined && (
-                        <span className="muted wrap"> {formatUsd(margin.ifRunningUsdPerDay)} if running</span>
+                        <span className="muted words"> {formatUsd(margin.ifRunningUsdPerDay)} if running</span>
                       )}
                     </td>
                     <td
