@@ -58,16 +58,30 @@ async function up(raw: RawUpOptions): Promise<void> {
   if (ignored) process.stderr.write(`${ignored}\n`);
 
   // Loaded here, so `pithead --help` does not load every service.
-  const { StackStartError, startStack } = await import("../up/start-stack.ts");
+  const { StackStartError, StackStartInterrupted, startStack } = await import("../up/start-stack.ts");
   const { KeysFileError } = await import("../up/up-keys.ts");
   const stopping = untilSignal();
+  // Ctrl-C while starting: the service starting now finishes, nothing more starts, and what did
+  // is stopped again (it was ignored until everything was up, keys printed and all).
+  const interrupt = new AbortController();
+  void stopping.then((signal) => {
+    if (interrupt.signal.aborted) return;
+    process.stderr.write(`\n${signal}: stopping once the service starting now is up\n`);
+    interrupt.abort(new StackStartInterrupted(signal));
+  });
   let stack: Awaited<ReturnType<typeof startStack>>;
   try {
-    stack = await startStack(options, spinner);
+    stack = await startStack(options, spinner, interrupt.signal);
   } catch (error) {
+    if (error instanceof StackStartInterrupted) {
+      process.stderr.write(`stopped before everything started; what was made is kept in ${options.dataDir}\n`);
+      process.exit(error.signal === "SIGINT" ? 130 : 143);
+    }
     if (error instanceof StackStartError || error instanceof KeysFileError) fail(error.message);
     throw error;
   }
+  // Started: a signal from now on is the stop below, not an interrupted start.
+  interrupt.abort();
   // Keys and the login code go to a terminal only (or with --show-keys): a stdout that is a log or
   // a file gets where they are kept, in the text and the JSON alike.
   const reveal = options.showKeys || process.stdout.isTTY === true;
@@ -175,7 +189,7 @@ export function registerUpCommands(program: Command): void {
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  npx pithead up                                # everything on this machine, data in ./data\n  npx pithead up --postgres postgres://pithead@localhost/pithead\n  npx pithead up --port 9000 --coordinator-port 9080\n  npx pithead up --ledger-archive-dir /mnt/nas/pithead   # old ledger records move there after 30 days\n\nCtrl-C stops the miner first (a running job gets its grace period, 30 s, to finish, or is given back), then every service.\nA --data and the database it ran with belong together: up refuses to start when the ledgers it would write are signed by keys its --data does not hold.\nup configures its services itself and does not read their environment (LEDGER_ARCHIVE_DIR, PITHEAD_LEDGER_ARCHIVE_DIR, …): use the flags above.\nVerify an archived ledger with its archive: pithead ledger verify <data>/fleet/fleet-ledger --archive <dir>/fleet",
+      "\nExamples:\n  npx pithead up                                # everything on this machine, data in ./data\n  npx pithead up --postgres postgres://pithead@localhost/pithead\n  npx pithead up --port 9000 --coordinator-port 9080\n  npx pithead up --ledger-archive-dir /mnt/nas/pithead   # old ledger records move there after 30 days\n\nCtrl-C stops the miner first (a running job gets its grace period, 30 s, to finish, or is given back), then every service; Ctrl-C while it is still starting stops what has started and exits 130.\nA --data and the database it ran with belong together: up refuses to start when the ledgers it would write are signed by keys its --data does not hold.\nup configures its services itself and does not read their environment (LEDGER_ARCHIVE_DIR, PITHEAD_LEDGER_ARCHIVE_DIR, …): use the flags above.\nVerify an archived ledger with its archive: pithead ledger verify <data>/fleet/fleet-ledger --archive <dir>/fleet",
     )
     .action(up);
 

@@ -37,6 +37,16 @@ export class StackStartError extends Error {
   }
 }
 
+/** Ctrl-C (or SIGTERM) while the stack was starting: what had started was stopped again. */
+export class StackStartInterrupted extends Error {
+  readonly signal: NodeJS.Signals;
+  constructor(signal: NodeJS.Signals) {
+    super(`${signal} while starting`);
+    this.name = "StackStartInterrupted";
+    this.signal = signal;
+  }
+}
+
 /** How long the miner may take to register with the coordinator before `up` gives up. */
 const MINER_REGISTER_TIMEOUT_MS = 30_000;
 /** How long requests still in flight get to finish before their connections are cut. */
@@ -73,7 +83,11 @@ function watchServer(name: string, server: Server, stopping: () => boolean, logs
   });
 }
 
-export async function startStack(options: UpOptions, step: Step): Promise<RunningStack> {
+/**
+ * Starts every service in turn. `interrupted` aborts with a StackStartInterrupted reason (Ctrl-C):
+ * no further service starts once the one starting now is up, and every one started is stopped.
+ */
+export async function startStack(options: UpOptions, step: Step, interrupted?: AbortSignal): Promise<RunningStack> {
   const { dataDir, host, ports, postgres } = options;
   const dataProblem = dataDirProblem(dataDir);
   if (dataProblem) throw new StackStartError(dataProblem);
@@ -87,6 +101,7 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
   };
 
   const run = async <T>(text: string, done: (value: T) => string, start: () => Promise<T>): Promise<T> => {
+    interrupted?.throwIfAborted();
     const progress = step(text);
     try {
       const value = await start();
@@ -311,8 +326,14 @@ export async function startStack(options: UpOptions, step: Step): Promise<Runnin
       simulatedMiners: options.simulatedMiners,
       logsDir: logs.dir,
     };
+    // A signal during the last step: stopped now rather than after a summary nobody wants.
+    interrupted?.throwIfAborted();
     return { facts, stop: closeAll };
   } catch (error) {
+    if (error instanceof StackStartInterrupted) {
+      await closeAll(step);
+      throw error;
+    }
     await closeAll();
     const message = errorMessage(error);
     const problem =
