@@ -7,27 +7,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { coordinatorCalls } from "../../test/support/coordinator-calls.ts";
 import { pithead } from "../../test/support/run-pithead.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pithead-cli-result-output-"));
 const data = join(dir, "coordinator");
 let coordinator: RunningCoordinator;
+const { call, keyOf } = coordinatorCalls(() => coordinator.url, data);
 let env: Record<string, string>;
 let minerKey: string;
-
-async function call(path: string, key: string, body?: unknown): Promise<Record<string, unknown>> {
-  const response = await fetch(coordinator.url + path, {
-    method: body === undefined ? "GET" : "POST",
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return (await response.json()) as Record<string, unknown>;
-}
-
-async function keyOf(...args: string[]): Promise<string> {
-  const ran = await pithead(["keys", "create", ...args, "--url", coordinator.url, "--data", data, "--json"]);
-  return String((JSON.parse(ran.stdout) as { key: string }).key);
-}
 
 /** A job completed by a miner that sends `output` inline, or only its hash. */
 async function completed(output: string | null): Promise<string> {
