@@ -88,7 +88,8 @@ describe("pithead up and the dashboard", () => {
     expect(ran.code).toBe(0);
     expect(ran.stdout).toMatch(/cycle at \S+ \(ledger record #\d+\)/);
     const verified = await shell(verify as string);
-    expect(verified.code).toBe(0);
+    // What verify said goes with a failure: its exit code alone does not say what it found.
+    expect(verified.code, `${verified.stdout}\n${verified.stderr}`).toBe(0);
     expect(verified.stdout).toMatch(/✔ coordinator: \d+ records, .* verified/);
     // Checked against the coordinator's own key, not only the one the export carries.
     expect(verified.stdout + verified.stderr).not.toContain("key named inside the file");

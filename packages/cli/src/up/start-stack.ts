@@ -326,6 +326,10 @@ export async function startStack(options: UpOptions, step: Step, interrupted?: A
       simulatedMiners: options.simulatedMiners,
       logsDir: logs.dir,
     };
+    // What the start wrote (keys, funding, the miner's registration) is covered by a signed
+    // checkpoint before the summary offers `ledger verify`: a ledger with records and no checkpoint
+    // does not verify, and the coordinator's own timer signs only every 5 s.
+    await coordinator.service.checkpoint();
     // A signal during the last step: stopped now rather than after a summary nobody wants.
     interrupted?.throwIfAborted();
     return { facts, stop: closeAll };
