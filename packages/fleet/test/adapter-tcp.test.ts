@@ -154,13 +154,18 @@ describe("CGMiner adapter over TCP", () => {
     }
   });
 
-  it("something that is not a CGMiner API is named for what it is: an echo at once (not a timeout), a web server as HTTP", async () => {
+  it("something that is not a CGMiner API is named for what it is: an echo at once (not a timeout), a web server as HTTP, an SSH server by its banner", async () => {
     // Deadlines far off: a poll that waited for them would end as "timeout", not as what answered.
     const adapter = new CgminerAdapter({ transport: { connectTimeoutMs: 5_000, totalTimeoutMs: 30_000 } });
     const echo = createServer((socket) => socket.pipe(socket));
     const web = createServer((socket) =>
       socket.once("data", () => socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")),
     );
+    // As sshd does: its banner first, then it closes on a request that is no SSH identification.
+    const ssh = createServer((socket) => {
+      socket.write("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n");
+      socket.once("data", () => socket.end("Invalid SSH identification string.\r\n"));
+    });
     const listen = async (server: Server) => {
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       return { id: "foreign", host: "127.0.0.1", port: (server.address() as { port: number }).port };
@@ -178,9 +183,16 @@ describe("CGMiner adapter over TCP", () => {
         failure: "not-cgminer",
         reason: `127.0.0.1:${http.port} answered HTTP: not a CGMiner API (is this the web UI port? the API is on 4028)`,
       });
+      const sshd = await listen(ssh);
+      expect(await adapter.poll(sshd)).toMatchObject({
+        ok: false,
+        failure: "not-cgminer",
+        reason: `127.0.0.1:${sshd.port} answered as an SSH server: not a CGMiner API (is this the SSH port? the API is on 4028)`,
+      });
     } finally {
       echo.close();
       web.close();
+      ssh.close();
     }
   });
 
