@@ -7,6 +7,7 @@ import { loadEmbeddedModel } from "./local/embedded-model.ts";
 import type { GpuMode } from "./local/llama-runtime.ts";
 import { createLocalProvider } from "./local/local-provider.ts";
 import { createOpenAiProvider } from "./openai/openai-provider.ts";
+import { pastedEndpoint } from "./openai/pasted-endpoint.ts";
 import { hasUserinfo, shownUrl } from "./openai/shown-url.ts";
 import { timeoutProblem } from "./request-validation.ts";
 import { ensureTinyModel } from "./tiny-model/tiny-model.ts";
@@ -71,12 +72,12 @@ function checkUrl(field: string, value: string): void {
   // fetch refuses such a URL on every call; the password would reach errors and logs.
   if (hasUserinfo(value))
     throw bad(field, "must not contain a user name or password: send the key as apiKey (a bearer token)");
-  // The client adds /chat/completions: a pasted endpoint URL made every call a bare 404.
-  const endpoint = /\/(chat\/completions|completions)\/*$/.exec(url.pathname);
-  if (endpoint !== null) {
-    const base = `${url.origin}${url.pathname.slice(0, endpoint.index)}`;
-    throw bad(field, `is an endpoint, not the server's base URL: use ${base} (the client adds /chat/completions)`);
-  }
+  const pasted = pastedEndpoint(url);
+  if (pasted !== undefined)
+    throw bad(
+      field,
+      `is an endpoint, not the server's base URL: use ${pasted.base} (the client adds /chat/completions)`,
+    );
 }
 
 /** Throws INVALID_CONFIG naming the first bad setting. */

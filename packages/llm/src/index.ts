@@ -57,6 +57,7 @@ export {
   DEFAULT_MAX_RETRIES,
   type OpenAiProviderOptions,
 } from "./openai/openai-provider.ts";
+export { pastedEndpoint } from "./openai/pasted-endpoint.ts";
 export { tinyModelContinuation, tinySuccessor } from "./tiny-model/successor.ts";
 export {
   defaultModelPath,

@@ -5,6 +5,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { pastedEndpoint } from "@pithead/llm";
 import { type DatabaseLocation, parseDatabaseUrl } from "../store/database-url.ts";
 import { apiKeyProblem } from "./api-key-rule.ts";
 import { parseDotenv } from "./dotenv.ts";
@@ -219,20 +220,15 @@ class Reader {
     return raw;
   }
 
-  /**
-   * An OpenAI-compatible server's base URL (…/v1). The client adds /chat/completions itself, so a
-   * pasted endpoint URL (…/v1/chat/completions) asked for …/chat/completions/chat/completions: every
-   * call a 404 that did not say why.
-   */
+  /** An OpenAI-compatible server's base URL (…/v1), not its endpoint pasted in its place (pastedEndpoint). */
   baseUrl(key: string, fallback?: string): string | undefined {
     const url = this.url(key, fallback);
     if (url === undefined) return undefined;
-    const { origin, pathname } = new URL(url);
-    const endpoint = /\/(chat\/completions|completions)\/*$/.exec(pathname);
-    if (endpoint === null) return url;
+    const pasted = pastedEndpoint(new URL(url));
+    if (pasted === undefined) return url;
     this.problem(
       key,
-      `is an endpoint (${endpoint[0].replace(/\/+$/, "")}), not the server's base URL: set ${origin}${pathname.slice(0, endpoint.index)} (the client adds /chat/completions)`,
+      `is an endpoint (${pasted.endpoint}), not the server's base URL: set ${pasted.base} (the client adds /chat/completions)`,
     );
     return fallback;
   }
