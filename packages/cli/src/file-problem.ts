@@ -1,7 +1,7 @@
 // What went wrong with a file or folder the user named, in one line that names it and says what to
 // do: the OS's own text ("EISDIR: illegal operation on a directory, read") names neither.
 import { existsSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve } from "node:path";
 
 /** Why reading `path` failed (the error readFileSync threw), naming it. */
 export function readProblem(path: string, error: unknown): string {
@@ -11,6 +11,15 @@ export function readProblem(path: string, error: unknown): string {
   if (code === "EACCES" || code === "EPERM")
     return `cannot read ${path}: permission denied (run as a user who may read it)`;
   return `cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+/** Why writing `path` failed (the error writeFileSync threw), naming what to change. */
+export function writeProblem(path: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ENOENT") return `${dirname(resolve(path))} does not exist`;
+  if (code === "EISDIR") return `${path} is a directory: name a file`;
+  if (code === "EACCES" || code === "EPERM") return `permission denied writing ${path}`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**

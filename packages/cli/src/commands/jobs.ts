@@ -2,7 +2,6 @@
 // (the client key and options they share: jobs-client.ts; list and cancel: jobs-list.ts, jobs-cancel.ts).
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
 import {
   CoordinatorApiError,
   type CoordinatorClient,
@@ -11,7 +10,8 @@ import {
   type SubmitJobRequest,
 } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
-import { EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
+import { writeProblem } from "../file-problem.ts";
+import { EXIT_USAGE, fail, printResult } from "../output.ts";
 import { spinner } from "../progress.ts";
 import { CoordinatorLost, finalStates, followJob } from "./follow-job.ts";
 import { registerJobCancelCommand } from "./jobs-cancel.ts";
@@ -55,15 +55,6 @@ async function waitFinal(
   }
 }
 
-/** Why --output cannot be written, naming the path: Node's "ENOENT: no such file or directory, open" does not. */
-function outputProblem(path: string, error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return `${dirname(resolve(path))} does not exist`;
-  if (code === "EISDIR") return `${path} is a directory: name a file`;
-  if (code === "EACCES" || code === "EPERM") return `permission denied writing ${path}`;
-  return errorMessage(error);
-}
-
 function printJobResult(result: JobResult, options: { json?: boolean; output?: string }): void {
   if (options.output && result.output !== null) {
     try {
@@ -72,7 +63,7 @@ function printJobResult(result: JobResult, options: { json?: boolean; output?: s
         Buffer.from(result.output, result.output_encoding === "base64" ? "base64" : "utf8"),
       );
     } catch (error) {
-      fail(`cannot write --output ${options.output}: ${outputProblem(options.output, error)}`, EXIT_USAGE);
+      fail(`cannot write --output ${options.output}: ${writeProblem(options.output, error)}`, EXIT_USAGE);
     }
   }
   printResult(options.json === true, result, () =>
