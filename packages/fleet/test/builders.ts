@@ -14,6 +14,7 @@ import {
   type TelemetryBody,
 } from "../src/core/records.ts";
 import type { FirmwareFamily } from "../src/models.ts";
+import type { CycleReport } from "../src/orchestrator/cycle-report.ts";
 import type { Telemetry } from "../src/telemetry.ts";
 
 export const start = Date.UTC(2026, 0, 1, 12);
@@ -245,4 +246,29 @@ export function divergencesOf(outcome: { all: Planned[] }) {
   return outcome.all
     .filter((p) => p.type === recordTypes.divergence)
     .map((p) => p.body as { minerId: string | null; code: string; blocking: boolean });
+}
+
+/** A cycle's report as the controller returns it: three miners answered, nothing decided, 12 ms. */
+export function cycleReport(overrides: Partial<CycleReport> = {}): CycleReport {
+  const zero = { poll: 0, decide: 0, record: 0, execute: 0, total: 12 };
+  return {
+    operatorId: "op-1",
+    cycleSeq: 0,
+    now: "2026-09-01T00:00:00.000Z",
+    mode: "AUTO",
+    dryRun: false,
+    miners: 3,
+    polled: { ok: 3, failed: 0 },
+    pollFailures: {},
+    market: { price: { source: "fixed", error: null }, network: { source: "fixed", error: null } },
+    decisions: [],
+    negativeProofs: [],
+    receipts: [],
+    divergences: 0,
+    records: 10,
+    checkpoint: null,
+    timingsMs: zero,
+    cpuMs: zero,
+    ...overrides,
+  };
 }

@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { cycleReport } from "../../test/builders.ts";
 import { ManualClock } from "../clock.ts";
 import { CycleLog } from "./cycle-log.ts";
 import type { CycleReport } from "./operator-controller.ts";
@@ -29,25 +30,7 @@ function diskFull(): Error {
 
 function report(cycleSeq: number, totalMs = 12): CycleReport {
   const zero = { poll: 0, decide: 0, record: 0, execute: 0, total: totalMs };
-  return {
-    operatorId: "op-1",
-    cycleSeq,
-    now: "2026-09-01T00:00:00.000Z",
-    mode: "AUTO",
-    dryRun: false,
-    miners: 3,
-    polled: { ok: 3, failed: 0 },
-    pollFailures: {},
-    market: { price: { source: "fixed", error: null }, network: { source: "fixed", error: null } },
-    decisions: [],
-    negativeProofs: [],
-    receipts: [],
-    divergences: 0,
-    records: 10,
-    checkpoint: null,
-    timingsMs: zero,
-    cpuMs: zero,
-  };
+  return cycleReport({ cycleSeq, timingsMs: zero, cpuMs: zero });
 }
 
 /** A cycle of `miners` miners whose polls all answered, with what else the test says went on. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { cycleReport } from "../../test/builders.ts";
 import type { CycleReport } from "../orchestrator/cycle-report.ts";
 import type { ReplayReport } from "../orchestrator/replay.ts";
 import { formatCycle, formatReplay } from "./format.ts";
@@ -95,26 +96,17 @@ describe("the replay summary of a cycle cut short", () => {
 });
 
 describe("the cycle summary", () => {
-  const cycle = (overrides: Partial<CycleReport>): CycleReport => ({
-    operatorId: "default",
-    cycleSeq: 33,
-    now: "2026-11-23T11:33:37.859Z",
-    mode: "AUTO",
-    dryRun: false,
-    miners: 3,
-    polled: { ok: 0, failed: 3 },
-    pollFailures: {},
-    market: { price: { source: "fixed", error: null }, network: { source: "fixed", error: null } },
-    decisions: [],
-    negativeProofs: [],
-    receipts: [],
-    divergences: 0,
-    records: 12,
-    checkpoint: null,
-    timingsMs: { poll: 0, decide: 0, record: 0, execute: 0, total: 5010 },
-    cpuMs: { poll: 0, decide: 0, record: 0, execute: 0, total: 0 },
-    ...overrides,
-  });
+  const cycle = (overrides: Partial<CycleReport>): CycleReport =>
+    cycleReport({
+      operatorId: "default",
+      cycleSeq: 33,
+      now: "2026-11-23T11:33:37.859Z",
+      polled: { ok: 0, failed: 3 },
+      records: 12,
+      timingsMs: { poll: 0, decide: 0, record: 0, execute: 0, total: 5010 },
+      cpuMs: { poll: 0, decide: 0, record: 0, execute: 0, total: 0 },
+      ...overrides,
+    });
 
   it("says why polls failed and why each miner was held back, not only the gate's code", () => {
     const text = formatCycle(
