@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { type ErrorRegistry, HttpError, toEnvelope } from "./errors.ts";
 import { isDatabaseUnavailable, isStorageFull } from "./infrastructure-errors.ts";
 import { LogThrottle } from "./log-throttle.ts";
+import { allowedMethods } from "./method-not-allowed.ts";
 import { fieldErrors } from "./validation.ts";
 
 /**
@@ -160,7 +161,29 @@ export function installErrorHandling(
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) =>
     send(toHttpError(error, request, registry, logs), request, reply),
   );
-  app.setNotFoundHandler((request, reply) =>
-    send(registry.error("NOT_FOUND", { method: request.method, url: request.url.split("?")[0] }), request, reply),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url.split("?")[0] ?? "";
+    const served = allowedMethods(app, url);
+    // Every served path answers OPTIONS with what it allows (RFC 9110 §9.3.7), so Allow names it too.
+    const allowed = served.length === 0 || served.includes("OPTIONS") ? served : [...served, "OPTIONS"];
+    if (request.method === "OPTIONS" && allowed.length > 0) {
+      return reply.code(204).header("allow", allowed.join(", ")).send();
+    }
+    // A route's own callNotFound (an unknown file under a served path) stays a 404.
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      const allow = allowed.join(", ");
+      return send(
+        registry.error(
+          "METHOD_NOT_ALLOWED",
+          { method: request.method, url, allow: allowed },
+          // The path as sent may be kilobytes long: the message shows its start (details hold it bounded).
+          `${request.method} is not allowed on ${url.length > 200 ? `${url.slice(0, 200)}…` : url}: it answers ${allow}`,
+          { allow },
+        ),
+        request,
+        reply,
+      );
+    }
+    return send(registry.error("NOT_FOUND", { method: request.method, url }), request, reply);
+  });
 }

@@ -20,6 +20,7 @@ export {
 } from "./errors.ts";
 export { isDatabaseUnavailable, isStorageFull } from "./infrastructure-errors.ts";
 export { forbiddenKey, type JsonBodyParser, jsonBodyParser } from "./json-body.ts";
+export { ListenPortError, type ListenSettings, listenPortFailure } from "./listen-port.ts";
 export { LogThrottle, type LogThrottleOptions } from "./log-throttle.ts";
 export { type RateLimitOptions, rateLimitKey } from "./rate-limit.ts";
 export { apiKeyId, type GeneratedKey, generateApiKey, hashSecret, timingSafeEqualString } from "./secrets.ts";
@@ -27,4 +28,4 @@ export { createHttpServer, type HttpServer, type HttpServerOptions, redactedHead
 export { closeOnSignals } from "./shutdown.ts";
 export { sourceCommit } from "./source-commit.ts";
 export { StorageHealth } from "./storage-health.ts";
-export { type FieldError, fieldErrors, rejectUnknownFields } from "./validation.ts";
+export { type FieldError, fieldErrors, lowercased, rejectUnknownFields } from "./validation.ts";

@@ -23,9 +23,36 @@ export function rejectUnknownFields<T extends object>(schema: T): T {
 const rejects = (schema: unknown) =>
   typeof schema === "object" && schema !== null && (schema as Record<string, unknown>)[REJECT_UNKNOWN] === "reject";
 
+/** The marker lowercased puts on a string schema. */
+const LOWERCASE = "x-lowercase";
+
+/**
+ * Marks a request string whose case means nothing (a UUID, RFC 9562): it is lowercased as it is
+ * validated, so the handler sees the canonical form a store holds ("01A2…" finds job "01a2…").
+ */
+export function lowercased<T extends object>(schema: T): T {
+  return { ...schema, [LOWERCASE]: true };
+}
+
+/** Where Ajv found a value: its parent object or array, undefined for a whole body. */
+interface ValuePlace {
+  parentData?: Record<string | number, unknown>;
+  parentDataProperty: string | number;
+}
+
+/** Replaces the value where it sits, as Ajv's own coercion does. */
+function lowercaseInPlace(on: boolean, data: unknown, _schema?: unknown, where?: ValuePlace): boolean {
+  // A whole body that is one string has no place to write to (and no request schema is one).
+  if (on && typeof data === "string" && where?.parentData !== undefined) {
+    where.parentData[where.parentDataProperty] = data.toLowerCase();
+  }
+  return true;
+}
+
 function makeAjv(options: Options): Ajv {
   const ajv = new Ajv({ ...common, ...options });
   (addFormats as unknown as (ajv: Ajv) => void)(ajv);
+  ajv.addKeyword({ keyword: LOWERCASE, schemaType: "boolean", modifying: true, validate: lowercaseInPlace });
   return ajv;
 }
 
