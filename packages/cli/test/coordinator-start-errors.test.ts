@@ -2,6 +2,7 @@
 // usage error (2) like every command's; a --data or admin.key that cannot be one is named with what
 // to do, not as the OS's bare EEXIST/EISDIR.
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -60,5 +61,20 @@ describe("pithead coordinator start", () => {
     expect(lastLine(ran.stderr)).toBe(
       `error: ${join(data, "admin.key")} is a directory, not the admin key file: move it away and start again (a new admin key is written there), or set PITHEAD_ADMIN_KEY`,
     );
+  });
+
+  it("names a port another process holds and the setting to change, not Node's bare EADDRINUSE", async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const port = (holder.address() as { port: number }).port;
+    try {
+      const ran = await pithead(["coordinator", "start", "--port", String(port), "--data", join(dir, "port-taken")]);
+      expect(ran.code).toBe(1);
+      expect(lastLine(ran.stderr)).toBe(
+        `error: port ${port} on 127.0.0.1 is already in use by another process: stop what uses it, or set PITHEAD_PORT (pithead coordinator start --port) to another port`,
+      );
+    } finally {
+      await new Promise((resolve) => holder.close(resolve));
+    }
   });
 });

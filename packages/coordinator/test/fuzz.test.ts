@@ -69,7 +69,7 @@ const routes: RouteCase[] = [
     valid: () => ({
       workload: "torch_bench",
       reward: 1,
-      params: { a: 1 },
+      params: { n: 64 },
       constraints: { gpu: false },
       verification: { mode: "replicate", replicas: 3, quorum: 2 },
       ttl_s: 60,

@@ -53,7 +53,11 @@ describe("two coordinator processes on one PostgreSQL database", () => {
     await Promise.all(
       Array.from({ length: 10 }, async (_, lane) => {
         for (let i = lane; i < JOBS; i += 10) {
-          const job = await submitters[i % 2]?.submit({ workload: "torch_bench", reward: REWARD, params: { i } });
+          const job = await submitters[i % 2]?.submit({
+            workload: "torch_bench",
+            reward: REWARD,
+            params: { iters: i + 1 },
+          });
           if (job) submitted.push(job.id);
         }
       }),

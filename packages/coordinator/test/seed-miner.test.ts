@@ -104,7 +104,7 @@ describe.skipIf(!canRun)("the seed's miner.sh against a real coordinator", () =>
     const client = await coordinator.client(1_000);
     const submitted = await coordinator.call("POST", "/v1/jobs", {
       key: client.key,
-      body: { workload: "torch_bench", params: { size: 1024, iterations: 100 }, reward: REWARD },
+      body: { workload: "torch_bench", params: { n: 1024, iters: 100 }, reward: REWARD },
     });
     expect(submitted.status).toBe(201);
     // The seed's miner declares no workloads and is offered torch_bench: no "no miner runs it" warning.

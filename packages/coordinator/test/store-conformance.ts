@@ -167,6 +167,23 @@ export function describeStoreContract(name: string, open: OpenStore): void {
       );
     });
 
+    it("lists a client's jobs newest first by state and by workload, each page going on from the last", async () => {
+      const owner = await client();
+      const made = [];
+      for (const name of [workload, "other_work", workload, "other_work", workload])
+        made.push(await submit(owner, { workload: name }));
+      const ids = (jobs: { id: string }[]) => jobs.map((job) => job.id);
+      const mine = made.filter((job) => job.workload === workload).reverse();
+      const first = await store.reads.jobs({ clientKeyId: owner.keyId, workload, limit: 2 });
+      expect(ids(first)).toEqual(ids(mine.slice(0, 2)));
+      const rest = await store.reads.jobs({ clientKeyId: owner.keyId, workload, limit: 2, beforeSeq: first[1]?.seq });
+      expect(ids(rest)).toEqual(ids(mine.slice(2)));
+      expect(await store.reads.jobs({ clientKeyId: owner.keyId, workload, state: "COMPLETED", limit: 5 })).toEqual([]);
+      expect(ids(await store.reads.jobs({ clientKeyId: owner.keyId, workload: "other_work", limit: 5 }))).toEqual(
+        ids(made.filter((job) => job.workload === "other_work").reverse()),
+      );
+    });
+
     it("leases a job to exactly one of many miners claiming at once", async () => {
       const owner = await client();
       const job = await submit(owner);

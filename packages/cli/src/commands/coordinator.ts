@@ -13,7 +13,7 @@ import {
   type RawSettings,
   startCoordinator,
 } from "@pithead/coordinator";
-import { closeOnSignals, isStorageFull } from "@pithead/http";
+import { closeOnSignals, isStorageFull, ListenPortError, listenPortFailure } from "@pithead/http";
 import { KeyFileError, NotASqliteDatabase } from "@pithead/ledger";
 import { type Command, Option } from "commander";
 import { exitCodesHelp } from "../exit-help.ts";
@@ -119,8 +119,10 @@ function startCommand(coordinator: Command): void {
     }
     const progress = spinner("starting the coordinator");
     let where = flags.dataDir ?? "the data directory";
+    let listenAt: { host: string; port: number } | undefined;
     try {
       const config = loadConfig(flags, process.env);
+      listenAt = { host: config.host, port: config.port };
       if (config.db.kind === "sqlite") where = config.db.path;
       // mkdir's EEXIST/ENOTDIR names neither the flag nor what to do.
       const problem = notADirectory(config.dataDir);
@@ -159,8 +161,6 @@ function startCommand(coordinator: Command): void {
       // A malformed flag or PITHEAD_* value: a usage error, as for every command.
       if (error instanceof ConfigError) fail(error.message, EXIT_USAGE);
       if (error instanceof NotASqliteDatabase) fail(`--db / PITHEAD_DB: ${error.message}`, EXIT_USAGE);
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "EADDRINUSE") fail(`the port is already in use (${(error as Error).message})`);
       const host =
         flags.host !== undefined
           ? `--host ${flags.host}`
@@ -169,6 +169,13 @@ function startCommand(coordinator: Command): void {
             : undefined;
       const refused = startRefusal(error, host);
       if (refused) fail(refused.message, refused.exitCode);
+      const settings = {
+        command: "pithead coordinator start",
+        portVariable: "PITHEAD_PORT",
+        hostVariable: "PITHEAD_HOST",
+      };
+      const portProblem = listenAt && listenPortFailure(error, listenAt.host, listenAt.port, settings);
+      if (portProblem instanceof ListenPortError) fail(portProblem.message);
       // SQLite says only "database or disk is full": name the place to free.
       if (isStorageFull(error) && !(error instanceof KeyFileError))
         fail(`the disk holding ${where} is full (${errorMessage(error)}): free some space and start again`);

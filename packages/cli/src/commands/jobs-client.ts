@@ -62,12 +62,15 @@ export function integer(name: string, min: number) {
   };
 }
 
-/** A job id argument: a UUID, refused here with an example rather than by the server's schema. */
+/**
+ * A job id argument: a UUID, refused here with an example rather than by the server's schema; any
+ * case, sent lowercase (the form the coordinator keeps, which older coordinators insist on).
+ */
 export function jobId(value: string): string {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) {
     throw new InvalidArgumentError("must be a job id, a UUID such as 01a202e5-1f38-72d2-966a-a0639720a295");
   }
-  return value;
+  return value.toLowerCase();
 }
 
 /** `url`: the --url the command was given, carried into the commands it suggests. */

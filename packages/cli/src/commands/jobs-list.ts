@@ -1,9 +1,8 @@
 // `pithead jobs list`: the client's jobs (an admin key's: every job), newest first, one page at a
-// time, through GET /v1/jobs; --workload is matched by the CLI (see job-pages.ts).
-import { CoordinatorApiError, type JobState } from "@pithead/coordinator";
+// time, through GET /v1/jobs, filtered by the coordinator.
+import { CoordinatorApiError, type JobState, type JobView } from "@pithead/coordinator";
 import { type Command, InvalidArgumentError } from "commander";
 import { fail, printResult } from "../output.ts";
-import { type FetchJobPage, jobPage } from "./job-pages.ts";
 import { type ClientOptions, client, describeJob, integer, withClientOptions } from "./jobs-client.ts";
 import { failApi } from "./keys.ts";
 
@@ -52,14 +51,18 @@ export function registerJobListCommand(jobs: Command): void {
     "the coordinator refused the request or could not be reached",
   ).action(async (options: ListOptions) => {
     const { api, source } = client(options);
-    const fetchPage: FetchJobPage = async ({ limit: pageSize, cursor }) => {
-      const query = new URLSearchParams({ limit: String(pageSize) });
-      if (options.state) query.set("state", options.state);
-      if (cursor !== undefined) query.set("cursor", cursor);
-      return (await api.request<Awaited<ReturnType<FetchJobPage>>>("GET", `/v1/jobs?${query}`)).body;
-    };
+    const query = new URLSearchParams({ limit: String(options.limit) });
+    if (options.state) query.set("state", options.state);
+    if (options.workload) query.set("workload", options.workload);
+    if (options.cursor !== undefined) query.set("cursor", options.cursor);
     try {
-      const page = await jobPage(fetchPage, options);
+      const { body } = await api.request<{ jobs: JobView[]; next_cursor: string | null }>("GET", `/v1/jobs?${query}`);
+      // A coordinator older than the workload filter ignored it: its page is matched here, so a
+      // list is never wrong, only short.
+      const page = {
+        ...body,
+        jobs: options.workload ? body.jobs.filter((job) => job.workload === options.workload) : body.jobs,
+      };
       printResult(options.json === true, page, () =>
         [
           ...(page.jobs.length === 0 ? ["no jobs"] : page.jobs.map((job) => describeJob(job, options.url))),

@@ -112,6 +112,16 @@ export function adminClient(options: AdminOptions): { api: CoordinatorClient; so
 }
 
 /**
+ * A job another client submitted is a 404 to this key, as one that does not exist: say so, and
+ * where the key came from, since a wrong PITHEAD_KEY is the likely cause when the id is right.
+ */
+function notYours(error: CoordinatorApiError, source: string | undefined): string {
+  if (error.code !== "JOB_NOT_FOUND" || source === undefined) return "";
+  const id = typeof error.details?.job_id === "string" ? `job ${error.details.job_id}` : "the job";
+  return `: ${id} is not one this key can see (a client key sees only the jobs it submitted); the key used came from ${source}`;
+}
+
+/**
  * One line for an API error: what the server said, with its code. A refused key is named by where
  * it came from (`source`), since a key picked up from a file nearby may not be the one meant.
  */
@@ -119,12 +129,26 @@ export function failApi(error: unknown, source?: string): never {
   if (error instanceof CoordinatorApiError) {
     const field = typeof error.details?.field === "string" ? ` (${error.details.field})` : "";
     const from = source && (error.status === 401 || error.status === 403) ? `; the key used came from ${source}` : "";
-    fail(`${error.message}${field} [${error.code}]${from}`);
+    fail(`${error.message}${field} [${error.code}]${from}${notYours(error, source)}`);
   }
   fail(errorMessage(error));
 }
 
 const roles = ["client", "miner", "admin"];
+
+/** One key of `keys list`: id, role, state, then what it has of label, wallet and miner id, one space apart. */
+export function keyLine(key: {
+  id: string;
+  role: string;
+  revoked_at?: string | null;
+  label?: string | null;
+  wallet?: string | null;
+  miner_id?: string | null;
+}): string {
+  const more = [key.label, key.wallet ? `wallet=${key.wallet}` : "", key.miner_id ? `miner=${key.miner_id}` : ""];
+  const state = key.revoked_at ? "revoked" : "active ";
+  return `${key.id}  ${key.role.padEnd(6)} ${state} ${more.filter(Boolean).join(" ")}`.trimEnd();
+}
 
 /** The id to revoke: a pasted key (`ph_<role>_<id>_<secret>`) gives its id, so its secret never leaves this machine. */
 export function keyIdOf(value: string): string {
@@ -183,17 +207,7 @@ export function registerKeyCommands(program: Command): void {
       const admin = adminClient(options);
       try {
         const list = await admin.api.listKeys();
-        printResult(
-          options.json === true,
-          list,
-          () =>
-            list
-              .map(
-                (key) =>
-                  `${key.id}  ${key.role.padEnd(6)} ${key.revoked_at ? "revoked" : "active "} ${key.label ?? ""}${key.wallet ? ` wallet=${key.wallet}` : ""}${key.miner_id ? ` miner=${key.miner_id}` : ""}`,
-              )
-              .join("\n") || "no keys",
-        );
+        printResult(options.json === true, list, () => list.map(keyLine).join("\n") || "no keys");
       } catch (error) {
         failApi(error, admin.source);
       }

@@ -30,6 +30,20 @@ describe("checkWorkloadParams", () => {
     expect(field("torch_bench", "fast")).toBe("body.params");
   });
 
+  it("refuses a key the workload does not read, naming it and the near one meant", () => {
+    expect(checkWorkloadParams("llm_gen", { prompt: "a", max_token: 5 })).toEqual({
+      field: "body.params.max_token",
+      message:
+        "params.max_token is not a parameter of llm_gen (did you mean max_tokens?): it takes prompt, messages, max_tokens, temperature, seed, stop, model",
+    });
+    expect(field("torch_bench", { n: 64, iterations: 10 })).toBe("body.params.iterations");
+    expect(field("sd_infer", { prompt: "a cat", "cfg scale": 7 })).toBe('body.params["cfg scale"]');
+    expect(checkWorkloadParams("torch_bench", { i: 1 })?.message).toBe(
+      "params.i is not a parameter of torch_bench: it takes n, iters",
+    );
+    expect(checkWorkloadParams("sd_infer", { prompt: "a cat", Steps: 20 })?.message).toMatch(/did you mean steps\?/);
+  });
+
   it("leaves the params of other workloads to their miners", () => {
     expect(checkWorkloadParams("my_render", { anything: ["goes"] })).toBeUndefined();
     expect(checkWorkloadParams("my_render", "even a string")).toBeUndefined();

@@ -1,8 +1,9 @@
 // The params of the built-in workloads, checked when a job is submitted: a job the miners would
 // refuse (BAD_PARAMS) is refused here instead, naming the field, so it never takes escrow, leases
 // or the client's hour of TTL. The rules mirror the miner's readers (packages/miner/src/workloads);
-// test/workload-params-agree.test.ts holds the two to the same answers, in the same order. Other workload names are
-// the miners' business and pass unchecked.
+// test/workload-params-agree.test.ts holds the two to the same answers, in the same order. A key the
+// workload does not read is refused here too (the miners ignore it). Other workload names are the
+// miners' business and pass unchecked.
 
 export interface ParamsProblem {
   /** Path of the offending value, e.g. "body.params.max_tokens". */
@@ -96,6 +97,47 @@ const requiredPrompt: Rule = (params) => {
   return typeof value === "string" && value.trim() !== "" ? undefined : problem(".prompt", "is required");
 };
 
+/**
+ * Every param each built-in workload reads. Another key is refused, naming it: a typo (max_token)
+ * would otherwise be ignored and the job run, and paid for, with the default.
+ */
+const KNOWN: Record<string, readonly string[]> = {
+  llm_gen: ["prompt", "messages", "max_tokens", "temperature", "seed", "stop", "model"],
+  sd_infer: ["prompt", "model", "negative_prompt", "steps", "width", "height", "cfg_scale", "seed", "sampler_name"],
+  torch_bench: ["n", "iters"],
+};
+
+/** Edits (insert, delete, replace) between two short names: how near a typo is to a known key. */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+function onlyKnown(workload: string, known: readonly string[]): Rule {
+  return (params) => {
+    const unknown = Object.keys(params).find((key) => !known.includes(key));
+    if (unknown === undefined) return undefined;
+    const shown = unknown.length > 64 ? `${unknown.slice(0, 64)}…` : unknown;
+    const path = /^[A-Za-z_][A-Za-z0-9_]*$/.test(shown) ? `.${shown}` : `[${JSON.stringify(shown)}]`;
+    // Near: a slip of a letter or two, fewer for a short key ("i" is not a slip of "n").
+    const slips = Math.min(2, Math.floor(unknown.length / 3));
+    const near = known.find((key) => distance(unknown.toLowerCase(), key) <= slips);
+    const hint = near === undefined ? "" : ` (did you mean ${near}?)`;
+    return problem(path, `is not a parameter of ${workload}${hint}: it takes ${known.join(", ")}`);
+  };
+}
+
 const RULES: Record<string, readonly Rule[]> = {
   llm_gen: [
     str("prompt", 1_000_000),
@@ -127,10 +169,12 @@ const RULES: Record<string, readonly Rule[]> = {
 /** The first problem with a job's params for its workload, or undefined when miners would take them. */
 export function checkWorkloadParams(workload: string, params: unknown): ParamsProblem | undefined {
   const rules = RULES[workload];
-  if (!rules) return undefined;
+  const known = KNOWN[workload];
+  if (!rules || !known) return undefined;
   if (absent(params)) params = {};
   if (typeof params !== "object" || Array.isArray(params)) return problem("", "must be a JSON object");
-  for (const rule of rules) {
+  // First: a mistyped key ("promt") explains the problems the rules would report after it.
+  for (const rule of [onlyKnown(workload, known), ...rules]) {
     const found = rule(params as Params);
     if (found) return found;
   }

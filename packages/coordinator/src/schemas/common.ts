@@ -1,5 +1,6 @@
 // Wire types shared by the coordinator's routes and its clients (the miner daemon, the CLI, the
 // dashboard import these). Field names are the wire names of the Coordinator API v1.
+import { lowercased } from "@pithead/http";
 import { type Static, type TSchema, Type } from "typebox";
 import { MAX_AMOUNT } from "../core/money.ts";
 
@@ -8,7 +9,17 @@ export function StringEnum<const T extends readonly string[]>(values: T, options
   return Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...options });
 }
 
-export const JobId = Type.String({ format: "uuid", description: "A job id (UUID)" });
+/**
+ * Any case is taken (UUIDs are case-insensitive, RFC 9562) and lowercased, the form ids are kept in.
+ * The pattern refuses the `urn:uuid:` form the uuid format lets through, which no job id matches.
+ */
+export const JobId = lowercased(
+  Type.String({
+    format: "uuid",
+    pattern: "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    description: "A job id (UUID, any case)",
+  }),
+);
 export const Sha256Hex = Type.String({
   pattern: "^[0-9a-f]{64}$",
   description: "Lowercase hex SHA-256 (as sha256sum prints it)",

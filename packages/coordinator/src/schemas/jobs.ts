@@ -126,11 +126,15 @@ export const SubmittedJob = Type.Object({
 });
 export type SubmittedJob = Static<typeof SubmittedJob>;
 
-export const JobListQuery = Type.Object({
-  state: Type.Optional(JobState),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-  cursor: Type.Optional(Type.String({ maxLength: 64 })),
-});
+/** Filters: an unknown one (?sate=) is refused, not ignored into a list of every job. */
+export const JobListQuery = rejectUnknownFields(
+  Type.Object({
+    state: Type.Optional(JobState),
+    workload: Type.Optional(WorkloadName),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+    cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  }),
+);
 export type JobListQuery = Static<typeof JobListQuery>;
 
 export const JobListResponse = Type.Object({
@@ -150,7 +154,8 @@ export const JobResult = Type.Object({
 });
 export type JobResult = Static<typeof JobResult>;
 
-export const ReceiptQuery = Type.Object({ miner_id: Type.Optional(MinerId) });
+/** ?miner= for ?miner_id= would answer the first replica's receipt as if it were that miner's. */
+export const ReceiptQuery = rejectUnknownFields(Type.Object({ miner_id: Type.Optional(MinerId) }));
 
 export const ReceiptKeyResponse = Type.Object({
   key_id: Type.String(),

@@ -1,4 +1,5 @@
 // Miner-facing wire types: what the seed's miner.sh sends, plus Pithead's additions.
+import { lowercased, rejectUnknownFields } from "@pithead/http";
 import { type Static, Type } from "typebox";
 import {
   Amount,
@@ -113,10 +114,12 @@ export const NextQuery = Type.Object({
   }),
   wait: Type.Integer({ minimum: 0, maximum: 60, default: 0, description: "Long-poll up to this many seconds" }),
   done: Type.Optional(
-    Type.String({
-      pattern: `^${UUID}(,${UUID}){0,${MAX_DONE - 1}}$`,
-      description: `Up to ${MAX_DONE} comma-separated ids of jobs this miner has finished whose proofs or fails are on their way: they do not take its slots, so the next job can start while a proof is delivered (they still count against the coordinator's per-miner limit)`,
-    }),
+    lowercased(
+      Type.String({
+        pattern: `^${UUID}(,${UUID}){0,${MAX_DONE - 1}}$`,
+        description: `Up to ${MAX_DONE} comma-separated ids of jobs this miner has finished whose proofs or fails are on their way: they do not take its slots, so the next job can start while a proof is delivered (they still count against the coordinator's per-miner limit)`,
+      }),
+    ),
   ),
 });
 export type NextQuery = Static<typeof NextQuery>;
@@ -207,7 +210,8 @@ export const FailResponse = Type.Object({
 });
 export type FailResponse = Static<typeof FailResponse>;
 
-export const BalanceQuery = Type.Object({ address: Type.Optional(WalletAddress) });
+/** ?adress= would answer the caller's own wallet as if it were the one asked for. */
+export const BalanceQuery = rejectUnknownFields(Type.Object({ address: Type.Optional(WalletAddress) }));
 export const BalanceResponse = Type.Object({
   address: Type.String(),
   balance: Amount,
@@ -216,11 +220,13 @@ export const BalanceResponse = Type.Object({
 });
 export type BalanceResponse = Static<typeof BalanceResponse>;
 
-export const StatementQuery = Type.Object({
-  address: Type.Optional(WalletAddress),
-  cursor: Type.Optional(Type.String({ maxLength: 64, description: "next_cursor of the page before" })),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-});
+export const StatementQuery = rejectUnknownFields(
+  Type.Object({
+    address: Type.Optional(WalletAddress),
+    cursor: Type.Optional(Type.String({ maxLength: 64, description: "next_cursor of the page before" })),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  }),
+);
 export type StatementQuery = Static<typeof StatementQuery>;
 
 export const StatementEntry = Type.Object({

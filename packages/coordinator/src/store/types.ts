@@ -155,6 +155,7 @@ export interface CandidatePage {
 export interface JobListQuery {
   clientKeyId?: string;
   state?: JobState;
+  workload?: string;
   limit: number;
   /** Jobs older than this seq (newest first). */
   beforeSeq?: number;

@@ -164,17 +164,18 @@ export function registerJobRoutes(
         config: { roles },
         schema: {
           tags: [path.startsWith("/v1/admin") ? "admin" : "jobs"],
-          summary: "Jobs, newest first, by state, one page at a time (next_cursor)",
+          summary: "Jobs, newest first, by state and workload, one page at a time (next_cursor)",
           querystring: JobListQuery,
           response: { 200: JobListResponse, ...errorResponses(400, 401, 403, 422) },
         },
       },
       async (request) => {
         const principal = principalOf(request);
-        const { state, limit, cursor } = request.query;
+        const { state, workload, limit, cursor } = request.query;
         const jobs = await service.reads.jobs({
           ...(principal.role === "admin" ? {} : { clientKeyId: principal.keyId }),
           ...(state ? { state } : {}),
+          ...(workload ? { workload } : {}),
           limit: limit + 1,
           ...(cursor ? { beforeSeq: decodeCursor(cursor) } : {}),
         });

@@ -86,6 +86,10 @@ export class SqlReads implements StoreReads {
       where.push("state = ?");
       params.push(query.state);
     }
+    if (query.workload !== undefined) {
+      where.push("workload = ?");
+      params.push(query.workload);
+    }
     if (query.beforeSeq !== undefined) {
       where.push("seq < ?");
       params.push(query.beforeSeq);
