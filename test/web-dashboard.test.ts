@@ -202,7 +202,7 @@ describe("pithead up and the dashboard", () => {
     expect(await page.getByRole("progressbar", { name: "Records checked" }).count()).toBe(1);
     await screenshot(page, "ledger-verify", "1-coordinator-verified");
     await page
-      .getByRole("button", { name: /Check the inclusion proof of record \d+/ })
+      .getByRole("button", { name: /^Check proof that record \d+ \(.+\) is in the ledger$/ })
       .last()
       .click();
     await expect.poll(() => page.getByText(/Inclusion of record \d+: valid/).count(), { timeout: 15_000 }).toBe(1);
@@ -248,7 +248,7 @@ describe("pithead up and the dashboard", () => {
     await screenshot(page, "errors", "1-connection-test");
   });
 
-  it("shows every fleet column on a wide screen; on a laptop the table scrolls with each miner's name in view", async () => {
+  it("shows every fleet column on a wide screen, all but the fans on a laptop; at a phone's width the table scrolls with each miner's name in view", async () => {
     await page.getByRole("link", { name: "Fleet", exact: true }).click();
     const table = page.getByRole("table", { name: "Miners of the operator" });
     await table.waitFor();
@@ -270,10 +270,16 @@ describe("pithead up and the dashboard", () => {
         .poll(async () => (await frame()).scroll - (await frame()).visible, { timeout: 5_000 })
         .toBeLessThanOrEqual(0);
       await screenshot(page, "fleet-wide", "1-every-column");
+      // A laptop: no sideways scroll (the fans column gives way), every other header in the frame.
       await page.setViewportSize(laptop);
+      await expect.poll(async () => (await frame()).scroll - (await frame()).visible).toBeLessThanOrEqual(0);
+      expect(await table.getByRole("columnheader", { name: "Last decision" }).count()).toBe(1);
+      expect(await table.getByRole("columnheader", { name: "Fans rpm" }).count()).toBe(0);
+      await screenshot(page, "fleet-wide", "2-laptop");
+      await page.setViewportSize(phone);
       const sideways = await frame();
       expect(sideways.scroll).toBeGreaterThan(sideways.visible);
-      // Scrolled to the Actions column, the first row's miner name is still inside the frame.
+      // Scrolled to the last column, the first row's miner name is still inside the frame.
       const nameInView = await table.evaluate((el) => {
         const wrap = el.parentElement as unknown as Box;
         wrap.scrollLeft = wrap.scrollWidth;
@@ -282,7 +288,7 @@ describe("pithead up and the dashboard", () => {
         return name.left >= box.left - 1 && name.right <= box.right;
       });
       expect(nameInView).toBe(true);
-      await screenshot(page, "fleet-wide", "2-laptop-scrolled");
+      await screenshot(page, "fleet-wide", "3-phone-scrolled");
     } finally {
       await page.setViewportSize(laptop);
     }

@@ -209,7 +209,9 @@ describe("the dashboard's session and live pages", () => {
     const alert = tab.getByRole("region", { name: "Jobs", exact: true }).getByRole("alert");
     await expect
       .poll(() => alert.textContent(), { timeout: 20_000 })
-      .toContain("Coordinator: The coordinator is not answering (showing what was loaded before");
+      .toContain("The coordinator is not answering (showing what was loaded before");
+    // The message names its service: nothing names it again in front ("Coordinator: The coordinator…").
+    expect(await alert.textContent()).not.toContain("Coordinator: ");
     expect(await jobsTable.count()).toBe(1);
     await screenshot(tab, "stale", "1-jobs-marked");
     await tab.context().close();

@@ -166,6 +166,8 @@ describe("text the dashboard shows", () => {
     const queue = page.getByRole("alert").filter({ hasText: "is not answering" }).first();
     await queue.waitFor({ timeout: 15_000 });
     expect(await queue.innerText()).toMatch(/is not answering: \S+ Try again$/);
+    // Named once: before, "Coordinator: The coordinator (http://…) is not answering".
+    expect((await queue.innerText()).match(/coordinator/gi)).toHaveLength(1);
     await shot(page, "2-coordinator-down");
     await page.context().close();
   });

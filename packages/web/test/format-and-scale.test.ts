@@ -5,6 +5,7 @@ import type { MinerView } from "../app/api/coordinator.ts";
 import { niceScale } from "../app/components/chart-scale.ts";
 import { formatHashrate, formatPower, plural } from "../app/lib/format.ts";
 import { capacityWarning, onlineCapacity } from "../app/pages/jobs/miner-capacity.ts";
+import { renderComponent } from "./support/render.ts";
 
 describe("units at scale", () => {
   it("reads a large fleet in PH/s and MW, a small one as before", () => {
@@ -49,7 +50,7 @@ describe("a chart's y axis", () => {
   });
 });
 
-describe("the submit form's warnings", () => {
+describe("what the online miners run: the submit form's warnings and the miners table", () => {
   const miner = (id: string, workloads: string[], status: MinerView["status"] = "online", wallet = id): MinerView => ({
     miner_id: id,
     status,
@@ -80,5 +81,27 @@ describe("the submit form's warnings", () => {
       "3 replicas, but only 1 online miner (one per wallet) runs llm_gen: each replica needs a different one, so the job cannot finish until more are online.",
     );
     expect(capacityWarning(capacity, { workload: "llm_gen", verification: "none", replicas: "3" })).toBeNull();
+  });
+
+  // Before: the seed's miner.sh (no workloads declared, offered torch_bench by the coordinator)
+  // counted as running nothing, so a torch_bench job it was about to take was warned of.
+  it("counts a miner that declares no workloads as running torch_bench, as the coordinator matches it", () => {
+    const seed = miner("seed", []);
+    expect([...onlineCapacity([seed])]).toEqual([["torch_bench", 1]]);
+    expect([...onlineCapacity([{ ...seed, capabilities: null }])]).toEqual([["torch_bench", 1]]);
+    expect(
+      capacityWarning(onlineCapacity([seed]), { workload: "torch_bench", verification: "none", replicas: "1" }),
+    ).toBeNull();
+  });
+
+  it("lists what a miner that declares no workloads is offered in the miners table, not a dash", async () => {
+    const html = await renderComponent("pages/jobs/miner-table.tsx", "MinerTable", {
+      miners: [miner("seed", []), miner("gpu", ["llm_gen", "sd_infer"])],
+      first: 1,
+    });
+    const workloads = [...html.matchAll(/<tr><td><code>[^<]*<\/code>.*?<\/td><td>.*?<\/td><td>(.*?)<\/td>/g)].map(
+      ([, cell]) => (cell ?? "").replace(/<[^>]+>/g, ""),
+    );
+    expect(workloads).toEqual(["torch_bench (none declared)", "llm_gen, sd_infer"]);
   });
 });

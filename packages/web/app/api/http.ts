@@ -179,12 +179,32 @@ export async function callJson<T>(
   return (await response.json()) as T;
 }
 
-/** A readable sentence for any error, for the places that show one. */
+/** The words that name each service in a message ("The coordinator (…) is not answering"). */
+const serviceWords: Record<ServiceName, RegExp> = {
+  coordinator: /\bcoordinator\b/i,
+  fleet: /\bfleet\b/i,
+  agent: /\bagent\b/i,
+};
+
+/**
+ * Whether the message names its service already (the dashboard's proxy says "The coordinator
+ * (http://…) is not answering"): then nothing names it again in front ("Coordinator: The coordinator…").
+ */
+export function namesItsService(error: unknown): boolean {
+  return error instanceof ApiError && error.service !== "dashboard" && serviceWords[error.service].test(error.message);
+}
+
+/** A readable sentence for any error, for the places that show one: its service named once. */
 export function errorMessage(error: unknown): string {
   if (error instanceof ApiError) {
-    const who = error.service === "dashboard" ? "" : `${serviceLabels[error.service]}: `;
+    const who = error.service === "dashboard" || namesItsService(error) ? "" : `${serviceLabels[error.service]}: `;
     return `${who}${error.message}`;
   }
+  return errorDetail(error);
+}
+
+/** The error's own words, for a sentence that names the service itself ("The agent's metrics could not be read: …"). */
+export function errorDetail(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }

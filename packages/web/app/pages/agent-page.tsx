@@ -5,7 +5,7 @@
 // load is the agent being down, not a key the console refused.
 
 import { useRef, useState } from "react";
-import { ApiError, callJson, errorMessage, serviceUrl } from "../api/http.ts";
+import { ApiError, callJson, errorDetail, serviceUrl } from "../api/http.ts";
 import { Loading, Notice } from "../components/notice.tsx";
 import { useLoad } from "../lib/use-load.ts";
 import { useApp } from "../session/app-context.tsx";
@@ -20,7 +20,7 @@ function AgentDown({ url, error, onRetry }: { url: string; error: unknown; onRet
       <strong>
         Agent API ({url}) {unreachable ? "is not answering" : "answered its health check with an error"}
       </strong>
-      {unreachable ? (reason ? ` (${reason})` : "") : `: ${errorMessage(error)}`}. Start it (or check the URL given to
+      {unreachable ? (reason ? ` (${reason})` : "") : `: ${errorDetail(error)}`}. Start it (or check the URL given to
       --agent), then{" "}
       <button type="button" className="link-button" onClick={onRetry}>
         try again

@@ -5,7 +5,7 @@
 import { type FormEvent, useId, useState } from "react";
 import { coordinator } from "../api/coordinator.ts";
 import { fleet } from "../api/fleet.ts";
-import { callJson, errorMessage, serviceUrl } from "../api/http.ts";
+import { callJson, errorDetail, serviceUrl } from "../api/http.ts";
 import { Notice } from "../components/notice.tsx";
 import { navigate } from "../lib/router.tsx";
 import { useApp } from "../session/app-context.tsx";
@@ -38,7 +38,7 @@ async function testConnections(
     try {
       results.push({ name, ok: true, detail: await run() });
     } catch (error) {
-      results.push({ name, ok: false, detail: errorMessage(error) });
+      results.push({ name, ok: false, detail: errorDetail(error) });
     }
   };
   if (services.coordinator) {

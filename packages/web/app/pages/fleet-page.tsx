@@ -4,7 +4,7 @@
 
 import { useEffect, useId, useState } from "react";
 import { type CycleReport, fleet, type Mode, type ProfitBody } from "../api/fleet.ts";
-import { errorMessage } from "../api/http.ts";
+import { errorDetail, errorMessage, namesItsService } from "../api/http.ts";
 import { ErrorNotice, Loading, Notice } from "../components/notice.tsx";
 import { formatAgo, formatHashrate, formatInteger, formatPower, formatUsd, plural } from "../lib/format.ts";
 import { navigate, useLocation } from "../lib/router.tsx";
@@ -12,7 +12,7 @@ import { useInterval, useLoad } from "../lib/use-load.ts";
 import { useApp } from "../session/app-context.tsx";
 import type { FleetCredential } from "../session/connections.ts";
 import { excludedMinersNote, staleTotalsNote } from "./fleet/fleet-health.ts";
-import { FleetMinerTable, type MinerCommand } from "./fleet/fleet-miner-table.tsx";
+import { FleetMinerTable, fansText, type MinerCommand } from "./fleet/fleet-miner-table.tsx";
 import { fleetWarnings } from "./fleet/fleet-warnings.ts";
 import { latestCycleMargins, marginsToShow } from "./fleet/latest-margins.ts";
 import { MinerCharts } from "./fleet/miner-charts.tsx";
@@ -235,6 +235,10 @@ function OperatorFleet({ operator }: { operator: FleetCredential }) {
               <h2 id="charts-heading">
                 Over time: <code>{chartMiner}</code>
               </h2>
+              {/* The table hides its fans column on a laptop: the charted miner's are here. */}
+              <p className="muted" data-testid="chart-miner-fans">
+                Fans now: {fansText(data.miners.find((miner) => miner.id === chartMiner)?.fansRpm ?? [], " rpm")}
+              </p>
               <ErrorNotice error={history.error} onRetry={history.reload} />
               {history.data && (
                 <MinerCharts
@@ -330,7 +334,12 @@ export function FleetPage() {
         )}
       </div>
       {health.error !== undefined && (
-        <Notice tone="warn">The fleet controller's /health did not answer: {errorMessage(health.error)}</Notice>
+        <Notice tone="warn">
+          {/* The proxy's "The fleet controller (…) is not answering" names it already: not twice. */}
+          {namesItsService(health.error)
+            ? errorMessage(health.error)
+            : `The fleet controller's /health did not answer: ${errorDetail(health.error)}`}
+        </Notice>
       )}
       {withoutKeys.length > 0 && (
         <p className="muted">

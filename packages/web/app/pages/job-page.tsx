@@ -19,6 +19,7 @@ import type { LedgerRecord } from "../verify/record.ts";
 import { errorText } from "./jobs/job-error.ts";
 import { JobLoadError } from "./jobs/job-load-error.tsx";
 import { LeaseTable } from "./jobs/lease-table.tsx";
+import { WaitingJobWarning } from "./jobs/waiting-job-warning.tsx";
 
 function Output({ result }: { result: JobResult }) {
   const bytes = useMemo(
@@ -260,6 +261,9 @@ export function JobPage({ id }: { id: string }) {
       {!job.data && !job.error && <Loading what="the job" />}
       {job.data && (
         <>
+          {!final && connections.coordinator.adminKey && (
+            <WaitingJobWarning adminKey={connections.coordinator.adminKey} job={job.data} />
+          )}
           <dl className="facts" aria-label="Job">
             <dt>Id</dt>
             <dd>

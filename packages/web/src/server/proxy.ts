@@ -150,7 +150,13 @@ function sendError(
   raw.end(body);
 }
 
-const label = (name: ServiceName) => `the ${name}`;
+/** Each service by the name the dashboard gives it ("Fleet controller", "Agent API"), in a sentence. */
+const labels: Record<ServiceName, string> = {
+  coordinator: "the coordinator",
+  fleet: "the fleet controller",
+  agent: "the agent API",
+};
+const label = (name: ServiceName) => labels[name];
 const upperFirst = (text: string) => `${text[0]?.toUpperCase() ?? ""}${text.slice(1)}`;
 
 export async function registerServiceProxy(app: HttpServer, options: ProxyOptions): Promise<void> {
@@ -218,7 +224,7 @@ export async function registerServiceProxy(app: HttpServer, options: ProxyOption
           raw,
           request.id,
           "PAGE_NOT_PROXIED",
-          `${upperFirst(label(name))}'s pages are not shown through the dashboard, whose origin holds this tab's keys: open ${url} at the ${name}'s own address`,
+          `${upperFirst(label(name))}'s pages are not shown through the dashboard, whose origin holds this tab's keys: open ${url} at ${label(name)}'s own address`,
           { service: name, url },
         );
         return;

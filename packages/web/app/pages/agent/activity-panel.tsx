@@ -3,7 +3,7 @@
 // quantiles), its LLM backend's state, and the errors of the last reads. Says plainly when the agent
 // cannot be reached or refuses this tab's key, and keeps the last figures, marked by their time.
 
-import { ApiError, errorMessage } from "../../api/http.ts";
+import { ApiError, errorDetail } from "../../api/http.ts";
 import { Notice } from "../../components/notice.tsx";
 import { formatAgo, formatClock, formatInteger } from "../../lib/format.ts";
 import { formatLatency, formatPerMinute } from "./activity-format.ts";
@@ -34,7 +34,7 @@ function ReadProblem({
   if (stopped) {
     return (
       <div className="notice notice-error" role="alert">
-        <strong>The agent refused this tab's key</strong> ({errorMessage(error)}
+        <strong>The agent refused this tab's key</strong> ({errorDetail(error)}
         {error instanceof ApiError && error.status === 429
           ? ": too many wrong keys from this address, so the agent answers 429 until its minute ends"
           : ""}
@@ -54,8 +54,8 @@ function ReadProblem({
   }
   return (
     <div className="notice notice-error" role="alert">
-      <strong>The agent's metrics could not be read</strong>: {errorMessage(error)}. Reading again every{" "}
-      {POLL_MS / 1000} s.{figures} {retry}
+      <strong>The agent's metrics could not be read</strong>: {errorDetail(error)}. Reading again every {POLL_MS / 1000}{" "}
+      s.{figures} {retry}
     </div>
   );
 }

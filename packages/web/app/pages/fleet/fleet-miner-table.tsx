@@ -2,10 +2,12 @@
 // near the name so they are in view on a laptop), hashrate against expected, temperatures, fans,
 // power, margin and the last decision. Stop and restart interrupt mining: they ask once more.
 // A thousand miners are searched, filtered and sorted here (kept in the address, and across the
-// live refresh, which only brings new rows to the same query).
+// live refresh, which only brings new rows to the same query). Under 1440 px the fans column is
+// hidden (styles.css) so the rest fit a laptop; the charted miner's fans are said above its charts.
 
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { FleetMiner } from "../../api/fleet.ts";
+import { CodeText } from "../../components/code-text.tsx";
 import { StateBadge } from "../../components/state-badge.tsx";
 import { focusOnMount } from "../../lib/focus.ts";
 import { formatDecimal, formatInteger, formatUsd } from "../../lib/format.ts";
@@ -42,12 +44,12 @@ export function lastDecisionText(decision: NonNullable<FleetMiner["lastDecision"
   return `${decision.action} ${decision.reason}`;
 }
 
-/** "4,763–4,919 ×4": the range of the fans' speeds and how many there are. */
-function fans(rpms: number[]): string {
+/** "4,763–4,919 ×4": the range of the fans' speeds (with `unit` after it) and how many there are. */
+export function fansText(rpms: number[], unit = ""): string {
   if (rpms.length === 0) return "—";
   const low = Math.min(...rpms);
   const high = Math.max(...rpms);
-  return `${low === high ? formatInteger(low) : `${formatInteger(low)}–${formatInteger(high)}`} ×${rpms.length}`;
+  return `${low === high ? formatInteger(low) : `${formatInteger(low)}–${formatInteger(high)}`}${unit} ×${rpms.length}`;
 }
 
 export function FleetMinerTable(props: {
@@ -81,8 +83,15 @@ export function FleetMinerTable(props: {
   }, [returnFocusTo, busy]);
   if (miners.length === 0) return <p className="muted">This operator has no miners.</p>;
   const onSort = (column: SortKey) => table.setSort(nextSort(sort, column));
-  const header = (column: SortKey, label: string, numeric = false) => (
-    <SortHeader column={column} sort={sort} onSort={onSort} numeric={numeric}>
+  const header = (column: SortKey, label: string, unit?: string, className?: string) => (
+    <SortHeader
+      column={column}
+      sort={sort}
+      onSort={onSort}
+      numeric={unit !== undefined}
+      unit={unit}
+      className={className}
+    >
       {label}
     </SortHeader>
   );
@@ -115,13 +124,13 @@ export function FleetMinerTable(props: {
                 {header("model", "Model")}
                 {header("status", "Status")}
                 <th scope="col">Actions</th>
-                {header("hashrate", "Hashrate TH/s", true)}
-                {header("expected", "Expected TH/s", true)}
-                {header("chip", "Chip °C", true)}
-                {header("board", "Board °C", true)}
-                {header("fans", "Fans rpm", true)}
-                {header("power", "Power W", true)}
-                {header("margin", "Margin $/day", true)}
+                {header("hashrate", "Hashrate", "TH/s")}
+                {header("expected", "Expected", "TH/s")}
+                {header("chip", "Chip", "°C")}
+                {header("board", "Board", "°C")}
+                {header("fans", "Fans", "rpm", "col-fans")}
+                {header("power", "Power", "W")}
+                {header("margin", "Margin", "$/day")}
                 {header("decision", "Last decision")}
               </tr>
             </thead>
@@ -144,7 +153,7 @@ export function FleetMinerTable(props: {
                       </button>
                     </th>
                     <td>{modelDisplayName(miner.model) ?? "—"}</td>
-                    <td>
+                    <td className="status">
                       <StateBadge state={miner.status} />
                       {stopped && (
                         <>
@@ -233,7 +242,7 @@ export function FleetMinerTable(props: {
                         level={miner.maxChipTempC === null ? miner.temperature : null}
                       />
                     </td>
-                    <td className="num">{fans(miner.fansRpm)}</td>
+                    <td className="num col-fans">{fansText(miner.fansRpm)}</td>
                     <td className="num">{formatInteger(miner.powerW)}</td>
                     <td className={`num ${margin !== undefined && margin.marginUsdPerDay < 0 ? "negative" : ""}`}>
                       {formatUsd(margin?.marginUsdPerDay)}
@@ -251,17 +260,22 @@ export function FleetMinerTable(props: {
                             className="badge badge-warn wrap"
                             title={`No decision in the latest cycle: ${gated.detail ?? "its evidence checks blocked one"} (the negative proof is in the timeline)`}
                           >
-                            held by the evidence checks{gated.reason ? `: ${gated.reason.split(",").join(", ")}` : ""}
+                            held by the evidence checks
+                            {gated.reason && <CodeText text={`: ${gated.reason.split(",").join(", ")}`} />}
                           </span>{" "}
                         </>
                       )}
                       {miner.lastDecision ? (
                         miner.lastDecision.notCarriedOut || miner.lastDecision.receipt?.status === "failed" ? (
-                          <span className="badge badge-warn wrap">{lastDecisionText(miner.lastDecision)}</span>
+                          <span className="badge badge-warn wrap">
+                            <CodeText text={lastDecisionText(miner.lastDecision)} />
+                          </span>
                         ) : (
                           <>
                             <StateBadge state={miner.lastDecision.action} />{" "}
-                            <span className="muted">{miner.lastDecision.reason}</span>
+                            <span className="muted">
+                              <CodeText text={miner.lastDecision.reason} />
+                            </span>
                           </>
                         )
                       ) : (

@@ -5,12 +5,25 @@
 import type { MinerView } from "../../api/coordinator.ts";
 import type { Draft } from "./job-draft.ts";
 
+/**
+ * What the coordinator offers a miner that declares no workloads (the seed's miner.sh): torch_bench
+ * only (`defaultWorkloads` in the coordinator's matching). Counting such a miner as running nothing
+ * would warn of a torch_bench job it is about to take.
+ */
+const UNDECLARED_WORKLOADS: readonly string[] = ["torch_bench"];
+
+/** The workloads the coordinator hands `miner`. */
+export function minerWorkloads(miner: MinerView): readonly string[] {
+  const declared = miner.capabilities?.workloads;
+  return declared && declared.length > 0 ? declared : UNDECLARED_WORKLOADS;
+}
+
 /** Per workload, how many online miners with distinct wallets run it. */
 export function onlineCapacity(miners: readonly MinerView[]): Map<string, number> {
   const wallets = new Map<string, Set<string>>();
   for (const miner of miners) {
     if (miner.status !== "online") continue;
-    for (const workload of miner.capabilities?.workloads ?? []) {
+    for (const workload of minerWorkloads(miner)) {
       const set = wallets.get(workload) ?? new Set<string>();
       set.add(miner.wallet);
       wallets.set(workload, set);

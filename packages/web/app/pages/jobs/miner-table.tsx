@@ -4,6 +4,7 @@
 import type { MinerView } from "../../api/coordinator.ts";
 import { StateBadge } from "../../components/state-badge.tsx";
 import { formatAgo } from "../../lib/format.ts";
+import { minerWorkloads } from "./miner-capacity.ts";
 
 export function MinerTable({
   miners,
@@ -47,7 +48,16 @@ export function MinerTable({
               <td>
                 <StateBadge state={miner.status} />
               </td>
-              <td>{miner.capabilities?.workloads?.join(", ") || "—"}</td>
+              <td>
+                {miner.capabilities?.workloads?.length ? (
+                  miner.capabilities.workloads.join(", ")
+                ) : (
+                  // The coordinator offers a miner that declares none (the seed's miner.sh) torch_bench.
+                  <>
+                    {minerWorkloads(miner).join(", ")} <span className="muted">(none declared)</span>
+                  </>
+                )}
+              </td>
               <td className="wrap">{miner.capabilities?.models?.join(", ") || "—"}</td>
               <td className="wrap">
                 {miner.gpu

@@ -17,7 +17,17 @@ function summary(body: unknown): string {
   return text.length > 140 ? `${text.slice(0, 140)}…` : text;
 }
 
-function ProofCheck({ source, seq, verifierKey }: { source: LedgerSource; seq: number; verifierKey: string | null }) {
+function ProofCheck({
+  source,
+  seq,
+  type,
+  verifierKey,
+}: {
+  source: LedgerSource;
+  seq: number;
+  type: string;
+  verifierKey: string | null;
+}) {
   const [check, setCheck] = useState<InclusionCheck | null>(null);
   const [body, setBody] = useState<unknown>(undefined);
   const [error, setError] = useState<unknown>(undefined);
@@ -44,14 +54,13 @@ function ProofCheck({ source, seq, verifierKey }: { source: LedgerSource; seq: n
   };
   return (
     <div className="proof">
-      <button
-        type="button"
-        className="small"
-        onClick={run}
-        disabled={busy}
-        aria-label={`Check the inclusion proof of record ${seq}`}
-      >
+      {/* The name starts with the words shown (voice control says "Check proof") and says what it
+          checks and of which record, for a screen reader's list of buttons. */}
+      <button type="button" className="small" onClick={run} disabled={busy}>
         {busy ? "Checking…" : "Check proof"}
+        <span className="visually-hidden">
+          {busy ? " the proof" : ""} that record {seq} ({type}) is in the ledger
+        </span>
       </button>
       <ErrorNotice error={error} />
       {check && <CheckSteps title={`Inclusion of record ${seq}`} ok={check.ok} steps={check.steps} />}
@@ -141,7 +150,7 @@ export function RecordList({ source, verifierKey }: { source: LedgerSource; veri
               <div className="record-summary">
                 <code>{summary(record.body)}</code>
               </div>
-              <ProofCheck source={source} seq={record.seq} verifierKey={verifierKey} />
+              <ProofCheck source={source} seq={record.seq} type={record.type} verifierKey={verifierKey} />
             </li>
           ))}
         </ol>
