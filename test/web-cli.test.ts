@@ -87,4 +87,42 @@ describe("pithead web", () => {
     expect(await exited).toBe(0);
     expect(stderr).toContain("dashboard stopped");
   });
+
+  it("says a service it cannot reach in a readable line on stdout, not pino JSON, when stdout is not a terminal", async () => {
+    const closed = createServer();
+    await new Promise<void>((done) => closed.listen(0, "127.0.0.1", done));
+    const fleetUrl = `http://127.0.0.1:${(closed.address() as { port: number }).port}`;
+    await new Promise<void>((done) => closed.close(() => done()));
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, "packages/cli/bin/pithead.js"), "web", "--fleet", fleetUrl, "--port", "0"],
+      { cwd: repoRoot, env: { ...process.env, CI: "1" } },
+    );
+    let stdout = "";
+    const seen = (pattern: RegExp) =>
+      new Promise<void>((done, reject) => {
+        const check = () => pattern.test(stdout) && done();
+        child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+          stdout += chunk;
+          check();
+        });
+        check();
+        setTimeout(() => reject(new Error(`pithead web never printed ${pattern}:\n${stdout}`)), 30_000).unref();
+      });
+    try {
+      await seen(/Dashboard on http:\/\/\S+/);
+      const url = /Dashboard on (http:\/\/\S+)/.exec(stdout)?.[1];
+      expect((await fetch(`${url}/svc/fleet/miners`)).status).toBe(502);
+      await seen(/service unreachable/);
+      const line = stdout.split("\n").find((text) => text.includes("service unreachable"));
+      expect(line).toMatch(
+        /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z WARN service unreachable \(said once, until it answers again\) .*service=fleet/,
+      );
+      expect(stdout).not.toContain('{"level"');
+    } finally {
+      const exited = new Promise((done) => child.once("exit", done));
+      child.kill("SIGINT");
+      await exited;
+    }
+  });
 });

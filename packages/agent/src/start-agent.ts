@@ -4,6 +4,7 @@
 import { mkdirSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import type { HttpServer, HttpServerOptions } from "@pithead/http";
+import { agentPortFailure, checkAgentPort } from "./agent-port.ts";
 import { buildAgentServer } from "./api/server.ts";
 import type { AgentConfig } from "./config/load-config.ts";
 import { placeholderKeyWarning } from "./config/upstream-key.ts";
@@ -64,6 +65,8 @@ function displayHost(host: string): string {
 
 export async function startAgent(config: AgentConfig, options: StartAgentOptions = {}): Promise<RunningAgent> {
   const now = options.now ?? (() => new Date());
+  // Before the store and the model are opened: a port taken is said at once, not after the load.
+  await checkAgentPort(config.host, config.port);
   // Said once the server (and its logger) exists.
   const fileWarnings: string[] = [];
   const store =
@@ -108,7 +111,9 @@ export async function startAgent(config: AgentConfig, options: StartAgentOptions
     for (const line of fileWarnings) app.log.warn(line);
     const keyWarning = placeholderKeyWarning(config.llm);
     if (keyWarning) app.log.warn(keyWarning);
-    await app.listen({ host: config.host, port: config.port });
+    await app.listen({ host: config.host, port: config.port }).catch((error: unknown) => {
+      throw agentPortFailure(error, config.host, config.port);
+    });
     const { port } = app.server.address() as AddressInfo;
     if (!loopbackOnly(config.host)) {
       // The reference's HOST=0.0.0.0 (the orchestrator has to reach the miner), said plainly.

@@ -240,12 +240,26 @@ describe("pithead agent credentials", () => {
     expect(folder.stderr).toContain(`error: --output: ${dir} is a folder`);
   });
 
+  it("refuses to overwrite an existing --output without --force, naming it, before asking for a secret", () => {
+    const file = join(dir, "registered_credentials.txt");
+    writeFileSync(file, "the credentials registered last month\n");
+    const sign = ["agent", "credentials", "sign", "--api-url", "https://m.example", "--token", "tok-out-0123456789"];
+    // No mnemonic on stdin: had it been asked for, the error would be about the mnemonic.
+    const refused = pithead([...sign, "--mnemonic", "-o", file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`error: --output: ${file} already exists: give --force to replace it\n`);
+    expect(readFileSync(file, "utf8")).toBe("the credentials registered last month\n");
+    const alone = pithead([...sign, "--mnemonic", "--force"]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain("error: --force replaces an --output file: give --output too\n");
+  });
+
   it("leaves the credentials file mode 600 when it overwrites one that others could read", () => {
     const file = join(dir, "existing_credentials.txt");
     writeFileSync(file, "an older file\n");
     chmodSync(file, 0o644);
     const signed = pithead(
-      ["agent", "credentials", "sign", "--api-url", "https://miner.example.com", "--mnemonic", "-o", file],
+      ["agent", "credentials", "sign", "--api-url", "https://miner.example.com", "--mnemonic", "-o", file, "--force"],
       `${MNEMONIC}\n`,
       { API_KEY: "key-of-the-agent-0123" },
     );

@@ -1,6 +1,7 @@
 // The wire contract's auth and input limits, over real HTTP, each limit at its boundary.
 // The model is a small OpenAI-compatible server in the test (the upstream is not ours to run).
 
+import { request as httpRequest } from "node:http";
 import { describe, expect, it } from "vitest";
 import { request, TEST_KEY, type TestAgent } from "./support/agent-harness.ts";
 import { useAgentWithFakeModel } from "./support/agent-with-fake-model.ts";
@@ -40,6 +41,23 @@ describe("X-API-Key authentication", () => {
     });
     expect(response.status).toBe(403);
     expect(response.body).toEqual({ detail: "Invalid API key" });
+  });
+
+  it("refuses an X-API-Key header sent twice as 401 saying so, the right key included, never as a wrong key", async () => {
+    for (const keys of [
+      [TEST_KEY, TEST_KEY],
+      [TEST_KEY, "wrong-key"],
+      ["wrong-key", TEST_KEY],
+    ]) {
+      const response = await rawCall("GET", "/conversations", { "x-api-key": keys });
+      expect(response.status, keys.join(" / ")).toBe(401);
+      expect(JSON.parse(response.text)).toEqual({
+        detail: "Repeated API key: X-API-Key was sent 2 times. Please provide it once.",
+      });
+      expect(response.headers["www-authenticate"]).toBe("ApiKey");
+    }
+    // /capabilities answers anyway, as with no key.
+    expect((await rawCall("GET", "/capabilities", { "x-api-key": [TEST_KEY, TEST_KEY] })).status).toBe(200);
   });
 
   it("treats an empty X-API-Key header as missing", async () => {
@@ -402,6 +420,21 @@ describe("body size", () => {
     return shell + " ".repeat(bytes - Buffer.byteLength(shell));
   };
 
+  it("answers a body announced over 10 MB 413 before the key, as the reference's middleware did", async () => {
+    const keys: Record<string, string>[] = [{}, { "x-api-key": "wrong-key" }, { "x-api-key": TEST_KEY }];
+    for (const headers of keys) {
+      // Only the head is sent: the answer comes before any of the body is read.
+      const response = await rawCall("POST", "/complete", {
+        ...headers,
+        "content-type": "application/json",
+        "content-length": String(10 * 1024 * 1024 + 1),
+      });
+      expect(response.status, JSON.stringify(headers)).toBe(413);
+      expect(JSON.parse(response.text)).toEqual({ detail: "Request too large. Maximum size: 10MB" });
+    }
+    expect(fake.calls).toHaveLength(0);
+  });
+
   it("takes a body of exactly 10 MB and refuses one byte more with 413", async () => {
     const atLimit = await agent.post("/complete", bodyOfSize(10 * 1024 * 1024));
     expect(atLimit.status).toBe(200);
@@ -410,3 +443,31 @@ describe("body size", () => {
     expect(over.body).toEqual({ detail: "Request too large. Maximum size: 10MB" });
   });
 });
+
+/**
+ * A request with headers fetch cannot send (a header repeated on its own line, a Content-Length
+ * with no body behind it yet): only the head goes out, and the answer is read.
+ */
+function rawCall(
+  method: string,
+  path: string,
+  headers: Record<string, string | string[]>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }> {
+  return new Promise((resolve, reject) => {
+    const sent = httpRequest(new URL(path, agent.url), { method, headers });
+    sent.on("error", reject);
+    sent.on("response", (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      response.on("end", () => {
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text });
+        sent.destroy();
+      });
+    });
+    sent.flushHeaders();
+    if (headers["content-length"] === undefined) sent.end();
+  });
+}

@@ -10,6 +10,7 @@ import { type Ledger, loadOrCreateSigner, openLedger } from "@pithead/ledger";
 import { apiPortFailure, holdApiPort } from "./api/api-port.ts";
 import { fleetErrors } from "./api/errors.ts";
 import { createFleetServer } from "./api/fleet-server.ts";
+import { removeListening, writeListening } from "./api/listening-file.ts";
 import { CgminerAdapter } from "./cgminer/adapter.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { FleetConfig } from "./config/load-config.ts";
@@ -259,6 +260,8 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
       throw apiPortFailure(error, host, held.port);
     });
     const urlHost = host.includes(":") ? `[${host}]` : host;
+    const url = `http://${urlHost}:${held.port}`;
+    writeListening(config.dataDir, url);
     const archive = config.ledger.archive;
     if (archive) {
       archiver = new LedgerArchiver({
@@ -303,9 +306,10 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
     return {
       ...fleet,
       server: running,
-      url: `http://${urlHost}:${held.port}`,
+      url,
       ...(archiving ? { archiver: archiving } : {}),
       async close() {
+        removeListening(config.dataDir);
         await Promise.all(loops.map((loop) => loop.stop()));
         await archiving?.close();
         await running.close();
@@ -313,6 +317,7 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
       },
     };
   } catch (error) {
+    removeListening(config.dataDir);
     await held.release();
     await Promise.all(loops.map((loop) => loop.stop()));
     await archiver?.close();

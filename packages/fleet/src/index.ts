@@ -1,8 +1,8 @@
 // @pithead/fleet: the ASIC fleet controller (specs/fleet.md).
 
-export { ApiPortError } from "./api/api-port.ts";
 export { fleetErrors } from "./api/errors.ts";
 export { createFleetServer, type FleetServerOptions, fleetApiVersion } from "./api/fleet-server.ts";
+export { type Listening, runningController } from "./api/listening-file.ts";
 export { canonicalRequest, fleetAuthHeaders, type SignInput, signatureVersion, signFleetRequest } from "./auth/sign.ts";
 export { type AuthFailure, type AuthResult, RequestVerifier } from "./auth/verify.ts";
 export {

@@ -342,6 +342,36 @@ describe("fleet API", () => {
     expect(simulator.miner(rig).commandLog.length).toBe(before);
   });
 
+  it("names a signature header sent twice as repeated, not as a bad value ('no operator \"alpha, alpha\"')", async () => {
+    const path = "/operators/alpha/miners";
+    const signed = await signFleetRequest({
+      operatorId: "alpha",
+      secret: secrets.alpha,
+      method: "GET",
+      path,
+      now: clock.now(),
+    });
+    for (const name of ["x-pithead-operator", "x-pithead-signature"] as const) {
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const headers = { ...signed, [name]: [signed[name] as string, signed[name] as string] };
+        const sent = httpRequest(`${base}${path}`, { method: "GET", headers }, (response) => {
+          let text = "";
+          response.on("data", (chunk: Buffer) => {
+            text += chunk.toString();
+          });
+          response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }));
+        });
+        sent.on("error", reject);
+        sent.end();
+      });
+      expect(status).toBe(401);
+      expect(JSON.parse(body).error).toMatchObject({
+        code: "AUTH_MALFORMED",
+        message: `${name} was sent 2 times: send it once`,
+      });
+    }
+  });
+
   it("refuses an Idempotency-Key reused for another miner or action (409), and does not act on it", async () => {
     const [rig, antminer] = simulator.endpoints() as { id: string }[];
     const first = await call("POST", `/operators/alpha/miners/${rig?.id}/restart`, {
@@ -695,10 +725,18 @@ describe("fleet API", () => {
       (await list(`/operators/alpha/ledger/decisions?cycle=${cycles[0]}&action=HOLD`)).records.map((r) => r.seq),
     ).toEqual(latest.filter((r) => r.body.cycle === cycles[0] && r.body.action === "HOLD").map((r) => r.seq));
     // Past the end of the ledger, up to the largest integer taken: nothing, not an error.
-    for (const query of ["cycle=9007199254740991", "after=9007199254740991&action=HOLD"])
-      expect((await list(`/operators/alpha/ledger/decisions?${query}`)).records).toEqual([]);
-    // A seq that is not a cycle's has no records.
-    expect((await list(`/operators/alpha/ledger/profits?cycle=${all[0]?.seq}`)).records).toEqual([]);
+    expect((await list("/operators/alpha/ledger/decisions?after=9007199254740991&action=HOLD")).records).toEqual([]);
+    // A cycle that is not there, or a seq that is not a cycle's: a 404 naming the parameter, not an
+    // empty page that reads as "that cycle recorded nothing".
+    for (const cycle of [9007199254740991, all[0]?.seq]) {
+      const missing = await call("GET", `/operators/alpha/ledger/profits?cycle=${cycle}`);
+      expect(missing.status).toBe(404);
+      expect(missing.body.error).toMatchObject({
+        code: "UNKNOWN_CYCLE",
+        details: { field: "querystring.cycle", cycle },
+      });
+      expect(missing.body.error?.message).toMatch(/^querystring\.cycle must be the seq of a fleet\.cycle record: /);
+    }
   });
 
   it("answers the QA's polish findings plainly: one wording for an unknown miner, a repeated query field, a GET signed with a body", async () => {

@@ -221,7 +221,7 @@ describe("pithead fleet", () => {
       },
     );
     try {
-      await untilListening(first);
+      const url = await untilListening(first);
       for (const args of [
         ["fleet", "start", "--port", "0", "--no-loop", "--simulated", "2"],
         ["fleet", "cycle"],
@@ -239,10 +239,12 @@ describe("pithead fleet", () => {
           ),
         );
         expect(stderr).not.toMatch(/\n\s+at /); // no stack trace
-        // A cycle is run on the running controller instead: the command for its run-once.
+        if (args[1] === "start") expect(stderr).toContain(`\n  it listens on ${url} (process ${first.pid})\n`);
+        // A cycle is run on the running controller instead: the command for its run-once, at the
+        // address it listens on (--port 0: not this configuration's 3001).
         if (args[1] === "cycle")
           expect(stderr).toContain(
-            "  to run a cycle on the running controller instead (its /loop/run-once), give --url the address it listens on (this configuration's is http://127.0.0.1:3001):\n    pithead fleet cycle --url http://127.0.0.1:3001 --operator default --secret-file data/fleet-operator-default.secret\n",
+            `  the controller holding it (process ${first.pid}) listens on ${url}: run the cycle there (its /loop/run-once) with\n    pithead fleet cycle --url ${url} --operator default --secret-file data/fleet-operator-default.secret\n`,
           );
       }
     } finally {
@@ -294,7 +296,7 @@ describe("pithead fleet", () => {
     }
   });
 
-  it("sign and replay call a mistyped --path, --method or --operator a command-line error (2), naming what there is", async () => {
+  it("sign, cycle and replay call a mistyped --path, --method, --url or --operator a command-line error (2), naming what there is", async () => {
     const dir = mkdtempSync(join(tmpdir(), "pithead-fleet-usage-"));
     try {
       const env = { ...clean, DATA_DIR: join(dir, "data"), FLEET_SECRET: "0123456789abcdef0" };
@@ -314,6 +316,24 @@ describe("pithead fleet", () => {
         code: 2,
         stderr:
           "error: --secret-file signs the request to a running controller: give its --url too (without --url the cycle runs in-process)\n",
+      });
+      // A controller's address without its scheme: named as the option (or FLEET_URL) that gave it.
+      expect(await refused(["cycle", "--url", "127.0.0.1:3001", "--operator", "default"])).toMatchObject({
+        code: 2,
+        stderr: 'error: --url: "127.0.0.1:3001" is not an http(s) URL (e.g. http://127.0.0.1:3001)\n',
+      });
+      expect(await refused(["sign", "--operator", "default", "--path", "/miners", "--url", "ftp://x"])).toMatchObject({
+        code: 2,
+        stderr: 'error: --url: "ftp://x" is not an http(s) URL (e.g. http://127.0.0.1:3001)\n',
+      });
+      expect(
+        await run(process.execPath, [cli, "fleet", "cycle", "--operator", "default"], {
+          cwd: dir,
+          env: { ...env, FLEET_URL: "localhost:3001" },
+        }).catch((error: { code: number; stderr: string }) => error),
+      ).toMatchObject({
+        code: 2,
+        stderr: 'error: FLEET_URL: "localhost:3001" is not an http(s) URL (e.g. http://127.0.0.1:3001)\n',
       });
       expect(await refused(["replay", "--operator", "defualt"])).toMatchObject({
         code: 2,
@@ -380,12 +400,14 @@ describe("pithead fleet", () => {
 });
 
 /** Resolves once a `fleet start` child says it is listening. */
-function untilListening(child: ChildProcess): Promise<void> {
+/** The URL the started controller says it listens on. */
+function untilListening(child: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let stderr = "";
     child.stderr?.on("data", (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (/listening on http/.test(stderr) && stderr.includes("HMAC secret")) resolve();
+      const url = /listening on (http:\/\/\S+)/.exec(stderr)?.[1];
+      if (url && stderr.includes("HMAC secret")) resolve(url);
     });
     child.once("exit", (code) => reject(new Error(`start exited ${code}: ${stderr}`)));
   });

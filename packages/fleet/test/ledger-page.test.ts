@@ -59,3 +59,29 @@ describe("a filtered ledger page", () => {
     expect(page.next).toBe(SCAN_BUDGET + 48);
   });
 });
+
+describe("a page of one cycle's records", () => {
+  const cycles = "fleet/cycles";
+  beforeAll(async () => {
+    await store.ledger.appendBatch(cycles, [
+      { type: recordTypes.cycle, body: { now: "2026-01-01T00:00:00.000Z", mode: "AUTO", dryRun: false, miners: 1 } },
+      { type: recordTypes.decision, body: { cycle: 0, decisionId: "d", minerId: "m1", action: "HOLD" } },
+    ]);
+  });
+
+  it("is a 404 naming querystring.cycle when the seq is not a cycle record's, or past the end", async () => {
+    const page = await readPage(store.ledger, cycles, recordTypes.decision, { limit: 10, cycle: 0 });
+    expect(page.records.map((record) => record.seq)).toEqual([1]);
+    await expect(readPage(store.ledger, cycles, recordTypes.decision, { limit: 10, cycle: 1 })).rejects.toMatchObject({
+      code: "UNKNOWN_CYCLE",
+      status: 404,
+      details: { field: "querystring.cycle", cycle: 1 },
+      message:
+        "querystring.cycle must be the seq of a fleet.cycle record: record #1 of fleet/cycles is a fleet.decision, not a fleet.cycle",
+    });
+    await expect(readPage(store.ledger, cycles, recordTypes.decision, { limit: 10, cycle: 7 })).rejects.toMatchObject({
+      code: "UNKNOWN_CYCLE",
+      message: "querystring.cycle must be the seq of a fleet.cycle record: fleet/cycles has no record #7 (it holds 2)",
+    });
+  });
+});

@@ -58,6 +58,7 @@ export {
   type OpenAiProviderOptions,
 } from "./openai/openai-provider.ts";
 export { pastedEndpoint } from "./openai/pasted-endpoint.ts";
+export { validateRequest } from "./request-validation.ts";
 export { tinyModelContinuation, tinySuccessor } from "./tiny-model/successor.ts";
 export {
   defaultModelPath,

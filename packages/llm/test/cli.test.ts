@@ -146,4 +146,29 @@ describe("pithead llm", () => {
     // A model file that is not there is not a command-line error: the run failed (1).
     expect((await pithead("llm", "generate", "hi", "--model", join(dir, "missing.gguf"))).code).toBe(1);
   });
+
+  it("refuses an out-of-range sampling flag naming it before loading the model", async () => {
+    // A model that cannot load: had it been loaded first, the error would be about the file.
+    const broken = join(dir, "not-a-model.gguf");
+    writeFileSync(broken, "not a GGUF file");
+    const cases: [string[], string][] = [
+      [["--temperature", "9"], "error: --temperature must be between 0 and 2 (got 9) [INVALID_REQUEST]\n"],
+      [
+        ["--seed", "99999999999"],
+        "error: --seed must be a whole number from 0 to 4294967295 (got 99999999999) [INVALID_REQUEST]\n",
+      ],
+      [["--stop", "x", "--stop", ""], "error: --stop #2 must be a non-empty string [INVALID_REQUEST]\n"],
+      [
+        ["--system", "be brief"],
+        "error: --system is a chat message: give --chat too (without it the prompt is raw text)\n",
+      ],
+    ];
+    const runs = await Promise.all(
+      cases.map(([flags]) => pithead("llm", "generate", "hi", "--model", broken, ...flags)),
+    );
+    runs.forEach((ran, index) => {
+      expect(ran.code, cases[index]?.[0].join(" ")).toBe(2);
+      expect(ran.stderr).toBe(cases[index]?.[1]);
+    });
+  });
 });

@@ -245,6 +245,18 @@ describe("OpenAI-compatible provider", () => {
     expect(server.seen).toHaveLength(3);
   });
 
+  it("asks whether the base URL lacks its /v1 when the server answers 404 about no model", async () => {
+    server.script({ kind: "status", status: 404, message: "Not Found" });
+    expect((await failure(llm.generate(chat))).message).toBe(
+      `${server.baseUrl} answered HTTP 404: Not Found; is ${server.baseUrl} the base URL of its OpenAI-compatible API (most servers serve it under /v1, e.g. http://127.0.0.1:8000/v1)?`,
+    );
+    // vLLM's unknown model is a 404 too: its own words say what is wrong.
+    server.script({ kind: "status", status: 404, message: "The model `qwen` does not exist." });
+    expect((await failure(llm.generate(chat))).message).toBe(
+      `${server.baseUrl} answered HTTP 404: The model \`qwen\` does not exist.`,
+    );
+  });
+
   it("does not retry a request the server rejects (400), and never echoes the key", async () => {
     server.script({ kind: "status", status: 400, message: "max_tokens is too large" });
     const error = await failure(llm.generate({ ...chat, maxTokens: 999999 }));

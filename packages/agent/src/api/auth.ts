@@ -27,6 +27,22 @@ const digest = (value: string) => createHash("sha256").update(value, "utf8").dig
 export const MISSING_KEY_DETAIL = "Missing API key. Please provide X-API-Key header.";
 export const INVALID_KEY_DETAIL = "Invalid API key";
 
+export function repeatedKeyDetail(copies: number): string {
+  return `Repeated API key: X-API-Key was sent ${copies} times. Please provide it once.`;
+}
+
+/**
+ * How many X-API-Key headers the request carries. Node joins repeats into one value ("K, K"),
+ * which would be judged a wrong key (a 403 for the right key sent twice); and which copy counts is
+ * what a proxy and this server could disagree on. So a repeated header is refused as such.
+ */
+function keyHeaderCount(request: FastifyRequest): number {
+  const raw = request.raw.rawHeaders;
+  let copies = 0;
+  for (let at = 0; at < raw.length; at += 2) if (raw[at]?.toLowerCase() === "x-api-key") copies++;
+  return copies;
+}
+
 export function presentedKey(request: FastifyRequest): string | undefined {
   const header = request.headers["x-api-key"];
   const value = Array.isArray(header) ? header[0] : header;
@@ -51,7 +67,9 @@ export function installApiKeyAuth(app: FastifyInstance, apiKey: string, options:
     const config = request.routeOptions.config;
     // Unknown routes answer 404 without auth, as FastAPI does; public routes need no key.
     if (!request.routeOptions.url || config.public) return;
-    const key = presentedKey(request);
+    // A repeated header is no key: none of its copies is compared, so its answer says nothing of them.
+    const copies = keyHeaderCount(request);
+    const key = copies > 1 ? undefined : presentedKey(request);
     const valid = key !== undefined && timingSafeEqual(digest(key), expected);
     if (valid) {
       request.apiKeyId = keyId;
@@ -59,6 +77,9 @@ export function installApiKeyAuth(app: FastifyInstance, apiKey: string, options:
     }
     // /capabilities answers with or without a (valid) key, like the reference's optional_api_key.
     if (config.optionalAuth) return;
+    if (copies > 1) {
+      throw agentErrors.error("UNAUTHORIZED", undefined, repeatedKeyDetail(copies), { "www-authenticate": "ApiKey" });
+    }
     if (key === undefined) {
       throw agentErrors.error("UNAUTHORIZED", undefined, MISSING_KEY_DETAIL, { "www-authenticate": "ApiKey" });
     }

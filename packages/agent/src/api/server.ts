@@ -5,6 +5,7 @@
 import { createHttpServer, type HttpServer, type HttpServerOptions } from "@pithead/http";
 import { historyRoomWarning } from "../components/fit-history.ts";
 import { createBackendHealth } from "../llm/backend-health.ts";
+import { installAnnouncedSizeLimit } from "./announced-size.ts";
 import { installApiKeyAuth } from "./auth.ts";
 import { registerComponentRoutes } from "./component-routes.ts";
 import { registerConversationRoutes } from "./conversation-routes.ts";
@@ -66,6 +67,7 @@ export async function buildAgentServer(given: AgentDeps, logger?: HttpServerOpti
   });
   const refuseOtherMethods = collectRoutesForMethodNotAllowed(app);
   installFastApiBodies(app);
+  installAnnouncedSizeLimit(app, MAX_BODY_BYTES);
   installApiKeyAuth(app, deps.config.apiKey, { failureLimit: deps.config.authFailureLimit });
   installCors(app);
   await installRateLimits(app);

@@ -29,7 +29,7 @@ const agentConfigPackage = () => import("@pithead/agent/config");
 const credentialsPackage = () => import("@pithead/agent/credentials");
 
 /** Errors that carry their own operator-facing message (config, keys, credentials, the model). */
-const EXPLAINED = new Set(["ConfigError", "KeyError", "LlmError", "DotenvError"]);
+const EXPLAINED = new Set(["ConfigError", "KeyError", "LlmError", "DotenvError", "ListenPortError"]);
 /** Of those, the ones about a value the user gave (a setting, a .env line): a usage error. */
 const USAGE = new Set(["ConfigError", "DotenvError"]);
 
@@ -140,6 +140,7 @@ interface SignOptions {
   secretEnv?: string;
   passwordEnv?: string;
   output?: string;
+  force?: boolean;
   dotenv?: string;
   json?: boolean;
 }
@@ -256,11 +257,13 @@ function writePrivateFile(file: string, text: string): void {
  * An --output that cannot be written, found before a secret is asked for and the coldkey unlocked
  * (seconds of argon2), instead of after, in the words of a temporary file's ENOENT.
  */
-function outputProblem(file: string): string | undefined {
+function outputProblem(file: string, force: boolean): string | undefined {
   const folder = dirname(resolve(file));
   if (!existsSync(folder)) return `the folder ${folder} does not exist`;
   if (!statSync(folder).isDirectory()) return `${folder} is not a folder`;
   if (existsSync(file) && statSync(file).isDirectory()) return `${file} is a folder`;
+  // It may be the credentials already registered (for another URL or key): replaced only when asked.
+  if (existsSync(file) && !force) return `${resolve(file)} already exists: give --force to replace it`;
   return undefined;
 }
 
@@ -273,7 +276,8 @@ async function sign(options: SignOptions): Promise<void> {
   }
   // The URL, the token and where the file goes are checked before any secret is asked for.
   signableMessage(apiUrl, token);
-  const output = options.output === undefined ? undefined : outputProblem(options.output);
+  if (options.force && options.output === undefined) usage("--force replaces an --output file: give --output too");
+  const output = options.output === undefined ? undefined : outputProblem(options.output, Boolean(options.force));
   if (output !== undefined) usage(`--output: ${output}`);
   const pair = await keyFor(options);
   const signed = signCredentials(apiUrl, token, pair);
@@ -506,7 +510,11 @@ export function registerAgentCommands(program: Command): void {
     )
     .option("--password-env <VAR>", "read the coldkey password from this environment variable (default: prompt)")
     .option("--dotenv <file>", "the .env file holding API_KEY, the token when no --token-* is given (default: ./.env)")
-    .option("-o, --output <file>", "write the file here (mode 600) instead of stdout")
+    .option(
+      "-o, --output <file>",
+      "write the file here (mode 600) instead of stdout; an existing file only with --force",
+    )
+    .option("--force", "replace the --output file if it exists")
     .option("--json", "print the address, signature and file text as JSON")
     .action((options: SignOptions) => sign(options).catch(failWith));
 

@@ -5,7 +5,6 @@
 // environment and a .env file (see packages/fleet/README.md).
 
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
 import type { CycleReport, FleetConfig, FleetSimulator, Recorder, ReplayReport } from "@pithead/fleet";
 import type { Ledger } from "@pithead/ledger";
 import { Command, Option } from "commander";
@@ -14,6 +13,8 @@ import { fleetSecret } from "../fleet-secret.ts";
 import { EXIT_CANNOT, EXIT_FAILED, EXIT_USAGE, errorMessage, fail, printResult } from "../output.ts";
 import { progressBar, spinner } from "../progress.ts";
 import { serverLogger } from "../server-log.ts";
+import { runOnceHint } from "./fleet-run-once-hint.ts";
+import { checkedFleetUrl } from "./fleet-url.ts";
 
 // Loaded when a fleet command runs, so `pithead` itself starts without the fleet's dependencies.
 const fleet = () => import("@pithead/fleet");
@@ -142,7 +143,12 @@ function startCommand(): Command {
         });
       } catch (error) {
         progress.fail("the fleet controller did not start");
-        fail(errorMessage(error));
+        // Another controller on this data: where it already serves (what was most likely wanted).
+        const running =
+          (error as Error).name === "FleetLedgerInUseError"
+            ? (await fleet()).runningController(config.dataDir)
+            : undefined;
+        fail(`${errorMessage(error)}${running ? `\n  it listens on ${running.url} (process ${running.pid})` : ""}`);
       }
       progress.succeed(`fleet controller listening on ${service.url} (OpenAPI at ${service.url}/docs)`);
       for (const controller of service.controllers.values()) {
@@ -193,20 +199,6 @@ async function signedFetch(
   return body;
 }
 
-/**
- * Another controller holds the ledger (a `fleet start` is running): a cycle is run there instead,
- * through its /loop/run-once, with `--url`. The address is this configuration's; the secret file is
- * named where the controller generated one (a simulated fleet), else left for the operator to fill.
- */
-function runOnceHint(config: FleetConfig, operator: string | undefined): string {
-  const host = config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host;
-  const url = `http://${host}:${config.server.port}`;
-  const id = operator ?? config.operators[0]?.id ?? "<operator>";
-  const generated = join(config.dataDir, `fleet-operator-${id}.secret`);
-  const secret = existsSync(generated) ? generated : "<file holding the operator's API secret>";
-  return `  to run a cycle on the running controller instead (its /loop/run-once), give --url the address it listens on (this configuration's is ${url}):\n    pithead fleet cycle --url ${url} --operator ${id} --secret-file ${secret}`;
-}
-
 function cycleCommand(): Command {
   return new Command("cycle")
     .description(
@@ -235,15 +227,18 @@ function cycleCommand(): Command {
       }),
     )
     .action(
-      async (options: {
-        url?: string;
-        operator?: string;
-        secret?: string;
-        secretFile?: string;
-        dotenv?: string;
-        all?: boolean;
-        json?: boolean;
-      }) => {
+      async (
+        options: {
+          url?: string;
+          operator?: string;
+          secret?: string;
+          secretFile?: string;
+          dotenv?: string;
+          all?: boolean;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
         // In-process the ledger is written directly and nothing is signed: a secret given without
         // --url most likely means the --url was forgotten, and would otherwise be ignored.
         if (!options.url && (options.secret !== undefined || options.secretFile !== undefined))
@@ -252,6 +247,7 @@ function cycleCommand(): Command {
             EXIT_USAGE,
           );
         if (options.url) {
+          checkedFleetUrl(options.url, command.getOptionValueSource("url") === "cli" ? "--url" : "FLEET_URL");
           if (!options.operator) fail("--operator is required with --url", EXIT_USAGE);
           const secret = fleetSecret(options, true) as string;
           const progress = spinner(`running a cycle for ${options.operator} on ${options.url}`);
@@ -280,7 +276,9 @@ function cycleCommand(): Command {
         } catch (error) {
           progress.fail("cannot open the fleet");
           if ((error as Error).name === "FleetLedgerInUseError")
-            fail(`${errorMessage(error)}\n${runOnceHint(config, options.operator)}`);
+            fail(
+              `${errorMessage(error)}\n${runOnceHint(config, options.operator, (await fleet()).runningController(config.dataDir))}`,
+            );
           fail(errorMessage(error));
         }
         try {
@@ -642,6 +640,7 @@ function signCommand(): Command {
       }) => {
         const secret = fleetSecret(options, true) as string;
         // The command line's mistakes (2), not a request that could not be signed (1).
+        if (options.url !== undefined) checkedFleetUrl(options.url, "--url");
         if (!options.path.startsWith("/"))
           fail(`--path must start with '/' (the path with its query, e.g. /miners), got '${options.path}'`, EXIT_USAGE);
         if (!httpMethods.includes(options.method.toUpperCase()))

@@ -15,6 +15,7 @@ import {
   type ProviderConfig,
   readGgufHeader,
   TINY_MODEL_VERSION,
+  validateRequest,
   writeTinyModel,
 } from "@pithead/llm";
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -54,6 +55,14 @@ const FLAG_OF_SETTING: Record<string, string> = {
   stop: "--stop",
 };
 
+/** The flag a setting or request field came from: `stop[1]` is the second `--stop`. */
+function flagOf(field: string): string | undefined {
+  const indexed = /^(\w+)\[(\d+)\]$/.exec(field);
+  if (!indexed) return FLAG_OF_SETTING[field];
+  const flag = FLAG_OF_SETTING[indexed[1] ?? ""];
+  return flag && `${flag} #${Number(indexed[2]) + 1}`;
+}
+
 /**
  * Prints an LlmError (or any error) as one line and exits non-zero: 2 for a setting or request value
  * that is missing or out of range (the user gave it with a flag), 1 for what failed when it ran.
@@ -62,8 +71,9 @@ function failWith(error: unknown): never {
   if (isLlmError(error)) {
     // A setting's name is the library's; the user typed a flag, so the flag is named instead.
     const badValue = error.code === "INVALID_CONFIG" || error.code === "INVALID_REQUEST";
-    const flag = badValue ? FLAG_OF_SETTING[error.details.field ?? ""] : undefined;
-    const message = flag ? error.message.replace(new RegExp(`^${error.details.field}\\b`), flag) : error.message;
+    const field = error.details.field ?? "";
+    const flag = badValue ? flagOf(field) : undefined;
+    const message = flag && error.message.startsWith(field) ? flag + error.message.slice(field.length) : error.message;
     fail(`${message} [${error.code}]`, badValue ? EXIT_USAGE : 1);
   }
   fail(errorMessage(error));
@@ -260,14 +270,8 @@ function generateCommand(): Command {
           apiKey: options.apiKey ?? (remote ? process.env.OPENAI_API_KEY || undefined : undefined),
           model: modelId,
         };
-        const loading = options.provider === "local" ? spinner("loading the model") : undefined;
-        let llm: Awaited<ReturnType<typeof createProvider>>;
-        try {
-          llm = await createProvider(config);
-          loading?.succeed(`loaded ${llm.info().model} (${llm.info().accelerator})`);
-        } catch (error) {
-          loading?.fail("could not load the model");
-          failWith(error);
+        if (options.system !== undefined && !options.chat) {
+          fail("--system is a chat message: give --chat too (without it the prompt is raw text)", EXIT_USAGE);
         }
         const request: GenerateRequest = {
           ...(options.chat
@@ -284,6 +288,21 @@ function generateCommand(): Command {
           stop: options.stop,
           timeoutMs: options.timeout,
         };
+        // Before the model loads (seconds for a real one): a sampling flag out of range is said at once.
+        try {
+          validateRequest(request);
+        } catch (error) {
+          failWith(error);
+        }
+        const loading = options.provider === "local" ? spinner("loading the model") : undefined;
+        let llm: Awaited<ReturnType<typeof createProvider>>;
+        try {
+          llm = await createProvider(config);
+          loading?.succeed(`loaded ${llm.info().model} (${llm.info().accelerator})`);
+        } catch (error) {
+          loading?.fail("could not load the model");
+          failWith(error);
+        }
         try {
           if (options.json) {
             printResult(true, { ...(await llm.generate(request)), provider: llm.info() }, () => "");

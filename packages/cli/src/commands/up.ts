@@ -9,6 +9,7 @@ import { ignoredEnvNotice } from "../up/ignored-env.ts";
 import { portProblem } from "../up/ports.ts";
 import { DEFAULT_PORTS, parseUpOptions, type RawUpOptions, UpOptionError } from "../up/up-options.ts";
 import { summaryJson, summaryText } from "../up/up-summary.ts";
+import { webLogger } from "./web-log.ts";
 
 /**
  * Resolves on the first SIGINT/SIGTERM. A second one within a moment is the same Ctrl-C delivered
@@ -132,7 +133,8 @@ async function web(raw: {
       host: raw.host,
       port: Number(raw.port),
       upstreams: { coordinator: raw.coordinator, fleet: raw.fleet, agent: raw.agent },
-      logger: { level: "warn" },
+      // Readable lines among the ones printed below, not pino's JSON.
+      logger: webLogger("warn"),
     });
   } catch (error) {
     fail(errorMessage(error));

@@ -5,33 +5,11 @@
 // simulated fleet has bound everything it needs.
 
 import { createServer, type Server } from "node:net";
+import { listenPortFailure } from "@pithead/http";
 
-/** The API's port could not be had: the message says which, why and what to do. */
-export class ApiPortError extends Error {
-  readonly code: string;
-
-  constructor(host: string, port: number, code: string) {
-    super(apiPortMessage(host, port, code));
-    this.name = "ApiPortError";
-    this.code = code;
-  }
-}
-
-function apiPortMessage(host: string, port: number, code: string): string {
-  const where = `port ${port} on ${host}`;
-  if (code === "EADDRINUSE")
-    return `${where} is already in use by another process: stop what uses it, or set PORT (pithead fleet start --port) to another port`;
-  if (code === "EACCES") return `${where} needs privileges: set PORT (--port) to a port above 1023`;
-  if (code === "EADDRNOTAVAIL") return `cannot listen on ${host}: no such address on this machine (HOST, --host)`;
-  return `cannot listen on ${host}:${port}: ${code}`;
-}
-
-/** The error a failed listen on the API's port becomes (ApiPortError), anything else as it is. */
+/** The error a failed listen on the API's port becomes (ListenPortError), anything else as it is. */
 export function apiPortFailure(error: unknown, host: string, port: number): unknown {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code === "string" && ["EADDRINUSE", "EACCES", "EADDRNOTAVAIL"].includes(code))
-    return new ApiPortError(host, port, code);
-  return error;
+  return listenPortFailure(error, host, port, { command: "pithead fleet start" });
 }
 
 export interface HeldPort {

@@ -75,6 +75,30 @@ function headersWithRepeatedKey(request: FastifyRequest): FastifyRequest["header
   return values.length > 1 ? { ...request.headers, [name]: values } : request.headers;
 }
 
+/** The signature headers, each of which a signed request carries once. */
+const signatureHeaders = [
+  fleetAuthHeaders.operator,
+  fleetAuthHeaders.timestamp,
+  fleetAuthHeaders.nonce,
+  fleetAuthHeaders.contentSha256,
+  fleetAuthHeaders.signature,
+];
+
+/**
+ * A signature header sent more than once, which Node joins into "a, b": it would be refused in
+ * the words of a bad value ("no operator 'op-1, op-1'"), so it is named as repeated instead.
+ */
+function repeatedSignatureHeader(request: FastifyRequest): string | undefined {
+  const raw = request.raw.rawHeaders;
+  const copies = new Map<string, number>();
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]?.toLowerCase() ?? "";
+    if ((signatureHeaders as string[]).includes(name)) copies.set(name, (copies.get(name) ?? 0) + 1);
+  }
+  for (const [name, count] of copies) if (count > 1) return `${name} was sent ${count} times: send it once`;
+  return undefined;
+}
+
 export function installFleetAuth(app: FastifyInstance, options: AuthOptions): void {
   const verifier = new RequestVerifier({
     secrets: options.secrets,
@@ -98,6 +122,9 @@ export function installFleetAuth(app: FastifyInstance, options: AuthOptions): vo
       throw fleetErrors.error(wrongToken.failure, undefined, wrongToken.message, {
         "www-authenticate": "Pithead-HMAC-SHA256",
       });
+    const repeated = repeatedSignatureHeader(request);
+    if (repeated)
+      throw fleetErrors.error("AUTH_MALFORMED", undefined, repeated, { "www-authenticate": "Pithead-HMAC-SHA256" });
     const result = verifier.verify({
       method: request.method,
       path: request.url,

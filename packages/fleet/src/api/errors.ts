@@ -16,6 +16,7 @@ export const fleetErrors = defineErrors({
   UNKNOWN_OPERATOR: { status: 404, message: "No such operator" },
   UNKNOWN_MINER: { status: 404, message: "No such miner" },
   UNKNOWN_RECORD: { status: 404, message: "No such record" },
+  UNKNOWN_CYCLE: { status: 404, message: "querystring.cycle names no cycle record" },
   RECORD_ARCHIVED: {
     status: 410,
     message: "This record was moved to the ledger's archive (LEDGER_ARCHIVE_DIR): it is no longer served here",

@@ -74,12 +74,32 @@ async function cycleRange(ledger: Ledger, partition: string, cycle: number): Pro
   return { from: cycle + 1 };
 }
 
+/**
+ * `cycle` must be the seq of a `fleet.cycle` record: any other seq (a decision's, one past the end)
+ * is a 404 naming the parameter, not an empty page that reads as "this cycle decided nothing".
+ */
+async function assertCycle(ledger: Ledger, partition: string, cycle: number, size: number): Promise<void> {
+  // An archived cycle record cannot be looked at here: the archive rule below answers for its page.
+  if (cycle < ((await ledger.archived?.(partition))?.records ?? 0)) return;
+  const record = cycle < size ? await ledger.get(partition, cycle) : undefined;
+  if (record?.type === recordTypes.cycle) return;
+  const found = record
+    ? `record #${cycle} of ${partition} is a ${record.type}, not a ${recordTypes.cycle}`
+    : `${partition} has no record #${cycle} (it holds ${size})`;
+  throw fleetErrors.error(
+    "UNKNOWN_CYCLE",
+    { field: "querystring.cycle", cycle },
+    `querystring.cycle must be the seq of a ${recordTypes.cycle} record: ${found}`,
+  );
+}
+
 export async function readPage(ledger: Ledger, partition: string, type: string, query: PageQuery): Promise<PageResult> {
   const wanted = parseActions(query.action);
   const records: StoredRecord[] = [];
   // The top of the range read: a record written after this is newer than the answer.
   const last = (await ledger.size(partition)) - 1;
   let top = query.before === undefined ? last : Math.min(last, query.before - 1);
+  if (query.cycle !== undefined) await assertCycle(ledger, partition, query.cycle, last + 1);
   const answer = (next: number | null): PageResult => ({ records, next, nextAfter: top < 0 ? null : top });
   // Nothing can lie past the last record (and a seq past it may be past what the ledger takes).
   if ((query.after ?? -1) >= last || (query.cycle ?? -1) >= last) return answer(null);

@@ -131,4 +131,11 @@ describe("the cycle summary", () => {
       "closed  gate   decision    LOST_COMMS  3 failed polls in a row (last: 127.0.0.1:18084 refused the connection (API not listening))",
     ]);
   });
+
+  it("says a fleet of one as '1 miner', not '1 miners'", () => {
+    const text = formatCycle(cycle({ miners: 1, polled: { ok: 0, failed: 1 }, pollFailures: { unreachable: 1 } }));
+    expect(text.split("\n")[0]).toBe(
+      "operator default: cycle at 2026-11-23T11:33:37.859Z (ledger record #33), AUTO — 1 miner, 0 answered, 1 failed (unreachable 1), 12 records in 5.01 s",
+    );
+  });
 });

@@ -37,7 +37,7 @@ function failedBy(failures: Record<string, number>): string {
 export function formatCycle(report: CycleReport, options: { all?: boolean } = {}): string {
   const lines: string[] = [];
   lines.push(
-    `operator ${report.operatorId}: cycle at ${report.now} (ledger record #${report.cycleSeq}), ${report.mode}${report.dryRun ? ", dry-run" : ""} — ${report.miners} miners, ${report.polled.ok} answered, ${report.polled.failed} failed${failedBy(report.pollFailures)}, ${report.records} records in ${(report.timingsMs.total / 1000).toFixed(2)} s`,
+    `operator ${report.operatorId}: cycle at ${report.now} (ledger record #${report.cycleSeq}), ${report.mode}${report.dryRun ? ", dry-run" : ""} — ${count(report.miners, "miner")}, ${report.polled.ok} answered, ${report.polled.failed} failed${failedBy(report.pollFailures)}, ${report.records} records in ${(report.timingsMs.total / 1000).toFixed(2)} s`,
   );
   const counts = new Map<string, number>();
   for (const decision of report.decisions)

@@ -28,6 +28,15 @@ function upstreamMessage(error: APIError): string {
   return text.replace(/\s+/g, " ").slice(0, 300);
 }
 
+/**
+ * A 404 that does not speak of a model (vLLM's unknown model is a 404 that does) most often means
+ * the base URL lacks the API's prefix: `http://host:8000` for `http://host:8000/v1`.
+ */
+function notFoundHint(error: APIError, baseUrl: string): string {
+  if (error.status !== 404 || /model/i.test(upstreamMessage(error))) return "";
+  return `; is ${baseUrl} the base URL of its OpenAI-compatible API (most servers serve it under /v1, e.g. http://127.0.0.1:8000/v1)?`;
+}
+
 export function toUpstreamError(error: unknown, baseUrl: string, stopped: StopCause, timeoutMs: number): LlmError {
   if (error instanceof LlmError) return error;
   if (stopped === "timeout" || error instanceof APIConnectionTimeoutError) {
@@ -67,7 +76,7 @@ export function toUpstreamError(error: unknown, baseUrl: string, stopped: StopCa
     const retryAfterS = waitMs === undefined || waitMs <= 0 ? undefined : Math.ceil(waitMs / 1000);
     return new LlmError(
       "UPSTREAM_HTTP",
-      `${baseUrl} answered HTTP ${error.status}: ${upstreamMessage(error)}${retryAfterS === undefined ? "" : `; it asks to retry after ${retryAfterS} s`}`,
+      `${baseUrl} answered HTTP ${error.status}: ${upstreamMessage(error)}${retryAfterS === undefined ? "" : `; it asks to retry after ${retryAfterS} s`}${notFoundHint(error, baseUrl)}`,
       { url: baseUrl, status: error.status, ...(retryAfterS === undefined ? {} : { retryAfterS }) },
       { cause: error },
     );
