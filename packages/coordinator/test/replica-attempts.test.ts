@@ -74,7 +74,7 @@ describe("attempts of a replicated job", () => {
     }
     coordinator.clock.advance(11_000);
     const swept = await coordinator.call("POST", "/v1/admin/sweep", admin());
-    expect(swept.body.leasesExpired).toBe(1);
+    expect(swept.body.leases_expired).toBe(1);
     expect(await grantedAttempts(jobId, "coordinator.lease.expired")).toEqual([1]);
 
     const again = items((await claimAs(four)).body.jobs)[0];
@@ -151,7 +151,7 @@ describe("upgrading from a release that numbered attempts across replicas", () =
       });
     }
     clock.advance(11_000);
-    expect((await after.call("POST", "/v1/admin/sweep", { key: adminKey })).body.leasesExpired).toBe(1);
+    expect((await after.call("POST", "/v1/admin/sweep", { key: adminKey })).body.leases_expired).toBe(1);
     const fourth = miners[3] as { key: string; minerId: string };
     const again = await after.call("POST", "/v1/miner/claim", {
       key: fourth.key,

@@ -28,7 +28,7 @@ describe("result retention", () => {
     );
 
     const swept = await coordinator.call("POST", "/v1/admin/sweep", { key: coordinator.adminKey });
-    expect(swept.body).toMatchObject({ outputsRemoved: 1 });
+    expect(swept.body).toMatchObject({ outputs_removed: 1 });
 
     const gone = await coordinator.call("GET", `/v1/jobs/${old}/result`, { key: client.key });
     expect(gone.status).toBe(410);
@@ -67,7 +67,7 @@ describe("result retention", () => {
     ]);
     expect((await ledger.verify("coordinator")).ok).toBe(true);
     expect((await coordinator.call("POST", "/v1/admin/sweep", { key: coordinator.adminKey })).body).toMatchObject({
-      outputsRemoved: 0,
+      outputs_removed: 0,
     });
   });
 
@@ -78,7 +78,7 @@ describe("result retention", () => {
     const job = await completedJob(coordinator, client, "kept for ever");
     clock.advance(400 * DAY);
     const swept = await coordinator.call("POST", "/v1/admin/sweep", { key: coordinator.adminKey });
-    expect(swept.body).toMatchObject({ outputsRemoved: 0 });
+    expect(swept.body).toMatchObject({ outputs_removed: 0 });
     expect((await coordinator.call("GET", `/v1/jobs/${job}/result`, { key: client.key })).body.output).toBe(
       "kept for ever",
     );

@@ -607,7 +607,7 @@ describe("admin routes", () => {
     const { jobId } = await leasedJob();
     coordinator.clock.advance(121_000);
     const swept = await inject("POST", "/v1/admin/sweep", { key: coordinator.adminKey });
-    expect(swept.body.leasesExpired).toBeGreaterThanOrEqual(1);
+    expect(swept.body.leases_expired).toBeGreaterThanOrEqual(1);
     const job = await inject("GET", `/v1/jobs/${jobId}`, { key: coordinator.adminKey });
     expect(job.body).toMatchObject({ state: "QUEUED", attempt: 1 });
   });

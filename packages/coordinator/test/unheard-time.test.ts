@@ -59,7 +59,7 @@ describe("a coordinator restarted after longer than the lease TTL and heartbeat 
 
     await using second = await startTestCoordinator({ dir, clock, config });
     const swept = await second.call("POST", "/v1/admin/sweep", { key: admin });
-    expect(swept.body).toMatchObject({ minersOffline: 0, leasesExpired: 0 });
+    expect(swept.body).toMatchObject({ miners_offline: 0, leases_expired: 0 });
     clock.advance(10_000);
     const beat = await second.call("POST", "/v1/miner/heartbeat", {
       key: back.key,
@@ -74,8 +74,8 @@ describe("a coordinator restarted after longer than the lease TTL and heartbeat 
     // The other miner is given one heartbeat timeout after the start, its lease one TTL.
     clock.advance(81_000);
     expect((await second.call("POST", "/v1/admin/sweep", { key: admin })).body).toMatchObject({
-      minersOffline: 1,
-      leasesExpired: 1,
+      miners_offline: 1,
+      leases_expired: 1,
     });
     const lost = await second.call("GET", `/v1/jobs/${goneJob}`, { key: client.key });
     expect(lost.body).toMatchObject({ state: "QUEUED" });

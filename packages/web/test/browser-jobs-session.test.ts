@@ -401,7 +401,7 @@ describe("a job whose output the result retention removed", () => {
       metrics: {},
     });
     skewMs = 2 * 86_400_000;
-    expect(await call("/v1/admin/sweep", adminKey, {})).toMatchObject({ outputsRemoved: 1 });
+    expect(await call("/v1/admin/sweep", adminKey, {})).toMatchObject({ outputs_removed: 1 });
 
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
     await logIn(page);

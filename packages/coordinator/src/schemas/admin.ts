@@ -80,6 +80,16 @@ export const MinerListQuery = Type.Object({
   after: Type.Optional(Type.String({ maxLength: 128 })),
 });
 
+/** What one sweep did (POST /v1/admin/sweep), in the API's snake_case like every other answer. */
+export const SweepResponse = Type.Object({
+  miners_offline: Type.Integer({ description: "Miners silent past the heartbeat timeout, taken offline" }),
+  leases_expired: Type.Integer({ description: "Leases ended (expired, or their miner offline); the jobs requeued" }),
+  jobs_expired: Type.Integer({ description: "Jobs past ttl_s, ended and refunded" }),
+  slots_closed: Type.Integer({ description: "Replicated jobs whose open slots closed at their deadline" }),
+  idempotency_forgotten: Type.Integer({ description: "Idempotency keys past their retention" }),
+  outputs_removed: Type.Integer({ description: "Jobs whose outputs were removed (result retention)" }),
+});
+
 export const StatsResponse = Type.Object({
   jobs: Type.Record(Type.String(), Type.Integer()),
   queue_depth: Type.Integer({ description: "Replicas waiting for a miner" }),

@@ -14,6 +14,7 @@ import {
   MinerListQuery,
   MinerView,
   StatsResponse,
+  SweepResponse,
   WalletListQuery,
   WalletParams,
 } from "../../schemas/index.ts";
@@ -230,8 +231,19 @@ export function registerAdminRoutes(app: HttpServer, service: CoordinatorService
       schema: {
         tags: ["admin"],
         summary: "Run the sweeper now (expired leases, silent miners, overdue jobs, outputs past the result retention)",
+        response: { 200: SweepResponse, ...errorResponses(401, 403) },
       },
     },
-    async () => asJson(await service.sweep()),
+    async () => {
+      const swept = await service.sweep();
+      return {
+        miners_offline: swept.minersOffline,
+        leases_expired: swept.leasesExpired,
+        jobs_expired: swept.jobsExpired,
+        slots_closed: swept.slotsClosed,
+        idempotency_forgotten: swept.idempotencyForgotten,
+        outputs_removed: swept.outputsRemoved,
+      };
+    },
   );
 }
