@@ -105,23 +105,43 @@ describe("X-API-Key authentication", () => {
   });
 
   it("answers a known path asked with another method 405 with Allow, before the key and the body, as FastAPI routes", async () => {
+    // Allow names OPTIONS too: every known path answers it (204 with the same Allow).
     const cases: [string, string, string][] = [
-      ["GET", "/complete", "POST"],
-      ["PUT", "/conversations/x", "GET, HEAD, DELETE"],
-      ["PATCH", "/playbook/x", "GET, HEAD"],
-      ["DELETE", "/conversations", "GET, HEAD"],
-      ["POST", "/health", "GET, HEAD"],
+      ["GET", "/complete", "POST, OPTIONS"],
+      ["PUT", "/conversations/x", "GET, HEAD, DELETE, OPTIONS"],
+      ["PATCH", "/playbook/x", "GET, HEAD, OPTIONS"],
+      ["POST", "/playbook/x/context", "GET, HEAD, OPTIONS"],
+      ["DELETE", "/conversations", "GET, HEAD, OPTIONS"],
+      ["POST", "/health", "GET, HEAD, OPTIONS"],
+      ["POST", "/ui", "GET, HEAD, OPTIONS"],
+      ["POST", "/openapi.json", "GET, HEAD, OPTIONS"],
+      ["POST", "/metrics", "GET, HEAD, OPTIONS"],
     ];
     for (const [method, path, allow] of cases) {
+      // A body that is not JSON is not read: the method is refused first (it was a 422 on the kit's path).
       const response = await agent.call(method, path, method === "GET" ? undefined : "{not json", {});
       expect(response.status, `${method} ${path}`).toBe(405);
       expect(response.body).toEqual({ detail: "Method Not Allowed" });
       expect(response.headers.get("allow"), `${method} ${path}`).toBe(allow);
     }
     expect(fake.calls).toHaveLength(0);
-    // A preflight is still answered, and an unknown path is still a 404.
-    expect((await agent.call("OPTIONS", "/complete", undefined, {})).status).toBe(204);
-    expect((await agent.call("PUT", "/no/such/path", undefined, {})).status).toBe(404);
+  });
+
+  it("answers OPTIONS on a known path 204 with the Allow its 405 names, and an unknown path 404", async () => {
+    const cases: [string, string][] = [
+      ["/complete", "POST, OPTIONS"],
+      ["/conversations/x", "GET, HEAD, DELETE, OPTIONS"],
+    ];
+    for (const [path, allow] of cases) {
+      const response = await agent.call("OPTIONS", path, "{not json", {});
+      expect(response.status, path).toBe(204);
+      expect(response.headers.get("allow"), path).toBe(allow);
+      expect(response.headers.get("access-control-allow-methods"), path).toBe(allow);
+    }
+    const unknown = await agent.call("OPTIONS", "/no/such/path", undefined, {});
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({ detail: "Not Found" });
+    expect((await agent.call("PUT", "/no/such/path", "{not json", {})).status).toBe(404);
   });
 });
 

@@ -74,7 +74,13 @@ export function jsonBodyParser(app: FastifyInstance, registry: ErrorRegistry<str
 export function installJsonBodies(app: FastifyInstance, registry: ErrorRegistry<string>): void {
   const parse = jsonBodyParser(app, registry);
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) =>
-    parse(request, body as string, done),
-  );
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (request, body, done) => {
+    // No route (an unknown path, or a known one asked with another method): the answer is its 404
+    // or 405 whatever the body holds, not a complaint about JSON the server would never read.
+    if (!request.routeOptions.url) {
+      done(null, undefined);
+      return;
+    }
+    parse(request, body as string, done);
+  });
 }

@@ -103,3 +103,19 @@ describe("a known path asked with another method", () => {
     expect(response.json().error.code).toBe("NOT_FOUND");
   });
 });
+
+describe("a request no route serves, with a body", () => {
+  it("answers its 405 or 404, not a complaint about JSON no route would read", async () => {
+    const server = await build();
+    const headers = { authorization: `Bearer ${client.key}`, "content-type": "application/json" };
+    const wrongMethod = await server.inject({ method: "PUT", url: "/things/t1", headers, payload: "{not json" });
+    expect(wrongMethod.statusCode).toBe(405);
+    expect(wrongMethod.json().error.code).toBe("METHOD_NOT_ALLOWED");
+    const unknown = await server.inject({ method: "POST", url: "/nowhere", headers, payload: "{not json" });
+    expect(unknown.statusCode).toBe(404);
+    // A served route still reads its body and says what is wrong with it.
+    const served = await server.inject({ method: "POST", url: "/things", headers, payload: "{not json" });
+    expect(served.statusCode).toBe(400);
+    expect(served.json().error.code).toBe("INVALID_JSON");
+  });
+});

@@ -82,6 +82,10 @@ export const formatAgentError: ErrorFormatter = (error: HttpError, request) => {
       return { status: 429, body: { error: error.message } };
     case "NOT_FOUND":
       return { status: 404, body: { detail: "Not Found" } };
+    // The kit's 405 for a known path asked with another method (its Allow header comes with it):
+    // FastAPI routes before auth and body, and says only this.
+    case "METHOD_NOT_ALLOWED":
+      return { status: 405, body: { detail: "Method Not Allowed" } };
     case "INTERNAL":
       return { status: 500, body: { detail: "Internal server error" } };
     default:

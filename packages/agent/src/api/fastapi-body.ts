@@ -60,6 +60,12 @@ export function installFastApiBodies(app: FastifyInstance): void {
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (request, body, done) => {
+    // No route (an unknown path, or a known one asked with another method): FastAPI routes before
+    // it reads the body, so the answer is the 404 or 405, whatever the body holds.
+    if (!request.routeOptions.url) {
+      done(null, undefined);
+      return;
+    }
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text === "") {
       done(null, undefined);

@@ -13,7 +13,6 @@ import { installCors } from "./cors.ts";
 import type { AgentDeps } from "./deps.ts";
 import { agentErrorFormatter, agentErrors } from "./errors.ts";
 import { installFastApiBodies } from "./fastapi-body.ts";
-import { collectRoutesForMethodNotAllowed } from "./method-not-allowed.ts";
 import { registerPlaybookRoutes } from "./playbook-routes.ts";
 import { installRateLimits } from "./rate-limits.ts";
 import { registerSystemRoutes } from "./system-routes.ts";
@@ -65,7 +64,6 @@ export async function buildAgentServer(given: AgentDeps, logger?: HttpServerOpti
       };
     },
   });
-  const refuseOtherMethods = collectRoutesForMethodNotAllowed(app);
   installFastApiBodies(app);
   installAnnouncedSizeLimit(app, MAX_BODY_BYTES);
   installApiKeyAuth(app, deps.config.apiKey, { failureLimit: deps.config.authFailureLimit });
@@ -76,7 +74,6 @@ export async function buildAgentServer(given: AgentDeps, logger?: HttpServerOpti
   registerConversationRoutes(app, deps);
   registerPlaybookRoutes(app, deps);
   registerUiRoutes(app, deps.config.uiFrameAncestors);
-  refuseOtherMethods();
   // At once: an HTTP server's context window is known before the first request (vLLM reports it),
   // and a backend that cannot serve (down, key refused, model not served) is in the log at start.
   const started = app;
