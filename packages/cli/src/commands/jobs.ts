@@ -189,6 +189,10 @@ export function registerJobCommands(program: Command): void {
     const { api, source } = client(options);
     try {
       const job = await api.job(id);
+      // Why a waiting job may never run as things are (the coordinator's own matching, against the
+      // miners online now): on stderr, as at submit, so --json stdout stays the job.
+      for (const warning of (job as { warnings?: { message: string }[] }).warnings ?? [])
+        process.stderr.write(`warning: ${warning.message}\n`);
       printResult(options.json === true, job, () =>
         [
           describeJob(job, options.url),

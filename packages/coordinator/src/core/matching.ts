@@ -23,7 +23,7 @@ export function minerVramMb(miner: Miner): number {
 }
 
 /** Why `miner` cannot take `job`, or undefined when it can. */
-export function mismatch(job: Job, miner: Miner): string | undefined {
+export function mismatch(job: Pick<Job, "workload" | "constraints" | "maxRuntimeS">, miner: Miner): string | undefined {
   if (!minerWorkloads(miner).includes(job.workload)) return `does not run ${job.workload}`;
   const constraints = job.constraints;
   if (constraints.gpu === true && !miner.gpu) return "needs a GPU";

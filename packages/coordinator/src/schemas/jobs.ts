@@ -107,23 +107,45 @@ export const JobView = Type.Object({
 });
 export type JobView = Static<typeof JobView>;
 
-export const SubmitWarning = Type.Object({
-  code: Type.String({ description: "NO_MINER_OFFERS_WORKLOAD: no online miner offers the job's workload now" }),
+export const JobWarning = Type.Object({
+  code: Type.String({
+    description:
+      "NO_MINER_OFFERS_WORKLOAD: no online miner offers the job's workload; NO_MINER_MEETS_CONSTRAINTS: miners offer it but none meets the job's constraints (constraints names them); TOO_FEW_ELIGIBLE_MINERS: fewer online miners (distinct wallets) may take a replica than replicas are open",
+  }),
   workload: Type.String(),
-  offered: Type.Array(Type.String(), { description: "The workloads online miners offer (at most 20)" }),
   message: Type.String(),
-});
-
-/** The submit answer: the job, and what the client should know about its chances. */
-export const SubmittedJob = Type.Object({
-  ...JobView.properties,
-  warnings: Type.Optional(
-    Type.Array(SubmitWarning, {
-      description:
-        "Present when the job was taken (201, queued) but may never run as things are: no online miner offers its workload, so it waits for one and expires at ttl_s if none comes",
+  offered: Type.Optional(
+    Type.Array(Type.String(), {
+      description: "NO_MINER_OFFERS_WORKLOAD: the workloads online miners offer (at most 20)",
     }),
   ),
+  constraints: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        "NO_MINER_MEETS_CONSTRAINTS: each constraint that rules the offering miners out, with the best online value (e.g. min_vram_mb 24000 (the largest online is 8192))",
+    }),
+  ),
+  eligible: Type.Optional(
+    Type.Integer({ description: "TOO_FEW_ELIGIBLE_MINERS: distinct online wallets that may take a replica now" }),
+  ),
+  open_slots: Type.Optional(Type.Integer({ description: "TOO_FEW_ELIGIBLE_MINERS: replicas still to hand out" })),
 });
+/** The submit answer's warnings are the job warnings, computed the same way. */
+export const SubmitWarning = JobWarning;
+
+const warningsField = Type.Optional(
+  Type.Array(JobWarning, {
+    description:
+      "Present while the job waits for a miner (QUEUED, or replicas still open) and may never run as things are, judged by the claim rules against the miners online now: no online miner offers its workload, none meets its constraints, or fewer eligible miners than open replicas. It waits and expires at ttl_s (start_by) if nothing changes",
+  }),
+);
+
+/** A job as GET /v1/jobs/{id} answers it: with warnings while it waits for a miner. */
+export const JobDetail = Type.Object({ ...JobView.properties, warnings: warningsField });
+export type JobDetail = Static<typeof JobDetail>;
+
+/** The submit answer: the job, and what the client should know about its chances. */
+export const SubmittedJob = Type.Object({ ...JobView.properties, warnings: warningsField });
 export type SubmittedJob = Static<typeof SubmittedJob>;
 
 /** Filters: an unknown one (?sate=) is refused, not ignored into a list of every job. */

@@ -1,8 +1,10 @@
-// Which workloads the online miners offer, for the submit answer's NO_MINER_OFFERS_WORKLOAD warning.
+// Which workloads the online miners offer, for the submit answer's NO_MINER_OFFERS_WORKLOAD warning,
+// and the online miners themselves, for the job warnings (core/job-warnings.ts).
 // A workload found offered is trusted for a few seconds (submits at full rate read nothing more); one
 // not found is looked up again every time, so a miner that has just registered is seen at once.
 // Concurrent look-ups share one read.
 import { canReceiveWork, minerWorkloads } from "../core/matching.ts";
+import type { Miner } from "../core/model.ts";
 import type { StoreReads } from "../store/types.ts";
 
 const FRESH_MS = 5_000;
@@ -32,22 +34,37 @@ export class WorkloadOffers {
     return offered.has(workload) ? undefined : [...offered].sort();
   }
 
-  async #read(): Promise<Set<string>> {
+  /**
+   * The miners that may be handed work now: heard within the heartbeat timeout (the sweeper may not
+   * have marked them offline yet) and not drained by an admin; a stopping miner is about to come
+   * back, so it counts. One uncached read of the miners, a bounded set; never on the claim path.
+   */
+  async online(): Promise<Miner[]> {
     const now = this.#clock();
-    const offered = new Set<string>();
+    const online: Miner[] = [];
     let after: string | undefined;
     for (;;) {
       const page = await this.#reads.miners(PAGE, after);
       for (const miner of page) {
-        // Heard within the heartbeat timeout (the sweeper may not have marked it offline yet), and
-        // not drained by an admin; a stopping miner is about to come back, so it still counts.
-        const online = miner.online && now - miner.lastSeenAt < this.#heartbeatTimeoutMs;
-        if (online && canReceiveWork({ ...miner, stopping: false })) {
-          for (const name of minerWorkloads(miner)) offered.add(name);
+        if (
+          miner.online &&
+          now - miner.lastSeenAt < this.#heartbeatTimeoutMs &&
+          canReceiveWork({ ...miner, stopping: false })
+        ) {
+          online.push(miner);
         }
       }
       if (page.length < PAGE) break;
       after = page.at(-1)?.id;
+    }
+    return online;
+  }
+
+  async #read(): Promise<Set<string>> {
+    const now = this.#clock();
+    const offered = new Set<string>();
+    for (const miner of await this.online()) {
+      for (const name of minerWorkloads(miner)) offered.add(name);
     }
     this.#offered = offered;
     this.#readAt = now;

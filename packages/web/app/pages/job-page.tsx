@@ -261,9 +261,7 @@ export function JobPage({ id }: { id: string }) {
       {!job.data && !job.error && <Loading what="the job" />}
       {job.data && (
         <>
-          {!final && connections.coordinator.adminKey && (
-            <WaitingJobWarning adminKey={connections.coordinator.adminKey} job={job.data} />
-          )}
+          {!final && <WaitingJobWarning readKey={readKey} job={job.data} />}
           <dl className="facts" aria-label="Job">
             <dt>Id</dt>
             <dd>

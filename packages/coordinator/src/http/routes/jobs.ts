@@ -3,11 +3,13 @@
 // confirmed); an admin sees all.
 import type { HttpServer } from "@pithead/http";
 import type { FastifyReply } from "fastify";
-import { isFinal, type Job, type JsonValue } from "../../core/model.ts";
+import { awaitsMiner, type JobWarning, jobWarnings, type WaitingJob } from "../../core/job-warnings.ts";
+import { type Assignment, isFinal, type Job, type JsonValue } from "../../core/model.ts";
 import { checkWorkloadParams } from "../../core/workload-params.ts";
 import { errors } from "../../errors.ts";
 import {
   errorResponses,
+  JobDetail,
   JobIdParams,
   JobListQuery,
   JobListResponse,
@@ -55,14 +57,17 @@ export function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
-function noMinerWarning(workload: string, offered: readonly string[]): { [key: string]: JsonValue } {
-  const others = offered.length === 0 ? "no miner is online" : `online miners offer ${offered.slice(0, 20).join(", ")}`;
-  return {
-    code: "NO_MINER_OFFERS_WORKLOAD",
-    workload,
-    offered: offered.slice(0, 20),
-    message: `No online miner offers ${workload} now (${others}): the job is queued and waits for a miner that runs it, and expires at ttl_s (start_by) if none takes it. A miner offers a workload by declaring it in capabilities.workloads; one that declares none (the seed's miner.sh) runs torch_bench only.`,
-  };
+/**
+ * The job's warnings against the miners online now, read once; none for a job no longer waiting for
+ * a miner (no read at all then). Not on the claim or proof path.
+ */
+async function warningsFor(
+  service: CoordinatorService,
+  job: WaitingJob,
+  assignments: readonly Assignment[],
+): Promise<JobWarning[]> {
+  if (!awaitsMiner(job)) return [];
+  return jobWarnings(job, await service.offers.online(), assignments);
 }
 
 export function registerJobRoutes(
@@ -126,12 +131,31 @@ export function registerJobRoutes(
         },
       });
       void reply.header("location", `/v1/jobs/${(answer.body as { id: string }).id}`);
-      // Still taken (a miner may come), but the client hears now rather than at ttl_s.
-      const offered = answer.status === 201 ? await service.offers.missing(body.workload) : undefined;
-      if (offered === undefined) return sendAnswer(reply as FastifyReply, answer);
+      // Still taken (a miner may come), but the client hears now rather than at ttl_s. A plain job
+      // whose workload is offered (the common case, cached) reads nothing more.
+      const submitted = answer.body as { state?: Job["state"] };
+      const plain = replicas === 1 && Object.keys(body.constraints ?? {}).length === 0;
+      const needsLook =
+        answer.status === 201 &&
+        submitted.state === "QUEUED" &&
+        (!plain || (await service.offers.missing(body.workload)) !== undefined);
+      const warnings = needsLook
+        ? await warningsFor(
+            service,
+            {
+              state: "QUEUED",
+              openSlots: replicas,
+              workload: body.workload,
+              constraints: body.constraints ?? {},
+              maxRuntimeS: body.max_runtime_s ?? defaults.maxRuntimeS,
+            },
+            [],
+          )
+        : [];
+      if (warnings.length === 0) return sendAnswer(reply as FastifyReply, answer);
       return sendAnswer(reply as FastifyReply, {
         ...answer,
-        body: { ...(answer.body as Record<string, JsonValue>), warnings: [noMinerWarning(body.workload, offered)] },
+        body: { ...(answer.body as Record<string, JsonValue>), warnings: warnings as unknown as JsonValue },
       });
     },
   );
@@ -142,14 +166,16 @@ export function registerJobRoutes(
       config: clientOrAdmin,
       schema: {
         tags: ["jobs"],
-        summary: "A job, with its leases",
+        summary: "A job, with its leases, and warnings while it waits for a miner no online one can be",
         params: JobIdParams,
-        response: { 200: JobView, ...errorResponses(401, 403, 404, 422) },
+        response: { 200: JobDetail, ...errorResponses(401, 403, 404, 422) },
       },
     },
     async (request) => {
       const job = await visibleJob(service, principalOf(request), request.params.id);
-      return jobView(job, await service.reads.assignments(job.id));
+      const assignments = await service.reads.assignments(job.id);
+      const warnings = await warningsFor(service, job, assignments);
+      return { ...jobView(job, assignments), ...(warnings.length > 0 ? { warnings } : {}) };
     },
   );
 

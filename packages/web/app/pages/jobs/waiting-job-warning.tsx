@@ -1,35 +1,32 @@
-// A job no online miner runs just sits queued until its slots expire: its page says so, as the
-// submit form does, from every miner the coordinator lists (admin role). Without that role (a
-// client key alone, an admin key refused) the miners cannot be read: then it says nothing, neither
-// a warning it cannot back nor an error about a list this page does not show.
+// A job no online miner can take just sits queued until its slots expire: its page says why, in
+// the coordinator's words. The coordinator judges it by its own matching (workload, constraints
+// such as min_vram_mb, distinct miners and wallets per replica) against the miners online now and
+// answers `warnings` on GET /v1/jobs/{id}, to a client key too (counts and limits, no other
+// tenant's miners), so the page needs no admin role and no miners list of its own.
 
 import { coordinator, type Job } from "../../api/coordinator.ts";
 import { useInterval, useLoad } from "../../lib/use-load.ts";
-import { ALL_MINERS_PAGE, readAllMiners } from "./all-miners.ts";
-import { capacityWarning, onlineCapacity } from "./miner-capacity.ts";
 
-/** Miners come online and go: read again while the job waits, as often as the Jobs page does. */
+/** GET /v1/jobs/{id}'s warnings (absent when none, and from coordinators before they were added). */
+type Warned = Job & { warnings?: { code: string; message: string }[] };
+
+/** Miners come online and go: read the job again while it waits, as often as the Jobs page does. */
 const REREAD_MS = 10_000;
 
-export function WaitingJobWarning({ adminKey, job }: { adminKey: string; job: Job }) {
-  const miners = useLoad(
-    adminKey
-      ? (signal) => readAllMiners((after) => coordinator.miners(adminKey, { after, limit: ALL_MINERS_PAGE }, signal))
-      : null,
-    [adminKey],
-  );
-  useInterval(miners.refresh, adminKey ? REREAD_MS : null);
-  // A failed read leaves the last list in place: it is no longer known to be true, so no warning.
-  if (!miners.data || miners.error !== undefined) return null;
-  const warning = capacityWarning(onlineCapacity(miners.data), {
-    workload: job.workload,
-    verification: job.verification.mode === "replicate" ? "replicate" : "none",
-    replicas: String(job.verification.replicas),
-  });
-  if (!warning) return null;
+export function WaitingJobWarning({ readKey, job }: { readKey: string; job: Job }) {
+  const reread = useLoad((signal) => coordinator.job(readKey, job.id, signal), [readKey, job.id]);
+  useInterval(reread.refresh, REREAD_MS);
+  // A failed read leaves the last answer in place: it is no longer known to be true, so no warning.
+  if (reread.error !== undefined) return null;
+  const warnings = ((reread.data ?? job) as Warned).warnings ?? [];
+  if (warnings.length === 0) return null;
   return (
-    <div className="notice notice-warn" role="status" data-testid="job-waiting-warning">
-      {warning}
-    </div>
+    <>
+      {warnings.map((warning) => (
+        <div key={warning.code} className="notice notice-warn" role="status" data-testid="job-waiting-warning">
+          {warning.message}
+        </div>
+      ))}
+    </>
   );
 }
