@@ -24,6 +24,7 @@ import { LedgerArchiver } from "./orchestrator/ledger-archiver.ts";
 import { LoopRunner } from "./orchestrator/loop-runner.ts";
 import { noSnapshot } from "./orchestrator/open-partition.ts";
 import { OperatorController } from "./orchestrator/operator-controller.ts";
+import { type QuarantinedOperator, quarantineFor } from "./orchestrator/quarantine.ts";
 import { UnreadablePartitionError, unreadableAtStart } from "./orchestrator/unreadable-partition.ts";
 import { FleetSimulator } from "./simulator/fleet-simulator.ts";
 
@@ -33,6 +34,11 @@ export interface OpenFleet {
   simulator: FleetSimulator | undefined;
   /** Files holding secrets generated for a simulated operator (0600), by operator id. */
   generatedSecretFiles: Map<string, string>;
+  /**
+   * Operators whose partition could not be read back at start (several operators only): they run
+   * no cycles and their routes answer 503, while the others run.
+   */
+  quarantined: Map<string, QuarantinedOperator>;
   close(): Promise<void>;
 }
 
@@ -91,10 +97,14 @@ export async function openFleet(
   try {
     // Order: every writer first (its open recovers a torn tail and refuses damage it finds), then
     // each controller reads its partition back; nothing is polled or served before both.
-    await claimLedger(
+    // One damaged partition must not leave every other operator's fleet unmanaged: with several
+    // operators it is quarantined (quarantine.ts); a single operator's start still refuses.
+    const spareDamaged = config.operators.length > 1;
+    const damagedAtClaim = await claimLedger(
       ledger,
       config.operators.map((operator) => operator.id),
       ledgerLocation(config.ledger, config.dataDir),
+      { spareDamaged },
     );
     let operators: OperatorConfig[] = config.operators;
     if (config.simulated) {
@@ -119,21 +129,41 @@ export async function openFleet(
     const adapter = new CgminerAdapter({ transport: config.transport });
     const market = marketFromConfig(config.market, clock);
     const controllers = new Map<string, OperatorController>();
+    const quarantined = new Map<string, QuarantinedOperator>();
+    const damaged: unknown[] = [];
     for (const operator of operators) {
-      controllers.set(
-        operator.id,
-        await OperatorController.open({
-          operator,
-          recorder: ledger,
-          adapter,
-          market,
-          clock,
-          concurrency: config.concurrency,
-          snapshot: { file: snapshotFile(config.dataDir, operator.id) },
-          onSnapshotFailure: (error) => options.onLedgerWarning?.(snapshotFailure(operator.id, error)),
-        }),
-      );
+      const claimFailure = damagedAtClaim.get(operator.id);
+      if (claimFailure) {
+        const entry = quarantineFor(operator, claimFailure, config.ledger);
+        if (!entry) throw claimFailure;
+        quarantined.set(operator.id, entry);
+        damaged.push(claimFailure);
+        continue;
+      }
+      try {
+        controllers.set(
+          operator.id,
+          await OperatorController.open({
+            operator,
+            recorder: ledger,
+            adapter,
+            market,
+            clock,
+            concurrency: config.concurrency,
+            snapshot: { file: snapshotFile(config.dataDir, operator.id) },
+            onSnapshotFailure: (error) => options.onLedgerWarning?.(snapshotFailure(operator.id, error)),
+          }),
+        );
+      } catch (error) {
+        // One damaged partition must not leave every other operator's fleet unmanaged.
+        const entry = spareDamaged ? quarantineFor(operator, error, config.ledger) : undefined;
+        if (!entry) throw error;
+        quarantined.set(operator.id, entry);
+        damaged.push(error);
+      }
     }
+    // Nothing healthy to run: refuse as a single operator's start does, naming the first damage.
+    if (controllers.size === 0 && damaged.length > 0) throw damaged[0];
     const sim = simulator;
     const saveSnapshots = async () => {
       await Promise.all(
@@ -149,6 +179,7 @@ export async function openFleet(
       ledger,
       simulator,
       generatedSecretFiles,
+      quarantined,
       async close() {
         // A clean shutdown leaves a fresh snapshot: the next start folds only the last cycle.
         await saveSnapshots();
@@ -223,6 +254,7 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
   try {
     server = await createFleetServer({
       controllers: fleet.controllers,
+      quarantined: fleet.quarantined,
       ledger: fleet.ledger,
       clock,
       auth: config.auth,
@@ -244,6 +276,12 @@ export async function startFleetService(config: FleetConfig, options: StartOptio
     warn = (message) => {
       log.warn(message);
     };
+    for (const entry of fleet.quarantined.values()) {
+      server.log.error(
+        { operator: entry.operator.id, partition: entry.partition, verify: entry.verify },
+        `operator '${entry.operator.id}' QUARANTINED: its ledger partition ${entry.partition} cannot be read back (${entry.damage}); its cycles do not run and its routes answer 503 until it is repaired and the controller restarted; run \`${entry.verify}\` to see where. The other operators run.`,
+      );
+    }
     for (const controller of fleet.controllers.values()) {
       const line = startLine(controller);
       if (line) server.log[line.level](line.fields, line.message);

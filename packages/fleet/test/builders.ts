@@ -265,6 +265,7 @@ export function cycleReport(overrides: Partial<CycleReport> = {}): CycleReport {
     negativeProofs: [],
     receipts: [],
     divergences: 0,
+    modelChanges: [],
     records: 10,
     checkpoint: null,
     timingsMs: zero,

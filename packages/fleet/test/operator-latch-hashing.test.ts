@@ -124,7 +124,7 @@ describe("a latched miner that hashes again", () => {
         actual: { action: "HOLD", reason: "RUNNING_PROFITABLY" },
       });
       expect(difference.detail).toContain(
-        "(changed; the cycle was decided under decision rules 4, replayed under rules 5)",
+        `(changed; the cycle was decided under decision rules 4, replayed under rules ${decisionRulesVersion})`,
       );
     }
   });

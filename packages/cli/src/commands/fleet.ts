@@ -151,6 +151,11 @@ function startCommand(): Command {
         fail(`${errorMessage(error)}${running ? `\n  it listens on ${running.url} (process ${running.pid})` : ""}`);
       }
       progress.succeed(`fleet controller listening on ${service.url} (OpenAPI at ${service.url}/docs)`);
+      for (const entry of service.quarantined.values()) {
+        process.stderr.write(
+          `  QUARANTINED operator ${entry.operator.id}: ledger partition ${entry.partition} cannot be read back (${entry.damage}); its cycles do not run and its routes answer 503. Run: ${entry.verify}\n`,
+        );
+      }
       for (const controller of service.controllers.values()) {
         process.stderr.write(
           `  operator ${controller.operator.id}: ${controller.miners().length} miner${controller.miners().length === 1 ? "" : "s"}, ${controller.mode}${controller.dryRun ? ", dry-run" : ""}, ledger partition ${controller.partition}\n`,
@@ -282,8 +287,15 @@ function cycleCommand(): Command {
           fail(errorMessage(error));
         }
         try {
+          // A quarantined operator (its partition cannot be read back) gets no cycle: say so, and
+          // the command fails, so a cron job hears of the damage while the others are cycled.
+          const damaged = [...opened.quarantined.values()].filter(
+            (entry) => !options.operator || entry.operator.id === options.operator,
+          );
           const chosen = options.operator
-            ? [opened.controllers.get(options.operator)]
+            ? damaged.length > 0
+              ? []
+              : [opened.controllers.get(options.operator)]
             : [...opened.controllers.values()];
           if (chosen.some((controller) => controller === undefined))
             fail(
@@ -306,6 +318,12 @@ function cycleCommand(): Command {
           printResult(Boolean(options.json), reports, () =>
             reports.map((report) => formatCycle(report, { all: options.all })).join("\n\n"),
           );
+          for (const entry of damaged) {
+            process.stderr.write(
+              `error: operator ${entry.operator.id} is quarantined, no cycle ran for it: ledger partition ${entry.partition} cannot be read back (${entry.damage}); run: ${entry.verify}\n`,
+            );
+            process.exitCode = 1;
+          }
         } finally {
           await opened.close();
         }

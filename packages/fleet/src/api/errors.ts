@@ -25,6 +25,11 @@ export const fleetErrors = defineErrors({
     status: 409,
     message: "This Idempotency-Key was already used for a different request: send this one with a new key",
   },
+  OPERATOR_QUARANTINED: {
+    status: 503,
+    message:
+      "This operator's ledger partition could not be read back at start: its fleet is not run until it is repaired",
+  },
   LEDGER_IN_USE: {
     status: 503,
     message: "Another process is writing this operator's ledger: this controller cannot record anything",

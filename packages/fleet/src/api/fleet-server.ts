@@ -9,7 +9,7 @@ import type { Clock } from "../clock.ts";
 import { installFleetAuth } from "./auth-hook.ts";
 import { fleetErrors } from "./errors.ts";
 import { installFleetMetrics, scopeMetrics } from "./fleet-metrics.ts";
-import { type Controllers, checkOperatorFirst, controllerFor } from "./operator-scope.ts";
+import { type Controllers, checkOperatorFirst, controllerFor, type Quarantined } from "./operator-scope.ts";
 import { keepRawJsonBody } from "./raw-body.ts";
 import { registerLedgerRoutes } from "./routes/ledger.ts";
 import { registerLoopRoutes } from "./routes/loop.ts";
@@ -29,9 +29,11 @@ export interface FleetServerOptions {
   rateLimitPerMinute?: number;
   /** The data directory: /health and /metrics report its free disk space. */
   dataDir?: string;
+  /** Operators set apart at start (their partition cannot be read back): 503 on their routes. */
+  quarantined?: Quarantined;
 }
 
-function operatorScoped(controllers: Controllers, ledger: Ledger) {
+function operatorScoped(controllers: Controllers, ledger: Ledger, quarantined: Quarantined) {
   return async (scope: FastifyInstance) => {
     // The ledger plugin's errors carry their own codes: keep them in the envelope. A partition
     // another process writes is that process's (a second controller on the same data): this one
@@ -51,7 +53,7 @@ function operatorScoped(controllers: Controllers, ledger: Ledger) {
       throw error;
     });
     // Authorization (the root's auth hook, then the operator) before any check of the request's shape.
-    checkOperatorFirst(scope, controllers);
+    checkOperatorFirst(scope, controllers, quarantined);
     refuseUnknownFields(scope);
     registerMinerRoutes(scope, controllers);
     registerLoopRoutes(scope, controllers);
@@ -66,6 +68,7 @@ function operatorScoped(controllers: Controllers, ledger: Ledger) {
 
 export async function createFleetServer(options: FleetServerOptions): Promise<HttpServer> {
   const { controllers, ledger } = options;
+  const quarantined: Quarantined = options.quarantined ?? new Map();
   const app = await createHttpServer({
     name: "pithead-fleet",
     version: fleetApiVersion,
@@ -94,11 +97,25 @@ export async function createFleetServer(options: FleetServerOptions): Promise<Ht
       auth: options.auth.disabled ? "disabled" : options.auth.legacyBearer ? "hmac-v1+legacy-bearer" : "hmac-v1",
       // The operator list (specs/fleet.md) the dashboard's selector shows: id and label only. What
       // an operator's fleet is doing (mode, miners, cycles) is for its own signed requests.
-      operators: [...controllers.values()].map((controller) => ({
-        id: controller.operator.id,
-        label: controller.operator.label,
-      })),
+      operators: [
+        ...[...controllers.values()].map((controller) => ({
+          id: controller.operator.id,
+          label: controller.operator.label,
+        })),
+        ...[...quarantined.values()].map(({ operator }) => ({ id: operator.id, label: operator.label })),
+      ],
       ...options.health?.(),
+      // Public: which operators are set apart, never what their ledger holds or where it is (that
+      // goes to the operator's own signed requests and to the start log).
+      ...(quarantined.size > 0
+        ? {
+            status: "degraded",
+            quarantined: [...quarantined.values()].map(({ operator }) => ({
+              id: operator.id,
+              reason: "PARTITION_UNREADABLE",
+            })),
+          }
+        : {}),
     }),
   });
   keepRawJsonBody(app);
@@ -107,6 +124,8 @@ export async function createFleetServer(options: FleetServerOptions): Promise<Ht
   const secrets = new Map<string, string>();
   for (const controller of controllers.values())
     if (controller.operator.secret) secrets.set(controller.operator.id, controller.operator.secret);
+  // A quarantined operator still signs in: it is told why its fleet is not run, not "unknown operator".
+  for (const { operator } of quarantined.values()) if (operator.secret) secrets.set(operator.id, operator.secret);
   installFleetAuth(app, { ...options.auth, secrets, clock: options.clock });
   if (options.auth.disabled)
     app.log.warn("AUTH_DISABLED=true: the fleet API accepts unauthenticated requests — local development only");
@@ -115,7 +134,7 @@ export async function createFleetServer(options: FleetServerOptions): Promise<Ht
       "AUTH_ALLOW_LEGACY_BEARER=true: accepting the replayable 'Bearer <operatorId>:<hmac>' scheme, which does not cover the body or time — migrate clients to signed requests",
     );
   }
-  await app.register(operatorScoped(controllers, ledger), { prefix: "/operators/:operatorId" });
-  await app.register(operatorScoped(controllers, ledger));
+  await app.register(operatorScoped(controllers, ledger, quarantined), { prefix: "/operators/:operatorId" });
+  await app.register(operatorScoped(controllers, ledger, quarantined));
   return app;
 }

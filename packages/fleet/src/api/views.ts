@@ -47,6 +47,18 @@ export function minerSummary(controller: OperatorController, minerId: string) {
      */
     gate: latest?.gate ? { cycle: latest.cycle, ...latest.gate } : null,
     lastDecision: decision ?? null,
+    /**
+     * The latest time this id reported another model than before (the machine was swapped): the
+     * old one's counters and streaks were dropped then. A warning for whoever looks, not an error.
+     */
+    modelChange: memory.modelChange
+      ? {
+          from: memory.modelChange.from,
+          to: memory.modelChange.to,
+          at: new Date(memory.modelChange.atMs).toISOString(),
+          telemetrySeq: memory.modelChange.seq,
+        }
+      : null,
     failedPolls: memory.failedPolls,
     stoppedByController: memory.stoppedByController,
     /** Why it was stopped (the STOP's reason and decision id); null when not stopped or archived unsaid. */

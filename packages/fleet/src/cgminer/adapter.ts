@@ -286,6 +286,8 @@ export class CgminerAdapter {
     }
     const restarted =
       telemetry.firmware.family !== profile.family ||
+      // Another model at this address (see knownModel): what the last full poll learnt is another machine's.
+      (!full && profile.facts !== null && telemetry.model !== profile.facts.model) ||
       (profile.uptimeS !== null && telemetry.uptimeS !== null && telemetry.uptimeS < profile.uptimeS);
     if (!full && restarted) return "restarted";
     profile.family = telemetry.firmware.family;

@@ -121,6 +121,23 @@ function reportedModelOf(
   return avalonNumber ? `AvalonMiner ${avalonNumber}` : undefined;
 }
 
+/**
+ * The model on a routine poll: the last full poll's, unless the STATS reply (which routine polls of
+ * bmminer and Avalon still ask for) names another catalogue model. The machine was swapped at this
+ * address then, and the adapter, seeing another model than it knew, asks again for everything.
+ * Compared by catalogue entry, so two spellings of one model are no change.
+ */
+function knownModel(
+  known: MachineFacts,
+  stats: readonly JsonObject[],
+  firstModule: AvalonFields | undefined,
+): string | undefined {
+  const seen = stats.length > 0 ? reportedModelOf(undefined, stats, [], firstModule) : undefined;
+  const spec = findModel(seen);
+  if (seen !== undefined && spec !== undefined && spec !== findModel(known.model)) return seen;
+  return known.model ?? undefined;
+}
+
 function maxOf(values: readonly number[]): number | null {
   return values.length === 0 ? null : roundTemp(Math.max(...values));
 }
@@ -149,7 +166,9 @@ export function normalise(input: NormaliseInput): NormaliseResult {
 
   // Model: what the firmware says (or said on the last full poll), else the configuration.
   const known = input.known;
-  const reportedModel = known ? (known.model ?? undefined) : reportedModelOf(version, stats, details, firstModule);
+  const reportedModel = known
+    ? knownModel(known, stats, firstModule)
+    : reportedModelOf(version, stats, details, firstModule);
   const spec = findModel(reportedModel) ?? findModel(input.configuredModel);
   const model = reportedModel ?? spec?.label ?? input.configuredModel ?? null;
 

@@ -17,6 +17,7 @@ import {
   emptyMemory,
   type FleetState,
   type MinerMemory,
+  modelChangeOf,
   operatorLatch,
   thermalLatch,
 } from "./memory.ts";
@@ -27,6 +28,7 @@ import {
   type Action,
   type DecisionBody,
   type DivergenceBody,
+  type ModelChangeBody,
   type NegativeProofBody,
   type NetworkBody,
   type PriceBody,
@@ -49,7 +51,7 @@ export type Ref = { seq: number } | { type: RecordType; key: string };
 export interface Planned {
   type: RecordType;
   key: string;
-  body: DivergenceBody | ProfitBody | DecisionBody | NegativeProofBody;
+  body: DivergenceBody | ProfitBody | DecisionBody | NegativeProofBody | ModelChangeBody;
   cites: Ref[];
 }
 
@@ -137,6 +139,23 @@ export function decideCycle(
     const before = state.miners.get(minerId) ?? emptyMemory();
     const after = applyTelemetry(before, body, seq, nowMs, policy);
     const telemetryRef = ref(recordTypes.telemetry, minerId);
+    const swapped = modelChangeOf(before, body);
+    if (swapped) {
+      const change: ModelChangeBody = {
+        cycle,
+        detail: `reports model ${swapped.to} where it reported ${swapped.from}: another machine at this address; its counters and low-hashrate streak start afresh, and its expected figures are the new model's`,
+        from: swapped.from,
+        key: minerId,
+        minerId,
+        to: swapped.to,
+      };
+      outcome.evidence.push({
+        type: recordTypes.modelChange,
+        key: minerId,
+        body: change,
+        cites: [telemetryRef],
+      });
+    }
     const findings = minerDivergences({ minerId, body, before, after, nowMs, policy });
     for (const d of findings) outcome.evidence.push(divergenceRecord(cycle, d, [telemetryRef]));
     const findingRefs = findings.map((d) => ref(recordTypes.divergence, divergenceKey(d)));

@@ -177,7 +177,8 @@ export function minerDivergences(input: MinerCheckInput): Divergence[] {
     }
   }
 
-  const previous = before.lastGood;
+  // Counters of a machine swapped in at this id start from its own values, not the old one's.
+  const previous = after.modelChange && after.modelChange.seq === after.lastGood?.seq ? null : before.lastGood;
   if (previous && previous.uptimeS !== null && t.uptimeS !== null && t.uptimeS >= previous.uptimeS) {
     const backwards: string[] = [];
     if (previous.accepted !== null && t.accepted !== null && t.accepted < previous.accepted)

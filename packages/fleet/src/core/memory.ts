@@ -2,7 +2,7 @@
 // runs live (after each append) and in replay (over the whole partition), so a replayed cycle
 // sees exactly the state the live one saw.
 
-import type { FirmwareFamily } from "../models.ts";
+import { type FirmwareFamily, findModel } from "../models.ts";
 import { defaultPolicy, type Mode, type Policy, type Site } from "./policy.ts";
 import type {
   ConfigBody,
@@ -49,6 +49,21 @@ export interface MinerMemory {
   latch: Latch | null;
   family: FirmwareFamily | "unknown";
   devices: number;
+  /** The model the miner last reported; absent in memories from before rules 6. */
+  model?: string | null;
+  /**
+   * The latest time the miner at this id reported another model than before (swapped for another
+   * machine): what was learnt of the old one (counters, low-hashrate streak) was dropped then.
+   */
+  modelChange?: ModelChange | null;
+}
+
+export interface ModelChange {
+  from: string;
+  to: string;
+  /** The telemetry record that first showed the new model, and its cycle's time. */
+  seq: number;
+  atMs: number;
 }
 
 export interface FleetState {
@@ -100,7 +115,23 @@ export function emptyMemory(): MinerMemory {
     latch: null,
     family: "unknown",
     devices: 0,
+    model: null,
+    modelChange: null,
   };
+}
+
+/**
+ * The model change this poll shows, if the miner reported a model before and now reports another
+ * (a model it does not report is no change: firmwares that omit it on a bad poll are common).
+ */
+export function modelChangeOf(memory: MinerMemory, body: TelemetryBody): { from: string; to: string } | null {
+  if (!body.ok) return null;
+  const from = memory.model ?? null;
+  const to = body.telemetry.model;
+  if (from === null || to === null || from === to) return null;
+  // Two spellings of one catalogue model (a firmware update renaming it) are the same machine.
+  const spec = findModel(from);
+  return spec !== undefined && spec === findModel(to) ? null : { from, to };
 }
 
 const hour = 3_600_000;
@@ -119,13 +150,18 @@ export function applyTelemetry(
   const expected = t.expectedThs === null ? 0 : Number(t.expectedThs);
   // Nothing hashing is "far below" whatever the nameplate; a partial rate needs an expected one.
   const below = !(ths > 0) || (expected > 0 && ths < expected * policy.underperformFraction);
+  // Another machine at this id: the old one's low-hashrate streak says nothing about this one.
+  const change = modelChangeOf(memory, body);
+  const lowCycles = memory.stoppedByController || change ? 0 : memory.lowCycles;
   return {
     ...memory,
     lastGood: { seq, atMs, uptimeS: t.uptimeS, accepted: t.accepted, hardwareErrors: t.hardwareErrors },
     failedPolls: 0,
-    lowCycles: memory.stoppedByController ? 0 : below ? memory.lowCycles + 1 : 0,
+    lowCycles: memory.stoppedByController ? 0 : below ? lowCycles + 1 : 0,
     family: t.firmware.family,
     devices: t.boards.length,
+    model: t.model ?? memory.model ?? null,
+    modelChange: change ? { ...change, seq, atMs } : (memory.modelChange ?? null),
   };
 }
 

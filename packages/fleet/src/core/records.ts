@@ -23,6 +23,8 @@ export const recordTypes = {
   receipt: "fleet.receipt",
   /** What the controller remembers of its miners for longer than a cycle, re-recorded with archiving on. */
   memory: "fleet.memory",
+  /** A miner reported another model than before: swapped for another machine at the same id. */
+  modelChange: "fleet.model-change",
 } as const;
 
 export type RecordType = (typeof recordTypes)[keyof typeof recordTypes];
@@ -58,6 +60,16 @@ export interface MemoryBody {
    */
   stoppedFor?: Record<string, { reason: string; decisionId: string | null }>;
   reason: string;
+}
+
+/** Evidence: the miner at `minerId` reported `to` where it reported `from` (cites its telemetry). */
+export interface ModelChangeBody {
+  cycle: number;
+  key: string;
+  minerId: string;
+  from: string;
+  to: string;
+  detail: string;
 }
 
 export interface ModeBody {

@@ -25,7 +25,10 @@
 //      decided as if not latched (HOLD RUNNING_PROFITABLY, or a RESTART / STOP by the margin); a
 //      miner measuring under 5 % of its expected rate (not hashing, for the rules) has measured
 //      profit figures and counts in the fleet totals (its draw was priced at $0 as it ran)
-export const decisionRulesVersion = 5;
+//   6  a miner that reports another model than before (swapped for another machine at its id) is
+//      recorded as fleet.model-change evidence, and what was learnt of the old machine is dropped:
+//      its low-hashrate streak (toward a RESTART) and its counters (COUNTERS_BACKWARDS)
+export const decisionRulesVersion = 6;
 
 /** The rules a cycle record says it was decided under. */
 export function rulesOf(cycle: { rules?: unknown }): number {

@@ -3,7 +3,7 @@
 // say it is listening, and then fail every cycle and command; it is refused at start instead, with
 // one line that names the data and the process holding it.
 
-import { type Ledger, LedgerLockedError } from "@pithead/ledger";
+import { type Ledger, LedgerCorruptError, LedgerLockedError } from "@pithead/ledger";
 import type { LedgerConfig } from "../config/load-config.ts";
 import { partitionFor } from "./recorder.ts";
 
@@ -38,14 +38,29 @@ function redacted(url: string): string {
   }
 }
 
-/** Takes every operator's writer lock now; throws FleetLedgerInUseError when one is held elsewhere. */
-export async function claimLedger(ledger: Ledger, operatorIds: readonly string[], where: string): Promise<void> {
+/**
+ * Takes every operator's writer lock now; throws FleetLedgerInUseError when one is held elsewhere.
+ * With `spareDamaged` (several operators), a partition whose writer refuses it as damaged
+ * (LedgerCorruptError) is returned, by operator id, rather than stopping every other operator.
+ */
+export async function claimLedger(
+  ledger: Ledger,
+  operatorIds: readonly string[],
+  where: string,
+  options: { spareDamaged?: boolean } = {},
+): Promise<Map<string, Error>> {
+  const damaged = new Map<string, Error>();
   for (const operatorId of operatorIds) {
     try {
       await ledger.openWriter(partitionFor(operatorId));
     } catch (error) {
       if (error instanceof LedgerLockedError) throw new FleetLedgerInUseError(where, error);
+      if (options.spareDamaged && error instanceof LedgerCorruptError) {
+        damaged.set(operatorId, error);
+        continue;
+      }
       throw error;
     }
   }
+  return damaged;
 }

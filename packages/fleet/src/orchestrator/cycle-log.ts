@@ -70,6 +70,11 @@ export class CycleLog {
       },
       "cycle done",
     );
+    for (const change of report.modelChanges)
+      log.warn(
+        { operator: operatorId, miner: change.minerId, from: change.from, to: change.to },
+        `miner ${change.minerId} reports model ${change.to} where it reported ${change.from}: another machine at this address`,
+      );
     for (const line of this.conditions.observe(report, this.options.clock.now()))
       log[line.level]({ operator: operatorId, ...line.fields }, line.message);
     const overrun = this.overruns?.observe(report.timingsMs.total, this.options.clock.now());

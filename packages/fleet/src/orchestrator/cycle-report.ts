@@ -8,6 +8,7 @@ import type {
   Action,
   CycleBody,
   DecisionBody,
+  ModelChangeBody,
   NegativeProofBody,
   NetworkBody,
   PriceBody,
@@ -36,6 +37,8 @@ export interface CycleReport {
   negativeProofs: { minerId: string; stage: string; suppressed: string; reason: string; detail: string }[];
   receipts: { minerId: string; decisionId: string; action: Action; status: "ok" | "failed"; detail: string }[];
   divergences: number;
+  /** Miners that reported another model than before: swapped machines, a warning for the operator. */
+  modelChanges: { minerId: string; from: string; to: string; detail: string }[];
   records: number;
   /** The signed checkpoint taken after the cycle (its tree size), or why there is none. */
   checkpoint: { size: number; rootHash: string } | { error: string } | null;
@@ -109,6 +112,12 @@ export function cycleReport(cycle: {
       };
     }),
     divergences: outcome.evidence.filter((planned) => planned.type === recordTypes.divergence).length,
+    modelChanges: outcome.evidence
+      .filter((planned) => planned.type === recordTypes.modelChange)
+      .map((planned) => {
+        const { minerId, from, to, detail } = planned.body as ModelChangeBody;
+        return { minerId, from, to, detail };
+      }),
     records: cycle.records,
     checkpoint: cycle.checkpoint,
     timingsMs: {

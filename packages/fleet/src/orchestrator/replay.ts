@@ -100,6 +100,7 @@ export function checkedNothing(report: ReplayReport): boolean {
 
 const derivedTypes = new Set<string>([
   recordTypes.divergence,
+  recordTypes.modelChange,
   recordTypes.profit,
   recordTypes.decision,
   recordTypes.negativeProof,

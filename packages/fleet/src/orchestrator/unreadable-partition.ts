@@ -37,7 +37,7 @@ export async function* readBack<T>(
 }
 
 /** What to run to find the damage, for the ledger as configured. */
-function verifyCommand(ledger: LedgerConfig, partition: string): string {
+export function verifyCommand(ledger: LedgerConfig, partition: string): string {
   const target = ledger.store === "jsonl" ? ledger.dir : ledger.store === "sqlite" ? ledger.path : '"$LEDGER_URL"';
   return `npx pithead ledger verify ${target} --partition ${partition}`;
 }

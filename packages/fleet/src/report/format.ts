@@ -50,6 +50,15 @@ export function formatCycle(report: CycleReport, options: { all?: boolean } = {}
       table([["MINER", "ACTION", "REASON", "DETAIL"], ...shown.map((d) => [d.minerId, d.action, d.reason, d.detail])]),
     );
   }
+  // Older reports (a server of an earlier release answering the CLI) have no modelChanges.
+  const swapped = report.modelChanges ?? [];
+  if (swapped.length > 0) {
+    lines.push(
+      "",
+      "warning: miners that report another model than before (swapped machines):",
+      table([["MINER", "WAS", "NOW"], ...swapped.map((c) => [c.minerId, c.from, c.to])]),
+    );
+  }
   if (report.negativeProofs.length > 0) {
     lines.push(
       "",

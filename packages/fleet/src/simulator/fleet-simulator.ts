@@ -74,6 +74,9 @@ export class FleetSimulator {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly answers = new BatchQueue();
   private closed = false;
+  /** What every miner was made with, for a miner swapped in later. */
+  private made: Pick<SimulatorOptions, "seed" | "ambientC" | "restartDowntimeMs" | "allowWrite"> = {};
+  private swaps = 0;
 
   readonly clock: Clock;
 
@@ -86,6 +89,12 @@ export class FleetSimulator {
       throw new Error(`miners must be a positive integer, got ${options.miners}`);
     const clock = options.clock ?? systemClock;
     const simulator = new FleetSimulator(clock);
+    simulator.made = {
+      seed: options.seed,
+      ambientC: options.ambientC,
+      restartDowntimeMs: options.restartDowntimeMs,
+      allowWrite: options.allowWrite,
+    };
     const mix: ModelSpec[] = (options.models ?? defaultMix).map((id) => {
       const model = modelById(id);
       if (!model) throw new Error(`unknown model '${id}' (known: ${models.map((m) => m.id).join(", ")})`);
@@ -157,6 +166,31 @@ export class FleetSimulator {
     const slot = this.slotOf(id);
     slot.miner.setFault(fault);
     if (fault.kind === "unreachable") await this.unlisten(slot);
+  }
+
+  /**
+   * Puts another machine of `modelId` at this miner's address, as a technician swapping hardware
+   * does: same id, host and port, its own firmware, counters and uptime (up for days already, like a
+   * machine moved from another rack, or `upForMs`). Faults of the old machine go with it.
+   */
+  async swapModel(id: string, modelId: string, options: { upForMs?: number } = {}): Promise<SimulatedMiner> {
+    const slot = this.slotOf(id);
+    const model = modelById(modelId);
+    if (!model) throw new Error(`unknown model '${modelId}' (known: ${models.map((m) => m.id).join(", ")})`);
+    this.swaps++;
+    slot.miner = new SimulatedMiner({
+      id,
+      model,
+      seed: seedFrom(`${this.made.seed ?? 1}:${id}:swap-${this.swaps}`),
+      clock: this.clock,
+      ambientC: this.made.ambientC,
+      restartDowntimeMs: this.made.restartDowntimeMs,
+      allowWrite: this.made.allowWrite,
+      upForMs: options.upForMs,
+    });
+    // The old machine was unplugged (the unreachable fault): the new one answers.
+    if (!slot.server && !this.closed) await this.listen(slot);
+    return slot.miner;
   }
 
   async clearFault(id: string, kind: FaultKind): Promise<void> {

@@ -24,6 +24,8 @@ export interface SimulatedMinerOptions {
   quitDowntimeMs?: number;
   /** Privileged commands allowed (as with --api-allow W:...). */
   allowWrite?: boolean;
+  /** How long it has been up already; default one to ten days (seeded). */
+  upForMs?: number;
 }
 
 /** What the network side should do with a request. */
@@ -97,7 +99,8 @@ export class SimulatedMiner {
     };
     const now = this.clock.now();
     // Up for a few days already, at thermal equilibrium.
-    this.bootedAt = now - Math.floor((1 + this.random.next() * 9) * 86_400_000);
+    const upFor = Math.floor((1 + this.random.next() * 9) * 86_400_000);
+    this.bootedAt = now - (options.upForMs ?? upFor);
     this.lastUpdate = now;
     this.boardHealth = Array.from({ length: this.model.boards }, () => 0.97 + this.random.next() * 0.05);
     this.disabled = Array.from({ length: this.model.boards }, () => false);

@@ -21,6 +21,7 @@ const lists: Record<string, { type: string; query: TObject }> = {
   "negative-proofs": { type: recordTypes.negativeProof, query: cyclePageQuery },
   receipts: { type: recordTypes.receipt, query: pageQuery },
   divergences: { type: recordTypes.divergence, query: cyclePageQuery },
+  "model-changes": { type: recordTypes.modelChange, query: cyclePageQuery },
   profits: { type: recordTypes.profit, query: cyclePageQuery },
   prices: { type: recordTypes.price, query: cyclePageQuery },
   networks: { type: recordTypes.network, query: cyclePageQuery },
