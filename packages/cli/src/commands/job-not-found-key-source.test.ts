@@ -1,24 +1,8 @@
-// `pithead jobs get <id>` with a key other than the one that submitted the job said only "No such
-// job": the job is there, but a client key sees only its own. The error now says so, names the
-// job, and says where the key came from (a wrong PITHEAD_KEY is the usual cause).
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { fileCoordinator } from "../../test/support/coordinator-calls.ts";
 import { pithead } from "../../test/support/run-pithead.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pithead-cli-job-not-found-"));
-const data = join(dir, "coordinator");
-let coordinator: RunningCoordinator;
-
-beforeAll(async () => {
-  coordinator = await startCoordinator({ flags: { port: "0", dataDir: data }, env: {}, logger: false, sweeper: false });
-});
-afterAll(async () => {
-  await coordinator?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { data, url } = fileCoordinator("pithead-cli-job-not-found-");
 
 async function clientKey(wallet: string): Promise<string> {
   const created = await pithead([
@@ -29,7 +13,7 @@ async function clientKey(wallet: string): Promise<string> {
     "--wallet",
     wallet,
     "--url",
-    coordinator.url,
+    url(),
     "--data",
     data,
     "--json",
@@ -42,14 +26,14 @@ describe("a job this key cannot see", () => {
     const owner = await clientKey("owner-wallet");
     const other = await clientKey("other-wallet");
     const submitted = await pithead(
-      ["jobs", "submit", "--workload", "my_work", "--reward", "0", "--url", coordinator.url, "--json"],
+      ["jobs", "submit", "--workload", "my_work", "--reward", "0", "--url", url(), "--json"],
       { env: { PITHEAD_KEY: owner } },
     );
     const id = (JSON.parse(submitted.stdout) as { id: string }).id;
-    const own = await pithead(["jobs", "get", id, "--url", coordinator.url], { env: { PITHEAD_KEY: owner } });
+    const own = await pithead(["jobs", "get", id, "--url", url()], { env: { PITHEAD_KEY: owner } });
     expect(own.stdout).toContain(id);
 
-    const refused = await pithead(["jobs", "get", id.toUpperCase(), "--url", coordinator.url], {
+    const refused = await pithead(["jobs", "get", id.toUpperCase(), "--url", url()], {
       env: { PITHEAD_KEY: other },
     });
     expect(refused.code).toBe(1);

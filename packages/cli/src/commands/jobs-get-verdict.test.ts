@@ -1,32 +1,17 @@
 // `pithead jobs get` of a replicated job: a lease whose proof disagreed with the quorum showed as
 // plain "PROVED", like the paid ones. It now says it disagreed and was not paid.
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { coordinatorCalls } from "../../test/support/coordinator-calls.ts";
+import { describe, expect, it } from "vitest";
+import { fileCoordinator } from "../../test/support/coordinator-calls.ts";
 import { pithead } from "../../test/support/run-pithead.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pithead-cli-jobs-verdict-"));
-const data = join(dir, "coordinator");
-let coordinator: RunningCoordinator;
-const { call, keyOf } = coordinatorCalls(() => coordinator.url, data);
-
-beforeAll(async () => {
-  coordinator = await startCoordinator({ flags: { port: "0", dataDir: data }, env: {}, logger: false, sweeper: false });
-});
-afterAll(async () => {
-  await coordinator?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const { data, url, call, keyOf } = fileCoordinator("pithead-cli-jobs-verdict-");
 
 describe("jobs get of a replicated job", () => {
   it("marks the lease whose output disagreed with the quorum as not paid", async () => {
     const clientKey = await keyOf("--role", "client", "--wallet", "w");
-    await pithead(["wallet", "fund", "w", "1000", "--url", coordinator.url, "--data", data]);
-    const env = { PITHEAD_KEY: clientKey, PITHEAD_URL: coordinator.url };
+    await pithead(["wallet", "fund", "w", "1000", "--url", url(), "--data", data]);
+    const env = { PITHEAD_KEY: clientKey, PITHEAD_URL: url() };
     const submitted = await pithead(
       ["jobs", "submit", "--workload", "echo", "--reward", "10", "--replicas", "3", "--quorum", "2", "--json"],
       { env },

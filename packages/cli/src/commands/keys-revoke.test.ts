@@ -1,27 +1,16 @@
 // `pithead keys revoke` with the key itself pasted where its id belongs revokes that key and sends
 // only the id: the secret used to travel in the URL (and so into the server's request log), and the
 // command failed on a pattern error. An unknown id is named in the error.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { fileCoordinator } from "../../test/support/coordinator-calls.ts";
 import { pithead } from "../../test/support/run-pithead.ts";
 import { keyIdOf } from "./keys.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pithead-cli-keys-revoke-"));
-const data = join(dir, "coordinator");
-let coordinator: RunningCoordinator;
+const { data, url } = fileCoordinator("pithead-cli-keys-revoke-");
 
-beforeAll(async () => {
-  coordinator = await startCoordinator({ flags: { port: "0", dataDir: data }, env: {}, logger: false, sweeper: false });
-});
-afterAll(async () => {
-  await coordinator?.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-const admin = () => ["--url", coordinator.url, "--data", data];
+const admin = () => ["--url", url(), "--data", data];
 
 describe("keys revoke", () => {
   it("takes the key itself and revokes it by its id", async () => {
@@ -30,7 +19,7 @@ describe("keys revoke", () => {
     const revoked = await pithead(["keys", "revoke", key, ...admin()]);
     expect(revoked.stderr).toBe("");
     expect(revoked.stdout.trim()).toBe(`revoked ${id} (client)`);
-    const refused = await pithead(["jobs", "list", "--url", coordinator.url], { env: { PITHEAD_KEY: key } });
+    const refused = await pithead(["jobs", "list", "--url", url()], { env: { PITHEAD_KEY: key } });
     expect(refused.stderr).toContain("[UNAUTHORIZED]");
   });
 
