@@ -1,5 +1,5 @@
 // @pithead/ledger: the tamper-evident evidence ledger.
-export { archiveDirUnwritable } from "./archive-dir-check.ts";
+export { archiveDirUnwritable, DirectoryError, makeDirsReporting } from "./archive-dir-check.ts";
 export { type ArchiveDirs, ArchiveUnavailableError, archiveDirChange } from "./archive-locate.ts";
 export { type ArchiveEntry, RecordArchivedError } from "./archive-manifest.ts";
 export type { ArchivedRange, Checkpoint, LedgerRecovery, ReadOptions, TreeHead } from "./backend.ts";

@@ -80,58 +80,70 @@ export async function verifyJsonlPartition(
   let liveSize = 0;
   let liveIno = -1;
   let exists = true;
+  // Held open to the end: a replaced records.jsonl's inode cannot be reused meanwhile, so the check
+  // below that the writer sealed under this verify cannot be fooled by a new file with the old number.
+  let heldFd: number | undefined;
   try {
-    const fd = openSync(recordsFile, "r");
-    try {
-      liveFirst = firstSeqOf(fd);
-      const stat = fstatSync(fd);
-      liveSize = stat.size;
-      liveIno = stat.ino;
-    } finally {
-      closeSync(fd);
-    }
+    heldFd = openSync(recordsFile, "r");
+    liveFirst = firstSeqOf(heldFd);
+    const stat = fstatSync(heldFd);
+    liveSize = stat.size;
+    liveIno = stat.ino;
   } catch (error) {
+    if (heldFd !== undefined) closeSync(heldFd);
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     exists = false;
+    heldFd = undefined;
   }
-  // Listed after records.jsonl was read: a seal between the two leaves an overlapping segment, ignored.
-  const all = listSegments(dir);
-  const liveFrom = liveFirst ?? Math.max(all.at(-1)?.to ?? 0, boundary);
-  const below = segmentsBelow(all, liveFrom);
-  // One archived and still here: an archive run a crash cut short (the next writer deletes it).
-  for (const s of below.filter((s) => s.from < boundary))
-    verifier.warn(`${segmentLabel(s)} is archived and still here (an archive run cut short); it was not read`);
-  const segments = below.filter((s) => s.from >= boundary);
-  const sealedBytes = segments.reduce((sum, s) => sum + statSync(s.path).size, 0);
-  const total = sealedBytes + liveSize;
-  let listedEnd = boundary;
-  for (const segment of segments) {
-    if (segment.from > listedEnd) verifier.warn(`no sealed segment holds records ${listedEnd}..${segment.from - 1}`);
-    listedEnd = segment.to;
+  // The records file opened above, read through its descriptor where the system names one (Linux): the
+  // segments listed after that open hold every record below it, so a seal meanwhile moves nothing unseen.
+  const fdPath = heldFd === undefined ? undefined : `/proc/self/fd/${heldFd}`;
+  const liveFile = fdPath !== undefined && existsSync(fdPath) ? fdPath : recordsFile;
+  try {
+    await feedListedFiles();
+  } finally {
+    if (heldFd !== undefined) closeSync(heldFd);
   }
-  const sizes = segments.map((s) => statSync(s.path).size);
-  let done = 0;
-  await scanGzipFiles(
-    segments.map((s) => s.path),
-    (i, found) => {
-      acceptSegment(segments[i]!, found, verifier);
-      done += sizes[i]!;
-      options.onProgress?.(done, total);
-    },
-    options.parallel ?? sealedBytes >= PARALLEL_SEALED_BYTES,
-  );
-  if (exists) {
-    const onProgress = options.onProgress;
-    await feedLiveFile(recordsFile, verifier, {
-      ...options,
-      ...(onProgress ? { onProgress: (d: number) => onProgress(done + d, total) } : {}),
-    });
-  }
-  await resolveCitationsByScan(recordsFile, verifier, undefined, [...archived.read, ...segments]);
-  if (exists && inodeOf(recordsFile) !== liveIno) {
-    verifier.warn(
-      "the writer sealed records while this verify ran (records.jsonl was replaced): records reported missing may only have moved; verify again",
+  async function feedListedFiles(): Promise<void> {
+    // Listed after records.jsonl was read: a seal between the two leaves an overlapping segment, ignored.
+    const all = listSegments(dir);
+    const liveFrom = liveFirst ?? Math.max(all.at(-1)?.to ?? 0, boundary);
+    const below = segmentsBelow(all, liveFrom);
+    // One archived and still here: an archive run a crash cut short (the next writer deletes it).
+    for (const s of below.filter((s) => s.from < boundary))
+      verifier.warn(`${segmentLabel(s)} is archived and still here (an archive run cut short); it was not read`);
+    const segments = below.filter((s) => s.from >= boundary);
+    const sealedBytes = segments.reduce((sum, s) => sum + statSync(s.path).size, 0);
+    const total = sealedBytes + liveSize;
+    let listedEnd = boundary;
+    for (const segment of segments) {
+      if (segment.from > listedEnd) verifier.warn(`no sealed segment holds records ${listedEnd}..${segment.from - 1}`);
+      listedEnd = segment.to;
+    }
+    const sizes = segments.map((s) => statSync(s.path).size);
+    let done = 0;
+    await scanGzipFiles(
+      segments.map((s) => s.path),
+      (i, found) => {
+        acceptSegment(segments[i]!, found, verifier);
+        done += sizes[i]!;
+        options.onProgress?.(done, total);
+      },
+      options.parallel ?? sealedBytes >= PARALLEL_SEALED_BYTES,
     );
+    if (exists) {
+      const onProgress = options.onProgress;
+      await feedLiveFile(liveFile, verifier, {
+        ...options,
+        ...(onProgress ? { onProgress: (d: number) => onProgress(done + d, total) } : {}),
+      });
+    }
+    await resolveCitationsByScan(liveFile, verifier, undefined, [...archived.read, ...segments]);
+    if (exists && liveFile === recordsFile && inodeOf(recordsFile) !== liveIno) {
+      verifier.warn(
+        "the writer sealed records while this verify ran (records.jsonl was replaced): records reported missing may only have moved; verify again",
+      );
+    }
   }
 }
 

@@ -4,17 +4,21 @@
 // every later start would refuse. The directory is fsynced so the new name survives a power cut as
 // well as the checkpoints the key goes on to sign.
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, linkSync, openSync, rmSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { DirectoryError, makeDirsReporting } from "./archive-dir-check.ts";
 
 /** A key file could not be created: names the file and what the system said. */
 export class KeyFileError extends Error {
   readonly path: string;
   constructor(path: string, cause: NodeJS.ErrnoException) {
+    // A directory that cannot be made already says which and why.
     const why =
-      cause.code === "ENOSPC" || cause.code === "EDQUOT"
-        ? "the disk is full: free some space and start again"
-        : (cause.message ?? String(cause));
+      cause instanceof DirectoryError
+        ? cause.message
+        : cause.code === "ENOSPC" || cause.code === "EDQUOT"
+          ? "the disk is full: free some space and start again"
+          : (cause.message ?? String(cause));
     super(`cannot create the key file ${path}: ${why}`);
     this.name = "KeyFileError";
     this.path = path;
@@ -42,7 +46,7 @@ export function createKeyFileOnce(path: string, contents: string): boolean {
   const dir = dirname(path);
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirsReporting(dir);
     const fd = openSync(temporary, "wx", 0o600);
     try {
       const bytes = Buffer.from(contents, "utf8");
@@ -63,6 +67,9 @@ export function createKeyFileOnce(path: string, contents: string): boolean {
   } catch (error) {
     throw new KeyFileError(path, error as NodeJS.ErrnoException);
   } finally {
-    rmSync(temporary, { force: true });
+    // Never made when its directory could not be (rm then says ENOTDIR): the cause above is what counts.
+    try {
+      rmSync(temporary, { force: true });
+    } catch {}
   }
 }

@@ -4,9 +4,10 @@
 // bits away, so these modes hold under any umask. What an older Pithead wrote under umask 022 (0644)
 // is tightened when a writer opens it, if this user owns it; what cannot be tightened is a warning
 // for the operator, never a refusal to start.
-import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { chmodSync, closeSync, openSync, readdirSync, realpathSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { sqliteFileProblem } from "@pithead/sql";
+import { makeDirsReporting } from "./archive-dir-check.ts";
 
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
@@ -15,7 +16,7 @@ const octal = (mode: number) => (mode & 0o777).toString(8);
 
 /** mkdir -p: every directory it makes is 0700; existing ones are left as they are. */
 export function makePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  makeDirsReporting(dir);
 }
 
 /**

@@ -64,7 +64,9 @@ export function loadOrCreateSigner(keyFile: string, origin: string, keyName: str
     }
     pem = readFileSync(keyFile, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    // ENOTDIR: a file sits where a directory on the way should be; creating the key names it.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
     const { privateKey } = generateKeyPairSync("ed25519");
     pem = privateKey.export({ format: "pem", type: "pkcs8" }).toString();
     // If another process created the key meanwhile, use theirs instead of overwriting it.
