@@ -2,8 +2,9 @@
 // overwritten), its public key sent in the heartbeat's capabilities, and used to sign proofs.
 
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { makeDirsReporting } from "@pithead/ledger";
 
 export interface MinerKey {
   /** base64 of the raw 32-byte public key (the coordinator's wire form). */
@@ -49,7 +50,7 @@ export function loadOrCreateMinerKey(file: string): MinerKey {
     if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
     return fromPrivate(key, false);
   }
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  makeDirsReporting(dirname(file));
   const { privateKey } = generateKeyPairSync("ed25519");
   const text = privateKey.export({ type: "pkcs8", format: "pem" }) as string;
   try {

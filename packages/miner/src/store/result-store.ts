@@ -25,7 +25,7 @@ import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { lstat, open, opendir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileDurably, writeFileSynced } from "@pithead/ledger";
+import { makeDirsReporting, writeFileDurably, writeFileSynced } from "@pithead/ledger";
 import type { OutboxKind } from "../core/answer.ts";
 import { OutboxIndex } from "./outbox-index.ts";
 
@@ -142,7 +142,7 @@ export class ResultStore {
   constructor(workDir: string, now: () => number = Date.now) {
     this.workDir = workDir;
     this.#now = now;
-    mkdirSync(workDir, { recursive: true, mode: 0o700 });
+    makeDirsReporting(workDir);
   }
 
   /** The job's directory (its scratch space and its outbox entry); job ids are checked to be plain names. */

@@ -5,10 +5,9 @@
 // by a miner that is gone (SIGKILL, power loss, a container restarted with the same pid) is taken
 // over, a live one is refused.
 
-import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { releasePidLock, tryLockFile } from "@pithead/ledger";
+import { makeDirsReporting, releasePidLock, tryLockFile } from "@pithead/ledger";
 
 export const WORK_DIR_LOCK = "miner.lock";
 
@@ -24,7 +23,8 @@ export class WorkDirInUseError extends Error {
 
 /** Takes WORK_DIR for this process (creating it, mode 700); returns the release. Throws WorkDirInUseError. */
 export function lockWorkDir(workDir: string): () => void {
-  mkdirSync(workDir, { recursive: true, mode: 0o700 });
+  // Not Node's recursive mkdir: under /proc it loops forever, deaf to SIGTERM.
+  makeDirsReporting(workDir);
   const file = join(workDir, WORK_DIR_LOCK);
   const refused = tryLockFile(file);
   if (refused) {
