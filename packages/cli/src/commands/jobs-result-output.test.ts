@@ -2,18 +2,13 @@
 // "output written to FILE" and write nothing; a FILE that cannot be written crashed with Node's
 // ENOENT line. Now: nothing to write is exit 1 saying so; an unwritable FILE is exit 2 naming why.
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { coordinatorCalls } from "../../test/support/coordinator-calls.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { fileCoordinator } from "../../test/support/coordinator-calls.ts";
 import { pithead } from "../../test/support/run-pithead.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pithead-cli-result-output-"));
-const data = join(dir, "coordinator");
-let coordinator: RunningCoordinator;
-const { call, keyOf } = coordinatorCalls(() => coordinator.url, data);
+const { dir, data, url, call, keyOf } = fileCoordinator("pithead-cli-result-output-");
 let env: Record<string, string>;
 let minerKey: string;
 
@@ -37,11 +32,11 @@ async function completed(output: string | null): Promise<string> {
   return id;
 }
 
+// After fileCoordinator's own beforeAll, which starts the coordinator.
 beforeAll(async () => {
-  coordinator = await startCoordinator({ flags: { port: "0", dataDir: data }, env: {}, logger: false, sweeper: false });
   const clientKey = await keyOf("--role", "client", "--wallet", "w");
-  await pithead(["wallet", "fund", "w", "100", "--url", coordinator.url, "--data", data]);
-  env = { PITHEAD_KEY: clientKey, PITHEAD_URL: coordinator.url };
+  await pithead(["wallet", "fund", "w", "100", "--url", url(), "--data", data]);
+  env = { PITHEAD_KEY: clientKey, PITHEAD_URL: url() };
   minerKey = await keyOf("--role", "miner");
   await call("/v1/miner/heartbeat", minerKey, {
     miner_id: "rig",
@@ -50,10 +45,6 @@ beforeAll(async () => {
     gpu: 0,
     capabilities: { workloads: ["echo"] },
   });
-});
-afterAll(async () => {
-  await coordinator?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("jobs result --output", () => {

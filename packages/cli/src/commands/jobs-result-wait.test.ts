@@ -1,20 +1,12 @@
-// `pithead jobs result ID --wait N` on a job still queued after N seconds says so once and exits 1;
-// it used to ask for the result anyway and add "has no result yet (try --wait 60)" to a user who
-// had just waited. A job that ended without a result is marked ✖, not ✔, with the reason.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type RunningCoordinator, startCoordinator } from "@pithead/coordinator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { fileCoordinator } from "../../test/support/coordinator-calls.ts";
 import { pithead } from "../../test/support/run-pithead.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "pithead-cli-result-wait-"));
-const data = join(dir, "coordinator");
-let coordinator: RunningCoordinator;
+const { data, url } = fileCoordinator("pithead-cli-result-wait-");
 let env: Record<string, string>;
 
+// After fileCoordinator's own beforeAll, which starts the coordinator.
 beforeAll(async () => {
-  coordinator = await startCoordinator({ flags: { port: "0", dataDir: data }, env: {}, logger: false, sweeper: false });
   const created = await pithead([
     "keys",
     "create",
@@ -23,17 +15,13 @@ beforeAll(async () => {
     "--wallet",
     "w",
     "--url",
-    coordinator.url,
+    url(),
     "--data",
     data,
     "--json",
   ]);
-  await pithead(["wallet", "fund", "w", "100", "--url", coordinator.url, "--data", data]);
-  env = { PITHEAD_KEY: String((JSON.parse(created.stdout) as { key: string }).key), PITHEAD_URL: coordinator.url };
-});
-afterAll(async () => {
-  await coordinator?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await pithead(["wallet", "fund", "w", "100", "--url", url(), "--data", data]);
+  env = { PITHEAD_KEY: String((JSON.parse(created.stdout) as { key: string }).key), PITHEAD_URL: url() };
 });
 
 async function submitted(): Promise<string> {
